@@ -1,0 +1,38 @@
+package org.viridian.app;
+
+import org.viridian.app.vhd.VhdCommand;
+import org.viridian.app.vm.ServeCommand;
+import org.viridian.app.vm.VmCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The `viridian` command: one entry point, one subcommand per job. */
+@Command(name = "viridian", mixinStandardHelpOptions = true, version = "Viridian 0.1.0",
+        description = "Hyper-V architecture on Linux KVM.",
+        subcommands = {VhdCommand.class, VmCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line, shared by main and tests. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        // Bad arguments get one clear line and the usage, never a stack trace.
+        cl.setParameterExceptionHandler((ex, args) -> {
+            ex.getCommandLine().getErr().println("viridian: " + ex.getMessage());
+            ex.getCommandLine().usage(ex.getCommandLine().getErr());
+            return 2;
+        });
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println("viridian: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            return 1;
+        });
+        return cl;
+    }
+
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+}
