@@ -46,6 +46,15 @@ public final class Libc {
     private static final MethodHandle WRITE = link("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
     private static final MethodHandle READ = link("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
     private static final MethodHandle GETTID = link("gettid", FunctionDescriptor.of(JAVA_INT), -1);
+    private static final MethodHandle GETPID = link("getpid", FunctionDescriptor.of(JAVA_INT), -1);
+    private static final MethodHandle TGKILL = link("tgkill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle PTHREAD_SIGMASK = link("pthread_sigmask",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), -1);
+    private static final MethodHandle SIGTIMEDWAIT = link("sigtimedwait",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), -1);
+    /** glibc's sigset_t is 1024 bits; the kernel's (as KVM_SET_SIGNAL_MASK takes it) is the first 64. */
+    public static final int SIGSET_BYTES = 128;
+    public static final int SIG_BLOCK = 0;
 
     /** errno buffer per calling thread: vCPU threads call concurrently. */
     private static final ThreadLocal<MemorySegment> ERRNO_BUF =
@@ -204,6 +213,49 @@ public final class Libc {
         } catch (Throwable t) {
             throw rethrow(t);
         }
+    }
+
+    /** Blocks {@code signo} in the calling thread; returns the thread's previous mask as a 64-bit kernel sigset. */
+    public static long blockSignal(int signo) {
+        MemorySegment buf = errnoBuf();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment set = sigset(a, signo);
+            MemorySegment old = a.allocate(SIGSET_BYTES, 8);
+            int rc = (int) PTHREAD_SIGMASK.invokeExact(buf, SIG_BLOCK, set, old);
+            if (rc != 0) throw new NativeException("pthread_sigmask", rc); // returns the error, not -1/errno
+            return old.get(JAVA_LONG, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Consumes a pending {@code signo} of the calling thread without waiting; true if one was pending. */
+    public static boolean consumePendingSignal(int signo) {
+        MemorySegment buf = errnoBuf();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment zero = a.allocate(16, 8); // struct timespec {0, 0}: poll
+            int rc = (int) SIGTIMEDWAIT.invokeExact(buf, sigset(a, signo), MemorySegment.NULL, zero);
+            return rc == signo;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Sends {@code signo} to one thread of this process. */
+    public static void tgkill(int tid, int signo) {
+        MemorySegment buf = errnoBuf();
+        try {
+            int pid = (int) GETPID.invokeExact(buf);
+            check("tgkill", (int) TGKILL.invokeExact(buf, pid, tid, signo), buf);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static MemorySegment sigset(Arena a, int signo) {
+        MemorySegment set = a.allocate(SIGSET_BYTES, 8);
+        set.set(JAVA_LONG, 0, 1L << (signo - 1));
+        return set;
     }
 
     /** The kernel thread id of the calling thread (the target of a vCPU kick). */

@@ -1,0 +1,309 @@
+package org.viridian.partition;
+
+import org.viridian.kvm.CpuidEntry;
+import org.viridian.kvm.Kvm;
+import org.viridian.kvm.KvmConst;
+import org.viridian.kvm.KvmVcpu;
+import org.viridian.kvm.KvmVm;
+import org.viridian.kvm.Regs;
+import org.viridian.kvm.Sregs;
+import org.viridian.partition.bus.IoBus;
+import org.viridian.partition.bus.MmioBus;
+import org.viridian.partition.bus.MsrBus;
+import org.viridian.partition.memory.GuestMemory;
+import org.viridian.partition.vp.VirtualProcessor;
+import org.viridian.partition.vp.VpHost;
+import org.viridian.partition.vp.VpState;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A child partition: KVM VM, guest RAM, N virtual processors and the buses their exits are dispatched to. A partition
+ * that crashes only ends itself: its exit future completes with a report and the host process carries on.
+ */
+public final class Partition implements AutoCloseable, VpHost {
+    /** Guest-physical pages KVM needs for Intel's real-mode TSS and identity map, inside the 32-bit MMIO hole. */
+    static final long IDENTITY_MAP_ADDR = 0xFEFF_C000L, TSS_ADDR = 0xFEFF_D000L;
+    static final int[] REQUIRED_CAPS = {KvmConst.KVM_CAP_IRQCHIP, KvmConst.KVM_CAP_USER_MEMORY,
+            KvmConst.KVM_CAP_SET_TSS_ADDR, KvmConst.KVM_CAP_EXT_CPUID, KvmConst.KVM_CAP_PIT2, KvmConst.KVM_CAP_MP_STATE,
+            KvmConst.KVM_CAP_SIGNAL_MSI, KvmConst.KVM_CAP_VCPU_EVENTS};
+
+    /** What a partition is made of. */
+    public record Config(String name, int vpCount, long memoryBytes, CpuidPolicy cpuid) {
+        public Config {
+            if (vpCount < 1 || vpCount > 255) throw new IllegalArgumentException("processors must be 1..255: " + vpCount);
+        }
+    }
+
+    private final Config config;
+    private final Kvm kvm;
+    private final KvmVm vm;
+    private final GuestMemory memory;
+    private final List<VirtualProcessor> vps = new ArrayList<>();
+    private final IoBus io = new IoBus();
+    private final MmioBus mmio = new MmioBus();
+    private final MsrBus msrs = new MsrBus();
+    private final AtomicReference<PartitionExit> exitReason = new AtomicReference<>();
+    private final CompletableFuture<PartitionExit> exit = new CompletableFuture<>();
+    private final Object runLock = new Object();
+    private EmulationFailureHandler emulationFailures = EmulationFailureHandler.NONE;
+    private boolean paused;
+    private int stoppedVps;
+
+    private Partition(Config config, Kvm kvm, KvmVm vm, GuestMemory memory) {
+        this.config = config;
+        this.kvm = kvm;
+        this.vm = vm;
+        this.memory = memory;
+    }
+
+    /** Creates the KVM VM, its RAM and VPs. Fails with a message naming the missing device, capability or ioctl. */
+    public static Partition create(Config config) {
+        Kvm kvm = Kvm.open();
+        try {
+            if (kvm.apiVersion() != KvmConst.KVM_API_VERSION) {
+                throw new IllegalStateException("KVM API version " + kvm.apiVersion() + ", need 12");
+            }
+            List<Integer> missing = kvm.missing(REQUIRED_CAPS);
+            if (!missing.isEmpty()) throw new IllegalStateException("KVM lacks capabilities " + missing);
+            KvmVm vm = kvm.createVm();
+            GuestMemory memory = GuestMemory.allocate(config.memoryBytes());
+            Partition p = new Partition(config, kvm, vm, memory);
+            p.setUp();
+            return p;
+        } catch (RuntimeException e) {
+            kvm.close();
+            throw e;
+        }
+    }
+
+    private void setUp() {
+        vm.setIdentityMapAddress(IDENTITY_MAP_ADDR);
+        vm.setTssAddress(TSS_ADDR);
+        vm.createIrqchip();
+        vm.createPit2();
+        int slot = 0;
+        for (GuestMemory.Region r : memory.regions()) {
+            vm.setUserMemoryRegion(slot++, 0, r.gpa(), r.size(), r.host().address());
+        }
+        if (kvm.checkExtension(KvmConst.KVM_CAP_X86_USER_SPACE_MSR) > 0) {
+            // MSRs KVM does not know, and those our filter denies, come to user space (synthetic MSRs, #GP policy).
+            vm.enableCap(KvmConst.KVM_CAP_X86_USER_SPACE_MSR,
+                    KvmConst.KVM_MSR_EXIT_REASON_UNKNOWN | KvmConst.KVM_MSR_EXIT_REASON_FILTER);
+        }
+        List<CpuidEntry> supported = kvm.supportedCpuid();
+        CpuidPolicy policy = CpuidPolicy.topology().andThen(config.cpuid() == null ? (l, v, n) -> l : config.cpuid());
+        for (int i = 0; i < config.vpCount(); i++) {
+            KvmVcpu vcpu = vm.createVcpu(i);
+            vcpu.setCpuid(policy.apply(supported, i, config.vpCount()));
+            vps.add(new VirtualProcessor(i, vcpu, this));
+        }
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public GuestMemory memory() {
+        return memory;
+    }
+
+    public KvmVm kvmVm() {
+        return vm;
+    }
+
+    public List<VirtualProcessor> vps() {
+        return List.copyOf(vps);
+    }
+
+    public IoBus io() {
+        return io;
+    }
+
+    public MmioBus mmio() {
+        return mmio;
+    }
+
+    public MsrBus msrs() {
+        return msrs;
+    }
+
+    public void setEmulationFailureHandler(EmulationFailureHandler h) {
+        this.emulationFailures = h;
+    }
+
+    /** Installs the MSR filter for the claimed synthetic MSRs and starts every VP's thread. */
+    public void start() {
+        int[][] claimed = msrs.claimedRanges();
+        if (claimed.length > 0 && kvm.checkExtension(KvmConst.KVM_CAP_X86_MSR_FILTER) > 0) {
+            List<KvmVm.MsrFilterRange> ranges = new ArrayList<>();
+            for (int[] r : claimed) {
+                // An all-zero bitmap denies the range in the kernel, so every access exits to us.
+                ranges.add(new KvmVm.MsrFilterRange(KvmConst.KVM_MSR_FILTER_READ | KvmConst.KVM_MSR_FILTER_WRITE, r[0],
+                        r[1], new byte[(r[1] + 7) / 8]));
+            }
+            vm.setMsrFilter(KvmConst.KVM_MSR_FILTER_DEFAULT_ALLOW, ranges);
+        }
+        vps.forEach(VirtualProcessor::start);
+    }
+
+    /** Stops every VP at its next exit and waits until all are parked. */
+    public void pause() throws InterruptedException {
+        synchronized (runLock) {
+            paused = true;
+        }
+        vps.forEach(VirtualProcessor::kick);
+        synchronized (runLock) {
+            while (vps.stream().anyMatch(v -> v.state() == VpState.RUNNING) && exitReason.get() == null) runLock.wait(100);
+        }
+    }
+
+    public void resume() {
+        synchronized (runLock) {
+            paused = false;
+            runLock.notifyAll();
+        }
+    }
+
+    /** Ends the partition with {@code why} (the first reason wins) and kicks every VP out of the guest. */
+    public void requestExit(PartitionExit why) {
+        if (exitReason.compareAndSet(null, why)) {
+            synchronized (runLock) {
+                runLock.notifyAll();
+            }
+            vps.forEach(VirtualProcessor::kick);
+            if (vps.stream().allMatch(v -> v.state() == VpState.CREATED || v.state() == VpState.STOPPED)) {
+                exit.complete(why);
+            }
+        }
+    }
+
+    public CompletableFuture<PartitionExit> exit() {
+        return exit;
+    }
+
+    /** Raises or lowers an interrupt line of the in-kernel PIC/IOAPIC. */
+    public void irqLine(int gsi, boolean level) {
+        vm.irqLine(gsi, level);
+    }
+
+    // ---- VpHost: called on VP threads.
+
+    @Override
+    public boolean awaitRunnable(VirtualProcessor vp) {
+        synchronized (runLock) {
+            while (paused && exitReason.get() == null) {
+                vp.setStateForHost(VpState.PAUSED);
+                runLock.notifyAll();
+                try {
+                    runLock.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            if (exitReason.get() != null) return false;
+            vp.setStateForHost(VpState.RUNNING);
+            return true;
+        }
+    }
+
+    @Override
+    public int portRead(VirtualProcessor vp, int port, int size) {
+        return io.read(port, size);
+    }
+
+    @Override
+    public void portWrite(VirtualProcessor vp, int port, int size, int value) {
+        io.write(port, size, value);
+    }
+
+    @Override
+    public long mmioRead(VirtualProcessor vp, long address, int size) {
+        return mmio.read(address, size);
+    }
+
+    @Override
+    public void mmioWrite(VirtualProcessor vp, long address, int size, long value) {
+        mmio.write(address, size, value);
+    }
+
+    @Override
+    public OptionalLong msrRead(int vp, int msr) {
+        return msrs.read(vp, msr);
+    }
+
+    @Override
+    public boolean msrWrite(int vp, int msr, long value) {
+        return msrs.write(vp, msr, value);
+    }
+
+    @Override
+    public boolean internalError(VirtualProcessor vp, int suberror, long[] data, byte[] instructionBytes) {
+        byte[] insn = instructionBytes.length > 0 ? instructionBytes : InstructionFetch.atRip(vp, memory);
+        if (suberror == KvmConst.KVM_INTERNAL_ERROR_EMULATION && emulationFailures.handle(vp, insn)) return true;
+        String what = switch (suberror) {
+            case KvmConst.KVM_INTERNAL_ERROR_EMULATION -> "KVM could not emulate an instruction";
+            case KvmConst.KVM_INTERNAL_ERROR_SIMUL_EX -> "exception while delivering an exception";
+            case KvmConst.KVM_INTERNAL_ERROR_DELIVERY_EV -> "event delivery failed";
+            default -> "KVM internal error, suberror " + suberror;
+        };
+        StringBuilder d = new StringBuilder();
+        for (long v : data) d.append(String.format(" %x", v));
+        crash(vp, what + " (KVM_EXIT_INTERNAL_ERROR" + (d.isEmpty() ? "" : ", data" + d) + ")", insn);
+        return false;
+    }
+
+    @Override
+    public void systemEvent(VirtualProcessor vp, int type) {
+        requestExit(switch (type) {
+            case KvmConst.KVM_SYSTEM_EVENT_SHUTDOWN -> new PartitionExit.PoweredOff();
+            case KvmConst.KVM_SYSTEM_EVENT_RESET -> new PartitionExit.Reset();
+            default -> new PartitionExit.Crashed(report(vp, "system event " + type, new byte[0]));
+        });
+    }
+
+    @Override
+    public void crash(VirtualProcessor vp, String reason, byte[] instructionBytes) {
+        byte[] insn = instructionBytes.length > 0 ? instructionBytes : InstructionFetch.atRip(vp, memory);
+        requestExit(new PartitionExit.Crashed(report(vp, reason, insn)));
+    }
+
+    private CrashReport report(VirtualProcessor vp, String reason, byte[] insn) {
+        Regs regs = vp.regsOrNull();
+        Sregs sregs = vp.sregsOrNull();
+        return new CrashReport(vp.index(), reason, regs, sregs, insn);
+    }
+
+    @Override
+    public void stopped(VirtualProcessor vp) {
+        synchronized (runLock) {
+            stoppedVps++;
+            runLock.notifyAll();
+            if (stoppedVps == vps.size()) {
+                exitReason.compareAndSet(null, new PartitionExit.Stopped("all processors stopped"));
+                exit.complete(exitReason.get());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        requestExit(new PartitionExit.Stopped("partition closed"));
+        for (VirtualProcessor vp : vps) {
+            try {
+                if (vp.state() != VpState.CREATED) vp.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            vp.vcpu().close();
+        }
+        vm.close();
+        memory.close();
+        kvm.close();
+    }
+}

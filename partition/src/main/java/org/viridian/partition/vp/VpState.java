@@ -1,0 +1,6 @@
+package org.viridian.partition.vp;
+
+/** Life cycle of a virtual processor's thread. */
+public enum VpState {
+    CREATED, RUNNING, PAUSED, STOPPED
+}
