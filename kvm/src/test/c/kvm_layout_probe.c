@@ -46,6 +46,8 @@ int main(void) {
     OFF(kvm_msr_filter, ranges); OFF(kvm_msr_filter_range, nmsrs); OFF(kvm_msr_filter_range, base);
     OFF(kvm_msr_filter_range, bitmap); OFF(kvm_ioeventfd, addr); OFF(kvm_ioeventfd, len); OFF(kvm_ioeventfd, fd);
     OFF(kvm_ioeventfd, flags); OFF(kvm_translation, physical_address); OFF(kvm_translation, valid);
+    OFF(kvm_vcpu_events, exception.nr); OFF(kvm_vcpu_events, exception.has_error_code);
+    OFF(kvm_vcpu_events, exception.pending); OFF(kvm_vcpu_events, exception.error_code); OFF(kvm_vcpu_events, flags);
     OFF(kvm_enable_cap, args); OFF(kvm_signal_mask, sigset);
     return 0;
 }

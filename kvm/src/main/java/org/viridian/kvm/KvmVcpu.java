@@ -173,6 +173,26 @@ public final class KvmVcpu implements AutoCloseable {
         }
     }
 
+    /**
+     * Queues an exception for delivery at the next entry (KVM_SET_VCPU_EVENTS), e.g. #UD for a hypercall from CPL3 or
+     * #GP for a bad synthetic-MSR access made through a port.
+     */
+    public void injectException(int vector, Integer errorCode) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ev = get(a, KvmIoctl.KVM_GET_VCPU_EVENTS, 64, "KVM_GET_VCPU_EVENTS");
+            ev.set(JAVA_BYTE, EV_EXC_INJECTED, (byte) 1);
+            ev.set(JAVA_BYTE, EV_EXC_NR, (byte) vector);
+            ev.set(JAVA_BYTE, EV_EXC_HAS_ERROR_CODE, (byte) (errorCode != null ? 1 : 0));
+            ev.set(JAVA_BYTE, EV_EXC_PENDING, (byte) 0);
+            ev.set(JAVA_INT, EV_EXC_ERROR_CODE, errorCode != null ? errorCode : 0);
+            ev.set(JAVA_INT, EV_FLAGS, 0); // leave NMI, SIPI vector, interrupt shadow and SMM state untouched
+            Libc.ioctl(fd, KvmIoctl.KVM_SET_VCPU_EVENTS, ev, "KVM_SET_VCPU_EVENTS");
+        }
+    }
+
+    static final long EV_EXC_INJECTED = 0, EV_EXC_NR = 1, EV_EXC_HAS_ERROR_CODE = 2, EV_EXC_PENDING = 3,
+            EV_EXC_ERROR_CODE = 4, EV_FLAGS = 20;
+
     /** Translates a guest linear address through the vCPU's current paging mode; empty when not mapped. */
     public OptionalLong translate(long linear) {
         try (Arena a = Arena.ofConfined()) {

@@ -120,6 +120,11 @@ class KvmLayoutTest {
                 Map.entry("offsetof(kvm_ioeventfd.addr)", 8L), Map.entry("offsetof(kvm_ioeventfd.len)", 16L),
                 Map.entry("offsetof(kvm_ioeventfd.fd)", 20L), Map.entry("offsetof(kvm_ioeventfd.flags)", 24L),
                 Map.entry("offsetof(kvm_translation.physical_address)", 8L), Map.entry("offsetof(kvm_translation.valid)", 16L),
+                Map.entry("offsetof(kvm_vcpu_events.exception.nr)", KvmVcpu.EV_EXC_NR),
+                Map.entry("offsetof(kvm_vcpu_events.exception.has_error_code)", KvmVcpu.EV_EXC_HAS_ERROR_CODE),
+                Map.entry("offsetof(kvm_vcpu_events.exception.pending)", KvmVcpu.EV_EXC_PENDING),
+                Map.entry("offsetof(kvm_vcpu_events.exception.error_code)", KvmVcpu.EV_EXC_ERROR_CODE),
+                Map.entry("offsetof(kvm_vcpu_events.flags)", KvmVcpu.EV_FLAGS),
                 Map.entry("offsetof(kvm_enable_cap.args)", 8L), Map.entry("offsetof(kvm_signal_mask.sigset)", 4L));
         expected.forEach((k, v) -> assertThat(HEADER.get(k)).as(k).isEqualTo(v));
     }

@@ -10,6 +10,7 @@ import org.viridian.kvm.Sregs;
 import org.viridian.partition.bus.IoBus;
 import org.viridian.partition.bus.MmioBus;
 import org.viridian.partition.bus.MsrBus;
+import org.viridian.partition.bus.VpPortTrap;
 import org.viridian.partition.memory.GuestMemory;
 import org.viridian.partition.vp.VirtualProcessor;
 import org.viridian.partition.vp.VpHost;
@@ -17,6 +18,8 @@ import org.viridian.partition.vp.VpState;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
@@ -47,6 +50,7 @@ public final class Partition implements AutoCloseable, VpHost {
     private final IoBus io = new IoBus();
     private final MmioBus mmio = new MmioBus();
     private final MsrBus msrs = new MsrBus();
+    private final Map<Integer, VpPortTrap> vpTraps = new ConcurrentHashMap<>();
     private final AtomicReference<PartitionExit> exitReason = new AtomicReference<>();
     private final CompletableFuture<PartitionExit> exit = new CompletableFuture<>();
     private final Object runLock = new Object();
@@ -132,6 +136,13 @@ public final class Partition implements AutoCloseable, VpHost {
         return msrs;
     }
 
+    /** Claims a port for a VP-aware handler (e.g. hypercalls); it takes precedence over the I/O bus. */
+    public void registerVpTrap(int port, VpPortTrap trap) {
+        if (vpTraps.putIfAbsent(port, trap) != null || io.find(port) != null) {
+            throw new IllegalArgumentException(String.format("port 0x%x already claimed", port));
+        }
+    }
+
     public void setEmulationFailureHandler(EmulationFailureHandler h) {
         this.emulationFailures = h;
     }
@@ -214,12 +225,18 @@ public final class Partition implements AutoCloseable, VpHost {
 
     @Override
     public int portRead(VirtualProcessor vp, int port, int size) {
-        return io.read(port, size);
+        var trap = vpTraps.get(port);
+        return trap != null ? trap.access(vp, port, size, false, 0) : io.read(port, size);
     }
 
     @Override
     public void portWrite(VirtualProcessor vp, int port, int size, int value) {
-        io.write(port, size, value);
+        var trap = vpTraps.get(port);
+        if (trap != null) {
+            trap.access(vp, port, size, true, value);
+        } else {
+            io.write(port, size, value);
+        }
     }
 
     @Override
