@@ -1,0 +1,66 @@
+package org.viridian.app.run;
+
+import org.viridian.app.cli.ByteSize;
+import org.viridian.machine.VirtualMachine;
+import org.viridian.machine.VmSpec;
+import org.viridian.machine.console.ConsoleEndpoint;
+import org.viridian.machine.host.HostCheck;
+import org.viridian.partition.PartitionExit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** `viridian run`: boot one VM without the host service; its console on the terminal; exit with the guest's status. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Boot a VM from a kernel (Multiboot ELF, Linux bzImage or vmlinux) with its console here. "
+                + "Exits with the guest's status (isa-debug-exit: (v<<1)|1; power-off: 0; crash: 125).")
+public final class RunCommand implements Callable<Integer> {
+    @Option(names = "--kernel", required = true, description = "Kernel file.")
+    Path kernel;
+
+    @Option(names = "--initrd", description = "Initial ramdisk (Linux).")
+    Path initrd;
+
+    @Option(names = "--cmdline", description = "Kernel command line.", defaultValue = "")
+    String cmdline;
+
+    @Option(names = "--memory", description = "Guest memory (default ${DEFAULT-VALUE}).", defaultValue = "512M",
+            converter = ByteSize.class)
+    long memory;
+
+    @Option(names = "--cpus", description = "Virtual processors (default ${DEFAULT-VALUE}).", defaultValue = "1")
+    int cpus;
+
+    @Option(names = "--console", description = "stdio, none, file:PATH or tcp:PORT (default ${DEFAULT-VALUE}).",
+            defaultValue = "stdio")
+    String console;
+
+    @Option(names = "--name", description = "VM name (default: the kernel's file name).")
+    String name;
+
+    @Override
+    public Integer call() throws Exception {
+        for (Path p : initrd == null ? new Path[] {kernel} : new Path[] {kernel, initrd}) {
+            if (!Files.isRegularFile(p)) throw new IllegalArgumentException("no such file: " + p);
+        }
+        VmSpec spec = new VmSpec(name != null ? name : kernel.getFileName().toString(), cpus, memory, kernel, initrd,
+                cmdline);
+        HostCheck.Report host = HostCheck.run();
+        if (!host.canRunVms()) {
+            System.err.print(host.render());
+            throw new IllegalStateException("this host cannot run VMs (see above, or run 'viridian host check')");
+        }
+        try (VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.parse(console))) {
+            Runtime.getRuntime().addShutdownHook(new Thread(vm::powerOff));
+            vm.start();
+            PartitionExit exit = vm.exit().join();
+            System.out.flush();
+            if (exit instanceof PartitionExit.Crashed c) System.err.print(c.report().render());
+            else if (!(exit instanceof PartitionExit.DebugExit)) System.err.println("viridian: VM ended: " + exit);
+            return exit.exitStatus();
+        }
+    }
+}

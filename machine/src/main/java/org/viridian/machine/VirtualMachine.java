@@ -1,0 +1,105 @@
+package org.viridian.machine;
+
+import org.viridian.devices.legacy.AcpiPmBlock;
+import org.viridian.devices.legacy.CmosRtc;
+import org.viridian.devices.legacy.DebugExitPort;
+import org.viridian.devices.legacy.I8042;
+import org.viridian.devices.legacy.ResetControl;
+import org.viridian.devices.legacy.Uart16550;
+import org.viridian.machine.console.ConsoleEndpoint;
+import org.viridian.partition.Partition;
+import org.viridian.partition.PartitionExit;
+import org.viridian.partition.bus.PortIoHandler;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A VM assembled from its spec: a partition, the legacy devices every PC OS expects, firmware tables and a loaded
+ * kernel. Start it, then wait on {@link #exit()}.
+ */
+public final class VirtualMachine implements AutoCloseable {
+    private final VmSpec spec;
+    private final Partition partition;
+    private final ConsoleEndpoint console;
+    private final Uart16550 uart;
+
+    private VirtualMachine(VmSpec spec, Partition partition, ConsoleEndpoint console) {
+        this.spec = spec;
+        this.partition = partition;
+        this.console = console;
+        this.uart = new Uart16550(Uart16550.COM1, console.output(), level -> partition.irqLine(Uart16550.COM1_IRQ, level));
+    }
+
+    /** Builds the VM (partition, devices, firmware tables, kernel in memory); nothing runs until {@link #start()}. */
+    public static VirtualMachine create(VmSpec spec, ConsoleEndpoint console) throws IOException {
+        Partition partition = Partition.create(new Partition.Config(spec.name(), spec.cpus(), spec.memoryBytes(), null));
+        try {
+            VirtualMachine vm = new VirtualMachine(spec, partition, console);
+            vm.attachDevices();
+            GuestBoot.load(partition, spec);
+            return vm;
+        } catch (IOException | RuntimeException e) {
+            partition.close();
+            throw e;
+        }
+    }
+
+    private void attachDevices() {
+        var io = partition.io();
+        io.register(Uart16550.COM1, 8, uart);
+        io.register(DebugExitPort.PORT, DebugExitPort.SIZE, new DebugExitPort(partition::requestExit));
+        I8042 kbc = new I8042(partition::requestExit);
+        io.register(I8042.DATA, 1, kbc);
+        io.register(I8042.COMMAND, 1, kbc);
+        io.register(ResetControl.PORT, 1, new ResetControl(partition::requestExit));
+        io.register(CmosRtc.INDEX, 2, new CmosRtc(Clock.systemUTC(), spec.memoryBytes()));
+        io.register(AcpiPmBlock.BASE, AcpiPmBlock.LENGTH, new AcpiPmBlock(partition::requestExit, System::nanoTime));
+        console.connectInput(uart::receive);
+    }
+
+    /** Adds a device on a free port range (benchmarks and tests add their own ports). */
+    public void addPortDevice(int first, int count, PortIoHandler handler) {
+        partition.io().register(first, count, handler);
+    }
+
+    public VmSpec spec() {
+        return spec;
+    }
+
+    public Partition partition() {
+        return partition;
+    }
+
+    public void start() {
+        partition.start();
+    }
+
+    public void pause() throws InterruptedException {
+        partition.pause();
+    }
+
+    public void resume() {
+        partition.resume();
+    }
+
+    /** Hard power-off, as pulling the plug. */
+    public void powerOff() {
+        partition.requestExit(new PartitionExit.Stopped("powered off by the host"));
+    }
+
+    public CompletableFuture<PartitionExit> exit() {
+        return partition.exit();
+    }
+
+    public void sendConsoleInput(byte[] bytes) {
+        uart.receive(bytes);
+    }
+
+    @Override
+    public void close() throws IOException {
+        partition.close();
+        console.close();
+    }
+}

@@ -1,0 +1,21 @@
+package org.viridian.machine;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * What `viridian run` and the host service ask for: processors, memory, and the kernel to boot (a Multiboot ELF, a
+ * Linux bzImage or an ELF vmlinux) with its initrd and command line.
+ */
+public record VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path initrd, String cmdline) {
+    public static final long MIN_MEMORY = 2L << 20;
+
+    public VmSpec {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(kernel, "kernel");
+        if (cpus < 1 || cpus > 255) throw new IllegalArgumentException("--cpus must be between 1 and 255, not " + cpus);
+        if (memoryBytes < MIN_MEMORY) throw new IllegalArgumentException("--memory must be at least 2M");
+        if (memoryBytes % 4096 != 0) throw new IllegalArgumentException("--memory must be a multiple of 4K");
+        cmdline = cmdline == null ? "" : cmdline;
+    }
+}
