@@ -1,0 +1,29 @@
+package org.viridian.partition.nested;
+
+import org.viridian.kvm.Regs;
+import org.viridian.partition.EmulationFailureHandler;
+import org.viridian.partition.vp.VirtualProcessor;
+
+/**
+ * Completes exception-raising instructions KVM could not emulate by injecting the exception they raise: #BP for int3
+ * (a stock kernel's own self-test runs one), #UD for ud2 (BUG()/WARN()), the vector of int n. Anything else is left to
+ * crash the partition with a report.
+ */
+public final class ArchitecturalFallback implements EmulationFailureHandler {
+    @Override
+    public boolean handle(VirtualProcessor vp, byte[] insn) {
+        return switch (FailedInstruction.classify(insn)) {
+            case FailedInstruction.Trap t -> {
+                Regs r = vp.vcpu().regs();
+                vp.vcpu().setRegs(r.withRip(r.rip() + t.length()));
+                vp.vcpu().injectException(t.vector(), null);
+                yield true;
+            }
+            case FailedInstruction.Fault f -> {
+                vp.vcpu().injectException(f.vector(), null);
+                yield true;
+            }
+            case FailedInstruction.Unknown u -> false;
+        };
+    }
+}
