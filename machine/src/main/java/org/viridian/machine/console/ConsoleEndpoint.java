@@ -45,6 +45,11 @@ public sealed interface ConsoleEndpoint extends AutoCloseable {
         throw new IllegalArgumentException("console must be stdio, none, file:PATH or tcp:PORT, not '" + spec + "'");
     }
 
+    /** Guest output to a stream the caller owns (the host service's console broadcaster, tests); input via the VM. */
+    static ConsoleEndpoint to(OutputStream out) {
+        return new Stream(out);
+    }
+
     private static void pump(InputStream in, Consumer<byte[]> sink, String name) {
         Thread.ofPlatform().daemon(true).name(name).start(() -> {
             byte[] buf = new byte[256];
@@ -70,6 +75,27 @@ public sealed interface ConsoleEndpoint extends AutoCloseable {
         @Override
         public void close() {
             System.out.flush();
+        }
+    }
+
+    final class Stream implements ConsoleEndpoint {
+        private final OutputStream out;
+
+        Stream(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public OutputStream output() {
+            return out;
+        }
+
+        @Override
+        public void connectInput(Consumer<byte[]> sink) { }
+
+        @Override
+        public void close() throws IOException {
+            out.flush();
         }
     }
 
