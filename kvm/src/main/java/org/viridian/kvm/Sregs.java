@@ -48,13 +48,6 @@ public record Sregs(Segment cs, Segment ds, Segment es, Segment fs, Segment gs, 
         m.asSlice(off + 10, 6).fill((byte) 0);
     }
 
-    /** A copy with new segments, tables and control registers; the rest (cr2, cr8, APIC base, pending IRQs) kept. */
-    public Sregs with(Segment code, Segment data, Segment task, DescriptorTable newGdt, DescriptorTable newIdt,
-                      long newCr0, long newCr3, long newCr4, long newEfer) {
-        return new Sregs(code, data, data, data, data, data, task, ldt, newGdt, newIdt, newCr0, cr2, newCr3, newCr4,
-                cr8, newEfer, apicBase, interruptBitmap);
-    }
-
     @Override
     public String toString() {
         return String.format("""

@@ -1,14 +1,59 @@
 package org.viridian.machine;
 
+import org.viridian.kvm.KvmVcpu;
+import org.viridian.kvm.Regs;
+import org.viridian.kvm.Segment;
+import org.viridian.kvm.Sregs;
+import org.viridian.machine.acpi.AcpiConfig;
+import org.viridian.machine.acpi.AcpiTables;
+import org.viridian.machine.boot.BootImage;
+import org.viridian.machine.boot.DescriptorTable;
+import org.viridian.machine.boot.EntryState;
+import org.viridian.machine.boot.MultibootLoader;
+import org.viridian.machine.boot.SegmentDescriptor;
 import org.viridian.partition.Partition;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
 
-/** Loads the kernel and firmware tables into a partition and sets the boot processor's entry state. */
+/**
+ * Puts firmware tables and the kernel into a partition's memory and sets the boot processor's entry state; the other
+ * processors wait for the guest's INIT/SIPI through the in-kernel LAPIC.
+ */
 final class GuestBoot {
     private GuestBoot() {}
 
-    static void load(Partition partition, VmSpec spec) throws IOException {
-        throw new IOException("kernel loading is being integrated");
+    static BootImage load(Partition partition, VmSpec spec) throws IOException {
+        byte[] kernel = Files.readAllBytes(spec.kernel());
+        AcpiTables.install(partition.memory(), AcpiConfig.of(spec.cpus()));
+        BootImage image;
+        if (MultibootLoader.isMultiboot(kernel)) {
+            List<MultibootLoader.Module> modules = spec.initrd() == null ? List.of()
+                    : List.of(new MultibootLoader.Module(Files.readAllBytes(spec.initrd()), spec.initrd().getFileName().toString()));
+            image = MultibootLoader.load(partition.memory(), kernel, spec.cmdline(), modules);
+        } else {
+            throw new IOException(spec.kernel() + ": not a Multiboot kernel (Linux bzImage/vmlinux loading arrives with the Linux loader)");
+        }
+        apply(partition.vps().getFirst().vcpu(), image.bsp());
+        return image;
+    }
+
+    /** Translates the loader's architectural entry state into KVM's registers. */
+    static void apply(KvmVcpu vcpu, EntryState e) {
+        Sregs now = vcpu.sregs();
+        vcpu.setSregs(new Sregs(seg(e.cs()), seg(e.ds()), seg(e.es()), seg(e.fs()), seg(e.gs()), seg(e.ss()),
+                seg(e.tr()), seg(e.ldt()), table(e.gdt()), table(e.idt()), e.cr0(), now.cr2(), e.cr3(), e.cr4(),
+                now.cr8(), e.efer(), now.apicBase(), now.interruptBitmap()));
+        vcpu.setRegs(new Regs(e.rax(), e.rbx(), 0, 0, e.rsi(), 0, e.rsp(), 0, 0, 0, 0, 0, 0, 0, 0, 0, e.rip(), e.rflags()));
+    }
+
+    static Segment seg(SegmentDescriptor d) {
+        return new Segment(d.base(), (int) d.limit(), d.selector(), d.type(), d.present(), d.dpl(), d.db(), d.s(), d.l(),
+                d.g(), false, !d.present());
+    }
+
+    static Sregs.DescriptorTable table(DescriptorTable t) {
+        return new Sregs.DescriptorTable(t.base(), t.limit());
     }
 }

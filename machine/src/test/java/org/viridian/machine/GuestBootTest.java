@@ -1,0 +1,25 @@
+package org.viridian.machine;
+
+import org.junit.jupiter.api.Test;
+import org.viridian.kvm.Segment;
+import org.viridian.machine.boot.EntryState;
+import org.viridian.machine.boot.SegmentDescriptor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class GuestBootTest {
+    @Test
+    void segmentsCarryEveryAttributeKvmNeeds() {
+        Segment cs = GuestBoot.seg(SegmentDescriptor.code32(0x10));
+        assertThat(cs).isEqualTo(new Segment(0, 0xFFFF_FFFF, 0x10, 0xB, true, 0, true, true, false, true, false, false));
+        Segment cs64 = GuestBoot.seg(SegmentDescriptor.code64(0x10));
+        assertThat(cs64.l()).isTrue();
+        assertThat(cs64.db()).isFalse();
+        Segment tr = GuestBoot.seg(SegmentDescriptor.busyTss(0x18, 0x2000));
+        assertThat(tr.s()).isFalse();
+        assertThat(tr.type()).isEqualTo(0xB);
+        assertThat(tr.base()).isEqualTo(0x2000);
+        // A non-present LDT must reach KVM as unusable, or VM entry fails its guest-state checks.
+        assertThat(GuestBoot.seg(EntryState.NO_LDT).unusable()).isTrue();
+    }
+}
