@@ -3,9 +3,9 @@ package org.viridian.machine.boot;
 import org.viridian.partition.memory.GuestMemory;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.List;
+
+import static org.viridian.machine.boot.LittleEndian.*;
 
 /**
  * Linux's boot_params ("zero page", arch/x86/include/uapi/asm/bootparam.h) at {@link BootLayout#BOOT_PARAMS}: the
@@ -20,9 +20,6 @@ final class BootParams {
     static final int TYPE_OF_LOADER_UNDEFINED = 0xFF;
     /** End of the setup heap/stack, relative to the real-mode code, minus 0x200 (boot.rst, heap_end_ptr). */
     static final int HEAP_END_PTR = 0xFE00 - 0x200;
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** Everything the loader decided, to be recorded in boot_params. */
     record Fields(long code32Start, long cmdline, BootImage.Range initrd, List<E820Entry> e820, long rsdp) {
@@ -41,11 +38,11 @@ final class BootParams {
         if (f.e820().size() > E820_MAX) throw new KernelImageException("memory map has more than 128 entries");
         MemorySegment bp = memory.slice(BootLayout.BOOT_PARAMS, SIZE);
         bp.fill((byte) 0);
-        MemorySegment.copy(header, 0, bp, ValueLayout.JAVA_BYTE, SetupHeader.SETUP_SECTS, header.length);
+        MemorySegment.copy(header, 0, bp, U8, SetupHeader.SETUP_SECTS, header.length);
         bp.set(U16, SetupHeader.VID_MODE, (short) 0xFFFF); // "normal" text mode: no mode switch
-        bp.set(ValueLayout.JAVA_BYTE, SetupHeader.TYPE_OF_LOADER, (byte) TYPE_OF_LOADER_UNDEFINED);
-        int loadflags = bp.get(ValueLayout.JAVA_BYTE, SetupHeader.LOADFLAGS) & 0xFF;
-        bp.set(ValueLayout.JAVA_BYTE, SetupHeader.LOADFLAGS,
+        bp.set(U8, SetupHeader.TYPE_OF_LOADER, (byte) TYPE_OF_LOADER_UNDEFINED);
+        int loadflags = bp.get(U8, SetupHeader.LOADFLAGS) & 0xFF;
+        bp.set(U8, SetupHeader.LOADFLAGS,
                 (byte) (loadflags | SetupHeader.LOADED_HIGH | SetupHeader.CAN_USE_HEAP));
         bp.set(U32, SetupHeader.CODE32_START, (int) f.code32Start());
         bp.set(U16, SetupHeader.HEAP_END_PTR, (short) HEAP_END_PTR);
@@ -55,7 +52,7 @@ final class BootParams {
             bp.set(U32, SetupHeader.RAMDISK_SIZE, (int) f.initrd().size());
         }
         bp.set(U64, ACPI_RSDP_ADDR, f.rsdp());
-        bp.set(ValueLayout.JAVA_BYTE, E820_ENTRIES, (byte) f.e820().size());
+        bp.set(U8, E820_ENTRIES, (byte) f.e820().size());
         for (int i = 0; i < f.e820().size(); i++) {
             E820Entry e = f.e820().get(i);
             long at = E820_TABLE + 20L * i;

@@ -11,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -44,7 +45,7 @@ public final class BzImage {
                 }
             }
             throw new KernelImageException("bzImage: payload starts with an unknown magic "
-                    + java.util.HexFormat.of().formatHex(data, offset, offset + Math.min(6, length)));
+                    + HexFormat.of().formatHex(data, offset, offset + Math.min(6, length)));
         }
     }
 

@@ -4,7 +4,10 @@ import org.viridian.partition.memory.GuestMemory;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
+
+import static org.viridian.machine.boot.LittleEndian.*;
 
 /**
  * Loads Linux with the x86 64-bit boot protocol (Documentation/arch/x86/boot.rst): a bzImage's protected-mode part
@@ -46,7 +49,7 @@ public final class LinuxLoader {
         long code = image.length - h.setupSize();
         memory.slice(load, h.initSize()).fill((byte) 0);
         memory.slice(load, code).copyFrom(MemorySegment.ofArray(image).asSlice(h.setupSize(), code));
-        byte[] header = java.util.Arrays.copyOfRange(image, SetupHeader.SETUP_SECTS, h.headerEnd());
+        byte[] header = Arrays.copyOfRange(image, SetupHeader.SETUP_SECTS, h.headerEnd());
         long limit = Math.min(h.initrdAddrMax() + 1, BootLayout.INITRD_MAX);
         return finish(memory, header, load, load + h.initSize(), load + STARTUP_64_OFFSET, h.cmdlineSize(), limit, options);
     }
@@ -108,19 +111,17 @@ public final class LinuxLoader {
     /** A setup header for a vmlinux, which has none: just what the kernel reads from boot_params.hdr. */
     static byte[] synthesizedHeader(long imageSize) {
         byte[] h = new byte[SetupHeader.INIT_SIZE + 4 - SetupHeader.SETUP_SECTS];
-        var s = MemorySegment.ofArray(h);
+        MemorySegment s = MemorySegment.ofArray(h);
         int base = SetupHeader.SETUP_SECTS;
-        var u16 = java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
-        var u32 = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
-        s.set(u16, SetupHeader.BOOT_FLAG - base, (short) SetupHeader.BOOT_FLAG_MAGIC);
-        s.set(u32, SetupHeader.HEADER - base, (int) SetupHeader.HDRS_MAGIC);
-        s.set(u16, SetupHeader.VERSION - base, (short) 0x020F);
-        s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, SetupHeader.LOADFLAGS - base, (byte) SetupHeader.LOADED_HIGH);
-        s.set(u32, SetupHeader.INITRD_ADDR_MAX - base, (int) (BootLayout.INITRD_MAX - 1));
-        s.set(u32, SetupHeader.KERNEL_ALIGNMENT - base, (int) VMLINUX_ALIGNMENT);
-        s.set(u16, SetupHeader.XLOADFLAGS - base, (short) SetupHeader.XLF_KERNEL_64);
-        s.set(u32, SetupHeader.CMDLINE_SIZE - base, (int) DEFAULT_CMDLINE_SIZE);
-        s.set(u32, SetupHeader.INIT_SIZE - base, (int) Math.min(imageSize, 0xFFFF_FFFFL));
+        s.set(U16, SetupHeader.BOOT_FLAG - base, (short) SetupHeader.BOOT_FLAG_MAGIC);
+        s.set(U32, SetupHeader.HEADER - base, (int) SetupHeader.HDRS_MAGIC);
+        s.set(U16, SetupHeader.VERSION - base, (short) 0x020F);
+        s.set(U8, SetupHeader.LOADFLAGS - base, (byte) SetupHeader.LOADED_HIGH);
+        s.set(U32, SetupHeader.INITRD_ADDR_MAX - base, (int) (BootLayout.INITRD_MAX - 1));
+        s.set(U32, SetupHeader.KERNEL_ALIGNMENT - base, (int) VMLINUX_ALIGNMENT);
+        s.set(U16, SetupHeader.XLOADFLAGS - base, (short) SetupHeader.XLF_KERNEL_64);
+        s.set(U32, SetupHeader.CMDLINE_SIZE - base, (int) DEFAULT_CMDLINE_SIZE);
+        s.set(U32, SetupHeader.INIT_SIZE - base, (int) Math.min(imageSize, 0xFFFF_FFFFL));
         return h;
     }
 }
