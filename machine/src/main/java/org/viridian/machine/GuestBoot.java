@@ -9,13 +9,13 @@ import org.viridian.machine.acpi.AcpiTables;
 import org.viridian.machine.boot.BootImage;
 import org.viridian.machine.boot.DescriptorTable;
 import org.viridian.machine.boot.EntryState;
-import org.viridian.machine.boot.MultibootLoader;
+import org.viridian.machine.boot.KernelImageException;
+import org.viridian.machine.boot.KernelLoader;
 import org.viridian.machine.boot.SegmentDescriptor;
 import org.viridian.partition.Partition;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.util.List;
 
 /**
  * Puts firmware tables and the kernel into a partition's memory and sets the boot processor's entry state; the other
@@ -26,14 +26,13 @@ final class GuestBoot {
 
     static BootImage load(Partition partition, VmSpec spec) throws IOException {
         byte[] kernel = Files.readAllBytes(spec.kernel());
-        AcpiTables.install(partition.memory(), AcpiConfig.of(spec.cpus()));
+        byte[] initrd = spec.initrd() == null ? null : Files.readAllBytes(spec.initrd());
+        AcpiTables acpi = AcpiTables.install(partition.memory(), AcpiConfig.of(spec.cpus()));
         BootImage image;
-        if (MultibootLoader.isMultiboot(kernel)) {
-            List<MultibootLoader.Module> modules = spec.initrd() == null ? List.of()
-                    : List.of(new MultibootLoader.Module(Files.readAllBytes(spec.initrd()), spec.initrd().getFileName().toString()));
-            image = MultibootLoader.load(partition.memory(), kernel, spec.cmdline(), modules);
-        } else {
-            throw new IOException(spec.kernel() + ": not a Multiboot kernel (Linux bzImage/vmlinux loading arrives with the Linux loader)");
+        try {
+            image = KernelLoader.load(partition.memory(), kernel, spec.cmdline(), initrd, acpi.rsdpAddress());
+        } catch (KernelImageException e) {
+            throw new IOException(spec.kernel() + ": " + e.getMessage(), e);
         }
         apply(partition.vps().getFirst().vcpu(), image.bsp());
         return image;

@@ -4,6 +4,7 @@ import org.viridian.machine.boot.BootLayout;
 import org.viridian.partition.memory.GuestMemory;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,7 @@ public record AcpiTables(long rsdpAddress, byte[] rsdp, Map<String, Placed> tabl
 
     public AcpiTables {
         rsdp = rsdp.clone();
-        tables = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tables));
+        tables = Collections.unmodifiableMap(new LinkedHashMap<>(tables));
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.viridian.machine.boot;
 
 import org.viridian.partition.memory.GuestMemory;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -119,8 +120,8 @@ public final class ElfImage {
             BootLayout.requireKernelRange(memory, segments.get(i).paddr(), segments.get(i).memSize(), "ELF PT_LOAD segment " + i);
         }
         for (Segment s : segments) {
-            var dst = memory.slice(s.paddr(), s.memSize());
-            dst.asSlice(0, s.fileSize()).copyFrom(java.lang.foreign.MemorySegment.ofArray(image).asSlice(s.offset(), s.fileSize()));
+            MemorySegment dst = memory.slice(s.paddr(), s.memSize());
+            dst.asSlice(0, s.fileSize()).copyFrom(MemorySegment.ofArray(image).asSlice(s.offset(), s.fileSize()));
             dst.asSlice(s.fileSize()).fill((byte) 0);
         }
     }

@@ -11,6 +11,9 @@ import java.util.List;
  * addresses when flag bit 16 is set, the ELF program headers otherwise. Builds the multiboot info at
  * {@link BootLayout#MULTIBOOT_INFO} and enters in 32-bit protected mode, paging off, with EAX=0x2BADB002 and EBX
  * pointing at the info.
+ *
+ * <p>Differences from QEMU: every segment must load at or above 1 MiB (the loader's own structures live below it),
+ * and header flag bit 2 (video mode) is accepted but no framebuffer/VBE information is provided (info bit 11 clear).
  */
 public final class MultibootLoader {
     public static final int HEADER_MAGIC = 0x1BADB002;
@@ -223,7 +226,7 @@ public final class MultibootLoader {
         long string(String s) {
             byte[] b = s.getBytes(StandardCharsets.UTF_8);
             long at = reserve(b.length + 1L, 1);
-            MemorySegment.copy(b, 0, area, java.lang.foreign.ValueLayout.JAVA_BYTE, at - base, b.length);
+            MemorySegment.copy(b, 0, area, LittleEndian.U8, at - base, b.length);
             return at;
         }
 
@@ -232,11 +235,11 @@ public final class MultibootLoader {
         }
 
         void putIntAt(long gpa, long value) {
-            area.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, gpa - base, (int) value);
+            area.set(LittleEndian.U32, gpa - base, (int) value);
         }
 
         void putLongAt(long gpa, long value) {
-            area.set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, gpa - base, value);
+            area.set(LittleEndian.U64, gpa - base, value);
         }
     }
 }
