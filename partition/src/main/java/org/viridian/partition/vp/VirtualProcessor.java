@@ -30,6 +30,7 @@ public final class VirtualProcessor {
     private final KvmVcpu vcpu;
     private final VpHost host;
     private final Thread thread;
+    private final Object kickLock = new Object();
     private volatile int tid;
     private volatile VpState state = VpState.CREATED;
     private long exits;
@@ -68,8 +69,21 @@ public final class VirtualProcessor {
 
     /** Makes the VP leave KVM_RUN soon; safe from any thread, at any time. */
     public void kick() {
-        int t = tid;
-        if (t != 0 && state != VpState.STOPPED) Libc.tgkill(t, KICK_SIGNAL);
+        synchronized (kickLock) {
+            int t = tid;
+            if (t != 0 && state != VpState.STOPPED) Libc.tgkill(t, KICK_SIGNAL);
+        }
+    }
+
+    /**
+     * Ends kicking before the thread ends: a kick still pending when a JVM thread exits is delivered with the signal's
+     * default action (process termination), so every kick sent before STOPPED is drained while still blocked.
+     */
+    private void retire() {
+        synchronized (kickLock) {
+            state = VpState.STOPPED;
+        }
+        if (tid != 0) while (Libc.consumePendingSignal(KICK_SIGNAL)) { }
     }
 
     private void loop() {
@@ -95,7 +109,7 @@ public final class VirtualProcessor {
         } catch (RuntimeException | Error e) {
             host.crash(this, "VMM fault on this VP's thread: " + e, new byte[0]);
         } finally {
-            state = VpState.STOPPED;
+            retire();
             host.stopped(this);
         }
     }
