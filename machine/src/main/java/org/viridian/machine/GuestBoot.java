@@ -30,12 +30,21 @@ final class GuestBoot {
         AcpiTables acpi = AcpiTables.install(partition.memory(), AcpiConfig.of(spec.cpus()));
         BootImage image;
         try {
-            image = KernelLoader.load(partition.memory(), kernel, spec.cmdline(), initrd, acpi.rsdpAddress());
+            image = KernelLoader.load(partition.memory(), kernel, cmdline(spec, kernel), initrd, acpi.rsdpAddress());
         } catch (KernelImageException e) {
             throw new IOException(spec.kernel() + ": " + e.getMessage(), e);
         }
         apply(partition.vps().getFirst().vcpu(), image.bsp());
         return image;
+    }
+
+    /**
+     * Multiboot kernels get the kernel's path as the first word of their command line, as GRUB and QEMU's -kernel
+     * pass it (kernels parse their options after it); Linux gets the command line as given.
+     */
+    static String cmdline(VmSpec spec, byte[] kernel) {
+        if (KernelLoader.detect(kernel) != KernelLoader.Format.MULTIBOOT) return spec.cmdline();
+        return spec.cmdline().isEmpty() ? spec.kernel().toString() : spec.kernel() + " " + spec.cmdline();
     }
 
     /** Translates the loader's architectural entry state into KVM's registers. */

@@ -22,4 +22,15 @@ class GuestBootTest {
         // A non-present LDT must reach KVM as unusable, or VM entry fails its guest-state checks.
         assertThat(GuestBoot.seg(EntryState.NO_LDT).unusable()).isTrue();
     }
+
+    @Test
+    void multibootKernelsGetTheirPathFirstLikeUnderQemuAndLinuxDoesNot() {
+        byte[] multiboot = new byte[8192];
+        java.nio.ByteBuffer.wrap(multiboot).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(64, 0x1BADB002)
+                .putInt(68, 0x00010000).putInt(72, -(0x1BADB002 + 0x00010000));
+        VmSpec spec = new VmSpec("t", 1, 32 << 20, java.nio.file.Path.of("guests/k.elf"), null, "debug=1");
+        assertThat(GuestBoot.cmdline(spec, multiboot)).isEqualTo("guests/k.elf debug=1");
+        byte[] vmlinux = {0x7F, 'E', 'L', 'F', 2, 1, 1, 0};
+        assertThat(GuestBoot.cmdline(spec, vmlinux)).isEqualTo("debug=1");
+    }
 }

@@ -14,14 +14,14 @@ import java.util.stream.Stream;
  * once with apt-get into ~/.cache/viridian/kernel and unpacked with dpkg-deb. Tests skip with the reason where apt or
  * the network is unavailable.
  */
-final class DebianKernel {
+public final class DebianKernel {
     private static final Path CACHE = Path.of(System.getProperty("user.home"), ".cache", "viridian", "kernel");
     private static Path vmlinuz;
 
     private DebianKernel() {
     }
 
-    static synchronized Path vmlinuz() throws IOException, InterruptedException {
+    public static synchronized Path vmlinuz() throws IOException, InterruptedException {
         if (vmlinuz != null) return vmlinuz;
         Files.createDirectories(CACHE);
         Path extracted = CACHE.resolve("x");
@@ -40,6 +40,13 @@ final class DebianKernel {
             Assumptions.assumeTrue(found != null, "no /boot/vmlinuz-* in " + deb);
         }
         return vmlinuz = found;
+    }
+
+    /** The kernel's module tree (…/lib/modules/VERSION/kernel), unpacked with the image. */
+    public static Path modules() throws IOException, InterruptedException {
+        Path boot = vmlinuz().getParent();
+        String version = vmlinuz().getFileName().toString().substring("vmlinuz-".length());
+        return boot.resolveSibling("lib").resolve("modules").resolve(version).resolve("kernel");
     }
 
     private static Path findDeb() throws IOException {

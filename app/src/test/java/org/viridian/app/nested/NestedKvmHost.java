@@ -1,0 +1,216 @@
+package org.viridian.app.nested;
+
+import org.apache.commons.compress.archivers.cpio.CpioArchiveEntry;
+import org.apache.commons.compress.archivers.cpio.CpioArchiveOutputStream;
+import org.apache.commons.compress.archivers.cpio.CpioConstants;
+import org.junit.jupiter.api.Assumptions;
+import org.viridian.machine.boot.DebianKernel;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * A throwaway Linux host with a real /dev/kvm, for running Viridian where the machine itself offers none: Debian's
+ * cloud kernel boots under QEMU's TCG with an emulated AMD SVM CPU, loads kvm_amd, and runs commands from an
+ * initramfs that holds a jlinked Java runtime, viridian.jar and the test's files. Everything comes from Debian's
+ * packages and this build; a host that cannot provide them skips the tests with the reason.
+ */
+public final class NestedKvmHost {
+    private static final Path CACHE = Path.of(System.getProperty("user.home"), ".cache", "viridian", "nested");
+    private static final Pattern END = Pattern.compile("^@@@END (\\S+) rc=(\\d+) t=(\\d+)$", Pattern.MULTILINE);
+
+    /** One command run inside the nested host, with `viridian` on the PATH and the test's files in the cwd. */
+    public record Command(String name, String shell) {}
+
+    public record Outcome(String name, int rc, String output, int seconds) {}
+
+    public record Run(String console, Map<String, Outcome> outcomes) {
+        public Outcome get(String name) {
+            Outcome o = outcomes.get(name);
+            if (o == null) throw new AssertionError("command " + name + " did not finish; console:\n" + console);
+            return o;
+        }
+    }
+
+    private NestedKvmHost() {}
+
+    public static Run run(Path viridianJar, Map<String, byte[]> files, List<Command> commands, Duration timeout)
+            throws IOException, InterruptedException {
+        ensurePackage("qemu-system-x86_64", "qemu-system-x86");
+        ensurePackage("busybox", "busybox-static");
+        Path kernel = DebianKernel.vmlinuz();
+        Path modules = DebianKernel.modules();
+        Path jre = jre();
+        Path work = Files.createTempDirectory("viridian-nested");
+        Path initrd = work.resolve("initrd.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(initrd), 1 << 16)) {
+            Initramfs fs = new Initramfs();
+            fs.file("init", init(commands).getBytes(StandardCharsets.UTF_8), true);
+            fs.file("bin/viridian", ("#!/bin/sh\nexec /opt/java/bin/java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC "
+                    + "--enable-native-access=ALL-UNNAMED -jar /opt/viridian.jar \"$@\"\n").getBytes(), true);
+            fs.copy(Path.of(which("busybox")), "bin/busybox");
+            for (String ko : List.of("virt/lib/irqbypass.ko", "arch/x86/kvm/kvm.ko", "arch/x86/kvm/kvm-amd.ko")) {
+                fs.copy(modules.resolve(ko), "mod/" + Path.of(ko).getFileName());
+            }
+            fs.tree(jre, "opt/java");
+            for (String lib : sharedLibraries(jre)) fs.copy(Path.of(lib), lib.substring(1));
+            fs.copy(viridianJar, "opt/viridian.jar");
+            for (var f : files.entrySet()) fs.file("opt/files/" + f.getKey(), f.getValue(), f.getKey().endsWith(".sh"));
+            fs.writeTo(out);
+        }
+        List<String> qemu = List.of("qemu-system-x86_64", "-accel", "tcg", "-cpu", "qemu64,+svm,+npt", "-m", "2048",
+                "-smp", "2", "-nographic", "-no-reboot", "-kernel", kernel.toString(), "-initrd", initrd.toString(),
+                "-append", "console=ttyS0 quiet panic=-1");
+        Process p = new ProcessBuilder(qemu).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+        p.getOutputStream().close();
+        StringBuilder console = new StringBuilder();
+        Thread reader = Thread.ofPlatform().daemon(true).start(() -> {
+            try {
+                console.append(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException ignored) {
+                // qemu went away: what was read so far is the console.
+            }
+        });
+        if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) p.destroyForcibly();
+        reader.join(5000);
+        deleteTree(work);
+        return parse(console.toString().replace("\r", ""));
+    }
+
+    private static String init(List<Command> commands) {
+        StringBuilder s = new StringBuilder("""
+                #!/bin/busybox sh
+                /bin/busybox --install -s /bin
+                mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mount -t tmpfs tmp /tmp
+                insmod /mod/irqbypass.ko; insmod /mod/kvm.ko; insmod /mod/kvm-amd.ko
+                cd /opt/files 2>/dev/null || cd /
+                """);
+        for (Command c : commands) {
+            s.append("echo \"@@@BEGIN ").append(c.name()).append("\"; T0=$(date +%s)\n")
+                    .append("( ").append(c.shell()).append(" ) 2>&1; RC=$?\n")
+                    .append("echo \"@@@END ").append(c.name()).append(" rc=$RC t=$(( $(date +%s) - T0 ))\"\n");
+        }
+        return s.append("poweroff -f\n").toString();
+    }
+
+    static Run parse(String console) {
+        Map<String, Outcome> outcomes = new LinkedHashMap<>();
+        Matcher m = END.matcher(console);
+        while (m.find()) {
+            String name = m.group(1);
+            int begin = console.lastIndexOf("@@@BEGIN " + name + "\n", m.start());
+            String output = begin < 0 ? "" : console.substring(begin + ("@@@BEGIN " + name + "\n").length(), m.start());
+            outcomes.put(name, new Outcome(name, Integer.parseInt(m.group(2)), output, Integer.parseInt(m.group(3))));
+        }
+        return new Run(console, outcomes);
+    }
+
+    /** A minimal runtime for viridian.jar, cached per JDK version (jlink takes a few seconds). */
+    private static Path jre() throws IOException, InterruptedException {
+        Path jre = CACHE.resolve("jre-" + Runtime.version());
+        if (Files.isExecutable(jre.resolve("bin/java"))) return jre;
+        Files.createDirectories(CACHE);
+        Path tmp = CACHE.resolve("jre-tmp-" + ProcessHandle.current().pid());
+        deleteTree(tmp);
+        sh(Path.of(System.getProperty("java.home"), "bin", "jlink") + " --add-modules java.base,java.logging,jdk.unsupported"
+                + " --strip-debug --no-header-files --no-man-pages --output " + tmp);
+        Files.move(tmp, jre);
+        return jre;
+    }
+
+    /** glibc and the loader, as the runtime's binaries were linked against them on this machine. */
+    private static List<String> sharedLibraries(Path jre) throws IOException, InterruptedException {
+        String out = sh("cd " + jre + " && ldd bin/java lib/server/libjvm.so lib/*.so 2>/dev/null || true");
+        List<String> libs = new ArrayList<>();
+        // Only resolved dependencies ("name => /path (addr)") and the loader ("\t/lib64/ld-linux… (addr)").
+        Matcher m = Pattern.compile("(?:=>\\s+|^\\s+)(/\\S+)\\s+\\(0x", Pattern.MULTILINE).matcher(out);
+        while (m.find()) if (!libs.contains(m.group(1)) && !m.group(1).startsWith(jre.toString())) libs.add(m.group(1));
+        return libs;
+    }
+
+    private static void ensurePackage(String command, String pkg) throws IOException, InterruptedException {
+        if (which(command) != null) return;
+        boolean root = "root".equals(System.getProperty("user.name"));
+        Assumptions.assumeTrue(root, command + " missing (Debian package " + pkg + ") and not root to install it");
+        sh("(apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq " + pkg);
+        Assumptions.assumeTrue(which(command) != null, "could not install " + pkg);
+    }
+
+    private static String which(String command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("sh", "-c", "command -v " + command).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        return p.waitFor() == 0 && !out.isEmpty() ? out : null;
+    }
+
+    private static String sh(String command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        Assumptions.assumeTrue(p.waitFor() == 0, "`" + command + "` failed: " + out);
+        return out;
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(x);
+        }
+    }
+
+    /** newc cpio contents: files with their mode, and every parent directory. */
+    private static final class Initramfs {
+        private final Map<String, byte[]> files = new TreeMap<>();
+        private final Map<String, Boolean> executable = new TreeMap<>();
+
+        void file(String path, byte[] data, boolean exec) {
+            files.put(path, data);
+            executable.put(path, exec);
+        }
+
+        void copy(Path from, String to) throws IOException {
+            file(to, Files.readAllBytes(from), Files.isExecutable(from));
+        }
+
+        void tree(Path root, String to) throws IOException {
+            try (Stream<Path> s = Files.walk(root)) {
+                for (Path f : s.filter(Files::isRegularFile).toList()) copy(f, to + "/" + root.relativize(f));
+            }
+        }
+
+        void writeTo(OutputStream out) throws IOException {
+            TreeMap<String, Boolean> dirs = new TreeMap<>();
+            for (String d : List.of("dev", "proc", "sys", "tmp", "bin")) dirs.put(d, true);
+            for (String f : files.keySet()) {
+                for (Path p = Path.of(f).getParent(); p != null; p = p.getParent()) dirs.put(p.toString(), true);
+            }
+            try (CpioArchiveOutputStream cpio = new CpioArchiveOutputStream(out, CpioConstants.FORMAT_NEW)) {
+                for (String d : dirs.keySet()) {
+                    CpioArchiveEntry e = new CpioArchiveEntry(CpioConstants.FORMAT_NEW, d);
+                    e.setMode(CpioConstants.C_ISDIR | 0755);
+                    cpio.putArchiveEntry(e);
+                    cpio.closeArchiveEntry();
+                }
+                for (var f : files.entrySet()) {
+                    CpioArchiveEntry e = new CpioArchiveEntry(CpioConstants.FORMAT_NEW, f.getKey(), f.getValue().length);
+                    e.setMode(CpioConstants.C_ISREG | (executable.get(f.getKey()) ? 0755 : 0644));
+                    cpio.putArchiveEntry(e);
+                    cpio.write(f.getValue());
+                    cpio.closeArchiveEntry();
+                }
+            }
+        }
+    }
+}
