@@ -8,36 +8,27 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Small Multiboot guests assembled with gcc, and QEMU's own Multiboot loader as the reference for them. */
+/** The project's test guests, and QEMU's own Multiboot loader as the reference for them. */
 final class Guests {
     record QemuRun(String console, int exitStatus) {}
 
     private Guests() {}
 
-    /** Assembles {@code source} (AT&T syntax, 32-bit) into a Multiboot ELF whose single segment starts at 1 MiB. */
-    static byte[] assemble(String source) throws IOException, InterruptedException {
-        Path dir = Files.createTempDirectory("guest");
-        Path src = dir.resolve("g.S"), elf = dir.resolve("g.elf");
-        Files.writeString(src, source);
-        Process p = new ProcessBuilder("gcc", "-m32", "-nostdlib", "-static", "-Wl,-N", "-Wl,-Ttext=0x100000",
-                "-Wl,--build-id=none", "-Wl,--no-warn-rwx-segments", "-o", elf.toString(), src.toString())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) throw new IllegalStateException("gcc failed:\n" + out);
-        byte[] image = Files.readAllBytes(elf);
-        Files.delete(src);
-        Files.delete(elf);
-        Files.delete(dir);
-        return image;
+    /** A test guest built by the guests module, from the classpath. */
+    static byte[] builtIn(String name) throws IOException {
+        try (var in = Guests.class.getResourceAsStream("/guests/" + name)) {
+            if (in == null) throw new IOException("test guest /guests/" + name + " is not on the classpath");
+            return in.readAllBytes();
+        }
     }
 
-    static QemuRun underQemu(byte[] elf, String cmdline) throws IOException, InterruptedException {
+    static QemuRun underQemu(byte[] elf, String cmdline, int cpus) throws IOException, InterruptedException {
         Path f = Files.createTempFile("guest", ".elf");
         Files.write(f, elf);
         try {
             Process p = new ProcessBuilder(List.of("qemu-system-x86_64", "-accel", "tcg", "-M", "q35", "-m", "64",
                     "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot",
-                    "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", f.toString(), "-append", cmdline))
+                    "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-smp", Integer.toString(cpus), "-kernel", f.toString(), "-append", cmdline))
                     .redirectErrorStream(true).start();
             p.getOutputStream().close();
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
