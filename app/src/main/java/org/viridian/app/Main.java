@@ -1,5 +1,6 @@
 package org.viridian.app;
 
+import org.viridian.app.bench.BenchCommand;
 import org.viridian.app.host.HostCommand;
 import org.viridian.app.run.RunCommand;
 import org.viridian.app.vhd.VhdCommand;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Command;
 /** The `viridian` command: one entry point, one subcommand per job. */
 @Command(name = "viridian", mixinStandardHelpOptions = true, version = "Viridian 0.1.0",
         description = "Hyper-V architecture on Linux KVM.",
-        subcommands = {HostCommand.class, RunCommand.class, VhdCommand.class, VmCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {HostCommand.class, RunCommand.class, BenchCommand.class, VhdCommand.class, VmCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));

@@ -39,7 +39,8 @@ class NestedKvmIT {
                 new NestedKvmHost.Command("fault", "viridian run --kernel fault.elf --memory 32M"),
                 new NestedKvmHost.Command("cpl3", "viridian run --kernel cpl3.elf --memory 32M --cmdline n=3000000"),
                 new NestedKvmHost.Command("exceptions", "viridian run --kernel exceptions.elf --memory 32M"),
-                new NestedKvmHost.Command("smp", "viridian run --kernel smp.elf --memory 64M --cpus 4")),
+                new NestedKvmHost.Command("smp", "viridian run --kernel smp.elf --memory 64M --cpus 4"),
+                new NestedKvmHost.Command("bench", "viridian bench exits --count 20000 --rounds 2")),
                 Duration.ofMinutes(9));
     }
 
@@ -85,6 +86,15 @@ class NestedKvmIT {
                 .contains("int 0x80 from CPL3 returned 42: ok").contains("LAPIC timer interrupt at CPL0: ok")
                 .doesNotContain("FAIL");
         assertThat(o.rc()).isEqualTo(PASS);
+    }
+
+    @Test
+    void theExitBenchmarkComparesViridianWithTheCLoop() {
+        NestedKvmHost.Outcome o = run.get("bench");
+        System.out.println("nested-KVM exit benchmark (under QEMU TCG, for the ratio only):\n" + o.output());
+        assertThat(o.output()).containsPattern("c loop \\(kvm-pio-loop\\)\\s+\\d+ exits/s")
+                .containsPattern("viridian \\(java\\)\\s+\\d+ exits/s").containsPattern("ratio viridian/c\\s+\\d+\\.\\d+");
+        assertThat(o.rc()).isZero();
     }
 
     @Test
