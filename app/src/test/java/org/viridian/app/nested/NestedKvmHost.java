@@ -1,8 +1,5 @@
 package org.viridian.app.nested;
 
-import org.apache.commons.compress.archivers.cpio.CpioArchiveEntry;
-import org.apache.commons.compress.archivers.cpio.CpioArchiveOutputStream;
-import org.apache.commons.compress.archivers.cpio.CpioConstants;
 import org.junit.jupiter.api.Assumptions;
 import org.viridian.machine.boot.DebianKernel;
 
@@ -16,7 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -47,6 +43,20 @@ public final class NestedKvmHost {
     }
 
     private NestedKvmHost() {}
+
+    /** Debian's cloud kernel (bzImage), the same the nested host runs, to boot as a guest inside it. */
+    public static byte[] stockKernel() throws IOException, InterruptedException {
+        return Files.readAllBytes(DebianKernel.vmlinuz());
+    }
+
+    /** A guest initramfs: static busybox and the given /init script. */
+    public static byte[] busyboxInitramfs(String init) throws IOException, InterruptedException {
+        ensurePackage("busybox", "busybox-static");
+        Initramfs fs = new Initramfs();
+        fs.copy(Path.of(which("busybox")), "bin/busybox");
+        fs.file("init", init.getBytes(StandardCharsets.UTF_8), true);
+        return fs.gzipped();
+    }
 
     public static Run run(Path viridianJar, Map<String, byte[]> files, List<Command> commands, Duration timeout)
             throws IOException, InterruptedException {
@@ -167,50 +177,6 @@ public final class NestedKvmHost {
         if (!Files.exists(p)) return;
         try (Stream<Path> s = Files.walk(p)) {
             for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(x);
-        }
-    }
-
-    /** newc cpio contents: files with their mode, and every parent directory. */
-    private static final class Initramfs {
-        private final Map<String, byte[]> files = new TreeMap<>();
-        private final Map<String, Boolean> executable = new TreeMap<>();
-
-        void file(String path, byte[] data, boolean exec) {
-            files.put(path, data);
-            executable.put(path, exec);
-        }
-
-        void copy(Path from, String to) throws IOException {
-            file(to, Files.readAllBytes(from), Files.isExecutable(from));
-        }
-
-        void tree(Path root, String to) throws IOException {
-            try (Stream<Path> s = Files.walk(root)) {
-                for (Path f : s.filter(Files::isRegularFile).toList()) copy(f, to + "/" + root.relativize(f));
-            }
-        }
-
-        void writeTo(OutputStream out) throws IOException {
-            TreeMap<String, Boolean> dirs = new TreeMap<>();
-            for (String d : List.of("dev", "proc", "sys", "tmp", "bin")) dirs.put(d, true);
-            for (String f : files.keySet()) {
-                for (Path p = Path.of(f).getParent(); p != null; p = p.getParent()) dirs.put(p.toString(), true);
-            }
-            try (CpioArchiveOutputStream cpio = new CpioArchiveOutputStream(out, CpioConstants.FORMAT_NEW)) {
-                for (String d : dirs.keySet()) {
-                    CpioArchiveEntry e = new CpioArchiveEntry(CpioConstants.FORMAT_NEW, d);
-                    e.setMode(CpioConstants.C_ISDIR | 0755);
-                    cpio.putArchiveEntry(e);
-                    cpio.closeArchiveEntry();
-                }
-                for (var f : files.entrySet()) {
-                    CpioArchiveEntry e = new CpioArchiveEntry(CpioConstants.FORMAT_NEW, f.getKey(), f.getValue().length);
-                    e.setMode(CpioConstants.C_ISREG | (executable.get(f.getKey()) ? 0755 : 0644));
-                    cpio.putArchiveEntry(e);
-                    cpio.write(f.getValue());
-                    cpio.closeArchiveEntry();
-                }
-            }
         }
     }
 }

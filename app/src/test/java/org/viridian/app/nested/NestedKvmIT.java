@@ -24,6 +24,14 @@ class NestedKvmIT {
     private static final int PASS = 33;
     private static NestedKvmHost.Run run;
 
+    /** /init of the stock-Linux guest: report what the kernel saw of Viridian's machine, then power off (ACPI S5). */
+    private static final String LINUX_INIT = """
+            #!/bin/busybox sh
+            /bin/busybox mount -t proc proc /proc
+            echo "VIRIDIAN-GUEST: reached /init on $(/bin/busybox uname -r) with $(/bin/busybox grep -c ^processor /proc/cpuinfo) cpu(s)"
+            /bin/busybox poweroff -f
+            """;
+
     @BeforeAll
     static void bootNestedHost() throws Exception {
         Path jar = Path.of("target/viridian.jar");
@@ -32,6 +40,8 @@ class NestedKvmIT {
         for (String g : List.of("hello", "poweroff", "fault", "cpl3", "exceptions", "smp")) {
             guests.put(g + ".elf", Guests.builtIn(g + ".elf"));
         }
+        guests.put("vmlinuz", NestedKvmHost.stockKernel());
+        guests.put("linux-initrd.gz", NestedKvmHost.busyboxInitramfs(LINUX_INIT));
         run = NestedKvmHost.run(jar, guests, List.of(
                 new NestedKvmHost.Command("hostcheck", "viridian host check"),
                 new NestedKvmHost.Command("hello", "viridian run --kernel hello.elf --memory 64M --cmdline 'to you'"),
@@ -40,8 +50,10 @@ class NestedKvmIT {
                 new NestedKvmHost.Command("cpl3", "viridian run --kernel cpl3.elf --memory 32M --cmdline n=3000000"),
                 new NestedKvmHost.Command("exceptions", "viridian run --kernel exceptions.elf --memory 32M"),
                 new NestedKvmHost.Command("smp", "viridian run --kernel smp.elf --memory 64M --cpus 4"),
-                new NestedKvmHost.Command("bench", "viridian bench exits --count 20000 --rounds 2")),
-                Duration.ofMinutes(9));
+                new NestedKvmHost.Command("bench", "viridian bench exits --count 20000 --rounds 2"),
+                new NestedKvmHost.Command("linux", "viridian run --kernel vmlinuz --initrd linux-initrd.gz --memory 256M"
+                        + " --cmdline 'console=ttyS0 panic=-1 reboot=k no_timer_check'")),
+                Duration.ofMinutes(12));
     }
 
     @Test
@@ -94,6 +106,17 @@ class NestedKvmIT {
         System.out.println("nested-KVM exit benchmark (under QEMU TCG, for the ratio only):\n" + o.output());
         assertThat(o.output()).containsPattern("c loop \\(kvm-pio-loop\\)\\s+\\d+ exits/s")
                 .containsPattern("viridian \\(java\\)\\s+\\d+ exits/s").containsPattern("ratio viridian/c\\s+\\d+\\.\\d+");
+        assertThat(o.rc()).isZero();
+    }
+
+    @Test
+    void debiansStockKernelBootsToInitReadsTheAcpiTablesAndPowersOff() {
+        NestedKvmHost.Outcome o = run.get("linux");
+        assertThat(o.output()).contains("Command line: console=ttyS0 panic=-1 reboot=k no_timer_check")
+                .contains("ACPI: RSDP 0x00000000000E0000").contains("ACPI: APIC").contains("ACPI: FACP")
+                .contains("IOAPIC[0]: apic_id 1").contains("ACPI: PM-Timer IO Port: 0x608")
+                .contains("Run /init as init process").contains("VIRIDIAN-GUEST: reached /init on 6.")
+                .contains("ACPI: PM: Preparing to enter system sleep state S5");
         assertThat(o.rc()).isZero();
     }
 
