@@ -38,13 +38,18 @@ static const struct rsdp *scan_rsdp(uintptr_t start, size_t len) {
 }
 
 static const struct rsdp *find_rsdp(void) {
+    /* Scanned once: the scan is thousands of CPL0 iterations. */
+    static const struct rsdp *found;
+    if (found)
+        return found;
     /* The first KiB of the EBDA (its segment is at 0x40E), then the BIOS
      * area 0xE0000-0xFFFFF, both on 16-byte boundaries. */
     uintptr_t ebda = (uintptr_t)*(volatile uint16_t *)0x40E << 4;
-    const struct rsdp *r = NULL;
     if (ebda >= 0x80000 && ebda < 0xA0000)
-        r = scan_rsdp(ebda, 1024);
-    return r ? r : scan_rsdp(0xE0000, 0x20000);
+        found = scan_rsdp(ebda, 1024);
+    if (!found)
+        found = scan_rsdp(0xE0000, 0x20000);
+    return found;
 }
 
 static bool table_ok(const struct sdt_header *h) {

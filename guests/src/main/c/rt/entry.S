@@ -17,7 +17,7 @@
         .align 4
         .long MB_MAGIC, MB_FLAGS, -(MB_MAGIC + MB_FLAGS)
 
-        .section .bss
+        .section .bss.stacks, "aw", @nobits
         .align 16
 boot_stack:
         .skip 16384
@@ -29,6 +29,9 @@ intr_stack_top:
 user_stack:             /* run_user() stack */
         .skip 65536
 user_stack_top:
+
+        .section .bss
+        .align 4
 kernel_saved_esp:
         .skip 4
 
@@ -45,8 +48,9 @@ _start:
         mov     $__bss_start, %edi
         mov     $__bss_end, %ecx
         sub     %edi, %ecx
+        shr     $2, %ecx                /* link.ld aligns both to 4 */
         xor     %eax, %eax
-        rep stosb
+        rep stosl
         mov     $boot_stack_top, %esp
         pushl   $0
         popf                    /* known EFLAGS: IF=0, DF=0, IOPL=0 */

@@ -40,7 +40,8 @@ void lapic_send_ipi(uint32_t apic_id, uint32_t cmd) {
 #define ICR_SIPI 0x4600   /* delivery mode start-up, level assert */
 
 extern const char ap_trampoline_start[], ap_trampoline_end[], ap_gdtr[];
-uint8_t ap_stacks[(MAX_CPUS - 1) * 8192] __attribute__((aligned(16))); /* see ap_entry32 */
+/* 8 KiB per AP, see ap_entry32; in .bss.stacks so _start need not clear it. */
+uint8_t ap_stacks[(MAX_CPUS - 1) * 8192] __attribute__((aligned(16), section(".bss.stacks")));
 volatile uint32_t ap_arrivals;    /* bumped by each AP in ap_entry32 */
 static volatile uint32_t ap_done; /* APs that have run ap_fn */
 static void (*volatile ap_fn)(int);
