@@ -18,17 +18,21 @@ static void on_fault(struct frame *f) {
     seen.cs = f->cs;
     seen.count++;
     if (f->eip != expect_eip || !resume_eip)
-        fail("%s: fault at %x, expected %x", "unexpected fault", f->eip, expect_eip);
+        fail("unexpected vector %u at %x (expected a fault at %x)", f->vector, f->eip, expect_eip);
     f->eip = resume_eip; /* skip the faulting instruction */
     resume_eip = 0;
 }
 
-/* Runs INSN with the handler told where it is and where to resume. */
-#define EXPECT_FAULT(insn, ...)                       \
-    __asm__ volatile("movl $1f, expect_eip\n\t"        \
-                     "movl $2f, resume_eip\n"          \
-                     "1:\t" insn "\n"                  \
-                     "2:" ::__VA_ARGS__                \
+/* Runs INSN after telling the handler where it is and where to resume.
+ * The instructions used fault before writing any register, so the inputs
+ * (__VA_ARGS__) are not clobbered. */
+#define EXPECT_FAULT(insn, ...)                                             \
+    __asm__ volatile("movl $1f, %[at]\n\t"                                 \
+                     "movl $2f, %[resume]\n"                                \
+                     "1:\t" insn "\n"                                       \
+                     "2:"                                                   \
+                     : [at] "=m"(expect_eip), [resume] "=m"(resume_eip)     \
+                     : __VA_ARGS__                                          \
                      : "memory")
 
 static void check_fault(const char *what, uint32_t vector, uint32_t error, uint32_t before) {
