@@ -23,17 +23,18 @@ static void on_fault(struct frame *f) {
     resume_eip = 0;
 }
 
-/* Runs INSN after telling the handler where it is and where to resume.
- * The instructions used fault before writing any register, so the inputs
- * (__VA_ARGS__) are not clobbered. */
-#define EXPECT_FAULT(insn, ...)                                             \
-    __asm__ volatile("movl $1f, %[at]\n\t"                                 \
+/* Runs SETUP, then INSN after telling the handler where INSN is and where
+ * to resume. ECX, EDX and the flags are clobbered: the return from the
+ * trap is a SYSEXIT (see run_user). */
+#define EXPECT_FAULT(setup, insn, ...)                                      \
+    __asm__ volatile(setup "\n\t"                                          \
+                     "movl $1f, %[at]\n\t"                                 \
                      "movl $2f, %[resume]\n"                                \
                      "1:\t" insn "\n"                                       \
                      "2:"                                                   \
                      : [at] "=m"(expect_eip), [resume] "=m"(resume_eip)     \
                      : __VA_ARGS__                                          \
-                     : "memory")
+                     : "ecx", "edx", "cc", "memory")
 
 static void check_fault(const char *what, uint32_t vector, uint32_t error, uint32_t before) {
     CHECK(seen.count == before + 1, "%s: no fault delivered", what);
@@ -53,16 +54,16 @@ static uint32_t user_checks(uint32_t unused) {
     (void)unused;
     CHECK(current_cpl() == 3, "not at CPL3");
     uint32_t before = seen.count;
-    EXPECT_FAULT("divl %%ecx", "a"(1), "d"(0), "c"(0));
+    EXPECT_FAULT("xorl %%ecx, %%ecx; xorl %%edx, %%edx", "divl %%ecx", "a"(1));
     check_fault("#DE divide by zero", 0, 0, before++);
-    EXPECT_FAULT("cli");
+    EXPECT_FAULT("", "cli");
     check_fault("#GP cli at CPL3", 13, 0, before++);
-    EXPECT_FAULT("outb %%al, $0x80", "a"(0));
+    EXPECT_FAULT("", "outb %%al, $0x80", "a"(0));
     check_fault("#GP out to port 0x80 (not in the I/O bitmap)", 13, 0, before++);
-    EXPECT_FAULT("ud2");
+    EXPECT_FAULT("", "ud2");
     check_fault("#UD ud2", 6, 0, before++);
     uint32_t r;
-    __asm__ volatile("int $0x80" : "=a"(r) : "a"(20), "b"(2) : "memory");
+    __asm__ volatile("int $0x80" : "=a"(r) : "a"(20), "b"(2) : "ecx", "edx", "cc", "memory");
     CHECK(r == 42, "int 0x80 returned %u, expected 42", r);
     printf("ok: int 0x80 from CPL3 returned %u\n", r);
     return 0;

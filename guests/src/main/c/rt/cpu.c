@@ -49,6 +49,10 @@ static void tss_init(void) {
                        ((uint64_t)((limit >> 16) & 0xF) << 48) | ((uint64_t)(base >> 24) << 56);
 }
 
+/* SYSEXIT takes CPL3's CS/SS from IA32_SYSENTER_CS (+16/+24): 0x1B/0x23. */
+#define MSR_SYSENTER_CS 0x174
+static void sysexit_init(void) { __asm__ volatile("wrmsr" ::"c"(MSR_SYSENTER_CS), "a"(SEL_KCODE), "d"(0)); }
+
 static void gdt_load(void) {
     struct { uint16_t limit; uint32_t base; } __attribute__((packed)) gdtr = {sizeof gdt - 1, (uint32_t)(uintptr_t)gdt};
     __asm__ volatile("lgdt %0\n\t"
@@ -92,6 +96,8 @@ static const char *const exception_names[32] = {
     "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
 };
 
+_Static_assert(offsetof(struct frame, cs) == 60, "FRAME_CS in entry.S");
+
 /* Called by isr_common in entry.S for every vector. */
 void isr_dispatch(struct frame *f) {
     if (f->vector == VEC_USER_EXIT && (f->cs & 3))
@@ -127,6 +133,7 @@ _Noreturn void rt_start(uint32_t magic, uint32_t mbi) {
     boot_info = (const struct mb_info *)(uintptr_t)mbi;
     tss_init();
     gdt_load();
+    sysexit_init();
     idt_init();
     idt_load();
     pic_mask_all();

@@ -79,6 +79,12 @@ isr_stubs:
         .set vec, vec + 1
         .endr
 
+/* No IRET anywhere: on the target hosts CPL0 code runs in KVM's instruction
+ * emulator, which cannot emulate a protected-mode IRET. Returns to CPL3 use
+ * SYSEXIT (EIP = EDX, ESP = ECX, so CPL3 code must treat ECX, EDX and the
+ * arithmetic flags as clobbered by anything that traps), returns to CPL0
+ * restore EFLAGS with POPF and jump back with RET. */
+#define FRAME_CS 60     /* offsetof(struct frame, cs) */
 isr_common:
         pusha
         push    %ds
@@ -93,17 +99,41 @@ isr_common:
         push    %esp            /* struct frame * */
         call    isr_dispatch
         add     $4, %esp
+        testl   $3, FRAME_CS(%esp)
+        jnz     return_to_user
         pop     %gs
         pop     %fs
         pop     %es
         pop     %ds
         popa
         add     $8, %esp        /* vector, error code */
-        iret
+        /* Stack: EIP, CS, EFLAGS. Make it EFLAGS, EIP: POPF; RET. */
+        push    %eax
+        mov     4(%esp), %eax           /* EIP */
+        xchg    %eax, 12(%esp)          /* EIP over EFLAGS, EAX = EFLAGS */
+        mov     %eax, 8(%esp)           /* EFLAGS over CS */
+        pop     %eax
+        add     $4, %esp
+        popf
+        ret
+
+return_to_user:
+        pop     %gs
+        pop     %fs
+        pop     %es
+        pop     %ds
+        popa
+        add     $8, %esp        /* vector, error code */
+        /* Stack: EIP, CS, EFLAGS, ESP, SS (CS/SS are the only user ones;
+         * EFLAGS stays as it is now: IF=0, as user code always runs). */
+        mov     (%esp), %edx
+        mov     12(%esp), %ecx
+        sysexit
 
 /* uint32_t run_user(uint32_t (*fn)(uint32_t), uint32_t arg)
  * Saves the callee-saved registers and EFLAGS on the kernel stack, then
- * IRETs to fn at CPL3 on user_stack with return address user_return. */
+ * SYSEXITs to fn at CPL3 (IF=0) on user_stack with return address
+ * user_return. SYSEXIT's CS/SS are SYSENTER_CS+16/+24 (cpu.c sets it). */
         .global run_user
 run_user:
         push    %ebp
@@ -112,22 +142,18 @@ run_user:
         push    %edi
         pushf
         mov     %esp, kernel_saved_esp
-        mov     24(%esp), %ecx          /* fn */
-        mov     28(%esp), %edx          /* arg */
-        mov     $user_stack_top - 16, %eax
-        mov     %edx, 4(%eax)
-        movl    $user_return, (%eax)
-        pushl   $SEL_UDATA              /* SS */
-        push    %eax                    /* ESP */
-        pushl   $0x2                    /* EFLAGS: IF=0, IOPL=0 */
-        pushl   $SEL_UCODE              /* CS */
-        push    %ecx                    /* EIP */
-        mov     $SEL_UDATA, %edx
-        mov     %edx, %ds
-        mov     %edx, %es
-        mov     %edx, %fs
-        mov     %edx, %gs
-        iret
+        mov     28(%esp), %eax          /* arg */
+        mov     $user_stack_top - 16, %ecx
+        mov     %eax, 4(%ecx)
+        movl    $user_return, (%ecx)
+        mov     24(%esp), %edx          /* fn */
+        mov     $SEL_UDATA, %eax
+        mov     %eax, %ds
+        mov     %eax, %es
+        mov     %eax, %fs
+        mov     %eax, %gs
+        cli
+        sysexit
 user_return:                            /* CPL3, EAX = fn's result */
         int     $0x81
         ud2

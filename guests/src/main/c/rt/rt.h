@@ -133,7 +133,9 @@ void idt_load(void);
 
 /* ---- CPL3 ---- */
 /* Runs fn(arg) at CPL3 (IF=0, IOPL=0, ports per the TSS bitmap) on the user
- * stack and returns its return value at CPL0. Not reentrant. */
+ * stack and returns its return value at CPL0. Not reentrant.
+ * Traps from CPL3 (INT n, faults a handler resumes) return with SYSEXIT, not
+ * IRET (see entry.S): they clobber ECX, EDX and the arithmetic flags. */
 uint32_t run_user(uint32_t (*fn)(uint32_t), uint32_t arg);
 
 /* ---- spinlock ---- */
