@@ -217,6 +217,18 @@ int main(int argc, char **argv) {
     if (run == MAP_FAILED)
         die("cannot map kvm_run: %s", strerror(errno));
 
+    /* Give the guest the CPUID KVM supports (SEP for SYSEXIT, TSC, ...). */
+    int nent = 256;
+    struct kvm_cpuid2 *cpuid = calloc(1, sizeof *cpuid + nent * sizeof(struct kvm_cpuid_entry2));
+    if (!cpuid)
+        die("out of memory");
+    cpuid->nent = (uint32_t)nent;
+    if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, cpuid) < 0)
+        die("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+    if (ioctl(vcpu, KVM_SET_CPUID2, cpuid) < 0)
+        die("KVM_SET_CPUID2: %s", strerror(errno));
+    free(cpuid);
+
     /* Multiboot machine state (spec 3.2): flat protected mode, paging off. */
     struct kvm_sregs sregs;
     if (ioctl(vcpu, KVM_GET_SREGS, &sregs) < 0)

@@ -88,8 +88,9 @@ int smp_start_aps(void (*fn)(int cpu_index)) {
             fail_code(EXIT_TIMEOUT, "AP with apic id %u did not start", ids[i]);
         started++;
     }
-    /* The APs run fn concurrently; wait up to 1 s for all of them. */
-    for (int t = 0; t < 10000 && ap_done < started; t++)
+    /* The APs run fn concurrently; wait up to 5 s for all of them (their
+     * CPL0 code may be emulated, and they share one UART). */
+    for (int t = 0; t < 50000 && ap_done < started; t++)
         lapic_delay_ns(100000);
     if (ap_done < started)
         fail_code(EXIT_TIMEOUT, "only %u of %u APs finished", ap_done, started);
