@@ -96,8 +96,6 @@ static const char *const exception_names[32] = {
     "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
 };
 
-_Static_assert(offsetof(struct frame, cs) == 60, "FRAME_CS in entry.S");
-
 /* Called by isr_common in entry.S for every vector. */
 void isr_dispatch(struct frame *f) {
     if (f->vector == VEC_USER_EXIT && (f->cs & 3))

@@ -84,7 +84,6 @@ isr_stubs:
  * SYSEXIT (EIP = EDX, ESP = ECX, so CPL3 code must treat ECX, EDX and the
  * arithmetic flags as clobbered by anything that traps), returns to CPL0
  * restore EFLAGS with POPF and jump back with RET. */
-#define FRAME_CS 60     /* offsetof(struct frame, cs) */
 isr_common:
         pusha
         push    %ds
@@ -99,15 +98,16 @@ isr_common:
         push    %esp            /* struct frame * */
         call    isr_dispatch
         add     $4, %esp
-        testl   $3, FRAME_CS(%esp)
-        jnz     return_to_user
         pop     %gs
         pop     %fs
         pop     %es
         pop     %ds
         popa
         add     $8, %esp        /* vector, error code */
-        /* Stack: EIP, CS, EFLAGS. Make it EFLAGS, EIP: POPF; RET. */
+        /* Stack: EIP, CS, EFLAGS [, ESP, SS when the trap came from CPL3]. */
+        testl   $3, 4(%esp)
+        jnz     return_to_user
+        /* Make it EFLAGS, EIP: POPF; RET. */
         push    %eax
         mov     4(%esp), %eax           /* EIP */
         xchg    %eax, 12(%esp)          /* EIP over EFLAGS, EAX = EFLAGS */
@@ -116,18 +116,11 @@ isr_common:
         add     $4, %esp
         popf
         ret
-
 return_to_user:
-        pop     %gs
-        pop     %fs
-        pop     %es
-        pop     %ds
-        popa
-        add     $8, %esp        /* vector, error code */
-        /* Stack: EIP, CS, EFLAGS, ESP, SS (CS/SS are the only user ones;
-         * EFLAGS stays as it is now: IF=0, as user code always runs). */
-        mov     (%esp), %edx
-        mov     12(%esp), %ecx
+        /* CS/SS are the only user ones; EFLAGS stays as it is now (IF=0,
+         * as user code always runs). */
+        mov     (%esp), %edx            /* EIP */
+        mov     12(%esp), %ecx          /* ESP */
         sysexit
 
 /* uint32_t run_user(uint32_t (*fn)(uint32_t), uint32_t arg)
