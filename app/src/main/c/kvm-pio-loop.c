@@ -98,6 +98,10 @@ int main(int argc, char **argv) {
     int run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
     struct kvm_run *run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
     if (run == MAP_FAILED) die("mmap kvm_run");
+    /* The CPUID KVM supports, as Viridian also starts from it. */
+    struct { struct kvm_cpuid2 c; struct kvm_cpuid_entry2 e[256]; } cpuid = {.c.nent = 256};
+    if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, &cpuid) < 0) die("KVM_GET_SUPPORTED_CPUID");
+    if (ioctl(vcpu, KVM_SET_CPUID2, &cpuid) < 0) die("KVM_SET_CPUID2");
     struct kvm_sregs sregs;
     if (ioctl(vcpu, KVM_GET_SREGS, &sregs) < 0) die("KVM_GET_SREGS");
     sregs.cs = flat(0x08, 0xb);
@@ -120,7 +124,9 @@ int main(int argc, char **argv) {
             return 3;
         }
         uint8_t *data = (uint8_t *)run + run->io.data_offset;
-        if (run->io.port == 0xE0) {
+        if (run->io.port == 0xE0 && run->io.direction == KVM_EXIT_IO_IN) {
+            memcpy(data, &pings, run->io.size < sizeof pings ? run->io.size : sizeof pings); /* the guest reads the count */
+        } else if (run->io.port == 0xE0) {
             double t = now();
             if (pings++ == 0) first = t;
             last = t;

@@ -30,7 +30,6 @@ public final class TestGuests {
     /** N 4-byte OUTs to the bench port 0xE0 from CPL3; command line {@code n=N}. */
     public static final String BENCH_PIO = "bench-pio.elf";
     /** Host program: the raw C/KVM baseline running {@link #BENCH_PIO}. */
-    public static final String KVM_PIO_LOOP = "kvm-pio-loop";
 
     /** Value a guest writes to the debug-exit port 0xF4 on success. */
     public static final int EXIT_PASS = 0x10;
@@ -66,7 +65,7 @@ public final class TestGuests {
 
     /**
      * Copies a packaged image to a new temporary file (executable, deleted on JVM exit) and returns its path, for
-     * tools that want a file: the VMM's loaders, QEMU, {@link #KVM_PIO_LOOP}.
+     * tools that want a file: the VMM's loaders, QEMU, the C baseline of `viridian bench exits`.
      */
     public static Path extract(String name) {
         try {

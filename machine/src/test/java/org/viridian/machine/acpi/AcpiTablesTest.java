@@ -100,6 +100,6 @@ class AcpiTablesTest {
     void rejectsImpossibleConfigs() {
         assertThatThrownBy(() -> AcpiConfig.of(0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> AcpiConfig.of(255)).isInstanceOf(IllegalArgumentException.class);
-        assertThat(AcpiTables.generate(AcpiConfig.of(254), 0xE0000).table("APIC").length()).isEqualTo(44 + 254 * 8 + 12 + 20 + 6);
+        assertThat(AcpiTables.generate(AcpiConfig.of(254), 0xE0000).table("APIC").length()).isEqualTo(44 + 254 * 8 + 12 + 10 + 6);
     }
 }
