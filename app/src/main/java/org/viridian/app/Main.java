@@ -2,6 +2,7 @@ package org.viridian.app;
 
 import org.viridian.app.bench.BenchCommand;
 import org.viridian.app.host.HostCommand;
+import org.viridian.app.run.DemoCommand;
 import org.viridian.app.run.RunCommand;
 import org.viridian.app.vhd.VhdCommand;
 import org.viridian.app.vm.ServeCommand;
@@ -12,10 +13,11 @@ import picocli.CommandLine.Command;
 /** The `viridian` command: one entry point, one subcommand per job. */
 @Command(name = "viridian", mixinStandardHelpOptions = true, version = "Viridian 0.1.0",
         description = "Hyper-V architecture on Linux KVM.",
-        subcommands = {HostCommand.class, RunCommand.class, BenchCommand.class, VhdCommand.class, VmCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, HostCommand.class, RunCommand.class, BenchCommand.class, VhdCommand.class, VmCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        // The main job: with no arguments, boot the demo guest.
+        System.exit(commandLine().execute(args.length == 0 ? new String[] {"demo"} : args));
     }
 
     /** The configured command line, shared by main and tests. */

@@ -48,6 +48,11 @@ public final class RunCommand implements Callable<Integer> {
         }
         VmSpec spec = new VmSpec(name != null ? name : kernel.getFileName().toString(), cpus, memory, kernel, initrd,
                 cmdline);
+        return boot(spec, console);
+    }
+
+    /** Boots {@code spec} with its console at {@code console} and returns the exit status `viridian run` reports. */
+    public static int boot(VmSpec spec, String console) throws Exception {
         HostCheck.Report host = HostCheck.run();
         if (!host.canRunVms()) {
             System.err.print(host.render());

@@ -44,6 +44,7 @@ class NestedKvmIT {
         guests.put("linux-initrd.gz", NestedKvmHost.busyboxInitramfs(LINUX_INIT));
         run = NestedKvmHost.run(jar, guests, List.of(
                 new NestedKvmHost.Command("hostcheck", "viridian host check"),
+                new NestedKvmHost.Command("demo", "viridian"),
                 new NestedKvmHost.Command("hello", "viridian run --kernel hello.elf --memory 64M --cmdline 'to you'"),
                 new NestedKvmHost.Command("poweroff", "viridian run --kernel poweroff.elf --memory 32M"),
                 new NestedKvmHost.Command("fault", "viridian run --kernel fault.elf --memory 32M"),
@@ -61,6 +62,13 @@ class NestedKvmIT {
         NestedKvmHost.Outcome o = run.get("hostcheck");
         assertThat(o.output()).contains("/dev/kvm").contains("This host can run Viridian VMs.");
         assertThat(o.rc()).isZero();
+    }
+
+    @Test
+    void theMainCommandBootsTheDemoGuest() {
+        NestedKvmHost.Outcome o = run.get("demo");
+        assertThat(o.output()).contains("booting the demo guest").contains("cpus online: 2").contains("RESULT: PASS");
+        assertThat(o.rc()).isEqualTo(PASS);
     }
 
     @Test
