@@ -35,6 +35,21 @@ public abstract class BlockMappedImage implements DiskImage {
     /** Whether the block may hold non-zero data (through the parent chain). */
     protected boolean blockMayHaveData(long block) throws IOException { return true; }
 
+    /** Whether this file itself (not its parent) decides the block's content. */
+    protected boolean blockOwned(long block) throws IOException { return true; }
+
+    @Override
+    public boolean ownsRange(long offset, long length) throws IOException {
+        long bs = blockBytes();
+        lock.readLock().lock();
+        try {
+            for (long b = offset / bs; b <= (offset + Math.max(length, 1) - 1) / bs; b++) if (blockOwned(b)) return true;
+            return false;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     /** Called once after the data writes of a flush are durable, under the write lock. */
     protected void flushMetadata() throws IOException {}
 

@@ -13,6 +13,9 @@ public interface DiskImage extends BlockDevice {
     /** The image this one is a difference against, if any. */
     default Optional<DiskImage> parent() { return Optional.empty(); }
 
+    /** Whether this file, not its parent, decides some of the range's content (what a merge must copy). */
+    default boolean ownsRange(long offset, long length) throws IOException { return true; }
+
     /** Problems noticed while opening (only in tolerant mode) or by a deeper scan; empty when consistent. */
     default List<String> problems() throws IOException { return List.of(); }
 

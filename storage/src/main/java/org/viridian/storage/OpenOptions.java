@@ -5,7 +5,8 @@ import java.nio.file.Path;
 
 /**
  * How to open an image. {@code tolerant}: record field errors as problems (bad entries are ignored) instead of
- * failing, for check/repair. {@code parents} opens the parent of a differencing image.
+ * failing, for check/repair. {@code parents} opens the parent of a differencing image; when null the parent is not opened (maintenance only:
+ * its sectors then read as zeros).
  */
 public record OpenOptions(boolean readOnly, boolean tolerant, int depth, ParentOpener parents) {
     /** Deep chains are legal but a cycle must not recurse forever. */

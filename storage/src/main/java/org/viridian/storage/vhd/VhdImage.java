@@ -34,8 +34,8 @@ public final class VhdImage extends BlockMappedImage {
 
     private final Path path;
     private VhdFooter footer;
-    private final VhdDynamicHeader header;
-    private final int[] bat;
+    private VhdDynamicHeader header;
+    private int[] bat;
     private final int bitmapBytes;
     private final Map<Long, byte[]> bitmaps = new java.util.concurrent.ConcurrentHashMap<>();
     /** End of the last structure or block: where the next block goes. */
@@ -108,7 +108,7 @@ public final class VhdImage extends BlockMappedImage {
         img.problems.addAll(notes);
         img.repairFooters = fixFooters;
         if (header != null) img.validateBat(fileSize - (tail != null ? 512 : 0));
-        if (footer.diskType() == VhdFooter.DIFFERENCING) img.openParent();
+        if (footer.diskType() == VhdFooter.DIFFERENCING && options.parents() != null) img.openParent();
         return img;
     }
 
@@ -300,35 +300,64 @@ public final class VhdImage extends BlockMappedImage {
         return done;
     }
 
-    /** Grows or shrinks the virtual size in place (callers check that a shrink loses no data). */
+    /**
+     * Grows or shrinks the virtual size in place (callers check that a shrink loses no data). A dynamic disk can
+     * grow while its BAT fits the space reserved for it.
+     */
     public void resize(long newSize) throws IOException {
         lock.writeLock().lock();
         try {
-            if (header != null && Math.ceilDiv(newSize, header.blockSize()) > bat.length) {
-                throw new IOException(storage.name() + ": the BAT has room for " + bat.length + " blocks; growing to " + newSize + " bytes needs " + Math.ceilDiv(newSize, header.blockSize()) + " (convert to a new image instead)");
+            if (newSize <= 0 || newSize > VhdFooter.MAX_SIZE) throw new IllegalArgumentException("VHD size must be between 1 byte and 2040 GiB");
+            newSize = Bytes.roundUp(newSize, 512);
+            long oldSize = footer.currentSize();
+            VhdFooter next = footer.withCurrentSize(newSize);
+            if (header != null) {
+                int entries = (int) Math.ceilDiv(newSize, header.blockSize());
+                long capacity = Bytes.roundUp(bat.length * 4L, 512) / 4;
+                if (entries > capacity) throw new IOException(storage.name() + ": the BAT has room for " + capacity + " blocks; " + newSize + " bytes needs " + entries + " (convert to a new image instead)");
+                int[] resized = Arrays.copyOf(bat, entries);
+                for (int i = bat.length; i < entries; i++) resized[i] = UNUSED;
+                ByteBuffer raw = ByteBuffer.allocate((int) capacity * 4);
+                for (int i = 0; i < capacity; i++) raw.putInt(i < entries ? resized[i] : UNUSED);
+                storage.write(raw.flip(), header.tableOffset());
+                storage.write(header.withMaxTableEntries(entries).encode(), footer.dataOffset());
+                bat = resized;
+                header = header.withMaxTableEntries(entries);
+                storage.write(next.encode(), 0);
+                storage.write(next.encode(), dataEnd);
+            } else {
+                storage.setSize(newSize + 512);
+                // Growing a fixed disk: the old footer is now disk data and must read as zeros.
+                if (newSize > oldSize) storage.write(ByteBuffer.allocate(512), oldSize);
+                storage.write(next.encode(), newSize);
             }
-            footer = footer.withCurrentSize(newSize);
-            long at = header == null ? newSize : dataEnd;
-            if (header != null) storage.write(footer.encode(), 0);
-            storage.setSize(at + 512);
-            storage.write(footer.encode(), at);
+            footer = next;
             storage.flush();
         } finally {
             lock.writeLock().unlock();
         }
     }
 
-    /** Points a differencing disk at a (moved or replaced) parent with the given identity. */
-    public void setParent(Path newParent, VhdImage parentImage) throws IOException {
+    /** Points a differencing disk at a moved or copied parent; {@code force} also adopts a different identity. */
+    public void setParent(Path newParent, VhdImage parentImage, boolean force) throws IOException {
         if (!differencing()) throw new IOException(storage.name() + ": not a differencing VHD");
-        VhdDynamicHeader h = VhdCreator.withParentLocators(header, path, newParent, parentImage.footer(), header.locators());
-        VhdCreator.writeLocators(storage, h, path, newParent);
-        storage.write(h.encode(), footer.dataOffset());
-        storage.flush();
+        if (!force && !Arrays.equals(parentImage.footer.uniqueId(), header.parentUniqueId())) {
+            throw new IOException(storage.name() + ": " + newParent + " is not the original parent (unique id differs); use --force if its content is the same");
+        }
+        lock.writeLock().lock();
+        try {
+            VhdDynamicHeader h = VhdCreator.withParentLocators(header, path, newParent, parentImage.footer(), header.locators());
+            VhdCreator.writeLocators(storage, h, path, newParent);
+            storage.write(h.encode(), footer.dataOffset());
+            storage.flush();
+            header = h;
+        } finally {
+            lock.writeLock().unlock();
+        }
     }
 
-    /** Whether this file (not its parent) holds the block. */
-    public boolean ownsBlock(long block) { return header == null || bat[(int) block] != UNUSED; }
+    @Override
+    protected boolean blockOwned(long block) { return header == null || bat[(int) block] != UNUSED; }
 
     @Override
     public ImageFormat format() { return ImageFormat.VHD; }

@@ -128,7 +128,7 @@ public final class VhdxImage extends BlockMappedImage {
         if (options.tolerant()) img.problems.addAll(notes);
         img.validateBat(extents, payload);
         if (!s.readOnly() && !header.logGuid().isZero()) img.writeHeaders(Guid.random(), header.dataWriteGuid(), Guid.ZERO);
-        if (meta.hasParent()) img.openParent();
+        if (meta.hasParent() && options.parents() != null) img.openParent();
         return img;
     }
 
@@ -369,9 +369,13 @@ public final class VhdxImage extends BlockMappedImage {
         }
     }
 
-    /** Points a differencing disk at a parent (moved, or a renamed copy). */
-    public void setParent(Path parentPath, VhdxImage parentImage) throws IOException {
+    /** Points a differencing disk at a moved or copied parent; {@code force} accepts a parent with other data. */
+    public void setParent(Path parentPath, VhdxImage parentImage, boolean force) throws IOException {
         if (!meta.hasParent()) throw new IOException(storage.name() + ": not a differencing VHDX");
+        String linkage = meta.parentLocator().get("parent_linkage");
+        if (!force && !parentImage.dataWriteGuid().braced().equalsIgnoreCase(linkage)) {
+            throw new IOException(storage.name() + ": " + parentPath + " does not match parent_linkage " + linkage + "; use --force if its content is the same");
+        }
         lock.writeLock().lock();
         try {
             rewriteMetadata(meta.withParentLocator(VhdxCreator.locator(path, parentPath, parentImage.dataWriteGuid())));
@@ -397,8 +401,24 @@ public final class VhdxImage extends BlockMappedImage {
         meta = next;
     }
 
-    /** Whether this file (not its parent) decides the block's content. */
-    public boolean ownsBlock(long block) { return (bat[payloadIndex(block)] & 7) != NOT_PRESENT; }
+    @Override
+    protected boolean blockOwned(long block) { return (bat[payloadIndex(block)] & 7) != NOT_PRESENT; }
+
+    /** Persists the BAT entries that tolerant opening dropped. */
+    @Override
+    public List<String> repair() throws IOException {
+        lock.writeLock().lock();
+        try {
+            ByteBuffer disk = storage.read(regions.find(RegionTable.BAT).offset(), bat.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+            Map<Integer, Long> changes = new LinkedHashMap<>();
+            for (int i = 0; i < bat.length; i++) if (disk.getLong(i * 8) != bat[i]) changes.put(i, bat[i]);
+            if (changes.isEmpty()) return List.of();
+            updateBat(changes);
+            return List.of("cleared " + changes.size() + " invalid BAT entries (through the log)");
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
 
     @Override
     public ImageFormat format() { return ImageFormat.VHDX; }
