@@ -9,10 +9,14 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
- * A file with an advisory lock: shared for readers, exclusive for the single writer, so two processes can
- * never write one image at a time (and nobody reads it while it is being written).
+ * A file with an advisory lock: shared for readers, exclusive for the single writer, so two writers can never
+ * open one image (and nobody reads it while it is being written). OS locks are per process, so opens within
+ * this JVM are arbitrated by {@link #OPEN}; the OS lock keeps other processes out.
  */
 public final class FileStorage implements Storage {
     private final Path path;
@@ -20,6 +24,9 @@ public final class FileStorage implements Storage {
     private final FileChannel channel;
     private final boolean readOnly;
     private final FileLock lock;
+    private final Object key;
+    /** Per file (device and inode): a positive count of readers, or -1 for the writer. */
+    private static final Map<Object, Integer> OPEN = new HashMap<>();
 
     private FileStorage(Path path, boolean readOnly, boolean create) throws IOException {
         this.path = path;
@@ -28,16 +35,28 @@ public final class FileStorage implements Storage {
         if (create && Files.exists(path)) throw new IOException(path + ": file already exists");
         this.file = new RandomAccessFile(path.toFile(), readOnly ? "r" : "rw");
         this.channel = file.getChannel();
-        FileLock l;
+        Object k = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+        this.key = k != null ? k : path.toRealPath();
+        FileLock l = null;
+        boolean ours = false;
         try {
-            l = channel.tryLock(0, Long.MAX_VALUE, readOnly);
-        } catch (OverlappingFileLockException e) {
-            l = null;
+            synchronized (OPEN) {
+                int users = OPEN.getOrDefault(key, 0);
+                if (readOnly ? users >= 0 : users == 0) {
+                    try {
+                        l = channel.tryLock(0, Long.MAX_VALUE, readOnly);
+                        ours = l != null;
+                    } catch (OverlappingFileLockException e) {
+                        // Another reader in this JVM holds the OS lock on its channel.
+                        ours = readOnly && users > 0;
+                    }
+                }
+                if (ours) OPEN.put(key, readOnly ? users + 1 : -1);
+            }
+        } finally {
+            if (!ours) file.close();
         }
-        if (l == null) {
-            file.close();
-            throw new IOException(path + ": image is in use (" + (readOnly ? "opened for writing by someone else" : "locked by another reader or writer") + ")");
-        }
+        if (!ours) throw new IOException(path + ": image is in use (" + (readOnly ? "opened for writing by someone else" : "locked by another reader or writer") + ")");
         this.lock = l;
     }
 
@@ -87,10 +106,16 @@ public final class FileStorage implements Storage {
 
     @Override
     public void close() throws IOException {
+        if (!file.getChannel().isOpen()) return;
         try {
-            if (lock.isValid()) lock.release();
+            if (lock != null && lock.isValid()) lock.release();
         } finally {
             file.close();
+            synchronized (OPEN) {
+                int users = OPEN.getOrDefault(key, 0);
+                if (users > 1) OPEN.put(key, users - 1);
+                else OPEN.remove(key);
+            }
         }
     }
 }

@@ -107,7 +107,11 @@ public final class VhdImage extends BlockMappedImage {
         VhdImage img = new VhdImage(s, path, options, footer, header, bat);
         img.problems.addAll(notes);
         img.repairFooters = fixFooters;
-        if (header != null) img.validateBat(fileSize - (tail != null ? 512 : 0));
+        if (header != null) {
+            img.validateBat(fileSize - (tail != null ? 512 : 0));
+            // New blocks go after the current footer (past any space a crash leaked).
+            if (tail != null) img.dataEnd = Math.max(img.dataEnd, fileSize - 512);
+        }
         if (footer.diskType() == VhdFooter.DIFFERENCING && options.parents() != null) img.openParent();
         return img;
     }
