@@ -1,0 +1,31 @@
+package org.viridian.storage.io;
+
+import java.nio.ByteBuffer;
+
+/** Small byte helpers shared by the formats. */
+public final class Bytes {
+    private Bytes() {}
+
+    public static boolean isZero(ByteBuffer b) {
+        for (int i = b.position(); i < b.limit(); i++) if (b.get(i) != 0) return false;
+        return true;
+    }
+
+    public static long roundUp(long value, long unit) {
+        return Math.ceilDiv(value, unit) * unit;
+    }
+
+    public static void fillZero(ByteBuffer b) {
+        while (b.remaining() >= 8) b.putLong(0);
+        while (b.hasRemaining()) b.put((byte) 0);
+    }
+
+    public static boolean isPowerOfTwo(long v) {
+        return v > 0 && (v & (v - 1)) == 0;
+    }
+
+    /** A view of {@code len} bytes of {@code b} starting at its position, without moving it. */
+    public static ByteBuffer slice(ByteBuffer b, int from, int len) {
+        return b.slice(b.position() + from, len);
+    }
+}
