@@ -10,6 +10,9 @@ public interface DiskImage extends BlockDevice {
 
     ImageInfo info() throws IOException;
 
+    /** The image itself when this object is only a view sharing it (e.g. a parent lent to a child during a merge). */
+    default DiskImage unwrap() { return this; }
+
     /** The image this one is a difference against, if any. */
     default Optional<DiskImage> parent() { return Optional.empty(); }
 

@@ -47,5 +47,6 @@ public final class Merger {
         public org.viridian.storage.ImageFormat format() { return d.format(); }
         public ImageInfo info() throws IOException { return d.info(); }
         public Optional<DiskImage> parent() { return d.parent(); }
+        public DiskImage unwrap() { return d; }
     }
 }

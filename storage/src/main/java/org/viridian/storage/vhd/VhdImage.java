@@ -163,7 +163,7 @@ public final class VhdImage extends BlockMappedImage {
         candidates.add(header.parentName());
         Path p = ParentPaths.find(path, candidates);
         DiskImage parentImage = options.openParent(p);
-        if (!(parentImage instanceof VhdImage v) || !Arrays.equals(v.footer.uniqueId(), header.parentUniqueId())) {
+        if (!(parentImage.unwrap() instanceof VhdImage v) || !Arrays.equals(v.footer.uniqueId(), header.parentUniqueId())) {
             parentImage.close();
             throw new CorruptImageException(storage.name() + ": parent " + p + " is not the image this disk was created from (parent unique id mismatch)");
         }
@@ -384,7 +384,7 @@ public final class VhdImage extends BlockMappedImage {
             case VhdFooter.DYNAMIC -> ImageType.DYNAMIC;
             default -> ImageType.DIFFERENCING;
         };
-        String parentPath = parent instanceof VhdImage v ? v.path.toString() : null;
+        String parentPath = parent != null && parent.unwrap() instanceof VhdImage v ? v.path.toString() : null;
         return new ImageInfo(path.toString(), ImageFormat.VHD, type, size(), storage.size(), allocated,
                 header == null ? 0 : header.blockSize(), parentPath, d);
     }

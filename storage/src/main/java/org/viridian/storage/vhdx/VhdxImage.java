@@ -180,7 +180,7 @@ public final class VhdxImage extends BlockMappedImage {
         Path p = ParentPaths.find(path, Arrays.asList(loc.get("relative_path"), loc.get("volume_path"), loc.get("absolute_win32_path")));
         DiskImage pi = options.openParent(p);
         String linkage = loc.get("parent_linkage"), linkage2 = loc.get("parent_linkage2");
-        if (!(pi instanceof VhdxImage v) || !(v.dataWriteGuid().braced().equalsIgnoreCase(linkage) || v.dataWriteGuid().braced().equalsIgnoreCase(linkage2))) {
+        if (!(pi.unwrap() instanceof VhdxImage v) || !(v.dataWriteGuid().braced().equalsIgnoreCase(linkage) || v.dataWriteGuid().braced().equalsIgnoreCase(linkage2))) {
             pi.close();
             throw new CorruptImageException(storage.name() + ": parent " + p + " does not match parent_linkage " + linkage + " (it was modified or replaced)");
         }
@@ -443,7 +443,7 @@ public final class VhdxImage extends BlockMappedImage {
             if (i % (chunkRatio + 1) != chunkRatio && (st == FULLY_PRESENT || st == PARTIALLY_PRESENT)) blocks++;
         }
         ImageType type = meta.hasParent() ? ImageType.DIFFERENCING : meta.leaveAllocated() ? ImageType.FIXED : ImageType.DYNAMIC;
-        String parentPath = parent instanceof VhdxImage v ? v.path.toString() : null;
+        String parentPath = parent != null && parent.unwrap() instanceof VhdxImage v ? v.path.toString() : null;
         return new ImageInfo(path.toString(), ImageFormat.VHDX, type, size(), storage.size(), blocks * meta.blockSize(), meta.blockSize(), parentPath, d);
     }
 }
