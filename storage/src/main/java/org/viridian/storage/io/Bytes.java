@@ -1,13 +1,21 @@
 package org.viridian.storage.io;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 
 /** Small byte helpers shared by the formats. */
 public final class Bytes {
     private Bytes() {}
 
+    private static final MemorySegment ZEROS = MemorySegment.ofArray(new byte[64 << 10]);
+
+    /** Whether the buffer's remaining bytes are all zero (vectorized compare against a zero page). */
     public static boolean isZero(ByteBuffer b) {
-        for (int i = b.position(); i < b.limit(); i++) if (b.get(i) != 0) return false;
+        MemorySegment s = MemorySegment.ofBuffer(b);
+        for (long at = 0; at < s.byteSize(); at += ZEROS.byteSize()) {
+            long n = Math.min(ZEROS.byteSize(), s.byteSize() - at);
+            if (MemorySegment.mismatch(s, at, at + n, ZEROS, 0, n) != -1) return false;
+        }
         return true;
     }
 

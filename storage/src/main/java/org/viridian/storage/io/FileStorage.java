@@ -25,6 +25,9 @@ public final class FileStorage implements Storage {
     private final boolean readOnly;
     private final FileLock lock;
     private final Object key;
+    /** Opened on first use: most storages never ask where the holes are. */
+    private SparseFile holes;
+    private boolean holesTried;
     /** Per file (device and inode): a positive count of readers, or -1 for the writer. */
     private static final Map<Object, Integer> OPEN = new HashMap<>();
 
@@ -88,6 +91,15 @@ public final class FileStorage implements Storage {
     }
 
     @Override
+    public synchronized boolean mayHaveData(long position, long length) throws IOException {
+        if (!holesTried) {
+            holesTried = true;
+            holes = SparseFile.open(path);
+        }
+        return holes == null || holes.mayHaveData(position, length);
+    }
+
+    @Override
     public long size() throws IOException { return channel.size(); }
 
     @Override
@@ -107,6 +119,10 @@ public final class FileStorage implements Storage {
     @Override
     public void close() throws IOException {
         if (!file.getChannel().isOpen()) return;
+        synchronized (this) {
+            if (holes != null) holes.close();
+            holes = null;
+        }
         try {
             if (lock != null && lock.isValid()) lock.release();
         } finally {

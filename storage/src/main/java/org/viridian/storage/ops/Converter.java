@@ -42,11 +42,34 @@ public final class Converter {
             src.read(buf, off);
             buf.flip();
             // A merge must write zeros the child holds over parent data; a fresh target already reads zeros.
-            if (!ownedOnly && Bytes.isZero(buf)) continue;
-            dst.write(buf, off);
-            written += n;
+            if (ownedOnly) {
+                dst.write(buf, off);
+                written += n;
+            } else {
+                written += writeNonZeroRuns(dst, buf, off);
+            }
         }
         progress.update(size, size);
+        return written;
+    }
+
+    /** Zero detection granule: small enough to keep targets sparse, large enough to keep writes few (as qemu-img). */
+    static final int GRANULE = 64 << 10;
+
+    /** Writes only the runs of non-zero granules of {@code buf}, each run as one write; returns bytes written. */
+    private static long writeNonZeroRuns(DiskImage dst, ByteBuffer buf, long off) throws IOException {
+        long written = 0;
+        int n = buf.remaining(), runStart = -1;
+        for (int at = 0; at <= n; at += GRANULE) {
+            boolean data = at < n && !Bytes.isZero(buf.slice(at, Math.min(GRANULE, n - at)));
+            if (data && runStart < 0) runStart = at;
+            if (!data && runStart >= 0) {
+                int end = Math.min(at, n);
+                dst.write(buf.slice(runStart, end - runStart), off + runStart);
+                written += end - runStart;
+                runStart = -1;
+            }
+        }
         return written;
     }
 }

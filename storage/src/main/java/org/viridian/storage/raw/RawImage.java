@@ -49,6 +49,12 @@ public final class RawImage implements DiskImage {
         storage.write(src, offset);
     }
 
+    /** Holes of a sparse raw file read as zeros: copies and merges skip them. */
+    @Override
+    public boolean mayHaveData(long offset, long length) throws IOException {
+        return storage.mayHaveData(offset, length);
+    }
+
     public void resize(long newSize) throws IOException {
         storage.setSize(newSize);
         storage.flush();

@@ -60,6 +60,21 @@ class OperationsTest {
     }
 
     @Test
+    void holesOfASparseRawFileAreKnownSoCopiesSkipThem() throws Exception {
+        Path p = dir.resolve("sparse.img");
+        Images.create(p, new CreateOptions(ImageFormat.RAW, ImageType.FIXED, 64 * MIB, 0, null));
+        try (DiskImage d = Images.open(p, false)) {
+            d.write(ByteBuffer.wrap(new byte[] {1}), 40 * MIB + 5);
+            d.flush();
+        }
+        try (DiskImage d = Images.open(p, true)) {
+            assertThat(d.mayHaveData(0, 32 * MIB)).isFalse();
+            assertThat(d.mayHaveData(39 * MIB, 2 * MIB)).isTrue();
+            assertThat(d.mayHaveData(48 * MIB, 16 * MIB)).isFalse();
+        }
+    }
+
+    @Test
     void resizeGrowsAndShrinksOnlyWhenSafe() throws Exception {
         for (String name : List.of("r.vhd", "r.vhdx", "r.img")) {
             byte[] model = new byte[8 * MIB];
