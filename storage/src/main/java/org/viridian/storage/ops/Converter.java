@@ -19,7 +19,7 @@ public final class Converter {
     /** Creates {@code dst} (which must not exist) with the source's size and content; returns bytes written. */
     public static long convert(DiskImage src, Path dst, CreateOptions target, Progress progress) throws IOException {
         Images.create(dst, new CreateOptions(target.format(), target.type(), src.size(), target.blockSize(), target.parent()));
-        try (DiskImage out = Images.open(dst, false)) {
+        try (DiskImage out = Images.openNewForFill(dst)) {
             if (out.size() < src.size()) throw new IOException(dst + ": created with " + out.size() + " bytes, less than the source's " + src.size());
             long written = copy(src, out, false, CHUNK, progress);
             out.flush();

@@ -17,6 +17,7 @@ import org.viridian.storage.vhd.VhdImage;
 import org.viridian.storage.vhdx.VhdxCreator;
 import org.viridian.storage.vhdx.VhdxImage;
 import org.viridian.storage.vmdk.VmdkImage;
+import org.viridian.storage.io.DeferredFlushStorage;
 import org.viridian.storage.io.FileStorage;
 import org.viridian.storage.io.Storage;
 
@@ -58,7 +59,16 @@ public final class Images {
     /** Opens with an explicit format (null: detect it). */
     public static DiskImage open(Path path, ImageFormat format, OpenOptions options) throws IOException {
         ImageFormat f = format != null ? format : detect(path);
-        Storage s = FileStorage.open(path, options.readOnly() || !f.writable());
+        return open(path, f, options, FileStorage.open(path, options.readOnly() || !f.writable()));
+    }
+
+    /** Opens an image just created by {@link #create} for filling: durable only once closed (see DeferredFlushStorage). */
+    static DiskImage openNewForFill(Path path) throws IOException {
+        ImageFormat f = detect(path);
+        return open(path, f, new OpenOptions(false, false, 0, Images::openParent), new DeferredFlushStorage(FileStorage.open(path, false)));
+    }
+
+    private static DiskImage open(Path path, ImageFormat f, OpenOptions options, Storage s) throws IOException {
         try {
             return switch (f) {
                 case RAW -> new RawImage(s, path);
