@@ -6,8 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.zip.DataFormatException;
-import java.util.zip.Inflater;
 import org.viridian.storage.BlockMappedImage;
 import org.viridian.storage.CorruptImageException;
 import org.viridian.storage.ImageFormat;
@@ -15,6 +13,7 @@ import org.viridian.storage.ImageInfo;
 import org.viridian.storage.ImageType;
 import org.viridian.storage.OpenOptions;
 import org.viridian.storage.io.ParentPaths;
+import org.viridian.storage.io.Inflate;
 import org.viridian.storage.io.Storage;
 
 /**
@@ -134,21 +133,7 @@ public final class Qcow2Image extends BlockMappedImage {
         if (at < 0 || len <= 0) throw new CorruptImageException(storage.name() + ": qcow2 compressed cluster at " + at + " is outside the file");
         byte[] in = new byte[len];
         storage.read(ByteBuffer.wrap(in), at);
-        byte[] out = new byte[(int) blockBytes()];
-        Inflater inf = new Inflater(true);
-        try {
-            inf.setInput(in);
-            int n = 0;
-            while (n < out.length && !inf.finished()) {
-                int k = inf.inflate(out, n, out.length - n);
-                if (k == 0 && (inf.needsInput() || inf.needsDictionary())) break;
-                n += k;
-            }
-        } catch (DataFormatException ex) {
-            throw new CorruptImageException(storage.name() + ": qcow2 compressed cluster at " + at + " does not inflate: " + ex.getMessage());
-        } finally {
-            inf.end();
-        }
+        byte[] out = Inflate.block(in, true, (int) blockBytes(), storage.name() + ": qcow2 compressed cluster at " + at);
         dst.duplicate().put(out, offset, dst.remaining());
     }
 

@@ -3,13 +3,12 @@ package org.viridian.storage.vmdk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.zip.DataFormatException;
-import java.util.zip.Inflater;
 import org.viridian.storage.BlockMappedImage;
 import org.viridian.storage.CorruptImageException;
 import org.viridian.storage.ImageFormat;
 import org.viridian.storage.ImageInfo;
 import org.viridian.storage.OpenOptions;
+import org.viridian.storage.io.Inflate;
 import org.viridian.storage.io.Storage;
 
 /** A hosted sparse extent ("KDMV"): grain directory, grain tables, optionally deflate-compressed grains. */
@@ -102,21 +101,7 @@ final class SparseExtent extends BlockMappedImage {
         if (len > 2 * grainBytes + 1024 || at + 12 + len > storage.size()) throw new CorruptImageException(storage.name() + ": compressed grain " + block + " has invalid size " + len);
         byte[] in = new byte[(int) len];
         storage.read(ByteBuffer.wrap(in), at + 12);
-        byte[] out = new byte[(int) grainBytes];
-        Inflater inf = new Inflater();
-        try {
-            inf.setInput(in);
-            int n = 0;
-            while (n < out.length && !inf.finished()) {
-                int k = inf.inflate(out, n, out.length - n);
-                if (k == 0 && inf.needsInput()) break;
-                n += k;
-            }
-        } catch (DataFormatException e) {
-            throw new CorruptImageException(storage.name() + ": compressed grain " + block + " does not inflate: " + e.getMessage());
-        } finally {
-            inf.end();
-        }
+        byte[] out = Inflate.block(in, false, (int) grainBytes, storage.name() + ": compressed grain " + block);
         dst.duplicate().put(out, offset, dst.remaining());
     }
 

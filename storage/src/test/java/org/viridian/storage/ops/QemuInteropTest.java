@@ -106,4 +106,27 @@ class QemuInteropTest {
             assertThat(readAll(d)).isEqualTo(expected);
         }
     }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"qcow2,-c,qcow2", "vmdk,subformat=streamOptimized,vmdk"})
+    void viridianReadsCompressedImagesQemuWrites(String qemuFormat, String option, String ext) throws Exception {
+        Path raw = dir.resolve("src.raw"), img = dir.resolve("c." + ext);
+        byte[] model = new byte[SIZE];
+        java.util.Random r = new java.util.Random(21);
+        for (int i = 0; i < 40; i++) {
+            // Compressible runs (repeated words) and incompressible ones, at unaligned places.
+            int off = r.nextInt(SIZE - 70_000), len = 1 + r.nextInt(65_000);
+            if (i % 2 == 0) java.util.Arrays.fill(model, off, off + len, (byte) (i + 1));
+            else for (int k = off; k < off + len; k++) model[k] = (byte) r.nextInt();
+        }
+        Files.write(raw, model);
+        List<String> cmd = new java.util.ArrayList<>(List.of("qemu-img", "convert", "-f", "raw", "-O", qemuFormat));
+        cmd.addAll(option.startsWith("-") ? List.of(option) : List.of("-o", option));
+        cmd.addAll(List.of(raw.toString(), img.toString()));
+        QemuImg.ok(cmd.toArray(String[]::new));
+        assertThat(Files.size(img)).as("the image really is compressed").isLessThan(SIZE / 2);
+        try (DiskImage d = Images.open(img, true)) {
+            assertContent(d, model);
+        }
+    }
 }
