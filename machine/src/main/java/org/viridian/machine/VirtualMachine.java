@@ -7,9 +7,15 @@ import org.viridian.devices.legacy.I8042;
 import org.viridian.devices.legacy.ResetControl;
 import org.viridian.devices.legacy.Uart16550;
 import org.viridian.machine.console.ConsoleEndpoint;
+import org.viridian.hv.HvFeatures;
+import org.viridian.hv.Hypervisor;
+import org.viridian.machine.host.HostCheck;
+import org.viridian.partition.CpuidPolicy;
 import org.viridian.partition.Partition;
 import org.viridian.partition.PartitionExit;
 import org.viridian.partition.bus.PortIoHandler;
+import org.viridian.partition.nested.ArchitecturalFallback;
+import org.viridian.partition.nested.NestedHostCpuid;
 
 import java.io.IOException;
 import java.time.Clock;
@@ -24,6 +30,7 @@ public final class VirtualMachine implements AutoCloseable {
     private final Partition partition;
     private final ConsoleEndpoint console;
     private final Uart16550 uart;
+    private Hypervisor hypervisor;
 
     private VirtualMachine(VmSpec spec, Partition partition, ConsoleEndpoint console) {
         this.spec = spec;
@@ -34,9 +41,13 @@ public final class VirtualMachine implements AutoCloseable {
 
     /** Builds the VM (partition, devices, firmware tables, kernel in memory); nothing runs until {@link #start()}. */
     public static VirtualMachine create(VmSpec spec, ConsoleEndpoint console) throws IOException {
-        Partition partition = Partition.create(new Partition.Config(spec.name(), spec.cpus(), spec.memoryBytes(), null));
+        HvFeatures hv = spec.hyperV() ? HvFeatures.standard() : null;
+        Partition partition = Partition.create(new Partition.Config(spec.name(), spec.cpus(), spec.memoryBytes(), cpuid(hv)));
         try {
+            // Instructions a nested KVM cannot emulate become the exception they architecturally raise (int3, ud2).
+            partition.setEmulationFailureHandler(new ArchitecturalFallback());
             VirtualMachine vm = new VirtualMachine(spec, partition, console);
+            if (hv != null) vm.hypervisor = Hypervisor.attach(partition, hv);
             vm.attachDevices();
             GuestBoot.load(partition, spec);
             return vm;
@@ -44,6 +55,22 @@ public final class VirtualMachine implements AutoCloseable {
             partition.close();
             throw e;
         }
+    }
+
+    /**
+     * The guest's CPUID: the Hyper-V leaves when enlightened; on a PVM host, without the features whose instructions
+     * KVM's emulator fails on in guest kernel mode (xsave family, cmpxchg16b, AVX).
+     */
+    private static CpuidPolicy cpuid(HvFeatures hv) {
+        CpuidPolicy p = (leaves, vp, n) -> leaves;
+        if (HostCheck.isPvm()) p = p.andThen(NestedHostCpuid.policy());
+        if (hv != null) p = p.andThen(Hypervisor.cpuid(hv));
+        return p;
+    }
+
+    /** The hypervisor interface, or null when the VM runs without it. */
+    public Hypervisor hypervisor() {
+        return hypervisor;
     }
 
     private void attachDevices() {

@@ -38,6 +38,9 @@ public final class RunCommand implements Callable<Integer> {
             defaultValue = "stdio")
     String console;
 
+    @Option(names = "--no-hyperv", description = "Run without the Hyper-V interface (plain x86: no synthetic CPUID/MSRs, hypercalls, SynIC).")
+    boolean noHyperV;
+
     @Option(names = "--name", description = "VM name (default: the kernel's file name).")
     String name;
 
@@ -47,7 +50,7 @@ public final class RunCommand implements Callable<Integer> {
             if (!Files.isRegularFile(p)) throw new IllegalArgumentException("no such file: " + p);
         }
         VmSpec spec = new VmSpec(name != null ? name : kernel.getFileName().toString(), cpus, memory, kernel, initrd,
-                cmdline);
+                cmdline, !noHyperV);
         return boot(spec, console);
     }
 
