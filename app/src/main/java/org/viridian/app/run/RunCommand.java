@@ -2,6 +2,7 @@ package org.viridian.app.run;
 
 import org.viridian.app.cli.ByteSize;
 import org.viridian.machine.VirtualMachine;
+import org.viridian.hv.diag.EchoConnection;
 import org.viridian.machine.VmSpec;
 import org.viridian.machine.console.ConsoleEndpoint;
 import org.viridian.machine.host.HostCheck;
@@ -41,6 +42,10 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-hyperv", description = "Run without the Hyper-V interface (plain x86: no synthetic CPUID/MSRs, hypercalls, SynIC).")
     boolean noHyperV;
 
+    @Option(names = "--hv-echo", description = "Diagnostics: echo HvPostMessage/HvSignalEvent on connection 0x7E57 "
+            + "back to the guest on SINT 2 (the hyperv test guest uses it).")
+    boolean hvEcho;
+
     @Option(names = "--name", description = "VM name (default: the kernel's file name).")
     String name;
 
@@ -51,17 +56,25 @@ public final class RunCommand implements Callable<Integer> {
         }
         VmSpec spec = new VmSpec(name != null ? name : kernel.getFileName().toString(), cpus, memory, kernel, initrd,
                 cmdline, !noHyperV);
-        return boot(spec, console);
+        return boot(spec, console, hvEcho);
     }
 
     /** Boots {@code spec} with its console at {@code console} and returns the exit status `viridian run` reports. */
     public static int boot(VmSpec spec, String console) throws Exception {
+        return boot(spec, console, false);
+    }
+
+    static int boot(VmSpec spec, String console, boolean hvEcho) throws Exception {
         HostCheck.Report host = HostCheck.run();
         if (!host.canRunVms()) {
             System.err.print(host.render());
             throw new IllegalStateException("this host cannot run VMs (see above, or run 'viridian host check')");
         }
         try (VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.parse(console))) {
+            if (hvEcho) {
+                if (vm.hypervisor() == null) throw new IllegalArgumentException("--hv-echo needs the Hyper-V interface (drop --no-hyperv)");
+                EchoConnection.install(vm.hypervisor());
+            }
             Runtime.getRuntime().addShutdownHook(new Thread(vm::powerOff));
             vm.start();
             PartitionExit exit = vm.exit().join();

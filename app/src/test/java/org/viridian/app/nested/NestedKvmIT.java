@@ -37,7 +37,7 @@ class NestedKvmIT {
         Path jar = Path.of("target/viridian.jar");
         assumeTrue(Files.exists(jar), "target/viridian.jar not built (run through mvn verify)");
         Map<String, byte[]> guests = new HashMap<>();
-        for (String g : List.of("hello", "poweroff", "fault", "cpl3", "exceptions", "smp")) {
+        for (String g : List.of("hello", "poweroff", "fault", "cpl3", "exceptions", "smp", "hyperv")) {
             guests.put(g + ".elf", Guests.builtIn(g + ".elf"));
         }
         guests.put("vmlinuz", NestedKvmHost.stockKernel());
@@ -51,6 +51,7 @@ class NestedKvmIT {
                 new NestedKvmHost.Command("cpl3", "viridian run --kernel cpl3.elf --memory 32M --cmdline iters=3000000"),
                 new NestedKvmHost.Command("exceptions", "viridian run --kernel exceptions.elf --memory 32M"),
                 new NestedKvmHost.Command("smp", "viridian run --kernel smp.elf --memory 64M --cpus 4"),
+                new NestedKvmHost.Command("hyperv", "viridian run --kernel hyperv.elf --memory 32M --cpus 2 --hv-echo"),
                 new NestedKvmHost.Command("bench", "viridian bench exits --count 20000 --rounds 2"),
                 new NestedKvmHost.Command("linux", "viridian run --kernel vmlinuz --initrd linux-initrd.gz --memory 256M"
                         + " --cmdline 'console=ttyS0 panic=-1 reboot=k'")),
@@ -88,6 +89,21 @@ class NestedKvmIT {
         assertThat(o.output()).contains("madt: 4 cpus").contains("cpu 1 online (apic id 1)")
                 .contains("cpu 2 online (apic id 2)").contains("cpu 3 online (apic id 3)").contains("cpus online: 4");
         assertThat(o.rc()).isEqualTo(PASS);
+    }
+
+    @Test
+    void theHyperVInterfaceWorksAsTheTlfsDescribesIt() {
+        NestedKvmHost.Outcome o = run.get("hyperv");
+        assertThat(o.output()).contains("ok: discovery: Microsoft Hv, Hv#1")
+                .contains("ok: #GP on unknown MSR, read-only VP index, reserved SINT vector")
+                .contains("ok: guest OS id, hypercall page")
+                .contains("ok: bad hypercalls get")
+                .contains("ok: reference TSC page agrees with TIME_REF_COUNT")
+                .contains("ok: HvPostMessage answered on SINT 2")
+                .contains("ok: busy slot -> MessagePending, EOM delivers the next message")
+                .contains("ok: HvSignalEvent answered by event flag 5 on SINT 2")
+                .contains("ok: 2 VPs: VP index = APIC id, reference time monotonic across VPs");
+        assertThat(o.rc()).as(o.output()).isEqualTo(PASS);
     }
 
     @Test
