@@ -4,7 +4,8 @@
  * error statuses for bad hypercalls, the reference TSC page (and that it is
  * monotonic across VPs), and the SynIC: HvPostMessage answered by a message on
  * a SINT, the MessagePending/EOM protocol, HvSignalEvent answered by an event
- * flag. Needs the host's diagnostic echo on connection 0x7E57
+ * flag; synthetic timers in direct mode (one-shot) and message mode
+ * (periodic, HVMSG_TIMER_EXPIRED). Needs the host's diagnostic echo on connection 0x7E57
  * (viridian run --hv-echo). All at CPL0, briefly; 32-bit hypercall ABI. */
 #include "rt.h"
 
@@ -18,6 +19,13 @@
 #define MSR_SIMP 0x40000083
 #define MSR_EOM 0x40000084
 #define MSR_SINT0 0x40000090
+#define MSR_STIMER0_CONFIG 0x400000B0
+#define MSR_STIMER0_COUNT 0x400000B1
+#define MSR_STIMER1_CONFIG 0x400000B2
+#define MSR_STIMER1_COUNT 0x400000B3
+#define TIMER_EXPIRED 0x80000010u
+#define VEC_TIMER_DIRECT 0x51
+#define VEC_SINT3 0x52
 
 #define CALL_POST_MESSAGE 0x005C
 #define CALL_SIGNAL_EVENT 0x005D
@@ -116,6 +124,56 @@ static uint64_t page_time(void) {
     }
 }
 
+static volatile uint32_t direct_irqs, sint3_irqs;
+static void on_direct(struct frame *f) {
+    (void)f;
+    direct_irqs++;
+    lapic_eoi();
+}
+static void on_sint3(struct frame *f) {
+    (void)f;
+    sint3_irqs++;
+    lapic_eoi();
+}
+/* Waits for an interrupt count, up to 2 s of reference time (the TSC page, no exits). */
+static void wait_for(volatile uint32_t *counter, uint32_t n, const char *what) {
+    uint64_t deadline = page_time() + 20000000;
+    while (*counter < n) {
+        CHECK(page_time() < deadline, "timed out waiting for %s", what);
+        __asm__ volatile("sti; nop; cli");
+    }
+}
+
+static void check_timers(void) {
+    set_handler(VEC_TIMER_DIRECT, on_direct);
+    set_handler(VEC_SINT3, on_sint3);
+    /* Direct mode, one-shot, auto-enable: the count is the absolute expiry, 1 ms from now. */
+    wrmsr(MSR_STIMER0_CONFIG, (1u << 12) | (VEC_TIMER_DIRECT << 4) | (1u << 3));
+    wrmsr(MSR_STIMER0_COUNT, rdmsr(MSR_TIME_REF_COUNT) + 10000);
+    wait_for(&direct_irqs, 1, "the direct-mode timer");
+    CHECK((rdmsr(MSR_STIMER0_CONFIG) & 1) == 0, "one-shot timer still enabled after expiring");
+    printf("ok: direct-mode one-shot timer fired on vector %x and disabled itself\n", VEC_TIMER_DIRECT);
+
+    /* Message mode, periodic (1 ms) on SINT 3. */
+    wrmsr(MSR_SINT0 + 3, VEC_SINT3);
+    volatile uint8_t *slot = simp + 3 * 256;
+    wrmsr(MSR_STIMER1_COUNT, 10000);
+    wrmsr(MSR_STIMER1_CONFIG, 1 | 2 | (3u << 16));
+    uint64_t last = 0;
+    for (uint32_t i = 1; i <= 3; i++) {
+        wait_for(&sint3_irqs, i, "a timer message");
+        CHECK(*(volatile uint32_t *)slot == TIMER_EXPIRED && *(volatile uint32_t *)(slot + 16) == 1,
+              "timer message: type %x timer %u", *(volatile uint32_t *)slot, *(volatile uint32_t *)(slot + 16));
+        uint64_t expiration = *(volatile uint64_t *)(slot + 24);
+        CHECK(expiration > last, "periodic expirations must advance");
+        last = expiration;
+        *(volatile uint32_t *)slot = 0;
+        wrmsr(MSR_EOM, 0);
+    }
+    wrmsr(MSR_STIMER1_CONFIG, 0);
+    printf("ok: periodic message-mode timer delivered HVMSG_TIMER_EXPIRED 3 times on SINT 3\n");
+}
+
 static volatile uint64_t bsp_time;
 static volatile uint32_t ap_ok;
 static void ap_check(int cpu) {
@@ -135,7 +193,7 @@ void guest_main(void) {
     cpuid(0x40000001, r);
     CHECK(r[0] == 0x31237648, "interface %x is not Hv#1", r[0]);
     cpuid(0x40000003, r);
-    uint32_t need = (1u << 1) | (1u << 2) | (1u << 5) | (1u << 6) | (1u << 9);
+    uint32_t need = (1u << 1) | (1u << 2) | (1u << 3) | (1u << 5) | (1u << 6) | (1u << 9);
     CHECK((r[0] & need) == need && (r[1] & 0x30) == 0x30, "privileges %x %x lack what this test needs", r[0], r[1]);
     printf("ok: discovery: %s, Hv#1, privileges %x/%x\n", vendor, r[0], r[1]);
 
@@ -192,6 +250,8 @@ void guest_main(void) {
     wait_irqs(4, "the echo event");
     CHECK(siefp[SINT * 256] & (1u << 5), "event flag 5 of SINT %d not set", SINT);
     printf("ok: HvSignalEvent answered by event flag 5 on SINT %d\n", SINT);
+
+    check_timers();
 
     bsp_time = page_time();
     int cpus = smp_start_aps(ap_check);

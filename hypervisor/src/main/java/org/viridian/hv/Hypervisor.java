@@ -3,6 +3,9 @@ package org.viridian.hv;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.LongSupplier;
 import org.viridian.hv.cpuid.HvCpuid;
 import org.viridian.hv.hypercall.HvStatus;
 import org.viridian.hv.hypercall.HypercallDispatcher;
@@ -13,6 +16,7 @@ import org.viridian.hv.msr.SyntheticMsrs;
 import org.viridian.hv.synic.HvMessage;
 import org.viridian.hv.synic.Synic;
 import org.viridian.hv.time.ReferenceTime;
+import org.viridian.hv.timer.SyntheticTimers;
 import org.viridian.partition.CpuidPolicy;
 import org.viridian.partition.Partition;
 import org.viridian.partition.PartitionExit;
@@ -23,12 +27,15 @@ import org.viridian.partition.PartitionExit;
  * side (VMBus) posts messages and signals events to the guest here, and registers handlers for what the guest posts
  * and signals, by connection id.
  */
-public final class Hypervisor {
+public final class Hypervisor implements SynicHost {
     public static final int CALL_NOTIFY_LONG_SPIN_WAIT = 0x0008;
 
     private final Partition partition;
     private final HvFeatures features;
     private final List<Synic> synics = new ArrayList<>();
+    private final List<SyntheticTimers> timers = new ArrayList<>();
+    private final ScheduledExecutorService timerThread = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("hv-timers").factory());
     private final SyntheticMsrs msrs;
     private final HypercallDispatcher hypercalls;
     private final MessageCalls messageCalls = new MessageCalls();
@@ -49,7 +56,18 @@ public final class Hypervisor {
                     partition.kvmVm().signalMsi(0xFEE00000 | (target << 12), 0, vector)));
         }
         long tscHz = partition.vps().getFirst().vcpu().tscKhz() * 1000;
-        this.msrs = new SyntheticMsrs(features, partition.memory(), new ReferenceTime(tscHz, 0), synics::get, new SyntheticMsrs.Host() {
+        ReferenceTime time = new ReferenceTime(tscHz, 0);
+        for (int i = 0; i < synics.size(); i++) {
+            int vp = i;
+            LongSupplier guestNow = () -> time.fromTsc(partition.vps().get(vp).vcpu().getMsrs(0x10)[0]);
+            timers.add(new SyntheticTimers(i, synics.get(i), (target, vector) ->
+                    partition.kvmVm().signalMsi(0xFEE00000 | (target << 12), 0, vector), guestNow, timerThread));
+        }
+        partition.exit().whenComplete((e, t) -> {
+            timers.forEach(SyntheticTimers::stop);
+            timerThread.shutdownNow();
+        });
+        this.msrs = new SyntheticMsrs(features, partition.memory(), time, synics::get, new SyntheticMsrs.Host() {
             @Override
             public long guestTsc(int vp) {
                 return partition.vps().get(vp).vcpu().getMsrs(0x10)[0];
@@ -67,6 +85,7 @@ public final class Hypervisor {
                         p[0], p[1], p[2], p[3], p[4]);
             }
         });
+        msrs.setTimers(timers::get);
         this.hypercalls = new HypercallDispatcher(partition.memory(), features.userHypercalls());
     }
 
@@ -87,6 +106,11 @@ public final class Hypervisor {
         return features;
     }
 
+    @Override
+    public int vpCount() {
+        return synics.size();
+    }
+
     public Synic synic(int vp) {
         return synics.get(vp);
     }
@@ -101,17 +125,47 @@ public final class Hypervisor {
         return c == null ? null : Arrays.copyOf(c, c.length);
     }
 
+    /** Everything the interface holds, versioned, for save/restore and migration. */
+    public record State(int version, SyntheticMsrs.State msrs, List<Synic.SynicState> synics, List<long[]> timers) {
+        public static final int VERSION = 1;
+
+        public State {
+            synics = List.copyOf(synics);
+            timers = timers.stream().map(long[]::clone).toList();
+        }
+    }
+
+    public State state() {
+        return new State(State.VERSION, msrs.state(), synics.stream().map(Synic::state).toList(),
+                timers.stream().map(SyntheticTimers::state).toList());
+    }
+
+    public void restore(State s) {
+        if (s.version() != State.VERSION) throw new IllegalArgumentException("hypervisor state version " + s.version() + " is not " + State.VERSION);
+        if (s.synics().size() != synics.size()) {
+            throw new IllegalArgumentException("state has " + s.synics().size() + " VPs, this partition " + synics.size());
+        }
+        msrs.restore(s.msrs());
+        for (int i = 0; i < synics.size(); i++) {
+            synics.get(i).restore(s.synics().get(i));
+            timers.get(i).restore(s.timers().get(i));
+        }
+    }
+
     /** Host to guest: a message on (VP, SINT). False when that SINT's queue is full. */
+    @Override
     public boolean postMessage(int vp, int sint, HvMessage message) {
         return synics.get(vp).post(sint, message);
     }
 
     /** Host to guest: an event flag on (VP, SINT). */
+    @Override
     public boolean signalEvent(int vp, int sint, int flag) {
         return synics.get(vp).signalEvent(sint, flag);
     }
 
     /** Guest to host: HvPostMessage and HvSignalEvent by connection id. */
+    @Override
     public MessageCalls messageCalls() {
         return messageCalls;
     }

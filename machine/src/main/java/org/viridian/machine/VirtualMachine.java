@@ -9,7 +9,12 @@ import org.viridian.devices.legacy.Uart16550;
 import org.viridian.machine.console.ConsoleEndpoint;
 import org.viridian.hv.HvFeatures;
 import org.viridian.hv.Hypervisor;
+import org.viridian.machine.acpi.AcpiConfig;
+import org.viridian.machine.acpi.Aml;
+import org.viridian.machine.acpi.AmlTerm;
+import org.viridian.machine.acpi.ResourceTemplate;
 import org.viridian.machine.host.HostCheck;
+import org.viridian.vmbus.server.VmbusServer;
 import org.viridian.partition.CpuidPolicy;
 import org.viridian.partition.Partition;
 import org.viridian.partition.PartitionExit;
@@ -31,6 +36,7 @@ public final class VirtualMachine implements AutoCloseable {
     private final ConsoleEndpoint console;
     private final Uart16550 uart;
     private Hypervisor hypervisor;
+    private VmbusServer vmbus;
 
     private VirtualMachine(VmSpec spec, Partition partition, ConsoleEndpoint console) {
         this.spec = spec;
@@ -41,15 +47,26 @@ public final class VirtualMachine implements AutoCloseable {
 
     /** Builds the VM (partition, devices, firmware tables, kernel in memory); nothing runs until {@link #start()}. */
     public static VirtualMachine create(VmSpec spec, ConsoleEndpoint console) throws IOException {
-        HvFeatures hv = spec.hyperV() ? HvFeatures.standard() : null;
+        return create(spec, console, spec.hyperV() ? HvFeatures.standard() : null);
+    }
+
+    /** The same with an explicit hypervisor interface ({@code hv} null: none), e.g. a benchmark's. */
+    public static VirtualMachine create(VmSpec spec, ConsoleEndpoint console, HvFeatures hv) throws IOException {
         Partition partition = Partition.create(new Partition.Config(spec.name(), spec.cpus(), spec.memoryBytes(), cpuid(hv)));
         try {
             // Instructions a nested KVM cannot emulate become the exception they architecturally raise (int3, ud2).
             partition.setEmulationFailureHandler(new ArchitecturalFallback());
             VirtualMachine vm = new VirtualMachine(spec, partition, console);
-            if (hv != null) vm.hypervisor = Hypervisor.attach(partition, hv);
+            AcpiConfig acpi = AcpiConfig.of(spec.cpus());
+            if (hv != null) {
+                vm.hypervisor = Hypervisor.attach(partition, hv);
+                if (hv.synic()) {
+                    vm.vmbus = VmbusServer.attach(vm.hypervisor);
+                    acpi = acpi.withDevice(vmbusDevice());
+                }
+            }
             vm.attachDevices();
-            GuestBoot.load(partition, spec);
+            GuestBoot.load(partition, spec, acpi);
             return vm;
         } catch (IOException | RuntimeException e) {
             partition.close();
@@ -66,6 +83,20 @@ public final class VirtualMachine implements AutoCloseable {
         if (HostCheck.isPvm()) p = p.andThen(NestedHostCpuid.policy());
         if (hv != null) p = p.andThen(Hypervisor.cpuid(hv));
         return p;
+    }
+
+    /**
+     * The VMBus root device as Hyper-V describes it (_HID "VMBus"): Linux's hv_vmbus probes only when ACPI has it.
+     * Its resource template is empty: on x86 the VMBus interrupt is the SynIC's, not an ACPI IRQ.
+     */
+    static AmlTerm vmbusDevice() {
+        return Aml.device("VMBS", Aml.name("_HID", Aml.string("VMBus")), Aml.name("_UID", Aml.integer(0)),
+                Aml.name("_CRS", new ResourceTemplate().build()));
+    }
+
+    /** The VMBus server, or null when the VM has no SynIC. */
+    public VmbusServer vmbus() {
+        return vmbus;
     }
 
     /** The hypervisor interface, or null when the VM runs without it. */

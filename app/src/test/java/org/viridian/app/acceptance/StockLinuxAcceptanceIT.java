@@ -59,7 +59,7 @@ class StockLinuxAcceptanceIT {
                   [ -e "$d" ] || continue
                   echo "ACCEPT: vmbus device $(cat $d/class_id 2>/dev/null) driver $(basename $(readlink $d/driver) 2>/dev/null)"
                 done
-                echo "ACCEPT: hv drivers bound: $(ls /sys/bus/vmbus/drivers 2>/dev/null | tr '\\n' ' ')"
+                echo "ACCEPT: hv drivers registered: $(ls /sys/bus/vmbus/drivers 2>/dev/null | tr '\\n' ' ')"
                 echo "ACCEPT: done at $(cut -d' ' -f1 /proc/uptime) s"
                 poweroff -f
                 """.formatted(insmods);
@@ -90,7 +90,7 @@ class StockLinuxAcceptanceIT {
         Map<String, Integer> rc = new LinkedHashMap<>();
         while (m.find()) rc.put(m.group(1).replace('-', '_'), Integer.parseInt(m.group(2)));
         assertThat(rc.keySet()).containsAll(HV_DRIVERS);
-        assertThat(linux.output()).contains("ACCEPT: hv drivers bound:");
+        assertThat(linux.output()).contains("ACCEPT: hv drivers registered:");
     }
 
     @Test
@@ -100,11 +100,17 @@ class StockLinuxAcceptanceIT {
         assertThat(linux.output()).contains("ACCEPT: clocksource hyperv_clocksource_tsc_page");
     }
 
-    @Disabled("needs VMBus (issue 4): hv_vmbus now gets past the Hyper-V checks and stops at the missing ACPI VMBUS device (ENODEV)")
     @Test
-    void hvVmbusNegotiatesAndEveryDriverLoads() {
-        assertThat(linux.output()).containsPattern("Vmbus version:\\d+\\.\\d+");
+    void hvVmbusNegotiatesTheNewestVersionAndEveryDriverLoadsAndRegisters() {
+        assertThat(linux.output()).contains("hv_vmbus: Vmbus version:5.3");
         Matcher m = LOADED.matcher(linux.output());
         while (m.find()) assertThat(Integer.parseInt(m.group(2))).as("insmod " + m.group(1)).isZero();
+        assertThat(linux.output()).contains("ACCEPT: hv drivers registered: hv_balloon hv_netvsc hv_storvsc hv_utils");
+    }
+
+    @Disabled("needs channel offers (issue 4 and the device issues): no VMBus device is offered yet, so none binds")
+    @Test
+    void everyOfferedDeviceBindsItsDriver() {
+        assertThat(linux.output()).containsPattern("ACCEPT: vmbus device \\S+ driver hv_utils");
     }
 }

@@ -6,6 +6,7 @@ import org.viridian.hv.HvFeatures;
 import org.viridian.hv.hypercall.HypercallPage;
 import org.viridian.hv.synic.Synic;
 import org.viridian.hv.time.ReferenceTime;
+import org.viridian.hv.timer.SyntheticTimers;
 import org.viridian.partition.bus.MsrHandler;
 import org.viridian.partition.memory.GuestMemory;
 
@@ -33,6 +34,7 @@ public final class SyntheticMsrs implements MsrHandler {
     private final GuestMemory memory;
     private final ReferenceTime time;
     private final IntFunction<Synic> synics;
+    private IntFunction<SyntheticTimers> timers = vp -> null;
     private final Host host;
     private long guestOsId, hypercall, referenceTsc;
     private final long[] crash = new long[5];
@@ -64,7 +66,13 @@ public final class SyntheticMsrs implements MsrHandler {
         return ok;
     }
 
+    /** Per-VP synthetic timers, when offered. */
+    public void setTimers(IntFunction<SyntheticTimers> timers) {
+        this.timers = timers;
+    }
+
     private synchronized OptionalLong readMsr(int vp, int msr) {
+        if (SyntheticTimers.handles(msr)) return features.timers() ? timers.apply(vp).read(msr) : OptionalLong.empty();
         if (isSynic(msr)) return features.synic() ? synics.apply(vp).readMsr(msr) : OptionalLong.empty();
         if (msr >= HvMsr.CRASH_P0 && msr <= HvMsr.CRASH_P4) return features.crashMsrs() ? OptionalLong.of(crash[msr - HvMsr.CRASH_P0]) : OptionalLong.empty();
         return switch (msr) {
@@ -84,6 +92,7 @@ public final class SyntheticMsrs implements MsrHandler {
     }
 
     private boolean writeMsr(int vp, int msr, long value) {
+        if (SyntheticTimers.handles(msr)) return features.timers() && timers.apply(vp).write(msr, value);
         if (isSynic(msr)) return features.synic() && synics.apply(vp).writeMsr(msr, value);
         synchronized (this) {
             if (msr >= HvMsr.CRASH_P0 && msr <= HvMsr.CRASH_P4) {
@@ -149,6 +158,29 @@ public final class SyntheticMsrs implements MsrHandler {
 
     private static boolean isSynic(int msr) {
         return msr >= HvMsr.SCONTROL && msr <= HvMsr.SINT15;
+    }
+
+    /** Partition-wide MSR state for save/restore (SynIC state is per VP, see Synic). */
+    public record State(long guestOsId, long hypercall, long referenceTsc, long[] crash, java.util.Map<Integer, Long> vpAssist) {
+        public State {
+            crash = crash.clone();
+            vpAssist = java.util.Map.copyOf(vpAssist);
+        }
+    }
+
+    public synchronized State state() {
+        return new State(guestOsId, hypercall, referenceTsc, crash, vpAssist);
+    }
+
+    /** Restores a saved state; the reference TSC page is published again (the target's TSC rate may differ). */
+    public synchronized void restore(State s) {
+        guestOsId = s.guestOsId();
+        hypercall = s.hypercall();
+        referenceTsc = s.referenceTsc();
+        System.arraycopy(s.crash(), 0, crash, 0, crash.length);
+        vpAssist.clear();
+        vpAssist.putAll(s.vpAssist());
+        if ((referenceTsc & 1) != 0) time.publish(memory, referenceTsc & ~0xFFFL);
     }
 
     public synchronized long guestOsId() {

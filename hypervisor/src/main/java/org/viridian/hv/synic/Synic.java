@@ -4,6 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalLong;
 import org.viridian.hv.msr.HvMsr;
 import org.viridian.partition.memory.GuestMemory;
@@ -156,22 +158,29 @@ public final class Synic {
         if (s < 0 || s >= SINTS) throw new IllegalArgumentException("SINT " + s + " is outside 0..15");
     }
 
-    /** The registers, for save/restore. */
+    /** Registers and undelivered messages, for save/restore (the pages themselves live in guest memory). */
     public synchronized SynicState state() {
-        return new SynicState(scontrol, siefp, simp, sint.clone());
+        List<List<HvMessage>> q = new ArrayList<>();
+        for (ArrayDeque<HvMessage> d : queues) q.add(List.copyOf(d));
+        return new SynicState(scontrol, siefp, simp, sint.clone(), q);
     }
 
-    public synchronized void restore(SynicState s) {
-        scontrol = s.scontrol();
-        siefp = s.siefp();
-        simp = s.simp();
-        System.arraycopy(s.sint(), 0, sint, 0, SINTS);
+    public void restore(SynicState s) {
+        synchronized (this) {
+            scontrol = s.scontrol();
+            siefp = s.siefp();
+            simp = s.simp();
+            System.arraycopy(s.sint(), 0, sint, 0, SINTS);
+            for (int i = 0; i < SINTS; i++) queues[i] = new ArrayDeque<>(s.queued().get(i));
+        }
+        for (int i = 0; i < SINTS; i++) deliver(i);
     }
 
-    public record SynicState(long scontrol, long siefp, long simp, long[] sint) {
+    public record SynicState(long scontrol, long siefp, long simp, long[] sint, List<List<HvMessage>> queued) {
         public SynicState {
-            if (sint.length != SINTS) throw new IllegalArgumentException("16 SINTs expected");
+            if (sint.length != SINTS || queued.size() != SINTS) throw new IllegalArgumentException("16 SINTs expected");
             sint = sint.clone();
+            queued = List.copyOf(queued);
         }
     }
 }

@@ -41,8 +41,9 @@ class HvCpuidTest {
         assertThat(all.eax() & HvCpuid.ACCESS_REFERENCE_TSC).isNotZero();
         assertThat(all.ebx() & (HvCpuid.POST_MESSAGES | HvCpuid.SIGNAL_EVENTS)).isEqualTo(HvCpuid.POST_MESSAGES | HvCpuid.SIGNAL_EVENTS);
         assertThat(all.edx() & HvCpuid.GUEST_CRASH_MSRS_AVAILABLE).isNotZero();
-        assertThat(all.eax() & (1 << 3)).as("synthetic timers are not offered yet").isZero();
-        CpuidEntry none = leaf(HvCpuid.policy(new HvFeatures(false, false, false, false, false)).apply(KVM, 0, 1), 0x40000003);
+        assertThat(all.eax() & HvCpuid.ACCESS_TIMERS).isNotZero();
+        assertThat(all.edx() & HvCpuid.DIRECT_TIMERS_AVAILABLE).isNotZero();
+        CpuidEntry none = leaf(HvCpuid.policy(new HvFeatures(false, false, false, false, false, false)).apply(KVM, 0, 1), 0x40000003);
         assertThat(none.eax() & (HvCpuid.ACCESS_SYNIC | HvCpuid.ACCESS_REFERENCE_TSC | HvCpuid.ACCESS_FREQUENCY)).isZero();
         assertThat(none.ebx()).isZero();
         assertThat(none.edx()).isZero();
