@@ -1,5 +1,6 @@
 package org.viridian.machine;
 
+import org.viridian.devices.ic.Heartbeat;
 import org.viridian.devices.legacy.AcpiPmBlock;
 import org.viridian.devices.legacy.CmosRtc;
 import org.viridian.devices.legacy.DebugExitPort;
@@ -61,7 +62,8 @@ public final class VirtualMachine implements AutoCloseable {
             if (hv != null) {
                 vm.hypervisor = Hypervisor.attach(partition, hv);
                 if (hv.synic()) {
-                    vm.vmbus = VmbusServer.attach(vm.hypervisor);
+                    vm.vmbus = VmbusServer.attach(vm.hypervisor, partition.memory());
+                    vm.vmbus.addDevice(new Heartbeat());
                     acpi = acpi.withDevice(vmbusDevice());
                 }
             }

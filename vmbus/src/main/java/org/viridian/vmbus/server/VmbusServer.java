@@ -3,31 +3,69 @@ package org.viridian.vmbus.server;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.viridian.hv.SynicHost;
 import org.viridian.hv.hypercall.MessageCalls;
 import org.viridian.hv.synic.HvMessage;
+import org.viridian.partition.memory.GuestMemory;
+import org.viridian.vmbus.ring.GpaPages;
+import org.viridian.vmbus.ring.RingBuffer;
+import org.viridian.vmbus.ring.RingCorruptException;
 
 /**
  * The host side of VMBus channel management: version negotiation (INITIATE_CONTACT → VERSION_RESPONSE, accepting
- * every version in {@link ChannelMessage#VERSIONS}), the offer round (REQUEST_OFFERS → offers → ALL_OFFERS_DELIVERED)
- * and UNLOAD. Messages arrive by HvPostMessage on connection 1 or 4 and are answered on the SINT and VP the guest
+ * every version in {@link ChannelMessage#VERSIONS}), the offer round (REQUEST_OFFERS → one OFFER_CHANNEL per device →
+ * ALL_OFFERS_DELIVERED), GPADLs (header and body messages → GPADL_CREATED; teardown), opening and closing channels
+ * (rings carved from a GPADL, handed to the device), and UNLOAD. Messages arrive by HvPostMessage on connection 1 or 4 and are answered on the SINT and VP the guest
  * chose. A malformed message is dropped with a log line for that VM only; nothing a guest sends reaches the host
  * beyond this class.
  */
 public final class VmbusServer {
+    /** Guest-to-host signals for channel n arrive on connection CONNECTION_BASE + n. */
+    static final int CONNECTION_BASE = 0x10000;
+    static final int STATUS_UNSUCCESSFUL = 0xC0000001;
+
     private final SynicHost hv;
+    private final GuestMemory memory;
     private volatile int version, vp, sint = ChannelMessage.DEFAULT_SINT;
     private volatile boolean connected;
+    private final Map<Integer, Channel> channels = new ConcurrentHashMap<>();
+    private final GpadlAssembler gpadls = new GpadlAssembler();
 
-    private VmbusServer(SynicHost hv) {
-        this.hv = hv;
+    /** A device's channel and what the guest has set up on it. */
+    private static final class Channel {
+        final Offer offer;
+        final VmbusDevice device;
+        final Map<Integer, GpaPages> gpadls = new HashMap<>();
+        boolean open;
+
+        Channel(Offer offer, VmbusDevice device) {
+            this.offer = offer;
+            this.device = device;
+        }
     }
 
-    public static VmbusServer attach(SynicHost hv) {
-        VmbusServer s = new VmbusServer(hv);
+    private VmbusServer(SynicHost hv, GuestMemory memory) {
+        this.hv = hv;
+        this.memory = memory;
+    }
+
+    public static VmbusServer attach(SynicHost hv, GuestMemory memory) {
+        VmbusServer s = new VmbusServer(hv, memory);
         hv.messageCalls().onMessage(ChannelMessage.CONNECTION_ID, s::onMessage);
         hv.messageCalls().onMessage(ChannelMessage.CONNECTION_ID_4, s::onMessage);
         return s;
+    }
+
+    /** Offers a device to the guest (on its next REQUEST_OFFERS); returns its channel's relid. */
+    public synchronized int addDevice(VmbusDevice device) {
+        int relid = channels.size() + 1;
+        Offer offer = new Offer(device.classId(), device.instanceId(), relid, CONNECTION_BASE + relid);
+        channels.put(relid, new Channel(offer, device));
+        hv.messageCalls().onEvent(offer.connectionId(), vpIndex -> device.guestSignalled());
+        return relid;
     }
 
     /** The negotiated version (major << 16 | minor), or 0 before the guest connects. */
@@ -35,7 +73,7 @@ public final class VmbusServer {
         return connected ? version : 0;
     }
 
-    void onMessage(MessageCalls.GuestMessage m) {
+    synchronized void onMessage(MessageCalls.GuestMessage m) {
         ByteBuffer b = ByteBuffer.wrap(m.payload()).order(ByteOrder.LITTLE_ENDIAN);
         if (b.remaining() < 8) {
             reject(m, "shorter than the 8-byte header");
@@ -45,15 +83,114 @@ public final class VmbusServer {
         switch (type) {
             case ChannelMessage.INITIATE_CONTACT -> initiateContact(m, b);
             case ChannelMessage.REQUEST_OFFERS -> {
-                if (!connected) reject(m, "REQUEST_OFFERS before INITIATE_CONTACT");
-                else send(header(ChannelMessage.ALL_OFFERS_DELIVERED, 8));
+                if (!connected) {
+                    reject(m, "REQUEST_OFFERS before INITIATE_CONTACT");
+                    return;
+                }
+                channels.values().stream().sorted(java.util.Comparator.comparingInt(c -> c.offer.relid()))
+                        .forEach(c -> send(ByteBuffer.wrap(c.offer.encode())));
+                send(header(ChannelMessage.ALL_OFFERS_DELIVERED, 8));
             }
+            case ChannelMessage.GPADL_HEADER -> gpadlStep(m, gpadls.header(b));
+            case ChannelMessage.GPADL_BODY -> gpadlStep(m, gpadls.body(b));
+            case ChannelMessage.GPADL_TEARDOWN -> teardown(m, b);
+            case ChannelMessage.OPEN_CHANNEL -> open(m, b);
+            case ChannelMessage.CLOSE_CHANNEL -> close(m, b);
+            case ChannelMessage.RELID_RELEASED -> { /* the guest forgot a rescinded channel: nothing to free here */ }
             case ChannelMessage.UNLOAD -> {
                 connected = false;
                 send(header(ChannelMessage.UNLOAD_RESPONSE, 8));
             }
             default -> reject(m, "message type " + type + " is not handled yet");
         }
+    }
+
+    private void gpadlStep(MessageCalls.GuestMessage m, GpadlAssembler.Step step) {
+        switch (step) {
+            case GpadlAssembler.Waiting w -> { }
+            case GpadlAssembler.Refused r -> {
+                reject(m, r.why());
+                if (r.gpadl() != -1) gpadlCreated(r.relid(), r.gpadl(), STATUS_UNSUCCESSFUL);
+            }
+            case GpadlAssembler.Complete c -> {
+                Channel ch = channels.get(c.relid());
+                if (ch == null) {
+                    reject(m, "GPADL for unknown channel " + c.relid());
+                    gpadlCreated(c.relid(), c.gpadl(), STATUS_UNSUCCESSFUL);
+                    return;
+                }
+                try {
+                    ch.gpadls.put(c.gpadl(), new GpaPages(memory, c.pfns()));
+                    gpadlCreated(c.relid(), c.gpadl(), 0);
+                } catch (RingCorruptException e) {
+                    reject(m, e.getMessage());
+                    gpadlCreated(c.relid(), c.gpadl(), STATUS_UNSUCCESSFUL);
+                }
+            }
+        }
+    }
+
+    private void gpadlCreated(int relid, int gpadl, int status) {
+        send(header(ChannelMessage.GPADL_CREATED, 20).putInt(8, relid).putInt(12, gpadl).putInt(16, status));
+    }
+
+    /** relid u32 @8, gpadl u32 @12 → GPADL_TORNDOWN (gpadl u32 @8). */
+    private void teardown(MessageCalls.GuestMessage m, ByteBuffer b) {
+        if (b.limit() < 16) {
+            reject(m, "short GPADL_TEARDOWN");
+            return;
+        }
+        Channel ch = channels.get(b.getInt(8));
+        if (ch == null || ch.gpadls.remove(b.getInt(12)) == null) {
+            reject(m, "GPADL_TEARDOWN of unknown GPADL " + b.getInt(12));
+            return;
+        }
+        send(header(ChannelMessage.GPADL_TORNDOWN, 12).putInt(8, b.getInt(12)));
+    }
+
+    /**
+     * relid @8, openid @12, ring GPADL @16, target VP @20, page offset of the host-to-guest ring @24 → OPENCHANNEL_RESULT
+     * (relid, openid, status). Pages before the offset are the ring the guest writes.
+     */
+    private void open(MessageCalls.GuestMessage m, ByteBuffer b) {
+        if (b.limit() < 28) {
+            reject(m, "short OPEN_CHANNEL");
+            return;
+        }
+        int relid = b.getInt(8), openId = b.getInt(12), gpadl = b.getInt(16), target = b.getInt(20), split = b.getInt(24);
+        Channel ch = channels.get(relid);
+        String problem = ch == null ? "OPEN_CHANNEL for unknown channel " + relid
+                : ch.open ? "channel " + relid + " is already open"
+                : !ch.gpadls.containsKey(gpadl) ? "OPEN_CHANNEL names unknown GPADL " + gpadl
+                : target < 0 || target >= hv.vpCount() ? "OPEN_CHANNEL targets VP " + target
+                : split < 2 || split > ch.gpadls.get(gpadl).size() / 4096 - 2 ? "OPEN_CHANNEL ring split at page " + split : null;
+        int status = STATUS_UNSUCCESSFUL;
+        if (problem != null) {
+            reject(m, problem);
+        } else {
+            GpaPages pages = ch.gpadls.get(gpadl);
+            int total = (int) (pages.size() / 4096);
+            try {
+                OpenChannel open = new OpenChannel(relid, new RingBuffer(pages.range(0, split)),
+                        new RingBuffer(pages.range(split, total - split)), () -> hv.signalEvent(target, sint, relid));
+                ch.device.opened(open);
+                ch.open = true;
+                status = 0;
+            } catch (RingCorruptException e) {
+                reject(m, e.getMessage());
+            }
+        }
+        send(header(ChannelMessage.OPEN_CHANNEL_RESULT, 20).putInt(8, relid).putInt(12, openId).putInt(16, status));
+    }
+
+    private void close(MessageCalls.GuestMessage m, ByteBuffer b) {
+        Channel ch = b.limit() >= 12 ? channels.get(b.getInt(8)) : null;
+        if (ch == null || !ch.open) {
+            reject(m, "CLOSE_CHANNEL of a channel that is not open");
+            return;
+        }
+        ch.open = false;
+        ch.device.closed();
     }
 
     /** Header (8), version requested (u32), target VP (u32), interrupt page or msg_sint/msg_vtl (u64), 2 monitor pages. */
