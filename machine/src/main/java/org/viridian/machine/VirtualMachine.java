@@ -38,6 +38,7 @@ public final class VirtualMachine implements AutoCloseable {
     private final Uart16550 uart;
     private Hypervisor hypervisor;
     private VmbusServer vmbus;
+    private Heartbeat heartbeat;
 
     private VirtualMachine(VmSpec spec, Partition partition, ConsoleEndpoint console) {
         this.spec = spec;
@@ -63,7 +64,8 @@ public final class VirtualMachine implements AutoCloseable {
                 vm.hypervisor = Hypervisor.attach(partition, hv);
                 if (hv.synic()) {
                     vm.vmbus = VmbusServer.attach(vm.hypervisor, partition.memory());
-                    vm.vmbus.addDevice(new Heartbeat());
+                    vm.heartbeat = new Heartbeat();
+                    vm.vmbus.addDevice(vm.heartbeat);
                     acpi = acpi.withDevice(vmbusDevice());
                 }
             }
@@ -94,6 +96,11 @@ public final class VirtualMachine implements AutoCloseable {
     static AmlTerm vmbusDevice() {
         return Aml.device("VMBS", Aml.name("_HID", Aml.string("VMBus")), Aml.name("_UID", Aml.integer(0)),
                 Aml.name("_CRS", new ResourceTemplate().build()));
+    }
+
+    /** The heartbeat integration service, or null without VMBus. */
+    public Heartbeat heartbeat() {
+        return heartbeat;
     }
 
     /** The VMBus server, or null when the VM has no SynIC. */
@@ -159,6 +166,7 @@ public final class VirtualMachine implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        if (vmbus != null) vmbus.shutdown();
         partition.close();
         console.close();
     }

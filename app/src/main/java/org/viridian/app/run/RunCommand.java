@@ -79,6 +79,11 @@ public final class RunCommand implements Callable<Integer> {
             vm.start();
             PartitionExit exit = vm.exit().join();
             System.out.flush();
+            if (vm.heartbeat() != null && vm.heartbeat().state().lastAnswer() != null) {
+                var hb = vm.heartbeat().state();
+                System.err.printf("viridian: heartbeat: the guest answered heartbeat %d (IC version %d.%d), last at %s%n",
+                        hb.lastSequence() - 1, hb.version() >>> 16, hb.version() & 0xFFFF, hb.lastAnswer());
+            }
             if (exit instanceof PartitionExit.Crashed c) System.err.print(c.report().render());
             else if (!(exit instanceof PartitionExit.DebugExit)) System.err.println("viridian: VM ended: " + exit);
             return exit.exitStatus();

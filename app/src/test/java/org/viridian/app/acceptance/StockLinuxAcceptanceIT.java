@@ -69,7 +69,7 @@ class StockLinuxAcceptanceIT {
                 Duration.ofMinutes(25));
         linux = run.get("linux");
         System.out.printf("stock Linux in Viridian (nested KVM): rc=%d in %d s%n%s%n", linux.rc(), linux.seconds(),
-                linux.output().lines().filter(l -> l.startsWith("ACCEPT") || l.startsWith("hv: ")).reduce("", (a, b) -> a + b + "\n"));
+                linux.output().lines().filter(l -> l.startsWith("ACCEPT") || l.startsWith("hv: ") || l.startsWith("viridian: ")).reduce("", (a, b) -> a + b + "\n"));
     }
 
     @Test
@@ -111,5 +111,9 @@ class StockLinuxAcceptanceIT {
     void theOfferedHeartbeatChannelIsOpenedAndBoundByHvUtils() {
         // Offer, GPADL and OPEN_CHANNEL all succeeded: hv_utils' probe opens the channel before it binds.
         assertThat(linux.output()).contains("ACCEPT: vmbus device {57164f39-9115-4e78-ab55-382f3bd5422d} driver hv_utils");
+        // The host negotiated the IC framework and heartbeat versions over the channel's rings.
+        assertThat(linux.output()).contains("Heartbeat IC version 3.0");
+        // ... and the guest answered the host's heartbeats: the host saw it alive.
+        assertThat(linux.output()).containsPattern("viridian: heartbeat: the guest answered heartbeat \\d+ \\(IC version 3.0\\)");
     }
 }

@@ -68,6 +68,17 @@ public final class VmbusServer {
         return relid;
     }
 
+    /** The VM is going away: every open channel's device is told it is closed (no device may touch guest memory after). */
+    public synchronized void shutdown() {
+        connected = false;
+        for (Channel c : channels.values()) {
+            if (c.open) {
+                c.open = false;
+                c.device.closed();
+            }
+        }
+    }
+
     /** The negotiated version (major << 16 | minor), or 0 before the guest connects. */
     public int version() {
         return connected ? version : 0;
