@@ -1,6 +1,7 @@
 package org.viridian.machine;
 
 import org.viridian.devices.ic.Heartbeat;
+import org.viridian.devices.ic.Shutdown;
 import org.viridian.devices.legacy.AcpiPmBlock;
 import org.viridian.devices.legacy.CmosRtc;
 import org.viridian.devices.legacy.DebugExitPort;
@@ -39,6 +40,7 @@ public final class VirtualMachine implements AutoCloseable {
     private Hypervisor hypervisor;
     private VmbusServer vmbus;
     private Heartbeat heartbeat;
+    private Shutdown shutdown;
 
     private VirtualMachine(VmSpec spec, Partition partition, ConsoleEndpoint console) {
         this.spec = spec;
@@ -65,6 +67,8 @@ public final class VirtualMachine implements AutoCloseable {
                 if (hv.synic()) {
                     vm.vmbus = VmbusServer.attach(vm.hypervisor, partition.memory());
                     vm.heartbeat = new Heartbeat();
+                    vm.shutdown = new Shutdown();
+                    vm.vmbus.addDevice(vm.shutdown);
                     vm.vmbus.addDevice(vm.heartbeat);
                     acpi = acpi.withDevice(vmbusDevice());
                 }
@@ -101,6 +105,14 @@ public final class VirtualMachine implements AutoCloseable {
     /** The heartbeat integration service, or null without VMBus. */
     public Heartbeat heartbeat() {
         return heartbeat;
+    }
+
+    /**
+     * Asks the guest to shut down (or restart) through its shutdown integration service. False when the guest has no
+     * such service open (no VMBus, or its driver is not loaded yet): then only a hard power-off stops it.
+     */
+    public boolean requestGracefulShutdown(boolean restart) {
+        return shutdown != null && shutdown.request(restart);
     }
 
     /** The VMBus server, or null when the VM has no SynIC. */

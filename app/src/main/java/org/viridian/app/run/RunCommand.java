@@ -46,6 +46,10 @@ public final class RunCommand implements Callable<Integer> {
             + "back to the guest on SINT 2 (the hyperv test guest uses it).")
     boolean hvEcho;
 
+    @Option(names = "--shutdown-after", paramLabel = "SECONDS",
+            description = "Ask the guest to shut down gracefully (shutdown integration service) after this many seconds.")
+    Integer shutdownAfter;
+
     @Option(names = "--name", description = "VM name (default: the kernel's file name).")
     String name;
 
@@ -56,15 +60,38 @@ public final class RunCommand implements Callable<Integer> {
         }
         VmSpec spec = new VmSpec(name != null ? name : kernel.getFileName().toString(), cpus, memory, kernel, initrd,
                 cmdline, !noHyperV);
-        return boot(spec, console, hvEcho);
+        if (shutdownAfter != null && shutdownAfter < 0) throw new IllegalArgumentException("--shutdown-after must not be negative");
+        return boot(spec, console, hvEcho, shutdownAfter);
     }
 
     /** Boots {@code spec} with its console at {@code console} and returns the exit status `viridian run` reports. */
     public static int boot(VmSpec spec, String console) throws Exception {
-        return boot(spec, console, false);
+        return boot(spec, console, false, null);
     }
 
-    static int boot(VmSpec spec, String console, boolean hvEcho) throws Exception {
+    /**
+     * After the delay, asks the guest to shut down; while its shutdown service is not open yet (driver still loading),
+     * tries again every half second for a minute.
+     */
+    private static void askToShutDown(VirtualMachine vm, int seconds) {
+        Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(seconds * 1000L);
+                for (int tries = 0; tries < 120 && !vm.exit().isDone(); tries++) {
+                    if (vm.requestGracefulShutdown(false)) {
+                        System.err.println("viridian: asked the guest to shut down gracefully (shutdown integration service)");
+                        return;
+                    }
+                    Thread.sleep(500);
+                }
+                if (!vm.exit().isDone()) System.err.println("viridian: the guest never opened its shutdown service; not shut down");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    static int boot(VmSpec spec, String console, boolean hvEcho, Integer shutdownAfter) throws Exception {
         HostCheck.Report host = HostCheck.run();
         if (!host.canRunVms()) {
             System.err.print(host.render());
@@ -76,6 +103,7 @@ public final class RunCommand implements Callable<Integer> {
                 EchoConnection.install(vm.hypervisor());
             }
             Runtime.getRuntime().addShutdownHook(new Thread(vm::powerOff));
+            if (shutdownAfter != null) askToShutDown(vm, shutdownAfter);
             vm.start();
             PartitionExit exit = vm.exit().join();
             System.out.flush();

@@ -28,7 +28,7 @@ class StockLinuxAcceptanceIT {
     static final List<String> HV_DRIVERS = List.of("hv_vmbus", "hv_utils", "hv_storvsc", "hv_netvsc", "hv_balloon");
     private static final Pattern LOADED = Pattern.compile("^ACCEPT: insmod (\\S+) rc=(\\d+)", Pattern.MULTILINE);
 
-    private static NestedKvmHost.Outcome linux;
+    private static NestedKvmHost.Outcome linux, shutdown;
 
     @BeforeAll
     static void bootStockLinux() throws Exception {
@@ -59,15 +59,23 @@ class StockLinuxAcceptanceIT {
                   echo "ACCEPT: vmbus device $(cat $d/class_id 2>/dev/null) driver $(basename $(readlink $d/driver) 2>/dev/null)"
                 done
                 echo "ACCEPT: hv drivers registered: $(ls /sys/bus/vmbus/drivers 2>/dev/null | tr '\\n' ' ')"
+                if grep -q accept.wait /proc/cmdline; then
+                  echo "ACCEPT: waiting for the host to shut this guest down"
+                  sleep 120
+                  echo "ACCEPT: still running after 120 s"
+                fi
                 echo "ACCEPT: done at $(cut -d' ' -f1 /proc/uptime) s"
                 poweroff -f
                 """.formatted(insmods);
         byte[] initrd = NestedKvmHost.busyboxInitramfs(init, files);
         NestedKvmHost.Run run = NestedKvmHost.run(jar, Map.of("vmlinuz", NestedKvmHost.stockKernel(), "accept-initrd.gz", initrd),
                 List.of(new NestedKvmHost.Command("linux", "viridian run --kernel vmlinuz --initrd accept-initrd.gz"
-                        + " --memory 512M --cpus 2 --cmdline 'console=ttyS0 quiet panic=-1 reboot=k'")),
+                                + " --memory 512M --cpus 2 --cmdline 'console=ttyS0 quiet panic=-1 reboot=k'"),
+                        new NestedKvmHost.Command("shutdown", "viridian run --kernel vmlinuz --initrd accept-initrd.gz"
+                                + " --memory 512M --cpus 2 --shutdown-after 5 --cmdline 'console=ttyS0 quiet panic=-1 reboot=k accept.wait'")),
                 Duration.ofMinutes(25));
         linux = run.get("linux");
+        shutdown = run.get("shutdown");
         System.out.printf("stock Linux in Viridian (nested KVM): rc=%d in %d s%n%s%n", linux.rc(), linux.seconds(),
                 linux.output().lines().filter(l -> l.startsWith("ACCEPT") || l.startsWith("hv: ") || l.startsWith("viridian: ")).reduce("", (a, b) -> a + b + "\n"));
     }
@@ -76,6 +84,18 @@ class StockLinuxAcceptanceIT {
     void theStockKernelReachesInitAndPowersOff() {
         assertThat(linux.output()).contains("ACCEPT: /init reached").contains("ACCEPT: done");
         assertThat(linux.rc()).as("ACPI power-off ends the VM with status 0").isZero();
+    }
+
+    @Test
+    void theHostShutsTheGuestDownGracefullyThroughItsShutdownService() {
+        System.out.println("graceful shutdown run: rc=" + shutdown.rc() + " in " + shutdown.seconds() + " s\n"
+                + shutdown.output().lines().filter(l -> l.startsWith("ACCEPT: /init") || l.startsWith("viridian: ")).reduce("", (a, b) -> a + b + "\n"));
+        // This guest's /init never powers off by itself before sleeping 120 s; the host asks as soon as the guest's
+        // shutdown service is open (often while /init is still loading modules).
+        assertThat(shutdown.output()).contains("ACCEPT: /init reached").contains("viridian: asked the guest to shut down gracefully")
+                .doesNotContain("still running after 120 s").doesNotContain("ACCEPT: done");
+        assertThat(shutdown.rc()).as("the guest powered itself off (ACPI S5)").isZero();
+        assertThat(shutdown.seconds()).isLessThan(100);
     }
 
     @Test
