@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.LongSupplier;
+import java.util.function.IntToLongFunction;
 import org.viridian.hv.cpuid.HvCpuid;
 import org.viridian.hv.hypercall.HvStatus;
 import org.viridian.hv.hypercall.HypercallDispatcher;
@@ -14,6 +14,7 @@ import org.viridian.hv.hypercall.HypercallPage;
 import org.viridian.hv.msr.HvMsr;
 import org.viridian.hv.msr.SyntheticMsrs;
 import org.viridian.hv.synic.HvMessage;
+import org.viridian.hv.synic.InterruptSink;
 import org.viridian.hv.synic.Synic;
 import org.viridian.hv.time.ReferenceTime;
 import org.viridian.hv.timer.SyntheticTimers;
@@ -49,19 +50,15 @@ public final class Hypervisor implements SynicHost {
     private Hypervisor(Partition partition, HvFeatures features) {
         this.partition = partition;
         this.features = features;
+        // Fixed delivery, physical destination: the VP index is its APIC id (see CpuidPolicy.topology).
+        InterruptSink msi = (target, vector) -> partition.kvmVm().signalMsi(0xFEE00000 | (target << 12), 0, vector);
+        // IA32_TSC as the guest sees it; read on that VP's own thread.
+        IntToLongFunction guestTsc = vp -> partition.vps().get(vp).vcpu().getMsrs(0x10)[0];
+        ReferenceTime time = new ReferenceTime(partition.vps().getFirst().vcpu().tscKhz() * 1000, 0);
         for (int i = 0; i < partition.vps().size(); i++) {
             int vp = i;
-            synics.add(new Synic(vp, partition.memory(), (target, vector) ->
-                    // Fixed delivery, physical destination: the VP index is its APIC id (see CpuidPolicy.topology).
-                    partition.kvmVm().signalMsi(0xFEE00000 | (target << 12), 0, vector)));
-        }
-        long tscHz = partition.vps().getFirst().vcpu().tscKhz() * 1000;
-        ReferenceTime time = new ReferenceTime(tscHz, 0);
-        for (int i = 0; i < synics.size(); i++) {
-            int vp = i;
-            LongSupplier guestNow = () -> time.fromTsc(partition.vps().get(vp).vcpu().getMsrs(0x10)[0]);
-            timers.add(new SyntheticTimers(i, synics.get(i), (target, vector) ->
-                    partition.kvmVm().signalMsi(0xFEE00000 | (target << 12), 0, vector), guestNow, timerThread));
+            synics.add(new Synic(vp, partition.memory(), msi));
+            timers.add(new SyntheticTimers(vp, synics.get(vp), msi, () -> time.fromTsc(guestTsc.applyAsLong(vp)), timerThread));
         }
         partition.exit().whenComplete((e, t) -> {
             timers.forEach(SyntheticTimers::stop);
@@ -70,7 +67,7 @@ public final class Hypervisor implements SynicHost {
         this.msrs = new SyntheticMsrs(features, partition.memory(), time, synics::get, new SyntheticMsrs.Host() {
             @Override
             public long guestTsc(int vp) {
-                return partition.vps().get(vp).vcpu().getMsrs(0x10)[0];
+                return guestTsc.applyAsLong(vp);
             }
 
             @Override

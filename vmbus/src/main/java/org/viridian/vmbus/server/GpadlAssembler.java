@@ -12,6 +12,8 @@ import java.util.Map;
 final class GpadlAssembler {
     /** 64 MiB of pages: far above any ring Linux asks for, low enough that a guest cannot make the host allocate much. */
     static final int MAX_PAGES = 16384;
+    /** GPADLs being assembled at once: a guest that starts many and never finishes them cannot grow host memory. */
+    static final int MAX_PENDING = 16;
 
     record Pending(int relid, long[] pfns, int filled) {}
 
@@ -40,6 +42,7 @@ final class GpadlAssembler {
             return new Refused(relid, gpadl, "GPADL byte count " + byteCount + " at offset " + byteOffset + " does not match " + total + " pages");
         }
         if (pending.containsKey(gpadl)) return new Refused(relid, gpadl, "GPADL handle " + gpadl + " is already being created");
+        if (pending.size() >= MAX_PENDING) return new Refused(relid, gpadl, "more than " + MAX_PENDING + " GPADLs under construction");
         long[] pfns = new long[total];
         int here = Math.min(total, (m.limit() - 28) / 8);
         for (int i = 0; i < here; i++) pfns[i] = m.getLong(28 + 8 * i);

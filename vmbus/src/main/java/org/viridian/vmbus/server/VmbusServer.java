@@ -26,6 +26,8 @@ public final class VmbusServer {
     /** Guest-to-host signals for channel n arrive on connection CONNECTION_BASE + n. */
     static final int CONNECTION_BASE = 0x10000;
     static final int STATUS_UNSUCCESSFUL = 0xC0000001;
+    /** GPADLs a channel may hold: Linux uses one or two (rings, receive buffers); a cap keeps a hostile guest bounded. */
+    static final int MAX_GPADLS_PER_CHANNEL = 16;
 
     private final SynicHost hv;
     private final GuestMemory memory;
@@ -127,6 +129,11 @@ public final class VmbusServer {
                 Channel ch = channels.get(c.relid());
                 if (ch == null) {
                     reject(m, "GPADL for unknown channel " + c.relid());
+                    gpadlCreated(c.relid(), c.gpadl(), STATUS_UNSUCCESSFUL);
+                    return;
+                }
+                if (ch.gpadls.size() >= MAX_GPADLS_PER_CHANNEL || ch.gpadls.containsKey(c.gpadl())) {
+                    reject(m, "channel " + c.relid() + " already has GPADL " + c.gpadl() + " or " + MAX_GPADLS_PER_CHANNEL + " GPADLs");
                     gpadlCreated(c.relid(), c.gpadl(), STATUS_UNSUCCESSFUL);
                     return;
                 }

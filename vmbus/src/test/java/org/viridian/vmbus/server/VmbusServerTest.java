@@ -193,6 +193,14 @@ class VmbusServerTest {
         assertThat(take(SIMP0).getInt(16)).as("GPADL for an unknown channel").isNotZero();
         gpadl(relid, 3, new long[] {0x40, 0x41, 0x42, 0x43});
         assertThat(take(SIMP0).getInt(16)).isZero();
+        gpadl(relid, 3, new long[] {0x44, 0x45});
+        assertThat(take(SIMP0).getInt(16)).as("a handle already in use").isNotZero();
+        for (int h = 100; h < 100 + VmbusServer.MAX_GPADLS_PER_CHANNEL; h++) {
+            gpadl(relid, h, new long[] {0x50});
+            take(SIMP0);
+        }
+        gpadl(relid, 999, new long[] {0x50});
+        assertThat(take(SIMP0).getInt(16)).as("GPADLs per channel are capped").isNotZero();
         ByteBuffer badSplit = msg(148, ChannelMessage.OPEN_CHANNEL).putInt(8, relid).putInt(12, 1).putInt(16, 3).putInt(20, 0).putInt(24, 3);
         guestPosts(ChannelMessage.CONNECTION_ID, badSplit.array());
         assertThat(take(SIMP0).getInt(16)).as("a ring split leaving one page").isNotZero();
