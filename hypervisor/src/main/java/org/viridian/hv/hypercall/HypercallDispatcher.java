@@ -62,7 +62,8 @@ public final class HypercallDispatcher implements VpPortTrap {
         if (c == null) return HypercallControl.result(HvStatus.INVALID_HYPERCALL_INPUT, 0);
         HypercallHandler h = handlers.get(c.code());
         if (h == null) return HypercallControl.result(HvStatus.INVALID_HYPERCALL_CODE, 0);
-        if (c.repCount() != 0 || c.repStart() != 0) {
+        // Every call offered so far is simple and has no variable header: those fields must be zero.
+        if (c.repCount() != 0 || c.repStart() != 0 || c.varHeaderQwords() != 0) {
             return HypercallControl.result(HvStatus.INVALID_HYPERCALL_INPUT, 0);
         }
         MemorySegment block = null;

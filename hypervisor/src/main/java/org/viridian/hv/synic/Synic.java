@@ -14,7 +14,8 @@ import org.viridian.partition.memory.GuestMemory;
  * One virtual processor's synthetic interrupt controller (TLFS "SynIC"): SCONTROL, SVERSION, the message page (SIMP)
  * and event-flags page (SIEFP) the guest places in its memory, EOM, and SINT0–15. Messages for a SINT wait in a
  * bounded queue while the slot is busy; the slot's MessagePending flag asks the guest to write EOM once it has
- * consumed the slot, and EOM delivers the next one. Thread-safe: the VP thread (MSR exits) and host threads (posts,
+ * consumed the slot, and EOM delivers the next one. The AutoEOI bit is stored but not emulated: KVM's in-kernel LAPIC
+ * cannot end an interrupt by itself, so CPUID recommends against it (a guest that sets it anyway must EOI itself). Thread-safe: the VP thread (MSR exits) and host threads (posts,
  * events) meet here.
  */
 public final class Synic {

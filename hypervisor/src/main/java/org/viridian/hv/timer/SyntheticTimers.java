@@ -16,6 +16,7 @@ import org.viridian.hv.synic.Synic;
  * bit 0 enable, 1 periodic, 2 lazy, 3 auto-enable, 4–11 APIC vector (direct mode), 12 direct mode, 16–19 SINT
  * (message mode). Count: the absolute expiration time of a one-shot timer, or the period of a periodic one, in
  * 100 ns units. An expiry is an interrupt on the vector (direct mode) or an HVMSG_TIMER_EXPIRED message on the SINT.
+ * The lazy bit is accepted and has no effect (expiries are never coalesced here).
  */
 public final class SyntheticTimers {
     public static final int FIRST_MSR = 0x400000B0, LAST_MSR = 0x400000B7, TIMERS = 4;
@@ -28,8 +29,8 @@ public final class SyntheticTimers {
     private final InterruptSink interrupts;
     /** Exact reference time from the VP's own TSC: callable only on that VP's thread (MSR writes). */
     private final LongSupplier guestNow;
-    /** The last exact reading and the host clock then: expiries on the timer thread extrapolate from it. */
-    private long syncRef, syncNanos;
+    /** Per timer, the exact reading when it was armed and the host clock then: its expiries extrapolate from it. */
+    private final long[] syncRef = new long[TIMERS], syncNanos = new long[TIMERS];
     private final ScheduledExecutorService scheduler;
     private final long[] config = new long[TIMERS], count = new long[TIMERS];
     private final long[] due = new long[TIMERS];
@@ -74,8 +75,8 @@ public final class SyntheticTimers {
         armed[t] = null;
         if ((config[t] & ENABLE) == 0 || count[t] == 0) return;
         long now = guestNow.getAsLong();
-        syncRef = now;
-        syncNanos = System.nanoTime();
+        syncRef[t] = now;
+        syncNanos[t] = System.nanoTime();
         due[t] = (config[t] & PERIODIC) != 0 ? now + count[t] : count[t];
         schedule(t, now);
     }
@@ -96,7 +97,7 @@ public final class SyntheticTimers {
             expiration = due[t];
             if ((config[t] & DIRECT) != 0) vector = (int) ((config[t] >>> 4) & 0xFF);
             else sint = (int) ((config[t] >>> 16) & 0xF);
-            long now = hostNow();
+            long now = hostNow(t);
             if ((config[t] & PERIODIC) != 0) {
                 // Missed periods are skipped, not delivered in a burst.
                 due[t] += Math.max(1, (now - due[t]) / count[t] + 1) * count[t];
@@ -111,14 +112,14 @@ public final class SyntheticTimers {
             interrupts.raise(vp, vector);
         } else {
             ByteBuffer p = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-            p.putInt(0, t).putLong(8, expiration).putLong(16, hostNow());
+            p.putInt(0, t).putLong(8, expiration).putLong(16, hostNow(t));
             synic.post(sint, new HvMessage(MESSAGE_TIMER_EXPIRED, 0, p.array()));
         }
     }
 
-    /** Reference time on a host thread: the last exact reading plus the host clock since. */
-    private synchronized long hostNow() {
-        return syncRef + (System.nanoTime() - syncNanos) / 100;
+    /** Reference time on a host thread: timer t's exact reading at arming plus the host clock since. */
+    private synchronized long hostNow(int t) {
+        return syncRef[t] + (System.nanoTime() - syncNanos[t]) / 100;
     }
 
     /** Cancels every armed timer (partition teardown). */

@@ -57,6 +57,8 @@ class HypercallDispatcherTest {
         assertThat(status(d.dispatch(0, MessageCalls.POST_MESSAGE | (1L << 30), 0x1000, 0))).isEqualTo(HvStatus.INVALID_HYPERCALL_INPUT);
         assertThat(status(d.dispatch(0, MessageCalls.POST_MESSAGE | (2L << 32), 0x1000, 0))).as("rep count on a simple call")
                 .isEqualTo(HvStatus.INVALID_HYPERCALL_INPUT);
+        assertThat(status(d.dispatch(0, MessageCalls.POST_MESSAGE | (2L << 17), 0x1000, 0))).as("variable header on a call without one")
+                .isEqualTo(HvStatus.INVALID_HYPERCALL_INPUT);
         assertThat(status(d.dispatch(0, MessageCalls.POST_MESSAGE, 0x1004, 0))).isEqualTo(HvStatus.INVALID_ALIGNMENT);
         assertThat(status(d.dispatch(0, MessageCalls.POST_MESSAGE, 1L << 40, 0))).as("outside the partition")
                 .isEqualTo(HvStatus.INVALID_PARAMETER);
