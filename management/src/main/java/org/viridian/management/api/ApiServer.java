@@ -52,6 +52,8 @@ public final class ApiServer implements AutoCloseable {
             config.http.prefer405over404 = true;
             config.http.maxRequestSize = 1 << 20;
             WebManager.configure(config);
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            config.jetty.modifyServletContextHandler(h -> h.setErrorHandler(new JsonErrorHandler()));
             if (tls != null) {
                 config.jetty.addConnector((server, http) -> {
                     SslContextFactory.Server ssl = new SslContextFactory.Server();
