@@ -1,0 +1,25 @@
+package org.viridian.app.vm;
+
+import org.viridian.app.Main;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Runs `viridian …` in this JVM with its output captured. */
+record Cli(String url) {
+    record Result(int rc, String out, String err) {}
+
+    Result run(String... args) {
+        List<String> a = new ArrayList<>(List.of(args));
+        if (a.getFirst().equals("vm")) a.add("--url=" + url);
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int rc = cl.execute(a.toArray(String[]::new));
+        return new Result(rc, out.toString(), err.toString());
+    }
+}
