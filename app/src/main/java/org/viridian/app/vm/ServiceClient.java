@@ -19,7 +19,7 @@ import java.util.concurrent.CompletableFuture;
 public final class ServiceClient {
     private final URI base;
     private final String token;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
     private final ObjectMapper json = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
     /** An error answer of the service: HTTP status, stable code, message. */
@@ -34,9 +34,13 @@ public final class ServiceClient {
         }
     }
 
-    public ServiceClient(URI base, String token) {
+    /** {@code ssl}: the TLS context for https services (null: the JVM's default trust). */
+    public ServiceClient(URI base, String token, javax.net.ssl.SSLContext ssl) {
         this.base = base;
         this.token = token;
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (ssl != null) b.sslContext(ssl);
+        this.http = b.build();
     }
 
     public URI base() {

@@ -13,16 +13,22 @@ import java.nio.file.Path;
  * Debian's headless Chromium with its chromium-driver, installed with apt-get when missing (as root); otherwise the
  * browser tests are skipped with the reason.
  */
-final class Chromium {
+public final class Chromium {
     private static final Path BROWSER = Path.of("/usr/bin/chromium"), DRIVER = Path.of("/usr/bin/chromedriver");
 
     private Chromium() {}
 
-    static ChromeDriver start() throws Exception {
+    public static ChromeDriver start() throws Exception {
+        return start(false);
+    }
+
+    /** {@code acceptSelfSigned}: trust any certificate (a nested host's self-signed TLS service). */
+    public static ChromeDriver start(boolean acceptSelfSigned) throws Exception {
         if (!Files.isExecutable(BROWSER) || !Files.isExecutable(DRIVER)) install();
         ChromeOptions o = new ChromeOptions();
         o.setBinary(BROWSER.toFile());
         o.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,1000");
+        if (acceptSelfSigned) o.addArguments("--ignore-certificate-errors");
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile())
                 .withLogFile(new File("target/chromedriver.log")).build();
         return new ChromeDriver(service, o);

@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * over the WebSocket), type into it, pause/resume, stop it; state changes arrive live over the event stream. The
  * service's engine is scripted here (no KVM on this machine); NestedKvmIT drives the same page against real KVM.
  */
-class WebManagerBrowserTest {
+public class WebManagerBrowserTest {
     private static TestService service;
     private static ChromeDriver browser;
 
@@ -39,7 +39,7 @@ class WebManagerBrowserTest {
 
     @Test
     void createStartWatchTheConsoleAndStopAVm() {
-        run(browser, service.service.url(), "webvm");
+        run(browser, service.service.url(), "webvm", "smp.elf", "", "cpus online: 2");
         // The list shows it, off, and the event feed has its story.
         browser.get(service.service.url() + "#/");
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
@@ -53,16 +53,16 @@ class WebManagerBrowserTest {
     }
 
     /** The end-to-end flow, shared with the nested-KVM test that runs it against a real VM. */
-    static void run(WebDriver browser, String url, String name) {
-        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
-        wizard(browser, url, name);
+    public static void run(WebDriver browser, String url, String name, String guest, String cmdline, String consoleShows) {
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(120));
+        wizard(browser, url, name, guest, cmdline);
         wait.until(ExpectedConditions.urlMatches("#/vm/[0-9a-f-]{36}$"));
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#vm-state [data-state='off']")));
         assertThat(browser.findElement(By.id("set-cpus")).getDomProperty("value")).isEqualTo("2");
 
         browser.findElement(By.cssSelector("#vm-ops button[data-op='start']")).click();
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#vm-state [data-state='running']")));
-        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#terminal .xterm-rows"), "cpus online: 2"));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#terminal .xterm-rows"), consoleShows));
 
         if (browser.findElements(By.cssSelector("#vm-ops button[data-op='pause']:not([disabled])")).size() == 1) {
             browser.findElement(By.cssSelector("#vm-ops button[data-op='pause']")).click();
@@ -91,7 +91,20 @@ class WebManagerBrowserTest {
     }
 
     static void wizard(WebDriver browser, String url, String name) {
-        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        wizard(browser, url, name, "smp.elf", "");
+    }
+
+    /** Signs in with a bearer token through the page's form (a service that requires tokens). */
+    public static void signIn(WebDriver browser, String url, String token) {
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+        browser.get(url);
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token-value"))).sendKeys(token);
+        browser.findElement(By.cssSelector("#token button[type='submit']")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#vm-table, #empty")));
+    }
+
+    static void wizard(WebDriver browser, String url, String name, String guest, String cmdline) {
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
         browser.get(url);
         wait.until(ExpectedConditions.elementToBeClickable(By.id("new-vm"))).click();
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("wizard-name"))).sendKeys(name);
@@ -103,13 +116,14 @@ class WebManagerBrowserTest {
         memory.clear();
         memory.sendKeys("96M");
         browser.findElement(By.id("wizard-next")).click();
-        new Select(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("wizard-guest")))).selectByValue("smp.elf");
+        new Select(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("wizard-guest")))).selectByValue(guest);
+        browser.findElement(By.id("wizard-cmdline")).sendKeys(cmdline);
         browser.findElement(By.id("wizard-next")).click();
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("wizard-switch"))).sendKeys("External");
         browser.findElement(By.id("wizard-notes")).sendKeys("made in the browser");
         browser.findElement(By.id("wizard-next")).click();
         assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("wizard-summary"))).getText())
-                .contains(name).contains("96M").contains("smp.elf");
+                .contains(name).contains("96M").contains(guest);
         browser.findElement(By.id("wizard-create")).click();
     }
 }
