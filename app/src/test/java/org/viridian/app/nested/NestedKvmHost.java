@@ -148,7 +148,7 @@ public final class NestedKvmHost {
 
     private record Prepared(List<String> qemu, Path work) {}
 
-    private static final List<String> NET_MODULES = List.of("drivers/virtio/virtio.ko", "drivers/virtio/virtio_ring.ko",
+    private static final List<String> NET_MODULES = List.of("drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko",
             "drivers/virtio/virtio_pci_legacy_dev.ko", "drivers/virtio/virtio_pci_modern_dev.ko",
             "drivers/virtio/virtio_pci.ko", "net/core/failover.ko", "drivers/net/net_failover.ko", "drivers/net/virtio_net.ko");
 
