@@ -41,7 +41,7 @@ public final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        boolean serveOn = keepServing != null ? keepServing : System.console() != null;
+        boolean serveOn = keepServing != null ? keepServing : System.console() != null && System.console().isTerminal();
         HostCheck.Report host = HostCheck.run();
         if (!host.canRunVms() && !serveOn) {
             System.err.print(host.render());

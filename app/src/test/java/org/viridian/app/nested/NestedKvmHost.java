@@ -29,7 +29,10 @@ public final class NestedKvmHost {
     private static final Path CACHE = Path.of(System.getProperty("user.home"), ".cache", "viridian", "nested");
     private static final Pattern END = Pattern.compile("^@@@END (\\S+) rc=(\\d+) t=(\\d+)$", Pattern.MULTILINE);
 
-    /** One command run inside the nested host, with `viridian` on the PATH and the test's files in the cwd. */
+    /**
+     * One command run inside the nested host, with `viridian` on the PATH and the test's files in the cwd. Its stdin is
+     * /dev/null: commands are not interactive (the console is a terminal, and `viridian` alone keeps serving on one).
+     */
     public record Command(String name, String shell) {}
 
     public record Outcome(String name, int rc, String output, int seconds) {}
@@ -201,7 +204,7 @@ public final class NestedKvmHost {
         }
         for (Command c : commands) {
             s.append("echo \"@@@BEGIN ").append(c.name()).append("\"; T0=$(date +%s)\n")
-                    .append("( ").append(c.shell()).append(" ) 2>&1; RC=$?\n")
+                    .append("( ").append(c.shell()).append(" ) </dev/null 2>&1; RC=$?\n")
                     .append("echo \"@@@END ").append(c.name()).append(" rc=$RC t=$(( $(date +%s) - T0 ))\"\n");
         }
         return s.append("poweroff -f\n").toString();

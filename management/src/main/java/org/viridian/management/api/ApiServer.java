@@ -39,6 +39,7 @@ public final class ApiServer implements AutoCloseable {
     private final Javalin app;
     private final Routes routes;
     private final boolean tls;
+    private final StreamRoutes streams;
 
     /** TLS: a PKCS#12 key store with the server's key and certificate. */
     public record Tls(Path keyStore, String password) {}
@@ -112,7 +113,8 @@ public final class ApiServer implements AutoCloseable {
             ctx.json(job);
         });
         new VmRoutes(vms, access, requests).register(routes);
-        new StreamRoutes(vms, events, access, json).register(app, routes);
+        streams = new StreamRoutes(vms, events, access, json);
+        streams.register(app, routes);
     }
 
     private static boolean visible(Access access, org.viridian.management.auth.Principal p, String vmId) {
@@ -190,6 +192,7 @@ public final class ApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        streams.close();
         app.stop();
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
+import io.javalin.http.sse.SseClient;
 import io.javalin.websocket.WsContext;
 import org.viridian.management.auth.Principal;
 import org.viridian.management.events.Event;
@@ -15,6 +16,11 @@ import org.viridian.management.service.VmView;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -23,6 +29,11 @@ import java.util.function.Consumer;
  */
 final class StreamRoutes {
     private static final String SUB = "viridian.console.sub";
+    /** Comment lines keep idle event streams open through proxies and Jetty's idle timeout. */
+    private static final long PING_SECONDS = 15;
+    private final Set<SseClient> streams = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService pinger = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon(true).name("sse-ping").factory());
     private final VmService vms;
     private final EventBus events;
     private final Access access;
@@ -33,6 +44,10 @@ final class StreamRoutes {
         this.events = events;
         this.access = access;
         this.json = json;
+        pinger.scheduleAtFixedRate(() -> streams.forEach(c -> {
+            if (c.terminated()) streams.remove(c);
+            else c.sendComment("ping");
+        }), PING_SECONDS, PING_SECONDS, TimeUnit.SECONDS);
     }
 
     void register(Javalin app, Routes r) {
@@ -64,9 +79,18 @@ final class StreamRoutes {
                 if (since >= 0) events.since(since).forEach(send);
                 sub = events.subscribe(send);
             }
-            client.onClose(() -> close(sub));
+            streams.add(client);
+            client.onClose(() -> {
+                streams.remove(client);
+                close(sub);
+            });
         });
         r.note("GET", ApiServer.BASE + "/events/stream");
+    }
+
+    /** Stops the keep-alive pings (the server is stopping). */
+    void close() {
+        pinger.shutdownNow();
     }
 
     private void scrollback(Context ctx) {

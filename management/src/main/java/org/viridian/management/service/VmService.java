@@ -1,6 +1,7 @@
 package org.viridian.management.service;
 
 import org.viridian.management.config.ConfigStore;
+import org.viridian.management.config.Disk;
 import org.viridian.management.config.VmConfig;
 import org.viridian.management.config.VmConfigs;
 import org.viridian.management.config.VmRequest;
@@ -24,8 +25,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
@@ -130,8 +133,7 @@ public final class VmService implements AutoCloseable {
         }, "disk detached");
     }
 
-    private VmView changeDisks(String ref, java.util.function.Function<VmConfig, List<org.viridian.management.config.Disk>> f,
-                               String what) throws IOException {
+    private VmView changeDisks(String ref, Function<VmConfig, List<Disk>> f, String what) throws IOException {
         VmEntry e = entry(ref);
         VmConfig next;
         synchronized (e) {
@@ -262,7 +264,7 @@ public final class VmService implements AutoCloseable {
             vm.exit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException t) {
             return false;
-        } catch (java.util.concurrent.ExecutionException ignored) {
+        } catch (ExecutionException ignored) {
             // ended with a failure: exited() has recorded it
         }
         long deadline = System.nanoTime() + timeout.toNanos();
