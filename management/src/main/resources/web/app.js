@@ -276,7 +276,7 @@ async function start() {
   document.getElementById('host-status').textContent = 'v' + state.host.version + ' · ' + state.host.vmCount + ' VM(s)';
   const banner = document.getElementById('banner');
   banner.hidden = state.host.canRunVms;
-  banner.textContent = state.host.canRunVms ? '' : 'This host cannot start VMs: ' + state.host.unavailableReason;
+  banner.textContent = state.host.canRunVms ? '' : state.host.unavailableReason.replace(/^this host/, 'This host');
   listenForEvents();
   route();
 }
