@@ -6,18 +6,21 @@ import org.viridian.app.run.DemoCommand;
 import org.viridian.app.run.RunCommand;
 import org.viridian.app.vhd.VhdCommand;
 import org.viridian.app.vm.ServeCommand;
+import org.viridian.app.vm.UpCommand;
 import org.viridian.app.vm.VmCommand;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The `viridian` command: one entry point, one subcommand per job. */
 @Command(name = "viridian", mixinStandardHelpOptions = true, version = "Viridian 0.1.0",
         description = "Hyper-V architecture on Linux KVM.",
-        subcommands = {DemoCommand.class, HostCommand.class, RunCommand.class, BenchCommand.class, VhdCommand.class, VmCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {UpCommand.class, DemoCommand.class, HostCommand.class, RunCommand.class, BenchCommand.class, VhdCommand.class, VmCommand.class, ServeCommand.class,
+                CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
-        // The main job: with no arguments, boot the demo guest.
-        System.exit(commandLine().execute(args.length == 0 ? new String[] {"demo"} : args));
+        // The main job: with no arguments, the host service with the demo VM booting on this terminal (UpCommand).
+        System.exit(commandLine().execute(args.length == 0 ? new String[] {"up"} : args));
     }
 
     /** The configured command line, shared by main and tests. */

@@ -1,12 +1,95 @@
 package org.viridian.app.vm;
 
+import org.viridian.management.ManagementService;
+import org.viridian.management.ServiceOptions;
+import org.viridian.management.api.ApiServer;
+import org.viridian.management.auth.TokenStore;
+import org.viridian.management.config.Json;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
-/** Placeholder registration, replaced by the owner of this package. */
-@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the host service (REST API and web manager).")
-public final class ServeCommand implements Runnable {
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** `viridian serve`: the host service (REST API, web manager) until SIGINT/SIGTERM, which powers the VMs off. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Run the host service: it owns this host's VMs and serves the REST API (/api/v1) and the web manager.",
+        subcommands = ServeCommand.Token.class)
+public final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--state-dir", description = "Where VM definitions live (default: $VIRIDIAN_HOME or ~/.viridian).")
+    Path stateDir;
+
+    @Option(names = "--listen", defaultValue = "127.0.0.1:" + ServiceOptions.DEFAULT_PORT,
+            description = "ADDR:PORT (default ${DEFAULT-VALUE}; port 0 picks a free one). A non-loopback address needs "
+                    + "--tls-keystore and tokens.")
+    String listen;
+
+    @Option(names = "--tls-keystore", description = "PKCS#12 key store with the server's key and certificate.")
+    Path tlsKeyStore;
+
+    @Option(names = "--tls-password-file", description = "File holding the key store's password.")
+    Path tlsPasswordFile;
+
+    @Option(names = "--auth", description = "Require bearer tokens on loopback too (always on elsewhere).")
+    boolean auth;
+
     @Override
-    public void run() {
-        throw new UnsupportedOperationException("'serve' is not available in this build yet");
+    public Integer call() throws Exception {
+        ManagementService service = ManagementService.start(options(stateDir, listen, tlsKeyStore, tlsPasswordFile, auth));
+        System.out.println("viridian: serving on " + service.url() + " (state: " + dir(stateDir) + ")");
+        System.out.flush();
+        awaitShutdown(service);
+        return 0;
+    }
+
+    static Path dir(Path stateDir) {
+        return stateDir != null ? stateDir : ServiceOptions.defaultStateDir();
+    }
+
+    static ServiceOptions options(Path stateDir, String listen, Path ks, Path pwFile, boolean auth) throws Exception {
+        String[] hp = ServiceOptions.parseListen(listen);
+        ApiServer.Tls tls = null;
+        if (ks != null) {
+            if (pwFile == null) throw new IllegalArgumentException("--tls-keystore needs --tls-password-file");
+            tls = new ApiServer.Tls(ks, Files.readString(pwFile, StandardCharsets.UTF_8).strip());
+        }
+        return new ServiceOptions(dir(stateDir), hp[0], Integer.parseInt(hp[1]), tls, auth);
+    }
+
+    /** Blocks until the process is asked to stop; then the service powers off its VMs and closes. */
+    static void awaitShutdown(ManagementService service) throws InterruptedException {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            service.close();
+            stopped.countDown();
+        }));
+        stopped.await();
+    }
+
+    @Command(name = "token", mixinStandardHelpOptions = true,
+            description = "Create a bearer token for the service of a state directory (printed once; only its hash is kept).")
+    static final class Token implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "NAME", description = "Who or what the token is for.")
+        String name;
+
+        @Option(names = "--admin", description = "Every VM and host-wide operations.")
+        boolean admin;
+
+        @Option(names = "--vm", paramLabel = "VM", description = "A VM (name or id) the token may manage (repeatable).")
+        List<String> vms;
+
+        @Option(names = "--state-dir", description = "State directory (default: $VIRIDIAN_HOME or ~/.viridian).")
+        Path stateDir;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println(new TokenStore(dir(stateDir), Json.mapper()).create(name, admin, vms));
+            return 0;
+        }
     }
 }

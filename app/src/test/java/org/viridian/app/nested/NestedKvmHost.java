@@ -29,10 +29,66 @@ public final class NestedKvmHost {
     private static final Path CACHE = Path.of(System.getProperty("user.home"), ".cache", "viridian", "nested");
     private static final Pattern END = Pattern.compile("^@@@END (\\S+) rc=(\\d+) t=(\\d+)$", Pattern.MULTILINE);
 
-    /** One command run inside the nested host, with `viridian` on the PATH and the test's files in the cwd. */
+    /**
+     * One command run inside the nested host, with `viridian` on the PATH and the test's files in the cwd. Its stdin is
+     * /dev/null: commands are not interactive (the console is a terminal, and `viridian` alone keeps serving on one).
+     */
     public record Command(String name, String shell) {}
 
     public record Outcome(String name, int rc, String output, int seconds) {}
+
+    /**
+     * A network for the nested host: QEMU's user-mode network with a virtio-net adapter (10.0.2.15 inside), and host
+     * loopback port {@code hostPort} forwarded to {@code guestPort} inside, so tests can reach a service there.
+     */
+    public record Network(int hostPort, int guestPort) {}
+
+    /** A nested host that is still running: its console so far; closing it ends QEMU. */
+    public static final class Session implements AutoCloseable {
+        private final Process qemu;
+        private final StringBuffer console = new StringBuffer();
+        private final Path work;
+
+        Session(Process qemu, Path work) {
+            this.qemu = qemu;
+            this.work = work;
+            Thread.ofPlatform().daemon(true).name("nested-console").start(() -> {
+                byte[] buf = new byte[8192];
+                try (var in = qemu.getInputStream()) {
+                    for (int n; (n = in.read(buf)) > 0; ) console.append(new String(buf, 0, n, StandardCharsets.UTF_8).replace("\r", ""));
+                } catch (IOException ignored) {
+                    // qemu went away
+                }
+            });
+        }
+
+        public String console() {
+            return console.toString();
+        }
+
+        /** Waits until the console matches {@code pattern}; returns the match (group 1 if the pattern has one). */
+        public String await(Pattern pattern, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                Matcher m = pattern.matcher(console);
+                if (m.find()) return m.groupCount() > 0 ? m.group(1) : m.group();
+                if (!qemu.isAlive()) break;
+                Thread.sleep(200);
+            }
+            throw new AssertionError("nested host never printed " + pattern + "; console:\n" + console);
+        }
+
+        @Override
+        public void close() throws IOException {
+            qemu.destroyForcibly();
+            try {
+                qemu.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            deleteTree(work);
+        }
+    }
 
     public record Run(String console, Map<String, Outcome> outcomes) {
         public Outcome get(String name) {
@@ -41,6 +97,13 @@ public final class NestedKvmHost {
             return o;
         }
     }
+
+    /**
+     * The runtime's modules: what viridian.jar needs (jdeps), without java.desktop (Jackson only probes java.beans):
+     * the host service's HTTP server (Jetty: java.naming, java.management), TLS (jdk.crypto.ec), the CLI's HTTP client.
+     */
+    static final String JRE_MODULES = "java.base,java.logging,jdk.unsupported,java.management,java.naming,java.net.http,"
+            + "java.sql,jdk.crypto.ec";
 
     private NestedKvmHost() {}
 
@@ -66,6 +129,40 @@ public final class NestedKvmHost {
 
     public static Run run(Path viridianJar, Map<String, byte[]> files, List<Command> commands, Duration timeout)
             throws IOException, InterruptedException {
+        Prepared p = prepare(viridianJar, files, commands, null);
+        Process qemu = new ProcessBuilder(p.qemu()).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+        qemu.getOutputStream().close();
+        StringBuilder console = new StringBuilder();
+        Thread reader = Thread.ofPlatform().daemon(true).start(() -> {
+            try {
+                console.append(new String(qemu.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException ignored) {
+                // qemu went away: what was read so far is the console.
+            }
+        });
+        if (!qemu.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) qemu.destroyForcibly();
+        reader.join(5000);
+        deleteTree(p.work());
+        return parse(console.toString().replace("\r", ""));
+    }
+
+    /** Boots a nested host with a network and runs {@code commands} in it; the caller talks to it, then closes it. */
+    public static Session start(Path viridianJar, Map<String, byte[]> files, List<Command> commands, Network network)
+            throws IOException, InterruptedException {
+        Prepared p = prepare(viridianJar, files, commands, network);
+        Process qemu = new ProcessBuilder(p.qemu()).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+        qemu.getOutputStream().close();
+        return new Session(qemu, p.work());
+    }
+
+    private record Prepared(List<String> qemu, Path work) {}
+
+    private static final List<String> NET_MODULES = List.of("drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko",
+            "drivers/virtio/virtio_pci_legacy_dev.ko", "drivers/virtio/virtio_pci_modern_dev.ko",
+            "drivers/virtio/virtio_pci.ko", "net/core/failover.ko", "drivers/net/net_failover.ko", "drivers/net/virtio_net.ko");
+
+    private static Prepared prepare(Path viridianJar, Map<String, byte[]> files, List<Command> commands, Network network)
+            throws IOException, InterruptedException {
         ensurePackage("qemu-system-x86_64", "qemu-system-x86");
         ensurePackage("busybox", "busybox-static");
         Path kernel = DebianKernel.vmlinuz();
@@ -75,39 +172,30 @@ public final class NestedKvmHost {
         Path initrd = work.resolve("initrd.gz");
         try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(initrd), 1 << 16)) {
             Initramfs fs = new Initramfs();
-            fs.file("init", init(commands).getBytes(StandardCharsets.UTF_8), true);
+            fs.file("init", init(commands, network != null).getBytes(StandardCharsets.UTF_8), true);
             fs.file("bin/viridian", ("#!/bin/sh\nexec /opt/java/bin/java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC "
                     + "--enable-native-access=ALL-UNNAMED -jar /opt/viridian.jar \"$@\"\n").getBytes(), true);
             fs.copy(Path.of(which("busybox")), "bin/busybox");
-            for (String ko : List.of("virt/lib/irqbypass.ko", "arch/x86/kvm/kvm.ko", "arch/x86/kvm/kvm-amd.ko")) {
-                fs.copy(modules.resolve(ko), "mod/" + Path.of(ko).getFileName());
-            }
+            List<String> kos = new ArrayList<>(List.of("virt/lib/irqbypass.ko", "arch/x86/kvm/kvm.ko", "arch/x86/kvm/kvm-amd.ko"));
+            if (network != null) kos.addAll(NET_MODULES);
+            for (String ko : kos) fs.copy(modules.resolve(ko), "mod/" + Path.of(ko).getFileName());
             fs.tree(jre, "opt/java");
             for (String lib : sharedLibraries(jre)) fs.copy(Path.of(lib), lib.substring(1));
             fs.copy(viridianJar, "opt/viridian.jar");
             for (var f : files.entrySet()) fs.file("opt/files/" + f.getKey(), f.getValue(), f.getKey().endsWith(".sh"));
             fs.writeTo(out);
         }
-        List<String> qemu = List.of("qemu-system-x86_64", "-accel", "tcg", "-cpu", "qemu64,+svm,+npt", "-m", "2048",
-                "-smp", "2", "-nographic", "-no-reboot", "-kernel", kernel.toString(), "-initrd", initrd.toString(),
-                "-append", "console=ttyS0 quiet panic=-1");
-        Process p = new ProcessBuilder(qemu).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
-        p.getOutputStream().close();
-        StringBuilder console = new StringBuilder();
-        Thread reader = Thread.ofPlatform().daemon(true).start(() -> {
-            try {
-                console.append(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException ignored) {
-                // qemu went away: what was read so far is the console.
-            }
-        });
-        if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) p.destroyForcibly();
-        reader.join(5000);
-        deleteTree(work);
-        return parse(console.toString().replace("\r", ""));
+        List<String> qemu = new ArrayList<>(List.of("qemu-system-x86_64", "-accel", "tcg", "-cpu", "qemu64,+svm,+npt",
+                "-m", "2048", "-smp", "2", "-nographic", "-no-reboot", "-kernel", kernel.toString(), "-initrd",
+                initrd.toString(), "-append", "console=ttyS0 quiet panic=-1"));
+        if (network != null) {
+            qemu.addAll(List.of("-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:" + network.hostPort() + "-:" + network.guestPort(),
+                    "-device", "virtio-net-pci,netdev=n0"));
+        }
+        return new Prepared(qemu, work);
     }
 
-    private static String init(List<Command> commands) {
+    private static String init(List<Command> commands, boolean network) {
         StringBuilder s = new StringBuilder("""
                 #!/bin/busybox sh
                 /bin/busybox --install -s /bin
@@ -115,9 +203,14 @@ public final class NestedKvmHost {
                 insmod /mod/irqbypass.ko; insmod /mod/kvm.ko; insmod /mod/kvm-amd.ko
                 cd /opt/files 2>/dev/null || cd /
                 """);
+        if (network) {
+            s.append(NET_MODULES.stream().map(m -> "insmod /mod/" + Path.of(m).getFileName()).reduce((a, b) -> a + "; " + b).orElseThrow())
+                    .append("\nip link set lo up; ip link set eth0 up; ip addr add 10.0.2.15/24 dev eth0; ip route add default via 10.0.2.2\n")
+                    .append("echo \"@@@NET $(ip -o -4 addr show eth0)\"\n");
+        }
         for (Command c : commands) {
             s.append("echo \"@@@BEGIN ").append(c.name()).append("\"; T0=$(date +%s)\n")
-                    .append("( ").append(c.shell()).append(" ) 2>&1; RC=$?\n")
+                    .append("( ").append(c.shell()).append(" ) </dev/null 2>&1; RC=$?\n")
                     .append("echo \"@@@END ").append(c.name()).append(" rc=$RC t=$(( $(date +%s) - T0 ))\"\n");
         }
         return s.append("poweroff -f\n").toString();
@@ -137,12 +230,12 @@ public final class NestedKvmHost {
 
     /** A minimal runtime for viridian.jar, cached per JDK version (jlink takes a few seconds). */
     private static Path jre() throws IOException, InterruptedException {
-        Path jre = CACHE.resolve("jre-" + Runtime.version());
+        Path jre = CACHE.resolve("jre-" + Runtime.version() + "-" + Integer.toHexString(JRE_MODULES.hashCode()));
         if (Files.isExecutable(jre.resolve("bin/java"))) return jre;
         Files.createDirectories(CACHE);
         Path tmp = CACHE.resolve("jre-tmp-" + ProcessHandle.current().pid());
         deleteTree(tmp);
-        sh(Path.of(System.getProperty("java.home"), "bin", "jlink") + " --add-modules java.base,java.logging,jdk.unsupported"
+        sh(Path.of(System.getProperty("java.home"), "bin", "jlink") + " --add-modules " + JRE_MODULES
                 + " --strip-debug --no-header-files --no-man-pages --output " + tmp);
         Files.move(tmp, jre);
         return jre;

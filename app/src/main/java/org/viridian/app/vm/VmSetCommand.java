@@ -1,0 +1,31 @@
+package org.viridian.app.vm;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.Map;
+
+/** `viridian vm set VM …`: changes the given settings, keeps the others. */
+@Command(name = "set", mixinStandardHelpOptions = true,
+        description = "Change a VM's settings (processors, memory and boot only while it is off).")
+final class VmSetCommand extends VmSubcommand {
+    @Parameters(index = "0", paramLabel = "VM", description = "VM name or id.")
+    String vm;
+
+    @Option(names = "--name", description = "Rename the VM.")
+    String newName;
+
+    @Mixin
+    VmSettings settings;
+
+    @Override
+    public Integer call() {
+        ServiceClient c = connection.client();
+        Map<String, Object> r = settings.request(newName);
+        if (r.isEmpty()) throw new IllegalArgumentException("nothing to change: give at least one setting");
+        printVm(c.patch(path(vm), r), c);
+        return 0;
+    }
+}

@@ -1,0 +1,75 @@
+package org.viridian.app.vm;
+
+import org.viridian.app.cli.ByteSize;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The settings `vm create` and `vm set` share, turned into the API's VM request (absent options stay absent). */
+final class VmSettings {
+    @Option(names = "--cpus", description = "Virtual processors.")
+    Integer cpus;
+
+    @Option(names = "--memory", description = "Memory, e.g. 64M, 2G.", converter = ByteSize.class)
+    Long memory;
+
+    @ArgGroup(exclusive = true)
+    Boot boot;
+
+    static final class Boot {
+        @Option(names = "--guest", description = "Boot a built-in guest (smp.elf, hello.elf, cpl3.elf, exceptions.elf, "
+                + "poweroff.elf, fault.elf).")
+        String guest;
+
+        @ArgGroup(exclusive = false)
+        Kernel kernel;
+    }
+
+    static final class Kernel {
+        @Option(names = "--kernel", required = true, description = "Kernel file on the service's host (Multiboot ELF, bzImage, vmlinux).")
+        Path kernel;
+
+        @Option(names = "--initrd", description = "Initial ramdisk.")
+        Path initrd;
+    }
+
+    @Option(names = "--cmdline", description = "Kernel or guest command line.")
+    String cmdline;
+
+    @Option(names = "--nic", paramLabel = "SWITCH", description = "Add a network adapter connected to SWITCH (repeatable).")
+    List<String> nics;
+
+    @Option(names = "--notes", description = "Free text.")
+    String notes;
+
+    Map<String, Object> request(String name) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        if (name != null) r.put("name", name);
+        if (cpus != null) r.put("cpus", cpus);
+        if (memory != null) r.put("memory", memory);
+        if (boot != null && boot.guest != null) {
+            r.put("boot", bootMap("demo", "guest", boot.guest));
+        } else if (boot != null && boot.kernel != null) {
+            Map<String, Object> b = bootMap("kernel", "kernel", boot.kernel.kernel.toAbsolutePath().toString());
+            if (boot.kernel.initrd != null) b.put("initrd", boot.kernel.initrd.toAbsolutePath().toString());
+            r.put("boot", b);
+        } else if (cmdline != null) {
+            throw new IllegalArgumentException("--cmdline goes with --guest or --kernel");
+        }
+        if (nics != null) r.put("networkAdapters", nics.stream().map(s -> Map.of("switchName", s)).toList());
+        if (notes != null) r.put("notes", notes);
+        return r;
+    }
+
+    private Map<String, Object> bootMap(String type, String key, String value) {
+        Map<String, Object> b = new LinkedHashMap<>();
+        b.put("type", type);
+        b.put(key, value);
+        if (cmdline != null) b.put("cmdline", cmdline);
+        return b;
+    }
+}

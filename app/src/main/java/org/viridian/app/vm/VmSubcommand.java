@@ -1,0 +1,76 @@
+package org.viridian.app.vm;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+
+/** What every `viridian vm …` command shares: the connection to the service and the output. */
+abstract class VmSubcommand implements Callable<Integer> {
+    @Mixin
+    Connection connection;
+
+    @Spec
+    CommandSpec spec;
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    static String path(String vm) {
+        return "/api/v1/vms/" + URLEncoder.encode(vm, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    void printJson(JsonNode n, ServiceClient c) {
+        try {
+            out().println(c.json().writerWithDefaultPrettyPrinter().writeValueAsString(n));
+            out().flush();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** One VM, as key: value lines or JSON. */
+    void printVm(JsonNode vm, ServiceClient c) {
+        if (connection.json) {
+            printJson(vm, c);
+            return;
+        }
+        PrintWriter o = out();
+        o.printf("name:         %s%nid:           %s%nstate:        %s (since %s)%n", vm.path("name").asText(),
+                vm.path("id").asText(), vm.path("state").asText(), vm.path("stateSince").asText());
+        if (!vm.path("lastExit").isNull() && !vm.path("lastExit").isMissingNode()) {
+            o.printf("last exit:    %s%n", vm.at("/lastExit/reason").asText());
+        }
+        o.printf("processors:   %d%nmemory:       %s%nboot:         %s%n", vm.path("cpus").asInt(),
+                vm.path("memory").asText(), boot(vm.path("boot")));
+        for (JsonNode d : vm.path("disks")) {
+            o.printf("disk %-7s %s%s%n", d.path("slot").asText() + ":", d.path("path").asText(),
+                    d.path("readOnly").asBoolean() ? " (read-only)" : "");
+        }
+        for (JsonNode n : vm.path("networkAdapters")) {
+            o.printf("network:      %s %s -> %s%n", n.path("name").asText(), n.path("mac").asText(),
+                    n.path("switchName").isNull() ? "not connected" : n.path("switchName").asText());
+        }
+        JsonNode is = vm.path("integrationServices");
+        StringBuilder on = new StringBuilder();
+        is.properties().forEach(e -> { if (e.getValue().asBoolean()) on.append(on.isEmpty() ? "" : ", ").append(e.getKey()); });
+        o.printf("integration:  %s%n", on.isEmpty() ? "none" : on);
+        if (!vm.path("notes").asText().isEmpty()) o.printf("notes:        %s%n", vm.path("notes").asText());
+        o.flush();
+    }
+
+    static String boot(JsonNode b) {
+        return switch (b.path("type").asText()) {
+            case "demo" -> "built-in guest " + b.path("guest").asText();
+            case "kernel" -> b.path("kernel").asText() + (b.path("initrd").isTextual() ? " + " + b.path("initrd").asText() : "");
+            default -> b.toString();
+        };
+    }
+}

@@ -1,0 +1,130 @@
+package org.viridian.management;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.viridian.management.api.ApiServer;
+import org.viridian.management.auth.TokenStore;
+import org.viridian.management.config.AtomicFiles;
+import org.viridian.management.config.ConfigStore;
+import org.viridian.management.config.Json;
+import org.viridian.management.events.Event;
+import org.viridian.management.events.EventBus;
+import org.viridian.management.jobs.JobManager;
+import org.viridian.management.service.KvmEngine;
+import org.viridian.management.service.VmEngine;
+import org.viridian.management.service.VmService;
+import org.viridian.management.state.StatusStore;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.Map;
+
+/**
+ * The host service (`viridian serve`): owns one state directory (locked, so two services never share it), loads the
+ * VM definitions in it, and serves the REST API and the web manager. {@code service.json} in the state directory
+ * tells clients where it listens.
+ */
+public final class ManagementService implements AutoCloseable {
+    public static final String SERVICE_FILE = "service.json";
+    private final ServiceOptions options;
+    private final ObjectMapper json = Json.mapper();
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final JobManager jobs;
+    private final VmService vms;
+    private final ApiServer server;
+    private final EventBus events;
+
+    private ManagementService(ServiceOptions options, VmEngine engine) throws IOException {
+        this.options = options;
+        Path dir = options.stateDir();
+        Files.createDirectories(dir);
+        lockChannel = FileChannel.open(dir.resolve("service.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        lock = lockChannel.tryLock();
+        if (lock == null) {
+            lockChannel.close();
+            throw new IllegalStateException("another viridian service owns the state directory " + dir
+                    + describeOwner(dir));
+        }
+        Clock clock = Clock.systemUTC();
+        events = new EventBus(clock);
+        jobs = new JobManager(clock, j -> events.publish(Event.JOB, j.vmId(), j.vmName(), j.status().wire(),
+                j.kind() + " " + j.status().wire() + " (" + j.progress() + "%): " + j.message()));
+        vms = new VmService(new ConfigStore(dir, json), new StatusStore(json), engine == null
+                ? new KvmEngine(dir.resolve("guests")) : engine, events, jobs, clock);
+        vms.load();
+        server = new ApiServer(vms, jobs, events, new TokenStore(dir, json), options.requireAuth(), options.tls(),
+                options.host(), options.port(), dir, json);
+    }
+
+    /** Starts the service with the real KVM engine. */
+    public static ManagementService start(ServiceOptions options) throws IOException {
+        return start(options, null);
+    }
+
+    /** Starts the service with {@code engine} (null: KVM). */
+    public static ManagementService start(ServiceOptions options, VmEngine engine) throws IOException {
+        ManagementService s = new ManagementService(options, engine);
+        try {
+            s.server.start();
+            AtomicFiles.write(options.stateDir().resolve(SERVICE_FILE), s.json.writeValueAsBytes(Map.of(
+                    "url", s.url(), "pid", ProcessHandle.current().pid())));
+        } catch (RuntimeException | IOException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    private static String describeOwner(Path dir) {
+        try {
+            return " (" + Files.readString(dir.resolve(SERVICE_FILE), StandardCharsets.UTF_8) + ")";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Where clients reach it, e.g. http://127.0.0.1:7480/. */
+    public String url() {
+        String h = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
+        return (server.tls() ? "https" : "http") + "://" + h + ":" + server.port() + "/";
+    }
+
+    public VmService vms() {
+        return vms;
+    }
+
+    public EventBus events() {
+        return events;
+    }
+
+    public ApiServer server() {
+        return server;
+    }
+
+    /** Powers off the running VMs, stops serving, releases the state directory. */
+    @Override
+    public void close() {
+        try {
+            vms.close();
+        } finally {
+            try {
+                server.close();
+            } finally {
+                jobs.close();
+                try {
+                    Files.deleteIfExists(options.stateDir().resolve(SERVICE_FILE));
+                    lock.release();
+                    lockChannel.close();
+                } catch (IOException ignored) {
+                    // the lock goes with the process anyway
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,198 @@
+package org.viridian.management.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.viridian.management.auth.TokenStore;
+import org.viridian.management.config.InvalidConfigException;
+import org.viridian.management.config.VmConfigs;
+import org.viridian.management.events.EventBus;
+import org.viridian.management.jobs.JobManager;
+import org.viridian.management.service.ServiceException;
+import org.viridian.management.service.VmService;
+import org.viridian.management.state.IllegalTransitionException;
+import org.viridian.management.web.WebManager;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** The HTTP server: REST API under {@value #BASE}, its OpenAPI document, the streams, and the web manager at /. */
+public final class ApiServer implements AutoCloseable {
+    public static final String BASE = "/api/v1";
+    public static final String VERSION = "0.1.0";
+    private static final Logger LOG = Logger.getLogger(ApiServer.class.getName());
+    private final Javalin app;
+    private final Routes routes;
+    private final boolean tls;
+    private final StreamRoutes streams;
+
+    /** TLS: a PKCS#12 key store with the server's key and certificate. */
+    public record Tls(Path keyStore, String password) {}
+
+    public ApiServer(VmService vms, JobManager jobs, EventBus events, TokenStore tokens, boolean requireAuth, Tls tls,
+                     String host, int port, Path stateDir, ObjectMapper json) {
+        this.tls = tls != null;
+        app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.jsonMapper(new JavalinJackson(json, false));
+            config.http.prefer405over404 = true;
+            config.http.maxRequestSize = 1 << 20;
+            WebManager.configure(config);
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            config.jetty.modifyServletContextHandler(h -> h.setErrorHandler(new JsonErrorHandler()));
+            if (tls != null) {
+                config.jetty.addConnector((server, http) -> {
+                    SslContextFactory.Server ssl = new SslContextFactory.Server();
+                    ssl.setKeyStorePath(tls.keyStore().toString());
+                    ssl.setKeyStorePassword(tls.password());
+                    ssl.setKeyStoreType("PKCS12");
+                    HttpConfiguration https = new HttpConfiguration(http);
+                    https.addCustomizer(new SecureRequestCustomizer(false));
+                    ServerConnector c = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"),
+                            new HttpConnectionFactory(https));
+                    c.setHost(host);
+                    c.setPort(port);
+                    return c;
+                });
+            } else {
+                config.jetty.defaultHost = host;
+                config.jetty.defaultPort = port;
+            }
+        });
+        Access access = new Access(tokens, requireAuth, vms);
+        Requests requests = new Requests(json);
+        routes = new Routes(app);
+        app.before(BASE + "/*", access::authenticate);
+        app.wsBeforeUpgrade(BASE + "/*", access::authenticate);
+        app.before(BASE + "/*", ctx -> ctx.header("Cache-Control", "no-store"));
+        errors(app);
+
+        routes.add(HandlerType.GET, BASE, ctx -> ctx.json(Map.of("name", "viridian", "version", VERSION,
+                "openapi", BASE + "/openapi.json", "vms", BASE + "/vms", "jobs", BASE + "/jobs", "events", BASE + "/events")));
+        routes.add(HandlerType.GET, BASE + "/openapi.json", ctx -> ctx.contentType("application/json").result(openApi()));
+        routes.add(HandlerType.GET, BASE + "/host", ctx -> {
+            Map<String, Object> info = new LinkedHashMap<>();
+            String why = vms.engine().unavailableReason().orElse(null);
+            info.put("version", VERSION);
+            info.put("canRunVms", why == null);
+            info.put("unavailableReason", why);
+            info.put("authRequired", requireAuth);
+            info.put("tls", this.tls);
+            info.put("vmCount", vms.list().size());
+            info.put("unreadableDefinitions", vms.loadProblems());
+            info.put("demoGuests", VmConfigs.DEMO_GUESTS);
+            info.put("limits", Map.of("maxCpus", VmConfigs.MAX_CPUS, "minMemoryBytes", VmConfigs.MIN_MEMORY,
+                    "maxMemoryBytes", VmConfigs.MAX_MEMORY, "maxDisks", VmConfigs.MAX_DISKS,
+                    "maxNetworkAdapters", VmConfigs.MAX_ADAPTERS));
+            if (Access.principal(ctx).isAdmin()) info.put("stateDir", stateDir.toString());
+            ctx.json(info);
+        });
+        routes.add(HandlerType.GET, BASE + "/jobs", ctx -> {
+            var p = Access.principal(ctx);
+            ctx.json(jobs.list().stream().filter(j -> p.isAdmin() || visible(access, p, j.vmId())).toList());
+        });
+        routes.add(HandlerType.GET, BASE + "/jobs/{job}", ctx -> {
+            var job = jobs.get(ctx.pathParam("job")).orElseThrow(() -> ServiceException.notFound("no job " + clip(ctx.pathParam("job"))));
+            var p = Access.principal(ctx);
+            if (!p.isAdmin() && !visible(access, p, job.vmId())) throw new ServiceException(403, "forbidden", "not your job");
+            ctx.json(job);
+        });
+        new VmRoutes(vms, access, requests).register(routes);
+        streams = new StreamRoutes(vms, events, access, json);
+        streams.register(app, routes);
+    }
+
+    private static boolean visible(Access access, org.viridian.management.auth.Principal p, String vmId) {
+        try {
+            access.vm(p, vmId);
+            return true;
+        } catch (ServiceException e) {
+            return false;
+        }
+    }
+
+    private static void errors(Javalin app) {
+        app.exception(ServiceException.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage(), null));
+        app.exception(InvalidConfigException.class, (e, ctx) -> error(ctx, 400, "invalid_argument", e.getMessage(), e.field()));
+        app.exception(IllegalTransitionException.class, (e, ctx) -> error(ctx, 409, "invalid_state", e.getMessage(), null));
+        app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), code(e.getStatus()),
+                e.getMessage(), null));
+        app.exception(Exception.class, (e, ctx) -> {
+            LOG.log(Level.WARNING, "request " + ctx.method() + " " + ctx.path() + " failed", e);
+            error(ctx, 500, "internal", "internal error: " + e, null);
+        });
+        app.error(404, ctx -> {
+            if (ctx.result() == null || ctx.result().isEmpty() || !ctx.result().startsWith("{")) {
+                error(ctx, 404, "not_found", "no such resource: " + ctx.method() + " " + clip(ctx.path()), null);
+            }
+        });
+        app.error(405, ctx -> error(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed on " + clip(ctx.path()), null));
+    }
+
+    private static String code(int status) {
+        return switch (status) {
+            case 400 -> "invalid_argument";
+            case 401 -> "unauthorized";
+            case 403 -> "forbidden";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 409 -> "conflict";
+            case 413 -> "too_large";
+            default -> status >= 500 ? "internal" : "error";
+        };
+    }
+
+    private static void error(Context ctx, int status, String code, String message, String field) {
+        ctx.status(status).json(ApiError.of(status, code, message, field));
+    }
+
+    private static String clip(String s) {
+        return s.length() > 100 ? s.substring(0, 100) + "…" : s;
+    }
+
+    private static byte[] openApi() throws IOException {
+        try (InputStream in = ApiServer.class.getResourceAsStream("/api/openapi.json")) {
+            if (in == null) throw new IOException("openapi.json missing from the build");
+            return in.readAllBytes();
+        }
+    }
+
+    public ApiServer start() {
+        app.start();
+        return this;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public boolean tls() {
+        return tls;
+    }
+
+    /** Every HTTP route, as "METHOD path" (WebSocket and SSE under GET). */
+    public List<String> routes() {
+        return routes.all().stream().map(r -> r.method() + " " + r.path()).toList();
+    }
+
+    @Override
+    public void close() {
+        streams.close();
+        app.stop();
+    }
+}

@@ -1,0 +1,42 @@
+package org.viridian.management.config;
+
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Memory sizes as people write them: 512M, 2G, 64K, 1T, 512MiB or a plain byte count (binary units). */
+public final class Sizes {
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,19})\\s*([KMGT]?)(?:I?B)?");
+
+    private Sizes() {}
+
+    /** The byte count, or -1 when {@code text} is not a size. */
+    public static long parse(String text) {
+        Matcher m = SIZE.matcher(text.trim().toUpperCase(Locale.ROOT));
+        if (!m.matches()) return -1;
+        int shift = switch (m.group(2)) {
+            case "K" -> 10;
+            case "M" -> 20;
+            case "G" -> 30;
+            case "T" -> 40;
+            default -> 0;
+        };
+        try {
+            long n = Long.parseLong(m.group(1));
+            return n > (Long.MAX_VALUE >> shift) ? -1 : n << shift;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** 64M, 2G, 1536K: the largest exact binary unit. */
+    public static String format(long bytes) {
+        String[] units = {"", "K", "M", "G", "T"};
+        int u = 0;
+        while (u < 4 && bytes != 0 && bytes % 1024 == 0) {
+            bytes /= 1024;
+            u++;
+        }
+        return bytes + units[u];
+    }
+}

@@ -1,0 +1,118 @@
+package org.viridian.management.service;
+
+import org.viridian.guests.TestGuests;
+import org.viridian.machine.VirtualMachine;
+import org.viridian.machine.VmSpec;
+import org.viridian.machine.console.ConsoleEndpoint;
+import org.viridian.machine.host.HostCheck;
+import org.viridian.management.config.BootSource;
+import org.viridian.management.config.VmConfig;
+import org.viridian.partition.PartitionExit;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+
+/**
+ * VMs on this host's KVM, inside the service's process ({@link VirtualMachine}). Disks and network adapters are kept
+ * in the configuration but not yet connected: the StorVSP/NetVSP devices land with the VMBus work.
+ */
+public final class KvmEngine implements VmEngine {
+    private final Path guestDir;
+
+    /** {@code guestDir}: where the built-in guests are unpacked for the loaders. */
+    public KvmEngine(Path guestDir) {
+        this.guestDir = guestDir;
+    }
+
+    @Override
+    public Optional<String> unavailableReason() {
+        HostCheck.Report r = HostCheck.run();
+        if (r.canRunVms()) return Optional.empty();
+        return Optional.of("this host cannot run VMs: " + r.items().stream()
+                .filter(i -> i.status() == HostCheck.Status.FAIL).map(i -> i.name() + ": " + i.detail())
+                .collect(Collectors.joining("; ")) + " (see 'viridian host check')");
+    }
+
+    @Override
+    public RunningVm launch(VmConfig c, OutputStream console) throws IOException {
+        VmSpec spec = switch (c.boot()) {
+            case BootSource.DemoGuest g -> new VmSpec(c.name(), c.cpus(), c.memoryBytes(), guest(g.guest()), null,
+                    g.cmdline().isEmpty() ? c.name() : g.cmdline());
+            case BootSource.Kernel k -> new VmSpec(c.name(), c.cpus(), c.memoryBytes(), Path.of(k.kernel()),
+                    k.initrd() == null ? null : Path.of(k.initrd()), k.cmdline());
+        };
+        VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.to(console));
+        try {
+            vm.start();
+        } catch (RuntimeException e) {
+            vm.close();
+            throw e;
+        }
+        return new Running(vm);
+    }
+
+    private synchronized Path guest(String name) throws IOException {
+        Path p = guestDir.resolve(name);
+        if (!Files.isRegularFile(p)) {
+            Files.createDirectories(guestDir);
+            TestGuests.extract(name, guestDir);
+        }
+        return p;
+    }
+
+    private record Running(VirtualMachine vm, CompletableFuture<VmExit> exit) implements RunningVm {
+        Running(VirtualMachine vm) {
+            this(vm, vm.exit().thenApply(Running::describe));
+        }
+
+        static VmExit describe(PartitionExit e) {
+            return switch (e) {
+                case PartitionExit.PoweredOff p -> new VmExit("the guest powered off", 0, false, null);
+                case PartitionExit.DebugExit d -> new VmExit("the guest exited with status " + d.status(), d.status(),
+                        false, null);
+                case PartitionExit.Reset r -> new VmExit("the guest reset the machine", 0, false, null);
+                case PartitionExit.Stopped s -> new VmExit(s.why(), null, false, null);
+                case PartitionExit.Crashed c -> new VmExit("the VM crashed", 125, true, c.report().render());
+            };
+        }
+
+        @Override
+        public void pause() throws InterruptedException {
+            vm.pause();
+        }
+
+        @Override
+        public void resume() {
+            vm.resume();
+        }
+
+        @Override
+        public void powerOff(String why) {
+            vm.partition().requestExit(new PartitionExit.Stopped(why));
+        }
+
+        @Override
+        public boolean requestShutdown() {
+            return false; // no shutdown integration service or ACPI power-button event yet
+        }
+
+        @Override
+        public void sendInput(byte[] bytes) {
+            vm.sendConsoleInput(bytes);
+        }
+
+        @Override
+        public void close() {
+            try {
+                vm.close();
+            } catch (IOException ignored) {
+                // The console stream is the service's own buffer; nothing to report.
+            }
+        }
+    }
+}

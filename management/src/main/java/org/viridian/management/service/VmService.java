@@ -1,0 +1,377 @@
+package org.viridian.management.service;
+
+import org.viridian.management.config.ConfigStore;
+import org.viridian.management.config.Disk;
+import org.viridian.management.config.VmConfig;
+import org.viridian.management.config.VmConfigs;
+import org.viridian.management.config.VmRequest;
+import org.viridian.management.events.Event;
+import org.viridian.management.events.EventBus;
+import org.viridian.management.jobs.Job;
+import org.viridian.management.jobs.JobManager;
+import org.viridian.management.state.LastExit;
+import org.viridian.management.state.StatusStore;
+import org.viridian.management.state.VmOperation;
+import org.viridian.management.state.VmState;
+import org.viridian.management.state.VmStatus;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.logging.Logger;
+
+/**
+ * The VMs this host owns: their definitions (persisted before any change is acknowledged), their states (every
+ * change validated by {@link VmOperation} and {@link VmState}, persisted and published as an event), and their
+ * running instances. Long operations (start, stop, reset) run as jobs.
+ */
+public final class VmService implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(VmService.class.getName());
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+    private final ConfigStore configs;
+    private final StatusStore statuses;
+    private final VmEngine engine;
+    private final EventBus events;
+    private final JobManager jobs;
+    private final Clock clock;
+    private final Map<UUID, VmEntry> vms = new LinkedHashMap<>();
+    private final List<String> loadProblems = new ArrayList<>();
+
+    public VmService(ConfigStore configs, StatusStore statuses, VmEngine engine, EventBus events, JobManager jobs,
+                     Clock clock) {
+        this.configs = configs;
+        this.statuses = statuses;
+        this.engine = engine;
+        this.events = events;
+        this.jobs = jobs;
+        this.clock = clock;
+    }
+
+    /** Reads every VM definition from the state directory; VMs that were running when the service died are off. */
+    public synchronized void load() throws IOException {
+        ConfigStore.Loaded loaded = configs.loadAll();
+        loadProblems.addAll(loaded.problems());
+        loaded.problems().forEach(p -> LOG.warning("unreadable VM definition: " + p));
+        for (VmConfig c : loaded.configs()) {
+            VmStatus s = statuses.recover(configs.dir(c.id()), clock.instant());
+            VmEntry e = new VmEntry(c, s);
+            vms.put(c.id(), e);
+            persist(e);
+        }
+    }
+
+    public synchronized List<String> loadProblems() {
+        return List.copyOf(loadProblems);
+    }
+
+    public VmEngine engine() {
+        return engine;
+    }
+
+    public synchronized List<VmView> list() {
+        return vms.values().stream().map(VmEntry::view).toList();
+    }
+
+    public VmView get(String ref) {
+        VmEntry e = entry(ref);
+        synchronized (e) {
+            return e.view();
+        }
+    }
+
+    public VmView create(VmRequest r) throws IOException {
+        VmConfig c = VmConfigs.create(r, UUID.randomUUID(), clock.instant());
+        VmEntry e;
+        synchronized (this) {
+            requireFreeName(c.name(), null);
+            configs.save(c);
+            e = new VmEntry(c, VmStatus.off(clock.instant()));
+            persist(e);
+            vms.put(c.id(), e);
+        }
+        events.publish(Event.VM_CREATED, c.id().toString(), c.name(), VmState.OFF.wire(), "VM created");
+        return e.view();
+    }
+
+    public VmView update(String ref, VmRequest r) throws IOException {
+        VmEntry e = entry(ref);
+        VmConfig next;
+        synchronized (this) {
+            synchronized (e) {
+                next = VmConfigs.update(e.config, r, clock.instant());
+                if (VmConfigs.hardwareDiffers(e.config, next)) VmOperation.RECONFIGURE.check(e.config.name(), e.status.state());
+                if (!next.name().equalsIgnoreCase(e.config.name())) requireFreeName(next.name(), e.config.id());
+                configs.save(next);
+                e.config = next;
+            }
+        }
+        events.publish(Event.VM_UPDATED, next.id().toString(), next.name(), null, "settings changed");
+        return get(next.id().toString());
+    }
+
+    public VmView attachDisk(String ref, VmRequest.DiskRequest d) throws IOException {
+        return changeDisks(ref, c -> VmConfigs.attach(c.disks(), d), "disk attached");
+    }
+
+    public VmView detachDisk(String ref, int slot) throws IOException {
+        return changeDisks(ref, c -> {
+            if (c.disks().stream().noneMatch(d -> d.slot() == slot)) {
+                throw ServiceException.notFound("VM '" + c.name() + "' has no disk in slot " + slot);
+            }
+            return c.disks().stream().filter(d -> d.slot() != slot).toList();
+        }, "disk detached");
+    }
+
+    private VmView changeDisks(String ref, Function<VmConfig, List<Disk>> f, String what) throws IOException {
+        VmEntry e = entry(ref);
+        VmConfig next;
+        synchronized (e) {
+            VmOperation.RECONFIGURE.check(e.config.name(), e.status.state());
+            next = e.config.withDisks(f.apply(e.config), clock.instant());
+            configs.save(next);
+            e.config = next;
+        }
+        events.publish(Event.VM_UPDATED, next.id().toString(), next.name(), null, what);
+        return get(ref);
+    }
+
+    public void delete(String ref) throws IOException {
+        VmEntry e = entry(ref);
+        synchronized (this) {
+            synchronized (e) {
+                VmOperation.DELETE.check(e.config.name(), e.status.state());
+                configs.delete(e.config.id());
+                vms.remove(e.config.id());
+            }
+        }
+        events.publish(Event.VM_DELETED, e.config.id().toString(), e.config.name(), null, "VM deleted");
+    }
+
+    public Job start(String ref) {
+        VmEntry e = entry(ref);
+        synchronized (e) {
+            VmOperation.START.check(e.config.name(), e.status.state());
+            engine.unavailableReason().ifPresent(why -> {
+                throw ServiceException.conflict("host_cannot_run_vms", "cannot start VM '" + e.config.name() + "': " + why);
+            });
+            move(e, VmState.STARTING, null);
+            return jobs.submit("start", e.config.id().toString(), e.config.name(), p -> launch(e, p));
+        }
+    }
+
+    private String launch(VmEntry e, JobManager.Progress p) throws Exception {
+        VmConfig c;
+        synchronized (e) {
+            c = e.config;
+        }
+        p.report(10, "building the VM (" + c.cpus() + " processor(s), " + c.memoryBytes() / (1 << 20) + " MiB)");
+        RunningVm vm;
+        try {
+            vm = engine.launch(c, e.console);
+        } catch (Exception | Error x) {
+            synchronized (e) {
+                move(e, VmState.OFF, exit("failed to start: " + message(x), null, null));
+            }
+            throw x;
+        }
+        synchronized (e) {
+            e.running = vm;
+            move(e, VmState.RUNNING, null);
+        }
+        vm.exit().whenComplete((x, failure) -> exited(e, vm, x != null ? x
+                : new VmExit("the VM ended: " + message(failure), null, true, null)));
+        return "VM '" + c.name() + "' is running";
+    }
+
+    private void exited(VmEntry e, RunningVm vm, VmExit x) {
+        synchronized (e) {
+            if (e.running != vm) return;
+            e.running = null;
+            move(e, x.crashed() ? VmState.CRASHED : VmState.OFF, exit(x.reason(), x.exitStatus(), x.crashReport()));
+            e.notifyAll();
+        }
+        vm.close();
+    }
+
+    /** Hard power-off, or a graceful shutdown that falls back to it where the guest cannot be asked. */
+    public Job stop(String ref, boolean graceful) {
+        VmEntry e = entry(ref);
+        synchronized (e) {
+            VmState s = e.status.state();
+            if (s == VmState.CRASHED && !graceful) {
+                move(e, VmState.OFF, null);
+                return jobs.submit("stop", e.config.id().toString(), e.config.name(), p -> "crash cleared; VM is off");
+            }
+            (graceful ? VmOperation.SHUTDOWN : VmOperation.STOP).check(e.config.name(), s);
+            if (e.running == null) {
+                throw ServiceException.conflict("invalid_state", "VM '" + e.config.name() + "' is still starting; "
+                        + "stop it once it runs");
+            }
+            RunningVm vm = e.running;
+            move(e, VmState.STOPPING, null);
+            return jobs.submit(graceful ? "shutdown" : "stop", e.config.id().toString(), e.config.name(), p -> {
+                String how = "powered off";
+                if (graceful) {
+                    if (vm.requestShutdown()) {
+                        p.report(10, "asked the guest to shut down");
+                        if (awaitOff(e, vm, STOP_TIMEOUT)) return "the guest shut down";
+                        how = "the guest did not shut down in " + STOP_TIMEOUT.toSeconds() + " s; powered off hard";
+                    } else {
+                        how = "graceful shutdown is not available yet (no shutdown integration service or ACPI "
+                                + "power button in this build); powered off hard";
+                    }
+                    p.report(50, how);
+                }
+                vm.powerOff(graceful ? "shut down by the host" : "turned off by the host");
+                if (!awaitOff(e, vm, STOP_TIMEOUT)) throw new TimeoutException("the VM did not stop in time");
+                return how;
+            });
+        }
+    }
+
+    /** Power cycle: off, then on again with the same definition. */
+    public Job reset(String ref) {
+        VmEntry e = entry(ref);
+        synchronized (e) {
+            VmOperation.RESET.check(e.config.name(), e.status.state());
+            RunningVm vm = e.running;
+            move(e, VmState.STOPPING, null);
+            return jobs.submit("reset", e.config.id().toString(), e.config.name(), p -> {
+                vm.powerOff("reset by the host");
+                if (!awaitOff(e, vm, STOP_TIMEOUT)) throw new TimeoutException("the VM did not stop in time");
+                p.report(40, "powered off; starting again");
+                synchronized (e) {
+                    move(e, VmState.STARTING, null);
+                }
+                return launch(e, p);
+            });
+        }
+    }
+
+    private boolean awaitOff(VmEntry e, RunningVm vm, Duration timeout) throws InterruptedException {
+        try {
+            vm.exit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException t) {
+            return false;
+        } catch (ExecutionException ignored) {
+            // ended with a failure: exited() has recorded it
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (e) {
+            while (e.running == vm && System.nanoTime() < deadline) e.wait(100);
+            return e.running != vm;
+        }
+    }
+
+    public VmView pause(String ref) throws InterruptedException {
+        VmEntry e = entry(ref);
+        synchronized (e) {
+            VmOperation.PAUSE.check(e.config.name(), e.status.state());
+            e.running.pause();
+            move(e, VmState.PAUSED, null);
+            return e.view();
+        }
+    }
+
+    public VmView resume(String ref) {
+        VmEntry e = entry(ref);
+        synchronized (e) {
+            VmOperation.RESUME.check(e.config.name(), e.status.state());
+            e.running.resume();
+            move(e, VmState.RUNNING, null);
+            return e.view();
+        }
+    }
+
+    public ConsoleBuffer console(String ref) {
+        return entry(ref).console;
+    }
+
+    /** Keyboard input for the serial console; dropped when the VM is not running. */
+    public void sendInput(String ref, byte[] bytes) {
+        VmEntry e = entry(ref);
+        RunningVm vm;
+        synchronized (e) {
+            vm = e.running;
+        }
+        if (vm != null) vm.sendInput(bytes);
+    }
+
+    /** Powers off every running VM (service shutdown) and waits for them. */
+    @Override
+    public void close() {
+        List<VmEntry> all;
+        synchronized (this) {
+            all = List.copyOf(vms.values());
+        }
+        for (VmEntry e : all) {
+            RunningVm vm;
+            synchronized (e) {
+                vm = e.running;
+            }
+            if (vm == null) continue;
+            vm.powerOff("the service stopped");
+            try {
+                vm.exit().get(10, TimeUnit.SECONDS);
+                awaitOff(e, vm, Duration.ofSeconds(5));
+            } catch (Exception ignored) {
+                // best effort: the process is going away
+            }
+        }
+    }
+
+    private VmEntry entry(String ref) {
+        if (ref == null || ref.isEmpty()) throw ServiceException.notFound("no VM given");
+        synchronized (this) {
+            if (VmConfigs.looksLikeUuid(ref)) {
+                VmEntry e = vms.get(UUID.fromString(ref));
+                if (e != null) return e;
+            }
+            for (VmEntry e : vms.values()) if (e.config.name().equalsIgnoreCase(ref)) return e;
+        }
+        throw ServiceException.notFound("no VM named or with id '" + (ref.length() > 80 ? ref.substring(0, 80) : ref) + "'");
+    }
+
+    private void requireFreeName(String name, UUID self) {
+        for (VmEntry e : vms.values()) {
+            if (!e.config.id().equals(self) && e.config.name().toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT))) {
+                throw ServiceException.conflict("name_taken", "a VM named '" + e.config.name() + "' already exists");
+            }
+        }
+    }
+
+    /** The validated transition, persisted and published. Caller holds e's lock. */
+    private void move(VmEntry e, VmState to, LastExit exit) {
+        e.status = e.status.moveTo(to, clock.instant(), exit);
+        persist(e);
+        events.publish(Event.VM_STATE, e.config.id().toString(), e.config.name(), to.wire(),
+                exit != null ? exit.reason() : "now " + to.wire());
+    }
+
+    private void persist(VmEntry e) {
+        try {
+            statuses.save(configs.dir(e.config.id()), e.status);
+        } catch (IOException x) {
+            throw new UncheckedIOException("cannot record the state of VM '" + e.config.name() + "'", x);
+        }
+    }
+
+    private LastExit exit(String reason, Integer status, String report) {
+        return new LastExit(reason, status, report, clock.instant());
+    }
+
+    private static String message(Throwable t) {
+        return t == null ? "unknown" : t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+}

@@ -1,0 +1,48 @@
+package org.viridian.management.state;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.viridian.management.config.AtomicFiles;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+
+/**
+ * Each VM's last known state in {@code <vm-dir>/status.json}, written atomically on every transition, so that a
+ * service that died with VMs running can say so when it comes back ({@link #recover}).
+ */
+public final class StatusStore {
+    public static final String STATUS = "status.json";
+    private final ObjectMapper json;
+
+    public StatusStore(ObjectMapper json) {
+        this.json = json;
+    }
+
+    public void save(Path vmDir, VmStatus s) throws IOException {
+        if (!Files.isDirectory(vmDir)) return; // deleted meanwhile
+        AtomicFiles.write(vmDir.resolve(STATUS), json.writeValueAsBytes(s));
+    }
+
+    /**
+     * The state a VM has after a service (re)start. VMs run inside the service's process, so one that was active when
+     * the service ended is off now: it is reported as such, with a last exit saying why.
+     */
+    public VmStatus recover(Path vmDir, Instant now) {
+        Path f = vmDir.resolve(STATUS);
+        VmStatus s;
+        try {
+            if (!Files.exists(f)) return VmStatus.off(now);
+            s = json.readValue(f.toFile(), VmStatus.class);
+        } catch (IOException | RuntimeException e) {
+            return new VmStatus(VmState.OFF, now, new LastExit("state unknown after a service restart ("
+                    + e.getMessage().lines().findFirst().orElse("") + ")", null, null, now));
+        }
+        return switch (s.state()) {
+            case OFF, SAVED, CRASHED -> s;
+            default -> new VmStatus(VmState.OFF, now, new LastExit("service restarted while the VM was "
+                    + s.state().wire() + "; the VM was powered off with the service", null, null, now));
+        };
+    }
+}

@@ -1,0 +1,47 @@
+package org.viridian.management.state;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+import static org.viridian.management.state.VmState.CRASHED;
+import static org.viridian.management.state.VmState.OFF;
+import static org.viridian.management.state.VmState.PAUSED;
+import static org.viridian.management.state.VmState.RUNNING;
+import static org.viridian.management.state.VmState.SAVED;
+import static org.viridian.management.state.VmState.STARTING;
+
+/** What a client may ask of a VM, and in which states it may ask it. */
+public enum VmOperation {
+    START(EnumSet.of(OFF, CRASHED, SAVED)),
+    /** Hard power-off; from crashed it clears the crash (back to off). */
+    STOP(EnumSet.of(STARTING, RUNNING, PAUSED, CRASHED)),
+    SHUTDOWN(EnumSet.of(RUNNING)),
+    PAUSE(EnumSet.of(RUNNING)),
+    RESUME(EnumSet.of(PAUSED)),
+    RESET(EnumSet.of(RUNNING, PAUSED)),
+    /** Changing virtual hardware (processors, memory, boot, disks, adapters). */
+    RECONFIGURE(EnumSet.of(OFF, CRASHED, SAVED)),
+    DELETE(EnumSet.of(OFF, CRASHED, SAVED));
+
+    private final Set<VmState> allowedIn;
+
+    VmOperation(Set<VmState> allowedIn) {
+        this.allowedIn = allowedIn;
+    }
+
+    public boolean allowedIn(VmState s) {
+        return allowedIn.contains(s);
+    }
+
+    public void check(String vm, VmState s) {
+        if (!allowedIn(s)) {
+            throw new IllegalTransitionException("cannot " + verb() + " VM '" + vm + "': it is " + s.wire() + " ("
+                    + verb() + " needs " + allowedIn.stream().map(VmState::wire).toList() + ")", s);
+        }
+    }
+
+    public String verb() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,285 @@
+// Viridian Manager: a small single-page app over the REST API (/api/v1), the event stream and the console WebSocket.
+'use strict';
+
+const API = '/api/v1';
+const state = { vms: new Map(), host: null, events: null, term: null, socket: null };
+
+// ---- API access ---------------------------------------------------------------------------------------------------
+function token() { return localStorage.getItem('viridian.token'); }
+
+async function api(method, path, body) {
+  const headers = {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (token()) headers['Authorization'] = 'Bearer ' + token();
+  const r = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (r.status === 401) { askForToken(); throw new Error('a token is required'); }
+  const text = await r.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!r.ok) throw new Error(data && data.error ? data.error.message : 'HTTP ' + r.status);
+  return data;
+}
+
+function withToken(url) { return token() ? url + (url.includes('?') ? '&' : '?') + 'access_token=' + encodeURIComponent(token()) : url; }
+
+async function awaitJob(job) {
+  while (job.status === 'running') {
+    await new Promise(r => setTimeout(r, 150));
+    job = await api('GET', '/jobs/' + job.id);
+  }
+  if (job.status === 'failed') throw new Error(job.kind + ' failed: ' + job.message);
+  return job;
+}
+
+function showError(e) {
+  const el = document.getElementById('error');
+  el.textContent = e.message || String(e);
+  el.hidden = false;
+}
+function clearError() { document.getElementById('error').hidden = true; }
+async function attempt(fn) { clearError(); try { await fn(); } catch (e) { showError(e); } }
+
+function askForToken() {
+  const view = document.getElementById('view');
+  if (document.getElementById('token')) return;
+  view.replaceChildren(document.getElementById('token-form').content.cloneNode(true));
+  document.getElementById('token').onsubmit = ev => {
+    ev.preventDefault();
+    localStorage.setItem('viridian.token', document.getElementById('token-value').value.trim());
+    start();
+  };
+}
+
+// ---- small DOM helpers --------------------------------------------------------------------------------------------
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k.startsWith('on')) el[k] = v; else if (v !== undefined && v !== null && v !== false) el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+const badge = s => h('span', { class: 'state state-' + s, 'data-state': s }, s);
+const bootText = b => b.type === 'demo' ? 'built-in ' + b.guest : b.kernel;
+
+// Which buttons a state allows (the service enforces the same rules and answers 409 otherwise).
+const OPS = {
+  start: ['off', 'crashed', 'saved'], stop: ['running', 'paused', 'crashed'], shutdown: ['running'],
+  pause: ['running'], resume: ['paused'], reset: ['running', 'paused'],
+};
+const LABEL = { start: 'Start', stop: 'Turn off', shutdown: 'Shut down', pause: 'Pause', resume: 'Resume', reset: 'Reset' };
+
+async function operate(vm, op) {
+  await attempt(async () => {
+    const path = '/vms/' + vm.id + '/' + (op === 'shutdown' ? 'stop?mode=graceful' : op);
+    const answer = await api('POST', path);
+    if (answer && answer.kind) await awaitJob(answer);
+  });
+}
+
+function opButtons(vm, ops) {
+  return h('div', { class: 'actions' }, ops.map(op => h('button', {
+    'data-op': op, 'data-vm': vm.name, disabled: !OPS[op].includes(vm.state), onclick: () => operate(vm, op),
+  }, LABEL[op])));
+}
+
+// ---- views --------------------------------------------------------------------------------------------------------
+function renderList() {
+  const rows = [...state.vms.values()].map(vm => h('tr', { 'data-vm': vm.name },
+    h('td', {}, h('a', { href: '#/vm/' + vm.id, class: 'vm-link' }, vm.name)),
+    h('td', { class: 'vm-state' }, badge(vm.state)),
+    h('td', {}, vm.cpus), h('td', {}, vm.memory), h('td', {}, bootText(vm.boot)),
+    h('td', {}, opButtons(vm, ['start', 'stop', 'pause', 'resume']))));
+  document.getElementById('view').replaceChildren(h('h1', {}, 'Virtual machines'),
+    rows.length ? h('table', { id: 'vm-table' },
+      h('thead', {}, h('tr', {}, ['Name', 'State', 'CPUs', 'Memory', 'Boot', ''].map(t => h('th', {}, t)))),
+      h('tbody', {}, rows))
+      : h('p', { id: 'empty' }, 'No VMs yet. ', h('a', { href: '#/new' }, 'Create one.')));
+}
+
+function renderWizard() {
+  const guests = state.host ? state.host.demoGuests : ['smp.elf'];
+  const draft = { name: '', cpus: 1, memory: '64M', bootType: 'demo', guest: guests[0], kernel: '', initrd: '', cmdline: '', switchName: '', notes: '' };
+  const steps = ['Name', 'Processors & memory', 'Boot', 'Network & notes', 'Summary'];
+  let step = 0;
+  const view = document.getElementById('view');
+  const field = (id, label, input) => [h('label', { for: id }, label), input];
+  const bind = (id, key, attrs = {}) => h('input', Object.assign({ id, value: draft[key], oninput: e => draft[key] = e.target.value }, attrs));
+
+  function body() {
+    switch (step) {
+      case 0: return field('wizard-name', 'Name (letters, digits, . _ -)', bind('wizard-name', 'name', { required: true, autofocus: true }));
+      case 1: return [field('wizard-cpus', 'Virtual processors', bind('wizard-cpus', 'cpus', { type: 'number', min: 1, max: state.host ? state.host.limits.maxCpus : 64 })),
+        field('wizard-memory', 'Memory (e.g. 64M, 2G)', bind('wizard-memory', 'memory'))];
+      case 2: {
+        const sel = h('select', { id: 'wizard-boot', onchange: e => { draft.bootType = e.target.value; redraw(); } },
+          h('option', { value: 'demo', selected: draft.bootType === 'demo' }, 'A built-in test guest'),
+          h('option', { value: 'kernel', selected: draft.bootType === 'kernel' }, 'A kernel file on the host'));
+        const extra = draft.bootType === 'demo'
+          ? field('wizard-guest', 'Guest', h('select', { id: 'wizard-guest', onchange: e => draft.guest = e.target.value },
+              guests.map(g => h('option', { value: g, selected: g === draft.guest }, g))))
+          : [field('wizard-kernel', 'Kernel (absolute path)', bind('wizard-kernel', 'kernel')),
+             field('wizard-initrd', 'Initrd (optional)', bind('wizard-initrd', 'initrd'))];
+        return [field('wizard-boot', 'Boot from', sel), extra, field('wizard-cmdline', 'Command line', bind('wizard-cmdline', 'cmdline'))];
+      }
+      case 3: return [field('wizard-switch', 'Network adapter connected to switch (empty: none)', bind('wizard-switch', 'switchName')),
+        field('wizard-notes', 'Notes', bind('wizard-notes', 'notes'))];
+      default: return h('dl', { id: 'wizard-summary' }, ...Object.entries(request()).flatMap(([k, v]) =>
+        [h('dt', {}, k), h('dd', {}, typeof v === 'object' ? JSON.stringify(v) : v)]));
+    }
+  }
+
+  function request() {
+    const r = { name: draft.name, cpus: Number(draft.cpus), memory: draft.memory, notes: draft.notes };
+    r.boot = draft.bootType === 'demo' ? { type: 'demo', guest: draft.guest, cmdline: draft.cmdline }
+      : { type: 'kernel', kernel: draft.kernel, initrd: draft.initrd || null, cmdline: draft.cmdline };
+    if (draft.switchName) r.networkAdapters = [{ switchName: draft.switchName }];
+    return r;
+  }
+
+  function redraw() {
+    view.replaceChildren(h('h1', {}, 'New virtual machine'),
+      h('div', { class: 'steps' }, steps.map((s, i) => h('span', { class: i === step ? 'current' : '' }, (i + 1) + '. ' + s))),
+      h('form', { class: 'card', id: 'wizard', onsubmit: e => { e.preventDefault(); next(); } }, body(),
+        h('div', { class: 'actions' },
+          h('button', { type: 'button', id: 'wizard-back', disabled: step === 0, onclick: () => { step--; redraw(); } }, 'Back'),
+          step < steps.length - 1 ? h('button', { type: 'submit', id: 'wizard-next', class: 'primary' }, 'Next')
+            : h('button', { type: 'submit', id: 'wizard-create', class: 'primary' }, 'Create'),
+          h('button', { type: 'button', onclick: () => location.hash = '#/' }, 'Cancel'))));
+  }
+
+  function next() {
+    if (step === 0 && !draft.name) return showError(new Error('give the VM a name'));
+    if (step < steps.length - 1) { step++; clearError(); redraw(); return; }
+    attempt(async () => {
+      const vm = await api('POST', '/vms', request());
+      state.vms.set(vm.id, vm);
+      location.hash = '#/vm/' + vm.id;
+    });
+  }
+  redraw();
+}
+
+async function renderVm(id) {
+  let vm;
+  try { vm = await api('GET', '/vms/' + id); } catch (e) { showError(e); return; }
+  state.vms.set(vm.id, vm);
+  const view = document.getElementById('view');
+  const off = ['off', 'crashed', 'saved'].includes(vm.state);
+  const settings = h('form', { class: 'card', id: 'settings', onsubmit: e => {
+    e.preventDefault();
+    attempt(async () => {
+      const f = e.target.elements;
+      const changed = await api('PATCH', '/vms/' + vm.id, { cpus: Number(f.cpus.value), memory: f.memory.value, notes: f.notes.value });
+      state.vms.set(changed.id, changed);
+      renderVm(changed.id);
+    });
+  } }, h('h2', {}, 'Settings'),
+    h('label', { for: 'set-cpus' }, 'Virtual processors'), h('input', { id: 'set-cpus', name: 'cpus', type: 'number', value: vm.cpus, disabled: !off }),
+    h('label', { for: 'set-memory' }, 'Memory'), h('input', { id: 'set-memory', name: 'memory', value: vm.memory, disabled: !off }),
+    h('label', { for: 'set-notes' }, 'Notes'), h('textarea', { id: 'set-notes', name: 'notes' }, vm.notes),
+    h('dl', {}, h('dt', {}, 'Boot'), h('dd', {}, bootText(vm.boot) + (vm.boot.cmdline ? ' ' + vm.boot.cmdline : '')),
+      h('dt', {}, 'Network'), h('dd', {}, vm.networkAdapters.map(n => n.mac + ' → ' + (n.switchName || 'not connected')).join(', ') || 'none'),
+      h('dt', {}, 'Disks'), h('dd', { id: 'disks' }, vm.disks.map(d => h('div', {}, d.slot + ': ' + d.path + (d.readOnly ? ' (read-only)' : ' '),
+        h('button', { type: 'button', disabled: !off, onclick: () => attempt(async () => { await api('DELETE', '/vms/' + vm.id + '/disks/' + d.slot); renderVm(vm.id); }) }, 'Detach'))),
+        h('div', {}, h('input', { id: 'disk-path', placeholder: '/path/to/disk.vhdx', disabled: !off }),
+          h('button', { type: 'button', id: 'disk-attach', disabled: !off, onclick: () => attempt(async () => {
+            await api('POST', '/vms/' + vm.id + '/disks', { path: document.getElementById('disk-path').value }); renderVm(vm.id);
+          }) }, 'Attach disk'))),
+      h('dt', {}, 'Integration'), h('dd', {}, Object.entries(vm.integrationServices).filter(([, v]) => v).map(([k]) => k).join(', '))),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'settings-save', class: 'primary' }, 'Save'),
+      h('button', { type: 'button', id: 'delete-vm', disabled: !off, onclick: () => attempt(async () => {
+        if (!confirm('Delete VM ' + vm.name + '?')) return;
+        await api('DELETE', '/vms/' + vm.id); state.vms.delete(vm.id); location.hash = '#/';
+      }) }, 'Delete')));
+  view.replaceChildren(
+    h('h1', {}, vm.name, ' ', h('span', { id: 'vm-state' }, badge(vm.state))),
+    h('div', { class: 'card' },
+      h('div', { id: 'vm-ops' }, opButtons(vm, ['start', 'shutdown', 'stop', 'pause', 'resume', 'reset'])),
+      h('p', { id: 'last-exit' }, vm.lastExit ? 'Last exit: ' + vm.lastExit.reason : ''),
+      h('h2', {}, 'Serial console'), h('div', { id: 'terminal' })),
+    settings);
+  openConsole(vm);
+}
+
+// Live VM state without reloading the page (called for every vm.state / vm.updated event).
+function refreshVm(vm) {
+  state.vms.set(vm.id, vm);
+  const route = location.hash;
+  if (route === '' || route === '#/') renderList();
+  else if (route === '#/vm/' + vm.id) {
+    document.getElementById('vm-state')?.replaceChildren(badge(vm.state));
+    document.getElementById('vm-ops')?.replaceChildren(opButtons(vm, ['start', 'shutdown', 'stop', 'pause', 'resume', 'reset']));
+    const le = document.getElementById('last-exit');
+    if (le) le.textContent = vm.lastExit ? 'Last exit: ' + vm.lastExit.reason : '';
+  }
+}
+
+// ---- console ------------------------------------------------------------------------------------------------------
+function closeConsole() {
+  if (state.socket) { state.socket.onclose = null; state.socket.close(); state.socket = null; }
+  if (state.term) { state.term.dispose(); state.term = null; }
+}
+
+function openConsole(vm) {
+  closeConsole();
+  const term = new Terminal({ rendererType: 'dom', convertEol: false, rows: 20, cols: 100, scrollback: 5000 });
+  term.open(document.getElementById('terminal'));
+  window.viridianTerminal = term; // for tests and the curious
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const socket = new WebSocket(withToken(proto + '//' + location.host + API + '/vms/' + vm.id + '/console/ws'));
+  socket.binaryType = 'arraybuffer';
+  socket.onmessage = m => term.write(new Uint8Array(m.data));
+  socket.onclose = () => term.write('\r\n[console disconnected]\r\n');
+  term.onData(d => { if (socket.readyState === WebSocket.OPEN) socket.send(d); });
+  state.term = term;
+  state.socket = socket;
+}
+
+// ---- events -------------------------------------------------------------------------------------------------------
+function addEvent(e) {
+  const list = document.getElementById('events');
+  list.prepend(h('li', { 'data-type': e.type }, h('time', {}, new Date(e.time).toLocaleTimeString()),
+    e.vmName ? h('b', {}, e.vmName + ' ') : null, e.message));
+  while (list.children.length > 100) list.lastChild.remove();
+}
+
+function listenForEvents() {
+  if (state.events) state.events.close();
+  const source = new EventSource(withToken(API + '/events/stream?since=0'));
+  const onEvent = async m => {
+    const e = JSON.parse(m.data);
+    addEvent(e);
+    if (e.type === 'vm.deleted') { state.vms.delete(e.vmId); if (!location.hash || location.hash === '#/') renderList(); }
+    else if (e.vmId && e.type !== 'job') {
+      try { refreshVm(await api('GET', '/vms/' + e.vmId)); } catch (x) { /* deleted meanwhile */ }
+    }
+  };
+  for (const t of ['vm.created', 'vm.updated', 'vm.deleted', 'vm.state', 'job']) source.addEventListener(t, onEvent);
+  state.events = source;
+}
+
+// ---- routing ------------------------------------------------------------------------------------------------------
+async function route() {
+  clearError();
+  const hash = location.hash || '#/';
+  if (!hash.startsWith('#/vm/')) closeConsole();
+  if (hash === '#/new') return renderWizard();
+  if (hash.startsWith('#/vm/')) return renderVm(decodeURIComponent(hash.substring(5)));
+  try { (await api('GET', '/vms')).forEach(vm => state.vms.set(vm.id, vm)); } catch (e) { return showError(e); }
+  renderList();
+}
+
+async function start() {
+  try {
+    state.host = await api('GET', '/host');
+  } catch (e) { return; }
+  document.getElementById('host-status').textContent = 'v' + state.host.version + ' · ' + state.host.vmCount + ' VM(s)';
+  const banner = document.getElementById('banner');
+  banner.hidden = state.host.canRunVms;
+  banner.textContent = state.host.canRunVms ? '' : state.host.unavailableReason.replace(/^this host/, 'This host');
+  listenForEvents();
+  route();
+}
+
+window.addEventListener('hashchange', route);
+start();

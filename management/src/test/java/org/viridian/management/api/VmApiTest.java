@@ -1,0 +1,229 @@
+package org.viridian.management.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.viridian.management.testing.ApiClient;
+import org.viridian.management.testing.TestService;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Every VM endpoint against a real service (HTTP, state directory) whose engine is scripted (no KVM here). */
+class VmApiTest {
+    private static TestService service;
+    private static ApiClient api;
+
+    @BeforeAll
+    static void start() {
+        service = TestService.scripted();
+        api = service.api;
+    }
+
+    @AfterAll
+    static void stop() {
+        service.close();
+    }
+
+    private static String unique(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static JsonNode create(String body) {
+        ApiClient.Response r = api.post("/api/v1/vms", body);
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        return r.json();
+    }
+
+    @Test
+    void createShowListUpdateDelete() {
+        String name = unique("web");
+        JsonNode vm = create("{\"name\":\"" + name + "\",\"cpus\":2,\"memory\":\"128M\",\"notes\":\"first\","
+                + "\"networkAdapters\":[{\"switchName\":\"External\"}]}");
+        String id = vm.get("id").asText();
+        assertThat(vm.get("state").asText()).isEqualTo("off");
+        assertThat(vm.get("memoryBytes").asLong()).isEqualTo(128L << 20);
+        assertThat(vm.get("memory").asText()).isEqualTo("128M");
+        assertThat(vm.at("/boot/type").asText()).isEqualTo("demo");
+        assertThat(vm.at("/networkAdapters/0/mac").asText()).startsWith("00:15:5D:");
+        assertThat(vm.at("/integrationServices/heartbeat").asBoolean()).isTrue();
+
+        assertThat(api.get("/api/v1/vms/" + id).json().get("name").asText()).isEqualTo(name);
+        assertThat(api.get("/api/v1/vms/" + name).json().get("id").asText()).isEqualTo(id); // by name too
+        assertThat(api.get("/api/v1/vms").json().findValuesAsText("id")).contains(id);
+
+        JsonNode changed = api.patch("/api/v1/vms/" + id, "{\"cpus\":4,\"notes\":\"second\"}").json();
+        assertThat(changed.get("cpus").asInt()).isEqualTo(4);
+        assertThat(changed.get("memory").asText()).isEqualTo("128M");
+        assertThat(changed.get("notes").asText()).isEqualTo("second");
+
+        assertThat(api.delete("/api/v1/vms/" + id).status()).isEqualTo(204);
+        assertThat(api.get("/api/v1/vms/" + id).status()).isEqualTo(404);
+        assertThat(Files.exists(service.stateDir.resolve("vms").resolve(id))).isFalse();
+    }
+
+    @Test
+    void theDefinitionIsOnDiskBeforeTheAnswer() throws Exception {
+        JsonNode vm = create("{\"name\":\"" + unique("disk") + "\"}");
+        Path config = service.stateDir.resolve("vms").resolve(vm.get("id").asText()).resolve("config.json");
+        assertThat(Files.readString(config)).contains(vm.get("name").asText());
+    }
+
+    @Test
+    void lifeCycleStartPauseResumeResetStop() {
+        String id = create("{\"name\":\"" + unique("life") + "\",\"cpus\":2}").get("id").asText();
+        JsonNode job = api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null));
+        assertThat(job.get("status").asText()).as(job.toString()).isEqualTo("succeeded");
+        assertThat(job.get("progress").asInt()).isEqualTo(100);
+        api.awaitState(id, "running");
+        api.awaitConsole(id, "cpus online: 2");
+
+        assertThat(api.post("/api/v1/vms/" + id + "/pause", null).json().get("state").asText()).isEqualTo("paused");
+        assertThat(api.post("/api/v1/vms/" + id + "/pause", null).status()).isEqualTo(409);
+        assertThat(api.post("/api/v1/vms/" + id + "/resume", null).json().get("state").asText()).isEqualTo("running");
+
+        // Hardware cannot change while it runs; notes can.
+        assertError(api.patch("/api/v1/vms/" + id, "{\"cpus\":1}"), 409, "invalid_state");
+        assertThat(api.patch("/api/v1/vms/" + id, "{\"notes\":\"busy\"}").status()).isEqualTo(200);
+        assertError(api.delete("/api/v1/vms/" + id), 409, "invalid_state");
+        assertError(api.post("/api/v1/vms/" + id + "/start", null), 409, "invalid_state");
+
+        assertThat(api.awaitJob(api.post("/api/v1/vms/" + id + "/reset", null)).get("status").asText()).isEqualTo("succeeded");
+        api.awaitState(id, "running");
+
+        JsonNode graceful = api.awaitJob(api.post("/api/v1/vms/" + id + "/stop?mode=graceful", null));
+        assertThat(graceful.get("message").asText()).contains("graceful shutdown is not available yet").contains("hard");
+        JsonNode off = api.awaitState(id, "off");
+        assertThat(off.at("/lastExit/reason").asText()).isEqualTo("shut down by the host");
+        assertError(api.post("/api/v1/vms/" + id + "/stop", null), 409, "invalid_state");
+        assertError(api.post("/api/v1/vms/" + id + "/resume", null), 409, "invalid_state");
+        assertError(api.post("/api/v1/vms/" + id + "/stop?mode=sideways", null), 400, "invalid_argument");
+    }
+
+    @Test
+    void aGuestThatPowersOffEndsOffWithItsReason() {
+        String id = create("{\"name\":\"" + unique("po") + "\",\"boot\":{\"type\":\"demo\",\"guest\":\"poweroff.elf\"}}")
+                .get("id").asText();
+        api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null));
+        JsonNode off = api.awaitState(id, "off");
+        assertThat(off.at("/lastExit/reason").asText()).isEqualTo("the guest powered off");
+        assertThat(off.at("/lastExit/exitStatus").asInt()).isZero();
+    }
+
+    @Test
+    void aCrashIsReportedAndStopClearsIt() {
+        String id = create("{\"name\":\"" + unique("crash") + "\",\"boot\":{\"type\":\"demo\",\"guest\":\"fault.elf\"}}")
+                .get("id").asText();
+        api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null));
+        JsonNode crashed = api.awaitState(id, "crashed");
+        assertThat(crashed.at("/lastExit/crashReport").asText()).contains("triple fault");
+        assertError(api.post("/api/v1/vms/" + id + "/pause", null), 409, "invalid_state");
+        api.awaitJob(api.post("/api/v1/vms/" + id + "/stop", null));
+        api.awaitState(id, "off");
+    }
+
+    @Test
+    void disksAttachAndDetachWhileOff() throws Exception {
+        Path img = Files.createTempFile("disk", ".vhdx");
+        String id = create("{\"name\":\"" + unique("disks") + "\"}").get("id").asText();
+        ApiClient.Response r = api.post("/api/v1/vms/" + id + "/disks", "{\"path\":\"" + img + "\",\"readOnly\":true}");
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        assertThat(r.json().at("/disks/0/slot").asInt()).isZero();
+        assertThat(api.get("/api/v1/vms/" + id + "/disks").json().get(0).get("path").asText()).isEqualTo(img.toString());
+        assertError(api.post("/api/v1/vms/" + id + "/disks", "{\"path\":\"" + img + "\"}"), 400, "invalid_argument");
+        assertError(api.post("/api/v1/vms/" + id + "/disks", "{\"path\":\"/no/such/disk.vhdx\"}"), 400, "invalid_argument");
+        assertError(api.post("/api/v1/vms/" + id + "/disks", "{\"path\":\"relative.vhd\"}"), 400, "invalid_argument");
+        assertError(api.delete("/api/v1/vms/" + id + "/disks/7"), 404, "not_found");
+        assertError(api.delete("/api/v1/vms/" + id + "/disks/x"), 400, "invalid_argument");
+        api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null));
+        assertError(api.delete("/api/v1/vms/" + id + "/disks/0"), 409, "invalid_state");
+        api.awaitJob(api.post("/api/v1/vms/" + id + "/stop", null));
+        api.awaitState(id, "off");
+        assertThat(api.delete("/api/v1/vms/" + id + "/disks/0").json().get("disks")).isEmpty();
+    }
+
+    @Test
+    void badRequestsGetClearErrors() {
+        assertError(api.get("/api/v1/vms/nope"), 404, "not_found");
+        assertError(api.get("/api/v1/vms/" + UUID.randomUUID()), 404, "not_found");
+        assertError(api.post("/api/v1/vms/nope/start", null), 404, "not_found");
+        assertError(api.post("/api/v1/vms", "{\"name\":"), 400, "malformed_json");
+        assertError(api.post("/api/v1/vms", "not json"), 400, "malformed_json");
+        assertError(api.post("/api/v1/vms", ""), 400, "invalid_argument");
+        assertError(api.post("/api/v1/vms", "[]"), 400, "invalid_argument");
+        assertError(api.post("/api/v1/vms", "{\"name\":\"x\",\"colour\":\"red\"}"), 400, "invalid_argument");
+        assertField(api.post("/api/v1/vms", "{}"), "name");
+        assertField(api.post("/api/v1/vms", "{\"name\":\"bad name!\"}"), "name");
+        assertField(api.post("/api/v1/vms", "{\"name\":\"m1\",\"memory\":\"lots\"}"), "memory");
+        assertField(api.post("/api/v1/vms", "{\"name\":\"m2\",\"memory\":\"1K\"}"), "memory");
+        assertField(api.post("/api/v1/vms", "{\"name\":\"m3\",\"memory\":\"2T\"}"), "memory");
+        assertField(api.post("/api/v1/vms", "{\"name\":\"m4\",\"memory\":-5}"), "memory");
+        assertField(api.post("/api/v1/vms", "{\"name\":\"m5\",\"memory\":3000000}"), "memory");
+        assertField(api.post("/api/v1/vms", "{\"name\":\"c1\",\"cpus\":0}"), "cpus");
+        assertField(api.post("/api/v1/vms", "{\"name\":\"c2\",\"cpus\":65}"), "cpus");
+        assertError(api.post("/api/v1/vms", "{\"name\":\"c3\",\"cpus\":\"two\"}"), 400, "invalid_argument");
+        assertField(api.post("/api/v1/vms", "{\"name\":\"b1\",\"boot\":{\"type\":\"demo\",\"guest\":\"evil.elf\"}}"), "boot.guest");
+        assertField(api.post("/api/v1/vms", "{\"name\":\"b2\",\"boot\":{\"type\":\"kernel\",\"kernel\":\"/no/such\"}}"), "boot.kernel");
+        assertError(api.post("/api/v1/vms", "{\"name\":\"b3\",\"boot\":{\"type\":\"floppy\"}}"), 400, "invalid_argument");
+        assertField(api.post("/api/v1/vms", "{\"name\":\"n1\",\"networkAdapters\":[{\"mac\":\"01:00:5E:00:00:01\"}]}"),
+                "networkAdapters.mac");
+        assertField(api.post("/api/v1/vms", "{\"name\":\"" + UUID.randomUUID() + "\"}"), "name");
+
+        String name = unique("dup");
+        create("{\"name\":\"" + name + "\"}");
+        assertError(api.post("/api/v1/vms", "{\"name\":\"" + name.toUpperCase() + "\"}"), 409, "name_taken");
+        String other = create("{\"name\":\"" + unique("other") + "\"}").get("id").asText();
+        assertError(api.patch("/api/v1/vms/" + other, "{\"name\":\"" + name + "\"}"), 409, "name_taken");
+
+        assertError(api.get("/api/v1/nothing-here"), 404, "not_found");
+        assertError(api.send("PUT", "/api/v1/vms", "{}"), 405, "method_not_allowed");
+        assertError(api.get("/api/v1/jobs/nope"), 404, "not_found");
+        assertError(api.get("/api/v1/events?since=abc"), 400, "invalid_argument");
+    }
+
+    @Test
+    void eventsAndJobsAreListed() {
+        long since = lastSeq();
+        String name = unique("ev");
+        String id = create("{\"name\":\"" + name + "\"}").get("id").asText();
+        api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null));
+        api.awaitState(id, "running");
+        JsonNode events = api.get("/api/v1/events?since=" + since).json();
+        assertThat(events.findValuesAsText("type")).contains("vm.created", "vm.state", "job");
+        assertThat(events.findValuesAsText("state")).contains("starting", "running", "succeeded");
+        assertThat(api.get("/api/v1/jobs").json().findValuesAsText("vmName")).contains(name);
+        api.awaitJob(api.post("/api/v1/vms/" + id + "/stop", null));
+    }
+
+    private static long lastSeq() {
+        JsonNode all = api.get("/api/v1/events").json();
+        return all.isEmpty() ? 0 : all.get(all.size() - 1).get("seq").asLong();
+    }
+
+    @Test
+    void hostAndIndexAnswer() {
+        JsonNode host = api.get("/api/v1/host").json();
+        assertThat(host.get("canRunVms").asBoolean()).isTrue(); // the scripted engine
+        assertThat(host.get("demoGuests").findValuesAsText("")).isEmpty();
+        assertThat(host.get("demoGuests").toString()).contains("smp.elf");
+        assertThat(api.get("/api/v1").json().get("openapi").asText()).isEqualTo("/api/v1/openapi.json");
+    }
+
+    static void assertError(ApiClient.Response r, int status, String code) {
+        assertThat(r.status()).as(r.body()).isEqualTo(status);
+        JsonNode e = r.json().get("error");
+        assertThat(e).as(r.body()).isNotNull();
+        assertThat(e.get("status").asInt()).isEqualTo(status);
+        assertThat(e.get("code").asText()).isEqualTo(code);
+        assertThat(e.get("message").asText()).isNotBlank();
+    }
+
+    static void assertField(ApiClient.Response r, String field) {
+        assertError(r, 400, "invalid_argument");
+        assertThat(r.json().at("/error/field").asText()).as(r.body()).isEqualTo(field);
+    }
+}

@@ -1,0 +1,77 @@
+package org.viridian.management.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** VM definitions survive a round trip; a crash's leftovers (temp files, half-deleted VMs, torn files) are handled. */
+class ConfigStoreTest {
+    @TempDir
+    Path dir;
+
+    private static VmConfig config(String name) {
+        return VmConfigs.create(new VmRequest(name, 2, com.fasterxml.jackson.databind.node.TextNode.valueOf("96M"),
+                new BootSource.DemoGuest("hello.elf", "x=1"), List.of(),
+                List.of(new NetworkAdapter("nic", "External", "00:15:5D:00:00:01")),
+                new IntegrationServices(true, false, true, false, true), "notes\nline 2"), UUID.randomUUID(), Instant.now());
+    }
+
+    @Test
+    void definitionsRoundTrip() throws Exception {
+        ConfigStore store = new ConfigStore(dir, Json.mapper());
+        VmConfig a = config("a"), b = config("b");
+        store.save(a);
+        store.save(b);
+        ConfigStore.Loaded loaded = new ConfigStore(dir, Json.mapper()).loadAll();
+        assertThat(loaded.configs()).containsExactly(a, b);
+        assertThat(loaded.problems()).isEmpty();
+    }
+
+    @Test
+    void leftoversOfACrashAreIgnoredOrFinished() throws Exception {
+        ConfigStore store = new ConfigStore(dir, Json.mapper());
+        VmConfig a = config("a");
+        store.save(a);
+        Path vmDir = store.dir(a.id());
+        Files.writeString(vmDir.resolve(".config.json.123.1.tmp"), "{\"torn"); // a write that never got renamed
+        Path halfDeleted = dir.resolve("vms").resolve(".deleted-" + UUID.randomUUID());
+        Files.createDirectories(halfDeleted);
+        Files.writeString(halfDeleted.resolve("config.json"), "{}");
+        Path torn = dir.resolve("vms").resolve(UUID.randomUUID().toString());
+        Files.createDirectories(torn);
+        Files.writeString(torn.resolve("config.json"), "{\"id\":");
+        ConfigStore.Loaded loaded = store.loadAll();
+        assertThat(loaded.configs()).containsExactly(a);
+        assertThat(loaded.problems()).singleElement().asString().contains(torn.toString());
+        assertThat(halfDeleted).doesNotExist();
+    }
+
+    @Test
+    void deleteRemovesTheWholeDefinition() throws Exception {
+        ConfigStore store = new ConfigStore(dir, Json.mapper());
+        VmConfig a = config("a");
+        store.save(a);
+        store.delete(a.id());
+        assertThat(store.dir(a.id())).doesNotExist();
+        assertThat(store.loadAll().configs()).isEmpty();
+    }
+
+    @Test
+    void sizesParseAndFormat() {
+        assertThat(Sizes.parse("512M")).isEqualTo(512L << 20);
+        assertThat(Sizes.parse("2g")).isEqualTo(2L << 30);
+        assertThat(Sizes.parse("64MiB")).isEqualTo(64L << 20);
+        assertThat(Sizes.parse("4096")).isEqualTo(4096);
+        assertThat(Sizes.parse("lots")).isEqualTo(-1);
+        assertThat(Sizes.parse("99999999999999999999T")).isEqualTo(-1);
+        assertThat(Sizes.format(1536L << 10)).isEqualTo("1536K");
+        assertThat(Sizes.format(2L << 30)).isEqualTo("2G");
+    }
+}

@@ -1,0 +1,106 @@
+package org.viridian.management.testing;
+
+import org.viridian.management.config.BootSource;
+import org.viridian.management.config.VmConfig;
+import org.viridian.management.service.RunningVm;
+import org.viridian.management.service.VmEngine;
+import org.viridian.management.service.VmExit;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Stands in for KVM where this machine has none (the real engine runs in the nested-KVM tests): a "guest" that prints
+ * like the demo guest, echoes console input, and for the built-in guests poweroff.elf and fault.elf powers itself off
+ * or crashes, so every transition of the service's state machine can be driven here.
+ */
+public final class ScriptedEngine implements VmEngine {
+    @Override
+    public Optional<String> unavailableReason() {
+        return Optional.empty();
+    }
+
+    @Override
+    public RunningVm launch(VmConfig c, OutputStream console) throws IOException {
+        String guest = c.boot() instanceof BootSource.DemoGuest g ? g.guest() : "kernel";
+        Guest vm = new Guest(console);
+        vm.print("scripted guest " + guest + " booting VM " + c.name() + "\r\n");
+        vm.print("cpus online: " + c.cpus() + "\r\n");
+        switch (guest) {
+            case "poweroff.elf" -> Thread.ofVirtual().start(() -> {
+                sleep(300);
+                vm.print("powering off\r\n");
+                vm.exit.complete(new VmExit("the guest powered off", 0, false, null));
+            });
+            case "fault.elf" -> Thread.ofVirtual().start(() -> {
+                sleep(300);
+                vm.exit.complete(new VmExit("the VM crashed", 125, true, "triple fault at rip=0x1000"));
+            });
+            default -> vm.print("login: ");
+        }
+        return vm;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static final class Guest implements RunningVm {
+        final CompletableFuture<VmExit> exit = new CompletableFuture<>();
+        final AtomicBoolean paused = new AtomicBoolean();
+        private final OutputStream console;
+
+        Guest(OutputStream console) {
+            this.console = console;
+        }
+
+        synchronized void print(String s) {
+            try {
+                console.write(s.getBytes(StandardCharsets.UTF_8));
+            } catch (IOException ignored) {
+                // the service's console buffer does not fail
+            }
+        }
+
+        @Override
+        public void pause() {
+            paused.set(true);
+        }
+
+        @Override
+        public void resume() {
+            paused.set(false);
+        }
+
+        @Override
+        public void powerOff(String why) {
+            exit.complete(new VmExit(why, null, false, null));
+        }
+
+        @Override
+        public boolean requestShutdown() {
+            return false;
+        }
+
+        @Override
+        public void sendInput(byte[] bytes) {
+            if (!paused.get()) print("echo:" + new String(bytes, StandardCharsets.UTF_8) + "\r\n");
+        }
+
+        @Override
+        public CompletableFuture<VmExit> exit() {
+            return exit;
+        }
+
+        @Override
+        public void close() { }
+    }
+}

@@ -1,0 +1,49 @@
+package org.viridian.management.testing;
+
+import org.viridian.management.ManagementService;
+import org.viridian.management.ServiceOptions;
+import org.viridian.management.api.ApiServer;
+import org.viridian.management.service.VmEngine;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** An in-process service on an ephemeral loopback port with its own state directory. */
+public final class TestService implements AutoCloseable {
+    public final Path stateDir;
+    public final ManagementService service;
+    public final ApiClient api;
+
+    private TestService(Path stateDir, ManagementService service) {
+        this.stateDir = stateDir;
+        this.service = service;
+        this.api = new ApiClient(service.url());
+    }
+
+    public static TestService scripted() {
+        return start(tempDir(), new ScriptedEngine(), false, null);
+    }
+
+    public static TestService start(Path stateDir, VmEngine engine, boolean auth, ApiServer.Tls tls) {
+        try {
+            return new TestService(stateDir, ManagementService.start(new ServiceOptions(stateDir, "127.0.0.1", 0, tls, auth), engine));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static Path tempDir() {
+        try {
+            return Files.createTempDirectory("viridian-state");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        service.close();
+    }
+}

@@ -1,0 +1,45 @@
+package org.viridian.management.web;
+
+import org.junit.jupiter.api.Assumptions;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Debian's headless Chromium with its chromium-driver, installed with apt-get when missing (as root); otherwise the
+ * browser tests are skipped with the reason.
+ */
+public final class Chromium {
+    private static final Path BROWSER = Path.of("/usr/bin/chromium"), DRIVER = Path.of("/usr/bin/chromedriver");
+
+    private Chromium() {}
+
+    public static ChromeDriver start() throws Exception {
+        return start(false);
+    }
+
+    /** {@code acceptSelfSigned}: trust any certificate (a nested host's self-signed TLS service). */
+    public static ChromeDriver start(boolean acceptSelfSigned) throws Exception {
+        if (!Files.isExecutable(BROWSER) || !Files.isExecutable(DRIVER)) install();
+        ChromeOptions o = new ChromeOptions();
+        o.setBinary(BROWSER.toFile());
+        o.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,1000");
+        if (acceptSelfSigned) o.addArguments("--ignore-certificate-errors");
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile())
+                .withLogFile(new File("target/chromedriver.log")).build();
+        return new ChromeDriver(service, o);
+    }
+
+    private static void install() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "chromium/chromium-driver missing and not root to install them (apt-get install chromium chromium-driver)");
+        Process p = new ProcessBuilder("sh", "-c", "(apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive "
+                + "apt-get install -y -qq chromium chromium-driver").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        Assumptions.assumeTrue(p.waitFor() == 0 && Files.isExecutable(DRIVER), "could not install chromium: " + out);
+    }
+}
