@@ -98,7 +98,8 @@ public final class KvmEngine implements VmEngine {
 
         @Override
         public boolean requestShutdown() {
-            return false; // no shutdown integration service or ACPI power-button event yet
+            // The guest's shutdown integration service (Linux: hv_utils); false when its driver has not opened it.
+            return vm.requestGracefulShutdown(false);
         }
 
         @Override
