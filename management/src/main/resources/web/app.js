@@ -73,6 +73,7 @@ async function operate(vm, op) {
     const path = '/vms/' + vm.id + '/' + (op === 'shutdown' ? 'stop?mode=graceful' : op);
     const answer = await api('POST', path);
     if (answer && answer.kind) await awaitJob(answer);
+    refreshVm(await api('GET', '/vms/' + vm.id)); // the outcome, whatever became of the events meanwhile
   });
 }
 
@@ -246,13 +247,23 @@ function addEvent(e) {
 function listenForEvents() {
   if (state.events) state.events.close();
   const source = new EventSource(withToken(API + '/events/stream?since=0'));
-  const onEvent = async m => {
+  // VM refreshes run one after another, because answers to concurrent fetches may arrive out of order and leave an
+  // older state on the page; a VM already waiting for its refresh needs no second one (the fetch reads the latest).
+  let queue = Promise.resolve();
+  const waiting = new Set();
+  const refreshLater = id => {
+    if (waiting.has(id)) return;
+    waiting.add(id);
+    queue = queue.then(async () => {
+      waiting.delete(id);
+      try { refreshVm(await api('GET', '/vms/' + id)); } catch (x) { /* deleted meanwhile */ }
+    });
+  };
+  const onEvent = m => {
     const e = JSON.parse(m.data);
     addEvent(e);
     if (e.type === 'vm.deleted') { state.vms.delete(e.vmId); if (!location.hash || location.hash === '#/') renderList(); }
-    else if (e.vmId && e.type !== 'job') {
-      try { refreshVm(await api('GET', '/vms/' + e.vmId)); } catch (x) { /* deleted meanwhile */ }
-    }
+    else if (e.vmId && e.type !== 'job') refreshLater(e.vmId);
   };
   for (const t of ['vm.created', 'vm.updated', 'vm.deleted', 'vm.state', 'job']) source.addEventListener(t, onEvent);
   state.events = source;

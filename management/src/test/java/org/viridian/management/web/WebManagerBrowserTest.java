@@ -13,6 +13,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 import org.viridian.management.testing.TestService;
 
 import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -54,6 +55,14 @@ public class WebManagerBrowserTest {
 
     /** The end-to-end flow, shared with the nested-KVM test that runs it against a real VM. */
     public static void run(WebDriver browser, String url, String name, String guest, String cmdline, String consoleShows) {
+        try {
+            flow(browser, url, name, guest, cmdline, consoleShows);
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("the page did not get there; it shows: " + pageStory(browser), e);
+        }
+    }
+
+    private static void flow(WebDriver browser, String url, String name, String guest, String cmdline, String consoleShows) {
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(120));
         wizard(browser, url, name, guest, cmdline);
         wait.until(ExpectedConditions.urlMatches("#/vm/[0-9a-f-]{36}$"));
@@ -73,6 +82,17 @@ public class WebManagerBrowserTest {
         browser.findElement(By.cssSelector("#vm-ops button[data-op='stop']")).click();
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#vm-state [data-state='off']")));
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("last-exit"), "Last exit:"));
+    }
+
+    /** What a person would read on the page: the state, the error banner, the event feed and the console. */
+    static String pageStory(WebDriver browser) {
+        StringBuilder story = new StringBuilder();
+        for (String id : List.of("vm-state", "error", "last-exit", "events", "terminal")) {
+            List<WebElement> found = browser.findElements(By.id(id));
+            story.append("\n  #").append(id).append(": ")
+                    .append(found.isEmpty() ? "(absent)" : found.getFirst().getDomProperty("textContent").replace("\n", " | "));
+        }
+        return story.toString();
     }
 
     /** Types a console line and waits for the scripted guest's echo. */
