@@ -28,11 +28,14 @@ static struct {
     uint8_t iomap[IO_PORTS / 8 + 1];
 } __attribute__((packed, aligned(16))) tss;
 
-/* Ports CPL3 code may use (guests/README.md): COM1, debug exit, bench. */
+/* Ports CPL3 code may use (guests/README.md): COM1, debug exit, bench, and
+ * Viridian's hypercall port (the VMM still refuses CPL3 hypercalls unless the
+ * VM allows them: bench-hv only). */
 static const struct { uint16_t first, last; } user_ports[] = {
     {0x3F8, 0x3FF},
     {0xF4, 0xF7},
     {0xE0, 0xE3},
+    {0xE8, 0xE8},
 };
 
 static void tss_init(void) {

@@ -29,6 +29,10 @@ public final class TestGuests {
     public static final String FAULT = "fault.elf";
     /** N 4-byte OUTs to the bench port 0xE0 from CPL3; command line {@code n=N}. */
     public static final String BENCH_PIO = "bench-pio.elf";
+    /** The Hyper-V interface from the guest side (needs the host's diagnostic echo: viridian run --hv-echo). */
+    public static final String HYPERV = "hyperv.elf";
+    /** CPL3 hypercall loop for viridian bench hypercalls. */
+    public static final String BENCH_HV = "bench-hv.elf";
     /** Host program: the raw C/KVM baseline running {@link #BENCH_PIO}. */
 
     /** Value a guest writes to the debug-exit port 0xF4 on success. */

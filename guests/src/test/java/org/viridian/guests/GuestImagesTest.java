@@ -13,7 +13,7 @@ class GuestImagesTest {
     @Test
     void allImagesArePackaged() {
         assertThat(TestGuests.names()).containsExactlyInAnyOrder(TestGuests.HELLO, TestGuests.SMP, TestGuests.CPL3,
-                TestGuests.EXCEPTIONS, TestGuests.POWEROFF, TestGuests.FAULT, TestGuests.BENCH_PIO);
+                TestGuests.EXCEPTIONS, TestGuests.POWEROFF, TestGuests.FAULT, TestGuests.BENCH_PIO, TestGuests.HYPERV, TestGuests.BENCH_HV);
     }
 
     @Test

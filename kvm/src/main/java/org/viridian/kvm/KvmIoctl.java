@@ -68,6 +68,7 @@ public final class KvmIoctl {
     public static final long KVM_SET_LAPIC = iow(0x8f, 1024);
     public static final long KVM_SET_CPUID2 = iow(0x90, 8);
     public static final long KVM_GET_MP_STATE = ior(0x98, 4);
+    public static final long KVM_GET_TSC_KHZ = io(0xa3);
     public static final long KVM_SET_MP_STATE = iow(0x99, 4);
     public static final long KVM_GET_VCPU_EVENTS = ior(0x9f, 64);
     public static final long KVM_SET_VCPU_EVENTS = iow(0xa0, 64);

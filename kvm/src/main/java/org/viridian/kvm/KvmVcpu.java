@@ -108,6 +108,11 @@ public final class KvmVcpu implements AutoCloseable {
         }
     }
 
+    /** The guest TSC frequency in kHz (the host's unless KVM_SET_TSC_KHZ changed it). */
+    public long tscKhz() {
+        return Libc.ioctl(fd, KvmIoctl.KVM_GET_TSC_KHZ, 0L, "KVM_GET_TSC_KHZ");
+    }
+
     public int mpState() {
         try (Arena a = Arena.ofConfined()) {
             return get(a, KvmIoctl.KVM_GET_MP_STATE, 4, "KVM_GET_MP_STATE").get(JAVA_INT, 0);

@@ -25,9 +25,13 @@ final class GuestBoot {
     private GuestBoot() {}
 
     static BootImage load(Partition partition, VmSpec spec) throws IOException {
+        return load(partition, spec, AcpiConfig.of(spec.cpus()));
+    }
+
+    static BootImage load(Partition partition, VmSpec spec, AcpiConfig acpiConfig) throws IOException {
         byte[] kernel = Files.readAllBytes(spec.kernel());
         byte[] initrd = spec.initrd() == null ? null : Files.readAllBytes(spec.initrd());
-        AcpiTables acpi = AcpiTables.install(partition.memory(), AcpiConfig.of(spec.cpus()));
+        AcpiTables acpi = AcpiTables.install(partition.memory(), acpiConfig);
         BootImage image;
         try {
             image = KernelLoader.load(partition.memory(), kernel, cmdline(spec, kernel), initrd, acpi.rsdpAddress());

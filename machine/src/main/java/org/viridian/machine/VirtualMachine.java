@@ -1,5 +1,7 @@
 package org.viridian.machine;
 
+import org.viridian.devices.ic.Heartbeat;
+import org.viridian.devices.ic.Shutdown;
 import org.viridian.devices.legacy.AcpiPmBlock;
 import org.viridian.devices.legacy.CmosRtc;
 import org.viridian.devices.legacy.DebugExitPort;
@@ -7,9 +9,20 @@ import org.viridian.devices.legacy.I8042;
 import org.viridian.devices.legacy.ResetControl;
 import org.viridian.devices.legacy.Uart16550;
 import org.viridian.machine.console.ConsoleEndpoint;
+import org.viridian.hv.HvFeatures;
+import org.viridian.hv.Hypervisor;
+import org.viridian.machine.acpi.AcpiConfig;
+import org.viridian.machine.acpi.Aml;
+import org.viridian.machine.acpi.AmlTerm;
+import org.viridian.machine.acpi.ResourceTemplate;
+import org.viridian.machine.host.HostCheck;
+import org.viridian.vmbus.server.VmbusServer;
+import org.viridian.partition.CpuidPolicy;
 import org.viridian.partition.Partition;
 import org.viridian.partition.PartitionExit;
 import org.viridian.partition.bus.PortIoHandler;
+import org.viridian.partition.nested.ArchitecturalFallback;
+import org.viridian.partition.nested.NestedHostCpuid;
 
 import java.io.IOException;
 import java.time.Clock;
@@ -24,6 +37,10 @@ public final class VirtualMachine implements AutoCloseable {
     private final Partition partition;
     private final ConsoleEndpoint console;
     private final Uart16550 uart;
+    private Hypervisor hypervisor;
+    private VmbusServer vmbus;
+    private Heartbeat heartbeat;
+    private Shutdown shutdown;
 
     private VirtualMachine(VmSpec spec, Partition partition, ConsoleEndpoint console) {
         this.spec = spec;
@@ -34,16 +51,78 @@ public final class VirtualMachine implements AutoCloseable {
 
     /** Builds the VM (partition, devices, firmware tables, kernel in memory); nothing runs until {@link #start()}. */
     public static VirtualMachine create(VmSpec spec, ConsoleEndpoint console) throws IOException {
-        Partition partition = Partition.create(new Partition.Config(spec.name(), spec.cpus(), spec.memoryBytes(), null));
+        return create(spec, console, spec.hyperV() ? HvFeatures.standard() : null);
+    }
+
+    /** The same with an explicit hypervisor interface ({@code hv} null: none), e.g. a benchmark's. */
+    public static VirtualMachine create(VmSpec spec, ConsoleEndpoint console, HvFeatures hv) throws IOException {
+        Partition partition = Partition.create(new Partition.Config(spec.name(), spec.cpus(), spec.memoryBytes(), cpuid(hv)));
         try {
+            // Instructions a nested KVM cannot emulate become the exception they architecturally raise (int3, ud2).
+            partition.setEmulationFailureHandler(new ArchitecturalFallback());
             VirtualMachine vm = new VirtualMachine(spec, partition, console);
+            AcpiConfig acpi = AcpiConfig.of(spec.cpus());
+            if (hv != null) {
+                vm.hypervisor = Hypervisor.attach(partition, hv);
+                if (hv.synic()) {
+                    vm.vmbus = VmbusServer.attach(vm.hypervisor, partition.memory());
+                    vm.heartbeat = new Heartbeat();
+                    vm.shutdown = new Shutdown();
+                    vm.vmbus.addDevice(vm.shutdown);
+                    vm.vmbus.addDevice(vm.heartbeat);
+                    acpi = acpi.withDevice(vmbusDevice());
+                }
+            }
             vm.attachDevices();
-            GuestBoot.load(partition, spec);
+            GuestBoot.load(partition, spec, acpi);
             return vm;
         } catch (IOException | RuntimeException e) {
             partition.close();
             throw e;
         }
+    }
+
+    /**
+     * The guest's CPUID: the Hyper-V leaves when enlightened; on a PVM host, without the features whose instructions
+     * KVM's emulator fails on in guest kernel mode (xsave family, cmpxchg16b, AVX).
+     */
+    private static CpuidPolicy cpuid(HvFeatures hv) {
+        CpuidPolicy p = (leaves, vp, n) -> leaves;
+        if (HostCheck.isPvm()) p = p.andThen(NestedHostCpuid.policy());
+        if (hv != null) p = p.andThen(Hypervisor.cpuid(hv));
+        return p;
+    }
+
+    /**
+     * The VMBus root device as Hyper-V describes it (_HID "VMBus"): Linux's hv_vmbus probes only when ACPI has it.
+     * Its resource template is empty: on x86 the VMBus interrupt is the SynIC's, not an ACPI IRQ.
+     */
+    static AmlTerm vmbusDevice() {
+        return Aml.device("VMBS", Aml.name("_HID", Aml.string("VMBus")), Aml.name("_UID", Aml.integer(0)),
+                Aml.name("_CRS", new ResourceTemplate().build()));
+    }
+
+    /** The heartbeat integration service, or null without VMBus. */
+    public Heartbeat heartbeat() {
+        return heartbeat;
+    }
+
+    /**
+     * Asks the guest to shut down (or restart) through its shutdown integration service. False when the guest has no
+     * such service open (no VMBus, or its driver is not loaded yet): then only a hard power-off stops it.
+     */
+    public boolean requestGracefulShutdown(boolean restart) {
+        return shutdown != null && shutdown.request(restart);
+    }
+
+    /** The VMBus server, or null when the VM has no SynIC. */
+    public VmbusServer vmbus() {
+        return vmbus;
+    }
+
+    /** The hypervisor interface, or null when the VM runs without it. */
+    public Hypervisor hypervisor() {
+        return hypervisor;
     }
 
     private void attachDevices() {
@@ -99,6 +178,7 @@ public final class VirtualMachine implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        if (vmbus != null) vmbus.shutdown();
         partition.close();
         console.close();
     }

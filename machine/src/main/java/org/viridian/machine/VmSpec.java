@@ -5,9 +5,14 @@ import java.util.Objects;
 
 /**
  * What `viridian run` and the host service ask for: processors, memory, and the kernel to boot (a Multiboot ELF, a
- * Linux bzImage or an ELF vmlinux) with its initrd and command line.
+ * Linux bzImage or an ELF vmlinux) with its initrd and command line; {@code hyperV}: whether the partition offers the
+ * Hyper-V hypervisor interface (synthetic CPUID/MSRs, hypercalls, SynIC) — on unless asked otherwise.
  */
-public record VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path initrd, String cmdline) {
+public record VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path initrd, String cmdline, boolean hyperV) {
+    public VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path initrd, String cmdline) {
+        this(name, cpus, memoryBytes, kernel, initrd, cmdline, true);
+    }
+
     public static final long MIN_MEMORY = 2L << 20;
 
     public VmSpec {

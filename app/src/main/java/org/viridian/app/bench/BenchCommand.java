@@ -10,7 +10,6 @@ import picocli.CommandLine.Option;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -26,11 +25,19 @@ import java.util.regex.Pattern;
  * the VMM answers. The same guest runs under Viridian (KVM_RUN in Java, dispatch through the I/O bus) and under a
  * minimal C loop on the same KVM, alternately, and the best rate of each is compared.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = BenchCommand.Exits.class)
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = {BenchCommand.Exits.class, HypercallBench.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {
         new picocli.CommandLine(this).usage(System.out);
+    }
+
+    static void requireKvm() {
+        HostCheck.Report host = HostCheck.run();
+        if (!host.canRunVms()) {
+            System.err.print(host.render());
+            throw new IllegalStateException("this host cannot run VMs, so there is nothing to measure");
+        }
     }
 
     @Command(name = "exits", mixinStandardHelpOptions = true,
@@ -50,15 +57,10 @@ public final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             if (count < 2 || rounds < 1) throw new IllegalArgumentException("--count must be at least 2 and --rounds at least 1");
-            HostCheck.Report host = HostCheck.run();
-            if (!host.canRunVms()) {
-                System.err.print(host.render());
-                throw new IllegalStateException("this host cannot run VMs, so there is nothing to measure");
-            }
-            Path dir = Files.createTempDirectory("viridian-bench");
-            try {
-                Path guest = extract("/guests/bench-pio.elf", dir.resolve("bench-pio.elf"));
-                Path loop = extract("/bench/kvm-pio-loop", dir.resolve("kvm-pio-loop"));
+            requireKvm();
+            try (BenchGuests files = BenchGuests.extract("bench-pio.elf")) {
+                Path guest = files.path("bench-pio.elf");
+                Path loop = files.copy("/bench/kvm-pio-loop", "kvm-pio-loop");
                 Files.setPosixFilePermissions(loop, PosixFilePermissions.fromString("rwx------"));
                 List<Result> viridian = new ArrayList<>(), c = new ArrayList<>();
                 for (int r = 0; r < rounds; r++) {
@@ -72,11 +74,6 @@ public final class BenchCommand implements Runnable {
                 }
                 System.out.printf("  ratio viridian/c       %10.3f%n", bestV.rate() / bestC.rate());
                 return 0;
-            } finally {
-                try (var s = Files.list(dir)) {
-                    for (Path p : s.toList()) Files.delete(p);
-                }
-                Files.delete(dir);
             }
         }
 
@@ -106,14 +103,6 @@ public final class BenchCommand implements Runnable {
             if (rc != 33 || !m.find()) throw new IllegalStateException("C loop failed (exit " + rc + "): " + out.strip());
             return new Result("c loop (kvm-pio-loop)", Long.parseLong(m.group(1)), Double.parseDouble(m.group(2)),
                     Double.parseDouble(m.group(3)));
-        }
-
-        private static Path extract(String resource, Path to) throws IOException {
-            try (InputStream in = BenchCommand.class.getResourceAsStream(resource)) {
-                if (in == null) throw new IOException("missing from this build: " + resource);
-                Files.copy(in, to);
-                return to;
-            }
         }
     }
 }

@@ -114,10 +114,16 @@ public final class NestedKvmHost {
 
     /** A guest initramfs: static busybox and the given /init script. */
     public static byte[] busyboxInitramfs(String init) throws IOException, InterruptedException {
+        return busyboxInitramfs(init, Map.of());
+    }
+
+    /** The same, with extra host files placed at the given paths (e.g. kernel modules). */
+    public static byte[] busyboxInitramfs(String init, Map<String, Path> extra) throws IOException, InterruptedException {
         ensurePackage("busybox", "busybox-static");
         Initramfs fs = new Initramfs();
         fs.copy(Path.of(which("busybox")), "bin/busybox");
         fs.file("init", init.getBytes(StandardCharsets.UTF_8), true);
+        for (var e : extra.entrySet()) fs.copy(e.getValue(), e.getKey());
         return fs.gzipped();
     }
 

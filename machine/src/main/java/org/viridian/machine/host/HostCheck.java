@@ -69,6 +69,15 @@ public final class HostCheck {
         this.root = root;
     }
 
+    /** Whether this host's KVM is the PVM one (software virtualization; guest kernel code is emulated). */
+    public static boolean isPvm() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/modules")).lines().anyMatch(l -> l.startsWith("kvm_pvm "));
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     public static Report run() {
         return new HostCheck(Path.of("/")).check(Kvm.DEVICE);
     }

@@ -2,6 +2,7 @@ package org.viridian.partition.memory;
 
 import org.viridian.kvm.sys.Libc;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -34,8 +35,14 @@ public final class GuestMemory implements AutoCloseable {
     private final long size;
     private final MemorySegment mapping;
     private final List<Region> regions;
+    /**
+     * Scopes every view of guest RAM: closing the memory closes the arena first, so a device thread that still holds a
+     * view gets IllegalStateException instead of touching unmapped memory (which would kill the whole JVM).
+     */
+    private final Arena scope;
 
-    private GuestMemory(int memfd, long size, MemorySegment mapping, List<Region> regions) {
+    private GuestMemory(int memfd, long size, MemorySegment mapping, List<Region> regions, Arena scope) {
+        this.scope = scope;
         this.memfd = memfd;
         this.size = size;
         this.mapping = mapping;
@@ -50,15 +57,16 @@ public final class GuestMemory implements AutoCloseable {
         int fd = Libc.memfdCreate("viridian-guest-ram", Libc.MFD_CLOEXEC);
         try {
             Libc.ftruncate(fd, size);
+            Arena scope = Arena.ofShared();
             MemorySegment map = Libc.mmap(size, Libc.PROT_READ | Libc.PROT_WRITE,
-                    Libc.MAP_SHARED | Libc.MAP_NORESERVE, fd, 0);
+                    Libc.MAP_SHARED | Libc.MAP_NORESERVE, fd, 0).reinterpret(size, scope, null);
             List<Region> regions = new ArrayList<>();
             long low = Math.min(size, MMIO_HOLE_START);
             regions.add(new Region(0, low, 0, map.asSlice(0, low)));
             if (size > low) {
                 regions.add(new Region(FOUR_GIB, size - low, low, map.asSlice(low, size - low)));
             }
-            return new GuestMemory(fd, size, map, regions);
+            return new GuestMemory(fd, size, map, regions, scope);
         } catch (RuntimeException e) {
             Libc.close(fd);
             throw e;
@@ -129,7 +137,10 @@ public final class GuestMemory implements AutoCloseable {
 
     @Override
     public void close() {
-        Libc.munmap(mapping);
+        if (!scope.scope().isAlive()) return;
+        MemorySegment raw = MemorySegment.ofAddress(mapping.address()).reinterpret(size);
+        scope.close();
+        Libc.munmap(raw);
         Libc.close(memfd);
     }
 }

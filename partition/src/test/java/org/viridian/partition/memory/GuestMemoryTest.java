@@ -45,4 +45,16 @@ class GuestMemoryTest {
             assertThatThrownBy(() -> m.slice(8, -1)).isInstanceOf(GuestMemoryException.class);
         }
     }
+
+    @Test
+    void aViewKeptAfterCloseFailsCleanlyInsteadOfTouchingUnmappedMemory() {
+        GuestMemory m = GuestMemory.allocate(2 << 20);
+        var view = m.slice(0x1000, 4096);
+        view.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, 42);
+        m.close();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> view.get(java.lang.foreign.ValueLayout.JAVA_INT, 0))
+                .isInstanceOf(IllegalStateException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> m.readInt(0x1000)).isInstanceOf(IllegalStateException.class);
+        m.close(); // idempotent
+    }
 }

@@ -1,0 +1,140 @@
+package org.viridian.app.acceptance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.viridian.app.nested.NestedKvmHost;
+import org.viridian.machine.boot.DebianKernel;
+
+/**
+ * Acceptance (mvn -P acceptance verify): Debian's stock cloud kernel boots in Viridian with an initramfs holding busybox
+ * and the kernel's own Hyper-V drivers (hv_vmbus, hv_utils, hv_storvsc, hv_netvsc, hv_balloon and what they depend on);
+ * its /init loads them and reports on the serial console what the kernel made of Viridian's machine. Runs in the
+ * nested KVM host (see NestedKvmHost), the only KVM this machine has. Each device issue adds its own step here.
+ */
+@Tag("acceptance")
+class StockLinuxAcceptanceIT {
+    static final List<String> HV_DRIVERS = List.of("hv_vmbus", "hv_utils", "hv_storvsc", "hv_netvsc", "hv_balloon");
+    private static final Pattern LOADED = Pattern.compile("^ACCEPT: insmod (\\S+) rc=(\\d+)", Pattern.MULTILINE);
+
+    private static NestedKvmHost.Outcome linux, shutdown;
+
+    @BeforeAll
+    static void bootStockLinux() throws Exception {
+        Path jar = Path.of("target/viridian.jar");
+        assumeTrue(Files.exists(jar), "target/viridian.jar not built (run through mvn -P acceptance verify)");
+        List<Path> modules = new KernelModules(DebianKernel.modules()).closure(HV_DRIVERS);
+        Map<String, Path> files = new LinkedHashMap<>();
+        StringBuilder insmods = new StringBuilder();
+        for (Path ko : modules) {
+            String name = ko.getFileName().toString();
+            files.put("lib/modules/" + name, ko);
+            insmods.append("insmod /lib/modules/").append(name).append(" 2>&1; echo \"ACCEPT: insmod ")
+                    .append(name, 0, name.length() - 3).append(" rc=$?\"\n");
+        }
+        String init = """
+                #!/bin/busybox sh
+                /bin/busybox --install -s /bin
+                mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+                echo "ACCEPT: /init reached at $(cut -d' ' -f1 /proc/uptime) s of guest uptime on $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpu(s)"
+                dmesg | grep -i -e 'hypervisor detected' -e 'hyper-v' -e hyperv -e 'clocksource' -e 'tsc:' | sed 's/^/ACCEPT-DMESG: /'
+                dmesg | grep -A3 -e 'WARNING:' -e 'BUG:' -e 'Oops' -e 'unchecked MSR' | sed 's/^/ACCEPT-WARN: /'
+                echo "ACCEPT: clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+                %s
+                sleep 1
+                dmesg | grep -i -e vmbus -e hv_ | grep -v 'Unknown symbol' | sed 's/^/ACCEPT-DMESG: /'
+                for d in /sys/bus/vmbus/devices/*; do
+                  [ -e "$d" ] || continue
+                  echo "ACCEPT: vmbus device $(cat $d/class_id 2>/dev/null) driver $(basename $(readlink $d/driver) 2>/dev/null)"
+                done
+                echo "ACCEPT: hv drivers registered: $(ls /sys/bus/vmbus/drivers 2>/dev/null | tr '\\n' ' ')"
+                if grep -q accept.wait /proc/cmdline; then
+                  echo "ACCEPT: waiting for the host to shut this guest down"
+                  sleep 120
+                  echo "ACCEPT: still running after 120 s"
+                fi
+                echo "ACCEPT: done at $(cut -d' ' -f1 /proc/uptime) s"
+                poweroff -f
+                """.formatted(insmods);
+        byte[] initrd = NestedKvmHost.busyboxInitramfs(init, files);
+        NestedKvmHost.Run run = NestedKvmHost.run(jar, Map.of("vmlinuz", NestedKvmHost.stockKernel(), "accept-initrd.gz", initrd),
+                List.of(new NestedKvmHost.Command("linux", "viridian run --kernel vmlinuz --initrd accept-initrd.gz"
+                                + " --memory 512M --cpus 2 --cmdline 'console=ttyS0 quiet panic=-1 reboot=k'"),
+                        new NestedKvmHost.Command("shutdown", "viridian run --kernel vmlinuz --initrd accept-initrd.gz"
+                                + " --memory 512M --cpus 2 --shutdown-after 5 --cmdline 'console=ttyS0 quiet panic=-1 reboot=k accept.wait'")),
+                // Two boots take about a minute; a hang must fail the run soon, not after the default timeout.
+                Duration.ofMinutes(6));
+        linux = run.get("linux");
+        shutdown = run.get("shutdown");
+        System.out.printf("stock Linux in Viridian (nested KVM): rc=%d in %d s%n%s%n", linux.rc(), linux.seconds(),
+                linux.output().lines().filter(l -> l.startsWith("ACCEPT") || l.startsWith("hv: ") || l.startsWith("viridian: ")).reduce("", (a, b) -> a + b + "\n"));
+    }
+
+    @Test
+    void theStockKernelReachesInitAndPowersOff() {
+        assertThat(linux.output()).contains("ACCEPT: /init reached").contains("ACCEPT: done");
+        assertThat(linux.rc()).as("ACPI power-off ends the VM with status 0").isZero();
+    }
+
+    @Test
+    void theHostShutsTheGuestDownGracefullyThroughItsShutdownService() {
+        System.out.println("graceful shutdown run: rc=" + shutdown.rc() + " in " + shutdown.seconds() + " s\n"
+                + shutdown.output().lines().filter(l -> l.startsWith("ACCEPT: /init") || l.startsWith("viridian: ")).reduce("", (a, b) -> a + b + "\n"));
+        // This guest's /init never powers off by itself before sleeping 120 s; the host asks as soon as the guest's
+        // shutdown service is open (often while /init is still loading modules).
+        assertThat(shutdown.output()).contains("ACCEPT: /init reached").contains("viridian: asked the guest to shut down gracefully")
+                .doesNotContain("still running after 120 s").doesNotContain("ACCEPT: done");
+        assertThat(shutdown.rc()).as("the guest powered itself off (ACPI S5):\n" + shutdown.output()).isZero();
+        assertThat(shutdown.seconds()).isLessThan(100);
+    }
+
+    @Test
+    void theEnlightenedKernelMeetsNoUnimplementedMsrOrWarning() {
+        assertThat(linux.output()).doesNotContain("ACCEPT-WARN:");
+    }
+
+    @Test
+    void everyHyperVDriverAndItsDependenciesIsTriedAndReported() {
+        Matcher m = LOADED.matcher(linux.output());
+        Map<String, Integer> rc = new LinkedHashMap<>();
+        while (m.find()) rc.put(m.group(1).replace('-', '_'), Integer.parseInt(m.group(2)));
+        assertThat(rc.keySet()).containsAll(HV_DRIVERS);
+        assertThat(linux.output()).contains("ACCEPT: hv drivers registered:");
+    }
+
+    @Test
+    void theKernelDetectsHyperVAndRunsOnItsReferenceTscPage() {
+        assertThat(linux.output()).contains("Hypervisor detected: Microsoft Hyper-V");
+        // The enlightened clock: the kernel found the TSC page valid (sequence, scale) and switched to it.
+        assertThat(linux.output()).contains("ACCEPT: clocksource hyperv_clocksource_tsc_page");
+    }
+
+    @Test
+    void hvVmbusNegotiatesTheNewestVersionAndEveryDriverLoadsAndRegisters() {
+        assertThat(linux.output()).contains("hv_vmbus: Vmbus version:5.3");
+        Matcher m = LOADED.matcher(linux.output());
+        while (m.find()) assertThat(Integer.parseInt(m.group(2))).as("insmod " + m.group(1)).isZero();
+        assertThat(linux.output()).contains("ACCEPT: hv drivers registered: hv_balloon hv_netvsc hv_storvsc hv_utils");
+    }
+
+    @Test
+    void theOfferedHeartbeatChannelIsOpenedAndBoundByHvUtils() {
+        // Offer, GPADL and OPEN_CHANNEL all succeeded: hv_utils' probe opens the channel before it binds.
+        assertThat(linux.output()).contains("ACCEPT: vmbus device {57164f39-9115-4e78-ab55-382f3bd5422d} driver hv_utils");
+        // The host negotiated the IC framework and heartbeat versions over the channel's rings.
+        assertThat(linux.output()).contains("Heartbeat IC version 3.0");
+        // ... and the guest answered the host's heartbeats: the host saw it alive.
+        assertThat(linux.output()).containsPattern("viridian: heartbeat: the guest answered heartbeat \\d+ \\(IC version 3.0\\)");
+    }
+}

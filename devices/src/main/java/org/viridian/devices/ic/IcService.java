@@ -1,0 +1,140 @@
+package org.viridian.devices.ic;
+
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.viridian.vmbus.ring.Packet;
+import org.viridian.vmbus.ring.RingBuffer;
+import org.viridian.vmbus.ring.RingCorruptException;
+import org.viridian.vmbus.server.OpenChannel;
+import org.viridian.vmbus.server.VmbusDevice;
+
+/**
+ * What every integration service shares: once the guest opens the channel the host offers framework versions 3.0/1.0
+ * and the service's own versions, the guest picks one of each, and then the service exchanges its requests and
+ * answers as ICMSG in-band packets. Subclasses say what happens after negotiation and with each answer. Ring or
+ * message damage abandons this channel only.
+ */
+abstract class IcService implements VmbusDevice {
+    static final int[] FRAMEWORK = {3 << 16, 1 << 16};
+    static final ScheduledExecutorService TICKS = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("ic-services").factory());
+
+    private final UUID classId, instance = UUID.randomUUID();
+    private final int[] versions;
+    private OpenChannel channel;
+    private ScheduledFuture<?> pending;
+    private int version;
+    private byte transaction;
+
+    IcService(UUID classId, int[] versions) {
+        this.classId = classId;
+        this.versions = versions.clone();
+    }
+
+    @Override
+    public final UUID classId() {
+        return classId;
+    }
+
+    @Override
+    public final UUID instanceId() {
+        return instance;
+    }
+
+    @Override
+    public final synchronized void opened(OpenChannel c) {
+        channel = c;
+        version = 0;
+        // Give the guest's driver a moment to finish opening before its first message arrives.
+        later(50, TimeUnit.MILLISECONDS, () -> send(IcMessage.TYPE_NEGOTIATE, 1 << 16, IcMessage.negotiate(FRAMEWORK, versions)));
+    }
+
+    @Override
+    public final synchronized void closed() {
+        if (pending != null) pending.cancel(false);
+        channel = null;
+    }
+
+    /** The negotiated service version (major << 16 | minor), 0 before negotiation. */
+    final synchronized int version() {
+        return version;
+    }
+
+    final synchronized boolean isOpen() {
+        return channel != null;
+    }
+
+    /** Runs {@code action} under this service's lock after a delay (replacing any earlier pending action). */
+    final synchronized void later(long delay, TimeUnit unit, Runnable action) {
+        pending = TICKS.schedule(() -> {
+            synchronized (IcService.this) {
+                if (channel != null) action.run();
+            }
+        }, delay, unit);
+    }
+
+    /** Sends a request of the negotiated version; false when the channel is not open or the ring is full. */
+    final synchronized boolean send(int type, byte[] body) {
+        return send(type, version, body);
+    }
+
+    private boolean send(int type, int msgVersion, byte[] body) {
+        if (channel == null) return false;
+        try {
+            RingBuffer.WriteResult r = channel.toGuest().write(Packet.DATA_INBAND, Packet.FLAG_COMPLETION_REQUESTED,
+                    transaction, new byte[0], IcMessage.request(type, msgVersion, transaction++, body));
+            if (r == RingBuffer.WriteResult.WRITTEN_SIGNAL) channel.signalGuest().run();
+            return r != RingBuffer.WriteResult.FULL;
+        } catch (RingCorruptException e) {
+            abandon(e.getMessage());
+            return false;
+        }
+    }
+
+    @Override
+    public final synchronized void guestSignalled() {
+        if (channel == null) return;
+        try {
+            for (Optional<Packet> p = channel.fromGuest().read(); p.isPresent() && channel != null; p = channel.fromGuest().read()) {
+                answer(p.get());
+            }
+        } catch (RingCorruptException e) {
+            abandon(e.getMessage());
+        }
+    }
+
+    private void answer(Packet p) {
+        try {
+            IcMessage.Parsed m = IcMessage.parse(p.data());
+            if ((m.flags() & IcMessage.FLAG_RESPONSE) == 0) return;
+            if (m.type() == IcMessage.TYPE_NEGOTIATE) {
+                int[] chosen = m.status() == 0 ? IcMessage.negotiated(m.body()) : null;
+                if (chosen == null) {
+                    abandon("the guest supports none of the offered versions");
+                    return;
+                }
+                version = chosen[1];
+                negotiated();
+            } else {
+                answered(m);
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println(getClass().getSimpleName() + ": dropped a malformed answer: " + e.getMessage());
+        }
+    }
+
+    private void abandon(String why) {
+        System.err.println(getClass().getSimpleName() + ": channel abandoned: " + why);
+        channel = null;
+    }
+
+    /** Versions agreed: the service may start its exchange. Called under the lock. */
+    abstract void negotiated();
+
+    /** The guest answered a request of this service. Called under the lock. */
+    abstract void answered(IcMessage.Parsed m);
+}

@@ -1,0 +1,260 @@
+/* hyperv.elf: the Hyper-V hypervisor interface as a guest sees it, written from
+ * Microsoft's Hypervisor TLFS (not from Viridian's code): discovery (CPUID
+ * 0x40000000+), guest OS id and the hypercall page, VP index, #GP on bad MSRs,
+ * error statuses for bad hypercalls, the reference TSC page (and that it is
+ * monotonic across VPs), and the SynIC: HvPostMessage answered by a message on
+ * a SINT, the MessagePending/EOM protocol, HvSignalEvent answered by an event
+ * flag; synthetic timers in direct mode (one-shot) and message mode
+ * (periodic, HVMSG_TIMER_EXPIRED). Needs the host's diagnostic echo on connection 0x7E57
+ * (viridian run --hv-echo). All at CPL0, briefly; 32-bit hypercall ABI. */
+#include "rt.h"
+
+#define MSR_GUEST_OS_ID 0x40000000
+#define MSR_HYPERCALL 0x40000001
+#define MSR_VP_INDEX 0x40000002
+#define MSR_TIME_REF_COUNT 0x40000020
+#define MSR_REFERENCE_TSC 0x40000021
+#define MSR_SCONTROL 0x40000080
+#define MSR_SIEFP 0x40000082
+#define MSR_SIMP 0x40000083
+#define MSR_EOM 0x40000084
+#define MSR_SINT0 0x40000090
+#define MSR_STIMER0_CONFIG 0x400000B0
+#define MSR_STIMER0_COUNT 0x400000B1
+#define MSR_STIMER1_CONFIG 0x400000B2
+#define MSR_STIMER1_COUNT 0x400000B3
+#define TIMER_EXPIRED 0x80000010u
+#define VEC_TIMER_DIRECT 0x51
+#define VEC_SINT3 0x52
+
+#define CALL_POST_MESSAGE 0x005C
+#define CALL_SIGNAL_EVENT 0x005D
+#define FAST (1ull << 16)
+#define ECHO 0x7E57
+#define SINT 2
+#define VEC_SINT 0x50
+
+static uint8_t hc_page[4096] __attribute__((aligned(4096)));
+static uint8_t simp[4096] __attribute__((aligned(4096)));
+static uint8_t siefp[4096] __attribute__((aligned(4096)));
+static uint8_t tsc_page[4096] __attribute__((aligned(4096)));
+static uint8_t input[4096] __attribute__((aligned(4096)));
+static void *hc_entry = hc_page;
+
+static uint64_t rdmsr(uint32_t msr) {
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return ((uint64_t)hi << 32) | lo;
+}
+static void wrmsr(uint32_t msr, uint64_t v) {
+    __asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+static void cpuid(uint32_t leaf, uint32_t r[4]) {
+    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
+}
+
+/* #GP at CPL0: the handler resumes at gp_resume (set just before the access). */
+static volatile uint32_t gp_count, gp_resume;
+static void on_gp(struct frame *f) {
+    if (!gp_resume) fail("unexpected #GP at %x", f->eip);
+    f->eip = gp_resume;
+    gp_resume = 0;
+    gp_count++;
+}
+static int wrmsr_faults(uint32_t msr, uint64_t v) {
+    uint32_t before = gp_count;
+    __asm__ volatile("movl $1f, %[r]\n\twrmsr\n1:" : [r] "=m"(gp_resume)
+                     : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+    gp_resume = 0;
+    return gp_count != before;
+}
+static int rdmsr_faults(uint32_t msr) {
+    uint32_t before = gp_count, lo, hi;
+    __asm__ volatile("movl $1f, %[r]\n\trdmsr\n1:" : [r] "=m"(gp_resume), "=a"(lo), "=d"(hi) : "c"(msr) : "memory");
+    gp_resume = 0;
+    return gp_count != before;
+}
+
+/* 32-bit ABI: EDX:EAX control, EBX:ECX input, EDI:ESI output; result EDX:EAX. */
+static uint64_t hypercall(uint64_t control, uint64_t in, uint64_t out) {
+    uint32_t lo = (uint32_t)control, hi = (uint32_t)(control >> 32);
+    __asm__ volatile("call *%[entry]"
+                     : "+a"(lo), "+d"(hi)
+                     : "b"((uint32_t)(in >> 32)), "c"((uint32_t)in), "D"((uint32_t)(out >> 32)), "S"((uint32_t)out),
+                       [entry] "m"(hc_entry)
+                     : "memory", "cc");
+    return ((uint64_t)hi << 32) | lo;
+}
+static uint16_t status(uint64_t result) { return (uint16_t)result; }
+
+static uint16_t post(uint32_t connection, uint32_t type, const char *text, uint32_t size) {
+    uint32_t *h = (uint32_t *)input;
+    h[0] = connection, h[1] = 0, h[2] = type, h[3] = size;
+    memcpy(input + 16, text, size);
+    return status(hypercall(CALL_POST_MESSAGE, (uint32_t)input, 0));
+}
+
+static volatile uint32_t sint_irqs;
+static void on_sint(struct frame *f) {
+    (void)f;
+    sint_irqs++;
+    lapic_eoi();
+}
+static void wait_irqs(uint32_t n, const char *what) {
+    for (uint32_t spins = 0; sint_irqs < n; spins++) {
+        CHECK(spins < 2000000, "timed out waiting for %s", what);
+        __asm__ volatile("sti; nop; cli");
+    }
+}
+
+/* The reference time from the TSC page (TLFS: ((tsc * scale) >> 64) + offset). */
+static uint64_t page_time(void) {
+    volatile uint32_t *seq = (volatile uint32_t *)tsc_page;
+    for (;;) {
+        uint32_t s = *seq;
+        CHECK(s != 0, "reference TSC page is invalid (sequence 0)");
+        uint64_t scale = *(volatile uint64_t *)(tsc_page + 8), offset = *(volatile uint64_t *)(tsc_page + 16);
+        uint64_t tsc = rdtsc();
+        /* 64x64 -> high 64 with 32-bit halves. */
+        uint64_t a = tsc & 0xFFFFFFFF, b = tsc >> 32, c = scale & 0xFFFFFFFF, d = scale >> 32;
+        uint64_t ac = a * c, ad = a * d, bc = b * c, bd = b * d;
+        uint64_t mid = (ac >> 32) + (ad & 0xFFFFFFFF) + (bc & 0xFFFFFFFF);
+        uint64_t hi = bd + (ad >> 32) + (bc >> 32) + (mid >> 32);
+        if (*seq == s) return hi + offset;
+    }
+}
+
+static volatile uint32_t direct_irqs, sint3_irqs;
+static void on_direct(struct frame *f) {
+    (void)f;
+    direct_irqs++;
+    lapic_eoi();
+}
+static void on_sint3(struct frame *f) {
+    (void)f;
+    sint3_irqs++;
+    lapic_eoi();
+}
+/* Waits for an interrupt count, up to 2 s of reference time (the TSC page, no exits). */
+static void wait_for(volatile uint32_t *counter, uint32_t n, const char *what) {
+    uint64_t deadline = page_time() + 20000000;
+    while (*counter < n) {
+        CHECK(page_time() < deadline, "timed out waiting for %s", what);
+        __asm__ volatile("sti; nop; cli");
+    }
+}
+
+static void check_timers(void) {
+    set_handler(VEC_TIMER_DIRECT, on_direct);
+    set_handler(VEC_SINT3, on_sint3);
+    /* Direct mode, one-shot, auto-enable: the count is the absolute expiry, 1 ms from now. */
+    wrmsr(MSR_STIMER0_CONFIG, (1u << 12) | (VEC_TIMER_DIRECT << 4) | (1u << 3));
+    wrmsr(MSR_STIMER0_COUNT, rdmsr(MSR_TIME_REF_COUNT) + 10000);
+    wait_for(&direct_irqs, 1, "the direct-mode timer");
+    CHECK((rdmsr(MSR_STIMER0_CONFIG) & 1) == 0, "one-shot timer still enabled after expiring");
+    printf("ok: direct-mode one-shot timer fired on vector %x and disabled itself\n", VEC_TIMER_DIRECT);
+
+    /* Message mode, periodic (1 ms) on SINT 3. */
+    wrmsr(MSR_SINT0 + 3, VEC_SINT3);
+    volatile uint8_t *slot = simp + 3 * 256;
+    wrmsr(MSR_STIMER1_COUNT, 10000);
+    wrmsr(MSR_STIMER1_CONFIG, 1 | 2 | (3u << 16));
+    uint64_t last = 0;
+    for (uint32_t i = 1; i <= 3; i++) {
+        wait_for(&sint3_irqs, i, "a timer message");
+        CHECK(*(volatile uint32_t *)slot == TIMER_EXPIRED && *(volatile uint32_t *)(slot + 16) == 1,
+              "timer message: type %x timer %u", *(volatile uint32_t *)slot, *(volatile uint32_t *)(slot + 16));
+        uint64_t expiration = *(volatile uint64_t *)(slot + 24);
+        CHECK(expiration > last, "periodic expirations must advance");
+        last = expiration;
+        *(volatile uint32_t *)slot = 0;
+        wrmsr(MSR_EOM, 0);
+    }
+    wrmsr(MSR_STIMER1_CONFIG, 0);
+    printf("ok: periodic message-mode timer delivered HVMSG_TIMER_EXPIRED 3 times on SINT 3\n");
+}
+
+static volatile uint64_t bsp_time;
+static volatile uint32_t ap_ok;
+static void ap_check(int cpu) {
+    uint64_t t = page_time();
+    uint64_t vp = rdmsr(MSR_VP_INDEX);
+    if (vp == (uint64_t)cpu && t >= bsp_time) ap_ok++;
+    else printf("ap %d: vp index %u, page time %u < bsp %u\n", cpu, (uint32_t)vp, (uint32_t)t, (uint32_t)bsp_time);
+}
+
+void guest_main(void) {
+    uint32_t r[4];
+    set_handler(13, on_gp);
+    cpuid(0x40000000, r);
+    char vendor[13];
+    memcpy(vendor, &r[1], 4), memcpy(vendor + 4, &r[2], 4), memcpy(vendor + 8, &r[3], 4), vendor[12] = 0;
+    CHECK(memcmp(vendor, "Microsoft Hv", 12) == 0 && r[0] >= 0x40000005, "vendor '%s', max leaf %x", vendor, r[0]);
+    cpuid(0x40000001, r);
+    CHECK(r[0] == 0x31237648, "interface %x is not Hv#1", r[0]);
+    cpuid(0x40000003, r);
+    uint32_t need = (1u << 1) | (1u << 2) | (1u << 3) | (1u << 5) | (1u << 6) | (1u << 9);
+    CHECK((r[0] & need) == need && (r[1] & 0x30) == 0x30, "privileges %x %x lack what this test needs", r[0], r[1]);
+    printf("ok: discovery: %s, Hv#1, privileges %x/%x\n", vendor, r[0], r[1]);
+
+    CHECK(rdmsr(MSR_VP_INDEX) == 0, "BSP VP index");
+    CHECK(rdmsr_faults(0x400000FF) && wrmsr_faults(MSR_VP_INDEX, 3) && wrmsr_faults(MSR_SINT0, 5),
+          "bad synthetic MSR accesses must raise #GP");
+    printf("ok: #GP on unknown MSR, read-only VP index, reserved SINT vector\n");
+
+    wrmsr(MSR_HYPERCALL, (uint32_t)hc_page | 1);
+    CHECK((rdmsr(MSR_HYPERCALL) & 1) == 0, "hypercall page enabled before the guest OS id was set");
+    wrmsr(MSR_GUEST_OS_ID, 0x8100000000010000ull);
+    wrmsr(MSR_HYPERCALL, (uint32_t)hc_page | 1);
+    CHECK((rdmsr(MSR_HYPERCALL) & 1) && hc_page[0] != 0, "hypercall page not installed");
+    printf("ok: guest OS id, hypercall page\n");
+
+    CHECK(status(hypercall(0x7777, 0, 0)) == 2, "unknown call: status %x", status(hypercall(0x7777, 0, 0)));
+    CHECK(status(hypercall(CALL_POST_MESSAGE | (1ull << 31), (uint32_t)input, 0)) == 3, "reserved control bits");
+    CHECK(status(hypercall(CALL_POST_MESSAGE, (uint32_t)input + 4, 0)) == 4, "unaligned input");
+    CHECK(post(0x1234, 1, "x", 1) == 0x12, "unknown connection");
+    CHECK(post(ECHO, 1, "x", 241) == 5, "oversized payload");
+    printf("ok: bad hypercalls get INVALID_HYPERCALL_CODE/INPUT, INVALID_ALIGNMENT, INVALID_CONNECTION_ID, INVALID_PARAMETER\n");
+
+    wrmsr(MSR_REFERENCE_TSC, (uint32_t)tsc_page | 1);
+    uint64_t t0 = page_time(), m0 = rdmsr(MSR_TIME_REF_COUNT), t1 = page_time();
+    CHECK(t0 <= m0 && m0 <= t1 + 10000, "TSC page %u..%u vs TIME_REF_COUNT %u", (uint32_t)t0, (uint32_t)t1, (uint32_t)m0);
+    printf("ok: reference TSC page agrees with TIME_REF_COUNT (%u00 ns since start)\n", (uint32_t)m0);
+
+    lapic_enable();
+    set_handler(VEC_SINT, on_sint);
+    wrmsr(MSR_SIMP, (uint32_t)simp | 1);
+    wrmsr(MSR_SIEFP, (uint32_t)siefp | 1);
+    wrmsr(MSR_SINT0 + SINT, VEC_SINT);
+    wrmsr(MSR_SCONTROL, 1);
+    volatile uint8_t *slot = simp + SINT * 256;
+    CHECK(post(ECHO, 7, "ping", 4) == 0, "post to the echo connection");
+    wait_irqs(1, "the echo message");
+    CHECK(*(volatile uint32_t *)slot == 7 && slot[4] == 4 && memcmp((const void *)(slot + 16), "ping", 4) == 0,
+          "echo slot: type %u size %u", *(volatile uint32_t *)slot, slot[4]);
+    *(volatile uint32_t *)slot = 0;
+    printf("ok: HvPostMessage answered on SINT %d by interrupt %x\n", SINT, VEC_SINT);
+
+    CHECK(post(ECHO, 8, "one", 3) == 0 && post(ECHO, 9, "two", 3) == 0, "two posts");
+    wait_irqs(2, "the first of two");
+    CHECK(*(volatile uint32_t *)slot == 8 && (slot[5] & 1), "first message with MessagePending: type %u flags %x",
+          *(volatile uint32_t *)slot, slot[5]);
+    *(volatile uint32_t *)slot = 0;
+    wrmsr(MSR_EOM, 0);
+    wait_irqs(3, "the second after EOM");
+    CHECK(*(volatile uint32_t *)slot == 9 && memcmp((const void *)(slot + 16), "two", 3) == 0, "second message after EOM");
+    *(volatile uint32_t *)slot = 0;
+    printf("ok: busy slot -> MessagePending, EOM delivers the next message\n");
+
+    CHECK(status(hypercall(CALL_SIGNAL_EVENT | FAST, ECHO, 0)) == 0, "HvSignalEvent");
+    wait_irqs(4, "the echo event");
+    CHECK(siefp[SINT * 256] & (1u << 5), "event flag 5 of SINT %d not set", SINT);
+    printf("ok: HvSignalEvent answered by event flag 5 on SINT %d\n", SINT);
+
+    check_timers();
+
+    bsp_time = page_time();
+    int cpus = smp_start_aps(ap_check);
+    CHECK((int)ap_ok == cpus - 1, "%u of %d APs saw their VP index and a later reference time", ap_ok, cpus - 1);
+    printf("ok: %d VPs: VP index = APIC id, reference time monotonic across VPs\n", cpus);
+}

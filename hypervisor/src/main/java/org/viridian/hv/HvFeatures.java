@@ -1,0 +1,27 @@
+package org.viridian.hv;
+
+/**
+ * What the hypervisor interface offers a partition. Only what works is advertised in CPUID: a guest that finds a bit
+ * set will use it. Defaults: everything implemented; TLB-flush/IPI hypercalls are not offered (yet).
+ *
+ * @param synic          SynIC MSRs, message and event pages, HvPostMessage and HvSignalEvent
+ * @param referenceTsc   the reference TSC page (the guest's enlightened clock source)
+ * @param frequencyMsrs  TSC and APIC timer frequencies, so the guest does not calibrate them
+ * @param crashMsrs      guest crash reporting MSRs
+ * @param timers         synthetic timers STIMER0-3, in message and direct mode
+ * @param userHypercalls let CPL3 code make hypercalls (benchmarks only; Hyper-V refuses them with #UD)
+ */
+public record HvFeatures(boolean synic, boolean referenceTsc, boolean frequencyMsrs, boolean crashMsrs, boolean timers,
+                         boolean userHypercalls) {
+    public HvFeatures {
+        if (timers && !synic) throw new IllegalArgumentException("synthetic timers need the SynIC");
+    }
+
+    public static HvFeatures standard() {
+        return new HvFeatures(true, true, true, true, true, false);
+    }
+
+    public HvFeatures withUserHypercalls() {
+        return new HvFeatures(synic, referenceTsc, frequencyMsrs, crashMsrs, timers, true);
+    }
+}

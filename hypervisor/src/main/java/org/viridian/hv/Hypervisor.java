@@ -1,0 +1,169 @@
+package org.viridian.hv;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.IntToLongFunction;
+import org.viridian.hv.cpuid.HvCpuid;
+import org.viridian.hv.hypercall.HvStatus;
+import org.viridian.hv.hypercall.HypercallDispatcher;
+import org.viridian.hv.hypercall.MessageCalls;
+import org.viridian.hv.hypercall.HypercallPage;
+import org.viridian.hv.msr.HvMsr;
+import org.viridian.hv.msr.SyntheticMsrs;
+import org.viridian.hv.synic.HvMessage;
+import org.viridian.hv.synic.InterruptSink;
+import org.viridian.hv.synic.Synic;
+import org.viridian.hv.time.ReferenceTime;
+import org.viridian.hv.timer.SyntheticTimers;
+import org.viridian.partition.CpuidPolicy;
+import org.viridian.partition.Partition;
+import org.viridian.partition.PartitionExit;
+
+/**
+ * The hypervisor interface of one partition: synthetic CPUID (installed when the partition is created, see
+ * {@link #cpuid}), synthetic MSRs, the hypercall page and dispatcher, reference time and a SynIC per VP. The host
+ * side (VMBus) posts messages and signals events to the guest here, and registers handlers for what the guest posts
+ * and signals, by connection id.
+ */
+public final class Hypervisor implements SynicHost {
+    public static final int CALL_NOTIFY_LONG_SPIN_WAIT = 0x0008;
+
+    private final Partition partition;
+    private final HvFeatures features;
+    private final List<Synic> synics = new ArrayList<>();
+    private final List<SyntheticTimers> timers = new ArrayList<>();
+    private final ScheduledExecutorService timerThread = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("hv-timers").factory());
+    private final SyntheticMsrs msrs;
+    private final HypercallDispatcher hypercalls;
+    private final MessageCalls messageCalls = new MessageCalls();
+    private volatile long[] lastCrash;
+
+    /** The CPUID policy to create the partition with. */
+    public static CpuidPolicy cpuid(HvFeatures features) {
+        return HvCpuid.policy(features);
+    }
+
+    private Hypervisor(Partition partition, HvFeatures features) {
+        this.partition = partition;
+        this.features = features;
+        // Fixed delivery, physical destination: the VP index is its APIC id (see CpuidPolicy.topology).
+        InterruptSink msi = (target, vector) -> partition.kvmVm().signalMsi(0xFEE00000 | (target << 12), 0, vector);
+        // IA32_TSC as the guest sees it; read on that VP's own thread.
+        IntToLongFunction guestTsc = vp -> partition.vps().get(vp).vcpu().getMsrs(0x10)[0];
+        ReferenceTime time = new ReferenceTime(partition.vps().getFirst().vcpu().tscKhz() * 1000, 0);
+        for (int i = 0; i < partition.vps().size(); i++) {
+            int vp = i;
+            synics.add(new Synic(vp, partition.memory(), msi));
+            timers.add(new SyntheticTimers(vp, synics.get(vp), msi, () -> time.fromTsc(guestTsc.applyAsLong(vp)), timerThread));
+        }
+        partition.exit().whenComplete((e, t) -> {
+            timers.forEach(SyntheticTimers::stop);
+            timerThread.shutdownNow();
+        });
+        this.msrs = new SyntheticMsrs(features, partition.memory(), time, synics::get, new SyntheticMsrs.Host() {
+            @Override
+            public long guestTsc(int vp) {
+                return guestTsc.applyAsLong(vp);
+            }
+
+            @Override
+            public void reset() {
+                partition.requestExit(new PartitionExit.Reset());
+            }
+
+            @Override
+            public void guestCrashed(long[] p) {
+                lastCrash = p;
+                System.err.printf("guest reported a crash through the Hyper-V crash MSRs: P0=%#x P1=%#x P2=%#x P3=%#x P4=%#x%n",
+                        p[0], p[1], p[2], p[3], p[4]);
+            }
+        });
+        msrs.setTimers(timers::get);
+        this.hypercalls = new HypercallDispatcher(partition.memory(), features.userHypercalls());
+    }
+
+    /** Installs the interface in a partition created with {@link #cpuid}; call before the partition starts. */
+    public static Hypervisor attach(Partition partition, HvFeatures features) {
+        Hypervisor hv = new Hypervisor(partition, features);
+        partition.msrs().register(HvMsr.RANGE_FIRST, HvMsr.RANGE_COUNT, hv.msrs);
+        partition.registerVpTrap(HypercallPage.PORT, hv.hypercalls);
+        hv.hypercalls.register(CALL_NOTIFY_LONG_SPIN_WAIT, in -> {
+            Thread.yield();
+            return HvStatus.SUCCESS;
+        });
+        if (features.synic()) hv.messageCalls.registerWith(hv.hypercalls);
+        return hv;
+    }
+
+    public HvFeatures features() {
+        return features;
+    }
+
+    @Override
+    public int vpCount() {
+        return synics.size();
+    }
+
+    public Synic synic(int vp) {
+        return synics.get(vp);
+    }
+
+    public SyntheticMsrs msrs() {
+        return msrs;
+    }
+
+    /** The parameters of the last crash the guest reported through the crash MSRs, or null. */
+    public long[] lastGuestCrash() {
+        long[] c = lastCrash;
+        return c == null ? null : Arrays.copyOf(c, c.length);
+    }
+
+    /** Everything the interface holds, versioned, for save/restore and migration. */
+    public record State(int version, SyntheticMsrs.State msrs, List<Synic.SynicState> synics, List<long[]> timers) {
+        public static final int VERSION = 1;
+
+        public State {
+            synics = List.copyOf(synics);
+            timers = timers.stream().map(long[]::clone).toList();
+        }
+    }
+
+    public State state() {
+        return new State(State.VERSION, msrs.state(), synics.stream().map(Synic::state).toList(),
+                timers.stream().map(SyntheticTimers::state).toList());
+    }
+
+    public void restore(State s) {
+        if (s.version() != State.VERSION) throw new IllegalArgumentException("hypervisor state version " + s.version() + " is not " + State.VERSION);
+        if (s.synics().size() != synics.size()) {
+            throw new IllegalArgumentException("state has " + s.synics().size() + " VPs, this partition " + synics.size());
+        }
+        msrs.restore(s.msrs());
+        for (int i = 0; i < synics.size(); i++) {
+            synics.get(i).restore(s.synics().get(i));
+            timers.get(i).restore(s.timers().get(i));
+        }
+    }
+
+    /** Host to guest: a message on (VP, SINT). False when that SINT's queue is full. */
+    @Override
+    public boolean postMessage(int vp, int sint, HvMessage message) {
+        return synics.get(vp).post(sint, message);
+    }
+
+    /** Host to guest: an event flag on (VP, SINT). */
+    @Override
+    public boolean signalEvent(int vp, int sint, int flag) {
+        return synics.get(vp).signalEvent(sint, flag);
+    }
+
+    /** Guest to host: HvPostMessage and HvSignalEvent by connection id. */
+    @Override
+    public MessageCalls messageCalls() {
+        return messageCalls;
+    }
+}

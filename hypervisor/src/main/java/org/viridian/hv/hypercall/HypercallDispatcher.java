@@ -1,0 +1,78 @@
+package org.viridian.hv.hypercall;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.viridian.kvm.Regs;
+import org.viridian.kvm.Sregs;
+import org.viridian.partition.bus.VpPortTrap;
+import org.viridian.partition.memory.GuestMemory;
+import org.viridian.partition.vp.VirtualProcessor;
+
+/**
+ * Decodes hypercalls arriving through the hypercall page's port write and runs their handlers. Everything the guest
+ * passes is validated here, before any handler sees it: reserved control bits, rep fields for simple calls, input
+ * blocks that are unaligned, cross a page or lie outside the partition. A call from CPL > 0 gets #UD, as on Hyper-V.
+ */
+public final class HypercallDispatcher implements VpPortTrap {
+    private static final long EFER_LMA = 1L << 10;
+    private static final int UD = 6;
+    /** The largest input block Viridian reads for a slow call (one page, as the TLFS allows at most). */
+    static final int MAX_INPUT = 4096;
+
+    private final GuestMemory memory;
+    private final boolean userCalls;
+    private final Map<Integer, HypercallHandler> handlers = new ConcurrentHashMap<>();
+
+    public HypercallDispatcher(GuestMemory memory, boolean userCalls) {
+        this.memory = memory;
+        this.userCalls = userCalls;
+    }
+
+    /** Registers a simple call (Viridian offers no rep calls yet: rep fields must be zero). */
+    public void register(int code, HypercallHandler h) {
+        handlers.put(code, h);
+    }
+
+    @Override
+    public int access(VirtualProcessor vp, int port, int size, boolean write, int value) {
+        Sregs s = vp.vcpu().sregs();
+        if (s.ss().dpl() != 0 && !userCalls) {
+            vp.vcpu().injectException(UD, null);
+            return 0;
+        }
+        Regs r = vp.vcpu().regs();
+        boolean longMode = (s.efer() & EFER_LMA) != 0 && s.cs().l();
+        long control = longMode ? r.rcx() : (r.rdx() << 32) | (r.rax() & 0xFFFF_FFFFL);
+        long input = longMode ? r.rdx() : (r.rbx() << 32) | (r.rcx() & 0xFFFF_FFFFL);
+        long in1 = longMode ? r.r8() : (r.rdi() << 32) | (r.rsi() & 0xFFFF_FFFFL);
+        long result = dispatch(vp.index(), control, input, in1);
+        Regs out = longMode
+                ? new Regs(result, r.rbx(), r.rcx(), r.rdx(), r.rsi(), r.rdi(), r.rsp(), r.rbp(), r.r8(), r.r9(), r.r10(),
+                        r.r11(), r.r12(), r.r13(), r.r14(), r.r15(), r.rip(), r.rflags())
+                : new Regs(result & 0xFFFF_FFFFL, r.rbx(), r.rcx(), result >>> 32, r.rsi(), r.rdi(), r.rsp(), r.rbp(),
+                        r.r8(), r.r9(), r.r10(), r.r11(), r.r12(), r.r13(), r.r14(), r.r15(), r.rip(), r.rflags());
+        vp.vcpu().setRegs(out);
+        return 0;
+    }
+
+    /** The call itself, from the raw register values: returns the result value for RAX (or EDX:EAX). */
+    public long dispatch(int vp, long controlValue, long input, long in1) {
+        HypercallControl c = HypercallControl.decode(controlValue);
+        if (c == null) return HypercallControl.result(HvStatus.INVALID_HYPERCALL_INPUT, 0);
+        HypercallHandler h = handlers.get(c.code());
+        if (h == null) return HypercallControl.result(HvStatus.INVALID_HYPERCALL_CODE, 0);
+        // Every call offered so far is simple and has no variable header: those fields must be zero.
+        if (c.repCount() != 0 || c.repStart() != 0 || c.varHeaderQwords() != 0) {
+            return HypercallControl.result(HvStatus.INVALID_HYPERCALL_INPUT, 0);
+        }
+        MemorySegment block = null;
+        if (!c.fast()) {
+            if ((input & 7) != 0) return HypercallControl.result(HvStatus.INVALID_ALIGNMENT, 0);
+            int length = (int) Math.min(MAX_INPUT - (input & 0xFFF), MAX_INPUT);
+            if (!memory.contains(input, length)) return HypercallControl.result(HvStatus.INVALID_PARAMETER, 0);
+            block = memory.slice(input, length);
+        }
+        return HypercallControl.result(h.call(new HypercallInput(vp, c, input, in1, block)), 0);
+    }
+}

@@ -1,0 +1,37 @@
+package org.viridian.storage.io;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * The bytes of an image file. Image formats go through this rather than a FileChannel so that tests can
+ * cut the power at any write or flush.
+ */
+public interface Storage extends Closeable {
+    /** Reads {@code dst.remaining()} bytes; bytes past the end of the file read as zeros. */
+    void read(ByteBuffer dst, long position) throws IOException;
+
+    void write(ByteBuffer src, long position) throws IOException;
+
+    long size() throws IOException;
+
+    /** False only when the range is known to be a hole of a sparse file (reads as zeros). */
+    default boolean mayHaveData(long position, long length) throws IOException { return true; }
+
+    /** Grows (sparse, reading zeros) or shrinks the file. */
+    void setSize(long size) throws IOException;
+
+    void flush() throws IOException;
+
+    boolean readOnly();
+
+    /** A name for messages, usually the path. */
+    String name();
+
+    default ByteBuffer read(long position, int length) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(length);
+        read(b, position);
+        return b.flip();
+    }
+}

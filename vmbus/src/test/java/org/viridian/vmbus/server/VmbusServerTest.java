@@ -1,0 +1,211 @@
+package org.viridian.vmbus.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.viridian.hv.SynicHost;
+import org.viridian.hv.hypercall.HypercallDispatcher;
+import org.viridian.hv.hypercall.MessageCalls;
+import org.viridian.hv.msr.HvMsr;
+import org.viridian.hv.synic.HvMessage;
+import org.viridian.hv.synic.Synic;
+import org.viridian.partition.memory.GuestMemory;
+
+/** Channel management as Linux's hv_vmbus drives it, answered into real SynIC message slots in guest memory. */
+class VmbusServerTest {
+    private static final long SIMP0 = 0x10000, SIMP1 = 0x20000;
+    private GuestMemory memory;
+    private List<Synic> synics;
+    private final MessageCalls calls = new MessageCalls();
+    private VmbusServer server;
+    private HypercallDispatcher dispatcher;
+
+    @BeforeEach
+    void setUp() {
+        memory = GuestMemory.allocate(1 << 20);
+        synics = List.of(new Synic(0, memory, (vp, v) -> {}), new Synic(1, memory, (vp, v) -> {}));
+        long[] simp = {SIMP0, SIMP1};
+        for (int i = 0; i < 2; i++) {
+            synics.get(i).writeMsr(HvMsr.SIMP, simp[i] | 1);
+            synics.get(i).writeMsr(HvMsr.SINT0 + 2, 0xF3);
+            synics.get(i).writeMsr(HvMsr.SCONTROL, 1);
+        }
+        dispatcher = new HypercallDispatcher(memory, false);
+        calls.registerWith(dispatcher);
+        server = VmbusServer.attach(new SynicHost() {
+            public int vpCount() { return 2; }
+            public MessageCalls messageCalls() { return calls; }
+            public boolean postMessage(int vp, int sint, HvMessage m) { return synics.get(vp).post(sint, m); }
+            public boolean signalEvent(int vp, int sint, int flag) { return synics.get(vp).signalEvent(sint, flag); }
+        }, memory);
+    }
+
+    @AfterEach
+    void tearDown() {
+        memory.close();
+    }
+
+    private static byte[] contact(int version, int targetVp, int sint) {
+        ByteBuffer b = ByteBuffer.allocate(40).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0, ChannelMessage.INITIATE_CONTACT).putInt(8, version).putInt(12, targetVp).put(16, (byte) sint);
+        return b.array();
+    }
+
+    /** HvPostMessage through the real dispatcher, with the input block in guest memory, from VP 0. */
+    private void guestPosts(int connection, byte[] payload) {
+        long in = 0x30000;
+        memory.writeInt(in, connection);
+        memory.writeInt(in + 4, 0);
+        memory.writeInt(in + 8, ChannelMessage.SYNIC_MESSAGE_TYPE);
+        memory.writeInt(in + 12, payload.length);
+        memory.write(in + 16, payload);
+        assertThat(dispatcher.dispatch(0, MessageCalls.POST_MESSAGE, in, 0) & 0xFFFF).isZero();
+    }
+
+    /** The message in a VP's SINT 2 slot: its channel message type and body; the slot is then freed, as the guest does. */
+    private ByteBuffer take(long simp) {
+        long slot = simp + 2 * 256;
+        assertThat(memory.readInt(slot)).as("a message in the slot").isEqualTo(ChannelMessage.SYNIC_MESSAGE_TYPE);
+        ByteBuffer b = ByteBuffer.wrap(memory.read(slot + 16, 240)).order(ByteOrder.LITTLE_ENDIAN);
+        memory.writeInt(slot, 0);
+        return b;
+    }
+
+    @Test
+    void negotiatesTheNewestVersionOnConnection4AndAnswersOnTheChosenVp() {
+        guestPosts(ChannelMessage.CONNECTION_ID_4, contact(0x50003, 1, 2));
+        ByteBuffer r = take(SIMP1);
+        assertThat(r.getInt(0)).isEqualTo(ChannelMessage.VERSION_RESPONSE);
+        assertThat(r.get(8)).as("version supported").isEqualTo((byte) 1);
+        assertThat(r.getInt(12)).as("message connection id for what follows").isEqualTo(ChannelMessage.CONNECTION_ID);
+        assertThat(server.version()).isEqualTo(0x50003);
+        guestPosts(ChannelMessage.CONNECTION_ID, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(0, ChannelMessage.REQUEST_OFFERS).array());
+        assertThat(take(SIMP1).getInt(0)).isEqualTo(ChannelMessage.ALL_OFFERS_DELIVERED);
+    }
+
+    @Test
+    void refusesUnknownVersionsSoTheGuestFallsBackAndAcceptsOldOnes() {
+        guestPosts(ChannelMessage.CONNECTION_ID_4, contact(0x60000, 0, 2));
+        assertThat(take(SIMP0).get(8)).isEqualTo((byte) 0);
+        assertThat(server.version()).isZero();
+        guestPosts(ChannelMessage.CONNECTION_ID, contact(0x0000D, 0, 0)); // WS2008: no msg_sint field, SINT 2
+        assertThat(take(SIMP0).get(8)).isEqualTo((byte) 1);
+        assertThat(server.version()).isEqualTo(0x0000D);
+    }
+
+    @Test
+    void malformedMessagesAreDroppedAndNothingIsAnswered() {
+        guestPosts(ChannelMessage.CONNECTION_ID_4, new byte[4]);
+        guestPosts(ChannelMessage.CONNECTION_ID_4, ByteBuffer.allocate(20).order(ByteOrder.LITTLE_ENDIAN).putInt(0, ChannelMessage.INITIATE_CONTACT).array());
+        guestPosts(ChannelMessage.CONNECTION_ID, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(0, ChannelMessage.REQUEST_OFFERS).array());
+        guestPosts(ChannelMessage.CONNECTION_ID_4, contact(0x50003, 7, 2)); // no VP 7: refused, answered on the sender's VP
+        assertThat(take(SIMP0).get(8)).isEqualTo((byte) 0);
+        assertThat(memory.readInt(SIMP0 + 512)).isZero();
+        assertThat(server.version()).isZero();
+    }
+
+    private static ByteBuffer msg(int size, int type) {
+        return ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN).putInt(0, type);
+    }
+
+    /** A GPADL over the given pages, in a header (up to 26 pfns) and body messages, as Linux sends it. */
+    private void gpadl(int relid, int handle, long[] pfns) {
+        int inHeader = Math.min(pfns.length, 26);
+        ByteBuffer h = msg(28 + 8 * inHeader, ChannelMessage.GPADL_HEADER).putInt(8, relid).putInt(12, handle)
+                .putShort(16, (short) (8 + 8 * pfns.length)).putShort(18, (short) 1).putInt(20, pfns.length * 4096).putInt(24, 0);
+        for (int i = 0; i < inHeader; i++) h.putLong(28 + 8 * i, pfns[i]);
+        guestPosts(ChannelMessage.CONNECTION_ID, h.array());
+        for (int done = inHeader, n = 1; done < pfns.length; n++) {
+            int here = Math.min(pfns.length - done, 28);
+            ByteBuffer b = msg(16 + 8 * here, ChannelMessage.GPADL_BODY).putInt(8, n).putInt(12, handle);
+            for (int i = 0; i < here; i++) b.putLong(16 + 8 * i, pfns[done + i]);
+            guestPosts(ChannelMessage.CONNECTION_ID, b.array());
+            done += here;
+        }
+    }
+
+    @Test
+    void offersGpadlsAndOpeningAChannelAsHvUtilsDoes() {
+        java.util.concurrent.atomic.AtomicReference<OpenChannel> opened = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.UUID cls = java.util.UUID.fromString("57164f39-9115-4e78-ab55-382f3bd5422d");
+        int relid = server.addDevice(new VmbusDevice() {
+            public java.util.UUID classId() { return cls; }
+            public java.util.UUID instanceId() { return new java.util.UUID(1, 2); }
+            public void opened(OpenChannel c) { opened.set(c); }
+            public void closed() { opened.set(null); }
+        });
+        guestPosts(ChannelMessage.CONNECTION_ID_4, contact(0x50003, 0, 2));
+        take(SIMP0);
+        guestPosts(ChannelMessage.CONNECTION_ID, msg(8, ChannelMessage.REQUEST_OFFERS).array());
+        ByteBuffer offer = take(SIMP0);
+        assertThat(offer.getInt(0)).isEqualTo(ChannelMessage.OFFER_CHANNEL);
+        // Windows GUID byte order: 57164f39 little-endian first.
+        assertThat(offer.getInt(8)).isEqualTo(0x57164f39);
+        assertThat(offer.getShort(12)).isEqualTo((short) 0x9115);
+        assertThat(offer.get(16)).isEqualTo((byte) 0xab);
+        assertThat(offer.getInt(184)).isEqualTo(relid);
+        memory.writeInt(SIMP0 + 512, 0);
+        synics.getFirst().writeMsr(HvMsr.EOM, 0);
+        assertThat(take(SIMP0).getInt(0)).isEqualTo(ChannelMessage.ALL_OFFERS_DELIVERED);
+
+        // 40 pages: a header and a body message; 20 pages each way.
+        long[] pfns = new long[40];
+        for (int i = 0; i < 40; i++) pfns[i] = 0x40 + i;
+        gpadl(relid, 0xE1E10, pfns);
+        ByteBuffer created = take(SIMP0);
+        assertThat(created.getInt(0)).isEqualTo(ChannelMessage.GPADL_CREATED);
+        assertThat(created.getInt(12)).isEqualTo(0xE1E10);
+        assertThat(created.getInt(16)).as("status").isZero();
+
+        ByteBuffer open = msg(148, ChannelMessage.OPEN_CHANNEL).putInt(8, relid).putInt(12, 7).putInt(16, 0xE1E10).putInt(20, 1).putInt(24, 20);
+        guestPosts(ChannelMessage.CONNECTION_ID, open.array());
+        ByteBuffer result = take(SIMP0);
+        assertThat(result.getInt(0)).isEqualTo(ChannelMessage.OPEN_CHANNEL_RESULT);
+        assertThat(result.getInt(12)).isEqualTo(7);
+        assertThat(result.getInt(16)).isZero();
+        assertThat(opened.get()).isNotNull();
+        assertThat(opened.get().fromGuest().dataSize()).isEqualTo(19 * 4096);
+
+        guestPosts(ChannelMessage.CONNECTION_ID, msg(12, ChannelMessage.CLOSE_CHANNEL).putInt(8, relid).array());
+        assertThat(opened.get()).isNull();
+        guestPosts(ChannelMessage.CONNECTION_ID, msg(16, ChannelMessage.GPADL_TEARDOWN).putInt(8, relid).putInt(12, 0xE1E10).array());
+        assertThat(take(SIMP0).getInt(0)).isEqualTo(ChannelMessage.GPADL_TORNDOWN);
+    }
+
+    @Test
+    void hostileGpadlsAndOpensAreRefusedToThatGuestOnly() {
+        int relid = server.addDevice(new VmbusDevice() {
+            public java.util.UUID classId() { return new java.util.UUID(3, 4); }
+            public java.util.UUID instanceId() { return new java.util.UUID(5, 6); }
+            public void opened(OpenChannel c) { throw new AssertionError("must not open"); }
+            public void closed() {}
+        });
+        guestPosts(ChannelMessage.CONNECTION_ID_4, contact(0x50003, 0, 2));
+        take(SIMP0);
+        gpadl(relid, 1, new long[] {0x40, 1L << 40}); // second page far outside the guest's RAM
+        assertThat(take(SIMP0).getInt(16)).as("GPADL outside RAM refused").isNotZero();
+        gpadl(99, 2, new long[] {0x40, 0x41});
+        assertThat(take(SIMP0).getInt(16)).as("GPADL for an unknown channel").isNotZero();
+        gpadl(relid, 3, new long[] {0x40, 0x41, 0x42, 0x43});
+        assertThat(take(SIMP0).getInt(16)).isZero();
+        gpadl(relid, 3, new long[] {0x44, 0x45});
+        assertThat(take(SIMP0).getInt(16)).as("a handle already in use").isNotZero();
+        for (int h = 100; h < 100 + VmbusServer.MAX_GPADLS_PER_CHANNEL; h++) {
+            gpadl(relid, h, new long[] {0x50});
+            take(SIMP0);
+        }
+        gpadl(relid, 999, new long[] {0x50});
+        assertThat(take(SIMP0).getInt(16)).as("GPADLs per channel are capped").isNotZero();
+        ByteBuffer badSplit = msg(148, ChannelMessage.OPEN_CHANNEL).putInt(8, relid).putInt(12, 1).putInt(16, 3).putInt(20, 0).putInt(24, 3);
+        guestPosts(ChannelMessage.CONNECTION_ID, badSplit.array());
+        assertThat(take(SIMP0).getInt(16)).as("a ring split leaving one page").isNotZero();
+        ByteBuffer badGpadl = msg(148, ChannelMessage.OPEN_CHANNEL).putInt(8, relid).putInt(12, 1).putInt(16, 77).putInt(20, 0).putInt(24, 2);
+        guestPosts(ChannelMessage.CONNECTION_ID, badGpadl.array());
+        assertThat(take(SIMP0).getInt(16)).isNotZero();
+    }
+}
