@@ -96,7 +96,7 @@ class VmApiTest {
         api.awaitState(id, "running");
 
         JsonNode graceful = api.awaitJob(api.post("/api/v1/vms/" + id + "/stop?mode=graceful", null));
-        assertThat(graceful.get("message").asText()).contains("graceful shutdown is not available yet").contains("hard");
+        assertThat(graceful.get("message").asText()).contains("no shutdown integration service").contains("powered off hard");
         JsonNode off = api.awaitState(id, "off");
         assertThat(off.at("/lastExit/reason").asText()).isEqualTo("shut down by the host");
         assertError(api.post("/api/v1/vms/" + id + "/stop", null), 409, "invalid_state");
