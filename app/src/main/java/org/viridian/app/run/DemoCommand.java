@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** `viridian demo` (also `viridian` alone): boots the built-in hello guest with its console on this terminal. */
+/** `viridian demo`: boots the built-in demo guest alone (no service) with its console on this terminal; `viridian` alone runs it in the host service ({@link org.viridian.app.vm.UpCommand}). */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Boot the built-in demo guest (a Multiboot test kernel) with its console here.")
 public final class DemoCommand implements Callable<Integer> {

@@ -46,8 +46,8 @@ final class VmPowerCommand {
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true,
-            description = "Turn a VM off (hard), or --graceful: ask the guest to shut down (falls back to a hard "
-                    + "power-off until the shutdown integration service lands).")
+            description = "Turn a VM off (hard), or --graceful: ask the guest to shut down through the shutdown "
+                    + "integration service (a guest without one is powered off hard).")
     static final class Stop extends Op {
         @Option(names = "--graceful", description = "Shut down instead of turning off.")
         boolean graceful;

@@ -53,7 +53,7 @@ public final class KvmEngine implements VmEngine {
             vm.close();
             throw e;
         }
-        return new Running(vm);
+        return new Running(vm, c.integrationServices().shutdown());
     }
 
     private synchronized Path guest(String name) throws IOException {
@@ -65,9 +65,9 @@ public final class KvmEngine implements VmEngine {
         return p;
     }
 
-    private record Running(VirtualMachine vm, CompletableFuture<VmExit> exit) implements RunningVm {
-        Running(VirtualMachine vm) {
-            this(vm, vm.exit().thenApply(Running::describe));
+    private record Running(VirtualMachine vm, boolean shutdownService, CompletableFuture<VmExit> exit) implements RunningVm {
+        Running(VirtualMachine vm, boolean shutdownService) {
+            this(vm, shutdownService, vm.exit().thenApply(Running::describe));
         }
 
         static VmExit describe(PartitionExit e) {
@@ -98,8 +98,8 @@ public final class KvmEngine implements VmEngine {
 
         @Override
         public boolean requestShutdown() {
-            // The guest's shutdown integration service (Linux: hv_utils); false when its driver has not opened it.
-            return vm.requestGracefulShutdown(false);
+            // The shutdown integration service over VMBus, when the VM's settings offer it and the guest has opened it.
+            return shutdownService && vm.requestGracefulShutdown(false);
         }
 
         @Override

@@ -228,8 +228,8 @@ public final class VmService implements AutoCloseable {
                         if (awaitOff(e, vm, STOP_TIMEOUT)) return "the guest shut down";
                         how = "the guest did not shut down in " + STOP_TIMEOUT.toSeconds() + " s; powered off hard";
                     } else {
-                        how = "the guest has no shutdown integration service open (e.g. hv_utils not loaded); "
-                                + "powered off hard";
+                        how = "the guest offers no shutdown integration service (not enabled, or its driver is "
+                                + "not loaded); powered off hard";
                     }
                     p.report(50, how);
                 }

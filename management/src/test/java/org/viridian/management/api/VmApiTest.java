@@ -96,12 +96,30 @@ class VmApiTest {
         api.awaitState(id, "running");
 
         JsonNode graceful = api.awaitJob(api.post("/api/v1/vms/" + id + "/stop?mode=graceful", null));
-        assertThat(graceful.get("message").asText()).contains("no shutdown integration service open").contains("hard");
+        assertThat(graceful.get("message").asText()).contains("no shutdown integration service").contains("powered off hard");
         JsonNode off = api.awaitState(id, "off");
         assertThat(off.at("/lastExit/reason").asText()).isEqualTo("shut down by the host");
         assertError(api.post("/api/v1/vms/" + id + "/stop", null), 409, "invalid_state");
         assertError(api.post("/api/v1/vms/" + id + "/resume", null), 409, "invalid_state");
         assertError(api.post("/api/v1/vms/" + id + "/stop?mode=sideways", null), 400, "invalid_argument");
+    }
+
+    @Test
+    void gracefulStopAsksAGuestWithTheShutdownServiceAndItShutsDown() {
+        String id = create("{\"name\":\"" + unique("ic") + "\",\"boot\":{\"type\":\"demo\",\"guest\":\"smp.elf\","
+                + "\"cmdline\":\"ic-shutdown\"}}").get("id").asText();
+        api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null));
+        JsonNode job = api.awaitJob(api.post("/api/v1/vms/" + id + "/stop?mode=graceful", null));
+        assertThat(job.get("status").asText()).isEqualTo("succeeded");
+        assertThat(job.get("message").asText()).isEqualTo("the guest shut down");
+        assertThat(api.awaitState(id, "off").at("/lastExit/reason").asText()).isEqualTo("the guest powered off");
+        api.awaitConsole(id, "shutdown requested by the host");
+        // With the service switched off in the VM's settings the host does not ask; it powers off hard.
+        api.patch("/api/v1/vms/" + id, "{\"integrationServices\":{\"heartbeat\":true,\"shutdown\":false,"
+                + "\"timeSync\":true,\"keyValueExchange\":true,\"guestServices\":false}}");
+        api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null));
+        assertThat(api.awaitJob(api.post("/api/v1/vms/" + id + "/stop?mode=graceful", null)).get("message").asText())
+                .contains("powered off hard");
     }
 
     @Test

@@ -27,7 +27,10 @@ public final class ScriptedEngine implements VmEngine {
     @Override
     public RunningVm launch(VmConfig c, OutputStream console) throws IOException {
         String guest = c.boot() instanceof BootSource.DemoGuest g ? g.guest() : "kernel";
-        Guest vm = new Guest(console);
+        // A guest whose command line says "ic-shutdown" has the shutdown integration service's driver loaded.
+        boolean icShutdown = c.integrationServices().shutdown() && c.boot() instanceof BootSource.DemoGuest g
+                && g.cmdline().contains("ic-shutdown");
+        Guest vm = new Guest(console, icShutdown);
         vm.print("scripted guest " + guest + " booting VM " + c.name() + "\r\n");
         vm.print("cpus online: " + c.cpus() + "\r\n");
         switch (guest) {
@@ -57,9 +60,11 @@ public final class ScriptedEngine implements VmEngine {
         final CompletableFuture<VmExit> exit = new CompletableFuture<>();
         final AtomicBoolean paused = new AtomicBoolean();
         private final OutputStream console;
+        private final boolean icShutdown;
 
-        Guest(OutputStream console) {
+        Guest(OutputStream console, boolean icShutdown) {
             this.console = console;
+            this.icShutdown = icShutdown;
         }
 
         synchronized void print(String s) {
@@ -87,7 +92,13 @@ public final class ScriptedEngine implements VmEngine {
 
         @Override
         public boolean requestShutdown() {
-            return false;
+            if (!icShutdown) return false;
+            Thread.ofVirtual().start(() -> {
+                print("shutdown requested by the host\r\n");
+                sleep(200);
+                exit.complete(new VmExit("the guest powered off", 0, false, null));
+            });
+            return true;
         }
 
         @Override
