@@ -7,18 +7,8 @@
  * flag; synthetic timers in direct mode (one-shot) and message mode
  * (periodic, HVMSG_TIMER_EXPIRED). Needs the host's diagnostic echo on connection 0x7E57
  * (viridian run --hv-echo). All at CPL0, briefly; 32-bit hypercall ABI. */
-#include "rt.h"
+#include "hv.h"
 
-#define MSR_GUEST_OS_ID 0x40000000
-#define MSR_HYPERCALL 0x40000001
-#define MSR_VP_INDEX 0x40000002
-#define MSR_TIME_REF_COUNT 0x40000020
-#define MSR_REFERENCE_TSC 0x40000021
-#define MSR_SCONTROL 0x40000080
-#define MSR_SIEFP 0x40000082
-#define MSR_SIMP 0x40000083
-#define MSR_EOM 0x40000084
-#define MSR_SINT0 0x40000090
 #define MSR_STIMER0_CONFIG 0x400000B0
 #define MSR_STIMER0_COUNT 0x400000B1
 #define MSR_STIMER1_CONFIG 0x400000B2
@@ -26,32 +16,13 @@
 #define TIMER_EXPIRED 0x80000010u
 #define VEC_TIMER_DIRECT 0x51
 #define VEC_SINT3 0x52
-
-#define CALL_POST_MESSAGE 0x005C
-#define CALL_SIGNAL_EVENT 0x005D
-#define FAST (1ull << 16)
+#define FAST HV_FAST
 #define ECHO 0x7E57
 #define SINT 2
 #define VEC_SINT 0x50
 
-static uint8_t hc_page[4096] __attribute__((aligned(4096)));
-static uint8_t simp[4096] __attribute__((aligned(4096)));
-static uint8_t siefp[4096] __attribute__((aligned(4096)));
-static uint8_t tsc_page[4096] __attribute__((aligned(4096)));
 static uint8_t input[4096] __attribute__((aligned(4096)));
-static void *hc_entry = hc_page;
-
-static uint64_t rdmsr(uint32_t msr) {
-    uint32_t lo, hi;
-    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-    return ((uint64_t)hi << 32) | lo;
-}
-static void wrmsr(uint32_t msr, uint64_t v) {
-    __asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
-}
-static void cpuid(uint32_t leaf, uint32_t r[4]) {
-    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
-}
+static uint8_t *const simp = hv_simp, *const siefp = hv_siefp;
 
 /* #GP at CPL0: the handler resumes at gp_resume (set just before the access). */
 static volatile uint32_t gp_count, gp_resume;
@@ -75,23 +46,10 @@ static int rdmsr_faults(uint32_t msr) {
     return gp_count != before;
 }
 
-/* 32-bit ABI: EDX:EAX control, EBX:ECX input, EDI:ESI output; result EDX:EAX. */
-static uint64_t hypercall(uint64_t control, uint64_t in, uint64_t out) {
-    uint32_t lo = (uint32_t)control, hi = (uint32_t)(control >> 32);
-    __asm__ volatile("call *%[entry]"
-                     : "+a"(lo), "+d"(hi)
-                     : "b"((uint32_t)(in >> 32)), "c"((uint32_t)in), "D"((uint32_t)(out >> 32)), "S"((uint32_t)out),
-                       [entry] "m"(hc_entry)
-                     : "memory", "cc");
-    return ((uint64_t)hi << 32) | lo;
-}
+static uint64_t hypercall(uint64_t control, uint64_t in, uint64_t out) { return hv_hypercall(control, in, out); }
 static uint16_t status(uint64_t result) { return (uint16_t)result; }
-
 static uint16_t post(uint32_t connection, uint32_t type, const char *text, uint32_t size) {
-    uint32_t *h = (uint32_t *)input;
-    h[0] = connection, h[1] = 0, h[2] = type, h[3] = size;
-    memcpy(input + 16, text, size);
-    return status(hypercall(CALL_POST_MESSAGE, (uint32_t)input, 0));
+    return hv_post_message(connection, type, text, size);
 }
 
 static volatile uint32_t sint_irqs;
@@ -107,22 +65,7 @@ static void wait_irqs(uint32_t n, const char *what) {
     }
 }
 
-/* The reference time from the TSC page (TLFS: ((tsc * scale) >> 64) + offset). */
-static uint64_t page_time(void) {
-    volatile uint32_t *seq = (volatile uint32_t *)tsc_page;
-    for (;;) {
-        uint32_t s = *seq;
-        CHECK(s != 0, "reference TSC page is invalid (sequence 0)");
-        uint64_t scale = *(volatile uint64_t *)(tsc_page + 8), offset = *(volatile uint64_t *)(tsc_page + 16);
-        uint64_t tsc = rdtsc();
-        /* 64x64 -> high 64 with 32-bit halves. */
-        uint64_t a = tsc & 0xFFFFFFFF, b = tsc >> 32, c = scale & 0xFFFFFFFF, d = scale >> 32;
-        uint64_t ac = a * c, ad = a * d, bc = b * c, bd = b * d;
-        uint64_t mid = (ac >> 32) + (ad & 0xFFFFFFFF) + (bc & 0xFFFFFFFF);
-        uint64_t hi = bd + (ad >> 32) + (bc >> 32) + (mid >> 32);
-        if (*seq == s) return hi + offset;
-    }
-}
+static uint64_t page_time(void) { return hv_time(); }
 
 static volatile uint32_t direct_irqs, sint3_irqs;
 static void on_direct(struct frame *f) {
@@ -202,11 +145,9 @@ void guest_main(void) {
           "bad synthetic MSR accesses must raise #GP");
     printf("ok: #GP on unknown MSR, read-only VP index, reserved SINT vector\n");
 
-    wrmsr(MSR_HYPERCALL, (uint32_t)hc_page | 1);
+    wrmsr(MSR_HYPERCALL, (uint32_t)input | 1);
     CHECK((rdmsr(MSR_HYPERCALL) & 1) == 0, "hypercall page enabled before the guest OS id was set");
-    wrmsr(MSR_GUEST_OS_ID, 0x8100000000010000ull);
-    wrmsr(MSR_HYPERCALL, (uint32_t)hc_page | 1);
-    CHECK((rdmsr(MSR_HYPERCALL) & 1) && hc_page[0] != 0, "hypercall page not installed");
+    hv_enable_hypercalls();
     printf("ok: guest OS id, hypercall page\n");
 
     CHECK(status(hypercall(0x7777, 0, 0)) == 2, "unknown call: status %x", status(hypercall(0x7777, 0, 0)));
@@ -216,17 +157,14 @@ void guest_main(void) {
     CHECK(post(ECHO, 1, "x", 241) == 5, "oversized payload");
     printf("ok: bad hypercalls get INVALID_HYPERCALL_CODE/INPUT, INVALID_ALIGNMENT, INVALID_CONNECTION_ID, INVALID_PARAMETER\n");
 
-    wrmsr(MSR_REFERENCE_TSC, (uint32_t)tsc_page | 1);
+    hv_tsc_page_enable();
     uint64_t t0 = page_time(), m0 = rdmsr(MSR_TIME_REF_COUNT), t1 = page_time();
     CHECK(t0 <= m0 && m0 <= t1 + 10000, "TSC page %u..%u vs TIME_REF_COUNT %u", (uint32_t)t0, (uint32_t)t1, (uint32_t)m0);
     printf("ok: reference TSC page agrees with TIME_REF_COUNT (%u00 ns since start)\n", (uint32_t)m0);
 
     lapic_enable();
     set_handler(VEC_SINT, on_sint);
-    wrmsr(MSR_SIMP, (uint32_t)simp | 1);
-    wrmsr(MSR_SIEFP, (uint32_t)siefp | 1);
-    wrmsr(MSR_SINT0 + SINT, VEC_SINT);
-    wrmsr(MSR_SCONTROL, 1);
+    hv_synic_enable(SINT, VEC_SINT);
     volatile uint8_t *slot = simp + SINT * 256;
     CHECK(post(ECHO, 7, "ping", 4) == 0, "post to the echo connection");
     wait_irqs(1, "the echo message");

@@ -33,6 +33,12 @@ public final class TestGuests {
     public static final String HYPERV = "hyperv.elf";
     /** CPL3 hypercall loop for viridian bench hypercalls. */
     public static final String BENCH_HV = "bench-hv.elf";
+    /** VMBus from the guest side: negotiation, offers, GPADLs, the integration services, the echo channel
+     *  (viridian run --vmbus-echo); {@code hostile=1} damages channels on purpose, {@code shutdown=1} awaits the host's
+     *  graceful shutdown request. */
+    public static final String VMBUS = "vmbus.elf";
+    /** CPL3 ring round trips against the echo channel for viridian bench vmbus; {@code n=N size=S}. */
+    public static final String BENCH_VMBUS = "bench-vmbus.elf";
     /** Host program: the raw C/KVM baseline running {@link #BENCH_PIO}. */
 
     /** Value a guest writes to the debug-exit port 0xF4 on success. */

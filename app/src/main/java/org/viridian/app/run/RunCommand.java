@@ -3,6 +3,7 @@ package org.viridian.app.run;
 import org.viridian.app.cli.ByteSize;
 import org.viridian.machine.VirtualMachine;
 import org.viridian.hv.diag.EchoConnection;
+import org.viridian.vmbus.diag.EchoDevice;
 import org.viridian.machine.VmSpec;
 import org.viridian.machine.console.ConsoleEndpoint;
 import org.viridian.machine.host.HostCheck;
@@ -46,6 +47,9 @@ public final class RunCommand implements Callable<Integer> {
             + "back to the guest on SINT 2 (the hyperv test guest uses it).")
     boolean hvEcho;
 
+    @Option(names = "--vmbus-echo", description = "Diagnostics: offer a VMBus echo channel (the vmbus test guests use it).")
+    boolean vmbusEcho;
+
     @Option(names = "--shutdown-after", paramLabel = "SECONDS",
             description = "Ask the guest to shut down gracefully (shutdown integration service) after this many seconds.")
     Integer shutdownAfter;
@@ -61,12 +65,17 @@ public final class RunCommand implements Callable<Integer> {
         VmSpec spec = new VmSpec(name != null ? name : kernel.getFileName().toString(), cpus, memory, kernel, initrd,
                 cmdline, !noHyperV);
         if (shutdownAfter != null && shutdownAfter < 0) throw new IllegalArgumentException("--shutdown-after must not be negative");
-        return boot(spec, console, hvEcho, shutdownAfter);
+        return boot(spec, console, new Diagnostics(hvEcho, vmbusEcho), shutdownAfter);
+    }
+
+    /** The diagnostic partners a test guest may ask for. */
+    record Diagnostics(boolean hvEcho, boolean vmbusEcho) {
+        static final Diagnostics NONE = new Diagnostics(false, false);
     }
 
     /** Boots {@code spec} with its console at {@code console} and returns the exit status `viridian run` reports. */
     public static int boot(VmSpec spec, String console) throws Exception {
-        return boot(spec, console, false, null);
+        return boot(spec, console, Diagnostics.NONE, null);
     }
 
     /**
@@ -91,16 +100,20 @@ public final class RunCommand implements Callable<Integer> {
         });
     }
 
-    static int boot(VmSpec spec, String console, boolean hvEcho, Integer shutdownAfter) throws Exception {
+    static int boot(VmSpec spec, String console, Diagnostics diagnostics, Integer shutdownAfter) throws Exception {
         HostCheck.Report host = HostCheck.run();
         if (!host.canRunVms()) {
             System.err.print(host.render());
             throw new IllegalStateException("this host cannot run VMs (see above, or run 'viridian host check')");
         }
         try (VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.parse(console))) {
-            if (hvEcho) {
+            if (diagnostics.hvEcho()) {
                 if (vm.hypervisor() == null) throw new IllegalArgumentException("--hv-echo needs the Hyper-V interface (drop --no-hyperv)");
                 EchoConnection.install(vm.hypervisor());
+            }
+            if (diagnostics.vmbusEcho()) {
+                if (vm.vmbus() == null) throw new IllegalArgumentException("--vmbus-echo needs VMBus (drop --no-hyperv)");
+                vm.vmbus().addDevice(new EchoDevice());
             }
             Runtime.getRuntime().addShutdownHook(new Thread(vm::powerOff));
             if (shutdownAfter != null) askToShutDown(vm, shutdownAfter);

@@ -43,7 +43,7 @@ class NestedKvmIT {
         Path jar = Path.of("target/viridian.jar");
         assumeTrue(Files.exists(jar), "target/viridian.jar not built (run through mvn verify)");
         Map<String, byte[]> guests = new HashMap<>();
-        for (String g : List.of("hello", "poweroff", "fault", "cpl3", "exceptions", "smp", "hyperv")) {
+        for (String g : List.of("hello", "poweroff", "fault", "cpl3", "exceptions", "smp", "hyperv", "vmbus")) {
             guests.put(g + ".elf", Guests.builtIn(g + ".elf"));
         }
         guests.put("vmlinuz", NestedKvmHost.stockKernel());
@@ -58,6 +58,10 @@ class NestedKvmIT {
                 new NestedKvmHost.Command("exceptions", "viridian run --kernel exceptions.elf --memory 32M"),
                 new NestedKvmHost.Command("smp", "viridian run --kernel smp.elf --memory 64M --cpus 4"),
                 new NestedKvmHost.Command("hyperv", "VIRIDIAN_HV_TRACE=1 viridian run --kernel hyperv.elf --memory 32M --cpus 2 --hv-echo"),
+                new NestedKvmHost.Command("vmbus", "viridian run --kernel vmbus.elf --memory 32M --vmbus-echo"),
+                new NestedKvmHost.Command("vmbushostile", "viridian run --kernel vmbus.elf --memory 32M --vmbus-echo --cmdline hostile=1"),
+                new NestedKvmHost.Command("vmbusshutdown", "viridian run --kernel vmbus.elf --memory 32M --shutdown-after 1 --cmdline shutdown=1"),
+                new NestedKvmHost.Command("benchvmbus", "viridian bench vmbus --count 5000"),
                 new NestedKvmHost.Command("bench", "viridian bench exits --count 20000 --rounds 2"),
                 new NestedKvmHost.Command("benchhv", "viridian bench hypercalls --count 20000 --rounds 2"),
                 new NestedKvmHost.Command("linux", "viridian run --kernel vmlinuz --initrd linux-initrd.gz --memory 256M"
@@ -153,6 +157,52 @@ class NestedKvmIT {
         assertThat(o.output()).containsPattern("port I/O exit\\s+\\d+ /s").containsPattern("HvSignalEvent \\(fast\\)\\s+\\d+ /s")
                 .containsPattern("ratio hypercall/exit\\s+\\d\\.\\d+");
         assertThat(o.rc()).isZero();
+    }
+
+    @Test
+    void aGuestNegotiatesVmbusOpensTheIntegrationServicesAndTheEchoChannel() {
+        NestedKvmHost.Outcome o = outcome("vmbus");
+        assertThat(o.output()).contains("ok: version 7.0 refused, 0.13 accepted and unloaded, 5.3 accepted")
+                .containsPattern("offer: relid \\d+ class 57164f39-9115-4e78-ab55-382f3bd5422d")
+                .contains("ok: heartbeat: negotiated framework 3.0, service version 3.0")
+                .containsPattern("ok: heartbeat: answered sequence 1\\b")
+                .contains("ok: shutdown: negotiated framework 3.0")
+                .contains("ok: echo channel: packets of 1, 100 and 3000 bytes came back intact")
+                .containsPattern("ok: the host's write set event flag \\d+ on SINT 2");
+        assertThat(o.rc()).as(o.output()).isEqualTo(PASS);
+    }
+
+    @Test
+    void aHostileGuestLosesExactlyTheChannelsItDamaged() {
+        NestedKvmHost.Outcome o = outcome("vmbushostile");
+        assertThat(o.output()).contains("ok: hostile: GPADL outside guest memory refused")
+                .contains("OPEN_CHANNEL on an unknown GPADL refused")
+                .contains("ok: hostile: an oversized packet got the echo channel")
+                .contains("ok: hostile: a corrupt ring index got the shutdown channel")
+                .contains("ok: hostile: the heartbeat channel carries on")
+                // The host says what it did, and only to this VM.
+                .containsPattern("vmbus: channel \\d+ \\(EchoDevice\\) closed and rescinded: echo: bad packet descriptor")
+                .containsPattern("vmbus: channel \\d+ \\(Shutdown\\) closed and rescinded: Shutdown: write index");
+        assertThat(o.rc()).as(o.output()).isEqualTo(PASS);
+    }
+
+    @Test
+    void theHostAsksAGuestToShutDownThroughItsShutdownChannel() {
+        NestedKvmHost.Outcome o = outcome("vmbusshutdown");
+        assertThat(o.output()).contains("viridian: asked the guest to shut down gracefully")
+                .contains("ok: shutdown: the host asked (flags 0); acknowledged")
+                .contains("viridian: heartbeat: the guest answered heartbeat 1");
+        assertThat(o.rc()).as(o.output()).isEqualTo(PASS);
+    }
+
+    @Test
+    void theVmbusBenchmarkReportsRoundTripsAndThroughputWithRatios() {
+        NestedKvmHost.Outcome o = outcome("benchvmbus");
+        System.out.println("viridian bench vmbus (nested):\n" + o.output());
+        assertThat(o.output()).containsPattern("64-byte packets: +\\d+ round trips/s")
+                .containsPattern("16384-byte packets: +\\d+ round trips/s .* MB/s both ways")
+                .containsPattern("ratio round trips / bare hypercalls +0\\.\\d+");
+        assertThat(o.rc()).as(o.output()).isZero();
     }
 
     @Test

@@ -114,7 +114,9 @@ abstract class IcService implements VmbusDevice {
             if (m.type() == IcMessage.TYPE_NEGOTIATE) {
                 int[] chosen = m.status() == 0 ? IcMessage.negotiated(m.body()) : null;
                 if (chosen == null) {
-                    abandon("the guest supports none of the offered versions");
+                    // Not damage, just no common version: stay quiet on this channel rather than rescind it.
+                    System.err.println(getClass().getSimpleName() + ": the guest supports none of the offered versions");
+                    channel = null;
                     return;
                 }
                 version = chosen[1];
@@ -127,9 +129,11 @@ abstract class IcService implements VmbusDevice {
         }
     }
 
+    /** The guest damaged the channel: stop using it and let the server close and rescind it. */
     private void abandon(String why) {
-        System.err.println(getClass().getSimpleName() + ": channel abandoned: " + why);
+        OpenChannel c = channel;
         channel = null;
+        if (c != null) c.fail(getClass().getSimpleName() + ": " + why);
     }
 
     /** Versions agreed: the service may start its exchange. Called under the lock. */

@@ -80,6 +80,14 @@ public final class RingBuffer {
         return signal ? WriteResult.WRITTEN_SIGNAL : WriteResult.WRITTEN;
     }
 
+    /**
+     * Host as writer of a full ring: asks the guest to signal once it has read enough for {@code bytes} to fit (the
+     * pending-send size Linux checks after reading); 0 withdraws the request.
+     */
+    public void requestSpace(int bytes) {
+        pages.setIntRelease(PENDING_SEND_SIZE, bytes);
+    }
+
     /** Free space the guest (as writer) would see now. */
     public int writerFreeSpace() {
         int w = index(WRITE_INDEX, "write"), r = index(READ_INDEX, "read");

@@ -1,9 +1,22 @@
 package org.viridian.vmbus.server;
 
+import java.util.function.Consumer;
 import org.viridian.vmbus.ring.RingBuffer;
 
 /**
  * An open channel: the ring the guest writes (host reads) and the ring the host writes (guest reads), carved out of the
- * GPADL the guest named at the page offset it named, and a way to interrupt the guest for this channel.
+ * GPADL the guest named at the page offset it named, a way to interrupt the guest for this channel, and a way for the
+ * device to give up on it when the guest damaged it ({@link #fail}: the server closes and rescinds that channel only).
  */
-public record OpenChannel(int relid, RingBuffer fromGuest, RingBuffer toGuest, Runnable signalGuest) {}
+public record OpenChannel(int relid, RingBuffer fromGuest, RingBuffer toGuest, Runnable signalGuest, Consumer<String> onFailure) {
+    /** A channel whose failures are only logged (tests and tools that own the rings themselves). */
+    public OpenChannel(int relid, RingBuffer fromGuest, RingBuffer toGuest, Runnable signalGuest) {
+        this(relid, fromGuest, toGuest, signalGuest,
+                why -> System.err.println("vmbus: channel " + relid + " failed: " + why));
+    }
+
+    /** The guest broke this channel's protocol or rings: stop using it; the server closes and rescinds it. */
+    public void fail(String why) {
+        onFailure.accept(why);
+    }
+}

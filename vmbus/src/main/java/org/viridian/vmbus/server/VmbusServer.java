@@ -41,7 +41,9 @@ public final class VmbusServer {
         final Offer offer;
         final VmbusDevice device;
         final Map<Integer, GpaPages> gpadls = new HashMap<>();
-        boolean open;
+        boolean open, rescinded;
+        /** The current opening, so a failure reported for an earlier one cannot close a later one. */
+        OpenChannel current;
 
         Channel(Offer offer, VmbusDevice device) {
             this.offer = offer;
@@ -100,7 +102,8 @@ public final class VmbusServer {
                     reject(m, "REQUEST_OFFERS before INITIATE_CONTACT");
                     return;
                 }
-                channels.values().stream().sorted(java.util.Comparator.comparingInt(c -> c.offer.relid()))
+                channels.values().stream().filter(c -> !c.rescinded)
+                        .sorted(java.util.Comparator.comparingInt(c -> c.offer.relid()))
                         .forEach(c -> send(ByteBuffer.wrap(c.offer.encode())));
                 send(header(ChannelMessage.ALL_OFFERS_DELIVERED, 8));
             }
@@ -178,6 +181,7 @@ public final class VmbusServer {
         int relid = b.getInt(8), openId = b.getInt(12), gpadl = b.getInt(16), target = b.getInt(20), split = b.getInt(24);
         Channel ch = channels.get(relid);
         String problem = ch == null ? "OPEN_CHANNEL for unknown channel " + relid
+                : ch.rescinded ? "channel " + relid + " was rescinded"
                 : ch.open ? "channel " + relid + " is already open"
                 : !ch.gpadls.containsKey(gpadl) ? "OPEN_CHANNEL names unknown GPADL " + gpadl
                 : target < 0 || target >= hv.vpCount() ? "OPEN_CHANNEL targets VP " + target
@@ -189,8 +193,12 @@ public final class VmbusServer {
             GpaPages pages = ch.gpadls.get(gpadl);
             int total = (int) (pages.size() / 4096);
             try {
+                OpenChannel[] self = new OpenChannel[1];
                 OpenChannel open = new OpenChannel(relid, new RingBuffer(pages.range(0, split)),
-                        new RingBuffer(pages.range(split, total - split)), () -> hv.signalEvent(target, sint, relid));
+                        new RingBuffer(pages.range(split, total - split)), () -> hv.signalEvent(target, sint, relid),
+                        why -> failed(self[0], why));
+                self[0] = open;
+                ch.current = open;
                 ch.device.opened(open);
                 ch.open = true;
                 status = 0;
@@ -199,6 +207,35 @@ public final class VmbusServer {
             }
         }
         send(header(ChannelMessage.OPEN_CHANNEL_RESULT, 20).putInt(8, relid).putInt(12, openId).putInt(16, status));
+    }
+
+    /**
+     * A device gave up on a channel the guest damaged: close it, forget its GPADLs and rescind the offer, so the guest's
+     * driver lets go of it; every other channel carries on. Runs on its own thread because the device reports from
+     * under its own lock, which {@link VmbusDevice#closed()} takes too.
+     */
+    private void failed(OpenChannel which, String why) {
+        Thread.ofVirtual().start(() -> {
+            synchronized (this) {
+                Channel ch = channels.get(which.relid());
+                if (ch == null || ch.current != which || ch.rescinded) return;
+                System.err.println("vmbus: channel " + which.relid() + " (" + ch.device.getClass().getSimpleName()
+                        + ") closed and rescinded: " + why);
+                ch.rescinded = true;
+                if (ch.open) {
+                    ch.open = false;
+                    ch.device.closed();
+                }
+                ch.gpadls.clear();
+                if (connected) send(header(ChannelMessage.RESCIND_CHANNEL_OFFER, 12).putInt(8, which.relid()));
+            }
+        });
+    }
+
+    /** Whether the channel was rescinded after its device reported damage. */
+    public synchronized boolean rescinded(int relid) {
+        Channel ch = channels.get(relid);
+        return ch != null && ch.rescinded;
     }
 
     private void close(MessageCalls.GuestMessage m, ByteBuffer b) {

@@ -208,4 +208,61 @@ class VmbusServerTest {
         guestPosts(ChannelMessage.CONNECTION_ID, badGpadl.array());
         assertThat(take(SIMP0).getInt(16)).isNotZero();
     }
+
+    /** Opens a channel on 8 pages at pfn (4 each way) and returns the guest's view: {its out ring, its in ring}. */
+    private org.viridian.vmbus.ring.RingBuffer[] openEight(int relid, int handle, long pfn) {
+        long[] pfns = new long[8];
+        for (int i = 0; i < 8; i++) pfns[i] = pfn + i;
+        gpadl(relid, handle, pfns);
+        assertThat(take(SIMP0).getInt(16)).isZero();
+        guestPosts(ChannelMessage.CONNECTION_ID, msg(148, ChannelMessage.OPEN_CHANNEL).putInt(8, relid).putInt(12, 1)
+                .putInt(16, handle).putInt(20, 0).putInt(24, 4).array());
+        assertThat(take(SIMP0).getInt(16)).as("open status").isZero();
+        var pages = new org.viridian.vmbus.ring.GpaPages(memory, pfns);
+        return new org.viridian.vmbus.ring.RingBuffer[] {
+            new org.viridian.vmbus.ring.RingBuffer(pages.range(0, 4)), new org.viridian.vmbus.ring.RingBuffer(pages.range(4, 4))};
+    }
+
+    private void guestSignals(int relid) {
+        assertThat(dispatcher.dispatch(0, MessageCalls.SIGNAL_EVENT | (1L << 16), VmbusServer.CONNECTION_BASE + relid, 0) & 0xFFFF).isZero();
+    }
+
+    @Test
+    void aChannelTheGuestDamagesIsRescindedAndTheOthersCarryOn() throws Exception {
+        var good = new org.viridian.vmbus.diag.EchoDevice();
+        var bad = new org.viridian.vmbus.diag.EchoDevice();
+        int goodId = server.addDevice(good), badId = server.addDevice(bad);
+        guestPosts(ChannelMessage.CONNECTION_ID_4, contact(0x50003, 0, 2));
+        take(SIMP0);
+        var goodRings = openEight(goodId, 10, 0x40);
+        var badRings = openEight(badId, 11, 0x50);
+
+        // The guest writes a packet claiming 512 KiB into a 12 KiB ring, and signals.
+        memory.writeInt(0x50 * 4096L + 4096, 6 | 2 << 16);
+        memory.writeInt(0x50 * 4096L + 4096 + 4, 0xFFFF);
+        memory.writeInt(0x50 * 4096L, 24); // write index
+        guestSignals(badId);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (memory.readInt(SIMP0 + 512) == 0 && System.nanoTime() < deadline) Thread.sleep(5);
+        ByteBuffer rescind = take(SIMP0);
+        assertThat(rescind.getInt(0)).isEqualTo(ChannelMessage.RESCIND_CHANNEL_OFFER);
+        assertThat(rescind.getInt(8)).isEqualTo(badId);
+        assertThat(server.rescinded(badId)).isTrue();
+        assertThat(badRings[1].writerFreeSpace()).as("nothing was echoed on the damaged channel").isEqualTo(12 * 1024);
+
+        // The other channel still echoes, and a new offer round leaves the rescinded channel out.
+        assertThat(goodRings[0].write(6, 0, 42, new byte[0], "still here".getBytes())).isNotEqualTo(org.viridian.vmbus.ring.RingBuffer.WriteResult.FULL);
+        guestSignals(goodId);
+        var echoed = goodRings[1].read().orElseThrow();
+        assertThat(echoed.transactionId()).isEqualTo(42);
+        assertThat(new String(echoed.data()).trim()).startsWith("still here");
+        guestPosts(ChannelMessage.CONNECTION_ID, msg(8, ChannelMessage.REQUEST_OFFERS).array());
+        assertThat(take(SIMP0).getInt(184)).isEqualTo(goodId);
+        synics.getFirst().writeMsr(HvMsr.EOM, 0);
+        assertThat(take(SIMP0).getInt(0)).as("no offer for the rescinded channel").isEqualTo(ChannelMessage.ALL_OFFERS_DELIVERED);
+        // Re-opening the rescinded channel is refused.
+        guestPosts(ChannelMessage.CONNECTION_ID, msg(148, ChannelMessage.OPEN_CHANNEL).putInt(8, badId).putInt(12, 2)
+                .putInt(16, 11).putInt(20, 0).putInt(24, 4).array());
+        assertThat(take(SIMP0).getInt(16)).isNotZero();
+    }
 }
