@@ -189,18 +189,19 @@ static void ring_copy_out(struct vmbus_ring *r, uint32_t at, void *dst, uint32_t
     if (first < n) memcpy((uint8_t *)dst + first, r->data, n - first);
 }
 
-int vmbus_send(struct vmbus_channel *ch, uint16_t type, uint16_t flags, uint64_t transaction, const void *data,
-               uint32_t size) {
+int vmbus_send_ex(struct vmbus_channel *ch, uint16_t type, uint16_t flags, uint64_t transaction, const void *headers,
+                  uint32_t header_size, const void *data, uint32_t size) {
     struct vmbus_ring *r = &ch->out;
-    uint32_t len = (16 + size + 7) & ~7u, w = r->ctl[W_INDEX], rd = r->ctl[R_INDEX];
+    uint32_t offset = 16 + header_size, len = (offset + size + 7) & ~7u, w = r->ctl[W_INDEX], rd = r->ctl[R_INDEX];
     uint32_t free = rd > w ? rd - w : r->size - (w - rd);
     if (free <= len + 8) return -1; /* never fill completely: equal indices mean empty */
-    uint16_t desc[4] = {type, 2, (uint16_t)(len / 8), flags};
+    uint16_t desc[4] = {type, (uint16_t)(offset / 8), (uint16_t)(len / 8), flags};
     ring_copy_in(r, w, desc, 8);
     ring_copy_in(r, (w + 8) % r->size, &transaction, 8);
-    ring_copy_in(r, (w + 16) % r->size, data, size);
+    ring_copy_in(r, (w + 16) % r->size, headers, header_size);
+    ring_copy_in(r, (w + offset) % r->size, data, size);
     uint64_t pad = 0, trailer = (uint64_t)w << 32;
-    ring_copy_in(r, (w + 16 + size) % r->size, &pad, len - 16 - size);
+    ring_copy_in(r, (w + offset + size) % r->size, &pad, len - offset - size);
     ring_copy_in(r, (w + len) % r->size, &trailer, 8);
     mb();
     r->ctl[W_INDEX] = (w + len + 8) % r->size;
@@ -208,6 +209,11 @@ int vmbus_send(struct vmbus_channel *ch, uint16_t type, uint16_t flags, uint64_t
     /* Linux's rule: the reader needs a signal only if it had emptied the ring and has not masked interrupts. */
     if (r->ctl[INTR_MASK] == 0 && r->ctl[R_INDEX] == w) hv_signal_event(ch->offer->connection_id);
     return 0;
+}
+
+int vmbus_send(struct vmbus_channel *ch, uint16_t type, uint16_t flags, uint64_t transaction, const void *data,
+               uint32_t size) {
+    return vmbus_send_ex(ch, type, flags, transaction, NULL, 0, data, size);
 }
 
 int vmbus_recv(struct vmbus_channel *ch, struct vmbus_packet *p, void *buf, uint32_t max) {

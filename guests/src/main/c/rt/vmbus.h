@@ -20,6 +20,7 @@ enum {
 };
 /* Packet types in rings. */
 #define PKT_DATA_INBAND 6
+#define PKT_GPA_DIRECT 9
 #define PKT_COMPLETION 11
 #define PKT_FLAG_COMPLETION_REQUESTED 1
 
@@ -77,6 +78,9 @@ uint32_t vmbus_open_raw(uint32_t relid, uint32_t gpadl, uint32_t out_pages);
  * Returns 0, or -1 when the ring has no room. Safe at CPL3 if the host allows CPL3 hypercalls. */
 int vmbus_send(struct vmbus_channel *ch, uint16_t type, uint16_t flags, uint64_t transaction, const void *data,
                uint32_t size);
+/* The same with headers (a multiple of 8 bytes) between the descriptor and the data, e.g. a GPA-direct range list. */
+int vmbus_send_ex(struct vmbus_channel *ch, uint16_t type, uint16_t flags, uint64_t transaction, const void *headers,
+                  uint32_t header_size, const void *data, uint32_t size);
 /* Reads the next packet from the in ring into buf (up to max payload bytes); 0 when one was read, -1 when empty. */
 int vmbus_recv(struct vmbus_channel *ch, struct vmbus_packet *p, void *buf, uint32_t max);
 /* vmbus_recv that waits up to timeout (100 ns units); fails the test on timeout. */

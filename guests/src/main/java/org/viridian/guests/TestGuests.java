@@ -39,6 +39,11 @@ public final class TestGuests {
     public static final String VMBUS = "vmbus.elf";
     /** CPL3 ring round trips against the echo channel for viridian bench vmbus; {@code n=N size=S}. */
     public static final String BENCH_VMBUS = "bench-vmbus.elf";
+    /** Synthetic SCSI from the guest side: handshake, INQUIRY, READ CAPACITY, a pattern written at {@code lba=L}
+     *  (64 blocks of "VIRIDIAN lba=n" + bytes (n + i) &amp; 0xFF), read back, sense data for errors; {@code hostile=1}. */
+    public static final String STORAGE = "storage.elf";
+    /** CPL3 synthetic-SCSI I/O for viridian bench storvsp; {@code n=N bs=B random=0|1 write=0|1 span=MiB}. */
+    public static final String BENCH_STORVSP = "bench-storvsp.elf";
     /** Host program: the raw C/KVM baseline running {@link #BENCH_PIO}. */
 
     /** Value a guest writes to the debug-exit port 0xF4 on success. */
