@@ -13,7 +13,8 @@ class GuestImagesTest {
     @Test
     void allImagesArePackaged() {
         assertThat(TestGuests.names()).containsExactlyInAnyOrder(TestGuests.HELLO, TestGuests.SMP, TestGuests.CPL3,
-                TestGuests.EXCEPTIONS, TestGuests.POWEROFF, TestGuests.FAULT, TestGuests.BENCH_PIO, TestGuests.HYPERV, TestGuests.BENCH_HV);
+                TestGuests.EXCEPTIONS, TestGuests.POWEROFF, TestGuests.FAULT, TestGuests.BENCH_PIO, TestGuests.HYPERV, TestGuests.BENCH_HV,
+                TestGuests.VMBUS, TestGuests.BENCH_VMBUS, TestGuests.STORAGE, TestGuests.BENCH_STORVSP);
     }
 
     @Test
