@@ -12,8 +12,10 @@ import java.lang.foreign.ValueLayout;
  */
 public final class GpaPages {
     private final MemorySegment[] pages;
+    private final long[] pfns;
 
     public GpaPages(GuestMemory memory, long[] pfns) {
+        this.pfns = pfns.clone();
         pages = new MemorySegment[pfns.length];
         for (int i = 0; i < pfns.length; i++) {
             long pfn = pfns[i];
@@ -24,8 +26,14 @@ public final class GpaPages {
         }
     }
 
-    private GpaPages(MemorySegment[] pages) {
+    private GpaPages(MemorySegment[] pages, long[] pfns) {
         this.pages = pages;
+        this.pfns = pfns;
+    }
+
+    /** The page frame numbers this view was made of (what a saved GPADL records). */
+    public long[] pfns() {
+        return pfns.clone();
     }
 
     public long size() {
@@ -39,7 +47,7 @@ public final class GpaPages {
         }
         MemorySegment[] sub = new MemorySegment[count];
         System.arraycopy(pages, first, sub, 0, count);
-        return new GpaPages(sub);
+        return new GpaPages(sub, java.util.Arrays.copyOfRange(pfns, first, first + count));
     }
 
     public void read(long offset, byte[] dst, int dstOff, int len) {

@@ -18,4 +18,14 @@ public interface VmbusDevice {
 
     /** The guest signalled the channel (HvSignalEvent on the offer's connection id). */
     default void guestSignalled() {}
+
+    /** This open channel's own protocol state for save/restore (e.g. a negotiated version); empty when it has none. */
+    default byte[] save() {
+        return new byte[0];
+    }
+
+    /** After a restore: the channel is open again on the saved rings with the saved state. By default a fresh open. */
+    default void restore(OpenChannel channel, byte[] state) {
+        opened(channel);
+    }
 }

@@ -2,7 +2,10 @@ package org.viridian.vmbus.server;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.TreeMap;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,6 +47,8 @@ public final class VmbusServer {
         boolean open, rescinded;
         /** The current opening, so a failure reported for an earlier one cannot close a later one. */
         OpenChannel current;
+        /** How the guest opened it: the GPADL, the VP to interrupt and the page where the host's ring starts. */
+        VmbusState.Open how;
 
         Channel(Offer offer, VmbusDevice device) {
             this.offer = offer;
@@ -190,16 +195,8 @@ public final class VmbusServer {
         if (problem != null) {
             reject(m, problem);
         } else {
-            GpaPages pages = ch.gpadls.get(gpadl);
-            int total = (int) (pages.size() / 4096);
             try {
-                OpenChannel[] self = new OpenChannel[1];
-                OpenChannel open = new OpenChannel(relid, new RingBuffer(pages.range(0, split)),
-                        new RingBuffer(pages.range(split, total - split)), () -> hv.signalEvent(target, sint, relid),
-                        why -> failed(self[0], why));
-                self[0] = open;
-                ch.current = open;
-                ch.device.opened(open);
+                ch.device.opened(connect(ch, new VmbusState.Open(gpadl, target, split, new byte[0])));
                 ch.open = true;
                 status = 0;
             } catch (RingCorruptException e) {
@@ -207,6 +204,69 @@ public final class VmbusServer {
             }
         }
         send(header(ChannelMessage.OPEN_CHANNEL_RESULT, 20).putInt(8, relid).putInt(12, openId).putInt(16, status));
+    }
+
+    /** Carves the two rings out of the named GPADL and makes the channel's current opening (not yet told to the device). */
+    private OpenChannel connect(Channel ch, VmbusState.Open how) {
+        GpaPages pages = ch.gpadls.get(how.gpadl());
+        int relid = ch.offer.relid(), total = (int) (pages.size() / 4096), target = how.targetVp();
+        OpenChannel[] self = new OpenChannel[1];
+        OpenChannel open = new OpenChannel(relid, new RingBuffer(pages.range(0, how.split())),
+                new RingBuffer(pages.range(how.split(), total - how.split())), () -> hv.signalEvent(target, sint, relid),
+                why -> failed(self[0], why));
+        self[0] = open;
+        ch.current = open;
+        ch.how = how;
+        return open;
+    }
+
+    /**
+     * The connection and every channel as the guest set them up (GPADL page lists, how open channels were opened, each
+     * device's own state), for save/restore. Take it with the VM's processors stopped.
+     */
+    public synchronized VmbusState save() {
+        List<VmbusState.Channel> list = new ArrayList<>();
+        for (Channel ch : channels.values().stream().sorted(java.util.Comparator.comparingInt(c -> c.offer.relid())).toList()) {
+            Map<Integer, long[]> pfns = new TreeMap<>();
+            ch.gpadls.forEach((id, pages) -> pfns.put(id, pages.pfns()));
+            VmbusState.Open open = ch.open ? new VmbusState.Open(ch.how.gpadl(), ch.how.targetVp(), ch.how.split(),
+                    ch.device.save()) : null;
+            list.add(new VmbusState.Channel(ch.offer.relid(), ch.offer.classId(), ch.rescinded, pfns, open));
+        }
+        return new VmbusState(version, vp, sint, connected, list);
+    }
+
+    /**
+     * Puts a saved state into this server, whose devices must be offered in the same order as the saved one's (same
+     * relids and classes); GPADL pages are validated against this partition's memory again, and each open channel's
+     * device gets its rings back with its saved state. Throws IllegalArgumentException when the state does not fit.
+     */
+    public synchronized void restore(VmbusState state) {
+        for (VmbusState.Channel c : state.channels()) {
+            Channel ch = channels.get(c.relid());
+            if (ch == null || !ch.offer.classId().equals(c.classId())) {
+                throw new IllegalArgumentException("saved channel " + c.relid() + " (" + c.classId() + ") has no matching device here");
+            }
+        }
+        version = state.version();
+        vp = state.vp();
+        sint = state.sint();
+        connected = state.connected();
+        for (VmbusState.Channel c : state.channels()) {
+            Channel ch = channels.get(c.relid());
+            ch.rescinded = c.rescinded();
+            ch.gpadls.clear();
+            try {
+                c.gpadls().forEach((id, pfns) -> ch.gpadls.put(id, new GpaPages(memory, pfns)));
+                if (c.open() != null) {
+                    if (!ch.gpadls.containsKey(c.open().gpadl())) throw new IllegalArgumentException("saved channel " + c.relid() + " is open on a GPADL it lacks");
+                    ch.device.restore(connect(ch, c.open()), c.open().device());
+                    ch.open = true;
+                }
+            } catch (RingCorruptException e) {
+                throw new IllegalArgumentException("saved channel " + c.relid() + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     /**

@@ -36,10 +36,15 @@ class VmbusServerTest {
             synics.get(i).writeMsr(HvMsr.SCONTROL, 1);
         }
         dispatcher = new HypercallDispatcher(memory, false);
-        calls.registerWith(dispatcher);
-        server = VmbusServer.attach(new SynicHost() {
+        server = attach(calls, dispatcher);
+    }
+
+    /** A server on this test's SynICs whose guest messages and signals arrive through the given dispatcher. */
+    private VmbusServer attach(MessageCalls messageCalls, HypercallDispatcher d) {
+        messageCalls.registerWith(d);
+        return VmbusServer.attach(new SynicHost() {
             public int vpCount() { return 2; }
-            public MessageCalls messageCalls() { return calls; }
+            public MessageCalls messageCalls() { return messageCalls; }
             public boolean postMessage(int vp, int sint, HvMessage m) { return synics.get(vp).post(sint, m); }
             public boolean signalEvent(int vp, int sint, int flag) { return synics.get(vp).signalEvent(sint, flag); }
         }, memory);
@@ -211,19 +216,27 @@ class VmbusServerTest {
 
     /** Opens a channel on 8 pages at pfn (4 each way) and returns the guest's view: {its out ring, its in ring}. */
     private org.viridian.vmbus.ring.RingBuffer[] openEight(int relid, int handle, long pfn) {
+        return openEightOn(SIMP0, relid, handle, pfn);
+    }
+
+    private org.viridian.vmbus.ring.RingBuffer[] openEightOn(long simp, int relid, int handle, long pfn) {
         long[] pfns = new long[8];
         for (int i = 0; i < 8; i++) pfns[i] = pfn + i;
         gpadl(relid, handle, pfns);
-        assertThat(take(SIMP0).getInt(16)).isZero();
+        assertThat(take(simp).getInt(16)).isZero();
         guestPosts(ChannelMessage.CONNECTION_ID, msg(148, ChannelMessage.OPEN_CHANNEL).putInt(8, relid).putInt(12, 1)
                 .putInt(16, handle).putInt(20, 0).putInt(24, 4).array());
-        assertThat(take(SIMP0).getInt(16)).as("open status").isZero();
+        assertThat(take(simp).getInt(16)).as("open status").isZero();
         var pages = new org.viridian.vmbus.ring.GpaPages(memory, pfns);
         return new org.viridian.vmbus.ring.RingBuffer[] {
             new org.viridian.vmbus.ring.RingBuffer(pages.range(0, 4)), new org.viridian.vmbus.ring.RingBuffer(pages.range(4, 4))};
     }
 
     private void guestSignals(int relid) {
+        guestSignals(dispatcher, relid);
+    }
+
+    private static void guestSignals(HypercallDispatcher dispatcher, int relid) {
         assertThat(dispatcher.dispatch(0, MessageCalls.SIGNAL_EVENT | (1L << 16), VmbusServer.CONNECTION_BASE + relid, 0) & 0xFFFF).isZero();
     }
 
@@ -264,5 +277,44 @@ class VmbusServerTest {
         guestPosts(ChannelMessage.CONNECTION_ID, msg(148, ChannelMessage.OPEN_CHANNEL).putInt(8, badId).putInt(12, 2)
                 .putInt(16, 11).putInt(20, 0).putInt(24, 4).array());
         assertThat(take(SIMP0).getInt(16)).isNotZero();
+    }
+
+    @Test
+    void aSavedServerRestoresIntoAFreshOneWhoseChannelsCarryOn() {
+        server.addDevice(new org.viridian.vmbus.diag.EchoDevice());
+        int relid = server.addDevice(new org.viridian.vmbus.diag.EchoDevice());
+        guestPosts(ChannelMessage.CONNECTION_ID_4, contact(0x50003, 1, 2));
+        take(SIMP1);
+        var rings = openEightOn(SIMP1, relid, 20, 0x40);
+        rings[0].write(6, 0, 1, new byte[0], "before".getBytes());
+        guestSignals(relid);
+        assertThat(rings[1].read().orElseThrow().transactionId()).isEqualTo(1);
+        VmbusState saved = server.save();
+        assertThat(saved.channels().get(1).open()).isNotNull();
+
+        // A new server (as in the VM restored elsewhere) with the same devices in the same order.
+        HypercallDispatcher d2 = new HypercallDispatcher(memory, false);
+        VmbusServer restored = attach(new MessageCalls(), d2);
+        restored.addDevice(new org.viridian.vmbus.diag.EchoDevice());
+        restored.addDevice(new org.viridian.vmbus.diag.EchoDevice());
+        restored.restore(saved);
+        assertThat(restored.version()).isEqualTo(0x50003);
+        rings[0].write(6, 0, 2, new byte[0], "after".getBytes());
+        guestSignals(d2, relid);
+        var echoed = rings[1].read().orElseThrow();
+        assertThat(echoed.transactionId()).isEqualTo(2);
+        assertThat(new String(echoed.data())).startsWith("after");
+        // Host-to-guest signals still go to the VP and SINT the guest chose (VP 1's event page would be set).
+        assertThat(restored.save()).usingRecursiveComparison().isEqualTo(saved);
+
+        VmbusServer other = attach(new MessageCalls(), new HypercallDispatcher(memory, false));
+        other.addDevice(new VmbusDevice() {
+            public java.util.UUID classId() { return new java.util.UUID(7, 7); }
+            public java.util.UUID instanceId() { return new java.util.UUID(8, 8); }
+            public void opened(OpenChannel c) {}
+            public void closed() {}
+        });
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> other.restore(saved))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no matching device");
     }
 }
