@@ -25,10 +25,11 @@
 
 static uint8_t hb_ring[4 * 4096] __attribute__((aligned(4096)));
 static uint8_t sd_ring[4 * 4096] __attribute__((aligned(4096)));
+static uint8_t ts_ring[4 * 4096] __attribute__((aligned(4096)));
 static uint8_t echo_ring[16 * 4096] __attribute__((aligned(4096)));
 static uint8_t pkt[8192], sent[4096];
 static struct vmbus_offer offers[16];
-static struct vmbus_channel hb, sd, echo;
+static struct vmbus_channel hb, sd, ts, echo;
 
 static const struct vmbus_offer *find(int n, const char *class_id) {
     for (int i = 0; i < n; i++)
@@ -89,6 +90,25 @@ static void open_ic(struct vmbus_channel *ch, const struct vmbus_offer *o, uint8
     uint32_t st = vmbus_open(ch, o, ring, 4, 2);
     CHECK(st == 0, "opening %s: status %x", name, st);
     ic_negotiate(ch, name);
+}
+
+/* Time sync: the host pushes its time (100 ns units since 1601) with the SYNC flag once the channel is open. */
+static void check_timesync(const struct vmbus_offer *o) {
+    open_ic(&ts, o, ts_ring, "time sync");
+    struct vmbus_packet p;
+    ic_recv(&ts, &p, 10 * SECOND, "a time sample");
+    CHECK(IC_TYPE(pkt) == 4 && p.length >= IC_HEADER + 17, "time sync channel: message type %u of %u bytes",
+          IC_TYPE(pkt), p.length);
+    uint64_t parent = *(uint64_t *)(pkt + IC_HEADER);
+    uint8_t flags = pkt[IC_HEADER + 16]; /* v4: parent time, reference time, flags; v3: +child, +round trip */
+    uint16_t major = *(uint16_t *)(pkt + 8 + 6);
+    if (major < 4) flags = pkt[IC_HEADER + 24];
+    ic_answer(&ts, &p, 0);
+    uint64_t unix100ns = parent - 116444736000000000ull;
+    uint64_t seconds = udiv64(unix100ns, 10000000, NULL);
+    CHECK(seconds > 1700000000ull, "host time %u s after 1970 is implausible", (uint32_t)seconds);
+    printf("ok: time sync: the host's time is %u s after 1970 (flags %u, message version %u)\n", (uint32_t)seconds,
+           flags, major);
 }
 
 static void check_echo(void) {
@@ -178,6 +198,8 @@ void guest_main(void) {
     uint32_t seq = heartbeat(5 * SECOND);
     printf("ok: heartbeat: answered sequence %u\n", seq);
     open_ic(&sd, s, sd_ring, "shutdown");
+    const struct vmbus_offer *t = find(n, TIMESYNC);
+    if (t) check_timesync(t);
 
     if (e) {
         uint32_t st = vmbus_open(&echo, e, echo_ring, 16, 8);
