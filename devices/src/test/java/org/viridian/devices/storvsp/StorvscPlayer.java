@@ -1,0 +1,153 @@
+package org.viridian.devices.storvsp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.viridian.partition.memory.GuestMemory;
+import org.viridian.vmbus.ring.GpaPages;
+import org.viridian.vmbus.ring.Packet;
+import org.viridian.vmbus.ring.RingBuffer;
+import org.viridian.vmbus.server.OpenChannel;
+
+/**
+ * The guest's side of a StorVSP channel, played from the protocol description (Linux storvsc_drv.c): real rings in
+ * real guest memory, vstor packets written in-band or GPA-direct, completions read back.
+ */
+final class StorvscPlayer implements AutoCloseable {
+    static final long OUT_PFN = 0x100, IN_PFN = 0x120;
+    final GuestMemory memory = GuestMemory.allocate(64L << 20);
+    final StorVsp vsp = new StorVsp(memory, UUID.fromString("5a0d1f9e-7e57-4c3b-9d1a-000000000001"));
+    final AtomicInteger signals = new AtomicInteger();
+    final List<String> failures = new CopyOnWriteArrayList<>();
+    private final RingBuffer out, in;
+    private long transaction;
+
+    StorvscPlayer() {
+        out = ring(OUT_PFN);
+        in = ring(IN_PFN);
+        vsp.opened(new OpenChannel(1, ring(OUT_PFN), ring(IN_PFN), signals::incrementAndGet, failures::add));
+    }
+
+    private RingBuffer ring(long pfn) {
+        long[] pfns = new long[32];
+        for (int i = 0; i < 32; i++) pfns[i] = pfn + i;
+        return new RingBuffer(new GpaPages(memory, pfns));
+    }
+
+    static ByteBuffer packet(int operation) {
+        return ByteBuffer.allocate(VstorPacket.SIZE).order(ByteOrder.LITTLE_ENDIAN).putInt(0, operation).putInt(4, 1);
+    }
+
+    /** Sends a vstor packet (GPA-direct when {@code headers} is not empty) and returns the completion's data. */
+    ByteBuffer call(ByteBuffer vstor, byte[] headers) {
+        long id = ++transaction;
+        int type = headers.length == 0 ? Packet.DATA_INBAND : Packet.DATA_USING_GPA_DIRECT;
+        assertThat(out.write(type, Packet.FLAG_COMPLETION_REQUESTED, id, headers, vstor.array())).isNotEqualTo(RingBuffer.WriteResult.FULL);
+        vsp.guestSignalled();
+        Packet p = await();
+        assertThat(p.type()).isEqualTo(Packet.COMPLETION);
+        assertThat(p.transactionId()).isEqualTo(id);
+        return ByteBuffer.wrap(p.data()).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** The next packet the VSP sent, waiting up to 10 s (SRBs complete on a disk worker). */
+    Packet await() {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            Optional<Packet> p = in.read();
+            if (p.isPresent()) return p.get();
+            Thread.onSpinWait();
+        }
+        throw new AssertionError("no packet from the VSP within 10 s");
+    }
+
+    /** Writes a packet without waiting for an answer (for packets that must not get one). */
+    void vspWriteRaw(int type, byte[] headers, byte[] data) {
+        out.write(type, Packet.FLAG_COMPLETION_REQUESTED, ++transaction, headers, data);
+        vsp.guestSignalled();
+    }
+
+    Optional<Packet> poll() {
+        return in.read();
+    }
+
+    int control(int operation) {
+        return call(packet(operation), new byte[0]).getInt(8);
+    }
+
+    void handshake() {
+        assertThat(control(VstorPacket.BEGIN_INITIALIZATION)).isZero();
+        ByteBuffer v = packet(VstorPacket.QUERY_PROTOCOL_VERSION);
+        v.putShort(12, (short) 0x0602);
+        assertThat(call(v, new byte[0]).getInt(8)).isZero();
+        assertThat(control(VstorPacket.QUERY_PROPERTIES)).isZero();
+        assertThat(control(VstorPacket.END_INITIALIZATION)).isZero();
+    }
+
+    /** The outcome of one SCSI command. */
+    record Srb(int srbStatus, int scsiStatus, int transferred, byte[] sense) {
+        int senseKey() {
+            return sense[2] & 0xF;
+        }
+
+        int asc() {
+            return sense[12] & 0xFF;
+        }
+    }
+
+    /** One SCSI command to {@code lun} with data at guest-physical {@code gpa} ({@code length} bytes, any alignment). */
+    Srb scsi(int lun, byte[] cdb, boolean dataIn, long gpa, int length) {
+        long first = gpa >>> 12, last = length == 0 ? first - 1 : (gpa + length - 1) >>> 12;
+        long[] pfns = new long[(int) (last - first + 1)];
+        for (int i = 0; i < pfns.length; i++) pfns[i] = first + i;
+        return scsi(lun, cdb, dataIn, pfns, (int) (gpa & 4095), length);
+    }
+
+    Srb scsi(int lun, byte[] cdb, boolean dataIn, long[] pfns, int offset, int length) {
+        ByteBuffer v = srbPacket(lun, cdb, dataIn, length);
+        byte[] headers = new byte[0];
+        if (length > 0) {
+            ByteBuffer h = ByteBuffer.allocate(16 + 8 * pfns.length).order(ByteOrder.LITTLE_ENDIAN);
+            h.putInt(4, 1).putInt(8, length).putInt(12, offset);
+            for (int i = 0; i < pfns.length; i++) h.putLong(16 + 8 * i, pfns[i]);
+            headers = h.array();
+        }
+        return srb(call(v, headers));
+    }
+
+    static ByteBuffer srbPacket(int lun, byte[] cdb, boolean dataIn, int length) {
+        ByteBuffer v = packet(VstorPacket.EXECUTE_SRB);
+        int s = VstorPacket.SRB;
+        v.putShort(s, (short) 52).put(s + VstorPacket.LUN, (byte) lun).put(s + VstorPacket.CDB_LENGTH, (byte) cdb.length)
+                .put(s + VstorPacket.SENSE_LENGTH, (byte) 20).put(s + VstorPacket.DATA_IN, (byte) (length == 0 ? 2 : dataIn ? 1 : 0))
+                .putInt(s + VstorPacket.TRANSFER_LENGTH, length);
+        v.put(s + VstorPacket.CDB, cdb);
+        return v;
+    }
+
+    static Srb srb(ByteBuffer r) {
+        int s = VstorPacket.SRB;
+        assertThat(r.getInt(0)).isEqualTo(VstorPacket.COMPLETE_IO);
+        byte[] sense = new byte[20];
+        r.get(s + VstorPacket.CDB, sense);
+        return new Srb(r.get(s + VstorPacket.SRB_STATUS) & 0xFF, r.get(s + VstorPacket.SCSI_STATUS) & 0xFF,
+                r.getInt(s + VstorPacket.TRANSFER_LENGTH), sense);
+    }
+
+    static byte[] rw10(boolean write, long lba, int blocks) {
+        return new byte[] {(byte) (write ? 0x2A : 0x28), 0, (byte) (lba >> 24), (byte) (lba >> 16), (byte) (lba >> 8), (byte) lba, 0,
+                (byte) (blocks >> 8), (byte) blocks, 0};
+    }
+
+    @Override
+    public void close() throws Exception {
+        vsp.close();
+        memory.close();
+    }
+}
