@@ -67,6 +67,11 @@ abstract class IcService implements VmbusDevice {
         return version;
     }
 
+    /** The version the guest agreed to (major << 16 | minor), 0 while it has not (yet). */
+    public final int negotiatedVersion() {
+        return version();
+    }
+
     /** Answers dropped as malformed on this service since it was created. */
     final synchronized int droppedAnswers() {
         return dropped;

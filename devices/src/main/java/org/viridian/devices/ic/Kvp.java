@@ -2,7 +2,7 @@ package org.viridian.devices.ic;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -49,6 +49,8 @@ public final class Kvp extends IcService {
 
     private final ArrayDeque<Op> queue = new ArrayDeque<>();
     private final Map<Pool, Map<String, String>> lastRead = new EnumMap<>(Pool.class);
+    /** When each pool was last asked for (System.nanoTime), so refreshes do not pile up. */
+    private final Map<Pool, Long> askedAt = new EnumMap<>(Pool.class);
     private Op current;
     private int currentTransaction;
     private long sent;
@@ -90,12 +92,23 @@ public final class Kvp extends IcService {
         return Optional.ofNullable(lastRead.get(pool));
     }
 
+    /**
+     * Reads the pool again in the background when it was last asked for longer ago than {@code age} (a management
+     * view calls this on every look; at most one read per {@code age} reaches the guest). Only once negotiated.
+     */
+    public synchronized void refreshIfOlder(Pool pool, Duration age) {
+        Long at = askedAt.get(pool);
+        if (version() == 0 || (at != null && System.nanoTime() - at < age.toNanos())) return;
+        guestPool(pool);
+    }
+
     /** Whether the guest's KVP driver has agreed on a version (Linux does once its daemon runs). */
     public boolean negotiatedWithGuest() {
         return version() != 0;
     }
 
     private synchronized void submit(Op op) {
+        if (op instanceof Enumerate) askedAt.put(op.pool, System.nanoTime());
         if (!isOpen()) {
             op.fail(new IllegalStateException("the guest has no KVP channel open"));
         } else if (queue.size() + (current == null ? 0 : 1) >= MAX_QUEUED) {
@@ -109,7 +122,9 @@ public final class Kvp extends IcService {
     @Override
     void negotiated() {
         // Learn the guest's identity right away, so management has it without asking.
-        queue.addFirst(new Enumerate(Pool.AUTO));
+        Enumerate auto = new Enumerate(Pool.AUTO);
+        askedAt.put(Pool.AUTO, System.nanoTime());
+        queue.addFirst(auto);
         pump();
     }
 
