@@ -160,6 +160,21 @@ function renderWizard() {
   redraw();
 }
 
+// What the running guest's integration services say: heartbeat, and its OS and addresses through KVP.
+function guestText(vm) {
+  const g = vm.guest;
+  if (!g) return '';
+  const ago = g.lastHeartbeat ? ' (last ' + Math.max(0, Math.round((Date.now() - Date.parse(g.lastHeartbeat)) / 1000)) + ' s ago)' : '';
+  const hb = { ok: 'ok' + ago, noContact: 'no contact' + ago, notOffered: 'not offered' }[g.heartbeat] || g.heartbeat;
+  const parts = ['Heartbeat: ' + hb];
+  if (g.kvp === 'ok') {
+    if (g.osName) parts.push('Guest OS: ' + g.osName + (g.osVersion ? ' ' + g.osVersion : ''));
+    if (g.fullyQualifiedDomainName) parts.push('Name: ' + g.fullyQualifiedDomainName);
+    parts.push('IPv4: ' + (g.ipv4Addresses.length ? g.ipv4Addresses.join(', ') : 'none reported'));
+  } else if (g.kvp === 'noAnswer') parts.push('KVP: no answer from the guest yet');
+  return parts.join(' · ');
+}
+
 async function renderVm(id) {
   let vm;
   try { vm = await api('GET', '/vms/' + id); } catch (e) { showError(e); return; }
@@ -197,6 +212,7 @@ async function renderVm(id) {
     h('div', { class: 'card' },
       h('div', { id: 'vm-ops' }, opButtons(vm, ['start', 'shutdown', 'stop', 'pause', 'resume', 'reset'])),
       h('p', { id: 'last-exit' }, vm.lastExit ? 'Last exit: ' + vm.lastExit.reason : ''),
+      h('p', { id: 'guest-info' }, guestText(vm)),
       h('h2', {}, 'Serial console'), h('div', { id: 'terminal' })),
     settings);
   openConsole(vm);
@@ -212,6 +228,8 @@ function refreshVm(vm) {
     document.getElementById('vm-ops')?.replaceChildren(opButtons(vm, ['start', 'shutdown', 'stop', 'pause', 'resume', 'reset']));
     const le = document.getElementById('last-exit');
     if (le) le.textContent = vm.lastExit ? 'Last exit: ' + vm.lastExit.reason : '';
+    const gi = document.getElementById('guest-info');
+    if (gi) gi.textContent = guestText(vm);
   }
 }
 
@@ -290,6 +308,14 @@ async function start() {
   banner.textContent = state.host.canRunVms ? '' : state.host.unavailableReason.replace(/^this host/, 'This host');
   listenForEvents();
   route();
+  // Heartbeat and KVP change without events: a running VM's page looks again every 5 s.
+  setInterval(async () => {
+    const hash = location.hash || '';
+    if (!hash.startsWith('#/vm/')) return;
+    const vm = state.vms.get(decodeURIComponent(hash.substring(5)));
+    if (!vm || !['running', 'paused'].includes(vm.state)) return;
+    try { refreshVm(await api('GET', '/vms/' + vm.id)); } catch (e) { /* deleted meanwhile */ }
+  }, 5000);
 }
 
 window.addEventListener('hashchange', route);

@@ -40,6 +40,7 @@ public final class Hypervisor implements SynicHost {
     private final SyntheticMsrs msrs;
     private final HypercallDispatcher hypercalls;
     private final MessageCalls messageCalls = new MessageCalls();
+    private final ReferenceTime time;
     private volatile long[] lastCrash;
 
     /** The CPUID policy to create the partition with. */
@@ -54,11 +55,11 @@ public final class Hypervisor implements SynicHost {
         InterruptSink msi = (target, vector) -> partition.kvmVm().signalMsi(0xFEE00000 | (target << 12), 0, vector);
         // IA32_TSC as the guest sees it; read on that VP's own thread.
         IntToLongFunction guestTsc = vp -> partition.vps().get(vp).vcpu().getMsrs(0x10)[0];
-        ReferenceTime time = new ReferenceTime(partition.vps().getFirst().vcpu().tscKhz() * 1000, 0);
+        ReferenceTime time = this.time = new ReferenceTime(partition.vps().getFirst().vcpu().tscKhz() * 1000, 0);
         for (int i = 0; i < partition.vps().size(); i++) {
             int vp = i;
             synics.add(new Synic(vp, partition.memory(), msi));
-            timers.add(new SyntheticTimers(vp, synics.get(vp), msi, () -> time.fromTsc(guestTsc.applyAsLong(vp)), timerThread));
+            timers.add(new SyntheticTimers(vp, synics.get(vp), msi, () -> time.sample(guestTsc.applyAsLong(vp)), timerThread));
         }
         partition.exit().whenComplete((e, t) -> {
             timers.forEach(SyntheticTimers::stop);
@@ -110,6 +111,11 @@ public final class Hypervisor implements SynicHost {
 
     public Synic synic(int vp) {
         return synics.get(vp);
+    }
+
+    /** The partition reference time (100 ns units) now, readable from any thread (see {@link ReferenceTime#now}). */
+    public long referenceTime() {
+        return time.now();
     }
 
     public SyntheticMsrs msrs() {

@@ -1,7 +1,9 @@
 package org.viridian.machine;
 
 import org.viridian.devices.ic.Heartbeat;
+import org.viridian.devices.ic.Kvp;
 import org.viridian.devices.ic.Shutdown;
+import org.viridian.devices.ic.TimeSync;
 import org.viridian.devices.legacy.AcpiPmBlock;
 import org.viridian.devices.legacy.CmosRtc;
 import org.viridian.devices.legacy.DebugExitPort;
@@ -26,6 +28,7 @@ import org.viridian.partition.nested.NestedHostCpuid;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -41,6 +44,8 @@ public final class VirtualMachine implements AutoCloseable {
     private VmbusServer vmbus;
     private Heartbeat heartbeat;
     private Shutdown shutdown;
+    private TimeSync timeSync;
+    private Kvp kvp;
 
     private VirtualMachine(VmSpec spec, Partition partition, ConsoleEndpoint console) {
         this.spec = spec;
@@ -66,10 +71,7 @@ public final class VirtualMachine implements AutoCloseable {
                 vm.hypervisor = Hypervisor.attach(partition, hv);
                 if (hv.synic()) {
                     vm.vmbus = VmbusServer.attach(vm.hypervisor, partition.memory());
-                    vm.heartbeat = new Heartbeat();
-                    vm.shutdown = new Shutdown();
-                    vm.vmbus.addDevice(vm.shutdown);
-                    vm.vmbus.addDevice(vm.heartbeat);
+                    vm.offerIntegrationServices();
                     acpi = acpi.withDevice(vmbusDevice());
                 }
             }
@@ -80,6 +82,17 @@ public final class VirtualMachine implements AutoCloseable {
             partition.close();
             throw e;
         }
+    }
+
+    /** The integration services the spec asks for, each a VMBus device of its own. */
+    private void offerIntegrationServices() {
+        var wanted = spec.integrationServices();
+        if (wanted.contains(IntegrationService.SHUTDOWN)) vmbus.addDevice(shutdown = new Shutdown());
+        if (wanted.contains(IntegrationService.HEARTBEAT)) vmbus.addDevice(heartbeat = new Heartbeat());
+        if (wanted.contains(IntegrationService.TIME_SYNC)) {
+            vmbus.addDevice(timeSync = new TimeSync(Clock.systemUTC(), hypervisor::referenceTime, Duration.ofSeconds(5)));
+        }
+        if (wanted.contains(IntegrationService.KEY_VALUE_EXCHANGE)) vmbus.addDevice(kvp = new Kvp());
     }
 
     /**
@@ -102,9 +115,19 @@ public final class VirtualMachine implements AutoCloseable {
                 Aml.name("_CRS", new ResourceTemplate().build()));
     }
 
-    /** The heartbeat integration service, or null without VMBus. */
+    /** The heartbeat integration service, or null without VMBus or when not offered. */
     public Heartbeat heartbeat() {
         return heartbeat;
+    }
+
+    /** The time synchronization integration service, or null without VMBus or when not offered. */
+    public TimeSync timeSync() {
+        return timeSync;
+    }
+
+    /** The data exchange (KVP) integration service, or null without VMBus or when not offered. */
+    public Kvp kvp() {
+        return kvp;
     }
 
     /**
@@ -161,6 +184,8 @@ public final class VirtualMachine implements AutoCloseable {
 
     public void resume() {
         partition.resume();
+        // The guest's clock stood still while paused: time sync asks it to set the clock again.
+        if (timeSync != null) timeSync.resumed();
     }
 
     /** Hard power-off, as pulling the plug. */

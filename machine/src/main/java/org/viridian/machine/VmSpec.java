@@ -1,16 +1,29 @@
 package org.viridian.machine;
 
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * What `viridian run` and the host service ask for: processors, memory, and the kernel to boot (a Multiboot ELF, a
  * Linux bzImage or an ELF vmlinux) with its initrd and command line; {@code hyperV}: whether the partition offers the
- * Hyper-V hypervisor interface (synthetic CPUID/MSRs, hypercalls, SynIC) — on unless asked otherwise.
+ * Hyper-V hypervisor interface (synthetic CPUID/MSRs, hypercalls, SynIC) — on unless asked otherwise;
+ * {@code integrationServices}: which integration services VMBus offers the guest (all unless asked otherwise).
  */
-public record VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path initrd, String cmdline, boolean hyperV) {
+public record VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path initrd, String cmdline, boolean hyperV,
+                     Set<IntegrationService> integrationServices) {
     public VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path initrd, String cmdline) {
         this(name, cpus, memoryBytes, kernel, initrd, cmdline, true);
+    }
+
+    public VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path initrd, String cmdline, boolean hyperV) {
+        this(name, cpus, memoryBytes, kernel, initrd, cmdline, hyperV, EnumSet.allOf(IntegrationService.class));
+    }
+
+    /** The same VM offering only {@code services}. */
+    public VmSpec withIntegrationServices(Set<IntegrationService> services) {
+        return new VmSpec(name, cpus, memoryBytes, kernel, initrd, cmdline, hyperV, services);
     }
 
     public static final long MIN_MEMORY = 2L << 20;
@@ -22,5 +35,7 @@ public record VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path 
         if (memoryBytes < MIN_MEMORY) throw new IllegalArgumentException("--memory must be at least 2M");
         if (memoryBytes % 4096 != 0) throw new IllegalArgumentException("--memory must be a multiple of 4K");
         cmdline = cmdline == null ? "" : cmdline;
+        integrationServices = integrationServices.isEmpty() ? Set.of()
+                : Set.copyOf(EnumSet.copyOf(integrationServices));
     }
 }

@@ -1,6 +1,8 @@
 package org.viridian.app.run;
 
 import org.viridian.app.cli.ByteSize;
+import org.viridian.devices.ic.Kvp;
+import org.viridian.machine.IntegrationService;
 import org.viridian.machine.VirtualMachine;
 import org.viridian.hv.diag.EchoConnection;
 import org.viridian.vmbus.diag.EchoDevice;
@@ -13,6 +15,10 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** `viridian run`: boot one VM without the host service; its console on the terminal; exit with the guest's status. */
@@ -57,25 +63,81 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--name", description = "VM name (default: the kernel's file name).")
     String name;
 
+    @Option(names = "--integration-services", split = ",", paramLabel = "NAME",
+            description = "Integration services to offer over VMBus, comma-separated: heartbeat, shutdown, timeSync, "
+                    + "keyValueExchange (kvp) (default: all).")
+    List<String> integrationServices;
+
+    @Option(names = "--no-ic", paramLabel = "NAME", description = "Do not offer this integration service (repeatable).")
+    List<String> noIc = new ArrayList<>();
+
+    @Option(names = "--kvp-push", paramLabel = "KEY=VALUE",
+            description = "Put this key into the guest's external KVP pool once its KVP service is up (repeatable).")
+    List<String> kvpPush = new ArrayList<>();
+
+    @Option(names = "--kvp-dump", description = "When the VM ends, print what the guest's KVP auto pool said (OSName, "
+            + "FullyQualifiedDomainName, NetworkAddressIPv4, ...).")
+    boolean kvpDump;
+
     @Override
     public Integer call() throws Exception {
         for (Path p : initrd == null ? new Path[] {kernel} : new Path[] {kernel, initrd}) {
             if (!Files.isRegularFile(p)) throw new IllegalArgumentException("no such file: " + p);
         }
         VmSpec spec = new VmSpec(name != null ? name : kernel.getFileName().toString(), cpus, memory, kernel, initrd,
-                cmdline, !noHyperV);
+                cmdline, !noHyperV).withIntegrationServices(integrationServices(integrationServices, noIc));
         if (shutdownAfter != null && shutdownAfter < 0) throw new IllegalArgumentException("--shutdown-after must not be negative");
-        return boot(spec, console, new Diagnostics(hvEcho, vmbusEcho), shutdownAfter);
+        for (String kv : kvpPush) {
+            if (kv.indexOf('=') < 1) throw new IllegalArgumentException("--kvp-push wants KEY=VALUE, not '" + kv + "'");
+        }
+        return boot(spec, console, new Extras(hvEcho, vmbusEcho, shutdownAfter, kvpPush, kvpDump));
     }
 
-    /** The diagnostic partners a test guest may ask for. */
-    record Diagnostics(boolean hvEcho, boolean vmbusEcho) {
-        static final Diagnostics NONE = new Diagnostics(false, false);
+    /** The services {@code --integration-services} names (all when absent), less those {@code --no-ic} names. */
+    static Set<IntegrationService> integrationServices(List<String> offered, List<String> withheld) {
+        Set<IntegrationService> s = EnumSet.allOf(IntegrationService.class);
+        if (offered != null) {
+            s.clear();
+            offered.stream().filter(n -> !n.isBlank()).map(IntegrationService::named).forEach(s::add);
+        }
+        withheld.stream().map(IntegrationService::named).forEach(s::remove);
+        return s;
+    }
+
+    /** What `viridian run` does around the VM besides booting it. */
+    record Extras(boolean hvEcho, boolean vmbusEcho, Integer shutdownAfter, List<String> kvpPush, boolean kvpDump) {
+        static final Extras NONE = new Extras(false, false, null, List.of(), false);
     }
 
     /** Boots {@code spec} with its console at {@code console} and returns the exit status `viridian run` reports. */
     public static int boot(VmSpec spec, String console) throws Exception {
-        return boot(spec, console, Diagnostics.NONE, null);
+        return boot(spec, console, Extras.NONE);
+    }
+
+    /**
+     * Pushes the keys once the guest's KVP service has negotiated (Linux does when its hv_kvp_daemon registers), and
+     * reports each outcome.
+     */
+    private static void pushKeys(VirtualMachine vm, List<String> keyValues) {
+        Kvp kvp = vm.kvp();
+        if (kvp == null) {
+            System.err.println("viridian: --kvp-push: this VM offers no KVP integration service");
+            return;
+        }
+        Thread.ofVirtual().start(() -> {
+            try {
+                while (!kvp.negotiatedWithGuest() && !vm.exit().isDone()) Thread.sleep(200);
+                for (String kv : keyValues) {
+                    int eq = kv.indexOf('=');
+                    String key = kv.substring(0, eq);
+                    kvp.push(key, kv.substring(eq + 1)).whenComplete((v, t) -> System.err.println(t == null
+                            ? "viridian: kvp: pushed " + key + " into the guest's external pool"
+                            : "viridian: kvp: pushing " + key + " failed: " + t.getMessage()));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
     }
 
     /**
@@ -100,23 +162,24 @@ public final class RunCommand implements Callable<Integer> {
         });
     }
 
-    static int boot(VmSpec spec, String console, Diagnostics diagnostics, Integer shutdownAfter) throws Exception {
+    static int boot(VmSpec spec, String console, Extras extras) throws Exception {
         HostCheck.Report host = HostCheck.run();
         if (!host.canRunVms()) {
             System.err.print(host.render());
             throw new IllegalStateException("this host cannot run VMs (see above, or run 'viridian host check')");
         }
         try (VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.parse(console))) {
-            if (diagnostics.hvEcho()) {
+            if (extras.hvEcho()) {
                 if (vm.hypervisor() == null) throw new IllegalArgumentException("--hv-echo needs the Hyper-V interface (drop --no-hyperv)");
                 EchoConnection.install(vm.hypervisor());
             }
-            if (diagnostics.vmbusEcho()) {
+            if (extras.vmbusEcho()) {
                 if (vm.vmbus() == null) throw new IllegalArgumentException("--vmbus-echo needs VMBus (drop --no-hyperv)");
                 vm.vmbus().addDevice(new EchoDevice());
             }
             Runtime.getRuntime().addShutdownHook(new Thread(vm::powerOff));
-            if (shutdownAfter != null) askToShutDown(vm, shutdownAfter);
+            if (extras.shutdownAfter() != null) askToShutDown(vm, extras.shutdownAfter());
+            if (!extras.kvpPush().isEmpty()) pushKeys(vm, extras.kvpPush());
             vm.start();
             PartitionExit exit = vm.exit().join();
             System.out.flush();
@@ -125,9 +188,27 @@ public final class RunCommand implements Callable<Integer> {
                 System.err.printf("viridian: heartbeat: the guest answered heartbeat %d (IC version %d.%d), last at %s%n",
                         hb.lastSequence() - 1, hb.version() >>> 16, hb.version() & 0xFFFF, hb.lastAnswer());
             }
+            reportIntegration(vm, extras.kvpDump());
             if (exit instanceof PartitionExit.Crashed c) System.err.print(c.report().render());
             else if (!(exit instanceof PartitionExit.DebugExit)) System.err.println("viridian: VM ended: " + exit);
             return exit.exitStatus();
+        }
+    }
+
+    /** What the time sync and KVP services saw, for the person (and the acceptance test) reading stderr. */
+    private static void reportIntegration(VirtualMachine vm, boolean kvpDump) {
+        if (vm.timeSync() != null && vm.timeSync().negotiatedVersion() != 0) {
+            int v = vm.timeSync().negotiatedVersion();
+            System.err.printf("viridian: time sync: %d time samples sent (IC version %d.%d)%n", vm.timeSync().samplesSent(),
+                    v >>> 16, v & 0xFFFF);
+        }
+        if (!kvpDump) return;
+        if (vm.kvp() == null) {
+            System.err.println("viridian: kvp: not offered");
+        } else if (vm.kvp().lastRead(Kvp.Pool.AUTO).isEmpty()) {
+            System.err.println("viridian: kvp: the guest never answered (is hv_kvp_daemon running?)");
+        } else {
+            vm.kvp().lastRead(Kvp.Pool.AUTO).get().forEach((k, v) -> System.err.println("viridian: kvp: auto " + k + "=" + v));
         }
     }
 }

@@ -62,8 +62,43 @@ abstract class VmSubcommand implements Callable<Integer> {
         StringBuilder on = new StringBuilder();
         is.properties().forEach(e -> { if (e.getValue().asBoolean()) on.append(on.isEmpty() ? "" : ", ").append(e.getKey()); });
         o.printf("integration:  %s%n", on.isEmpty() ? "none" : on);
+        JsonNode guest = vm.path("guest");
+        if (guest.isObject()) {
+            o.printf("heartbeat:    %s%n", heartbeat(guest, java.time.Instant.now()));
+            switch (guest.path("kvp").asText()) {
+                case "ok" -> {
+                    if (guest.path("osName").isTextual()) {
+                        o.printf("guest os:     %s%s%n", guest.path("osName").asText(),
+                                guest.path("osVersion").isTextual() ? " " + guest.path("osVersion").asText() : "");
+                    }
+                    if (guest.path("fullyQualifiedDomainName").isTextual()) {
+                        o.printf("guest name:   %s%n", guest.path("fullyQualifiedDomainName").asText());
+                    }
+                    StringBuilder ips = new StringBuilder();
+                    guest.path("ipv4Addresses").forEach(a -> ips.append(ips.isEmpty() ? "" : ", ").append(a.asText()));
+                    o.printf("guest ipv4:   %s%n", ips.isEmpty() ? "none reported" : ips);
+                }
+                case "noAnswer" -> o.printf("kvp:          no answer from the guest yet (its KVP daemon may not run)%n");
+                default -> { }
+            }
+        }
         if (!vm.path("notes").asText().isEmpty()) o.printf("notes:        %s%n", vm.path("notes").asText());
         o.flush();
+    }
+
+    /** "ok (last 2 s ago)", "no contact (last 40 s ago)", "no contact" or "not offered". */
+    static String heartbeat(JsonNode guest, java.time.Instant now) {
+        String last = "";
+        if (guest.path("lastHeartbeat").isTextual()) {
+            long s = java.time.Duration.between(java.time.Instant.parse(guest.path("lastHeartbeat").asText()), now).toSeconds();
+            last = " (last " + Math.max(0, s) + " s ago)";
+        }
+        return switch (guest.path("heartbeat").asText()) {
+            case "ok" -> "ok" + last;
+            case "noContact" -> "no contact" + last;
+            case "notOffered" -> "not offered";
+            default -> guest.path("heartbeat").asText();
+        };
     }
 
     static String boot(JsonNode b) {

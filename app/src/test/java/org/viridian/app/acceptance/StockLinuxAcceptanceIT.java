@@ -29,6 +29,11 @@ class StockLinuxAcceptanceIT {
     private static final Pattern LOADED = Pattern.compile("^ACCEPT: insmod (\\S+) rc=(\\d+)", Pattern.MULTILINE);
 
     private static NestedKvmHost.Outcome linux, shutdown;
+    /** Whether the guest runs Debian's hv_kvp_daemon (package hyperv-daemons), without which Linux never answers KVP. */
+    private static boolean kvpDaemon;
+    /** Where the guest's clock is set before hv_utils loads: time sync must bring it back to the host's. */
+    private static final long WRONG_CLOCK = 946_684_800L; // 2000-01-01T00:00:00Z
+    private static final Pattern GUEST_CLOCK = Pattern.compile("^ACCEPT: guest clock after hv_utils (\\d+)", Pattern.MULTILINE);
 
     @BeforeAll
     static void bootStockLinux() throws Exception {
@@ -43,6 +48,21 @@ class StockLinuxAcceptanceIT {
             insmods.append("insmod /lib/modules/").append(name).append(" 2>&1; echo \"ACCEPT: insmod ")
                     .append(name, 0, name.length() - 3).append(" rc=$?\"\n");
         }
+        Map<String, Path> daemon = NestedKvmHost.dynamicProgram("hv_kvp_daemon", "hyperv-daemons", "sbin/hv_kvp_daemon");
+        kvpDaemon = !daemon.isEmpty();
+        files.putAll(daemon);
+        Path osRelease = Files.createTempFile("os-release", "");
+        Files.writeString(osRelease, "NAME=\"Viridian acceptance guest\"\nVERSION_ID=\"1.0\"\n");
+        osRelease.toFile().deleteOnExit();
+        files.put("etc/os-release", osRelease);
+        // The daemon's FullyQualifiedDomainName is getaddrinfo's canonical name for the host name: /etc/hosts has it.
+        Path hosts = Files.createTempFile("hosts", ""), nss = Files.createTempFile("nsswitch", "");
+        Files.writeString(hosts, "127.0.0.1 accept-guest.viridian.test accept-guest localhost\n");
+        Files.writeString(nss, "hosts: files\n");
+        hosts.toFile().deleteOnExit();
+        nss.toFile().deleteOnExit();
+        files.put("etc/hosts", hosts);
+        files.put("etc/nsswitch.conf", nss);
         String init = """
                 #!/bin/busybox sh
                 /bin/busybox --install -s /bin
@@ -51,8 +71,22 @@ class StockLinuxAcceptanceIT {
                 dmesg | grep -i -e 'hypervisor detected' -e 'hyper-v' -e hyperv -e 'clocksource' -e 'tsc:' | sed 's/^/ACCEPT-DMESG: /'
                 dmesg | grep -A3 -e 'WARNING:' -e 'BUG:' -e 'Oops' -e 'unchecked MSR' | sed 's/^/ACCEPT-WARN: /'
                 echo "ACCEPT: clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+                hostname accept-guest
+                date -u -s '2000-01-01 00:00:00' >/dev/null
+                echo "ACCEPT: guest clock set back to $(date -u +%%s)"
                 %s
                 sleep 1
+                echo "ACCEPT: guest clock after hv_utils $(date -u +%%s)"
+                if [ -x /sbin/hv_kvp_daemon ]; then
+                  mkdir -p /var/lib  # the daemon makes /var/lib/hyperv but not its parents (it exits if it cannot)
+                  /sbin/hv_kvp_daemon -n 2>&1 | sed 's/^/ACCEPT-KVPD: /' &
+                  sleep 6
+                  dmesg | grep -e 'KVP' | sed 's/^/ACCEPT-DMESG: /'
+                  # A pool record: key[512], value[2048], each NUL-terminated (the daemon leaves garbage after the NUL).
+                  key=$(head -c 512 /var/lib/hyperv/.kvp_pool_0 | tr '\\0' '\\n' | head -n 1)
+                  value=$(dd if=/var/lib/hyperv/.kvp_pool_0 bs=512 skip=1 count=4 2>/dev/null | tr '\\0' '\\n' | head -n 1)
+                  echo "ACCEPT: kvp external pool: $key=$value"
+                fi
                 dmesg | grep -i -e vmbus -e hv_ | grep -v 'Unknown symbol' | sed 's/^/ACCEPT-DMESG: /'
                 for d in /sys/bus/vmbus/devices/*; do
                   [ -e "$d" ] || continue
@@ -70,7 +104,8 @@ class StockLinuxAcceptanceIT {
         byte[] initrd = NestedKvmHost.busyboxInitramfs(init, files);
         NestedKvmHost.Run run = NestedKvmHost.run(jar, Map.of("vmlinuz", NestedKvmHost.stockKernel(), "accept-initrd.gz", initrd),
                 List.of(new NestedKvmHost.Command("linux", "viridian run --kernel vmlinuz --initrd accept-initrd.gz"
-                                + " --memory 512M --cpus 2 --cmdline 'console=ttyS0 quiet panic=-1 reboot=k'"),
+                                + " --memory 512M --cpus 2 --kvp-dump --kvp-push ViridianHost=acceptance"
+                                + " --cmdline 'console=ttyS0 quiet panic=-1 reboot=k'"),
                         new NestedKvmHost.Command("shutdown", "viridian run --kernel vmlinuz --initrd accept-initrd.gz"
                                 + " --memory 512M --cpus 2 --shutdown-after 5 --cmdline 'console=ttyS0 quiet panic=-1 reboot=k accept.wait'")),
                 // Two boots take about a minute; a hang must fail the run soon, not after the default timeout.
@@ -79,6 +114,7 @@ class StockLinuxAcceptanceIT {
         shutdown = run.get("shutdown");
         System.out.printf("stock Linux in Viridian (nested KVM): rc=%d in %d s%n%s%n", linux.rc(), linux.seconds(),
                 linux.output().lines().filter(l -> l.startsWith("ACCEPT") || l.startsWith("hv: ") || l.startsWith("viridian: ")).reduce("", (a, b) -> a + b + "\n"));
+        System.out.printf("host clock when the run ended: %d%n", System.currentTimeMillis() / 1000);
     }
 
     @Test
@@ -136,5 +172,28 @@ class StockLinuxAcceptanceIT {
         assertThat(linux.output()).contains("Heartbeat IC version 3.0");
         // ... and the guest answered the host's heartbeats: the host saw it alive.
         assertThat(linux.output()).containsPattern("viridian: heartbeat: the guest answered heartbeat \\d+ \\(IC version 3.0\\)");
+    }
+
+    @Test
+    void timeSyncSetsTheGuestsWrongClockToTheHostsTime() {
+        assertThat(linux.output()).contains("ACCEPT: vmbus device {9527e630-d0ae-497b-adce-e80ab0175caf} driver hv_utils")
+                .contains("TimeSync IC version 4.0").contains("ACCEPT: guest clock set back to " + WRONG_CLOCK);
+        Matcher m = GUEST_CLOCK.matcher(linux.output());
+        assertThat(m.find()).as(linux.output()).isTrue();
+        long guest = Long.parseLong(m.group(1)), host = System.currentTimeMillis() / 1000;
+        // The run ended moments ago; the nested host's clock (QEMU's RTC) follows this machine's within seconds.
+        assertThat(guest).as("the guest's clock after the SYNC sample").isBetween(host - 600, host);
+        assertThat(linux.output()).containsPattern("viridian: time sync: \\d+ time samples sent \\(IC version 4.0\\)");
+    }
+
+    @Test
+    void kvpIsBoundAndWithTheDaemonTheHostReadsTheGuestsIdentityAndPushesAKey() {
+        assertThat(linux.output()).contains("ACCEPT: vmbus device {a9a0f4e7-5a45-4d96-b827-8a841e8c03e6} driver hv_utils");
+        assumeTrue(kvpDaemon, "hv_kvp_daemon (Debian package hyperv-daemons) not available on this machine");
+        assertThat(linux.output()).contains("KVP IC version 4.0")
+                .contains("viridian: kvp: auto OSName=Viridian acceptance guest")
+                .contains("viridian: kvp: auto FullyQualifiedDomainName=accept-guest.viridian.test")
+                .contains("viridian: kvp: pushed ViridianHost into the guest's external pool")
+                .contains("ACCEPT: kvp external pool: ViridianHost=acceptance");
     }
 }

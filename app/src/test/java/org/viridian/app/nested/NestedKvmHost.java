@@ -251,6 +251,28 @@ public final class NestedKvmHost {
         return libs;
     }
 
+    /**
+     * A dynamically linked host program placed at {@code at} with the shared libraries {@code ldd} lists for it, as
+     * initramfs paths to host files for {@link #busyboxInitramfs(String, Map)}; its Debian package is installed when
+     * missing (as root). Empty when the program cannot be had: the caller skips what needs it.
+     */
+    public static Map<String, Path> dynamicProgram(String command, String pkg, String at) throws IOException, InterruptedException {
+        if (which(command) == null && "root".equals(System.getProperty("user.name"))) {
+            sh("((apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq " + pkg + ") || true");
+        }
+        String program = which(command);
+        if (program == null) return Map.of();
+        Map<String, Path> files = new java.util.LinkedHashMap<>();
+        files.put(at, Path.of(program));
+        // ldd lines: "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" and "/lib64/ld-linux-x86-64.so.2 (0x...)".
+        for (String line : sh("ldd " + program).lines().toList()) {
+            String[] f = line.trim().split("\\s+");
+            String lib = f.length >= 3 && f[1].equals("=>") ? f[2] : f.length >= 1 && f[0].startsWith("/") ? f[0] : null;
+            if (lib != null && lib.startsWith("/")) files.put(lib.substring(1), Path.of(lib).toRealPath());
+        }
+        return files;
+    }
+
     private static void ensurePackage(String command, String pkg) throws IOException, InterruptedException {
         if (which(command) != null) return;
         boolean root = "root".equals(System.getProperty("user.name"));

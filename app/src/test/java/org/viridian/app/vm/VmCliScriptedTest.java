@@ -61,4 +61,23 @@ class VmCliScriptedTest {
         assertThat(captured.toString()).contains("booting VM demo").contains("cpus online: 2");
         assertThat(cli.run("vm", "show", "demo").out()).contains("state:        off").contains("last exit:    shut down by the host");
     }
+
+    @Test
+    void showTellsTheGuestsHeartbeatAndWhatItSaidThroughKvp() {
+        cli.run("vm", "create", "ics", "--guest", "smp.elf", "--cmdline", "ic-heartbeat ic-kvp");
+        assertThat(cli.run("vm", "show", "ics").out()).doesNotContain("heartbeat:");
+        assertThat(cli.run("vm", "start", "ics").rc()).isZero();
+        String shown = cli.run("vm", "show", "ics").out();
+        assertThat(shown).containsPattern("heartbeat: +ok \\(last [0-9]+ s ago\\)")
+                .contains("guest os:     Scripted GNU/Linux 6.1.0")
+                .contains("guest name:   scripted.example")
+                .contains("guest ipv4:   10.0.0.5, 192.168.7.9");
+        cli.run("vm", "stop", "ics");
+
+        cli.run("vm", "create", "silent", "--guest", "smp.elf");
+        assertThat(cli.run("vm", "start", "silent").rc()).isZero();
+        assertThat(cli.run("vm", "show", "silent").out()).contains("heartbeat:    no contact\n")
+                .contains("kvp:          no answer from the guest yet");
+        cli.run("vm", "stop", "silent");
+    }
 }

@@ -16,7 +16,7 @@ final class IcMessage {
     /** At most this many versions of each kind in a negotiation (as Linux accepts). */
     static final int MAX_VERSIONS = 100;
 
-    record Parsed(int type, int flags, int status, ByteBuffer body) {}
+    record Parsed(int type, int flags, int status, int transaction, ByteBuffer body) {}
 
     private IcMessage() {}
 
@@ -37,6 +37,7 @@ final class IcMessage {
         if (data.length < HEADER) throw new IllegalArgumentException("IC message of " + data.length + " bytes");
         ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         return new Parsed(Short.toUnsignedInt(b.getShort(PIPE + 4)), b.get(PIPE + 17) & 0xFF, b.getInt(PIPE + 12),
+                b.get(PIPE + 16) & 0xFF,
                 b.slice(HEADER, data.length - HEADER).order(ByteOrder.LITTLE_ENDIAN));
     }
 

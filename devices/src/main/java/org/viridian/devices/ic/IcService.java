@@ -29,6 +29,7 @@ abstract class IcService implements VmbusDevice {
     private ScheduledFuture<?> pending;
     private int version;
     private byte transaction;
+    private int dropped;
 
     IcService(UUID classId, int[] versions) {
         this.classId = classId;
@@ -49,6 +50,7 @@ abstract class IcService implements VmbusDevice {
     public final synchronized void opened(OpenChannel c) {
         channel = c;
         version = 0;
+        reset();
         // Give the guest's driver a moment to finish opening before its first message arrives.
         later(50, TimeUnit.MILLISECONDS, () -> send(IcMessage.TYPE_NEGOTIATE, 1 << 16, IcMessage.negotiate(FRAMEWORK, versions)));
     }
@@ -57,11 +59,22 @@ abstract class IcService implements VmbusDevice {
     public final synchronized void closed() {
         if (pending != null) pending.cancel(false);
         channel = null;
+        reset();
     }
 
     /** The negotiated service version (major << 16 | minor), 0 before negotiation. */
     final synchronized int version() {
         return version;
+    }
+
+    /** The version the guest agreed to (major << 16 | minor), 0 while it has not (yet). */
+    public final int negotiatedVersion() {
+        return version();
+    }
+
+    /** Answers dropped as malformed on this service since it was created. */
+    final synchronized int droppedAnswers() {
+        return dropped;
     }
 
     final synchronized boolean isOpen() {
@@ -79,19 +92,27 @@ abstract class IcService implements VmbusDevice {
 
     /** Sends a request of the negotiated version; false when the channel is not open or the ring is full. */
     final synchronized boolean send(int type, byte[] body) {
+        return send(type, version, body) >= 0;
+    }
+
+    /** The same, giving the request's transaction id (0-255, echoed in the guest's answer), or -1 when not sent. */
+    final synchronized int sendTransaction(int type, byte[] body) {
         return send(type, version, body);
     }
 
-    private boolean send(int type, int msgVersion, byte[] body) {
-        if (channel == null) return false;
+    private int send(int type, int msgVersion, byte[] body) {
+        if (channel == null) return -1;
+        int id = transaction & 0xFF;
         try {
             RingBuffer.WriteResult r = channel.toGuest().write(Packet.DATA_INBAND, Packet.FLAG_COMPLETION_REQUESTED,
-                    transaction, new byte[0], IcMessage.request(type, msgVersion, transaction++, body));
+                    id, new byte[0], IcMessage.request(type, msgVersion, id, body));
+            if (r == RingBuffer.WriteResult.FULL) return -1;
+            transaction++;
             if (r == RingBuffer.WriteResult.WRITTEN_SIGNAL) channel.signalGuest().run();
-            return r != RingBuffer.WriteResult.FULL;
+            return id;
         } catch (RingCorruptException e) {
             abandon(e.getMessage());
-            return false;
+            return -1;
         }
     }
 
@@ -117,6 +138,7 @@ abstract class IcService implements VmbusDevice {
                     // Not damage, just no common version: stay quiet on this channel rather than rescind it.
                     System.err.println(getClass().getSimpleName() + ": the guest supports none of the offered versions");
                     channel = null;
+                    reset();
                     return;
                 }
                 version = chosen[1];
@@ -125,6 +147,7 @@ abstract class IcService implements VmbusDevice {
                 answered(m);
             }
         } catch (IllegalArgumentException e) {
+            dropped++;
             System.err.println(getClass().getSimpleName() + ": dropped a malformed answer: " + e.getMessage());
         }
     }
@@ -133,8 +156,12 @@ abstract class IcService implements VmbusDevice {
     private void abandon(String why) {
         OpenChannel c = channel;
         channel = null;
+        reset();
         if (c != null) c.fail(getClass().getSimpleName() + ": " + why);
     }
+
+    /** The channel opened, closed or was abandoned: forget per-channel state. Called under the lock. */
+    void reset() {}
 
     /** Versions agreed: the service may start its exchange. Called under the lock. */
     abstract void negotiated();

@@ -81,7 +81,7 @@ public final class SyntheticMsrs implements MsrHandler {
             case HvMsr.VP_INDEX -> OptionalLong.of(vp);
             case HvMsr.RESET -> OptionalLong.of(0);
             case HvMsr.VP_ASSIST_PAGE -> OptionalLong.of(vpAssist.getOrDefault(vp, 0L));
-            case HvMsr.TIME_REF_COUNT -> OptionalLong.of(time.fromTsc(host.guestTsc(vp)));
+            case HvMsr.TIME_REF_COUNT -> OptionalLong.of(time.sample(host.guestTsc(vp)));
             case HvMsr.REFERENCE_TSC -> features.referenceTsc() ? OptionalLong.of(referenceTsc) : OptionalLong.empty();
             case HvMsr.TSC_FREQUENCY -> features.frequencyMsrs() ? OptionalLong.of(time.tscHz()) : OptionalLong.empty();
             case HvMsr.APIC_FREQUENCY -> features.frequencyMsrs() ? OptionalLong.of(APIC_HZ) : OptionalLong.empty();

@@ -16,6 +16,13 @@ public final class ReferenceTime {
     private final long tscHz;
     private final long scale;
     private final long offset;
+    /**
+     * The last reading taken on a VP thread, as (reference time, host nanoTime) packed in one object so readers on
+     * other threads see a consistent pair. Before any reading: 0 at creation (KVM starts the guest TSC near 0).
+     */
+    private volatile Anchor anchor = new Anchor(0, System.nanoTime());
+
+    private record Anchor(long ref, long nanos) {}
 
     public ReferenceTime(long tscHz, long offset) {
         if (tscHz <= 10_000_000L) throw new IllegalArgumentException("TSC frequency " + tscHz + " Hz is implausible");
@@ -31,6 +38,26 @@ public final class ReferenceTime {
     /** 100 ns units for a guest TSC value. */
     public long fromTsc(long tsc) {
         return Math.unsignedMultiplyHigh(tsc, scale) + offset;
+    }
+
+    /**
+     * The same, remembering the reading so {@link #now()} can extrapolate from it. For callers that read the guest TSC
+     * on the VP's own thread (TIME_REF_COUNT, timer arming).
+     */
+    public long sample(long tsc) {
+        long ref = fromTsc(tsc);
+        anchor = new Anchor(ref, System.nanoTime());
+        return ref;
+    }
+
+    /**
+     * The reference time now, from any thread without touching a VP (a running VP cannot be asked for its TSC):
+     * the last VP-thread reading advanced by the host's monotonic clock. Both run at the same rate, so the estimate
+     * is off by no more than the host clock's drift since that reading.
+     */
+    public long now() {
+        Anchor a = anchor;
+        return a.ref + (System.nanoTime() - a.nanos) / 100;
     }
 
     /**

@@ -37,4 +37,14 @@ class ReferenceTimeTest {
             assertThat(m.readInt(0x3000)).isNotEqualTo(first).isNotZero();
         }
     }
+
+    @Test
+    void nowExtrapolatesFromTheLastVpReadingAtTheHostsRate() throws InterruptedException {
+        ReferenceTime t = new ReferenceTime(2_000_000_000L, 0);
+        long sampled = t.sample(2_000_000_000L * 100); // the guest is 100 s in
+        assertThat(sampled).isCloseTo(1_000_000_000L, within(1L));
+        Thread.sleep(50);
+        // 50 ms later on the host: 500,000 units more (allow scheduling slack, never less).
+        assertThat(t.now() - sampled).isBetween(500_000L, 500_000L + 2_000_000L);
+    }
 }

@@ -1,11 +1,14 @@
 package org.viridian.management.service;
 
+import org.viridian.devices.ic.Kvp;
 import org.viridian.guests.TestGuests;
+import org.viridian.machine.IntegrationService;
 import org.viridian.machine.VirtualMachine;
 import org.viridian.machine.VmSpec;
 import org.viridian.machine.console.ConsoleEndpoint;
 import org.viridian.machine.host.HostCheck;
 import org.viridian.management.config.BootSource;
+import org.viridian.management.config.IntegrationServices;
 import org.viridian.management.config.VmConfig;
 import org.viridian.partition.PartitionExit;
 
@@ -13,7 +16,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
@@ -46,6 +53,7 @@ public final class KvmEngine implements VmEngine {
             case BootSource.Kernel k -> new VmSpec(c.name(), c.cpus(), c.memoryBytes(), Path.of(k.kernel()),
                     k.initrd() == null ? null : Path.of(k.initrd()), k.cmdline());
         };
+        spec = spec.withIntegrationServices(offered(c.integrationServices()));
         VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.to(console));
         try {
             vm.start();
@@ -54,6 +62,16 @@ public final class KvmEngine implements VmEngine {
             throw e;
         }
         return new Running(vm, c.integrationServices().shutdown());
+    }
+
+    /** The VM settings' integration services that VMBus has a device for (guest services has none yet). */
+    static Set<IntegrationService> offered(IntegrationServices is) {
+        Set<IntegrationService> s = EnumSet.noneOf(IntegrationService.class);
+        if (is.heartbeat()) s.add(IntegrationService.HEARTBEAT);
+        if (is.shutdown()) s.add(IntegrationService.SHUTDOWN);
+        if (is.timeSync()) s.add(IntegrationService.TIME_SYNC);
+        if (is.keyValueExchange()) s.add(IntegrationService.KEY_VALUE_EXCHANGE);
+        return s;
     }
 
     private synchronized Path guest(String name) throws IOException {
@@ -105,6 +123,24 @@ public final class KvmEngine implements VmEngine {
         @Override
         public void sendInput(byte[] bytes) {
             vm.sendConsoleInput(bytes);
+        }
+
+        /** KVP's auto pool is read again when older than this (addresses change after boot). */
+        private static final Duration KVP_REFRESH = Duration.ofSeconds(30);
+
+        @Override
+        public GuestIntegration integration() {
+            Instant now = Instant.now();
+            var hb = vm.heartbeat();
+            Instant last = hb == null ? null : hb.state().lastAnswer();
+            GuestIntegration.GuestKvp kvp = null;
+            Kvp k = vm.kvp();
+            if (k != null) {
+                kvp = k.lastRead(Kvp.Pool.AUTO).map(GuestIntegration.GuestKvp::fromAutoPool)
+                        .orElse(GuestIntegration.GuestKvp.NO_ANSWER);
+                k.refreshIfOlder(Kvp.Pool.AUTO, KVP_REFRESH);
+            }
+            return new GuestIntegration(GuestIntegration.heartbeat(hb != null, last, now), last, kvp);
         }
 
         @Override

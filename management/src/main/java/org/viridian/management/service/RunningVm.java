@@ -23,6 +23,9 @@ public interface RunningVm {
 
     CompletableFuture<VmExit> exit();
 
+    /** What the integration services know of the guest now; must not block (read on every view of the VM). */
+    GuestIntegration integration();
+
     /** Frees the VM's resources once it has exited. */
     void close();
 }

@@ -18,6 +18,6 @@ final class VmEntry {
     }
 
     VmView view() {
-        return new VmView(config, status);
+        return new VmView(config, status, running == null ? null : running.integration());
     }
 }

@@ -123,6 +123,31 @@ class VmApiTest {
     }
 
     @Test
+    void aRunningGuestsHeartbeatAndKvpAnswersAreShownAndOnlyWhileItRuns() {
+        String id = create("{\"name\":\"" + unique("kvp") + "\",\"boot\":{\"type\":\"demo\",\"guest\":\"smp.elf\","
+                + "\"cmdline\":\"ic-heartbeat ic-kvp\"}}").get("id").asText();
+        assertThat(api.get("/api/v1/vms/" + id).json().path("guest").isNull()).as("off: nothing to say").isTrue();
+        api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null));
+        JsonNode guest = api.get("/api/v1/vms/" + id).json().path("guest");
+        assertThat(guest.path("heartbeat").asText()).isEqualTo("ok");
+        assertThat(guest.path("lastHeartbeat").isTextual()).isTrue();
+        assertThat(guest.path("kvp").asText()).isEqualTo("ok");
+        assertThat(guest.path("osName").asText()).isEqualTo("Scripted GNU/Linux");
+        assertThat(guest.path("fullyQualifiedDomainName").asText()).isEqualTo("scripted.example");
+        assertThat(guest.path("ipv4Addresses")).extracting(JsonNode::asText).containsExactly("10.0.0.5", "192.168.7.9");
+        api.awaitJob(api.post("/api/v1/vms/" + id + "/stop?mode=hard", null));
+        // With heartbeat and KVP switched off the host says so instead.
+        api.patch("/api/v1/vms/" + id, "{\"integrationServices\":{\"heartbeat\":false,\"shutdown\":true,"
+                + "\"timeSync\":true,\"keyValueExchange\":false,\"guestServices\":false}}");
+        api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null));
+        guest = api.get("/api/v1/vms/" + id).json().path("guest");
+        assertThat(guest.path("heartbeat").asText()).isEqualTo("notOffered");
+        assertThat(guest.path("kvp").asText()).isEqualTo("notOffered");
+        assertThat(guest.path("osName").isNull()).isTrue();
+        api.awaitJob(api.post("/api/v1/vms/" + id + "/stop?mode=hard", null));
+    }
+
+    @Test
     void aGuestThatPowersOffEndsOffWithItsReason() {
         String id = create("{\"name\":\"" + unique("po") + "\",\"boot\":{\"type\":\"demo\",\"guest\":\"poweroff.elf\"}}")
                 .get("id").asText();

@@ -1,7 +1,9 @@
 package org.viridian.management.testing;
 
 import org.viridian.management.config.BootSource;
+import org.viridian.management.config.IntegrationServices;
 import org.viridian.management.config.VmConfig;
+import org.viridian.management.service.GuestIntegration;
 import org.viridian.management.service.RunningVm;
 import org.viridian.management.service.VmEngine;
 import org.viridian.management.service.VmExit;
@@ -9,6 +11,8 @@ import org.viridian.management.service.VmExit;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -16,9 +20,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Stands in for KVM where this machine has none (the real engine runs in the nested-KVM tests): a "guest" that prints
  * like the demo guest, echoes console input, and for the built-in guests poweroff.elf and fault.elf powers itself off
- * or crashes, so every transition of the service's state machine can be driven here.
+ * or crashes, so every transition of the service's state machine can be driven here. Integration services: a demo
+ * guest whose command line says "ic-shutdown" honours shutdown requests, "ic-heartbeat" answers heartbeats while it
+ * is not paused, and "ic-kvp" tells its OS name and addresses through KVP ({@link #KVP_AUTO_POOL}) — each only when
+ * the VM's settings offer that service.
  */
 public final class ScriptedEngine implements VmEngine {
+    /** What a scripted "ic-kvp" guest's auto pool holds, as hv_kvp_daemon would fill it. */
+    public static final Map<String, String> KVP_AUTO_POOL = Map.of("OSName", "Scripted GNU/Linux", "OSVersion", "6.1.0",
+            "FullyQualifiedDomainName", "scripted.example", "NetworkAddressIPv4", "10.0.0.5;192.168.7.9");
+
     @Override
     public Optional<String> unavailableReason() {
         return Optional.empty();
@@ -28,9 +39,10 @@ public final class ScriptedEngine implements VmEngine {
     public RunningVm launch(VmConfig c, OutputStream console) throws IOException {
         String guest = c.boot() instanceof BootSource.DemoGuest g ? g.guest() : "kernel";
         // A guest whose command line says "ic-shutdown" has the shutdown integration service's driver loaded.
-        boolean icShutdown = c.integrationServices().shutdown() && c.boot() instanceof BootSource.DemoGuest g
-                && g.cmdline().contains("ic-shutdown");
-        Guest vm = new Guest(console, icShutdown);
+        String cmdline = c.boot() instanceof BootSource.DemoGuest g ? g.cmdline() : "";
+        IntegrationServices is = c.integrationServices();
+        Guest vm = new Guest(console, is.shutdown() && cmdline.contains("ic-shutdown"), is,
+                cmdline.contains("ic-heartbeat"), cmdline.contains("ic-kvp"));
         vm.print("scripted guest " + guest + " booting VM " + c.name() + "\r\n");
         vm.print("cpus online: " + c.cpus() + "\r\n");
         switch (guest) {
@@ -60,11 +72,27 @@ public final class ScriptedEngine implements VmEngine {
         final CompletableFuture<VmExit> exit = new CompletableFuture<>();
         final AtomicBoolean paused = new AtomicBoolean();
         private final OutputStream console;
-        private final boolean icShutdown;
+        private final boolean icShutdown, answersHeartbeat, answersKvp;
+        private final IntegrationServices offered;
+        private volatile Instant pausedAt;
 
-        Guest(OutputStream console, boolean icShutdown) {
+        Guest(OutputStream console, boolean icShutdown, IntegrationServices offered, boolean answersHeartbeat,
+              boolean answersKvp) {
             this.console = console;
             this.icShutdown = icShutdown;
+            this.offered = offered;
+            this.answersHeartbeat = answersHeartbeat;
+            this.answersKvp = answersKvp;
+        }
+
+        @Override
+        public GuestIntegration integration() {
+            Instant now = Instant.now();
+            // A paused guest answers nothing: its last heartbeat is the moment it was paused.
+            Instant last = !offered.heartbeat() || !answersHeartbeat ? null : paused.get() ? pausedAt : now;
+            GuestIntegration.GuestKvp kvp = !offered.keyValueExchange() ? null
+                    : answersKvp ? GuestIntegration.GuestKvp.fromAutoPool(KVP_AUTO_POOL) : GuestIntegration.GuestKvp.NO_ANSWER;
+            return new GuestIntegration(GuestIntegration.heartbeat(offered.heartbeat(), last, now), last, kvp);
         }
 
         synchronized void print(String s) {
@@ -77,6 +105,7 @@ public final class ScriptedEngine implements VmEngine {
 
         @Override
         public void pause() {
+            pausedAt = Instant.now();
             paused.set(true);
         }
 

@@ -1,0 +1,300 @@
+package org.viridian.devices.ic;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The data exchange (key-value pair) integration service (class a9a0f4e7-5a45-4d96-b827-8a841e8c03e6): the host reads
+ * the guest's pools (its auto pool says OSName, OSVersion, FullyQualifiedDomainName, NetworkAddressIPv4, ...) and
+ * pushes keys into the guest's external pool. The guest serves one request at a time (Linux forwards each to its
+ * hv_kvp_daemon and answers in the buffer the request came in), so requests wait in a bounded queue and go one by
+ * one; each answer is matched by its transaction id. Keys and values travel as UTF-16LE with their byte sizes,
+ * terminator included.
+ */
+public final class Kvp extends IcService {
+    public static final UUID CLASS_ID = UUID.fromString("a9a0f4e7-5a45-4d96-b827-8a841e8c03e6");
+    static final int TYPE_KVP = 2;
+    static final int OP_GET = 0, OP_SET = 1, OP_DELETE = 2, OP_ENUMERATE = 3;
+    static final int MAX_KEY = 512, MAX_VALUE = 2048;
+    static final int REG_SZ = 1, REG_U32 = 4, REG_U64 = 8;
+    /** hv_kvp_msg as sized for an enumeration: header (op, pool, pad), index, then hv_kvp_exchg_msg_value. */
+    static final int BODY = 4 + 4 + 12 + MAX_KEY + MAX_VALUE;
+    /** Where hv_kvp_exchg_msg_value starts for GET/SET (after the header) and for ENUMERATE (after the index). */
+    static final int VALUE_AT = 4, ENUM_VALUE_AT = 8;
+    /** The guest's status when an enumeration has run past its last entry. */
+    static final int S_CONT = 0x80070103;
+    static final int MAX_QUEUED = 32, MAX_ENTRIES = 256;
+    /** Longer than Linux's own 30 s wait for its daemon, after which it answers with a failure status itself. */
+    static final long TIMEOUT_S = 45;
+
+    /** The guest's pools, in wire order. */
+    public enum Pool { EXTERNAL, GUEST, AUTO, AUTO_EXTERNAL, AUTO_INTERNAL }
+
+    /** The guest answered a request with a failure status (e.g. its KVP daemon is not running). */
+    public static final class KvpException extends RuntimeException {
+        public KvpException(String message) {
+            super(message);
+        }
+    }
+
+    private final ArrayDeque<Op> queue = new ArrayDeque<>();
+    private final Map<Pool, Map<String, String>> lastRead = new EnumMap<>(Pool.class);
+    /** When each pool was last asked for (System.nanoTime), so refreshes do not pile up. */
+    private final Map<Pool, Long> askedAt = new EnumMap<>(Pool.class);
+    private Op current;
+    private int currentTransaction;
+    private long sent;
+
+    public Kvp() {
+        super(CLASS_ID, new int[] {4 << 16, 3 << 16});
+    }
+
+    /** Reads every entry of one of the guest's pools. */
+    public CompletableFuture<Map<String, String>> guestPool(Pool pool) {
+        Enumerate e = new Enumerate(pool);
+        submit(e);
+        return e.result;
+    }
+
+    /** Sets {@code key} to {@code value} in the guest's external pool (what the guest reads as data from its host). */
+    public CompletableFuture<Void> push(String key, String value) {
+        Single s = new Single(OP_SET, Pool.EXTERNAL, key, value);
+        submit(s);
+        return s.result.thenApply(v -> null);
+    }
+
+    /** One key of one of the guest's pools. */
+    public CompletableFuture<String> get(Pool pool, String key) {
+        Single s = new Single(OP_GET, pool, key, null);
+        submit(s);
+        return s.result;
+    }
+
+    /** Removes {@code key} from the guest's external pool. */
+    public CompletableFuture<Void> delete(String key) {
+        Single s = new Single(OP_DELETE, Pool.EXTERNAL, key, null);
+        submit(s);
+        return s.result.thenApply(v -> null);
+    }
+
+    /** The pool as last read completely, if it was (what a management view shows without asking the guest). */
+    public synchronized Optional<Map<String, String>> lastRead(Pool pool) {
+        return Optional.ofNullable(lastRead.get(pool));
+    }
+
+    /**
+     * Reads the pool again in the background when it was last asked for longer ago than {@code age} (a management
+     * view calls this on every look; at most one read per {@code age} reaches the guest). Only once negotiated.
+     */
+    public synchronized void refreshIfOlder(Pool pool, Duration age) {
+        Long at = askedAt.get(pool);
+        if (version() == 0 || (at != null && System.nanoTime() - at < age.toNanos())) return;
+        guestPool(pool);
+    }
+
+    /** Whether the guest's KVP driver has agreed on a version (Linux does once its daemon runs). */
+    public boolean negotiatedWithGuest() {
+        return version() != 0;
+    }
+
+    private synchronized void submit(Op op) {
+        if (op instanceof Enumerate) askedAt.put(op.pool, System.nanoTime());
+        if (!isOpen()) {
+            op.fail(new IllegalStateException("the guest has no KVP channel open"));
+        } else if (queue.size() + (current == null ? 0 : 1) >= MAX_QUEUED) {
+            op.fail(new IllegalStateException(MAX_QUEUED + " KVP requests are already waiting for the guest"));
+        } else {
+            queue.add(op);
+            pump();
+        }
+    }
+
+    @Override
+    void negotiated() {
+        // Learn the guest's identity right away, so management has it without asking.
+        Enumerate auto = new Enumerate(Pool.AUTO);
+        askedAt.put(Pool.AUTO, System.nanoTime());
+        queue.addFirst(auto);
+        pump();
+    }
+
+    @Override
+    void reset() {
+        IllegalStateException closed = new IllegalStateException("the guest's KVP channel closed");
+        if (current != null) current.fail(closed);
+        queue.forEach(op -> op.fail(closed));
+        queue.clear();
+        current = null;
+    }
+
+    /** Sends the next request if none is outstanding and the guest has negotiated. */
+    private void pump() {
+        while (current == null && version() != 0 && !queue.isEmpty()) {
+            current = queue.poll();
+            sendCurrent();
+        }
+    }
+
+    private void sendCurrent() {
+        int id = sendTransaction(TYPE_KVP, current.request());
+        if (id < 0) {
+            finish(new IllegalStateException("the guest's KVP ring is full or closed"));
+            return;
+        }
+        currentTransaction = id;
+        long mine = ++sent;
+        later(TIMEOUT_S, TimeUnit.SECONDS, () -> {
+            if (current != null && sent == mine) {
+                finish(new KvpException("the guest did not answer within " + TIMEOUT_S + " s"));
+                pump();
+            }
+        });
+    }
+
+    private void finish(Throwable failure) {
+        Op op = current;
+        current = null;
+        if (failure != null) op.fail(failure);
+    }
+
+    @Override
+    void answered(IcMessage.Parsed m) {
+        if (m.type() != TYPE_KVP || current == null || m.transaction() != currentTransaction) {
+            throw new IllegalArgumentException("KVP answer (type " + m.type() + ", transaction " + m.transaction()
+                    + ") matches no outstanding request");
+        }
+        try {
+            if (current.answered(m.status(), m.body())) {
+                finish(null);
+            } else {
+                sendCurrent(); // the same operation continues (the next enumeration index)
+            }
+        } catch (IllegalArgumentException e) {
+            finish(e);
+            throw e;
+        } finally {
+            pump();
+        }
+    }
+
+    private synchronized void remember(Pool pool, Map<String, String> entries) {
+        lastRead.put(pool, Collections.unmodifiableMap(new LinkedHashMap<>(entries)));
+    }
+
+    /** A request in flight: its wire body, and what its answers mean. */
+    private abstract static sealed class Op permits Enumerate, Single {
+        final Pool pool;
+
+        Op(Pool pool) {
+            this.pool = pool;
+        }
+
+        ByteBuffer header(int op) {
+            ByteBuffer b = ByteBuffer.allocate(BODY).order(ByteOrder.LITTLE_ENDIAN);
+            b.put(0, (byte) op).put(1, (byte) pool.ordinal());
+            return b;
+        }
+
+        abstract byte[] request();
+
+        /** True when the operation is complete; throws IllegalArgumentException for a malformed answer. */
+        abstract boolean answered(int status, ByteBuffer body);
+
+        abstract void fail(Throwable t);
+    }
+
+    private final class Enumerate extends Op {
+        final CompletableFuture<Map<String, String>> result = new CompletableFuture<>();
+        final Map<String, String> found = new LinkedHashMap<>();
+        int index;
+
+        Enumerate(Pool pool) {
+            super(pool);
+        }
+
+        @Override
+        byte[] request() {
+            return header(OP_ENUMERATE).putInt(4, index).array();
+        }
+
+        @Override
+        boolean answered(int status, ByteBuffer body) {
+            if (status != 0) {
+                // S_CONT: past the last entry. Any other failure ends the enumeration the same way, with what was read.
+                if (status != S_CONT && index == 0) {
+                    result.completeExceptionally(new KvpException(String.format(
+                            "the guest could not enumerate its %s pool (status %#x)", pool, status)));
+                    return true;
+                }
+                remember(pool, found);
+                result.complete(Collections.unmodifiableMap(found));
+                return true;
+            }
+            KvpValue.Entry e = KvpValue.decode(body, ENUM_VALUE_AT);
+            found.put(e.key(), e.value());
+            if (++index < MAX_ENTRIES) return false;
+            remember(pool, found);
+            result.complete(Collections.unmodifiableMap(found));
+            return true;
+        }
+
+        @Override
+        void fail(Throwable t) {
+            result.completeExceptionally(t);
+        }
+    }
+
+    private final class Single extends Op {
+        final CompletableFuture<String> result = new CompletableFuture<>();
+        final int op;
+        final String key, value;
+
+        Single(int op, Pool pool, String key, String value) {
+            super(pool);
+            this.op = op;
+            this.key = key;
+            this.value = value;
+            // Checked here so the caller learns at once, not from the guest.
+            KvpValue.utf16z(key, MAX_KEY, "key");
+            if (value != null) KvpValue.utf16z(value, MAX_VALUE, "value");
+        }
+
+        @Override
+        byte[] request() {
+            ByteBuffer b = header(op);
+            byte[] k = KvpValue.utf16z(key, MAX_KEY, "key");
+            if (op == OP_DELETE) {
+                b.putInt(4, k.length).put(8, k);
+            } else {
+                KvpValue.encode(b, VALUE_AT, k, value == null ? null : KvpValue.utf16z(value, MAX_VALUE, "value"));
+            }
+            return b.array();
+        }
+
+        @Override
+        boolean answered(int status, ByteBuffer body) {
+            if (status != 0) {
+                result.completeExceptionally(new KvpException(String.format("the guest refused %s of '%s' (status %#x)",
+                        op == OP_SET ? "setting" : op == OP_GET ? "reading" : "deleting", key, status)));
+            } else {
+                result.complete(op == OP_GET ? KvpValue.decode(body, VALUE_AT).value() : null);
+            }
+            return true;
+        }
+
+        @Override
+        void fail(Throwable t) {
+            result.completeExceptionally(t);
+        }
+    }
+}
