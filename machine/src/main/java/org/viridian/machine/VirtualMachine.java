@@ -1,6 +1,10 @@
 package org.viridian.machine;
 
 import org.viridian.devices.ic.Heartbeat;
+import org.viridian.devices.scsi.TokenBucket;
+import org.viridian.devices.storvsp.StorVsp;
+import org.viridian.storage.ops.Images;
+import java.util.UUID;
 import org.viridian.devices.ic.Kvp;
 import org.viridian.devices.ic.Shutdown;
 import org.viridian.devices.ic.TimeSync;
@@ -46,6 +50,7 @@ public final class VirtualMachine implements AutoCloseable {
     private Shutdown shutdown;
     private TimeSync timeSync;
     private Kvp kvp;
+    private StorVsp storage;
 
     private VirtualMachine(VmSpec spec, Partition partition, ConsoleEndpoint console) {
         this.spec = spec;
@@ -62,16 +67,18 @@ public final class VirtualMachine implements AutoCloseable {
     /** The same with an explicit hypervisor interface ({@code hv} null: none), e.g. a benchmark's. */
     public static VirtualMachine create(VmSpec spec, ConsoleEndpoint console, HvFeatures hv) throws IOException {
         Partition partition = Partition.create(new Partition.Config(spec.name(), spec.cpus(), spec.memoryBytes(), cpuid(hv)));
+        VirtualMachine vm = null;
         try {
             // Instructions a nested KVM cannot emulate become the exception they architecturally raise (int3, ud2).
             partition.setEmulationFailureHandler(new ArchitecturalFallback());
-            VirtualMachine vm = new VirtualMachine(spec, partition, console);
+            vm = new VirtualMachine(spec, partition, console);
             AcpiConfig acpi = AcpiConfig.of(spec.cpus());
             if (hv != null) {
                 vm.hypervisor = Hypervisor.attach(partition, hv);
                 if (hv.synic()) {
                     vm.vmbus = VmbusServer.attach(vm.hypervisor, partition.memory());
                     vm.offerIntegrationServices();
+                    vm.offerStorage();
                     acpi = acpi.withDevice(vmbusDevice());
                 }
             }
@@ -79,6 +86,7 @@ public final class VirtualMachine implements AutoCloseable {
             GuestBoot.load(partition, spec, acpi);
             return vm;
         } catch (IOException | RuntimeException e) {
+            if (vm != null && vm.storage != null) vm.storage.close();
             partition.close();
             throw e;
         }
@@ -93,6 +101,27 @@ public final class VirtualMachine implements AutoCloseable {
             vmbus.addDevice(timeSync = new TimeSync(Clock.systemUTC(), hypervisor::referenceTime, Duration.ofSeconds(5)));
         }
         if (wanted.contains(IntegrationService.KEY_VALUE_EXCHANGE)) vmbus.addDevice(kvp = new Kvp());
+    }
+
+    /** The synthetic SCSI controller with the spec's disks as LUNs 0, 1, …; none without disks. */
+    private void offerStorage() throws IOException {
+        if (spec.disks().isEmpty()) return;
+        storage = new StorVsp(partition.memory(), UUID.nameUUIDFromBytes((spec.name() + "/scsi0").getBytes()));
+        try {
+            for (int lun = 0; lun < spec.disks().size(); lun++) {
+                VmSpec.Disk d = spec.disks().get(lun);
+                storage.addDisk(lun, Images.open(d.path(), d.readOnly()), d.readOnly(), new TokenBucket(d.iops(), d.bytesPerSecond()));
+            }
+        } catch (IOException | RuntimeException e) {
+            storage.close();
+            throw e;
+        }
+        vmbus.addDevice(storage);
+    }
+
+    /** The synthetic SCSI controller (for hot add/remove of disks), or null when the VM has no disks. */
+    public StorVsp storage() {
+        return storage;
     }
 
     /**
@@ -204,6 +233,7 @@ public final class VirtualMachine implements AutoCloseable {
     @Override
     public void close() throws IOException {
         if (vmbus != null) vmbus.shutdown();
+        if (storage != null) storage.close(); // waits for in-flight disk I/O, which may still touch guest memory
         partition.close();
         console.close();
     }

@@ -2,6 +2,7 @@ package org.viridian.machine;
 
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -12,7 +13,27 @@ import java.util.Set;
  * {@code integrationServices}: which integration services VMBus offers the guest (all unless asked otherwise).
  */
 public record VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path initrd, String cmdline, boolean hyperV,
-                     Set<IntegrationService> integrationServices) {
+                     Set<IntegrationService> integrationServices, List<Disk> disks) {
+    /**
+     * A virtual disk on the VM's synthetic SCSI controller (LUNs in list order): an image file (VHD, VHDX or raw),
+     * read-only or not, with optional I/O limits (0: none).
+     */
+    public record Disk(Path path, boolean readOnly, long iops, long bytesPerSecond) {
+        public Disk {
+            Objects.requireNonNull(path, "disk path");
+            if (iops < 0 || bytesPerSecond < 0) throw new IllegalArgumentException("disk I/O limits must not be negative");
+        }
+
+        public Disk(Path path, boolean readOnly) {
+            this(path, readOnly, 0, 0);
+        }
+    }
+
+    public VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path initrd, String cmdline, boolean hyperV,
+                  Set<IntegrationService> integrationServices) {
+        this(name, cpus, memoryBytes, kernel, initrd, cmdline, hyperV, integrationServices, List.of());
+    }
+
     public VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path initrd, String cmdline) {
         this(name, cpus, memoryBytes, kernel, initrd, cmdline, true);
     }
@@ -23,7 +44,12 @@ public record VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path 
 
     /** The same VM offering only {@code services}. */
     public VmSpec withIntegrationServices(Set<IntegrationService> services) {
-        return new VmSpec(name, cpus, memoryBytes, kernel, initrd, cmdline, hyperV, services);
+        return new VmSpec(name, cpus, memoryBytes, kernel, initrd, cmdline, hyperV, services, disks);
+    }
+
+    /** The same VM with these disks on its SCSI controller. */
+    public VmSpec withDisks(List<Disk> list) {
+        return new VmSpec(name, cpus, memoryBytes, kernel, initrd, cmdline, hyperV, integrationServices, list);
     }
 
     public static final long MIN_MEMORY = 2L << 20;
@@ -37,5 +63,8 @@ public record VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path 
         cmdline = cmdline == null ? "" : cmdline;
         integrationServices = integrationServices.isEmpty() ? Set.of()
                 : Set.copyOf(EnumSet.copyOf(integrationServices));
+        disks = List.copyOf(disks);
+        if (disks.size() > 64) throw new IllegalArgumentException("at most 64 disks per VM, not " + disks.size());
+        if (!disks.isEmpty() && !hyperV) throw new IllegalArgumentException("disks are served over VMBus: they need the Hyper-V interface");
     }
 }

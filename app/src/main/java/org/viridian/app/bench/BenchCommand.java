@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * the VMM answers. The same guest runs under Viridian (KVM_RUN in Java, dispatch through the I/O bus) and under a
  * minimal C loop on the same KVM, alternately, and the best rate of each is compared.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = {BenchCommand.Exits.class, HypercallBench.class, VmbusBench.class})
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = {BenchCommand.Exits.class, HypercallBench.class, VmbusBench.class, StorvspBench.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {

@@ -55,7 +55,12 @@ final class VmbusBench implements Callable<Integer> {
     }
 
     private static VirtualMachine benchVm(Path guest, String cmdline) throws Exception {
-        VmSpec spec = new VmSpec("bench", 1, 32L << 20, guest, null, cmdline);
+        return benchVm(guest, cmdline, List.of());
+    }
+
+    /** A one-VP benchmark VM whose CPL3 code may make hypercalls, its console discarded. */
+    static VirtualMachine benchVm(Path guest, String cmdline, List<VmSpec.Disk> disks) throws Exception {
+        VmSpec spec = new VmSpec("bench", 1, 32L << 20, guest, null, cmdline).withDisks(disks);
         return VirtualMachine.create(spec, ConsoleEndpoint.to(new ByteArrayOutputStream()), HvFeatures.standard().withUserHypercalls());
     }
 

@@ -60,6 +60,10 @@ public final class RunCommand implements Callable<Integer> {
             description = "Ask the guest to shut down gracefully (shutdown integration service) after this many seconds.")
     Integer shutdownAfter;
 
+    @Option(names = "--disk", paramLabel = "FILE[,ro][,iops=N][,bps=SIZE]",
+            description = "A virtual disk (VHD, VHDX or raw) on the synthetic SCSI controller; repeat for more (LUN 0, 1, …).")
+    List<String> disks = new ArrayList<>();
+
     @Option(names = "--name", description = "VM name (default: the kernel's file name).")
     String name;
 
@@ -85,12 +89,30 @@ public final class RunCommand implements Callable<Integer> {
             if (!Files.isRegularFile(p)) throw new IllegalArgumentException("no such file: " + p);
         }
         VmSpec spec = new VmSpec(name != null ? name : kernel.getFileName().toString(), cpus, memory, kernel, initrd,
-                cmdline, !noHyperV).withIntegrationServices(integrationServices(integrationServices, noIc));
+                cmdline, !noHyperV).withIntegrationServices(integrationServices(integrationServices, noIc))
+                .withDisks(disks.stream().map(RunCommand::disk).toList());
         if (shutdownAfter != null && shutdownAfter < 0) throw new IllegalArgumentException("--shutdown-after must not be negative");
         for (String kv : kvpPush) {
             if (kv.indexOf('=') < 1) throw new IllegalArgumentException("--kvp-push wants KEY=VALUE, not '" + kv + "'");
         }
         return boot(spec, console, new Extras(hvEcho, vmbusEcho, shutdownAfter, kvpPush, kvpDump));
+    }
+
+    /** {@code FILE[,ro][,iops=N][,bps=SIZE]} → a disk; the file must exist. */
+    static VmSpec.Disk disk(String arg) {
+        String[] parts = arg.split(",");
+        Path path = Path.of(parts[0]);
+        if (!Files.isRegularFile(path)) throw new IllegalArgumentException("--disk: no such file: " + path);
+        boolean readOnly = false;
+        long iops = 0, bps = 0;
+        for (int i = 1; i < parts.length; i++) {
+            String p = parts[i];
+            if (p.equals("ro")) readOnly = true;
+            else if (p.startsWith("iops=")) iops = Long.parseLong(p.substring(5));
+            else if (p.startsWith("bps=")) bps = new ByteSize().convert(p.substring(4));
+            else throw new IllegalArgumentException("--disk: unknown option '" + p + "' (ro, iops=N, bps=SIZE)");
+        }
+        return new VmSpec.Disk(path, readOnly, iops, bps);
     }
 
     /** The services {@code --integration-services} names (all when absent), less those {@code --no-ic} names. */

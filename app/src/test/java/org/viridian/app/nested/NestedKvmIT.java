@@ -43,7 +43,7 @@ class NestedKvmIT {
         Path jar = Path.of("target/viridian.jar");
         assumeTrue(Files.exists(jar), "target/viridian.jar not built (run through mvn verify)");
         Map<String, byte[]> guests = new HashMap<>();
-        for (String g : List.of("hello", "poweroff", "fault", "cpl3", "exceptions", "smp", "hyperv", "vmbus")) {
+        for (String g : List.of("hello", "poweroff", "fault", "cpl3", "exceptions", "smp", "hyperv", "vmbus", "storage")) {
             guests.put(g + ".elf", Guests.builtIn(g + ".elf"));
         }
         guests.put("vmlinuz", NestedKvmHost.stockKernel());
@@ -62,6 +62,12 @@ class NestedKvmIT {
                 new NestedKvmHost.Command("vmbushostile", "viridian run --kernel vmbus.elf --memory 32M --vmbus-echo --cmdline hostile=1"),
                 new NestedKvmHost.Command("vmbusshutdown", "viridian run --kernel vmbus.elf --memory 32M --shutdown-after 1 --cmdline shutdown=1"),
                 new NestedKvmHost.Command("benchvmbus", "viridian bench vmbus --count 5000"),
+                // The guest writes through StorVSP; the nested host then reads the image back with the disk library.
+                new NestedKvmHost.Command("storage", "viridian vhd create disk.vhdx --size 64M >/dev/null"
+                        + " && { viridian run --kernel storage.elf --memory 32M --disk disk.vhdx --cmdline 'lba=2048 hostile=1';"
+                        + " echo \"guest rc=$?\"; } && viridian vhd check disk.vhdx && viridian vhd convert disk.vhdx disk.raw >/dev/null"
+                        + " && echo \"block 2049: $(dd if=disk.raw bs=512 skip=2049 count=1 2>/dev/null | head -c 17)\""),
+                new NestedKvmHost.Command("benchstorvsp", "viridian bench storvsp --count 400"),
                 new NestedKvmHost.Command("bench", "viridian bench exits --count 20000 --rounds 2"),
                 new NestedKvmHost.Command("benchhv", "viridian bench hypercalls --count 20000 --rounds 2"),
                 new NestedKvmHost.Command("linux", "viridian run --kernel vmlinuz --initrd linux-initrd.gz --memory 256M"
@@ -202,6 +208,29 @@ class NestedKvmIT {
         assertThat(o.output()).containsPattern("64-byte packets: +\\d+ round trips/s")
                 .containsPattern("16384-byte packets: +\\d+ round trips/s .* MB/s both ways")
                 .containsPattern("ratio round trips / bare hypercalls +0\\.\\d+");
+        assertThat(o.rc()).as(o.output()).isZero();
+    }
+
+    @Test
+    void aGuestReadsAndWritesAVhdxThroughStorVspAndTheImageHoldsItsData() {
+        NestedKvmHost.Outcome o = outcome("storage");
+        assertThat(o.output()).containsPattern("ok: storvsc: protocol 6\\.2, max transfer \\d+ bytes")
+                .contains("ok: INQUIRY: direct-access device 'Msft    Virtual Disk    '")
+                .contains("ok: READ CAPACITY: 131072 blocks of 512 bytes")
+                .contains("ok: wrote 64 blocks at lba 2048, synchronized the cache, read them back intact")
+                .contains("ok: CHECK CONDITION with ILLEGAL REQUEST for a read past the end (asc 21) and an unknown opcode (asc 20)")
+                .contains("ok: hostile: a read into pages outside guest memory failed alone")
+                .contains("storvsp: request refused: data page 0x7fffe is outside the guest's RAM")
+                .contains("guest rc=33").contains("block 2049: VIRIDIAN lba=2049");
+        assertThat(o.rc()).as(o.output()).isZero();
+    }
+
+    @Test
+    void theStorVspBenchmarkComparesTheGuestWithTheHostOnTheSameImage() {
+        NestedKvmHost.Outcome o = outcome("benchstorvsp");
+        System.out.println("viridian bench storvsp (nested):\n" + o.output());
+        assertThat(o.output()).containsPattern("4 KiB random read +guest +\\d+ IOPS .* ratio \\d+\\.\\d+")
+                .containsPattern("1 MiB sequential write +guest +\\d+ IOPS .* ratio \\d+\\.\\d+");
         assertThat(o.rc()).as(o.output()).isZero();
     }
 

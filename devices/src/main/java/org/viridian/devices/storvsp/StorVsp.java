@@ -48,6 +48,10 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
     private OpenChannel channel;
     private boolean initialized, askedForSpace;
     private int version, outstanding;
+    private long completed, firstNanos, lastNanos;
+
+    /** SCSI requests completed by the disks so far, and the time between the first and the last completion. */
+    public record Stats(long requests, long nanos) {}
 
     /** One disk: its SCSI target and the worker that runs its commands in order. */
     private record Lun(ScsiDisk disk, BlockDevice device, ExecutorService worker) {}
@@ -91,6 +95,10 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
             notifyRescan();
         }
         retire(l); // outside the lock: the worker's last completions need it
+    }
+
+    public synchronized Stats stats() {
+        return new Stats(completed, lastNanos - firstNanos);
     }
 
     public synchronized List<Integer> lunNumbers() {
@@ -245,6 +253,9 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
         }
         synchronized (this) {
             outstanding--;
+            long now = System.nanoTime();
+            if (completed++ == 0) firstNanos = now;
+            lastNanos = now;
             if (channel != c) return;
             boolean signal = r.ok() ? srbDone(c, p, data, VstorPacket.SRB_SUCCESS, null, r.transferred())
                     : srbDone(c, p, data, VstorPacket.SRB_ERROR | VstorPacket.SRB_AUTOSENSE_VALID, r.sense().fixed(), 0);

@@ -5,6 +5,7 @@ import org.viridian.guests.TestGuests;
 import org.viridian.machine.IntegrationService;
 import org.viridian.machine.VirtualMachine;
 import org.viridian.machine.VmSpec;
+import org.viridian.management.config.Disk;
 import org.viridian.machine.console.ConsoleEndpoint;
 import org.viridian.machine.host.HostCheck;
 import org.viridian.management.config.BootSource;
@@ -25,8 +26,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
 /**
- * VMs on this host's KVM, inside the service's process ({@link VirtualMachine}). Disks and network adapters are kept
- * in the configuration but not yet connected: the StorVSP/NetVSP devices land with the VMBus work.
+ * VMs on this host's KVM, inside the service's process ({@link VirtualMachine}). Disks are served by the VM's synthetic
+ * SCSI controller (StorVSP); network adapters are kept in the configuration but not yet connected (NetVSP).
  */
 public final class KvmEngine implements VmEngine {
     private final Path guestDir;
@@ -53,7 +54,10 @@ public final class KvmEngine implements VmEngine {
             case BootSource.Kernel k -> new VmSpec(c.name(), c.cpus(), c.memoryBytes(), Path.of(k.kernel()),
                     k.initrd() == null ? null : Path.of(k.initrd()), k.cmdline());
         };
-        spec = spec.withIntegrationServices(offered(c.integrationServices()));
+        spec = spec.withIntegrationServices(offered(c.integrationServices()))
+                // The synthetic SCSI controller's LUNs follow the configured slots' order.
+                .withDisks(c.disks().stream().sorted(java.util.Comparator.comparingInt(Disk::slot))
+                        .map(d -> new VmSpec.Disk(Path.of(d.path()), d.readOnly())).toList());
         VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.to(console));
         try {
             vm.start();
