@@ -39,7 +39,9 @@ class StockLinuxAcceptanceIT {
     static void bootStockLinux() throws Exception {
         Path jar = Path.of("target/viridian.jar");
         assumeTrue(Files.exists(jar), "target/viridian.jar not built (run through mvn -P acceptance verify)");
-        List<Path> modules = new KernelModules(DebianKernel.modules()).closure(HV_DRIVERS);
+        // sd_mod: the SCSI disk driver that turns StorVSP's LUNs into /dev/sd*.
+        List<Path> modules = new KernelModules(DebianKernel.modules()).closure(
+                java.util.stream.Stream.concat(HV_DRIVERS.stream(), java.util.stream.Stream.of("sd_mod")).toList());
         Map<String, Path> files = new LinkedHashMap<>();
         StringBuilder insmods = new StringBuilder();
         for (Path ko : modules) {
@@ -93,6 +95,19 @@ class StockLinuxAcceptanceIT {
                   echo "ACCEPT: vmbus device $(cat $d/class_id 2>/dev/null) driver $(basename $(readlink $d/driver) 2>/dev/null)"
                 done
                 echo "ACCEPT: hv drivers registered: $(ls /sys/bus/vmbus/drivers 2>/dev/null | tr '\\n' ' ')"
+                for t in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/sda ] && break; sleep 1; done
+                if [ -b /dev/sda ]; then
+                  echo "ACCEPT: disk sda $(cat /sys/block/sda/size) sectors, vendor $(cat /sys/block/sda/device/vendor) model $(cat /sys/block/sda/device/model), discard max $(cat /sys/block/sda/queue/discard_max_bytes)"
+                  dd if=/dev/urandom of=/tmp/pattern bs=64k count=16 2>/dev/null
+                  echo "ACCEPT: disk pattern md5 $(md5sum < /tmp/pattern | cut -d' ' -f1)"
+                  dd if=/tmp/pattern of=/dev/sda bs=64k seek=16 conv=fsync 2>&1 | tail -n 1 | sed 's/^/ACCEPT-DD: /'
+                  echo 3 > /proc/sys/vm/drop_caches
+                  echo "ACCEPT: disk read back md5 $(dd if=/dev/sda bs=64k skip=16 count=16 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)"
+                  blkdiscard -o 33554432 -l 8388608 /dev/sda && echo "ACCEPT: blkdiscard rc=0"
+                else
+                  echo "ACCEPT: no /dev/sda"
+                fi
+                dmesg | grep -e 'sd 0:' -e 'scsi host' -e 'scsi 0:' -e 'sda' | sed 's/^/ACCEPT-DMESG: /' 
                 if grep -q accept.wait /proc/cmdline; then
                   echo "ACCEPT: waiting for the host to shut this guest down"
                   sleep 120
@@ -103,9 +118,15 @@ class StockLinuxAcceptanceIT {
                 """.formatted(insmods);
         byte[] initrd = NestedKvmHost.busyboxInitramfs(init, files);
         NestedKvmHost.Run run = NestedKvmHost.run(jar, Map.of("vmlinuz", NestedKvmHost.stockKernel(), "accept-initrd.gz", initrd),
-                List.of(new NestedKvmHost.Command("linux", "viridian run --kernel vmlinuz --initrd accept-initrd.gz"
+                List.of(new NestedKvmHost.Command("linux", "viridian vhd create disk.vhdx --size 256M >/dev/null;"
+                                + " viridian run --kernel vmlinuz --initrd accept-initrd.gz --disk disk.vhdx"
                                 + " --memory 512M --cpus 2 --kvp-dump --kvp-push ViridianHost=acceptance"
-                                + " --cmdline 'console=ttyS0 quiet panic=-1 reboot=k'"),
+                                + " --cmdline 'console=ttyS0 quiet panic=-1 reboot=k'; rc=$?;"
+                                // After the VM: the image is consistent and holds what the guest wrote at 1 MiB.
+                                + " viridian vhd check disk.vhdx >/dev/null && echo 'ACCEPT-HOST: vhd check ok';"
+                                + " viridian vhd convert disk.vhdx disk.raw >/dev/null;"
+                                + " echo \"ACCEPT-HOST: md5 at 1 MiB $(dd if=disk.raw bs=64k skip=16 count=16 2>/dev/null | md5sum | cut -d' ' -f1)\";"
+                                + " exit $rc"),
                         new NestedKvmHost.Command("shutdown", "viridian run --kernel vmlinuz --initrd accept-initrd.gz"
                                 + " --memory 512M --cpus 2 --shutdown-after 5 --cmdline 'console=ttyS0 quiet panic=-1 reboot=k accept.wait'")),
                 // Two boots take about a minute; a hang must fail the run soon, not after the default timeout.
@@ -115,6 +136,18 @@ class StockLinuxAcceptanceIT {
         System.out.printf("stock Linux in Viridian (nested KVM): rc=%d in %d s%n%s%n", linux.rc(), linux.seconds(),
                 linux.output().lines().filter(l -> l.startsWith("ACCEPT") || l.startsWith("hv: ") || l.startsWith("viridian: ")).reduce("", (a, b) -> a + b + "\n"));
         System.out.printf("host clock when the run ended: %d%n", System.currentTimeMillis() / 1000);
+    }
+
+    @Test
+    void hvStorvscWritesThroughStorVspAndTheImageHoldsTheData() {
+        String out = linux.output();
+        assertThat(out).containsPattern("ACCEPT: disk sda 524288 sectors, vendor Msft +model Virtual Disk");
+        Matcher written = Pattern.compile("ACCEPT: disk pattern md5 ([0-9a-f]{32})").matcher(out);
+        assertThat(written.find()).as(out).isTrue();
+        assertThat(out).contains("ACCEPT: disk read back md5 " + written.group(1))
+                .contains("ACCEPT-HOST: vhd check ok")
+                .contains("ACCEPT-HOST: md5 at 1 MiB " + written.group(1))
+                .contains("ACCEPT: blkdiscard rc=0");
     }
 
     @Test

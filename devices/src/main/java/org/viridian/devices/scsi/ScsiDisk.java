@@ -305,13 +305,15 @@ public final class ScsiDisk {
         int header = ten ? 8 : 4;
         byte[] b = new byte[header + pages.length];
         int dataLength = b.length - (ten ? 2 : 1);
+        // Device-specific parameter: WP for read-only disks; DPOFUA, since a FUA write is flushed before it completes.
+        byte deviceSpecific = (byte) ((readOnly ? 0x80 : 0) | 0x10);
         if (ten) {
             b[0] = (byte) (dataLength >> 8);
             b[1] = (byte) dataLength;
-            b[3] = (byte) (readOnly ? 0x80 : 0); // WP
+            b[3] = deviceSpecific;
         } else {
             b[0] = (byte) dataLength;
-            b[2] = (byte) (readOnly ? 0x80 : 0);
+            b[2] = deviceSpecific;
         }
         System.arraycopy(pages, 0, b, header, pages.length);
         return reply(data, b, alloc);

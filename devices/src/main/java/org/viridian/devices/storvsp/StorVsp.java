@@ -226,8 +226,19 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
                 return srbDone(c, p, data, VstorPacket.SRB_INVALID_REQUEST, null, 0);
             }
         }
-        if (target == 0 && path == 0 && (cdb[0] & 0xFF) == 0xA0) return srbDone(c, p, data, reportLuns(cdb, buffer), null, -1);
-        Lun l = target == 0 && path == 0 ? luns.get(lun) : null;
+        boolean ours = target == 0 && path == 0;
+        // REPORT LUNS answers for every target the guest scans: ours lists the disks, the others have none.
+        if ((cdb[0] & 0xFF) == 0xA0) return srbDone(c, p, data, reportLuns(cdb, buffer, ours), null, -1);
+        Lun l = ours ? luns.get(lun) : null;
+        if (l == null && (cdb[0] & 0xFF) == 0x12) {
+            // Linux's storvsc turns any INQUIRY error into success and reads the buffer, so a missing LUN must say so in
+            // the data: peripheral qualifier 3, "no device here".
+            byte[] none = new byte[36];
+            none[0] = 0x7F;
+            none[4] = 31;
+            int alloc = cdbLength >= 5 ? (cdb[3] & 0xFF) << 8 | (cdb[4] & 0xFF) : 0;
+            return srbDone(c, p, data, VstorPacket.SRB_SUCCESS, null, buffer.put(java.util.Arrays.copyOf(none, Math.min(36, alloc))));
+        }
         if (l == null) return srbDone(c, p, data, VstorPacket.SRB_INVALID_LUN, null, 0);
         ScsiData work = buffer;
         outstanding++;
@@ -265,13 +276,14 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
     }
 
     /** REPORT LUNS: the LUNs present, single-level addressing. Returns the SRB status. */
-    private int reportLuns(byte[] cdb, ScsiData buffer) {
+    private int reportLuns(byte[] cdb, ScsiData buffer, boolean ours) {
         if (cdb.length < 12) return VstorPacket.SRB_INVALID_REQUEST;
         long alloc = (cdb[6] & 0xFFL) << 24 | (cdb[7] & 0xFF) << 16 | (cdb[8] & 0xFF) << 8 | (cdb[9] & 0xFF);
-        ByteBuffer b = ByteBuffer.allocate(8 + 8 * luns.size());
-        b.putInt(0, 8 * luns.size());
+        var present = ours ? luns.keySet() : java.util.Set.<Integer>of();
+        ByteBuffer b = ByteBuffer.allocate(8 + 8 * present.size());
+        b.putInt(0, 8 * present.size());
         int at = 8;
-        for (int lun : luns.keySet()) {
+        for (int lun : present) {
             b.put(at + 1, (byte) lun);
             at += 8;
         }

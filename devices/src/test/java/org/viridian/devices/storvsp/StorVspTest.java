@@ -148,6 +148,10 @@ class StorVspTest {
         guest.scsi(0, new byte[] {0x03, 0, 0, 0, 18, 0}, true, DATA, 18);
         assertThat(guest.memory.read(DATA, 18)[12]).isEqualTo((byte) 0x24);
         assertThat(guest.scsi(5, new byte[] {0x00, 0, 0, 0, 0, 0}, false, 0, 0).srbStatus()).as("no LUN 5").isEqualTo(VstorPacket.SRB_INVALID_LUN);
+        // INQUIRY of a missing LUN succeeds and says "no device here" in the data (Linux reads it whatever the status).
+        guest.memory.write(DATA, new byte[36]);
+        assertThat(guest.scsi(5, new byte[] {0x12, 0, 0, 0, 36, 0}, true, DATA, 36).srbStatus()).isEqualTo(VstorPacket.SRB_SUCCESS);
+        assertThat(guest.memory.read(DATA, 1)[0]).isEqualTo((byte) 0x7F);
         // A transfer length shorter than the CDB asks for.
         assertThat(guest.scsi(0, StorvscPlayer.rw10(false, 0, 8), true, DATA, 512).asc()).isEqualTo(0x24);
     }
