@@ -106,7 +106,9 @@ public final class VirtualMachine implements AutoCloseable {
     /** The synthetic SCSI controller with the spec's disks as LUNs 0, 1, …; none without disks. */
     private void offerStorage() throws IOException {
         if (spec.disks().isEmpty()) return;
-        storage = new StorVsp(partition.memory(), UUID.nameUUIDFromBytes((spec.name() + "/scsi0").getBytes()));
+        // One queue per VP: the primary channel plus a sub-channel for each further VP (Linux asks for up to that many).
+        storage = new StorVsp(partition.memory(), UUID.nameUUIDFromBytes((spec.name() + "/scsi0").getBytes()),
+                Math.min(spec.cpus() - 1, 16));
         try {
             for (int lun = 0; lun < spec.disks().size(); lun++) {
                 VmSpec.Disk d = spec.disks().get(lun);

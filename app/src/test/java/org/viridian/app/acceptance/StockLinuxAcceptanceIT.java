@@ -104,6 +104,7 @@ class StockLinuxAcceptanceIT {
                   echo 3 > /proc/sys/vm/drop_caches
                   echo "ACCEPT: disk read back md5 $(dd if=/dev/sda bs=64k skip=16 count=16 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)"
                   blkdiscard -o 33554432 -l 8388608 /dev/sda && echo "ACCEPT: blkdiscard rc=0"
+                  echo "ACCEPT: storvsc channels $(ls /sys/bus/vmbus/drivers/hv_storvsc/*/channels 2>/dev/null | wc -l)"
                 else
                   echo "ACCEPT: no /dev/sda"
                 fi
@@ -147,7 +148,9 @@ class StockLinuxAcceptanceIT {
         assertThat(out).contains("ACCEPT: disk read back md5 " + written.group(1))
                 .contains("ACCEPT-HOST: vhd check ok")
                 .contains("ACCEPT-HOST: md5 at 1 MiB " + written.group(1))
-                .contains("ACCEPT: blkdiscard rc=0");
+                .contains("ACCEPT: blkdiscard rc=0")
+                // Two VPs: the primary channel and one sub-channel, which Linux asked for and opened.
+                .contains("ACCEPT: storvsc channels 2");
     }
 
     @Test

@@ -6,7 +6,8 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -14,6 +15,7 @@ import java.util.concurrent.RejectedExecutionException;
 import org.viridian.devices.scsi.ScsiData;
 import org.viridian.devices.scsi.ScsiDisk;
 import org.viridian.devices.scsi.ScsiResult;
+import org.viridian.devices.scsi.Sense;
 import org.viridian.devices.scsi.TokenBucket;
 import org.viridian.partition.memory.GuestMemory;
 import org.viridian.storage.BlockDevice;
@@ -29,7 +31,9 @@ import org.viridian.vmbus.server.VmbusDevice;
  * initialization handshake (protocol versions win10 down to win6, properties), then EXECUTE_SRB requests whose data
  * the guest describes as GPA ranges. The VP thread that signals only decodes and queues; each disk (a LUN on target
  * 0) runs its commands in order on its own worker, moving data between the disk and the guest's pages directly, and
- * the completion goes back on the channel. Disks can come and go while the guest runs (ENUMERATE_BUS tells it to
+ * the completion goes back on the channel it came from. With more than one VP the guest may ask for sub-channels
+ * (CREATE_SUB_CHANNELS): each is another queue onto the same disks, so every guest CPU can have its own. Disks can
+ * come and go while the guest runs (ENUMERATE_BUS tells it to
  * rescan; commands to a missing LUN end with INVALID_LUN, which makes Linux drop it). A request the guest got wrong
  * ends with an error for that request; a damaged ring closes this channel only.
  */
@@ -40,27 +44,36 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
     static final int MAX_TRANSFER_BYTES = 2 << 20;
     /** Requests in flight per channel; beyond it the VSP stops reading the guest's ring until some complete. */
     static final int MAX_OUTSTANDING = 256;
+    private static final int MULTI_CHANNEL = 1;
 
     private final GuestMemory memory;
     private final UUID instance;
-    private final Map<Integer, Lun> luns = new TreeMap<>();
-    private final ArrayDeque<Completion> backlog = new ArrayDeque<>();
-    private OpenChannel channel;
-    private boolean initialized, askedForSpace;
-    private int version, outstanding;
+    private final int maxSubChannels;
+    private final Map<Integer, Lun> luns = new ConcurrentSkipListMap<>();
+    private final Queue primary = new Queue(true);
+    private final List<Queue> subQueues = new CopyOnWriteArrayList<>();
+    private volatile boolean initialized;
+    private volatile int version;
     private long completed, firstNanos, lastNanos;
-
-    /** SCSI requests completed by the disks so far, and the time between the first and the last completion. */
-    public record Stats(long requests, long nanos) {}
 
     /** One disk: its SCSI target and the worker that runs its commands in order. */
     private record Lun(ScsiDisk disk, BlockDevice device, ExecutorService worker) {}
 
     private record Completion(long transactionId, byte[] packet) {}
 
-    public StorVsp(GuestMemory memory, UUID instance) {
+    /** SCSI requests completed by the disks so far, and the time between the first and the last completion. */
+    public record Stats(long requests, long nanos) {}
+
+    /** A controller offering up to {@code maxSubChannels} sub-channels (0: a single channel). */
+    public StorVsp(GuestMemory memory, UUID instance, int maxSubChannels) {
+        if (maxSubChannels < 0 || maxSubChannels > 64) throw new IllegalArgumentException("sub-channels: 0..64, not " + maxSubChannels);
         this.memory = memory;
         this.instance = instance;
+        this.maxSubChannels = maxSubChannels;
+    }
+
+    public StorVsp(GuestMemory memory, UUID instance) {
+        this(memory, instance, 0);
     }
 
     @Override
@@ -77,56 +90,72 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
      * Attaches a disk as {@code lun} (the VSP closes it when it is removed or the VSP closes). When the guest is
      * already running it is told to rescan.
      */
-    public synchronized void addDisk(int lun, BlockDevice device, boolean readOnly, TokenBucket limits) {
+    public void addDisk(int lun, BlockDevice device, boolean readOnly, TokenBucket limits) {
         if (lun < 0 || lun > 254) throw new IllegalArgumentException("LUN " + lun + " is outside 0..254");
-        if (luns.containsKey(lun)) throw new IllegalArgumentException("LUN " + lun + " is in use");
         String serial = String.format("%08x%04d", instance.getMostSignificantBits() >>> 32, lun);
-        ExecutorService worker = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("storvsp-lun" + lun).factory());
-        luns.put(lun, new Lun(new ScsiDisk(device, readOnly, serial, limits), device, worker));
-        notifyRescan();
+        synchronized (luns) {
+            if (luns.containsKey(lun)) throw new IllegalArgumentException("LUN " + lun + " is in use");
+            ExecutorService worker = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("storvsp-lun" + lun).factory());
+            luns.put(lun, new Lun(new ScsiDisk(device, readOnly, serial, limits), device, worker));
+        }
+        primary.notifyRescan();
     }
 
     /** Detaches a disk: commands already queued finish, new ones get INVALID_LUN, and the guest is told to rescan. */
     public void removeDisk(int lun) throws IOException {
         Lun l;
-        synchronized (this) {
+        synchronized (luns) {
             l = luns.remove(lun);
-            if (l == null) throw new IllegalArgumentException("no disk at LUN " + lun);
-            notifyRescan();
         }
-        retire(l); // outside the lock: the worker's last completions need it
+        if (l == null) throw new IllegalArgumentException("no disk at LUN " + lun);
+        primary.notifyRescan();
+        retire(l);
+    }
+
+    public List<Integer> lunNumbers() {
+        return List.copyOf(luns.keySet());
     }
 
     public synchronized Stats stats() {
         return new Stats(completed, lastNanos - firstNanos);
     }
 
-    public synchronized List<Integer> lunNumbers() {
-        return List.copyOf(luns.keySet());
+    /** Sub-channels the guest asked for and was offered. */
+    public int subChannels() {
+        return subQueues.size();
+    }
+
+    private synchronized void count() {
+        long now = System.nanoTime();
+        if (completed++ == 0) firstNanos = now;
+        lastNanos = now;
     }
 
     @Override
-    public synchronized void opened(OpenChannel c) {
-        channel = c;
+    public void opened(OpenChannel c) {
         initialized = false;
         version = 0;
-        outstanding = 0;
-        backlog.clear();
-        askedForSpace = false;
+        subQueues.clear();
+        primary.opened(c);
     }
 
     @Override
-    public synchronized void closed() {
-        channel = null;
+    public void closed() {
         initialized = false;
-        backlog.clear();
+        primary.closed();
+    }
+
+    @Override
+    public void guestSignalled() {
+        primary.guestSignalled();
     }
 
     @Override
     public void close() throws IOException {
+        primary.closed();
+        for (Queue q : subQueues) q.closed();
         List<Lun> all;
-        synchronized (this) {
-            channel = null;
+        synchronized (luns) {
             all = List.copyOf(luns.values());
             luns.clear();
         }
@@ -143,143 +172,264 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
         l.device().close();
     }
 
-    @Override
-    public void guestSignalled() {
-        pump();
-    }
+    /**
+     * One channel of the controller (the primary, or a sub-channel): its rings, the completions waiting for room and
+     * the requests in flight. The primary also carries the handshake.
+     */
+    private final class Queue implements VmbusDevice {
+        private final boolean isPrimary;
+        private final ArrayDeque<Completion> backlog = new ArrayDeque<>();
+        private OpenChannel channel;
+        private boolean askedForSpace;
+        private int outstanding;
 
-    /** Sends completions that waited for room, then takes new requests while fewer than the limit are in flight. */
-    private synchronized void pump() {
-        OpenChannel c = channel;
-        if (c == null) return;
-        try {
-            boolean signal = drainBacklog(c);
-            while (outstanding < MAX_OUTSTANDING && backlog.isEmpty() && channel == c) {
-                Optional<Packet> p = c.fromGuest().read();
-                if (p.isEmpty()) break;
-                signal |= request(c, p.get());
-            }
-            if (signal && channel == c) c.signalGuest().run();
-        } catch (RingCorruptException e) {
-            fail(c, e.getMessage());
+        Queue(boolean isPrimary) {
+            this.isPrimary = isPrimary;
         }
-    }
 
-    private void fail(OpenChannel c, String why) {
-        if (channel == c) channel = null;
-        c.fail("storvsp: " + why);
-    }
+        @Override
+        public UUID classId() {
+            return CLASS_ID;
+        }
 
-    /** Handles one packet from the guest; true when a completion written now needs a signal. */
-    private boolean request(OpenChannel c, Packet p) {
-        if (p.type() != Packet.DATA_INBAND && p.type() != Packet.DATA_USING_GPA_DIRECT) {
-            System.err.println("storvsp: ignored a packet of type " + p.type());
+        @Override
+        public UUID instanceId() {
+            return instance;
+        }
+
+        @Override
+        public synchronized void opened(OpenChannel c) {
+            channel = c;
+            outstanding = 0;
+            backlog.clear();
+            askedForSpace = false;
+        }
+
+        @Override
+        public synchronized void closed() {
+            channel = null;
+            backlog.clear();
+        }
+
+        @Override
+        public void guestSignalled() {
+            pump();
+        }
+
+        /** Sends completions that waited for room, then takes new requests while fewer than the limit are in flight. */
+        private synchronized void pump() {
+            OpenChannel c = channel;
+            if (c == null) return;
+            try {
+                boolean signal = drainBacklog(c);
+                while (outstanding < MAX_OUTSTANDING && backlog.isEmpty() && channel == c) {
+                    Optional<Packet> p = c.fromGuest().read();
+                    if (p.isEmpty()) break;
+                    signal |= request(c, p.get());
+                }
+                if (signal && channel == c) c.signalGuest().run();
+            } catch (RingCorruptException e) {
+                fail(c, e.getMessage());
+            }
+        }
+
+        private void fail(OpenChannel c, String why) {
+            if (channel == c) channel = null;
+            c.fail("storvsp: " + why);
+        }
+
+        /** Handles one packet from the guest; true when a completion written now needs a signal. */
+        private boolean request(OpenChannel c, Packet p) {
+            if (p.type() != Packet.DATA_INBAND && p.type() != Packet.DATA_USING_GPA_DIRECT) {
+                System.err.println("storvsp: ignored a packet of type " + p.type());
+                return false;
+            }
+            byte[] data = p.data();
+            if (data.length < VstorPacket.HEADER) return answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_PARAMETER));
+            ByteBuffer v = VstorPacket.wrap(data);
+            int op = v.getInt(0);
+            if (op == VstorPacket.EXECUTE_SRB) return srb(c, p, data);
+            if (!isPrimary && op != VstorPacket.RESET_LUN && op != VstorPacket.RESET_BUS && op != VstorPacket.RESET_ADAPTER) {
+                return answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
+            }
+            return switch (op) {
+                case VstorPacket.BEGIN_INITIALIZATION, VstorPacket.RESET_ADAPTER, VstorPacket.RESET_BUS, VstorPacket.RESET_LUN ->
+                        answer(c, p, VstorPacket.completion(VstorPacket.STATUS_SUCCESS));
+                case VstorPacket.QUERY_PROTOCOL_VERSION -> {
+                    int asked = data.length >= 14 ? Short.toUnsignedInt(v.getShort(12)) : -1;
+                    boolean known = java.util.Arrays.stream(VERSIONS).anyMatch(x -> x == asked);
+                    if (known) version = asked;
+                    yield answer(c, p, VstorPacket.completion(known ? VstorPacket.STATUS_SUCCESS : VstorPacket.STATUS_REVISION_MISMATCH));
+                }
+                case VstorPacket.QUERY_PROPERTIES -> {
+                    ByteBuffer r = VstorPacket.completion(VstorPacket.STATUS_SUCCESS);
+                    // Sub-channels only from win8 on, as Linux expects; the largest transfer we take.
+                    boolean multi = maxSubChannels > 0 && version >= 0x0501;
+                    r.putShort(12 + 4, (short) (multi ? maxSubChannels : 0));
+                    r.putInt(12 + 8, multi ? MULTI_CHANNEL : 0);
+                    r.putInt(12 + 12, MAX_TRANSFER_BYTES);
+                    yield answer(c, p, r);
+                }
+                case VstorPacket.END_INITIALIZATION -> {
+                    initialized = version != 0;
+                    yield answer(c, p, VstorPacket.completion(initialized ? VstorPacket.STATUS_SUCCESS : VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
+                }
+                case VstorPacket.CREATE_SUB_CHANNELS -> createSubChannels(c, p, data);
+                default -> answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
+            };
+        }
+
+        /** CREATE_SUB_CHANNELS (count u16 after the header): answered first, then each sub-channel is offered. */
+        private boolean createSubChannels(OpenChannel c, Packet p, byte[] data) {
+            int count = data.length >= 14 ? Short.toUnsignedInt(VstorPacket.wrap(data).getShort(12)) : 0;
+            if (!initialized || count < 1 || subQueues.size() + count > maxSubChannels) {
+                return answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_PARAMETER));
+            }
+            boolean signal = answer(c, p, VstorPacket.completion(VstorPacket.STATUS_SUCCESS));
+            for (int i = 0; i < count; i++) {
+                Queue q = new Queue(false);
+                subQueues.add(q);
+                c.offerSubChannel(q);
+            }
+            return signal;
+        }
+
+        private boolean srb(OpenChannel c, Packet p, byte[] data) {
+            int srbSize = version >= 0x0501 ? 52 : VstorPacket.SRB_PRE_WIN8;
+            if (!initialized || data.length < VstorPacket.SRB + srbSize) {
+                return answer(c, p, VstorPacket.completion(initialized ? VstorPacket.STATUS_INVALID_PARAMETER : VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
+            }
+            ByteBuffer v = VstorPacket.wrap(data);
+            int s = VstorPacket.SRB;
+            int target = v.get(s + VstorPacket.TARGET) & 0xFF, path = v.get(s + VstorPacket.PATH) & 0xFF, lun = v.get(s + VstorPacket.LUN) & 0xFF;
+            int cdbLength = v.get(s + VstorPacket.CDB_LENGTH) & 0xFF;
+            long transfer = Integer.toUnsignedLong(v.getInt(s + VstorPacket.TRANSFER_LENGTH));
+            if (cdbLength == 0 || cdbLength > VstorPacket.CDB_MAX) return srbDone(c, p, data, VstorPacket.SRB_INVALID_REQUEST, null, 0);
+            byte[] cdb = java.util.Arrays.copyOfRange(data, s + VstorPacket.CDB, s + VstorPacket.CDB + cdbLength);
+            ScsiData buffer = ScsiData.NONE;
+            if (p.type() == Packet.DATA_USING_GPA_DIRECT) {
+                List<GpaRange> ranges = GpaRange.parse(p); // a damaged range list is ring damage: the caller fails the channel
+                try {
+                    buffer = GuestBuffers.of(memory, ranges, transfer);
+                } catch (IllegalArgumentException e) {
+                    System.err.println("storvsp: request refused: " + e.getMessage());
+                    return srbDone(c, p, data, VstorPacket.SRB_INVALID_REQUEST, null, 0);
+                }
+            }
+            boolean ours = target == 0 && path == 0;
+            // REPORT LUNS answers for every target the guest scans: ours lists the disks, the others have none.
+            if ((cdb[0] & 0xFF) == 0xA0) return srbDone(c, p, data, reportLuns(cdb, buffer, ours), null, -1);
+            Lun l = ours ? luns.get(lun) : null;
+            if (l == null && (cdb[0] & 0xFF) == 0x12) {
+                // Linux's storvsc turns any INQUIRY error into success and reads the buffer, so a missing LUN must say
+                // so in the data: peripheral qualifier 3, "no device here".
+                byte[] none = new byte[36];
+                none[0] = 0x7F;
+                none[4] = 31;
+                int alloc = cdbLength >= 5 ? (cdb[3] & 0xFF) << 8 | (cdb[4] & 0xFF) : 0;
+                return srbDone(c, p, data, VstorPacket.SRB_SUCCESS, null, buffer.put(java.util.Arrays.copyOf(none, Math.min(36, alloc))));
+            }
+            if (l == null) return srbDone(c, p, data, VstorPacket.SRB_INVALID_LUN, null, 0);
+            ScsiData work = buffer;
+            outstanding++;
+            try {
+                l.worker().execute(() -> finish(c, p, data, l, cdb, work));
+            } catch (RejectedExecutionException e) { // removed meanwhile
+                outstanding--;
+                return srbDone(c, p, data, VstorPacket.SRB_INVALID_LUN, null, 0);
+            }
             return false;
         }
-        byte[] data = p.data();
-        if (data.length < VstorPacket.HEADER) return answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_PARAMETER));
-        ByteBuffer v = VstorPacket.wrap(data);
-        int op = v.getInt(0);
-        return switch (op) {
-            case VstorPacket.BEGIN_INITIALIZATION, VstorPacket.RESET_ADAPTER, VstorPacket.RESET_BUS, VstorPacket.RESET_LUN ->
-                    answer(c, p, VstorPacket.completion(VstorPacket.STATUS_SUCCESS));
-            case VstorPacket.QUERY_PROTOCOL_VERSION -> {
-                int asked = data.length >= 14 ? Short.toUnsignedInt(v.getShort(12)) : -1;
-                boolean known = java.util.Arrays.stream(VERSIONS).anyMatch(x -> x == asked);
-                if (known) version = asked;
-                yield answer(c, p, VstorPacket.completion(known ? VstorPacket.STATUS_SUCCESS : VstorPacket.STATUS_REVISION_MISMATCH));
-            }
-            case VstorPacket.QUERY_PROPERTIES -> {
-                ByteBuffer r = VstorPacket.completion(VstorPacket.STATUS_SUCCESS);
-                // max channel count 0 and no multi-channel flag: one channel; the largest transfer we take.
-                r.putInt(12 + 12, MAX_TRANSFER_BYTES);
-                yield answer(c, p, r);
-            }
-            case VstorPacket.END_INITIALIZATION -> {
-                initialized = version != 0;
-                yield answer(c, p, VstorPacket.completion(initialized ? VstorPacket.STATUS_SUCCESS : VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
-            }
-            case VstorPacket.EXECUTE_SRB -> srb(c, p, data);
-            default -> answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
-        };
-    }
 
-    private boolean srb(OpenChannel c, Packet p, byte[] data) {
-        int srbSize = version >= 0x0501 ? 52 : VstorPacket.SRB_PRE_WIN8;
-        if (!initialized || data.length < VstorPacket.SRB + srbSize) {
-            return answer(c, p, VstorPacket.completion(initialized ? VstorPacket.STATUS_INVALID_PARAMETER : VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
-        }
-        ByteBuffer v = VstorPacket.wrap(data);
-        int s = VstorPacket.SRB;
-        int target = v.get(s + VstorPacket.TARGET) & 0xFF, path = v.get(s + VstorPacket.PATH) & 0xFF, lun = v.get(s + VstorPacket.LUN) & 0xFF;
-        int cdbLength = v.get(s + VstorPacket.CDB_LENGTH) & 0xFF;
-        long transfer = Integer.toUnsignedLong(v.getInt(s + VstorPacket.TRANSFER_LENGTH));
-        if (cdbLength == 0 || cdbLength > VstorPacket.CDB_MAX) return srbDone(c, p, data, VstorPacket.SRB_INVALID_REQUEST, null, 0);
-        byte[] cdb = java.util.Arrays.copyOfRange(data, s + VstorPacket.CDB, s + VstorPacket.CDB + cdbLength);
-        ScsiData buffer = ScsiData.NONE;
-        if (p.type() == Packet.DATA_USING_GPA_DIRECT) {
-            List<GpaRange> ranges = GpaRange.parse(p); // a damaged range list is ring damage: the caller fails the channel
+        /** On the disk's worker: runs the command and sends its completion on this queue. */
+        private void finish(OpenChannel c, Packet p, byte[] data, Lun l, byte[] cdb, ScsiData buffer) {
+            ScsiResult r;
             try {
-                buffer = GuestBuffers.of(memory, ranges, transfer);
-            } catch (IllegalArgumentException e) {
-                System.err.println("storvsp: request refused: " + e.getMessage());
-                return srbDone(c, p, data, VstorPacket.SRB_INVALID_REQUEST, null, 0);
+                r = l.disk().execute(cdb, buffer);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                r = ScsiResult.check(Sense.DATA_TRANSFER_ERROR);
+            } catch (RuntimeException e) { // e.g. the VM's memory went away under a late request
+                r = ScsiResult.check(Sense.DATA_TRANSFER_ERROR);
+            }
+            count();
+            synchronized (this) {
+                outstanding--;
+                if (channel != c) return;
+                boolean signal = r.ok() ? srbDone(c, p, data, VstorPacket.SRB_SUCCESS, null, r.transferred())
+                        : srbDone(c, p, data, VstorPacket.SRB_ERROR | VstorPacket.SRB_AUTOSENSE_VALID, r.sense().fixed(), 0);
+                if (signal) c.signalGuest().run();
+            }
+            pump();
+        }
+
+        /**
+         * Completes an SRB: the request's own SRB with the outcome filled in (status, SCSI status, bytes moved,
+         * sense). {@code transferred} -1 keeps the guest's transfer length.
+         */
+        private boolean srbDone(OpenChannel c, Packet p, byte[] request, int srbStatus, byte[] sense, long transferred) {
+            ByteBuffer r = VstorPacket.completion(VstorPacket.STATUS_SUCCESS);
+            int s = VstorPacket.SRB;
+            System.arraycopy(request, s, r.array(), s, Math.min(52, request.length - s));
+            r.put(s + VstorPacket.SRB_STATUS, (byte) srbStatus);
+            r.put(s + VstorPacket.SCSI_STATUS, (byte) (sense != null ? ScsiResult.CHECK_CONDITION : 0));
+            if (transferred >= 0) r.putInt(s + VstorPacket.TRANSFER_LENGTH, (int) transferred);
+            java.util.Arrays.fill(r.array(), s + VstorPacket.CDB, s + VstorPacket.CDB + VstorPacket.SENSE_MAX, (byte) 0);
+            if (sense != null) {
+                int n = Math.min(sense.length, VstorPacket.SENSE_MAX);
+                System.arraycopy(sense, 0, r.array(), s + VstorPacket.CDB, n);
+                r.put(s + VstorPacket.SENSE_LENGTH, (byte) n);
+            }
+            return answer(c, p, r);
+        }
+
+        /** Sends a completion for {@code p} (when it asked for one); true when the guest needs a signal. */
+        private boolean answer(OpenChannel c, Packet p, ByteBuffer completion) {
+            if (!p.completionRequested()) return false;
+            backlog.add(new Completion(p.transactionId(), completion.array()));
+            return drainBacklog(c);
+        }
+
+        private boolean drainBacklog(OpenChannel c) {
+            boolean signal = false;
+            while (!backlog.isEmpty()) {
+                Completion next = backlog.peek();
+                RingBuffer.WriteResult w = c.toGuest().write(Packet.COMPLETION, 0, next.transactionId(), new byte[0], next.packet());
+                if (w == RingBuffer.WriteResult.FULL) {
+                    c.toGuest().requestSpace(next.packet().length + 64);
+                    askedForSpace = true;
+                    return signal;
+                }
+                backlog.poll();
+                signal |= w == RingBuffer.WriteResult.WRITTEN_SIGNAL;
+            }
+            if (askedForSpace) {
+                c.toGuest().requestSpace(0);
+                askedForSpace = false;
+            }
+            return signal;
+        }
+
+        /** ENUMERATE_BUS: the guest rescans (finds new LUNs, drops ones that now answer INVALID_LUN). */
+        synchronized void notifyRescan() {
+            OpenChannel c = channel;
+            if (c == null || !initialized) return;
+            ByteBuffer m = VstorPacket.completion(VstorPacket.STATUS_SUCCESS).putInt(0, VstorPacket.ENUMERATE_BUS);
+            try {
+                if (c.toGuest().write(Packet.DATA_INBAND, 0, 0, new byte[0], m.array()) == RingBuffer.WriteResult.WRITTEN_SIGNAL) {
+                    c.signalGuest().run();
+                }
+            } catch (RingCorruptException e) {
+                fail(c, e.getMessage());
             }
         }
-        boolean ours = target == 0 && path == 0;
-        // REPORT LUNS answers for every target the guest scans: ours lists the disks, the others have none.
-        if ((cdb[0] & 0xFF) == 0xA0) return srbDone(c, p, data, reportLuns(cdb, buffer, ours), null, -1);
-        Lun l = ours ? luns.get(lun) : null;
-        if (l == null && (cdb[0] & 0xFF) == 0x12) {
-            // Linux's storvsc turns any INQUIRY error into success and reads the buffer, so a missing LUN must say so in
-            // the data: peripheral qualifier 3, "no device here".
-            byte[] none = new byte[36];
-            none[0] = 0x7F;
-            none[4] = 31;
-            int alloc = cdbLength >= 5 ? (cdb[3] & 0xFF) << 8 | (cdb[4] & 0xFF) : 0;
-            return srbDone(c, p, data, VstorPacket.SRB_SUCCESS, null, buffer.put(java.util.Arrays.copyOf(none, Math.min(36, alloc))));
-        }
-        if (l == null) return srbDone(c, p, data, VstorPacket.SRB_INVALID_LUN, null, 0);
-        ScsiData work = buffer;
-        outstanding++;
-        try {
-            l.worker().execute(() -> finish(c, p, data, l, cdb, work));
-        } catch (RejectedExecutionException e) { // removed meanwhile
-            outstanding--;
-            return srbDone(c, p, data, VstorPacket.SRB_INVALID_LUN, null, 0);
-        }
-        return false;
     }
 
-    /** On the disk's worker: runs the command and sends its completion. */
-    private void finish(OpenChannel c, Packet p, byte[] data, Lun l, byte[] cdb, ScsiData buffer) {
-        ScsiResult r;
-        try {
-            r = l.disk().execute(cdb, buffer);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            r = ScsiResult.check(org.viridian.devices.scsi.Sense.DATA_TRANSFER_ERROR);
-        } catch (RuntimeException e) { // e.g. the VM's memory went away under a late request
-            r = ScsiResult.check(org.viridian.devices.scsi.Sense.DATA_TRANSFER_ERROR);
-        }
-        synchronized (this) {
-            outstanding--;
-            long now = System.nanoTime();
-            if (completed++ == 0) firstNanos = now;
-            lastNanos = now;
-            if (channel != c) return;
-            boolean signal = r.ok() ? srbDone(c, p, data, VstorPacket.SRB_SUCCESS, null, r.transferred())
-                    : srbDone(c, p, data, VstorPacket.SRB_ERROR | VstorPacket.SRB_AUTOSENSE_VALID, r.sense().fixed(), 0);
-            if (signal) c.signalGuest().run();
-        }
-        pump();
-    }
-
-    /** REPORT LUNS: the LUNs present, single-level addressing. Returns the SRB status. */
+    /** REPORT LUNS: the LUNs present (none on other targets), single-level addressing. Returns the SRB status. */
     private int reportLuns(byte[] cdb, ScsiData buffer, boolean ours) {
         if (cdb.length < 12) return VstorPacket.SRB_INVALID_REQUEST;
         long alloc = (cdb[6] & 0xFFL) << 24 | (cdb[7] & 0xFF) << 16 | (cdb[8] & 0xFF) << 8 | (cdb[9] & 0xFF);
-        var present = ours ? luns.keySet() : java.util.Set.<Integer>of();
+        List<Integer> present = ours ? lunNumbers() : List.of();
         ByteBuffer b = ByteBuffer.allocate(8 + 8 * present.size());
         b.putInt(0, 8 * present.size());
         int at = 8;
@@ -290,66 +440,5 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
         byte[] reply = b.array();
         buffer.put(java.util.Arrays.copyOf(reply, (int) Math.min(reply.length, alloc)));
         return VstorPacket.SRB_SUCCESS;
-    }
-
-    /**
-     * Completes an SRB: the request's own SRB with the outcome filled in (status, SCSI status, bytes moved, sense).
-     * {@code transferred} -1 keeps the guest's transfer length.
-     */
-    private boolean srbDone(OpenChannel c, Packet p, byte[] request, int srbStatus, byte[] sense, long transferred) {
-        ByteBuffer r = VstorPacket.completion(VstorPacket.STATUS_SUCCESS);
-        int s = VstorPacket.SRB;
-        System.arraycopy(request, s, r.array(), s, Math.min(52, request.length - s));
-        r.put(s + VstorPacket.SRB_STATUS, (byte) srbStatus);
-        r.put(s + VstorPacket.SCSI_STATUS, (byte) (sense != null ? ScsiResult.CHECK_CONDITION : 0));
-        if (transferred >= 0) r.putInt(s + VstorPacket.TRANSFER_LENGTH, (int) transferred);
-        java.util.Arrays.fill(r.array(), s + VstorPacket.CDB, s + VstorPacket.CDB + VstorPacket.SENSE_MAX, (byte) 0);
-        if (sense != null) {
-            int n = Math.min(sense.length, VstorPacket.SENSE_MAX);
-            System.arraycopy(sense, 0, r.array(), s + VstorPacket.CDB, n);
-            r.put(s + VstorPacket.SENSE_LENGTH, (byte) n);
-        }
-        return answer(c, p, r);
-    }
-
-    /** Sends a completion for {@code p} (when it asked for one); true when the guest needs a signal. */
-    private boolean answer(OpenChannel c, Packet p, ByteBuffer completion) {
-        if (!p.completionRequested()) return false;
-        backlog.add(new Completion(p.transactionId(), completion.array()));
-        return drainBacklog(c);
-    }
-
-    private boolean drainBacklog(OpenChannel c) {
-        boolean signal = false;
-        while (!backlog.isEmpty()) {
-            Completion next = backlog.peek();
-            RingBuffer.WriteResult w = c.toGuest().write(Packet.COMPLETION, 0, next.transactionId(), new byte[0], next.packet());
-            if (w == RingBuffer.WriteResult.FULL) {
-                c.toGuest().requestSpace(next.packet().length + 64);
-                askedForSpace = true;
-                return signal;
-            }
-            backlog.poll();
-            signal |= w == RingBuffer.WriteResult.WRITTEN_SIGNAL;
-        }
-        if (askedForSpace) {
-            c.toGuest().requestSpace(0);
-            askedForSpace = false;
-        }
-        return signal;
-    }
-
-    /** ENUMERATE_BUS: the guest rescans (finds new LUNs, drops ones that now answer INVALID_LUN). */
-    private void notifyRescan() {
-        OpenChannel c = channel;
-        if (c == null || !initialized) return;
-        ByteBuffer m = VstorPacket.completion(VstorPacket.STATUS_SUCCESS).putInt(0, VstorPacket.ENUMERATE_BUS);
-        try {
-            if (c.toGuest().write(Packet.DATA_INBAND, 0, 0, new byte[0], m.array()) == RingBuffer.WriteResult.WRITTEN_SIGNAL) {
-                c.signalGuest().run();
-            }
-        } catch (RingCorruptException e) {
-            fail(c, e.getMessage());
-        }
     }
 }

@@ -52,7 +52,8 @@ class StorVspTest {
         assertThat(guest.call(v, new byte[0]).getInt(8)).isZero();
         ByteBuffer props = guest.call(StorvscPlayer.packet(VstorPacket.QUERY_PROPERTIES), new byte[0]);
         assertThat(props.getInt(12 + 12)).as("max transfer bytes").isEqualTo(2 << 20);
-        assertThat(props.getInt(12 + 8) & 1).as("no multi-channel").isZero();
+        assertThat(props.getInt(12 + 8) & 1).as("multi-channel").isEqualTo(1);
+        assertThat(props.getShort(12 + 4)).as("max sub-channels").isEqualTo((short) 2);
         assertThat(guest.control(VstorPacket.END_INITIALIZATION)).isZero();
         assertThat(guest.control(99)).isEqualTo(VstorPacket.STATUS_INVALID_DEVICE_REQUEST);
     }
@@ -234,5 +235,24 @@ class StorVspTest {
         double seconds = (System.nanoTime() - t0) / 1e9;
         // 20 IOPS with a one-second burst: 30 requests need at least half a second more.
         assertThat(seconds).isGreaterThan(0.45);
+    }
+
+    @Test
+    void subChannelsAreFurtherQueuesOntoTheSameDisks() {
+        guest.handshake();
+        ByteBuffer create = StorvscPlayer.packet(VstorPacket.CREATE_SUB_CHANNELS);
+        create.putShort(12, (short) 2);
+        assertThat(guest.call(create, new byte[0]).getInt(8)).isZero();
+        assertThat(guest.offered).hasSize(2);
+        create.putShort(12, (short) 1);
+        assertThat(guest.call(create, new byte[0]).getInt(8)).as("beyond the advertised maximum").isEqualTo(VstorPacket.STATUS_INVALID_PARAMETER);
+
+        guest.memory.write(DATA, "through a sub-channel".getBytes());
+        guest.useSubChannel(guest.offered.get(1), 0x180);
+        assertThat(guest.scsi(0, StorvscPlayer.rw10(true, 100, 1), false, DATA, 512).srbStatus()).isEqualTo(VstorPacket.SRB_SUCCESS);
+        assertThat(guest.control(VstorPacket.BEGIN_INITIALIZATION)).as("the handshake belongs to the primary").isEqualTo(VstorPacket.STATUS_INVALID_DEVICE_REQUEST);
+        assertThat(guest.scsi(0, StorvscPlayer.rw10(false, 100, 1), true, OTHER, 512).srbStatus()).isEqualTo(VstorPacket.SRB_SUCCESS);
+        assertThat(new String(guest.memory.read(OTHER, 21))).isEqualTo("through a sub-channel");
+        assertThat(guest.vsp.subChannels()).isEqualTo(2);
     }
 }

@@ -22,17 +22,29 @@ import org.viridian.vmbus.server.OpenChannel;
 final class StorvscPlayer implements AutoCloseable {
     static final long OUT_PFN = 0x100, IN_PFN = 0x120;
     final GuestMemory memory = GuestMemory.allocate(64L << 20);
-    final StorVsp vsp = new StorVsp(memory, UUID.fromString("5a0d1f9e-7e57-4c3b-9d1a-000000000001"));
+    final StorVsp vsp = new StorVsp(memory, UUID.fromString("5a0d1f9e-7e57-4c3b-9d1a-000000000001"), 2);
+    /** Sub-channel devices the VSP offered (as the VMBus server would offer them to the guest). */
+    final List<org.viridian.vmbus.server.VmbusDevice> offered = new CopyOnWriteArrayList<>();
     final AtomicInteger signals = new AtomicInteger();
     final List<String> failures = new CopyOnWriteArrayList<>();
-    private final RingBuffer out, in;
+    private RingBuffer out, in;
     private long transaction;
 
     StorvscPlayer() {
         out = ring(OUT_PFN);
         in = ring(IN_PFN);
-        vsp.opened(new OpenChannel(1, ring(OUT_PFN), ring(IN_PFN), signals::incrementAndGet, failures::add));
+        vsp.opened(new OpenChannel(1, ring(OUT_PFN), ring(IN_PFN), signals::incrementAndGet, failures::add, offered::add));
     }
+
+    /** Opens an offered sub-channel on rings at {@code pfn} and talks on it from now on. */
+    void useSubChannel(org.viridian.vmbus.server.VmbusDevice sub, long pfn) {
+        sub.opened(new OpenChannel(2, ring(pfn), ring(pfn + 32), signals::incrementAndGet, failures::add));
+        out = ring(pfn);
+        in = ring(pfn + 32);
+        current = sub;
+    }
+
+    private org.viridian.vmbus.server.VmbusDevice current = vsp;
 
     private RingBuffer ring(long pfn) {
         long[] pfns = new long[32];
@@ -49,7 +61,7 @@ final class StorvscPlayer implements AutoCloseable {
         long id = ++transaction;
         int type = headers.length == 0 ? Packet.DATA_INBAND : Packet.DATA_USING_GPA_DIRECT;
         assertThat(out.write(type, Packet.FLAG_COMPLETION_REQUESTED, id, headers, vstor.array())).isNotEqualTo(RingBuffer.WriteResult.FULL);
-        vsp.guestSignalled();
+        current.guestSignalled();
         Packet p = await();
         assertThat(p.type()).isEqualTo(Packet.COMPLETION);
         assertThat(p.transactionId()).isEqualTo(id);

@@ -8,7 +8,11 @@ import java.util.UUID;
  * A channel offer (CHANNELMSG_OFFERCHANNEL, 196 bytes): the device's class and instance GUIDs in Windows byte order,
  * then the child relative id, monitor fields and the connection id the guest signals the host on.
  */
-public record Offer(UUID classId, UUID instanceId, int relid, int connectionId) {
+public record Offer(UUID classId, UUID instanceId, int relid, int connectionId, int subChannelIndex) {
+    public Offer(UUID classId, UUID instanceId, int relid, int connectionId) {
+        this(classId, instanceId, relid, connectionId, 0);
+    }
+
     static final int SIZE = 196;
 
     byte[] encode() {
@@ -16,7 +20,8 @@ public record Offer(UUID classId, UUID instanceId, int relid, int connectionId) 
         b.putInt(0, ChannelMessage.OFFER_CHANNEL);
         putGuid(b, 8, classId);
         putGuid(b, 24, instanceId);
-        // interrupt latency, interface revision, flags, MMIO size, 120 user-defined bytes, sub-channel index: all 0.
+        // interrupt latency, interface revision, flags, MMIO size, 120 user-defined bytes: all 0.
+        b.putShort(180, (short) subChannelIndex); // 0: a primary channel; n: sub-channel n of the primary with this instance
         b.putInt(184, relid);
         // monitor id 0, monitor not allocated, no dedicated interrupt: the guest signals with HvSignalEvent.
         b.putInt(192, connectionId);

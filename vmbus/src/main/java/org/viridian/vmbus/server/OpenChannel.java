@@ -8,11 +8,27 @@ import org.viridian.vmbus.ring.RingBuffer;
  * GPADL the guest named at the page offset it named, a way to interrupt the guest for this channel, and a way for the
  * device to give up on it when the guest damaged it ({@link #fail}: the server closes and rescinds that channel only).
  */
-public record OpenChannel(int relid, RingBuffer fromGuest, RingBuffer toGuest, Runnable signalGuest, Consumer<String> onFailure) {
+public record OpenChannel(int relid, RingBuffer fromGuest, RingBuffer toGuest, Runnable signalGuest, Consumer<String> onFailure,
+                          Consumer<VmbusDevice> subChannels) {
     /** A channel whose failures are only logged (tests and tools that own the rings themselves). */
     public OpenChannel(int relid, RingBuffer fromGuest, RingBuffer toGuest, Runnable signalGuest) {
         this(relid, fromGuest, toGuest, signalGuest,
                 why -> System.err.println("vmbus: channel " + relid + " failed: " + why));
+    }
+
+    /** A channel that cannot have sub-channels. */
+    public OpenChannel(int relid, RingBuffer fromGuest, RingBuffer toGuest, Runnable signalGuest, Consumer<String> onFailure) {
+        this(relid, fromGuest, toGuest, signalGuest, onFailure, d -> {
+            throw new UnsupportedOperationException("channel " + relid + " cannot have sub-channels");
+        });
+    }
+
+    /**
+     * Offers the guest a sub-channel of this (primary) channel, served by {@code device} (multi-queue devices such as
+     * storage): same class and instance, the next sub-channel index. The offer goes out shortly, from another thread.
+     */
+    public void offerSubChannel(VmbusDevice device) {
+        subChannels.accept(device);
     }
 
     /** The guest broke this channel's protocol or rings: stop using it; the server closes and rescinds it. */

@@ -49,6 +49,8 @@ public final class VmbusServer {
         OpenChannel current;
         /** How the guest opened it: the GPADL, the VP to interrupt and the page where the host's ring starts. */
         VmbusState.Open how;
+        /** For a sub-channel, its primary's relid (0 for a primary); for a primary, how many sub-channels it has. */
+        int primary, subChannels;
 
         Channel(Offer offer, VmbusDevice device) {
             this.offer = offer;
@@ -213,7 +215,7 @@ public final class VmbusServer {
         OpenChannel[] self = new OpenChannel[1];
         OpenChannel open = new OpenChannel(relid, new RingBuffer(pages.range(0, how.split())),
                 new RingBuffer(pages.range(how.split(), total - how.split())), () -> hv.signalEvent(target, sint, relid),
-                why -> failed(self[0], why));
+                why -> failed(self[0], why), device -> offerSubChannel(relid, device));
         self[0] = open;
         ch.current = open;
         ch.how = how;
@@ -227,6 +229,7 @@ public final class VmbusServer {
     public synchronized VmbusState save() {
         List<VmbusState.Channel> list = new ArrayList<>();
         for (Channel ch : channels.values().stream().sorted(java.util.Comparator.comparingInt(c -> c.offer.relid())).toList()) {
+            if (ch.primary != 0 && !ch.rescinded) throw new IllegalStateException("channels with sub-channels cannot be saved yet");
             Map<Integer, long[]> pfns = new TreeMap<>();
             ch.gpadls.forEach((id, pages) -> pfns.put(id, pages.pfns()));
             VmbusState.Open open = ch.open ? new VmbusState.Open(ch.how.gpadl(), ch.how.targetVp(), ch.how.split(),
@@ -288,8 +291,43 @@ public final class VmbusServer {
                 }
                 ch.gpadls.clear();
                 if (connected) send(header(ChannelMessage.RESCIND_CHANNEL_OFFER, 12).putInt(8, which.relid()));
+                dropSubChannels(which.relid());
             }
         });
+    }
+
+    /**
+     * Offers a sub-channel of an open primary channel. On its own thread: the device asks from under its own lock,
+     * and this takes the server's (which, while handling guest messages, calls into devices).
+     */
+    private void offerSubChannel(int primaryRelid, VmbusDevice device) {
+        Thread.ofVirtual().start(() -> {
+            synchronized (this) {
+                Channel p = channels.get(primaryRelid);
+                if (p == null || !p.open || p.rescinded || p.primary != 0) return;
+                int relid = channels.size() + 1;
+                Offer offer = new Offer(p.offer.classId(), p.offer.instanceId(), relid, CONNECTION_BASE + relid, ++p.subChannels);
+                Channel sub = new Channel(offer, device);
+                sub.primary = primaryRelid;
+                channels.put(relid, sub);
+                hv.messageCalls().onEvent(offer.connectionId(), vpIndex -> device.guestSignalled());
+                if (connected) send(ByteBuffer.wrap(offer.encode()));
+            }
+        });
+    }
+
+    /** A primary channel closed or failed: its sub-channels go too (closed, forgotten, rescinded). */
+    private void dropSubChannels(int primaryRelid) {
+        for (Channel c : channels.values()) {
+            if (c.primary != primaryRelid || c.rescinded) continue;
+            c.rescinded = true;
+            if (c.open) {
+                c.open = false;
+                c.device.closed();
+            }
+            c.gpadls.clear();
+            if (connected) send(header(ChannelMessage.RESCIND_CHANNEL_OFFER, 12).putInt(8, c.offer.relid()));
+        }
     }
 
     /** Whether the channel was rescinded after its device reported damage. */
@@ -306,6 +344,7 @@ public final class VmbusServer {
         }
         ch.open = false;
         ch.device.closed();
+        dropSubChannels(ch.offer.relid());
     }
 
     /** Header (8), version requested (u32), target VP (u32), interrupt page or msg_sint/msg_vtl (u64), 2 monitor pages. */

@@ -317,4 +317,55 @@ class VmbusServerTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> other.restore(saved))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no matching device");
     }
+
+    @Test
+    void aDeviceOffersSubChannelsWhichGoWhenThePrimaryCloses() throws Exception {
+        var primary = new java.util.concurrent.atomic.AtomicReference<OpenChannel>();
+        java.util.UUID cls = new java.util.UUID(11, 12), inst = new java.util.UUID(13, 14);
+        int relid = server.addDevice(new VmbusDevice() {
+            public java.util.UUID classId() { return cls; }
+            public java.util.UUID instanceId() { return inst; }
+            public void opened(OpenChannel c) { primary.set(c); }
+            public void closed() {}
+        });
+        guestPosts(ChannelMessage.CONNECTION_ID_4, contact(0x50003, 0, 2));
+        take(SIMP0);
+        openEight(relid, 30, 0x40);
+        var subOpened = new java.util.concurrent.atomic.AtomicBoolean();
+        primary.get().offerSubChannel(new VmbusDevice() {
+            public java.util.UUID classId() { return cls; }
+            public java.util.UUID instanceId() { return inst; }
+            public void opened(OpenChannel c) { subOpened.set(true); }
+            public void closed() { subOpened.set(false); }
+        });
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (memory.readInt(SIMP0 + 512) == 0 && System.nanoTime() < deadline) Thread.sleep(5);
+        ByteBuffer offer = take(SIMP0);
+        assertThat(offer.getInt(0)).isEqualTo(ChannelMessage.OFFER_CHANNEL);
+        assertThat(offer.getShort(180)).as("sub-channel index").isEqualTo((short) 1);
+        assertThat(offer.getLong(24)).as("the primary's instance").isEqualTo(ByteBuffer.wrap(primaryOffer(relid), 24, 8).order(ByteOrder.LITTLE_ENDIAN).getLong());
+        int sub = offer.getInt(184);
+        assertThat(sub).isNotEqualTo(relid);
+        openEight(sub, 31, 0x50);
+        assertThat(subOpened).isTrue();
+
+        guestPosts(ChannelMessage.CONNECTION_ID, msg(12, ChannelMessage.CLOSE_CHANNEL).putInt(8, relid).array());
+        ByteBuffer rescind = take(SIMP0);
+        assertThat(rescind.getInt(0)).isEqualTo(ChannelMessage.RESCIND_CHANNEL_OFFER);
+        assertThat(rescind.getInt(8)).isEqualTo(sub);
+        assertThat(subOpened).isFalse();
+    }
+
+    /** The offer message the server sends for a relid (what REQUEST_OFFERS would deliver). */
+    private byte[] primaryOffer(int relid) {
+        guestPosts(ChannelMessage.CONNECTION_ID, msg(8, ChannelMessage.REQUEST_OFFERS).array());
+        ByteBuffer o = take(SIMP0);
+        byte[] copy = o.array().clone();
+        synics.getFirst().writeMsr(HvMsr.EOM, 0);
+        while (memory.readInt(SIMP0 + 512) != 0) {
+            take(SIMP0);
+            synics.getFirst().writeMsr(HvMsr.EOM, 0);
+        }
+        return copy;
+    }
 }
