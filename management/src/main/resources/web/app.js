@@ -181,6 +181,7 @@ async function renderVm(id) {
   state.vms.set(vm.id, vm);
   const view = document.getElementById('view');
   const off = ['off', 'crashed', 'saved'].includes(vm.state);
+  const hot = off || vm.state === 'running'; // disks can also be added and removed while the VM runs
   const settings = h('form', { class: 'card', id: 'settings', onsubmit: e => {
     e.preventDefault();
     attempt(async () => {
@@ -196,9 +197,9 @@ async function renderVm(id) {
     h('dl', {}, h('dt', {}, 'Boot'), h('dd', {}, bootText(vm.boot) + (vm.boot.cmdline ? ' ' + vm.boot.cmdline : '')),
       h('dt', {}, 'Network'), h('dd', {}, vm.networkAdapters.map(n => n.mac + ' → ' + (n.switchName || 'not connected')).join(', ') || 'none'),
       h('dt', {}, 'Disks'), h('dd', { id: 'disks' }, vm.disks.map(d => h('div', {}, d.slot + ': ' + d.path + (d.readOnly ? ' (read-only)' : ' '),
-        h('button', { type: 'button', disabled: !off, onclick: () => attempt(async () => { await api('DELETE', '/vms/' + vm.id + '/disks/' + d.slot); renderVm(vm.id); }) }, 'Detach'))),
-        h('div', {}, h('input', { id: 'disk-path', placeholder: '/path/to/disk.vhdx', disabled: !off }),
-          h('button', { type: 'button', id: 'disk-attach', disabled: !off, onclick: () => attempt(async () => {
+        h('button', { type: 'button', disabled: !hot, onclick: () => attempt(async () => { await api('DELETE', '/vms/' + vm.id + '/disks/' + d.slot); renderVm(vm.id); }) }, 'Detach'))),
+        h('div', {}, h('input', { id: 'disk-path', placeholder: '/path/to/disk.vhdx', disabled: !hot }),
+          h('button', { type: 'button', id: 'disk-attach', disabled: !hot, onclick: () => attempt(async () => {
             await api('POST', '/vms/' + vm.id + '/disks', { path: document.getElementById('disk-path').value }); renderVm(vm.id);
           }) }, 'Attach disk'))),
       h('dt', {}, 'Integration'), h('dd', {}, Object.entries(vm.integrationServices).filter(([, v]) => v).map(([k]) => k).join(', '))),

@@ -103,16 +103,18 @@ public final class VirtualMachine implements AutoCloseable {
         if (wanted.contains(IntegrationService.KEY_VALUE_EXCHANGE)) vmbus.addDevice(kvp = new Kvp());
     }
 
-    /** The synthetic SCSI controller with the spec's disks as LUNs 0, 1, …; none without disks. */
+    /**
+     * The synthetic SCSI controller with the spec's disks (LUNs as given, else 0, 1, … in order). Every VM with VMBus
+     * has one, as a Hyper-V generation 2 VM does, so disks can be added while it runs.
+     */
     private void offerStorage() throws IOException {
-        if (spec.disks().isEmpty()) return;
         // One queue per VP: the primary channel plus a sub-channel for each further VP (Linux asks for up to that many).
         storage = new StorVsp(partition.memory(), UUID.nameUUIDFromBytes((spec.name() + "/scsi0").getBytes()),
                 Math.min(spec.cpus() - 1, 16));
         try {
-            for (int lun = 0; lun < spec.disks().size(); lun++) {
-                VmSpec.Disk d = spec.disks().get(lun);
-                storage.addDisk(lun, Images.open(d.path(), d.readOnly()), d.readOnly(), new TokenBucket(d.iops(), d.bytesPerSecond()));
+            for (int i = 0; i < spec.disks().size(); i++) {
+                VmSpec.Disk d = spec.disks().get(i);
+                attach(d.lun() >= 0 ? d.lun() : i, d);
             }
         } catch (IOException | RuntimeException e) {
             storage.close();
@@ -121,7 +123,30 @@ public final class VirtualMachine implements AutoCloseable {
         vmbus.addDevice(storage);
     }
 
-    /** The synthetic SCSI controller (for hot add/remove of disks), or null when the VM has no disks. */
+    private void attach(int lun, VmSpec.Disk d) throws IOException {
+        var image = Images.open(d.path(), d.readOnly());
+        try {
+            storage.addDisk(lun, image, d.readOnly(), new TokenBucket(d.iops(), d.bytesPerSecond()));
+        } catch (RuntimeException e) {
+            image.close();
+            throw e;
+        }
+    }
+
+    /** Adds a disk while the VM runs (the guest is told to rescan its SCSI bus). */
+    public void attachDisk(VmSpec.Disk d) throws IOException {
+        if (storage == null) throw new IllegalStateException("this VM has no SCSI controller (it runs without VMBus)");
+        if (d.lun() < 0) throw new IllegalArgumentException("a disk added to a running VM needs its LUN");
+        attach(d.lun(), d);
+    }
+
+    /** Removes the disk at {@code lun} while the VM runs; its image is closed once its last request completed. */
+    public void detachDisk(int lun) throws IOException {
+        if (storage == null) throw new IllegalStateException("this VM has no SCSI controller (it runs without VMBus)");
+        storage.removeDisk(lun);
+    }
+
+    /** The synthetic SCSI controller, or null when the VM has no VMBus. */
     public StorVsp storage() {
         return storage;
     }

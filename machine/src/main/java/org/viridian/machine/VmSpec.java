@@ -15,13 +15,18 @@ import java.util.Set;
 public record VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path initrd, String cmdline, boolean hyperV,
                      Set<IntegrationService> integrationServices, List<Disk> disks) {
     /**
-     * A virtual disk on the VM's synthetic SCSI controller (LUNs in list order): an image file (VHD, VHDX or raw),
-     * read-only or not, with optional I/O limits (0: none).
+     * A virtual disk on the VM's synthetic SCSI controller: an image file (VHD, VHDX or raw), read-only or not, with
+     * optional I/O limits (0: none), at {@code lun} (-1: its position in the list).
      */
-    public record Disk(Path path, boolean readOnly, long iops, long bytesPerSecond) {
+    public record Disk(Path path, boolean readOnly, long iops, long bytesPerSecond, int lun) {
         public Disk {
             Objects.requireNonNull(path, "disk path");
             if (iops < 0 || bytesPerSecond < 0) throw new IllegalArgumentException("disk I/O limits must not be negative");
+            if (lun < -1 || lun > 254) throw new IllegalArgumentException("disk LUN " + lun + " is outside 0..254");
+        }
+
+        public Disk(Path path, boolean readOnly, long iops, long bytesPerSecond) {
+            this(path, readOnly, iops, bytesPerSecond, -1);
         }
 
         public Disk(Path path, boolean readOnly) {

@@ -55,9 +55,8 @@ public final class KvmEngine implements VmEngine {
                     k.initrd() == null ? null : Path.of(k.initrd()), k.cmdline());
         };
         spec = spec.withIntegrationServices(offered(c.integrationServices()))
-                // The synthetic SCSI controller's LUNs follow the configured slots' order.
-                .withDisks(c.disks().stream().sorted(java.util.Comparator.comparingInt(Disk::slot))
-                        .map(d -> new VmSpec.Disk(Path.of(d.path()), d.readOnly())).toList());
+                // A disk's slot is its LUN on the synthetic SCSI controller.
+                .withDisks(c.disks().stream().sorted(java.util.Comparator.comparingInt(Disk::slot)).map(KvmEngine::disk).toList());
         VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.to(console));
         try {
             vm.start();
@@ -66,6 +65,10 @@ public final class KvmEngine implements VmEngine {
             throw e;
         }
         return new Running(vm, c.integrationServices().shutdown());
+    }
+
+    private static VmSpec.Disk disk(Disk d) {
+        return new VmSpec.Disk(Path.of(d.path()), d.readOnly(), 0, 0, d.slot());
     }
 
     /** The VM settings' integration services that VMBus has a device for (guest services has none yet). */
@@ -127,6 +130,16 @@ public final class KvmEngine implements VmEngine {
         @Override
         public void sendInput(byte[] bytes) {
             vm.sendConsoleInput(bytes);
+        }
+
+        @Override
+        public void attachDisk(Disk disk) throws IOException {
+            vm.attachDisk(KvmEngine.disk(disk));
+        }
+
+        @Override
+        public void detachDisk(int slot) throws IOException {
+            vm.detachDisk(slot);
         }
 
         /** KVP's auto pool is read again when older than this (addresses change after boot). */

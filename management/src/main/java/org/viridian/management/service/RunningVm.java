@@ -1,5 +1,7 @@
 package org.viridian.management.service;
 
+import java.io.IOException;
+
 import java.util.concurrent.CompletableFuture;
 
 /** A VM the engine has started: what the service can do with it until {@link #exit()} completes. */
@@ -28,4 +30,14 @@ public interface RunningVm {
 
     /** Frees the VM's resources once it has exited. */
     void close();
+
+    /** Adds a disk to the running VM (hot add); engines that cannot say so. */
+    default void attachDisk(org.viridian.management.config.Disk disk) throws IOException {
+        throw new UnsupportedOperationException("this engine cannot add disks to a running VM");
+    }
+
+    /** Removes the disk in {@code slot} from the running VM (hot remove). */
+    default void detachDisk(int slot) throws IOException {
+        throw new UnsupportedOperationException("this engine cannot remove disks from a running VM");
+    }
 }

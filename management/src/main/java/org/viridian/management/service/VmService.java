@@ -120,25 +120,41 @@ public final class VmService implements AutoCloseable {
         return get(next.id().toString());
     }
 
+    /** Attaches a disk; to a running VM too (hot add: the guest rescans its SCSI bus and finds it). */
     public VmView attachDisk(String ref, VmRequest.DiskRequest d) throws IOException {
-        return changeDisks(ref, c -> VmConfigs.attach(c.disks(), d), "disk attached");
+        return changeDisks(ref, c -> VmConfigs.attach(c.disks(), d), (running, before, after) -> {
+            for (Disk added : after) if (!before.contains(added)) running.attachDisk(added);
+        }, "disk attached");
     }
 
+    /** Detaches a disk; from a running VM too (hot remove). */
     public VmView detachDisk(String ref, int slot) throws IOException {
         return changeDisks(ref, c -> {
             if (c.disks().stream().noneMatch(d -> d.slot() == slot)) {
                 throw ServiceException.notFound("VM '" + c.name() + "' has no disk in slot " + slot);
             }
             return c.disks().stream().filter(d -> d.slot() != slot).toList();
-        }, "disk detached");
+        }, (running, before, after) -> running.detachDisk(slot), "disk detached");
     }
 
-    private VmView changeDisks(String ref, Function<VmConfig, List<Disk>> f, String what) throws IOException {
+    /** What a disk change does to the running VM before it is recorded. */
+    private interface HotChange {
+        void apply(RunningVm running, List<Disk> before, List<Disk> after) throws IOException;
+    }
+
+    private VmView changeDisks(String ref, Function<VmConfig, List<Disk>> f, HotChange hot, String what) throws IOException {
         VmEntry e = entry(ref);
         VmConfig next;
         synchronized (e) {
-            VmOperation.RECONFIGURE.check(e.config.name(), e.status.state());
+            VmOperation.CHANGE_DISKS.check(e.config.name(), e.status.state());
             next = e.config.withDisks(f.apply(e.config), clock.instant());
+            if (e.status.state() == VmState.RUNNING && e.running != null) {
+                try {
+                    hot.apply(e.running, e.config.disks(), next.disks());
+                } catch (UnsupportedOperationException | IllegalArgumentException | IllegalStateException | IOException x) {
+                    throw ServiceException.conflict("hot_plug_failed", "cannot change the disks of running VM '" + e.config.name() + "': " + x.getMessage());
+                }
+            }
             configs.save(next);
             e.config = next;
         }

@@ -22,6 +22,8 @@ public enum VmOperation {
     RESET(EnumSet.of(RUNNING, PAUSED)),
     /** Changing virtual hardware (processors, memory, boot, disks, adapters). */
     RECONFIGURE(EnumSet.of(OFF, CRASHED, SAVED)),
+    /** Attaching or detaching a disk: also while running (hot add/remove on the synthetic SCSI controller). */
+    CHANGE_DISKS(EnumSet.of(OFF, CRASHED, SAVED, RUNNING)),
     DELETE(EnumSet.of(OFF, CRASHED, SAVED));
 
     private final Set<VmState> allowedIn;

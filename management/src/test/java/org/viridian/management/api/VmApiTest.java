@@ -170,7 +170,7 @@ class VmApiTest {
     }
 
     @Test
-    void disksAttachAndDetachWhileOff() throws Exception {
+    void disksAttachAndDetachWhileOffAndWhileRunning() throws Exception {
         Path img = Files.createTempFile("disk", ".vhdx");
         String id = create("{\"name\":\"" + unique("disks") + "\"}").get("id").asText();
         ApiClient.Response r = api.post("/api/v1/vms/" + id + "/disks", "{\"path\":\"" + img + "\",\"readOnly\":true}");
@@ -183,10 +183,19 @@ class VmApiTest {
         assertError(api.delete("/api/v1/vms/" + id + "/disks/7"), 404, "not_found");
         assertError(api.delete("/api/v1/vms/" + id + "/disks/x"), 400, "invalid_argument");
         api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null));
-        assertError(api.delete("/api/v1/vms/" + id + "/disks/0"), 409, "invalid_state");
+        api.awaitState(id, "running");
+        // Hot remove and hot add reach the running VM (the scripted guest prints what its SCSI bus saw).
+        assertThat(api.delete("/api/v1/vms/" + id + "/disks/0").json().get("disks")).isEmpty();
+        Path second = Files.createTempFile("disk", ".vhdx");
+        ApiClient.Response hot = api.post("/api/v1/vms/" + id + "/disks", "{\"path\":\"" + second + "\",\"slot\":3}");
+        assertThat(hot.status()).as(hot.body()).isEqualTo(201);
+        String console = api.get("/api/v1/vms/" + id + "/console").body();
+        assertThat(console).contains("scsi: disk removed from LUN 0").contains("scsi: disk added at LUN 3: " + second);
+        assertThat(api.post("/api/v1/vms/" + id + "/pause", null).status()).isEqualTo(200);
+        assertError(api.delete("/api/v1/vms/" + id + "/disks/3"), 409, "invalid_state");
         api.awaitJob(api.post("/api/v1/vms/" + id + "/stop", null));
         api.awaitState(id, "off");
-        assertThat(api.delete("/api/v1/vms/" + id + "/disks/0").json().get("disks")).isEmpty();
+        assertThat(api.delete("/api/v1/vms/" + id + "/disks/3").json().get("disks")).isEmpty();
     }
 
     @Test

@@ -135,6 +135,17 @@ public final class ScriptedEngine implements VmEngine {
             if (!paused.get()) print("echo:" + new String(bytes, StandardCharsets.UTF_8) + "\r\n");
         }
 
+        /** The scripted guest's "SCSI bus": it prints what a rescan would find. */
+        @Override
+        public void attachDisk(org.viridian.management.config.Disk disk) {
+            print("scsi: disk added at LUN " + disk.slot() + ": " + disk.path() + "\r\n");
+        }
+
+        @Override
+        public void detachDisk(int slot) {
+            print("scsi: disk removed from LUN " + slot + "\r\n");
+        }
+
         @Override
         public CompletableFuture<VmExit> exit() {
             return exit;
