@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** `viridian vm disk attach|detach`: disks of a VM that is off. */
-@Command(name = "disk", mixinStandardHelpOptions = true, description = "Attach or detach a VM's disks (VM off).",
+@Command(name = "disk", mixinStandardHelpOptions = true, description = "Attach or detach a VM's disks (VM off, or running: hot add/remove).",
         subcommands = {VmDiskCommand.Attach.class, VmDiskCommand.Detach.class})
 final class VmDiskCommand implements Runnable {
     @Override
