@@ -8,7 +8,6 @@
 
 static uint8_t ring[64 * 4096] __attribute__((aligned(4096)));
 static uint8_t buf[1 << 20] __attribute__((aligned(4096)));
-static struct vmbus_offer offers[16];
 static struct storvsc s;
 static uint32_t bs, span_blocks, is_write, is_random;
 
@@ -37,15 +36,7 @@ void guest_main(void) {
     is_write = cmdline_u64("write", 0) != 0;
     is_random = cmdline_u64("random", 0) != 0;
     CHECK(bs >= 512 && bs % 512 == 0 && bs <= sizeof buf && bs / 512 <= span_blocks, "bs=%u", bs);
-    hv_enable_hypercalls();
-    hv_tsc_page_enable();
-    hv_synic_enable(VMBUS_SINT, 0x40 | SINT_POLLING);
-    CHECK(vmbus_initiate_contact(0x00050003), "the host refused VMBus 5.3");
-    int count = vmbus_request_offers(offers, 16);
-    const struct vmbus_offer *o = NULL;
-    for (int i = 0; i < count && !o; i++)
-        if (guid_is(offers[i].class_id, STORVSC_CLASS)) o = &offers[i];
-    CHECK(o != NULL, "no synthetic SCSI controller offered");
+    const struct vmbus_offer *o = vmbus_start(STORVSC_CLASS, "the synthetic SCSI controller");
     storvsc_start(&s, o, ring, 64);
     CHECK(bs <= s.max_transfer, "bs=%u exceeds the host's max transfer %u", bs, s.max_transfer);
     for (uint32_t i = 0; i < sizeof buf; i++) buf[i] = (uint8_t)(i * 31);

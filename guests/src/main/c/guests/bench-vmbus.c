@@ -11,7 +11,6 @@
 
 static uint8_t ring[PAGES * 4096] __attribute__((aligned(4096)));
 static uint8_t out[16384], in[16384];
-static struct vmbus_offer offers[16];
 static struct vmbus_channel echo;
 static uint32_t size;
 
@@ -35,15 +34,7 @@ void guest_main(void) {
     uint32_t n = (uint32_t)cmdline_u64("n", 100000);
     size = (uint32_t)cmdline_u64("size", 64);
     CHECK(size >= 1 && size <= sizeof out, "size=%u is outside 1..%u", size, (uint32_t)sizeof out);
-    hv_enable_hypercalls();
-    hv_tsc_page_enable();
-    hv_synic_enable(VMBUS_SINT, 0x40 | SINT_POLLING);
-    CHECK(vmbus_initiate_contact(0x00050003), "the host refused VMBus 5.3");
-    int count = vmbus_request_offers(offers, 16);
-    const struct vmbus_offer *e = NULL;
-    for (int i = 0; i < count && !e; i++)
-        if (guid_is(offers[i].class_id, ECHO)) e = &offers[i];
-    CHECK(e != NULL, "no echo channel offered");
+    const struct vmbus_offer *e = vmbus_start(ECHO, "viridian run --vmbus-echo");
     CHECK(vmbus_open(&echo, e, ring, PAGES, PAGES / 2) == 0, "opening the echo channel failed");
     echo.in.ctl[2] = 1; /* mask the host's interrupts: this guest polls */
     for (uint32_t k = 0; k < size; k++) out[k] = (uint8_t)(k * 13);

@@ -12,7 +12,6 @@
 static uint8_t ring[32 * 4096] __attribute__((aligned(4096)));
 static uint8_t wbuf[64 * 512] __attribute__((aligned(4096)));
 static uint8_t rbuf[64 * 512 + 8];
-static struct vmbus_offer offers[16];
 static struct storvsc s;
 
 static void fill(uint8_t *b, uint32_t lba) {
@@ -36,15 +35,7 @@ static void expect_sense(uint8_t status, const struct vstor_packet *out, uint8_t
 
 void guest_main(void) {
     uint32_t lba = (uint32_t)cmdline_u64("lba", 2048);
-    hv_enable_hypercalls();
-    hv_tsc_page_enable();
-    hv_synic_enable(VMBUS_SINT, 0x40 | SINT_POLLING);
-    CHECK(vmbus_initiate_contact(0x00050003), "the host refused VMBus 5.3");
-    int n = vmbus_request_offers(offers, 16);
-    const struct vmbus_offer *o = NULL;
-    for (int i = 0; i < n && !o; i++)
-        if (guid_is(offers[i].class_id, STORVSC_CLASS)) o = &offers[i];
-    CHECK(o != NULL, "no synthetic SCSI controller offered (viridian run --disk FILE)");
+    const struct vmbus_offer *o = vmbus_start(STORVSC_CLASS, "the synthetic SCSI controller");
     storvsc_start(&s, o, ring, 32);
     printf("ok: storvsc: protocol %u.%u, max transfer %u bytes\n", s.version >> 8, s.version & 0xFF, s.max_transfer);
 

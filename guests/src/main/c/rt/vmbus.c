@@ -266,3 +266,15 @@ int guid_is(const uint8_t g[16], const char *text) {
     char b[37];
     return memcmp(guid_text(g, b), text, 36) == 0;
 }
+
+const struct vmbus_offer *vmbus_start(const char *class_id, const char *hint) {
+    static struct vmbus_offer offers[16];
+    hv_enable_hypercalls();
+    hv_tsc_page_enable();
+    hv_synic_enable(VMBUS_SINT, 0x40 | SINT_POLLING);
+    CHECK(vmbus_initiate_contact(0x00050003), "the host refused VMBus 5.3");
+    int n = vmbus_request_offers(offers, 16);
+    for (int i = 0; i < n; i++)
+        if (guid_is(offers[i].class_id, class_id)) return &offers[i];
+    fail("no offer of class %s (%s)", class_id, hint);
+}

@@ -87,6 +87,10 @@ int vmbus_recv(struct vmbus_channel *ch, struct vmbus_packet *p, void *buf, uint
 void vmbus_recv_wait(struct vmbus_channel *ch, struct vmbus_packet *p, void *buf, uint32_t max, uint64_t timeout,
                      const char *what);
 
+/* The usual start of a guest that uses one device: hypercalls, the TSC page, SINT 2 polled, VMBus 5.3, the offers.
+ * Returns the first offer of class_id; fails the test (naming hint) when there is none. */
+const struct vmbus_offer *vmbus_start(const char *class_id, const char *hint);
+
 /* GUID text (as Windows prints it) of a wire GUID; buf has room for 37 bytes. */
 const char *guid_text(const uint8_t g[16], char *buf);
 int guid_is(const uint8_t g[16], const char *text);
