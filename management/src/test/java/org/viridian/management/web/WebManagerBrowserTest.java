@@ -69,19 +69,31 @@ public class WebManagerBrowserTest {
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#vm-state [data-state='off']")));
         assertThat(browser.findElement(By.id("set-cpus")).getDomProperty("value")).isEqualTo("2");
 
-        browser.findElement(By.cssSelector("#vm-ops button[data-op='start']")).click();
+        click(browser, "#vm-ops button[data-op='start']");
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#vm-state [data-state='running']")));
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#terminal .xterm-rows"), consoleShows));
 
         if (browser.findElements(By.cssSelector("#vm-ops button[data-op='pause']:not([disabled])")).size() == 1) {
-            browser.findElement(By.cssSelector("#vm-ops button[data-op='pause']")).click();
+            click(browser, "#vm-ops button[data-op='pause']");
             wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#vm-state [data-state='paused']")));
-            browser.findElement(By.cssSelector("#vm-ops button[data-op='resume']")).click();
+            click(browser, "#vm-ops button[data-op='resume']");
             wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#vm-state [data-state='running']")));
         }
-        browser.findElement(By.cssSelector("#vm-ops button[data-op='stop']")).click();
+        click(browser, "#vm-ops button[data-op='stop']");
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#vm-state [data-state='off']")));
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("last-exit"), "Last exit:"));
+    }
+
+    /**
+     * Clicks a power button. The page redraws the buttons whenever the VM's state arrives, so a button found a moment
+     * ago may have been replaced: look it up again then.
+     */
+    static void click(WebDriver browser, String css) {
+        new WebDriverWait(browser, Duration.ofSeconds(60)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(b -> {
+                    b.findElement(By.cssSelector(css)).click();
+                    return true;
+                });
     }
 
     /** What a person would read on the page: the state, the error banner, the event feed and the console. */
@@ -101,12 +113,12 @@ public class WebManagerBrowserTest {
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
         wizard(browser, service.service.url(), "typist");
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#vm-state [data-state='off']")));
-        browser.findElement(By.cssSelector("#vm-ops button[data-op='start']")).click();
+        click(browser, "#vm-ops button[data-op='start']");
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#terminal .xterm-rows"), "login:"));
         WebElement input = browser.findElement(By.cssSelector("#terminal .xterm-helper-textarea"));
         input.sendKeys("root");
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#terminal .xterm-rows"), "echo:r"));
-        browser.findElement(By.cssSelector("#vm-ops button[data-op='stop']")).click();
+        click(browser, "#vm-ops button[data-op='stop']");
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#vm-state [data-state='off']")));
     }
 
