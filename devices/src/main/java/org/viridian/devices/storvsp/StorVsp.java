@@ -2,7 +2,6 @@ package org.viridian.devices.storvsp;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,7 +20,7 @@ import org.viridian.partition.memory.GuestMemory;
 import org.viridian.storage.BlockDevice;
 import org.viridian.vmbus.ring.GpaRange;
 import org.viridian.vmbus.ring.Packet;
-import org.viridian.vmbus.ring.RingBuffer;
+import org.viridian.vmbus.ring.Outbox;
 import org.viridian.vmbus.ring.RingCorruptException;
 import org.viridian.vmbus.server.OpenChannel;
 import org.viridian.vmbus.server.VmbusDevice;
@@ -58,8 +57,6 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
 
     /** One disk: its SCSI target and the worker that runs its commands in order. */
     private record Lun(ScsiDisk disk, BlockDevice device, ExecutorService worker) {}
-
-    private record Completion(long transactionId, byte[] packet) {}
 
     /** SCSI requests completed by the disks so far, and the time between the first and the last completion. */
     public record Stats(long requests, long nanos) {}
@@ -178,9 +175,8 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
      */
     private final class Queue implements VmbusDevice {
         private final boolean isPrimary;
-        private final ArrayDeque<Completion> backlog = new ArrayDeque<>();
         private OpenChannel channel;
-        private boolean askedForSpace;
+        private Outbox outbox;
         private int outstanding;
 
         Queue(boolean isPrimary) {
@@ -200,15 +196,14 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
         @Override
         public synchronized void opened(OpenChannel c) {
             channel = c;
+            outbox = new Outbox(c.toGuest());
             outstanding = 0;
-            backlog.clear();
-            askedForSpace = false;
         }
 
         @Override
         public synchronized void closed() {
             channel = null;
-            backlog.clear();
+            outbox = null;
         }
 
         @Override
@@ -221,8 +216,8 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
             OpenChannel c = channel;
             if (c == null) return;
             try {
-                boolean signal = drainBacklog(c);
-                while (outstanding < MAX_OUTSTANDING && backlog.isEmpty() && channel == c) {
+                boolean signal = outbox.flush();
+                while (outstanding < MAX_OUTSTANDING && outbox.waiting() == 0 && channel == c) {
                     Optional<Packet> p = c.fromGuest().read();
                     if (p.isEmpty()) break;
                     signal |= request(c, p.get());
@@ -386,28 +381,7 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
         /** Sends a completion for {@code p} (when it asked for one); true when the guest needs a signal. */
         private boolean answer(OpenChannel c, Packet p, ByteBuffer completion) {
             if (!p.completionRequested()) return false;
-            backlog.add(new Completion(p.transactionId(), completion.array()));
-            return drainBacklog(c);
-        }
-
-        private boolean drainBacklog(OpenChannel c) {
-            boolean signal = false;
-            while (!backlog.isEmpty()) {
-                Completion next = backlog.peek();
-                RingBuffer.WriteResult w = c.toGuest().write(Packet.COMPLETION, 0, next.transactionId(), new byte[0], next.packet());
-                if (w == RingBuffer.WriteResult.FULL) {
-                    c.toGuest().requestSpace(next.packet().length + 64);
-                    askedForSpace = true;
-                    return signal;
-                }
-                backlog.poll();
-                signal |= w == RingBuffer.WriteResult.WRITTEN_SIGNAL;
-            }
-            if (askedForSpace) {
-                c.toGuest().requestSpace(0);
-                askedForSpace = false;
-            }
-            return signal;
+            return outbox.send(Packet.COMPLETION, 0, p.transactionId(), completion.array());
         }
 
         /** ENUMERATE_BUS: the guest rescans (finds new LUNs, drops ones that now answer INVALID_LUN). */
@@ -416,9 +390,7 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
             if (c == null || !initialized) return;
             ByteBuffer m = VstorPacket.completion(VstorPacket.STATUS_SUCCESS).putInt(0, VstorPacket.ENUMERATE_BUS);
             try {
-                if (c.toGuest().write(Packet.DATA_INBAND, 0, 0, new byte[0], m.array()) == RingBuffer.WriteResult.WRITTEN_SIGNAL) {
-                    c.signalGuest().run();
-                }
+                if (outbox.send(Packet.DATA_INBAND, 0, 0, m.array())) c.signalGuest().run();
             } catch (RingCorruptException e) {
                 fail(c, e.getMessage());
             }

@@ -1,10 +1,9 @@
 package org.viridian.vmbus.diag;
 
-import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.UUID;
+import org.viridian.vmbus.ring.Outbox;
 import org.viridian.vmbus.ring.Packet;
-import org.viridian.vmbus.ring.RingBuffer;
 import org.viridian.vmbus.ring.RingCorruptException;
 import org.viridian.vmbus.server.OpenChannel;
 import org.viridian.vmbus.server.VmbusDevice;
@@ -22,9 +21,8 @@ public final class EchoDevice implements VmbusDevice {
     private static final int BACKLOG = 64;
 
     private final UUID instance = UUID.randomUUID();
-    private final ArrayDeque<Packet> backlog = new ArrayDeque<>();
     private OpenChannel channel;
-    private boolean askedForSpace;
+    private Outbox outbox;
     private long packets, bytes, firstNanos, lastNanos;
 
     /** Packets echoed so far, their payload bytes, and the time between the first and the last. */
@@ -43,13 +41,13 @@ public final class EchoDevice implements VmbusDevice {
     @Override
     public synchronized void opened(OpenChannel c) {
         channel = c;
-        backlog.clear();
-        askedForSpace = false;
+        outbox = new Outbox(c.toGuest());
     }
 
     @Override
     public synchronized void closed() {
         channel = null;
+        outbox = null;
     }
 
     public synchronized Stats stats() {
@@ -60,13 +58,16 @@ public final class EchoDevice implements VmbusDevice {
     public synchronized void guestSignalled() {
         if (channel == null) return;
         try {
-            boolean signal = drainBacklog();
-            RingBuffer in = channel.fromGuest();
-            while (backlog.size() < BACKLOG) {
-                Optional<Packet> p = in.read();
+            boolean signal = outbox.flush();
+            while (outbox.waiting() < BACKLOG) {
+                Optional<Packet> p = channel.fromGuest().read();
                 if (p.isEmpty()) break;
-                backlog.add(p.get());
-                signal |= drainBacklog();
+                byte[] payload = p.get().data();
+                signal |= outbox.send(Packet.DATA_INBAND, 0, p.get().transactionId(), payload);
+                long now = System.nanoTime();
+                if (packets++ == 0) firstNanos = now;
+                lastNanos = now;
+                bytes += payload.length;
             }
             if (signal) channel.signalGuest().run();
         } catch (RingCorruptException e) {
@@ -74,31 +75,5 @@ public final class EchoDevice implements VmbusDevice {
             channel = null;
             c.fail("echo: " + e.getMessage());
         }
-    }
-
-    /** Writes held-back echoes while they fit; true when the guest must be interrupted. */
-    private boolean drainBacklog() {
-        boolean signal = false;
-        while (!backlog.isEmpty()) {
-            Packet p = backlog.peek();
-            byte[] payload = p.data();
-            RingBuffer.WriteResult r = channel.toGuest().write(Packet.DATA_INBAND, 0, p.transactionId(), new byte[0], payload);
-            if (r == RingBuffer.WriteResult.FULL) {
-                channel.toGuest().requestSpace(payload.length + 64);
-                askedForSpace = true;
-                break;
-            }
-            backlog.poll();
-            if (askedForSpace) {
-                channel.toGuest().requestSpace(0);
-                askedForSpace = false;
-            }
-            signal |= r == RingBuffer.WriteResult.WRITTEN_SIGNAL;
-            long now = System.nanoTime();
-            if (packets++ == 0) firstNanos = now;
-            lastNanos = now;
-            bytes += payload.length;
-        }
-        return signal;
     }
 }

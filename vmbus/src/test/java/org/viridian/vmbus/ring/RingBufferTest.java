@@ -156,4 +156,22 @@ class RingBufferTest {
         assertThatThrownBy(() -> new RingBuffer(new GpaPages(memory, new long[] {0x10}))).isInstanceOf(RingCorruptException.class);
         assertThat(Optional.of(pages.range(1, 2).size())).contains(8192L);
     }
+
+    @Test
+    void anOutboxHoldsWhatDoesNotFitAsksForRoomAndSendsItInOrderLater() {
+        Outbox outbox = new Outbox(ring);
+        RingBuffer guest = new RingBuffer(pages); // the guest reads the same ring
+        byte[] big = new byte[5000];
+        assertThat(outbox.send(6, 0, 1, big)).as("first write into an empty ring signals").isTrue();
+        outbox.send(6, 0, 2, big);
+        outbox.send(6, 0, 3, big); // does not fit: waits
+        assertThat(outbox.waiting()).isEqualTo(1);
+        assertThat(ctl(RingBuffer.PENDING_SEND_SIZE)).as("asks for room").isGreaterThan(5000);
+        assertThat(guest.read().orElseThrow().transactionId()).isEqualTo(1);
+        outbox.flush();
+        assertThat(outbox.waiting()).isZero();
+        assertThat(ctl(RingBuffer.PENDING_SEND_SIZE)).as("request withdrawn").isZero();
+        assertThat(guest.read().orElseThrow().transactionId()).isEqualTo(2);
+        assertThat(guest.read().orElseThrow().transactionId()).isEqualTo(3);
+    }
 }
