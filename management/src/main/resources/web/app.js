@@ -178,6 +178,7 @@ function guestText(vm) {
 async function renderVm(id) {
   let vm;
   try { vm = await api('GET', '/vms/' + id); } catch (e) { showError(e); return; }
+  if (location.hash !== '#/vm/' + id) return; // the user went elsewhere while it loaded
   state.vms.set(vm.id, vm);
   const view = document.getElementById('view');
   const off = ['off', 'crashed', 'saved'].includes(vm.state);
@@ -296,6 +297,7 @@ async function route() {
   if (hash === '#/new') return renderWizard();
   if (hash.startsWith('#/vm/')) return renderVm(decodeURIComponent(hash.substring(5)));
   try { (await api('GET', '/vms')).forEach(vm => state.vms.set(vm.id, vm)); } catch (e) { return showError(e); }
+  if ((location.hash || '#/') !== hash) return; // the user went elsewhere (e.g. the wizard) while the list loaded
   renderList();
 }
 
