@@ -4,6 +4,7 @@
 void serial_init(void);
 _Noreturn void rt_resume_kernel(uint32_t value);
 extern char isr_stubs[];
+extern char rt_user_exit_gate[], rt_syscall_gate[];
 extern char intr_stack_top[];
 
 /* Flat 4 GiB segments (SDM vol. 3 3.4.5): G=1, D=1, P=1, S=1. */
@@ -79,9 +80,9 @@ static irq_handler handlers[256];
 static void idt_init(void) {
     for (unsigned v = 0; v < 256; v++) {
         uint32_t off = (uint32_t)(uintptr_t)(isr_stubs + 16 * v);
-        /* Only the gates CPL3 may invoke with INT n get DPL3; hardware
+        /* Only the gate CPL3 may invoke with INT n gets DPL3; hardware
          * exceptions are delivered regardless of gate DPL. */
-        uint64_t dpl = (v == VEC_SYSCALL || v == VEC_USER_EXIT) ? 3 : 0;
+        uint64_t dpl = v == VEC_SYSCALL ? 3 : 0;
         idt[v] = (off & 0xFFFF) | ((uint64_t)SEL_KCODE << 16) | ((0x8Eull | dpl << 5) << 40) |
                  ((uint64_t)(off >> 16) << 48);
     }
@@ -101,8 +102,17 @@ static const char *const exception_names[32] = {
 
 /* Called by isr_common in entry.S for every vector. */
 void isr_dispatch(struct frame *f) {
-    if (f->vector == VEC_USER_EXIT && (f->cs & 3))
-        rt_resume_kernel(f->eax);
+    /* The runtime's gates from CPL3 are UD2s at known addresses (entry.S):
+     * INT n from CPL3 arrives as #UD on PVM hosts, exceptions arrive everywhere. */
+    if (f->vector == 6 && (f->cs & 3)) {
+        if (f->eip == (uint32_t)(uintptr_t)rt_user_exit_gate)
+            rt_resume_kernel(f->eax);
+        if (f->eip == (uint32_t)(uintptr_t)rt_syscall_gate && handlers[VEC_SYSCALL]) {
+            handlers[VEC_SYSCALL](f);
+            f->eip += 2; /* past the UD2, to rt_syscall's RET */
+            return;
+        }
+    }
     if (handlers[f->vector]) {
         handlers[f->vector](f);
         return;

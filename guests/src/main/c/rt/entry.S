@@ -148,11 +148,22 @@ run_user:
         cli
         sysexit
 user_return:                            /* CPL3, EAX = fn's result */
-        int     $0x81
+        .global rt_user_exit_gate
+rt_user_exit_gate:                      /* isr_dispatch: this #UD from CPL3 = back to run_user's caller */
         ud2
 
-/* _Noreturn void rt_resume_kernel(uint32_t value): called by the VEC_USER_EXIT
- * handler; drops the trap frame and returns `value` from run_user. */
+/* uint32_t rt_syscall(EAX, EBX): a system call from CPL3 without INT n, which
+ * PVM hosts deliver as #UD from CPL3. The #UD of this UD2 is the gate:
+ * isr_dispatch runs the VEC_SYSCALL handler on the frame and resumes past it.
+ * Exceptions from CPL3 reach the guest on every KVM, hardware or PVM. */
+        .global rt_syscall, rt_syscall_gate
+rt_syscall:
+rt_syscall_gate:
+        ud2
+        ret
+
+/* _Noreturn void rt_resume_kernel(uint32_t value): called for the #UD at
+ * rt_user_exit_gate; drops the trap frame and returns `value` from run_user. */
         .global rt_resume_kernel
 rt_resume_kernel:
         mov     4(%esp), %eax

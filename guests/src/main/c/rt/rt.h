@@ -38,8 +38,7 @@
 #define EXIT_EXCEPTION 0x1E  /* unexpected exception or interrupt */
 
 /* ---- vectors the runtime reserves ---- */
-#define VEC_SYSCALL 0x80   /* DPL3 gate, free for guests (int $0x80) */
-#define VEC_USER_EXIT 0x81 /* DPL3 gate: run_user() returns through it */
+#define VEC_SYSCALL 0x80   /* DPL3 gate (int $0x80), also the handler rt_syscall() runs */
 #define VEC_SPURIOUS 0xFF  /* LAPIC spurious vector */
 
 /* ---- port I/O ---- */
@@ -137,6 +136,13 @@ void idt_load(void);
  * Traps from CPL3 (INT n, faults a handler resumes) return with SYSEXIT, not
  * IRET (see entry.S): they clobber ECX, EDX and the arithmetic flags. */
 uint32_t run_user(uint32_t (*fn)(uint32_t), uint32_t arg);
+/* From CPL3: runs the VEC_SYSCALL handler with EAX = a, EBX = b and returns
+ * the EAX it leaves. Works where INT n from CPL3 does not (PVM hosts). */
+static inline uint32_t syscall2(uint32_t a, uint32_t b) {
+    uint32_t r;
+    __asm__ volatile("call rt_syscall" : "=a"(r) : "a"(a), "b"(b) : "ecx", "edx", "cc", "memory");
+    return r;
+}
 
 /* ---- spinlock ---- */
 typedef struct { volatile uint32_t locked; } spinlock_t;

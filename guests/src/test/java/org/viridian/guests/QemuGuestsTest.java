@@ -72,7 +72,7 @@ class QemuGuestsTest {
                 .anyMatch(l -> l.startsWith("ok: #GP cli at CPL3 -> vector 13 error 0"))
                 .anyMatch(l -> l.startsWith("ok: #GP out to port 0x80 (not in the I/O bitmap) -> vector 13 error 0"))
                 .anyMatch(l -> l.startsWith("ok: #UD ud2 -> vector 6 error 0"))
-                .contains("ok: int 0x80 from CPL3 returned 42", "ok: LAPIC timer interrupt x3 at CPL0 woke sti;hlt",
+                .contains("ok: system call from CPL3 returned 42", "ok: int 0x80 from CPL3 returned 42", "ok: LAPIC timer interrupt x3 at CPL0 woke sti;hlt",
                         "RESULT: PASS");
     }
 

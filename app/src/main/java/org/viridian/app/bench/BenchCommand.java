@@ -38,6 +38,8 @@ public final class BenchCommand implements Runnable {
             System.err.print(host.render());
             throw new IllegalStateException("this host cannot run VMs, so there is nothing to measure");
         }
+        // Figures mean different things on each kind (PVM emulates guest kernel code): say which one made them.
+        System.out.println("host: " + HostCheck.thisHost().label());
     }
 
     @Command(name = "exits", mixinStandardHelpOptions = true,

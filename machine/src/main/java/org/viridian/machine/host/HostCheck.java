@@ -69,13 +69,52 @@ public final class HostCheck {
         this.root = root;
     }
 
+    /** What kind of KVM a host has: it decides how fast guest code runs and which guests are practical. */
+    public enum Kind {
+        HARDWARE("hardware KVM"),
+        NESTED_HARDWARE("hardware KVM, nested under a hypervisor"),
+        PVM("PVM (software) KVM: guest user mode native, guest kernel mode emulated"),
+        NONE("no KVM");
+
+        private final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
     /** Whether this host's KVM is the PVM one (software virtualization; guest kernel code is emulated). */
     public static boolean isPvm() {
-        try {
-            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/modules")).lines().anyMatch(l -> l.startsWith("kvm_pvm "));
-        } catch (java.io.IOException e) {
-            return false;
-        }
+        return new HostCheck(Path.of("/")).kind() == Kind.PVM;
+    }
+
+    /** This host's kind, as benchmarks label their figures with it. */
+    public static Kind thisHost() {
+        return new HostCheck(Path.of("/")).kind();
+    }
+
+    public Kind kind() {
+        Set<String> flags = cpuFlags();
+        if (flags.contains("vmx") || flags.contains("svm"))
+            return flags.contains("hypervisor") ? Kind.NESTED_HARDWARE : Kind.HARDWARE;
+        return kvmModules().contains("kvm_pvm") ? Kind.PVM : Kind.NONE;
+    }
+
+    /** What the kind means for users: how fast each guest mode runs and which guests are practical. */
+    static String guestSpeed(Kind kind) {
+        return switch (kind) {
+            case HARDWARE, NESTED_HARDWARE -> "guest code runs natively in every mode: any guest is practical";
+            case PVM -> "guest user mode (CPL3) runs natively, guest kernel mode (CPL0) is emulated one instruction at"
+                    + " a time (~1-2 M instructions/s): practical are guests that work in user mode (the built-in test"
+                    + " guests, the benchmarks); a Linux kernel boots in minutes, not seconds. Guest kernels must avoid"
+                    + " int3/xrstor/cmpxchg16b (Viridian hides XSAVE and CX16), and INT n from guest user mode arrives"
+                    + " as #UD";
+            case NONE -> "no guest can run";
+        };
     }
 
     public static Report run() {
@@ -98,6 +137,8 @@ public final class HostCheck {
                 flags.contains("nx") ? "supported" : "no NX bit: guests cannot have non-executable pages"));
         items.add(new Item("kvm modules", modules.isEmpty() ? Status.WARN : Status.OK,
                 modules.isEmpty() ? "none loaded (modprobe kvm_intel or kvm_amd)" : String.join(", ", modules)));
+        Kind kind = kind();
+        if (kind != Kind.NONE) items.add(new Item("guest speed", Status.INFO, guestSpeed(kind)));
         items.addAll(device(kvmDevice, modules));
         return new Report(items);
     }

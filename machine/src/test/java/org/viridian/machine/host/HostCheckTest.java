@@ -29,6 +29,19 @@ class HostCheckTest {
         assertThat(r.canRunVms()).isFalse();
         assertThat(r.render()).contains("registered no device").contains("PVM").contains("NX/DEP")
                 .contains("kvm, kvm_pvm").contains("cannot run");
+        assertThat(new HostCheck(root).kind()).isEqualTo(HostCheck.Kind.PVM);
+        assertThat(r.render()).contains("guest user mode (CPL3) runs natively").contains("emulated");
+    }
+
+    @Test
+    void aNestedHardwareHostSaysGuestsRunNatively(@TempDir Path root) throws IOException {
+        Files.createDirectories(root.resolve("sys/module/kvm_amd"));
+        Files.createDirectories(root.resolve("proc"));
+        Files.writeString(root.resolve("proc/cpuinfo"), "flags\t\t: fpu nx lm svm hypervisor\n");
+        HostCheck hc = new HostCheck(root);
+        assertThat(hc.kind()).isEqualTo(HostCheck.Kind.NESTED_HARDWARE);
+        assertThat(hc.check(root.resolve("dev/kvm").toString()).render()).contains("AMD-V")
+                .contains("guest code runs natively in every mode");
     }
 
     @Test
