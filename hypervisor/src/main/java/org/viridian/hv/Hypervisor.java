@@ -20,6 +20,7 @@ import org.viridian.hv.time.ReferenceTime;
 import org.viridian.hv.timer.SyntheticTimers;
 import org.viridian.partition.CpuidPolicy;
 import org.viridian.partition.Partition;
+import org.viridian.partition.vp.FlightRecorder;
 import org.viridian.partition.PartitionExit;
 
 /**
@@ -43,6 +44,15 @@ public final class Hypervisor implements SynicHost {
     private final ReferenceTime time;
     private volatile long[] lastCrash;
 
+    /** {@code sink}, with each interrupt written to the target VP's flight recorder first. */
+    private InterruptSink recorded(InterruptSink sink, int source) {
+        return (target, vector) -> {
+            FlightRecorder r = partition.recorder(target);
+            if (r != null) r.host(FlightRecorder.Event.INTERRUPT_SENT, vector, source);
+            sink.raise(target, vector);
+        };
+    }
+
     /** The CPUID policy to create the partition with. */
     public static CpuidPolicy cpuid(HvFeatures features) {
         return HvCpuid.policy(features);
@@ -53,13 +63,16 @@ public final class Hypervisor implements SynicHost {
         this.features = features;
         // Fixed delivery, physical destination: the VP index is its APIC id (see CpuidPolicy.topology).
         InterruptSink msi = (target, vector) -> partition.kvmVm().signalMsi(0xFEE00000 | (target << 12), 0, vector);
+        InterruptSink synicMsi = recorded(msi, FlightRecorder.Source.SYNIC);
+        InterruptSink timerMsi = recorded(msi, FlightRecorder.Source.TIMER);
         // IA32_TSC as the guest sees it; read on that VP's own thread.
         IntToLongFunction guestTsc = vp -> partition.vps().get(vp).vcpu().getMsrs(0x10)[0];
         ReferenceTime time = this.time = new ReferenceTime(partition.vps().getFirst().vcpu().tscKhz() * 1000, 0);
         for (int i = 0; i < partition.vps().size(); i++) {
             int vp = i;
-            synics.add(new Synic(vp, partition.memory(), msi));
-            timers.add(new SyntheticTimers(vp, synics.get(vp), msi, () -> time.sample(guestTsc.applyAsLong(vp)), timerThread));
+            synics.add(new Synic(vp, partition.memory(), synicMsi, partition.recorder(vp)));
+            timers.add(new SyntheticTimers(vp, synics.get(vp), timerMsi, () -> time.sample(guestTsc.applyAsLong(vp)),
+                    timerThread, partition.recorder(vp)));
         }
         partition.exit().whenComplete((e, t) -> {
             timers.forEach(SyntheticTimers::stop);

@@ -66,7 +66,8 @@ public final class VirtualMachine implements AutoCloseable {
 
     /** The same with an explicit hypervisor interface ({@code hv} null: none), e.g. a benchmark's. */
     public static VirtualMachine create(VmSpec spec, ConsoleEndpoint console, HvFeatures hv) throws IOException {
-        Partition partition = Partition.create(new Partition.Config(spec.name(), spec.cpus(), spec.memoryBytes(), cpuid(hv)));
+        Partition partition = Partition.create(new Partition.Config(spec.name(), spec.cpus(), spec.memoryBytes(), cpuid(hv),
+                spec.flightRecorderEntries()));
         VirtualMachine vm = null;
         try {
             // Instructions a nested KVM cannot emulate become the exception they architecturally raise (int3, ud2).

@@ -1,5 +1,7 @@
 package org.viridian.machine;
 
+import org.viridian.partition.vp.FlightRecorder;
+
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
@@ -10,10 +12,11 @@ import java.util.Set;
  * What `viridian run` and the host service ask for: processors, memory, and the kernel to boot (a Multiboot ELF, a
  * Linux bzImage or an ELF vmlinux) with its initrd and command line; {@code hyperV}: whether the partition offers the
  * Hyper-V hypervisor interface (synthetic CPUID/MSRs, hypercalls, SynIC) — on unless asked otherwise;
- * {@code integrationServices}: which integration services VMBus offers the guest (all unless asked otherwise).
+ * {@code integrationServices}: which integration services VMBus offers the guest (all unless asked otherwise);
+ * {@code flightRecorderEntries}: the size of each VP's flight recorder (0: off).
  */
 public record VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path initrd, String cmdline, boolean hyperV,
-                     Set<IntegrationService> integrationServices, List<Disk> disks) {
+                     Set<IntegrationService> integrationServices, List<Disk> disks, int flightRecorderEntries) {
     /**
      * A virtual disk on the VM's synthetic SCSI controller: an image file (VHD, VHDX or raw), read-only or not, with
      * optional I/O limits (0: none), at {@code lun} (-1: its position in the list).
@@ -35,6 +38,12 @@ public record VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path 
     }
 
     public VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path initrd, String cmdline, boolean hyperV,
+                  Set<IntegrationService> integrationServices, List<Disk> disks) {
+        this(name, cpus, memoryBytes, kernel, initrd, cmdline, hyperV, integrationServices, disks,
+                FlightRecorder.DEFAULT_CAPACITY);
+    }
+
+    public VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path initrd, String cmdline, boolean hyperV,
                   Set<IntegrationService> integrationServices) {
         this(name, cpus, memoryBytes, kernel, initrd, cmdline, hyperV, integrationServices, List.of());
     }
@@ -49,12 +58,19 @@ public record VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path 
 
     /** The same VM offering only {@code services}. */
     public VmSpec withIntegrationServices(Set<IntegrationService> services) {
-        return new VmSpec(name, cpus, memoryBytes, kernel, initrd, cmdline, hyperV, services, disks);
+        return new VmSpec(name, cpus, memoryBytes, kernel, initrd, cmdline, hyperV, services, disks,
+                flightRecorderEntries);
     }
 
     /** The same VM with these disks on its SCSI controller. */
     public VmSpec withDisks(List<Disk> list) {
-        return new VmSpec(name, cpus, memoryBytes, kernel, initrd, cmdline, hyperV, integrationServices, list);
+        return new VmSpec(name, cpus, memoryBytes, kernel, initrd, cmdline, hyperV, integrationServices, list,
+                flightRecorderEntries);
+    }
+
+    /** The same VM with a flight recorder of {@code entries} per VP (0: none, e.g. to measure what it costs). */
+    public VmSpec withFlightRecorder(int entries) {
+        return new VmSpec(name, cpus, memoryBytes, kernel, initrd, cmdline, hyperV, integrationServices, disks, entries);
     }
 
     public static final long MIN_MEMORY = 2L << 20;
@@ -70,6 +86,8 @@ public record VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path 
                 : Set.copyOf(EnumSet.copyOf(integrationServices));
         disks = List.copyOf(disks);
         if (disks.size() > 64) throw new IllegalArgumentException("at most 64 disks per VM, not " + disks.size());
+        if (flightRecorderEntries < 0 || flightRecorderEntries > 1 << 20)
+            throw new IllegalArgumentException("flight recorder entries must be 0..1048576: " + flightRecorderEntries);
         if (!disks.isEmpty() && !hyperV) throw new IllegalArgumentException("disks are served over VMBus: they need the Hyper-V interface");
     }
 }

@@ -12,11 +12,13 @@ import org.viridian.partition.bus.MmioBus;
 import org.viridian.partition.bus.MsrBus;
 import org.viridian.partition.bus.VpPortTrap;
 import org.viridian.partition.memory.GuestMemory;
+import org.viridian.partition.vp.FlightRecorder;
 import org.viridian.partition.vp.VirtualProcessor;
 import org.viridian.partition.vp.VpHost;
 import org.viridian.partition.vp.VpState;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,10 +37,15 @@ public final class Partition implements AutoCloseable, VpHost {
             KvmConst.KVM_CAP_SET_TSS_ADDR, KvmConst.KVM_CAP_EXT_CPUID, KvmConst.KVM_CAP_PIT2, KvmConst.KVM_CAP_MP_STATE,
             KvmConst.KVM_CAP_SIGNAL_MSI, KvmConst.KVM_CAP_VCPU_EVENTS};
 
-    /** What a partition is made of. */
-    public record Config(String name, int vpCount, long memoryBytes, CpuidPolicy cpuid) {
+    /** What a partition is made of; {@code recorderEntries}: each VP's flight recorder size (0: none). */
+    public record Config(String name, int vpCount, long memoryBytes, CpuidPolicy cpuid, int recorderEntries) {
         public Config {
             if (vpCount < 1 || vpCount > 255) throw new IllegalArgumentException("processors must be 1..255: " + vpCount);
+            if (recorderEntries < 0) throw new IllegalArgumentException("recorder entries must not be negative");
+        }
+
+        public Config(String name, int vpCount, long memoryBytes, CpuidPolicy cpuid) {
+            this(name, vpCount, memoryBytes, cpuid, FlightRecorder.DEFAULT_CAPACITY);
         }
     }
 
@@ -99,12 +106,18 @@ public final class Partition implements AutoCloseable, VpHost {
             vm.enableCap(KvmConst.KVM_CAP_X86_USER_SPACE_MSR,
                     KvmConst.KVM_MSR_EXIT_REASON_UNKNOWN | KvmConst.KVM_MSR_EXIT_REASON_FILTER);
         }
+        // RIP and CPL of every exit for the flight recorder, copied out by KVM itself (no ioctl per exit).
+        int sync = config.recorderEntries() == 0 ? 0 : kvm.checkExtension(KvmConst.KVM_CAP_SYNC_REGS)
+                & Integer.getInteger("viridian.recorder.sync", KvmConst.KVM_SYNC_X86_REGS | KvmConst.KVM_SYNC_X86_SREGS);
+        long origin = System.nanoTime();
         List<CpuidEntry> supported = kvm.supportedCpuid();
         CpuidPolicy policy = CpuidPolicy.topology().andThen(config.cpuid() == null ? (l, v, n) -> l : config.cpuid());
         for (int i = 0; i < config.vpCount(); i++) {
             KvmVcpu vcpu = vm.createVcpu(i);
             vcpu.setCpuid(policy.apply(supported, i, config.vpCount()));
-            vps.add(new VirtualProcessor(i, vcpu, this));
+            FlightRecorder rec = config.recorderEntries() == 0 ? null
+                    : new FlightRecorder(i, config.recorderEntries(), origin);
+            vps.add(new VirtualProcessor(i, vcpu, this, rec, sync));
         }
     }
 
@@ -293,7 +306,18 @@ public final class Partition implements AutoCloseable, VpHost {
     private CrashReport report(VirtualProcessor vp, String reason, byte[] insn) {
         Regs regs = vp.regsOrNull();
         Sregs sregs = vp.sregsOrNull();
-        return new CrashReport(vp.index(), reason, regs, sregs, insn);
+        return new CrashReport(vp.index(), reason, regs, sregs, insn, recorded());
+    }
+
+    /** Every VP's flight recorder now, merged in time order (empty when the partition records nothing). */
+    public List<FlightRecorder.Entry> recorded() {
+        return vps.stream().filter(v -> v.recorder() != null).flatMap(v -> v.recorder().snapshot().stream())
+                .sorted(Comparator.comparingLong(FlightRecorder.Entry::nanos)).toList();
+    }
+
+    /** The flight recorder of VP {@code index}, for host code that acts on that VP; null when none records. */
+    public FlightRecorder recorder(int index) {
+        return index >= 0 && index < vps.size() ? vps.get(index).recorder() : null;
     }
 
     @Override

@@ -9,7 +9,7 @@ import picocli.CommandLine.Parameters;
         subcommands = {VmCommand.List.class, VmCreateCommand.class, VmCommand.Show.class, VmSetCommand.class,
                 VmPowerCommand.Start.class, VmPowerCommand.Stop.class, VmPowerCommand.Pause.class,
                 VmPowerCommand.Resume.class, VmPowerCommand.Reset.class, VmCommand.Delete.class,
-                VmConsoleCommand.class, VmDiskCommand.class})
+                VmConsoleCommand.class, VmDiskCommand.class, VmFlightRecorderCommand.class})
 public final class VmCommand implements Runnable {
     @Override
     public void run() {

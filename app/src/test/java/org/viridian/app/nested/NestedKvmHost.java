@@ -129,7 +129,13 @@ public final class NestedKvmHost {
 
     public static Run run(Path viridianJar, Map<String, byte[]> files, List<Command> commands, Duration timeout)
             throws IOException, InterruptedException {
-        Prepared p = prepare(viridianJar, files, commands, null);
+        return run(viridianJar, files, Map.of(), commands, timeout);
+    }
+
+    /** The same, with programs of this machine placed in the nested host at the given paths (e.g. {@link #qemuKvm()}). */
+    public static Run run(Path viridianJar, Map<String, byte[]> files, Map<String, Path> hostPrograms,
+                          List<Command> commands, Duration timeout) throws IOException, InterruptedException {
+        Prepared p = prepare(viridianJar, files, hostPrograms, commands, null);
         Process qemu = new ProcessBuilder(p.qemu()).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
         qemu.getOutputStream().close();
         StringBuilder console = new StringBuilder();
@@ -149,7 +155,7 @@ public final class NestedKvmHost {
     /** Boots a nested host with a network and runs {@code commands} in it; the caller talks to it, then closes it. */
     public static Session start(Path viridianJar, Map<String, byte[]> files, List<Command> commands, Network network)
             throws IOException, InterruptedException {
-        Prepared p = prepare(viridianJar, files, commands, network);
+        Prepared p = prepare(viridianJar, files, Map.of(), commands, network);
         Process qemu = new ProcessBuilder(p.qemu()).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
         qemu.getOutputStream().close();
         return new Session(qemu, p.work());
@@ -161,8 +167,8 @@ public final class NestedKvmHost {
             "drivers/virtio/virtio_pci_legacy_dev.ko", "drivers/virtio/virtio_pci_modern_dev.ko",
             "drivers/virtio/virtio_pci.ko", "net/core/failover.ko", "drivers/net/net_failover.ko", "drivers/net/virtio_net.ko");
 
-    private static Prepared prepare(Path viridianJar, Map<String, byte[]> files, List<Command> commands, Network network)
-            throws IOException, InterruptedException {
+    private static Prepared prepare(Path viridianJar, Map<String, byte[]> files, Map<String, Path> hostPrograms,
+                                    List<Command> commands, Network network) throws IOException, InterruptedException {
         ensurePackage("qemu-system-x86_64", "qemu-system-x86");
         ensurePackage("busybox", "busybox-static");
         Path kernel = DebianKernel.vmlinuz();
@@ -183,6 +189,7 @@ public final class NestedKvmHost {
             for (String lib : sharedLibraries(jre)) fs.copy(Path.of(lib), lib.substring(1));
             fs.copy(viridianJar, "opt/viridian.jar");
             for (var f : files.entrySet()) fs.file("opt/files/" + f.getKey(), f.getValue(), f.getKey().endsWith(".sh"));
+            for (var f : hostPrograms.entrySet()) fs.copy(f.getValue(), f.getKey());
             fs.writeTo(out);
         }
         List<String> qemu = new ArrayList<>(List.of("qemu-system-x86_64", "-accel", "tcg", "-cpu", "qemu64,+svm,+npt",
@@ -269,6 +276,23 @@ public final class NestedKvmHost {
             String[] f = line.trim().split("\\s+");
             String lib = f.length >= 3 && f[1].equals("=>") ? f[2] : f.length >= 1 && f[0].startsWith("/") ? f[0] : null;
             if (lib != null && lib.startsWith("/")) files.put(lib.substring(1), Path.of(lib).toRealPath());
+        }
+        return files;
+    }
+
+    /**
+     * QEMU with KVM for the nested host, the peer that runs the same guest there: this machine's qemu-system-x86_64,
+     * its shared libraries and the firmware a direct kernel boot needs (SeaBIOS, the linuxboot and kvmvapic ROMs).
+     * Run it there with {@code -nodefaults -display none -serial stdio}.
+     */
+    public static Map<String, Path> qemuKvm() throws IOException, InterruptedException {
+        ensurePackage("qemu-system-x86_64", "qemu-system-x86");
+        Map<String, Path> files = new java.util.LinkedHashMap<>(
+                dynamicProgram("qemu-system-x86_64", "qemu-system-x86", "usr/bin/qemu-system-x86_64"));
+        for (String f : List.of("seabios/bios-256k.bin", "qemu/linuxboot_dma.bin", "qemu/kvmvapic.bin")) {
+            Path p = Path.of("/usr/share").resolve(f);
+            Assumptions.assumeTrue(Files.exists(p), p + " missing (Debian packages seabios, qemu-system-data)");
+            files.put("usr/share/" + f, p.toRealPath());
         }
         return files;
     }

@@ -7,6 +7,7 @@ import org.viridian.kvm.Regs;
 import org.viridian.kvm.Sregs;
 import org.viridian.partition.bus.VpPortTrap;
 import org.viridian.partition.memory.GuestMemory;
+import org.viridian.partition.vp.FlightRecorder;
 import org.viridian.partition.vp.VirtualProcessor;
 
 /**
@@ -39,6 +40,7 @@ public final class HypercallDispatcher implements VpPortTrap {
         Sregs s = vp.vcpu().sregs();
         if (s.ss().dpl() != 0 && !userCalls) {
             vp.vcpu().injectException(UD, null);
+            vp.recordAtExit(FlightRecorder.Event.EXCEPTION_INJECTED, UD, 0, 0);
             return 0;
         }
         Regs r = vp.vcpu().regs();
@@ -47,6 +49,7 @@ public final class HypercallDispatcher implements VpPortTrap {
         long input = longMode ? r.rdx() : (r.rbx() << 32) | (r.rcx() & 0xFFFF_FFFFL);
         long in1 = longMode ? r.r8() : (r.rdi() << 32) | (r.rsi() & 0xFFFF_FFFFL);
         long result = dispatch(vp.index(), control, input, in1);
+        vp.recordAtExit(FlightRecorder.Event.HYPERCALL, control, result & 0xFFFF, 0);
         Regs out = longMode
                 ? new Regs(result, r.rbx(), r.rcx(), r.rdx(), r.rsi(), r.rdi(), r.rsp(), r.rbp(), r.r8(), r.r9(), r.r10(),
                         r.r11(), r.r12(), r.r13(), r.r14(), r.r15(), r.rip(), r.rflags())

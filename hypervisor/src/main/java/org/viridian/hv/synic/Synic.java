@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.OptionalLong;
 import org.viridian.hv.msr.HvMsr;
 import org.viridian.partition.memory.GuestMemory;
+import org.viridian.partition.vp.FlightRecorder;
 
 /**
  * One virtual processor's synthetic interrupt controller (TLFS "SynIC"): SCONTROL, SVERSION, the message page (SIMP)
@@ -28,15 +29,22 @@ public final class Synic {
     private final int vp;
     private final GuestMemory memory;
     private final InterruptSink interrupts;
+    private final FlightRecorder recorder;
     private long scontrol, siefp, simp;
     private final long[] sint = new long[SINTS];
     @SuppressWarnings("unchecked")
     private final ArrayDeque<HvMessage>[] queues = new ArrayDeque[SINTS];
 
     public Synic(int vp, GuestMemory memory, InterruptSink interrupts) {
+        this(vp, memory, interrupts, null);
+    }
+
+    /** {@code recorder}: the VP's flight recorder, told of every message and event delivered (null: none). */
+    public Synic(int vp, GuestMemory memory, InterruptSink interrupts, FlightRecorder recorder) {
         this.vp = vp;
         this.memory = memory;
         this.interrupts = interrupts;
+        this.recorder = recorder;
         reset();
     }
 
@@ -117,6 +125,7 @@ public final class Synic {
             long bit = 1L << (flag & 63);
             long before = (long) LONG.getAndBitwiseOr(flags, (flag >>> 6) * 8L, bit);
             if ((before & bit) != 0) return true;
+            if (recorder != null) recorder.host(FlightRecorder.Event.SYNIC_EVENT, sintIndex, flag);
             vector = interruptVector(sintIndex);
         }
         if (vector >= 0) interrupts.raise(vp, vector);
@@ -134,7 +143,9 @@ public final class Synic {
                 slot.set(ValueLayout.JAVA_BYTE, HvMessage.FLAGS, (byte) (flags | HvMessage.PENDING));
                 return;
             }
-            queues[s].poll().writeTo(slot);
+            HvMessage m = queues[s].poll();
+            m.writeTo(slot);
+            if (recorder != null) recorder.host(FlightRecorder.Event.SYNIC_MESSAGE, s, Integer.toUnsignedLong(m.type()));
             if (!queues[s].isEmpty()) slot.set(ValueLayout.JAVA_BYTE, HvMessage.FLAGS, (byte) HvMessage.PENDING);
             vector = interruptVector(s);
         }

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.viridian.hv.synic.HvMessage;
 import org.viridian.hv.synic.InterruptSink;
+import org.viridian.partition.vp.FlightRecorder;
 import org.viridian.hv.synic.Synic;
 
 /**
@@ -25,6 +26,7 @@ public final class SyntheticTimers {
     private static final long WRITABLE = 0xF_1FFFL;
 
     private final int vp;
+    private final FlightRecorder recorder;
     private final Synic synic;
     private final InterruptSink interrupts;
     /** Exact reference time from the VP's own TSC: callable only on that VP's thread (MSR writes). */
@@ -38,6 +40,13 @@ public final class SyntheticTimers {
     private final ScheduledFuture<?>[] armed = new ScheduledFuture[TIMERS];
 
     public SyntheticTimers(int vp, Synic synic, InterruptSink interrupts, LongSupplier guestNow, ScheduledExecutorService scheduler) {
+        this(vp, synic, interrupts, guestNow, scheduler, null);
+    }
+
+    /** {@code recorder}: the VP's flight recorder, told of every expiry (null: none). */
+    public SyntheticTimers(int vp, Synic synic, InterruptSink interrupts, LongSupplier guestNow,
+                           ScheduledExecutorService scheduler, FlightRecorder recorder) {
+        this.recorder = recorder;
         this.vp = vp;
         this.synic = synic;
         this.interrupts = interrupts;
@@ -107,6 +116,7 @@ public final class SyntheticTimers {
                 armed[t] = null;
             }
         }
+        if (recorder != null) recorder.host(FlightRecorder.Event.TIMER_EXPIRED, t, vector >= 0 ? 1 : 0);
         if (TRACE) System.err.printf("hv: vp%d stimer%d expired at %d (%s)%n", vp, t, expiration, vector >= 0 ? "vector " + vector : "SINT " + sint);
         if (vector >= 0) {
             interrupts.raise(vp, vector);

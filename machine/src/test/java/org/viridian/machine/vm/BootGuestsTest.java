@@ -63,6 +63,9 @@ class BootGuestsTest {
         assertThat(r.exit()).isInstanceOf(PartitionExit.Crashed.class);
         String report = ((PartitionExit.Crashed) r.exit()).report().render();
         assertThat(report).contains("triple fault").contains("rip=").contains("cr0=");
+        // KVM has reset the VP by now; the flight recorder shows what led there: the faulting WRMSR, then shutdown.
+        assertThat(report).contains("flight recorder").containsPattern("cpl0 wrmsr 0x400000ff <- 0x0 -> #GP\\n.*"
+                + "shutdown \\(triple fault\\)").contains("out port 0x3f8 size 1");
         // The host carries on: another VM boots fine afterwards.
         assertThat(GuestRun.boot("hello.elf", 1, "").exit().exitStatus()).isEqualTo(PASS);
     }

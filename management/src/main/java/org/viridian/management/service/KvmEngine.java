@@ -142,6 +142,11 @@ public final class KvmEngine implements VmEngine {
             vm.detachDisk(slot);
         }
 
+        @Override
+        public java.util.List<RecorderEntry> flightRecorder() {
+            return vm.partition().recorded().stream().map(RecorderEntry::of).toList();
+        }
+
         /** KVP's auto pool is read again when older than this (addresses change after boot). */
         private static final Duration KVP_REFRESH = Duration.ofSeconds(30);
 

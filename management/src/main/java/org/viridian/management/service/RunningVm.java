@@ -36,6 +36,11 @@ public interface RunningVm {
         throw new UnsupportedOperationException("this engine cannot add disks to a running VM");
     }
 
+    /** Every VP's flight recorder now, in time order (the last exits and host actions); must not block. */
+    default java.util.List<RecorderEntry> flightRecorder() {
+        throw new UnsupportedOperationException("this engine keeps no flight recorder");
+    }
+
     /** Removes the disk in {@code slot} from the running VM (hot remove). */
     default void detachDisk(int slot) throws IOException {
         throw new UnsupportedOperationException("this engine cannot remove disks from a running VM");

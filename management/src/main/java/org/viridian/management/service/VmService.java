@@ -220,6 +220,28 @@ public final class VmService implements AutoCloseable {
         vm.close();
     }
 
+    /**
+     * A running VM's flight recorders (its VPs' last exits and host actions). A VM that is not running has none; a
+     * crashed VM's last entries are in its last exit's crash report.
+     */
+    public List<RecorderEntry> flightRecorder(String ref) {
+        VmEntry e = entry(ref);
+        RunningVm vm;
+        synchronized (e) {
+            vm = e.running;
+            if (vm == null) {
+                throw ServiceException.conflict("invalid_state", "VM '" + e.config.name() + "' is " + e.status.state()
+                        .name().toLowerCase(Locale.ROOT) + ": only a running VM has a flight recorder to read (a crash report"
+                        + " carries the last entries)");
+            }
+        }
+        try {
+            return vm.flightRecorder();
+        } catch (UnsupportedOperationException x) {
+            throw ServiceException.conflict("not_supported", x.getMessage());
+        }
+    }
+
     /** Hard power-off, or a graceful shutdown that falls back to it where the guest cannot be asked. */
     public Job stop(String ref, boolean graceful) {
         VmEntry e = entry(ref);

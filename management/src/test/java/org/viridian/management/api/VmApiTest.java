@@ -74,6 +74,21 @@ class VmApiTest {
     }
 
     @Test
+    void theFlightRecorderIsReadFromRunningVmsOnlyAndSaysWhyNot() {
+        String id = create("{\"name\":\"" + unique("rec") + "\"}").get("id").asText();
+        ApiClient.Response off = api.get("/api/v1/vms/" + id + "/flight-recorder");
+        assertThat(off.status()).isEqualTo(409);
+        assertThat(off.json().at("/error/message").asText()).contains("is off").contains("crash report");
+        assertThat(api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null)).get("status").asText()).isEqualTo("succeeded");
+        // The scripted engine runs no processors, so it has nothing to record and says so (the KVM engine's
+        // recorder is read in the nested host: NestedManagementIT).
+        ApiClient.Response scripted = api.get("/api/v1/vms/" + id + "/flight-recorder");
+        assertThat(scripted.status()).isEqualTo(409);
+        assertThat(scripted.json().at("/error/code").asText()).isEqualTo("not_supported");
+        api.awaitJob(api.post("/api/v1/vms/" + id + "/stop", null));
+    }
+
+    @Test
     void lifeCycleStartPauseResumeResetStop() {
         String id = create("{\"name\":\"" + unique("life") + "\",\"cpus\":2}").get("id").asText();
         JsonNode job = api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null));

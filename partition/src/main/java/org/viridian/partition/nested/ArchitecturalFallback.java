@@ -2,6 +2,7 @@ package org.viridian.partition.nested;
 
 import org.viridian.kvm.Regs;
 import org.viridian.partition.EmulationFailureHandler;
+import org.viridian.partition.vp.FlightRecorder;
 import org.viridian.partition.vp.VirtualProcessor;
 
 /**
@@ -17,10 +18,12 @@ public final class ArchitecturalFallback implements EmulationFailureHandler {
                 Regs r = vp.vcpu().regs();
                 vp.vcpu().setRegs(r.withRip(r.rip() + t.length()));
                 vp.vcpu().injectException(t.vector(), null);
+                vp.recordAtExit(FlightRecorder.Event.EXCEPTION_INJECTED, t.vector(), 0, 0);
                 yield true;
             }
             case FailedInstruction.Fault f -> {
                 vp.vcpu().injectException(f.vector(), null);
+                vp.recordAtExit(FlightRecorder.Event.EXCEPTION_INJECTED, f.vector(), 0, 0);
                 yield true;
             }
             case FailedInstruction.Unknown u -> false;

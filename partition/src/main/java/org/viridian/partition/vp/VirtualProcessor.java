@@ -30,15 +30,30 @@ public final class VirtualProcessor {
     private final KvmVcpu vcpu;
     private final VpHost host;
     private final Thread thread;
+    private final FlightRecorder recorder;
+    private final int syncedRegisters;
     private final Object kickLock = new Object();
     private volatile int tid;
     private volatile VpState state = VpState.CREATED;
     private long exits;
+    /** RIP and CPL of the exit being handled (-1 when KVM does not copy them out). */
+    private long exitRip = -1;
+    private int exitCpl = -1;
 
     public VirtualProcessor(int index, KvmVcpu vcpu, VpHost host) {
+        this(index, vcpu, host, null, 0);
+    }
+
+    /**
+     * {@code recorder}: where this VP's exits are recorded (null: nowhere); {@code syncedRegisters}: the KVM_SYNC_X86_*
+     * sets KVM copies out at every exit (RIP, CPL for the recorder; 0 when KVM cannot).
+     */
+    public VirtualProcessor(int index, KvmVcpu vcpu, VpHost host, FlightRecorder recorder, int syncedRegisters) {
         this.index = index;
         this.vcpu = vcpu;
         this.host = host;
+        this.recorder = recorder;
+        this.syncedRegisters = syncedRegisters;
         this.thread = Thread.ofPlatform().name("vp-" + index).daemon(true).unstarted(this::loop);
     }
 
@@ -48,6 +63,16 @@ public final class VirtualProcessor {
 
     public KvmVcpu vcpu() {
         return vcpu;
+    }
+
+    /** This VP's flight recorder, or null when the partition records nothing. */
+    public FlightRecorder recorder() {
+        return recorder;
+    }
+
+    /** Records a host action taken on this VP's thread while handling its current exit (e.g. a hypercall's status). */
+    public void recordAtExit(FlightRecorder.Event e, long a, long b, int extra) {
+        if (recorder != null) recorder.record(e, exitRip, exitCpl, a, b, extra);
     }
 
     public VpState state() {
@@ -91,6 +116,7 @@ public final class VirtualProcessor {
             tid = Libc.gettid();
             long mask = Libc.blockSignal(KICK_SIGNAL);
             vcpu.setSignalMask(mask & ~(1L << (KICK_SIGNAL - 1)));
+            if (syncedRegisters != 0) vcpu.runState().setSyncedRegisters(syncedRegisters);
             state = VpState.RUNNING;
             while (true) {
                 if (!host.awaitRunnable(this)) break;
@@ -99,12 +125,15 @@ public final class VirtualProcessor {
                     Libc.consumePendingSignal(KICK_SIGNAL);
                     continue;
                 }
+                KvmRun run = vcpu.runState();
+                if ((syncedRegisters & KvmConst.KVM_SYNC_X86_REGS) != 0) exitRip = run.syncedRip();
+                if ((syncedRegisters & KvmConst.KVM_SYNC_X86_SREGS) != 0) exitCpl = run.syncedCpl();
                 if (rc < 0) {
                     host.crash(this, "KVM_RUN failed: " + Errno.name(-rc) + " (" + -rc + ")", new byte[0]);
                     break;
                 }
                 exits++;
-                if (!dispatch(vcpu.runState())) break;
+                if (!dispatch(run)) break;
             }
         } catch (RuntimeException | Error e) {
             host.crash(this, "VMM fault on this VP's thread: " + e, new byte[0]);
@@ -126,28 +155,42 @@ public final class VirtualProcessor {
             case KvmConst.KVM_EXIT_IO -> handleIo(run);
             case KvmConst.KVM_EXIT_MMIO -> handleMmio(run);
             case KvmConst.KVM_EXIT_X86_RDMSR -> {
-                OptionalLong v = host.msrRead(index, run.msrIndex());
+                int msr = run.msrIndex();
+                OptionalLong v = host.msrRead(index, msr);
                 run.setMsrError(v.isEmpty());
                 run.setMsrData(v.orElse(0));
+                recordAtExit(FlightRecorder.Event.RDMSR, Integer.toUnsignedLong(msr), v.orElse(0), v.isEmpty() ? 1 : 0);
             }
-            case KvmConst.KVM_EXIT_X86_WRMSR -> run.setMsrError(!host.msrWrite(index, run.msrIndex(), run.msrData()));
-            case KvmConst.KVM_EXIT_HLT, KvmConst.KVM_EXIT_INTR, KvmConst.KVM_EXIT_IRQ_WINDOW_OPEN -> { }
+            case KvmConst.KVM_EXIT_X86_WRMSR -> {
+                int msr = run.msrIndex();
+                boolean ok = host.msrWrite(index, msr, run.msrData());
+                run.setMsrError(!ok);
+                recordAtExit(FlightRecorder.Event.WRMSR, Integer.toUnsignedLong(msr), run.msrData(), ok ? 0 : 1);
+            }
+            case KvmConst.KVM_EXIT_HLT -> recordAtExit(FlightRecorder.Event.HLT, 0, 0, 0);
+            case KvmConst.KVM_EXIT_INTR -> recordAtExit(FlightRecorder.Event.INTERRUPTED, 0, 0, 0);
+            case KvmConst.KVM_EXIT_IRQ_WINDOW_OPEN -> recordAtExit(FlightRecorder.Event.IRQ_WINDOW, 0, 0, 0);
             case KvmConst.KVM_EXIT_SHUTDOWN -> {
+                recordAtExit(FlightRecorder.Event.SHUTDOWN, 0, 0, 0);
                 host.crash(this, "triple fault (KVM_EXIT_SHUTDOWN)", new byte[0]);
                 return false;
             }
             case KvmConst.KVM_EXIT_FAIL_ENTRY -> {
+                recordAtExit(FlightRecorder.Event.FAIL_ENTRY, run.failEntryReason(), 0, 0);
                 host.crash(this, String.format("VM entry failed: hardware reason 0x%x", run.failEntryReason()), new byte[0]);
                 return false;
             }
             case KvmConst.KVM_EXIT_INTERNAL_ERROR -> {
+                recordAtExit(FlightRecorder.Event.INTERNAL_ERROR, run.internalSuberror(), 0, 0);
                 return host.internalError(this, run.internalSuberror(), run.internalData(), run.emulationInstructionBytes());
             }
             case KvmConst.KVM_EXIT_SYSTEM_EVENT -> {
+                recordAtExit(FlightRecorder.Event.SYSTEM_EVENT, run.systemEventType(), 0, 0);
                 host.systemEvent(this, run.systemEventType());
                 return false;
             }
             default -> {
+                recordAtExit(FlightRecorder.Event.OTHER_EXIT, reason, 0, 0);
                 host.crash(this, "unexpected KVM exit reason " + reason, new byte[0]);
                 return false;
             }
@@ -163,9 +206,13 @@ public final class VirtualProcessor {
         // String I/O (rep outs/ins) comes as count items in one exit.
         for (long off = 0; off < data.byteSize(); off += size) {
             if (out) {
-                host.portWrite(this, port, size, (int) load(data, off, size));
+                long v = load(data, off, size);
+                recordAtExit(FlightRecorder.Event.IO_OUT, port, v, size);
+                host.portWrite(this, port, size, (int) v);
             } else {
-                store(data, off, size, Integer.toUnsignedLong(host.portRead(this, port, size)));
+                long v = Integer.toUnsignedLong(host.portRead(this, port, size));
+                store(data, off, size, v);
+                recordAtExit(FlightRecorder.Event.IO_IN, port, v, size);
             }
         }
     }
@@ -174,10 +221,15 @@ public final class VirtualProcessor {
         int len = run.mmioLength();
         if (len <= 0 || len > 8) return;
         MemorySegment data = run.mmioData();
+        long gpa = run.mmioAddress();
         if (run.mmioIsWrite()) {
-            host.mmioWrite(this, run.mmioAddress(), len, load(data, 0, len));
+            long v = load(data, 0, len);
+            recordAtExit(FlightRecorder.Event.MMIO_WRITE, gpa, v, len);
+            host.mmioWrite(this, gpa, len, v);
         } else {
-            store(data, 0, len, host.mmioRead(this, run.mmioAddress(), len));
+            long v = host.mmioRead(this, gpa, len);
+            store(data, 0, len, v);
+            recordAtExit(FlightRecorder.Event.MMIO_READ, gpa, v, len);
         }
     }
 

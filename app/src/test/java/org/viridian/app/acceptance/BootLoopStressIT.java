@@ -1,0 +1,107 @@
+package org.viridian.app.acceptance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.viridian.app.nested.NestedKvmHost;
+import org.viridian.machine.boot.DebianKernel;
+
+/**
+ * Stress (mvn -P stress verify -pl app -Dit.test=BootLoopStressIT): Debian's stock kernel, with an initramfs that
+ * loads its Hyper-V drivers, boots to /init {@code stress.boots} times in a row (default 20), alternating 1 and 2 VPs,
+ * in Viridian inside the nested KVM host; after each Viridian boot QEMU/KVM boots the same kernel, initramfs and
+ * command line in the same nested host with Hyper-V enlightenments of its own, so a crash that both show is the nested
+ * host's and one only Viridian shows is Viridian's. A boot that does not reach /init prints its whole log, crash report
+ * and flight recorder included.
+ */
+@Tag("stress")
+class BootLoopStressIT {
+    private static final Pattern BOOT = Pattern.compile(
+            "^STRESS-BOOT engine=(\\S+) n=(\\d+) cpus=(\\d) rc=(\\d+) init=(yes|no) t=(\\d+)$", Pattern.MULTILINE);
+    /** The command line of the reported crashes. */
+    static final String CMDLINE = "console=ttyS0 panic=-1 noxsave lpj=5000000 tsc=reliable";
+
+    record Boot(String engine, int n, int cpus, int rc, boolean init, int seconds) {}
+
+    @Test
+    void stockLinuxBootsToInitEveryTimeOnOneAndTwoProcessors() throws Exception {
+        Path jar = Path.of("target/viridian.jar");
+        assumeTrue(Files.exists(jar), "target/viridian.jar not built (run through mvn -P stress verify)");
+        int boots = Integer.getInteger("stress.boots", 20);
+        List<Path> modules = new KernelModules(DebianKernel.modules()).closure(List.of("hv_vmbus", "hv_utils"));
+        Map<String, Path> files = new LinkedHashMap<>();
+        StringBuilder insmods = new StringBuilder();
+        for (Path ko : modules) {
+            files.put("lib/modules/" + ko.getFileName(), ko);
+            insmods.append("insmod /lib/modules/").append(ko.getFileName()).append(" 2>/dev/null\n");
+        }
+        String init = """
+                #!/bin/busybox sh
+                /bin/busybox --install -s /bin
+                mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+                echo "STRESS: /init reached at $(cut -d' ' -f1 /proc/uptime) s, $(grep -c ^processor /proc/cpuinfo) cpu(s)"
+                %s
+                echo "STRESS: vmbus devices $(ls /sys/bus/vmbus/devices 2>/dev/null | wc -l)"
+                poweroff -f
+                """.formatted(insmods);
+        byte[] initrd = NestedKvmHost.busyboxInitramfs(init, files);
+        String loop = """
+                boot() { # engine n cpus command...
+                  e=$1; n=$2; c=$3; shift 3; t0=$(date +%%s)
+                  timeout 300 "$@" >boot.log 2>&1; rc=$?
+                  if grep -q 'STRESS: /init reached' boot.log; then i=yes; else i=no; fi
+                  echo "STRESS-BOOT engine=$e n=$n cpus=$c rc=$rc init=$i t=$(( $(date +%%s) - t0 ))"
+                  if [ $i = no ] || [ $rc -ne 0 ]; then sed 's/^/STRESS-LOG: /' boot.log; fi
+                }
+                for n in $(seq 1 %d); do
+                  c=$(( 2 - n %% 2 ))
+                  boot viridian $n $c viridian run --kernel vmlinuz --initrd stress-initrd.gz --memory 512M --cpus $c \\
+                    --cmdline '%s'
+                  boot qemu $n $c qemu-system-x86_64 -nodefaults -machine q35,accel=kvm -m 512 -smp $c \\
+                    -cpu host,hv-relaxed,hv-vpindex,hv-time,hv-synic,hv-stimer,hv-frequencies,hv-reset \\
+                    -kernel vmlinuz -initrd stress-initrd.gz -append '%s' -display none -serial stdio -no-reboot
+                done
+                """.formatted(boots, CMDLINE, CMDLINE);
+        NestedKvmHost.Run run = NestedKvmHost.run(jar,
+                Map.of("vmlinuz", NestedKvmHost.stockKernel(), "stress-initrd.gz", initrd, "loop.sh", loop.getBytes()),
+                NestedKvmHost.qemuKvm(), List.of(new NestedKvmHost.Command("loop", "sh ./loop.sh")),
+                Duration.ofMinutes(10 + 3L * boots));
+        String out = run.get("loop").output();
+        List<Boot> all = BOOT.matcher(out).results().map(BootLoopStressIT::boot).toList();
+        List<Boot> viridian = all.stream().filter(b -> b.engine().equals("viridian")).toList();
+        List<Boot> qemu = all.stream().filter(b -> b.engine().equals("qemu")).toList();
+        System.out.printf("boot loop in the nested KVM host, %d boots each:%n  viridian: %d reached /init (1 VP: %s s, 2 VPs: %s s)%n"
+                        + "  qemu/kvm: %d reached /init (1 VP: %s s, 2 VPs: %s s)%n", boots, reached(viridian),
+                times(viridian, 1), times(viridian, 2), reached(qemu), times(qemu, 1), times(qemu, 2));
+        out.lines().filter(l -> l.startsWith("STRESS-LOG: ")).forEach(System.out::println);
+        assertThat(viridian).as("Viridian boots run").hasSize(boots);
+        assertThat(qemu).as("QEMU boots run").hasSize(boots);
+        assertThat(qemu).as("QEMU/KVM in the nested host: if these fail, the nested host is at fault")
+                .allMatch(Boot::init);
+        assertThat(viridian).as("every Viridian boot reaches /init and powers off (logs above)")
+                .allMatch(b -> b.init() && b.rc() == 0);
+    }
+
+    private static Boot boot(java.util.regex.MatchResult m) {
+        return new Boot(m.group(1), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
+                Integer.parseInt(m.group(4)), m.group(5).equals("yes"), Integer.parseInt(m.group(6)));
+    }
+
+    private static long reached(List<Boot> boots) {
+        return boots.stream().filter(Boot::init).count();
+    }
+
+    private static String times(List<Boot> boots, int cpus) {
+        return boots.stream().filter(b -> b.cpus() == cpus).map(b -> Integer.toString(b.seconds()))
+                .reduce((a, b) -> a + "," + b).orElse("-");
+    }
+}
