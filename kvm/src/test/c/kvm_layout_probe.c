@@ -43,8 +43,8 @@ int main(void) {
     OFF(kvm_run, emulation_failure.insn_size); OFF(kvm_run, emulation_failure.insn_bytes);
     OFF(kvm_run, msr.reason); OFF(kvm_run, msr.index); OFF(kvm_run, msr.data); OFF(kvm_run, fail_entry.cpu);
     OFF(kvm_run, system_event.type);
-    OFF(kvm_run, kvm_valid_regs); OFF(kvm_run, s.regs.regs.rip); OFF(kvm_run, s.regs.sregs.cs.dpl);
-    P(KVM_SYNC_X86_REGS); P(KVM_SYNC_X86_SREGS);
+    OFF(kvm_run, kvm_valid_regs); OFF(kvm_run, s.regs.regs.rip);
+    P(KVM_SYNC_X86_REGS);
     OFF(kvm_msr_filter, ranges); OFF(kvm_msr_filter_range, nmsrs); OFF(kvm_msr_filter_range, base);
     OFF(kvm_msr_filter_range, bitmap); OFF(kvm_ioeventfd, addr); OFF(kvm_ioeventfd, len); OFF(kvm_ioeventfd, fd);
     OFF(kvm_ioeventfd, flags); OFF(kvm_translation, physical_address); OFF(kvm_translation, valid);

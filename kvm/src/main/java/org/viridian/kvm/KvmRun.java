@@ -21,8 +21,8 @@ public final class KvmRun {
     static final long MSR_ERROR = UNION, MSR_REASON = UNION + 8, MSR_INDEX = UNION + 12, MSR_DATA = UNION + 16;
     static final long FAIL_ENTRY_REASON = UNION, FAIL_ENTRY_CPU = UNION + 8;
     static final long SYSTEM_EVENT_TYPE = UNION;
-    /** KVM_CAP_SYNC_REGS: which register sets KVM copies out at every exit, and where (struct kvm_sync_regs). */
-    static final long SYNC_VALID_REGS = 288, SYNC_RIP = 304 + 128, SYNC_CS_DPL = 304 + 144 + 16;
+    /** KVM_CAP_SYNC_REGS: which register sets KVM copies out at every exit, and RIP's place in struct kvm_sync_regs. */
+    static final long SYNC_VALID_REGS = 288, SYNC_RIP = 304 + 128;
 
     private final MemorySegment run;
 
@@ -31,9 +31,9 @@ public final class KvmRun {
     }
 
     /**
-     * Asks KVM to copy the registers ({@code KVM_SYNC_X86_REGS}, RIP) and segment registers ({@code KVM_SYNC_X86_SREGS},
-     * CPL) into this struct at every exit, so they can be read without an ioctl. Only for VPs of a VM that has
-     * KVM_CAP_SYNC_REGS; nothing is ever written back (kvm_dirty_regs stays 0).
+     * Asks KVM to copy register sets ({@code KVM_SYNC_X86_REGS}: RIP and the general registers) into this struct at
+     * every exit, so they can be read without an ioctl. Only for VPs of a VM that has KVM_CAP_SYNC_REGS; nothing is
+     * ever written back (kvm_dirty_regs stays 0).
      */
     public void setSyncedRegisters(long kvmSyncMask) {
         run.set(JAVA_LONG, SYNC_VALID_REGS, kvmSyncMask);
@@ -42,11 +42,6 @@ public final class KvmRun {
     /** RIP at the last exit; valid only after {@link #setSyncedRegisters} with KVM_SYNC_X86_REGS. */
     public long syncedRip() {
         return run.get(JAVA_LONG, SYNC_RIP);
-    }
-
-    /** CPL (CS.DPL) at the last exit; valid only after {@link #setSyncedRegisters} with KVM_SYNC_X86_SREGS. */
-    public int syncedCpl() {
-        return run.get(JAVA_BYTE, SYNC_CS_DPL) & 3;
     }
 
     public int exitReason() {

@@ -117,7 +117,6 @@ class KvmLayoutTest {
                 Map.entry("offsetof(kvm_run.system_event.type)", KvmRun.SYSTEM_EVENT_TYPE),
                 Map.entry("offsetof(kvm_run.kvm_valid_regs)", KvmRun.SYNC_VALID_REGS),
                 Map.entry("offsetof(kvm_run.s.regs.regs.rip)", KvmRun.SYNC_RIP),
-                Map.entry("offsetof(kvm_run.s.regs.sregs.cs.dpl)", KvmRun.SYNC_CS_DPL),
                 Map.entry("offsetof(kvm_msr_filter.ranges)", 8L), Map.entry("offsetof(kvm_msr_filter_range.nmsrs)", 4L),
                 Map.entry("offsetof(kvm_msr_filter_range.base)", 8L), Map.entry("offsetof(kvm_msr_filter_range.bitmap)", 16L),
                 Map.entry("offsetof(kvm_ioeventfd.addr)", 8L), Map.entry("offsetof(kvm_ioeventfd.len)", 16L),

@@ -13,6 +13,7 @@ import org.viridian.partition.bus.MsrBus;
 import org.viridian.partition.bus.VpPortTrap;
 import org.viridian.partition.memory.GuestMemory;
 import org.viridian.partition.vp.FlightRecorder;
+import org.viridian.partition.vp.RecorderClock;
 import org.viridian.partition.vp.VirtualProcessor;
 import org.viridian.partition.vp.VpHost;
 import org.viridian.partition.vp.VpState;
@@ -63,6 +64,8 @@ public final class Partition implements AutoCloseable, VpHost {
     private final Object runLock = new Object();
     private EmulationFailureHandler emulationFailures = EmulationFailureHandler.NONE;
     private boolean paused;
+    /** Whether this partition holds the recorder clock (released on close). */
+    private boolean recording;
     private int stoppedVps;
 
     private Partition(Config config, Kvm kvm, KvmVm vm, GuestMemory memory) {
@@ -106,10 +109,15 @@ public final class Partition implements AutoCloseable, VpHost {
             vm.enableCap(KvmConst.KVM_CAP_X86_USER_SPACE_MSR,
                     KvmConst.KVM_MSR_EXIT_REASON_UNKNOWN | KvmConst.KVM_MSR_EXIT_REASON_FILTER);
         }
-        // RIP and CPL of every exit for the flight recorder, copied out by KVM itself (no ioctl per exit).
-        int sync = config.recorderEntries() == 0 ? 0 : kvm.checkExtension(KvmConst.KVM_CAP_SYNC_REGS)
-                & Integer.getInteger("viridian.recorder.sync", KvmConst.KVM_SYNC_X86_REGS | KvmConst.KVM_SYNC_X86_SREGS);
-        long origin = System.nanoTime();
+        // RIP of every exit for the flight recorder, copied out by KVM itself (no ioctl per exit). Not the segment
+        // registers (CPL): copying those at every exit costs several times what the rest of the recorder does.
+        int sync = config.recorderEntries() == 0 ? 0
+                : kvm.checkExtension(KvmConst.KVM_CAP_SYNC_REGS) & KvmConst.KVM_SYNC_X86_REGS;
+        if (config.recorderEntries() > 0) {
+            RecorderClock.acquire();
+            recording = true;
+        }
+        long origin = RecorderClock.now();
         List<CpuidEntry> supported = kvm.supportedCpuid();
         CpuidPolicy policy = CpuidPolicy.topology().andThen(config.cpuid() == null ? (l, v, n) -> l : config.cpuid());
         for (int i = 0; i < config.vpCount(); i++) {
@@ -346,5 +354,6 @@ public final class Partition implements AutoCloseable, VpHost {
         vm.close();
         memory.close();
         kvm.close();
+        if (recording) RecorderClock.release();
     }
 }

@@ -83,10 +83,10 @@ class NestedManagementIT {
         assertThat(cli.run("vm", "create", "long", "--guest", LONG_GUEST, "--cmdline", LONG_CMDLINE).rc()).isZero();
         assertThat(cli.run("vm", "start", "long").rc()).isZero();
         awaitConsole("long", "cpl: 3");
-        // The running VM's flight recorder: the guest's last exits were its console writes from CPL3.
+        // The running VM's flight recorder: the guest's last exits were its console writes.
         Cli.Result recorder = cli.run("vm", "flight-recorder", "long", "--last", "40");
         assertThat(recorder.rc()).as(recorder.err()).isZero();
-        assertThat(recorder.out()).containsPattern("vp0 #\\d+ +rip=[0-9a-f]{16} cpl3 out port 0x3f8 size 1 <- 0x");
+        assertThat(recorder.out()).containsPattern("vp0 #\\d+ +rip=[0-9a-f]{16} out port 0x3f8 size 1 <- 0x");
         assertThat(cli.run("vm", "pause", "long").out()).isEqualTo("VM 'long' is paused\n");
         assertThat(cli.run("vm", "resume", "long").out()).isEqualTo("VM 'long' is running\n");
         Cli.Result stopped = cli.run("vm", "stop", "long");

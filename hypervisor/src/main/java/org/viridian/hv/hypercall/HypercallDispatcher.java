@@ -40,7 +40,7 @@ public final class HypercallDispatcher implements VpPortTrap {
         Sregs s = vp.vcpu().sregs();
         if (s.ss().dpl() != 0 && !userCalls) {
             vp.vcpu().injectException(UD, null);
-            vp.recordAtExit(FlightRecorder.Event.EXCEPTION_INJECTED, UD, 0, 0);
+            vp.recordAtExit(FlightRecorder.Event.EXCEPTION_INJECTED, s.ss().dpl(), UD, 0, 0);
             return 0;
         }
         Regs r = vp.vcpu().regs();
@@ -49,7 +49,7 @@ public final class HypercallDispatcher implements VpPortTrap {
         long input = longMode ? r.rdx() : (r.rbx() << 32) | (r.rcx() & 0xFFFF_FFFFL);
         long in1 = longMode ? r.r8() : (r.rdi() << 32) | (r.rsi() & 0xFFFF_FFFFL);
         long result = dispatch(vp.index(), control, input, in1);
-        vp.recordAtExit(FlightRecorder.Event.HYPERCALL, control, result & 0xFFFF, 0);
+        vp.recordAtExit(FlightRecorder.Event.HYPERCALL, s.ss().dpl(), control, result & 0xFFFF, 0);
         Regs out = longMode
                 ? new Regs(result, r.rbx(), r.rcx(), r.rdx(), r.rsi(), r.rdi(), r.rsp(), r.rbp(), r.r8(), r.r9(), r.r10(),
                         r.r11(), r.r12(), r.r13(), r.r14(), r.r15(), r.rip(), r.rflags())

@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A virtual processor's flight recorder: the last {@link #capacity()} exits and host actions (MSR accesses and their
  * results, port and MMIO accesses, hypercalls and their status, injected exceptions and interrupts, SynIC deliveries)
- * in a preallocated ring of longs, so recording allocates nothing and costs a few stores. Where KVM leaves a VP's
+ * in a preallocated ring of longs, so recording allocates nothing and costs a few stores (the time comes from the
+ * {@link RecorderClock}, RIP from KVM's copy of the registers at the exit). Where KVM leaves a VP's
  * state undefined (a triple fault resets it), the recorder is what tells how the guest got there.
  *
  * <p>The VP thread records its exits; host threads (timers, devices) record what they deliver to this VP, so a slot
@@ -22,7 +23,6 @@ public final class FlightRecorder {
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class);
     /** Header of a slot being written: readers skip it. */
     private static final long WRITING = -1;
-    private static final boolean NO_CLOCK = Boolean.getBoolean("viridian.recorder.noclock");
 
     /** What an entry records; {@code a} and {@code b} mean what the event's {@link #describe} says. */
     public enum Event {
@@ -74,10 +74,14 @@ public final class FlightRecorder {
         }
     }
 
-    /** One recorded entry; {@code rip}/{@code cpl} are -1 for host actions (taken outside the VP's exit). */
+    /**
+     * One recorded entry; {@code rip} is -1 for host actions (taken outside the VP's exit), {@code cpl} -1 where the
+     * exit does not imply it (KVM copies out RIP at every exit; the CPL would cost a copy of all segment registers).
+     */
     public record Entry(int vp, long seq, long nanos, Event event, long rip, int cpl, long a, long b, int extra) {
         public String render() {
-            String where = rip < 0 ? "                          " : String.format("rip=%016x cpl%d ", rip, cpl);
+            String where = rip < 0 ? " ".repeat(22) : String.format("rip=%016x ", rip);
+            if (cpl >= 0) where += "cpl" + cpl + " ";
             return String.format("%10.6f vp%d #%-7d %s%s", nanos / 1e9, vp, seq, where, event.describe(a, b, extra));
         }
     }
@@ -88,7 +92,10 @@ public final class FlightRecorder {
     private final AtomicLong next = new AtomicLong();
     private final long origin;
 
-    /** {@code origin}: System.nanoTime() all VPs of a partition count from, so their entries sort together. */
+    /**
+     * {@code origin}: the {@link RecorderClock} time all VPs of a partition count from, so their entries sort together
+     * (to the clock's millisecond; on one VP, {@code seq} orders exactly).
+     */
     public FlightRecorder(int vp, int capacity, long origin) {
         if (capacity < 1) throw new IllegalArgumentException("capacity must be positive: " + capacity);
         this.vp = vp;
@@ -111,11 +118,11 @@ public final class FlightRecorder {
         long seq = next.getAndIncrement();
         int base = (int) (seq % capacity) * LONGS;
         SLOT.setVolatile(slots, base, WRITING);
-        slots[base + 1] = NO_CLOCK ? 0 : System.nanoTime() - origin;
+        slots[base + 1] = RecorderClock.now() - origin;
         slots[base + 2] = rip;
         slots[base + 3] = a;
         slots[base + 4] = b;
-        long cplBits = rip < 0 ? 0xF : cpl & 3;
+        long cplBits = rip < 0 || cpl < 0 ? 0xF : cpl & 3;
         SLOT.setRelease(slots, base, (seq << 24) | ((long) e.ordinal() << 16) | (cplBits << 8) | (extra & 0xFF));
     }
 

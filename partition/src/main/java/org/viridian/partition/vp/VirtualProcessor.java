@@ -36,9 +36,8 @@ public final class VirtualProcessor {
     private volatile int tid;
     private volatile VpState state = VpState.CREATED;
     private long exits;
-    /** RIP and CPL of the exit being handled (-1 when KVM does not copy them out). */
+    /** RIP of the exit being handled (-1 when KVM does not copy it out). */
     private long exitRip = -1;
-    private int exitCpl = -1;
 
     public VirtualProcessor(int index, KvmVcpu vcpu, VpHost host) {
         this(index, vcpu, host, null, 0);
@@ -72,7 +71,12 @@ public final class VirtualProcessor {
 
     /** Records a host action taken on this VP's thread while handling its current exit (e.g. a hypercall's status). */
     public void recordAtExit(FlightRecorder.Event e, long a, long b, int extra) {
-        if (recorder != null) recorder.record(e, exitRip, exitCpl, a, b, extra);
+        recordAtExit(e, -1, a, b, extra);
+    }
+
+    /** The same, where the exit or the handler knows the CPL ({@code cpl} -1: unknown). */
+    public void recordAtExit(FlightRecorder.Event e, int cpl, long a, long b, int extra) {
+        if (recorder != null) recorder.record(e, exitRip, cpl, a, b, extra);
     }
 
     public VpState state() {
@@ -127,7 +131,6 @@ public final class VirtualProcessor {
                 }
                 KvmRun run = vcpu.runState();
                 if ((syncedRegisters & KvmConst.KVM_SYNC_X86_REGS) != 0) exitRip = run.syncedRip();
-                if ((syncedRegisters & KvmConst.KVM_SYNC_X86_SREGS) != 0) exitCpl = run.syncedCpl();
                 if (rc < 0) {
                     host.crash(this, "KVM_RUN failed: " + Errno.name(-rc) + " (" + -rc + ")", new byte[0]);
                     break;
@@ -159,15 +162,16 @@ public final class VirtualProcessor {
                 OptionalLong v = host.msrRead(index, msr);
                 run.setMsrError(v.isEmpty());
                 run.setMsrData(v.orElse(0));
-                recordAtExit(FlightRecorder.Event.RDMSR, Integer.toUnsignedLong(msr), v.orElse(0), v.isEmpty() ? 1 : 0);
+                recordAtExit(FlightRecorder.Event.RDMSR, 0, Integer.toUnsignedLong(msr), v.orElse(0), v.isEmpty() ? 1 : 0);
             }
             case KvmConst.KVM_EXIT_X86_WRMSR -> {
                 int msr = run.msrIndex();
                 boolean ok = host.msrWrite(index, msr, run.msrData());
                 run.setMsrError(!ok);
-                recordAtExit(FlightRecorder.Event.WRMSR, Integer.toUnsignedLong(msr), run.msrData(), ok ? 0 : 1);
+                recordAtExit(FlightRecorder.Event.WRMSR, 0, Integer.toUnsignedLong(msr), run.msrData(), ok ? 0 : 1);
             }
-            case KvmConst.KVM_EXIT_HLT -> recordAtExit(FlightRecorder.Event.HLT, 0, 0, 0);
+            // RDMSR, WRMSR and HLT are privileged: they exit only from CPL0.
+            case KvmConst.KVM_EXIT_HLT -> recordAtExit(FlightRecorder.Event.HLT, 0, 0, 0, 0);
             case KvmConst.KVM_EXIT_INTR -> recordAtExit(FlightRecorder.Event.INTERRUPTED, 0, 0, 0);
             case KvmConst.KVM_EXIT_IRQ_WINDOW_OPEN -> recordAtExit(FlightRecorder.Event.IRQ_WINDOW, 0, 0, 0);
             case KvmConst.KVM_EXIT_SHUTDOWN -> {
