@@ -13,7 +13,6 @@ import org.viridian.partition.bus.MsrBus;
 import org.viridian.partition.bus.VpPortTrap;
 import org.viridian.partition.memory.GuestMemory;
 import org.viridian.partition.vp.FlightRecorder;
-import org.viridian.partition.vp.RecorderClock;
 import org.viridian.partition.vp.VirtualProcessor;
 import org.viridian.partition.vp.VpHost;
 import org.viridian.partition.vp.VpState;
@@ -64,8 +63,6 @@ public final class Partition implements AutoCloseable, VpHost {
     private final Object runLock = new Object();
     private EmulationFailureHandler emulationFailures = EmulationFailureHandler.NONE;
     private boolean paused;
-    /** Whether this partition holds the recorder clock (released on close). */
-    private boolean recording;
     private int stoppedVps;
 
     private Partition(Config config, Kvm kvm, KvmVm vm, GuestMemory memory) {
@@ -113,11 +110,7 @@ public final class Partition implements AutoCloseable, VpHost {
         // registers (CPL): copying those at every exit costs several times what the rest of the recorder does.
         int sync = config.recorderEntries() == 0 ? 0
                 : kvm.checkExtension(KvmConst.KVM_CAP_SYNC_REGS) & KvmConst.KVM_SYNC_X86_REGS;
-        if (config.recorderEntries() > 0) {
-            RecorderClock.acquire();
-            recording = true;
-        }
-        long origin = RecorderClock.now();
+        long origin = System.nanoTime();
         List<CpuidEntry> supported = kvm.supportedCpuid();
         CpuidPolicy policy = CpuidPolicy.topology().andThen(config.cpuid() == null ? (l, v, n) -> l : config.cpuid());
         for (int i = 0; i < config.vpCount(); i++) {
@@ -354,6 +347,5 @@ public final class Partition implements AutoCloseable, VpHost {
         vm.close();
         memory.close();
         kvm.close();
-        if (recording) RecorderClock.release();
     }
 }

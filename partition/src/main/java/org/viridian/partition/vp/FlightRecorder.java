@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A virtual processor's flight recorder: the last {@link #capacity()} exits and host actions (MSR accesses and their
  * results, port and MMIO accesses, hypercalls and their status, injected exceptions and interrupts, SynIC deliveries)
- * in a preallocated ring of longs, so recording allocates nothing and costs a few stores (the time comes from the
- * {@link RecorderClock}, RIP from KVM's copy of the registers at the exit). Where KVM leaves a VP's
+ * in a preallocated ring of longs, so recording allocates nothing and costs a few stores (RIP comes from KVM's copy
+ * of the registers at the exit; the VP reads the clock only now and then, see VirtualProcessor). Where KVM leaves a VP's
  * state undefined (a triple fault resets it), the recorder is what tells how the guest got there.
  *
  * <p>The VP thread records its exits; host threads (timers, devices) record what they deliver to this VP, so a slot
@@ -93,8 +93,8 @@ public final class FlightRecorder {
     private final long origin;
 
     /**
-     * {@code origin}: the {@link RecorderClock} time all VPs of a partition count from, so their entries sort together
-     * (to the clock's millisecond; on one VP, {@code seq} orders exactly).
+     * {@code origin}: the System.nanoTime() all VPs of a partition count from, so their entries sort together (on one
+     * VP, {@code seq} orders exactly).
      */
     public FlightRecorder(int vp, int capacity, long origin) {
         if (capacity < 1) throw new IllegalArgumentException("capacity must be positive: " + capacity);
@@ -113,12 +113,15 @@ public final class FlightRecorder {
         return next.get();
     }
 
-    /** An exit (or an action taken while handling one) at {@code rip}, CPL {@code cpl}; rip -1 when unknown. */
-    public void record(Event e, long rip, int cpl, long a, long b, int extra) {
+    /**
+     * An exit (or an action taken while handling one) at {@code rip}, CPL {@code cpl} (-1: unknown), at host time
+     * {@code nanos} (System.nanoTime(), possibly a recent reading rather than a fresh one).
+     */
+    public void record(Event e, long nanos, long rip, int cpl, long a, long b, int extra) {
         long seq = next.getAndIncrement();
         int base = (int) (seq % capacity) * LONGS;
         SLOT.setVolatile(slots, base, WRITING);
-        slots[base + 1] = RecorderClock.now() - origin;
+        slots[base + 1] = nanos - origin;
         slots[base + 2] = rip;
         slots[base + 3] = a;
         slots[base + 4] = b;
@@ -128,7 +131,7 @@ public final class FlightRecorder {
 
     /** A host action aimed at this VP from any thread (an interrupt sent, a SynIC message posted, a timer). */
     public void host(Event e, long a, long b) {
-        record(e, -1, 0, a, b, 0);
+        record(e, System.nanoTime(), -1, -1, a, b, 0);
     }
 
     /** The entries still in the ring, oldest first; entries being written at that moment are left out. */

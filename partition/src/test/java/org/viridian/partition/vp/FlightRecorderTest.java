@@ -11,7 +11,7 @@ class FlightRecorderTest {
     @Test
     void keepsTheLastEntriesOldestFirstOnceTheRingWraps() {
         FlightRecorder r = new FlightRecorder(3, 4, System.nanoTime());
-        for (int i = 0; i < 10; i++) r.record(FlightRecorder.Event.IO_OUT, 0x1000 + i, 0, 0x3F8, 'a' + i, 1);
+        for (int i = 0; i < 10; i++) r.record(FlightRecorder.Event.IO_OUT, System.nanoTime(), 0x1000 + i, 0, 0x3F8, 'a' + i, 1);
         List<FlightRecorder.Entry> s = r.snapshot();
         assertThat(r.recorded()).isEqualTo(10);
         assertThat(s).extracting(FlightRecorder.Entry::seq).containsExactly(6L, 7L, 8L, 9L);
@@ -24,11 +24,11 @@ class FlightRecorderTest {
     @Test
     void rendersWhatEachEventMeans() {
         FlightRecorder r = new FlightRecorder(0, 16, System.nanoTime());
-        r.record(FlightRecorder.Event.WRMSR, 0xffffffff81000000L, 0, 0x400000FF, 0, 1);
-        r.record(FlightRecorder.Event.RDMSR, 0x401000, 3, 0x40000020, 0x1234, 0);
+        r.record(FlightRecorder.Event.WRMSR, System.nanoTime(), 0xffffffff81000000L, 0, 0x400000FF, 0, 1);
+        r.record(FlightRecorder.Event.RDMSR, System.nanoTime(), 0x401000, 3, 0x40000020, 0x1234, 0);
         r.host(FlightRecorder.Event.INTERRUPT_SENT, 0x31, FlightRecorder.Source.SYNIC);
-        r.record(FlightRecorder.Event.HYPERCALL, 0x1000, 0, 0x1005c, 0x0, 0);
-        r.record(FlightRecorder.Event.SHUTDOWN, 0xfff0, -1, 0, 0, 0);
+        r.record(FlightRecorder.Event.HYPERCALL, System.nanoTime(), 0x1000, 0, 0x1005c, 0x0, 0);
+        r.record(FlightRecorder.Event.SHUTDOWN, System.nanoTime(), 0xfff0, -1, 0, 0, 0);
         List<String> lines = r.snapshot().stream().map(FlightRecorder.Entry::render).toList();
         assertThat(lines.get(0)).contains("wrmsr 0x400000ff <- 0x0 -> #GP");
         assertThat(lines.get(1)).contains("cpl3").contains("rdmsr 0x40000020 -> 0x1234");
@@ -52,7 +52,7 @@ class FlightRecorderTest {
                     return;
                 }
                 // a, b and rip all carry the same value: a torn slot would mix two writers' values.
-                for (long i = 0; i < each; i++) r.record(FlightRecorder.Event.IO_IN, id << 32 | i, 0, id << 32 | i, id << 32 | i, 4);
+                for (long i = 0; i < each; i++) r.record(FlightRecorder.Event.IO_IN, System.nanoTime(), id << 32 | i, 0, id << 32 | i, id << 32 | i, 4);
             });
         }
         go.countDown();
