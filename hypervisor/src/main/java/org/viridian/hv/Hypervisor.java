@@ -62,12 +62,12 @@ public final class Hypervisor implements SynicHost {
         this.partition = partition;
         this.features = features;
         // Fixed delivery, physical destination: the VP index is its APIC id (see CpuidPolicy.topology).
-        InterruptSink msi = (target, vector) -> partition.kvmVm().signalMsi(0xFEE00000 | (target << 12), 0, vector);
+        InterruptSink msi = (target, vector) -> partition.signalMsi(0xFEE00000L | ((long) target << 12), vector);
         InterruptSink synicMsi = recorded(msi, FlightRecorder.Source.SYNIC);
         InterruptSink timerMsi = recorded(msi, FlightRecorder.Source.TIMER);
         // IA32_TSC as the guest sees it; read on that VP's own thread.
-        IntToLongFunction guestTsc = vp -> partition.vps().get(vp).vcpu().getMsrs(0x10)[0];
-        ReferenceTime time = this.time = new ReferenceTime(partition.vps().getFirst().vcpu().tscKhz() * 1000, 0);
+        IntToLongFunction guestTsc = vp -> partition.vps().get(vp).guestTsc();
+        ReferenceTime time = this.time = new ReferenceTime(partition.vps().getFirst().tscKhz() * 1000, 0);
         for (int i = 0; i < partition.vps().size(); i++) {
             int vp = i;
             synics.add(new Synic(vp, partition.memory(), synicMsi, partition.recorder(vp)));

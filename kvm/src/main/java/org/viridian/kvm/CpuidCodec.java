@@ -1,5 +1,7 @@
 package org.viridian.kvm;
 
+import org.viridian.x86.CpuidEntry;
+
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +16,7 @@ final class CpuidCodec {
         int n = buf.get(JAVA_INT, 0);
         List<CpuidEntry> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            long o = 8 + i * CpuidEntry.SIZE;
+            long o = 8 + i * RegsCodec.CPUID_ENTRY_SIZE;
             out.add(new CpuidEntry(buf.get(JAVA_INT, o), buf.get(JAVA_INT, o + 4), buf.get(JAVA_INT, o + 8),
                     buf.get(JAVA_INT, o + 12), buf.get(JAVA_INT, o + 16), buf.get(JAVA_INT, o + 20),
                     buf.get(JAVA_INT, o + 24)));
@@ -27,7 +29,7 @@ final class CpuidCodec {
         buf.set(JAVA_INT, 4, 0);
         for (int i = 0; i < entries.size(); i++) {
             CpuidEntry e = entries.get(i);
-            long o = 8 + i * CpuidEntry.SIZE;
+            long o = 8 + i * RegsCodec.CPUID_ENTRY_SIZE;
             int[] v = {e.function(), e.index(), e.flags(), e.eax(), e.ebx(), e.ecx(), e.edx(), 0, 0, 0};
             MemorySegment.copy(v, 0, buf, JAVA_INT, o, v.length);
         }

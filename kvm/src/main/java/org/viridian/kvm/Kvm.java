@@ -1,5 +1,7 @@
 package org.viridian.kvm;
 
+import org.viridian.x86.CpuidEntry;
+
 import org.viridian.kvm.sys.Libc;
 
 import java.lang.foreign.Arena;
@@ -40,7 +42,7 @@ public final class Kvm implements AutoCloseable {
     public List<CpuidEntry> supportedCpuid() {
         int max = 256;
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocate(8 + max * CpuidEntry.SIZE, 8);
+            MemorySegment buf = a.allocate(8 + max * RegsCodec.CPUID_ENTRY_SIZE, 8);
             buf.set(JAVA_INT, 0, max);
             Libc.ioctl(fd, KvmIoctl.KVM_GET_SUPPORTED_CPUID, buf, "KVM_GET_SUPPORTED_CPUID");
             return CpuidCodec.read(buf);

@@ -1,5 +1,9 @@
 package org.viridian.kvm;
 
+import org.viridian.x86.Regs;
+import org.viridian.x86.Sregs;
+import org.viridian.x86.CpuidEntry;
+
 import org.viridian.kvm.sys.Libc;
 
 import java.lang.foreign.Arena;
@@ -49,28 +53,28 @@ public final class KvmVcpu implements AutoCloseable {
 
     public Regs regs() {
         try (Arena a = Arena.ofConfined()) {
-            return Regs.read(get(a, KvmIoctl.KVM_GET_REGS, Regs.SIZE, "KVM_GET_REGS"));
+            return RegsCodec.readRegs(get(a, KvmIoctl.KVM_GET_REGS, RegsCodec.REGS_SIZE, "KVM_GET_REGS"));
         }
     }
 
     public void setRegs(Regs regs) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(Regs.SIZE, 8);
-            regs.write(s);
+            MemorySegment s = a.allocate(RegsCodec.REGS_SIZE, 8);
+            RegsCodec.write(regs, s);
             Libc.ioctl(fd, KvmIoctl.KVM_SET_REGS, s, "KVM_SET_REGS");
         }
     }
 
     public Sregs sregs() {
         try (Arena a = Arena.ofConfined()) {
-            return Sregs.read(get(a, KvmIoctl.KVM_GET_SREGS, Sregs.SIZE, "KVM_GET_SREGS"));
+            return RegsCodec.readSregs(get(a, KvmIoctl.KVM_GET_SREGS, RegsCodec.SREGS_SIZE, "KVM_GET_SREGS"));
         }
     }
 
     public void setSregs(Sregs sregs) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(Sregs.SIZE, 8);
-            sregs.write(s);
+            MemorySegment s = a.allocate(RegsCodec.SREGS_SIZE, 8);
+            RegsCodec.write(sregs, s);
             Libc.ioctl(fd, KvmIoctl.KVM_SET_SREGS, s, "KVM_SET_SREGS");
         }
     }
@@ -127,7 +131,7 @@ public final class KvmVcpu implements AutoCloseable {
 
     public void setCpuid(List<CpuidEntry> entries) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocate(8 + entries.size() * CpuidEntry.SIZE, 8);
+            MemorySegment buf = a.allocate(8 + entries.size() * RegsCodec.CPUID_ENTRY_SIZE, 8);
             CpuidCodec.write(buf, entries);
             Libc.ioctl(fd, KvmIoctl.KVM_SET_CPUID2, buf, "KVM_SET_CPUID2");
         }

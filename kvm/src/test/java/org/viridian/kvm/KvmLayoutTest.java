@@ -63,10 +63,10 @@ class KvmLayoutTest {
 
     @Test
     void structSizesMatch() {
-        assertThat(HEADER.get("sizeof(kvm_regs)")).isEqualTo(Regs.SIZE);
-        assertThat(HEADER.get("sizeof(kvm_sregs)")).isEqualTo(Sregs.SIZE);
-        assertThat(HEADER.get("sizeof(kvm_segment)")).isEqualTo(Segment.SIZE);
-        assertThat(HEADER.get("sizeof(kvm_cpuid_entry2)")).isEqualTo(CpuidEntry.SIZE);
+        assertThat(HEADER.get("sizeof(kvm_regs)")).isEqualTo(RegsCodec.REGS_SIZE);
+        assertThat(HEADER.get("sizeof(kvm_sregs)")).isEqualTo(RegsCodec.SREGS_SIZE);
+        assertThat(HEADER.get("sizeof(kvm_segment)")).isEqualTo(RegsCodec.SEGMENT_SIZE);
+        assertThat(HEADER.get("sizeof(kvm_cpuid_entry2)")).isEqualTo(RegsCodec.CPUID_ENTRY_SIZE);
         assertThat(HEADER.get("sizeof(kvm_msr_entry)")).isEqualTo(16);
         assertThat(HEADER.get("sizeof(kvm_userspace_memory_region)")).isEqualTo(32);
         assertThat(HEADER.get("sizeof(kvm_msi)")).isEqualTo(32);

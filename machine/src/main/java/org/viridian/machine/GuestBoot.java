@@ -1,9 +1,8 @@
 package org.viridian.machine;
 
-import org.viridian.kvm.KvmVcpu;
-import org.viridian.kvm.Regs;
-import org.viridian.kvm.Segment;
-import org.viridian.kvm.Sregs;
+import org.viridian.x86.Regs;
+import org.viridian.x86.Segment;
+import org.viridian.x86.Sregs;
 import org.viridian.machine.acpi.AcpiConfig;
 import org.viridian.machine.acpi.AcpiTables;
 import org.viridian.machine.boot.BootImage;
@@ -13,6 +12,7 @@ import org.viridian.machine.boot.KernelImageException;
 import org.viridian.machine.boot.KernelLoader;
 import org.viridian.machine.boot.SegmentDescriptor;
 import org.viridian.partition.Partition;
+import org.viridian.partition.vp.VirtualProcessor;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,7 +38,7 @@ final class GuestBoot {
         } catch (KernelImageException e) {
             throw new IOException(spec.kernel() + ": " + e.getMessage(), e);
         }
-        apply(partition.vps().getFirst().vcpu(), image.bsp());
+        apply(partition.vps().getFirst(), image.bsp());
         return image;
     }
 
@@ -51,13 +51,13 @@ final class GuestBoot {
         return spec.cmdline().isEmpty() ? spec.kernel().toString() : spec.kernel() + " " + spec.cmdline();
     }
 
-    /** Translates the loader's architectural entry state into KVM's registers. */
-    static void apply(KvmVcpu vcpu, EntryState e) {
-        Sregs now = vcpu.sregs();
-        vcpu.setSregs(new Sregs(seg(e.cs()), seg(e.ds()), seg(e.es()), seg(e.fs()), seg(e.gs()), seg(e.ss()),
+    /** Translates the loader's architectural entry state into the boot processor's registers. */
+    static void apply(VirtualProcessor vp, EntryState e) {
+        Sregs now = vp.segmentRegisters();
+        vp.setSegmentRegisters(new Sregs(seg(e.cs()), seg(e.ds()), seg(e.es()), seg(e.fs()), seg(e.gs()), seg(e.ss()),
                 seg(e.tr()), seg(e.ldt()), table(e.gdt()), table(e.idt()), e.cr0(), now.cr2(), e.cr3(), e.cr4(),
                 now.cr8(), e.efer(), now.apicBase(), now.interruptBitmap()));
-        vcpu.setRegs(new Regs(e.rax(), e.rbx(), 0, 0, e.rsi(), 0, e.rsp(), 0, 0, 0, 0, 0, 0, 0, 0, 0, e.rip(), e.rflags()));
+        vp.setRegisters(new Regs(e.rax(), e.rbx(), 0, 0, e.rsi(), 0, e.rsp(), 0, 0, 0, 0, 0, 0, 0, 0, 0, e.rip(), e.rflags()));
     }
 
     static Segment seg(SegmentDescriptor d) {

@@ -1,7 +1,7 @@
 package org.viridian.machine;
 
 import org.junit.jupiter.api.Test;
-import org.viridian.kvm.Segment;
+import org.viridian.x86.Segment;
 import org.viridian.machine.boot.EntryState;
 import org.viridian.machine.boot.SegmentDescriptor;
 

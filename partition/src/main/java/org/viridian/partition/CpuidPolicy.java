@@ -1,6 +1,6 @@
 package org.viridian.partition;
 
-import org.viridian.kvm.CpuidEntry;
+import org.viridian.x86.CpuidEntry;
 
 import java.util.List;
 

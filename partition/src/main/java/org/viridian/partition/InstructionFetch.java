@@ -1,7 +1,7 @@
 package org.viridian.partition;
 
-import org.viridian.kvm.Regs;
-import org.viridian.kvm.Sregs;
+import org.viridian.x86.Regs;
+import org.viridian.x86.Sregs;
 import org.viridian.partition.memory.GuestMemory;
 import org.viridian.partition.vp.VirtualProcessor;
 

@@ -1,12 +1,12 @@
 package org.viridian.partition;
 
-import org.viridian.kvm.CpuidEntry;
+import org.viridian.x86.CpuidEntry;
 import org.viridian.kvm.Kvm;
 import org.viridian.kvm.KvmConst;
 import org.viridian.kvm.KvmVcpu;
 import org.viridian.kvm.KvmVm;
-import org.viridian.kvm.Regs;
-import org.viridian.kvm.Sregs;
+import org.viridian.x86.Regs;
+import org.viridian.x86.Sregs;
 import org.viridian.partition.bus.IoBus;
 import org.viridian.partition.bus.MmioBus;
 import org.viridian.partition.bus.MsrBus;
@@ -130,10 +130,6 @@ public final class Partition implements AutoCloseable, VpHost {
         return memory;
     }
 
-    public KvmVm kvmVm() {
-        return vm;
-    }
-
     public List<VirtualProcessor> vps() {
         return List.copyOf(vps);
     }
@@ -209,6 +205,11 @@ public final class Partition implements AutoCloseable, VpHost {
 
     public CompletableFuture<PartitionExit> exit() {
         return exit;
+    }
+
+    /** Sends a message-signalled interrupt (address/data as a PCI device would write them) to the in-kernel LAPICs. */
+    public void signalMsi(long address, int data) {
+        vm.signalMsi((int) address, (int) (address >>> 32), data);
     }
 
     /** Raises or lowers an interrupt line of the in-kernel PIC/IOAPIC. */

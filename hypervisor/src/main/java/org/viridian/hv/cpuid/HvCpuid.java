@@ -3,7 +3,7 @@ package org.viridian.hv.cpuid;
 import java.util.ArrayList;
 import java.util.List;
 import org.viridian.hv.HvFeatures;
-import org.viridian.kvm.CpuidEntry;
+import org.viridian.x86.CpuidEntry;
 import org.viridian.partition.CpuidPolicy;
 
 /**

@@ -3,8 +3,8 @@ package org.viridian.hv.hypercall;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.viridian.kvm.Regs;
-import org.viridian.kvm.Sregs;
+import org.viridian.x86.Regs;
+import org.viridian.x86.Sregs;
 import org.viridian.partition.bus.VpPortTrap;
 import org.viridian.partition.memory.GuestMemory;
 import org.viridian.partition.vp.FlightRecorder;
@@ -37,13 +37,13 @@ public final class HypercallDispatcher implements VpPortTrap {
 
     @Override
     public int access(VirtualProcessor vp, int port, int size, boolean write, int value) {
-        Sregs s = vp.vcpu().sregs();
+        Sregs s = vp.segmentRegisters();
         if (s.ss().dpl() != 0 && !userCalls) {
-            vp.vcpu().injectException(UD, null);
+            vp.injectException(UD);
             vp.recordAtExit(FlightRecorder.Event.EXCEPTION_INJECTED, s.ss().dpl(), UD, 0, 0);
             return 0;
         }
-        Regs r = vp.vcpu().regs();
+        Regs r = vp.registers();
         boolean longMode = (s.efer() & EFER_LMA) != 0 && s.cs().l();
         long control = longMode ? r.rcx() : (r.rdx() << 32) | (r.rax() & 0xFFFF_FFFFL);
         long input = longMode ? r.rdx() : (r.rbx() << 32) | (r.rcx() & 0xFFFF_FFFFL);
@@ -55,7 +55,7 @@ public final class HypercallDispatcher implements VpPortTrap {
                         r.r11(), r.r12(), r.r13(), r.r14(), r.r15(), r.rip(), r.rflags())
                 : new Regs(result & 0xFFFF_FFFFL, r.rbx(), r.rcx(), result >>> 32, r.rsi(), r.rdi(), r.rsp(), r.rbp(),
                         r.r8(), r.r9(), r.r10(), r.r11(), r.r12(), r.r13(), r.r14(), r.r15(), r.rip(), r.rflags());
-        vp.vcpu().setRegs(out);
+        vp.setRegisters(out);
         return 0;
     }
 

@@ -7,7 +7,7 @@ import java.nio.ByteOrder;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.viridian.hv.HvFeatures;
-import org.viridian.kvm.CpuidEntry;
+import org.viridian.x86.CpuidEntry;
 
 /** The leaves a guest uses to find Hyper-V, and that only what is implemented is advertised. */
 class HvCpuidTest {

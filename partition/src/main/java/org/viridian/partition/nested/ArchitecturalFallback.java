@@ -1,6 +1,6 @@
 package org.viridian.partition.nested;
 
-import org.viridian.kvm.Regs;
+import org.viridian.x86.Regs;
 import org.viridian.partition.EmulationFailureHandler;
 import org.viridian.partition.vp.FlightRecorder;
 import org.viridian.partition.vp.VirtualProcessor;
@@ -15,14 +15,14 @@ public final class ArchitecturalFallback implements EmulationFailureHandler {
     public boolean handle(VirtualProcessor vp, byte[] insn) {
         return switch (FailedInstruction.classify(insn)) {
             case FailedInstruction.Trap t -> {
-                Regs r = vp.vcpu().regs();
-                vp.vcpu().setRegs(r.withRip(r.rip() + t.length()));
-                vp.vcpu().injectException(t.vector(), null);
+                Regs r = vp.registers();
+                vp.setRegisters(r.withRip(r.rip() + t.length()));
+                vp.injectException(t.vector());
                 vp.recordAtExit(FlightRecorder.Event.EXCEPTION_INJECTED, t.vector(), 0, 0);
                 yield true;
             }
             case FailedInstruction.Fault f -> {
-                vp.vcpu().injectException(f.vector(), null);
+                vp.injectException(f.vector());
                 vp.recordAtExit(FlightRecorder.Event.EXCEPTION_INJECTED, f.vector(), 0, 0);
                 yield true;
             }

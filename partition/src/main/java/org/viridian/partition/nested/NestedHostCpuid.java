@@ -1,6 +1,6 @@
 package org.viridian.partition.nested;
 
-import org.viridian.kvm.CpuidEntry;
+import org.viridian.x86.CpuidEntry;
 import org.viridian.partition.CpuidPolicy;
 
 /**

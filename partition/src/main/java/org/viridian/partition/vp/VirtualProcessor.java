@@ -3,8 +3,8 @@ package org.viridian.partition.vp;
 import org.viridian.kvm.KvmConst;
 import org.viridian.kvm.KvmRun;
 import org.viridian.kvm.KvmVcpu;
-import org.viridian.kvm.Regs;
-import org.viridian.kvm.Sregs;
+import org.viridian.x86.Regs;
+import org.viridian.x86.Sregs;
 import org.viridian.kvm.sys.Errno;
 import org.viridian.kvm.sys.Libc;
 
@@ -25,6 +25,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 public final class VirtualProcessor {
     /** SIGRTMIN+6: the JVM leaves SIGRTMIN..61 alone (NIO uses 62). */
     public static final int KICK_SIGNAL = 40;
+    private static final int IA32_TSC = 0x10;
 
     private final int index;
     private final KvmVcpu vcpu;
@@ -67,8 +68,42 @@ public final class VirtualProcessor {
         return index;
     }
 
+    /** The KVM vCPU behind this VP: for the partition layer only; layers above use the methods below. */
     public KvmVcpu vcpu() {
         return vcpu;
+    }
+
+    /** The VP's general registers; on its own thread (or while it is stopped). */
+    public Regs registers() {
+        return vcpu.regs();
+    }
+
+    public void setRegisters(Regs r) {
+        vcpu.setRegs(r);
+    }
+
+    /** The VP's segment, descriptor-table and control registers; on its own thread (or while it is stopped). */
+    public Sregs segmentRegisters() {
+        return vcpu.sregs();
+    }
+
+    public void setSegmentRegisters(Sregs s) {
+        vcpu.setSregs(s);
+    }
+
+    /** Makes the VP take exception {@code vector} (no error code) when it next enters the guest; on its own thread. */
+    public void injectException(int vector) {
+        vcpu.injectException(vector, null);
+    }
+
+    /** IA32_TSC as the guest sees it; on this VP's own thread. */
+    public long guestTsc() {
+        return vcpu.getMsrs(IA32_TSC)[0];
+    }
+
+    /** The guest TSC's frequency in kHz. */
+    public long tscKhz() {
+        return vcpu.tscKhz();
     }
 
     /** This VP's flight recorder, or null when the partition records nothing. */

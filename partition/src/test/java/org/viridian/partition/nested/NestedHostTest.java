@@ -1,7 +1,7 @@
 package org.viridian.partition.nested;
 
 import org.junit.jupiter.api.Test;
-import org.viridian.kvm.CpuidEntry;
+import org.viridian.x86.CpuidEntry;
 
 import java.util.List;
 

@@ -1,8 +1,7 @@
-package org.viridian.kvm;
+package org.viridian.x86;
 
-/** struct kvm_cpuid_entry2: one CPUID leaf/subleaf as KVM reports or accepts it. */
+/** One CPUID leaf/subleaf: input EAX (function) and ECX (index), flags, and the four output registers. */
 public record CpuidEntry(int function, int index, int flags, int eax, int ebx, int ecx, int edx) {
-    public static final long SIZE = 40;
     /** The leaf's output depends on ECX (the subleaf index). */
     public static final int KVM_CPUID_FLAG_SIGNIFCANT_INDEX = 1;
 

@@ -1,29 +1,12 @@
-package org.viridian.kvm;
+package org.viridian.x86;
 
-import java.lang.foreign.MemorySegment;
-
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
-/** struct kvm_regs: the general-purpose registers, RIP and RFLAGS. */
+/** The general-purpose registers, RIP and RFLAGS (KVM's struct kvm_regs holds the same, in this order). */
 public record Regs(long rax, long rbx, long rcx, long rdx, long rsi, long rdi, long rsp, long rbp,
                    long r8, long r9, long r10, long r11, long r12, long r13, long r14, long r15,
                    long rip, long rflags) {
-    public static final long SIZE = 144;
-
     /** Reset state: RFLAGS bit 1 is architecturally always set. */
     public static Regs zero() {
         return new Regs(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2);
-    }
-
-    public static Regs read(MemorySegment s) {
-        long[] v = s.asSlice(0, SIZE).toArray(JAVA_LONG);
-        return new Regs(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14],
-                v[15], v[16], v[17]);
-    }
-
-    public void write(MemorySegment s) {
-        long[] v = {rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp, r8, r9, r10, r11, r12, r13, r14, r15, rip, rflags};
-        MemorySegment.copy(v, 0, s, JAVA_LONG, 0, v.length);
     }
 
     public Regs withRip(long newRip) {
