@@ -1,0 +1,104 @@
+package org.viridian.partition.memory;
+
+import org.viridian.kvm.sys.Libc;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Guest RAM in one memfd (so it can be mapped again for save/restore, migration and sharing), mapped into this process
+ * and laid out in guest-physical space below and above the 32-bit MMIO hole. Every access by guest-physical address is
+ * bounds-checked against the RAM regions, so a guest-supplied address can never reach host memory outside its own
+ * partition.
+ */
+public final class MemfdGuestMemory implements GuestMemory {
+
+    private final int memfd;
+    private final long size;
+    private final MemorySegment mapping;
+    private final List<Region> regions;
+    /**
+     * Scopes every view of guest RAM: closing the memory closes the arena first, so a device thread that still holds a
+     * view gets IllegalStateException instead of touching unmapped memory (which would kill the whole JVM).
+     */
+    private final Arena scope;
+
+    private MemfdGuestMemory(int memfd, long size, MemorySegment mapping, List<Region> regions, Arena scope) {
+        this.scope = scope;
+        this.memfd = memfd;
+        this.size = size;
+        this.mapping = mapping;
+        this.regions = List.copyOf(regions);
+    }
+
+    /** Allocates {@code size} bytes of RAM (a multiple of 4 KiB, at least 1 MiB), zero-filled, lazily committed. */
+    public static MemfdGuestMemory allocate(long size) {
+        if (size < (1 << 20) || size % PAGE_SIZE != 0) {
+            throw new IllegalArgumentException("guest memory must be a multiple of 4 KiB and at least 1 MiB: " + size);
+        }
+        int fd = Libc.memfdCreate("viridian-guest-ram", Libc.MFD_CLOEXEC);
+        try {
+            Libc.ftruncate(fd, size);
+            Arena scope = Arena.ofShared();
+            MemorySegment map = Libc.mmap(size, Libc.PROT_READ | Libc.PROT_WRITE,
+                    Libc.MAP_SHARED | Libc.MAP_NORESERVE, fd, 0).reinterpret(size, scope, null);
+            List<Region> regions = new ArrayList<>();
+            long low = Math.min(size, MMIO_HOLE_START);
+            regions.add(new Region(0, low, 0, map.asSlice(0, low)));
+            if (size > low) {
+                regions.add(new Region(FOUR_GIB, size - low, low, map.asSlice(low, size - low)));
+            }
+            return new MemfdGuestMemory(fd, size, map, regions, scope);
+        } catch (RuntimeException e) {
+            Libc.close(fd);
+            throw e;
+        }
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    /** The memfd backing all RAM, in region order (file offset = {@link Region#fileOffset()}). */
+    public int memfd() {
+        return memfd;
+    }
+
+    @Override
+    public List<Region> regions() {
+        return regions;
+    }
+
+    @Override
+    public boolean contains(long gpa, long length) {
+        return find(gpa, length) != null;
+    }
+
+    @Override
+    public MemorySegment slice(long gpa, long length) {
+        Region r = find(gpa, length);
+        if (r == null) {
+            throw new GuestMemoryException(String.format("guest-physical range [0x%x, +0x%x) is outside RAM", gpa, length));
+        }
+        return r.host().asSlice(gpa - r.gpa(), length);
+    }
+
+    private Region find(long gpa, long length) {
+        for (Region r : regions) {
+            if (r.contains(gpa, length)) return r;
+        }
+        return null;
+    }
+
+    @Override
+    public void close() {
+        if (!scope.scope().isAlive()) return;
+        MemorySegment raw = MemorySegment.ofAddress(mapping.address()).reinterpret(size);
+        scope.close();
+        Libc.munmap(raw);
+        Libc.close(memfd);
+    }
+}
