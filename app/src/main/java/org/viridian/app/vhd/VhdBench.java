@@ -10,7 +10,7 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.viridian.app.cli.ByteSize;
-import org.viridian.app.cli.Sizes;
+import org.viridian.management.config.Sizes;
 import org.viridian.storage.DiskImage;
 import org.viridian.storage.ImageFormat;
 import org.viridian.storage.ImageType;

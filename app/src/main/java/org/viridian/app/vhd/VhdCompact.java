@@ -2,7 +2,7 @@ package org.viridian.app.vhd;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.viridian.app.cli.Sizes;
+import org.viridian.management.config.Sizes;
 import org.viridian.storage.ops.Compactor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -3,7 +3,7 @@ package org.viridian.app.vhd;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.viridian.app.cli.ByteSize;
-import org.viridian.app.cli.Sizes;
+import org.viridian.management.config.Sizes;
 import org.viridian.storage.DiskImage;
 import org.viridian.storage.ImageFormat;
 import org.viridian.storage.ImageType;

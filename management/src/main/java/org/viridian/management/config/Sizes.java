@@ -4,7 +4,10 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Memory sizes as people write them: 512M, 2G, 64K, 1T, 512MiB or a plain byte count (binary units). */
+/**
+ * Sizes as people write and read them, the one notation of the project (CLI options, VM settings, disk sizes): 512M,
+ * 2G, 64K, 1T, 512MiB or a plain byte count, in binary units.
+ */
 public final class Sizes {
     private static final Pattern SIZE = Pattern.compile("(\\d{1,19})\\s*([KMGT]?)(?:I?B)?");
 
@@ -27,6 +30,19 @@ public final class Sizes {
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    /** For reading: binary units with one decimal where it matters (1.5 GiB, 512 MiB, 100 B). */
+    public static String human(long bytes) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+        double v = bytes;
+        int u = 0;
+        while (Math.abs(v) >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        if (u == 0) return bytes + " B";
+        return String.format(Locale.ROOT, v == Math.rint(v) ? "%.0f %s" : "%.1f %s", v, units[u]);
     }
 
     /** 64M, 2G, 1536K: the largest exact binary unit. */
