@@ -1,37 +1,33 @@
 package org.viridian.devices.ic;
 
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.viridian.vmbus.device.ChannelDevice;
 import org.viridian.vmbus.ring.Packet;
-import org.viridian.vmbus.ring.RingBuffer;
-import org.viridian.vmbus.ring.RingCorruptException;
-import org.viridian.vmbus.server.OpenChannel;
-import org.viridian.vmbus.server.VmbusDevice;
 
 /**
  * What every integration service shares: once the guest opens the channel the host offers framework versions 3.0/1.0
  * and the service's own versions, the guest picks one of each, and then the service exchanges its requests and
  * answers as ICMSG in-band packets. Subclasses say what happens after negotiation and with each answer. Ring or
- * message damage abandons this channel only.
+ * message damage abandons this channel only (the device base fails it).
  */
-abstract class IcService implements VmbusDevice {
+abstract class IcService extends ChannelDevice {
     static final int[] FRAMEWORK = {3 << 16, 1 << 16};
     static final ScheduledExecutorService TICKS = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("ic-services").factory());
 
     private final UUID classId, instance = UUID.randomUUID();
     private final int[] versions;
-    private OpenChannel channel;
     private ScheduledFuture<?> pending;
     private int version;
     private byte transaction;
     private int dropped;
 
     IcService(UUID classId, int[] versions) {
+        super(null, 1);
         this.classId = classId;
         this.versions = versions.clone();
     }
@@ -47,8 +43,7 @@ abstract class IcService implements VmbusDevice {
     }
 
     @Override
-    public final synchronized void opened(OpenChannel c) {
-        channel = c;
+    protected final void onOpen() {
         version = 0;
         reset();
         // Give the guest's driver a moment to finish opening before its first message arrives.
@@ -56,9 +51,8 @@ abstract class IcService implements VmbusDevice {
     }
 
     @Override
-    public final synchronized void closed() {
+    protected final void onClosed() {
         if (pending != null) pending.cancel(false);
-        channel = null;
         reset();
     }
 
@@ -77,15 +71,11 @@ abstract class IcService implements VmbusDevice {
         return dropped;
     }
 
-    final synchronized boolean isOpen() {
-        return channel != null;
-    }
-
     /** Runs {@code action} under this service's lock after a delay (replacing any earlier pending action). */
     final synchronized void later(long delay, TimeUnit unit, Runnable action) {
         pending = TICKS.schedule(() -> {
             synchronized (IcService.this) {
-                if (channel != null) action.run();
+                if (isOpen()) action.run();
             }
         }, delay, unit);
     }
@@ -100,35 +90,18 @@ abstract class IcService implements VmbusDevice {
         return send(type, version, body);
     }
 
+    /** A request that meets a full ring is dropped, not queued: each service decides what a lost request means. */
     private int send(int type, int msgVersion, byte[] body) {
-        if (channel == null) return -1;
         int id = transaction & 0xFF;
-        try {
-            RingBuffer.WriteResult r = channel.toGuest().write(Packet.DATA_INBAND, Packet.FLAG_COMPLETION_REQUESTED,
-                    id, new byte[0], IcMessage.request(type, msgVersion, id, body));
-            if (r == RingBuffer.WriteResult.FULL) return -1;
-            transaction++;
-            if (r == RingBuffer.WriteResult.WRITTEN_SIGNAL) channel.signalGuest().run();
-            return id;
-        } catch (RingCorruptException e) {
-            abandon(e.getMessage());
+        if (!trySend(Packet.DATA_INBAND, Packet.FLAG_COMPLETION_REQUESTED, id, IcMessage.request(type, msgVersion, id, body))) {
             return -1;
         }
+        transaction++;
+        return id;
     }
 
     @Override
-    public final synchronized void guestSignalled() {
-        if (channel == null) return;
-        try {
-            for (Optional<Packet> p = channel.fromGuest().read(); p.isPresent() && channel != null; p = channel.fromGuest().read()) {
-                answer(p.get());
-            }
-        } catch (RingCorruptException e) {
-            abandon(e.getMessage());
-        }
-    }
-
-    private void answer(Packet p) {
+    protected final void onPacket(Packet p) {
         try {
             IcMessage.Parsed m = IcMessage.parse(p.data());
             if ((m.flags() & IcMessage.FLAG_RESPONSE) == 0) return;
@@ -137,8 +110,7 @@ abstract class IcService implements VmbusDevice {
                 if (chosen == null) {
                     // Not damage, just no common version: stay quiet on this channel rather than rescind it.
                     System.err.println(getClass().getSimpleName() + ": the guest supports none of the offered versions");
-                    channel = null;
-                    reset();
+                    stopServing();
                     return;
                 }
                 version = chosen[1];
@@ -150,14 +122,6 @@ abstract class IcService implements VmbusDevice {
             dropped++;
             System.err.println(getClass().getSimpleName() + ": dropped a malformed answer: " + e.getMessage());
         }
-    }
-
-    /** The guest damaged the channel: stop using it and let the server close and rescind it. */
-    private void abandon(String why) {
-        OpenChannel c = channel;
-        channel = null;
-        reset();
-        if (c != null) c.fail(getClass().getSimpleName() + ": " + why);
     }
 
     /** The channel opened, closed or was abandoned: forget per-channel state. Called under the lock. */

@@ -18,10 +18,9 @@ import org.viridian.devices.scsi.Sense;
 import org.viridian.devices.scsi.TokenBucket;
 import org.viridian.partition.memory.GuestMemory;
 import org.viridian.storage.BlockDevice;
+import org.viridian.vmbus.device.ChannelDevice;
 import org.viridian.vmbus.ring.GpaRange;
 import org.viridian.vmbus.ring.Packet;
-import org.viridian.vmbus.ring.Outbox;
-import org.viridian.vmbus.ring.RingCorruptException;
 import org.viridian.vmbus.server.OpenChannel;
 import org.viridian.vmbus.server.VmbusDevice;
 
@@ -170,16 +169,15 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
     }
 
     /**
-     * One channel of the controller (the primary, or a sub-channel): its rings, the completions waiting for room and
-     * the requests in flight. The primary also carries the handshake.
+     * One channel of the controller (the primary, or a sub-channel): the requests in flight on it; the device base
+     * holds its rings and the completions waiting for room. The primary also carries the handshake.
      */
-    private final class Queue implements VmbusDevice {
+    private final class Queue extends ChannelDevice {
         private final boolean isPrimary;
-        private OpenChannel channel;
-        private Outbox outbox;
         private int outstanding;
 
         Queue(boolean isPrimary) {
+            super("storvsp", 1);
             this.isPrimary = isPrimary;
         }
 
@@ -194,43 +192,19 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
         }
 
         @Override
-        public synchronized void opened(OpenChannel c) {
-            channel = c;
-            outbox = new Outbox(c.toGuest());
+        protected void onOpen() {
             outstanding = 0;
         }
 
+        /** New requests wait in the guest's ring while the limit is in flight. */
         @Override
-        public synchronized void closed() {
-            channel = null;
-            outbox = null;
+        protected boolean readyForMore() {
+            return outstanding < MAX_OUTSTANDING;
         }
 
         @Override
-        public void guestSignalled() {
-            pump();
-        }
-
-        /** Sends completions that waited for room, then takes new requests while fewer than the limit are in flight. */
-        private synchronized void pump() {
-            OpenChannel c = channel;
-            if (c == null) return;
-            try {
-                boolean signal = outbox.flush();
-                while (outstanding < MAX_OUTSTANDING && outbox.waiting() == 0 && channel == c) {
-                    Optional<Packet> p = c.fromGuest().read();
-                    if (p.isEmpty()) break;
-                    signal |= request(c, p.get());
-                }
-                if (signal && channel == c) c.signalGuest().run();
-            } catch (RingCorruptException e) {
-                fail(c, e.getMessage());
-            }
-        }
-
-        private void fail(OpenChannel c, String why) {
-            if (channel == c) channel = null;
-            c.fail("storvsp: " + why);
+        protected void onPacket(Packet p) {
+            request(channel(), p);
         }
 
         /** Handles one packet from the guest; true when a completion written now needs a signal. */
@@ -350,12 +324,14 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
             count();
             synchronized (this) {
                 outstanding--;
-                if (channel != c) return;
-                boolean signal = r.ok() ? srbDone(c, p, data, VstorPacket.SRB_SUCCESS, null, r.transferred())
-                        : srbDone(c, p, data, VstorPacket.SRB_ERROR | VstorPacket.SRB_AUTOSENSE_VALID, r.sense().fixed(), 0);
-                if (signal) c.signalGuest().run();
+                if (channel() != c) return;
+                if (r.ok()) {
+                    srbDone(c, p, data, VstorPacket.SRB_SUCCESS, null, r.transferred());
+                } else {
+                    srbDone(c, p, data, VstorPacket.SRB_ERROR | VstorPacket.SRB_AUTOSENSE_VALID, r.sense().fixed(), 0);
+                }
             }
-            pump();
+            pumpPackets();
         }
 
         /**
@@ -378,22 +354,17 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
             return answer(c, p, r);
         }
 
-        /** Sends a completion for {@code p} (when it asked for one); true when the guest needs a signal. */
+        /** Sends a completion for {@code p} (when it asked for one); the result only ends the caller's expression. */
         private boolean answer(OpenChannel c, Packet p, ByteBuffer completion) {
-            if (!p.completionRequested()) return false;
-            return outbox.send(Packet.COMPLETION, 0, p.transactionId(), completion.array());
+            if (p.completionRequested()) send(Packet.COMPLETION, 0, p.transactionId(), completion.array());
+            return false;
         }
 
         /** ENUMERATE_BUS: the guest rescans (finds new LUNs, drops ones that now answer INVALID_LUN). */
         synchronized void notifyRescan() {
-            OpenChannel c = channel;
-            if (c == null || !initialized) return;
+            if (!isOpen() || !initialized) return;
             ByteBuffer m = VstorPacket.completion(VstorPacket.STATUS_SUCCESS).putInt(0, VstorPacket.ENUMERATE_BUS);
-            try {
-                if (outbox.send(Packet.DATA_INBAND, 0, 0, m.array())) c.signalGuest().run();
-            } catch (RingCorruptException e) {
-                fail(c, e.getMessage());
-            }
+            send(Packet.DATA_INBAND, 0, 0, m.array());
         }
     }
 
