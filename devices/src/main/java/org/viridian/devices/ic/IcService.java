@@ -5,7 +5,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.viridian.devices.ic.protocol.IcBody;
+import org.viridian.devices.ic.protocol.IcMessage;
+import org.viridian.devices.ic.protocol.IcMessageType;
+import org.viridian.devices.ic.protocol.IcVersion;
+import org.viridian.devices.ic.protocol.NegotiateBody;
 import org.viridian.vmbus.device.ChannelDevice;
+import org.viridian.vmbus.protocol.ProtocolException;
 import org.viridian.vmbus.ring.Packet;
 
 /**
@@ -15,7 +21,7 @@ import org.viridian.vmbus.ring.Packet;
  * message damage abandons this channel only (the device base fails it).
  */
 abstract class IcService extends ChannelDevice {
-    static final int[] FRAMEWORK = {3 << 16, 1 << 16};
+    static final int[] FRAMEWORK = {IcVersion.V3_0.code(), IcVersion.V1_0.code()};
     static final ScheduledExecutorService TICKS = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("ic-services").factory());
 
@@ -26,10 +32,11 @@ abstract class IcService extends ChannelDevice {
     private byte transaction;
     private int dropped;
 
-    IcService(UUID classId, int[] versions) {
+    /** {@code versions}: the service's own versions, newest first. */
+    IcService(UUID classId, IcVersion... versions) {
         super(null, 1);
         this.classId = classId;
-        this.versions = versions.clone();
+        this.versions = java.util.Arrays.stream(versions).mapToInt(IcVersion::code).toArray();
     }
 
     @Override
@@ -47,7 +54,8 @@ abstract class IcService extends ChannelDevice {
         version = 0;
         reset();
         // Give the guest's driver a moment to finish opening before its first message arrives.
-        later(50, TimeUnit.MILLISECONDS, () -> send(IcMessage.TYPE_NEGOTIATE, 1 << 16, IcMessage.negotiate(FRAMEWORK, versions)));
+        later(50, TimeUnit.MILLISECONDS,
+                () -> send(IcMessageType.NEGOTIATE, IcVersion.V1_0.code(), new NegotiateBody(FRAMEWORK, versions)));
     }
 
     @Override
@@ -81,21 +89,23 @@ abstract class IcService extends ChannelDevice {
     }
 
     /** Sends a request of the negotiated version; false when the channel is not open or the ring is full. */
-    final synchronized boolean send(int type, byte[] body) {
+    final synchronized boolean send(IcMessageType type, IcBody body) {
         return send(type, version, body) >= 0;
     }
 
     /** The same, giving the request's transaction id (0-255, echoed in the guest's answer), or -1 when not sent. */
-    final synchronized int sendTransaction(int type, byte[] body) {
-        return send(type, version, body);
+    final synchronized int sendTransaction(IcMessageType type, byte[] body) {
+        return send(IcMessage.request(type, version, transaction & 0xFF, body));
     }
 
     /** A request that meets a full ring is dropped, not queued: each service decides what a lost request means. */
-    private int send(int type, int msgVersion, byte[] body) {
-        int id = transaction & 0xFF;
-        if (!trySend(Packet.DATA_INBAND, Packet.FLAG_COMPLETION_REQUESTED, id, IcMessage.request(type, msgVersion, id, body))) {
-            return -1;
-        }
+    private int send(IcMessageType type, int msgVersion, IcBody body) {
+        return send(IcMessage.request(type, msgVersion, transaction & 0xFF, body));
+    }
+
+    private int send(IcMessage m) {
+        int id = m.header().transaction();
+        if (!trySend(Packet.DATA_INBAND, Packet.FLAG_COMPLETION_REQUESTED, id, m.toBytes())) return -1;
         transaction++;
         return id;
     }
@@ -103,10 +113,10 @@ abstract class IcService extends ChannelDevice {
     @Override
     protected final void onPacket(Packet p) {
         try {
-            IcMessage.Parsed m = IcMessage.parse(p.data());
-            if ((m.flags() & IcMessage.FLAG_RESPONSE) == 0) return;
-            if (m.type() == IcMessage.TYPE_NEGOTIATE) {
-                int[] chosen = m.status() == 0 ? IcMessage.negotiated(m.body()) : null;
+            IcMessage m = IcMessage.parse(p.data());
+            if (!m.header().isResponse()) return;
+            if (m.header().type() == IcMessageType.NEGOTIATE) {
+                int[] chosen = m.header().status() == 0 ? NegotiateBody.parse(m.bodyBuffer(), m.body().length).chosen() : null;
                 if (chosen == null) {
                     // Not damage, just no common version: stay quiet on this channel rather than rescind it.
                     System.err.println(getClass().getSimpleName() + ": the guest supports none of the offered versions");
@@ -118,7 +128,7 @@ abstract class IcService extends ChannelDevice {
             } else {
                 answered(m);
             }
-        } catch (IllegalArgumentException e) {
+        } catch (ProtocolException | IllegalArgumentException e) {
             dropped++;
             System.err.println(getClass().getSimpleName() + ": dropped a malformed answer: " + e.getMessage());
         }
@@ -131,5 +141,5 @@ abstract class IcService extends ChannelDevice {
     abstract void negotiated();
 
     /** The guest answered a request of this service. Called under the lock. */
-    abstract void answered(IcMessage.Parsed m);
+    abstract void answered(IcMessage m) throws ProtocolException;
 }
