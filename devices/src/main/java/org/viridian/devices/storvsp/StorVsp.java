@@ -207,28 +207,35 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
             request(channel(), p);
         }
 
-        /** Handles one packet from the guest; true when a completion written now needs a signal. */
-        private boolean request(OpenChannel c, Packet p) {
+        /** Handles one packet from the guest. */
+        private void request(OpenChannel c, Packet p) {
             if (p.type() != Packet.DATA_INBAND && p.type() != Packet.DATA_USING_GPA_DIRECT) {
                 System.err.println("storvsp: ignored a packet of type " + p.type());
-                return false;
+                return;
             }
             byte[] data = p.data();
-            if (data.length < VstorPacket.HEADER) return answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_PARAMETER));
+            if (data.length < VstorPacket.HEADER) {
+                answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_PARAMETER));
+                return;
+            }
             ByteBuffer v = VstorPacket.wrap(data);
             int op = v.getInt(0);
-            if (op == VstorPacket.EXECUTE_SRB) return srb(c, p, data);
-            if (!isPrimary && op != VstorPacket.RESET_LUN && op != VstorPacket.RESET_BUS && op != VstorPacket.RESET_ADAPTER) {
-                return answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
+            if (op == VstorPacket.EXECUTE_SRB) {
+                srb(c, p, data);
+                return;
             }
-            return switch (op) {
+            if (!isPrimary && op != VstorPacket.RESET_LUN && op != VstorPacket.RESET_BUS && op != VstorPacket.RESET_ADAPTER) {
+                answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
+                return;
+            }
+            switch (op) {
                 case VstorPacket.BEGIN_INITIALIZATION, VstorPacket.RESET_ADAPTER, VstorPacket.RESET_BUS, VstorPacket.RESET_LUN ->
                         answer(c, p, VstorPacket.completion(VstorPacket.STATUS_SUCCESS));
                 case VstorPacket.QUERY_PROTOCOL_VERSION -> {
                     int asked = data.length >= 14 ? Short.toUnsignedInt(v.getShort(12)) : -1;
                     boolean known = java.util.Arrays.stream(VERSIONS).anyMatch(x -> x == asked);
                     if (known) version = asked;
-                    yield answer(c, p, VstorPacket.completion(known ? VstorPacket.STATUS_SUCCESS : VstorPacket.STATUS_REVISION_MISMATCH));
+                    answer(c, p, VstorPacket.completion(known ? VstorPacket.STATUS_SUCCESS : VstorPacket.STATUS_REVISION_MISMATCH));
                 }
                 case VstorPacket.QUERY_PROPERTIES -> {
                     ByteBuffer r = VstorPacket.completion(VstorPacket.STATUS_SUCCESS);
@@ -237,43 +244,47 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
                     r.putShort(12 + 4, (short) (multi ? maxSubChannels : 0));
                     r.putInt(12 + 8, multi ? MULTI_CHANNEL : 0);
                     r.putInt(12 + 12, MAX_TRANSFER_BYTES);
-                    yield answer(c, p, r);
+                    answer(c, p, r);
                 }
                 case VstorPacket.END_INITIALIZATION -> {
                     initialized = version != 0;
-                    yield answer(c, p, VstorPacket.completion(initialized ? VstorPacket.STATUS_SUCCESS : VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
+                    answer(c, p, VstorPacket.completion(initialized ? VstorPacket.STATUS_SUCCESS : VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
                 }
                 case VstorPacket.CREATE_SUB_CHANNELS -> createSubChannels(c, p, data);
                 default -> answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
-            };
+            }
         }
 
         /** CREATE_SUB_CHANNELS (count u16 after the header): answered first, then each sub-channel is offered. */
-        private boolean createSubChannels(OpenChannel c, Packet p, byte[] data) {
+        private void createSubChannels(OpenChannel c, Packet p, byte[] data) {
             int count = data.length >= 14 ? Short.toUnsignedInt(VstorPacket.wrap(data).getShort(12)) : 0;
             if (!initialized || count < 1 || subQueues.size() + count > maxSubChannels) {
-                return answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_PARAMETER));
+                answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_PARAMETER));
+                return;
             }
-            boolean signal = answer(c, p, VstorPacket.completion(VstorPacket.STATUS_SUCCESS));
+            answer(c, p, VstorPacket.completion(VstorPacket.STATUS_SUCCESS));
             for (int i = 0; i < count; i++) {
                 Queue q = new Queue(false);
                 subQueues.add(q);
                 c.offerSubChannel(q);
             }
-            return signal;
         }
 
-        private boolean srb(OpenChannel c, Packet p, byte[] data) {
+        private void srb(OpenChannel c, Packet p, byte[] data) {
             int srbSize = version >= 0x0501 ? 52 : VstorPacket.SRB_PRE_WIN8;
             if (!initialized || data.length < VstorPacket.SRB + srbSize) {
-                return answer(c, p, VstorPacket.completion(initialized ? VstorPacket.STATUS_INVALID_PARAMETER : VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
+                answer(c, p, VstorPacket.completion(initialized ? VstorPacket.STATUS_INVALID_PARAMETER : VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
+                return;
             }
             ByteBuffer v = VstorPacket.wrap(data);
             int s = VstorPacket.SRB;
             int target = v.get(s + VstorPacket.TARGET) & 0xFF, path = v.get(s + VstorPacket.PATH) & 0xFF, lun = v.get(s + VstorPacket.LUN) & 0xFF;
             int cdbLength = v.get(s + VstorPacket.CDB_LENGTH) & 0xFF;
             long transfer = Integer.toUnsignedLong(v.getInt(s + VstorPacket.TRANSFER_LENGTH));
-            if (cdbLength == 0 || cdbLength > VstorPacket.CDB_MAX) return srbDone(c, p, data, VstorPacket.SRB_INVALID_REQUEST, null, 0);
+            if (cdbLength == 0 || cdbLength > VstorPacket.CDB_MAX) {
+                srbDone(c, p, data, VstorPacket.SRB_INVALID_REQUEST, null, 0);
+                return;
+            }
             byte[] cdb = java.util.Arrays.copyOfRange(data, s + VstorPacket.CDB, s + VstorPacket.CDB + cdbLength);
             ScsiData buffer = ScsiData.NONE;
             if (p.type() == Packet.DATA_USING_GPA_DIRECT) {
@@ -282,12 +293,16 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
                     buffer = GuestBuffers.of(memory, ranges, transfer);
                 } catch (IllegalArgumentException e) {
                     System.err.println("storvsp: request refused: " + e.getMessage());
-                    return srbDone(c, p, data, VstorPacket.SRB_INVALID_REQUEST, null, 0);
+                    srbDone(c, p, data, VstorPacket.SRB_INVALID_REQUEST, null, 0);
+                    return;
                 }
             }
             boolean ours = target == 0 && path == 0;
             // REPORT LUNS answers for every target the guest scans: ours lists the disks, the others have none.
-            if ((cdb[0] & 0xFF) == 0xA0) return srbDone(c, p, data, reportLuns(cdb, buffer, ours), null, -1);
+            if ((cdb[0] & 0xFF) == 0xA0) {
+                srbDone(c, p, data, reportLuns(cdb, buffer, ours), null, -1);
+                return;
+            }
             Lun l = ours ? luns.get(lun) : null;
             if (l == null && (cdb[0] & 0xFF) == 0x12) {
                 // Linux's storvsc turns any INQUIRY error into success and reads the buffer, so a missing LUN must say
@@ -296,18 +311,21 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
                 none[0] = 0x7F;
                 none[4] = 31;
                 int alloc = cdbLength >= 5 ? (cdb[3] & 0xFF) << 8 | (cdb[4] & 0xFF) : 0;
-                return srbDone(c, p, data, VstorPacket.SRB_SUCCESS, null, buffer.put(java.util.Arrays.copyOf(none, Math.min(36, alloc))));
+                srbDone(c, p, data, VstorPacket.SRB_SUCCESS, null, buffer.put(java.util.Arrays.copyOf(none, Math.min(36, alloc))));
+                return;
             }
-            if (l == null) return srbDone(c, p, data, VstorPacket.SRB_INVALID_LUN, null, 0);
+            if (l == null) {
+                srbDone(c, p, data, VstorPacket.SRB_INVALID_LUN, null, 0);
+                return;
+            }
             ScsiData work = buffer;
             outstanding++;
             try {
                 l.worker().execute(() -> finish(c, p, data, l, cdb, work));
             } catch (RejectedExecutionException e) { // removed meanwhile
                 outstanding--;
-                return srbDone(c, p, data, VstorPacket.SRB_INVALID_LUN, null, 0);
+                srbDone(c, p, data, VstorPacket.SRB_INVALID_LUN, null, 0);
             }
-            return false;
         }
 
         /** On the disk's worker: runs the command and sends its completion on this queue. */
@@ -338,7 +356,7 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
          * Completes an SRB: the request's own SRB with the outcome filled in (status, SCSI status, bytes moved,
          * sense). {@code transferred} -1 keeps the guest's transfer length.
          */
-        private boolean srbDone(OpenChannel c, Packet p, byte[] request, int srbStatus, byte[] sense, long transferred) {
+        private void srbDone(OpenChannel c, Packet p, byte[] request, int srbStatus, byte[] sense, long transferred) {
             ByteBuffer r = VstorPacket.completion(VstorPacket.STATUS_SUCCESS);
             int s = VstorPacket.SRB;
             System.arraycopy(request, s, r.array(), s, Math.min(52, request.length - s));
@@ -351,13 +369,12 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
                 System.arraycopy(sense, 0, r.array(), s + VstorPacket.CDB, n);
                 r.put(s + VstorPacket.SENSE_LENGTH, (byte) n);
             }
-            return answer(c, p, r);
+            answer(c, p, r);
         }
 
-        /** Sends a completion for {@code p} (when it asked for one); the result only ends the caller's expression. */
-        private boolean answer(OpenChannel c, Packet p, ByteBuffer completion) {
+        /** Sends a completion for {@code p} when it asked for one (the device base signals the guest). */
+        private void answer(OpenChannel c, Packet p, ByteBuffer completion) {
             if (p.completionRequested()) send(Packet.COMPLETION, 0, p.transactionId(), completion.array());
-            return false;
         }
 
         /** ENUMERATE_BUS: the guest rescans (finds new LUNs, drops ones that now answer INVALID_LUN). */

@@ -4,21 +4,9 @@ import java.nio.ByteBuffer;
 
 /** The guest closes an open channel. Mirrors Linux's struct vmbus_channel_close_channel. */
 public record CloseChannel(int childRelid) implements VmbusMessage.FromGuest {
-    public static final int SIZE = 12;
-
     public static CloseChannel parse(ByteBuffer b, int size) throws ProtocolException {
         ByteBuffer m = Wire.view(b, size, 12, "CLOSE_CHANNEL");
         return new CloseChannel(m.getInt(8));
-    }
-
-    @Override
-    public MessageType type() {
-        return MessageType.CLOSE_CHANNEL;
-    }
-
-    @Override
-    public int size() {
-        return SIZE;
     }
 
     @Override

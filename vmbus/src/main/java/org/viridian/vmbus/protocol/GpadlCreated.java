@@ -4,21 +4,9 @@ import java.nio.ByteBuffer;
 
 /** The outcome of a GPADL (NTSTATUS, 0 success). Mirrors Linux's struct vmbus_channel_gpadl_created. */
 public record GpadlCreated(int childRelid, int gpadl, int status) implements VmbusMessage.FromHost {
-    public static final int SIZE = 20;
-
     public static GpadlCreated parse(ByteBuffer b, int size) throws ProtocolException {
         ByteBuffer m = Wire.view(b, size, 20, "GPADL_CREATED");
         return new GpadlCreated(m.getInt(8), m.getInt(12), m.getInt(16));
-    }
-
-    @Override
-    public MessageType type() {
-        return MessageType.GPADL_CREATED;
-    }
-
-    @Override
-    public int size() {
-        return SIZE;
     }
 
     @Override

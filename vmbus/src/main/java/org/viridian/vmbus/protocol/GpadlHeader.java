@@ -25,10 +25,6 @@ public record GpadlHeader(int childRelid, int gpadl, int rangeBufferLength, int 
         return (rangeBufferLength - 8) / 8;
     }
 
-    @Override
-    public MessageType type() {
-        return MessageType.GPADL_HEADER;
-    }
 
     @Override
     public int size() {

@@ -4,21 +4,9 @@ import java.nio.ByteBuffer;
 
 /** The host let go of a GPADL. Mirrors Linux's struct vmbus_channel_gpadl_torndown. */
 public record GpadlTorndown(int gpadl) implements VmbusMessage.FromHost {
-    public static final int SIZE = 12;
-
     public static GpadlTorndown parse(ByteBuffer b, int size) throws ProtocolException {
         ByteBuffer m = Wire.view(b, size, 12, "GPADL_TORNDOWN");
         return new GpadlTorndown(m.getInt(8));
-    }
-
-    @Override
-    public MessageType type() {
-        return MessageType.GPADL_TORNDOWN;
-    }
-
-    @Override
-    public int size() {
-        return SIZE;
     }
 
     @Override

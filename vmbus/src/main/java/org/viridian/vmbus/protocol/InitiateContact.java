@@ -32,16 +32,6 @@ public record InitiateContact(int requestedVersion, int targetVp, long interrupt
     }
 
     @Override
-    public MessageType type() {
-        return MessageType.INITIATE_CONTACT;
-    }
-
-    @Override
-    public int size() {
-        return SIZE;
-    }
-
-    @Override
     public void writeTo(ByteBuffer b) {
         VmbusMessage.header(b, this).putInt(8, requestedVersion).putInt(12, targetVp).putLong(16, interruptPageOrSint)
                 .putLong(24, monitorPage1).putLong(32, monitorPage2);

@@ -24,16 +24,6 @@ public record OfferChannel(UUID interfaceType, UUID interfaceInstance, int subCh
     }
 
     @Override
-    public MessageType type() {
-        return MessageType.OFFER_CHANNEL;
-    }
-
-    @Override
-    public int size() {
-        return SIZE;
-    }
-
-    @Override
     public void writeTo(ByteBuffer b) {
         ByteBuffer m = VmbusMessage.header(b, this);
         Wire.putGuid(m, 8, interfaceType);

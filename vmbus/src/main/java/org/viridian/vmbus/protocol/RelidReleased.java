@@ -4,21 +4,9 @@ import java.nio.ByteBuffer;
 
 /** The guest forgot a rescinded channel. Mirrors Linux's struct vmbus_channel_relid_released. */
 public record RelidReleased(int childRelid) implements VmbusMessage.FromGuest {
-    public static final int SIZE = 12;
-
     public static RelidReleased parse(ByteBuffer b, int size) throws ProtocolException {
         ByteBuffer m = Wire.view(b, size, 12, "RELID_RELEASED");
         return new RelidReleased(m.getInt(8));
-    }
-
-    @Override
-    public MessageType type() {
-        return MessageType.RELID_RELEASED;
-    }
-
-    @Override
-    public int size() {
-        return SIZE;
     }
 
     @Override

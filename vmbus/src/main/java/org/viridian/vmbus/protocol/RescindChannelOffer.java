@@ -4,21 +4,9 @@ import java.nio.ByteBuffer;
 
 /** The host withdraws a channel. Mirrors Linux's struct vmbus_channel_rescind_offer. */
 public record RescindChannelOffer(int childRelid) implements VmbusMessage.FromHost {
-    public static final int SIZE = 12;
-
     public static RescindChannelOffer parse(ByteBuffer b, int size) throws ProtocolException {
         ByteBuffer m = Wire.view(b, size, 12, "RESCIND_CHANNEL_OFFER");
         return new RescindChannelOffer(m.getInt(8));
-    }
-
-    @Override
-    public MessageType type() {
-        return MessageType.RESCIND_CHANNEL_OFFER;
-    }
-
-    @Override
-    public int size() {
-        return SIZE;
     }
 
     @Override

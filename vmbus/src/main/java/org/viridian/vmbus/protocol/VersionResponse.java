@@ -18,16 +18,6 @@ public record VersionResponse(boolean supported, int connectionState, int messag
     }
 
     @Override
-    public MessageType type() {
-        return MessageType.VERSION_RESPONSE;
-    }
-
-    @Override
-    public int size() {
-        return SIZE;
-    }
-
-    @Override
     public void writeTo(ByteBuffer b) {
         VmbusMessage.header(b, this).put(8, (byte) (supported ? 1 : 0)).put(9, (byte) connectionState)
                 .putInt(12, messageConnectionId);

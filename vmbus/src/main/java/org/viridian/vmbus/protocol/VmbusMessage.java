@@ -7,7 +7,7 @@ import java.nio.ByteBuffer;
  * include/linux/hyperv.h): an 8-byte header (type, padding), then the message's own fields. The server switches over
  * {@link FromGuest}; it writes {@link FromHost}.
  */
-public sealed interface VmbusMessage permits VmbusMessage.FromGuest, VmbusMessage.FromHost {
+public sealed interface VmbusMessage permits VmbusMessage.FromGuest, VmbusMessage.FromHost, VmbusMessage.HeaderOnly {
     /** struct vmbus_channel_message_header: msgtype u32, padding u32. */
     int HEADER = 8;
 
@@ -17,10 +17,22 @@ public sealed interface VmbusMessage permits VmbusMessage.FromGuest, VmbusMessag
     sealed interface FromHost extends VmbusMessage permits VersionResponse, OfferChannel, AllOffersDelivered,
             RescindChannelOffer, OpenChannelResult, GpadlCreated, GpadlTorndown, UnloadResponse {}
 
-    MessageType type();
+    /** A message that is its header alone. */
+    sealed interface HeaderOnly extends VmbusMessage permits RequestOffers, AllOffersDelivered, Unload, UnloadResponse {
+        @Override
+        default void writeTo(ByteBuffer b) {
+            header(b, this);
+        }
+    }
 
-    /** Bytes {@link #writeTo} writes. */
-    int size();
+    default MessageType type() {
+        return MessageType.of(getClass());
+    }
+
+    /** Bytes {@link #writeTo} writes: the struct's size unless the message carries a list. */
+    default int size() {
+        return type().size();
+    }
 
     /** Writes the message at {@code b}'s position and moves past it. */
     void writeTo(ByteBuffer b);

@@ -14,12 +14,7 @@ public record HeartbeatBody(long sequenceNumber) implements IcBody {
     }
 
     @Override
-    public int size() {
-        return SIZE;
-    }
-
-    @Override
-    public void writeTo(ByteBuffer b) {
-        b.putLong(b.position(), sequenceNumber);
+    public byte[] toBytes() {
+        return Wire.allocate(SIZE).putLong(0, sequenceNumber).array();
     }
 }

@@ -20,7 +20,7 @@ public record IcMessage(IcHeader header, byte[] body) {
 
     /** A host request carrying {@code body}. */
     public static IcMessage request(IcMessageType type, int messageVersion, int transaction, IcBody body) {
-        return request(type, messageVersion, transaction, Wire.bytes(body.size(), body::writeTo));
+        return request(type, messageVersion, transaction, body.toBytes());
     }
 
     /** A host request whose body is still built as bytes (KVP's hv_kvp_msg). */

@@ -34,20 +34,16 @@ public record NegotiateBody(int[] frameworkVersions, int[] messageVersions) impl
     }
 
     @Override
-    public int size() {
-        return FIXED + 4 * (frameworkVersions.length + messageVersions.length);
-    }
-
-    @Override
-    public void writeTo(ByteBuffer b) {
-        int at = b.position();
-        b.putShort(at, (short) frameworkVersions.length).putShort(at + 2, (short) messageVersions.length);
-        int i = at + FIXED;
+    public byte[] toBytes() {
+        ByteBuffer b = Wire.allocate(FIXED + 4 * (frameworkVersions.length + messageVersions.length));
+        b.putShort(0, (short) frameworkVersions.length).putShort(2, (short) messageVersions.length);
+        int i = FIXED;
         for (int[] list : new int[][] {frameworkVersions, messageVersions}) {
             for (int v : list) {
                 b.putShort(i, (short) (v >>> 16)).putShort(i + 2, (short) v);
                 i += 4;
             }
         }
+        return b.array();
     }
 }

@@ -16,13 +16,7 @@ public record ShutdownBody(int reasonCode, int timeoutSeconds, int flags) implem
     }
 
     @Override
-    public int size() {
-        return SIZE;
-    }
-
-    @Override
-    public void writeTo(ByteBuffer b) {
-        int at = b.position();
-        b.putInt(at, reasonCode).putInt(at + 4, timeoutSeconds).putInt(at + 8, flags);
+    public byte[] toBytes() {
+        return Wire.allocate(SIZE).putInt(0, reasonCode).putInt(4, timeoutSeconds).putInt(8, flags).array();
     }
 }

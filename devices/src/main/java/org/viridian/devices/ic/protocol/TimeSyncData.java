@@ -14,13 +14,8 @@ public record TimeSyncData(long parentTime, long childTime, long roundTripTime, 
     }
 
     @Override
-    public int size() {
-        return SIZE;
-    }
-
-    @Override
-    public void writeTo(ByteBuffer b) {
-        int at = b.position();
-        b.putLong(at, parentTime).putLong(at + 8, childTime).putLong(at + 16, roundTripTime).put(at + 24, (byte) flags);
+    public byte[] toBytes() {
+        return Wire.allocate(SIZE).putLong(0, parentTime).putLong(8, childTime).putLong(16, roundTripTime)
+                .put(24, (byte) flags).array();
     }
 }

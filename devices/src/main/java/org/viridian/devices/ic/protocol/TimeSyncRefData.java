@@ -19,14 +19,8 @@ public record TimeSyncRefData(long parentTime, long referenceTime, int flags, in
     }
 
     @Override
-    public int size() {
-        return SIZE;
-    }
-
-    @Override
-    public void writeTo(ByteBuffer b) {
-        int at = b.position();
-        b.putLong(at, parentTime).putLong(at + 8, referenceTime).put(at + 16, (byte) flags).put(at + 17, (byte) leapFlags)
-                .put(at + 18, (byte) stratum);
+    public byte[] toBytes() {
+        return Wire.allocate(SIZE).putLong(0, parentTime).putLong(8, referenceTime).put(16, (byte) flags)
+                .put(17, (byte) leapFlags).put(18, (byte) stratum).array();
     }
 }
