@@ -1,10 +1,13 @@
 package org.viridian.devices.ic;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.viridian.devices.ic.protocol.HeartbeatBody;
+import org.viridian.devices.ic.protocol.IcMessage;
+import org.viridian.devices.ic.protocol.IcMessageType;
+import org.viridian.devices.ic.protocol.IcVersion;
+import org.viridian.vmbus.protocol.ProtocolException;
 
 /**
  * The heartbeat integration service (class 57164f39-9115-4e78-ab55-382f3bd5422d; Linux's hv_utils drives it): after
@@ -13,7 +16,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Heartbeat extends IcService {
     public static final UUID CLASS_ID = UUID.fromString("57164f39-9115-4e78-ab55-382f3bd5422d");
-    static final int TYPE_HEARTBEAT = 1;
 
     /** What the host knows: channel open, the negotiated version, the last correct answer and when it came. */
     public record State(boolean open, int version, long lastSequence, Instant lastAnswer) {}
@@ -22,7 +24,7 @@ public final class Heartbeat extends IcService {
     private Instant lastAnswer;
 
     public Heartbeat() {
-        super(CLASS_ID, new int[] {3 << 16, 1 << 16});
+        super(CLASS_ID, IcVersion.V3_0, IcVersion.V1_0);
     }
 
     public synchronized State state() {
@@ -35,13 +37,13 @@ public final class Heartbeat extends IcService {
     }
 
     private void beat() {
-        send(TYPE_HEARTBEAT, ByteBuffer.allocate(40).order(ByteOrder.LITTLE_ENDIAN).putLong(0, ++sequence).array());
+        send(IcMessageType.HEARTBEAT, new HeartbeatBody(++sequence));
     }
 
     @Override
-    void answered(IcMessage.Parsed m) {
-        if (m.type() != TYPE_HEARTBEAT || m.status() != 0 || m.body().limit() < 8) return;
-        lastAnswered = m.body().getLong(0);
+    void answered(IcMessage m) throws ProtocolException {
+        if (m.header().type() != IcMessageType.HEARTBEAT || m.header().status() != 0) return;
+        lastAnswered = HeartbeatBody.parse(m.bodyBuffer(), m.body().length).sequenceNumber();
         if (lastAnswered == sequence + 1) lastAnswer = Instant.now();
         later(1, TimeUnit.SECONDS, this::beat);
     }

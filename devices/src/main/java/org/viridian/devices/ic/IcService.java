@@ -1,39 +1,42 @@
 package org.viridian.devices.ic;
 
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.viridian.devices.ic.protocol.IcBody;
+import org.viridian.devices.ic.protocol.IcMessage;
+import org.viridian.devices.ic.protocol.IcMessageType;
+import org.viridian.devices.ic.protocol.IcVersion;
+import org.viridian.devices.ic.protocol.NegotiateBody;
+import org.viridian.vmbus.device.ChannelDevice;
+import org.viridian.vmbus.protocol.ProtocolException;
 import org.viridian.vmbus.ring.Packet;
-import org.viridian.vmbus.ring.RingBuffer;
-import org.viridian.vmbus.ring.RingCorruptException;
-import org.viridian.vmbus.server.OpenChannel;
-import org.viridian.vmbus.server.VmbusDevice;
 
 /**
  * What every integration service shares: once the guest opens the channel the host offers framework versions 3.0/1.0
  * and the service's own versions, the guest picks one of each, and then the service exchanges its requests and
  * answers as ICMSG in-band packets. Subclasses say what happens after negotiation and with each answer. Ring or
- * message damage abandons this channel only.
+ * message damage abandons this channel only (the device base fails it).
  */
-abstract class IcService implements VmbusDevice {
-    static final int[] FRAMEWORK = {3 << 16, 1 << 16};
+abstract class IcService extends ChannelDevice {
+    static final int[] FRAMEWORK = {IcVersion.V3_0.code(), IcVersion.V1_0.code()};
     static final ScheduledExecutorService TICKS = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("ic-services").factory());
 
     private final UUID classId, instance = UUID.randomUUID();
     private final int[] versions;
-    private OpenChannel channel;
     private ScheduledFuture<?> pending;
     private int version;
     private byte transaction;
     private int dropped;
 
-    IcService(UUID classId, int[] versions) {
+    /** {@code versions}: the service's own versions, newest first. */
+    IcService(UUID classId, IcVersion... versions) {
+        super(null, 1);
         this.classId = classId;
-        this.versions = versions.clone();
+        this.versions = java.util.Arrays.stream(versions).mapToInt(IcVersion::code).toArray();
     }
 
     @Override
@@ -47,18 +50,17 @@ abstract class IcService implements VmbusDevice {
     }
 
     @Override
-    public final synchronized void opened(OpenChannel c) {
-        channel = c;
+    protected final void onOpen() {
         version = 0;
         reset();
         // Give the guest's driver a moment to finish opening before its first message arrives.
-        later(50, TimeUnit.MILLISECONDS, () -> send(IcMessage.TYPE_NEGOTIATE, 1 << 16, IcMessage.negotiate(FRAMEWORK, versions)));
+        later(50, TimeUnit.MILLISECONDS,
+                () -> send(IcMessageType.NEGOTIATE, IcVersion.V1_0.code(), new NegotiateBody(FRAMEWORK, versions)));
     }
 
     @Override
-    public final synchronized void closed() {
+    protected final void onClosed() {
         if (pending != null) pending.cancel(false);
-        channel = null;
         reset();
     }
 
@@ -77,68 +79,48 @@ abstract class IcService implements VmbusDevice {
         return dropped;
     }
 
-    final synchronized boolean isOpen() {
-        return channel != null;
-    }
-
     /** Runs {@code action} under this service's lock after a delay (replacing any earlier pending action). */
     final synchronized void later(long delay, TimeUnit unit, Runnable action) {
         pending = TICKS.schedule(() -> {
             synchronized (IcService.this) {
-                if (channel != null) action.run();
+                if (isOpen()) action.run();
             }
         }, delay, unit);
     }
 
     /** Sends a request of the negotiated version; false when the channel is not open or the ring is full. */
-    final synchronized boolean send(int type, byte[] body) {
+    final synchronized boolean send(IcMessageType type, IcBody body) {
         return send(type, version, body) >= 0;
     }
 
     /** The same, giving the request's transaction id (0-255, echoed in the guest's answer), or -1 when not sent. */
-    final synchronized int sendTransaction(int type, byte[] body) {
-        return send(type, version, body);
+    final synchronized int sendTransaction(IcMessageType type, byte[] body) {
+        return send(IcMessage.request(type, version, transaction & 0xFF, body));
     }
 
-    private int send(int type, int msgVersion, byte[] body) {
-        if (channel == null) return -1;
-        int id = transaction & 0xFF;
-        try {
-            RingBuffer.WriteResult r = channel.toGuest().write(Packet.DATA_INBAND, Packet.FLAG_COMPLETION_REQUESTED,
-                    id, new byte[0], IcMessage.request(type, msgVersion, id, body));
-            if (r == RingBuffer.WriteResult.FULL) return -1;
-            transaction++;
-            if (r == RingBuffer.WriteResult.WRITTEN_SIGNAL) channel.signalGuest().run();
-            return id;
-        } catch (RingCorruptException e) {
-            abandon(e.getMessage());
-            return -1;
-        }
+    /** A request that meets a full ring is dropped, not queued: each service decides what a lost request means. */
+    private int send(IcMessageType type, int msgVersion, IcBody body) {
+        return send(IcMessage.request(type, msgVersion, transaction & 0xFF, body));
+    }
+
+    private int send(IcMessage m) {
+        int id = m.header().transaction();
+        if (!trySend(Packet.DATA_INBAND, Packet.FLAG_COMPLETION_REQUESTED, id, m.toBytes())) return -1;
+        transaction++;
+        return id;
     }
 
     @Override
-    public final synchronized void guestSignalled() {
-        if (channel == null) return;
+    protected final void onPacket(Packet p) {
         try {
-            for (Optional<Packet> p = channel.fromGuest().read(); p.isPresent() && channel != null; p = channel.fromGuest().read()) {
-                answer(p.get());
-            }
-        } catch (RingCorruptException e) {
-            abandon(e.getMessage());
-        }
-    }
-
-    private void answer(Packet p) {
-        try {
-            IcMessage.Parsed m = IcMessage.parse(p.data());
-            if ((m.flags() & IcMessage.FLAG_RESPONSE) == 0) return;
-            if (m.type() == IcMessage.TYPE_NEGOTIATE) {
-                int[] chosen = m.status() == 0 ? IcMessage.negotiated(m.body()) : null;
+            IcMessage m = IcMessage.parse(p.data());
+            if (!m.header().isResponse()) return;
+            if (m.header().type() == IcMessageType.NEGOTIATE) {
+                int[] chosen = m.header().status() == 0 ? NegotiateBody.parse(m.bodyBuffer(), m.body().length).chosen() : null;
                 if (chosen == null) {
                     // Not damage, just no common version: stay quiet on this channel rather than rescind it.
                     System.err.println(getClass().getSimpleName() + ": the guest supports none of the offered versions");
-                    channel = null;
-                    reset();
+                    stopServing();
                     return;
                 }
                 version = chosen[1];
@@ -146,18 +128,10 @@ abstract class IcService implements VmbusDevice {
             } else {
                 answered(m);
             }
-        } catch (IllegalArgumentException e) {
+        } catch (ProtocolException | IllegalArgumentException e) {
             dropped++;
             System.err.println(getClass().getSimpleName() + ": dropped a malformed answer: " + e.getMessage());
         }
-    }
-
-    /** The guest damaged the channel: stop using it and let the server close and rescind it. */
-    private void abandon(String why) {
-        OpenChannel c = channel;
-        channel = null;
-        reset();
-        if (c != null) c.fail(getClass().getSimpleName() + ": " + why);
     }
 
     /** The channel opened, closed or was abandoned: forget per-channel state. Called under the lock. */
@@ -167,5 +141,5 @@ abstract class IcService implements VmbusDevice {
     abstract void negotiated();
 
     /** The guest answered a request of this service. Called under the lock. */
-    abstract void answered(IcMessage.Parsed m);
+    abstract void answered(IcMessage m) throws ProtocolException;
 }

@@ -12,6 +12,9 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.viridian.devices.ic.protocol.IcMessage;
+import org.viridian.devices.ic.protocol.IcMessageType;
+import org.viridian.devices.ic.protocol.IcVersion;
 
 /**
  * The data exchange (key-value pair) integration service (class a9a0f4e7-5a45-4d96-b827-8a841e8c03e6): the host reads
@@ -23,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Kvp extends IcService {
     public static final UUID CLASS_ID = UUID.fromString("a9a0f4e7-5a45-4d96-b827-8a841e8c03e6");
-    static final int TYPE_KVP = 2;
+    static final int TYPE_KVP = IcMessageType.KVP_EXCHANGE.code();
     static final int OP_GET = 0, OP_SET = 1, OP_DELETE = 2, OP_ENUMERATE = 3;
     static final int MAX_KEY = 512, MAX_VALUE = 2048;
     static final int REG_SZ = 1, REG_U32 = 4, REG_U64 = 8;
@@ -56,7 +59,7 @@ public final class Kvp extends IcService {
     private long sent;
 
     public Kvp() {
-        super(CLASS_ID, new int[] {4 << 16, 3 << 16});
+        super(CLASS_ID, IcVersion.V4_0, IcVersion.V3_0);
     }
 
     /** Reads every entry of one of the guest's pools. */
@@ -146,7 +149,7 @@ public final class Kvp extends IcService {
     }
 
     private void sendCurrent() {
-        int id = sendTransaction(TYPE_KVP, current.request());
+        int id = sendTransaction(IcMessageType.KVP_EXCHANGE, current.request());
         if (id < 0) {
             finish(new IllegalStateException("the guest's KVP ring is full or closed"));
             return;
@@ -168,13 +171,13 @@ public final class Kvp extends IcService {
     }
 
     @Override
-    void answered(IcMessage.Parsed m) {
-        if (m.type() != TYPE_KVP || current == null || m.transaction() != currentTransaction) {
-            throw new IllegalArgumentException("KVP answer (type " + m.type() + ", transaction " + m.transaction()
-                    + ") matches no outstanding request");
+    void answered(IcMessage m) {
+        if (m.header().type() != IcMessageType.KVP_EXCHANGE || current == null || m.header().transaction() != currentTransaction) {
+            throw new IllegalArgumentException("KVP answer (type " + m.header().type() + ", transaction "
+                    + m.header().transaction() + ") matches no outstanding request");
         }
         try {
-            if (current.answered(m.status(), m.body())) {
+            if (current.answered(m.header().status(), m.bodyBuffer())) {
                 finish(null);
             } else {
                 sendCurrent(); // the same operation continues (the next enumeration index)

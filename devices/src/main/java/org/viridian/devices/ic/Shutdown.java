@@ -1,8 +1,10 @@
 package org.viridian.devices.ic;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.UUID;
+import org.viridian.devices.ic.protocol.IcMessage;
+import org.viridian.devices.ic.protocol.IcMessageType;
+import org.viridian.devices.ic.protocol.IcVersion;
+import org.viridian.devices.ic.protocol.ShutdownBody;
 
 /**
  * The shutdown integration service (class 0e0b6031-5213-4934-818b-38d90ced39db): the host asks the guest to shut
@@ -11,10 +13,8 @@ import java.util.UUID;
  */
 public final class Shutdown extends IcService {
     public static final UUID CLASS_ID = UUID.fromString("0e0b6031-5213-4934-818b-38d90ced39db");
-    static final int TYPE_SHUTDOWN = 3;
-    private static final int FLAG_RESTART = 2, BODY = 12 + 2048;
-    /** "Planned, other": what Hyper-V sends for a shutdown from the management interface. */
-    private static final int REASON_PLANNED = 0x80000000;
+    /** Seconds the guest is given (shown to its users). */
+    private static final int TIMEOUT_S = 30;
 
     /** Where a request stands: the guest acknowledged it with this status (0 = accepted), or not yet. */
     public enum Ack { NONE, ACCEPTED, REFUSED }
@@ -23,7 +23,7 @@ public final class Shutdown extends IcService {
     private Ack ack = Ack.NONE;
 
     public Shutdown() {
-        super(CLASS_ID, new int[] {3 << 16, 1 << 16});
+        super(CLASS_ID, IcVersion.V3_0, IcVersion.V1_0);
     }
 
     /**
@@ -48,13 +48,12 @@ public final class Shutdown extends IcService {
     }
 
     private void sendRequest() {
-        ByteBuffer b = ByteBuffer.allocate(BODY).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(0, REASON_PLANNED).putInt(4, 30).putInt(8, restart ? FLAG_RESTART : 0);
-        requested = !send(TYPE_SHUTDOWN, b.array());
+        requested = !send(IcMessageType.SHUTDOWN,
+                new ShutdownBody(ShutdownBody.REASON_PLANNED, TIMEOUT_S, restart ? ShutdownBody.FLAG_RESTART : 0));
     }
 
     @Override
-    void answered(IcMessage.Parsed m) {
-        if (m.type() == TYPE_SHUTDOWN) ack = m.status() == 0 ? Ack.ACCEPTED : Ack.REFUSED;
+    void answered(IcMessage m) {
+        if (m.header().type() == IcMessageType.SHUTDOWN) ack = m.header().status() == 0 ? Ack.ACCEPTED : Ack.REFUSED;
     }
 }

@@ -1,13 +1,17 @@
 package org.viridian.devices.ic;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.viridian.devices.ic.protocol.IcBody;
+import org.viridian.devices.ic.protocol.IcMessage;
+import org.viridian.devices.ic.protocol.IcMessageType;
+import org.viridian.devices.ic.protocol.IcVersion;
+import org.viridian.devices.ic.protocol.TimeSyncData;
+import org.viridian.devices.ic.protocol.TimeSyncRefData;
 
 /**
  * The time synchronization integration service (class 9527e630-d0ae-497b-adce-e80ab0175caf): the host tells the guest
@@ -18,15 +22,10 @@ import java.util.function.LongSupplier;
  */
 public final class TimeSync extends IcService {
     public static final UUID CLASS_ID = UUID.fromString("9527e630-d0ae-497b-adce-e80ab0175caf");
-    static final int TYPE_TIMESYNC = 4;
-    static final int FLAG_SYNC = 1, FLAG_SAMPLE = 2;
-    static final int V4 = 4 << 16, V3 = 3 << 16, V1 = 1 << 16;
+    static final int TYPE_TIMESYNC = IcMessageType.TIMESYNC.code();
+    static final int FLAG_SYNC = TimeSyncRefData.FLAG_SYNC, FLAG_SAMPLE = TimeSyncRefData.FLAG_SAMPLE;
     /** 100 ns units from 1601-01-01 to 1970-01-01. */
     static final long EPOCH_1601 = 116_444_736_000_000_000L;
-    /** ictimesync_ref_data: parent time, reference time, flags, leap flags, stratum, 3 reserved. */
-    static final int REF_BODY = 24;
-    /** ictimesync_data: parent time, child time, round-trip time, flags. */
-    static final int OLD_BODY = 25;
 
     private final Clock clock;
     private final LongSupplier referenceTime;
@@ -38,7 +37,7 @@ public final class TimeSync extends IcService {
      * as the guest reads it); {@code period}: how often to send a SAMPLE.
      */
     public TimeSync(Clock clock, LongSupplier referenceTime, Duration period) {
-        super(CLASS_ID, new int[] {V4, V3, V1});
+        super(CLASS_ID, IcVersion.V4_0, IcVersion.V3_0, IcVersion.V1_0);
         if (period.isNegative() || period.isZero()) throw new IllegalArgumentException("sample period " + period);
         this.clock = clock;
         this.referenceTime = referenceTime;
@@ -74,22 +73,20 @@ public final class TimeSync extends IcService {
     }
 
     private void sample(int flags) {
-        ByteBuffer b;
-        if (version() >= V4) {
-            b = ByteBuffer.allocate(REF_BODY).order(ByteOrder.LITTLE_ENDIAN);
+        IcBody body;
+        if (version() >= IcVersion.V4_0.code()) {
             // The reference time is read first: the guest adds (its counter now - this) to the parent time.
             long ref = referenceTime.getAsLong();
-            b.putLong(0, windowsTime(clock.instant())).putLong(8, ref).put(16, (byte) flags);
+            body = new TimeSyncRefData(windowsTime(clock.instant()), ref, flags, 0, 0);
         } else {
-            b = ByteBuffer.allocate(OLD_BODY).order(ByteOrder.LITTLE_ENDIAN);
-            b.putLong(0, windowsTime(clock.instant())).put(24, (byte) flags);
+            body = new TimeSyncData(windowsTime(clock.instant()), 0, 0, flags);
         }
         // A full ring (the guest is not reading) loses this sample only; the next one carries the time again.
-        if (send(TYPE_TIMESYNC, b.array())) samplesSent++;
+        if (send(IcMessageType.TIMESYNC, body)) samplesSent++;
     }
 
     @Override
-    void answered(IcMessage.Parsed m) {
+    void answered(IcMessage m) {
         // The guest echoes each sample; nothing to learn from it.
     }
 }

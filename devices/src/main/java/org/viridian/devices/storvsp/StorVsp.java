@@ -18,10 +18,9 @@ import org.viridian.devices.scsi.Sense;
 import org.viridian.devices.scsi.TokenBucket;
 import org.viridian.partition.memory.GuestMemory;
 import org.viridian.storage.BlockDevice;
+import org.viridian.vmbus.device.ChannelDevice;
 import org.viridian.vmbus.ring.GpaRange;
 import org.viridian.vmbus.ring.Packet;
-import org.viridian.vmbus.ring.Outbox;
-import org.viridian.vmbus.ring.RingCorruptException;
 import org.viridian.vmbus.server.OpenChannel;
 import org.viridian.vmbus.server.VmbusDevice;
 
@@ -170,16 +169,15 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
     }
 
     /**
-     * One channel of the controller (the primary, or a sub-channel): its rings, the completions waiting for room and
-     * the requests in flight. The primary also carries the handshake.
+     * One channel of the controller (the primary, or a sub-channel): the requests in flight on it; the device base
+     * holds its rings and the completions waiting for room. The primary also carries the handshake.
      */
-    private final class Queue implements VmbusDevice {
+    private final class Queue extends ChannelDevice {
         private final boolean isPrimary;
-        private OpenChannel channel;
-        private Outbox outbox;
         private int outstanding;
 
         Queue(boolean isPrimary) {
+            super("storvsp", 1);
             this.isPrimary = isPrimary;
         }
 
@@ -194,67 +192,50 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
         }
 
         @Override
-        public synchronized void opened(OpenChannel c) {
-            channel = c;
-            outbox = new Outbox(c.toGuest());
+        protected void onOpen() {
             outstanding = 0;
         }
 
+        /** New requests wait in the guest's ring while the limit is in flight. */
         @Override
-        public synchronized void closed() {
-            channel = null;
-            outbox = null;
+        protected boolean readyForMore() {
+            return outstanding < MAX_OUTSTANDING;
         }
 
         @Override
-        public void guestSignalled() {
-            pump();
+        protected void onPacket(Packet p) {
+            request(channel(), p);
         }
 
-        /** Sends completions that waited for room, then takes new requests while fewer than the limit are in flight. */
-        private synchronized void pump() {
-            OpenChannel c = channel;
-            if (c == null) return;
-            try {
-                boolean signal = outbox.flush();
-                while (outstanding < MAX_OUTSTANDING && outbox.waiting() == 0 && channel == c) {
-                    Optional<Packet> p = c.fromGuest().read();
-                    if (p.isEmpty()) break;
-                    signal |= request(c, p.get());
-                }
-                if (signal && channel == c) c.signalGuest().run();
-            } catch (RingCorruptException e) {
-                fail(c, e.getMessage());
-            }
-        }
-
-        private void fail(OpenChannel c, String why) {
-            if (channel == c) channel = null;
-            c.fail("storvsp: " + why);
-        }
-
-        /** Handles one packet from the guest; true when a completion written now needs a signal. */
-        private boolean request(OpenChannel c, Packet p) {
+        /** Handles one packet from the guest. */
+        private void request(OpenChannel c, Packet p) {
             if (p.type() != Packet.DATA_INBAND && p.type() != Packet.DATA_USING_GPA_DIRECT) {
                 System.err.println("storvsp: ignored a packet of type " + p.type());
-                return false;
+                return;
             }
             byte[] data = p.data();
-            if (data.length < VstorPacket.HEADER) return answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_PARAMETER));
+            if (data.length < VstorPacket.HEADER) {
+                answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_PARAMETER));
+                return;
+            }
             ByteBuffer v = VstorPacket.wrap(data);
             int op = v.getInt(0);
-            if (op == VstorPacket.EXECUTE_SRB) return srb(c, p, data);
-            if (!isPrimary && op != VstorPacket.RESET_LUN && op != VstorPacket.RESET_BUS && op != VstorPacket.RESET_ADAPTER) {
-                return answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
+            if (op == VstorPacket.EXECUTE_SRB) {
+                srb(c, p, data);
+                return;
             }
-            return switch (op) {
+            if (!isPrimary && op != VstorPacket.RESET_LUN && op != VstorPacket.RESET_BUS && op != VstorPacket.RESET_ADAPTER) {
+                answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
+                return;
+            }
+            switch (op) {
                 case VstorPacket.BEGIN_INITIALIZATION, VstorPacket.RESET_ADAPTER, VstorPacket.RESET_BUS, VstorPacket.RESET_LUN ->
                         answer(c, p, VstorPacket.completion(VstorPacket.STATUS_SUCCESS));
                 case VstorPacket.QUERY_PROTOCOL_VERSION -> {
                     int asked = data.length >= 14 ? Short.toUnsignedInt(v.getShort(12)) : -1;
                     boolean known = java.util.Arrays.stream(VERSIONS).anyMatch(x -> x == asked);
                     if (known) version = asked;
-                    yield answer(c, p, VstorPacket.completion(known ? VstorPacket.STATUS_SUCCESS : VstorPacket.STATUS_REVISION_MISMATCH));
+                    answer(c, p, VstorPacket.completion(known ? VstorPacket.STATUS_SUCCESS : VstorPacket.STATUS_REVISION_MISMATCH));
                 }
                 case VstorPacket.QUERY_PROPERTIES -> {
                     ByteBuffer r = VstorPacket.completion(VstorPacket.STATUS_SUCCESS);
@@ -263,43 +244,47 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
                     r.putShort(12 + 4, (short) (multi ? maxSubChannels : 0));
                     r.putInt(12 + 8, multi ? MULTI_CHANNEL : 0);
                     r.putInt(12 + 12, MAX_TRANSFER_BYTES);
-                    yield answer(c, p, r);
+                    answer(c, p, r);
                 }
                 case VstorPacket.END_INITIALIZATION -> {
                     initialized = version != 0;
-                    yield answer(c, p, VstorPacket.completion(initialized ? VstorPacket.STATUS_SUCCESS : VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
+                    answer(c, p, VstorPacket.completion(initialized ? VstorPacket.STATUS_SUCCESS : VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
                 }
                 case VstorPacket.CREATE_SUB_CHANNELS -> createSubChannels(c, p, data);
                 default -> answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
-            };
+            }
         }
 
         /** CREATE_SUB_CHANNELS (count u16 after the header): answered first, then each sub-channel is offered. */
-        private boolean createSubChannels(OpenChannel c, Packet p, byte[] data) {
+        private void createSubChannels(OpenChannel c, Packet p, byte[] data) {
             int count = data.length >= 14 ? Short.toUnsignedInt(VstorPacket.wrap(data).getShort(12)) : 0;
             if (!initialized || count < 1 || subQueues.size() + count > maxSubChannels) {
-                return answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_PARAMETER));
+                answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_PARAMETER));
+                return;
             }
-            boolean signal = answer(c, p, VstorPacket.completion(VstorPacket.STATUS_SUCCESS));
+            answer(c, p, VstorPacket.completion(VstorPacket.STATUS_SUCCESS));
             for (int i = 0; i < count; i++) {
                 Queue q = new Queue(false);
                 subQueues.add(q);
                 c.offerSubChannel(q);
             }
-            return signal;
         }
 
-        private boolean srb(OpenChannel c, Packet p, byte[] data) {
+        private void srb(OpenChannel c, Packet p, byte[] data) {
             int srbSize = version >= 0x0501 ? 52 : VstorPacket.SRB_PRE_WIN8;
             if (!initialized || data.length < VstorPacket.SRB + srbSize) {
-                return answer(c, p, VstorPacket.completion(initialized ? VstorPacket.STATUS_INVALID_PARAMETER : VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
+                answer(c, p, VstorPacket.completion(initialized ? VstorPacket.STATUS_INVALID_PARAMETER : VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
+                return;
             }
             ByteBuffer v = VstorPacket.wrap(data);
             int s = VstorPacket.SRB;
             int target = v.get(s + VstorPacket.TARGET) & 0xFF, path = v.get(s + VstorPacket.PATH) & 0xFF, lun = v.get(s + VstorPacket.LUN) & 0xFF;
             int cdbLength = v.get(s + VstorPacket.CDB_LENGTH) & 0xFF;
             long transfer = Integer.toUnsignedLong(v.getInt(s + VstorPacket.TRANSFER_LENGTH));
-            if (cdbLength == 0 || cdbLength > VstorPacket.CDB_MAX) return srbDone(c, p, data, VstorPacket.SRB_INVALID_REQUEST, null, 0);
+            if (cdbLength == 0 || cdbLength > VstorPacket.CDB_MAX) {
+                srbDone(c, p, data, VstorPacket.SRB_INVALID_REQUEST, null, 0);
+                return;
+            }
             byte[] cdb = java.util.Arrays.copyOfRange(data, s + VstorPacket.CDB, s + VstorPacket.CDB + cdbLength);
             ScsiData buffer = ScsiData.NONE;
             if (p.type() == Packet.DATA_USING_GPA_DIRECT) {
@@ -308,12 +293,16 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
                     buffer = GuestBuffers.of(memory, ranges, transfer);
                 } catch (IllegalArgumentException e) {
                     System.err.println("storvsp: request refused: " + e.getMessage());
-                    return srbDone(c, p, data, VstorPacket.SRB_INVALID_REQUEST, null, 0);
+                    srbDone(c, p, data, VstorPacket.SRB_INVALID_REQUEST, null, 0);
+                    return;
                 }
             }
             boolean ours = target == 0 && path == 0;
             // REPORT LUNS answers for every target the guest scans: ours lists the disks, the others have none.
-            if ((cdb[0] & 0xFF) == 0xA0) return srbDone(c, p, data, reportLuns(cdb, buffer, ours), null, -1);
+            if ((cdb[0] & 0xFF) == 0xA0) {
+                srbDone(c, p, data, reportLuns(cdb, buffer, ours), null, -1);
+                return;
+            }
             Lun l = ours ? luns.get(lun) : null;
             if (l == null && (cdb[0] & 0xFF) == 0x12) {
                 // Linux's storvsc turns any INQUIRY error into success and reads the buffer, so a missing LUN must say
@@ -322,18 +311,21 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
                 none[0] = 0x7F;
                 none[4] = 31;
                 int alloc = cdbLength >= 5 ? (cdb[3] & 0xFF) << 8 | (cdb[4] & 0xFF) : 0;
-                return srbDone(c, p, data, VstorPacket.SRB_SUCCESS, null, buffer.put(java.util.Arrays.copyOf(none, Math.min(36, alloc))));
+                srbDone(c, p, data, VstorPacket.SRB_SUCCESS, null, buffer.put(java.util.Arrays.copyOf(none, Math.min(36, alloc))));
+                return;
             }
-            if (l == null) return srbDone(c, p, data, VstorPacket.SRB_INVALID_LUN, null, 0);
+            if (l == null) {
+                srbDone(c, p, data, VstorPacket.SRB_INVALID_LUN, null, 0);
+                return;
+            }
             ScsiData work = buffer;
             outstanding++;
             try {
                 l.worker().execute(() -> finish(c, p, data, l, cdb, work));
             } catch (RejectedExecutionException e) { // removed meanwhile
                 outstanding--;
-                return srbDone(c, p, data, VstorPacket.SRB_INVALID_LUN, null, 0);
+                srbDone(c, p, data, VstorPacket.SRB_INVALID_LUN, null, 0);
             }
-            return false;
         }
 
         /** On the disk's worker: runs the command and sends its completion on this queue. */
@@ -350,19 +342,21 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
             count();
             synchronized (this) {
                 outstanding--;
-                if (channel != c) return;
-                boolean signal = r.ok() ? srbDone(c, p, data, VstorPacket.SRB_SUCCESS, null, r.transferred())
-                        : srbDone(c, p, data, VstorPacket.SRB_ERROR | VstorPacket.SRB_AUTOSENSE_VALID, r.sense().fixed(), 0);
-                if (signal) c.signalGuest().run();
+                if (channel() != c) return;
+                if (r.ok()) {
+                    srbDone(c, p, data, VstorPacket.SRB_SUCCESS, null, r.transferred());
+                } else {
+                    srbDone(c, p, data, VstorPacket.SRB_ERROR | VstorPacket.SRB_AUTOSENSE_VALID, r.sense().fixed(), 0);
+                }
             }
-            pump();
+            pumpPackets();
         }
 
         /**
          * Completes an SRB: the request's own SRB with the outcome filled in (status, SCSI status, bytes moved,
          * sense). {@code transferred} -1 keeps the guest's transfer length.
          */
-        private boolean srbDone(OpenChannel c, Packet p, byte[] request, int srbStatus, byte[] sense, long transferred) {
+        private void srbDone(OpenChannel c, Packet p, byte[] request, int srbStatus, byte[] sense, long transferred) {
             ByteBuffer r = VstorPacket.completion(VstorPacket.STATUS_SUCCESS);
             int s = VstorPacket.SRB;
             System.arraycopy(request, s, r.array(), s, Math.min(52, request.length - s));
@@ -375,25 +369,19 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
                 System.arraycopy(sense, 0, r.array(), s + VstorPacket.CDB, n);
                 r.put(s + VstorPacket.SENSE_LENGTH, (byte) n);
             }
-            return answer(c, p, r);
+            answer(c, p, r);
         }
 
-        /** Sends a completion for {@code p} (when it asked for one); true when the guest needs a signal. */
-        private boolean answer(OpenChannel c, Packet p, ByteBuffer completion) {
-            if (!p.completionRequested()) return false;
-            return outbox.send(Packet.COMPLETION, 0, p.transactionId(), completion.array());
+        /** Sends a completion for {@code p} when it asked for one (the device base signals the guest). */
+        private void answer(OpenChannel c, Packet p, ByteBuffer completion) {
+            if (p.completionRequested()) send(Packet.COMPLETION, 0, p.transactionId(), completion.array());
         }
 
         /** ENUMERATE_BUS: the guest rescans (finds new LUNs, drops ones that now answer INVALID_LUN). */
         synchronized void notifyRescan() {
-            OpenChannel c = channel;
-            if (c == null || !initialized) return;
+            if (!isOpen() || !initialized) return;
             ByteBuffer m = VstorPacket.completion(VstorPacket.STATUS_SUCCESS).putInt(0, VstorPacket.ENUMERATE_BUS);
-            try {
-                if (outbox.send(Packet.DATA_INBAND, 0, 0, m.array())) c.signalGuest().run();
-            } catch (RingCorruptException e) {
-                fail(c, e.getMessage());
-            }
+            send(Packet.DATA_INBAND, 0, 0, m.array());
         }
     }
 

@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
+import org.viridian.devices.ic.protocol.IcHeader;
 import org.viridian.partition.memory.GuestMemory;
 import org.viridian.vmbus.ring.GpaPages;
 import org.viridian.vmbus.ring.Packet;
@@ -86,7 +87,7 @@ final class GuestSide implements AutoCloseable {
 
     /** Sends {@code m} back as the answer with {@code status}, and signals the host. */
     void answer(ByteBuffer m, int status) {
-        m.putInt(PIPE + 12, status).put(PIPE + 17, (byte) (IcMessage.FLAG_TRANSACTION | IcMessage.FLAG_RESPONSE));
+        m.putInt(PIPE + 12, status).put(PIPE + 17, (byte) (IcHeader.FLAG_TRANSACTION | IcHeader.FLAG_RESPONSE));
         send(m.array());
     }
 

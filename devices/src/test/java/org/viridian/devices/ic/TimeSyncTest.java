@@ -11,6 +11,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.viridian.devices.ic.protocol.TimeSyncData;
+import org.viridian.devices.ic.protocol.TimeSyncRefData;
 
 /** Time samples as Linux's timesync_onchannelcallback reads them (ictimesync_ref_data / ictimesync_data). */
 class TimeSyncTest {
@@ -33,7 +35,7 @@ class TimeSyncTest {
 
             ByteBuffer first = guest.next();
             assertThat(type(first)).isEqualTo(TimeSync.TYPE_TIMESYNC);
-            assertThat(first.getShort(GuestSide.PIPE + 10)).as("icmsgsize").isEqualTo((short) TimeSync.REF_BODY);
+            assertThat(first.getShort(GuestSide.PIPE + 10)).as("icmsgsize").isEqualTo((short) TimeSyncRefData.SIZE);
             ByteBuffer b = body(first);
             assertThat(fromWindows(b.getLong(0))).isEqualTo(HOST_NOW);
             assertThat(b.getLong(8)).as("vmreferencetime").isEqualTo(123_456_789L);
@@ -61,7 +63,7 @@ class TimeSyncTest {
             guest.open();
             guest.negotiate(3 << 16, 3 << 16);
             ByteBuffer m = guest.next();
-            assertThat(m.getShort(GuestSide.PIPE + 10)).as("icmsgsize").isEqualTo((short) TimeSync.OLD_BODY);
+            assertThat(m.getShort(GuestSide.PIPE + 10)).as("icmsgsize").isEqualTo((short) TimeSyncData.SIZE);
             ByteBuffer b = body(m);
             assertThat(Duration.between(fromWindows(b.getLong(0)), Instant.now()).abs()).isLessThan(Duration.ofSeconds(2));
             assertThat(b.get(24)).isEqualTo((byte) TimeSync.FLAG_SYNC);

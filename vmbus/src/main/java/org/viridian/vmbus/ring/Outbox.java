@@ -24,6 +24,15 @@ public final class Outbox {
         return flush();
     }
 
+    /**
+     * Writes a packet only if nothing waits and it fits now, without queueing or asking for space (messages that are
+     * worthless late, such as a time sample).
+     */
+    public RingBuffer.WriteResult offer(int type, int flags, long transactionId, byte[] data) {
+        if (!backlog.isEmpty()) return RingBuffer.WriteResult.FULL;
+        return ring.write(type, flags, transactionId, new byte[0], data);
+    }
+
     /** Writes the waiting packets while they fit; true when the guest must be signalled. */
     public boolean flush() {
         boolean signal = false;

@@ -1,9 +1,7 @@
 package org.viridian.vmbus.server;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.HashMap;
@@ -15,33 +13,53 @@ import org.viridian.hv.synic.HvMessage;
 import org.viridian.partition.memory.GuestMemory;
 import org.viridian.vmbus.ring.GpaPages;
 import org.viridian.vmbus.ring.RingBuffer;
+import org.viridian.vmbus.protocol.AllOffersDelivered;
+import org.viridian.vmbus.protocol.CloseChannel;
+import org.viridian.vmbus.protocol.GpadlBody;
+import org.viridian.vmbus.protocol.GpadlCreated;
+import org.viridian.vmbus.protocol.GpadlHeader;
+import org.viridian.vmbus.protocol.GpadlTeardown;
+import org.viridian.vmbus.protocol.GpadlTorndown;
+import org.viridian.vmbus.protocol.InitiateContact;
+import org.viridian.vmbus.protocol.OfferChannel;
+import org.viridian.vmbus.protocol.OpenChannelRequest;
+import org.viridian.vmbus.protocol.OpenChannelResult;
+import org.viridian.vmbus.protocol.ProtocolException;
+import org.viridian.vmbus.protocol.RelidReleased;
+import org.viridian.vmbus.protocol.RequestOffers;
+import org.viridian.vmbus.protocol.RescindChannelOffer;
+import org.viridian.vmbus.protocol.Unload;
+import org.viridian.vmbus.protocol.UnloadResponse;
+import org.viridian.vmbus.protocol.VersionResponse;
+import org.viridian.vmbus.protocol.Vmbus;
+import org.viridian.vmbus.protocol.VmbusMessage;
 import org.viridian.vmbus.ring.RingCorruptException;
 
 /**
  * The host side of VMBus channel management: version negotiation (INITIATE_CONTACT → VERSION_RESPONSE, accepting
- * every version in {@link ChannelMessage#VERSIONS}), the offer round (REQUEST_OFFERS → one OFFER_CHANNEL per device →
+ * every {@link org.viridian.vmbus.protocol.VmbusVersion}), the offer round (REQUEST_OFFERS → one OFFER_CHANNEL per device →
  * ALL_OFFERS_DELIVERED), GPADLs (header and body messages → GPADL_CREATED; teardown), opening and closing channels
- * (rings carved from a GPADL, handed to the device), and UNLOAD. Messages arrive by HvPostMessage on connection 1 or 4 and are answered on the SINT and VP the guest
- * chose. A malformed message is dropped with a log line for that VM only; nothing a guest sends reaches the host
+ * (rings carved from a GPADL, handed to the device), and UNLOAD. Messages arrive by HvPostMessage on connection 1 or 4,
+ * are parsed into {@link VmbusMessage} records, and are answered on the SINT and VP the guest chose. A malformed message is dropped with a log line for that VM only; nothing a guest sends reaches the host
  * beyond this class.
  */
 public final class VmbusServer {
     /** Guest-to-host signals for channel n arrive on connection CONNECTION_BASE + n. */
     static final int CONNECTION_BASE = 0x10000;
-    static final int STATUS_UNSUCCESSFUL = 0xC0000001;
+    static final int STATUS_UNSUCCESSFUL = Vmbus.STATUS_UNSUCCESSFUL;
     /** GPADLs a channel may hold: Linux uses one or two (rings, receive buffers); a cap keeps a hostile guest bounded. */
     static final int MAX_GPADLS_PER_CHANNEL = 16;
 
     private final SynicHost hv;
     private final GuestMemory memory;
-    private volatile int version, vp, sint = ChannelMessage.DEFAULT_SINT;
+    private volatile int version, vp, sint = Vmbus.DEFAULT_SINT;
     private volatile boolean connected;
     private final Map<Integer, Channel> channels = new ConcurrentHashMap<>();
     private final GpadlAssembler gpadls = new GpadlAssembler();
 
     /** A device's channel and what the guest has set up on it. */
     private static final class Channel {
-        final Offer offer;
+        final OfferChannel offer;
         final VmbusDevice device;
         final Map<Integer, GpaPages> gpadls = new HashMap<>();
         boolean open, rescinded;
@@ -52,7 +70,7 @@ public final class VmbusServer {
         /** For a sub-channel, its primary's relid (0 for a primary); for a primary, how many sub-channels it has. */
         int primary, subChannels;
 
-        Channel(Offer offer, VmbusDevice device) {
+        Channel(OfferChannel offer, VmbusDevice device) {
             this.offer = offer;
             this.device = device;
         }
@@ -65,15 +83,15 @@ public final class VmbusServer {
 
     public static VmbusServer attach(SynicHost hv, GuestMemory memory) {
         VmbusServer s = new VmbusServer(hv, memory);
-        hv.messageCalls().onMessage(ChannelMessage.CONNECTION_ID, s::onMessage);
-        hv.messageCalls().onMessage(ChannelMessage.CONNECTION_ID_4, s::onMessage);
+        hv.messageCalls().onMessage(Vmbus.CONNECTION_ID, s::onMessage);
+        hv.messageCalls().onMessage(Vmbus.CONNECTION_ID_4, s::onMessage);
         return s;
     }
 
     /** Offers a device to the guest (on its next REQUEST_OFFERS); returns its channel's relid. */
     public synchronized int addDevice(VmbusDevice device) {
         int relid = channels.size() + 1;
-        Offer offer = new Offer(device.classId(), device.instanceId(), relid, CONNECTION_BASE + relid);
+        OfferChannel offer = new OfferChannel(device.classId(), device.instanceId(), 0, relid, CONNECTION_BASE + relid);
         channels.put(relid, new Channel(offer, device));
         hv.messageCalls().onEvent(offer.connectionId(), vpIndex -> device.guestSignalled());
         return relid;
@@ -96,35 +114,35 @@ public final class VmbusServer {
     }
 
     synchronized void onMessage(MessageCalls.GuestMessage m) {
-        ByteBuffer b = ByteBuffer.wrap(m.payload()).order(ByteOrder.LITTLE_ENDIAN);
-        if (b.remaining() < 8) {
-            reject(m, "shorter than the 8-byte header");
+        VmbusMessage.FromGuest message;
+        try {
+            message = VmbusMessage.parseFromGuest(ByteBuffer.wrap(m.payload()), m.payload().length);
+        } catch (ProtocolException e) {
+            reject(m, e.getMessage());
             return;
         }
-        int type = b.getInt(0);
-        switch (type) {
-            case ChannelMessage.INITIATE_CONTACT -> initiateContact(m, b);
-            case ChannelMessage.REQUEST_OFFERS -> {
+        switch (message) {
+            case InitiateContact c -> initiateContact(m, c);
+            case RequestOffers r -> {
                 if (!connected) {
                     reject(m, "REQUEST_OFFERS before INITIATE_CONTACT");
                     return;
                 }
                 channels.values().stream().filter(c -> !c.rescinded)
-                        .sorted(java.util.Comparator.comparingInt(c -> c.offer.relid()))
-                        .forEach(c -> send(ByteBuffer.wrap(c.offer.encode())));
-                send(header(ChannelMessage.ALL_OFFERS_DELIVERED, 8));
+                        .sorted(java.util.Comparator.comparingInt(c -> c.offer.childRelid()))
+                        .forEach(c -> send(c.offer));
+                send(new AllOffersDelivered());
             }
-            case ChannelMessage.GPADL_HEADER -> gpadlStep(m, gpadls.header(b));
-            case ChannelMessage.GPADL_BODY -> gpadlStep(m, gpadls.body(b));
-            case ChannelMessage.GPADL_TEARDOWN -> teardown(m, b);
-            case ChannelMessage.OPEN_CHANNEL -> open(m, b);
-            case ChannelMessage.CLOSE_CHANNEL -> close(m, b);
-            case ChannelMessage.RELID_RELEASED -> { /* the guest forgot a rescinded channel: nothing to free here */ }
-            case ChannelMessage.UNLOAD -> {
+            case GpadlHeader h -> gpadlStep(m, gpadls.header(h));
+            case GpadlBody body -> gpadlStep(m, gpadls.body(body));
+            case GpadlTeardown t -> teardown(m, t);
+            case OpenChannelRequest o -> open(m, o);
+            case CloseChannel c -> close(m, c);
+            case RelidReleased r -> { /* the guest forgot a rescinded channel: nothing to free here */ }
+            case Unload u -> {
                 connected = false;
-                send(header(ChannelMessage.UNLOAD_RESPONSE, 8));
+                send(new UnloadResponse());
             }
-            default -> reject(m, "message type " + type + " is not handled yet");
         }
     }
 
@@ -159,33 +177,21 @@ public final class VmbusServer {
     }
 
     private void gpadlCreated(int relid, int gpadl, int status) {
-        send(header(ChannelMessage.GPADL_CREATED, 20).putInt(8, relid).putInt(12, gpadl).putInt(16, status));
+        send(new GpadlCreated(relid, gpadl, status));
     }
 
-    /** relid u32 @8, gpadl u32 @12 → GPADL_TORNDOWN (gpadl u32 @8). */
-    private void teardown(MessageCalls.GuestMessage m, ByteBuffer b) {
-        if (b.limit() < 16) {
-            reject(m, "short GPADL_TEARDOWN");
+    private void teardown(MessageCalls.GuestMessage m, GpadlTeardown t) {
+        Channel ch = channels.get(t.childRelid());
+        if (ch == null || ch.gpadls.remove(t.gpadl()) == null) {
+            reject(m, "GPADL_TEARDOWN of unknown GPADL " + t.gpadl());
             return;
         }
-        Channel ch = channels.get(b.getInt(8));
-        if (ch == null || ch.gpadls.remove(b.getInt(12)) == null) {
-            reject(m, "GPADL_TEARDOWN of unknown GPADL " + b.getInt(12));
-            return;
-        }
-        send(header(ChannelMessage.GPADL_TORNDOWN, 12).putInt(8, b.getInt(12)));
+        send(new GpadlTorndown(t.gpadl()));
     }
 
-    /**
-     * relid @8, openid @12, ring GPADL @16, target VP @20, page offset of the host-to-guest ring @24 → OPENCHANNEL_RESULT
-     * (relid, openid, status). Pages before the offset are the ring the guest writes.
-     */
-    private void open(MessageCalls.GuestMessage m, ByteBuffer b) {
-        if (b.limit() < 28) {
-            reject(m, "short OPEN_CHANNEL");
-            return;
-        }
-        int relid = b.getInt(8), openId = b.getInt(12), gpadl = b.getInt(16), target = b.getInt(20), split = b.getInt(24);
+    /** Opens a channel on the rings the guest named, validated first; answered with OPEN_CHANNEL_RESULT either way. */
+    private void open(MessageCalls.GuestMessage m, OpenChannelRequest o) {
+        int relid = o.childRelid(), gpadl = o.ringGpadl(), target = o.targetVp(), split = o.downstreamPageOffset();
         Channel ch = channels.get(relid);
         String problem = ch == null ? "OPEN_CHANNEL for unknown channel " + relid
                 : ch.rescinded ? "channel " + relid + " was rescinded"
@@ -205,13 +211,13 @@ public final class VmbusServer {
                 reject(m, e.getMessage());
             }
         }
-        send(header(ChannelMessage.OPEN_CHANNEL_RESULT, 20).putInt(8, relid).putInt(12, openId).putInt(16, status));
+        send(new OpenChannelResult(relid, o.openId(), status));
     }
 
     /** Carves the two rings out of the named GPADL and makes the channel's current opening (not yet told to the device). */
     private OpenChannel connect(Channel ch, VmbusState.Open how) {
         GpaPages pages = ch.gpadls.get(how.gpadl());
-        int relid = ch.offer.relid(), total = (int) (pages.size() / 4096), target = how.targetVp();
+        int relid = ch.offer.childRelid(), total = (int) (pages.size() / 4096), target = how.targetVp();
         OpenChannel[] self = new OpenChannel[1];
         OpenChannel open = new OpenChannel(relid, new RingBuffer(pages.range(0, how.split())),
                 new RingBuffer(pages.range(how.split(), total - how.split())), () -> hv.signalEvent(target, sint, relid),
@@ -228,13 +234,13 @@ public final class VmbusServer {
      */
     public synchronized VmbusState save() {
         List<VmbusState.Channel> list = new ArrayList<>();
-        for (Channel ch : channels.values().stream().sorted(java.util.Comparator.comparingInt(c -> c.offer.relid())).toList()) {
+        for (Channel ch : channels.values().stream().sorted(java.util.Comparator.comparingInt(c -> c.offer.childRelid())).toList()) {
             if (ch.primary != 0 && !ch.rescinded) throw new IllegalStateException("channels with sub-channels cannot be saved yet");
             Map<Integer, long[]> pfns = new TreeMap<>();
             ch.gpadls.forEach((id, pages) -> pfns.put(id, pages.pfns()));
             VmbusState.Open open = ch.open ? new VmbusState.Open(ch.how.gpadl(), ch.how.targetVp(), ch.how.split(),
                     ch.device.save()) : null;
-            list.add(new VmbusState.Channel(ch.offer.relid(), ch.offer.classId(), ch.rescinded, pfns, open));
+            list.add(new VmbusState.Channel(ch.offer.childRelid(), ch.offer.interfaceType(), ch.rescinded, pfns, open));
         }
         return new VmbusState(version, vp, sint, connected, list);
     }
@@ -247,7 +253,7 @@ public final class VmbusServer {
     public synchronized void restore(VmbusState state) {
         for (VmbusState.Channel c : state.channels()) {
             Channel ch = channels.get(c.relid());
-            if (ch == null || !ch.offer.classId().equals(c.classId())) {
+            if (ch == null || !ch.offer.interfaceType().equals(c.classId())) {
                 throw new IllegalArgumentException("saved channel " + c.relid() + " (" + c.classId() + ") has no matching device here");
             }
         }
@@ -290,7 +296,7 @@ public final class VmbusServer {
                     ch.device.closed();
                 }
                 ch.gpadls.clear();
-                if (connected) send(header(ChannelMessage.RESCIND_CHANNEL_OFFER, 12).putInt(8, which.relid()));
+                if (connected) send(new RescindChannelOffer(which.relid()));
                 dropSubChannels(which.relid());
             }
         });
@@ -306,12 +312,13 @@ public final class VmbusServer {
                 Channel p = channels.get(primaryRelid);
                 if (p == null || !p.open || p.rescinded || p.primary != 0) return;
                 int relid = channels.size() + 1;
-                Offer offer = new Offer(p.offer.classId(), p.offer.instanceId(), relid, CONNECTION_BASE + relid, ++p.subChannels);
+                OfferChannel offer = new OfferChannel(p.offer.interfaceType(), p.offer.interfaceInstance(), ++p.subChannels, relid,
+                        CONNECTION_BASE + relid);
                 Channel sub = new Channel(offer, device);
                 sub.primary = primaryRelid;
                 channels.put(relid, sub);
                 hv.messageCalls().onEvent(offer.connectionId(), vpIndex -> device.guestSignalled());
-                if (connected) send(ByteBuffer.wrap(offer.encode()));
+                if (connected) send(offer);
             }
         });
     }
@@ -326,7 +333,7 @@ public final class VmbusServer {
                 c.device.closed();
             }
             c.gpadls.clear();
-            if (connected) send(header(ChannelMessage.RESCIND_CHANNEL_OFFER, 12).putInt(8, c.offer.relid()));
+            if (connected) send(new RescindChannelOffer(c.offer.childRelid()));
         }
     }
 
@@ -336,48 +343,37 @@ public final class VmbusServer {
         return ch != null && ch.rescinded;
     }
 
-    private void close(MessageCalls.GuestMessage m, ByteBuffer b) {
-        Channel ch = b.limit() >= 12 ? channels.get(b.getInt(8)) : null;
+    private void close(MessageCalls.GuestMessage m, CloseChannel c) {
+        Channel ch = channels.get(c.childRelid());
         if (ch == null || !ch.open) {
             reject(m, "CLOSE_CHANNEL of a channel that is not open");
             return;
         }
         ch.open = false;
         ch.device.closed();
-        dropSubChannels(ch.offer.relid());
+        dropSubChannels(ch.offer.childRelid());
     }
 
-    /** Header (8), version requested (u32), target VP (u32), interrupt page or msg_sint/msg_vtl (u64), 2 monitor pages. */
-    private void initiateContact(MessageCalls.GuestMessage m, ByteBuffer b) {
-        if (b.remaining() < 40) {
-            reject(m, "INITIATE_CONTACT of " + b.remaining() + " bytes, expected 40");
-            return;
-        }
-        int requested = b.getInt(8);
-        int target = b.getInt(12);
-        boolean modern = Integer.compareUnsigned(requested, ChannelMessage.VERSION_WIN10_V5) >= 0;
-        int requestedSint = modern ? b.get(16) & 0xFF : ChannelMessage.DEFAULT_SINT;
-        boolean supported = Arrays.stream(ChannelMessage.VERSIONS).anyMatch(v -> v == requested);
-        // The 5.0+ contact must come on connection 4 and name a real VP and SINT.
-        if (modern && m.connectionId() != ChannelMessage.CONNECTION_ID_4) supported = false;
+    /**
+     * Accepts a version Viridian knows; from 5.0 the contact must come on connection 4 and name a real VP and SINT.
+     * Unsupported requests are answered too, so the guest proposes its next older version.
+     */
+    private void initiateContact(MessageCalls.GuestMessage m, InitiateContact c) {
+        int target = c.targetVp(), requestedSint = c.messageSint();
+        boolean supported = c.version().isPresent();
+        if (c.modern() && m.connectionId() != Vmbus.CONNECTION_ID_4) supported = false;
         if (target < 0 || target >= hv.vpCount() || requestedSint > 15) supported = false;
         vp = supported ? target : m.vp();
-        sint = supported ? requestedSint : ChannelMessage.DEFAULT_SINT;
+        sint = supported ? requestedSint : Vmbus.DEFAULT_SINT;
         if (supported) {
-            version = requested;
+            version = c.requestedVersion();
             connected = true;
         }
-        ByteBuffer r = header(ChannelMessage.VERSION_RESPONSE, 16);
-        r.put(8, (byte) (supported ? 1 : 0)).put(9, (byte) 0).putInt(12, ChannelMessage.CONNECTION_ID);
-        send(r);
+        send(new VersionResponse(supported, 0, Vmbus.CONNECTION_ID));
     }
 
-    private static ByteBuffer header(int type, int size) {
-        return ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN).putInt(0, type);
-    }
-
-    private void send(ByteBuffer message) {
-        if (!hv.postMessage(vp, sint, new HvMessage(ChannelMessage.SYNIC_MESSAGE_TYPE, 0, message.array()))) {
+    private void send(VmbusMessage.FromHost message) {
+        if (!hv.postMessage(vp, sint, new HvMessage(Vmbus.SYNIC_MESSAGE_TYPE, 0, message.toBytes()))) {
             System.err.println("vmbus: the guest's message queue on VP " + vp + " SINT " + sint + " is full; message dropped");
         }
     }

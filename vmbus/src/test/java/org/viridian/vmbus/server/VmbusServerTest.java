@@ -8,6 +8,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.viridian.vmbus.protocol.MessageType;
+import org.viridian.vmbus.protocol.Vmbus;
 import org.viridian.hv.SynicHost;
 import org.viridian.hv.hypercall.HypercallDispatcher;
 import org.viridian.hv.hypercall.MessageCalls;
@@ -57,7 +59,7 @@ class VmbusServerTest {
 
     private static byte[] contact(int version, int targetVp, int sint) {
         ByteBuffer b = ByteBuffer.allocate(40).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(0, ChannelMessage.INITIATE_CONTACT).putInt(8, version).putInt(12, targetVp).put(16, (byte) sint);
+        b.putInt(0, MessageType.INITIATE_CONTACT.code()).putInt(8, version).putInt(12, targetVp).put(16, (byte) sint);
         return b.array();
     }
 
@@ -66,7 +68,7 @@ class VmbusServerTest {
         long in = 0x30000;
         memory.writeInt(in, connection);
         memory.writeInt(in + 4, 0);
-        memory.writeInt(in + 8, ChannelMessage.SYNIC_MESSAGE_TYPE);
+        memory.writeInt(in + 8, Vmbus.SYNIC_MESSAGE_TYPE);
         memory.writeInt(in + 12, payload.length);
         memory.write(in + 16, payload);
         assertThat(dispatcher.dispatch(0, MessageCalls.POST_MESSAGE, in, 0) & 0xFFFF).isZero();
@@ -75,7 +77,7 @@ class VmbusServerTest {
     /** The message in a VP's SINT 2 slot: its channel message type and body; the slot is then freed, as the guest does. */
     private ByteBuffer take(long simp) {
         long slot = simp + 2 * 256;
-        assertThat(memory.readInt(slot)).as("a message in the slot").isEqualTo(ChannelMessage.SYNIC_MESSAGE_TYPE);
+        assertThat(memory.readInt(slot)).as("a message in the slot").isEqualTo(Vmbus.SYNIC_MESSAGE_TYPE);
         ByteBuffer b = ByteBuffer.wrap(memory.read(slot + 16, 240)).order(ByteOrder.LITTLE_ENDIAN);
         memory.writeInt(slot, 0);
         return b;
@@ -83,32 +85,32 @@ class VmbusServerTest {
 
     @Test
     void negotiatesTheNewestVersionOnConnection4AndAnswersOnTheChosenVp() {
-        guestPosts(ChannelMessage.CONNECTION_ID_4, contact(0x50003, 1, 2));
+        guestPosts(Vmbus.CONNECTION_ID_4, contact(0x50003, 1, 2));
         ByteBuffer r = take(SIMP1);
-        assertThat(r.getInt(0)).isEqualTo(ChannelMessage.VERSION_RESPONSE);
+        assertThat(r.getInt(0)).isEqualTo(MessageType.VERSION_RESPONSE.code());
         assertThat(r.get(8)).as("version supported").isEqualTo((byte) 1);
-        assertThat(r.getInt(12)).as("message connection id for what follows").isEqualTo(ChannelMessage.CONNECTION_ID);
+        assertThat(r.getInt(12)).as("message connection id for what follows").isEqualTo(Vmbus.CONNECTION_ID);
         assertThat(server.version()).isEqualTo(0x50003);
-        guestPosts(ChannelMessage.CONNECTION_ID, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(0, ChannelMessage.REQUEST_OFFERS).array());
-        assertThat(take(SIMP1).getInt(0)).isEqualTo(ChannelMessage.ALL_OFFERS_DELIVERED);
+        guestPosts(Vmbus.CONNECTION_ID, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(0, MessageType.REQUEST_OFFERS.code()).array());
+        assertThat(take(SIMP1).getInt(0)).isEqualTo(MessageType.ALL_OFFERS_DELIVERED.code());
     }
 
     @Test
     void refusesUnknownVersionsSoTheGuestFallsBackAndAcceptsOldOnes() {
-        guestPosts(ChannelMessage.CONNECTION_ID_4, contact(0x60000, 0, 2));
+        guestPosts(Vmbus.CONNECTION_ID_4, contact(0x60000, 0, 2));
         assertThat(take(SIMP0).get(8)).isEqualTo((byte) 0);
         assertThat(server.version()).isZero();
-        guestPosts(ChannelMessage.CONNECTION_ID, contact(0x0000D, 0, 0)); // WS2008: no msg_sint field, SINT 2
+        guestPosts(Vmbus.CONNECTION_ID, contact(0x0000D, 0, 0)); // WS2008: no msg_sint field, SINT 2
         assertThat(take(SIMP0).get(8)).isEqualTo((byte) 1);
         assertThat(server.version()).isEqualTo(0x0000D);
     }
 
     @Test
     void malformedMessagesAreDroppedAndNothingIsAnswered() {
-        guestPosts(ChannelMessage.CONNECTION_ID_4, new byte[4]);
-        guestPosts(ChannelMessage.CONNECTION_ID_4, ByteBuffer.allocate(20).order(ByteOrder.LITTLE_ENDIAN).putInt(0, ChannelMessage.INITIATE_CONTACT).array());
-        guestPosts(ChannelMessage.CONNECTION_ID, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(0, ChannelMessage.REQUEST_OFFERS).array());
-        guestPosts(ChannelMessage.CONNECTION_ID_4, contact(0x50003, 7, 2)); // no VP 7: refused, answered on the sender's VP
+        guestPosts(Vmbus.CONNECTION_ID_4, new byte[4]);
+        guestPosts(Vmbus.CONNECTION_ID_4, ByteBuffer.allocate(20).order(ByteOrder.LITTLE_ENDIAN).putInt(0, MessageType.INITIATE_CONTACT.code()).array());
+        guestPosts(Vmbus.CONNECTION_ID, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(0, MessageType.REQUEST_OFFERS.code()).array());
+        guestPosts(Vmbus.CONNECTION_ID_4, contact(0x50003, 7, 2)); // no VP 7: refused, answered on the sender's VP
         assertThat(take(SIMP0).get(8)).isEqualTo((byte) 0);
         assertThat(memory.readInt(SIMP0 + 512)).isZero();
         assertThat(server.version()).isZero();
@@ -121,15 +123,15 @@ class VmbusServerTest {
     /** A GPADL over the given pages, in a header (up to 26 pfns) and body messages, as Linux sends it. */
     private void gpadl(int relid, int handle, long[] pfns) {
         int inHeader = Math.min(pfns.length, 26);
-        ByteBuffer h = msg(28 + 8 * inHeader, ChannelMessage.GPADL_HEADER).putInt(8, relid).putInt(12, handle)
+        ByteBuffer h = msg(28 + 8 * inHeader, MessageType.GPADL_HEADER.code()).putInt(8, relid).putInt(12, handle)
                 .putShort(16, (short) (8 + 8 * pfns.length)).putShort(18, (short) 1).putInt(20, pfns.length * 4096).putInt(24, 0);
         for (int i = 0; i < inHeader; i++) h.putLong(28 + 8 * i, pfns[i]);
-        guestPosts(ChannelMessage.CONNECTION_ID, h.array());
+        guestPosts(Vmbus.CONNECTION_ID, h.array());
         for (int done = inHeader, n = 1; done < pfns.length; n++) {
             int here = Math.min(pfns.length - done, 28);
-            ByteBuffer b = msg(16 + 8 * here, ChannelMessage.GPADL_BODY).putInt(8, n).putInt(12, handle);
+            ByteBuffer b = msg(16 + 8 * here, MessageType.GPADL_BODY.code()).putInt(8, n).putInt(12, handle);
             for (int i = 0; i < here; i++) b.putLong(16 + 8 * i, pfns[done + i]);
-            guestPosts(ChannelMessage.CONNECTION_ID, b.array());
+            guestPosts(Vmbus.CONNECTION_ID, b.array());
             done += here;
         }
     }
@@ -144,11 +146,11 @@ class VmbusServerTest {
             public void opened(OpenChannel c) { opened.set(c); }
             public void closed() { opened.set(null); }
         });
-        guestPosts(ChannelMessage.CONNECTION_ID_4, contact(0x50003, 0, 2));
+        guestPosts(Vmbus.CONNECTION_ID_4, contact(0x50003, 0, 2));
         take(SIMP0);
-        guestPosts(ChannelMessage.CONNECTION_ID, msg(8, ChannelMessage.REQUEST_OFFERS).array());
+        guestPosts(Vmbus.CONNECTION_ID, msg(8, MessageType.REQUEST_OFFERS.code()).array());
         ByteBuffer offer = take(SIMP0);
-        assertThat(offer.getInt(0)).isEqualTo(ChannelMessage.OFFER_CHANNEL);
+        assertThat(offer.getInt(0)).isEqualTo(MessageType.OFFER_CHANNEL.code());
         // Windows GUID byte order: 57164f39 little-endian first.
         assertThat(offer.getInt(8)).isEqualTo(0x57164f39);
         assertThat(offer.getShort(12)).isEqualTo((short) 0x9115);
@@ -156,30 +158,30 @@ class VmbusServerTest {
         assertThat(offer.getInt(184)).isEqualTo(relid);
         memory.writeInt(SIMP0 + 512, 0);
         synics.getFirst().writeMsr(HvMsr.EOM, 0);
-        assertThat(take(SIMP0).getInt(0)).isEqualTo(ChannelMessage.ALL_OFFERS_DELIVERED);
+        assertThat(take(SIMP0).getInt(0)).isEqualTo(MessageType.ALL_OFFERS_DELIVERED.code());
 
         // 40 pages: a header and a body message; 20 pages each way.
         long[] pfns = new long[40];
         for (int i = 0; i < 40; i++) pfns[i] = 0x40 + i;
         gpadl(relid, 0xE1E10, pfns);
         ByteBuffer created = take(SIMP0);
-        assertThat(created.getInt(0)).isEqualTo(ChannelMessage.GPADL_CREATED);
+        assertThat(created.getInt(0)).isEqualTo(MessageType.GPADL_CREATED.code());
         assertThat(created.getInt(12)).isEqualTo(0xE1E10);
         assertThat(created.getInt(16)).as("status").isZero();
 
-        ByteBuffer open = msg(148, ChannelMessage.OPEN_CHANNEL).putInt(8, relid).putInt(12, 7).putInt(16, 0xE1E10).putInt(20, 1).putInt(24, 20);
-        guestPosts(ChannelMessage.CONNECTION_ID, open.array());
+        ByteBuffer open = msg(148, MessageType.OPEN_CHANNEL.code()).putInt(8, relid).putInt(12, 7).putInt(16, 0xE1E10).putInt(20, 1).putInt(24, 20);
+        guestPosts(Vmbus.CONNECTION_ID, open.array());
         ByteBuffer result = take(SIMP0);
-        assertThat(result.getInt(0)).isEqualTo(ChannelMessage.OPEN_CHANNEL_RESULT);
+        assertThat(result.getInt(0)).isEqualTo(MessageType.OPEN_CHANNEL_RESULT.code());
         assertThat(result.getInt(12)).isEqualTo(7);
         assertThat(result.getInt(16)).isZero();
         assertThat(opened.get()).isNotNull();
         assertThat(opened.get().fromGuest().dataSize()).isEqualTo(19 * 4096);
 
-        guestPosts(ChannelMessage.CONNECTION_ID, msg(12, ChannelMessage.CLOSE_CHANNEL).putInt(8, relid).array());
+        guestPosts(Vmbus.CONNECTION_ID, msg(12, MessageType.CLOSE_CHANNEL.code()).putInt(8, relid).array());
         assertThat(opened.get()).isNull();
-        guestPosts(ChannelMessage.CONNECTION_ID, msg(16, ChannelMessage.GPADL_TEARDOWN).putInt(8, relid).putInt(12, 0xE1E10).array());
-        assertThat(take(SIMP0).getInt(0)).isEqualTo(ChannelMessage.GPADL_TORNDOWN);
+        guestPosts(Vmbus.CONNECTION_ID, msg(16, MessageType.GPADL_TEARDOWN.code()).putInt(8, relid).putInt(12, 0xE1E10).array());
+        assertThat(take(SIMP0).getInt(0)).isEqualTo(MessageType.GPADL_TORNDOWN.code());
     }
 
     @Test
@@ -190,7 +192,7 @@ class VmbusServerTest {
             public void opened(OpenChannel c) { throw new AssertionError("must not open"); }
             public void closed() {}
         });
-        guestPosts(ChannelMessage.CONNECTION_ID_4, contact(0x50003, 0, 2));
+        guestPosts(Vmbus.CONNECTION_ID_4, contact(0x50003, 0, 2));
         take(SIMP0);
         gpadl(relid, 1, new long[] {0x40, 1L << 40}); // second page far outside the guest's RAM
         assertThat(take(SIMP0).getInt(16)).as("GPADL outside RAM refused").isNotZero();
@@ -206,11 +208,11 @@ class VmbusServerTest {
         }
         gpadl(relid, 999, new long[] {0x50});
         assertThat(take(SIMP0).getInt(16)).as("GPADLs per channel are capped").isNotZero();
-        ByteBuffer badSplit = msg(148, ChannelMessage.OPEN_CHANNEL).putInt(8, relid).putInt(12, 1).putInt(16, 3).putInt(20, 0).putInt(24, 3);
-        guestPosts(ChannelMessage.CONNECTION_ID, badSplit.array());
+        ByteBuffer badSplit = msg(148, MessageType.OPEN_CHANNEL.code()).putInt(8, relid).putInt(12, 1).putInt(16, 3).putInt(20, 0).putInt(24, 3);
+        guestPosts(Vmbus.CONNECTION_ID, badSplit.array());
         assertThat(take(SIMP0).getInt(16)).as("a ring split leaving one page").isNotZero();
-        ByteBuffer badGpadl = msg(148, ChannelMessage.OPEN_CHANNEL).putInt(8, relid).putInt(12, 1).putInt(16, 77).putInt(20, 0).putInt(24, 2);
-        guestPosts(ChannelMessage.CONNECTION_ID, badGpadl.array());
+        ByteBuffer badGpadl = msg(148, MessageType.OPEN_CHANNEL.code()).putInt(8, relid).putInt(12, 1).putInt(16, 77).putInt(20, 0).putInt(24, 2);
+        guestPosts(Vmbus.CONNECTION_ID, badGpadl.array());
         assertThat(take(SIMP0).getInt(16)).isNotZero();
     }
 
@@ -224,7 +226,7 @@ class VmbusServerTest {
         for (int i = 0; i < 8; i++) pfns[i] = pfn + i;
         gpadl(relid, handle, pfns);
         assertThat(take(simp).getInt(16)).isZero();
-        guestPosts(ChannelMessage.CONNECTION_ID, msg(148, ChannelMessage.OPEN_CHANNEL).putInt(8, relid).putInt(12, 1)
+        guestPosts(Vmbus.CONNECTION_ID, msg(148, MessageType.OPEN_CHANNEL.code()).putInt(8, relid).putInt(12, 1)
                 .putInt(16, handle).putInt(20, 0).putInt(24, 4).array());
         assertThat(take(simp).getInt(16)).as("open status").isZero();
         var pages = new org.viridian.vmbus.ring.GpaPages(memory, pfns);
@@ -245,7 +247,7 @@ class VmbusServerTest {
         var good = new org.viridian.vmbus.diag.EchoDevice();
         var bad = new org.viridian.vmbus.diag.EchoDevice();
         int goodId = server.addDevice(good), badId = server.addDevice(bad);
-        guestPosts(ChannelMessage.CONNECTION_ID_4, contact(0x50003, 0, 2));
+        guestPosts(Vmbus.CONNECTION_ID_4, contact(0x50003, 0, 2));
         take(SIMP0);
         var goodRings = openEight(goodId, 10, 0x40);
         var badRings = openEight(badId, 11, 0x50);
@@ -258,7 +260,7 @@ class VmbusServerTest {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (memory.readInt(SIMP0 + 512) == 0 && System.nanoTime() < deadline) Thread.sleep(5);
         ByteBuffer rescind = take(SIMP0);
-        assertThat(rescind.getInt(0)).isEqualTo(ChannelMessage.RESCIND_CHANNEL_OFFER);
+        assertThat(rescind.getInt(0)).isEqualTo(MessageType.RESCIND_CHANNEL_OFFER.code());
         assertThat(rescind.getInt(8)).isEqualTo(badId);
         assertThat(server.rescinded(badId)).isTrue();
         assertThat(badRings[1].writerFreeSpace()).as("nothing was echoed on the damaged channel").isEqualTo(12 * 1024);
@@ -269,12 +271,12 @@ class VmbusServerTest {
         var echoed = goodRings[1].read().orElseThrow();
         assertThat(echoed.transactionId()).isEqualTo(42);
         assertThat(new String(echoed.data()).trim()).startsWith("still here");
-        guestPosts(ChannelMessage.CONNECTION_ID, msg(8, ChannelMessage.REQUEST_OFFERS).array());
+        guestPosts(Vmbus.CONNECTION_ID, msg(8, MessageType.REQUEST_OFFERS.code()).array());
         assertThat(take(SIMP0).getInt(184)).isEqualTo(goodId);
         synics.getFirst().writeMsr(HvMsr.EOM, 0);
-        assertThat(take(SIMP0).getInt(0)).as("no offer for the rescinded channel").isEqualTo(ChannelMessage.ALL_OFFERS_DELIVERED);
+        assertThat(take(SIMP0).getInt(0)).as("no offer for the rescinded channel").isEqualTo(MessageType.ALL_OFFERS_DELIVERED.code());
         // Re-opening the rescinded channel is refused.
-        guestPosts(ChannelMessage.CONNECTION_ID, msg(148, ChannelMessage.OPEN_CHANNEL).putInt(8, badId).putInt(12, 2)
+        guestPosts(Vmbus.CONNECTION_ID, msg(148, MessageType.OPEN_CHANNEL.code()).putInt(8, badId).putInt(12, 2)
                 .putInt(16, 11).putInt(20, 0).putInt(24, 4).array());
         assertThat(take(SIMP0).getInt(16)).isNotZero();
     }
@@ -283,7 +285,7 @@ class VmbusServerTest {
     void aSavedServerRestoresIntoAFreshOneWhoseChannelsCarryOn() {
         server.addDevice(new org.viridian.vmbus.diag.EchoDevice());
         int relid = server.addDevice(new org.viridian.vmbus.diag.EchoDevice());
-        guestPosts(ChannelMessage.CONNECTION_ID_4, contact(0x50003, 1, 2));
+        guestPosts(Vmbus.CONNECTION_ID_4, contact(0x50003, 1, 2));
         take(SIMP1);
         var rings = openEightOn(SIMP1, relid, 20, 0x40);
         rings[0].write(6, 0, 1, new byte[0], "before".getBytes());
@@ -328,7 +330,7 @@ class VmbusServerTest {
             public void opened(OpenChannel c) { primary.set(c); }
             public void closed() {}
         });
-        guestPosts(ChannelMessage.CONNECTION_ID_4, contact(0x50003, 0, 2));
+        guestPosts(Vmbus.CONNECTION_ID_4, contact(0x50003, 0, 2));
         take(SIMP0);
         openEight(relid, 30, 0x40);
         var subOpened = new java.util.concurrent.atomic.AtomicBoolean();
@@ -341,7 +343,7 @@ class VmbusServerTest {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (memory.readInt(SIMP0 + 512) == 0 && System.nanoTime() < deadline) Thread.sleep(5);
         ByteBuffer offer = take(SIMP0);
-        assertThat(offer.getInt(0)).isEqualTo(ChannelMessage.OFFER_CHANNEL);
+        assertThat(offer.getInt(0)).isEqualTo(MessageType.OFFER_CHANNEL.code());
         assertThat(offer.getShort(180)).as("sub-channel index").isEqualTo((short) 1);
         assertThat(offer.getLong(24)).as("the primary's instance").isEqualTo(ByteBuffer.wrap(primaryOffer(relid), 24, 8).order(ByteOrder.LITTLE_ENDIAN).getLong());
         int sub = offer.getInt(184);
@@ -349,16 +351,16 @@ class VmbusServerTest {
         openEight(sub, 31, 0x50);
         assertThat(subOpened).isTrue();
 
-        guestPosts(ChannelMessage.CONNECTION_ID, msg(12, ChannelMessage.CLOSE_CHANNEL).putInt(8, relid).array());
+        guestPosts(Vmbus.CONNECTION_ID, msg(12, MessageType.CLOSE_CHANNEL.code()).putInt(8, relid).array());
         ByteBuffer rescind = take(SIMP0);
-        assertThat(rescind.getInt(0)).isEqualTo(ChannelMessage.RESCIND_CHANNEL_OFFER);
+        assertThat(rescind.getInt(0)).isEqualTo(MessageType.RESCIND_CHANNEL_OFFER.code());
         assertThat(rescind.getInt(8)).isEqualTo(sub);
         assertThat(subOpened).isFalse();
     }
 
     /** The offer message the server sends for a relid (what REQUEST_OFFERS would deliver). */
     private byte[] primaryOffer(int relid) {
-        guestPosts(ChannelMessage.CONNECTION_ID, msg(8, ChannelMessage.REQUEST_OFFERS).array());
+        guestPosts(Vmbus.CONNECTION_ID, msg(8, MessageType.REQUEST_OFFERS.code()).array());
         ByteBuffer o = take(SIMP0);
         byte[] copy = o.array().clone();
         synics.getFirst().writeMsr(HvMsr.EOM, 0);

@@ -1,0 +1,179 @@
+package org.viridian.vmbus.device;
+
+import java.util.Optional;
+import org.viridian.vmbus.ring.Outbox;
+import org.viridian.vmbus.ring.Packet;
+import org.viridian.vmbus.ring.RingBuffer;
+import org.viridian.vmbus.ring.RingCorruptException;
+import org.viridian.vmbus.server.OpenChannel;
+import org.viridian.vmbus.server.VmbusDevice;
+
+/**
+ * The one VMBus channel device: owns the open channel, its {@link Outbox}, the packet pump, back-pressure, ring
+ * damage (→ {@link OpenChannel#fail}) and the save/restore hooks, so a VSP says only what a packet means
+ * ({@link #onPacket}). Shaped after openvmm's SimpleVmbusDevice. Every hook runs under this object's lock.
+ */
+public abstract class ChannelDevice implements VmbusDevice {
+    private final String name;
+    /** Reading stops while this many packets wait for room in the guest's ring (the guest is not reading). */
+    private final int backlogLimit;
+    private OpenChannel channel;
+    private Outbox outbox;
+    /** Inside the pump, signals are gathered and sent once at its end. */
+    private boolean pumping, signalPending;
+
+    /** {@code name} prefixes failure reports (null: the class's simple name); {@code backlogLimit}: see the field. */
+    protected ChannelDevice(String name, int backlogLimit) {
+        if (backlogLimit < 1) throw new IllegalArgumentException("backlog limit " + backlogLimit);
+        this.name = name;
+        this.backlogLimit = backlogLimit;
+    }
+
+    @Override
+    public final synchronized void opened(OpenChannel c) {
+        attach(c);
+        onOpen();
+    }
+
+    @Override
+    public final synchronized void restore(OpenChannel c, byte[] state) {
+        attach(c);
+        onRestore(state);
+    }
+
+    @Override
+    public final synchronized void closed() {
+        detach();
+        onClosed();
+    }
+
+    @Override
+    public final synchronized byte[] save() {
+        return saveState();
+    }
+
+    @Override
+    public final void guestSignalled() {
+        pumpPackets();
+    }
+
+    /** Sends what waited for room, then hands the guest's packets to {@link #onPacket} while the device takes more. */
+    protected final synchronized void pumpPackets() {
+        OpenChannel c = channel;
+        if (c == null) return;
+        pumping = true;
+        try {
+            signalPending |= outbox.flush();
+            while (channel == c && outbox.waiting() < backlogLimit && readyForMore()) {
+                Optional<Packet> p = c.fromGuest().read();
+                if (p.isEmpty()) break;
+                onPacket(p.get());
+            }
+        } catch (RingCorruptException e) {
+            fail(e.getMessage());
+        } finally {
+            pumping = false;
+            boolean signal = signalPending;
+            signalPending = false;
+            if (signal && channel == c) c.signalGuest().run();
+        }
+    }
+
+    /**
+     * Queues a packet for the guest (it waits in order when the ring is full); false when the channel is not open.
+     * Ring damage fails the channel.
+     */
+    protected final synchronized boolean send(int type, int flags, long transactionId, byte[] data) {
+        if (channel == null) return false;
+        try {
+            signal(outbox.send(type, flags, transactionId, data));
+            return true;
+        } catch (RingCorruptException e) {
+            fail(e.getMessage());
+            return false;
+        }
+    }
+
+    /** Writes a packet only if it fits now (for messages that are worthless late); false when it was not written. */
+    protected final synchronized boolean trySend(int type, int flags, long transactionId, byte[] data) {
+        if (channel == null) return false;
+        try {
+            RingBuffer.WriteResult r = outbox.offer(type, flags, transactionId, data);
+            if (r == RingBuffer.WriteResult.FULL) return false;
+            signal(r == RingBuffer.WriteResult.WRITTEN_SIGNAL);
+            return true;
+        } catch (RingCorruptException e) {
+            fail(e.getMessage());
+            return false;
+        }
+    }
+
+    private void signal(boolean needed) {
+        if (!needed) return;
+        if (pumping) {
+            signalPending = true;
+        } else {
+            channel.signalGuest().run();
+        }
+    }
+
+    /** The guest damaged the channel: stop using it; the server closes and rescinds it. */
+    protected final synchronized void fail(String why) {
+        OpenChannel c = channel;
+        if (c == null) return;
+        detach();
+        onClosed();
+        c.fail((name != null ? name : getClass().getSimpleName()) + ": " + why);
+    }
+
+    /** Stops serving this opening without blaming the guest (e.g. no common version): the channel stays, silent. */
+    protected final synchronized void stopServing() {
+        if (channel == null) return;
+        detach();
+        onClosed();
+    }
+
+    /** The current opening, or null: work that outlives a packet checks it is still the same before answering. */
+    protected final synchronized OpenChannel channel() {
+        return channel;
+    }
+
+    protected final synchronized boolean isOpen() {
+        return channel != null;
+    }
+
+    private void attach(OpenChannel c) {
+        channel = c;
+        outbox = new Outbox(c.toGuest());
+        signalPending = false;
+    }
+
+    private void detach() {
+        channel = null;
+        outbox = null;
+    }
+
+    /** What one packet from the guest means. Throwing {@link RingCorruptException} fails the channel. */
+    protected abstract void onPacket(Packet p);
+
+    /** The guest opened the channel. */
+    protected void onOpen() {}
+
+    /** After a restore: the channel is open again with the state {@link #saveState} gave. By default a fresh open. */
+    protected void onRestore(byte[] state) {
+        onOpen();
+    }
+
+    /** The opening ended (guest closed it, it failed, or the device stopped serving it): forget per-opening state. */
+    protected void onClosed() {}
+
+    /** This opening's protocol state for save/restore; empty when it has none. */
+    protected byte[] saveState() {
+        return new byte[0];
+    }
+
+    /** Whether the device takes another packet now (e.g. below its limit of requests in flight). */
+    protected boolean readyForMore() {
+        return true;
+    }
+}

@@ -1,0 +1,117 @@
+package org.viridian.vmbus.device;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.viridian.partition.memory.GuestMemory;
+import org.viridian.vmbus.ring.GpaPages;
+import org.viridian.vmbus.ring.Packet;
+import org.viridian.vmbus.ring.RingBuffer;
+import org.viridian.vmbus.server.OpenChannel;
+
+class ChannelDeviceTest {
+    private final GuestMemory memory = GuestMemory.allocate(1 << 20);
+    private final long[] fromGuestPfns = {0x10, 0x11, 0x12}, toGuestPfns = {0x20, 0x21};
+    /** The guest's views of the two rings. */
+    private final RingBuffer guestOut = ring(fromGuestPfns), guestIn = ring(toGuestPfns);
+    private final AtomicInteger interrupts = new AtomicInteger();
+    private final List<String> failures = new ArrayList<>();
+    private final OpenChannel channel = new OpenChannel(3, ring(fromGuestPfns), ring(toGuestPfns),
+            interrupts::incrementAndGet, failures::add);
+
+    private RingBuffer ring(long[] pfns) {
+        return new RingBuffer(new GpaPages(memory, pfns));
+    }
+
+    /** Answers each packet with its own bytes; records its lifecycle. */
+    static final class Echo extends ChannelDevice {
+        final List<String> events = new ArrayList<>();
+
+        Echo(int backlog) {
+            super("echo-test", backlog);
+        }
+
+        @Override
+        public UUID classId() {
+            return UUID.randomUUID();
+        }
+
+        @Override
+        public UUID instanceId() {
+            return UUID.randomUUID();
+        }
+
+        @Override
+        protected void onPacket(Packet p) {
+            send(Packet.DATA_INBAND, 0, p.transactionId(), p.data());
+        }
+
+        @Override
+        protected void onOpen() {
+            events.add("open");
+        }
+
+        @Override
+        protected void onRestore(byte[] state) {
+            events.add("restore " + state.length);
+        }
+
+        @Override
+        protected void onClosed() {
+            events.add("closed");
+        }
+
+        @Override
+        protected byte[] saveState() {
+            return new byte[] {1, 2};
+        }
+    }
+
+    @Test
+    void packetsAreAnsweredAndTheGuestSignalledOncePerPump() {
+        Echo d = new Echo(1);
+        d.opened(channel);
+        for (int i = 0; i < 3; i++) guestOut.write(Packet.DATA_INBAND, 0, i, new byte[0], new byte[] {(byte) i});
+        d.guestSignalled();
+        for (int i = 0; i < 3; i++) assertThat(guestIn.read().orElseThrow().transactionId()).isEqualTo(i);
+        assertThat(interrupts).hasValue(1);
+    }
+
+    @Test
+    void aFullGuestRingStopsReadingUntilTheGuestMakesRoom() {
+        Echo d = new Echo(1);
+        d.opened(channel);
+        for (int i = 0; i < 3; i++) guestOut.write(Packet.DATA_INBAND, 0, i, new byte[0], new byte[1500]);
+        d.guestSignalled();
+        assertThat(guestIn.read()).isPresent();
+        assertThat(guestIn.read()).isPresent();
+        assertThat(guestIn.read()).as("the third waits in the backlog").isEmpty();
+        d.guestSignalled();
+        assertThat(guestIn.read()).isPresent();
+        assertThat(failures).isEmpty();
+    }
+
+    @Test
+    void ringDamageFailsTheChannelOnce() {
+        Echo d = new Echo(1);
+        d.opened(channel);
+        memory.writeInt(fromGuestPfns[0] << 12, 3); // a write index no ring has
+        d.guestSignalled();
+        d.guestSignalled();
+        assertThat(failures).hasSize(1).first().asString().startsWith("echo-test: ");
+        assertThat(d.events).containsExactly("open", "closed");
+        assertThat(d.isOpen()).isFalse();
+    }
+
+    @Test
+    void saveAndRestoreGoThroughTheHooks() {
+        Echo d = new Echo(1);
+        d.restore(channel, d.save());
+        d.closed();
+        assertThat(d.events).containsExactly("restore 2", "closed");
+    }
+}
