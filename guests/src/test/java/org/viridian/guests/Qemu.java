@@ -1,8 +1,8 @@
 package org.viridian.guests;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.viridian.testkit.ExternalTool;
 
-import java.io.File;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,49 +36,9 @@ final class Qemu {
         }
     }
 
-    private static volatile String unavailable; // null = not checked yet, "" = available
-
     /** Skips the calling test (with the reason) when QEMU is missing and cannot be installed. */
     static void assumeAvailable() {
-        if (unavailable == null) {
-            unavailable = findOrInstall();
-        }
-        assumeTrue(unavailable.isEmpty(), unavailable);
-    }
-
-    private static synchronized String findOrInstall() {
-        if (onPath(BINARY)) {
-            return "";
-        }
-        boolean root = "root".equals(System.getProperty("user.name"));
-        if (!root || !onPath("apt-get")) {
-            return BINARY + " is not installed (Debian package qemu-system-x86) and we cannot install it (not root or no apt-get)";
-        }
-        try {
-            run(Duration.ofMinutes(5), "apt-get", "update", "-qq");
-            run(Duration.ofMinutes(10), "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-qq",
-                    "--no-install-recommends", "qemu-system-x86");
-        } catch (IOException | InterruptedException e) {
-            return "installing qemu-system-x86 failed: " + e;
-        }
-        return onPath(BINARY) ? "" : "installing qemu-system-x86 did not provide " + BINARY;
-    }
-
-    private static boolean onPath(String cmd) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, cmd))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static void run(Duration limit, String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        if (!p.waitFor(limit.toSeconds(), TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-        }
+        ExternalTool.require(BINARY, "qemu-system-x86");
     }
 
     /** Boots {@code guest} with the given kernel command line and CPU count. */

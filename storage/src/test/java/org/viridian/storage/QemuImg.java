@@ -1,12 +1,12 @@
 package org.viridian.storage;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.viridian.testkit.ExternalTool;
+
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,25 +17,12 @@ import java.util.concurrent.TimeUnit;
  * Installs qemu-utils when missing and running as root; otherwise the calling test is skipped with the reason.
  */
 public final class QemuImg {
-    private static Boolean available;
-
     public record Result(int exit, String out) {}
 
     private QemuImg() {}
 
-    public static synchronized void require() {
-        if (available == null) available = onPath() || (isRoot() && install() && onPath());
-        assumeTrue(available, "qemu-img is not installed and cannot be installed here (not root or no apt-get); interop tests skipped");
-    }
-
-    private static boolean onPath() {
-        return Files.isExecutable(Path.of("/usr/bin/qemu-img")) || run0(List.of("sh", "-c", "command -v qemu-img")).exit == 0;
-    }
-
-    private static boolean isRoot() { return "root".equals(System.getProperty("user.name")); }
-
-    private static boolean install() {
-        return run0(List.of("sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-utils")).exit == 0;
+    public static void require() {
+        ExternalTool.require("qemu-img", "qemu-utils");
     }
 
     private static Result run0(List<String> cmd) {

@@ -1,5 +1,7 @@
 package org.viridian.app.nested;
 
+import org.viridian.testkit.ExternalTool;
+
 import org.junit.jupiter.api.Assumptions;
 import org.viridian.machine.boot.DebianKernel;
 
@@ -264,11 +266,12 @@ public final class NestedKvmHost {
      * missing (as root). Empty when the program cannot be had: the caller skips what needs it.
      */
     public static Map<String, Path> dynamicProgram(String command, String pkg, String at) throws IOException, InterruptedException {
-        if (which(command) == null && "root".equals(System.getProperty("user.name"))) {
-            sh("((apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq " + pkg + ") || true");
+        String program;
+        try {
+            program = ExternalTool.require(command, pkg).toString();
+        } catch (org.opentest4j.TestAbortedException e) {
+            return Map.of(); // optional: the caller goes on without it
         }
-        String program = which(command);
-        if (program == null) return Map.of();
         Map<String, Path> files = new java.util.LinkedHashMap<>();
         files.put(at, Path.of(program));
         // ldd lines: "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" and "/lib64/ld-linux-x86-64.so.2 (0x...)".
@@ -297,18 +300,13 @@ public final class NestedKvmHost {
         return files;
     }
 
-    private static void ensurePackage(String command, String pkg) throws IOException, InterruptedException {
-        if (which(command) != null) return;
-        boolean root = "root".equals(System.getProperty("user.name"));
-        Assumptions.assumeTrue(root, command + " missing (Debian package " + pkg + ") and not root to install it");
-        sh("(apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq " + pkg);
-        Assumptions.assumeTrue(which(command) != null, "could not install " + pkg);
+    private static void ensurePackage(String command, String pkg) {
+        ExternalTool.require(command, pkg);
     }
 
-    private static String which(String command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("sh", "-c", "command -v " + command).start();
-        String out = new String(p.getInputStream().readAllBytes()).trim();
-        return p.waitFor() == 0 && !out.isEmpty() ? out : null;
+    private static String which(String command) {
+        Path p = ExternalTool.which(command);
+        return p == null ? null : p.toString();
     }
 
     private static String sh(String command) throws IOException, InterruptedException {

@@ -1,6 +1,7 @@
 package org.viridian.machine.acpi;
 
-import org.junit.jupiter.api.Assumptions;
+import org.viridian.testkit.ExternalTool;
+
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,23 +17,11 @@ final class Iasl {
     record Result(int exitCode, String output) {
     }
 
-    private static volatile boolean ready;
-
     private Iasl() {
     }
 
-    static synchronized void ensureInstalled() throws IOException, InterruptedException {
-        if (ready) return;
-        if (run(Path.of("."), List.of("sh", "-c", "command -v iasl")).exitCode() != 0) {
-            boolean root = "root".equals(System.getProperty("user.name"));
-            Assumptions.assumeTrue(root, "iasl missing and not root: cannot install acpica-tools");
-            Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/apt-get")), "iasl missing and no apt-get");
-            Result r = run(Path.of("."), List.of("sh", "-c",
-                    "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq acpica-tools || "
-                            + "(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq acpica-tools)"));
-            Assumptions.assumeTrue(r.exitCode() == 0, "apt-get install acpica-tools failed: " + r.output());
-        }
-        ready = true;
+    static void ensureInstalled() {
+        ExternalTool.require("iasl", "acpica-tools");
     }
 
     /** Disassembles {@code file} (a binary table) and returns iasl's console output plus the .dsl text. */
