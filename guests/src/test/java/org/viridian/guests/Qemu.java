@@ -3,6 +3,7 @@ package org.viridian.guests;
 import org.viridian.testkit.ExternalTool;
 
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
