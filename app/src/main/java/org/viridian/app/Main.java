@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
+        LogSetup.configure();
         // The main job: with no arguments, the host service with the demo VM booting on this terminal (UpCommand).
         System.exit(commandLine().execute(args.length == 0 ? new String[] {"up"} : args));
     }

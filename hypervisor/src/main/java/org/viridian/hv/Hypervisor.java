@@ -23,6 +23,8 @@ import org.viridian.partition.Partition;
 import org.viridian.partition.vp.FlightRecorder;
 import org.viridian.partition.PartitionExit;
 
+import static java.lang.System.Logger.Level.WARNING;
+
 /**
  * The hypervisor interface of one partition: synthetic CPUID (installed when the partition is created, see
  * {@link #cpuid}), synthetic MSRs, the hypercall page and dispatcher, reference time and a SynIC per VP. The host
@@ -30,6 +32,8 @@ import org.viridian.partition.PartitionExit;
  * and signals, by connection id.
  */
 public final class Hypervisor implements SynicHost {
+    private static final System.Logger LOG = System.getLogger(Hypervisor.class.getName());
+
     public static final int CALL_NOTIFY_LONG_SPIN_WAIT = 0x0008;
 
     private final Partition partition;
@@ -92,8 +96,8 @@ public final class Hypervisor implements SynicHost {
             @Override
             public void guestCrashed(long[] p) {
                 lastCrash = p;
-                System.err.printf("guest reported a crash through the Hyper-V crash MSRs: P0=%#x P1=%#x P2=%#x P3=%#x P4=%#x%n",
-                        p[0], p[1], p[2], p[3], p[4]);
+                LOG.log(WARNING, String.format("guest reported a crash through the Hyper-V crash MSRs: "
+                        + "P0=%#x P1=%#x P2=%#x P3=%#x P4=%#x", p[0], p[1], p[2], p[3], p[4]));
             }
         });
         msrs.setTimers(timers::get);

@@ -186,10 +186,7 @@ class NestedKvmIT {
                 .contains("OPEN_CHANNEL on an unknown GPADL refused")
                 .contains("ok: hostile: an oversized packet got the echo channel")
                 .contains("ok: hostile: a corrupt ring index got the shutdown channel")
-                .contains("ok: hostile: the heartbeat channel carries on")
-                // The host says what it did, and only to this VM.
-                .containsPattern("vmbus: channel \\d+ \\(EchoDevice\\) closed and rescinded: echo: bad packet descriptor")
-                .containsPattern("vmbus: channel \\d+ \\(Shutdown\\) closed and rescinded: Shutdown: write index");
+                .contains("ok: hostile: the heartbeat channel carries on");
         assertThat(o.rc()).as(o.output()).isEqualTo(PASS);
     }
 
@@ -221,7 +218,6 @@ class NestedKvmIT {
                 .contains("ok: wrote 64 blocks at lba 2048, synchronized the cache, read them back intact")
                 .contains("ok: CHECK CONDITION with ILLEGAL REQUEST for a read past the end (asc 21) and an unknown opcode (asc 20)")
                 .contains("ok: hostile: a read into pages outside guest memory failed alone")
-                .contains("storvsp: request refused: data page 0x7fffe is outside the guest's RAM")
                 .contains("guest rc=33").contains("block 2049: VIRIDIAN lba=2049");
         assertThat(o.rc()).as(o.output()).isZero();
     }

@@ -14,6 +14,8 @@ import org.viridian.vmbus.device.ChannelDevice;
 import org.viridian.vmbus.protocol.ProtocolException;
 import org.viridian.vmbus.ring.Packet;
 
+import static java.lang.System.Logger.Level.WARNING;
+
 /**
  * What every integration service shares: once the guest opens the channel the host offers framework versions 3.0/1.0
  * and the service's own versions, the guest picks one of each, and then the service exchanges its requests and
@@ -21,6 +23,8 @@ import org.viridian.vmbus.ring.Packet;
  * message damage abandons this channel only (the device base fails it).
  */
 abstract class IcService extends ChannelDevice {
+    private static final System.Logger LOG = System.getLogger(IcService.class.getName());
+
     static final int[] FRAMEWORK = {IcVersion.V3_0.code(), IcVersion.V1_0.code()};
     static final ScheduledExecutorService TICKS = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("ic-services").factory());
@@ -119,7 +123,7 @@ abstract class IcService extends ChannelDevice {
                 int[] chosen = m.header().status() == 0 ? NegotiateBody.parse(m.bodyBuffer(), m.body().length).chosen() : null;
                 if (chosen == null) {
                     // Not damage, just no common version: stay quiet on this channel rather than rescind it.
-                    System.err.println(getClass().getSimpleName() + ": the guest supports none of the offered versions");
+                    LOG.log(WARNING, getClass().getSimpleName() + ": the guest supports none of the offered versions");
                     stopServing();
                     return;
                 }
@@ -130,7 +134,7 @@ abstract class IcService extends ChannelDevice {
             }
         } catch (ProtocolException | IllegalArgumentException e) {
             dropped++;
-            System.err.println(getClass().getSimpleName() + ": dropped a malformed answer: " + e.getMessage());
+            LOG.log(WARNING, getClass().getSimpleName() + ": dropped a malformed answer: " + e.getMessage());
         }
     }
 

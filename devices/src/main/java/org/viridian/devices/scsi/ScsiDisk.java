@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.viridian.storage.BlockDevice;
 
+import static java.lang.System.Logger.Level.WARNING;
+
 /**
  * A SCSI direct-access logical unit (SBC-3/SPC-4 subset that Linux and Windows use) over a virtual disk with 512-byte
  * blocks: INQUIRY with VPD pages 00/80/83/B0/B1/B2, READ CAPACITY(10/16), READ/WRITE(6/10/12/16) straight between the
@@ -16,6 +18,8 @@ import org.viridian.storage.BlockDevice;
  * thread (a disk's worker) and block on the disk.
  */
 public final class ScsiDisk {
+    private static final System.Logger LOG = System.getLogger(ScsiDisk.class.getName());
+
     public static final int BLOCK = 512;
     /** Largest single transfer and UNMAP/WRITE SAME extent we advertise and accept, in blocks (8 MiB). */
     public static final int MAX_TRANSFER_BLOCKS = 16384;
@@ -346,7 +350,7 @@ public final class ScsiDisk {
         try {
             call.run();
         } catch (IOException | RuntimeException e) {
-            System.err.println("scsi: disk error: " + e.getMessage());
+            LOG.log(WARNING, "scsi: disk error: " + e.getMessage());
             throw new Bad(onError);
         }
     }

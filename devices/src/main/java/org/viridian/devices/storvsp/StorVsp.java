@@ -24,6 +24,8 @@ import org.viridian.vmbus.ring.Packet;
 import org.viridian.vmbus.server.OpenChannel;
 import org.viridian.vmbus.server.VmbusDevice;
 
+import static java.lang.System.Logger.Level.WARNING;
+
 /**
  * The synthetic SCSI controller (StorVSP) that Linux's hv_storvsc and Windows' storvsc drive over VMBus: the
  * initialization handshake (protocol versions win10 down to win6, properties), then EXECUTE_SRB requests whose data
@@ -36,6 +38,8 @@ import org.viridian.vmbus.server.VmbusDevice;
  * ends with an error for that request; a damaged ring closes this channel only.
  */
 public final class StorVsp implements VmbusDevice, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(StorVsp.class.getName());
+
     public static final UUID CLASS_ID = UUID.fromString("ba6163d9-04a1-4d29-b605-72e2ffb1dc7f");
     /** Protocol versions (major << 8 | minor), newest first: win10, win8.1, win8, win7, win6. */
     static final int[] VERSIONS = {0x0602, 0x0600, 0x0501, 0x0402, 0x0200};
@@ -210,7 +214,7 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
         /** Handles one packet from the guest. */
         private void request(OpenChannel c, Packet p) {
             if (p.type() != Packet.DATA_INBAND && p.type() != Packet.DATA_USING_GPA_DIRECT) {
-                System.err.println("storvsp: ignored a packet of type " + p.type());
+                LOG.log(WARNING, "storvsp: ignored a packet of type " + p.type());
                 return;
             }
             byte[] data = p.data();
@@ -292,7 +296,7 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
                 try {
                     buffer = GuestBuffers.of(memory, ranges, transfer);
                 } catch (IllegalArgumentException e) {
-                    System.err.println("storvsp: request refused: " + e.getMessage());
+                    LOG.log(WARNING, "storvsp: request refused: " + e.getMessage());
                     srbDone(c, p, data, VstorPacket.SRB_INVALID_REQUEST, null, 0);
                     return;
                 }

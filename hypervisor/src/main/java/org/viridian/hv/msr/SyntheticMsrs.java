@@ -10,12 +10,16 @@ import org.viridian.hv.timer.SyntheticTimers;
 import org.viridian.partition.bus.MsrHandler;
 import org.viridian.partition.memory.GuestMemory;
 
+import static java.lang.System.Logger.Level.TRACE;
+
 /**
  * The partition and VP synthetic MSRs. Partition-wide: guest OS identity, hypercall page, reference TSC page, crash
  * parameters. Per VP: VP index and the SynIC registers. Anything not offered — or offered but written with reserved
  * bits — gets #GP, as on Hyper-V.
  */
 public final class SyntheticMsrs implements MsrHandler {
+    private static final System.Logger LOG = System.getLogger(SyntheticMsrs.class.getName());
+
     private static final long PAGE_MSR = 0xFFFF_FFFF_FFFF_F001L;
     /** KVM's in-kernel LAPIC timer counts at its 1 GHz bus clock. */
     public static final long APIC_HZ = 1_000_000_000L;
@@ -49,20 +53,22 @@ public final class SyntheticMsrs implements MsrHandler {
         this.host = host;
     }
 
-    /** VIRIDIAN_HV_TRACE=1 logs every synthetic MSR access to stderr: what a guest driver really does. */
-    private static final boolean TRACE = "1".equals(System.getenv("VIRIDIAN_HV_TRACE"));
 
     @Override
     public OptionalLong read(int vp, int msr) {
         OptionalLong v = readMsr(vp, msr);
-        if (TRACE) System.err.printf("hv: vp%d rdmsr %#x -> %s%n", vp, msr, v.isPresent() ? Long.toHexString(v.getAsLong()) : "#GP");
+        // At TRACE (VIRIDIAN_HV_TRACE=1), every synthetic MSR access: what a guest driver really does.
+        if (LOG.isLoggable(TRACE)) {
+            LOG.log(TRACE, String.format("hv: vp%d rdmsr %#x -> %s", vp, msr,
+                    v.isPresent() ? Long.toHexString(v.getAsLong()) : "#GP"));
+        }
         return v;
     }
 
     @Override
     public boolean write(int vp, int msr, long value) {
         boolean ok = writeMsr(vp, msr, value);
-        if (TRACE) System.err.printf("hv: vp%d wrmsr %#x <- %#x%s%n", vp, msr, value, ok ? "" : " #GP");
+        if (LOG.isLoggable(TRACE)) LOG.log(TRACE, String.format("hv: vp%d wrmsr %#x <- %#x%s", vp, msr, value, ok ? "" : " #GP"));
         return ok;
     }
 

@@ -12,6 +12,8 @@ import org.viridian.hv.synic.InterruptSink;
 import org.viridian.partition.vp.FlightRecorder;
 import org.viridian.hv.synic.Synic;
 
+import static java.lang.System.Logger.Level.TRACE;
+
 /**
  * One VP's synthetic timers STIMER0–3 (TLFS "Synthetic Timers"), driven by the partition reference time. Config:
  * bit 0 enable, 1 periodic, 2 lazy, 3 auto-enable, 4–11 APIC vector (direct mode), 12 direct mode, 16–19 SINT
@@ -20,6 +22,8 @@ import org.viridian.hv.synic.Synic;
  * The lazy bit is accepted and has no effect (expiries are never coalesced here).
  */
 public final class SyntheticTimers {
+    private static final System.Logger LOG = System.getLogger(SyntheticTimers.class.getName());
+
     public static final int FIRST_MSR = 0x400000B0, LAST_MSR = 0x400000B7, TIMERS = 4;
     public static final int MESSAGE_TIMER_EXPIRED = 0x80000010;
     static final long ENABLE = 1, PERIODIC = 2, LAZY = 4, AUTO_ENABLE = 8, DIRECT = 1L << 12;
@@ -90,11 +94,13 @@ public final class SyntheticTimers {
         schedule(t, now);
     }
 
-    private static final boolean TRACE = "1".equals(System.getenv("VIRIDIAN_HV_TRACE"));
 
     private void schedule(int t, long now) {
         long delay100ns = Math.max(0, due[t] - now);
-        if (TRACE) System.err.printf("hv: vp%d stimer%d armed: now %d due %d (in %d us)%n", vp, t, now, due[t], delay100ns / 10);
+        if (LOG.isLoggable(TRACE)) {
+            LOG.log(TRACE, String.format("hv: vp%d stimer%d armed: now %d due %d (in %d us)", vp, t, now, due[t],
+                    delay100ns / 10));
+        }
         armed[t] = scheduler.schedule(() -> expire(t), delay100ns * 100, TimeUnit.NANOSECONDS);
     }
 
@@ -117,7 +123,10 @@ public final class SyntheticTimers {
             }
         }
         if (recorder != null) recorder.host(FlightRecorder.Event.TIMER_EXPIRED, t, vector >= 0 ? 1 : 0);
-        if (TRACE) System.err.printf("hv: vp%d stimer%d expired at %d (%s)%n", vp, t, expiration, vector >= 0 ? "vector " + vector : "SINT " + sint);
+        if (LOG.isLoggable(TRACE)) {
+            LOG.log(TRACE, String.format("hv: vp%d stimer%d expired at %d (%s)", vp, t, expiration,
+                    vector >= 0 ? "vector " + vector : "SINT " + sint));
+        }
         if (vector >= 0) {
             interrupts.raise(vp, vector);
         } else {

@@ -28,14 +28,12 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /** The HTTP server: REST API under {@value #BASE}, its OpenAPI document, the streams, and the web manager at /. */
 public final class ApiServer implements AutoCloseable {
     public static final String BASE = "/api/v1";
     public static final String VERSION = "0.1.0";
-    private static final Logger LOG = Logger.getLogger(ApiServer.class.getName());
+    private static final System.Logger LOG = System.getLogger(ApiServer.class.getName());
     private final Javalin app;
     private final Routes routes;
     private final boolean tls;
@@ -133,7 +131,7 @@ public final class ApiServer implements AutoCloseable {
         app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), code(e.getStatus()),
                 e.getMessage(), null));
         app.exception(Exception.class, (e, ctx) -> {
-            LOG.log(Level.WARNING, "request " + ctx.method() + " " + ctx.path() + " failed", e);
+            LOG.log(System.Logger.Level.WARNING, "request " + ctx.method() + " " + ctx.path() + " failed", e);
             error(ctx, 500, "internal", "internal error: " + e, null);
         });
         app.error(404, ctx -> {

@@ -29,7 +29,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
-import java.util.logging.Logger;
 
 /**
  * The VMs this host owns: their definitions (persisted before any change is acknowledged), their states (every
@@ -37,7 +36,7 @@ import java.util.logging.Logger;
  * running instances. Long operations (start, stop, reset) run as jobs.
  */
 public final class VmService implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(VmService.class.getName());
+    private static final System.Logger LOG = System.getLogger(VmService.class.getName());
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     private final ConfigStore configs;
     private final StatusStore statuses;
@@ -62,7 +61,7 @@ public final class VmService implements AutoCloseable {
     public synchronized void load() throws IOException {
         ConfigStore.Loaded loaded = configs.loadAll();
         loadProblems.addAll(loaded.problems());
-        loaded.problems().forEach(p -> LOG.warning("unreadable VM definition: " + p));
+        loaded.problems().forEach(p -> LOG.log(System.Logger.Level.WARNING, "unreadable VM definition: " + p));
         for (VmConfig c : loaded.configs()) {
             VmStatus s = statuses.recover(configs.dir(c.id()), clock.instant());
             VmEntry e = new VmEntry(c, s);

@@ -3,6 +3,8 @@ package org.viridian.vmbus.server;
 import java.util.function.Consumer;
 import org.viridian.vmbus.ring.RingBuffer;
 
+import static java.lang.System.Logger.Level.WARNING;
+
 /**
  * An open channel: the ring the guest writes (host reads) and the ring the host writes (guest reads), carved out of the
  * GPADL the guest named at the page offset it named, a way to interrupt the guest for this channel, and a way for the
@@ -10,10 +12,12 @@ import org.viridian.vmbus.ring.RingBuffer;
  */
 public record OpenChannel(int relid, RingBuffer fromGuest, RingBuffer toGuest, Runnable signalGuest, Consumer<String> onFailure,
                           Consumer<VmbusDevice> subChannels) {
+    private static final System.Logger LOG = System.getLogger(OpenChannel.class.getName());
+
     /** A channel whose failures are only logged (tests and tools that own the rings themselves). */
     public OpenChannel(int relid, RingBuffer fromGuest, RingBuffer toGuest, Runnable signalGuest) {
         this(relid, fromGuest, toGuest, signalGuest,
-                why -> System.err.println("vmbus: channel " + relid + " failed: " + why));
+                why -> LOG.log(WARNING, "vmbus: channel " + relid + " failed: " + why));
     }
 
     /** A channel that cannot have sub-channels. */

@@ -35,6 +35,8 @@ import org.viridian.vmbus.protocol.Vmbus;
 import org.viridian.vmbus.protocol.VmbusMessage;
 import org.viridian.vmbus.ring.RingCorruptException;
 
+import static java.lang.System.Logger.Level.WARNING;
+
 /**
  * The host side of VMBus channel management: version negotiation (INITIATE_CONTACT → VERSION_RESPONSE, accepting
  * every {@link org.viridian.vmbus.protocol.VmbusVersion}), the offer round (REQUEST_OFFERS → one OFFER_CHANNEL per device →
@@ -44,6 +46,8 @@ import org.viridian.vmbus.ring.RingCorruptException;
  * beyond this class.
  */
 public final class VmbusServer {
+    private static final System.Logger LOG = System.getLogger(VmbusServer.class.getName());
+
     /** Guest-to-host signals for channel n arrive on connection CONNECTION_BASE + n. */
     static final int CONNECTION_BASE = 0x10000;
     static final int STATUS_UNSUCCESSFUL = Vmbus.STATUS_UNSUCCESSFUL;
@@ -288,7 +292,7 @@ public final class VmbusServer {
             synchronized (this) {
                 Channel ch = channels.get(which.relid());
                 if (ch == null || ch.current != which || ch.rescinded) return;
-                System.err.println("vmbus: channel " + which.relid() + " (" + ch.device.getClass().getSimpleName()
+                LOG.log(WARNING, "vmbus: channel " + which.relid() + " (" + ch.device.getClass().getSimpleName()
                         + ") closed and rescinded: " + why);
                 ch.rescinded = true;
                 if (ch.open) {
@@ -374,11 +378,11 @@ public final class VmbusServer {
 
     private void send(VmbusMessage.FromHost message) {
         if (!hv.postMessage(vp, sint, new HvMessage(Vmbus.SYNIC_MESSAGE_TYPE, 0, message.toBytes()))) {
-            System.err.println("vmbus: the guest's message queue on VP " + vp + " SINT " + sint + " is full; message dropped");
+            LOG.log(WARNING, "vmbus: the guest's message queue on VP " + vp + " SINT " + sint + " is full; message dropped");
         }
     }
 
     private static void reject(MessageCalls.GuestMessage m, String why) {
-        System.err.println("vmbus: dropped a message from VP " + m.vp() + ": " + why);
+        LOG.log(WARNING, "vmbus: dropped a message from VP " + m.vp() + ": " + why);
     }
 }
