@@ -13,7 +13,8 @@ import org.viridian.hv.synic.HvMessage;
 import org.viridian.hv.synic.Synic;
 import org.viridian.partition.memory.GuestMemory;
 import org.viridian.vmbus.diag.EchoDevice;
-import org.viridian.vmbus.server.ChannelMessage;
+import org.viridian.vmbus.protocol.MessageType;
+import org.viridian.vmbus.protocol.Vmbus;
 import org.viridian.vmbus.server.VmbusServer;
 
 /**
@@ -25,9 +26,9 @@ import org.viridian.vmbus.server.VmbusServer;
 class VmbusServerFuzzTest {
     private static final GuestMemory MEMORY = GuestMemory.allocate(1 << 20);
     private static final long SIMP0 = 0x10000, SIMP1 = 0x20000, INPUT = 0x30000;
-    private static final int[] TYPES = {ChannelMessage.INITIATE_CONTACT, ChannelMessage.REQUEST_OFFERS, ChannelMessage.GPADL_HEADER,
-            ChannelMessage.GPADL_BODY, ChannelMessage.OPEN_CHANNEL, ChannelMessage.CLOSE_CHANNEL, ChannelMessage.GPADL_TEARDOWN,
-            ChannelMessage.RELID_RELEASED, ChannelMessage.UNLOAD};
+    private static final int[] TYPES = java.util.stream.Stream.of(MessageType.INITIATE_CONTACT, MessageType.REQUEST_OFFERS,
+            MessageType.GPADL_HEADER, MessageType.GPADL_BODY, MessageType.OPEN_CHANNEL, MessageType.CLOSE_CHANNEL,
+            MessageType.GPADL_TEARDOWN, MessageType.RELID_RELEASED, MessageType.UNLOAD).mapToInt(MessageType::code).toArray();
 
     @FuzzTest
     void guestMessages(FuzzedDataProvider data) {
@@ -54,9 +55,9 @@ class VmbusServerFuzzTest {
             byte[] payload = java.util.Arrays.copyOf(body, Math.max(body.length, 8));
             int type = data.consumeBoolean() ? TYPES[data.consumeInt(0, TYPES.length - 1)] : data.consumeInt();
             java.nio.ByteBuffer.wrap(payload).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0, type);
-            MEMORY.writeInt(INPUT, data.consumeBoolean() ? ChannelMessage.CONNECTION_ID : ChannelMessage.CONNECTION_ID_4);
+            MEMORY.writeInt(INPUT, data.consumeBoolean() ? Vmbus.CONNECTION_ID : Vmbus.CONNECTION_ID_4);
             MEMORY.writeInt(INPUT + 4, 0);
-            MEMORY.writeInt(INPUT + 8, ChannelMessage.SYNIC_MESSAGE_TYPE);
+            MEMORY.writeInt(INPUT + 8, Vmbus.SYNIC_MESSAGE_TYPE);
             MEMORY.writeInt(INPUT + 12, payload.length);
             MEMORY.write(INPUT + 16, payload);
             long status = dispatcher.dispatch(data.consumeInt(0, 1), MessageCalls.POST_MESSAGE, INPUT, 0);
