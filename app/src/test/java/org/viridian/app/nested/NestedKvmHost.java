@@ -140,10 +140,17 @@ public final class NestedKvmHost {
         Prepared p = prepare(viridianJar, files, hostPrograms, commands, null);
         Process qemu = new ProcessBuilder(p.qemu()).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
         qemu.getOutputStream().close();
-        StringBuilder console = new StringBuilder();
+        StringBuffer console = new StringBuffer();
+        // The console also goes to target/nested-console.log as it comes, to follow a long run (the stress test).
+        Path live = Path.of("target", "nested-console.log");
         Thread reader = Thread.ofPlatform().daemon(true).start(() -> {
-            try {
-                console.append(new String(qemu.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            byte[] buf = new byte[8192];
+            try (var in = qemu.getInputStream(); OutputStream log = Files.newOutputStream(live)) {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    console.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                    log.write(buf, 0, n);
+                    log.flush();
+                }
             } catch (IOException ignored) {
                 // qemu went away: what was read so far is the console.
             }
