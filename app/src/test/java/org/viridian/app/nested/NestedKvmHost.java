@@ -140,14 +140,16 @@ public final class NestedKvmHost {
         Prepared p = prepare(viridianJar, files, hostPrograms, commands, null);
         Process qemu = new ProcessBuilder(p.qemu()).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
         qemu.getOutputStream().close();
-        StringBuffer console = new StringBuffer();
+        java.io.ByteArrayOutputStream console = new java.io.ByteArrayOutputStream();
         // The console also goes to target/nested-console.log as it comes, to follow a long run (the stress test).
         Path live = Path.of("target", "nested-console.log");
         Thread reader = Thread.ofPlatform().daemon(true).start(() -> {
             byte[] buf = new byte[8192];
             try (var in = qemu.getInputStream(); OutputStream log = Files.newOutputStream(live)) {
                 for (int n; (n = in.read(buf)) > 0; ) {
-                    console.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                    synchronized (console) {
+                        console.write(buf, 0, n);
+                    }
                     log.write(buf, 0, n);
                     log.flush();
                 }
@@ -158,7 +160,9 @@ public final class NestedKvmHost {
         if (!qemu.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) qemu.destroyForcibly();
         reader.join(5000);
         deleteTree(p.work());
-        return parse(console.toString().replace("\r", ""));
+        synchronized (console) {
+            return parse(console.toString(StandardCharsets.UTF_8).replace("\r", ""));
+        }
     }
 
     /** Boots a nested host with a network and runs {@code commands} in it; the caller talks to it, then closes it. */
