@@ -17,6 +17,8 @@ import org.viridian.devices.legacy.Uart16550;
 import org.viridian.machine.console.ConsoleEndpoint;
 import org.viridian.hv.HvFeatures;
 import org.viridian.hv.Hypervisor;
+import org.viridian.hv.diag.EchoConnection;
+import org.viridian.vmbus.diag.EchoDevice;
 import org.viridian.machine.acpi.AcpiConfig;
 import org.viridian.machine.acpi.Aml;
 import org.viridian.machine.acpi.AmlTerm;
@@ -26,13 +28,13 @@ import org.viridian.vmbus.server.VmbusServer;
 import org.viridian.partition.CpuidPolicy;
 import org.viridian.partition.Partition;
 import org.viridian.partition.PartitionExit;
-import org.viridian.partition.bus.PortIoHandler;
 import org.viridian.partition.nested.ArchitecturalFallback;
 import org.viridian.partition.nested.NestedHostCpuid;
 
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -51,6 +53,7 @@ public final class VirtualMachine implements AutoCloseable {
     private TimeSync timeSync;
     private Kvp kvp;
     private StorVsp storage;
+    private EchoDevice echo;
 
     private VirtualMachine(VmSpec spec, Partition partition, ConsoleEndpoint console) {
         this.spec = spec;
@@ -59,13 +62,15 @@ public final class VirtualMachine implements AutoCloseable {
         this.uart = new Uart16550(Uart16550.COM1, console.output(), level -> partition.irqLine(Uart16550.COM1_IRQ, level));
     }
 
-    /** Builds the VM (partition, devices, firmware tables, kernel in memory); nothing runs until {@link #start()}. */
+    /**
+     * The one recipe: builds the VM the spec describes (partition, hypervisor interface, VMBus and its devices,
+     * legacy devices, the spec's diagnostic devices, firmware tables, kernel in memory); nothing runs until
+     * {@link #start()}. The CLI, the benchmarks, the service and the tests all come through here.
+     */
     public static VirtualMachine create(VmSpec spec, ConsoleEndpoint console) throws IOException {
-        return create(spec, console, spec.hyperV() ? HvFeatures.standard() : null);
-    }
-
-    /** The same with an explicit hypervisor interface ({@code hv} null: none), e.g. a benchmark's. */
-    public static VirtualMachine create(VmSpec spec, ConsoleEndpoint console, HvFeatures hv) throws IOException {
+        Diagnostics diag = spec.diagnostics();
+        HvFeatures hv = !spec.hyperV() ? null
+                : diag.userHypercalls() ? HvFeatures.standard().withUserHypercalls() : HvFeatures.standard();
         Partition partition = Partition.create(new Partition.Config(spec.name(), spec.cpus(), spec.memoryBytes(), cpuid(hv),
                 spec.flightRecorderEntries()));
         VirtualMachine vm = null;
@@ -84,6 +89,7 @@ public final class VirtualMachine implements AutoCloseable {
                 }
             }
             vm.attachDevices();
+            vm.attachDiagnostics(diag);
             GuestBoot.load(partition, spec, acpi);
             return vm;
         } catch (IOException | RuntimeException e) {
@@ -147,9 +153,9 @@ public final class VirtualMachine implements AutoCloseable {
         storage.removeDisk(lun);
     }
 
-    /** The synthetic SCSI controller, or null when the VM has no VMBus. */
-    public StorVsp storage() {
-        return storage;
+    /** The synthetic SCSI controller; none when the VM has no VMBus. */
+    public Optional<StorVsp> storage() {
+        return Optional.ofNullable(storage);
     }
 
     /**
@@ -172,19 +178,24 @@ public final class VirtualMachine implements AutoCloseable {
                 Aml.name("_CRS", new ResourceTemplate().build()));
     }
 
-    /** The heartbeat integration service, or null without VMBus or when not offered. */
-    public Heartbeat heartbeat() {
-        return heartbeat;
+    /** The heartbeat integration service; none without VMBus or when not offered. */
+    public Optional<Heartbeat> heartbeat() {
+        return Optional.ofNullable(heartbeat);
     }
 
-    /** The time synchronization integration service, or null without VMBus or when not offered. */
-    public TimeSync timeSync() {
-        return timeSync;
+    /** The time synchronization integration service; none without VMBus or when not offered. */
+    public Optional<TimeSync> timeSync() {
+        return Optional.ofNullable(timeSync);
     }
 
-    /** The data exchange (KVP) integration service, or null without VMBus or when not offered. */
-    public Kvp kvp() {
-        return kvp;
+    /** The data exchange (KVP) integration service; none without VMBus or when not offered. */
+    public Optional<Kvp> kvp() {
+        return Optional.ofNullable(kvp);
+    }
+
+    /** The VMBus echo channel of a spec that asked for it (its statistics, for benchmarks). */
+    public Optional<EchoDevice> echo() {
+        return Optional.ofNullable(echo);
     }
 
     /**
@@ -195,15 +206,6 @@ public final class VirtualMachine implements AutoCloseable {
         return shutdown != null && shutdown.request(restart);
     }
 
-    /** The VMBus server, or null when the VM has no SynIC. */
-    public VmbusServer vmbus() {
-        return vmbus;
-    }
-
-    /** The hypervisor interface, or null when the VM runs without it. */
-    public Hypervisor hypervisor() {
-        return hypervisor;
-    }
 
     private void attachDevices() {
         var io = partition.io();
@@ -218,9 +220,12 @@ public final class VirtualMachine implements AutoCloseable {
         console.connectInput(uart::receive);
     }
 
-    /** Adds a device on a free port range (benchmarks and tests add their own ports). */
-    public void addPortDevice(int first, int count, PortIoHandler handler) {
-        partition.io().register(first, count, handler);
+    /** The spec's test and benchmark devices. */
+    private void attachDiagnostics(Diagnostics d) {
+        if (d.hvEcho()) EchoConnection.install(hypervisor);
+        if (d.vmbusEcho()) vmbus.addDevice(echo = new EchoDevice());
+        d.signalHandlers().forEach((connection, handler) -> hypervisor.messageCalls().onEvent(connection, handler));
+        for (Diagnostics.PortDevice p : d.ports()) partition.io().register(p.first(), p.count(), p.handler());
     }
 
     public VmSpec spec() {

@@ -13,10 +13,12 @@ import java.util.Set;
  * Linux bzImage or an ELF vmlinux) with its initrd and command line; {@code hyperV}: whether the partition offers the
  * Hyper-V hypervisor interface (synthetic CPUID/MSRs, hypercalls, SynIC) — on unless asked otherwise;
  * {@code integrationServices}: which integration services VMBus offers the guest (all unless asked otherwise);
- * {@code flightRecorderEntries}: the size of each VP's flight recorder (0: off).
+ * {@code flightRecorderEntries}: the size of each VP's flight recorder (0: off); {@code diagnostics}: test and
+ * benchmark devices (none in a normal VM).
  */
 public record VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path initrd, String cmdline, boolean hyperV,
-                     Set<IntegrationService> integrationServices, List<Disk> disks, int flightRecorderEntries) {
+                     Set<IntegrationService> integrationServices, List<Disk> disks, int flightRecorderEntries,
+                     Diagnostics diagnostics) {
     /**
      * A virtual disk on the VM's synthetic SCSI controller: an image file (VHD, VHDX or raw), read-only or not, with
      * optional I/O limits (0: none), at {@code lun} (-1: its position in the list).
@@ -40,7 +42,7 @@ public record VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path 
     public VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path initrd, String cmdline, boolean hyperV,
                   Set<IntegrationService> integrationServices, List<Disk> disks) {
         this(name, cpus, memoryBytes, kernel, initrd, cmdline, hyperV, integrationServices, disks,
-                FlightRecorder.DEFAULT_CAPACITY);
+                FlightRecorder.DEFAULT_CAPACITY, Diagnostics.NONE);
     }
 
     public VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path initrd, String cmdline, boolean hyperV,
@@ -59,18 +61,25 @@ public record VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path 
     /** The same VM offering only {@code services}. */
     public VmSpec withIntegrationServices(Set<IntegrationService> services) {
         return new VmSpec(name, cpus, memoryBytes, kernel, initrd, cmdline, hyperV, services, disks,
-                flightRecorderEntries);
+                flightRecorderEntries, diagnostics);
     }
 
     /** The same VM with these disks on its SCSI controller. */
     public VmSpec withDisks(List<Disk> list) {
         return new VmSpec(name, cpus, memoryBytes, kernel, initrd, cmdline, hyperV, integrationServices, list,
-                flightRecorderEntries);
+                flightRecorderEntries, diagnostics);
     }
 
     /** The same VM with a flight recorder of {@code entries} per VP (0: none, e.g. to measure what it costs). */
     public VmSpec withFlightRecorder(int entries) {
-        return new VmSpec(name, cpus, memoryBytes, kernel, initrd, cmdline, hyperV, integrationServices, disks, entries);
+        return new VmSpec(name, cpus, memoryBytes, kernel, initrd, cmdline, hyperV, integrationServices, disks, entries,
+                diagnostics);
+    }
+
+    /** The same VM with these diagnostic devices (tests, benchmarks, `viridian run --hv-echo/--vmbus-echo`). */
+    public VmSpec withDiagnostics(Diagnostics d) {
+        return new VmSpec(name, cpus, memoryBytes, kernel, initrd, cmdline, hyperV, integrationServices, disks,
+                flightRecorderEntries, d);
     }
 
     public static final long MIN_MEMORY = 2L << 20;
@@ -88,6 +97,10 @@ public record VmSpec(String name, int cpus, long memoryBytes, Path kernel, Path 
         if (disks.size() > 64) throw new IllegalArgumentException("at most 64 disks per VM, not " + disks.size());
         if (flightRecorderEntries < 0 || flightRecorderEntries > 1 << 20)
             throw new IllegalArgumentException("flight recorder entries must be 0..1048576: " + flightRecorderEntries);
+        diagnostics = diagnostics == null ? Diagnostics.NONE : diagnostics;
+        if (diagnostics.needHyperV() && !hyperV) {
+            throw new IllegalArgumentException("the echo devices and benchmark hooks need the Hyper-V interface (drop --no-hyperv)");
+        }
         if (!disks.isEmpty() && !hyperV) throw new IllegalArgumentException("disks are served over VMBus: they need the Hyper-V interface");
     }
 }

@@ -1,5 +1,6 @@
 package org.viridian.app.bench;
 
+import org.viridian.machine.Diagnostics;
 import org.viridian.machine.VirtualMachine;
 import org.viridian.machine.VmSpec;
 import org.viridian.machine.console.ConsoleEndpoint;
@@ -89,9 +90,9 @@ public final class BenchCommand implements Runnable {
 
         private Result runViridian(Path guest, int recorderEntries) throws Exception {
             PingCounter pings = new PingCounter();
-            VmSpec spec = new VmSpec("bench", 1, 32L << 20, guest, null, "n=" + count).withFlightRecorder(recorderEntries);
+            VmSpec spec = new VmSpec("bench", 1, 32L << 20, guest, null, "n=" + count).withFlightRecorder(recorderEntries)
+                    .withDiagnostics(Diagnostics.NONE.withPort(PingCounter.PORT, 4, pings));
             try (VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.to(new ByteArrayOutputStream()))) {
-                vm.addPortDevice(PingCounter.PORT, 4, pings);
                 vm.start();
                 PartitionExit exit = vm.exit().join();
                 if (exit.exitStatus() != 33 || pings.count() != count) {

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.viridian.hv.HvFeatures;
+import org.viridian.machine.Diagnostics;
 import org.viridian.machine.VirtualMachine;
 import org.viridian.machine.VmSpec;
 import org.viridian.machine.console.ConsoleEndpoint;
@@ -56,11 +56,10 @@ final class HypercallBench implements Callable<Integer> {
 
     private Result run(Path guest, boolean hypercalls) throws Exception {
         PingCounter ticks = new PingCounter();
-        VmSpec spec = new VmSpec("bench", 1, 32L << 20, guest, null, "n=" + count);
-        HvFeatures hv = HvFeatures.standard().withUserHypercalls();
-        try (VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.to(new ByteArrayOutputStream()), hv)) {
-            if (hypercalls) vm.hypervisor().messageCalls().onEvent(SINK, vp -> ticks.tick());
-            else vm.addPortDevice(PingCounter.PORT, 4, ticks);
+        Diagnostics diag = Diagnostics.NONE.withUserHypercalls();
+        diag = hypercalls ? diag.withSignalHandler(SINK, vp -> ticks.tick()) : diag.withPort(PingCounter.PORT, 4, ticks);
+        VmSpec spec = new VmSpec("bench", 1, 32L << 20, guest, null, "n=" + count).withDiagnostics(diag);
+        try (VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.to(new ByteArrayOutputStream()))) {
             vm.start();
             PartitionExit exit = vm.exit().join();
             if (exit.exitStatus() != 33 || ticks.count() != count) {

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.viridian.devices.storvsp.StorVsp;
+import org.viridian.machine.Diagnostics;
 import org.viridian.machine.VirtualMachine;
 import org.viridian.machine.VmSpec;
 import org.viridian.partition.PartitionExit;
@@ -74,10 +75,11 @@ final class StorvspBench implements Callable<Integer> {
     private double guestRate(Path guest, Path image, Workload w) throws Exception {
         String cmdline = "n=" + w.requests() + " bs=" + w.blockSize() + " random=" + (w.random() ? 1 : 0) + " write="
                 + (w.write() ? 1 : 0) + " span=" + SPAN_MIB;
-        try (VirtualMachine vm = VmbusBench.benchVm(guest, cmdline, List.of(new VmSpec.Disk(image, false)))) {
+        try (VirtualMachine vm = VmbusBench.benchVm(guest, cmdline, List.of(new VmSpec.Disk(image, false)),
+                Diagnostics.NONE)) {
             vm.start();
             PartitionExit exit = vm.exit().join();
-            StorVsp.Stats s = vm.storage().stats();
+            StorVsp.Stats s = vm.storage().orElseThrow().stats();
             if (exit.exitStatus() != 33 || s.requests() != w.requests()) {
                 throw new IllegalStateException("bench-storvsp ended " + exit + " after " + s.requests() + " requests");
             }

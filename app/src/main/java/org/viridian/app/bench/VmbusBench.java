@@ -6,7 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.viridian.hv.HvFeatures;
+import org.viridian.machine.Diagnostics;
 import org.viridian.machine.VirtualMachine;
 import org.viridian.machine.VmSpec;
 import org.viridian.machine.console.ConsoleEndpoint;
@@ -55,20 +55,18 @@ final class VmbusBench implements Callable<Integer> {
         }
     }
 
-    private static VirtualMachine benchVm(Path guest, String cmdline) throws Exception {
-        return benchVm(guest, cmdline, List.of());
-    }
-
-    /** A one-VP benchmark VM whose CPL3 code may make hypercalls, its console discarded. */
-    static VirtualMachine benchVm(Path guest, String cmdline, List<VmSpec.Disk> disks) throws Exception {
-        VmSpec spec = new VmSpec("bench", 1, 32L << 20, guest, null, cmdline).withDisks(disks);
-        return VirtualMachine.create(spec, ConsoleEndpoint.to(new ByteArrayOutputStream()), HvFeatures.standard().withUserHypercalls());
+    /** A one-VP benchmark VM whose CPL3 code may make hypercalls, with {@code extra} devices, its console discarded. */
+    static VirtualMachine benchVm(Path guest, String cmdline, List<VmSpec.Disk> disks, Diagnostics extra)
+            throws Exception {
+        VmSpec spec = new VmSpec("bench", 1, 32L << 20, guest, null, cmdline).withDisks(disks)
+                .withDiagnostics(extra.withUserHypercalls());
+        return VirtualMachine.create(spec, ConsoleEndpoint.to(new ByteArrayOutputStream()));
     }
 
     private double hypercallRate(Path guest) throws Exception {
         PingCounter ticks = new PingCounter();
-        try (VirtualMachine vm = benchVm(guest, "n=" + count)) {
-            vm.hypervisor().messageCalls().onEvent(HypercallBench.SINK, vp -> ticks.tick());
+        Diagnostics counter = Diagnostics.NONE.withSignalHandler(HypercallBench.SINK, vp -> ticks.tick());
+        try (VirtualMachine vm = benchVm(guest, "n=" + count, List.of(), counter)) {
             vm.start();
             requirePass(vm.exit().join(), guest, ticks.count());
         }
@@ -76,13 +74,13 @@ final class VmbusBench implements Callable<Integer> {
     }
 
     private EchoDevice.Stats echo(Path guest, int size) throws Exception {
-        EchoDevice echo = new EchoDevice();
-        try (VirtualMachine vm = benchVm(guest, "n=" + count + " size=" + size)) {
-            vm.vmbus().addDevice(echo);
+        try (VirtualMachine vm = benchVm(guest, "n=" + count + " size=" + size, List.of(),
+                Diagnostics.NONE.withVmbusEcho())) {
+            EchoDevice echo = vm.echo().orElseThrow();
             vm.start();
             requirePass(vm.exit().join(), guest, echo.stats().packets());
+            return echo.stats();
         }
-        return echo.stats();
     }
 
     private void requirePass(PartitionExit exit, Path guest, long done) {

@@ -4,8 +4,7 @@ import org.viridian.app.cli.ByteSize;
 import org.viridian.devices.ic.Kvp;
 import org.viridian.machine.IntegrationService;
 import org.viridian.machine.VirtualMachine;
-import org.viridian.hv.diag.EchoConnection;
-import org.viridian.vmbus.diag.EchoDevice;
+import org.viridian.machine.Diagnostics;
 import org.viridian.machine.VmSpec;
 import org.viridian.machine.console.ConsoleEndpoint;
 import org.viridian.machine.host.HostCheck;
@@ -95,7 +94,10 @@ public final class RunCommand implements Callable<Integer> {
         for (String kv : kvpPush) {
             if (kv.indexOf('=') < 1) throw new IllegalArgumentException("--kvp-push wants KEY=VALUE, not '" + kv + "'");
         }
-        return boot(spec, console, new Extras(hvEcho, vmbusEcho, shutdownAfter, kvpPush, kvpDump));
+        Diagnostics diag = Diagnostics.NONE;
+        if (hvEcho) diag = diag.withHvEcho();
+        if (vmbusEcho) diag = diag.withVmbusEcho();
+        return boot(spec.withDiagnostics(diag), console, new Extras(shutdownAfter, kvpPush, kvpDump));
     }
 
     /** {@code FILE[,ro][,iops=N][,bps=SIZE]} → a disk; the file must exist. */
@@ -127,8 +129,8 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     /** What `viridian run` does around the VM besides booting it. */
-    record Extras(boolean hvEcho, boolean vmbusEcho, Integer shutdownAfter, List<String> kvpPush, boolean kvpDump) {
-        static final Extras NONE = new Extras(false, false, null, List.of(), false);
+    record Extras(Integer shutdownAfter, List<String> kvpPush, boolean kvpDump) {
+        static final Extras NONE = new Extras(null, List.of(), false);
     }
 
     /** Boots {@code spec} with its console at {@code console} and returns the exit status `viridian run` reports. */
@@ -141,7 +143,7 @@ public final class RunCommand implements Callable<Integer> {
      * reports each outcome.
      */
     private static void pushKeys(VirtualMachine vm, List<String> keyValues) {
-        Kvp kvp = vm.kvp();
+        Kvp kvp = vm.kvp().orElse(null);
         if (kvp == null) {
             System.err.println("viridian: --kvp-push: this VM offers no KVP integration service");
             return;
@@ -191,25 +193,15 @@ public final class RunCommand implements Callable<Integer> {
             throw new IllegalStateException("this host cannot run VMs (see above, or run 'viridian host check')");
         }
         try (VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.parse(console))) {
-            if (extras.hvEcho()) {
-                if (vm.hypervisor() == null) throw new IllegalArgumentException("--hv-echo needs the Hyper-V interface (drop --no-hyperv)");
-                EchoConnection.install(vm.hypervisor());
-            }
-            if (extras.vmbusEcho()) {
-                if (vm.vmbus() == null) throw new IllegalArgumentException("--vmbus-echo needs VMBus (drop --no-hyperv)");
-                vm.vmbus().addDevice(new EchoDevice());
-            }
             Runtime.getRuntime().addShutdownHook(new Thread(vm::powerOff));
             if (extras.shutdownAfter() != null) askToShutDown(vm, extras.shutdownAfter());
             if (!extras.kvpPush().isEmpty()) pushKeys(vm, extras.kvpPush());
             vm.start();
             PartitionExit exit = vm.exit().join();
             System.out.flush();
-            if (vm.heartbeat() != null && vm.heartbeat().state().lastAnswer() != null) {
-                var hb = vm.heartbeat().state();
-                System.err.printf("viridian: heartbeat: the guest answered heartbeat %d (IC version %d.%d), last at %s%n",
-                        hb.lastSequence() - 1, hb.version() >>> 16, hb.version() & 0xFFFF, hb.lastAnswer());
-            }
+            vm.heartbeat().map(h -> h.state()).filter(hb -> hb.lastAnswer() != null).ifPresent(hb ->
+                    System.err.printf("viridian: heartbeat: the guest answered heartbeat %d (IC version %d.%d), last at %s%n",
+                            hb.lastSequence() - 1, hb.version() >>> 16, hb.version() & 0xFFFF, hb.lastAnswer()));
             reportIntegration(vm, extras.kvpDump());
             if (exit instanceof PartitionExit.Crashed c) System.err.print(c.report().render());
             else if (!(exit instanceof PartitionExit.DebugExit)) System.err.println("viridian: VM ended: " + exit);
@@ -219,18 +211,17 @@ public final class RunCommand implements Callable<Integer> {
 
     /** What the time sync and KVP services saw, for the person (and the acceptance test) reading stderr. */
     private static void reportIntegration(VirtualMachine vm, boolean kvpDump) {
-        if (vm.timeSync() != null && vm.timeSync().negotiatedVersion() != 0) {
-            int v = vm.timeSync().negotiatedVersion();
-            System.err.printf("viridian: time sync: %d time samples sent (IC version %d.%d)%n", vm.timeSync().samplesSent(),
-                    v >>> 16, v & 0xFFFF);
-        }
+        vm.timeSync().filter(t -> t.negotiatedVersion() != 0).ifPresent(t -> System.err.printf(
+                "viridian: time sync: %d time samples sent (IC version %d.%d)%n", t.samplesSent(),
+                t.negotiatedVersion() >>> 16, t.negotiatedVersion() & 0xFFFF));
         if (!kvpDump) return;
-        if (vm.kvp() == null) {
+        Kvp kvp = vm.kvp().orElse(null);
+        if (kvp == null) {
             System.err.println("viridian: kvp: not offered");
-        } else if (vm.kvp().lastRead(Kvp.Pool.AUTO).isEmpty()) {
+        } else if (kvp.lastRead(Kvp.Pool.AUTO).isEmpty()) {
             System.err.println("viridian: kvp: the guest never answered (is hv_kvp_daemon running?)");
         } else {
-            vm.kvp().lastRead(Kvp.Pool.AUTO).get().forEach((k, v) -> System.err.println("viridian: kvp: auto " + k + "=" + v));
+            kvp.lastRead(Kvp.Pool.AUTO).get().forEach((k, v) -> System.err.println("viridian: kvp: auto " + k + "=" + v));
         }
     }
 }

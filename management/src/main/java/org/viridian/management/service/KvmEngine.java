@@ -153,10 +153,10 @@ public final class KvmEngine implements VmEngine {
         @Override
         public GuestIntegration integration() {
             Instant now = Instant.now();
-            var hb = vm.heartbeat();
+            var hb = vm.heartbeat().orElse(null);
             Instant last = hb == null ? null : hb.state().lastAnswer();
             GuestIntegration.GuestKvp kvp = null;
-            Kvp k = vm.kvp();
+            Kvp k = vm.kvp().orElse(null);
             if (k != null) {
                 kvp = k.lastRead(Kvp.Pool.AUTO).map(GuestIntegration.GuestKvp::fromAutoPool)
                         .orElse(GuestIntegration.GuestKvp.NO_ANSWER);
