@@ -125,7 +125,7 @@ public final class FlightRecorder {
         slots[base + 2] = rip;
         slots[base + 3] = a;
         slots[base + 4] = b;
-        long cplBits = rip < 0 || cpl < 0 ? 0xF : cpl & 3;
+        long cplBits = cpl < 0 ? 0xF : cpl & 3;
         SLOT.setRelease(slots, base, (seq << 24) | ((long) e.ordinal() << 16) | (cplBits << 8) | (extra & 0xFF));
     }
 
