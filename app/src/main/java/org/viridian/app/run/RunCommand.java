@@ -2,6 +2,7 @@ package org.viridian.app.run;
 
 import org.viridian.app.cli.ByteSize;
 import org.viridian.devices.ic.Kvp;
+import org.viridian.devices.ic.protocol.KvpPool;
 import org.viridian.machine.IntegrationService;
 import org.viridian.machine.VirtualMachine;
 import org.viridian.hv.diag.EchoConnection;
@@ -227,10 +228,10 @@ public final class RunCommand implements Callable<Integer> {
         if (!kvpDump) return;
         if (vm.kvp() == null) {
             System.err.println("viridian: kvp: not offered");
-        } else if (vm.kvp().lastRead(Kvp.Pool.AUTO).isEmpty()) {
+        } else if (vm.kvp().lastRead(KvpPool.AUTO).isEmpty()) {
             System.err.println("viridian: kvp: the guest never answered (is hv_kvp_daemon running?)");
         } else {
-            vm.kvp().lastRead(Kvp.Pool.AUTO).get().forEach((k, v) -> System.err.println("viridian: kvp: auto " + k + "=" + v));
+            vm.kvp().lastRead(KvpPool.AUTO).get().forEach((k, v) -> System.err.println("viridian: kvp: auto " + k + "=" + v));
         }
     }
 }
