@@ -2,6 +2,7 @@ package org.viridian.app.run;
 
 import org.viridian.app.cli.ByteSize;
 import org.viridian.devices.ic.Kvp;
+import org.viridian.devices.ic.protocol.KvpPool;
 import org.viridian.machine.IntegrationService;
 import org.viridian.machine.VirtualMachine;
 import org.viridian.machine.Diagnostics;
@@ -218,10 +219,10 @@ public final class RunCommand implements Callable<Integer> {
         Kvp kvp = vm.kvp().orElse(null);
         if (kvp == null) {
             System.err.println("viridian: kvp: not offered");
-        } else if (kvp.lastRead(Kvp.Pool.AUTO).isEmpty()) {
+        } else if (kvp.lastRead(KvpPool.AUTO).isEmpty()) {
             System.err.println("viridian: kvp: the guest never answered (is hv_kvp_daemon running?)");
         } else {
-            kvp.lastRead(Kvp.Pool.AUTO).get().forEach((k, v) -> System.err.println("viridian: kvp: auto " + k + "=" + v));
+            kvp.lastRead(KvpPool.AUTO).get().forEach((k, v) -> System.err.println("viridian: kvp: auto " + k + "=" + v));
         }
     }
 }

@@ -98,7 +98,7 @@ abstract class IcService extends ChannelDevice {
     }
 
     /** The same, giving the request's transaction id (0-255, echoed in the guest's answer), or -1 when not sent. */
-    final synchronized int sendTransaction(IcMessageType type, byte[] body) {
+    final synchronized int sendTransaction(IcMessageType type, IcBody body) {
         return send(IcMessage.request(type, version, transaction & 0xFF, body));
     }
 

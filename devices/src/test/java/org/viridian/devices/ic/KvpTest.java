@@ -15,6 +15,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.viridian.devices.ic.protocol.IcMessageType;
+import org.viridian.devices.ic.protocol.KvpOperation;
+import org.viridian.devices.ic.protocol.KvpPool;
+import org.viridian.devices.ic.protocol.KvpValue;
+import org.viridian.vmbus.protocol.ProtocolException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -54,14 +59,14 @@ class KvpTest {
     /** As hv_kvp_daemon answers an enumeration of its auto pool: entry {@code index}, or S_CONT past the end. */
     private void answerEnumeration(ByteBuffer m) {
         ByteBuffer b = body(m);
-        assertThat(b.get(OP)).isEqualTo((byte) Kvp.OP_ENUMERATE);
-        assertThat(b.get(POOL)).isEqualTo((byte) Kvp.Pool.AUTO.ordinal());
+        assertThat(b.get(OP)).isEqualTo((byte) KvpOperation.ENUMERATE.code());
+        assertThat(b.get(POOL)).isEqualTo((byte) KvpPool.AUTO.ordinal());
         int i = b.getInt(ENUM_INDEX);
         if (i >= autoPool.size()) {
             guest.answer(m, S_CONT);
             return;
         }
-        b.putInt(ENUM_VALUE, Kvp.REG_SZ);
+        b.putInt(ENUM_VALUE, KvpValue.REG_SZ);
         putString(b, ENUM_VALUE + 4, ENUM_VALUE + 12, autoPool.get(i)[0]);
         putString(b, ENUM_VALUE + 8, ENUM_VALUE + 12 + 512, autoPool.get(i)[1]);
         guest.answer(m, 0);
@@ -77,10 +82,10 @@ class KvpTest {
     @Test
     void afterNegotiationTheHostReadsTheGuestsAutoPool() throws Exception {
         connect();
-        assertThat(kvp.lastRead(Kvp.Pool.AUTO)).hasValueSatisfying(m -> assertThat(m)
+        assertThat(kvp.lastRead(KvpPool.AUTO)).hasValueSatisfying(m -> assertThat(m)
                 .containsEntry("OSName", "Debian GNU/Linux").containsEntry("NetworkAddressIPv4", "10.0.0.5;192.168.1.7")
                 .hasSize(3));
-        CompletableFuture<Map<String, String>> again = kvp.guestPool(Kvp.Pool.AUTO);
+        CompletableFuture<Map<String, String>> again = kvp.guestPool(KvpPool.AUTO);
         for (int i = 0; i <= autoPool.size(); i++) answerEnumeration(guest.next());
         assertThat(again.get(1, TimeUnit.SECONDS)).containsKeys("FullyQualifiedDomainName", "OSName");
     }
@@ -91,12 +96,12 @@ class KvpTest {
         CompletableFuture<Void> first = kvp.push("VmRole", "web-frontend ✓");
         CompletableFuture<Void> second = kvp.push("Owner", "ops");
         ByteBuffer m = guest.next();
-        assertThat(type(m)).isEqualTo(Kvp.TYPE_KVP);
+        assertThat(type(m)).isEqualTo(IcMessageType.KVP_EXCHANGE.code());
         ByteBuffer b = body(m);
         assertThat(b.limit()).as("room for the guest's answer").isGreaterThanOrEqualTo(4 + 4 + 12 + 512 + 2048);
-        assertThat(b.get(OP)).isEqualTo((byte) Kvp.OP_SET);
-        assertThat(b.get(POOL)).isEqualTo((byte) Kvp.Pool.EXTERNAL.ordinal());
-        assertThat(b.getInt(SET_VALUE)).isEqualTo(Kvp.REG_SZ);
+        assertThat(b.get(OP)).isEqualTo((byte) KvpOperation.SET.code());
+        assertThat(b.get(POOL)).isEqualTo((byte) KvpPool.EXTERNAL.ordinal());
+        assertThat(b.getInt(SET_VALUE)).isEqualTo(KvpValue.REG_SZ);
         assertThat(b.getInt(SET_VALUE + 4)).isEqualTo(("VmRole".length() + 1) * 2);
         assertThat(getString(b, SET_VALUE + 4, SET_VALUE + 12)).isEqualTo("VmRole");
         assertThat(getString(b, SET_VALUE + 8, SET_VALUE + 12 + 512)).isEqualTo("web-frontend ✓");
@@ -114,7 +119,7 @@ class KvpTest {
     @Test
     void malformedAnswersAreDroppedOrFailOnlyTheirRequest() throws Exception {
         connect();
-        CompletableFuture<Map<String, String>> pool = kvp.guestPool(Kvp.Pool.AUTO);
+        CompletableFuture<Map<String, String>> pool = kvp.guestPool(KvpPool.AUTO);
         ByteBuffer m = guest.next();
         int dropped = kvp.droppedAnswers();
         // An answer with another transaction id matches nothing: dropped, the request still waits.
@@ -125,9 +130,9 @@ class KvpTest {
         assertThat(kvp.droppedAnswers()).isEqualTo(dropped + 2);
         assertThat(pool).isNotDone();
         // The real transaction, but a key size past the 512-byte key field: that request fails, the channel lives.
-        body(m).putInt(ENUM_VALUE, Kvp.REG_SZ).putInt(ENUM_VALUE + 4, 4096);
+        body(m).putInt(ENUM_VALUE, KvpValue.REG_SZ).putInt(ENUM_VALUE + 4, 4096);
         guest.answer(m, 0);
-        assertThatThrownBy(() -> pool.get(1, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> pool.get(1, TimeUnit.SECONDS)).hasCauseInstanceOf(ProtocolException.class)
                 .hasMessageContaining("key size 4096");
         CompletableFuture<Void> push = kvp.push("k", "v");
         guest.answer(guest.next(), 0);

@@ -1,13 +1,11 @@
 package org.viridian.hv.timer;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.OptionalLong;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
-import org.viridian.hv.synic.HvMessage;
+import org.viridian.hv.synic.TimerMessagePayload;
 import org.viridian.hv.synic.InterruptSink;
 import org.viridian.partition.vp.FlightRecorder;
 import org.viridian.hv.synic.Synic;
@@ -25,7 +23,6 @@ public final class SyntheticTimers {
     private static final System.Logger LOG = System.getLogger(SyntheticTimers.class.getName());
 
     public static final int FIRST_MSR = 0x400000B0, LAST_MSR = 0x400000B7, TIMERS = 4;
-    public static final int MESSAGE_TIMER_EXPIRED = 0x80000010;
     static final long ENABLE = 1, PERIODIC = 2, LAZY = 4, AUTO_ENABLE = 8, DIRECT = 1L << 12;
     private static final long WRITABLE = 0xF_1FFFL;
 
@@ -130,9 +127,7 @@ public final class SyntheticTimers {
         if (vector >= 0) {
             interrupts.raise(vp, vector);
         } else {
-            ByteBuffer p = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-            p.putInt(0, t).putLong(8, expiration).putLong(16, hostNow(t));
-            synic.post(sint, new HvMessage(MESSAGE_TIMER_EXPIRED, 0, p.array()));
+            synic.post(sint, new TimerMessagePayload(t, expiration, hostNow(t)).toMessage());
         }
     }
 

@@ -63,7 +63,7 @@ class SyntheticTimersTest {
         timers.write(CONFIG1, SyntheticTimers.ENABLE | SyntheticTimers.PERIODIC | (3L << 16));
         long slot = SIMP + 3 * 256;
         await(() -> memory.readInt(slot) != 0);
-        assertThat(memory.readInt(slot)).isEqualTo(SyntheticTimers.MESSAGE_TIMER_EXPIRED);
+        assertThat(memory.readInt(slot)).isEqualTo(org.viridian.hv.synic.HvMessageType.TIMER_EXPIRED.code());
         assertThat(memory.readInt(slot + 16)).as("timer index").isEqualTo(1);
         long expiration = memory.readLong(slot + 24), delivery = memory.readLong(slot + 32);
         assertThat(delivery).isGreaterThanOrEqualTo(expiration);

@@ -1,6 +1,7 @@
 package org.viridian.management.service;
 
 import org.viridian.devices.ic.Kvp;
+import org.viridian.devices.ic.protocol.KvpPool;
 import org.viridian.guests.TestGuests;
 import org.viridian.machine.IntegrationService;
 import org.viridian.machine.VirtualMachine;
@@ -158,9 +159,9 @@ public final class KvmEngine implements VmEngine {
             GuestIntegration.GuestKvp kvp = null;
             Kvp k = vm.kvp().orElse(null);
             if (k != null) {
-                kvp = k.lastRead(Kvp.Pool.AUTO).map(GuestIntegration.GuestKvp::fromAutoPool)
+                kvp = k.lastRead(KvpPool.AUTO).map(GuestIntegration.GuestKvp::fromAutoPool)
                         .orElse(GuestIntegration.GuestKvp.NO_ANSWER);
-                k.refreshIfOlder(Kvp.Pool.AUTO, KVP_REFRESH);
+                k.refreshIfOlder(KvpPool.AUTO, KVP_REFRESH);
             }
             return new GuestIntegration(GuestIntegration.heartbeat(hb != null, last, now), last, kvp);
         }
