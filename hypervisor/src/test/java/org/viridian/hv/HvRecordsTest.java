@@ -31,8 +31,10 @@ class HvRecordsTest {
         assertThat(back.payload()).containsExactly(1, 2, 3, 4, 5);
         for (int n = 0; n < 21; n++) {
             int size = n;
-            assertThatThrownBy(() -> PostMessageInput.parse(b, size)).isInstanceOf(HvProtocolException.class)
-                    .extracting(e -> ((HvProtocolException) e).status()).isEqualTo(HvStatus.INVALID_ALIGNMENT);
+            assertThatThrownBy(() -> PostMessageInput.parse(b, size))
+                    .isInstanceOf(HvProtocolException.class)
+                    .extracting(e -> ((HvProtocolException) e).status())
+                    .isEqualTo(HvStatus.INVALID_ALIGNMENT);
         }
     }
 
@@ -41,8 +43,10 @@ class HvRecordsTest {
         for (int[] f : new int[][] {{8, 0}, {8, 0x8000_0001}, {12, 241}, {12, -1}}) {
             ByteBuffer b = le(256);
             b.putInt(8, 1).putInt(12, 4).putInt(f[0], f[1]);
-            assertThatThrownBy(() -> PostMessageInput.parse(b, 256)).isInstanceOf(HvProtocolException.class)
-                    .extracting(e -> ((HvProtocolException) e).status()).isEqualTo(HvStatus.INVALID_PARAMETER);
+            assertThatThrownBy(() -> PostMessageInput.parse(b, 256))
+                    .isInstanceOf(HvProtocolException.class)
+                    .extracting(e -> ((HvProtocolException) e).status())
+                    .isEqualTo(HvStatus.INVALID_PARAMETER);
         }
     }
 
@@ -74,7 +78,9 @@ class HvRecordsTest {
         }
         b.put(4, (byte) 241);
         assertThatThrownBy(() -> HvMessage.parse(b, HvMessage.SIZE)).isInstanceOf(HvProtocolException.class);
-        assertThatThrownBy(() -> HvMessage.parse(le(256), 256)).as("an empty slot").isInstanceOf(HvProtocolException.class);
+        assertThatThrownBy(() -> HvMessage.parse(le(256), 256))
+                .as("an empty slot")
+                .isInstanceOf(HvProtocolException.class);
     }
 
     @Test
@@ -82,13 +88,15 @@ class HvRecordsTest {
         TimerMessagePayload p = new TimerMessagePayload(2, 1000, 1005);
         HvMessage m = p.toMessage();
         assertThat(m.type()).isEqualTo(HvMessageType.TIMER_EXPIRED.code()).isEqualTo(0x80000010);
-        assertThat(TimerMessagePayload.parse(ByteBuffer.wrap(m.payload()), m.payload().length)).isEqualTo(p);
+        assertThat(TimerMessagePayload.parse(ByteBuffer.wrap(m.payload()), m.payload().length))
+                .isEqualTo(p);
         for (int n = 0; n < 24; n++) {
             int size = n;
             assertThatThrownBy(() -> TimerMessagePayload.parse(ByteBuffer.wrap(m.payload()), size))
                     .isInstanceOf(HvProtocolException.class);
         }
-        assertThat(HvMessageType.isHypervisors(HvMessageType.TIMER_EXPIRED.code())).isTrue();
+        assertThat(HvMessageType.isHypervisors(HvMessageType.TIMER_EXPIRED.code()))
+                .isTrue();
         assertThat(HvMessageType.isHypervisors(1)).isFalse();
     }
 }

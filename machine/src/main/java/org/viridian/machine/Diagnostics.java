@@ -1,10 +1,9 @@
 package org.viridian.machine;
 
-import org.viridian.partition.bus.PortIoHandler;
-
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
+import org.viridian.partition.bus.PortIoHandler;
 
 /**
  * The diagnostic devices a VM may carry for tests and benchmarks, off in a normal VM: the hypervisor interface's echo
@@ -13,8 +12,12 @@ import java.util.function.IntConsumer;
  * given connection ids (a benchmark counting signals). They are part of the spec so {@link VirtualMachine#create} is
  * the one place a VM is put together.
  */
-public record Diagnostics(boolean hvEcho, boolean vmbusEcho, boolean userHypercalls, List<PortDevice> ports,
-                          Map<Integer, IntConsumer> signalHandlers) {
+public record Diagnostics(
+        boolean hvEcho,
+        boolean vmbusEcho,
+        boolean userHypercalls,
+        List<PortDevice> ports,
+        Map<Integer, IntConsumer> signalHandlers) {
     public static final Diagnostics NONE = new Diagnostics(false, false, false, List.of(), Map.of());
 
     /** A host device on ports [first, first + count). */

@@ -31,6 +31,7 @@ public final class Kvp extends IcService {
     public static final UUID CLASS_ID = UUID.fromString("a9a0f4e7-5a45-4d96-b827-8a841e8c03e6");
     /** The guest's status when an enumeration has run past its last entry. */
     static final int S_CONT = 0x80070103;
+
     static final int MAX_QUEUED = 32, MAX_ENTRIES = 256;
     /** Longer than Linux's own 30 s wait for its daemon, after which it answers with a failure status itself. */
     static final long TIMEOUT_S = 45;
@@ -46,6 +47,7 @@ public final class Kvp extends IcService {
     private final Map<KvpPool, Map<String, String>> lastRead = new EnumMap<>(KvpPool.class);
     /** When each pool was last asked for (System.nanoTime), so refreshes do not pile up. */
     private final Map<KvpPool, Long> askedAt = new EnumMap<>(KvpPool.class);
+
     private Op current;
     private int currentTransaction;
     private long sent;
@@ -165,7 +167,9 @@ public final class Kvp extends IcService {
 
     @Override
     void answered(IcMessage m) throws ProtocolException {
-        if (m.header().type() != IcMessageType.KVP_EXCHANGE || current == null || m.header().transaction() != currentTransaction) {
+        if (m.header().type() != IcMessageType.KVP_EXCHANGE
+                || current == null
+                || m.header().transaction() != currentTransaction) {
             throw new ProtocolException("KVP answer (type " + m.header().type() + ", transaction "
                     + m.header().transaction() + ") matches no outstanding request");
         }
@@ -222,8 +226,8 @@ public final class Kvp extends IcService {
             if (status != 0) {
                 // S_CONT: past the last entry. Any other failure ends the enumeration the same way, with what was read.
                 if (status != S_CONT && index == 0) {
-                    result.completeExceptionally(new KvpException(String.format(
-                            "the guest could not enumerate its %s pool (status %#x)", pool, status)));
+                    result.completeExceptionally(new KvpException(
+                            String.format("the guest could not enumerate its %s pool (status %#x)", pool, status)));
                     return true;
                 }
                 remember(pool, found);
@@ -268,7 +272,9 @@ public final class Kvp extends IcService {
                 result.completeExceptionally(new KvpException(
                         String.format("the guest refused %s of '%s' (status %#x)", what, key, status)));
             } else {
-                String value = op == KvpOperation.GET ? answerBody(answer, KvpMessage.Get.class).value().value() : null;
+                String value = op == KvpOperation.GET
+                        ? answerBody(answer, KvpMessage.Get.class).value().value()
+                        : null;
                 result.complete(op == KvpOperation.GET && value == null ? "" : value);
             }
             return true;
@@ -283,7 +289,8 @@ public final class Kvp extends IcService {
     /** The answer's body, which must be for the operation asked (the guest answers in the request's buffer). */
     private static <B extends KvpMessage.Body> B answerBody(IcMessage answer, Class<B> expected)
             throws ProtocolException {
-        KvpMessage.Body body = KvpMessage.parse(answer.bodyBuffer(), answer.body().length).body();
+        KvpMessage.Body body =
+                KvpMessage.parse(answer.bodyBuffer(), answer.body().length).body();
         if (!expected.isInstance(body)) {
             throw new ProtocolException("KVP answer of " + body.operation() + " to another request");
         }

@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 public final class ScsiTarget<L> {
     /** LUNs 0..254 (single-level addressing, as storvsc scans them). */
     public static final int MAX_LUN = 254;
+
     static final int INQUIRY = 0x12, REPORT_LUNS = 0xA0;
     private final Map<Integer, L> luns = new ConcurrentSkipListMap<>();
 

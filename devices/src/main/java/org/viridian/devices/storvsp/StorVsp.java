@@ -1,9 +1,11 @@
 package org.viridian.devices.storvsp;
 
+import static java.lang.System.Logger.Level.WARNING;
+
 import java.io.IOException;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -29,8 +31,6 @@ import org.viridian.vmbus.ring.GpaRange;
 import org.viridian.vmbus.ring.Packet;
 import org.viridian.vmbus.server.OpenChannel;
 import org.viridian.vmbus.server.VmbusDevice;
-
-import static java.lang.System.Logger.Level.WARNING;
 
 /**
  * The synthetic SCSI controller (StorVSP) that Linux's hv_storvsc and Windows' storvsc drive over VMBus: the
@@ -60,6 +60,7 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
     private volatile boolean initialized;
     /** The version the guest asked for and got; null before that. */
     private volatile VstorVersion version;
+
     private long completed, firstNanos, lastNanos;
 
     /** One disk: its SCSI target and the worker that runs its commands in order. */
@@ -238,8 +239,11 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
                 case ProtocolVersion asked -> {
                     VstorVersion known = asked.version().orElse(null);
                     if (known != null) version = known;
-                    answer(c, p, VstorPacket.completion(
-                            known != null ? VstorStatus.SUCCESS : VstorStatus.REVISION_MISMATCH));
+                    answer(
+                            c,
+                            p,
+                            VstorPacket.completion(
+                                    known != null ? VstorStatus.SUCCESS : VstorStatus.REVISION_MISMATCH));
                 }
                 case SubChannelCount n -> createSubChannels(c, p, n.count());
                 default -> control(c, p, op);
@@ -250,18 +254,23 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
         private void control(OpenChannel c, Packet p, VstorOperation op) {
             switch (op) {
                 case BEGIN_INITIALIZATION, RESET_ADAPTER, RESET_BUS, RESET_LUN ->
-                        answer(c, p, VstorPacket.completion(VstorStatus.SUCCESS));
+                    answer(c, p, VstorPacket.completion(VstorStatus.SUCCESS));
                 case QUERY_PROPERTIES -> {
                     // Sub-channels only from win8 on, as Linux expects; the largest transfer we take.
                     boolean multi = maxSubChannels > 0 && version != null && version.atLeast(VstorVersion.WIN8);
-                    var properties = new ChannelProperties(multi ? maxSubChannels : 0,
-                            multi ? ChannelProperties.MULTI_CHANNEL : 0, MAX_TRANSFER_BYTES);
+                    var properties = new ChannelProperties(
+                            multi ? maxSubChannels : 0,
+                            multi ? ChannelProperties.MULTI_CHANNEL : 0,
+                            MAX_TRANSFER_BYTES);
                     answer(c, p, VstorPacket.completion(VstorStatus.SUCCESS, properties));
                 }
                 case END_INITIALIZATION -> {
                     initialized = version != null;
-                    answer(c, p, VstorPacket.completion(
-                            initialized ? VstorStatus.SUCCESS : VstorStatus.INVALID_DEVICE_REQUEST));
+                    answer(
+                            c,
+                            p,
+                            VstorPacket.completion(
+                                    initialized ? VstorStatus.SUCCESS : VstorStatus.INVALID_DEVICE_REQUEST));
                 }
                 case null, default -> answer(c, p, VstorPacket.completion(VstorStatus.INVALID_DEVICE_REQUEST));
             }
@@ -308,7 +317,7 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
             switch (target.route(ours, srb.lun(), cdb, buffer)) {
                 case ScsiTarget.ToLun<Lun>(Lun l) -> execute(c, p, srb, l, cdb, buffer);
                 case ScsiTarget.Answered<Lun>(long transferred) ->
-                        srbDone(c, p, srb, VmscsiRequest.SRB_SUCCESS, null, transferred);
+                    srbDone(c, p, srb, VmscsiRequest.SRB_SUCCESS, null, transferred);
                 case ScsiTarget.Malformed<Lun>() -> srbDone(c, p, srb, VmscsiRequest.SRB_INVALID_REQUEST, null, -1);
                 case ScsiTarget.NoLun<Lun>() -> srbDone(c, p, srb, VmscsiRequest.SRB_INVALID_LUN, null, 0);
             }
@@ -363,7 +372,11 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
         /** ENUMERATE_BUS: the guest rescans (finds new LUNs, drops ones that now answer INVALID_LUN). */
         synchronized void notifyRescan() {
             if (!isOpen() || !initialized) return;
-            send(Packet.DATA_INBAND, 0, 0, VstorPacket.notification(VstorOperation.ENUMERATE_BUS).toBytes());
+            send(
+                    Packet.DATA_INBAND,
+                    0,
+                    0,
+                    VstorPacket.notification(VstorOperation.ENUMERATE_BUS).toBytes());
         }
     }
 }

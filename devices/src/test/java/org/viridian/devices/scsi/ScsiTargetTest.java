@@ -27,7 +27,8 @@ class ScsiTargetTest {
         target.route(true, 0, report, ScsiData.of(cut));
         assertThat(cut[3]).isEqualTo((byte) 16);
         assertThat(cut[17]).as("cut to the allocation length").isZero();
-        assertThat(target.route(true, 0, new byte[] {(byte) 0xA0, 0, 0}, ScsiData.NONE)).isInstanceOf(ScsiTarget.Malformed.class);
+        assertThat(target.route(true, 0, new byte[] {(byte) 0xA0, 0, 0}, ScsiData.NONE))
+                .isInstanceOf(ScsiTarget.Malformed.class);
     }
 
     @Test
@@ -37,9 +38,12 @@ class ScsiTargetTest {
         assertThat(target.route(true, 5, new byte[] {0x12, 0, 0, 0, 36, 0}, ScsiData.of(data)))
                 .isEqualTo(new ScsiTarget.Answered<String>(36));
         assertThat(data[0]).isEqualTo((byte) 0x7F);
-        assertThat(target.route(true, 5, new byte[] {0x00, 0, 0, 0, 0, 0}, ScsiData.NONE)).isInstanceOf(ScsiTarget.NoLun.class);
-        assertThat(target.route(false, 0, new byte[] {0x00, 0, 0, 0, 0, 0}, ScsiData.NONE)).isInstanceOf(ScsiTarget.NoLun.class);
-        assertThat(target.route(true, 0, new byte[] {0x12, 0, 0, 0, 36, 0}, ScsiData.NONE)).isEqualTo(new ScsiTarget.ToLun<>("a"));
+        assertThat(target.route(true, 5, new byte[] {0x00, 0, 0, 0, 0, 0}, ScsiData.NONE))
+                .isInstanceOf(ScsiTarget.NoLun.class);
+        assertThat(target.route(false, 0, new byte[] {0x00, 0, 0, 0, 0, 0}, ScsiData.NONE))
+                .isInstanceOf(ScsiTarget.NoLun.class);
+        assertThat(target.route(true, 0, new byte[] {0x12, 0, 0, 0, 36, 0}, ScsiData.NONE))
+                .isEqualTo(new ScsiTarget.ToLun<>("a"));
     }
 
     @Test

@@ -1,9 +1,5 @@
 package org.viridian.devices.storvsp;
 
-import org.viridian.devices.storvsp.protocol.VmscsiRequest;
-import org.viridian.devices.storvsp.protocol.VstorOperation;
-import org.viridian.devices.storvsp.protocol.VstorStatus;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
@@ -13,6 +9,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.viridian.devices.storvsp.protocol.VstorOperation;
 import org.viridian.partition.memory.GuestMemory;
 import org.viridian.vmbus.ring.GpaPages;
 import org.viridian.vmbus.ring.Packet;
@@ -26,13 +23,21 @@ import org.viridian.vmbus.server.OpenChannel;
 final class StorvscPlayer implements AutoCloseable {
     /** struct vstor_packet's size and where its SRB starts; struct vmscsi_request's fields, relative to the SRB. */
     static final int SIZE = 64, SRB = 12;
-    static final int SRB_STATUS = 2, SCSI_STATUS = 3, LUN = 7, CDB_LENGTH = 8, SENSE_LENGTH = 9, DATA_IN = 10,
-            TRANSFER_LENGTH = 12, CDB = 16;
+
+    static final int SRB_STATUS = 2,
+            SCSI_STATUS = 3,
+            LUN = 7,
+            CDB_LENGTH = 8,
+            SENSE_LENGTH = 9,
+            DATA_IN = 10,
+            TRANSFER_LENGTH = 12,
+            CDB = 16;
     static final long OUT_PFN = 0x100, IN_PFN = 0x120;
     final GuestMemory memory = GuestMemory.allocate(64L << 20);
     final StorVsp vsp = new StorVsp(memory, UUID.fromString("5a0d1f9e-7e57-4c3b-9d1a-000000000001"), 2);
     /** Sub-channel devices the VSP offered (as the VMBus server would offer them to the guest). */
     final List<org.viridian.vmbus.server.VmbusDevice> offered = new CopyOnWriteArrayList<>();
+
     final AtomicInteger signals = new AtomicInteger();
     final List<String> failures = new CopyOnWriteArrayList<>();
     private RingBuffer out, in;
@@ -41,7 +46,8 @@ final class StorvscPlayer implements AutoCloseable {
     StorvscPlayer() {
         out = ring(OUT_PFN);
         in = ring(IN_PFN);
-        vsp.opened(new OpenChannel(1, ring(OUT_PFN), ring(IN_PFN), signals::incrementAndGet, failures::add, offered::add));
+        vsp.opened(
+                new OpenChannel(1, ring(OUT_PFN), ring(IN_PFN), signals::incrementAndGet, failures::add, offered::add));
     }
 
     /** Opens an offered sub-channel on rings at {@code pfn} and talks on it from now on. */
@@ -61,14 +67,18 @@ final class StorvscPlayer implements AutoCloseable {
     }
 
     static ByteBuffer packet(int operation) {
-        return ByteBuffer.allocate(SIZE).order(ByteOrder.LITTLE_ENDIAN).putInt(0, operation).putInt(4, 1);
+        return ByteBuffer.allocate(SIZE)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(0, operation)
+                .putInt(4, 1);
     }
 
     /** Sends a vstor packet (GPA-direct when {@code headers} is not empty) and returns the completion's data. */
     ByteBuffer call(ByteBuffer vstor, byte[] headers) {
         long id = ++transaction;
         int type = headers.length == 0 ? Packet.DATA_INBAND : Packet.DATA_USING_GPA_DIRECT;
-        assertThat(out.write(type, Packet.FLAG_COMPLETION_REQUESTED, id, headers, vstor.array())).isNotEqualTo(RingBuffer.WriteResult.FULL);
+        assertThat(out.write(type, Packet.FLAG_COMPLETION_REQUESTED, id, headers, vstor.array()))
+                .isNotEqualTo(RingBuffer.WriteResult.FULL);
         current.guestSignalled();
         Packet p = await();
         assertThat(p.type()).isEqualTo(Packet.COMPLETION);
@@ -121,7 +131,9 @@ final class StorvscPlayer implements AutoCloseable {
         }
     }
 
-    /** One SCSI command to {@code lun} with data at guest-physical {@code gpa} ({@code length} bytes, any alignment). */
+    /**
+     * One SCSI command to {@code lun} with data at guest-physical {@code gpa} ({@code length} bytes, any alignment).
+     */
     Srb scsi(int lun, byte[] cdb, boolean dataIn, long gpa, int length) {
         long first = gpa >>> 12, last = length == 0 ? first - 1 : (gpa + length - 1) >>> 12;
         long[] pfns = new long[(int) (last - first + 1)];
@@ -144,8 +156,11 @@ final class StorvscPlayer implements AutoCloseable {
     static ByteBuffer srbPacket(int lun, byte[] cdb, boolean dataIn, int length) {
         ByteBuffer v = packet(VstorOperation.EXECUTE_SRB.code());
         int s = SRB;
-        v.putShort(s, (short) 52).put(s + LUN, (byte) lun).put(s + CDB_LENGTH, (byte) cdb.length)
-                .put(s + SENSE_LENGTH, (byte) 20).put(s + DATA_IN, (byte) (length == 0 ? 2 : dataIn ? 1 : 0))
+        v.putShort(s, (short) 52)
+                .put(s + LUN, (byte) lun)
+                .put(s + CDB_LENGTH, (byte) cdb.length)
+                .put(s + SENSE_LENGTH, (byte) 20)
+                .put(s + DATA_IN, (byte) (length == 0 ? 2 : dataIn ? 1 : 0))
                 .putInt(s + TRANSFER_LENGTH, length);
         v.put(s + CDB, cdb);
         return v;
@@ -156,13 +171,23 @@ final class StorvscPlayer implements AutoCloseable {
         assertThat(r.getInt(0)).isEqualTo(VstorOperation.COMPLETE_IO.code());
         byte[] sense = new byte[20];
         r.get(s + CDB, sense);
-        return new Srb(r.get(s + SRB_STATUS) & 0xFF, r.get(s + SCSI_STATUS) & 0xFF,
-                r.getInt(s + TRANSFER_LENGTH), sense);
+        return new Srb(
+                r.get(s + SRB_STATUS) & 0xFF, r.get(s + SCSI_STATUS) & 0xFF, r.getInt(s + TRANSFER_LENGTH), sense);
     }
 
     static byte[] rw10(boolean write, long lba, int blocks) {
-        return new byte[] {(byte) (write ? 0x2A : 0x28), 0, (byte) (lba >> 24), (byte) (lba >> 16), (byte) (lba >> 8), (byte) lba, 0,
-                (byte) (blocks >> 8), (byte) blocks, 0};
+        return new byte[] {
+            (byte) (write ? 0x2A : 0x28),
+            0,
+            (byte) (lba >> 24),
+            (byte) (lba >> 16),
+            (byte) (lba >> 8),
+            (byte) lba,
+            0,
+            (byte) (blocks >> 8),
+            (byte) blocks,
+            0
+        };
     }
 
     @Override

@@ -41,7 +41,8 @@ public final class MessageCalls {
         if (in.fast()) return HvStatus.INVALID_HYPERCALL_INPUT;
         PostMessageInput m;
         try {
-            m = PostMessageInput.parse(buffer(in.slowInput()), (int) in.slowInput().byteSize());
+            m = PostMessageInput.parse(
+                    buffer(in.slowInput()), (int) in.slowInput().byteSize());
         } catch (HvProtocolException e) {
             return e.status();
         }
@@ -55,8 +56,10 @@ public final class MessageCalls {
     int signal(HypercallInput in) {
         SignalEventInput e;
         try {
-            e = in.fast() ? SignalEventInput.of(in.fastIn0())
-                    : SignalEventInput.parse(buffer(in.slowInput()), (int) in.slowInput().byteSize());
+            e = in.fast()
+                    ? SignalEventInput.of(in.fastIn0())
+                    : SignalEventInput.parse(
+                            buffer(in.slowInput()), (int) in.slowInput().byteSize());
         } catch (HvProtocolException x) {
             return x.status();
         }

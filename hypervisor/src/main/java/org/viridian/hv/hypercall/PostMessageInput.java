@@ -25,10 +25,14 @@ public record PostMessageInput(int connectionId, int messageType, byte[] payload
         ByteBuffer m = b.slice(b.position(), size).order(ByteOrder.LITTLE_ENDIAN);
         int type = m.getInt(8), length = m.getInt(12);
         // Types with bit 31 set belong to the hypervisor; a guest may not forge them.
-        if (type == HvMessageType.NONE.code() || HvMessageType.isHypervisors(type) || length < 0
+        if (type == HvMessageType.NONE.code()
+                || HvMessageType.isHypervisors(type)
+                || length < 0
                 || length > HvMessage.MAX_PAYLOAD) {
-            throw new HvProtocolException(HvStatus.INVALID_PARAMETER, "message type " + Integer.toHexString(type)
-                    + " with " + Integer.toUnsignedString(length) + " bytes");
+            throw new HvProtocolException(
+                    HvStatus.INVALID_PARAMETER,
+                    "message type " + Integer.toHexString(type) + " with " + Integer.toUnsignedString(length)
+                            + " bytes");
         }
         if (size < HEADER + length) {
             String why = "payload of " + length + " bytes crosses a page";
@@ -41,7 +45,10 @@ public record PostMessageInput(int connectionId, int messageType, byte[] payload
 
     public void writeTo(ByteBuffer b) {
         int at = b.position();
-        b.putInt(at, connectionId).putInt(at + 4, 0).putInt(at + 8, messageType).putInt(at + 12, payload.length)
+        b.putInt(at, connectionId)
+                .putInt(at + 4, 0)
+                .putInt(at + 8, messageType)
+                .putInt(at + 12, payload.length)
                 .put(at + HEADER, payload);
     }
 }

@@ -58,7 +58,9 @@ public record HvMessage(int type, long senderId, byte[] payload) {
 
     private void writeBody(ByteBuffer b, int at) {
         b.put(at + HEADER, payload).put(at + HEADER + payload.length, new byte[MAX_PAYLOAD - payload.length]);
-        b.put(at + 4, (byte) payload.length).put(at + FLAGS, (byte) 0).putShort(at + 6, (short) 0)
+        b.put(at + 4, (byte) payload.length)
+                .put(at + FLAGS, (byte) 0)
+                .putShort(at + 6, (short) 0)
                 .putLong(at + 8, senderId);
     }
 }

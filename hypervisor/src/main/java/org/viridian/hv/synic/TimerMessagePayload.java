@@ -22,7 +22,10 @@ public record TimerMessagePayload(int timerIndex, long expirationTime, long deli
 
     public void writeTo(ByteBuffer b) {
         int at = b.position();
-        b.putInt(at, timerIndex).putInt(at + 4, 0).putLong(at + 8, expirationTime).putLong(at + 16, deliveryTime);
+        b.putInt(at, timerIndex)
+                .putInt(at + 4, 0)
+                .putLong(at + 8, expirationTime)
+                .putLong(at + 16, deliveryTime);
     }
 
     /** The message carrying this payload. */

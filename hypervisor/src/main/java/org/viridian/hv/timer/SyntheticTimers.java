@@ -1,16 +1,16 @@
 package org.viridian.hv.timer;
 
+import static java.lang.System.Logger.Level.TRACE;
+
 import java.util.OptionalLong;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
-import org.viridian.hv.synic.TimerMessagePayload;
 import org.viridian.hv.synic.InterruptSink;
-import org.viridian.partition.vp.FlightRecorder;
 import org.viridian.hv.synic.Synic;
-
-import static java.lang.System.Logger.Level.TRACE;
+import org.viridian.hv.synic.TimerMessagePayload;
+import org.viridian.partition.vp.FlightRecorder;
 
 /**
  * One VP's synthetic timers STIMER0–3 (TLFS "Synthetic Timers"), driven by the partition reference time. Config:
@@ -34,19 +34,27 @@ public final class SyntheticTimers {
     private final LongSupplier guestNow;
     /** Per timer, the exact reading when it was armed and the host clock then: its expiries extrapolate from it. */
     private final long[] syncRef = new long[TIMERS], syncNanos = new long[TIMERS];
+
     private final ScheduledExecutorService scheduler;
     private final long[] config = new long[TIMERS], count = new long[TIMERS];
     private final long[] due = new long[TIMERS];
+
     @SuppressWarnings("unchecked")
     private final ScheduledFuture<?>[] armed = new ScheduledFuture[TIMERS];
 
-    public SyntheticTimers(int vp, Synic synic, InterruptSink interrupts, LongSupplier guestNow, ScheduledExecutorService scheduler) {
+    public SyntheticTimers(
+            int vp, Synic synic, InterruptSink interrupts, LongSupplier guestNow, ScheduledExecutorService scheduler) {
         this(vp, synic, interrupts, guestNow, scheduler, null);
     }
 
     /** {@code recorder}: the VP's flight recorder, told of every expiry (null: none). */
-    public SyntheticTimers(int vp, Synic synic, InterruptSink interrupts, LongSupplier guestNow,
-                           ScheduledExecutorService scheduler, FlightRecorder recorder) {
+    public SyntheticTimers(
+            int vp,
+            Synic synic,
+            InterruptSink interrupts,
+            LongSupplier guestNow,
+            ScheduledExecutorService scheduler,
+            FlightRecorder recorder) {
         this.recorder = recorder;
         this.vp = vp;
         this.synic = synic;
@@ -91,12 +99,13 @@ public final class SyntheticTimers {
         schedule(t, now);
     }
 
-
     private void schedule(int t, long now) {
         long delay100ns = Math.max(0, due[t] - now);
         if (LOG.isLoggable(TRACE)) {
-            LOG.log(TRACE, String.format("hv: vp%d stimer%d armed: now %d due %d (in %d us)", vp, t, now, due[t],
-                    delay100ns / 10));
+            LOG.log(
+                    TRACE,
+                    String.format(
+                            "hv: vp%d stimer%d armed: now %d due %d (in %d us)", vp, t, now, due[t], delay100ns / 10));
         }
         armed[t] = scheduler.schedule(() -> expire(t), delay100ns * 100, TimeUnit.NANOSECONDS);
     }
@@ -121,8 +130,11 @@ public final class SyntheticTimers {
         }
         if (recorder != null) recorder.host(FlightRecorder.Event.TIMER_EXPIRED, t, vector >= 0 ? 1 : 0);
         if (LOG.isLoggable(TRACE)) {
-            LOG.log(TRACE, String.format("hv: vp%d stimer%d expired at %d (%s)", vp, t, expiration,
-                    vector >= 0 ? "vector " + vector : "SINT " + sint));
+            LOG.log(
+                    TRACE,
+                    String.format(
+                            "hv: vp%d stimer%d expired at %d (%s)",
+                            vp, t, expiration, vector >= 0 ? "vector " + vector : "SINT " + sint));
         }
         if (vector >= 0) {
             interrupts.raise(vp, vector);

@@ -58,13 +58,16 @@ public record KvpMessage(KvpPool pool, Body body) implements IcBody {
         KvpPool pool = KvpPool.of(m.get(1) & 0xFF);
         ByteBuffer rest = m.slice(HEADER, size - HEADER).order(ByteOrder.LITTLE_ENDIAN);
         int left = size - HEADER;
-        Body body = switch (op) {
-            case GET -> new Get(KvpValue.parse(rest, left));
-            case SET -> new Set(KvpValue.parse(rest, left));
-            case DELETE -> new Delete(deletedKey(rest, left));
-            case ENUMERATE -> new Enumerate(Wire.view(rest, left, 4, "KVP enumeration").getInt(0),
-                    KvpValue.parse(rest.slice(4, left - 4).order(ByteOrder.LITTLE_ENDIAN), left - 4));
-        };
+        Body body =
+                switch (op) {
+                    case GET -> new Get(KvpValue.parse(rest, left));
+                    case SET -> new Set(KvpValue.parse(rest, left));
+                    case DELETE -> new Delete(deletedKey(rest, left));
+                    case ENUMERATE ->
+                        new Enumerate(
+                                Wire.view(rest, left, 4, "KVP enumeration").getInt(0),
+                                KvpValue.parse(rest.slice(4, left - 4).order(ByteOrder.LITTLE_ENDIAN), left - 4));
+                };
         return new KvpMessage(pool, body);
     }
 

@@ -4,7 +4,10 @@ import org.viridian.vmbus.protocol.ProtocolException;
 
 /** What a KVP message asks (Linux's enum hv_kvp_exchg_op, the ones Viridian sends). */
 public enum KvpOperation {
-    GET, SET, DELETE, ENUMERATE;
+    GET,
+    SET,
+    DELETE,
+    ENUMERATE;
 
     /** The code on the wire (the enum's order is Linux's). */
     public int code() {

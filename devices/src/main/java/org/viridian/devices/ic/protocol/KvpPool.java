@@ -4,7 +4,11 @@ import org.viridian.vmbus.protocol.ProtocolException;
 
 /** The guest's KVP pools (Linux's enum hv_kvp_exchg_pool), in wire order. */
 public enum KvpPool {
-    EXTERNAL, GUEST, AUTO, AUTO_EXTERNAL, AUTO_INTERNAL;
+    EXTERNAL,
+    GUEST,
+    AUTO,
+    AUTO_EXTERNAL,
+    AUTO_INTERNAL;
 
     public int code() {
         return ordinal();

@@ -29,12 +29,13 @@ public record KvpValue(int type, String key, String value) {
         ByteBuffer m = Wire.view(b, size, SIZE, "KVP value");
         int type = m.getInt(0), keySize = m.getInt(4), valueSize = m.getInt(8);
         String key = string(m, 12, keySize, MAX_KEY, "key");
-        String value = switch (type) {
-            case REG_SZ -> valueSize == 0 ? null : string(m, 12 + MAX_KEY, valueSize, MAX_VALUE, "value");
-            case REG_U32 -> Integer.toUnsignedString(m.getInt(12 + MAX_KEY));
-            case REG_U64 -> Long.toUnsignedString(m.getLong(12 + MAX_KEY));
-            default -> throw new ProtocolException("KVP value type " + type + " is not a string or number");
-        };
+        String value =
+                switch (type) {
+                    case REG_SZ -> valueSize == 0 ? null : string(m, 12 + MAX_KEY, valueSize, MAX_VALUE, "value");
+                    case REG_U32 -> Integer.toUnsignedString(m.getInt(12 + MAX_KEY));
+                    case REG_U64 -> Long.toUnsignedString(m.getLong(12 + MAX_KEY));
+                    default -> throw new ProtocolException("KVP value type " + type + " is not a string or number");
+                };
         return new KvpValue(type, key, value);
     }
 
@@ -71,8 +72,8 @@ public record KvpValue(int type, String key, String value) {
     /** A UTF-16LE string of {@code size} bytes, cut at its first NUL (Linux counts the terminator in the size). */
     static String string(ByteBuffer m, int at, int size, int max, String what) throws ProtocolException {
         if (size < 0 || size > max || size % 2 != 0) {
-            throw new ProtocolException("KVP " + what + " size " + Integer.toUnsignedString(size)
-                    + " is not an even count up to " + max);
+            throw new ProtocolException(
+                    "KVP " + what + " size " + Integer.toUnsignedString(size) + " is not an even count up to " + max);
         }
         byte[] raw = new byte[size];
         m.get(at, raw);

@@ -30,7 +30,8 @@ public record NegotiateBody(int[] frameworkVersions, int[] messageVersions) impl
     /** The guest's choice {framework, message}, or null when it names no single pair (no common version). */
     public int[] chosen() {
         return frameworkVersions.length == 1 && messageVersions.length == 1
-                ? new int[] {frameworkVersions[0], messageVersions[0]} : null;
+                ? new int[] {frameworkVersions[0], messageVersions[0]}
+                : null;
     }
 
     @Override

@@ -21,7 +21,11 @@ public record ChannelProperties(int maxChannelCount, int flags, int maxTransferB
     @Override
     public void writeTo(ByteBuffer b) {
         int at = b.position();
-        b.putInt(at, 0).putShort(at + 4, (short) maxChannelCount).putShort(at + 6, (short) 0).putInt(at + 8, flags)
-                .putInt(at + 12, maxTransferBytes).putLong(at + 16, 0);
+        b.putInt(at, 0)
+                .putShort(at + 4, (short) maxChannelCount)
+                .putShort(at + 6, (short) 0)
+                .putInt(at + 8, flags)
+                .putInt(at + 12, maxTransferBytes)
+                .putLong(at + 16, 0);
     }
 }

@@ -12,7 +12,8 @@ public record SubChannelCount(int count) implements VstorBody {
     public static final int SIZE = 2;
 
     public static SubChannelCount parse(ByteBuffer b, int size) throws ProtocolException {
-        return new SubChannelCount(Short.toUnsignedInt(Wire.view(b, size, SIZE, "sub_channel_count").getShort(0)));
+        return new SubChannelCount(Short.toUnsignedInt(
+                Wire.view(b, size, SIZE, "sub_channel_count").getShort(0)));
     }
 
     @Override

@@ -12,36 +12,62 @@ import org.viridian.vmbus.protocol.Wire;
  * win8 send it without that extension (36 bytes). The CDB length is kept as sent, even out of range, so StorVSP can
  * still answer SRB_STATUS_INVALID_REQUEST in the guest's own SRB.
  */
-public record VmscsiRequest(int length, int srbStatus, int scsiStatus, int port, int path, int target, int lun,
-                            int cdbLength, int senseInfoLength, int dataIn, int reserved, int dataTransferLength,
-                            byte[] buffer, Win8Extension win8) implements VstorBody {
+public record VmscsiRequest(
+        int length,
+        int srbStatus,
+        int scsiStatus,
+        int port,
+        int path,
+        int target,
+        int lun,
+        int cdbLength,
+        int senseInfoLength,
+        int dataIn,
+        int reserved,
+        int dataTransferLength,
+        byte[] buffer,
+        Win8Extension win8)
+        implements VstorBody {
     public static final int SIZE = 52, PRE_WIN8_SIZE = 36;
     /** STORVSC_MAX_CMD_LEN and STORVSC_SENSE_BUFFER_SIZE: the union holds either. */
     public static final int CDB_MAX = 16, SENSE_MAX = 20;
     /** SRB status codes (the low 6 bits) and the flag saying the sense data is valid. */
-    public static final int SRB_SUCCESS = 0x01, SRB_ERROR = 0x04, SRB_INVALID_REQUEST = 0x06, SRB_INVALID_LUN = 0x20,
+    public static final int SRB_SUCCESS = 0x01,
+            SRB_ERROR = 0x04,
+            SRB_INVALID_REQUEST = 0x06,
+            SRB_INVALID_LUN = 0x20,
             SRB_AUTOSENSE_VALID = 0x80;
     /** data_in: what the data buffer is for (WRITE_TYPE, READ_TYPE, UNKNOWN_TYPE). */
     public static final int DATA_OUT = 0, DATA_IN = 1, DATA_NONE = 2;
+
     static final int BUFFER_AT = 16;
 
     /**
      * struct vmscsi_win8_extension: reserved, queue tag, queue action, SRB flags, time-out, queue sort key (all zero
      * when a pre-win8 guest sent none).
      */
-    public record Win8Extension(int reserve, int queueTag, int queueAction, int srbFlags, int timeOutValue,
-                                int queueSortKey) {
+    public record Win8Extension(
+            int reserve, int queueTag, int queueAction, int srbFlags, int timeOutValue, int queueSortKey) {
         public static final int SIZE = 16;
         public static final Win8Extension NONE = new Win8Extension(0, 0, 0, 0, 0, 0);
 
         static Win8Extension read(ByteBuffer m, int at) {
-            return new Win8Extension(Short.toUnsignedInt(m.getShort(at)), m.get(at + 2) & 0xFF, m.get(at + 3) & 0xFF,
-                    m.getInt(at + 4), m.getInt(at + 8), m.getInt(at + 12));
+            return new Win8Extension(
+                    Short.toUnsignedInt(m.getShort(at)),
+                    m.get(at + 2) & 0xFF,
+                    m.get(at + 3) & 0xFF,
+                    m.getInt(at + 4),
+                    m.getInt(at + 8),
+                    m.getInt(at + 12));
         }
 
         void writeTo(ByteBuffer b, int at) {
-            b.putShort(at, (short) reserve).put(at + 2, (byte) queueTag).put(at + 3, (byte) queueAction)
-                    .putInt(at + 4, srbFlags).putInt(at + 8, timeOutValue).putInt(at + 12, queueSortKey);
+            b.putShort(at, (short) reserve)
+                    .put(at + 2, (byte) queueTag)
+                    .put(at + 3, (byte) queueAction)
+                    .putInt(at + 4, srbFlags)
+                    .putInt(at + 8, timeOutValue)
+                    .putInt(at + 12, queueSortKey);
         }
     }
 
@@ -55,8 +81,21 @@ public record VmscsiRequest(int length, int srbStatus, int scsiStatus, int port,
     /** A request for {@code cdb} to {@code lun} on path 0, target 0, moving {@code transfer} bytes. */
     public static VmscsiRequest of(int lun, byte[] cdb, int dataIn, int transfer) {
         if (cdb.length > CDB_MAX) throw new IllegalArgumentException("CDB of " + cdb.length + " bytes");
-        return new VmscsiRequest(SIZE, 0, 0, 0, 0, 0, lun, cdb.length, SENSE_MAX, dataIn, 0, transfer,
-                Arrays.copyOf(cdb, SENSE_MAX), Win8Extension.NONE);
+        return new VmscsiRequest(
+                SIZE,
+                0,
+                0,
+                0,
+                0,
+                0,
+                lun,
+                cdb.length,
+                SENSE_MAX,
+                dataIn,
+                0,
+                transfer,
+                Arrays.copyOf(cdb, SENSE_MAX),
+                Win8Extension.NONE);
     }
 
     /**
@@ -68,9 +107,20 @@ public record VmscsiRequest(int length, int srbStatus, int scsiStatus, int port,
         ByteBuffer m = Wire.view(b, size, min, "vmscsi_request");
         byte[] union = new byte[SENSE_MAX];
         m.get(BUFFER_AT, union);
-        return new VmscsiRequest(Short.toUnsignedInt(m.getShort(0)), m.get(2) & 0xFF, m.get(3) & 0xFF,
-                m.get(4) & 0xFF, m.get(5) & 0xFF, m.get(6) & 0xFF, m.get(7) & 0xFF, m.get(8) & 0xFF, m.get(9) & 0xFF,
-                m.get(10) & 0xFF, m.get(11) & 0xFF, m.getInt(12), union,
+        return new VmscsiRequest(
+                Short.toUnsignedInt(m.getShort(0)),
+                m.get(2) & 0xFF,
+                m.get(3) & 0xFF,
+                m.get(4) & 0xFF,
+                m.get(5) & 0xFF,
+                m.get(6) & 0xFF,
+                m.get(7) & 0xFF,
+                m.get(8) & 0xFF,
+                m.get(9) & 0xFF,
+                m.get(10) & 0xFF,
+                m.get(11) & 0xFF,
+                m.getInt(12),
+                union,
                 size >= SIZE ? Win8Extension.read(m, PRE_WIN8_SIZE) : Win8Extension.NONE);
     }
 
@@ -108,8 +158,21 @@ public record VmscsiRequest(int length, int srbStatus, int scsiStatus, int port,
             System.arraycopy(sense, 0, union, 0, senseLength);
             scsi = CHECK_CONDITION;
         }
-        return new VmscsiRequest(length, srbStatus, scsi, port, path, target, lun, cdbLength, senseLength, dataIn,
-                reserved, transferred >= 0 ? (int) transferred : dataTransferLength, union, win8);
+        return new VmscsiRequest(
+                length,
+                srbStatus,
+                scsi,
+                port,
+                path,
+                target,
+                lun,
+                cdbLength,
+                senseLength,
+                dataIn,
+                reserved,
+                transferred >= 0 ? (int) transferred : dataTransferLength,
+                union,
+                win8);
     }
 
     /** SCSI status CHECK CONDITION (what a completion with sense data says). */
@@ -118,10 +181,19 @@ public record VmscsiRequest(int length, int srbStatus, int scsiStatus, int port,
     @Override
     public void writeTo(ByteBuffer b) {
         int at = b.position();
-        b.putShort(at, (short) length).put(at + 2, (byte) srbStatus).put(at + 3, (byte) scsiStatus)
-                .put(at + 4, (byte) port).put(at + 5, (byte) path).put(at + 6, (byte) target).put(at + 7, (byte) lun)
-                .put(at + 8, (byte) cdbLength).put(at + 9, (byte) senseInfoLength).put(at + 10, (byte) dataIn)
-                .put(at + 11, (byte) reserved).putInt(at + 12, dataTransferLength).put(at + BUFFER_AT, buffer);
+        b.putShort(at, (short) length)
+                .put(at + 2, (byte) srbStatus)
+                .put(at + 3, (byte) scsiStatus)
+                .put(at + 4, (byte) port)
+                .put(at + 5, (byte) path)
+                .put(at + 6, (byte) target)
+                .put(at + 7, (byte) lun)
+                .put(at + 8, (byte) cdbLength)
+                .put(at + 9, (byte) senseInfoLength)
+                .put(at + 10, (byte) dataIn)
+                .put(at + 11, (byte) reserved)
+                .putInt(at + 12, dataTransferLength)
+                .put(at + BUFFER_AT, buffer);
         win8.writeTo(b, at + PRE_WIN8_SIZE);
     }
 }

@@ -23,12 +23,13 @@ public record VstorPacket(int operationCode, int flags, int status, VstorBody bo
         ByteBuffer m = Wire.view(b, size, HEADER, "vstor_packet");
         int operation = m.getInt(0);
         ByteBuffer rest = m.slice(HEADER, size - HEADER).order(ByteOrder.LITTLE_ENDIAN);
-        VstorBody body = switch (VstorOperation.of(operation).orElse(null)) {
-            case EXECUTE_SRB -> VmscsiRequest.parse(rest, size - HEADER, version);
-            case QUERY_PROTOCOL_VERSION -> ProtocolVersion.parse(rest, size - HEADER);
-            case CREATE_SUB_CHANNELS -> SubChannelCount.parse(rest, size - HEADER);
-            case null, default -> VstorBody.NONE;
-        };
+        VstorBody body =
+                switch (VstorOperation.of(operation).orElse(null)) {
+                    case EXECUTE_SRB -> VmscsiRequest.parse(rest, size - HEADER, version);
+                    case QUERY_PROTOCOL_VERSION -> ProtocolVersion.parse(rest, size - HEADER);
+                    case CREATE_SUB_CHANNELS -> SubChannelCount.parse(rest, size - HEADER);
+                    case null, default -> VstorBody.NONE;
+                };
         return new VstorPacket(operation, m.getInt(4), m.getInt(8), body);
     }
 

@@ -8,7 +8,11 @@ import java.util.Optional;
  * win8 on the SRB carries its 16-byte win8 extension and a controller may offer sub-channels.
  */
 public enum VstorVersion {
-    WIN6(0x0200), WIN7(0x0402), WIN8(0x0501), WIN8_1(0x0600), WIN10(0x0602);
+    WIN6(0x0200),
+    WIN7(0x0402),
+    WIN8(0x0501),
+    WIN8_1(0x0600),
+    WIN10(0x0602);
 
     private final int code;
 

@@ -16,12 +16,22 @@ class KvpProtocolTest {
     record Case(KvpMessage message, int min) {}
 
     static Stream<Case> messages() {
-        return Stream.of(new Case(new KvpMessage(KvpPool.EXTERNAL, new KvpMessage.Set(KvpValue.string("key", "välue"))), 4 + 2572),
+        return Stream.of(
+                new Case(
+                        new KvpMessage(KvpPool.EXTERNAL, new KvpMessage.Set(KvpValue.string("key", "välue"))),
+                        4 + 2572),
                 new Case(new KvpMessage(KvpPool.AUTO, new KvpMessage.Get(KvpValue.string("OSName", null))), 4 + 2572),
                 new Case(new KvpMessage(KvpPool.EXTERNAL, new KvpMessage.Delete("gone")), 4 + 4 + 512),
                 new Case(new KvpMessage(KvpPool.AUTO, new KvpMessage.Enumerate(7, KvpValue.string("k", "v"))), 2580),
-                new Case(new KvpMessage(KvpPool.GUEST, new KvpMessage.Get(new KvpValue(KvpValue.REG_U32, "n", "4294967295"))), 2576),
-                new Case(new KvpMessage(KvpPool.GUEST, new KvpMessage.Get(new KvpValue(KvpValue.REG_U64, "n", "18446744073709551615"))), 2576));
+                new Case(
+                        new KvpMessage(
+                                KvpPool.GUEST, new KvpMessage.Get(new KvpValue(KvpValue.REG_U32, "n", "4294967295"))),
+                        2576),
+                new Case(
+                        new KvpMessage(
+                                KvpPool.GUEST,
+                                new KvpMessage.Get(new KvpValue(KvpValue.REG_U64, "n", "18446744073709551615"))),
+                        2576));
     }
 
     @ParameterizedTest
@@ -40,7 +50,8 @@ class KvpProtocolTest {
         byte[] bytes = c.message().toBytes();
         for (int n = 0; n < c.min(); n++) {
             int size = n;
-            assertThatThrownBy(() -> KvpMessage.parse(ByteBuffer.wrap(bytes), size)).isInstanceOf(ProtocolException.class);
+            assertThatThrownBy(() -> KvpMessage.parse(ByteBuffer.wrap(bytes), size))
+                    .isInstanceOf(ProtocolException.class);
         }
         assertThat(KvpMessage.parse(ByteBuffer.wrap(bytes), c.min())).isEqualTo(c.message());
     }
@@ -57,7 +68,8 @@ class KvpProtocolTest {
         assertThat(b.getInt(16)).as("value size").isEqualTo(4);
         assertThat(b.get(20)).isEqualTo((byte) 'a');
         assertThat(b.get(20 + 512)).isEqualTo((byte) 'c');
-        ByteBuffer d = ByteBuffer.wrap(new KvpMessage(KvpPool.EXTERNAL, new KvpMessage.Delete("x")).toBytes()).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer d = ByteBuffer.wrap(new KvpMessage(KvpPool.EXTERNAL, new KvpMessage.Delete("x")).toBytes())
+                .order(ByteOrder.LITTLE_ENDIAN);
         assertThat(d.getInt(4)).isEqualTo(4);
         assertThat(d.get(8)).isEqualTo((byte) 'x');
     }
@@ -69,21 +81,26 @@ class KvpProtocolTest {
         for (int[] f : bad) {
             byte[] b = good.clone();
             b[f[0]] = (byte) f[1];
-            assertThatThrownBy(() -> KvpMessage.parse(ByteBuffer.wrap(b), b.length)).isInstanceOf(ProtocolException.class);
+            assertThatThrownBy(() -> KvpMessage.parse(ByteBuffer.wrap(b), b.length))
+                    .isInstanceOf(ProtocolException.class);
         }
         for (int[] f : new int[][] {{8, 2}, {12, 513}, {12, -2}, {12, 3}, {16, 2049}, {16, 5}}) {
             ByteBuffer b = ByteBuffer.wrap(good.clone()).order(ByteOrder.LITTLE_ENDIAN);
             b.putInt(f[0], f[1]);
-            assertThatThrownBy(() -> KvpMessage.parse(b, b.capacity())).as("field at %d", f[0]).isInstanceOf(ProtocolException.class);
+            assertThatThrownBy(() -> KvpMessage.parse(b, b.capacity()))
+                    .as("field at %d", f[0])
+                    .isInstanceOf(ProtocolException.class);
         }
-        ByteBuffer del = ByteBuffer.wrap(new KvpMessage(KvpPool.EXTERNAL, new KvpMessage.Delete("x")).toBytes()).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer del = ByteBuffer.wrap(new KvpMessage(KvpPool.EXTERNAL, new KvpMessage.Delete("x")).toBytes())
+                .order(ByteOrder.LITTLE_ENDIAN);
         del.putInt(4, 514);
         assertThatThrownBy(() -> KvpMessage.parse(del, del.capacity())).isInstanceOf(ProtocolException.class);
     }
 
     @Test
     void aKeyWithoutTerminatorIsReadNotRefused() throws ProtocolException {
-        ByteBuffer b = ByteBuffer.wrap(new KvpMessage(KvpPool.AUTO, new KvpMessage.Get(KvpValue.string("k", "v"))).toBytes())
+        ByteBuffer b = ByteBuffer.wrap(
+                        new KvpMessage(KvpPool.AUTO, new KvpMessage.Get(KvpValue.string("k", "v"))).toBytes())
                 .order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < 512; i += 2) b.putShort(4 + 12 + i, (short) 'x');
         b.putInt(4 + 4, 512);

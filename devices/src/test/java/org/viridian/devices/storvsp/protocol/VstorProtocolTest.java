@@ -18,11 +18,32 @@ class VstorProtocolTest {
     record Case(VstorPacket packet, VstorVersion version, int min) {}
 
     static Stream<Case> requests() {
-        VmscsiRequest srb = new VmscsiRequest(52, 0, 0, 1, 0, 0, 3, CDB.length, 20, 1, 0, 4096,
-                java.util.Arrays.copyOf(CDB, 20), new VmscsiRequest.Win8Extension(0, 1, 2, 0x40, 60, 0));
-        return Stream.of(new Case(VstorPacket.request(VstorOperation.EXECUTE_SRB, srb), VstorVersion.WIN10, 64),
-                new Case(VstorPacket.request(VstorOperation.EXECUTE_SRB, srb.completed(1, -1, null)), VstorVersion.WIN6, 48),
-                new Case(VstorPacket.request(VstorOperation.QUERY_PROTOCOL_VERSION, ProtocolVersion.of(VstorVersion.WIN8_1)), null, 16),
+        VmscsiRequest srb = new VmscsiRequest(
+                52,
+                0,
+                0,
+                1,
+                0,
+                0,
+                3,
+                CDB.length,
+                20,
+                1,
+                0,
+                4096,
+                java.util.Arrays.copyOf(CDB, 20),
+                new VmscsiRequest.Win8Extension(0, 1, 2, 0x40, 60, 0));
+        return Stream.of(
+                new Case(VstorPacket.request(VstorOperation.EXECUTE_SRB, srb), VstorVersion.WIN10, 64),
+                new Case(
+                        VstorPacket.request(VstorOperation.EXECUTE_SRB, srb.completed(1, -1, null)),
+                        VstorVersion.WIN6,
+                        48),
+                new Case(
+                        VstorPacket.request(
+                                VstorOperation.QUERY_PROTOCOL_VERSION, ProtocolVersion.of(VstorVersion.WIN8_1)),
+                        null,
+                        16),
                 new Case(VstorPacket.request(VstorOperation.CREATE_SUB_CHANNELS, new SubChannelCount(3)), null, 14),
                 new Case(VstorPacket.request(VstorOperation.BEGIN_INITIALIZATION, VstorBody.NONE), null, 12),
                 new Case(new VstorPacket(99, 1, 0, VstorBody.NONE), null, 12));
@@ -45,16 +66,22 @@ class VstorProtocolTest {
         byte[] bytes = c.packet().toBytes();
         for (int n = 0; n < c.min(); n++) {
             int size = n;
-            assertThatThrownBy(() -> VstorPacket.parse(ByteBuffer.wrap(bytes), size, c.version())).isInstanceOf(ProtocolException.class);
+            assertThatThrownBy(() -> VstorPacket.parse(ByteBuffer.wrap(bytes), size, c.version()))
+                    .isInstanceOf(ProtocolException.class);
         }
-        assertThat(VstorPacket.parse(ByteBuffer.wrap(bytes), c.min(), c.version()).operationCode()).isEqualTo(c.packet().operationCode());
+        assertThat(VstorPacket.parse(ByteBuffer.wrap(bytes), c.min(), c.version())
+                        .operationCode())
+                .isEqualTo(c.packet().operationCode());
         assertThatThrownBy(() -> VstorPacket.parse(ByteBuffer.wrap(bytes, 0, 20), 64, c.version()))
-                .as("a size past the bytes").isInstanceOf(ProtocolException.class);
+                .as("a size past the bytes")
+                .isInstanceOf(ProtocolException.class);
     }
 
     @Test
     void theSrbSitsAtLinuxsOffsets() throws ProtocolException {
-        byte[] bytes = VstorPacket.request(VstorOperation.EXECUTE_SRB, VmscsiRequest.of(5, CDB, VmscsiRequest.DATA_IN, 512)).toBytes();
+        byte[] bytes = VstorPacket.request(
+                        VstorOperation.EXECUTE_SRB, VmscsiRequest.of(5, CDB, VmscsiRequest.DATA_IN, 512))
+                .toBytes();
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         assertThat(b.getInt(0)).isEqualTo(3);
         assertThat(b.getInt(4)).isEqualTo(VstorPacket.FLAG_REQUEST_COMPLETION);
@@ -64,7 +91,8 @@ class VstorProtocolTest {
         assertThat(b.get(12 + 10)).as("data_in").isEqualTo((byte) 1);
         assertThat(b.getInt(12 + 12)).as("data_transfer_length").isEqualTo(512);
         assertThat(b.get(12 + 16)).as("cdb[0]").isEqualTo((byte) 0x28);
-        VmscsiRequest srb = (VmscsiRequest) VstorPacket.parse(bytes, VstorVersion.WIN8).body();
+        VmscsiRequest srb =
+                (VmscsiRequest) VstorPacket.parse(bytes, VstorVersion.WIN8).body();
         assertThat(srb.cdb()).containsExactly(CDB);
         assertThat(srb.transferLength()).isEqualTo(512);
     }
@@ -75,7 +103,9 @@ class VstorProtocolTest {
         byte[] sense = new byte[18];
         sense[2] = 5;
         VmscsiRequest done = srb.completed(VmscsiRequest.SRB_ERROR | VmscsiRequest.SRB_AUTOSENSE_VALID, 0, sense);
-        ByteBuffer b = ByteBuffer.wrap(VstorPacket.completion(VstorStatus.SUCCESS, done).toBytes()).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.wrap(
+                        VstorPacket.completion(VstorStatus.SUCCESS, done).toBytes())
+                .order(ByteOrder.LITTLE_ENDIAN);
         assertThat(b.getInt(0)).isEqualTo(VstorOperation.COMPLETE_IO.code());
         assertThat(b.get(12 + 2)).isEqualTo((byte) 0x84);
         assertThat(b.get(12 + 3)).as("CHECK CONDITION").isEqualTo((byte) 2);
@@ -84,14 +114,18 @@ class VstorProtocolTest {
         assertThat(b.get(12 + 16 + 2)).isEqualTo((byte) 5);
         assertThat(b.get(12 + 16 + 19)).as("the CDB's bytes are gone").isZero();
         assertThat(done.sense()).containsExactly(sense);
-        assertThat(srb.completed(1, -1, null).dataTransferLength()).as("-1 keeps the length").isEqualTo(512);
+        assertThat(srb.completed(1, -1, null).dataTransferLength())
+                .as("-1 keeps the length")
+                .isEqualTo(512);
     }
 
     @Test
     void anOutOfRangeCdbLengthIsKeptForTheVspToRefuse() throws ProtocolException {
-        byte[] bytes = VstorPacket.request(VstorOperation.EXECUTE_SRB, VmscsiRequest.of(0, new byte[16], 2, 0)).toBytes();
+        byte[] bytes = VstorPacket.request(VstorOperation.EXECUTE_SRB, VmscsiRequest.of(0, new byte[16], 2, 0))
+                .toBytes();
         bytes[12 + 8] = 17;
-        VmscsiRequest srb = (VmscsiRequest) VstorPacket.parse(bytes, VstorVersion.WIN10).body();
+        VmscsiRequest srb =
+                (VmscsiRequest) VstorPacket.parse(bytes, VstorVersion.WIN10).body();
         assertThat(srb.cdbValid()).isFalse();
         assertThat(srb.cdbLength()).isEqualTo(17);
         assertThatThrownBy(srb::cdb).isInstanceOf(IllegalStateException.class);
@@ -99,13 +133,16 @@ class VstorProtocolTest {
 
     @Test
     void propertiesAndVersionsAreNamed() throws ProtocolException {
-        byte[] bytes = VstorPacket.completion(VstorStatus.SUCCESS, new ChannelProperties(4, ChannelProperties.MULTI_CHANNEL, 2 << 20)).toBytes();
+        byte[] bytes = VstorPacket.completion(
+                        VstorStatus.SUCCESS, new ChannelProperties(4, ChannelProperties.MULTI_CHANNEL, 2 << 20))
+                .toBytes();
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         assertThat(b.getShort(12 + 4)).isEqualTo((short) 4);
         assertThat(b.getInt(12 + 8)).isEqualTo(1);
         assertThat(b.getInt(12 + 12)).isEqualTo(2 << 20);
         assertThat(ChannelProperties.parse(b.position(12), 24)).isEqualTo(new ChannelProperties(4, 1, 2 << 20));
-        assertThatThrownBy(() -> ChannelProperties.parse(ByteBuffer.allocate(23), 23)).isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> ChannelProperties.parse(ByteBuffer.allocate(23), 23))
+                .isInstanceOf(ProtocolException.class);
         assertThat(VstorVersion.of(0x0602)).contains(VstorVersion.WIN10);
         assertThat(VstorVersion.of(0x0703)).isEmpty();
         assertThat(VstorVersion.WIN8.srbSize()).isEqualTo(52);
