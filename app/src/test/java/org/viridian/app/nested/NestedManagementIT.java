@@ -106,7 +106,8 @@ class NestedManagementIT {
 
     @Test
     void theCliStartsAVmShowsItsConsoleAndStopsIt() throws Exception {
-        assertThat(cli.run("vm", "create", "smp", "--cpus", "2").rc()).isZero();
+        Cli.Result created = cli.run("vm", "create", "smp", "--cpus", "2");
+        assertThat(created.rc()).as(created.out() + created.err()).isZero();
         Cli.Result started = cli.run("vm", "start", "smp");
         assertThat(started.rc()).as(started.err()).isZero();
         JsonNode smp = awaitState("smp", "off"); // the demo guest passes and exits by itself
