@@ -25,6 +25,12 @@ public record Regs(
         return new Regs(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2);
     }
 
+    /** The same registers with RAX and RDX replaced (a result in RAX, or in EDX:EAX for 32-bit callers). */
+    public Regs withRaxRdx(long newRax, long newRdx) {
+        return new Regs(
+                newRax, rbx, rcx, newRdx, rsi, rdi, rsp, rbp, r8, r9, r10, r11, r12, r13, r14, r15, rip, rflags);
+    }
+
     public Regs withRip(long newRip) {
         return new Regs(rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp, r8, r9, r10, r11, r12, r13, r14, r15, newRip, rflags);
     }
