@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.function.Predicate;
 import org.viridian.hv.msr.HvMsr;
 import org.viridian.partition.memory.GuestMemory;
 import org.viridian.partition.vp.FlightRecorder;
@@ -116,6 +117,34 @@ public final class Synic {
         }
         deliver(sintIndex);
         return true;
+    }
+
+    /**
+     * Queues a message that takes the place of an undelivered one {@code same} matches, so one source (a synthetic
+     * timer) has at most one message waiting: a later expiry replaces the waiting one (TLFS: expirations while the
+     * slot is busy are coalesced). False: the queue is full.
+     */
+    public boolean postCoalescing(int sintIndex, HvMessage m, Predicate<HvMessage> same) {
+        checkSint(sintIndex);
+        synchronized (this) {
+            ArrayDeque<HvMessage> q = queues[sintIndex];
+            if (q.stream().anyMatch(same)) {
+                ArrayDeque<HvMessage> next = new ArrayDeque<>(q.size());
+                for (HvMessage queued : q) next.add(same.test(queued) ? m : queued);
+                queues[sintIndex] = next;
+                return true;
+            }
+            if (q.size() >= QUEUE_LIMIT) return false;
+            q.add(m);
+        }
+        deliver(sintIndex);
+        return true;
+    }
+
+    /** Drops the undelivered messages {@code which} matches (their source was disabled or reprogrammed). */
+    public synchronized void withdraw(int sintIndex, Predicate<HvMessage> which) {
+        checkSint(sintIndex);
+        queues[sintIndex].removeIf(which);
     }
 
     /**

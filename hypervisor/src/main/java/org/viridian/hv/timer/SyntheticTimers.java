@@ -2,11 +2,16 @@ package org.viridian.hv.timer;
 
 import static java.lang.System.Logger.Level.TRACE;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.OptionalLong;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
+import org.viridian.hv.synic.HvMessage;
+import org.viridian.hv.synic.HvMessageType;
 import org.viridian.hv.synic.InterruptSink;
 import org.viridian.hv.synic.Synic;
 import org.viridian.hv.synic.TimerMessagePayload;
@@ -72,9 +77,13 @@ public final class SyntheticTimers {
         return OptionalLong.of((msr - FIRST_MSR) % 2 == 0 ? config[t] : count[t]);
     }
 
-    /** False means #GP: reserved bits, or a direct-mode vector below 16. */
+    /**
+     * False means #GP: reserved bits, or a direct-mode vector below 16. Any write reprograms the timer: an expiry
+     * message not yet in the guest's slot is withdrawn (no stale expiration after a timer was disabled or changed).
+     */
     public synchronized boolean write(int msr, long value) {
         int t = (msr - FIRST_MSR) / 2;
+        withdrawUndelivered(t);
         if ((msr - FIRST_MSR) % 2 == 0) {
             if ((value & ~WRITABLE) != 0) return false;
             if ((value & DIRECT) != 0 && (value & ENABLE) != 0 && ((value >>> 4) & 0xFF) < 16) return false;
@@ -110,10 +119,29 @@ public final class SyntheticTimers {
         armed[t] = scheduler.schedule(() -> expire(t), delay100ns * 100, TimeUnit.NANOSECONDS);
     }
 
-    private void expire(int t) {
+    /** Drops timer t's expiry message still queued in the SynIC (message mode). */
+    private void withdrawUndelivered(int t) {
+        if ((config[t] & DIRECT) == 0) synic.withdraw(sint(t), isExpiryOf(t));
+    }
+
+    private int sint(int t) {
+        return (int) ((config[t] >>> 16) & 0xF);
+    }
+
+    private static Predicate<HvMessage> isExpiryOf(int t) {
+        return m -> m.type() == HvMessageType.TIMER_EXPIRED.code()
+                && m.payload().length >= 4
+                && ByteBuffer.wrap(m.payload()).order(ByteOrder.LITTLE_ENDIAN).getInt(0) == t;
+    }
+
+    /**
+     * Delivers under the timer's lock, so a write that disables or reprograms the timer cannot be overtaken by an
+     * expiry decided before it (the SynIC and the interrupt sink never call back into timers, so the order is safe).
+     */
+    private synchronized void expire(int t) {
         long expiration;
         int vector = -1, sint = -1;
-        synchronized (this) {
+        {
             if ((config[t] & ENABLE) == 0) return;
             expiration = due[t];
             if ((config[t] & DIRECT) != 0) vector = (int) ((config[t] >>> 4) & 0xFF);
@@ -139,7 +167,8 @@ public final class SyntheticTimers {
         if (vector >= 0) {
             interrupts.raise(vp, vector);
         } else {
-            synic.post(sint, new TimerMessagePayload(t, expiration, hostNow(t)).toMessage());
+            // At most one expiry message per timer waits in the SynIC: a later one replaces it (coalesced).
+            synic.postCoalescing(sint, new TimerMessagePayload(t, expiration, hostNow(t)).toMessage(), isExpiryOf(t));
         }
     }
 

@@ -89,4 +89,46 @@ class SyntheticTimersTest {
                 .isFalse();
         assertThat(SyntheticTimers.handles(SyntheticTimers.LAST_MSR + 1)).isFalse();
     }
+
+    /** SINT 3 with the guest's message page, and timer 1 periodic with a 1 ms period in message mode on it. */
+    private long periodicTimer1OnSint3() {
+        synic.writeMsr(HvMsr.SIMP, SIMP | 1);
+        synic.writeMsr(HvMsr.SINT0 + 3, 0x52);
+        synic.writeMsr(HvMsr.SCONTROL, 1);
+        timers.write(COUNT1, 10_000);
+        timers.write(CONFIG1, SyntheticTimers.ENABLE | SyntheticTimers.PERIODIC | (3L << 16));
+        return SIMP + 3 * 256;
+    }
+
+    @Test
+    void whileTheSlotIsBusyExpiriesCoalesceIntoOneWaitingMessage() throws Exception {
+        long slot = periodicTimer1OnSint3();
+        await(() -> memory.readInt(slot) != 0);
+        // The guest leaves the slot full for ~20 periods: at most one further expiry may wait, not twenty.
+        await(() -> synic.queued(3) > 0);
+        Thread.sleep(20);
+        assertThat(synic.queued(3)).isEqualTo(1);
+        long first = memory.readLong(slot + 24);
+        memory.writeInt(slot, 0);
+        synic.writeMsr(HvMsr.EOM, 0);
+        await(() -> memory.readInt(slot) != 0);
+        // The waiting message is the latest expiry, not the first one missed.
+        assertThat(memory.readLong(slot + 24) - first).isGreaterThan(10_000L);
+    }
+
+    @Test
+    void disablingATimerWithdrawsItsUndeliveredExpiryAndNothingStaleFollows() throws Exception {
+        long slot = periodicTimer1OnSint3();
+        await(() -> memory.readInt(slot) != 0);
+        await(() -> synic.queued(3) == 1); // an expiry waits behind the busy slot
+        assertThat(synic.queued(3)).isEqualTo(1);
+        timers.write(CONFIG1, 0); // disabled
+        assertThat(synic.queued(3)).isZero();
+        memory.writeInt(slot, 0);
+        synic.writeMsr(HvMsr.EOM, 0);
+        Thread.sleep(20);
+        assertThat(memory.readInt(slot))
+                .as("no expiry after the timer was disabled")
+                .isZero();
+    }
 }
