@@ -100,6 +100,11 @@ class NestedKvmIT {
     void theNestedHostCanRunVms() {
         NestedKvmHost.Outcome o = outcome("hostcheck");
         assertThat(o.output()).contains("/dev/kvm").contains("This host can run Viridian VMs.");
+        // The kind of KVM and what it means for guests: hardware (nested) KVM runs every guest mode natively.
+        assertThat(o.output())
+                .contains("running under a hypervisor (nested)")
+                .contains("guest speed")
+                .contains("guest code runs natively in every mode");
         assertThat(o.rc()).isZero();
     }
 
