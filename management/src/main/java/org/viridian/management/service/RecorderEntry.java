@@ -13,7 +13,7 @@ public record RecorderEntry(int vp, long seq, double seconds, String event, Stri
                 e.seq(),
                 e.nanos() / 1e9,
                 e.event().name(),
-                e.rip() < 0 ? null : String.format("0x%x", e.rip()),
+                e.rip() == FlightRecorder.NO_RIP ? null : String.format("0x%x", e.rip()),
                 e.cpl() < 0 ? null : e.cpl(),
                 e.render());
     }

@@ -22,6 +22,11 @@ public final class FlightRecorder {
     public static final int DEFAULT_CAPACITY = 512;
     private static final int LONGS = 5; // header, nanos, rip, a, b
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class);
+    /**
+     * RIP of an entry that has none (a host action, or KVM gave no registers). Not -1: a 64-bit kernel's RIPs are
+     * negative as Java longs; this one is non-canonical, so no guest can be there.
+     */
+    public static final long NO_RIP = Long.MIN_VALUE;
     /** Header of a slot being written: readers skip it. */
     private static final long WRITING = -1;
 
@@ -95,12 +100,13 @@ public final class FlightRecorder {
     }
 
     /**
-     * One recorded entry; {@code rip} is -1 for host actions (taken outside the VP's exit), {@code cpl} -1 where the
+     * One recorded entry; {@code rip} is {@link #NO_RIP} for host actions (taken outside the VP's exit), {@code cpl} -1
+     * where the
      * exit does not imply it (KVM copies out RIP at every exit; the CPL would cost a copy of all segment registers).
      */
     public record Entry(int vp, long seq, long nanos, Event event, long rip, int cpl, long a, long b, int extra) {
         public String render() {
-            String where = rip < 0 ? " ".repeat(22) : String.format("rip=%016x ", rip);
+            String where = rip == NO_RIP ? " ".repeat(22) : String.format("rip=%016x ", rip);
             if (cpl >= 0) where += "cpl" + cpl + " ";
             return String.format("%10.6f vp%d #%-7d %s%s", nanos / 1e9, vp, seq, where, event.describe(a, b, extra));
         }
@@ -134,7 +140,8 @@ public final class FlightRecorder {
     }
 
     /**
-     * An exit (or an action taken while handling one) at {@code rip}, CPL {@code cpl} (-1: unknown), at host time
+     * An exit (or an action taken while handling one) at {@code rip} ({@link #NO_RIP}: unknown), CPL {@code cpl} (-1:
+     * unknown), at host time
      * {@code nanos} (System.nanoTime(), possibly a recent reading rather than a fresh one).
      */
     public void record(Event e, long nanos, long rip, int cpl, long a, long b, int extra) {
@@ -151,7 +158,7 @@ public final class FlightRecorder {
 
     /** A host action aimed at this VP from any thread (an interrupt sent, a SynIC message posted, a timer). */
     public void host(Event e, long a, long b) {
-        record(e, System.nanoTime(), -1, -1, a, b, 0);
+        record(e, System.nanoTime(), NO_RIP, -1, a, b, 0);
     }
 
     /** The entries still in the ring, oldest first; entries being written at that moment are left out. */

@@ -37,8 +37,8 @@ public final class VirtualProcessor {
     private volatile int tid;
     private volatile VpState state = VpState.CREATED;
     private long exits;
-    /** RIP of the exit being handled (-1 when KVM does not copy it out). */
-    private long exitRip = -1;
+    /** RIP of the exit being handled (NO_RIP when KVM does not copy it out). */
+    private long exitRip = FlightRecorder.NO_RIP;
     /**
      * Host time of the exits being recorded: read afresh at exits where the guest waited (HLT, a kick) and every
      * {@link #CLOCK_EVERY} exits, reused in between. A clock read per exit costs ~5 % of an exit round trip where the
@@ -174,6 +174,14 @@ public final class VirtualProcessor {
                 }
                 KvmRun run = vcpu.runState();
                 if ((syncedRegisters & KvmConst.KVM_SYNC_X86_REGS) != 0) exitRip = run.syncedRip();
+                if (recorder != null && rc >= 0) {
+                    int reason = run.exitReason();
+                    if ((exits & (CLOCK_EVERY - 1)) == 0
+                            || reason == KvmConst.KVM_EXIT_HLT
+                            || reason == KvmConst.KVM_EXIT_INTR) {
+                        exitNanos = System.nanoTime();
+                    }
+                }
                 if (rc < 0) {
                     host.crash(this, "KVM_RUN failed: " + Errno.name(-rc) + " (" + -rc + ")", new byte[0]);
                     break;

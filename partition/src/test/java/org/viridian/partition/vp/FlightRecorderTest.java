@@ -27,13 +27,14 @@ class FlightRecorderTest {
     void rendersWhatEachEventMeans() {
         FlightRecorder r = new FlightRecorder(0, 16, System.nanoTime());
         r.record(FlightRecorder.Event.WRMSR, System.nanoTime(), 0xffffffff81000000L, 0, 0x400000FF, 0, 1);
+        // A 64-bit kernel's RIP is negative as a long and must still show.
         r.record(FlightRecorder.Event.RDMSR, System.nanoTime(), 0x401000, 3, 0x40000020, 0x1234, 0);
         r.host(FlightRecorder.Event.INTERRUPT_SENT, 0x31, FlightRecorder.Source.SYNIC);
         r.record(FlightRecorder.Event.HYPERCALL, System.nanoTime(), 0x1000, 0, 0x1005c, 0x0, 0);
         r.record(FlightRecorder.Event.SHUTDOWN, System.nanoTime(), 0xfff0, -1, 0, 0, 0);
         List<String> lines =
                 r.snapshot().stream().map(FlightRecorder.Entry::render).toList();
-        assertThat(lines.get(0)).contains("wrmsr 0x400000ff <- 0x0 -> #GP");
+        assertThat(lines.get(0)).contains("rip=ffffffff81000000 cpl0 wrmsr 0x400000ff <- 0x0 -> #GP");
         assertThat(lines.get(1)).contains("cpl3").contains("rdmsr 0x40000020 -> 0x1234");
         assertThat(lines.get(2)).doesNotContain("rip=").contains("interrupt vector 0x31 sent (SynIC)");
         assertThat(lines.get(3)).contains("hypercall 0x005c (control 0x1005c) -> status 0x0");
