@@ -3,6 +3,7 @@ package org.viridian.storage.vmdk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,6 +25,7 @@ import org.viridian.storage.io.Storage;
  * ZERO extents, read back to back. Covers monolithicSparse/Flat, twoGbMaxExtent* and streamOptimized.
  */
 public final class VmdkImage implements DiskImage {
+    private static final long MAX_SECTORS = 1L << 40;
     private static final Pattern EXTENT = Pattern.compile("^(RW|RDONLY|NOACCESS)\\s+(\\d+)\\s+(FLAT|SPARSE|ZERO|VMFS)(?:\\s+\"([^\"]+)\"(?:\\s+(\\d+))?)?\\s*$");
 
     /** One extent: where it starts on the disk, its length, and the device (null for ZERO) with a file offset. */
@@ -68,13 +70,20 @@ public final class VmdkImage implements DiskImage {
                 if (line.startsWith("parentCID") && !line.toLowerCase().contains("ffffffff")) throw new IOException(s.name() + ": VMDK snapshot chains (parentCID) are not supported");
                 Matcher m = EXTENT.matcher(line);
                 if (!m.matches()) continue;
-                long len = Long.parseLong(m.group(2)) * 512;
+                long len = sectors(s, m.group(2)) * 512;
+                if (at > MAX_SECTORS * 512 - len) throw new CorruptImageException(s.name() + ": VMDK extents add up to more than 2^40 sectors");
                 String kind = m.group(3), file = m.group(4);
                 BlockDevice dev = null;
                 long devOff = 0;
                 if (!kind.equals("ZERO")) {
                     if (file == null) throw new CorruptImageException(s.name() + ": extent line '" + line + "' names no file");
-                    Path p = path.toAbsolutePath().getParent().resolve(file);
+                    Path p;
+                    try {
+                        p = path.toAbsolutePath().getParent().resolve(file);
+                    } catch (InvalidPathException bad) {
+                        // The name is bytes of the file (a NUL, say): a damaged descriptor, not a crash (a fuzz finding).
+                        throw new CorruptImageException(s.name() + ": extent file name is not a path: " + bad.getMessage());
+                    }
                     if (self != null && p.getFileName().equals(path.getFileName())) {
                         dev = self;
                     } else if (kind.equals("SPARSE")) {
@@ -85,7 +94,7 @@ public final class VmdkImage implements DiskImage {
                         FileStorage fs = FileStorage.open(p, true);
                         closeables.add(fs);
                         dev = new org.viridian.storage.raw.RawImage(fs, p);
-                        devOff = m.group(5) == null ? 0 : Long.parseLong(m.group(5)) * 512;
+                        devOff = m.group(5) == null ? 0 : sectors(s, m.group(5)) * 512;
                     }
                     if (devOff + len > dev.size() && kind.equals("FLAT")) throw new CorruptImageException(s.name() + ": flat extent " + file + " is shorter than the descriptor says");
                 }
@@ -104,6 +113,12 @@ public final class VmdkImage implements DiskImage {
             }
             throw e;
         }
+    }
+
+    /** A sector count or offset of the descriptor, capped (2^40 sectors, as sparse extents) so that bytes and sums fit a long. */
+    private static long sectors(Storage s, String digits) throws CorruptImageException {
+        if (digits.length() > 13 || Long.parseLong(digits) > MAX_SECTORS) throw new CorruptImageException(s.name() + ": extent sector count " + digits + " is too large");
+        return Long.parseLong(digits);
     }
 
     @FunctionalInterface
