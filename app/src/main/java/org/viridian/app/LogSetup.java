@@ -16,7 +16,8 @@ import java.util.logging.Logger;
  */
 final class LogSetup {
     /** Held so the configured loggers are not collected (java.util.logging keeps them weakly). */
-    private static final Logger ROOT = Logger.getLogger(""), OURS = Logger.getLogger("org.viridian"),
+    private static final Logger ROOT = Logger.getLogger(""),
+            OURS = Logger.getLogger("org.viridian"),
             HV = Logger.getLogger("org.viridian.hv");
 
     private LogSetup() {}

@@ -13,10 +13,23 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The `viridian` command: one entry point, one subcommand per job. */
-@Command(name = "viridian", mixinStandardHelpOptions = true, version = "Viridian 0.1.0",
+@Command(
+        name = "viridian",
+        mixinStandardHelpOptions = true,
+        version = "Viridian 0.1.0",
         description = "Hyper-V architecture on Linux KVM.",
-        subcommands = {UpCommand.class, DemoCommand.class, HostCommand.class, RunCommand.class, BenchCommand.class, VhdCommand.class, VmCommand.class, ServeCommand.class,
-                CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class})
+        subcommands = {
+            UpCommand.class,
+            DemoCommand.class,
+            HostCommand.class,
+            RunCommand.class,
+            BenchCommand.class,
+            VhdCommand.class,
+            VmCommand.class,
+            ServeCommand.class,
+            CommandLine.HelpCommand.class,
+            AutoComplete.GenerateCompletion.class
+        })
 public final class Main implements Runnable {
     public static void main(String[] args) {
         LogSetup.configure();

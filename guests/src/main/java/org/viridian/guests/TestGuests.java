@@ -40,7 +40,8 @@ public final class TestGuests {
     /** CPL3 ring round trips against the echo channel for viridian bench vmbus; {@code n=N size=S}. */
     public static final String BENCH_VMBUS = "bench-vmbus.elf";
     /** Synthetic SCSI from the guest side: handshake, INQUIRY, READ CAPACITY, a pattern written at {@code lba=L}
-     *  (64 blocks of "VIRIDIAN lba=n" + bytes (n + i) &amp; 0xFF), read back, sense data for errors; {@code hostile=1}. */
+     *  (64 blocks of "VIRIDIAN lba=n" + bytes (n + i) &amp; 0xFF), read back, sense data for errors; {@code hostile=1}.
+     * */
     public static final String STORAGE = "storage.elf";
     /** CPL3 synthetic-SCSI I/O for viridian bench storvsp; {@code n=N bs=B random=0|1 write=0|1 span=MiB}. */
     public static final String BENCH_STORVSP = "bench-storvsp.elf";
@@ -57,14 +58,18 @@ public final class TestGuests {
 
     /** Names of all packaged images (guest ELFs and host tools), as listed by the build. */
     public static List<String> names() {
-        return new String(bytes("index.txt"), StandardCharsets.UTF_8).lines().filter(s -> !s.isBlank()).toList();
+        return new String(bytes("index.txt"), StandardCharsets.UTF_8)
+                .lines()
+                .filter(s -> !s.isBlank())
+                .toList();
     }
 
     /** Opens a packaged image; the caller closes the stream. */
     public static InputStream open(String name) {
         InputStream in = TestGuests.class.getResourceAsStream(ROOT + name);
         if (in == null) {
-            throw new IllegalArgumentException("no test guest " + name + " on the classpath (known: " + ROOT + "index.txt)");
+            throw new IllegalArgumentException(
+                    "no test guest " + name + " on the classpath (known: " + ROOT + "index.txt)");
         }
         return in;
     }
@@ -84,7 +89,9 @@ public final class TestGuests {
      */
     public static Path extract(String name) {
         try {
-            Path p = Files.createTempFile("viridian-guest-", "-" + name,
+            Path p = Files.createTempFile(
+                    "viridian-guest-",
+                    "-" + name,
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             p.toFile().deleteOnExit();
             Files.write(p, bytes(name));

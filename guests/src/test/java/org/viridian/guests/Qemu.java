@@ -1,8 +1,5 @@
 package org.viridian.guests;
 
-import org.viridian.testkit.ExternalTool;
-
-
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.viridian.testkit.ExternalTool;
 
 /**
  * Boots a test guest under qemu-system-x86_64 with TCG, the independent reference for the guest ABI: q35, 64 MiB,
@@ -43,21 +41,46 @@ final class Qemu {
     }
 
     /** Boots {@code guest} with the given kernel command line and CPU count. */
-    static Result boot(String guest, String append, int cpus, Duration timeout) throws IOException, InterruptedException {
+    static Result boot(String guest, String append, int cpus, Duration timeout)
+            throws IOException, InterruptedException {
         assumeAvailable();
         Path dir = Files.createTempDirectory("viridian-qemu-");
         try {
             Path kernel = TestGuests.extract(guest, dir);
             Path serial = dir.resolve("serial.txt"), log = dir.resolve("qemu.log"), err = dir.resolve("stderr.txt");
-            List<String> cmd = new ArrayList<>(List.of(BINARY, "-M", "q35", "-accel", "tcg", "-m", "64", "-smp",
-                    Integer.toString(cpus), "-kernel", kernel.toString(), "-device",
-                    "isa-debug-exit,iobase=0xf4,iosize=0x04", "-serial", "file:" + serial, "-display", "none",
-                    "-monitor", "none", "-no-reboot", "-d", "cpu_reset", "-D", log.toString()));
+            List<String> cmd = new ArrayList<>(List.of(
+                    BINARY,
+                    "-M",
+                    "q35",
+                    "-accel",
+                    "tcg",
+                    "-m",
+                    "64",
+                    "-smp",
+                    Integer.toString(cpus),
+                    "-kernel",
+                    kernel.toString(),
+                    "-device",
+                    "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                    "-serial",
+                    "file:" + serial,
+                    "-display",
+                    "none",
+                    "-monitor",
+                    "none",
+                    "-no-reboot",
+                    "-d",
+                    "cpu_reset",
+                    "-D",
+                    log.toString()));
             if (append != null) {
                 cmd.addAll(List.of("-append", append));
             }
-            Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(err.toFile()).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(cmd)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(err.toFile())
+                    .redirectErrorStream(true)
+                    .start();
             boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (!done) {
                 p.destroyForcibly().waitFor();

@@ -21,7 +21,9 @@ class QemuGuestsTest {
     void hello() throws Exception {
         Qemu.Result r = boot(TestGuests.HELLO, "console=ttyS0 answer=42");
         assertThat(r.status()).as(r.toString()).isEqualTo(PASS);
-        assertThat(r.lines()).as(r.toString()).contains("Hello from Viridian test guest", "RESULT: PASS")
+        assertThat(r.lines())
+                .as(r.toString())
+                .contains("Hello from Viridian test guest", "RESULT: PASS")
                 .anyMatch(l -> l.startsWith("cmdline: ") && l.endsWith("console=ttyS0 answer=42"))
                 .contains("memory: 64 MiB (lower 639 KiB, upper 64380 KiB)");
         assertThat(r.lines()).last().isEqualTo("RESULT: PASS");
@@ -31,9 +33,16 @@ class QemuGuestsTest {
     void smpStartsAllFourCpus() throws Exception {
         Qemu.Result r = Qemu.boot(TestGuests.SMP, null, 4, TIMEOUT);
         assertThat(r.status()).as(r.toString()).isEqualTo(PASS);
-        assertThat(r.lines()).as(r.toString()).contains("madt: 4 cpus", "cpu 0 online (apic id 0)",
-                "cpu 1 online (apic id 1)", "cpu 2 online (apic id 2)", "cpu 3 online (apic id 3)", "cpus online: 4",
-                "RESULT: PASS");
+        assertThat(r.lines())
+                .as(r.toString())
+                .contains(
+                        "madt: 4 cpus",
+                        "cpu 0 online (apic id 0)",
+                        "cpu 1 online (apic id 1)",
+                        "cpu 2 online (apic id 2)",
+                        "cpu 3 online (apic id 3)",
+                        "cpus online: 4",
+                        "RESULT: PASS");
     }
 
     @Test
@@ -48,8 +57,15 @@ class QemuGuestsTest {
         int iters = 20_000_000;
         Qemu.Result r = boot(TestGuests.CPL3, "iters=" + iters);
         assertThat(r.status()).as(r.toString()).isEqualTo(PASS);
-        assertThat(r.lines()).as(r.toString()).contains("switching to CPL3", "cpl: 3", "iterations: " + iters,
-                "hash: " + String.format("%08x", hash(iters)), "back at CPL0", "RESULT: PASS")
+        assertThat(r.lines())
+                .as(r.toString())
+                .contains(
+                        "switching to CPL3",
+                        "cpl: 3",
+                        "iterations: " + iters,
+                        "hash: " + String.format("%08x", hash(iters)),
+                        "back at CPL0",
+                        "RESULT: PASS")
                 .anyMatch(l -> l.matches("cycles: [1-9][0-9]*"));
     }
 
@@ -67,12 +83,16 @@ class QemuGuestsTest {
     void exceptionsAndInterrupts() throws Exception {
         Qemu.Result r = boot(TestGuests.EXCEPTIONS, null);
         assertThat(r.status()).as(r.toString()).isEqualTo(PASS);
-        assertThat(r.lines()).as(r.toString())
+        assertThat(r.lines())
+                .as(r.toString())
                 .anyMatch(l -> l.startsWith("ok: #DE divide by zero -> vector 0 error 0"))
                 .anyMatch(l -> l.startsWith("ok: #GP cli at CPL3 -> vector 13 error 0"))
                 .anyMatch(l -> l.startsWith("ok: #GP out to port 0x80 (not in the I/O bitmap) -> vector 13 error 0"))
                 .anyMatch(l -> l.startsWith("ok: #UD ud2 -> vector 6 error 0"))
-                .contains("ok: system call from CPL3 returned 42", "ok: int 0x80 from CPL3 returned 42", "ok: LAPIC timer interrupt x3 at CPL0 woke sti;hlt",
+                .contains(
+                        "ok: system call from CPL3 returned 42",
+                        "ok: int 0x80 from CPL3 returned 42",
+                        "ok: LAPIC timer interrupt x3 at CPL0 woke sti;hlt",
                         "RESULT: PASS");
     }
 
@@ -89,7 +109,9 @@ class QemuGuestsTest {
     void faultTripleFaults() throws Exception {
         Qemu.Result r = boot(TestGuests.FAULT, null);
         assertThat(r.timedOut()).as(r.toString()).isFalse();
-        assertThat(r.status()).as("-no-reboot turns the triple-fault reset into an exit\n" + r).isZero();
+        assertThat(r.status())
+                .as("-no-reboot turns the triple-fault reset into an exit\n" + r)
+                .isZero();
         assertThat(r.lines()).as(r.toString()).containsExactly("about to triple fault");
         assertThat(r.tripleFaulted()).as("QEMU logged a triple fault").isTrue();
     }
@@ -98,8 +120,13 @@ class QemuGuestsTest {
     void benchPio() throws Exception {
         Qemu.Result r = boot(TestGuests.BENCH_PIO, "n=200000");
         assertThat(r.status()).as(r.toString()).isEqualTo(PASS);
-        assertThat(r.lines()).as(r.toString()).contains("bench-pio: 200000 outs to port 0xe0 at CPL3",
-                "pio: 200000 exits", "bench port reads ffffffff", "RESULT: PASS")
+        assertThat(r.lines())
+                .as(r.toString())
+                .contains(
+                        "bench-pio: 200000 outs to port 0xe0 at CPL3",
+                        "pio: 200000 exits",
+                        "bench port reads ffffffff",
+                        "RESULT: PASS")
                 .anyMatch(l -> l.matches("cycles: [0-9]+ \\([0-9]+ per exit\\)"));
     }
 }

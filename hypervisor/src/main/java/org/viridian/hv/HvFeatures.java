@@ -11,8 +11,13 @@ package org.viridian.hv;
  * @param timers         synthetic timers STIMER0-3, in message and direct mode
  * @param userHypercalls let CPL3 code make hypercalls (benchmarks only; Hyper-V refuses them with #UD)
  */
-public record HvFeatures(boolean synic, boolean referenceTsc, boolean frequencyMsrs, boolean crashMsrs, boolean timers,
-                         boolean userHypercalls) {
+public record HvFeatures(
+        boolean synic,
+        boolean referenceTsc,
+        boolean frequencyMsrs,
+        boolean crashMsrs,
+        boolean timers,
+        boolean userHypercalls) {
     public HvFeatures {
         if (timers && !synic) throw new IllegalArgumentException("synthetic timers need the SynIC");
     }

@@ -1,5 +1,7 @@
 package org.viridian.hv;
 
+import static java.lang.System.Logger.Level.WARNING;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -9,8 +11,8 @@ import java.util.function.IntToLongFunction;
 import org.viridian.hv.cpuid.HvCpuid;
 import org.viridian.hv.hypercall.HvStatus;
 import org.viridian.hv.hypercall.HypercallDispatcher;
-import org.viridian.hv.hypercall.MessageCalls;
 import org.viridian.hv.hypercall.HypercallPage;
+import org.viridian.hv.hypercall.MessageCalls;
 import org.viridian.hv.msr.HvMsr;
 import org.viridian.hv.msr.SyntheticMsrs;
 import org.viridian.hv.synic.HvMessage;
@@ -20,10 +22,8 @@ import org.viridian.hv.time.ReferenceTime;
 import org.viridian.hv.timer.SyntheticTimers;
 import org.viridian.partition.CpuidPolicy;
 import org.viridian.partition.Partition;
-import org.viridian.partition.vp.FlightRecorder;
 import org.viridian.partition.PartitionExit;
-
-import static java.lang.System.Logger.Level.WARNING;
+import org.viridian.partition.vp.FlightRecorder;
 
 /**
  * The hypervisor interface of one partition: synthetic CPUID (installed when the partition is created, see
@@ -71,12 +71,18 @@ public final class Hypervisor implements SynicHost {
         InterruptSink timerMsi = recorded(msi, FlightRecorder.Source.TIMER);
         // IA32_TSC as the guest sees it; read on that VP's own thread.
         IntToLongFunction guestTsc = vp -> partition.vps().get(vp).guestTsc();
-        ReferenceTime time = this.time = new ReferenceTime(partition.vps().getFirst().tscKhz() * 1000, 0);
+        ReferenceTime time =
+                this.time = new ReferenceTime(partition.vps().getFirst().tscKhz() * 1000, 0);
         for (int i = 0; i < partition.vps().size(); i++) {
             int vp = i;
             synics.add(new Synic(vp, partition.memory(), synicMsi, partition.recorder(vp)));
-            timers.add(new SyntheticTimers(vp, synics.get(vp), timerMsi, () -> time.sample(guestTsc.applyAsLong(vp)),
-                    timerThread, partition.recorder(vp)));
+            timers.add(new SyntheticTimers(
+                    vp,
+                    synics.get(vp),
+                    timerMsi,
+                    () -> time.sample(guestTsc.applyAsLong(vp)),
+                    timerThread,
+                    partition.recorder(vp)));
         }
         partition.exit().whenComplete((e, t) -> {
             timers.forEach(SyntheticTimers::stop);
@@ -96,8 +102,12 @@ public final class Hypervisor implements SynicHost {
             @Override
             public void guestCrashed(long[] p) {
                 lastCrash = p;
-                LOG.log(WARNING, String.format("guest reported a crash through the Hyper-V crash MSRs: "
-                        + "P0=%#x P1=%#x P2=%#x P3=%#x P4=%#x", p[0], p[1], p[2], p[3], p[4]));
+                LOG.log(
+                        WARNING,
+                        String.format(
+                                "guest reported a crash through the Hyper-V crash MSRs: "
+                                        + "P0=%#x P1=%#x P2=%#x P3=%#x P4=%#x",
+                                p[0], p[1], p[2], p[3], p[4]));
             }
         });
         msrs.setTimers(timers::get);
@@ -156,14 +166,19 @@ public final class Hypervisor implements SynicHost {
     }
 
     public State state() {
-        return new State(State.VERSION, msrs.state(), synics.stream().map(Synic::state).toList(),
+        return new State(
+                State.VERSION,
+                msrs.state(),
+                synics.stream().map(Synic::state).toList(),
                 timers.stream().map(SyntheticTimers::state).toList());
     }
 
     public void restore(State s) {
-        if (s.version() != State.VERSION) throw new IllegalArgumentException("hypervisor state version " + s.version() + " is not " + State.VERSION);
+        if (s.version() != State.VERSION)
+            throw new IllegalArgumentException("hypervisor state version " + s.version() + " is not " + State.VERSION);
         if (s.synics().size() != synics.size()) {
-            throw new IllegalArgumentException("state has " + s.synics().size() + " VPs, this partition " + synics.size());
+            throw new IllegalArgumentException(
+                    "state has " + s.synics().size() + " VPs, this partition " + synics.size());
         }
         msrs.restore(s.msrs());
         for (int i = 0; i < synics.size(); i++) {

@@ -15,16 +15,22 @@ import org.viridian.partition.memory.GuestMemory;
 /** Saving the interface's state and restoring it elsewhere loses no register and no undelivered message. */
 class StateTest {
     private static SyntheticMsrs msrs(GuestMemory m, List<Synic> synics) {
-        return new SyntheticMsrs(HvFeatures.standard(), m, new ReferenceTime(2_000_000_000L, 0), synics::get, new SyntheticMsrs.Host() {
-            public long guestTsc(int vp) { return 4_000_000_000L; }
-            public void reset() {}
-            public void guestCrashed(long[] p) {}
-        });
+        return new SyntheticMsrs(
+                HvFeatures.standard(), m, new ReferenceTime(2_000_000_000L, 0), synics::get, new SyntheticMsrs.Host() {
+                    public long guestTsc(int vp) {
+                        return 4_000_000_000L;
+                    }
+
+                    public void reset() {}
+
+                    public void guestCrashed(long[] p) {}
+                });
     }
 
     @Test
     void registersAndQueuedMessagesSurviveSaveAndRestore() {
-        try (GuestMemory a = GuestMemory.allocate(1 << 20); GuestMemory b = GuestMemory.allocate(1 << 20)) {
+        try (GuestMemory a = GuestMemory.allocate(1 << 20);
+                GuestMemory b = GuestMemory.allocate(1 << 20)) {
             List<int[]> raisedB = new ArrayList<>();
             List<Synic> sa = List.of(new Synic(0, a, (vp, v) -> {}));
             List<Synic> sb = List.of(new Synic(0, b, (vp, v) -> raisedB.add(new int[] {vp, v})));
@@ -48,7 +54,15 @@ class StateTest {
             mb.restore(saved);
             sb.getFirst().restore(synic);
 
-            for (int msr : new int[] {HvMsr.GUEST_OS_ID, HvMsr.HYPERCALL, HvMsr.REFERENCE_TSC, HvMsr.CRASH_P0 + 2, HvMsr.SIMP, HvMsr.SINT0 + 1, HvMsr.SCONTROL}) {
+            for (int msr : new int[] {
+                HvMsr.GUEST_OS_ID,
+                HvMsr.HYPERCALL,
+                HvMsr.REFERENCE_TSC,
+                HvMsr.CRASH_P0 + 2,
+                HvMsr.SIMP,
+                HvMsr.SINT0 + 1,
+                HvMsr.SCONTROL
+            }) {
                 assertThat(mb.read(0, msr)).as(Integer.toHexString(msr)).isEqualTo(ma.read(0, msr));
             }
             assertThat(b.readInt(0x6000)).as("TSC page republished").isNotZero();

@@ -1,12 +1,11 @@
 package org.viridian.kvm;
 
-import org.viridian.x86.CpuidEntry;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
+import org.viridian.x86.CpuidEntry;
 
 /** Reads and writes struct kvm_cpuid2 (nent, padding, then kvm_cpuid_entry2[nent]). */
 final class CpuidCodec {
@@ -17,8 +16,13 @@ final class CpuidCodec {
         List<CpuidEntry> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             long o = 8 + i * RegsCodec.CPUID_ENTRY_SIZE;
-            out.add(new CpuidEntry(buf.get(JAVA_INT, o), buf.get(JAVA_INT, o + 4), buf.get(JAVA_INT, o + 8),
-                    buf.get(JAVA_INT, o + 12), buf.get(JAVA_INT, o + 16), buf.get(JAVA_INT, o + 20),
+            out.add(new CpuidEntry(
+                    buf.get(JAVA_INT, o),
+                    buf.get(JAVA_INT, o + 4),
+                    buf.get(JAVA_INT, o + 8),
+                    buf.get(JAVA_INT, o + 12),
+                    buf.get(JAVA_INT, o + 16),
+                    buf.get(JAVA_INT, o + 20),
                     buf.get(JAVA_INT, o + 24)));
         }
         return out;

@@ -1,15 +1,13 @@
 package org.viridian.kvm;
 
-import org.viridian.x86.CpuidEntry;
-
-import org.viridian.kvm.sys.Libc;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
+import org.viridian.kvm.sys.Libc;
+import org.viridian.x86.CpuidEntry;
 
 /** The KVM system handle (/dev/kvm): capability queries, host CPUID/MSR lists, and VM creation. */
 public final class Kvm implements AutoCloseable {

@@ -1,11 +1,11 @@
 package org.viridian.kvm;
 
-import java.lang.foreign.MemorySegment;
-
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.MemorySegment;
 
 /**
  * The vCPU's shared struct kvm_run (mmap of the vCPU fd): why KVM_RUN returned and the exit's data. Offsets are those
@@ -13,7 +13,10 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  */
 public final class KvmRun {
     static final long IMMEDIATE_EXIT = 1, EXIT_REASON = 8, IF_FLAG = 13, UNION = 32;
-    static final long IO_DIRECTION = UNION, IO_SIZE = UNION + 1, IO_PORT = UNION + 2, IO_COUNT = UNION + 4,
+    static final long IO_DIRECTION = UNION,
+            IO_SIZE = UNION + 1,
+            IO_PORT = UNION + 2,
+            IO_COUNT = UNION + 4,
             IO_DATA_OFFSET = UNION + 8;
     static final long MMIO_PHYS_ADDR = UNION, MMIO_DATA = UNION + 8, MMIO_LEN = UNION + 16, MMIO_IS_WRITE = UNION + 20;
     static final long INTERNAL_SUBERROR = UNION, INTERNAL_NDATA = UNION + 4, INTERNAL_DATA = UNION + 8;
@@ -127,7 +130,8 @@ public final class KvmRun {
     /** Instruction bytes KVM reports with an emulation failure, when it sets the flag; empty otherwise. */
     public byte[] emulationInstructionBytes() {
         if (internalSuberror() != KvmConst.KVM_INTERNAL_ERROR_EMULATION
-                || (run.get(JAVA_LONG, EMUL_FLAGS) & KvmConst.KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) == 0) {
+                || (run.get(JAVA_LONG, EMUL_FLAGS) & KvmConst.KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES)
+                        == 0) {
             return new byte[0];
         }
         int n = Math.min(15, Byte.toUnsignedInt(run.get(JAVA_BYTE, EMUL_INSN_SIZE)));

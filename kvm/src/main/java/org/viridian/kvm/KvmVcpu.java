@@ -1,22 +1,21 @@
 package org.viridian.kvm;
 
-import org.viridian.x86.Regs;
-import org.viridian.x86.Sregs;
-import org.viridian.x86.CpuidEntry;
-
-import org.viridian.kvm.sys.Libc;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.OptionalLong;
-
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import org.viridian.kvm.sys.Libc;
+import org.viridian.x86.CpuidEntry;
+import org.viridian.x86.Regs;
+import org.viridian.x86.Sregs;
 
 /**
- * A KVM virtual CPU: state get/set and KVM_RUN. KVM_RUN is a plain (non-critical) downcall so a long-running guest never
+ * A KVM virtual CPU: state get/set and KVM_RUN. KVM_RUN is a plain (non-critical) downcall so a long-running guest
+ * never
  * holds up a GC safepoint. Must only be run from one platform thread.
  */
 public final class KvmVcpu implements AutoCloseable {
@@ -87,7 +86,6 @@ public final class KvmVcpu implements AutoCloseable {
         LAPIC(KvmIoctl.KVM_GET_LAPIC, KvmIoctl.KVM_SET_LAPIC, 1024),
         VCPU_EVENTS(KvmIoctl.KVM_GET_VCPU_EVENTS, KvmIoctl.KVM_SET_VCPU_EVENTS, 64),
         MP_STATE(KvmIoctl.KVM_GET_MP_STATE, KvmIoctl.KVM_SET_MP_STATE, 4);
-
         final long getRequest, setRequest;
         final int size;
 
@@ -199,8 +197,12 @@ public final class KvmVcpu implements AutoCloseable {
         }
     }
 
-    static final long EV_EXC_INJECTED = 0, EV_EXC_NR = 1, EV_EXC_HAS_ERROR_CODE = 2, EV_EXC_PENDING = 3,
-            EV_EXC_ERROR_CODE = 4, EV_FLAGS = 20;
+    static final long EV_EXC_INJECTED = 0,
+            EV_EXC_NR = 1,
+            EV_EXC_HAS_ERROR_CODE = 2,
+            EV_EXC_PENDING = 3,
+            EV_EXC_ERROR_CODE = 4,
+            EV_FLAGS = 20;
 
     /** Translates a guest linear address through the vCPU's current paging mode; empty when not mapped. */
     public OptionalLong translate(long linear) {

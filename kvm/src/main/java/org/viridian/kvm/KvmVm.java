@@ -1,13 +1,12 @@
 package org.viridian.kvm;
 
-import org.viridian.kvm.sys.Libc;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import org.viridian.kvm.sys.Libc;
 
 /** A KVM virtual machine: memory slots, in-kernel interrupt controllers, MSR filter, eventfds, vCPUs. */
 public final class KvmVm implements AutoCloseable {
@@ -101,7 +100,8 @@ public final class KvmVm implements AutoCloseable {
 
     /** Installs an MSR filter; denied MSRs exit to user space when KVM_CAP_X86_USER_SPACE_MSR has FILTER enabled. */
     public void setMsrFilter(int defaultAction, List<MsrFilterRange> ranges) {
-        if (ranges.size() > KvmConst.KVM_MSR_FILTER_MAX_RANGES) throw new IllegalArgumentException("too many MSR ranges");
+        if (ranges.size() > KvmConst.KVM_MSR_FILTER_MAX_RANGES)
+            throw new IllegalArgumentException("too many MSR ranges");
         try (Arena a = Arena.ofConfined()) {
             MemorySegment f = a.allocate(392, 8);
             f.set(JAVA_INT, 0, defaultAction);
@@ -111,7 +111,11 @@ public final class KvmVm implements AutoCloseable {
                 f.set(JAVA_INT, o, r.flags());
                 f.set(JAVA_INT, o + 4, r.count());
                 f.set(JAVA_INT, o + 8, r.base());
-                f.set(JAVA_LONG, o + 16, a.allocateFrom(java.lang.foreign.ValueLayout.JAVA_BYTE, r.bitmap()).address());
+                f.set(
+                        JAVA_LONG,
+                        o + 16,
+                        a.allocateFrom(java.lang.foreign.ValueLayout.JAVA_BYTE, r.bitmap())
+                                .address());
             }
             Libc.ioctl(fd, KvmIoctl.KVM_X86_SET_MSR_FILTER, f, "KVM_X86_SET_MSR_FILTER");
         }

@@ -1,8 +1,7 @@
 package org.viridian.machine;
 
-import org.viridian.x86.Regs;
-import org.viridian.x86.Segment;
-import org.viridian.x86.Sregs;
+import java.io.IOException;
+import java.nio.file.Files;
 import org.viridian.machine.acpi.AcpiConfig;
 import org.viridian.machine.acpi.AcpiTables;
 import org.viridian.machine.boot.BootImage;
@@ -13,9 +12,9 @@ import org.viridian.machine.boot.KernelLoader;
 import org.viridian.machine.boot.SegmentDescriptor;
 import org.viridian.partition.Partition;
 import org.viridian.partition.vp.VirtualProcessor;
-
-import java.io.IOException;
-import java.nio.file.Files;
+import org.viridian.x86.Regs;
+import org.viridian.x86.Segment;
+import org.viridian.x86.Sregs;
 
 /**
  * Puts firmware tables and the kernel into a partition's memory and sets the boot processor's entry state; the other
@@ -54,15 +53,43 @@ final class GuestBoot {
     /** Translates the loader's architectural entry state into the boot processor's registers. */
     static void apply(VirtualProcessor vp, EntryState e) {
         Sregs now = vp.segmentRegisters();
-        vp.setSegmentRegisters(new Sregs(seg(e.cs()), seg(e.ds()), seg(e.es()), seg(e.fs()), seg(e.gs()), seg(e.ss()),
-                seg(e.tr()), seg(e.ldt()), table(e.gdt()), table(e.idt()), e.cr0(), now.cr2(), e.cr3(), e.cr4(),
-                now.cr8(), e.efer(), now.apicBase(), now.interruptBitmap()));
-        vp.setRegisters(new Regs(e.rax(), e.rbx(), 0, 0, e.rsi(), 0, e.rsp(), 0, 0, 0, 0, 0, 0, 0, 0, 0, e.rip(), e.rflags()));
+        vp.setSegmentRegisters(new Sregs(
+                seg(e.cs()),
+                seg(e.ds()),
+                seg(e.es()),
+                seg(e.fs()),
+                seg(e.gs()),
+                seg(e.ss()),
+                seg(e.tr()),
+                seg(e.ldt()),
+                table(e.gdt()),
+                table(e.idt()),
+                e.cr0(),
+                now.cr2(),
+                e.cr3(),
+                e.cr4(),
+                now.cr8(),
+                e.efer(),
+                now.apicBase(),
+                now.interruptBitmap()));
+        vp.setRegisters(
+                new Regs(e.rax(), e.rbx(), 0, 0, e.rsi(), 0, e.rsp(), 0, 0, 0, 0, 0, 0, 0, 0, 0, e.rip(), e.rflags()));
     }
 
     static Segment seg(SegmentDescriptor d) {
-        return new Segment(d.base(), (int) d.limit(), d.selector(), d.type(), d.present(), d.dpl(), d.db(), d.s(), d.l(),
-                d.g(), false, !d.present());
+        return new Segment(
+                d.base(),
+                (int) d.limit(),
+                d.selector(),
+                d.type(),
+                d.present(),
+                d.dpl(),
+                d.db(),
+                d.s(),
+                d.l(),
+                d.g(),
+                false,
+                !d.present());
     }
 
     static Sregs.DescriptorTable table(DescriptorTable t) {

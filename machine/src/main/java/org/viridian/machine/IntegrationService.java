@@ -6,7 +6,10 @@ import java.util.stream.Collectors;
 
 /** The Hyper-V integration services a VM can offer its guest over VMBus, by the names settings and the CLI use. */
 public enum IntegrationService {
-    HEARTBEAT("heartbeat"), SHUTDOWN("shutdown"), TIME_SYNC("timeSync"), KEY_VALUE_EXCHANGE("keyValueExchange");
+    HEARTBEAT("heartbeat"),
+    SHUTDOWN("shutdown"),
+    TIME_SYNC("timeSync"),
+    KEY_VALUE_EXCHANGE("keyValueExchange");
 
     private final String settingName;
 
@@ -27,6 +30,7 @@ public enum IntegrationService {
             if (s.settingName.toLowerCase(Locale.ROOT).equals(n)) return s;
         }
         throw new IllegalArgumentException("unknown integration service '" + name + "' (known: "
-                + Arrays.stream(values()).map(IntegrationService::settingName).collect(Collectors.joining(", ")) + ", kvp)");
+                + Arrays.stream(values()).map(IntegrationService::settingName).collect(Collectors.joining(", "))
+                + ", kvp)");
     }
 }

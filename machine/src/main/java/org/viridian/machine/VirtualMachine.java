@@ -1,10 +1,12 @@
 package org.viridian.machine;
 
-import org.viridian.devices.ic.Heartbeat;
-import org.viridian.devices.scsi.TokenBucket;
-import org.viridian.devices.storvsp.StorVsp;
-import org.viridian.storage.ops.Images;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.viridian.devices.ic.Heartbeat;
 import org.viridian.devices.ic.Kvp;
 import org.viridian.devices.ic.Shutdown;
 import org.viridian.devices.ic.TimeSync;
@@ -14,26 +16,25 @@ import org.viridian.devices.legacy.DebugExitPort;
 import org.viridian.devices.legacy.I8042;
 import org.viridian.devices.legacy.ResetControl;
 import org.viridian.devices.legacy.Uart16550;
-import org.viridian.machine.console.ConsoleEndpoint;
+import org.viridian.devices.scsi.TokenBucket;
+import org.viridian.devices.storvsp.StorVsp;
 import org.viridian.hv.HvFeatures;
 import org.viridian.hv.Hypervisor;
+import org.viridian.hv.diag.EchoConnection;
 import org.viridian.machine.acpi.AcpiConfig;
 import org.viridian.machine.acpi.Aml;
 import org.viridian.machine.acpi.AmlTerm;
 import org.viridian.machine.acpi.ResourceTemplate;
+import org.viridian.machine.console.ConsoleEndpoint;
 import org.viridian.machine.host.HostCheck;
-import org.viridian.vmbus.server.VmbusServer;
 import org.viridian.partition.CpuidPolicy;
 import org.viridian.partition.Partition;
 import org.viridian.partition.PartitionExit;
-import org.viridian.partition.bus.PortIoHandler;
 import org.viridian.partition.nested.ArchitecturalFallback;
 import org.viridian.partition.nested.NestedHostCpuid;
-
-import java.io.IOException;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
+import org.viridian.storage.ops.Images;
+import org.viridian.vmbus.diag.EchoDevice;
+import org.viridian.vmbus.server.VmbusServer;
 
 /**
  * A VM assembled from its spec: a partition, the legacy devices every PC OS expects, firmware tables and a loaded
@@ -51,23 +52,28 @@ public final class VirtualMachine implements AutoCloseable {
     private TimeSync timeSync;
     private Kvp kvp;
     private StorVsp storage;
+    private EchoDevice echo;
 
     private VirtualMachine(VmSpec spec, Partition partition, ConsoleEndpoint console) {
         this.spec = spec;
         this.partition = partition;
         this.console = console;
-        this.uart = new Uart16550(Uart16550.COM1, console.output(), level -> partition.irqLine(Uart16550.COM1_IRQ, level));
+        this.uart =
+                new Uart16550(Uart16550.COM1, console.output(), level -> partition.irqLine(Uart16550.COM1_IRQ, level));
     }
 
-    /** Builds the VM (partition, devices, firmware tables, kernel in memory); nothing runs until {@link #start()}. */
+    /**
+     * The one recipe: builds the VM the spec describes (partition, hypervisor interface, VMBus and its devices,
+     * legacy devices, the spec's diagnostic devices, firmware tables, kernel in memory); nothing runs until
+     * {@link #start()}. The CLI, the benchmarks, the service and the tests all come through here.
+     */
     public static VirtualMachine create(VmSpec spec, ConsoleEndpoint console) throws IOException {
-        return create(spec, console, spec.hyperV() ? HvFeatures.standard() : null);
-    }
-
-    /** The same with an explicit hypervisor interface ({@code hv} null: none), e.g. a benchmark's. */
-    public static VirtualMachine create(VmSpec spec, ConsoleEndpoint console, HvFeatures hv) throws IOException {
-        Partition partition = Partition.create(new Partition.Config(spec.name(), spec.cpus(), spec.memoryBytes(), cpuid(hv),
-                spec.flightRecorderEntries()));
+        Diagnostics diag = spec.diagnostics();
+        HvFeatures hv = !spec.hyperV()
+                ? null
+                : diag.userHypercalls() ? HvFeatures.standard().withUserHypercalls() : HvFeatures.standard();
+        Partition partition = Partition.create(new Partition.Config(
+                spec.name(), spec.cpus(), spec.memoryBytes(), cpuid(hv), spec.flightRecorderEntries()));
         VirtualMachine vm = null;
         try {
             // Instructions a nested KVM cannot emulate become the exception they architecturally raise (int3, ud2).
@@ -84,6 +90,7 @@ public final class VirtualMachine implements AutoCloseable {
                 }
             }
             vm.attachDevices();
+            vm.attachDiagnostics(diag);
             GuestBoot.load(partition, spec, acpi);
             return vm;
         } catch (IOException | RuntimeException e) {
@@ -99,7 +106,8 @@ public final class VirtualMachine implements AutoCloseable {
         if (wanted.contains(IntegrationService.SHUTDOWN)) vmbus.addDevice(shutdown = new Shutdown());
         if (wanted.contains(IntegrationService.HEARTBEAT)) vmbus.addDevice(heartbeat = new Heartbeat());
         if (wanted.contains(IntegrationService.TIME_SYNC)) {
-            vmbus.addDevice(timeSync = new TimeSync(Clock.systemUTC(), hypervisor::referenceTime, Duration.ofSeconds(5)));
+            vmbus.addDevice(
+                    timeSync = new TimeSync(Clock.systemUTC(), hypervisor::referenceTime, Duration.ofSeconds(5)));
         }
         if (wanted.contains(IntegrationService.KEY_VALUE_EXCHANGE)) vmbus.addDevice(kvp = new Kvp());
     }
@@ -109,8 +117,11 @@ public final class VirtualMachine implements AutoCloseable {
      * has one, as a Hyper-V generation 2 VM does, so disks can be added while it runs.
      */
     private void offerStorage() throws IOException {
-        // One queue per VP: the primary channel plus a sub-channel for each further VP (Linux asks for up to that many).
-        storage = new StorVsp(partition.memory(), UUID.nameUUIDFromBytes((spec.name() + "/scsi0").getBytes()),
+        // One queue per VP: the primary channel plus a sub-channel for each further VP (Linux asks for up to that
+        // many).
+        storage = new StorVsp(
+                partition.memory(),
+                UUID.nameUUIDFromBytes((spec.name() + "/scsi0").getBytes()),
                 Math.min(spec.cpus() - 1, 16));
         try {
             for (int i = 0; i < spec.disks().size(); i++) {
@@ -147,9 +158,9 @@ public final class VirtualMachine implements AutoCloseable {
         storage.removeDisk(lun);
     }
 
-    /** The synthetic SCSI controller, or null when the VM has no VMBus. */
-    public StorVsp storage() {
-        return storage;
+    /** The synthetic SCSI controller; none when the VM has no VMBus. */
+    public Optional<StorVsp> storage() {
+        return Optional.ofNullable(storage);
     }
 
     /**
@@ -168,23 +179,31 @@ public final class VirtualMachine implements AutoCloseable {
      * Its resource template is empty: on x86 the VMBus interrupt is the SynIC's, not an ACPI IRQ.
      */
     static AmlTerm vmbusDevice() {
-        return Aml.device("VMBS", Aml.name("_HID", Aml.string("VMBus")), Aml.name("_UID", Aml.integer(0)),
+        return Aml.device(
+                "VMBS",
+                Aml.name("_HID", Aml.string("VMBus")),
+                Aml.name("_UID", Aml.integer(0)),
                 Aml.name("_CRS", new ResourceTemplate().build()));
     }
 
-    /** The heartbeat integration service, or null without VMBus or when not offered. */
-    public Heartbeat heartbeat() {
-        return heartbeat;
+    /** The heartbeat integration service; none without VMBus or when not offered. */
+    public Optional<Heartbeat> heartbeat() {
+        return Optional.ofNullable(heartbeat);
     }
 
-    /** The time synchronization integration service, or null without VMBus or when not offered. */
-    public TimeSync timeSync() {
-        return timeSync;
+    /** The time synchronization integration service; none without VMBus or when not offered. */
+    public Optional<TimeSync> timeSync() {
+        return Optional.ofNullable(timeSync);
     }
 
-    /** The data exchange (KVP) integration service, or null without VMBus or when not offered. */
-    public Kvp kvp() {
-        return kvp;
+    /** The data exchange (KVP) integration service; none without VMBus or when not offered. */
+    public Optional<Kvp> kvp() {
+        return Optional.ofNullable(kvp);
+    }
+
+    /** The VMBus echo channel of a spec that asked for it (its statistics, for benchmarks). */
+    public Optional<EchoDevice> echo() {
+        return Optional.ofNullable(echo);
     }
 
     /**
@@ -193,16 +212,6 @@ public final class VirtualMachine implements AutoCloseable {
      */
     public boolean requestGracefulShutdown(boolean restart) {
         return shutdown != null && shutdown.request(restart);
-    }
-
-    /** The VMBus server, or null when the VM has no SynIC. */
-    public VmbusServer vmbus() {
-        return vmbus;
-    }
-
-    /** The hypervisor interface, or null when the VM runs without it. */
-    public Hypervisor hypervisor() {
-        return hypervisor;
     }
 
     private void attachDevices() {
@@ -218,9 +227,13 @@ public final class VirtualMachine implements AutoCloseable {
         console.connectInput(uart::receive);
     }
 
-    /** Adds a device on a free port range (benchmarks and tests add their own ports). */
-    public void addPortDevice(int first, int count, PortIoHandler handler) {
-        partition.io().register(first, count, handler);
+    /** The spec's test and benchmark devices. */
+    private void attachDiagnostics(Diagnostics d) {
+        if (d.hvEcho()) EchoConnection.install(hypervisor);
+        if (d.vmbusEcho()) vmbus.addDevice(echo = new EchoDevice());
+        d.signalHandlers()
+                .forEach((connection, handler) -> hypervisor.messageCalls().onEvent(connection, handler));
+        for (Diagnostics.PortDevice p : d.ports()) partition.io().register(p.first(), p.count(), p.handler());
     }
 
     public VmSpec spec() {

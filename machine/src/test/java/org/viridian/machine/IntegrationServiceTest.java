@@ -17,7 +17,8 @@ class IntegrationServiceTest {
         assertThat(IntegrationService.named("HEARTBEAT")).isEqualTo(IntegrationService.HEARTBEAT);
         assertThat(IntegrationService.named("kvp")).isEqualTo(IntegrationService.KEY_VALUE_EXCHANGE);
         assertThat(IntegrationService.named("keyValueExchange")).isEqualTo(IntegrationService.KEY_VALUE_EXCHANGE);
-        assertThatThrownBy(() -> IntegrationService.named("vss")).hasMessageContaining("unknown integration service 'vss'")
+        assertThatThrownBy(() -> IntegrationService.named("vss"))
+                .hasMessageContaining("unknown integration service 'vss'")
                 .hasMessageContaining("timeSync");
     }
 

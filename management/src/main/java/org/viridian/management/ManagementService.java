@@ -1,6 +1,15 @@
 package org.viridian.management;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.Map;
 import org.viridian.management.api.ApiServer;
 import org.viridian.management.auth.TokenStore;
 import org.viridian.management.config.AtomicFiles;
@@ -13,16 +22,6 @@ import org.viridian.management.service.KvmEngine;
 import org.viridian.management.service.VmEngine;
 import org.viridian.management.service.VmService;
 import org.viridian.management.state.StatusStore;
-
-import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.time.Clock;
-import java.util.Map;
 
 /**
  * The host service (`viridian serve`): owns one state directory (locked, so two services never share it), loads the
@@ -44,22 +43,43 @@ public final class ManagementService implements AutoCloseable {
         this.options = options;
         Path dir = options.stateDir();
         Files.createDirectories(dir);
-        lockChannel = FileChannel.open(dir.resolve("service.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        lockChannel =
+                FileChannel.open(dir.resolve("service.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         lock = lockChannel.tryLock();
         if (lock == null) {
             lockChannel.close();
-            throw new IllegalStateException("another viridian service owns the state directory " + dir
-                    + describeOwner(dir));
+            throw new IllegalStateException(
+                    "another viridian service owns the state directory " + dir + describeOwner(dir));
         }
         Clock clock = Clock.systemUTC();
         events = new EventBus(clock);
-        jobs = new JobManager(clock, j -> events.publish(Event.JOB, j.vmId(), j.vmName(), j.status().wire(),
-                j.kind() + " " + j.status().wire() + " (" + j.progress() + "%): " + j.message()));
-        vms = new VmService(new ConfigStore(dir, json), new StatusStore(json), engine == null
-                ? new KvmEngine(dir.resolve("guests")) : engine, events, jobs, clock);
+        jobs = new JobManager(
+                clock,
+                j -> events.publish(
+                        Event.JOB,
+                        j.vmId(),
+                        j.vmName(),
+                        j.status().wire(),
+                        j.kind() + " " + j.status().wire() + " (" + j.progress() + "%): " + j.message()));
+        vms = new VmService(
+                new ConfigStore(dir, json),
+                new StatusStore(json),
+                engine == null ? new KvmEngine(dir.resolve("guests")) : engine,
+                events,
+                jobs,
+                clock);
         vms.load();
-        server = new ApiServer(vms, jobs, events, new TokenStore(dir, json), options.requireAuth(), options.tls(),
-                options.host(), options.port(), dir, json);
+        server = new ApiServer(
+                vms,
+                jobs,
+                events,
+                new TokenStore(dir, json),
+                options.requireAuth(),
+                options.tls(),
+                options.host(),
+                options.port(),
+                dir,
+                json);
     }
 
     /** Starts the service with the real KVM engine. */
@@ -72,8 +92,10 @@ public final class ManagementService implements AutoCloseable {
         ManagementService s = new ManagementService(options, engine);
         try {
             s.server.start();
-            AtomicFiles.write(options.stateDir().resolve(SERVICE_FILE), s.json.writeValueAsBytes(Map.of(
-                    "url", s.url(), "pid", ProcessHandle.current().pid())));
+            AtomicFiles.write(
+                    options.stateDir().resolve(SERVICE_FILE),
+                    s.json.writeValueAsBytes(Map.of(
+                            "url", s.url(), "pid", ProcessHandle.current().pid())));
         } catch (RuntimeException | IOException e) {
             s.close();
             throw e;

@@ -1,10 +1,9 @@
 package org.viridian.management;
 
-import org.viridian.management.api.ApiServer;
-
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import org.viridian.management.api.ApiServer;
 
 /**
  * How to run the host service: its state directory, where it listens, TLS and whether tokens are required.

@@ -1,8 +1,7 @@
 package org.viridian.partition;
 
-import org.viridian.x86.CpuidEntry;
-
 import java.util.List;
+import org.viridian.x86.CpuidEntry;
 
 /**
  * Shapes the CPUID a VP sees, starting from what KVM supports. Layers above add theirs (the hypervisor interface adds
@@ -18,11 +17,17 @@ public interface CpuidPolicy {
 
     /** Per-VP topology: the initial APIC id in leaf 1 and the x2APIC id in leaves 0xB/0x1F equal the VP index. */
     static CpuidPolicy topology() {
-        return (leaves, vp, n) -> leaves.stream().map(e -> switch (e.function()) {
-            case 1 -> e.withRegs(e.eax(), (e.ebx() & 0x0000FFFF) | (Math.min(n, 255) << 16) | (vp << 24), e.ecx(),
-                    e.edx() | (1 << 28) /* HTT: leaf 1 EBX[23:16] is valid */);
-            case 0xB, 0x1F -> e.withRegs(e.eax(), e.ebx(), e.ecx(), vp);
-            default -> e;
-        }).toList();
+        return (leaves, vp, n) -> leaves.stream()
+                .map(e -> switch (e.function()) {
+                    case 1 ->
+                        e.withRegs(
+                                e.eax(),
+                                (e.ebx() & 0x0000FFFF) | (Math.min(n, 255) << 16) | (vp << 24),
+                                e.ecx(),
+                                e.edx() | (1 << 28) /* HTT: leaf 1 EBX[23:16] is valid */);
+                    case 0xB, 0x1F -> e.withRegs(e.eax(), e.ebx(), e.ecx(), vp);
+                    default -> e;
+                })
+                .toList();
     }
 }

@@ -1,24 +1,22 @@
 package org.viridian.partition;
 
-import org.viridian.x86.Regs;
-import org.viridian.x86.Sregs;
-
-import org.viridian.partition.vp.FlightRecorder;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import org.viridian.partition.vp.FlightRecorder;
+import org.viridian.x86.Regs;
+import org.viridian.x86.Sregs;
 
 /**
  * Everything needed to understand why a partition died: which VP, why, its registers, the bytes at RIP, and what the
  * flight recorders saw last (every VP's, in time order). Registers may be null when the VP's state could not be read
  * (the report then says so); after a triple fault KVM has already reset the VP, so the recorder tells the story.
  */
-public record CrashReport(int vp, String reason, Regs regs, Sregs sregs, byte[] instructionBytes,
-                          List<FlightRecorder.Entry> recorded) {
+public record CrashReport(
+        int vp, String reason, Regs regs, Sregs sregs, byte[] instructionBytes, List<FlightRecorder.Entry> recorded) {
     /** Recorder entries of the other VPs shown in {@link #render()} (the crashing VP's are all shown). */
     static final int OTHER_VP_ENTRIES = 16;
 
@@ -32,16 +30,23 @@ public record CrashReport(int vp, String reason, Regs regs, Sregs sregs, byte[] 
 
     public String render() {
         StringBuilder b = new StringBuilder();
-        b.append("VM crashed on virtual processor ").append(vp).append(": ").append(reason).append('\n');
+        b.append("VM crashed on virtual processor ")
+                .append(vp)
+                .append(": ")
+                .append(reason)
+                .append('\n');
         if (regs != null) b.append(regs).append('\n');
         if (sregs != null) b.append(sregs).append('\n');
         b.append("instruction bytes at rip: ")
-                .append(instructionBytes == null || instructionBytes.length == 0 ? "(unavailable)"
-                        : HexFormat.ofDelimiter(" ").formatHex(instructionBytes))
+                .append(
+                        instructionBytes == null || instructionBytes.length == 0
+                                ? "(unavailable)"
+                                : HexFormat.ofDelimiter(" ").formatHex(instructionBytes))
                 .append('\n');
         if (!recorded.isEmpty()) {
             b.append("flight recorder (oldest first; s since the partition was made):\n");
-            for (FlightRecorder.Entry e : shown()) b.append("  ").append(e.render()).append('\n');
+            for (FlightRecorder.Entry e : shown())
+                b.append("  ").append(e.render()).append('\n');
         }
         return b.toString();
     }

@@ -1,11 +1,10 @@
 package org.viridian.partition;
 
-import org.viridian.x86.Regs;
-import org.viridian.x86.Sregs;
+import java.util.OptionalLong;
 import org.viridian.partition.memory.GuestMemory;
 import org.viridian.partition.vp.VirtualProcessor;
-
-import java.util.OptionalLong;
+import org.viridian.x86.Regs;
+import org.viridian.x86.Sregs;
 
 /** Reads the bytes at a VP's RIP for crash reports, through KVM's translation of the current paging mode. */
 final class InstructionFetch {

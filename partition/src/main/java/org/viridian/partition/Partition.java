@@ -1,12 +1,17 @@
 package org.viridian.partition;
 
-import org.viridian.x86.CpuidEntry;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.viridian.kvm.Kvm;
 import org.viridian.kvm.KvmConst;
 import org.viridian.kvm.KvmVcpu;
 import org.viridian.kvm.KvmVm;
-import org.viridian.x86.Regs;
-import org.viridian.x86.Sregs;
 import org.viridian.partition.bus.IoBus;
 import org.viridian.partition.bus.MmioBus;
 import org.viridian.partition.bus.MsrBus;
@@ -16,15 +21,9 @@ import org.viridian.partition.vp.FlightRecorder;
 import org.viridian.partition.vp.VirtualProcessor;
 import org.viridian.partition.vp.VpHost;
 import org.viridian.partition.vp.VpState;
-
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicReference;
+import org.viridian.x86.CpuidEntry;
+import org.viridian.x86.Regs;
+import org.viridian.x86.Sregs;
 
 /**
  * A child partition: KVM VM, guest RAM, N virtual processors and the buses their exits are dispatched to. A partition
@@ -33,14 +32,23 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Partition implements AutoCloseable, VpHost {
     /** Guest-physical pages KVM needs for Intel's real-mode TSS and identity map, inside the 32-bit MMIO hole. */
     static final long IDENTITY_MAP_ADDR = 0xFEFF_C000L, TSS_ADDR = 0xFEFF_D000L;
-    static final int[] REQUIRED_CAPS = {KvmConst.KVM_CAP_IRQCHIP, KvmConst.KVM_CAP_USER_MEMORY,
-            KvmConst.KVM_CAP_SET_TSS_ADDR, KvmConst.KVM_CAP_EXT_CPUID, KvmConst.KVM_CAP_PIT2, KvmConst.KVM_CAP_MP_STATE,
-            KvmConst.KVM_CAP_SIGNAL_MSI, KvmConst.KVM_CAP_VCPU_EVENTS};
+
+    static final int[] REQUIRED_CAPS = {
+        KvmConst.KVM_CAP_IRQCHIP,
+        KvmConst.KVM_CAP_USER_MEMORY,
+        KvmConst.KVM_CAP_SET_TSS_ADDR,
+        KvmConst.KVM_CAP_EXT_CPUID,
+        KvmConst.KVM_CAP_PIT2,
+        KvmConst.KVM_CAP_MP_STATE,
+        KvmConst.KVM_CAP_SIGNAL_MSI,
+        KvmConst.KVM_CAP_VCPU_EVENTS
+    };
 
     /** What a partition is made of; {@code recorderEntries}: each VP's flight recorder size (0: none). */
     public record Config(String name, int vpCount, long memoryBytes, CpuidPolicy cpuid, int recorderEntries) {
         public Config {
-            if (vpCount < 1 || vpCount > 255) throw new IllegalArgumentException("processors must be 1..255: " + vpCount);
+            if (vpCount < 1 || vpCount > 255)
+                throw new IllegalArgumentException("processors must be 1..255: " + vpCount);
             if (recorderEntries < 0) throw new IllegalArgumentException("recorder entries must not be negative");
         }
 
@@ -103,12 +111,14 @@ public final class Partition implements AutoCloseable, VpHost {
         }
         if (kvm.checkExtension(KvmConst.KVM_CAP_X86_USER_SPACE_MSR) > 0) {
             // MSRs KVM does not know, and those our filter denies, come to user space (synthetic MSRs, #GP policy).
-            vm.enableCap(KvmConst.KVM_CAP_X86_USER_SPACE_MSR,
+            vm.enableCap(
+                    KvmConst.KVM_CAP_X86_USER_SPACE_MSR,
                     KvmConst.KVM_MSR_EXIT_REASON_UNKNOWN | KvmConst.KVM_MSR_EXIT_REASON_FILTER);
         }
         // RIP of every exit for the flight recorder, copied out by KVM itself (no ioctl per exit). Not the segment
         // registers (CPL): copying those at every exit costs several times what the rest of the recorder does.
-        int sync = config.recorderEntries() == 0 ? 0
+        int sync = config.recorderEntries() == 0
+                ? 0
                 : kvm.checkExtension(KvmConst.KVM_CAP_SYNC_REGS) & KvmConst.KVM_SYNC_X86_REGS;
         long origin = System.nanoTime();
         List<CpuidEntry> supported = kvm.supportedCpuid();
@@ -116,8 +126,8 @@ public final class Partition implements AutoCloseable, VpHost {
         for (int i = 0; i < config.vpCount(); i++) {
             KvmVcpu vcpu = vm.createVcpu(i);
             vcpu.setCpuid(policy.apply(supported, i, config.vpCount()));
-            FlightRecorder rec = config.recorderEntries() == 0 ? null
-                    : new FlightRecorder(i, config.recorderEntries(), origin);
+            FlightRecorder rec =
+                    config.recorderEntries() == 0 ? null : new FlightRecorder(i, config.recorderEntries(), origin);
             vps.add(new VirtualProcessor(i, vcpu, this, rec, sync));
         }
     }
@@ -164,8 +174,11 @@ public final class Partition implements AutoCloseable, VpHost {
             List<KvmVm.MsrFilterRange> ranges = new ArrayList<>();
             for (int[] r : claimed) {
                 // An all-zero bitmap denies the range in the kernel, so every access exits to us.
-                ranges.add(new KvmVm.MsrFilterRange(KvmConst.KVM_MSR_FILTER_READ | KvmConst.KVM_MSR_FILTER_WRITE, r[0],
-                        r[1], new byte[(r[1] + 7) / 8]));
+                ranges.add(new KvmVm.MsrFilterRange(
+                        KvmConst.KVM_MSR_FILTER_READ | KvmConst.KVM_MSR_FILTER_WRITE,
+                        r[0],
+                        r[1],
+                        new byte[(r[1] + 7) / 8]));
             }
             vm.setMsrFilter(KvmConst.KVM_MSR_FILTER_DEFAULT_ALLOW, ranges);
         }
@@ -179,7 +192,8 @@ public final class Partition implements AutoCloseable, VpHost {
         }
         vps.forEach(VirtualProcessor::kick);
         synchronized (runLock) {
-            while (vps.stream().anyMatch(v -> v.state() == VpState.RUNNING) && exitReason.get() == null) runLock.wait(100);
+            while (vps.stream().anyMatch(v -> v.state() == VpState.RUNNING) && exitReason.get() == null)
+                runLock.wait(100);
         }
     }
 
@@ -278,12 +292,13 @@ public final class Partition implements AutoCloseable, VpHost {
     public boolean internalError(VirtualProcessor vp, int suberror, long[] data, byte[] instructionBytes) {
         byte[] insn = instructionBytes.length > 0 ? instructionBytes : InstructionFetch.atRip(vp, memory);
         if (suberror == KvmConst.KVM_INTERNAL_ERROR_EMULATION && emulationFailures.handle(vp, insn)) return true;
-        String what = switch (suberror) {
-            case KvmConst.KVM_INTERNAL_ERROR_EMULATION -> "KVM could not emulate an instruction";
-            case KvmConst.KVM_INTERNAL_ERROR_SIMUL_EX -> "exception while delivering an exception";
-            case KvmConst.KVM_INTERNAL_ERROR_DELIVERY_EV -> "event delivery failed";
-            default -> "KVM internal error, suberror " + suberror;
-        };
+        String what =
+                switch (suberror) {
+                    case KvmConst.KVM_INTERNAL_ERROR_EMULATION -> "KVM could not emulate an instruction";
+                    case KvmConst.KVM_INTERNAL_ERROR_SIMUL_EX -> "exception while delivering an exception";
+                    case KvmConst.KVM_INTERNAL_ERROR_DELIVERY_EV -> "event delivery failed";
+                    default -> "KVM internal error, suberror " + suberror;
+                };
         StringBuilder d = new StringBuilder();
         for (long v : data) d.append(String.format(" %x", v));
         crash(vp, what + " (KVM_EXIT_INTERNAL_ERROR" + (d.isEmpty() ? "" : ", data" + d) + ")", insn);
@@ -292,11 +307,12 @@ public final class Partition implements AutoCloseable, VpHost {
 
     @Override
     public void systemEvent(VirtualProcessor vp, int type) {
-        requestExit(switch (type) {
-            case KvmConst.KVM_SYSTEM_EVENT_SHUTDOWN -> new PartitionExit.PoweredOff();
-            case KvmConst.KVM_SYSTEM_EVENT_RESET -> new PartitionExit.Reset();
-            default -> new PartitionExit.Crashed(report(vp, "system event " + type, new byte[0]));
-        });
+        requestExit(
+                switch (type) {
+                    case KvmConst.KVM_SYSTEM_EVENT_SHUTDOWN -> new PartitionExit.PoweredOff();
+                    case KvmConst.KVM_SYSTEM_EVENT_RESET -> new PartitionExit.Reset();
+                    default -> new PartitionExit.Crashed(report(vp, "system event " + type, new byte[0]));
+                });
     }
 
     @Override
@@ -313,8 +329,11 @@ public final class Partition implements AutoCloseable, VpHost {
 
     /** Every VP's flight recorder now, merged in time order (empty when the partition records nothing). */
     public List<FlightRecorder.Entry> recorded() {
-        return vps.stream().filter(v -> v.recorder() != null).flatMap(v -> v.recorder().snapshot().stream())
-                .sorted(Comparator.comparingLong(FlightRecorder.Entry::nanos)).toList();
+        return vps.stream()
+                .filter(v -> v.recorder() != null)
+                .flatMap(v -> v.recorder().snapshot().stream())
+                .sorted(Comparator.comparingLong(FlightRecorder.Entry::nanos))
+                .toList();
     }
 
     /** The flight recorder of VP {@code index}, for host code that acts on that VP; null when none records. */

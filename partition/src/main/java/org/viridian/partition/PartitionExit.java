@@ -14,7 +14,9 @@ public sealed interface PartitionExit {
     /** The host stopped it (hard power-off, service request). */
     record Stopped(String why) implements PartitionExit {}
 
-    /** Triple fault, emulation failure, failed entry or an internal VMM fault: the partition is dead, the host lives. */
+    /**
+     * Triple fault, emulation failure, failed entry or an internal VMM fault: the partition is dead, the host lives.
+     */
     record Crashed(CrashReport report) implements PartitionExit {}
 
     /** Process exit status for `viridian run`: the guest's own status where it gave one. */

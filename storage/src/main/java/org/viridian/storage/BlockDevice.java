@@ -42,7 +42,8 @@ public interface BlockDevice extends AutoCloseable {
     /** Rejects ranges outside the disk, with a message a user can act on. */
     default void checkRange(long offset, long length) {
         if (offset < 0 || length < 0 || offset > size() - length) {
-            throw new IllegalArgumentException("range [" + offset + ", +" + length + ") is outside the disk (size " + size() + ")");
+            throw new IllegalArgumentException(
+                    "range [" + offset + ", +" + length + ") is outside the disk (size " + size() + ")");
         }
     }
 }

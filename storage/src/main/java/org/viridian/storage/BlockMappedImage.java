@@ -33,17 +33,22 @@ public abstract class BlockMappedImage implements DiskImage {
     protected abstract void writeInBlock(long block, int offset, ByteBuffer src) throws IOException;
 
     /** Whether the block may hold non-zero data (through the parent chain). */
-    protected boolean blockMayHaveData(long block) throws IOException { return true; }
+    protected boolean blockMayHaveData(long block) throws IOException {
+        return true;
+    }
 
     /** Whether this file itself (not its parent) decides the block's content. */
-    protected boolean blockOwned(long block) throws IOException { return true; }
+    protected boolean blockOwned(long block) throws IOException {
+        return true;
+    }
 
     @Override
     public boolean ownsRange(long offset, long length) throws IOException {
         long bs = blockBytes();
         lock.readLock().lock();
         try {
-            for (long b = offset / bs; b <= (offset + Math.max(length, 1) - 1) / bs; b++) if (blockOwned(b)) return true;
+            for (long b = offset / bs; b <= (offset + Math.max(length, 1) - 1) / bs; b++)
+                if (blockOwned(b)) return true;
             return false;
         } finally {
             lock.readLock().unlock();
@@ -54,7 +59,9 @@ public abstract class BlockMappedImage implements DiskImage {
     protected void flushMetadata() throws IOException {}
 
     @FunctionalInterface
-    private interface BlockOp { void apply(long block, int offset, ByteBuffer part) throws IOException; }
+    private interface BlockOp {
+        void apply(long block, int offset, ByteBuffer part) throws IOException;
+    }
 
     private void forEachBlock(ByteBuffer buf, long offset, BlockOp op) throws IOException {
         long bs = blockBytes();
@@ -72,7 +79,9 @@ public abstract class BlockMappedImage implements DiskImage {
     }
 
     @Override
-    public boolean readOnly() { return storage.readOnly(); }
+    public boolean readOnly() {
+        return storage.readOnly();
+    }
 
     @Override
     public void read(ByteBuffer dst, long offset) throws IOException {
@@ -147,10 +156,14 @@ public abstract class BlockMappedImage implements DiskImage {
     }
 
     @Override
-    public Optional<DiskImage> parent() { return Optional.ofNullable(parent); }
+    public Optional<DiskImage> parent() {
+        return Optional.ofNullable(parent);
+    }
 
     @Override
-    public List<String> problems() throws IOException { return List.copyOf(problems); }
+    public List<String> problems() throws IOException {
+        return List.copyOf(problems);
+    }
 
     private void ensureOpen() throws IOException {
         if (closed) throw new IOException(storage.name() + ": image is closed");

@@ -4,9 +4,13 @@ import java.util.Locale;
 
 /** How an image allocates its space. */
 public enum ImageType {
-    FIXED, DYNAMIC, DIFFERENCING;
+    FIXED,
+    DYNAMIC,
+    DIFFERENCING;
 
-    public String displayName() { return name().toLowerCase(Locale.ROOT); }
+    public String displayName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 
     public static ImageType parse(String s) {
         for (ImageType t : values()) if (t.displayName().equals(s.toLowerCase(Locale.ROOT))) return t;

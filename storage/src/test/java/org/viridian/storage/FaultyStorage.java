@@ -27,9 +27,13 @@ public final class FaultyStorage implements Storage {
         this.tear = tear;
     }
 
-    public int operations() { return ops; }
+    public int operations() {
+        return ops;
+    }
 
-    public boolean crashed() { return dead; }
+    public boolean crashed() {
+        return dead;
+    }
 
     private void step() throws IOException {
         if (dead) throw new IOException("power cut (already)");
@@ -64,7 +68,9 @@ public final class FaultyStorage implements Storage {
     }
 
     @Override
-    public long size() throws IOException { return delegate.size(); }
+    public long size() throws IOException {
+        return delegate.size();
+    }
 
     @Override
     public void setSize(long size) throws IOException {
@@ -94,10 +100,14 @@ public final class FaultyStorage implements Storage {
     }
 
     @Override
-    public boolean readOnly() { return delegate.readOnly(); }
+    public boolean readOnly() {
+        return delegate.readOnly();
+    }
 
     @Override
-    public String name() { return delegate.name(); }
+    public String name() {
+        return delegate.name();
+    }
 
     @Override
     public void close() throws IOException {

@@ -1,8 +1,5 @@
 package org.viridian.storage;
 
-import org.viridian.testkit.ExternalTool;
-
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -11,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.viridian.testkit.ExternalTool;
 
 /**
  * Runs Debian's qemu-img/qemu-io, the independent implementation the interoperability tests compare against.
@@ -63,7 +61,8 @@ public final class QemuImg {
     /** qemu-img compare of an image against a raw file; also asserts the sizes agree (compare ignores zero tails). */
     public static Result compareWithRaw(Path image, String format, Path raw) {
         List<String> cmd = new ArrayList<>(List.of("qemu-img", "compare"));
-        if (format.equals("vpc")) cmd.addAll(List.of("--image-opts", vpcOpts(image), "driver=raw,file.filename=" + raw));
+        if (format.equals("vpc"))
+            cmd.addAll(List.of("--image-opts", vpcOpts(image), "driver=raw,file.filename=" + raw));
         else cmd.addAll(List.of("-f", format, "-F", "raw", image.toString(), raw.toString()));
         require();
         return run0(cmd);

@@ -12,7 +12,8 @@ public final class TestImages {
     private TestImages() {}
 
     /** Writes {@code count} random spans (unaligned, some crossing blocks) to both the device and the model. */
-    public static void randomWrites(BlockDevice d, byte[] model, long seed, int count, int maxLength) throws IOException {
+    public static void randomWrites(BlockDevice d, byte[] model, long seed, int count, int maxLength)
+            throws IOException {
         Random r = new Random(seed);
         for (int i = 0; i < count; i++) {
             int len = 1 + r.nextInt(maxLength);

@@ -1,7 +1,5 @@
 package org.viridian.testkit;
 
-import org.junit.jupiter.api.Assumptions;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * The one way tests use a program of the host (qemu, qemu-img, iasl, busybox, chromium, ...): find it on the PATH,
@@ -60,7 +59,9 @@ public final class ExternalTool {
         // A cached package list is tried first: apt-get update needs the network and takes a while.
         String install = "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends " + pkg;
         Result r = sh(install + " || (apt-get update -qq && " + install + ")");
-        return r.exit() == 0 ? "" : "apt-get install " + pkg + " failed: " + r.output().strip();
+        return r.exit() == 0
+                ? ""
+                : "apt-get install " + pkg + " failed: " + r.output().strip();
     }
 
     /** The exit status and the merged output of a shell command. */
@@ -69,7 +70,9 @@ public final class ExternalTool {
     /** Runs {@code command} with sh -c (10 minutes at most); never throws for the command's own failure. */
     public static Result sh(String command) {
         try {
-            Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("sh", "-c", command)
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(10, TimeUnit.MINUTES)) {
                 p.destroyForcibly();

@@ -1,10 +1,10 @@
 package org.viridian.testkit;
 
-import org.junit.jupiter.api.Test;
-import org.opentest4j.TestAbortedException;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.opentest4j.TestAbortedException;
 
 class ExternalToolTest {
     @Test
@@ -15,7 +15,8 @@ class ExternalToolTest {
     @Test
     void aToolNoPackageProvidesSkipsTheTestWithTheReason() {
         assertThatThrownBy(() -> ExternalTool.require("viridian-no-such-tool", "viridian-no-such-package"))
-                .isInstanceOf(TestAbortedException.class).hasMessageContaining("viridian-no-such-tool is missing");
+                .isInstanceOf(TestAbortedException.class)
+                .hasMessageContaining("viridian-no-such-tool is missing");
     }
 
     @Test

@@ -1,14 +1,5 @@
 package org.viridian.app.bench;
 
-import org.viridian.machine.VirtualMachine;
-import org.viridian.machine.VmSpec;
-import org.viridian.machine.console.ConsoleEndpoint;
-import org.viridian.machine.host.HostCheck;
-import org.viridian.partition.PartitionExit;
-import org.viridian.partition.vp.FlightRecorder;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,13 +11,27 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.viridian.machine.Diagnostics;
+import org.viridian.machine.VirtualMachine;
+import org.viridian.machine.VmSpec;
+import org.viridian.machine.console.ConsoleEndpoint;
+import org.viridian.machine.host.HostCheck;
+import org.viridian.partition.PartitionExit;
+import org.viridian.partition.vp.FlightRecorder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * `viridian bench exits`: the VM-exit round trip. The bench-pio guest does N port writes from CPL3; each is an exit that
+ * `viridian bench exits`: the VM-exit round trip. The bench-pio guest does N port writes from CPL3; each is an exit
+ * that
  * the VMM answers. The same guest runs under Viridian (KVM_RUN in Java, dispatch through the I/O bus) and under a
  * minimal C loop on the same KVM, alternately, and the best rate of each is compared.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = {BenchCommand.Exits.class, HypercallBench.class, VmbusBench.class, StorvspBench.class})
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = "Benchmarks.",
+        subcommands = {BenchCommand.Exits.class, HypercallBench.class, VmbusBench.class, StorvspBench.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {
@@ -43,7 +48,9 @@ public final class BenchCommand implements Runnable {
         System.out.println("host: " + HostCheck.thisHost().label());
     }
 
-    @Command(name = "exits", mixinStandardHelpOptions = true,
+    @Command(
+            name = "exits",
+            mixinStandardHelpOptions = true,
             description = "Port-I/O exit round trips from a CPL3 guest: Viridian's Java path against a C KVM loop, "
                     + "same guest, same run.")
     static final class Exits implements Callable<Integer> {
@@ -59,7 +66,8 @@ public final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            if (count < 2 || rounds < 1) throw new IllegalArgumentException("--count must be at least 2 and --rounds at least 1");
+            if (count < 2 || rounds < 1)
+                throw new IllegalArgumentException("--count must be at least 2 and --rounds at least 1");
             requireKvm();
             try (BenchGuests files = BenchGuests.extract("bench-pio.elf")) {
                 Path guest = files.path("bench-pio.elf");
@@ -89,26 +97,37 @@ public final class BenchCommand implements Runnable {
 
         private Result runViridian(Path guest, int recorderEntries) throws Exception {
             PingCounter pings = new PingCounter();
-            VmSpec spec = new VmSpec("bench", 1, 32L << 20, guest, null, "n=" + count).withFlightRecorder(recorderEntries);
+            VmSpec spec = new VmSpec("bench", 1, 32L << 20, guest, null, "n=" + count)
+                    .withFlightRecorder(recorderEntries)
+                    .withDiagnostics(Diagnostics.NONE.withPort(PingCounter.PORT, 4, pings));
             try (VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.to(new ByteArrayOutputStream()))) {
-                vm.addPortDevice(PingCounter.PORT, 4, pings);
                 vm.start();
                 PartitionExit exit = vm.exit().join();
                 if (exit.exitStatus() != 33 || pings.count() != count) {
-                    throw new IllegalStateException("bench guest under Viridian ended " + exit + " after " + pings.count() + " exits");
+                    throw new IllegalStateException(
+                            "bench guest under Viridian ended " + exit + " after " + pings.count() + " exits");
                 }
             }
-            return new Result(recorderEntries > 0 ? "viridian (java)" : "viridian (java, no recorder)", pings.count(),
-                    pings.seconds(), pings.rate());
+            return new Result(
+                    recorderEntries > 0 ? "viridian (java)" : "viridian (java, no recorder)",
+                    pings.count(),
+                    pings.seconds(),
+                    pings.rate());
         }
 
         private Result runC(Path loop, Path guest) throws IOException, InterruptedException {
-            Process p = new ProcessBuilder(loop.toString(), guest.toString(), Long.toString(count)).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(loop.toString(), guest.toString(), Long.toString(count))
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes());
             int rc = p.waitFor();
             Matcher m = C_RESULT.matcher(out);
-            if (rc != 33 || !m.find()) throw new IllegalStateException("C loop failed (exit " + rc + "): " + out.strip());
-            return new Result("c loop (kvm-pio-loop)", Long.parseLong(m.group(1)), Double.parseDouble(m.group(2)),
+            if (rc != 33 || !m.find())
+                throw new IllegalStateException("C loop failed (exit " + rc + "): " + out.strip());
+            return new Result(
+                    "c loop (kvm-pio-loop)",
+                    Long.parseLong(m.group(1)),
+                    Double.parseDouble(m.group(2)),
                     Double.parseDouble(m.group(3)));
         }
     }

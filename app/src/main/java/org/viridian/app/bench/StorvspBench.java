@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.viridian.devices.storvsp.StorVsp;
+import org.viridian.machine.Diagnostics;
 import org.viridian.machine.VirtualMachine;
 import org.viridian.machine.VmSpec;
 import org.viridian.partition.PartitionExit;
@@ -23,12 +24,17 @@ import picocli.CommandLine.Option;
  * sizes, one at a time) done by the host directly on the same image with the virtual-disk library, in one run.
  * The ratio is the share of the disk's host speed a guest gets through StorVSP.
  */
-@Command(name = "storvsp", mixinStandardHelpOptions = true,
+@Command(
+        name = "storvsp",
+        mixinStandardHelpOptions = true,
         description = "StorVSP IOPS and MB/s from CPL3 (4 KiB random, 1 MiB sequential) vs the host on the same image.")
 final class StorvspBench implements Callable<Integer> {
     private static final int SPAN_MIB = 64;
 
-    @Option(names = "--count", defaultValue = "2000", description = "4 KiB requests per run; 1 MiB runs do a tenth (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--count",
+            defaultValue = "2000",
+            description = "4 KiB requests per run; 1 MiB runs do a tenth (default ${DEFAULT-VALUE}).")
     int count;
 
     @Option(names = "--dir", description = "Where the benchmark image goes (default: the temporary directory).")
@@ -40,20 +46,24 @@ final class StorvspBench implements Callable<Integer> {
     public Integer call() throws Exception {
         if (count < 10) throw new IllegalArgumentException("--count must be at least 10");
         BenchCommand.requireKvm();
-        Path where = Files.createTempDirectory(dir != null ? dir : Path.of(System.getProperty("java.io.tmpdir")), "viridian-bench");
+        Path where = Files.createTempDirectory(
+                dir != null ? dir : Path.of(System.getProperty("java.io.tmpdir")), "viridian-bench");
         Path image = where.resolve("bench.vhdx");
         try (BenchGuests guests = BenchGuests.extract("bench-storvsp.elf")) {
             Images.create(image, new CreateOptions(ImageFormat.VHDX, ImageType.DYNAMIC, 2L * SPAN_MIB << 20, 0, null));
             fill(image); // reads then hit allocated blocks, as they would on a used disk
-            System.out.printf("StorVSP from CPL3 vs the host on the same VHDX (%d MiB span, one request in flight)%n", SPAN_MIB);
-            for (Workload w : List.of(new Workload("4 KiB random read", 4096, true, false, count),
+            System.out.printf(
+                    "StorVSP from CPL3 vs the host on the same VHDX (%d MiB span, one request in flight)%n", SPAN_MIB);
+            for (Workload w : List.of(
+                    new Workload("4 KiB random read", 4096, true, false, count),
                     new Workload("4 KiB random write", 4096, true, true, count),
                     new Workload("1 MiB sequential read", 1 << 20, false, false, Math.max(10, count / 10)),
                     new Workload("1 MiB sequential write", 1 << 20, false, true, Math.max(10, count / 10)))) {
                 double guest = guestRate(guests.path("bench-storvsp.elf"), image, w);
                 double host = hostRate(image, w);
-                System.out.printf("  %-24s guest %9.0f IOPS %8.1f MB/s | host %9.0f IOPS %8.1f MB/s | ratio %.3f%n", w.name(),
-                        guest, guest * w.blockSize() / 1e6, host, host * w.blockSize() / 1e6, guest / host);
+                System.out.printf(
+                        "  %-24s guest %9.0f IOPS %8.1f MB/s | host %9.0f IOPS %8.1f MB/s | ratio %.3f%n",
+                        w.name(), guest, guest * w.blockSize() / 1e6, host, host * w.blockSize() / 1e6, guest / host);
             }
             return 0;
         } finally {
@@ -74,10 +84,11 @@ final class StorvspBench implements Callable<Integer> {
     private double guestRate(Path guest, Path image, Workload w) throws Exception {
         String cmdline = "n=" + w.requests() + " bs=" + w.blockSize() + " random=" + (w.random() ? 1 : 0) + " write="
                 + (w.write() ? 1 : 0) + " span=" + SPAN_MIB;
-        try (VirtualMachine vm = VmbusBench.benchVm(guest, cmdline, List.of(new VmSpec.Disk(image, false)))) {
+        try (VirtualMachine vm =
+                VmbusBench.benchVm(guest, cmdline, List.of(new VmSpec.Disk(image, false)), Diagnostics.NONE)) {
             vm.start();
             PartitionExit exit = vm.exit().join();
-            StorVsp.Stats s = vm.storage().stats();
+            StorVsp.Stats s = vm.storage().orElseThrow().stats();
             if (exit.exitStatus() != 33 || s.requests() != w.requests()) {
                 throw new IllegalStateException("bench-storvsp ended " + exit + " after " + s.requests() + " requests");
             }

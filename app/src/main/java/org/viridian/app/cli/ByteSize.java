@@ -1,10 +1,8 @@
 package org.viridian.app.cli;
 
 import org.viridian.management.config.Sizes;
-
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
-
 
 /** picocli's converter for size options: the project's one size notation ({@link Sizes}). */
 public final class ByteSize implements ITypeConverter<Long> {
@@ -13,7 +11,9 @@ public final class ByteSize implements ITypeConverter<Long> {
         return parse(value);
     }
 
-    /** The byte count of {@code value} (see {@link Sizes#parse}), or a conversion error saying what a size looks like. */
+    /**
+     * The byte count of {@code value} (see {@link Sizes#parse}), or a conversion error saying what a size looks like.
+     */
     public static long parse(String value) {
         long n = Sizes.parse(value);
         if (n < 0) throw new TypeConversionException("not a size (e.g. 512M, 2G): '" + value + "'");

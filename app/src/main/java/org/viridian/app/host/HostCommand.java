@@ -1,12 +1,14 @@
 package org.viridian.app.host;
 
+import java.util.concurrent.Callable;
 import org.viridian.machine.host.HostCheck;
 import picocli.CommandLine.Command;
 
-import java.util.concurrent.Callable;
-
 /** `viridian host check`: can this host run VMs, and if not, why. */
-@Command(name = "host", mixinStandardHelpOptions = true, description = "Host information.",
+@Command(
+        name = "host",
+        mixinStandardHelpOptions = true,
+        description = "Host information.",
         subcommands = HostCommand.Check.class)
 public final class HostCommand implements Runnable {
     @Override
@@ -14,7 +16,9 @@ public final class HostCommand implements Runnable {
         new picocli.CommandLine(this).usage(System.out);
     }
 
-    @Command(name = "check", mixinStandardHelpOptions = true,
+    @Command(
+            name = "check",
+            mixinStandardHelpOptions = true,
             description = "Check that this host can run VMs (x86-64, /dev/kvm, virtualization, NX, KVM capabilities). "
                     + "Exits 1 when it cannot.")
     static final class Check implements Callable<Integer> {

@@ -1,18 +1,5 @@
 package org.viridian.app.run;
 
-import org.viridian.app.cli.ByteSize;
-import org.viridian.devices.ic.Kvp;
-import org.viridian.machine.IntegrationService;
-import org.viridian.machine.VirtualMachine;
-import org.viridian.hv.diag.EchoConnection;
-import org.viridian.vmbus.diag.EchoDevice;
-import org.viridian.machine.VmSpec;
-import org.viridian.machine.console.ConsoleEndpoint;
-import org.viridian.machine.host.HostCheck;
-import org.viridian.partition.PartitionExit;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,9 +7,23 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.viridian.app.cli.ByteSize;
+import org.viridian.devices.ic.Kvp;
+import org.viridian.devices.ic.protocol.KvpPool;
+import org.viridian.machine.Diagnostics;
+import org.viridian.machine.IntegrationService;
+import org.viridian.machine.VirtualMachine;
+import org.viridian.machine.VmSpec;
+import org.viridian.machine.console.ConsoleEndpoint;
+import org.viridian.machine.host.HostCheck;
+import org.viridian.partition.PartitionExit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** `viridian run`: boot one VM without the host service; its console on the terminal; exit with the guest's status. */
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
         description = "Boot a VM from a kernel (Multiboot ELF, Linux bzImage or vmlinux) with its console here. "
                 + "Exits with the guest's status (isa-debug-exit: (v<<1)|1; power-off: 0; crash: 125).")
 public final class RunCommand implements Callable<Integer> {
@@ -35,39 +36,59 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--cmdline", description = "Kernel command line.", defaultValue = "")
     String cmdline;
 
-    @Option(names = "--memory", description = "Guest memory (default ${DEFAULT-VALUE}).", defaultValue = "512M",
+    @Option(
+            names = "--memory",
+            description = "Guest memory (default ${DEFAULT-VALUE}).",
+            defaultValue = "512M",
             converter = ByteSize.class)
     long memory;
 
     @Option(names = "--cpus", description = "Virtual processors (default ${DEFAULT-VALUE}).", defaultValue = "1")
     int cpus;
 
-    @Option(names = "--console", description = "stdio, none, file:PATH or tcp:PORT (default ${DEFAULT-VALUE}).",
+    @Option(
+            names = "--console",
+            description = "stdio, none, file:PATH or tcp:PORT (default ${DEFAULT-VALUE}).",
             defaultValue = "stdio")
     String console;
 
-    @Option(names = "--no-hyperv", description = "Run without the Hyper-V interface (plain x86: no synthetic CPUID/MSRs, hypercalls, SynIC).")
+    @Option(
+            names = "--no-hyperv",
+            description = "Run without the Hyper-V interface (plain x86: no synthetic CPUID/MSRs, hypercalls, SynIC).")
     boolean noHyperV;
 
-    @Option(names = "--hv-echo", description = "Diagnostics: echo HvPostMessage/HvSignalEvent on connection 0x7E57 "
-            + "back to the guest on SINT 2 (the hyperv test guest uses it).")
+    @Option(
+            names = "--hv-echo",
+            description = "Diagnostics: echo HvPostMessage/HvSignalEvent on connection 0x7E57 "
+                    + "back to the guest on SINT 2 (the hyperv test guest uses it).")
     boolean hvEcho;
 
-    @Option(names = "--vmbus-echo", description = "Diagnostics: offer a VMBus echo channel (the vmbus test guests use it).")
+    @Option(
+            names = "--vmbus-echo",
+            description = "Diagnostics: offer a VMBus echo channel (the vmbus test guests use it).")
     boolean vmbusEcho;
 
-    @Option(names = "--shutdown-after", paramLabel = "SECONDS",
-            description = "Ask the guest to shut down gracefully (shutdown integration service) after this many seconds.")
+    @Option(
+            names = "--shutdown-after",
+            paramLabel = "SECONDS",
+            description =
+                    "Ask the guest to shut down gracefully (shutdown integration service) after this many seconds.")
     Integer shutdownAfter;
 
-    @Option(names = "--disk", paramLabel = "FILE[,ro][,iops=N][,bps=SIZE]",
-            description = "A virtual disk (VHD, VHDX or raw) on the synthetic SCSI controller; repeat for more (LUN 0, 1, …).")
+    @Option(
+            names = "--disk",
+            paramLabel = "FILE[,ro][,iops=N][,bps=SIZE]",
+            description = "A virtual disk (VHD, VHDX or raw) on the synthetic SCSI controller; repeat for more (LUN 0, "
+                    + "1, …).")
     List<String> disks = new ArrayList<>();
 
     @Option(names = "--name", description = "VM name (default: the kernel's file name).")
     String name;
 
-    @Option(names = "--integration-services", split = ",", paramLabel = "NAME",
+    @Option(
+            names = "--integration-services",
+            split = ",",
+            paramLabel = "NAME",
             description = "Integration services to offer over VMBus, comma-separated: heartbeat, shutdown, timeSync, "
                     + "keyValueExchange (kvp) (default: all).")
     List<String> integrationServices;
@@ -75,12 +96,16 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-ic", paramLabel = "NAME", description = "Do not offer this integration service (repeatable).")
     List<String> noIc = new ArrayList<>();
 
-    @Option(names = "--kvp-push", paramLabel = "KEY=VALUE",
+    @Option(
+            names = "--kvp-push",
+            paramLabel = "KEY=VALUE",
             description = "Put this key into the guest's external KVP pool once its KVP service is up (repeatable).")
     List<String> kvpPush = new ArrayList<>();
 
-    @Option(names = "--kvp-dump", description = "When the VM ends, print what the guest's KVP auto pool said (OSName, "
-            + "FullyQualifiedDomainName, NetworkAddressIPv4, ...).")
+    @Option(
+            names = "--kvp-dump",
+            description = "When the VM ends, print what the guest's KVP auto pool said (OSName, "
+                    + "FullyQualifiedDomainName, NetworkAddressIPv4, ...).")
     boolean kvpDump;
 
     @Override
@@ -88,14 +113,25 @@ public final class RunCommand implements Callable<Integer> {
         for (Path p : initrd == null ? new Path[] {kernel} : new Path[] {kernel, initrd}) {
             if (!Files.isRegularFile(p)) throw new IllegalArgumentException("no such file: " + p);
         }
-        VmSpec spec = new VmSpec(name != null ? name : kernel.getFileName().toString(), cpus, memory, kernel, initrd,
-                cmdline, !noHyperV).withIntegrationServices(integrationServices(integrationServices, noIc))
+        VmSpec spec = new VmSpec(
+                        name != null ? name : kernel.getFileName().toString(),
+                        cpus,
+                        memory,
+                        kernel,
+                        initrd,
+                        cmdline,
+                        !noHyperV)
+                .withIntegrationServices(integrationServices(integrationServices, noIc))
                 .withDisks(disks.stream().map(RunCommand::disk).toList());
-        if (shutdownAfter != null && shutdownAfter < 0) throw new IllegalArgumentException("--shutdown-after must not be negative");
+        if (shutdownAfter != null && shutdownAfter < 0)
+            throw new IllegalArgumentException("--shutdown-after must not be negative");
         for (String kv : kvpPush) {
             if (kv.indexOf('=') < 1) throw new IllegalArgumentException("--kvp-push wants KEY=VALUE, not '" + kv + "'");
         }
-        return boot(spec, console, new Extras(hvEcho, vmbusEcho, shutdownAfter, kvpPush, kvpDump));
+        Diagnostics diag = Diagnostics.NONE;
+        if (hvEcho) diag = diag.withHvEcho();
+        if (vmbusEcho) diag = diag.withVmbusEcho();
+        return boot(spec.withDiagnostics(diag), console, new Extras(shutdownAfter, kvpPush, kvpDump));
     }
 
     /** {@code FILE[,ro][,iops=N][,bps=SIZE]} → a disk; the file must exist. */
@@ -120,15 +156,18 @@ public final class RunCommand implements Callable<Integer> {
         Set<IntegrationService> s = EnumSet.allOf(IntegrationService.class);
         if (offered != null) {
             s.clear();
-            offered.stream().filter(n -> !n.isBlank()).map(IntegrationService::named).forEach(s::add);
+            offered.stream()
+                    .filter(n -> !n.isBlank())
+                    .map(IntegrationService::named)
+                    .forEach(s::add);
         }
         withheld.stream().map(IntegrationService::named).forEach(s::remove);
         return s;
     }
 
     /** What `viridian run` does around the VM besides booting it. */
-    record Extras(boolean hvEcho, boolean vmbusEcho, Integer shutdownAfter, List<String> kvpPush, boolean kvpDump) {
-        static final Extras NONE = new Extras(false, false, null, List.of(), false);
+    record Extras(Integer shutdownAfter, List<String> kvpPush, boolean kvpDump) {
+        static final Extras NONE = new Extras(null, List.of(), false);
     }
 
     /** Boots {@code spec} with its console at {@code console} and returns the exit status `viridian run` reports. */
@@ -141,7 +180,7 @@ public final class RunCommand implements Callable<Integer> {
      * reports each outcome.
      */
     private static void pushKeys(VirtualMachine vm, List<String> keyValues) {
-        Kvp kvp = vm.kvp();
+        Kvp kvp = vm.kvp().orElse(null);
         if (kvp == null) {
             System.err.println("viridian: --kvp-push: this VM offers no KVP integration service");
             return;
@@ -152,9 +191,11 @@ public final class RunCommand implements Callable<Integer> {
                 for (String kv : keyValues) {
                     int eq = kv.indexOf('=');
                     String key = kv.substring(0, eq);
-                    kvp.push(key, kv.substring(eq + 1)).whenComplete((v, t) -> System.err.println(t == null
-                            ? "viridian: kvp: pushed " + key + " into the guest's external pool"
-                            : "viridian: kvp: pushing " + key + " failed: " + t.getMessage()));
+                    kvp.push(key, kv.substring(eq + 1))
+                            .whenComplete((v, t) -> System.err.println(
+                                    t == null
+                                            ? "viridian: kvp: pushed " + key + " into the guest's external pool"
+                                            : "viridian: kvp: pushing " + key + " failed: " + t.getMessage()));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -172,12 +213,14 @@ public final class RunCommand implements Callable<Integer> {
                 Thread.sleep(seconds * 1000L);
                 for (int tries = 0; tries < 120 && !vm.exit().isDone(); tries++) {
                     if (vm.requestGracefulShutdown(false)) {
-                        System.err.println("viridian: asked the guest to shut down gracefully (shutdown integration service)");
+                        System.err.println(
+                                "viridian: asked the guest to shut down gracefully (shutdown integration service)");
                         return;
                     }
                     Thread.sleep(500);
                 }
-                if (!vm.exit().isDone()) System.err.println("viridian: the guest never opened its shutdown service; not shut down");
+                if (!vm.exit().isDone())
+                    System.err.println("viridian: the guest never opened its shutdown service; not shut down");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -191,27 +234,21 @@ public final class RunCommand implements Callable<Integer> {
             throw new IllegalStateException("this host cannot run VMs (see above, or run 'viridian host check')");
         }
         try (VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.parse(console))) {
-            if (extras.hvEcho()) {
-                if (vm.hypervisor() == null) throw new IllegalArgumentException("--hv-echo needs the Hyper-V interface (drop --no-hyperv)");
-                EchoConnection.install(vm.hypervisor());
-            }
-            if (extras.vmbusEcho()) {
-                if (vm.vmbus() == null) throw new IllegalArgumentException("--vmbus-echo needs VMBus (drop --no-hyperv)");
-                vm.vmbus().addDevice(new EchoDevice());
-            }
             Runtime.getRuntime().addShutdownHook(new Thread(vm::powerOff));
             if (extras.shutdownAfter() != null) askToShutDown(vm, extras.shutdownAfter());
             if (!extras.kvpPush().isEmpty()) pushKeys(vm, extras.kvpPush());
             vm.start();
             PartitionExit exit = vm.exit().join();
             System.out.flush();
-            if (vm.heartbeat() != null && vm.heartbeat().state().lastAnswer() != null) {
-                var hb = vm.heartbeat().state();
-                System.err.printf("viridian: heartbeat: the guest answered heartbeat %d (IC version %d.%d), last at %s%n",
-                        hb.lastSequence() - 1, hb.version() >>> 16, hb.version() & 0xFFFF, hb.lastAnswer());
-            }
+            vm.heartbeat()
+                    .map(h -> h.state())
+                    .filter(hb -> hb.lastAnswer() != null)
+                    .ifPresent(hb -> System.err.printf(
+                            "viridian: heartbeat: the guest answered heartbeat %d (IC version %d.%d), last at %s%n",
+                            hb.lastSequence() - 1, hb.version() >>> 16, hb.version() & 0xFFFF, hb.lastAnswer()));
             reportIntegration(vm, extras.kvpDump());
-            if (exit instanceof PartitionExit.Crashed c) System.err.print(c.report().render());
+            if (exit instanceof PartitionExit.Crashed c)
+                System.err.print(c.report().render());
             else if (!(exit instanceof PartitionExit.DebugExit)) System.err.println("viridian: VM ended: " + exit);
             return exit.exitStatus();
         }
@@ -219,18 +256,21 @@ public final class RunCommand implements Callable<Integer> {
 
     /** What the time sync and KVP services saw, for the person (and the acceptance test) reading stderr. */
     private static void reportIntegration(VirtualMachine vm, boolean kvpDump) {
-        if (vm.timeSync() != null && vm.timeSync().negotiatedVersion() != 0) {
-            int v = vm.timeSync().negotiatedVersion();
-            System.err.printf("viridian: time sync: %d time samples sent (IC version %d.%d)%n", vm.timeSync().samplesSent(),
-                    v >>> 16, v & 0xFFFF);
-        }
+        vm.timeSync()
+                .filter(t -> t.negotiatedVersion() != 0)
+                .ifPresent(t -> System.err.printf(
+                        "viridian: time sync: %d time samples sent (IC version %d.%d)%n",
+                        t.samplesSent(), t.negotiatedVersion() >>> 16, t.negotiatedVersion() & 0xFFFF));
         if (!kvpDump) return;
-        if (vm.kvp() == null) {
+        Kvp kvp = vm.kvp().orElse(null);
+        if (kvp == null) {
             System.err.println("viridian: kvp: not offered");
-        } else if (vm.kvp().lastRead(Kvp.Pool.AUTO).isEmpty()) {
+        } else if (kvp.lastRead(KvpPool.AUTO).isEmpty()) {
             System.err.println("viridian: kvp: the guest never answered (is hv_kvp_daemon running?)");
         } else {
-            vm.kvp().lastRead(Kvp.Pool.AUTO).get().forEach((k, v) -> System.err.println("viridian: kvp: auto " + k + "=" + v));
+            kvp.lastRead(KvpPool.AUTO)
+                    .get()
+                    .forEach((k, v) -> System.err.println("viridian: kvp: auto " + k + "=" + v));
         }
     }
 }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -27,19 +26,32 @@ import picocli.CommandLine.Option;
  * `convert` against `qemu-img convert` on the same inputs. Files are fresh each round, so writes include allocation;
  * reads come from the page cache, so the figures show the formats' software overhead, not the disk.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Sequential and 4 KiB random throughput of dynamic VHDX and VHD against raw, and convert against qemu-img.")
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = "Sequential and 4 KiB random throughput of dynamic VHDX and VHD against raw, and convert against "
+                + "qemu-img.")
 final class VhdBench implements Callable<Integer> {
     @Option(names = "--dir", description = "Where the test files go (default: a temporary directory).")
     Path dir;
 
-    @Option(names = "--size", converter = ByteSize.class, defaultValue = "512M", description = "Disk size (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--size",
+            converter = ByteSize.class,
+            defaultValue = "512M",
+            description = "Disk size (default ${DEFAULT-VALUE}).")
     long size;
 
-    @Option(names = "--ops", defaultValue = "20000", description = "Random 4 KiB operations per run (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--ops",
+            defaultValue = "20000",
+            description = "Random 4 KiB operations per run (default ${DEFAULT-VALUE}).")
     int ops;
 
-    @Option(names = "--rounds", defaultValue = "3", description = "Rounds; the best is kept (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--rounds",
+            defaultValue = "3",
+            description = "Rounds; the best is kept (default ${DEFAULT-VALUE}).")
     int rounds;
 
     private static final int SEQ = 1 << 20, RAND = 4096;
@@ -55,9 +67,13 @@ final class VhdBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (size < 16L * SEQ || size % SEQ != 0) throw new IllegalArgumentException("--size must be a multiple of 1M and at least 16M");
+        if (size < 16L * SEQ || size % SEQ != 0)
+            throw new IllegalArgumentException("--size must be a multiple of 1M and at least 16M");
         if (ops < 1 || rounds < 1) throw new IllegalArgumentException("--ops and --rounds must be positive");
-        Path work = dir != null ? Files.createDirectories(dir).resolve("viridian-bench-" + ProcessHandle.current().pid()) : null;
+        Path work = dir != null
+                ? Files.createDirectories(dir)
+                        .resolve("viridian-bench-" + ProcessHandle.current().pid())
+                : null;
         work = work != null ? Files.createDirectories(work) : Files.createTempDirectory("viridian-vhd-bench");
         try {
             double[][] best = new double[TARGETS.size()][WORKLOADS.length];
@@ -67,7 +83,8 @@ final class VhdBench implements Callable<Integer> {
                     for (int w = 0; w < rates.length; w++) best[t][w] = Math.max(best[t][w], rates[w]);
                 }
             }
-            System.out.printf("disk formats, %s disk in %s, best of %d (page cache warm: format overhead, not the device)%n",
+            System.out.printf(
+                    "disk formats, %s disk in %s, best of %d (page cache warm: format overhead, not the device)%n",
                     Sizes.human(size), work.getParent(), rounds);
             System.out.printf("  %-14s", "");
             for (Target t : TARGETS) System.out.printf("%18s", t.label());
@@ -105,7 +122,8 @@ final class VhdBench implements Callable<Integer> {
             for (long off = 0; off < size; off += SEQ) d.read(big.clear(), off);
             rates[1] = size / 1e6 / seconds(t0);
             ByteBuffer small = ByteBuffer.allocateDirect(RAND);
-            long[] offsets = new Random(2).longs(ops, 0, size / RAND).map(x -> x * RAND).toArray();
+            long[] offsets =
+                    new Random(2).longs(ops, 0, size / RAND).map(x -> x * RAND).toArray();
             t0 = System.nanoTime();
             for (long off : offsets) d.write(small.clear(), off);
             d.flush();
@@ -149,7 +167,11 @@ final class VhdBench implements Callable<Integer> {
                 Files.deleteIfExists(out);
                 long t0 = System.nanoTime();
                 try (DiskImage s = Images.open(src, true)) {
-                    Converter.convert(s, out, new CreateOptions(ImageFormat.VHDX, ImageType.DYNAMIC, s.size(), 0, null), Progress.NONE);
+                    Converter.convert(
+                            s,
+                            out,
+                            new CreateOptions(ImageFormat.VHDX, ImageType.DYNAMIC, s.size(), 0, null),
+                            Progress.NONE);
                 }
                 ours = Math.min(ours, seconds(t0));
                 Files.delete(out);

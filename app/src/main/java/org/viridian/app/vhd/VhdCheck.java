@@ -8,15 +8,24 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "check", mixinStandardHelpOptions = true,
-        description = "Check an image's consistency (every field, BAT, log, footers); --repair fixes what can be fixed safely.",
+@Command(
+        name = "check",
+        mixinStandardHelpOptions = true,
+        description = "Check an image's consistency (every field, BAT, log, footers); --repair fixes what can be fixed "
+                + "safely.",
         exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:consistent (after repair, if asked)", "2:problems found", "3:the image cannot be opened at all"})
+        exitCodeList = {
+            "0:consistent (after repair, if asked)",
+            "2:problems found",
+            "3:the image cannot be opened at all"
+        })
 final class VhdCheck implements Callable<Integer> {
     @Parameters(paramLabel = "FILE")
     Path file;
 
-    @Option(names = {"-r", "--repair"}, description = "Replay a pending VHDX log, rewrite damaged footers, clear invalid BAT entries.")
+    @Option(
+            names = {"-r", "--repair"},
+            description = "Replay a pending VHDX log, rewrite damaged footers, clear invalid BAT entries.")
     boolean repair;
 
     @Override
@@ -34,7 +43,10 @@ final class VhdCheck implements Callable<Integer> {
             System.out.println(file + (after.clean() ? ": consistent" : ": problems remain"));
             return after.clean() ? 0 : 2;
         }
-        System.out.println(file + (r.clean() ? ": no problems found" : ": " + r.problems().size() + " problem(s); run with --repair to fix"));
+        System.out.println(file
+                + (r.clean()
+                        ? ": no problems found"
+                        : ": " + r.problems().size() + " problem(s); run with --repair to fix"));
         return r.clean() ? 0 : 2;
     }
 }

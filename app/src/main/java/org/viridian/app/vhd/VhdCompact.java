@@ -8,12 +8,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "compact", mixinStandardHelpOptions = true, description = "Reclaim the space of blocks that read as zeros (dynamic VHD/VHDX).")
+@Command(
+        name = "compact",
+        mixinStandardHelpOptions = true,
+        description = "Reclaim the space of blocks that read as zeros (dynamic VHD/VHDX).")
 final class VhdCompact implements Callable<Integer> {
     @Parameters(paramLabel = "FILE")
     Path file;
 
-    @Option(names = {"-p", "--progress"}, description = "Show progress on stderr.")
+    @Option(
+            names = {"-p", "--progress"},
+            description = "Show progress on stderr.")
     boolean progress;
 
     @Override

@@ -18,31 +18,51 @@ final class VhdCreate implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "The new image (.vhd, .vhdx, .img/.raw).")
     Path file;
 
-    @Option(names = {"-s", "--size"}, converter = ByteSize.class, description = "Virtual size, e.g. 20G (not for differencing: the parent's).")
+    @Option(
+            names = {"-s", "--size"},
+            converter = ByteSize.class,
+            description = "Virtual size, e.g. 20G (not for differencing: the parent's).")
     Long size;
 
-    @Option(names = {"-t", "--type"}, description = "fixed, dynamic or differencing (default: dynamic, or differencing with --parent).")
+    @Option(
+            names = {"-t", "--type"},
+            description = "fixed, dynamic or differencing (default: dynamic, or differencing with --parent).")
     String type;
 
-    @Option(names = {"-p", "--parent"}, description = "Parent image of a differencing disk.")
+    @Option(
+            names = {"-p", "--parent"},
+            description = "Parent image of a differencing disk.")
     Path parent;
 
-    @Option(names = "--block-size", converter = ByteSize.class, description = "Block size (VHD default 2M, VHDX default 32M).")
+    @Option(
+            names = "--block-size",
+            converter = ByteSize.class,
+            description = "Block size (VHD default 2M, VHDX default 32M).")
     long blockSize;
 
-    @Option(names = {"-O", "--format"}, description = "vhd, vhdx or raw (default: from the extension).")
+    @Option(
+            names = {"-O", "--format"},
+            description = "vhd, vhdx or raw (default: from the extension).")
     String format;
 
     @Override
     public Integer call() throws Exception {
-        ImageType t = type != null ? ImageType.parse(type) : parent != null ? ImageType.DIFFERENCING : ImageType.DYNAMIC;
+        ImageType t =
+                type != null ? ImageType.parse(type) : parent != null ? ImageType.DIFFERENCING : ImageType.DYNAMIC;
         ImageFormat f = Images.formatFor(file, format);
         if (f == ImageFormat.RAW && t == ImageType.DYNAMIC && type == null) t = ImageType.FIXED;
-        if (t == ImageType.DIFFERENCING && size != null) throw new IllegalArgumentException("a differencing disk has its parent's size; leave out --size");
-        if (t != ImageType.DIFFERENCING && size == null) throw new IllegalArgumentException("--size is required (e.g. --size 20G)");
+        if (t == ImageType.DIFFERENCING && size != null)
+            throw new IllegalArgumentException("a differencing disk has its parent's size; leave out --size");
+        if (t != ImageType.DIFFERENCING && size == null)
+            throw new IllegalArgumentException("--size is required (e.g. --size 20G)");
         Images.create(file, new CreateOptions(f, t, size == null ? 0 : size, blockSize, parent));
         try (DiskImage d = Images.open(file, true)) {
-            System.out.printf("created %s: %s %s, %s%s%n", file, f.displayName(), t.displayName(), Sizes.human(d.size()),
+            System.out.printf(
+                    "created %s: %s %s, %s%s%n",
+                    file,
+                    f.displayName(),
+                    t.displayName(),
+                    Sizes.human(d.size()),
                     parent != null ? ", parent " + parent : "");
         }
         return 0;

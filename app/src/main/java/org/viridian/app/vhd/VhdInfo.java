@@ -14,7 +14,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "info", mixinStandardHelpOptions = true, description = "Show an image's format, sizes, parent and format details.")
+@Command(
+        name = "info",
+        mixinStandardHelpOptions = true,
+        description = "Show an image's format, sizes, parent and format details.")
 final class VhdInfo implements Callable<Integer> {
     @Parameters(paramLabel = "FILE")
     Path file;
@@ -22,7 +25,9 @@ final class VhdInfo implements Callable<Integer> {
     @Option(names = "--json", description = "Machine-readable output.")
     boolean json;
 
-    @Option(names = {"-f", "--format"}, description = "Read as this format instead of detecting it.")
+    @Option(
+            names = {"-f", "--format"},
+            description = "Read as this format instead of detecting it.")
     String format;
 
     @Override
@@ -44,7 +49,9 @@ final class VhdInfo implements Callable<Integer> {
                 return 0;
             }
             System.out.printf("file:           %s%n", i.file());
-            System.out.printf("format:         %s (%s)%n", i.format().displayName(), i.type().displayName());
+            System.out.printf(
+                    "format:         %s (%s)%n",
+                    i.format().displayName(), i.type().displayName());
             System.out.printf("virtual size:   %s (%d bytes)%n", Sizes.human(i.virtualSize()), i.virtualSize());
             System.out.printf("file size:      %s%n", Sizes.human(i.fileSize()));
             System.out.printf("allocated:      %s%n", Sizes.human(i.allocatedBytes()));

@@ -7,13 +7,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "merge", mixinStandardHelpOptions = true,
-        description = "Write a differencing disk's own blocks into its parent. The child is left in place but no longer valid against the changed parent.")
+@Command(
+        name = "merge",
+        mixinStandardHelpOptions = true,
+        description =
+                "Write a differencing disk's own blocks into its parent. The child is left in place but no longer "
+                        + "valid against the changed parent.")
 final class VhdMerge implements Callable<Integer> {
     @Parameters(paramLabel = "CHILD")
     Path child;
 
-    @Option(names = {"-p", "--progress"}, description = "Show progress on stderr.")
+    @Option(
+            names = {"-p", "--progress"},
+            description = "Show progress on stderr.")
     boolean progress;
 
     @Override

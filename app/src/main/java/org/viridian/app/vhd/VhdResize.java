@@ -8,7 +8,9 @@ import org.viridian.storage.ops.Resizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "resize", mixinStandardHelpOptions = true,
+@Command(
+        name = "resize",
+        mixinStandardHelpOptions = true,
         description = "Change the virtual size: grow, or shrink when everything past the new end reads as zeros.")
 final class VhdResize implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE")

@@ -7,7 +7,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "set-parent", mixinStandardHelpOptions = true, description = "Point a differencing disk at its moved or renamed parent.")
+@Command(
+        name = "set-parent",
+        mixinStandardHelpOptions = true,
+        description = "Point a differencing disk at its moved or renamed parent.")
 final class VhdSetParent implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "CHILD")
     Path child;

@@ -2,39 +2,45 @@ package org.viridian.app.vm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.viridian.management.ManagementService;
-import org.viridian.management.ServiceOptions;
-import picocli.CommandLine.Option;
-
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.viridian.management.ManagementService;
+import org.viridian.management.ServiceOptions;
+import picocli.CommandLine.Option;
 
 /**
- * How `viridian vm …` finds the service: --url, else $VIRIDIAN_URL, else the service.json that `viridian serve` left in
- * the state directory, else the default loopback address. The token: --token, else $VIRIDIAN_TOKEN.
+ * How `viridian vm …` finds the service: --url, else $VIRIDIAN_URL, else the service.json that `viridian serve`
+ * left in the state directory, else the default loopback address. The token: --token, else $VIRIDIAN_TOKEN.
  */
 public final class Connection {
-    @Option(names = "--url", description = "Service URL (default: $VIRIDIAN_URL, the running service of the state "
-            + "directory, or http://127.0.0.1:" + ServiceOptions.DEFAULT_PORT + "/).")
+    @Option(
+            names = "--url",
+            description = "Service URL (default: $VIRIDIAN_URL, the running service of the state "
+                    + "directory, or http://127.0.0.1:" + ServiceOptions.DEFAULT_PORT + "/).")
     String url;
 
     @Option(names = "--token", description = "Bearer token (default: $VIRIDIAN_TOKEN).")
     String token;
 
-    @Option(names = "--state-dir", description = "State directory whose running service to use (default: $VIRIDIAN_HOME or ~/.viridian).")
+    @Option(
+            names = "--state-dir",
+            description = "State directory whose running service to use (default: $VIRIDIAN_HOME or ~/.viridian).")
     Path stateDir;
 
-    @Option(names = "--tls-trust", paramLabel = "CERT", description = "Trust this (PEM or DER) certificate for an https "
-            + "service, e.g. the service's own self-signed one.")
+    @Option(
+            names = "--tls-trust",
+            paramLabel = "CERT",
+            description = "Trust this (PEM or DER) certificate for an https "
+                    + "service, e.g. the service's own self-signed one.")
     Path trust;
 
     @Option(names = "--json", description = "Print JSON instead of a table.")
@@ -51,8 +57,12 @@ public final class Connection {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("not a URL: " + u);
         }
-        if (uri.getScheme() == null || !uri.getScheme().matches("https?")) throw new IllegalArgumentException("not an http(s) URL: " + u);
-        return new ServiceClient(uri, token != null ? token : System.getenv("VIRIDIAN_TOKEN"), trust == null ? null : sslTrusting(trust));
+        if (uri.getScheme() == null || !uri.getScheme().matches("https?"))
+            throw new IllegalArgumentException("not an http(s) URL: " + u);
+        return new ServiceClient(
+                uri,
+                token != null ? token : System.getenv("VIRIDIAN_TOKEN"),
+                trust == null ? null : sslTrusting(trust));
     }
 
     /** TLS that trusts exactly {@code cert} (the service's certificate or the CA that signed it). */
@@ -61,7 +71,8 @@ public final class Connection {
             KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
             ks.load(null, null);
             int i = 0;
-            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) ks.setCertificateEntry("c" + i++, c);
+            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in))
+                ks.setCertificateEntry("c" + i++, c);
             if (i == 0) throw new IllegalArgumentException("no certificate in " + cert);
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(ks);

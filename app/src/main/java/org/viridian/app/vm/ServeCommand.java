@@ -1,5 +1,11 @@
 package org.viridian.app.vm;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import org.viridian.management.ManagementService;
 import org.viridian.management.ServiceOptions;
 import org.viridian.management.api.ApiServer;
@@ -9,22 +15,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-
 /** `viridian serve`: the host service (REST API, web manager) until SIGINT/SIGTERM, which powers the VMs off. */
-@Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Run the host service: it owns this host's VMs and serves the REST API (/api/v1) and the web manager.",
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        description =
+                "Run the host service: it owns this host's VMs and serves the REST API (/api/v1) and the web manager.",
         subcommands = ServeCommand.Token.class)
 public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--state-dir", description = "Where VM definitions live (default: $VIRIDIAN_HOME or ~/.viridian).")
     Path stateDir;
 
-    @Option(names = "--listen", defaultValue = "127.0.0.1:" + ServiceOptions.DEFAULT_PORT,
+    @Option(
+            names = "--listen",
+            defaultValue = "127.0.0.1:" + ServiceOptions.DEFAULT_PORT,
             description = "ADDR:PORT (default ${DEFAULT-VALUE}; port 0 picks a free one). A non-loopback address needs "
                     + "--tls-keystore and tokens.")
     String listen;
@@ -40,7 +44,8 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ManagementService service = ManagementService.start(options(stateDir, listen, tlsKeyStore, tlsPasswordFile, auth));
+        ManagementService service =
+                ManagementService.start(options(stateDir, listen, tlsKeyStore, tlsPasswordFile, auth));
         System.out.println("viridian: serving on " + service.url() + " (state: " + dir(stateDir) + ")");
         System.out.flush();
         awaitShutdown(service);
@@ -56,7 +61,8 @@ public final class ServeCommand implements Callable<Integer> {
         ApiServer.Tls tls = null;
         if (ks != null) {
             if (pwFile == null) throw new IllegalArgumentException("--tls-keystore needs --tls-password-file");
-            tls = new ApiServer.Tls(ks, Files.readString(pwFile, StandardCharsets.UTF_8).strip());
+            tls = new ApiServer.Tls(
+                    ks, Files.readString(pwFile, StandardCharsets.UTF_8).strip());
         }
         return new ServiceOptions(dir(stateDir), hp[0], Integer.parseInt(hp[1]), tls, auth);
     }
@@ -71,8 +77,11 @@ public final class ServeCommand implements Callable<Integer> {
         stopped.await();
     }
 
-    @Command(name = "token", mixinStandardHelpOptions = true,
-            description = "Create a bearer token for the service of a state directory (printed once; only its hash is kept).")
+    @Command(
+            name = "token",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Create a bearer token for the service of a state directory (printed once; only its hash is kept).")
     static final class Token implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "NAME", description = "Who or what the token is for.")
         String name;

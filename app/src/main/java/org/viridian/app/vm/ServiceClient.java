@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -20,7 +19,9 @@ public final class ServiceClient {
     private final URI base;
     private final String token;
     private final HttpClient http;
-    private final ObjectMapper json = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+    private final ObjectMapper json = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
 
     /** An error answer of the service: HTTP status, stable code, message. */
     public static final class ServiceError extends RuntimeException {
@@ -76,16 +77,20 @@ public final class ServiceClient {
         try {
             return r.body().length == 0 ? json.nullNode() : json.readTree(r.body());
         } catch (IOException e) {
-            throw new IllegalStateException("the service at " + base + " answered " + r.statusCode() + " with something "
-                    + "that is not JSON");
+            throw new IllegalStateException(
+                    "the service at " + base + " answered " + r.statusCode() + " with something " + "that is not JSON");
         }
     }
 
     private HttpResponse<byte[]> raw(String method, String path, Object body) {
         try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60))
-                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)));
+            HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path))
+                    .timeout(Duration.ofSeconds(60))
+                    .method(
+                            method,
+                            body == null
+                                    ? HttpRequest.BodyPublishers.noBody()
+                                    : HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)));
             if (body != null) b.header("Content-Type", "application/json");
             if (token != null) b.header("Authorization", "Bearer " + token);
             HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -97,12 +102,15 @@ public final class ServiceClient {
                     // not our error shape
                 }
                 if (e == null) throw new ServiceError(r.statusCode(), "http", "the service answered " + r.statusCode());
-                throw new ServiceError(r.statusCode(), e.path("code").asText(), e.path("message").asText());
+                throw new ServiceError(
+                        r.statusCode(),
+                        e.path("code").asText(),
+                        e.path("message").asText());
             }
             return r;
         } catch (ConnectException e) {
-            throw new IllegalStateException("no Viridian service at " + base + " (start one with 'viridian serve', or "
-                    + "give --url)");
+            throw new IllegalStateException(
+                    "no Viridian service at " + base + " (start one with 'viridian serve', or " + "give --url)");
         } catch (IOException e) {
             throw new IllegalStateException("talking to the service at " + base + ": " + e.getMessage());
         } catch (InterruptedException e) {
@@ -124,7 +132,10 @@ public final class ServiceClient {
             job = get("/api/v1/jobs/" + id);
         }
         if (job.get("status").asText().equals("failed")) {
-            throw new ServiceError(409, "job_failed", job.get("kind").asText() + " failed: " + job.get("message").asText());
+            throw new ServiceError(
+                    409,
+                    "job_failed",
+                    job.get("kind").asText() + " failed: " + job.get("message").asText());
         }
         return job;
     }

@@ -1,5 +1,11 @@
 package org.viridian.app.vm;
 
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import org.viridian.machine.host.HostCheck;
 import org.viridian.management.DefaultSetup;
 import org.viridian.management.ManagementService;
@@ -11,37 +17,39 @@ import org.viridian.management.state.LastExit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.io.PrintStream;
-import java.net.BindException;
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
-import java.util.function.Consumer;
-
 /**
  * `viridian up` (also `viridian` alone): the host service with its default setup. It starts the service on the default
  * state directory and port, makes sure the demo VM exists, prints the web manager's URL, starts the demo VM and shows
  * its serial console here. On a terminal the service then keeps running (Ctrl-C stops it); without one (scripts, CI)
  * it ends with the demo guest, exiting with the guest's status as `viridian run` does.
  */
-@Command(name = "up", mixinStandardHelpOptions = true,
-        description = "Start the host service with the demo VM, show the demo guest's console and the web manager's URL "
-                + "(what 'viridian' alone does).")
+@Command(
+        name = "up",
+        mixinStandardHelpOptions = true,
+        description =
+                "Start the host service with the demo VM, show the demo guest's console and the web manager's URL "
+                        + "(what 'viridian' alone does).")
 public final class UpCommand implements Callable<Integer> {
     @Option(names = "--state-dir", description = "State directory (default: $VIRIDIAN_HOME or ~/.viridian).")
     Path stateDir;
 
-    @Option(names = "--listen", defaultValue = "127.0.0.1:" + ServiceOptions.DEFAULT_PORT,
+    @Option(
+            names = "--listen",
+            defaultValue = "127.0.0.1:" + ServiceOptions.DEFAULT_PORT,
             description = "ADDR:PORT (default ${DEFAULT-VALUE}; another free port if that one is taken).")
     String listen;
 
-    @Option(names = "--keep-serving", negatable = true, description = "Keep serving after the demo guest ends "
-            + "(default: when attached to a terminal).")
+    @Option(
+            names = "--keep-serving",
+            negatable = true,
+            description = "Keep serving after the demo guest ends " + "(default: when attached to a terminal).")
     Boolean keepServing;
 
     @Override
     public Integer call() throws Exception {
-        boolean serveOn = keepServing != null ? keepServing : System.console() != null && System.console().isTerminal();
+        boolean serveOn = keepServing != null
+                ? keepServing
+                : System.console() != null && System.console().isTerminal();
         HostCheck.Report host = HostCheck.run();
         if (!host.canRunVms() && !serveOn) {
             System.err.print(host.render());
@@ -50,13 +58,15 @@ public final class UpCommand implements Callable<Integer> {
         ManagementService service = startService();
         VmService vms = service.vms();
         VmView demo = DefaultSetup.ensureDemoVm(vms);
-        System.out.println("viridian: web manager and REST API on " + service.url() + " (state: " + ServeCommand.dir(stateDir) + ")");
+        System.out.println("viridian: web manager and REST API on " + service.url() + " (state: "
+                + ServeCommand.dir(stateDir) + ")");
         int status = 0;
         if (!host.canRunVms()) {
             System.err.print(host.render());
             System.out.println("viridian: this host cannot run VMs; the service still manages their definitions");
         } else if (demo.status().state().isActive()) {
-            System.out.println("viridian: the demo VM is already " + demo.status().state().wire());
+            System.out.println(
+                    "viridian: the demo VM is already " + demo.status().state().wire());
         } else {
             status = bootDemo(vms, demo);
         }
@@ -89,8 +99,8 @@ public final class UpCommand implements Callable<Integer> {
     /** Starts the demo VM with its console echoed here; returns its exit status once it ends. */
     private static int bootDemo(VmService vms, VmView demo) throws InterruptedException {
         String id = demo.config().id().toString();
-        System.out.println("viridian: booting the demo guest " + DefaultSetup.DEMO_GUEST + " with " + demo.config().cpus()
-                + " processor(s) in VM '" + demo.config().name() + "'");
+        System.out.println("viridian: booting the demo guest " + DefaultSetup.DEMO_GUEST + " with "
+                + demo.config().cpus() + " processor(s) in VM '" + demo.config().name() + "'");
         PrintStream out = System.out;
         ConsoleBuffer console = vms.console(id);
         Consumer<byte[]> echo = b -> {
@@ -110,7 +120,8 @@ public final class UpCommand implements Callable<Integer> {
         out.flush();
         LastExit exit = v.status().lastExit();
         if (exit != null && exit.crashReport() != null) System.err.print(exit.crashReport());
-        System.out.println("viridian: the demo VM is " + v.status().state().wire() + (exit == null ? "" : ": " + exit.reason()));
+        System.out.println(
+                "viridian: the demo VM is " + v.status().state().wire() + (exit == null ? "" : ": " + exit.reason()));
         return exit == null || exit.exitStatus() == null ? 1 : exit.exitStatus();
     }
 

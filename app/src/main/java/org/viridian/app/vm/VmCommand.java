@@ -5,11 +5,25 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** `viridian vm …`: VMs of the host service, through its REST API. */
-@Command(name = "vm", mixinStandardHelpOptions = true, description = "Manage VMs through the host service (viridian serve).",
-        subcommands = {VmCommand.List.class, VmCreateCommand.class, VmCommand.Show.class, VmSetCommand.class,
-                VmPowerCommand.Start.class, VmPowerCommand.Stop.class, VmPowerCommand.Pause.class,
-                VmPowerCommand.Resume.class, VmPowerCommand.Reset.class, VmCommand.Delete.class,
-                VmConsoleCommand.class, VmDiskCommand.class, VmFlightRecorderCommand.class})
+@Command(
+        name = "vm",
+        mixinStandardHelpOptions = true,
+        description = "Manage VMs through the host service (viridian serve).",
+        subcommands = {
+            VmCommand.List.class,
+            VmCreateCommand.class,
+            VmCommand.Show.class,
+            VmSetCommand.class,
+            VmPowerCommand.Start.class,
+            VmPowerCommand.Stop.class,
+            VmPowerCommand.Pause.class,
+            VmPowerCommand.Resume.class,
+            VmPowerCommand.Reset.class,
+            VmCommand.Delete.class,
+            VmConsoleCommand.class,
+            VmDiskCommand.class,
+            VmFlightRecorderCommand.class
+        })
 public final class VmCommand implements Runnable {
     @Override
     public void run() {
@@ -28,8 +42,13 @@ public final class VmCommand implements Runnable {
             }
             Table t = new Table("NAME", "STATE", "CPUS", "MEMORY", "BOOT", "ID");
             for (JsonNode v : vms) {
-                t.row(v.path("name").asText(), v.path("state").asText(), v.path("cpus").asInt(), v.path("memory").asText(),
-                        boot(v.path("boot")), v.path("id").asText());
+                t.row(
+                        v.path("name").asText(),
+                        v.path("state").asText(),
+                        v.path("cpus").asInt(),
+                        v.path("memory").asText(),
+                        boot(v.path("boot")),
+                        v.path("id").asText());
             }
             t.print(out());
             return 0;
@@ -49,7 +68,11 @@ public final class VmCommand implements Runnable {
         }
     }
 
-    @Command(name = "delete", aliases = "rm", mixinStandardHelpOptions = true, description = "Delete a VM that is not running.")
+    @Command(
+            name = "delete",
+            aliases = "rm",
+            mixinStandardHelpOptions = true,
+            description = "Delete a VM that is not running.")
     static final class Delete extends VmSubcommand {
         @Parameters(index = "0", paramLabel = "VM", description = "VM name or id.")
         String vm;

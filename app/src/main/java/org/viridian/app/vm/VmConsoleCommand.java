@@ -1,10 +1,6 @@
 package org.viridian.app.vm;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -14,12 +10,17 @@ import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * `viridian vm console VM`: the VM's serial console here, over the service's WebSocket. Output streams until the VM
  * stops (or Ctrl-] is typed); typed lines go to the guest. --print shows what the console has and returns.
  */
-@Command(name = "console", mixinStandardHelpOptions = true,
+@Command(
+        name = "console",
+        mixinStandardHelpOptions = true,
         description = "Attach to a VM's serial console (Ctrl-] detaches; ends when the VM stops).")
 final class VmConsoleCommand extends VmSubcommand {
     private static final Set<String> ACTIVE = Set.of("starting", "running", "paused", "stopping", "saving");
@@ -45,16 +46,17 @@ final class VmConsoleCommand extends VmSubcommand {
         }
         PrintStream term = System.out;
         WebSocket ws = c.console(id, new WebSocket.Listener() {
-            @Override
-            public CompletionStage<?> onBinary(WebSocket w, ByteBuffer data, boolean last) {
-                byte[] b = new byte[data.remaining()];
-                data.get(b);
-                term.write(b, 0, b.length);
-                term.flush();
-                w.request(1);
-                return null;
-            }
-        }).get(10, TimeUnit.SECONDS);
+                    @Override
+                    public CompletionStage<?> onBinary(WebSocket w, ByteBuffer data, boolean last) {
+                        byte[] b = new byte[data.remaining()];
+                        data.get(b);
+                        term.write(b, 0, b.length);
+                        term.flush();
+                        w.request(1);
+                        return null;
+                    }
+                })
+                .get(10, TimeUnit.SECONDS);
         Thread.ofPlatform().daemon(true).name("console-stdin").start(() -> forwardInput(System.in, ws));
         long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout);
         JsonNode state = c.get(path(id));
@@ -66,9 +68,15 @@ final class VmConsoleCommand extends VmSubcommand {
         Thread.sleep(100); // the last output's flush interval
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "detached").exceptionally(t -> null);
         term.flush();
-        System.err.println(detached ? "\n[detached]" : "\n[VM '" + state.path("name").asText() + "' is "
-                + state.path("state").asText() + (state.at("/lastExit/reason").isTextual()
-                ? ": " + state.at("/lastExit/reason").asText() : "") + "]");
+        System.err.println(
+                detached
+                        ? "\n[detached]"
+                        : "\n[VM '" + state.path("name").asText() + "' is "
+                                + state.path("state").asText()
+                                + (state.at("/lastExit/reason").isTextual()
+                                        ? ": " + state.at("/lastExit/reason").asText()
+                                        : "")
+                                + "]");
         return 0;
     }
 

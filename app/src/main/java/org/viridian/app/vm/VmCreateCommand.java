@@ -1,17 +1,18 @@
 package org.viridian.app.vm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-
 /** `viridian vm create NAME …`. */
-@Command(name = "create", mixinStandardHelpOptions = true,
+@Command(
+        name = "create",
+        mixinStandardHelpOptions = true,
         description = "Create a VM (default: 1 processor, the built-in SMP demo guest, 64M).")
 final class VmCreateCommand extends VmSubcommand {
     @Parameters(index = "0", paramLabel = "NAME", description = "VM name: letters, digits, '.', '_', '-'.")
@@ -20,7 +21,10 @@ final class VmCreateCommand extends VmSubcommand {
     @Mixin
     VmSettings settings;
 
-    @Option(names = "--disk", paramLabel = "PATH", description = "Attach a disk image on the service's host (repeatable).")
+    @Option(
+            names = "--disk",
+            paramLabel = "PATH",
+            description = "Attach a disk image on the service's host (repeatable).")
     List<Path> disks;
 
     @Option(names = "--start", description = "Start it once created.")
@@ -30,7 +34,12 @@ final class VmCreateCommand extends VmSubcommand {
     public Integer call() {
         ServiceClient c = connection.client();
         Map<String, Object> r = settings.request(name);
-        if (disks != null) r.put("disks", disks.stream().map(d -> Map.of("path", d.toAbsolutePath().toString())).toList());
+        if (disks != null)
+            r.put(
+                    "disks",
+                    disks.stream()
+                            .map(d -> Map.of("path", d.toAbsolutePath().toString()))
+                            .toList());
         JsonNode vm = c.post("/api/v1/vms", r);
         if (start) {
             c.awaitJob(c.post(path(vm.get("id").asText()) + "/start", null));
@@ -38,8 +47,8 @@ final class VmCreateCommand extends VmSubcommand {
         }
         if (connection.json) printJson(vm, c);
         else {
-            out().println("created VM '" + vm.get("name").asText() + "' (" + vm.get("id").asText() + "), "
-                    + vm.get("state").asText());
+            out().println("created VM '" + vm.get("name").asText() + "' ("
+                    + vm.get("id").asText() + "), " + vm.get("state").asText());
             out().flush();
         }
         return 0;

@@ -1,15 +1,17 @@
 package org.viridian.app.vm;
 
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 /** `viridian vm disk attach|detach`: disks of a VM that is off. */
-@Command(name = "disk", mixinStandardHelpOptions = true, description = "Attach or detach a VM's disks (VM off, or running: hot add/remove).",
+@Command(
+        name = "disk",
+        mixinStandardHelpOptions = true,
+        description = "Attach or detach a VM's disks (VM off, or running: hot add/remove).",
         subcommands = {VmDiskCommand.Attach.class, VmDiskCommand.Detach.class})
 final class VmDiskCommand implements Runnable {
     @Override
@@ -17,7 +19,10 @@ final class VmDiskCommand implements Runnable {
         new picocli.CommandLine(this).usage(System.out);
     }
 
-    @Command(name = "attach", mixinStandardHelpOptions = true, description = "Attach a disk image on the service's host.")
+    @Command(
+            name = "attach",
+            mixinStandardHelpOptions = true,
+            description = "Attach a disk image on the service's host.")
     static final class Attach extends VmSubcommand {
         @Parameters(index = "0", paramLabel = "VM")
         String vm;

@@ -1,16 +1,17 @@
 package org.viridian.app.vm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.List;
-
 /** `viridian vm flight-recorder VM`: a running VM's last exits and host actions, per VP, oldest first. */
-@Command(name = "flight-recorder", mixinStandardHelpOptions = true,
+@Command(
+        name = "flight-recorder",
+        mixinStandardHelpOptions = true,
         description = "Show a running VM's flight recorder: each processor's last exits (reason, RIP, CPL, the MSR, "
                 + "port or MMIO access and its result) and host actions (hypercalls, injected exceptions, interrupts, "
                 + "SynIC messages, timer expiries), oldest first.")

@@ -25,12 +25,15 @@ final class VmPowerCommand {
             if (answer.has("kind") && answer.has("status")) { // a job
                 if (!noWait) answer = c.awaitJob(answer);
                 if (connection.json) printJson(answer, c);
-                else out().println(answer.get("kind").asText() + " " + answer.get("status").asText() + ": "
-                        + answer.get("message").asText());
+                else
+                    out().println(answer.get("kind").asText() + " "
+                            + answer.get("status").asText() + ": "
+                            + answer.get("message").asText());
             } else if (connection.json) {
                 printJson(answer, c);
             } else {
-                out().println("VM '" + answer.get("name").asText() + "' is " + answer.get("state").asText());
+                out().println("VM '" + answer.get("name").asText() + "' is "
+                        + answer.get("state").asText());
             }
             out().flush();
             return 0;
@@ -45,7 +48,9 @@ final class VmPowerCommand {
         }
     }
 
-    @Command(name = "stop", mixinStandardHelpOptions = true,
+    @Command(
+            name = "stop",
+            mixinStandardHelpOptions = true,
             description = "Turn a VM off (hard), or --graceful: ask the guest to shut down through the shutdown "
                     + "integration service (a guest without one is powered off hard).")
     static final class Stop extends Op {

@@ -1,14 +1,15 @@
 package org.viridian.app.vm;
 
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.util.Map;
-
 /** `viridian vm set VM …`: changes the given settings, keeps the others. */
-@Command(name = "set", mixinStandardHelpOptions = true,
+@Command(
+        name = "set",
+        mixinStandardHelpOptions = true,
         description = "Change a VM's settings (processors, memory and boot only while it is off).")
 final class VmSetCommand extends VmSubcommand {
     @Parameters(index = "0", paramLabel = "VM", description = "VM name or id.")

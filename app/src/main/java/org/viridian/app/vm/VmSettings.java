@@ -1,13 +1,12 @@
 package org.viridian.app.vm;
 
-import org.viridian.app.cli.ByteSize;
-import picocli.CommandLine.ArgGroup;
-import picocli.CommandLine.Option;
-
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.viridian.app.cli.ByteSize;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Option;
 
 /** The settings `vm create` and `vm set` share, turned into the API's VM request (absent options stay absent). */
 final class VmSettings {
@@ -21,8 +20,10 @@ final class VmSettings {
     Boot boot;
 
     static final class Boot {
-        @Option(names = "--guest", description = "Boot a built-in guest (smp.elf, hello.elf, cpl3.elf, exceptions.elf, "
-                + "poweroff.elf, fault.elf).")
+        @Option(
+                names = "--guest",
+                description = "Boot a built-in guest (smp.elf, hello.elf, cpl3.elf, exceptions.elf, "
+                        + "poweroff.elf, fault.elf).")
         String guest;
 
         @ArgGroup(exclusive = false)
@@ -30,7 +31,10 @@ final class VmSettings {
     }
 
     static final class Kernel {
-        @Option(names = "--kernel", required = true, description = "Kernel file on the service's host (Multiboot ELF, bzImage, vmlinux).")
+        @Option(
+                names = "--kernel",
+                required = true,
+                description = "Kernel file on the service's host (Multiboot ELF, bzImage, vmlinux).")
         Path kernel;
 
         @Option(names = "--initrd", description = "Initial ramdisk.")
@@ -40,7 +44,10 @@ final class VmSettings {
     @Option(names = "--cmdline", description = "Kernel or guest command line.")
     String cmdline;
 
-    @Option(names = "--nic", paramLabel = "SWITCH", description = "Add a network adapter connected to SWITCH (repeatable).")
+    @Option(
+            names = "--nic",
+            paramLabel = "SWITCH",
+            description = "Add a network adapter connected to SWITCH (repeatable).")
     List<String> nics;
 
     @Option(names = "--notes", description = "Free text.")
@@ -54,13 +61,18 @@ final class VmSettings {
         if (boot != null && boot.guest != null) {
             r.put("boot", bootMap("demo", "guest", boot.guest));
         } else if (boot != null && boot.kernel != null) {
-            Map<String, Object> b = bootMap("kernel", "kernel", boot.kernel.kernel.toAbsolutePath().toString());
-            if (boot.kernel.initrd != null) b.put("initrd", boot.kernel.initrd.toAbsolutePath().toString());
+            Map<String, Object> b = bootMap(
+                    "kernel", "kernel", boot.kernel.kernel.toAbsolutePath().toString());
+            if (boot.kernel.initrd != null)
+                b.put("initrd", boot.kernel.initrd.toAbsolutePath().toString());
             r.put("boot", b);
         } else if (cmdline != null) {
             throw new IllegalArgumentException("--cmdline goes with --guest or --kernel");
         }
-        if (nics != null) r.put("networkAdapters", nics.stream().map(s -> Map.of("switchName", s)).toList());
+        if (nics != null)
+            r.put(
+                    "networkAdapters",
+                    nics.stream().map(s -> Map.of("switchName", s)).toList());
         if (notes != null) r.put("notes", notes);
         return r;
     }

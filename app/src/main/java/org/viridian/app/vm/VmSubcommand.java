@@ -2,14 +2,13 @@ package org.viridian.app.vm;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
-
 import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** What every `viridian vm …` command shares: the connection to the service and the output. */
 abstract class VmSubcommand implements Callable<Integer> {
@@ -43,24 +42,39 @@ abstract class VmSubcommand implements Callable<Integer> {
             return;
         }
         PrintWriter o = out();
-        o.printf("name:         %s%nid:           %s%nstate:        %s (since %s)%n", vm.path("name").asText(),
-                vm.path("id").asText(), vm.path("state").asText(), vm.path("stateSince").asText());
+        o.printf(
+                "name:         %s%nid:           %s%nstate:        %s (since %s)%n",
+                vm.path("name").asText(),
+                vm.path("id").asText(),
+                vm.path("state").asText(),
+                vm.path("stateSince").asText());
         if (!vm.path("lastExit").isNull() && !vm.path("lastExit").isMissingNode()) {
             o.printf("last exit:    %s%n", vm.at("/lastExit/reason").asText());
         }
-        o.printf("processors:   %d%nmemory:       %s%nboot:         %s%n", vm.path("cpus").asInt(),
-                vm.path("memory").asText(), boot(vm.path("boot")));
+        o.printf(
+                "processors:   %d%nmemory:       %s%nboot:         %s%n",
+                vm.path("cpus").asInt(), vm.path("memory").asText(), boot(vm.path("boot")));
         for (JsonNode d : vm.path("disks")) {
-            o.printf("disk %-7s %s%s%n", d.path("slot").asText() + ":", d.path("path").asText(),
+            o.printf(
+                    "disk %-7s %s%s%n",
+                    d.path("slot").asText() + ":",
+                    d.path("path").asText(),
                     d.path("readOnly").asBoolean() ? " (read-only)" : "");
         }
         for (JsonNode n : vm.path("networkAdapters")) {
-            o.printf("network:      %s %s -> %s%n", n.path("name").asText(), n.path("mac").asText(),
-                    n.path("switchName").isNull() ? "not connected" : n.path("switchName").asText());
+            o.printf(
+                    "network:      %s %s -> %s%n",
+                    n.path("name").asText(),
+                    n.path("mac").asText(),
+                    n.path("switchName").isNull()
+                            ? "not connected"
+                            : n.path("switchName").asText());
         }
         JsonNode is = vm.path("integrationServices");
         StringBuilder on = new StringBuilder();
-        is.properties().forEach(e -> { if (e.getValue().asBoolean()) on.append(on.isEmpty() ? "" : ", ").append(e.getKey()); });
+        is.properties().forEach(e -> {
+            if (e.getValue().asBoolean()) on.append(on.isEmpty() ? "" : ", ").append(e.getKey());
+        });
         o.printf("integration:  %s%n", on.isEmpty() ? "none" : on);
         JsonNode guest = vm.path("guest");
         if (guest.isObject()) {
@@ -68,21 +82,30 @@ abstract class VmSubcommand implements Callable<Integer> {
             switch (guest.path("kvp").asText()) {
                 case "ok" -> {
                     if (guest.path("osName").isTextual()) {
-                        o.printf("guest os:     %s%s%n", guest.path("osName").asText(),
-                                guest.path("osVersion").isTextual() ? " " + guest.path("osVersion").asText() : "");
+                        o.printf(
+                                "guest os:     %s%s%n",
+                                guest.path("osName").asText(),
+                                guest.path("osVersion").isTextual()
+                                        ? " " + guest.path("osVersion").asText()
+                                        : "");
                     }
                     if (guest.path("fullyQualifiedDomainName").isTextual()) {
-                        o.printf("guest name:   %s%n", guest.path("fullyQualifiedDomainName").asText());
+                        o.printf(
+                                "guest name:   %s%n",
+                                guest.path("fullyQualifiedDomainName").asText());
                     }
                     StringBuilder ips = new StringBuilder();
-                    guest.path("ipv4Addresses").forEach(a -> ips.append(ips.isEmpty() ? "" : ", ").append(a.asText()));
+                    guest.path("ipv4Addresses")
+                            .forEach(a -> ips.append(ips.isEmpty() ? "" : ", ").append(a.asText()));
                     o.printf("guest ipv4:   %s%n", ips.isEmpty() ? "none reported" : ips);
                 }
-                case "noAnswer" -> o.printf("kvp:          no answer from the guest yet (its KVP daemon may not run)%n");
-                default -> { }
+                case "noAnswer" ->
+                    o.printf("kvp:          no answer from the guest yet (its KVP daemon may not run)%n");
+                default -> {}
             }
         }
-        if (!vm.path("notes").asText().isEmpty()) o.printf("notes:        %s%n", vm.path("notes").asText());
+        if (!vm.path("notes").asText().isEmpty())
+            o.printf("notes:        %s%n", vm.path("notes").asText());
         o.flush();
     }
 
@@ -90,7 +113,9 @@ abstract class VmSubcommand implements Callable<Integer> {
     static String heartbeat(JsonNode guest, java.time.Instant now) {
         String last = "";
         if (guest.path("lastHeartbeat").isTextual()) {
-            long s = java.time.Duration.between(java.time.Instant.parse(guest.path("lastHeartbeat").asText()), now).toSeconds();
+            long s = java.time.Duration.between(
+                            java.time.Instant.parse(guest.path("lastHeartbeat").asText()), now)
+                    .toSeconds();
             last = " (last " + Math.max(0, s) + " s ago)";
         }
         return switch (guest.path("heartbeat").asText()) {
@@ -104,7 +129,11 @@ abstract class VmSubcommand implements Callable<Integer> {
     static String boot(JsonNode b) {
         return switch (b.path("type").asText()) {
             case "demo" -> "built-in guest " + b.path("guest").asText();
-            case "kernel" -> b.path("kernel").asText() + (b.path("initrd").isTextual() ? " + " + b.path("initrd").asText() : "");
+            case "kernel" ->
+                b.path("kernel").asText()
+                        + (b.path("initrd").isTextual()
+                                ? " + " + b.path("initrd").asText()
+                                : "");
             default -> b.toString();
         };
     }

@@ -44,7 +44,8 @@ class BootLoopStressIT {
             files.put("lib/modules/" + ko.getFileName(), ko);
             insmods.append("insmod /lib/modules/").append(ko.getFileName()).append(" 2>/dev/null\n");
         }
-        String init = """
+        String init =
+                """
                 #!/bin/busybox sh
                 /bin/busybox --install -s /bin
                 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
@@ -52,9 +53,11 @@ class BootLoopStressIT {
                 %s
                 echo "STRESS: vmbus devices $(ls /sys/bus/vmbus/devices 2>/dev/null | wc -l)"
                 poweroff -f
-                """.formatted(insmods);
+                """
+                        .formatted(insmods);
         byte[] initrd = NestedKvmHost.busyboxInitramfs(init, files);
-        String loop = """
+        String loop =
+                """
                 boot() { # engine n cpus command...
                   e=$1; n=$2; c=$3; shift 3; t0=$(date +%%s)
                   timeout 300 "$@" >boot.log 2>&1; rc=$?
@@ -70,30 +73,48 @@ class BootLoopStressIT {
                     -cpu host,hv-relaxed,hv-vpindex,hv-time,hv-synic,hv-stimer,hv-frequencies,hv-reset \\
                     -kernel vmlinuz -initrd stress-initrd.gz -append '%s' -display none -serial stdio -no-reboot
                 done
-                """.formatted(boots, CMDLINE, CMDLINE);
-        NestedKvmHost.Run run = NestedKvmHost.run(jar,
+                """
+                        .formatted(boots, CMDLINE, CMDLINE);
+        NestedKvmHost.Run run = NestedKvmHost.run(
+                jar,
                 Map.of("vmlinuz", NestedKvmHost.stockKernel(), "stress-initrd.gz", initrd, "loop.sh", loop.getBytes()),
-                NestedKvmHost.qemuKvm(), List.of(new NestedKvmHost.Command("loop", "sh ./loop.sh")),
+                NestedKvmHost.qemuKvm(),
+                List.of(new NestedKvmHost.Command("loop", "sh ./loop.sh")),
                 Duration.ofMinutes(10 + 3L * boots));
         String out = run.get("loop").output();
         List<Boot> all = BOOT.matcher(out).results().map(BootLoopStressIT::boot).toList();
-        List<Boot> viridian = all.stream().filter(b -> b.engine().equals("viridian")).toList();
+        List<Boot> viridian =
+                all.stream().filter(b -> b.engine().equals("viridian")).toList();
         List<Boot> qemu = all.stream().filter(b -> b.engine().equals("qemu")).toList();
-        System.out.printf("boot loop in the nested KVM host, %d boots each:%n  viridian: %d reached /init (1 VP: %s s, 2 VPs: %s s)%n"
-                        + "  qemu/kvm: %d reached /init (1 VP: %s s, 2 VPs: %s s)%n", boots, reached(viridian),
-                times(viridian, 1), times(viridian, 2), reached(qemu), times(qemu, 1), times(qemu, 2));
+        System.out.printf(
+                "boot loop in the nested KVM host, %d boots each:%n  viridian: %d reached /init (1 VP: %s s, 2 VPs: %s s)%n"
+                        + "  qemu/kvm: %d reached /init (1 VP: %s s, 2 VPs: %s s)%n",
+                boots,
+                reached(viridian),
+                times(viridian, 1),
+                times(viridian, 2),
+                reached(qemu),
+                times(qemu, 1),
+                times(qemu, 2));
         out.lines().filter(l -> l.startsWith("STRESS-LOG: ")).forEach(System.out::println);
         assertThat(viridian).as("Viridian boots run").hasSize(boots);
         assertThat(qemu).as("QEMU boots run").hasSize(boots);
-        assertThat(qemu).as("QEMU/KVM in the nested host: if these fail, the nested host is at fault")
+        assertThat(qemu)
+                .as("QEMU/KVM in the nested host: if these fail, the nested host is at fault")
                 .allMatch(Boot::init);
-        assertThat(viridian).as("every Viridian boot reaches /init and powers off (logs above)")
+        assertThat(viridian)
+                .as("every Viridian boot reaches /init and powers off (logs above)")
                 .allMatch(b -> b.init() && b.rc() == 0);
     }
 
     private static Boot boot(java.util.regex.MatchResult m) {
-        return new Boot(m.group(1), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
-                Integer.parseInt(m.group(4)), m.group(5).equals("yes"), Integer.parseInt(m.group(6)));
+        return new Boot(
+                m.group(1),
+                Integer.parseInt(m.group(2)),
+                Integer.parseInt(m.group(3)),
+                Integer.parseInt(m.group(4)),
+                m.group(5).equals("yes"),
+                Integer.parseInt(m.group(6)));
     }
 
     private static long reached(List<Boot> boots) {
@@ -101,7 +122,10 @@ class BootLoopStressIT {
     }
 
     private static String times(List<Boot> boots, int cpus) {
-        return boots.stream().filter(b -> b.cpus() == cpus).map(b -> Integer.toString(b.seconds()))
-                .reduce((a, b) -> a + "," + b).orElse("-");
+        return boots.stream()
+                .filter(b -> b.cpus() == cpus)
+                .map(b -> Integer.toString(b.seconds()))
+                .reduce((a, b) -> a + "," + b)
+                .orElse("-");
     }
 }

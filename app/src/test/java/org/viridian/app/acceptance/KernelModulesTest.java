@@ -12,14 +12,18 @@ class KernelModulesTest {
     @Test
     void hyperVDriversComeAfterWhatTheyDependOn() throws Exception {
         Path tree = DebianKernel.modules();
-        List<String> order = new KernelModules(tree).closure(StockLinuxAcceptanceIT.HV_DRIVERS).stream()
-                .map(p -> p.getFileName().toString().replace(".ko", "").replace('-', '_')).toList();
+        List<String> order = new KernelModules(tree)
+                .closure(StockLinuxAcceptanceIT.HV_DRIVERS).stream()
+                        .map(p -> p.getFileName().toString().replace(".ko", "").replace('-', '_'))
+                        .toList();
         assertThat(order).containsAll(StockLinuxAcceptanceIT.HV_DRIVERS).doesNotHaveDuplicates();
-        assertThat(KernelModules.depends(tree.resolve("drivers/hv/hv_utils.ko"))).contains("hv_vmbus");
+        assertThat(KernelModules.depends(tree.resolve("drivers/hv/hv_utils.ko")))
+                .contains("hv_vmbus");
         for (String m : order) {
             Path ko = new KernelModules(tree).closure(List.of(m)).getLast();
             for (String dep : KernelModules.depends(ko)) {
-                if (order.contains(dep)) assertThat(order.indexOf(dep)).as(dep + " before " + m).isLessThan(order.indexOf(m));
+                if (order.contains(dep))
+                    assertThat(order.indexOf(dep)).as(dep + " before " + m).isLessThan(order.indexOf(m));
             }
         }
     }

@@ -18,7 +18,8 @@ import org.viridian.app.nested.NestedKvmHost;
 import org.viridian.machine.boot.DebianKernel;
 
 /**
- * Acceptance (mvn -P acceptance verify): Debian's stock cloud kernel boots in Viridian with an initramfs holding busybox
+ * Acceptance (mvn -P acceptance verify): Debian's stock cloud kernel boots in Viridian with an initramfs holding
+ * busybox
  * and the kernel's own Hyper-V drivers (hv_vmbus, hv_utils, hv_storvsc, hv_netvsc, hv_balloon and what they depend on);
  * its /init loads them and reports on the serial console what the kernel made of Viridian's machine. Runs in the
  * nested KVM host (see NestedKvmHost), the only KVM this machine has. Each device issue adds its own step here.
@@ -29,28 +30,37 @@ class StockLinuxAcceptanceIT {
     private static final Pattern LOADED = Pattern.compile("^ACCEPT: insmod (\\S+) rc=(\\d+)", Pattern.MULTILINE);
 
     private static NestedKvmHost.Outcome linux, shutdown;
-    /** Whether the guest runs Debian's hv_kvp_daemon (package hyperv-daemons), without which Linux never answers KVP. */
+    /**
+     * Whether the guest runs Debian's hv_kvp_daemon (package hyperv-daemons), without which Linux never answers KVP.
+     */
     private static boolean kvpDaemon;
     /** Where the guest's clock is set before hv_utils loads: time sync must bring it back to the host's. */
     private static final long WRONG_CLOCK = 946_684_800L; // 2000-01-01T00:00:00Z
-    private static final Pattern GUEST_CLOCK = Pattern.compile("^ACCEPT: guest clock after hv_utils (\\d+)", Pattern.MULTILINE);
+
+    private static final Pattern GUEST_CLOCK =
+            Pattern.compile("^ACCEPT: guest clock after hv_utils (\\d+)", Pattern.MULTILINE);
 
     @BeforeAll
     static void bootStockLinux() throws Exception {
         Path jar = Path.of("target/viridian.jar");
         assumeTrue(Files.exists(jar), "target/viridian.jar not built (run through mvn -P acceptance verify)");
         // sd_mod: the SCSI disk driver that turns StorVSP's LUNs into /dev/sd*.
-        List<Path> modules = new KernelModules(DebianKernel.modules()).closure(
-                java.util.stream.Stream.concat(HV_DRIVERS.stream(), java.util.stream.Stream.of("sd_mod")).toList());
+        List<Path> modules = new KernelModules(DebianKernel.modules())
+                .closure(java.util.stream.Stream.concat(HV_DRIVERS.stream(), java.util.stream.Stream.of("sd_mod"))
+                        .toList());
         Map<String, Path> files = new LinkedHashMap<>();
         StringBuilder insmods = new StringBuilder();
         for (Path ko : modules) {
             String name = ko.getFileName().toString();
             files.put("lib/modules/" + name, ko);
-            insmods.append("insmod /lib/modules/").append(name).append(" 2>&1; echo \"ACCEPT: insmod ")
-                    .append(name, 0, name.length() - 3).append(" rc=$?\"\n");
+            insmods.append("insmod /lib/modules/")
+                    .append(name)
+                    .append(" 2>&1; echo \"ACCEPT: insmod ")
+                    .append(name, 0, name.length() - 3)
+                    .append(" rc=$?\"\n");
         }
-        Map<String, Path> daemon = NestedKvmHost.dynamicProgram("hv_kvp_daemon", "hyperv-daemons", "sbin/hv_kvp_daemon");
+        Map<String, Path> daemon =
+                NestedKvmHost.dynamicProgram("hv_kvp_daemon", "hyperv-daemons", "sbin/hv_kvp_daemon");
         kvpDaemon = !daemon.isEmpty();
         files.putAll(daemon);
         Path osRelease = Files.createTempFile("os-release", "");
@@ -65,7 +75,8 @@ class StockLinuxAcceptanceIT {
         nss.toFile().deleteOnExit();
         files.put("etc/hosts", hosts);
         files.put("etc/nsswitch.conf", nss);
-        String init = """
+        String init =
+                """
                 #!/bin/busybox sh
                 /bin/busybox --install -s /bin
                 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
@@ -108,7 +119,7 @@ class StockLinuxAcceptanceIT {
                 else
                   echo "ACCEPT: no /dev/sda"
                 fi
-                dmesg | grep -e 'sd 0:' -e 'scsi host' -e 'scsi 0:' -e 'sda' | sed 's/^/ACCEPT-DMESG: /' 
+                dmesg | grep -e 'sd 0:' -e 'scsi host' -e 'scsi 0:' -e 'sda' | sed 's/^/ACCEPT-DMESG: /'
                 if grep -q accept.wait /proc/cmdline; then
                   echo "ACCEPT: waiting for the host to shut this guest down"
                   sleep 120
@@ -116,26 +127,41 @@ class StockLinuxAcceptanceIT {
                 fi
                 echo "ACCEPT: done at $(cut -d' ' -f1 /proc/uptime) s"
                 poweroff -f
-                """.formatted(insmods);
+                """
+                        .formatted(insmods);
         byte[] initrd = NestedKvmHost.busyboxInitramfs(init, files);
-        NestedKvmHost.Run run = NestedKvmHost.run(jar, Map.of("vmlinuz", NestedKvmHost.stockKernel(), "accept-initrd.gz", initrd),
-                List.of(new NestedKvmHost.Command("linux", "viridian vhd create disk.vhdx --size 256M >/dev/null;"
-                                + " viridian run --kernel vmlinuz --initrd accept-initrd.gz --disk disk.vhdx"
-                                + " --memory 512M --cpus 2 --kvp-dump --kvp-push ViridianHost=acceptance"
-                                + " --cmdline 'console=ttyS0 quiet panic=-1 reboot=k'; rc=$?;"
-                                // After the VM: the image is consistent and holds what the guest wrote at 1 MiB.
-                                + " viridian vhd check disk.vhdx >/dev/null && echo 'ACCEPT-HOST: vhd check ok';"
-                                + " viridian vhd convert disk.vhdx disk.raw >/dev/null;"
-                                + " echo \"ACCEPT-HOST: md5 at 1 MiB $(dd if=disk.raw bs=64k skip=16 count=16 2>/dev/null | md5sum | cut -d' ' -f1)\";"
-                                + " exit $rc"),
-                        new NestedKvmHost.Command("shutdown", "viridian run --kernel vmlinuz --initrd accept-initrd.gz"
-                                + " --memory 512M --cpus 2 --shutdown-after 5 --cmdline 'console=ttyS0 quiet panic=-1 reboot=k accept.wait'")),
+        NestedKvmHost.Run run = NestedKvmHost.run(
+                jar,
+                Map.of("vmlinuz", NestedKvmHost.stockKernel(), "accept-initrd.gz", initrd),
+                List.of(
+                        new NestedKvmHost.Command(
+                                "linux",
+                                "viridian vhd create disk.vhdx --size 256M >/dev/null;"
+                                        + " viridian run --kernel vmlinuz --initrd accept-initrd.gz --disk disk.vhdx"
+                                        + " --memory 512M --cpus 2 --kvp-dump --kvp-push ViridianHost=acceptance"
+                                        + " --cmdline 'console=ttyS0 quiet panic=-1 reboot=k'; rc=$?;"
+                                        // After the VM: the image is consistent and holds what the guest wrote at 1
+                                        // MiB.
+                                        + " viridian vhd check disk.vhdx >/dev/null && echo 'ACCEPT-HOST: vhd check ok';"
+                                        + " viridian vhd convert disk.vhdx disk.raw >/dev/null;"
+                                        + " echo \"ACCEPT-HOST: md5 at 1 MiB $(dd if=disk.raw bs=64k skip=16 count=16 2>/dev/null | md5sum | cut -d' ' -f1)\";"
+                                        + " exit $rc"),
+                        new NestedKvmHost.Command(
+                                "shutdown",
+                                "viridian run --kernel vmlinuz --initrd accept-initrd.gz"
+                                        + " --memory 512M --cpus 2 --shutdown-after 5 --cmdline 'console=ttyS0 quiet panic=-1 reboot=k accept.wait'")),
                 // Two boots take about a minute; a hang must fail the run soon, not after the default timeout.
                 Duration.ofMinutes(6));
         linux = run.get("linux");
         shutdown = run.get("shutdown");
-        System.out.printf("stock Linux in Viridian (nested KVM): rc=%d in %d s%n%s%n", linux.rc(), linux.seconds(),
-                linux.output().lines().filter(l -> l.startsWith("ACCEPT") || l.startsWith("hv: ") || l.startsWith("viridian: ")).reduce("", (a, b) -> a + b + "\n"));
+        System.out.printf(
+                "stock Linux in Viridian (nested KVM): rc=%d in %d s%n%s%n",
+                linux.rc(),
+                linux.seconds(),
+                linux.output()
+                        .lines()
+                        .filter(l -> l.startsWith("ACCEPT") || l.startsWith("hv: ") || l.startsWith("viridian: "))
+                        .reduce("", (a, b) -> a + b + "\n"));
         System.out.printf("host clock when the run ended: %d%n", System.currentTimeMillis() / 1000);
     }
 
@@ -143,9 +169,11 @@ class StockLinuxAcceptanceIT {
     void hvStorvscWritesThroughStorVspAndTheImageHoldsTheData() {
         String out = linux.output();
         assertThat(out).containsPattern("ACCEPT: disk sda 524288 sectors, vendor Msft +model Virtual Disk");
-        Matcher written = Pattern.compile("ACCEPT: disk pattern md5 ([0-9a-f]{32})").matcher(out);
+        Matcher written =
+                Pattern.compile("ACCEPT: disk pattern md5 ([0-9a-f]{32})").matcher(out);
         assertThat(written.find()).as(out).isTrue();
-        assertThat(out).contains("ACCEPT: disk read back md5 " + written.group(1))
+        assertThat(out)
+                .contains("ACCEPT: disk read back md5 " + written.group(1))
                 .contains("ACCEPT-HOST: vhd check ok")
                 .contains("ACCEPT-HOST: md5 at 1 MiB " + written.group(1))
                 .contains("ACCEPT: blkdiscard rc=0")
@@ -162,12 +190,20 @@ class StockLinuxAcceptanceIT {
     @Test
     void theHostShutsTheGuestDownGracefullyThroughItsShutdownService() {
         System.out.println("graceful shutdown run: rc=" + shutdown.rc() + " in " + shutdown.seconds() + " s\n"
-                + shutdown.output().lines().filter(l -> l.startsWith("ACCEPT: /init") || l.startsWith("viridian: ")).reduce("", (a, b) -> a + b + "\n"));
+                + shutdown.output()
+                        .lines()
+                        .filter(l -> l.startsWith("ACCEPT: /init") || l.startsWith("viridian: "))
+                        .reduce("", (a, b) -> a + b + "\n"));
         // This guest's /init never powers off by itself before sleeping 120 s; the host asks as soon as the guest's
         // shutdown service is open (often while /init is still loading modules).
-        assertThat(shutdown.output()).contains("ACCEPT: /init reached").contains("viridian: asked the guest to shut down gracefully")
-                .doesNotContain("still running after 120 s").doesNotContain("ACCEPT: done");
-        assertThat(shutdown.rc()).as("the guest powered itself off (ACPI S5):\n" + shutdown.output()).isZero();
+        assertThat(shutdown.output())
+                .contains("ACCEPT: /init reached")
+                .contains("viridian: asked the guest to shut down gracefully")
+                .doesNotContain("still running after 120 s")
+                .doesNotContain("ACCEPT: done");
+        assertThat(shutdown.rc())
+                .as("the guest powered itself off (ACPI S5):\n" + shutdown.output())
+                .isZero();
         assertThat(shutdown.seconds()).isLessThan(100);
     }
 
@@ -196,24 +232,29 @@ class StockLinuxAcceptanceIT {
     void hvVmbusNegotiatesTheNewestVersionAndEveryDriverLoadsAndRegisters() {
         assertThat(linux.output()).contains("hv_vmbus: Vmbus version:5.3");
         Matcher m = LOADED.matcher(linux.output());
-        while (m.find()) assertThat(Integer.parseInt(m.group(2))).as("insmod " + m.group(1)).isZero();
+        while (m.find())
+            assertThat(Integer.parseInt(m.group(2))).as("insmod " + m.group(1)).isZero();
         assertThat(linux.output()).contains("ACCEPT: hv drivers registered: hv_balloon hv_netvsc hv_storvsc hv_utils");
     }
 
     @Test
     void theOfferedHeartbeatChannelIsOpenedAndBoundByHvUtils() {
         // Offer, GPADL and OPEN_CHANNEL all succeeded: hv_utils' probe opens the channel before it binds.
-        assertThat(linux.output()).contains("ACCEPT: vmbus device {57164f39-9115-4e78-ab55-382f3bd5422d} driver hv_utils");
+        assertThat(linux.output())
+                .contains("ACCEPT: vmbus device {57164f39-9115-4e78-ab55-382f3bd5422d} driver hv_utils");
         // The host negotiated the IC framework and heartbeat versions over the channel's rings.
         assertThat(linux.output()).contains("Heartbeat IC version 3.0");
         // ... and the guest answered the host's heartbeats: the host saw it alive.
-        assertThat(linux.output()).containsPattern("viridian: heartbeat: the guest answered heartbeat \\d+ \\(IC version 3.0\\)");
+        assertThat(linux.output())
+                .containsPattern("viridian: heartbeat: the guest answered heartbeat \\d+ \\(IC version 3.0\\)");
     }
 
     @Test
     void timeSyncSetsTheGuestsWrongClockToTheHostsTime() {
-        assertThat(linux.output()).contains("ACCEPT: vmbus device {9527e630-d0ae-497b-adce-e80ab0175caf} driver hv_utils")
-                .contains("TimeSync IC version 4.0").contains("ACCEPT: guest clock set back to " + WRONG_CLOCK);
+        assertThat(linux.output())
+                .contains("ACCEPT: vmbus device {9527e630-d0ae-497b-adce-e80ab0175caf} driver hv_utils")
+                .contains("TimeSync IC version 4.0")
+                .contains("ACCEPT: guest clock set back to " + WRONG_CLOCK);
         Matcher m = GUEST_CLOCK.matcher(linux.output());
         assertThat(m.find()).as(linux.output()).isTrue();
         long guest = Long.parseLong(m.group(1)), host = System.currentTimeMillis() / 1000;
@@ -224,9 +265,11 @@ class StockLinuxAcceptanceIT {
 
     @Test
     void kvpIsBoundAndWithTheDaemonTheHostReadsTheGuestsIdentityAndPushesAKey() {
-        assertThat(linux.output()).contains("ACCEPT: vmbus device {a9a0f4e7-5a45-4d96-b827-8a841e8c03e6} driver hv_utils");
+        assertThat(linux.output())
+                .contains("ACCEPT: vmbus device {a9a0f4e7-5a45-4d96-b827-8a841e8c03e6} driver hv_utils");
         assumeTrue(kvpDaemon, "hv_kvp_daemon (Debian package hyperv-daemons) not available on this machine");
-        assertThat(linux.output()).contains("KVP IC version 4.0")
+        assertThat(linux.output())
+                .contains("KVP IC version 4.0")
                 .contains("viridian: kvp: auto OSName=Viridian acceptance guest")
                 .contains("viridian: kvp: auto FullyQualifiedDomainName=accept-guest.viridian.test")
                 .contains("viridian: kvp: pushed ViridianHost into the guest's external pool")

@@ -1,10 +1,10 @@
 package org.viridian.app.cli;
 
-import org.junit.jupiter.api.Test;
-import picocli.CommandLine.TypeConversionException;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine.TypeConversionException;
 
 class ByteSizeTest {
     @Test
@@ -18,7 +18,9 @@ class ByteSizeTest {
 
     @Test
     void rejectsGarbageAndOverflow() {
-        assertThatThrownBy(() -> ByteSize.parse("lots")).isInstanceOf(TypeConversionException.class).hasMessageContaining("512M");
+        assertThatThrownBy(() -> ByteSize.parse("lots"))
+                .isInstanceOf(TypeConversionException.class)
+                .hasMessageContaining("512M");
         assertThatThrownBy(() -> ByteSize.parse("-1M")).isInstanceOf(TypeConversionException.class);
         assertThatThrownBy(() -> ByteSize.parse("99999999999T")).isInstanceOf(TypeConversionException.class);
     }

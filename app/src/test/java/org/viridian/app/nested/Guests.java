@@ -1,12 +1,11 @@
 package org.viridian.app.nested;
 
-import org.junit.jupiter.api.Assumptions;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 
 /** The project's test guests, and QEMU's own Multiboot loader as the reference for them. */
 final class Guests {
@@ -26,10 +25,31 @@ final class Guests {
         Path f = Files.createTempFile("guest", ".elf");
         Files.write(f, elf);
         try {
-            Process p = new ProcessBuilder(List.of("qemu-system-x86_64", "-accel", "tcg", "-M", "q35", "-m", "64",
-                    "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot",
-                    "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-smp", Integer.toString(cpus), "-kernel", f.toString(), "-append", cmdline))
-                    .redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(List.of(
+                            "qemu-system-x86_64",
+                            "-accel",
+                            "tcg",
+                            "-M",
+                            "q35",
+                            "-m",
+                            "64",
+                            "-display",
+                            "none",
+                            "-monitor",
+                            "none",
+                            "-serial",
+                            "stdio",
+                            "-no-reboot",
+                            "-device",
+                            "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                            "-smp",
+                            Integer.toString(cpus),
+                            "-kernel",
+                            f.toString(),
+                            "-append",
+                            cmdline))
+                    .redirectErrorStream(true)
+                    .start();
             p.getOutputStream().close();
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

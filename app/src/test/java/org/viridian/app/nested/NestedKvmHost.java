@@ -1,10 +1,5 @@
 package org.viridian.app.nested;
 
-import org.viridian.testkit.ExternalTool;
-
-import org.junit.jupiter.api.Assumptions;
-import org.viridian.machine.boot.DebianKernel;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +15,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Assumptions;
+import org.viridian.machine.boot.DebianKernel;
+import org.viridian.testkit.ExternalTool;
 
 /**
  * A throwaway Linux host with a real /dev/kvm, for running Viridian where the machine itself offers none: Debian's
@@ -57,7 +55,8 @@ public final class NestedKvmHost {
             Thread.ofPlatform().daemon(true).name("nested-console").start(() -> {
                 byte[] buf = new byte[8192];
                 try (var in = qemu.getInputStream()) {
-                    for (int n; (n = in.read(buf)) > 0; ) console.append(new String(buf, 0, n, StandardCharsets.UTF_8).replace("\r", ""));
+                    for (int n; (n = in.read(buf)) > 0; )
+                        console.append(new String(buf, 0, n, StandardCharsets.UTF_8).replace("\r", ""));
                 } catch (IOException ignored) {
                     // qemu went away
                 }
@@ -104,8 +103,9 @@ public final class NestedKvmHost {
      * The runtime's modules: what viridian.jar needs (jdeps), without java.desktop (Jackson only probes java.beans):
      * the host service's HTTP server (Jetty: java.naming, java.management), TLS (jdk.crypto.ec), the CLI's HTTP client.
      */
-    static final String JRE_MODULES = "java.base,java.logging,jdk.unsupported,java.management,java.naming,java.net.http,"
-            + "java.sql,jdk.crypto.ec";
+    static final String JRE_MODULES =
+            "java.base,java.logging,jdk.unsupported,java.management,java.naming,java.net.http,"
+                    + "java.sql,jdk.crypto.ec";
 
     private NestedKvmHost() {}
 
@@ -120,7 +120,8 @@ public final class NestedKvmHost {
     }
 
     /** The same, with extra host files placed at the given paths (e.g. kernel modules). */
-    public static byte[] busyboxInitramfs(String init, Map<String, Path> extra) throws IOException, InterruptedException {
+    public static byte[] busyboxInitramfs(String init, Map<String, Path> extra)
+            throws IOException, InterruptedException {
         ensurePackage("busybox", "busybox-static");
         Initramfs fs = new Initramfs();
         fs.copy(Path.of(which("busybox")), "bin/busybox");
@@ -134,16 +135,36 @@ public final class NestedKvmHost {
         return run(viridianJar, files, Map.of(), commands, timeout);
     }
 
-    /** The same, with programs of this machine placed in the nested host at the given paths (e.g. {@link #qemuKvm()}). */
-    public static Run run(Path viridianJar, Map<String, byte[]> files, Map<String, Path> hostPrograms,
-                          List<Command> commands, Duration timeout) throws IOException, InterruptedException {
+    /**
+     * The same, with programs of this machine placed in the nested host at the given paths (e.g. {@link #qemuKvm()}).
+     */
+    public static Run run(
+            Path viridianJar,
+            Map<String, byte[]> files,
+            Map<String, Path> hostPrograms,
+            List<Command> commands,
+            Duration timeout)
+            throws IOException, InterruptedException {
         Prepared p = prepare(viridianJar, files, hostPrograms, commands, null);
-        Process qemu = new ProcessBuilder(p.qemu()).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+        Process qemu = new ProcessBuilder(p.qemu())
+                .redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.PIPE)
+                .start();
         qemu.getOutputStream().close();
-        StringBuilder console = new StringBuilder();
+        java.io.ByteArrayOutputStream console = new java.io.ByteArrayOutputStream();
+        // The console also goes to target/nested-console.log as it comes, to follow a long run (the stress test).
+        Path live = Path.of("target", "nested-console.log");
         Thread reader = Thread.ofPlatform().daemon(true).start(() -> {
-            try {
-                console.append(new String(qemu.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            byte[] buf = new byte[8192];
+            try (var in = qemu.getInputStream();
+                    OutputStream log = Files.newOutputStream(live)) {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    synchronized (console) {
+                        console.write(buf, 0, n);
+                    }
+                    log.write(buf, 0, n);
+                    log.flush();
+                }
             } catch (IOException ignored) {
                 // qemu went away: what was read so far is the console.
             }
@@ -151,26 +172,42 @@ public final class NestedKvmHost {
         if (!qemu.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) qemu.destroyForcibly();
         reader.join(5000);
         deleteTree(p.work());
-        return parse(console.toString().replace("\r", ""));
+        synchronized (console) {
+            return parse(console.toString(StandardCharsets.UTF_8).replace("\r", ""));
+        }
     }
 
     /** Boots a nested host with a network and runs {@code commands} in it; the caller talks to it, then closes it. */
     public static Session start(Path viridianJar, Map<String, byte[]> files, List<Command> commands, Network network)
             throws IOException, InterruptedException {
         Prepared p = prepare(viridianJar, files, Map.of(), commands, network);
-        Process qemu = new ProcessBuilder(p.qemu()).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+        Process qemu = new ProcessBuilder(p.qemu())
+                .redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.PIPE)
+                .start();
         qemu.getOutputStream().close();
         return new Session(qemu, p.work());
     }
 
     private record Prepared(List<String> qemu, Path work) {}
 
-    private static final List<String> NET_MODULES = List.of("drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko",
-            "drivers/virtio/virtio_pci_legacy_dev.ko", "drivers/virtio/virtio_pci_modern_dev.ko",
-            "drivers/virtio/virtio_pci.ko", "net/core/failover.ko", "drivers/net/net_failover.ko", "drivers/net/virtio_net.ko");
+    private static final List<String> NET_MODULES = List.of(
+            "drivers/virtio/virtio_ring.ko",
+            "drivers/virtio/virtio.ko",
+            "drivers/virtio/virtio_pci_legacy_dev.ko",
+            "drivers/virtio/virtio_pci_modern_dev.ko",
+            "drivers/virtio/virtio_pci.ko",
+            "net/core/failover.ko",
+            "drivers/net/net_failover.ko",
+            "drivers/net/virtio_net.ko");
 
-    private static Prepared prepare(Path viridianJar, Map<String, byte[]> files, Map<String, Path> hostPrograms,
-                                    List<Command> commands, Network network) throws IOException, InterruptedException {
+    private static Prepared prepare(
+            Path viridianJar,
+            Map<String, byte[]> files,
+            Map<String, Path> hostPrograms,
+            List<Command> commands,
+            Network network)
+            throws IOException, InterruptedException {
         ensurePackage("qemu-system-x86_64", "qemu-system-x86");
         ensurePackage("busybox", "busybox-static");
         Path kernel = DebianKernel.vmlinuz();
@@ -181,31 +218,57 @@ public final class NestedKvmHost {
         try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(initrd), 1 << 16)) {
             Initramfs fs = new Initramfs();
             fs.file("init", init(commands, network != null).getBytes(StandardCharsets.UTF_8), true);
-            fs.file("bin/viridian", ("#!/bin/sh\nexec /opt/java/bin/java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC "
-                    + "--enable-native-access=ALL-UNNAMED -jar /opt/viridian.jar \"$@\"\n").getBytes(), true);
+            fs.file(
+                    "bin/viridian",
+                    ("#!/bin/sh\nexec /opt/java/bin/java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC "
+                                    + "--enable-native-access=ALL-UNNAMED -jar /opt/viridian.jar \"$@\"\n")
+                            .getBytes(),
+                    true);
             fs.copy(Path.of(which("busybox")), "bin/busybox");
-            List<String> kos = new ArrayList<>(List.of("virt/lib/irqbypass.ko", "arch/x86/kvm/kvm.ko", "arch/x86/kvm/kvm-amd.ko"));
+            List<String> kos =
+                    new ArrayList<>(List.of("virt/lib/irqbypass.ko", "arch/x86/kvm/kvm.ko", "arch/x86/kvm/kvm-amd.ko"));
             if (network != null) kos.addAll(NET_MODULES);
-            for (String ko : kos) fs.copy(modules.resolve(ko), "mod/" + Path.of(ko).getFileName());
+            for (String ko : kos)
+                fs.copy(modules.resolve(ko), "mod/" + Path.of(ko).getFileName());
             fs.tree(jre, "opt/java");
             for (String lib : sharedLibraries(jre)) fs.copy(Path.of(lib), lib.substring(1));
             fs.copy(viridianJar, "opt/viridian.jar");
-            for (var f : files.entrySet()) fs.file("opt/files/" + f.getKey(), f.getValue(), f.getKey().endsWith(".sh"));
+            for (var f : files.entrySet())
+                fs.file("opt/files/" + f.getKey(), f.getValue(), f.getKey().endsWith(".sh"));
             for (var f : hostPrograms.entrySet()) fs.copy(f.getValue(), f.getKey());
             fs.writeTo(out);
         }
-        List<String> qemu = new ArrayList<>(List.of("qemu-system-x86_64", "-accel", "tcg", "-cpu", "qemu64,+svm,+npt",
-                "-m", "2048", "-smp", "2", "-nographic", "-no-reboot", "-kernel", kernel.toString(), "-initrd",
-                initrd.toString(), "-append", "console=ttyS0 quiet panic=-1"));
+        List<String> qemu = new ArrayList<>(List.of(
+                "qemu-system-x86_64",
+                "-accel",
+                "tcg",
+                "-cpu",
+                "qemu64,+svm,+npt",
+                "-m",
+                "2048",
+                "-smp",
+                "2",
+                "-nographic",
+                "-no-reboot",
+                "-kernel",
+                kernel.toString(),
+                "-initrd",
+                initrd.toString(),
+                "-append",
+                "console=ttyS0 quiet panic=-1"));
         if (network != null) {
-            qemu.addAll(List.of("-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:" + network.hostPort() + "-:" + network.guestPort(),
-                    "-device", "virtio-net-pci,netdev=n0"));
+            qemu.addAll(List.of(
+                    "-netdev",
+                    "user,id=n0,hostfwd=tcp:127.0.0.1:" + network.hostPort() + "-:" + network.guestPort(),
+                    "-device",
+                    "virtio-net-pci,netdev=n0"));
         }
         return new Prepared(qemu, work);
     }
 
     private static String init(List<Command> commands, boolean network) {
-        StringBuilder s = new StringBuilder("""
+        StringBuilder s = new StringBuilder(
+                """
                 #!/bin/busybox sh
                 /bin/busybox --install -s /bin
                 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mount -t tmpfs tmp /tmp
@@ -213,14 +276,24 @@ public final class NestedKvmHost {
                 cd /opt/files 2>/dev/null || cd /
                 """);
         if (network) {
-            s.append(NET_MODULES.stream().map(m -> "insmod /mod/" + Path.of(m).getFileName()).reduce((a, b) -> a + "; " + b).orElseThrow())
-                    .append("\nip link set lo up; ip link set eth0 up; ip addr add 10.0.2.15/24 dev eth0; ip route add default via 10.0.2.2\n")
+            s.append(NET_MODULES.stream()
+                            .map(m -> "insmod /mod/" + Path.of(m).getFileName())
+                            .reduce((a, b) -> a + "; " + b)
+                            .orElseThrow())
+                    .append(
+                            "\nip link set lo up; ip link set eth0 up; ip addr add 10.0.2.15/24 dev eth0; ip route add default via 10.0.2.2\n")
                     .append("echo \"@@@NET $(ip -o -4 addr show eth0)\"\n");
         }
         for (Command c : commands) {
-            s.append("echo \"@@@BEGIN ").append(c.name()).append("\"; T0=$(date +%s)\n")
-                    .append("( ").append(c.shell()).append(" ) </dev/null 2>&1; RC=$?\n")
-                    .append("echo \"@@@END ").append(c.name()).append(" rc=$RC t=$(( $(date +%s) - T0 ))\"\n");
+            s.append("echo \"@@@BEGIN ")
+                    .append(c.name())
+                    .append("\"; T0=$(date +%s)\n")
+                    .append("( ")
+                    .append(c.shell())
+                    .append(" ) </dev/null 2>&1; RC=$?\n")
+                    .append("echo \"@@@END ")
+                    .append(c.name())
+                    .append(" rc=$RC t=$(( $(date +%s) - T0 ))\"\n");
         }
         return s.append("poweroff -f\n").toString();
     }
@@ -255,7 +328,8 @@ public final class NestedKvmHost {
         String out = sh("cd " + jre + " && ldd bin/java lib/server/libjvm.so lib/*.so 2>/dev/null || true");
         List<String> libs = new ArrayList<>();
         // Only resolved dependencies ("name => /path (addr)") and the loader ("\t/lib64/ld-linux… (addr)").
-        Matcher m = Pattern.compile("(?:=>\\s+|^\\s+)(/\\S+)\\s+\\(0x", Pattern.MULTILINE).matcher(out);
+        Matcher m = Pattern.compile("(?:=>\\s+|^\\s+)(/\\S+)\\s+\\(0x", Pattern.MULTILINE)
+                .matcher(out);
         while (m.find()) if (!libs.contains(m.group(1)) && !m.group(1).startsWith(jre.toString())) libs.add(m.group(1));
         return libs;
     }
@@ -265,7 +339,8 @@ public final class NestedKvmHost {
      * initramfs paths to host files for {@link #busyboxInitramfs(String, Map)}; its Debian package is installed when
      * missing (as root). Empty when the program cannot be had: the caller skips what needs it.
      */
-    public static Map<String, Path> dynamicProgram(String command, String pkg, String at) throws IOException, InterruptedException {
+    public static Map<String, Path> dynamicProgram(String command, String pkg, String at)
+            throws IOException, InterruptedException {
         String program;
         try {
             program = ExternalTool.require(command, pkg).toString();
@@ -277,8 +352,10 @@ public final class NestedKvmHost {
         // ldd lines: "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" and "/lib64/ld-linux-x86-64.so.2 (0x...)".
         for (String line : sh("ldd " + program).lines().toList()) {
             String[] f = line.trim().split("\\s+");
-            String lib = f.length >= 3 && f[1].equals("=>") ? f[2] : f.length >= 1 && f[0].startsWith("/") ? f[0] : null;
-            if (lib != null && lib.startsWith("/")) files.put(lib.substring(1), Path.of(lib).toRealPath());
+            String lib =
+                    f.length >= 3 && f[1].equals("=>") ? f[2] : f.length >= 1 && f[0].startsWith("/") ? f[0] : null;
+            if (lib != null && lib.startsWith("/"))
+                files.put(lib.substring(1), Path.of(lib).toRealPath());
         }
         return files;
     }
@@ -310,7 +387,9 @@ public final class NestedKvmHost {
     }
 
     private static String sh(String command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("sh", "-c", command)
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes());
         Assumptions.assumeTrue(p.waitFor() == 0, "`" + command + "` failed: " + out);
         return out;

@@ -1,7 +1,7 @@
 package org.viridian.app.nested;
 
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,9 +10,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Viridian on a real KVM: the shaded viridian.jar runs inside a nested Linux host (see {@link NestedKvmHost}) and boots
@@ -22,10 +21,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class NestedKvmIT {
     /** Test guests pass with isa-debug-exit value 0x10: status (0x10 << 1) | 1. */
     private static final int PASS = 33;
+
     private static NestedKvmHost.Run run;
 
     /** /init of the stock-Linux guest: report what the kernel saw of Viridian's machine, then power off (ACPI S5). */
-    private static final String LINUX_INIT = """
+    private static final String LINUX_INIT =
+            """
             #!/bin/busybox sh
             /bin/busybox mount -t proc proc /proc
             echo "VIRIDIAN-GUEST: reached /init on $(/bin/busybox uname -r) with $(/bin/busybox grep -c ^processor /proc/cpuinfo) cpu(s)"
@@ -33,7 +34,9 @@ class NestedKvmIT {
             """;
 
     private static NestedKvmHost.Outcome outcome(String name) {
-        assumeTrue(run.outcomes().containsKey(name) || System.getProperty("nested.only", "").isBlank(),
+        assumeTrue(
+                run.outcomes().containsKey(name)
+                        || System.getProperty("nested.only", "").isBlank(),
                 "command " + name + " not run (nested.only)");
         return run.get(name);
     }
@@ -43,7 +46,8 @@ class NestedKvmIT {
         Path jar = Path.of("target/viridian.jar");
         assumeTrue(Files.exists(jar), "target/viridian.jar not built (run through mvn verify)");
         Map<String, byte[]> guests = new HashMap<>();
-        for (String g : List.of("hello", "poweroff", "fault", "cpl3", "exceptions", "smp", "hyperv", "vmbus", "storage")) {
+        for (String g :
+                List.of("hello", "poweroff", "fault", "cpl3", "exceptions", "smp", "hyperv", "vmbus", "storage")) {
             guests.put(g + ".elf", Guests.builtIn(g + ".elf"));
         }
         guests.put("vmlinuz", NestedKvmHost.stockKernel());
@@ -54,27 +58,41 @@ class NestedKvmIT {
                 new NestedKvmHost.Command("hello", "viridian run --kernel hello.elf --memory 64M --cmdline 'to you'"),
                 new NestedKvmHost.Command("poweroff", "viridian run --kernel poweroff.elf --memory 32M"),
                 new NestedKvmHost.Command("fault", "viridian run --kernel fault.elf --memory 32M"),
-                new NestedKvmHost.Command("cpl3", "viridian run --kernel cpl3.elf --memory 32M --cmdline iters=3000000"),
+                new NestedKvmHost.Command(
+                        "cpl3", "viridian run --kernel cpl3.elf --memory 32M --cmdline iters=3000000"),
                 new NestedKvmHost.Command("exceptions", "viridian run --kernel exceptions.elf --memory 32M"),
                 new NestedKvmHost.Command("smp", "viridian run --kernel smp.elf --memory 64M --cpus 4"),
-                new NestedKvmHost.Command("hyperv", "VIRIDIAN_HV_TRACE=1 viridian run --kernel hyperv.elf --memory 32M --cpus 2 --hv-echo"),
+                new NestedKvmHost.Command(
+                        "hyperv",
+                        "VIRIDIAN_HV_TRACE=1 viridian run --kernel hyperv.elf --memory 32M --cpus 2 --hv-echo"),
                 new NestedKvmHost.Command("vmbus", "viridian run --kernel vmbus.elf --memory 32M --vmbus-echo"),
-                new NestedKvmHost.Command("vmbushostile", "viridian run --kernel vmbus.elf --memory 32M --vmbus-echo --cmdline hostile=1"),
-                new NestedKvmHost.Command("vmbusshutdown", "viridian run --kernel vmbus.elf --memory 32M --shutdown-after 1 --cmdline shutdown=1"),
+                new NestedKvmHost.Command(
+                        "vmbushostile",
+                        "viridian run --kernel vmbus.elf --memory 32M --vmbus-echo --cmdline hostile=1"),
+                new NestedKvmHost.Command(
+                        "vmbusshutdown",
+                        "viridian run --kernel vmbus.elf --memory 32M --shutdown-after 1 --cmdline shutdown=1"),
                 new NestedKvmHost.Command("benchvmbus", "viridian bench vmbus --count 5000"),
                 // The guest writes through StorVSP; the nested host then reads the image back with the disk library.
-                new NestedKvmHost.Command("storage", "viridian vhd create disk.vhdx --size 64M >/dev/null"
-                        + " && { viridian run --kernel storage.elf --memory 32M --disk disk.vhdx --cmdline 'lba=2048 hostile=1';"
-                        + " echo \"guest rc=$?\"; } && viridian vhd check disk.vhdx && viridian vhd convert disk.vhdx disk.raw >/dev/null"
-                        + " && echo \"block 2049: $(dd if=disk.raw bs=512 skip=2049 count=1 2>/dev/null | head -c 17)\""),
+                new NestedKvmHost.Command(
+                        "storage",
+                        "viridian vhd create disk.vhdx --size 64M >/dev/null"
+                                + " && { viridian run --kernel storage.elf --memory 32M --disk disk.vhdx --cmdline 'lba=2048 hostile=1';"
+                                + " echo \"guest rc=$?\"; } && viridian vhd check disk.vhdx && viridian vhd convert disk.vhdx disk.raw >/dev/null"
+                                + " && echo \"block 2049: $(dd if=disk.raw bs=512 skip=2049 count=1 2>/dev/null | head -c 17)\""),
                 new NestedKvmHost.Command("benchstorvsp", "viridian bench storvsp --count 400"),
                 new NestedKvmHost.Command("bench", "viridian bench exits --count 20000 --rounds 2"),
                 new NestedKvmHost.Command("benchhv", "viridian bench hypercalls --count 20000 --rounds 2"),
-                new NestedKvmHost.Command("linux", "viridian run --kernel vmlinuz --initrd linux-initrd.gz --memory 256M"
-                        + " --cmdline 'console=ttyS0 panic=-1 reboot=k'"));
+                new NestedKvmHost.Command(
+                        "linux",
+                        "viridian run --kernel vmlinuz --initrd linux-initrd.gz --memory 256M"
+                                + " --cmdline 'console=ttyS0 panic=-1 reboot=k'"));
         // -Dnested.only=hyperv,linux runs just those commands (for development); the other tests then skip.
         String only = System.getProperty("nested.only", "");
-        if (!only.isBlank()) commands = commands.stream().filter(c -> List.of(only.split(",")).contains(c.name())).toList();
+        if (!only.isBlank())
+            commands = commands.stream()
+                    .filter(c -> List.of(only.split(",")).contains(c.name()))
+                    .toList();
         run = NestedKvmHost.run(jar, guests, commands, Duration.ofMinutes(12));
     }
 
@@ -88,7 +106,10 @@ class NestedKvmIT {
     @Test
     void theMainCommandBootsTheDemoGuest() {
         NestedKvmHost.Outcome o = outcome("demo");
-        assertThat(o.output()).contains("booting the demo guest").contains("cpus online: 2").contains("RESULT: PASS");
+        assertThat(o.output())
+                .contains("booting the demo guest")
+                .contains("cpus online: 2")
+                .contains("RESULT: PASS");
         assertThat(o.rc()).isEqualTo(PASS);
     }
 
@@ -98,23 +119,31 @@ class NestedKvmIT {
         NestedKvmHost.Outcome o = outcome("hello");
         // Both pass the kernel's path as the first word, then the command line.
         assertThat(reference.console()).containsPattern("cmdline: \\S*\\.elf to you");
-        assertThat(o.output()).contains("Hello from Viridian test guest").contains("cmdline: hello.elf to you")
-                .contains("memory: 64 MiB").contains("RESULT: PASS");
+        assertThat(o.output())
+                .contains("Hello from Viridian test guest")
+                .contains("cmdline: hello.elf to you")
+                .contains("memory: 64 MiB")
+                .contains("RESULT: PASS");
         assertThat(o.rc()).isEqualTo(reference.exitStatus()).isEqualTo(PASS);
     }
 
     @Test
     void fourVirtualProcessorsAreStartedByTheGuestAndEachReportsIn() {
         NestedKvmHost.Outcome o = outcome("smp");
-        assertThat(o.output()).contains("madt: 4 cpus").contains("cpu 1 online (apic id 1)")
-                .contains("cpu 2 online (apic id 2)").contains("cpu 3 online (apic id 3)").contains("cpus online: 4");
+        assertThat(o.output())
+                .contains("madt: 4 cpus")
+                .contains("cpu 1 online (apic id 1)")
+                .contains("cpu 2 online (apic id 2)")
+                .contains("cpu 3 online (apic id 3)")
+                .contains("cpus online: 4");
         assertThat(o.rc()).isEqualTo(PASS);
     }
 
     @Test
     void theHyperVInterfaceWorksAsTheTlfsDescribesIt() {
         NestedKvmHost.Outcome o = outcome("hyperv");
-        assertThat(o.output()).contains("ok: discovery: Microsoft Hv, Hv#1")
+        assertThat(o.output())
+                .contains("ok: discovery: Microsoft Hv, Hv#1")
                 .contains("ok: #GP on unknown MSR, read-only VP index, reserved SINT vector")
                 .contains("ok: guest OS id, hypercall page")
                 .contains("ok: bad hypercalls get")
@@ -132,18 +161,31 @@ class NestedKvmIT {
     void cpl3CodeComputesTheSameResultAsUnderQemu() throws IOException, InterruptedException {
         Guests.QemuRun reference = Guests.underQemu(Guests.builtIn("cpl3.elf"), "iters=3000000", 1);
         NestedKvmHost.Outcome o = outcome("cpl3");
-        String hash = reference.console().lines().filter(l -> l.startsWith("hash: ")).findFirst().orElseThrow();
-        assertThat(o.output()).contains("cpl: 3").contains("iterations: 3000000").contains(hash).contains("back at CPL0");
+        String hash = reference
+                .console()
+                .lines()
+                .filter(l -> l.startsWith("hash: "))
+                .findFirst()
+                .orElseThrow();
+        assertThat(o.output())
+                .contains("cpl: 3")
+                .contains("iterations: 3000000")
+                .contains(hash)
+                .contains("back at CPL0");
         assertThat(o.rc()).isEqualTo(PASS);
     }
 
     @Test
     void exceptionsFromCpl3AndTheLapicTimerAreDelivered() {
         NestedKvmHost.Outcome o = outcome("exceptions");
-        assertThat(o.output()).contains("ok: #DE divide by zero -> vector 0 error 0")
+        assertThat(o.output())
+                .contains("ok: #DE divide by zero -> vector 0 error 0")
                 .contains("ok: #GP out to port 0x80 (not in the I/O bitmap) -> vector 13 error 0")
-                .contains("ok: #UD ud2 -> vector 6 error 0").contains("ok: system call from CPL3 returned 42").contains("ok: int 0x80 from CPL3 returned 42")
-                .contains("ok: LAPIC timer interrupt x3 at CPL0 woke sti;hlt").doesNotContain("FAIL");
+                .contains("ok: #UD ud2 -> vector 6 error 0")
+                .contains("ok: system call from CPL3 returned 42")
+                .contains("ok: int 0x80 from CPL3 returned 42")
+                .contains("ok: LAPIC timer interrupt x3 at CPL0 woke sti;hlt")
+                .doesNotContain("FAIL");
         assertThat(o.rc()).isEqualTo(PASS);
     }
 
@@ -151,8 +193,10 @@ class NestedKvmIT {
     void theExitBenchmarkComparesViridianWithTheCLoop() {
         NestedKvmHost.Outcome o = outcome("bench");
         System.out.println("nested-KVM exit benchmark (under QEMU TCG, for the ratio only):\n" + o.output());
-        assertThat(o.output()).containsPattern("c loop \\(kvm-pio-loop\\)\\s+\\d+ exits/s")
-                .containsPattern("viridian \\(java\\)\\s+\\d+ exits/s").containsPattern("ratio viridian/c\\s+\\d+\\.\\d+")
+        assertThat(o.output())
+                .containsPattern("c loop \\(kvm-pio-loop\\)\\s+\\d+ exits/s")
+                .containsPattern("viridian \\(java\\)\\s+\\d+ exits/s")
+                .containsPattern("ratio viridian/c\\s+\\d+\\.\\d+")
                 .containsPattern("ratio recorder on/off\\s+\\d+\\.\\d+");
         assertThat(o.rc()).isZero();
     }
@@ -161,7 +205,9 @@ class NestedKvmIT {
     void theHypercallBenchmarkComparesHypercallsWithBareExits() {
         NestedKvmHost.Outcome o = outcome("benchhv");
         System.out.println("nested-KVM hypercall benchmark (under QEMU TCG, for the ratio only):\n" + o.output());
-        assertThat(o.output()).containsPattern("port I/O exit\\s+\\d+ /s").containsPattern("HvSignalEvent \\(fast\\)\\s+\\d+ /s")
+        assertThat(o.output())
+                .containsPattern("port I/O exit\\s+\\d+ /s")
+                .containsPattern("HvSignalEvent \\(fast\\)\\s+\\d+ /s")
                 .containsPattern("ratio hypercall/exit\\s+\\d\\.\\d+");
         assertThat(o.rc()).isZero();
     }
@@ -169,7 +215,8 @@ class NestedKvmIT {
     @Test
     void aGuestNegotiatesVmbusOpensTheIntegrationServicesAndTheEchoChannel() {
         NestedKvmHost.Outcome o = outcome("vmbus");
-        assertThat(o.output()).contains("ok: version 7.0 refused, 0.13 accepted and unloaded, 5.3 accepted")
+        assertThat(o.output())
+                .contains("ok: version 7.0 refused, 0.13 accepted and unloaded, 5.3 accepted")
                 .containsPattern("offer: relid \\d+ class 57164f39-9115-4e78-ab55-382f3bd5422d")
                 .contains("ok: heartbeat: negotiated framework 3.0, service version 3.0")
                 .containsPattern("ok: heartbeat: answered sequence 1\\b")
@@ -182,7 +229,8 @@ class NestedKvmIT {
     @Test
     void aHostileGuestLosesExactlyTheChannelsItDamaged() {
         NestedKvmHost.Outcome o = outcome("vmbushostile");
-        assertThat(o.output()).contains("ok: hostile: GPADL outside guest memory refused")
+        assertThat(o.output())
+                .contains("ok: hostile: GPADL outside guest memory refused")
                 .contains("OPEN_CHANNEL on an unknown GPADL refused")
                 .contains("ok: hostile: an oversized packet got the echo channel")
                 .contains("ok: hostile: a corrupt ring index got the shutdown channel")
@@ -193,7 +241,8 @@ class NestedKvmIT {
     @Test
     void theHostAsksAGuestToShutDownThroughItsShutdownChannel() {
         NestedKvmHost.Outcome o = outcome("vmbusshutdown");
-        assertThat(o.output()).contains("viridian: asked the guest to shut down gracefully")
+        assertThat(o.output())
+                .contains("viridian: asked the guest to shut down gracefully")
                 .contains("ok: shutdown: the host asked (flags 0); acknowledged")
                 .contains("viridian: heartbeat: the guest answered heartbeat 1");
         assertThat(o.rc()).as(o.output()).isEqualTo(PASS);
@@ -203,7 +252,8 @@ class NestedKvmIT {
     void theVmbusBenchmarkReportsRoundTripsAndThroughputWithRatios() {
         NestedKvmHost.Outcome o = outcome("benchvmbus");
         System.out.println("viridian bench vmbus (nested):\n" + o.output());
-        assertThat(o.output()).containsPattern("64-byte packets: +\\d+ round trips/s")
+        assertThat(o.output())
+                .containsPattern("64-byte packets: +\\d+ round trips/s")
                 .containsPattern("16384-byte packets: +\\d+ round trips/s .* MB/s both ways")
                 .containsPattern("ratio round trips / bare hypercalls +0\\.\\d+");
         assertThat(o.rc()).as(o.output()).isZero();
@@ -212,13 +262,16 @@ class NestedKvmIT {
     @Test
     void aGuestReadsAndWritesAVhdxThroughStorVspAndTheImageHoldsItsData() {
         NestedKvmHost.Outcome o = outcome("storage");
-        assertThat(o.output()).containsPattern("ok: storvsc: protocol 6\\.2, max transfer \\d+ bytes")
+        assertThat(o.output())
+                .containsPattern("ok: storvsc: protocol 6\\.2, max transfer \\d+ bytes")
                 .contains("ok: INQUIRY: direct-access device 'Msft    Virtual Disk    '")
                 .contains("ok: READ CAPACITY: 131072 blocks of 512 bytes")
                 .contains("ok: wrote 64 blocks at lba 2048, synchronized the cache, read them back intact")
-                .contains("ok: CHECK CONDITION with ILLEGAL REQUEST for a read past the end (asc 21) and an unknown opcode (asc 20)")
+                .contains(
+                        "ok: CHECK CONDITION with ILLEGAL REQUEST for a read past the end (asc 21) and an unknown opcode (asc 20)")
                 .contains("ok: hostile: a read into pages outside guest memory failed alone")
-                .contains("guest rc=33").contains("block 2049: VIRIDIAN lba=2049");
+                .contains("guest rc=33")
+                .contains("block 2049: VIRIDIAN lba=2049");
         assertThat(o.rc()).as(o.output()).isZero();
     }
 
@@ -226,7 +279,8 @@ class NestedKvmIT {
     void theStorVspBenchmarkComparesTheGuestWithTheHostOnTheSameImage() {
         NestedKvmHost.Outcome o = outcome("benchstorvsp");
         System.out.println("viridian bench storvsp (nested):\n" + o.output());
-        assertThat(o.output()).containsPattern("4 KiB random read +guest +\\d+ IOPS .* ratio \\d+\\.\\d+")
+        assertThat(o.output())
+                .containsPattern("4 KiB random read +guest +\\d+ IOPS .* ratio \\d+\\.\\d+")
                 .containsPattern("1 MiB sequential write +guest +\\d+ IOPS .* ratio \\d+\\.\\d+");
         assertThat(o.rc()).as(o.output()).isZero();
     }
@@ -234,11 +288,17 @@ class NestedKvmIT {
     @Test
     void debiansStockKernelBootsToInitReadsTheAcpiTablesAndPowersOff() {
         NestedKvmHost.Outcome o = outcome("linux");
-        assertThat(o.output()).contains("Command line: console=ttyS0 panic=-1 reboot=k")
-                .contains("ACPI: RSDP 0x00000000000E0000").contains("ACPI: APIC").contains("ACPI: FACP")
-                .contains("IOAPIC[0]: apic_id 1").contains("ACPI: PM-Timer IO Port: 0x608")
-                .doesNotContain("timer doesn't work").doesNotContain("Kernel panic")
-                .contains("Run /init as init process").contains("VIRIDIAN-GUEST: reached /init on 6.")
+        assertThat(o.output())
+                .contains("Command line: console=ttyS0 panic=-1 reboot=k")
+                .contains("ACPI: RSDP 0x00000000000E0000")
+                .contains("ACPI: APIC")
+                .contains("ACPI: FACP")
+                .contains("IOAPIC[0]: apic_id 1")
+                .contains("ACPI: PM-Timer IO Port: 0x608")
+                .doesNotContain("timer doesn't work")
+                .doesNotContain("Kernel panic")
+                .contains("Run /init as init process")
+                .contains("VIRIDIAN-GUEST: reached /init on 6.")
                 .contains("ACPI: PM: Preparing to enter system sleep state S5");
         assertThat(o.rc()).isZero();
     }
@@ -253,11 +313,17 @@ class NestedKvmIT {
     @Test
     void aTripleFaultCrashesTheVmWithAReportAndTheHostCarriesOn() {
         NestedKvmHost.Outcome o = outcome("fault");
-        assertThat(o.output()).contains("about to triple fault").contains("VM crashed on virtual processor 0")
-                .contains("triple fault").contains("rip=").contains("cr0=");
+        assertThat(o.output())
+                .contains("about to triple fault")
+                .contains("VM crashed on virtual processor 0")
+                .contains("triple fault")
+                .contains("rip=")
+                .contains("cr0=");
         // KVM has reset the VP by now; the flight recorder shows what led there: the faulting WRMSR, then shutdown.
-        assertThat(o.output()).contains("flight recorder").containsPattern("cpl0 wrmsr 0x400000ff <- 0x0 -> #GP\\n.*"
-                + "shutdown \\(triple fault\\)").contains("out port 0x3f8 size 1");
+        assertThat(o.output())
+                .contains("flight recorder")
+                .containsPattern("cpl0 wrmsr 0x400000ff <- 0x0 -> #GP\\n.*" + "shutdown \\(triple fault\\)")
+                .contains("out port 0x3f8 size 1");
         assertThat(o.rc()).isEqualTo(125);
         // The host carries on: the VMs started after the crash ran.
         assertThat(run.outcomes()).containsKeys("cpl3", "exceptions", "smp");

@@ -1,15 +1,10 @@
 package org.viridian.app.nested;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.viridian.app.vm.Cli;
-import org.viridian.management.web.Chromium;
-import org.viridian.management.web.WebManagerBrowserTest;
-
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -18,9 +13,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.viridian.app.vm.Cli;
+import org.viridian.management.web.Chromium;
+import org.viridian.management.web.WebManagerBrowserTest;
 
 /**
  * The host service end to end on a real KVM: `viridian serve` runs inside a nested-KVM host (see {@link NestedKvmHost})
@@ -31,6 +30,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class NestedManagementIT {
     /** A guest that runs until it is stopped: the CPL3 hash loop with about four billion iterations. */
     private static final String LONG_GUEST = "cpl3.elf";
+
     private static final String LONG_CMDLINE = "iters=4000000000";
     private static NestedKvmHost.Session host;
     private static String url;
@@ -43,19 +43,52 @@ class NestedManagementIT {
         assumeTrue(Files.exists(jar), "target/viridian.jar not built (run through mvn verify)");
         Path tls = Files.createTempDirectory("viridian-tls");
         Path keyStore = tls.resolve("server.p12"), cert = tls.resolve("server.pem");
-        keytool("-genkeypair", "-alias", "viridian", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
-                "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore",
-                keyStore.toString(), "-storepass", "nested-secret", "-keypass", "nested-secret");
-        keytool("-exportcert", "-rfc", "-alias", "viridian", "-keystore", keyStore.toString(), "-storepass",
-                "nested-secret", "-file", cert.toString());
+        keytool(
+                "-genkeypair",
+                "-alias",
+                "viridian",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=localhost",
+                "-ext",
+                "SAN=ip:127.0.0.1,dns:localhost",
+                "-validity",
+                "2",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                keyStore.toString(),
+                "-storepass",
+                "nested-secret",
+                "-keypass",
+                "nested-secret");
+        keytool(
+                "-exportcert",
+                "-rfc",
+                "-alias",
+                "viridian",
+                "-keystore",
+                keyStore.toString(),
+                "-storepass",
+                "nested-secret",
+                "-file",
+                cert.toString());
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        host = NestedKvmHost.start(jar, Map.of("server.p12", Files.readAllBytes(keyStore), "tls.pw", "nested-secret".getBytes()),
-                List.of(new NestedKvmHost.Command("token", "viridian serve token e2e --admin --state-dir /tmp/state"),
-                        new NestedKvmHost.Command("serve", "viridian serve --state-dir /tmp/state --listen 0.0.0.0:8080 "
-                                + "--tls-keystore server.p12 --tls-password-file tls.pw")),
+        host = NestedKvmHost.start(
+                jar,
+                Map.of("server.p12", Files.readAllBytes(keyStore), "tls.pw", "nested-secret".getBytes()),
+                List.of(
+                        new NestedKvmHost.Command("token", "viridian serve token e2e --admin --state-dir /tmp/state"),
+                        new NestedKvmHost.Command(
+                                "serve",
+                                "viridian serve --state-dir /tmp/state --listen 0.0.0.0:8080 "
+                                        + "--tls-keystore server.p12 --tls-password-file tls.pw")),
                 new NestedKvmHost.Network(port, 8080));
         token = host.await(Pattern.compile("(vdn_[A-Za-z0-9_-]{30,})"), Duration.ofMinutes(8));
         host.await(Pattern.compile("viridian: serving on https://0\\.0\\.0\\.0:8080/"), Duration.ofMinutes(5));
@@ -73,14 +106,19 @@ class NestedManagementIT {
 
     @Test
     void theCliStartsAVmShowsItsConsoleAndStopsIt() throws Exception {
-        assertThat(cli.run("vm", "create", "smp", "--cpus", "2").rc()).isZero();
+        Cli.Result created = cli.run("vm", "create", "smp", "--cpus", "2");
+        assertThat(created.rc()).as(created.out() + created.err()).isZero();
         Cli.Result started = cli.run("vm", "start", "smp");
         assertThat(started.rc()).as(started.err()).isZero();
         JsonNode smp = awaitState("smp", "off"); // the demo guest passes and exits by itself
         assertThat(smp.at("/lastExit/reason").asText()).isEqualTo("the guest exited with status 33");
-        assertThat(cli.run("vm", "console", "smp", "--print").out()).contains("cpus online: 2").contains("RESULT: PASS");
+        assertThat(cli.run("vm", "console", "smp", "--print").out())
+                .contains("cpus online: 2")
+                .contains("RESULT: PASS");
 
-        assertThat(cli.run("vm", "create", "long", "--guest", LONG_GUEST, "--cmdline", LONG_CMDLINE).rc()).isZero();
+        assertThat(cli.run("vm", "create", "long", "--guest", LONG_GUEST, "--cmdline", LONG_CMDLINE)
+                        .rc())
+                .isZero();
         assertThat(cli.run("vm", "start", "long").rc()).isZero();
         awaitConsole("long", "cpl: 3");
         // The running VM's flight recorder: the guest's last exits were its console writes.
@@ -91,7 +129,9 @@ class NestedManagementIT {
         assertThat(cli.run("vm", "resume", "long").out()).isEqualTo("VM 'long' is running\n");
         Cli.Result stopped = cli.run("vm", "stop", "long");
         assertThat(stopped.rc()).as(stopped.err()).isZero();
-        assertThat(cli.run("vm", "show", "long").out()).contains("state:        off").contains("turned off by the host");
+        assertThat(cli.run("vm", "show", "long").out())
+                .contains("state:        off")
+                .contains("turned off by the host");
         // Without the token the service refuses.
         Cli.Result anonymous = new Cli(url, List.of(cli.extra().get(1))).run("vm", "list");
         assertThat(anonymous.err()).contains("401 unauthorized");
@@ -131,7 +171,8 @@ class NestedManagementIT {
     }
 
     private static void keytool(String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
+        List<String> cmd = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());

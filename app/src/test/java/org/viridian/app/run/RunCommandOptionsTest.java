@@ -28,7 +28,8 @@ class RunCommandOptionsTest {
         assertThat(RunCommand.integrationServices(less.integrationServices, less.noIc))
                 .containsExactlyInAnyOrder(IntegrationService.HEARTBEAT, IntegrationService.TIME_SYNC);
         RunCommand none = parse("--kernel", "k", "--integration-services", "");
-        assertThat(RunCommand.integrationServices(none.integrationServices, none.noIc)).isEmpty();
+        assertThat(RunCommand.integrationServices(none.integrationServices, none.noIc))
+                .isEmpty();
         assertThatThrownBy(() -> RunCommand.integrationServices(List.of("bogus"), List.of()))
                 .hasMessageContaining("unknown integration service 'bogus'");
     }

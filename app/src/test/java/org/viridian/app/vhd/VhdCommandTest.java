@@ -17,7 +17,8 @@ import picocli.CommandLine;
 
 /** `viridian vhd …` as a user runs it: real files, exit codes, and one clear line for bad input. */
 class VhdCommandTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private record Run(int rc, String out, String err) {}
 
@@ -44,7 +45,9 @@ class VhdCommandTest {
         Run c = viridian("vhd", "create", p("base.vhdx"), "--size", "64M");
         assertThat(c.rc()).as(c.err()).isZero();
         assertThat(c.out()).contains("vhdx dynamic, 64 MiB");
-        assertThat(viridian("vhd", "create", p("child.vhdx"), "--parent", p("base.vhdx")).rc()).isZero();
+        assertThat(viridian("vhd", "create", p("child.vhdx"), "--parent", p("base.vhdx"))
+                        .rc())
+                .isZero();
 
         Run info = viridian("vhd", "info", "--json", p("child.vhdx"));
         JsonNode j = new ObjectMapper().readTree(info.out());
@@ -62,7 +65,11 @@ class VhdCommandTest {
         assertThat(conv.rc()).as(conv.err()).isZero();
         assertThat(conv.out()).contains("to " + p("flat.vhd") + " (vhd dynamic)");
         assertThat(viridian("vhd", "resize", p("flat.vhd"), "128M").rc()).isZero();
-        assertThat(new ObjectMapper().readTree(viridian("vhd", "info", "--json", p("flat.vhd")).out()).get("virtual-size").asLong())
+        assertThat(new ObjectMapper()
+                        .readTree(
+                                viridian("vhd", "info", "--json", p("flat.vhd")).out())
+                        .get("virtual-size")
+                        .asLong())
                 .isEqualTo(128L << 20);
     }
 
@@ -101,6 +108,8 @@ class VhdCommandTest {
         Run junk = viridian("vhd", "check", p("junk.vhdx"));
         assertThat(junk.rc()).isEqualTo(3);
         assertThat(junk.out()).contains("not a vhdx image");
-        assertThat(missing.err() + noSize.err() + junk.err()).doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(missing.err() + noSize.err() + junk.err())
+                .doesNotContain("Exception")
+                .doesNotContain("\tat ");
     }
 }

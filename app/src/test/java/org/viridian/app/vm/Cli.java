@@ -1,12 +1,11 @@
 package org.viridian.app.vm;
 
-import org.viridian.app.Main;
-import picocli.CommandLine;
-
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
+import org.viridian.app.Main;
+import picocli.CommandLine;
 
 /** Runs `viridian …` in this JVM with its output captured; `vm` commands get --url and the extra options. */
 public record Cli(String url, List<String> extra) {

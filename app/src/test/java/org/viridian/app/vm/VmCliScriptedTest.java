@@ -1,14 +1,13 @@
 package org.viridian.app.vm;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.viridian.management.testing.TestService;
-
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The power and console commands against a service whose engine is scripted (this machine has no KVM; the nested-KVM
@@ -59,7 +58,9 @@ class VmCliScriptedTest {
             System.setOut(saved);
         }
         assertThat(captured.toString()).contains("booting VM demo").contains("cpus online: 2");
-        assertThat(cli.run("vm", "show", "demo").out()).contains("state:        off").contains("last exit:    shut down by the host");
+        assertThat(cli.run("vm", "show", "demo").out())
+                .contains("state:        off")
+                .contains("last exit:    shut down by the host");
     }
 
     @Test
@@ -68,7 +69,8 @@ class VmCliScriptedTest {
         assertThat(cli.run("vm", "show", "ics").out()).doesNotContain("heartbeat:");
         assertThat(cli.run("vm", "start", "ics").rc()).isZero();
         String shown = cli.run("vm", "show", "ics").out();
-        assertThat(shown).containsPattern("heartbeat: +ok \\(last [0-9]+ s ago\\)")
+        assertThat(shown)
+                .containsPattern("heartbeat: +ok \\(last [0-9]+ s ago\\)")
                 .contains("guest os:     Scripted GNU/Linux 6.1.0")
                 .contains("guest name:   scripted.example")
                 .contains("guest ipv4:   10.0.0.5, 192.168.7.9");
@@ -76,7 +78,8 @@ class VmCliScriptedTest {
 
         cli.run("vm", "create", "silent", "--guest", "smp.elf");
         assertThat(cli.run("vm", "start", "silent").rc()).isZero();
-        assertThat(cli.run("vm", "show", "silent").out()).contains("heartbeat:    no contact\n")
+        assertThat(cli.run("vm", "show", "silent").out())
+                .contains("heartbeat:    no contact\n")
                 .contains("kvp:          no answer from the guest yet");
         cli.run("vm", "stop", "silent");
     }

@@ -1,20 +1,19 @@
 package org.viridian.app.vm;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.viridian.machine.host.HostCheck;
-
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.viridian.machine.host.HostCheck;
 
 /** `viridian vm …` against a real `viridian serve` process (its own JVM, its own state directory). */
 class VmCliTest {
@@ -25,10 +24,20 @@ class VmCliTest {
     @BeforeAll
     static void startService() throws Exception {
         state = Files.createTempDirectory("viridian-cli");
-        serve = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                "org.viridian.app.Main", "serve", "--state-dir", state.toString(), "--listen", "127.0.0.1:0")
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        serve = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-XX:TieredStopAtLevel=1",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "org.viridian.app.Main",
+                        "serve",
+                        "--state-dir",
+                        state.toString(),
+                        "--listen",
+                        "127.0.0.1:0")
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         String line = new BufferedReader(new InputStreamReader(serve.getInputStream())).readLine();
         assertThat(line).startsWith("viridian: serving on http://127.0.0.1:");
         cli = new Cli(line.replaceAll("^viridian: serving on (\\S+).*$", "$1"));
@@ -43,30 +52,53 @@ class VmCliTest {
 
     @Test
     void createListShowSetDelete() throws Exception {
-        Cli.Result r = cli.run("vm", "create", "alpha", "--cpus", "2", "--memory", "128M", "--nic", "External",
-                "--notes", "from the cli");
+        Cli.Result r = cli.run(
+                "vm",
+                "create",
+                "alpha",
+                "--cpus",
+                "2",
+                "--memory",
+                "128M",
+                "--nic",
+                "External",
+                "--notes",
+                "from the cli");
         assertThat(r.rc()).as(r.err()).isZero();
         assertThat(r.out()).startsWith("created VM 'alpha' (").endsWith("), off\n");
-        assertThat(cli.run("vm", "create", "beta", "--guest", "hello.elf", "--cmdline", "hi").rc()).isZero();
+        assertThat(cli.run("vm", "create", "beta", "--guest", "hello.elf", "--cmdline", "hi")
+                        .rc())
+                .isZero();
 
         String table = cli.run("vm", "list").out();
         assertThat(table.lines().findFirst().orElseThrow()).matches("NAME\\s+STATE\\s+CPUS\\s+MEMORY\\s+BOOT\\s+ID");
-        assertThat(table).containsPattern("alpha\\s+off\\s+2\\s+128M\\s+built-in guest smp.elf")
+        assertThat(table)
+                .containsPattern("alpha\\s+off\\s+2\\s+128M\\s+built-in guest smp.elf")
                 .containsPattern("beta\\s+off\\s+1\\s+64M\\s+built-in guest hello.elf");
-        JsonNode list = new ObjectMapper().readTree(cli.run("vm", "list", "--json").out());
+        JsonNode list =
+                new ObjectMapper().readTree(cli.run("vm", "list", "--json").out());
         assertThat(list.findValuesAsText("name")).contains("alpha", "beta");
 
         String show = cli.run("vm", "show", "alpha").out();
-        assertThat(show).contains("processors:   2").contains("memory:       128M").contains("-> External")
+        assertThat(show)
+                .contains("processors:   2")
+                .contains("memory:       128M")
+                .contains("-> External")
                 .contains("notes:        from the cli");
-        assertThat(new ObjectMapper().readTree(cli.run("vm", "show", "alpha", "--json").out()).get("cpus").asInt()).isEqualTo(2);
+        assertThat(new ObjectMapper()
+                        .readTree(cli.run("vm", "show", "alpha", "--json").out())
+                        .get("cpus")
+                        .asInt())
+                .isEqualTo(2);
 
         Cli.Result set = cli.run("vm", "set", "alpha", "--memory", "1G", "--name", "gamma");
         assertThat(set.rc()).as(set.err()).isZero();
         assertThat(set.out()).contains("name:         gamma").contains("memory:       1G");
         Path disk = Files.createTempFile("disk", ".vhdx");
-        assertThat(cli.run("vm", "disk", "attach", "gamma", disk.toString(), "--read-only").out())
-                .contains("disk 0:").contains("(read-only)");
+        assertThat(cli.run("vm", "disk", "attach", "gamma", disk.toString(), "--read-only")
+                        .out())
+                .contains("disk 0:")
+                .contains("(read-only)");
         assertThat(cli.run("vm", "disk", "detach", "gamma", "0").out()).doesNotContain("disk 0:");
         assertThat(cli.run("vm", "delete", "gamma").out()).contains("deleted VM 'gamma'");
         assertThat(cli.run("vm", "list").out()).doesNotContain("gamma");
@@ -95,7 +127,9 @@ class VmCliTest {
         cli.run("vm", "create", "nokvm");
         Cli.Result r = cli.run("vm", "start", "nokvm");
         assertThat(r.rc()).isEqualTo(1);
-        assertThat(r.err()).contains("cannot start VM 'nokvm': this host cannot run VMs").contains("host_cannot_run_vms");
+        assertThat(r.err())
+                .contains("cannot start VM 'nokvm': this host cannot run VMs")
+                .contains("host_cannot_run_vms");
         assertThat(cli.run("vm", "show", "nokvm").out()).contains("state:        off");
     }
 
@@ -103,6 +137,10 @@ class VmCliTest {
     void shellCompletionCoversTheVmCommands() {
         Cli.Result r = cli.run("generate-completion");
         assertThat(r.rc()).isZero();
-        assertThat(r.out()).contains("viridian Bash Completion").contains("vm").contains("console").contains("--json");
+        assertThat(r.out())
+                .contains("viridian Bash Completion")
+                .contains("vm")
+                .contains("console")
+                .contains("--json");
     }
 }

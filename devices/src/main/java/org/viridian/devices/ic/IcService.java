@@ -1,5 +1,7 @@
 package org.viridian.devices.ic;
 
+import static java.lang.System.Logger.Level.WARNING;
+
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -13,8 +15,6 @@ import org.viridian.devices.ic.protocol.NegotiateBody;
 import org.viridian.vmbus.device.ChannelDevice;
 import org.viridian.vmbus.protocol.ProtocolException;
 import org.viridian.vmbus.ring.Packet;
-
-import static java.lang.System.Logger.Level.WARNING;
 
 /**
  * What every integration service shares: once the guest opens the channel the host offers framework versions 3.0/1.0
@@ -40,7 +40,8 @@ abstract class IcService extends ChannelDevice {
     IcService(UUID classId, IcVersion... versions) {
         super(null, 1);
         this.classId = classId;
-        this.versions = java.util.Arrays.stream(versions).mapToInt(IcVersion::code).toArray();
+        this.versions =
+                java.util.Arrays.stream(versions).mapToInt(IcVersion::code).toArray();
     }
 
     @Override
@@ -58,7 +59,9 @@ abstract class IcService extends ChannelDevice {
         version = 0;
         reset();
         // Give the guest's driver a moment to finish opening before its first message arrives.
-        later(50, TimeUnit.MILLISECONDS,
+        later(
+                50,
+                TimeUnit.MILLISECONDS,
                 () -> send(IcMessageType.NEGOTIATE, IcVersion.V1_0.code(), new NegotiateBody(FRAMEWORK, versions)));
     }
 
@@ -85,11 +88,14 @@ abstract class IcService extends ChannelDevice {
 
     /** Runs {@code action} under this service's lock after a delay (replacing any earlier pending action). */
     final synchronized void later(long delay, TimeUnit unit, Runnable action) {
-        pending = TICKS.schedule(() -> {
-            synchronized (IcService.this) {
-                if (isOpen()) action.run();
-            }
-        }, delay, unit);
+        pending = TICKS.schedule(
+                () -> {
+                    synchronized (IcService.this) {
+                        if (isOpen()) action.run();
+                    }
+                },
+                delay,
+                unit);
     }
 
     /** Sends a request of the negotiated version; false when the channel is not open or the ring is full. */
@@ -98,7 +104,7 @@ abstract class IcService extends ChannelDevice {
     }
 
     /** The same, giving the request's transaction id (0-255, echoed in the guest's answer), or -1 when not sent. */
-    final synchronized int sendTransaction(IcMessageType type, byte[] body) {
+    final synchronized int sendTransaction(IcMessageType type, IcBody body) {
         return send(IcMessage.request(type, version, transaction & 0xFF, body));
     }
 
@@ -120,7 +126,9 @@ abstract class IcService extends ChannelDevice {
             IcMessage m = IcMessage.parse(p.data());
             if (!m.header().isResponse()) return;
             if (m.header().type() == IcMessageType.NEGOTIATE) {
-                int[] chosen = m.header().status() == 0 ? NegotiateBody.parse(m.bodyBuffer(), m.body().length).chosen() : null;
+                int[] chosen = m.header().status() == 0
+                        ? NegotiateBody.parse(m.bodyBuffer(), m.body().length).chosen()
+                        : null;
                 if (chosen == null) {
                     // Not damage, just no common version: stay quiet on this channel rather than rescind it.
                     LOG.log(WARNING, getClass().getSimpleName() + ": the guest supports none of the offered versions");

@@ -1,7 +1,5 @@
 package org.viridian.devices.ic;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collections;
@@ -15,6 +13,11 @@ import java.util.concurrent.TimeUnit;
 import org.viridian.devices.ic.protocol.IcMessage;
 import org.viridian.devices.ic.protocol.IcMessageType;
 import org.viridian.devices.ic.protocol.IcVersion;
+import org.viridian.devices.ic.protocol.KvpMessage;
+import org.viridian.devices.ic.protocol.KvpOperation;
+import org.viridian.devices.ic.protocol.KvpPool;
+import org.viridian.devices.ic.protocol.KvpValue;
+import org.viridian.vmbus.protocol.ProtocolException;
 
 /**
  * The data exchange (key-value pair) integration service (class a9a0f4e7-5a45-4d96-b827-8a841e8c03e6): the host reads
@@ -26,22 +29,12 @@ import org.viridian.devices.ic.protocol.IcVersion;
  */
 public final class Kvp extends IcService {
     public static final UUID CLASS_ID = UUID.fromString("a9a0f4e7-5a45-4d96-b827-8a841e8c03e6");
-    static final int TYPE_KVP = IcMessageType.KVP_EXCHANGE.code();
-    static final int OP_GET = 0, OP_SET = 1, OP_DELETE = 2, OP_ENUMERATE = 3;
-    static final int MAX_KEY = 512, MAX_VALUE = 2048;
-    static final int REG_SZ = 1, REG_U32 = 4, REG_U64 = 8;
-    /** hv_kvp_msg as sized for an enumeration: header (op, pool, pad), index, then hv_kvp_exchg_msg_value. */
-    static final int BODY = 4 + 4 + 12 + MAX_KEY + MAX_VALUE;
-    /** Where hv_kvp_exchg_msg_value starts for GET/SET (after the header) and for ENUMERATE (after the index). */
-    static final int VALUE_AT = 4, ENUM_VALUE_AT = 8;
     /** The guest's status when an enumeration has run past its last entry. */
     static final int S_CONT = 0x80070103;
+
     static final int MAX_QUEUED = 32, MAX_ENTRIES = 256;
     /** Longer than Linux's own 30 s wait for its daemon, after which it answers with a failure status itself. */
     static final long TIMEOUT_S = 45;
-
-    /** The guest's pools, in wire order. */
-    public enum Pool { EXTERNAL, GUEST, AUTO, AUTO_EXTERNAL, AUTO_INTERNAL }
 
     /** The guest answered a request with a failure status (e.g. its KVP daemon is not running). */
     public static final class KvpException extends RuntimeException {
@@ -51,9 +44,10 @@ public final class Kvp extends IcService {
     }
 
     private final ArrayDeque<Op> queue = new ArrayDeque<>();
-    private final Map<Pool, Map<String, String>> lastRead = new EnumMap<>(Pool.class);
+    private final Map<KvpPool, Map<String, String>> lastRead = new EnumMap<>(KvpPool.class);
     /** When each pool was last asked for (System.nanoTime), so refreshes do not pile up. */
-    private final Map<Pool, Long> askedAt = new EnumMap<>(Pool.class);
+    private final Map<KvpPool, Long> askedAt = new EnumMap<>(KvpPool.class);
+
     private Op current;
     private int currentTransaction;
     private long sent;
@@ -63,7 +57,7 @@ public final class Kvp extends IcService {
     }
 
     /** Reads every entry of one of the guest's pools. */
-    public CompletableFuture<Map<String, String>> guestPool(Pool pool) {
+    public CompletableFuture<Map<String, String>> guestPool(KvpPool pool) {
         Enumerate e = new Enumerate(pool);
         submit(e);
         return e.result;
@@ -71,27 +65,28 @@ public final class Kvp extends IcService {
 
     /** Sets {@code key} to {@code value} in the guest's external pool (what the guest reads as data from its host). */
     public CompletableFuture<Void> push(String key, String value) {
-        Single s = new Single(OP_SET, Pool.EXTERNAL, key, value);
+        Single s = new Single(KvpPool.EXTERNAL, new KvpMessage.Set(KvpValue.string(key, value)), key);
         submit(s);
         return s.result.thenApply(v -> null);
     }
 
     /** One key of one of the guest's pools. */
-    public CompletableFuture<String> get(Pool pool, String key) {
-        Single s = new Single(OP_GET, pool, key, null);
+    public CompletableFuture<String> get(KvpPool pool, String key) {
+        Single s = new Single(pool, new KvpMessage.Get(KvpValue.string(key, null)), key);
         submit(s);
         return s.result;
     }
 
     /** Removes {@code key} from the guest's external pool. */
     public CompletableFuture<Void> delete(String key) {
-        Single s = new Single(OP_DELETE, Pool.EXTERNAL, key, null);
+        KvpValue.string(key, null); // checked here so the caller learns at once, not from the guest
+        Single s = new Single(KvpPool.EXTERNAL, new KvpMessage.Delete(key), key);
         submit(s);
         return s.result.thenApply(v -> null);
     }
 
     /** The pool as last read completely, if it was (what a management view shows without asking the guest). */
-    public synchronized Optional<Map<String, String>> lastRead(Pool pool) {
+    public synchronized Optional<Map<String, String>> lastRead(KvpPool pool) {
         return Optional.ofNullable(lastRead.get(pool));
     }
 
@@ -99,7 +94,7 @@ public final class Kvp extends IcService {
      * Reads the pool again in the background when it was last asked for longer ago than {@code age} (a management
      * view calls this on every look; at most one read per {@code age} reaches the guest). Only once negotiated.
      */
-    public synchronized void refreshIfOlder(Pool pool, Duration age) {
+    public synchronized void refreshIfOlder(KvpPool pool, Duration age) {
         Long at = askedAt.get(pool);
         if (version() == 0 || (at != null && System.nanoTime() - at < age.toNanos())) return;
         guestPool(pool);
@@ -125,8 +120,8 @@ public final class Kvp extends IcService {
     @Override
     void negotiated() {
         // Learn the guest's identity right away, so management has it without asking.
-        Enumerate auto = new Enumerate(Pool.AUTO);
-        askedAt.put(Pool.AUTO, System.nanoTime());
+        Enumerate auto = new Enumerate(KvpPool.AUTO);
+        askedAt.put(KvpPool.AUTO, System.nanoTime());
         queue.addFirst(auto);
         pump();
     }
@@ -171,18 +166,20 @@ public final class Kvp extends IcService {
     }
 
     @Override
-    void answered(IcMessage m) {
-        if (m.header().type() != IcMessageType.KVP_EXCHANGE || current == null || m.header().transaction() != currentTransaction) {
-            throw new IllegalArgumentException("KVP answer (type " + m.header().type() + ", transaction "
+    void answered(IcMessage m) throws ProtocolException {
+        if (m.header().type() != IcMessageType.KVP_EXCHANGE
+                || current == null
+                || m.header().transaction() != currentTransaction) {
+            throw new ProtocolException("KVP answer (type " + m.header().type() + ", transaction "
                     + m.header().transaction() + ") matches no outstanding request");
         }
         try {
-            if (current.answered(m.header().status(), m.bodyBuffer())) {
+            if (current.answered(m.header().status(), m)) {
                 finish(null);
             } else {
                 sendCurrent(); // the same operation continues (the next enumeration index)
             }
-        } catch (IllegalArgumentException e) {
+        } catch (ProtocolException e) {
             finish(e);
             throw e;
         } finally {
@@ -190,28 +187,22 @@ public final class Kvp extends IcService {
         }
     }
 
-    private synchronized void remember(Pool pool, Map<String, String> entries) {
+    private synchronized void remember(KvpPool pool, Map<String, String> entries) {
         lastRead.put(pool, Collections.unmodifiableMap(new LinkedHashMap<>(entries)));
     }
 
     /** A request in flight: its wire body, and what its answers mean. */
     private abstract static sealed class Op permits Enumerate, Single {
-        final Pool pool;
+        final KvpPool pool;
 
-        Op(Pool pool) {
+        Op(KvpPool pool) {
             this.pool = pool;
         }
 
-        ByteBuffer header(int op) {
-            ByteBuffer b = ByteBuffer.allocate(BODY).order(ByteOrder.LITTLE_ENDIAN);
-            b.put(0, (byte) op).put(1, (byte) pool.ordinal());
-            return b;
-        }
+        abstract KvpMessage request();
 
-        abstract byte[] request();
-
-        /** True when the operation is complete; throws IllegalArgumentException for a malformed answer. */
-        abstract boolean answered(int status, ByteBuffer body);
+        /** True when the operation is complete; throws ProtocolException for a malformed answer. */
+        abstract boolean answered(int status, IcMessage answer) throws ProtocolException;
 
         abstract void fail(Throwable t);
     }
@@ -221,30 +212,30 @@ public final class Kvp extends IcService {
         final Map<String, String> found = new LinkedHashMap<>();
         int index;
 
-        Enumerate(Pool pool) {
+        Enumerate(KvpPool pool) {
             super(pool);
         }
 
         @Override
-        byte[] request() {
-            return header(OP_ENUMERATE).putInt(4, index).array();
+        KvpMessage request() {
+            return new KvpMessage(pool, new KvpMessage.Enumerate(index, null));
         }
 
         @Override
-        boolean answered(int status, ByteBuffer body) {
+        boolean answered(int status, IcMessage answer) throws ProtocolException {
             if (status != 0) {
                 // S_CONT: past the last entry. Any other failure ends the enumeration the same way, with what was read.
                 if (status != S_CONT && index == 0) {
-                    result.completeExceptionally(new KvpException(String.format(
-                            "the guest could not enumerate its %s pool (status %#x)", pool, status)));
+                    result.completeExceptionally(new KvpException(
+                            String.format("the guest could not enumerate its %s pool (status %#x)", pool, status)));
                     return true;
                 }
                 remember(pool, found);
                 result.complete(Collections.unmodifiableMap(found));
                 return true;
             }
-            KvpValue.Entry e = KvpValue.decode(body, ENUM_VALUE_AT);
-            found.put(e.key(), e.value());
+            KvpValue e = answerBody(answer, KvpMessage.Enumerate.class).value();
+            found.put(e.key(), e.value() == null ? "" : e.value());
             if (++index < MAX_ENTRIES) return false;
             remember(pool, found);
             result.complete(Collections.unmodifiableMap(found));
@@ -259,38 +250,32 @@ public final class Kvp extends IcService {
 
     private final class Single extends Op {
         final CompletableFuture<String> result = new CompletableFuture<>();
-        final int op;
-        final String key, value;
+        final KvpMessage.Body body;
+        final String key;
 
-        Single(int op, Pool pool, String key, String value) {
+        Single(KvpPool pool, KvpMessage.Body body, String key) {
             super(pool);
-            this.op = op;
+            this.body = body;
             this.key = key;
-            this.value = value;
-            // Checked here so the caller learns at once, not from the guest.
-            KvpValue.utf16z(key, MAX_KEY, "key");
-            if (value != null) KvpValue.utf16z(value, MAX_VALUE, "value");
         }
 
         @Override
-        byte[] request() {
-            ByteBuffer b = header(op);
-            byte[] k = KvpValue.utf16z(key, MAX_KEY, "key");
-            if (op == OP_DELETE) {
-                b.putInt(4, k.length).put(8, k);
-            } else {
-                KvpValue.encode(b, VALUE_AT, k, value == null ? null : KvpValue.utf16z(value, MAX_VALUE, "value"));
-            }
-            return b.array();
+        KvpMessage request() {
+            return new KvpMessage(pool, body);
         }
 
         @Override
-        boolean answered(int status, ByteBuffer body) {
+        boolean answered(int status, IcMessage answer) throws ProtocolException {
+            KvpOperation op = body.operation();
             if (status != 0) {
-                result.completeExceptionally(new KvpException(String.format("the guest refused %s of '%s' (status %#x)",
-                        op == OP_SET ? "setting" : op == OP_GET ? "reading" : "deleting", key, status)));
+                String what = op == KvpOperation.SET ? "setting" : op == KvpOperation.GET ? "reading" : "deleting";
+                result.completeExceptionally(new KvpException(
+                        String.format("the guest refused %s of '%s' (status %#x)", what, key, status)));
             } else {
-                result.complete(op == OP_GET ? KvpValue.decode(body, VALUE_AT).value() : null);
+                String value = op == KvpOperation.GET
+                        ? answerBody(answer, KvpMessage.Get.class).value().value()
+                        : null;
+                result.complete(op == KvpOperation.GET && value == null ? "" : value);
             }
             return true;
         }
@@ -299,5 +284,16 @@ public final class Kvp extends IcService {
         void fail(Throwable t) {
             result.completeExceptionally(t);
         }
+    }
+
+    /** The answer's body, which must be for the operation asked (the guest answers in the request's buffer). */
+    private static <B extends KvpMessage.Body> B answerBody(IcMessage answer, Class<B> expected)
+            throws ProtocolException {
+        KvpMessage.Body body =
+                KvpMessage.parse(answer.bodyBuffer(), answer.body().length).body();
+        if (!expected.isInstance(body)) {
+            throw new ProtocolException("KVP answer of " + body.operation() + " to another request");
+        }
+        return expected.cast(body);
     }
 }

@@ -17,7 +17,11 @@ public final class Shutdown extends IcService {
     private static final int TIMEOUT_S = 30;
 
     /** Where a request stands: the guest acknowledged it with this status (0 = accepted), or not yet. */
-    public enum Ack { NONE, ACCEPTED, REFUSED }
+    public enum Ack {
+        NONE,
+        ACCEPTED,
+        REFUSED
+    }
 
     private boolean requested, restart;
     private Ack ack = Ack.NONE;
@@ -48,7 +52,8 @@ public final class Shutdown extends IcService {
     }
 
     private void sendRequest() {
-        requested = !send(IcMessageType.SHUTDOWN,
+        requested = !send(
+                IcMessageType.SHUTDOWN,
                 new ShutdownBody(ShutdownBody.REASON_PLANNED, TIMEOUT_S, restart ? ShutdownBody.FLAG_RESTART : 0));
     }
 

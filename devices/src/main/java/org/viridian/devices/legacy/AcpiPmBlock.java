@@ -1,10 +1,9 @@
 package org.viridian.devices.legacy;
 
-import org.viridian.partition.PartitionExit;
-import org.viridian.partition.bus.PortIoHandler;
-
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import org.viridian.partition.PartitionExit;
+import org.viridian.partition.bus.PortIoHandler;
 
 /**
  * The ACPI fixed-hardware PM block the FADT points at: PM1a event (status/enable) at base, PM1a control at base+4 and

@@ -1,10 +1,9 @@
 package org.viridian.devices.legacy;
 
-import org.viridian.partition.bus.PortIoHandler;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
+import org.viridian.partition.bus.PortIoHandler;
 
 /**
  * MC146818 CMOS RTC at 0x70/0x71: the wall clock (host UTC plus whatever offset the guest sets), the status registers
@@ -13,8 +12,18 @@ import java.time.LocalDateTime;
  */
 public final class CmosRtc implements PortIoHandler {
     public static final int INDEX = 0x70, DATA = 0x71;
-    private static final int SEC = 0x00, MIN = 0x02, HOUR = 0x04, WEEKDAY = 0x06, DAY = 0x07, MONTH = 0x08, YEAR = 0x09,
-            STATUS_A = 0x0A, STATUS_B = 0x0B, STATUS_C = 0x0C, STATUS_D = 0x0D, CENTURY = 0x32;
+    private static final int SEC = 0x00,
+            MIN = 0x02,
+            HOUR = 0x04,
+            WEEKDAY = 0x06,
+            DAY = 0x07,
+            MONTH = 0x08,
+            YEAR = 0x09,
+            STATUS_A = 0x0A,
+            STATUS_B = 0x0B,
+            STATUS_C = 0x0C,
+            STATUS_D = 0x0D,
+            CENTURY = 0x32;
     private static final int B_SET = 0x80, B_BINARY = 0x04, B_24H = 0x02;
 
     private final Clock clock;
@@ -49,8 +58,8 @@ public final class CmosRtc implements PortIoHandler {
         if (port == INDEX) return 0xFF;
         int reg = index;
         return switch (reg) {
-            case SEC, MIN, HOUR, WEEKDAY, DAY, MONTH, YEAR, CENTURY -> (ram[STATUS_B] & B_SET) != 0
-                    ? Byte.toUnsignedInt(ram[reg]) : timeField(reg, now());
+            case SEC, MIN, HOUR, WEEKDAY, DAY, MONTH, YEAR, CENTURY ->
+                (ram[STATUS_B] & B_SET) != 0 ? Byte.toUnsignedInt(ram[reg]) : timeField(reg, now());
             case STATUS_C -> 0; // no periodic/alarm/update interrupts pending
             default -> Byte.toUnsignedInt(ram[reg]);
         };
@@ -70,7 +79,7 @@ public final class CmosRtc implements PortIoHandler {
                 ram[STATUS_B] = (byte) v;
                 if (wasSet && (v & B_SET) == 0) applyGuestTime();
             }
-            case STATUS_C, STATUS_D -> { }
+            case STATUS_C, STATUS_D -> {}
             case STATUS_A -> ram[STATUS_A] = (byte) (v & 0x7F);
             default -> ram[index] = (byte) v;
         }
@@ -93,8 +102,13 @@ public final class CmosRtc implements PortIoHandler {
                 boolean pm = (ram[HOUR] & 0x80) != 0;
                 hour = hour % 12 + (pm ? 12 : 0);
             }
-            LocalDateTime set = LocalDateTime.of(decode(ram[CENTURY]) * 100 + decode(ram[YEAR]), decode(ram[MONTH]),
-                    decode(ram[DAY]), hour, decode(ram[MIN]), decode(ram[SEC]));
+            LocalDateTime set = LocalDateTime.of(
+                    decode(ram[CENTURY]) * 100 + decode(ram[YEAR]),
+                    decode(ram[MONTH]),
+                    decode(ram[DAY]),
+                    hour,
+                    decode(ram[MIN]),
+                    decode(ram[SEC]));
             offset = Duration.between(LocalDateTime.now(clock), set);
         } catch (java.time.DateTimeException e) {
             // An impossible date leaves the clock as it was, as a real RTC would keep counting.
@@ -102,16 +116,17 @@ public final class CmosRtc implements PortIoHandler {
     }
 
     private int timeField(int reg, LocalDateTime t) {
-        int v = switch (reg) {
-            case SEC -> t.getSecond();
-            case MIN -> t.getMinute();
-            case HOUR -> t.getHour();
-            case WEEKDAY -> t.getDayOfWeek().getValue() % 7 + 1; // 1 = Sunday
-            case DAY -> t.getDayOfMonth();
-            case MONTH -> t.getMonthValue();
-            case YEAR -> t.getYear() % 100;
-            default -> t.getYear() / 100;
-        };
+        int v =
+                switch (reg) {
+                    case SEC -> t.getSecond();
+                    case MIN -> t.getMinute();
+                    case HOUR -> t.getHour();
+                    case WEEKDAY -> t.getDayOfWeek().getValue() % 7 + 1; // 1 = Sunday
+                    case DAY -> t.getDayOfMonth();
+                    case MONTH -> t.getMonthValue();
+                    case YEAR -> t.getYear() % 100;
+                    default -> t.getYear() / 100;
+                };
         if (reg == HOUR && (ram[STATUS_B] & B_24H) == 0) {
             int h12 = v % 12 == 0 ? 12 : v % 12;
             return encode(h12) | (v >= 12 ? 0x80 : 0);
@@ -132,5 +147,4 @@ public final class CmosRtc implements PortIoHandler {
     public synchronized Duration offset() {
         return offset;
     }
-
 }

@@ -1,9 +1,8 @@
 package org.viridian.devices.legacy;
 
+import java.util.function.Consumer;
 import org.viridian.partition.PartitionExit;
 import org.viridian.partition.bus.PortIoHandler;
-
-import java.util.function.Consumer;
 
 /**
  * QEMU's isa-debug-exit at port 0xF4: writing v ends the VM with exit status (v << 1) | 1, so test guests written for

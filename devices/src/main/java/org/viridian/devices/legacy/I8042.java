@@ -1,9 +1,8 @@
 package org.viridian.devices.legacy;
 
+import java.util.function.Consumer;
 import org.viridian.partition.PartitionExit;
 import org.viridian.partition.bus.PortIoHandler;
-
-import java.util.function.Consumer;
 
 /**
  * The part of the i8042 keyboard controller an OS touches without a keyboard: status reads (nothing to read, ready to

@@ -3,7 +3,7 @@ package org.viridian.devices.legacy;
 /** An ISA interrupt line as a device drives it (level: true = asserted). */
 @FunctionalInterface
 public interface IrqLine {
-    IrqLine NONE = level -> { };
+    IrqLine NONE = level -> {};
 
     void set(boolean level);
 }

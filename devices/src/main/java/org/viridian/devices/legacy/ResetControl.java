@@ -1,9 +1,8 @@
 package org.viridian.devices.legacy;
 
+import java.util.function.Consumer;
 import org.viridian.partition.PartitionExit;
 import org.viridian.partition.bus.PortIoHandler;
-
-import java.util.function.Consumer;
 
 /** The PCI reset control register at 0xCF9 (also the FADT reset register): bit 2 with bit 1 resets the machine. */
 public final class ResetControl implements PortIoHandler {

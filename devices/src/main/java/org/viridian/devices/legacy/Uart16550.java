@@ -1,11 +1,10 @@
 package org.viridian.devices.legacy;
 
-import org.viridian.partition.bus.PortIoHandler;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
+import org.viridian.partition.bus.PortIoHandler;
 
 /**
  * A 16550A UART as the guest sees it on COM1 (0x3F8, IRQ 4): transmit goes straight to the sink (so the transmitter is
@@ -94,7 +93,7 @@ public final class Uart16550 implements PortIoHandler {
             case LCR -> lcr = v;
             case MCR -> mcr = v & 0x1F;
             case SCR -> scr = v;
-            default -> { }
+            default -> {}
         }
         updateIrq();
     }

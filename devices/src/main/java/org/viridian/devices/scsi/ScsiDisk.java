@@ -1,13 +1,13 @@
 package org.viridian.devices.scsi;
 
+import static java.lang.System.Logger.Level.WARNING;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.viridian.storage.BlockDevice;
-
-import static java.lang.System.Logger.Level.WARNING;
 
 /**
  * A SCSI direct-access logical unit (SBC-3/SPC-4 subset that Linux and Windows use) over a virtual disk with 512-byte
@@ -23,8 +23,11 @@ public final class ScsiDisk {
     public static final int BLOCK = 512;
     /** Largest single transfer and UNMAP/WRITE SAME extent we advertise and accept, in blocks (8 MiB). */
     public static final int MAX_TRANSFER_BLOCKS = 16384;
+
     private static final int MAX_UNMAP_DESCRIPTORS = 256;
-    private static final byte[] VENDOR = ascii("Msft", 8), PRODUCT = ascii("Virtual Disk", 16), REVISION = ascii("1.0", 4);
+    private static final byte[] VENDOR = ascii("Msft", 8),
+            PRODUCT = ascii("Virtual Disk", 16),
+            REVISION = ascii("1.0", 4);
 
     private final BlockDevice disk;
     private final boolean readOnly;
@@ -141,19 +144,20 @@ public final class ScsiDisk {
             System.arraycopy(REVISION, 0, b, 32, 4);
             return reply(data, b, alloc);
         }
-        byte[] body = switch (page) {
-            case 0x00 -> new byte[] {0x00, (byte) 0x80, (byte) 0x83, (byte) 0xB0, (byte) 0xB1, (byte) 0xB2};
-            case 0x80 -> serial.getBytes(StandardCharsets.US_ASCII);
-            case 0x83 -> deviceIdentification();
-            case 0xB0 -> blockLimits();
-            case 0xB1 -> {
-                byte[] b = new byte[0x3C];
-                b[1] = 1; // medium rotation rate 1: non-rotating
-                yield b;
-            }
-            case 0xB2 -> new byte[] {0, (byte) 0xE0, 0, 0}; // threshold exponent 0; LBPU, LBPWS, LBPWS10
-            default -> throw new Bad(Sense.INVALID_FIELD_IN_CDB);
-        };
+        byte[] body =
+                switch (page) {
+                    case 0x00 -> new byte[] {0x00, (byte) 0x80, (byte) 0x83, (byte) 0xB0, (byte) 0xB1, (byte) 0xB2};
+                    case 0x80 -> serial.getBytes(StandardCharsets.US_ASCII);
+                    case 0x83 -> deviceIdentification();
+                    case 0xB0 -> blockLimits();
+                    case 0xB1 -> {
+                        byte[] b = new byte[0x3C];
+                        b[1] = 1; // medium rotation rate 1: non-rotating
+                        yield b;
+                    }
+                    case 0xB2 -> new byte[] {0, (byte) 0xE0, 0, 0}; // threshold exponent 0; LBPU, LBPWS, LBPWS10
+                    default -> throw new Bad(Sense.INVALID_FIELD_IN_CDB);
+                };
         byte[] b = new byte[4 + body.length];
         b[1] = (byte) page;
         b[2] = (byte) (body.length >> 8);
@@ -164,7 +168,9 @@ public final class ScsiDisk {
 
     /** One T10 vendor-ID designator (ASCII, logical unit): vendor, product and this disk's serial. */
     private byte[] deviceIdentification() {
-        byte[] id = (new String(VENDOR, StandardCharsets.US_ASCII) + new String(PRODUCT, StandardCharsets.US_ASCII) + serial)
+        byte[] id = (new String(VENDOR, StandardCharsets.US_ASCII)
+                        + new String(PRODUCT, StandardCharsets.US_ASCII)
+                        + serial)
                 .getBytes(StandardCharsets.US_ASCII);
         byte[] d = new byte[4 + id.length];
         d[0] = 0x02; // code set ASCII
@@ -233,10 +239,12 @@ public final class ScsiDisk {
         long at = lba * BLOCK;
         for (ByteBuffer b : data.buffers(0, bytes)) {
             long here = at;
-            io(() -> {
-                if (write) disk.write(b, here);
-                else disk.read(b, here);
-            }, write ? Sense.WRITE_ERROR : Sense.READ_ERROR);
+            io(
+                    () -> {
+                        if (write) disk.write(b, here);
+                        else disk.read(b, here);
+                    },
+                    write ? Sense.WRITE_ERROR : Sense.READ_ERROR);
             at += b.capacity();
         }
         boolean fua = cdb.length >= 10 && (cdb[1] & 0x08) != 0;
@@ -244,10 +252,12 @@ public final class ScsiDisk {
         return ScsiResult.good(bytes);
     }
 
-    private ScsiResult writeSame(byte[] cdb, ScsiData data, long lba, long count, int length) throws Bad, InterruptedException {
+    private ScsiResult writeSame(byte[] cdb, ScsiData data, long lba, long count, int length)
+            throws Bad, InterruptedException {
         need(cdb, length);
         boolean unmap = (cdb[1] & 0x08) != 0;
-        if (count == 0 || count > MAX_TRANSFER_BLOCKS || (cdb[1] & 0x01) != 0) throw new Bad(Sense.INVALID_FIELD_IN_CDB);
+        if (count == 0 || count > MAX_TRANSFER_BLOCKS || (cdb[1] & 0x01) != 0)
+            throw new Bad(Sense.INVALID_FIELD_IN_CDB);
         range(lba, count);
         if (readOnly) throw new Bad(Sense.WRITE_PROTECTED);
         if (data.length() < BLOCK) throw new Bad(Sense.INVALID_FIELD_IN_CDB);
@@ -257,7 +267,8 @@ public final class ScsiDisk {
         boolean zero = Arrays.equals(block, new byte[BLOCK]);
         if (unmap && zero) {
             io(() -> disk.discard(at, len), Sense.WRITE_ERROR);
-            // Discard may leave old data; WRITE SAME promises the pattern, so write zeros where the disk still has data.
+            // Discard may leave old data; WRITE SAME promises the pattern, so write zeros where the disk still has
+            // data.
             boolean stale = ioValue(() -> disk.mayHaveData(at, len));
             if (!stale) return ScsiResult.good(BLOCK);
         }
@@ -303,10 +314,11 @@ public final class ScsiDisk {
         caching[0] = 0x08;
         caching[1] = 0x12;
         if (control != 1) caching[2] = 0x04; // WCE: a write cache the guest must flush (changeable mask: none)
-        byte[] pages = switch (page) {
-            case 0x08, 0x3F -> caching;
-            default -> throw new Bad(Sense.INVALID_FIELD_IN_CDB);
-        };
+        byte[] pages =
+                switch (page) {
+                    case 0x08, 0x3F -> caching;
+                    default -> throw new Bad(Sense.INVALID_FIELD_IN_CDB);
+                };
         int header = ten ? 8 : 4;
         byte[] b = new byte[header + pages.length];
         int dataLength = b.length - (ten ? 2 : 1);

@@ -5,8 +5,13 @@ package org.viridian.devices.scsi;
  * additional sense code/qualifier.
  */
 public record Sense(int key, int asc, int ascq) {
-    public static final int NOT_READY = 2, MEDIUM_ERROR = 3, HARDWARE_ERROR = 4, ILLEGAL_REQUEST = 5, UNIT_ATTENTION = 6,
-            DATA_PROTECT = 7, ABORTED_COMMAND = 0xB;
+    public static final int NOT_READY = 2,
+            MEDIUM_ERROR = 3,
+            HARDWARE_ERROR = 4,
+            ILLEGAL_REQUEST = 5,
+            UNIT_ATTENTION = 6,
+            DATA_PROTECT = 7,
+            ABORTED_COMMAND = 0xB;
 
     public static final Sense INVALID_OPCODE = new Sense(ILLEGAL_REQUEST, 0x20, 0);
     public static final Sense LBA_OUT_OF_RANGE = new Sense(ILLEGAL_REQUEST, 0x21, 0);

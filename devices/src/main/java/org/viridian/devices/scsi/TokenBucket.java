@@ -29,7 +29,7 @@ public final class TokenBucket {
     /** Waits until one operation of {@code size} bytes fits in both budgets, then takes it. */
     public synchronized void acquire(long size) throws InterruptedException {
         if (!limited()) return;
-        for (;;) {
+        for (; ; ) {
             long now = System.nanoTime();
             double seconds = (now - last) / 1e9;
             last = now;

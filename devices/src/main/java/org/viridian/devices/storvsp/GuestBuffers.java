@@ -24,7 +24,8 @@ final class GuestBuffers {
             long runStart = -1, runLength = 0;
             for (int i = 0; i < r.pfns().length && inRange > 0; i++) {
                 long pfn = r.pfns()[i];
-                if (pfn < 0 || pfn > (Long.MAX_VALUE >> 12)) throw new IllegalArgumentException("page number 0x" + Long.toHexString(pfn));
+                if (pfn < 0 || pfn > (Long.MAX_VALUE >> 12))
+                    throw new IllegalArgumentException("page number 0x" + Long.toHexString(pfn));
                 long gpa = (pfn << 12) + offset, n = Math.min(4096 - offset, inRange);
                 if (!memory.contains(gpa, n)) {
                     throw new IllegalArgumentException(String.format("data page 0x%x is outside the guest's RAM", pfn));

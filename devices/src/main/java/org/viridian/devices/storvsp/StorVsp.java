@@ -1,30 +1,36 @@
 package org.viridian.devices.storvsp;
 
+import static java.lang.System.Logger.Level.WARNING;
+
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import org.viridian.devices.scsi.ScsiData;
 import org.viridian.devices.scsi.ScsiDisk;
 import org.viridian.devices.scsi.ScsiResult;
+import org.viridian.devices.scsi.ScsiTarget;
 import org.viridian.devices.scsi.Sense;
 import org.viridian.devices.scsi.TokenBucket;
+import org.viridian.devices.storvsp.protocol.ChannelProperties;
+import org.viridian.devices.storvsp.protocol.ProtocolVersion;
+import org.viridian.devices.storvsp.protocol.SubChannelCount;
+import org.viridian.devices.storvsp.protocol.VmscsiRequest;
+import org.viridian.devices.storvsp.protocol.VstorOperation;
+import org.viridian.devices.storvsp.protocol.VstorPacket;
+import org.viridian.devices.storvsp.protocol.VstorStatus;
+import org.viridian.devices.storvsp.protocol.VstorVersion;
 import org.viridian.partition.memory.GuestMemory;
 import org.viridian.storage.BlockDevice;
 import org.viridian.vmbus.device.ChannelDevice;
+import org.viridian.vmbus.protocol.ProtocolException;
 import org.viridian.vmbus.ring.GpaRange;
 import org.viridian.vmbus.ring.Packet;
 import org.viridian.vmbus.server.OpenChannel;
 import org.viridian.vmbus.server.VmbusDevice;
-
-import static java.lang.System.Logger.Level.WARNING;
 
 /**
  * The synthetic SCSI controller (StorVSP) that Linux's hv_storvsc and Windows' storvsc drive over VMBus: the
@@ -41,21 +47,20 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(StorVsp.class.getName());
 
     public static final UUID CLASS_ID = UUID.fromString("ba6163d9-04a1-4d29-b605-72e2ffb1dc7f");
-    /** Protocol versions (major << 8 | minor), newest first: win10, win8.1, win8, win7, win6. */
-    static final int[] VERSIONS = {0x0602, 0x0600, 0x0501, 0x0402, 0x0200};
     static final int MAX_TRANSFER_BYTES = 2 << 20;
     /** Requests in flight per channel; beyond it the VSP stops reading the guest's ring until some complete. */
     static final int MAX_OUTSTANDING = 256;
-    private static final int MULTI_CHANNEL = 1;
 
     private final GuestMemory memory;
     private final UUID instance;
     private final int maxSubChannels;
-    private final Map<Integer, Lun> luns = new ConcurrentSkipListMap<>();
+    private final ScsiTarget<Lun> target = new ScsiTarget<>();
     private final Queue primary = new Queue(true);
     private final List<Queue> subQueues = new CopyOnWriteArrayList<>();
     private volatile boolean initialized;
-    private volatile int version;
+    /** The version the guest asked for and got; null before that. */
+    private volatile VstorVersion version;
+
     private long completed, firstNanos, lastNanos;
 
     /** One disk: its SCSI target and the worker that runs its commands in order. */
@@ -66,7 +71,9 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
 
     /** A controller offering up to {@code maxSubChannels} sub-channels (0: a single channel). */
     public StorVsp(GuestMemory memory, UUID instance, int maxSubChannels) {
-        if (maxSubChannels < 0 || maxSubChannels > 64) throw new IllegalArgumentException("sub-channels: 0..64, not " + maxSubChannels);
+        if (maxSubChannels < 0 || maxSubChannels > 64) {
+            throw new IllegalArgumentException("sub-channels: 0..64, not " + maxSubChannels);
+        }
         this.memory = memory;
         this.instance = instance;
         this.maxSubChannels = maxSubChannels;
@@ -91,29 +98,29 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
      * already running it is told to rescan.
      */
     public void addDisk(int lun, BlockDevice device, boolean readOnly, TokenBucket limits) {
-        if (lun < 0 || lun > 254) throw new IllegalArgumentException("LUN " + lun + " is outside 0..254");
+        if (lun < 0 || lun > ScsiTarget.MAX_LUN) {
+            throw new IllegalArgumentException("LUN " + lun + " is outside 0.." + ScsiTarget.MAX_LUN);
+        }
         String serial = String.format("%08x%04d", instance.getMostSignificantBits() >>> 32, lun);
-        synchronized (luns) {
-            if (luns.containsKey(lun)) throw new IllegalArgumentException("LUN " + lun + " is in use");
-            ExecutorService worker = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("storvsp-lun" + lun).factory());
-            luns.put(lun, new Lun(new ScsiDisk(device, readOnly, serial, limits), device, worker));
+        synchronized (target) {
+            if (target.contains(lun)) throw new IllegalArgumentException("LUN " + lun + " is in use");
+            ExecutorService worker = Executors.newSingleThreadExecutor(
+                    Thread.ofPlatform().daemon().name("storvsp-lun" + lun).factory());
+            target.add(lun, new Lun(new ScsiDisk(device, readOnly, serial, limits), device, worker));
         }
         primary.notifyRescan();
     }
 
     /** Detaches a disk: commands already queued finish, new ones get INVALID_LUN, and the guest is told to rescan. */
     public void removeDisk(int lun) throws IOException {
-        Lun l;
-        synchronized (luns) {
-            l = luns.remove(lun);
-        }
+        Lun l = target.remove(lun);
         if (l == null) throw new IllegalArgumentException("no disk at LUN " + lun);
         primary.notifyRescan();
         retire(l);
     }
 
     public List<Integer> lunNumbers() {
-        return List.copyOf(luns.keySet());
+        return target.lunNumbers();
     }
 
     public synchronized Stats stats() {
@@ -134,7 +141,7 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
     @Override
     public void opened(OpenChannel c) {
         initialized = false;
-        version = 0;
+        version = null;
         subQueues.clear();
         primary.opened(c);
     }
@@ -154,12 +161,7 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
     public void close() throws IOException {
         primary.closed();
         for (Queue q : subQueues) q.closed();
-        List<Lun> all;
-        synchronized (luns) {
-            all = List.copyOf(luns.values());
-            luns.clear();
-        }
-        for (Lun l : all) retire(l);
+        for (Lun l : target.removeAll()) retire(l);
     }
 
     private static void retire(Lun l) throws IOException {
@@ -217,56 +219,70 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
                 LOG.log(WARNING, "storvsp: ignored a packet of type " + p.type());
                 return;
             }
-            byte[] data = p.data();
-            if (data.length < VstorPacket.HEADER) {
-                answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_PARAMETER));
+            VstorPacket v;
+            try {
+                v = VstorPacket.parse(p.data(), version);
+            } catch (ProtocolException e) {
+                answer(c, p, VstorPacket.completion(VstorStatus.INVALID_PARAMETER));
                 return;
             }
-            ByteBuffer v = VstorPacket.wrap(data);
-            int op = v.getInt(0);
-            if (op == VstorPacket.EXECUTE_SRB) {
-                srb(c, p, data);
+            if (v.body() instanceof VmscsiRequest srb) {
+                srb(c, p, srb);
                 return;
             }
-            if (!isPrimary && op != VstorPacket.RESET_LUN && op != VstorPacket.RESET_BUS && op != VstorPacket.RESET_ADAPTER) {
-                answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
+            VstorOperation op = v.operation().orElse(null);
+            if (!isPrimary && (op == null || !op.isReset())) {
+                answer(c, p, VstorPacket.completion(VstorStatus.INVALID_DEVICE_REQUEST));
                 return;
             }
-            switch (op) {
-                case VstorPacket.BEGIN_INITIALIZATION, VstorPacket.RESET_ADAPTER, VstorPacket.RESET_BUS, VstorPacket.RESET_LUN ->
-                        answer(c, p, VstorPacket.completion(VstorPacket.STATUS_SUCCESS));
-                case VstorPacket.QUERY_PROTOCOL_VERSION -> {
-                    int asked = data.length >= 14 ? Short.toUnsignedInt(v.getShort(12)) : -1;
-                    boolean known = java.util.Arrays.stream(VERSIONS).anyMatch(x -> x == asked);
-                    if (known) version = asked;
-                    answer(c, p, VstorPacket.completion(known ? VstorPacket.STATUS_SUCCESS : VstorPacket.STATUS_REVISION_MISMATCH));
+            switch (v.body()) {
+                case ProtocolVersion asked -> {
+                    VstorVersion known = asked.version().orElse(null);
+                    if (known != null) version = known;
+                    answer(
+                            c,
+                            p,
+                            VstorPacket.completion(
+                                    known != null ? VstorStatus.SUCCESS : VstorStatus.REVISION_MISMATCH));
                 }
-                case VstorPacket.QUERY_PROPERTIES -> {
-                    ByteBuffer r = VstorPacket.completion(VstorPacket.STATUS_SUCCESS);
-                    // Sub-channels only from win8 on, as Linux expects; the largest transfer we take.
-                    boolean multi = maxSubChannels > 0 && version >= 0x0501;
-                    r.putShort(12 + 4, (short) (multi ? maxSubChannels : 0));
-                    r.putInt(12 + 8, multi ? MULTI_CHANNEL : 0);
-                    r.putInt(12 + 12, MAX_TRANSFER_BYTES);
-                    answer(c, p, r);
-                }
-                case VstorPacket.END_INITIALIZATION -> {
-                    initialized = version != 0;
-                    answer(c, p, VstorPacket.completion(initialized ? VstorPacket.STATUS_SUCCESS : VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
-                }
-                case VstorPacket.CREATE_SUB_CHANNELS -> createSubChannels(c, p, data);
-                default -> answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
+                case SubChannelCount n -> createSubChannels(c, p, n.count());
+                default -> control(c, p, op);
             }
         }
 
-        /** CREATE_SUB_CHANNELS (count u16 after the header): answered first, then each sub-channel is offered. */
-        private void createSubChannels(OpenChannel c, Packet p, byte[] data) {
-            int count = data.length >= 14 ? Short.toUnsignedInt(VstorPacket.wrap(data).getShort(12)) : 0;
+        /** The operations that carry nothing: the handshake's steps and the resets. */
+        private void control(OpenChannel c, Packet p, VstorOperation op) {
+            switch (op) {
+                case BEGIN_INITIALIZATION, RESET_ADAPTER, RESET_BUS, RESET_LUN ->
+                    answer(c, p, VstorPacket.completion(VstorStatus.SUCCESS));
+                case QUERY_PROPERTIES -> {
+                    // Sub-channels only from win8 on, as Linux expects; the largest transfer we take.
+                    boolean multi = maxSubChannels > 0 && version != null && version.atLeast(VstorVersion.WIN8);
+                    var properties = new ChannelProperties(
+                            multi ? maxSubChannels : 0,
+                            multi ? ChannelProperties.MULTI_CHANNEL : 0,
+                            MAX_TRANSFER_BYTES);
+                    answer(c, p, VstorPacket.completion(VstorStatus.SUCCESS, properties));
+                }
+                case END_INITIALIZATION -> {
+                    initialized = version != null;
+                    answer(
+                            c,
+                            p,
+                            VstorPacket.completion(
+                                    initialized ? VstorStatus.SUCCESS : VstorStatus.INVALID_DEVICE_REQUEST));
+                }
+                case null, default -> answer(c, p, VstorPacket.completion(VstorStatus.INVALID_DEVICE_REQUEST));
+            }
+        }
+
+        /** CREATE_SUB_CHANNELS: answered first, then each sub-channel is offered. */
+        private void createSubChannels(OpenChannel c, Packet p, int count) {
             if (!initialized || count < 1 || subQueues.size() + count > maxSubChannels) {
-                answer(c, p, VstorPacket.completion(VstorPacket.STATUS_INVALID_PARAMETER));
+                answer(c, p, VstorPacket.completion(VstorStatus.INVALID_PARAMETER));
                 return;
             }
-            answer(c, p, VstorPacket.completion(VstorPacket.STATUS_SUCCESS));
+            answer(c, p, VstorPacket.completion(VstorStatus.SUCCESS));
             for (int i = 0; i < count; i++) {
                 Queue q = new Queue(false);
                 subQueues.add(q);
@@ -274,66 +290,52 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
             }
         }
 
-        private void srb(OpenChannel c, Packet p, byte[] data) {
-            int srbSize = version >= 0x0501 ? 52 : VstorPacket.SRB_PRE_WIN8;
-            if (!initialized || data.length < VstorPacket.SRB + srbSize) {
-                answer(c, p, VstorPacket.completion(initialized ? VstorPacket.STATUS_INVALID_PARAMETER : VstorPacket.STATUS_INVALID_DEVICE_REQUEST));
+        private void srb(OpenChannel c, Packet p, VmscsiRequest srb) {
+            if (!initialized) {
+                answer(c, p, VstorPacket.completion(VstorStatus.INVALID_DEVICE_REQUEST));
                 return;
             }
-            ByteBuffer v = VstorPacket.wrap(data);
-            int s = VstorPacket.SRB;
-            int target = v.get(s + VstorPacket.TARGET) & 0xFF, path = v.get(s + VstorPacket.PATH) & 0xFF, lun = v.get(s + VstorPacket.LUN) & 0xFF;
-            int cdbLength = v.get(s + VstorPacket.CDB_LENGTH) & 0xFF;
-            long transfer = Integer.toUnsignedLong(v.getInt(s + VstorPacket.TRANSFER_LENGTH));
-            if (cdbLength == 0 || cdbLength > VstorPacket.CDB_MAX) {
-                srbDone(c, p, data, VstorPacket.SRB_INVALID_REQUEST, null, 0);
+            if (!srb.cdbValid()) {
+                srbDone(c, p, srb, VmscsiRequest.SRB_INVALID_REQUEST, null, 0);
                 return;
             }
-            byte[] cdb = java.util.Arrays.copyOfRange(data, s + VstorPacket.CDB, s + VstorPacket.CDB + cdbLength);
+            byte[] cdb = srb.cdb();
             ScsiData buffer = ScsiData.NONE;
             if (p.type() == Packet.DATA_USING_GPA_DIRECT) {
-                List<GpaRange> ranges = GpaRange.parse(p); // a damaged range list is ring damage: the caller fails the channel
+                // A damaged range list is ring damage: the caller fails the channel.
+                List<GpaRange> ranges = GpaRange.parse(p);
                 try {
-                    buffer = GuestBuffers.of(memory, ranges, transfer);
+                    buffer = GuestBuffers.of(memory, ranges, srb.transferLength());
                 } catch (IllegalArgumentException e) {
                     LOG.log(WARNING, "storvsp: request refused: " + e.getMessage());
-                    srbDone(c, p, data, VstorPacket.SRB_INVALID_REQUEST, null, 0);
+                    srbDone(c, p, srb, VmscsiRequest.SRB_INVALID_REQUEST, null, 0);
                     return;
                 }
             }
-            boolean ours = target == 0 && path == 0;
-            // REPORT LUNS answers for every target the guest scans: ours lists the disks, the others have none.
-            if ((cdb[0] & 0xFF) == 0xA0) {
-                srbDone(c, p, data, reportLuns(cdb, buffer, ours), null, -1);
-                return;
+            // StorVSP is one target (path 0, target 0); the SCSI target answers addressing for every one scanned.
+            boolean ours = srb.target() == 0 && srb.path() == 0;
+            switch (target.route(ours, srb.lun(), cdb, buffer)) {
+                case ScsiTarget.ToLun<Lun>(Lun l) -> execute(c, p, srb, l, cdb, buffer);
+                case ScsiTarget.Answered<Lun>(long transferred) ->
+                    srbDone(c, p, srb, VmscsiRequest.SRB_SUCCESS, null, transferred);
+                case ScsiTarget.Malformed<Lun>() -> srbDone(c, p, srb, VmscsiRequest.SRB_INVALID_REQUEST, null, -1);
+                case ScsiTarget.NoLun<Lun>() -> srbDone(c, p, srb, VmscsiRequest.SRB_INVALID_LUN, null, 0);
             }
-            Lun l = ours ? luns.get(lun) : null;
-            if (l == null && (cdb[0] & 0xFF) == 0x12) {
-                // Linux's storvsc turns any INQUIRY error into success and reads the buffer, so a missing LUN must say
-                // so in the data: peripheral qualifier 3, "no device here".
-                byte[] none = new byte[36];
-                none[0] = 0x7F;
-                none[4] = 31;
-                int alloc = cdbLength >= 5 ? (cdb[3] & 0xFF) << 8 | (cdb[4] & 0xFF) : 0;
-                srbDone(c, p, data, VstorPacket.SRB_SUCCESS, null, buffer.put(java.util.Arrays.copyOf(none, Math.min(36, alloc))));
-                return;
-            }
-            if (l == null) {
-                srbDone(c, p, data, VstorPacket.SRB_INVALID_LUN, null, 0);
-                return;
-            }
-            ScsiData work = buffer;
+        }
+
+        /** Queues the command on its disk's worker. */
+        private void execute(OpenChannel c, Packet p, VmscsiRequest srb, Lun l, byte[] cdb, ScsiData buffer) {
             outstanding++;
             try {
-                l.worker().execute(() -> finish(c, p, data, l, cdb, work));
+                l.worker().execute(() -> finish(c, p, srb, l, cdb, buffer));
             } catch (RejectedExecutionException e) { // removed meanwhile
                 outstanding--;
-                srbDone(c, p, data, VstorPacket.SRB_INVALID_LUN, null, 0);
+                srbDone(c, p, srb, VmscsiRequest.SRB_INVALID_LUN, null, 0);
             }
         }
 
         /** On the disk's worker: runs the command and sends its completion on this queue. */
-        private void finish(OpenChannel c, Packet p, byte[] data, Lun l, byte[] cdb, ScsiData buffer) {
+        private void finish(OpenChannel c, Packet p, VmscsiRequest srb, Lun l, byte[] cdb, ScsiData buffer) {
             ScsiResult r;
             try {
                 r = l.disk().execute(cdb, buffer);
@@ -348,61 +350,33 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
                 outstanding--;
                 if (channel() != c) return;
                 if (r.ok()) {
-                    srbDone(c, p, data, VstorPacket.SRB_SUCCESS, null, r.transferred());
+                    srbDone(c, p, srb, VmscsiRequest.SRB_SUCCESS, null, r.transferred());
                 } else {
-                    srbDone(c, p, data, VstorPacket.SRB_ERROR | VstorPacket.SRB_AUTOSENSE_VALID, r.sense().fixed(), 0);
+                    int failed = VmscsiRequest.SRB_ERROR | VmscsiRequest.SRB_AUTOSENSE_VALID;
+                    srbDone(c, p, srb, failed, r.sense().fixed(), 0);
                 }
             }
             pumpPackets();
         }
 
-        /**
-         * Completes an SRB: the request's own SRB with the outcome filled in (status, SCSI status, bytes moved,
-         * sense). {@code transferred} -1 keeps the guest's transfer length.
-         */
-        private void srbDone(OpenChannel c, Packet p, byte[] request, int srbStatus, byte[] sense, long transferred) {
-            ByteBuffer r = VstorPacket.completion(VstorPacket.STATUS_SUCCESS);
-            int s = VstorPacket.SRB;
-            System.arraycopy(request, s, r.array(), s, Math.min(52, request.length - s));
-            r.put(s + VstorPacket.SRB_STATUS, (byte) srbStatus);
-            r.put(s + VstorPacket.SCSI_STATUS, (byte) (sense != null ? ScsiResult.CHECK_CONDITION : 0));
-            if (transferred >= 0) r.putInt(s + VstorPacket.TRANSFER_LENGTH, (int) transferred);
-            java.util.Arrays.fill(r.array(), s + VstorPacket.CDB, s + VstorPacket.CDB + VstorPacket.SENSE_MAX, (byte) 0);
-            if (sense != null) {
-                int n = Math.min(sense.length, VstorPacket.SENSE_MAX);
-                System.arraycopy(sense, 0, r.array(), s + VstorPacket.CDB, n);
-                r.put(s + VstorPacket.SENSE_LENGTH, (byte) n);
-            }
-            answer(c, p, r);
+        /** Completes an SRB: the guest's own SRB with the outcome in it; {@code transferred} -1 keeps its length. */
+        private void srbDone(OpenChannel c, Packet p, VmscsiRequest srb, int status, byte[] sense, long transferred) {
+            answer(c, p, VstorPacket.completion(VstorStatus.SUCCESS, srb.completed(status, transferred, sense)));
         }
 
         /** Sends a completion for {@code p} when it asked for one (the device base signals the guest). */
-        private void answer(OpenChannel c, Packet p, ByteBuffer completion) {
-            if (p.completionRequested()) send(Packet.COMPLETION, 0, p.transactionId(), completion.array());
+        private void answer(OpenChannel c, Packet p, VstorPacket completion) {
+            if (p.completionRequested()) send(Packet.COMPLETION, 0, p.transactionId(), completion.toBytes());
         }
 
         /** ENUMERATE_BUS: the guest rescans (finds new LUNs, drops ones that now answer INVALID_LUN). */
         synchronized void notifyRescan() {
             if (!isOpen() || !initialized) return;
-            ByteBuffer m = VstorPacket.completion(VstorPacket.STATUS_SUCCESS).putInt(0, VstorPacket.ENUMERATE_BUS);
-            send(Packet.DATA_INBAND, 0, 0, m.array());
+            send(
+                    Packet.DATA_INBAND,
+                    0,
+                    0,
+                    VstorPacket.notification(VstorOperation.ENUMERATE_BUS).toBytes());
         }
-    }
-
-    /** REPORT LUNS: the LUNs present (none on other targets), single-level addressing. Returns the SRB status. */
-    private int reportLuns(byte[] cdb, ScsiData buffer, boolean ours) {
-        if (cdb.length < 12) return VstorPacket.SRB_INVALID_REQUEST;
-        long alloc = (cdb[6] & 0xFFL) << 24 | (cdb[7] & 0xFF) << 16 | (cdb[8] & 0xFF) << 8 | (cdb[9] & 0xFF);
-        List<Integer> present = ours ? lunNumbers() : List.of();
-        ByteBuffer b = ByteBuffer.allocate(8 + 8 * present.size());
-        b.putInt(0, 8 * present.size());
-        int at = 8;
-        for (int lun : present) {
-            b.put(at + 1, (byte) lun);
-            at += 8;
-        }
-        byte[] reply = b.array();
-        buffer.put(java.util.Arrays.copyOf(reply, (int) Math.min(reply.length, alloc)));
-        return VstorPacket.SRB_SUCCESS;
     }
 }

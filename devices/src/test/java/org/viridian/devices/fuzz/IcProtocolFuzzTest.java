@@ -13,6 +13,7 @@ import org.viridian.devices.ic.protocol.IcBody;
 import org.viridian.devices.ic.protocol.IcHeader;
 import org.viridian.devices.ic.protocol.IcMessage;
 import org.viridian.devices.ic.protocol.IcMessageType;
+import org.viridian.devices.ic.protocol.KvpMessage;
 import org.viridian.devices.ic.protocol.NegotiateBody;
 import org.viridian.devices.ic.protocol.ShutdownBody;
 import org.viridian.devices.ic.protocol.TimeSyncData;
@@ -57,16 +58,26 @@ class IcProtocolFuzzTest {
         } catch (ProtocolException e) {
             throw new AssertionError(m + " writes bytes that do not parse: " + e.getMessage(), e);
         }
-        assertThat(sameValue(m, again)).as("%s round-trips, got %s", m.header(), again.header()).isTrue();
+        assertThat(sameValue(m, again))
+                .as("%s round-trips, got %s", m.header(), again.header())
+                .isTrue();
         assertThat(again.toBytes()).isEqualTo(written);
         parseBodies(m.body());
     }
 
     @FunctionalInterface
-    private interface BodyParser { IcBody parse(ByteBuffer b, int size) throws ProtocolException; }
+    private interface BodyParser {
+        IcBody parse(ByteBuffer b, int size) throws ProtocolException;
+    }
 
-    private static final BodyParser[] BODIES = {NegotiateBody::parse, HeartbeatBody::parse, ShutdownBody::parse,
-            TimeSyncData::parse, TimeSyncRefData::parse};
+    private static final BodyParser[] BODIES = {
+        NegotiateBody::parse,
+        HeartbeatBody::parse,
+        ShutdownBody::parse,
+        TimeSyncData::parse,
+        TimeSyncRefData::parse,
+        KvpMessage::parse
+    };
 
     private static void parseBodies(byte[] body) {
         for (BodyParser p : BODIES) {
@@ -83,7 +94,9 @@ class IcProtocolFuzzTest {
             } catch (ProtocolException e) {
                 throw new AssertionError(parsed + " writes bytes that do not parse: " + e.getMessage(), e);
             }
-            assertThat(sameValue(parsed, again)).as("%s round-trips, got %s", parsed, again).isTrue();
+            assertThat(sameValue(parsed, again))
+                    .as("%s round-trips, got %s", parsed, again)
+                    .isTrue();
             assertThat(again.toBytes()).isEqualTo(written);
         }
     }

@@ -22,8 +22,10 @@ import org.viridian.storage.BlockDevice;
  * sense, so the disk records them for the check); nothing outside the buffers' parts changes.
  */
 class ScsiDiskFuzzTest {
-    private static final int[] OPCODES = {0x00, 0x03, 0x08, 0x0A, 0x12, 0x15, 0x1A, 0x1B, 0x1E, 0x25, 0x28, 0x2A,
-            0x2F, 0x35, 0x41, 0x42, 0x55, 0x5A, 0x88, 0x8A, 0x91, 0x93, 0x9E, 0xA8, 0xAA};
+    private static final int[] OPCODES = {
+        0x00, 0x03, 0x08, 0x0A, 0x12, 0x15, 0x1A, 0x1B, 0x1E, 0x25, 0x28, 0x2A, 0x2F, 0x35, 0x41, 0x42, 0x55, 0x5A,
+        0x88, 0x8A, 0x91, 0x93, 0x9E, 0xA8, 0xAA
+    };
     private static final int GUARD = 16;
     private static final byte FENCE = (byte) 0xA5;
 
@@ -31,7 +33,8 @@ class ScsiDiskFuzzTest {
     void commands(FuzzedDataProvider data) throws InterruptedException {
         int blocks = data.pickValue(new int[] {0, 1, 8, 64});
         MemoryDisk disk = new MemoryDisk(blocks * ScsiDisk.BLOCK + data.consumeInt(0, 511), data.consumeBoolean());
-        ScsiDisk lun = new ScsiDisk(disk, data.consumeBoolean(), "fuzz-" + data.consumeInt(0, 99), TokenBucket.unlimited());
+        ScsiDisk lun =
+                new ScsiDisk(disk, data.consumeBoolean(), "fuzz-" + data.consumeInt(0, 99), TokenBucket.unlimited());
         int commands = data.consumeInt(1, 8);
         for (int i = 0; i < commands && data.remainingBytes() > 0; i++) {
             byte[] cdb = data.consumeBytes(data.consumeInt(0, 20));
@@ -88,10 +91,14 @@ class ScsiDiskFuzzTest {
         }
 
         @Override
-        public long size() { return bytes.length; }
+        public long size() {
+            return bytes.length;
+        }
 
         @Override
-        public boolean readOnly() { return readOnly; }
+        public boolean readOnly() {
+            return readOnly;
+        }
 
         @Override
         public void read(ByteBuffer dst, long offset) throws java.io.IOException {

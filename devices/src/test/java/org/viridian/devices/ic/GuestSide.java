@@ -25,6 +25,7 @@ final class GuestSide implements AutoCloseable {
     final AtomicInteger interrupts = new AtomicInteger();
     /** The guest's views: it reads the host's ring and writes its own. */
     final RingBuffer inbox, outbox;
+
     final OpenChannel channel;
     private final IcService service;
 
@@ -35,8 +36,11 @@ final class GuestSide implements AutoCloseable {
         long[] fromGuest = LongStream.range(0x40, 0x40 + ringPages).toArray();
         inbox = new RingBuffer(new GpaPages(memory, toGuest));
         outbox = new RingBuffer(new GpaPages(memory, fromGuest));
-        channel = new OpenChannel(7, new RingBuffer(new GpaPages(memory, fromGuest)),
-                new RingBuffer(new GpaPages(memory, toGuest)), interrupts::incrementAndGet);
+        channel = new OpenChannel(
+                7,
+                new RingBuffer(new GpaPages(memory, fromGuest)),
+                new RingBuffer(new GpaPages(memory, toGuest)),
+                interrupts::incrementAndGet);
     }
 
     void open() {
@@ -79,9 +83,12 @@ final class GuestSide implements AutoCloseable {
     void negotiate(int fw, int version) throws InterruptedException {
         ByteBuffer m = next();
         assertThat(type(m)).isEqualTo(0);
-        m.putShort(HEADER, (short) 1).putShort(HEADER + 2, (short) 1)
-                .putShort(HEADER + 8, (short) (fw >>> 16)).putShort(HEADER + 10, (short) fw)
-                .putShort(HEADER + 12, (short) (version >>> 16)).putShort(HEADER + 14, (short) version);
+        m.putShort(HEADER, (short) 1)
+                .putShort(HEADER + 2, (short) 1)
+                .putShort(HEADER + 8, (short) (fw >>> 16))
+                .putShort(HEADER + 10, (short) fw)
+                .putShort(HEADER + 12, (short) (version >>> 16))
+                .putShort(HEADER + 14, (short) version);
         answer(m, 0);
     }
 

@@ -23,7 +23,8 @@ class TimeSyncTest {
     /** Windows time back to an instant, as adj_guesttime does ((t - WLTIMEDELTA) * 100 ns). */
     private static Instant fromWindows(long t) {
         long unix100ns = t - 116_444_736_000_000_000L;
-        return Instant.ofEpochSecond(Math.floorDiv(unix100ns, 10_000_000L), Math.floorMod(unix100ns, 10_000_000L) * 100);
+        return Instant.ofEpochSecond(
+                Math.floorDiv(unix100ns, 10_000_000L), Math.floorMod(unix100ns, 10_000_000L) * 100);
     }
 
     @Test
@@ -65,7 +66,9 @@ class TimeSyncTest {
             ByteBuffer m = guest.next();
             assertThat(m.getShort(GuestSide.PIPE + 10)).as("icmsgsize").isEqualTo((short) TimeSyncData.SIZE);
             ByteBuffer b = body(m);
-            assertThat(Duration.between(fromWindows(b.getLong(0)), Instant.now()).abs()).isLessThan(Duration.ofSeconds(2));
+            assertThat(Duration.between(fromWindows(b.getLong(0)), Instant.now())
+                            .abs())
+                    .isLessThan(Duration.ofSeconds(2));
             assertThat(b.get(24)).isEqualTo((byte) TimeSync.FLAG_SYNC);
         }
     }
@@ -83,7 +86,9 @@ class TimeSyncTest {
                 Thread.sleep(100);
             } while (ts.samplesSent() != before);
             assertThat(before).isBetween(20L, 60L);
-            while (!guest.inboxEmpty()) { /* the guest catches up */ }
+            while (!guest.inboxEmpty()) {
+                /* the guest catches up */
+            }
             Thread.sleep(50);
             assertThat(ts.samplesSent()).isGreaterThan(before);
             assertThat(body(guest.next()).get(16)).isEqualTo((byte) TimeSync.FLAG_SAMPLE);

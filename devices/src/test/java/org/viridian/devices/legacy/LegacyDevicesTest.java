@@ -1,7 +1,6 @@
 package org.viridian.devices.legacy;
 
-import org.junit.jupiter.api.Test;
-import org.viridian.partition.PartitionExit;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.time.Clock;
@@ -11,8 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.viridian.partition.PartitionExit;
 
 class LegacyDevicesTest {
     private final List<PartitionExit> exits = new ArrayList<>();

@@ -13,6 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.viridian.devices.scsi.Sense;
 import org.viridian.devices.scsi.TokenBucket;
+import org.viridian.devices.storvsp.protocol.VmscsiRequest;
+import org.viridian.devices.storvsp.protocol.VstorOperation;
+import org.viridian.devices.storvsp.protocol.VstorStatus;
 import org.viridian.storage.DiskImage;
 import org.viridian.storage.ImageFormat;
 import org.viridian.storage.ImageType;
@@ -24,7 +27,10 @@ import org.viridian.vmbus.ring.Packet;
 /** StorVSP driven the way hv_storvsc drives it, over real rings in real guest memory, on real VHDX files. */
 class StorVspTest {
     private static final long DISK = 64L << 20, DATA = 0x200000, OTHER = 0x400000;
-    @TempDir Path dir;
+
+    @TempDir
+    Path dir;
+
     private Path vhdx;
     private StorvscPlayer guest;
 
@@ -43,19 +49,23 @@ class StorVspTest {
 
     @Test
     void theHandshakeNegotiatesTheNewestVersionAndAnswersProperties() {
-        assertThat(guest.control(VstorPacket.EXECUTE_SRB)).as("an SRB before initialization").isEqualTo(VstorPacket.STATUS_INVALID_DEVICE_REQUEST);
-        assertThat(guest.control(VstorPacket.BEGIN_INITIALIZATION)).isZero();
-        ByteBuffer v = StorvscPlayer.packet(VstorPacket.QUERY_PROTOCOL_VERSION);
+        assertThat(guest.control(VstorOperation.EXECUTE_SRB.code()))
+                .as("an SRB before initialization")
+                .isEqualTo(VstorStatus.INVALID_DEVICE_REQUEST.code());
+        assertThat(guest.control(VstorOperation.BEGIN_INITIALIZATION.code())).isZero();
+        ByteBuffer v = StorvscPlayer.packet(VstorOperation.QUERY_PROTOCOL_VERSION.code());
         v.putShort(12, (short) 0x0703);
-        assertThat(guest.call(v, new byte[0]).getInt(8)).as("an unknown version").isEqualTo(VstorPacket.STATUS_REVISION_MISMATCH);
+        assertThat(guest.call(v, new byte[0]).getInt(8))
+                .as("an unknown version")
+                .isEqualTo(VstorStatus.REVISION_MISMATCH.code());
         v.putShort(12, (short) 0x0602);
         assertThat(guest.call(v, new byte[0]).getInt(8)).isZero();
-        ByteBuffer props = guest.call(StorvscPlayer.packet(VstorPacket.QUERY_PROPERTIES), new byte[0]);
+        ByteBuffer props = guest.call(StorvscPlayer.packet(VstorOperation.QUERY_PROPERTIES.code()), new byte[0]);
         assertThat(props.getInt(12 + 12)).as("max transfer bytes").isEqualTo(2 << 20);
         assertThat(props.getInt(12 + 8) & 1).as("multi-channel").isEqualTo(1);
         assertThat(props.getShort(12 + 4)).as("max sub-channels").isEqualTo((short) 2);
-        assertThat(guest.control(VstorPacket.END_INITIALIZATION)).isZero();
-        assertThat(guest.control(99)).isEqualTo(VstorPacket.STATUS_INVALID_DEVICE_REQUEST);
+        assertThat(guest.control(VstorOperation.END_INITIALIZATION.code())).isZero();
+        assertThat(guest.control(99)).isEqualTo(VstorStatus.INVALID_DEVICE_REQUEST.code());
     }
 
     @Test
@@ -65,15 +75,18 @@ class StorVspTest {
         new Random(7).nextBytes(pattern);
         guest.memory.write(DATA, pattern);
         StorvscPlayer.Srb w = guest.scsi(0, StorvscPlayer.rw10(true, 2048, 128), false, DATA, pattern.length);
-        assertThat(w.srbStatus()).isEqualTo(VstorPacket.SRB_SUCCESS);
+        assertThat(w.srbStatus()).isEqualTo(VmscsiRequest.SRB_SUCCESS);
         assertThat(w.transferred()).isEqualTo(pattern.length);
-        assertThat(guest.scsi(0, new byte[] {0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0}, false, 0, 0).srbStatus()).isEqualTo(VstorPacket.SRB_SUCCESS);
+        assertThat(guest.scsi(0, new byte[] {0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0}, false, 0, 0)
+                        .srbStatus())
+                .isEqualTo(VmscsiRequest.SRB_SUCCESS);
         // READ(16) into a buffer that starts mid-page.
         byte[] read16 = new byte[16];
         read16[0] = (byte) 0x88;
         read16[8] = 0x08; // LBA 2048
         read16[13] = (byte) 128;
-        assertThat(guest.scsi(0, read16, true, OTHER + 100, pattern.length).srbStatus()).isEqualTo(VstorPacket.SRB_SUCCESS);
+        assertThat(guest.scsi(0, read16, true, OTHER + 100, pattern.length).srbStatus())
+                .isEqualTo(VmscsiRequest.SRB_SUCCESS);
         assertThat(guest.memory.read(OTHER + 100, pattern.length)).isEqualTo(pattern);
 
         guest.vsp.close(); // closes the image
@@ -86,21 +99,29 @@ class StorVspTest {
         Path raw = dir.resolve("disk.raw");
         QemuImg.ok("qemu-img", "convert", "-f", "vhdx", "-O", "raw", vhdx.toString(), raw.toString());
         byte[] all = Files.readAllBytes(raw);
-        assertThat(Arrays.copyOfRange(all, 2048 * 512, 2048 * 512 + pattern.length)).isEqualTo(pattern);
-        assertThat(QemuImg.run("qemu-img", "check", "-f", "vhdx", vhdx.toString()).exit()).isZero();
+        assertThat(Arrays.copyOfRange(all, 2048 * 512, 2048 * 512 + pattern.length))
+                .isEqualTo(pattern);
+        assertThat(QemuImg.run("qemu-img", "check", "-f", "vhdx", vhdx.toString())
+                        .exit())
+                .isZero();
     }
 
     @Test
     void inquiryVpdCapacityAndModePagesDescribeTheDisk() throws Exception {
         guest.handshake();
-        assertThat(guest.scsi(0, new byte[] {0x12, 0, 0, 0, 36, 0}, true, DATA, 36).srbStatus()).isEqualTo(VstorPacket.SRB_SUCCESS);
+        assertThat(guest.scsi(0, new byte[] {0x12, 0, 0, 0, 36, 0}, true, DATA, 36)
+                        .srbStatus())
+                .isEqualTo(VmscsiRequest.SRB_SUCCESS);
         byte[] inq = guest.memory.read(DATA, 36);
         assertThat(inq[0]).isZero();
         assertThat(new String(inq, 8, 24)).isEqualTo("Msft    Virtual Disk    ");
         guest.scsi(0, new byte[] {0x12, 1, 0, 0, (byte) 255, 0}, true, DATA, 255);
-        assertThat(guest.memory.read(DATA + 4, 6)).containsExactly(0x00, (byte) 0x80, (byte) 0x83, (byte) 0xB0, (byte) 0xB1, (byte) 0xB2);
+        assertThat(guest.memory.read(DATA + 4, 6))
+                .containsExactly(0x00, (byte) 0x80, (byte) 0x83, (byte) 0xB0, (byte) 0xB1, (byte) 0xB2);
         guest.scsi(0, new byte[] {0x12, 1, (byte) 0xB0, 0, 64, 0}, true, DATA, 64);
-        assertThat(ByteBuffer.wrap(guest.memory.read(DATA + 8, 4)).getInt()).as("max transfer blocks").isEqualTo(16384);
+        assertThat(ByteBuffer.wrap(guest.memory.read(DATA + 8, 4)).getInt())
+                .as("max transfer blocks")
+                .isEqualTo(16384);
         byte[] cap16 = new byte[16];
         cap16[0] = (byte) 0x9E;
         cap16[1] = 0x10;
@@ -127,7 +148,7 @@ class StorVspTest {
         assertThat(w.senseKey()).isEqualTo(Sense.DATA_PROTECT);
         // REPORT LUNS lists both.
         byte[] report = {(byte) 0xA0, 0, 0, 0, 0, 0, 0, 0, 0, 64, 0, 0};
-        assertThat(guest.scsi(0, report, true, DATA, 64).srbStatus()).isEqualTo(VstorPacket.SRB_SUCCESS);
+        assertThat(guest.scsi(0, report, true, DATA, 64).srbStatus()).isEqualTo(VmscsiRequest.SRB_SUCCESS);
         byte[] luns = guest.memory.read(DATA, 24);
         assertThat(luns[3]).isEqualTo((byte) 16);
         assertThat(luns[9]).isEqualTo((byte) 0);
@@ -138,23 +159,36 @@ class StorVspTest {
     void badCommandsEndInCheckConditionWithTheRightSense() {
         guest.handshake();
         StorvscPlayer.Srb past = guest.scsi(0, StorvscPlayer.rw10(false, DISK / 512 - 1, 2), true, DATA, 1024);
-        assertThat(past.srbStatus()).isEqualTo(VstorPacket.SRB_ERROR | VstorPacket.SRB_AUTOSENSE_VALID);
+        assertThat(past.srbStatus()).isEqualTo(VmscsiRequest.SRB_ERROR | VmscsiRequest.SRB_AUTOSENSE_VALID);
         assertThat(past.scsiStatus()).isEqualTo(2);
         assertThat(past.senseKey()).isEqualTo(Sense.ILLEGAL_REQUEST);
         assertThat(past.asc()).isEqualTo(0x21);
-        assertThat(guest.scsi(0, new byte[] {(byte) 0xC7, 0, 0, 0, 0, 0}, false, 0, 0).asc()).isEqualTo(0x20);
-        assertThat(guest.scsi(0, new byte[] {0x12, 0, (byte) 0x80, 0, 36, 0}, true, DATA, 36).asc()).as("page without EVPD").isEqualTo(0x24);
-        assertThat(guest.scsi(0, new byte[] {0x12, 0}, true, DATA, 36).asc()).as("a short CDB").isEqualTo(0x24);
+        assertThat(guest.scsi(0, new byte[] {(byte) 0xC7, 0, 0, 0, 0, 0}, false, 0, 0)
+                        .asc())
+                .isEqualTo(0x20);
+        assertThat(guest.scsi(0, new byte[] {0x12, 0, (byte) 0x80, 0, 36, 0}, true, DATA, 36)
+                        .asc())
+                .as("page without EVPD")
+                .isEqualTo(0x24);
+        assertThat(guest.scsi(0, new byte[] {0x12, 0}, true, DATA, 36).asc())
+                .as("a short CDB")
+                .isEqualTo(0x24);
         // REQUEST SENSE returns the last sense.
         guest.scsi(0, new byte[] {0x03, 0, 0, 0, 18, 0}, true, DATA, 18);
         assertThat(guest.memory.read(DATA, 18)[12]).isEqualTo((byte) 0x24);
-        assertThat(guest.scsi(5, new byte[] {0x00, 0, 0, 0, 0, 0}, false, 0, 0).srbStatus()).as("no LUN 5").isEqualTo(VstorPacket.SRB_INVALID_LUN);
+        assertThat(guest.scsi(5, new byte[] {0x00, 0, 0, 0, 0, 0}, false, 0, 0).srbStatus())
+                .as("no LUN 5")
+                .isEqualTo(VmscsiRequest.SRB_INVALID_LUN);
         // INQUIRY of a missing LUN succeeds and says "no device here" in the data (Linux reads it whatever the status).
         guest.memory.write(DATA, new byte[36]);
-        assertThat(guest.scsi(5, new byte[] {0x12, 0, 0, 0, 36, 0}, true, DATA, 36).srbStatus()).isEqualTo(VstorPacket.SRB_SUCCESS);
+        assertThat(guest.scsi(5, new byte[] {0x12, 0, 0, 0, 36, 0}, true, DATA, 36)
+                        .srbStatus())
+                .isEqualTo(VmscsiRequest.SRB_SUCCESS);
         assertThat(guest.memory.read(DATA, 1)[0]).isEqualTo((byte) 0x7F);
         // A transfer length shorter than the CDB asks for.
-        assertThat(guest.scsi(0, StorvscPlayer.rw10(false, 0, 8), true, DATA, 512).asc()).isEqualTo(0x24);
+        assertThat(guest.scsi(0, StorvscPlayer.rw10(false, 0, 8), true, DATA, 512)
+                        .asc())
+                .isEqualTo(0x24);
     }
 
     @Test
@@ -170,39 +204,53 @@ class StorVspTest {
         ws16[1] = 0x08; // UNMAP
         ws16[8] = 0x10; // LBA 4096
         ws16[13] = 16;
-        assertThat(guest.scsi(0, ws16, false, OTHER, 512).srbStatus()).isEqualTo(VstorPacket.SRB_SUCCESS);
+        assertThat(guest.scsi(0, ws16, false, OTHER, 512).srbStatus()).isEqualTo(VmscsiRequest.SRB_SUCCESS);
         guest.scsi(0, StorvscPlayer.rw10(false, 4096, 16), true, DATA, 8192);
         assertThat(guest.memory.read(DATA, 8192)).containsOnly(0);
 
         ByteBuffer list = ByteBuffer.allocate(24);
         list.putShort(0, (short) 22).putShort(2, (short) 16).putLong(8, 0).putInt(16, 2048);
         guest.memory.write(OTHER, list.array());
-        assertThat(guest.scsi(0, new byte[] {0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0}, false, OTHER, 24).srbStatus()).isEqualTo(VstorPacket.SRB_SUCCESS);
+        assertThat(guest.scsi(0, new byte[] {0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0}, false, OTHER, 24)
+                        .srbStatus())
+                .isEqualTo(VmscsiRequest.SRB_SUCCESS);
         list.putLong(8, DISK / 512); // past the end
         guest.memory.write(OTHER, list.array());
-        assertThat(guest.scsi(0, new byte[] {0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0}, false, OTHER, 24).asc()).isEqualTo(0x21);
+        assertThat(guest.scsi(0, new byte[] {0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0}, false, OTHER, 24)
+                        .asc())
+                .isEqualTo(0x21);
         list.putShort(2, (short) 15); // not a multiple of 16
         guest.memory.write(OTHER, list.array());
-        assertThat(guest.scsi(0, new byte[] {0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0}, false, OTHER, 24).asc()).isEqualTo(0x26);
+        assertThat(guest.scsi(0, new byte[] {0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0}, false, OTHER, 24)
+                        .asc())
+                .isEqualTo(0x26);
     }
 
     @Test
     void hostileRequestsFailAloneAndADamagedRangeListClosesOnlyThisChannel() {
         guest.handshake();
         // Data pages outside the guest's 64 MiB.
-        StorvscPlayer.Srb outside = guest.scsi(0, StorvscPlayer.rw10(false, 0, 2), true, new long[] {1L << 30, (1L << 30) + 1}, 0, 1024);
-        assertThat(outside.srbStatus()).isEqualTo(VstorPacket.SRB_INVALID_REQUEST);
+        StorvscPlayer.Srb outside =
+                guest.scsi(0, StorvscPlayer.rw10(false, 0, 2), true, new long[] {1L << 30, (1L << 30) + 1}, 0, 1024);
+        assertThat(outside.srbStatus()).isEqualTo(VmscsiRequest.SRB_INVALID_REQUEST);
         // A CDB length of 17.
         ByteBuffer v = StorvscPlayer.srbPacket(0, new byte[16], true, 0);
-        v.put(VstorPacket.SRB + VstorPacket.CDB_LENGTH, (byte) 17);
-        assertThat(StorvscPlayer.srb(guest.call(v, new byte[0])).srbStatus()).isEqualTo(VstorPacket.SRB_INVALID_REQUEST);
+        v.put(StorvscPlayer.SRB + StorvscPlayer.CDB_LENGTH, (byte) 17);
+        assertThat(StorvscPlayer.srb(guest.call(v, new byte[0])).srbStatus())
+                .isEqualTo(VmscsiRequest.SRB_INVALID_REQUEST);
         // The next good request works.
-        assertThat(guest.scsi(0, StorvscPlayer.rw10(false, 0, 1), true, DATA, 512).srbStatus()).isEqualTo(VstorPacket.SRB_SUCCESS);
+        assertThat(guest.scsi(0, StorvscPlayer.rw10(false, 0, 1), true, DATA, 512)
+                        .srbStatus())
+                .isEqualTo(VmscsiRequest.SRB_SUCCESS);
         assertThat(guest.failures).isEmpty();
         // A range list claiming 1000 ranges in a 24-byte header: the channel is failed, nothing is answered.
         byte[] headers = new byte[24];
         ByteBuffer.wrap(headers).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(4, 1000);
-        guest.vspWriteRaw(Packet.DATA_USING_GPA_DIRECT, headers, StorvscPlayer.srbPacket(0, StorvscPlayer.rw10(false, 0, 1), true, 512).array());
+        guest.vspWriteRaw(
+                Packet.DATA_USING_GPA_DIRECT,
+                headers,
+                StorvscPlayer.srbPacket(0, StorvscPlayer.rw10(false, 0, 1), true, 512)
+                        .array());
         assertThat(guest.failures).singleElement().asString().contains("ranges");
         assertThat(guest.poll()).isEmpty();
     }
@@ -215,12 +263,18 @@ class StorVspTest {
         guest.vsp.addDisk(1, Images.open(second, false), false, TokenBucket.unlimited());
         Packet rescan = guest.await();
         assertThat(rescan.type()).isEqualTo(Packet.DATA_INBAND);
-        assertThat(ByteBuffer.wrap(rescan.data()).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(0)).isEqualTo(VstorPacket.ENUMERATE_BUS);
-        assertThat(guest.scsi(1, new byte[6], false, 0, 0).srbStatus()).isEqualTo(VstorPacket.SRB_SUCCESS);
+        assertThat(ByteBuffer.wrap(rescan.data())
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                        .getInt(0))
+                .isEqualTo(VstorOperation.ENUMERATE_BUS.code());
+        assertThat(guest.scsi(1, new byte[6], false, 0, 0).srbStatus()).isEqualTo(VmscsiRequest.SRB_SUCCESS);
         guest.vsp.removeDisk(1);
-        assertThat(ByteBuffer.wrap(guest.await().data()).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(0)).isEqualTo(VstorPacket.ENUMERATE_BUS);
-        assertThat(guest.scsi(1, new byte[6], false, 0, 0).srbStatus()).isEqualTo(VstorPacket.SRB_INVALID_LUN);
-        assertThat(guest.scsi(0, new byte[6], false, 0, 0).srbStatus()).isEqualTo(VstorPacket.SRB_SUCCESS);
+        assertThat(ByteBuffer.wrap(guest.await().data())
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                        .getInt(0))
+                .isEqualTo(VstorOperation.ENUMERATE_BUS.code());
+        assertThat(guest.scsi(1, new byte[6], false, 0, 0).srbStatus()).isEqualTo(VmscsiRequest.SRB_INVALID_LUN);
+        assertThat(guest.scsi(0, new byte[6], false, 0, 0).srbStatus()).isEqualTo(VmscsiRequest.SRB_SUCCESS);
     }
 
     @Test
@@ -240,18 +294,26 @@ class StorVspTest {
     @Test
     void subChannelsAreFurtherQueuesOntoTheSameDisks() {
         guest.handshake();
-        ByteBuffer create = StorvscPlayer.packet(VstorPacket.CREATE_SUB_CHANNELS);
+        ByteBuffer create = StorvscPlayer.packet(VstorOperation.CREATE_SUB_CHANNELS.code());
         create.putShort(12, (short) 2);
         assertThat(guest.call(create, new byte[0]).getInt(8)).isZero();
         assertThat(guest.offered).hasSize(2);
         create.putShort(12, (short) 1);
-        assertThat(guest.call(create, new byte[0]).getInt(8)).as("beyond the advertised maximum").isEqualTo(VstorPacket.STATUS_INVALID_PARAMETER);
+        assertThat(guest.call(create, new byte[0]).getInt(8))
+                .as("beyond the advertised maximum")
+                .isEqualTo(VstorStatus.INVALID_PARAMETER.code());
 
         guest.memory.write(DATA, "through a sub-channel".getBytes());
         guest.useSubChannel(guest.offered.get(1), 0x180);
-        assertThat(guest.scsi(0, StorvscPlayer.rw10(true, 100, 1), false, DATA, 512).srbStatus()).isEqualTo(VstorPacket.SRB_SUCCESS);
-        assertThat(guest.control(VstorPacket.BEGIN_INITIALIZATION)).as("the handshake belongs to the primary").isEqualTo(VstorPacket.STATUS_INVALID_DEVICE_REQUEST);
-        assertThat(guest.scsi(0, StorvscPlayer.rw10(false, 100, 1), true, OTHER, 512).srbStatus()).isEqualTo(VstorPacket.SRB_SUCCESS);
+        assertThat(guest.scsi(0, StorvscPlayer.rw10(true, 100, 1), false, DATA, 512)
+                        .srbStatus())
+                .isEqualTo(VmscsiRequest.SRB_SUCCESS);
+        assertThat(guest.control(VstorOperation.BEGIN_INITIALIZATION.code()))
+                .as("the handshake belongs to the primary")
+                .isEqualTo(VstorStatus.INVALID_DEVICE_REQUEST.code());
+        assertThat(guest.scsi(0, StorvscPlayer.rw10(false, 100, 1), true, OTHER, 512)
+                        .srbStatus())
+                .isEqualTo(VmscsiRequest.SRB_SUCCESS);
         assertThat(new String(guest.memory.read(OTHER, 21))).isEqualTo("through a sub-channel");
         assertThat(guest.vsp.subChannels()).isEqualTo(2);
     }

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.viridian.devices.storvsp.protocol.VstorOperation;
 import org.viridian.partition.memory.GuestMemory;
 import org.viridian.vmbus.ring.GpaPages;
 import org.viridian.vmbus.ring.Packet;
@@ -20,11 +21,23 @@ import org.viridian.vmbus.server.OpenChannel;
  * real guest memory, vstor packets written in-band or GPA-direct, completions read back.
  */
 final class StorvscPlayer implements AutoCloseable {
+    /** struct vstor_packet's size and where its SRB starts; struct vmscsi_request's fields, relative to the SRB. */
+    static final int SIZE = 64, SRB = 12;
+
+    static final int SRB_STATUS = 2,
+            SCSI_STATUS = 3,
+            LUN = 7,
+            CDB_LENGTH = 8,
+            SENSE_LENGTH = 9,
+            DATA_IN = 10,
+            TRANSFER_LENGTH = 12,
+            CDB = 16;
     static final long OUT_PFN = 0x100, IN_PFN = 0x120;
     final GuestMemory memory = GuestMemory.allocate(64L << 20);
     final StorVsp vsp = new StorVsp(memory, UUID.fromString("5a0d1f9e-7e57-4c3b-9d1a-000000000001"), 2);
     /** Sub-channel devices the VSP offered (as the VMBus server would offer them to the guest). */
     final List<org.viridian.vmbus.server.VmbusDevice> offered = new CopyOnWriteArrayList<>();
+
     final AtomicInteger signals = new AtomicInteger();
     final List<String> failures = new CopyOnWriteArrayList<>();
     private RingBuffer out, in;
@@ -33,7 +46,8 @@ final class StorvscPlayer implements AutoCloseable {
     StorvscPlayer() {
         out = ring(OUT_PFN);
         in = ring(IN_PFN);
-        vsp.opened(new OpenChannel(1, ring(OUT_PFN), ring(IN_PFN), signals::incrementAndGet, failures::add, offered::add));
+        vsp.opened(
+                new OpenChannel(1, ring(OUT_PFN), ring(IN_PFN), signals::incrementAndGet, failures::add, offered::add));
     }
 
     /** Opens an offered sub-channel on rings at {@code pfn} and talks on it from now on. */
@@ -53,14 +67,18 @@ final class StorvscPlayer implements AutoCloseable {
     }
 
     static ByteBuffer packet(int operation) {
-        return ByteBuffer.allocate(VstorPacket.SIZE).order(ByteOrder.LITTLE_ENDIAN).putInt(0, operation).putInt(4, 1);
+        return ByteBuffer.allocate(SIZE)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(0, operation)
+                .putInt(4, 1);
     }
 
     /** Sends a vstor packet (GPA-direct when {@code headers} is not empty) and returns the completion's data. */
     ByteBuffer call(ByteBuffer vstor, byte[] headers) {
         long id = ++transaction;
         int type = headers.length == 0 ? Packet.DATA_INBAND : Packet.DATA_USING_GPA_DIRECT;
-        assertThat(out.write(type, Packet.FLAG_COMPLETION_REQUESTED, id, headers, vstor.array())).isNotEqualTo(RingBuffer.WriteResult.FULL);
+        assertThat(out.write(type, Packet.FLAG_COMPLETION_REQUESTED, id, headers, vstor.array()))
+                .isNotEqualTo(RingBuffer.WriteResult.FULL);
         current.guestSignalled();
         Packet p = await();
         assertThat(p.type()).isEqualTo(Packet.COMPLETION);
@@ -94,12 +112,12 @@ final class StorvscPlayer implements AutoCloseable {
     }
 
     void handshake() {
-        assertThat(control(VstorPacket.BEGIN_INITIALIZATION)).isZero();
-        ByteBuffer v = packet(VstorPacket.QUERY_PROTOCOL_VERSION);
+        assertThat(control(VstorOperation.BEGIN_INITIALIZATION.code())).isZero();
+        ByteBuffer v = packet(VstorOperation.QUERY_PROTOCOL_VERSION.code());
         v.putShort(12, (short) 0x0602);
         assertThat(call(v, new byte[0]).getInt(8)).isZero();
-        assertThat(control(VstorPacket.QUERY_PROPERTIES)).isZero();
-        assertThat(control(VstorPacket.END_INITIALIZATION)).isZero();
+        assertThat(control(VstorOperation.QUERY_PROPERTIES.code())).isZero();
+        assertThat(control(VstorOperation.END_INITIALIZATION.code())).isZero();
     }
 
     /** The outcome of one SCSI command. */
@@ -113,7 +131,9 @@ final class StorvscPlayer implements AutoCloseable {
         }
     }
 
-    /** One SCSI command to {@code lun} with data at guest-physical {@code gpa} ({@code length} bytes, any alignment). */
+    /**
+     * One SCSI command to {@code lun} with data at guest-physical {@code gpa} ({@code length} bytes, any alignment).
+     */
     Srb scsi(int lun, byte[] cdb, boolean dataIn, long gpa, int length) {
         long first = gpa >>> 12, last = length == 0 ? first - 1 : (gpa + length - 1) >>> 12;
         long[] pfns = new long[(int) (last - first + 1)];
@@ -134,27 +154,40 @@ final class StorvscPlayer implements AutoCloseable {
     }
 
     static ByteBuffer srbPacket(int lun, byte[] cdb, boolean dataIn, int length) {
-        ByteBuffer v = packet(VstorPacket.EXECUTE_SRB);
-        int s = VstorPacket.SRB;
-        v.putShort(s, (short) 52).put(s + VstorPacket.LUN, (byte) lun).put(s + VstorPacket.CDB_LENGTH, (byte) cdb.length)
-                .put(s + VstorPacket.SENSE_LENGTH, (byte) 20).put(s + VstorPacket.DATA_IN, (byte) (length == 0 ? 2 : dataIn ? 1 : 0))
-                .putInt(s + VstorPacket.TRANSFER_LENGTH, length);
-        v.put(s + VstorPacket.CDB, cdb);
+        ByteBuffer v = packet(VstorOperation.EXECUTE_SRB.code());
+        int s = SRB;
+        v.putShort(s, (short) 52)
+                .put(s + LUN, (byte) lun)
+                .put(s + CDB_LENGTH, (byte) cdb.length)
+                .put(s + SENSE_LENGTH, (byte) 20)
+                .put(s + DATA_IN, (byte) (length == 0 ? 2 : dataIn ? 1 : 0))
+                .putInt(s + TRANSFER_LENGTH, length);
+        v.put(s + CDB, cdb);
         return v;
     }
 
     static Srb srb(ByteBuffer r) {
-        int s = VstorPacket.SRB;
-        assertThat(r.getInt(0)).isEqualTo(VstorPacket.COMPLETE_IO);
+        int s = SRB;
+        assertThat(r.getInt(0)).isEqualTo(VstorOperation.COMPLETE_IO.code());
         byte[] sense = new byte[20];
-        r.get(s + VstorPacket.CDB, sense);
-        return new Srb(r.get(s + VstorPacket.SRB_STATUS) & 0xFF, r.get(s + VstorPacket.SCSI_STATUS) & 0xFF,
-                r.getInt(s + VstorPacket.TRANSFER_LENGTH), sense);
+        r.get(s + CDB, sense);
+        return new Srb(
+                r.get(s + SRB_STATUS) & 0xFF, r.get(s + SCSI_STATUS) & 0xFF, r.getInt(s + TRANSFER_LENGTH), sense);
     }
 
     static byte[] rw10(boolean write, long lba, int blocks) {
-        return new byte[] {(byte) (write ? 0x2A : 0x28), 0, (byte) (lba >> 24), (byte) (lba >> 16), (byte) (lba >> 8), (byte) lba, 0,
-                (byte) (blocks >> 8), (byte) blocks, 0};
+        return new byte[] {
+            (byte) (write ? 0x2A : 0x28),
+            0,
+            (byte) (lba >> 24),
+            (byte) (lba >> 16),
+            (byte) (lba >> 8),
+            (byte) lba,
+            0,
+            (byte) (blocks >> 8),
+            (byte) blocks,
+            0
+        };
     }
 
     @Override

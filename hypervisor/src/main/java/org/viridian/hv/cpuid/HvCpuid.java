@@ -3,8 +3,8 @@ package org.viridian.hv.cpuid;
 import java.util.ArrayList;
 import java.util.List;
 import org.viridian.hv.HvFeatures;
-import org.viridian.x86.CpuidEntry;
 import org.viridian.partition.CpuidPolicy;
+import org.viridian.x86.CpuidEntry;
 
 /**
  * The Hyper-V CPUID leaves 0x40000000–0x4000000A ("Microsoft Hv", interface "Hv#1"). They replace whatever KVM
@@ -19,35 +19,53 @@ public final class HvCpuid {
     public static final int INTERFACE_HV1 = 0x31237648;
 
     // 0x40000003 EAX: partition privileges (low half).
-    public static final int ACCESS_TIME_REF_COUNT = 1 << 1, ACCESS_SYNIC = 1 << 2, ACCESS_TIMERS = 1 << 3, ACCESS_HYPERCALL_MSRS = 1 << 5,
-            ACCESS_VP_INDEX = 1 << 6, ACCESS_RESET = 1 << 7, ACCESS_REFERENCE_TSC = 1 << 9, ACCESS_FREQUENCY = 1 << 11;
+    public static final int ACCESS_TIME_REF_COUNT = 1 << 1,
+            ACCESS_SYNIC = 1 << 2,
+            ACCESS_TIMERS = 1 << 3,
+            ACCESS_HYPERCALL_MSRS = 1 << 5,
+            ACCESS_VP_INDEX = 1 << 6,
+            ACCESS_RESET = 1 << 7,
+            ACCESS_REFERENCE_TSC = 1 << 9,
+            ACCESS_FREQUENCY = 1 << 11;
     // 0x40000003 EBX: partition privileges (high half).
     public static final int POST_MESSAGES = 1 << 4, SIGNAL_EVENTS = 1 << 5;
     // 0x40000003 EDX: miscellaneous features.
-    public static final int FREQUENCY_MSRS_AVAILABLE = 1 << 8, GUEST_CRASH_MSRS_AVAILABLE = 1 << 10,
+    public static final int FREQUENCY_MSRS_AVAILABLE = 1 << 8,
+            GUEST_CRASH_MSRS_AVAILABLE = 1 << 10,
             DIRECT_TIMERS_AVAILABLE = 1 << 19;
     // 0x40000004 EAX: recommendations.
-    public static final int SYSTEM_RESET_RECOMMENDED = 1 << 4, RELAXED_TIMING_RECOMMENDED = 1 << 5,
+    public static final int SYSTEM_RESET_RECOMMENDED = 1 << 4,
+            RELAXED_TIMING_RECOMMENDED = 1 << 5,
             DEPRECATING_AEOI_RECOMMENDED = 1 << 9;
 
     private HvCpuid() {}
 
     public static CpuidPolicy policy(HvFeatures f) {
         return (leaves, vp, n) -> {
-            List<CpuidEntry> out = new ArrayList<>(leaves.stream().filter(e -> Integer.compareUnsigned(e.function(), BASE) < 0
-                    || Integer.compareUnsigned(e.function(), 0x4FFFFFFF) > 0)
-                    .map(e -> e.function() == 1 ? e.withRegs(e.eax(), e.ebx(), e.ecx() | LEAF1_ECX_HYPERVISOR, e.edx()) : e).toList());
+            List<CpuidEntry> out = new ArrayList<>(leaves.stream()
+                    .filter(e -> Integer.compareUnsigned(e.function(), BASE) < 0
+                            || Integer.compareUnsigned(e.function(), 0x4FFFFFFF) > 0)
+                    .map(e -> e.function() == 1
+                            ? e.withRegs(e.eax(), e.ebx(), e.ecx() | LEAF1_ECX_HYPERVISOR, e.edx())
+                            : e)
+                    .toList());
             out.addAll(leaves(f, n));
             return out;
         };
     }
 
     static List<CpuidEntry> leaves(HvFeatures f, int vpCount) {
-        int privLow = ACCESS_TIME_REF_COUNT | ACCESS_HYPERCALL_MSRS | ACCESS_VP_INDEX | ACCESS_RESET
-                | (f.synic() ? ACCESS_SYNIC : 0) | (f.timers() ? ACCESS_TIMERS : 0) | (f.referenceTsc() ? ACCESS_REFERENCE_TSC : 0)
+        int privLow = ACCESS_TIME_REF_COUNT
+                | ACCESS_HYPERCALL_MSRS
+                | ACCESS_VP_INDEX
+                | ACCESS_RESET
+                | (f.synic() ? ACCESS_SYNIC : 0)
+                | (f.timers() ? ACCESS_TIMERS : 0)
+                | (f.referenceTsc() ? ACCESS_REFERENCE_TSC : 0)
                 | (f.frequencyMsrs() ? ACCESS_FREQUENCY : 0);
         int privHigh = f.synic() ? POST_MESSAGES | SIGNAL_EVENTS : 0;
-        int misc = (f.frequencyMsrs() ? FREQUENCY_MSRS_AVAILABLE : 0) | (f.crashMsrs() ? GUEST_CRASH_MSRS_AVAILABLE : 0)
+        int misc = (f.frequencyMsrs() ? FREQUENCY_MSRS_AVAILABLE : 0)
+                | (f.crashMsrs() ? GUEST_CRASH_MSRS_AVAILABLE : 0)
                 | (f.timers() ? DIRECT_TIMERS_AVAILABLE : 0);
         // No AutoEOI: KVM's in-kernel LAPIC cannot end an interrupt by itself, so ask guests not to rely on it.
         int hints = SYSTEM_RESET_RECOMMENDED | RELAXED_TIMING_RECOMMENDED | DEPRECATING_AEOI_RECOMMENDED;

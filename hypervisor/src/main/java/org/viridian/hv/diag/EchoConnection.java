@@ -14,8 +14,10 @@ public final class EchoConnection {
     private EchoConnection() {}
 
     public static void install(Hypervisor hv) {
-        hv.messageCalls().onMessage(CONNECTION_ID, m ->
-                hv.postMessage(m.vp(), SINT, new HvMessage(m.type(), CONNECTION_ID, m.payload())));
+        hv.messageCalls()
+                .onMessage(
+                        CONNECTION_ID,
+                        m -> hv.postMessage(m.vp(), SINT, new HvMessage(m.type(), CONNECTION_ID, m.payload())));
         hv.messageCalls().onEvent(CONNECTION_ID, vp -> hv.signalEvent(vp, SINT, EVENT_FLAG));
     }
 }

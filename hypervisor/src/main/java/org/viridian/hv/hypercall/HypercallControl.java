@@ -11,8 +11,9 @@ public record HypercallControl(int code, boolean fast, int varHeaderQwords, int 
     /** Null when reserved bits are set. */
     public static HypercallControl decode(long v) {
         if ((v & RESERVED) != 0) return null;
-        return new HypercallControl((int) (v & 0xFFFF), (v & (1L << 16)) != 0, (int) ((v >>> 17) & 0x3FF),
-                (int) ((v >>> 32) & 0xFFF), (int) ((v >>> 48) & 0xFFF));
+        return new HypercallControl(
+                (int) (v & 0xFFFF), (v & (1L << 16)) != 0, (int) ((v >>> 17) & 0x3FF), (int) ((v >>> 32) & 0xFFF), (int)
+                        ((v >>> 48) & 0xFFF));
     }
 
     /** The result value: status in bits 0–15, reps completed in bits 32–43. */

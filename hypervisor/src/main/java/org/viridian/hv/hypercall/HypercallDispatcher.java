@@ -3,12 +3,12 @@ package org.viridian.hv.hypercall;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.viridian.x86.Regs;
-import org.viridian.x86.Sregs;
 import org.viridian.partition.bus.VpPortTrap;
 import org.viridian.partition.memory.GuestMemory;
 import org.viridian.partition.vp.FlightRecorder;
 import org.viridian.partition.vp.VirtualProcessor;
+import org.viridian.x86.Regs;
+import org.viridian.x86.Sregs;
 
 /**
  * Decodes hypercalls arriving through the hypercall page's port write and runs their handlers. Everything the guest
@@ -50,11 +50,8 @@ public final class HypercallDispatcher implements VpPortTrap {
         long in1 = longMode ? r.r8() : (r.rdi() << 32) | (r.rsi() & 0xFFFF_FFFFL);
         long result = dispatch(vp.index(), control, input, in1);
         vp.recordAtExit(FlightRecorder.Event.HYPERCALL, s.ss().dpl(), control, result & 0xFFFF, 0);
-        Regs out = longMode
-                ? new Regs(result, r.rbx(), r.rcx(), r.rdx(), r.rsi(), r.rdi(), r.rsp(), r.rbp(), r.r8(), r.r9(), r.r10(),
-                        r.r11(), r.r12(), r.r13(), r.r14(), r.r15(), r.rip(), r.rflags())
-                : new Regs(result & 0xFFFF_FFFFL, r.rbx(), r.rcx(), result >>> 32, r.rsi(), r.rdi(), r.rsp(), r.rbp(),
-                        r.r8(), r.r9(), r.r10(), r.r11(), r.r12(), r.r13(), r.r14(), r.r15(), r.rip(), r.rflags());
+        // The result goes to RAX, or to EDX:EAX for a 32-bit caller.
+        Regs out = longMode ? r.withRaxRdx(result, r.rdx()) : r.withRaxRdx(result & 0xFFFF_FFFFL, result >>> 32);
         vp.setRegisters(out);
         return 0;
     }

@@ -1,13 +1,13 @@
 package org.viridian.hv.hypercall;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
-import org.viridian.hv.synic.HvMessage;
-import org.viridian.hv.synic.Synic;
+import org.viridian.hv.HvProtocolException;
 
 /**
  * HvPostMessage and HvSignalEvent: the guest-to-host half of the SynIC, routed by connection id to the host's
@@ -36,31 +36,40 @@ public final class MessageCalls {
         events.put(connectionId, handler);
     }
 
-    /** ConnectionId (u32), reserved (u32), MessageType (u32), PayloadSize (u32), payload (at most 240 bytes). */
+    /** HvPostMessage: the input block names the connection; the payload goes to its handler. */
     int post(HypercallInput in) {
         if (in.fast()) return HvStatus.INVALID_HYPERCALL_INPUT;
-        MemorySegment b = in.slowInput();
-        if (b.byteSize() < 16) return HvStatus.INVALID_ALIGNMENT;
-        int connection = b.get(ValueLayout.JAVA_INT_UNALIGNED, 0);
-        int type = b.get(ValueLayout.JAVA_INT_UNALIGNED, 8);
-        int size = b.get(ValueLayout.JAVA_INT_UNALIGNED, 12);
-        // Types with bit 31 set belong to the hypervisor; a guest may not forge them.
-        if (type <= 0 || size < 0 || size > HvMessage.MAX_PAYLOAD) return HvStatus.INVALID_PARAMETER;
-        if (b.byteSize() < 16 + size) return HvStatus.INVALID_ALIGNMENT; // the input would cross its page
-        Consumer<GuestMessage> h = messages.get(connection);
+        PostMessageInput m;
+        try {
+            m = PostMessageInput.parse(
+                    buffer(in.slowInput()), (int) in.slowInput().byteSize());
+        } catch (HvProtocolException e) {
+            return e.status();
+        }
+        Consumer<GuestMessage> h = messages.get(m.connectionId());
         if (h == null) return HvStatus.INVALID_CONNECTION_ID;
-        h.accept(new GuestMessage(in.vp(), connection, type, b.asSlice(16, size).toArray(ValueLayout.JAVA_BYTE)));
+        h.accept(new GuestMessage(in.vp(), m.connectionId(), m.messageType(), m.payload()));
         return HvStatus.SUCCESS;
     }
 
-    /** ConnectionId (u32), FlagNumber (u16), reserved (u16); usually a fast call with the value in RDX. */
+    /** HvSignalEvent: usually a fast call with the input in RDX. */
     int signal(HypercallInput in) {
-        long v = in.fast() ? in.fastIn0() : in.slowInput().get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-        int flag = (int) ((v >>> 32) & 0xFFFF);
-        if ((v >>> 48) != 0 || flag >= Synic.EVENT_FLAGS_PER_SINT) return HvStatus.INVALID_PARAMETER;
-        IntConsumer h = events.get((int) v);
+        SignalEventInput e;
+        try {
+            e = in.fast()
+                    ? SignalEventInput.of(in.fastIn0())
+                    : SignalEventInput.parse(
+                            buffer(in.slowInput()), (int) in.slowInput().byteSize());
+        } catch (HvProtocolException x) {
+            return x.status();
+        }
+        IntConsumer h = events.get(e.connectionId());
         if (h == null) return HvStatus.INVALID_CONNECTION_ID;
         h.accept(in.vp());
         return HvStatus.SUCCESS;
+    }
+
+    private static ByteBuffer buffer(MemorySegment input) {
+        return input.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
 }

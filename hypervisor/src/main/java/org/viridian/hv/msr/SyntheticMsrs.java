@@ -1,5 +1,7 @@
 package org.viridian.hv.msr;
 
+import static java.lang.System.Logger.Level.TRACE;
+
 import java.util.OptionalLong;
 import java.util.function.IntFunction;
 import org.viridian.hv.HvFeatures;
@@ -9,8 +11,6 @@ import org.viridian.hv.time.ReferenceTime;
 import org.viridian.hv.timer.SyntheticTimers;
 import org.viridian.partition.bus.MsrHandler;
 import org.viridian.partition.memory.GuestMemory;
-
-import static java.lang.System.Logger.Level.TRACE;
 
 /**
  * The partition and VP synthetic MSRs. Partition-wide: guest OS identity, hypercall page, reference TSC page, crash
@@ -45,7 +45,8 @@ public final class SyntheticMsrs implements MsrHandler {
     /** Per VP. Linux registers one unconditionally; its contents matter only for features not offered here. */
     private final java.util.Map<Integer, Long> vpAssist = new java.util.HashMap<>();
 
-    public SyntheticMsrs(HvFeatures features, GuestMemory memory, ReferenceTime time, IntFunction<Synic> synics, Host host) {
+    public SyntheticMsrs(
+            HvFeatures features, GuestMemory memory, ReferenceTime time, IntFunction<Synic> synics, Host host) {
         this.features = features;
         this.memory = memory;
         this.time = time;
@@ -53,14 +54,16 @@ public final class SyntheticMsrs implements MsrHandler {
         this.host = host;
     }
 
-
     @Override
     public OptionalLong read(int vp, int msr) {
         OptionalLong v = readMsr(vp, msr);
         // At TRACE (VIRIDIAN_HV_TRACE=1), every synthetic MSR access: what a guest driver really does.
         if (LOG.isLoggable(TRACE)) {
-            LOG.log(TRACE, String.format("hv: vp%d rdmsr %#x -> %s", vp, msr,
-                    v.isPresent() ? Long.toHexString(v.getAsLong()) : "#GP"));
+            LOG.log(
+                    TRACE,
+                    String.format(
+                            "hv: vp%d rdmsr %#x -> %s",
+                            vp, msr, v.isPresent() ? Long.toHexString(v.getAsLong()) : "#GP"));
         }
         return v;
     }
@@ -68,7 +71,8 @@ public final class SyntheticMsrs implements MsrHandler {
     @Override
     public boolean write(int vp, int msr, long value) {
         boolean ok = writeMsr(vp, msr, value);
-        if (LOG.isLoggable(TRACE)) LOG.log(TRACE, String.format("hv: vp%d wrmsr %#x <- %#x%s", vp, msr, value, ok ? "" : " #GP"));
+        if (LOG.isLoggable(TRACE))
+            LOG.log(TRACE, String.format("hv: vp%d wrmsr %#x <- %#x%s", vp, msr, value, ok ? "" : " #GP"));
         return ok;
     }
 
@@ -78,9 +82,11 @@ public final class SyntheticMsrs implements MsrHandler {
     }
 
     private synchronized OptionalLong readMsr(int vp, int msr) {
-        if (SyntheticTimers.handles(msr)) return features.timers() ? timers.apply(vp).read(msr) : OptionalLong.empty();
+        if (SyntheticTimers.handles(msr))
+            return features.timers() ? timers.apply(vp).read(msr) : OptionalLong.empty();
         if (isSynic(msr)) return features.synic() ? synics.apply(vp).readMsr(msr) : OptionalLong.empty();
-        if (msr >= HvMsr.CRASH_P0 && msr <= HvMsr.CRASH_P4) return features.crashMsrs() ? OptionalLong.of(crash[msr - HvMsr.CRASH_P0]) : OptionalLong.empty();
+        if (msr >= HvMsr.CRASH_P0 && msr <= HvMsr.CRASH_P4)
+            return features.crashMsrs() ? OptionalLong.of(crash[msr - HvMsr.CRASH_P0]) : OptionalLong.empty();
         return switch (msr) {
             case HvMsr.GUEST_OS_ID -> OptionalLong.of(guestOsId);
             case HvMsr.HYPERCALL -> OptionalLong.of(hypercall);
@@ -98,7 +104,8 @@ public final class SyntheticMsrs implements MsrHandler {
     }
 
     private boolean writeMsr(int vp, int msr, long value) {
-        if (SyntheticTimers.handles(msr)) return features.timers() && timers.apply(vp).write(msr, value);
+        if (SyntheticTimers.handles(msr))
+            return features.timers() && timers.apply(vp).write(msr, value);
         if (isSynic(msr)) return features.synic() && synics.apply(vp).writeMsr(msr, value);
         synchronized (this) {
             if (msr >= HvMsr.CRASH_P0 && msr <= HvMsr.CRASH_P4) {
@@ -167,7 +174,8 @@ public final class SyntheticMsrs implements MsrHandler {
     }
 
     /** Partition-wide MSR state for save/restore (SynIC state is per VP, see Synic). */
-    public record State(long guestOsId, long hypercall, long referenceTsc, long[] crash, java.util.Map<Integer, Long> vpAssist) {
+    public record State(
+            long guestOsId, long hypercall, long referenceTsc, long[] crash, java.util.Map<Integer, Long> vpAssist) {
         public State {
             crash = crash.clone();
             vpAssist = java.util.Map.copyOf(vpAssist);

@@ -16,7 +16,8 @@ import org.viridian.partition.vp.FlightRecorder;
  * and event-flags page (SIEFP) the guest places in its memory, EOM, and SINT0–15. Messages for a SINT wait in a
  * bounded queue while the slot is busy; the slot's MessagePending flag asks the guest to write EOM once it has
  * consumed the slot, and EOM delivers the next one. The AutoEOI bit is stored but not emulated: KVM's in-kernel LAPIC
- * cannot end an interrupt by itself, so CPUID recommends against it (a guest that sets it anyway must EOI itself). Thread-safe: the VP thread (MSR exits) and host threads (posts,
+ * cannot end an interrupt by itself, so CPUID recommends against it (a guest that sets it anyway must EOI itself).
+ * Thread-safe: the VP thread (MSR exits) and host threads (posts,
  * events) meet here.
  */
 public final class Synic {
@@ -32,6 +33,7 @@ public final class Synic {
     private final FlightRecorder recorder;
     private long scontrol, siefp, simp;
     private final long[] sint = new long[SINTS];
+
     @SuppressWarnings("unchecked")
     private final ArrayDeque<HvMessage>[] queues = new ArrayDeque[SINTS];
 
@@ -64,7 +66,10 @@ public final class Synic {
             case HvMsr.SIEFP -> OptionalLong.of(siefp);
             case HvMsr.SIMP -> OptionalLong.of(simp);
             case HvMsr.EOM -> OptionalLong.of(0);
-            default -> msr >= HvMsr.SINT0 && msr <= HvMsr.SINT15 ? OptionalLong.of(sint[msr - HvMsr.SINT0]) : OptionalLong.empty();
+            default ->
+                msr >= HvMsr.SINT0 && msr <= HvMsr.SINT15
+                        ? OptionalLong.of(sint[msr - HvMsr.SINT0])
+                        : OptionalLong.empty();
         };
     }
 
@@ -82,7 +87,9 @@ public final class Synic {
                     if (msr == HvMsr.SIMP) simp = value;
                     else siefp = value;
                 }
-                case HvMsr.EOM -> { /* any value: the guest has consumed a slot */ }
+                case HvMsr.EOM -> {
+                    /* any value: the guest has consumed a slot */
+                }
                 case HvMsr.SVERSION -> {
                     return false;
                 }
@@ -117,7 +124,8 @@ public final class Synic {
      */
     public boolean signalEvent(int sintIndex, int flag) {
         checkSint(sintIndex);
-        if (flag < 0 || flag >= EVENT_FLAGS_PER_SINT) throw new IllegalArgumentException("event flag " + flag + " is outside 0..2047");
+        if (flag < 0 || flag >= EVENT_FLAGS_PER_SINT)
+            throw new IllegalArgumentException("event flag " + flag + " is outside 0..2047");
         int vector;
         synchronized (this) {
             if (!enabled() || (siefp & 1) == 0) return false;
@@ -145,7 +153,8 @@ public final class Synic {
             }
             HvMessage m = queues[s].poll();
             m.writeTo(slot);
-            if (recorder != null) recorder.host(FlightRecorder.Event.SYNIC_MESSAGE, s, Integer.toUnsignedLong(m.type()));
+            if (recorder != null)
+                recorder.host(FlightRecorder.Event.SYNIC_MESSAGE, s, Integer.toUnsignedLong(m.type()));
             if (!queues[s].isEmpty()) slot.set(ValueLayout.JAVA_BYTE, HvMessage.FLAGS, (byte) HvMessage.PENDING);
             vector = interruptVector(s);
         }
@@ -183,7 +192,8 @@ public final class Synic {
             siefp = s.siefp();
             simp = s.simp();
             System.arraycopy(s.sint(), 0, sint, 0, SINTS);
-            for (int i = 0; i < SINTS; i++) queues[i] = new ArrayDeque<>(s.queued().get(i));
+            for (int i = 0; i < SINTS; i++)
+                queues[i] = new ArrayDeque<>(s.queued().get(i));
         }
         for (int i = 0; i < SINTS; i++) deliver(i);
     }

@@ -27,13 +27,20 @@ public final class ReferenceTime {
     public ReferenceTime(long tscHz, long offset) {
         if (tscHz <= 10_000_000L) throw new IllegalArgumentException("TSC frequency " + tscHz + " Hz is implausible");
         this.tscHz = tscHz;
-        this.scale = BigInteger.valueOf(10_000_000L).shiftLeft(64).divide(BigInteger.valueOf(tscHz)).longValueExact();
+        this.scale = BigInteger.valueOf(10_000_000L)
+                .shiftLeft(64)
+                .divide(BigInteger.valueOf(tscHz))
+                .longValueExact();
         this.offset = offset;
     }
 
-    public long tscHz() { return tscHz; }
+    public long tscHz() {
+        return tscHz;
+    }
 
-    public long scale() { return scale; }
+    public long scale() {
+        return scale;
+    }
 
     /** 100 ns units for a guest TSC value. */
     public long fromTsc(long tsc) {

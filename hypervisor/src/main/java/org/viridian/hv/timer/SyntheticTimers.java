@@ -1,18 +1,16 @@
 package org.viridian.hv.timer;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import static java.lang.System.Logger.Level.TRACE;
+
 import java.util.OptionalLong;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
-import org.viridian.hv.synic.HvMessage;
 import org.viridian.hv.synic.InterruptSink;
-import org.viridian.partition.vp.FlightRecorder;
 import org.viridian.hv.synic.Synic;
-
-import static java.lang.System.Logger.Level.TRACE;
+import org.viridian.hv.synic.TimerMessagePayload;
+import org.viridian.partition.vp.FlightRecorder;
 
 /**
  * One VP's synthetic timers STIMER0–3 (TLFS "Synthetic Timers"), driven by the partition reference time. Config:
@@ -25,7 +23,6 @@ public final class SyntheticTimers {
     private static final System.Logger LOG = System.getLogger(SyntheticTimers.class.getName());
 
     public static final int FIRST_MSR = 0x400000B0, LAST_MSR = 0x400000B7, TIMERS = 4;
-    public static final int MESSAGE_TIMER_EXPIRED = 0x80000010;
     static final long ENABLE = 1, PERIODIC = 2, LAZY = 4, AUTO_ENABLE = 8, DIRECT = 1L << 12;
     private static final long WRITABLE = 0xF_1FFFL;
 
@@ -37,19 +34,27 @@ public final class SyntheticTimers {
     private final LongSupplier guestNow;
     /** Per timer, the exact reading when it was armed and the host clock then: its expiries extrapolate from it. */
     private final long[] syncRef = new long[TIMERS], syncNanos = new long[TIMERS];
+
     private final ScheduledExecutorService scheduler;
     private final long[] config = new long[TIMERS], count = new long[TIMERS];
     private final long[] due = new long[TIMERS];
+
     @SuppressWarnings("unchecked")
     private final ScheduledFuture<?>[] armed = new ScheduledFuture[TIMERS];
 
-    public SyntheticTimers(int vp, Synic synic, InterruptSink interrupts, LongSupplier guestNow, ScheduledExecutorService scheduler) {
+    public SyntheticTimers(
+            int vp, Synic synic, InterruptSink interrupts, LongSupplier guestNow, ScheduledExecutorService scheduler) {
         this(vp, synic, interrupts, guestNow, scheduler, null);
     }
 
     /** {@code recorder}: the VP's flight recorder, told of every expiry (null: none). */
-    public SyntheticTimers(int vp, Synic synic, InterruptSink interrupts, LongSupplier guestNow,
-                           ScheduledExecutorService scheduler, FlightRecorder recorder) {
+    public SyntheticTimers(
+            int vp,
+            Synic synic,
+            InterruptSink interrupts,
+            LongSupplier guestNow,
+            ScheduledExecutorService scheduler,
+            FlightRecorder recorder) {
         this.recorder = recorder;
         this.vp = vp;
         this.synic = synic;
@@ -94,12 +99,13 @@ public final class SyntheticTimers {
         schedule(t, now);
     }
 
-
     private void schedule(int t, long now) {
         long delay100ns = Math.max(0, due[t] - now);
         if (LOG.isLoggable(TRACE)) {
-            LOG.log(TRACE, String.format("hv: vp%d stimer%d armed: now %d due %d (in %d us)", vp, t, now, due[t],
-                    delay100ns / 10));
+            LOG.log(
+                    TRACE,
+                    String.format(
+                            "hv: vp%d stimer%d armed: now %d due %d (in %d us)", vp, t, now, due[t], delay100ns / 10));
         }
         armed[t] = scheduler.schedule(() -> expire(t), delay100ns * 100, TimeUnit.NANOSECONDS);
     }
@@ -124,15 +130,16 @@ public final class SyntheticTimers {
         }
         if (recorder != null) recorder.host(FlightRecorder.Event.TIMER_EXPIRED, t, vector >= 0 ? 1 : 0);
         if (LOG.isLoggable(TRACE)) {
-            LOG.log(TRACE, String.format("hv: vp%d stimer%d expired at %d (%s)", vp, t, expiration,
-                    vector >= 0 ? "vector " + vector : "SINT " + sint));
+            LOG.log(
+                    TRACE,
+                    String.format(
+                            "hv: vp%d stimer%d expired at %d (%s)",
+                            vp, t, expiration, vector >= 0 ? "vector " + vector : "SINT " + sint));
         }
         if (vector >= 0) {
             interrupts.raise(vp, vector);
         } else {
-            ByteBuffer p = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-            p.putInt(0, t).putLong(8, expiration).putLong(16, hostNow(t));
-            synic.post(sint, new HvMessage(MESSAGE_TIMER_EXPIRED, 0, p.array()));
+            synic.post(sint, new TimerMessagePayload(t, expiration, hostNow(t)).toMessage());
         }
     }
 

@@ -35,19 +35,23 @@ public final class PartitionNode {
 
     /** The root partition, owning everything the host has. */
     public static PartitionNode root(int processors, long memoryBytes) {
-        if (processors < 1 || memoryBytes <= 0) throw new IllegalArgumentException("the root needs processors and memory");
+        if (processors < 1 || memoryBytes <= 0)
+            throw new IllegalArgumentException("the root needs processors and memory");
         return new PartitionNode("root", null, processors, memoryBytes);
     }
 
     /** Creates a child with processors and memory delegated from what this partition has left. */
     public synchronized PartitionNode createChild(String childName, int childProcessors, long childMemory) {
         if (deleted) throw new IllegalStateException(name + " has been deleted");
-        if (childProcessors < 1 || childMemory <= 0) throw new IllegalArgumentException("a partition needs processors and memory");
+        if (childProcessors < 1 || childMemory <= 0)
+            throw new IllegalArgumentException("a partition needs processors and memory");
         if (childProcessors > freeProcessors()) {
-            throw new IllegalArgumentException(name + " has " + freeProcessors() + " processors left to delegate, not " + childProcessors);
+            throw new IllegalArgumentException(
+                    name + " has " + freeProcessors() + " processors left to delegate, not " + childProcessors);
         }
         if (childMemory > freeMemory()) {
-            throw new IllegalArgumentException(name + " has " + freeMemory() + " bytes left to delegate, not " + childMemory);
+            throw new IllegalArgumentException(
+                    name + " has " + freeMemory() + " bytes left to delegate, not " + childMemory);
         }
         PartitionNode child = new PartitionNode(childName, this, childProcessors, childMemory);
         children.add(child);

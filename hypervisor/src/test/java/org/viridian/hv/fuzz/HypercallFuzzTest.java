@@ -27,23 +27,28 @@ class HypercallFuzzTest {
 
     @FuzzTest
     void dispatch(FuzzedDataProvider data) {
-        long control = switch (data.consumeInt(0, 2)) {
-            case 0 -> data.consumeLong();
-            case 1 -> data.pickValue(new int[] {MessageCalls.POST_MESSAGE, MessageCalls.SIGNAL_EVENT, 0x0008, 0x0001})
-                    | (data.consumeBoolean() ? 1L << 16 : 0);
-            default -> data.consumeInt(0, 0xFFFF) | ((long) data.consumeInt(0, 0x3FF) << 17);
-        };
-        long input = switch (data.consumeInt(0, 2)) {
-            case 0 -> data.consumeLong();
-            case 1 -> RAM - data.consumeInt(0, 8192);
-            default -> data.consumeLong(0, RAM - 1) & ~7L;
-        };
+        long control =
+                switch (data.consumeInt(0, 2)) {
+                    case 0 -> data.consumeLong();
+                    case 1 ->
+                        data.pickValue(new int[] {MessageCalls.POST_MESSAGE, MessageCalls.SIGNAL_EVENT, 0x0008, 0x0001})
+                                | (data.consumeBoolean() ? 1L << 16 : 0);
+                    default -> data.consumeInt(0, 0xFFFF) | ((long) data.consumeInt(0, 0x3FF) << 17);
+                };
+        long input =
+                switch (data.consumeInt(0, 2)) {
+                    case 0 -> data.consumeLong();
+                    case 1 -> RAM - data.consumeInt(0, 8192);
+                    default -> data.consumeLong(0, RAM - 1) & ~7L;
+                };
         long in1 = data.consumeLong();
         byte[] block = data.consumeRemainingAsBytes();
         long at = Math.floorMod(input, RAM);
         int n = (int) Math.min(block.length, RAM - at);
         if (n > 0) MEMORY.write(at, java.util.Arrays.copyOf(block, n));
         long result = DISPATCHER.dispatch(0, control, input, in1);
-        assertThat(result & ~(0xFFFFL | 0xFFFL << 32)).as("result bits outside status and reps").isZero();
+        assertThat(result & ~(0xFFFFL | 0xFFFL << 32))
+                .as("result bits outside status and reps")
+                .isZero();
     }
 }

@@ -46,7 +46,9 @@ class HypercallDispatcherTest {
     void controlWordFields() {
         HypercallControl c = HypercallControl.decode(0x005CL | FAST | (3L << 17) | (12L << 32) | (4L << 48));
         assertThat(c).isEqualTo(new HypercallControl(0x5C, true, 3, 12, 4));
-        assertThat(HypercallControl.decode(1L << 27)).as("nested flag is reserved here").isNull();
+        assertThat(HypercallControl.decode(1L << 27))
+                .as("nested flag is reserved here")
+                .isNull();
         assertThat(HypercallControl.decode(1L << 63)).isNull();
         assertThat(HypercallControl.result(HvStatus.INVALID_PARAMETER, 7)).isEqualTo(0x7_0000_0005L);
     }
@@ -54,13 +56,17 @@ class HypercallDispatcherTest {
     @Test
     void badCallsGetTheirStatus() {
         assertThat(status(d.dispatch(0, 0x7777, 0, 0))).isEqualTo(HvStatus.INVALID_HYPERCALL_CODE);
-        assertThat(status(d.dispatch(0, MessageCalls.POST_MESSAGE | (1L << 30), 0x1000, 0))).isEqualTo(HvStatus.INVALID_HYPERCALL_INPUT);
-        assertThat(status(d.dispatch(0, MessageCalls.POST_MESSAGE | (2L << 32), 0x1000, 0))).as("rep count on a simple call")
+        assertThat(status(d.dispatch(0, MessageCalls.POST_MESSAGE | (1L << 30), 0x1000, 0)))
                 .isEqualTo(HvStatus.INVALID_HYPERCALL_INPUT);
-        assertThat(status(d.dispatch(0, MessageCalls.POST_MESSAGE | (2L << 17), 0x1000, 0))).as("variable header on a call without one")
+        assertThat(status(d.dispatch(0, MessageCalls.POST_MESSAGE | (2L << 32), 0x1000, 0)))
+                .as("rep count on a simple call")
+                .isEqualTo(HvStatus.INVALID_HYPERCALL_INPUT);
+        assertThat(status(d.dispatch(0, MessageCalls.POST_MESSAGE | (2L << 17), 0x1000, 0)))
+                .as("variable header on a call without one")
                 .isEqualTo(HvStatus.INVALID_HYPERCALL_INPUT);
         assertThat(status(d.dispatch(0, MessageCalls.POST_MESSAGE, 0x1004, 0))).isEqualTo(HvStatus.INVALID_ALIGNMENT);
-        assertThat(status(d.dispatch(0, MessageCalls.POST_MESSAGE, 1L << 40, 0))).as("outside the partition")
+        assertThat(status(d.dispatch(0, MessageCalls.POST_MESSAGE, 1L << 40, 0)))
+                .as("outside the partition")
                 .isEqualTo(HvStatus.INVALID_PARAMETER);
     }
 
@@ -73,10 +79,13 @@ class HypercallDispatcherTest {
         assertThat(got.getFirst().type()).isEqualTo(1);
         assertThat(status(postMessage(0x2000, 6, 1, 4))).isEqualTo(HvStatus.INVALID_CONNECTION_ID);
         assertThat(status(postMessage(0x2000, 5, 1, 241))).isEqualTo(HvStatus.INVALID_PARAMETER);
-        assertThat(status(postMessage(0x2000, 5, 0x8000_0001, 4))).as("hypervisor message types").isEqualTo(HvStatus.INVALID_PARAMETER);
+        assertThat(status(postMessage(0x2000, 5, 0x8000_0001, 4)))
+                .as("hypervisor message types")
+                .isEqualTo(HvStatus.INVALID_PARAMETER);
         // 16 header bytes + 240 payload bytes starting 64 bytes before a page end would cross the page.
         assertThat(status(postMessage(0x2FC0, 5, 1, 240))).isEqualTo(HvStatus.INVALID_ALIGNMENT);
-        assertThat(status(d.dispatch(0, MessageCalls.POST_MESSAGE | FAST, 0, 0))).isEqualTo(HvStatus.INVALID_HYPERCALL_INPUT);
+        assertThat(status(d.dispatch(0, MessageCalls.POST_MESSAGE | FAST, 0, 0)))
+                .isEqualTo(HvStatus.INVALID_HYPERCALL_INPUT);
         assertThat(got).hasSize(1);
     }
 
@@ -84,10 +93,14 @@ class HypercallDispatcherTest {
     void signalEventAsAFastCall() {
         List<Integer> signalled = new ArrayList<>();
         calls.onEvent(9, signalled::add);
-        assertThat(status(d.dispatch(2, MessageCalls.SIGNAL_EVENT | FAST, 9 | (3L << 32), 0))).isEqualTo(HvStatus.SUCCESS);
+        assertThat(status(d.dispatch(2, MessageCalls.SIGNAL_EVENT | FAST, 9 | (3L << 32), 0)))
+                .isEqualTo(HvStatus.SUCCESS);
         assertThat(signalled).containsExactly(2);
-        assertThat(status(d.dispatch(2, MessageCalls.SIGNAL_EVENT | FAST, 10, 0))).isEqualTo(HvStatus.INVALID_CONNECTION_ID);
-        assertThat(status(d.dispatch(2, MessageCalls.SIGNAL_EVENT | FAST, 9 | (2048L << 32), 0))).isEqualTo(HvStatus.INVALID_PARAMETER);
-        assertThat(status(d.dispatch(2, MessageCalls.SIGNAL_EVENT | FAST, 9 | (1L << 50), 0))).isEqualTo(HvStatus.INVALID_PARAMETER);
+        assertThat(status(d.dispatch(2, MessageCalls.SIGNAL_EVENT | FAST, 10, 0)))
+                .isEqualTo(HvStatus.INVALID_CONNECTION_ID);
+        assertThat(status(d.dispatch(2, MessageCalls.SIGNAL_EVENT | FAST, 9 | (2048L << 32), 0)))
+                .isEqualTo(HvStatus.INVALID_PARAMETER);
+        assertThat(status(d.dispatch(2, MessageCalls.SIGNAL_EVENT | FAST, 9 | (1L << 50), 0)))
+                .isEqualTo(HvStatus.INVALID_PARAMETER);
     }
 }

@@ -88,7 +88,8 @@ class SynicTest {
     void messagesWaitUntilTheGuestEnablesTheSynicAndQueuesAreBounded() {
         assertThat(synic.post(4, msg(9, "early"))).isTrue();
         assertThat(slotType(4)).isZero();
-        for (int i = 1; i < Synic.QUEUE_LIMIT; i++) assertThat(synic.post(4, msg(9, "x"))).isTrue();
+        for (int i = 1; i < Synic.QUEUE_LIMIT; i++)
+            assertThat(synic.post(4, msg(9, "x"))).isTrue();
         assertThat(synic.post(4, msg(9, "one too many"))).as("flow control").isFalse();
         enable(4, 0x52);
         assertThat(slotType(4)).isEqualTo(9);
@@ -118,10 +119,18 @@ class SynicTest {
 
     @Test
     void badWritesAreRefused() {
-        assertThat(synic.writeMsr(HvMsr.SINT0, 0x05)).as("unmasked vector below 16").isFalse();
-        assertThat(synic.writeMsr(HvMsr.SINT0, 0x05 | (1 << 16))).as("masked: any vector").isTrue();
-        assertThat(synic.writeMsr(HvMsr.SINT0, 0x50 | (1L << 40))).as("reserved bits").isFalse();
-        assertThat(synic.writeMsr(HvMsr.SIMP, (1L << 40) | 1)).as("page outside the partition").isFalse();
+        assertThat(synic.writeMsr(HvMsr.SINT0, 0x05))
+                .as("unmasked vector below 16")
+                .isFalse();
+        assertThat(synic.writeMsr(HvMsr.SINT0, 0x05 | (1 << 16)))
+                .as("masked: any vector")
+                .isTrue();
+        assertThat(synic.writeMsr(HvMsr.SINT0, 0x50 | (1L << 40)))
+                .as("reserved bits")
+                .isFalse();
+        assertThat(synic.writeMsr(HvMsr.SIMP, (1L << 40) | 1))
+                .as("page outside the partition")
+                .isFalse();
         assertThat(synic.writeMsr(HvMsr.SIMP, SIMP | 0x10)).as("reserved bits").isFalse();
         assertThat(synic.writeMsr(HvMsr.SVERSION, 2)).as("read-only").isFalse();
         assertThat(synic.writeMsr(HvMsr.SCONTROL, 2)).isFalse();

@@ -32,7 +32,8 @@ class ReferenceTimeTest {
             assertThat(m.readLong(0x3000 + ReferenceTime.SCALE)).isEqualTo(t.scale());
             assertThat(m.readLong(0x3000 + ReferenceTime.OFFSET)).isEqualTo(5);
             // The guest computes ((tsc * scale) >> 64) + offset: 2e9 ticks are one second.
-            assertThat(Math.unsignedMultiplyHigh(2_000_000_000L, m.readLong(0x3000 + 8)) + 5).isCloseTo(10_000_005L, within(1L));
+            assertThat(Math.unsignedMultiplyHigh(2_000_000_000L, m.readLong(0x3000 + 8)) + 5)
+                    .isCloseTo(10_000_005L, within(1L));
             t.publish(m, 0x3000);
             assertThat(m.readInt(0x3000)).isNotEqualTo(first).isNotZero();
         }

@@ -16,7 +16,10 @@ import org.viridian.partition.memory.GuestMemory;
 
 /** Synthetic timers on a real scheduler and clock: direct and message mode, one-shot and periodic. */
 class SyntheticTimersTest {
-    private static final int CONFIG0 = SyntheticTimers.FIRST_MSR, COUNT0 = CONFIG0 + 1, CONFIG1 = CONFIG0 + 2, COUNT1 = CONFIG0 + 3;
+    private static final int CONFIG0 = SyntheticTimers.FIRST_MSR,
+            COUNT0 = CONFIG0 + 1,
+            CONFIG1 = CONFIG0 + 2,
+            COUNT1 = CONFIG0 + 3;
     private static final long SIMP = 0x4000;
     private final LongSupplier now = () -> System.nanoTime() / 100;
     private final List<Integer> vectors = new CopyOnWriteArrayList<>();
@@ -46,7 +49,8 @@ class SyntheticTimersTest {
 
     @Test
     void directModeOneShotFiresOnceAndDisablesItself() throws Exception {
-        assertThat(timers.write(CONFIG0, SyntheticTimers.DIRECT | (0x51 << 4) | SyntheticTimers.AUTO_ENABLE)).isTrue();
+        assertThat(timers.write(CONFIG0, SyntheticTimers.DIRECT | (0x51 << 4) | SyntheticTimers.AUTO_ENABLE))
+                .isTrue();
         assertThat(timers.write(COUNT0, now.getAsLong() + 20_000)).isTrue(); // 2 ms from now, absolute
         await(() -> !vectors.isEmpty());
         Thread.sleep(20);
@@ -63,7 +67,7 @@ class SyntheticTimersTest {
         timers.write(CONFIG1, SyntheticTimers.ENABLE | SyntheticTimers.PERIODIC | (3L << 16));
         long slot = SIMP + 3 * 256;
         await(() -> memory.readInt(slot) != 0);
-        assertThat(memory.readInt(slot)).isEqualTo(SyntheticTimers.MESSAGE_TIMER_EXPIRED);
+        assertThat(memory.readInt(slot)).isEqualTo(org.viridian.hv.synic.HvMessageType.TIMER_EXPIRED.code());
         assertThat(memory.readInt(slot + 16)).as("timer index").isEqualTo(1);
         long expiration = memory.readLong(slot + 24), delivery = memory.readLong(slot + 32);
         assertThat(delivery).isGreaterThanOrEqualTo(expiration);
@@ -73,13 +77,16 @@ class SyntheticTimersTest {
         await(() -> memory.readInt(slot) != 0);
         assertThat(memory.readLong(slot + 24)).isGreaterThan(expiration);
         timers.write(COUNT1, 0);
-        assertThat(timers.read(CONFIG1).getAsLong() & SyntheticTimers.ENABLE).as("count 0 disables").isZero();
+        assertThat(timers.read(CONFIG1).getAsLong() & SyntheticTimers.ENABLE)
+                .as("count 0 disables")
+                .isZero();
     }
 
     @Test
     void reservedBitsAndLowDirectVectorsAreRefused() {
         assertThat(timers.write(CONFIG0, 1L << 13)).isFalse();
-        assertThat(timers.write(CONFIG0, SyntheticTimers.ENABLE | SyntheticTimers.DIRECT | (5 << 4))).isFalse();
+        assertThat(timers.write(CONFIG0, SyntheticTimers.ENABLE | SyntheticTimers.DIRECT | (5 << 4)))
+                .isFalse();
         assertThat(SyntheticTimers.handles(SyntheticTimers.LAST_MSR + 1)).isFalse();
     }
 }

@@ -22,7 +22,9 @@ class PartitionNodeTest {
         assertThatThrownBy(() -> root.createChild("c", 1, 5 * GIB)).hasMessageContaining("bytes left");
         PartitionNode aa = a.createChild("aa", 4, 6 * GIB);
         assertThat(aa.path()).isEqualTo("root/a/aa");
-        assertThatThrownBy(() -> a.createChild("ab", 1, GIB)).as("a delegated all its processors").hasMessageContaining("0 processors left");
+        assertThatThrownBy(() -> a.createChild("ab", 1, GIB))
+                .as("a delegated all its processors")
+                .hasMessageContaining("0 processors left");
         a.delete();
         assertThat(root.freeProcessors()).isEqualTo(6);
         assertThat(root.children()).extracting(PartitionNode::name).containsExactly("b");
@@ -45,10 +47,15 @@ class PartitionNodeTest {
             return "nic-from-parent";
         });
         assertThat(child.request("network", "attach")).isEqualTo("nic-from-parent");
-        assertThat(child.request("storage", "read")).as("forwarded past the parent to the root").isEqualTo("disk-from-root");
+        assertThat(child.request("storage", "read"))
+                .as("forwarded past the parent to the root")
+                .isEqualTo("disk-from-root");
         assertThat(served).containsExactly("parent:child:attach", "root:child:read");
-        assertThatThrownBy(() -> child.request("video", "x")).hasMessageContaining("no partition above root/parent/child provides video");
+        assertThatThrownBy(() -> child.request("video", "x"))
+                .hasMessageContaining("no partition above root/parent/child provides video");
         child.registerProvider("storage", (who, req) -> "own");
-        assertThat(child.request("storage", "read")).as("a partition's own providers serve its children, not itself").isEqualTo("disk-from-root");
+        assertThat(child.request("storage", "read"))
+                .as("a partition's own providers serve its children, not itself")
+                .isEqualTo("disk-from-root");
     }
 }

@@ -4,9 +4,24 @@ import java.util.Map;
 
 /** Names and short descriptions for the errno values KVM and the memory calls return. */
 public final class Errno {
-    public static final int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, E2BIG = 7, EBADF = 9, EAGAIN = 11, ENOMEM = 12,
-            EACCES = 13, EFAULT = 14, EBUSY = 16, EEXIST = 17, ENODEV = 19, EINVAL = 22, ENOSPC = 28, ENOSYS = 38,
-            ENOTTY = 25, EOPNOTSUPP = 95;
+    public static final int EPERM = 1,
+            ENOENT = 2,
+            EINTR = 4,
+            EIO = 5,
+            E2BIG = 7,
+            EBADF = 9,
+            EAGAIN = 11,
+            ENOMEM = 12,
+            EACCES = 13,
+            EFAULT = 14,
+            EBUSY = 16,
+            EEXIST = 17,
+            ENODEV = 19,
+            EINVAL = 22,
+            ENOSPC = 28,
+            ENOSYS = 38,
+            ENOTTY = 25,
+            EOPNOTSUPP = 95;
 
     private record Entry(String name, String text) {}
 

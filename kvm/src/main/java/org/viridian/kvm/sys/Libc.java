@@ -1,5 +1,9 @@
 package org.viridian.kvm.sys;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -9,10 +13,6 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The libc calls Viridian needs, through java.lang.foreign. Each call captures errno in a per-thread buffer and throws
@@ -34,26 +34,36 @@ public final class Libc {
 
     private static final MethodHandle OPEN = link("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), 2);
     private static final MethodHandle CLOSE = link("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
-    private static final MethodHandle IOCTL_PTR = link("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
-    private static final MethodHandle IOCTL_LONG = link("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
-    private static final MethodHandle MMAP = link("mmap",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), -1);
+    private static final MethodHandle IOCTL_PTR =
+            link("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
+    private static final MethodHandle IOCTL_LONG =
+            link("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
+    private static final MethodHandle MMAP = link(
+            "mmap", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), -1);
     private static final MethodHandle MUNMAP = link("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), -1);
-    private static final MethodHandle MADVISE = link("madvise", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1);
-    private static final MethodHandle MEMFD_CREATE = link("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
-    private static final MethodHandle FTRUNCATE = link("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), -1);
-    private static final MethodHandle EVENTFD = link("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
-    private static final MethodHandle WRITE = link("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
-    private static final MethodHandle READ = link("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+    private static final MethodHandle MADVISE =
+            link("madvise", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1);
+    private static final MethodHandle MEMFD_CREATE =
+            link("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle FTRUNCATE =
+            link("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), -1);
+    private static final MethodHandle EVENTFD =
+            link("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle WRITE =
+            link("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+    private static final MethodHandle READ =
+            link("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
     private static final MethodHandle GETTID = link("gettid", FunctionDescriptor.of(JAVA_INT), -1);
     private static final MethodHandle GETPID = link("getpid", FunctionDescriptor.of(JAVA_INT), -1);
-    private static final MethodHandle TGKILL = link("tgkill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), -1);
-    private static final MethodHandle PTHREAD_SIGMASK = link("pthread_sigmask",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), -1);
-    private static final MethodHandle SIGTIMEDWAIT = link("sigtimedwait",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), -1);
+    private static final MethodHandle TGKILL =
+            link("tgkill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle PTHREAD_SIGMASK =
+            link("pthread_sigmask", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), -1);
+    private static final MethodHandle SIGTIMEDWAIT =
+            link("sigtimedwait", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), -1);
     /** glibc's sigset_t is 1024 bits; the kernel's (as KVM_SET_SIGNAL_MASK takes it) is the first 64. */
     public static final int SIGSET_BYTES = 128;
+
     public static final int SIG_BLOCK = 0;
 
     /** errno buffer per calling thread: vCPU threads call concurrently. */
@@ -140,7 +150,8 @@ public final class Libc {
     public static MemorySegment mmap(long length, int prot, int flags, int fd, long offset) {
         MemorySegment buf = errnoBuf();
         try {
-            MemorySegment p = (MemorySegment) MMAP.invokeExact(buf, MemorySegment.NULL, length, prot, flags, fd, offset);
+            MemorySegment p =
+                    (MemorySegment) MMAP.invokeExact(buf, MemorySegment.NULL, length, prot, flags, fd, offset);
             if (p.address() == -1L) throw new NativeException("mmap(" + length + " bytes)", lastErrno(buf));
             return p.reinterpret(length);
         } catch (Throwable t) {
@@ -169,7 +180,10 @@ public final class Libc {
     public static int memfdCreate(String name, int flags) {
         MemorySegment buf = errnoBuf();
         try (Arena a = Arena.ofConfined()) {
-            return check("memfd_create(" + name + ")", (int) MEMFD_CREATE.invokeExact(buf, a.allocateFrom(name), flags), buf);
+            return check(
+                    "memfd_create(" + name + ")",
+                    (int) MEMFD_CREATE.invokeExact(buf, a.allocateFrom(name), flags),
+                    buf);
         } catch (Throwable t) {
             throw rethrow(t);
         }

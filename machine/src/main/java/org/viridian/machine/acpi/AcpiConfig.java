@@ -33,7 +33,8 @@ public record AcpiConfig(int cpuCount, ResetRegister reset, List<AmlTerm> sbDevi
 
     /**
      * The FADT RESET_REG: an I/O port and the byte OSPM writes to it.
-     * {@link #KEYBOARD_CONTROLLER} (0x64 ← 0xFE, pulse the i8042 reset line) is the default because Viridian emulates an
+     * {@link #KEYBOARD_CONTROLLER} (0x64 ← 0xFE, pulse the i8042 reset line) is the default because Viridian emulates
+     * an
      * i8042; {@link #PCI_RESET_CONTROL} (0xCF9 ← 0x06, hard reset) suits a chipset that implements that register.
      */
     public record ResetRegister(int port, int value) {

@@ -1,13 +1,12 @@
 package org.viridian.machine.acpi;
 
-import org.viridian.machine.boot.BootLayout;
-import org.viridian.partition.memory.GuestMemory;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.viridian.machine.boot.BootLayout;
+import org.viridian.partition.memory.GuestMemory;
 
 /**
  * Generates the complete ACPI table set and places it in the BIOS area: the RSDP at {@link BootLayout#ACPI_BASE}
@@ -23,8 +22,7 @@ public record AcpiTables(long rsdpAddress, byte[] rsdp, Map<String, Placed> tabl
     static final int FACS_SIZE = 64;
 
     /** A table and its guest-physical address. */
-    public record Placed(long address, SystemDescriptionTable table) {
-    }
+    public record Placed(long address, SystemDescriptionTable table) {}
 
     public AcpiTables {
         rsdp = rsdp.clone();
@@ -51,7 +49,8 @@ public record AcpiTables(long rsdpAddress, byte[] rsdp, Map<String, Placed> tabl
         next = align(next + dsdt.length(), 16);
 
         List<Long> pointed = new ArrayList<>();
-        for (SystemDescriptionTable t : List.of(Fadt.build(facsAddr, dsdtAddr, config.reset()), Madt.build(config.cpuCount()))) {
+        for (SystemDescriptionTable t :
+                List.of(Fadt.build(facsAddr, dsdtAddr, config.reset()), Madt.build(config.cpuCount()))) {
             placed.put(t.signature(), new Placed(next, t));
             pointed.add(next);
             next = align(next + t.length(), 16);
@@ -73,7 +72,8 @@ public record AcpiTables(long rsdpAddress, byte[] rsdp, Map<String, Placed> tabl
     /** Generates the tables at {@link BootLayout#ACPI_BASE} and writes them into guest memory. */
     public static AcpiTables install(GuestMemory memory, AcpiConfig config) {
         AcpiTables t = generate(config, BootLayout.ACPI_BASE);
-        memory.slice(BootLayout.ACPI_BASE, BootLayout.ACPI_END - BootLayout.ACPI_BASE).fill((byte) 0);
+        memory.slice(BootLayout.ACPI_BASE, BootLayout.ACPI_END - BootLayout.ACPI_BASE)
+                .fill((byte) 0);
         memory.write(t.rsdpAddress(), t.rsdp);
         t.tables.values().forEach(p -> memory.write(p.address(), p.table().bytes()));
         return t;
@@ -87,8 +87,18 @@ public record AcpiTables(long rsdpAddress, byte[] rsdp, Map<String, Placed> tabl
 
     /** RSDP revision 2: checksum over the first 20 bytes, extended checksum over all 36. */
     static byte[] rsdp(long rsdt, long xsdt) {
-        ByteSink s = new ByteSink().ascii("RSD PTR ", 8, ' ').u8(0).ascii(SystemDescriptionTable.OEM_ID, 6, ' ')
-                .u8(2).u32(rsdt).u32(RSDP_SIZE).u64(xsdt).u8(0).u8(0).u8(0).u8(0);
+        ByteSink s = new ByteSink()
+                .ascii("RSD PTR ", 8, ' ')
+                .u8(0)
+                .ascii(SystemDescriptionTable.OEM_ID, 6, ' ')
+                .u8(2)
+                .u32(rsdt)
+                .u32(RSDP_SIZE)
+                .u64(xsdt)
+                .u8(0)
+                .u8(0)
+                .u8(0)
+                .u8(0);
         byte[] b = s.toByteArray();
         b[8] = (byte) ByteSink.checksum(b, 0, 20);
         b[32] = (byte) ByteSink.checksum(b, 0, RSDP_SIZE);
@@ -97,7 +107,15 @@ public record AcpiTables(long rsdpAddress, byte[] rsdp, Map<String, Placed> tabl
 
     /** FACS: no hardware signature, no waking vector, no global lock; version 2. It has no checksum. */
     static SystemDescriptionTable facs() {
-        ByteSink s = new ByteSink().ascii("FACS", 4, ' ').u32(FACS_SIZE).u32(0).u32(0).u32(0).u32(0).u64(0).u8(2);
+        ByteSink s = new ByteSink()
+                .ascii("FACS", 4, ' ')
+                .u32(FACS_SIZE)
+                .u32(0)
+                .u32(0)
+                .u32(0)
+                .u32(0)
+                .u64(0)
+                .u8(2);
         while (s.size() < FACS_SIZE) s.u8(0);
         return new SystemDescriptionTable("FACS", s.toByteArray());
     }

@@ -9,13 +9,27 @@ import java.util.List;
  * integer form, Zero/One opcodes), so a disassembly round-trips.
  */
 public final class Aml {
-    private Aml() {
-    }
+    private Aml() {}
 
-    static final int ZERO_OP = 0x00, ONE_OP = 0x01, NAME_OP = 0x08, BYTE_PREFIX = 0x0A, WORD_PREFIX = 0x0B,
-            DWORD_PREFIX = 0x0C, STRING_PREFIX = 0x0D, QWORD_PREFIX = 0x0E, SCOPE_OP = 0x10, BUFFER_OP = 0x11,
-            PACKAGE_OP = 0x12, METHOD_OP = 0x14, DUAL_NAME_PREFIX = 0x2E, MULTI_NAME_PREFIX = 0x2F, EXT_OP_PREFIX = 0x5B,
-            DEVICE_OP = 0x82, RETURN_OP = 0xA4, ROOT_CHAR = '\\', PARENT_PREFIX = '^';
+    static final int ZERO_OP = 0x00,
+            ONE_OP = 0x01,
+            NAME_OP = 0x08,
+            BYTE_PREFIX = 0x0A,
+            WORD_PREFIX = 0x0B,
+            DWORD_PREFIX = 0x0C,
+            STRING_PREFIX = 0x0D,
+            QWORD_PREFIX = 0x0E,
+            SCOPE_OP = 0x10,
+            BUFFER_OP = 0x11,
+            PACKAGE_OP = 0x12,
+            METHOD_OP = 0x14,
+            DUAL_NAME_PREFIX = 0x2E,
+            MULTI_NAME_PREFIX = 0x2F,
+            EXT_OP_PREFIX = 0x5B,
+            DEVICE_OP = 0x82,
+            RETURN_OP = 0xA4,
+            ROOT_CHAR = '\\',
+            PARENT_PREFIX = '^';
 
     /** An integer constant in its shortest encoding. */
     public static AmlTerm integer(long value) {
@@ -172,7 +186,8 @@ public final class Aml {
             out.u8(MULTI_NAME_PREFIX).u8(segs.length);
         } else if (segs.length == 0) out.u8(0);
         for (String seg : segs) {
-            if (!seg.matches("[A-Z_][A-Z0-9_]{0,3}")) throw new IllegalArgumentException("bad AML name segment '" + seg + "' in " + path);
+            if (!seg.matches("[A-Z_][A-Z0-9_]{0,3}"))
+                throw new IllegalArgumentException("bad AML name segment '" + seg + "' in " + path);
             out.ascii(seg, 4, '_');
         }
         return out.toByteArray();

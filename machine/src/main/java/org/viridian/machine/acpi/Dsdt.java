@@ -1,9 +1,9 @@
 package org.viridian.machine.acpi;
 
+import static org.viridian.machine.acpi.Aml.*;
+
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.viridian.machine.acpi.Aml.*;
 
 /**
  * The Differentiated System Description Table: processor devices (ACPI0007, UIDs matching the MADT), COM1, the
@@ -13,8 +13,7 @@ public final class Dsdt {
     /** Revision 2: AML integers are 64-bit. */
     static final int REVISION = 2;
 
-    private Dsdt() {
-    }
+    private Dsdt() {}
 
     /** The AML body (everything after the table header). */
     static List<AmlTerm> body(AcpiConfig config) {
@@ -24,14 +23,13 @@ public final class Dsdt {
         }
         sb.add(com1());
         sb.addAll(config.sbDevices());
-        return List.of(
-                scope("\\_SB", sb),
-                name("\\_S5", pkg(integer(Fadt.SLP_TYP_S5), integer(Fadt.SLP_TYP_S5))));
+        return List.of(scope("\\_SB", sb), name("\\_S5", pkg(integer(Fadt.SLP_TYP_S5), integer(Fadt.SLP_TYP_S5))));
     }
 
     /** The first 16550 UART: I/O 0x3F8–0x3FF, IRQ 4. */
     static AmlTerm com1() {
-        return device("COM1",
+        return device(
+                "COM1",
                 name("_HID", eisaId("PNP0501")),
                 name("_UID", integer(1)),
                 staPresent(),

@@ -26,47 +26,46 @@ public final class Fadt {
 
     private static final int SYSTEM_IO = 1;
 
-    private Fadt() {
-    }
+    private Fadt() {}
 
     static SystemDescriptionTable build(long facs, long dsdt, AcpiConfig.ResetRegister reset) {
         ByteSink t = SystemDescriptionTable.begin("FACP", REVISION);
         t.u32(facs).u32(dsdt);
-        t.u8(0);                       // reserved (was INT_MODEL)
-        t.u8(0);                       // Preferred_PM_Profile: unspecified
+        t.u8(0); // reserved (was INT_MODEL)
+        t.u8(0); // Preferred_PM_Profile: unspecified
         t.u16(SCI_INT);
-        t.u32(0);                      // SMI_CMD: none, ACPI mode is permanent
-        t.u8(0).u8(0).u8(0).u8(0);     // ACPI_ENABLE, ACPI_DISABLE, S4BIOS_REQ, PSTATE_CNT
-        t.u32(PM1A_EVT_BLK).u32(0);    // PM1a/PM1b_EVT_BLK
-        t.u32(PM1A_CNT_BLK).u32(0);    // PM1a/PM1b_CNT_BLK
-        t.u32(0);                      // PM2_CNT_BLK
+        t.u32(0); // SMI_CMD: none, ACPI mode is permanent
+        t.u8(0).u8(0).u8(0).u8(0); // ACPI_ENABLE, ACPI_DISABLE, S4BIOS_REQ, PSTATE_CNT
+        t.u32(PM1A_EVT_BLK).u32(0); // PM1a/PM1b_EVT_BLK
+        t.u32(PM1A_CNT_BLK).u32(0); // PM1a/PM1b_CNT_BLK
+        t.u32(0); // PM2_CNT_BLK
         t.u32(PM_TMR_BLK);
-        t.u32(0).u32(0);               // GPE0/GPE1_BLK
-        t.u8(4).u8(2).u8(0).u8(4);     // PM1_EVT_LEN, PM1_CNT_LEN, PM2_CNT_LEN, PM_TMR_LEN
-        t.u8(0).u8(0).u8(0).u8(0);     // GPE0_BLK_LEN, GPE1_BLK_LEN, GPE1_BASE, CST_CNT
-        t.u16(101).u16(1001);          // P_LVL2_LAT, P_LVL3_LAT: > 100 / > 1000 µs = C2/C3 unsupported
-        t.u16(0).u16(0);               // FLUSH_SIZE, FLUSH_STRIDE
-        t.u8(0).u8(0);                 // DUTY_OFFSET, DUTY_WIDTH
-        t.u8(0).u8(0).u8(0x32);        // DAY_ALRM, MON_ALRM, CENTURY (CMOS index 0x32)
+        t.u32(0).u32(0); // GPE0/GPE1_BLK
+        t.u8(4).u8(2).u8(0).u8(4); // PM1_EVT_LEN, PM1_CNT_LEN, PM2_CNT_LEN, PM_TMR_LEN
+        t.u8(0).u8(0).u8(0).u8(0); // GPE0_BLK_LEN, GPE1_BLK_LEN, GPE1_BASE, CST_CNT
+        t.u16(101).u16(1001); // P_LVL2_LAT, P_LVL3_LAT: > 100 / > 1000 µs = C2/C3 unsupported
+        t.u16(0).u16(0); // FLUSH_SIZE, FLUSH_STRIDE
+        t.u8(0).u8(0); // DUTY_OFFSET, DUTY_WIDTH
+        t.u8(0).u8(0).u8(0x32); // DAY_ALRM, MON_ALRM, CENTURY (CMOS index 0x32)
         t.u16(IAPC_BOOT_ARCH);
-        t.u8(0);                       // reserved
+        t.u8(0); // reserved
         t.u32(FLAGS);
-        gas(t, reset.port(), 8, 1);    // RESET_REG
+        gas(t, reset.port(), 8, 1); // RESET_REG
         t.u8(reset.value());
-        t.u16(0);                      // ARM_BOOT_ARCH
+        t.u16(0); // ARM_BOOT_ARCH
         t.u8(MINOR_REVISION);
-        t.u64(facs).u64(dsdt);         // X_FIRMWARE_CTRL, X_DSDT
-        gas(t, PM1A_EVT_BLK, 32, 2);   // X_PM1a_EVT_BLK
-        gas(t, 0, 0, 0);               // X_PM1b_EVT_BLK
-        gas(t, PM1A_CNT_BLK, 16, 2);   // X_PM1a_CNT_BLK
-        gas(t, 0, 0, 0);               // X_PM1b_CNT_BLK
-        gas(t, 0, 0, 0);               // X_PM2_CNT_BLK
-        gas(t, PM_TMR_BLK, 32, 3);     // X_PM_TMR_BLK
-        gas(t, 0, 0, 0);               // X_GPE0_BLK
-        gas(t, 0, 0, 0);               // X_GPE1_BLK
-        gas(t, 0, 0, 0);               // SLEEP_CONTROL_REG (hardware-reduced only)
-        gas(t, 0, 0, 0);               // SLEEP_STATUS_REG
-        t.ascii("Viridian", 8, ' ');   // Hypervisor Vendor Identity
+        t.u64(facs).u64(dsdt); // X_FIRMWARE_CTRL, X_DSDT
+        gas(t, PM1A_EVT_BLK, 32, 2); // X_PM1a_EVT_BLK
+        gas(t, 0, 0, 0); // X_PM1b_EVT_BLK
+        gas(t, PM1A_CNT_BLK, 16, 2); // X_PM1a_CNT_BLK
+        gas(t, 0, 0, 0); // X_PM1b_CNT_BLK
+        gas(t, 0, 0, 0); // X_PM2_CNT_BLK
+        gas(t, PM_TMR_BLK, 32, 3); // X_PM_TMR_BLK
+        gas(t, 0, 0, 0); // X_GPE0_BLK
+        gas(t, 0, 0, 0); // X_GPE1_BLK
+        gas(t, 0, 0, 0); // SLEEP_CONTROL_REG (hardware-reduced only)
+        gas(t, 0, 0, 0); // SLEEP_STATUS_REG
+        t.ascii("Viridian", 8, ' '); // Hypervisor Vendor Identity
         return SystemDescriptionTable.finish("FACP", t);
     }
 

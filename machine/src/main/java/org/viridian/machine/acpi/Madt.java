@@ -16,18 +16,17 @@ public final class Madt {
     /** MPS INTI flags: polarity active-high (01), trigger level (11 << 2). */
     static final int ACTIVE_HIGH_LEVEL = 0x1 | 0x3 << 2;
 
-    private Madt() {
-    }
+    private Madt() {}
 
     static SystemDescriptionTable build(int cpuCount) {
         ByteSink t = SystemDescriptionTable.begin("APIC", REVISION);
         t.u32(BootLayout.LAPIC_BASE).u32(PCAT_COMPAT);
         for (int cpu = 0; cpu < cpuCount; cpu++) {
-            t.u8(0).u8(8).u8(cpu).u8(cpu).u32(ENABLED);                       // Processor Local APIC
+            t.u8(0).u8(8).u8(cpu).u8(cpu).u32(ENABLED); // Processor Local APIC
         }
         t.u8(1).u8(12).u8(cpuCount).u8(0).u32(BootLayout.IOAPIC_BASE).u32(0); // I/O APIC
         t.u8(2).u8(10).u8(0).u8(Fadt.SCI_INT).u32(Fadt.SCI_INT).u16(ACTIVE_HIGH_LEVEL); // ISO: SCI
-        t.u8(4).u8(6).u8(0xFF).u16(0).u8(1);                                 // Local APIC NMI: all CPUs, LINT1
+        t.u8(4).u8(6).u8(0xFF).u16(0).u8(1); // Local APIC NMI: all CPUs, LINT1
         return SystemDescriptionTable.finish("APIC", t);
     }
 }

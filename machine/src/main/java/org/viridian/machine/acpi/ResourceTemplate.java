@@ -46,11 +46,20 @@ public final class ResourceTemplate {
      * 0, min, min + length - 1, 0, length)}: a fixed 64-bit memory range.
      */
     public ResourceTemplate qwordMemory(boolean producer, boolean cacheable, long min, long length) {
-        if (length <= 0 || min < 0 || min + length - 1 < min) throw new IllegalArgumentException("bad QWordMemory range");
+        if (length <= 0 || min < 0 || min + length - 1 < min)
+            throw new IllegalArgumentException("bad QWordMemory range");
         int general = (producer ? 0 : 1) | 0x04 | 0x08; // consumer bit, MinFixed, MaxFixed
-        int specific = 0x01 | (cacheable ? 0x02 : 0);   // ReadWrite, cacheability
-        out.u8(0x8A).u16(43).u8(0).u8(general).u8(specific)
-                .u64(0).u64(min).u64(min + length - 1).u64(0).u64(length);
+        int specific = 0x01 | (cacheable ? 0x02 : 0); // ReadWrite, cacheability
+        out.u8(0x8A)
+                .u16(43)
+                .u8(0)
+                .u8(general)
+                .u8(specific)
+                .u64(0)
+                .u64(min)
+                .u64(min + length - 1)
+                .u64(0)
+                .u64(length);
         return this;
     }
 

@@ -29,8 +29,16 @@ public record SystemDescriptionTable(String signature, byte[] bytes) {
     /** Starts a table: the header with length and checksum left zero, to be fixed by {@link #finish}. */
     static ByteSink begin(String signature, int revision) {
         if (signature.getBytes(StandardCharsets.US_ASCII).length != 4) throw new IllegalArgumentException(signature);
-        return new ByteSink().ascii(signature, 4, ' ').u32(0).u8(revision).u8(0)
-                .ascii(OEM_ID, 6, ' ').ascii(OEM_TABLE_ID, 8, ' ').u32(1).ascii(CREATOR_ID, 4, ' ').u32(1);
+        return new ByteSink()
+                .ascii(signature, 4, ' ')
+                .u32(0)
+                .u8(revision)
+                .u8(0)
+                .ascii(OEM_ID, 6, ' ')
+                .ascii(OEM_TABLE_ID, 8, ' ')
+                .u32(1)
+                .ascii(CREATOR_ID, 4, ' ')
+                .u32(1);
     }
 
     /** Patches length and checksum. */

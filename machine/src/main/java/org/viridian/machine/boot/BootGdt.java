@@ -12,12 +12,15 @@ final class BootGdt {
     static final int TSS = 0x20;
     private static final int ENTRIES = 5;
 
-    private BootGdt() {
-    }
+    private BootGdt() {}
 
-    /** Segment state for entry in {@code mode}; writes the GDT at {@link BootLayout#GDT} and returns the entry state. */
-    static EntryState enter(GuestMemory memory, EntryState.Mode mode, long rip, long rax, long rbx, long rsi, long cr3) {
-        SegmentDescriptor cs = mode == EntryState.Mode.LONG64 ? SegmentDescriptor.code64(CODE) : SegmentDescriptor.code32(CODE);
+    /**
+     * Segment state for entry in {@code mode}; writes the GDT at {@link BootLayout#GDT} and returns the entry state.
+     */
+    static EntryState enter(
+            GuestMemory memory, EntryState.Mode mode, long rip, long rax, long rbx, long rsi, long cr3) {
+        SegmentDescriptor cs =
+                mode == EntryState.Mode.LONG64 ? SegmentDescriptor.code64(CODE) : SegmentDescriptor.code32(CODE);
         SegmentDescriptor ds = SegmentDescriptor.data32(DATA);
         SegmentDescriptor tr = SegmentDescriptor.busyTss(TSS, 0);
         long[] gdt = new long[ENTRIES];
@@ -29,8 +32,27 @@ final class BootGdt {
         long cr0 = EntryState.CR0_PE | EntryState.CR0_ET | (long64 ? EntryState.CR0_PG : 0);
         long cr4 = long64 ? EntryState.CR4_PAE : 0;
         long efer = long64 ? EntryState.EFER_LME | EntryState.EFER_LMA : 0;
-        return new EntryState(mode, rip, BootLayout.STACK_TOP, rax, rbx, rsi, EntryState.RFLAGS_RESERVED,
-                cr0, long64 ? cr3 : 0, cr4, efer, cs, ds, ds, ds, ds, ds, tr, EntryState.NO_LDT,
-                new DescriptorTable(BootLayout.GDT, ENTRIES * 8 - 1), DescriptorTable.EMPTY);
+        return new EntryState(
+                mode,
+                rip,
+                BootLayout.STACK_TOP,
+                rax,
+                rbx,
+                rsi,
+                EntryState.RFLAGS_RESERVED,
+                cr0,
+                long64 ? cr3 : 0,
+                cr4,
+                efer,
+                cs,
+                ds,
+                ds,
+                ds,
+                ds,
+                ds,
+                tr,
+                EntryState.NO_LDT,
+                new DescriptorTable(BootLayout.GDT, ENTRIES * 8 - 1),
+                DescriptorTable.EMPTY);
     }
 }

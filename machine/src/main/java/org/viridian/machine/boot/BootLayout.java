@@ -1,9 +1,8 @@
 package org.viridian.machine.boot;
 
-import org.viridian.partition.memory.GuestMemory;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.viridian.partition.memory.GuestMemory;
 
 /**
  * Where the loaders put things in guest-physical memory. Everything the loader itself writes (GDT, page tables,
@@ -27,8 +26,7 @@ import java.util.List;
  * </pre>
  */
 public final class BootLayout {
-    private BootLayout() {
-    }
+    private BootLayout() {}
 
     public static final long GDT = 0x1000;
     public static final long STACK_TOP = 0x7000;
@@ -42,11 +40,13 @@ public final class BootLayout {
     public static final int CMDLINE_MAX = 0x1_0000;
     /** Start of the extended BIOS data area; from here to 1 MiB is reserved. */
     public static final long EBDA_START = 0x9_FC00;
+
     public static final long ACPI_BASE = 0xE_0000;
     public static final long ACPI_END = 0x10_0000;
     public static final long HIGH_MEMORY = 0x10_0000;
     /** Highest initrd end (exclusive) unless the kernel allows less: the 896 MiB lowmem limit of old 32-bit kernels. */
     public static final long INITRD_MAX = 0x3800_0000;
+
     public static final long IOAPIC_BASE = 0xFEC0_0000L;
     public static final long LAPIC_BASE = 0xFEE0_0000L;
 
@@ -78,7 +78,8 @@ public final class BootLayout {
     static void requireKernelRange(GuestMemory memory, long address, long size, String what) {
         if (size < 0 || address < HIGH_MEMORY || !memory.contains(address, size)) {
             throw new KernelImageException(String.format(
-                    "%s [0x%x, +0x%x) must lie in guest RAM at or above 1 MiB (RAM: %s)", what, address, size, describe(memory)));
+                    "%s [0x%x, +0x%x) must lie in guest RAM at or above 1 MiB (RAM: %s)",
+                    what, address, size, describe(memory)));
         }
     }
 
@@ -90,8 +91,8 @@ public final class BootLayout {
         long top = Math.min(limit, lowRamEnd(memory));
         long addr = (top - size) & ~(GuestMemory.PAGE_SIZE - 1);
         if (size <= 0 || size > top || addr < floor) {
-            throw new KernelImageException(String.format("%s of %d bytes does not fit between the kernel end 0x%x and 0x%x",
-                    what, size, floor, top));
+            throw new KernelImageException(String.format(
+                    "%s of %d bytes does not fit between the kernel end 0x%x and 0x%x", what, size, floor, top));
         }
         return addr;
     }

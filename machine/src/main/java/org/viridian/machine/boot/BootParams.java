@@ -1,11 +1,10 @@
 package org.viridian.machine.boot;
 
-import org.viridian.partition.memory.GuestMemory;
+import static org.viridian.machine.boot.LittleEndian.*;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
-
-import static org.viridian.machine.boot.LittleEndian.*;
+import org.viridian.partition.memory.GuestMemory;
 
 /**
  * Linux's boot_params ("zero page", arch/x86/include/uapi/asm/bootparam.h) at {@link BootLayout#BOOT_PARAMS}: the
@@ -22,11 +21,9 @@ final class BootParams {
     static final int HEAP_END_PTR = 0xFE00 - 0x200;
 
     /** Everything the loader decided, to be recorded in boot_params. */
-    record Fields(long code32Start, long cmdline, BootImage.Range initrd, List<E820Entry> e820, long rsdp) {
-    }
+    record Fields(long code32Start, long cmdline, BootImage.Range initrd, List<E820Entry> e820, long rsdp) {}
 
-    private BootParams() {
-    }
+    private BootParams() {}
 
     /**
      * Writes boot_params: zeroes the page, copies {@code header} (the image's bytes [0x1F1, header end)) to 0x1F1,
@@ -34,7 +31,8 @@ final class BootParams {
      * acpi_rsdp_addr.
      */
     static void write(GuestMemory memory, byte[] header, Fields f) {
-        if (SetupHeader.SETUP_SECTS + header.length > SetupHeader.MAX_HEADER_END) throw new IllegalArgumentException("header too long");
+        if (SetupHeader.SETUP_SECTS + header.length > SetupHeader.MAX_HEADER_END)
+            throw new IllegalArgumentException("header too long");
         if (f.e820().size() > E820_MAX) throw new KernelImageException("memory map has more than 128 entries");
         MemorySegment bp = memory.slice(BootLayout.BOOT_PARAMS, SIZE);
         bp.fill((byte) 0);
@@ -42,8 +40,7 @@ final class BootParams {
         bp.set(U16, SetupHeader.VID_MODE, (short) 0xFFFF); // "normal" text mode: no mode switch
         bp.set(U8, SetupHeader.TYPE_OF_LOADER, (byte) TYPE_OF_LOADER_UNDEFINED);
         int loadflags = bp.get(U8, SetupHeader.LOADFLAGS) & 0xFF;
-        bp.set(U8, SetupHeader.LOADFLAGS,
-                (byte) (loadflags | SetupHeader.LOADED_HIGH | SetupHeader.CAN_USE_HEAP));
+        bp.set(U8, SetupHeader.LOADFLAGS, (byte) (loadflags | SetupHeader.LOADED_HIGH | SetupHeader.CAN_USE_HEAP));
         bp.set(U32, SetupHeader.CODE32_START, (int) f.code32Start());
         bp.set(U16, SetupHeader.HEAP_END_PTR, (short) HEAP_END_PTR);
         bp.set(U32, SetupHeader.CMD_LINE_PTR, (int) f.cmdline());

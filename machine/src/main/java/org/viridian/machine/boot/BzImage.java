@@ -1,11 +1,5 @@
 package org.viridian.machine.boot;
 
-import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
-import org.apache.commons.compress.compressors.lz4.BlockLZ4CompressorInputStream;
-import org.apache.commons.compress.compressors.lzma.LZMACompressorInputStream;
-import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
-import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,6 +7,11 @@ import java.io.InputStream;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
+import org.apache.commons.compress.compressors.lz4.BlockLZ4CompressorInputStream;
+import org.apache.commons.compress.compressors.lzma.LZMACompressorInputStream;
+import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
+import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
 
 /**
  * Takes a bzImage apart: the compressed vmlinux it carries (payload_offset/payload_length, boot protocol 2.08+) can be
@@ -24,13 +23,13 @@ public final class BzImage {
 
     /** Compression formats the kernel build supports, identified by their magic. */
     public enum Compression {
-        GZIP(new byte[]{0x1F, (byte) 0x8B}),
-        BZIP2(new byte[]{'B', 'Z', 'h'}),
-        XZ(new byte[]{(byte) 0xFD, '7', 'z', 'X', 'Z', 0}),
-        LZMA(new byte[]{0x5D, 0, 0}),
-        LZ4_LEGACY(new byte[]{0x02, 0x21, 0x4C, 0x18}),
-        ZSTD(new byte[]{0x28, (byte) 0xB5, 0x2F, (byte) 0xFD}),
-        LZO(new byte[]{(byte) 0x89, 'L', 'Z', 'O'});
+        GZIP(new byte[] {0x1F, (byte) 0x8B}),
+        BZIP2(new byte[] {'B', 'Z', 'h'}),
+        XZ(new byte[] {(byte) 0xFD, '7', 'z', 'X', 'Z', 0}),
+        LZMA(new byte[] {0x5D, 0, 0}),
+        LZ4_LEGACY(new byte[] {0x02, 0x21, 0x4C, 0x18}),
+        ZSTD(new byte[] {0x28, (byte) 0xB5, 0x2F, (byte) 0xFD}),
+        LZO(new byte[] {(byte) 0x89, 'L', 'Z', 'O'});
 
         private final byte[] magic;
 
@@ -40,7 +39,8 @@ public final class BzImage {
 
         static Compression detect(byte[] data, int offset, int length) {
             for (Compression c : values()) {
-                if (length >= c.magic.length && Arrays.equals(data, offset, offset + c.magic.length, c.magic, 0, c.magic.length)) {
+                if (length >= c.magic.length
+                        && Arrays.equals(data, offset, offset + c.magic.length, c.magic, 0, c.magic.length)) {
                     return c;
                 }
             }
@@ -49,8 +49,7 @@ public final class BzImage {
         }
     }
 
-    private BzImage() {
-    }
+    private BzImage() {}
 
     /** Which compression the payload uses. */
     public static Compression compression(byte[] bzImage) {
@@ -68,16 +67,29 @@ public final class BzImage {
         ImageReader r = new ImageReader(bzImage, "bzImage payload");
         if (length < 8) throw r.error("payload_length %d is too short for a compressed image", length);
         long expected = r.u32(offset + length - 4, "uncompressed size trailer");
-        if (expected == 0 || expected > MAX_VMLINUX) throw r.error("uncompressed size trailer 0x%x is absurd", expected);
+        if (expected == 0 || expected > MAX_VMLINUX)
+            throw r.error("uncompressed size trailer 0x%x is absurd", expected);
         Compression c = Compression.detect(bzImage, offset, length);
         byte[] out;
         try {
             out = switch (c) {
                 case GZIP -> inflate(new GZIPInputStream(new ByteArrayInputStream(bzImage, offset, length)), expected);
-                case BZIP2 -> inflate(new BZip2CompressorInputStream(new ByteArrayInputStream(bzImage, offset, length - 4), true), expected);
-                case XZ -> inflate(new XZCompressorInputStream(new ByteArrayInputStream(bzImage, offset, length - 4)), expected);
-                case LZMA -> inflate(new LZMACompressorInputStream(new ByteArrayInputStream(bzImage, offset, length - 4)), expected);
-                case ZSTD -> inflate(new ZstdCompressorInputStream(new ByteArrayInputStream(bzImage, offset, length - 4)), expected);
+                case BZIP2 ->
+                    inflate(
+                            new BZip2CompressorInputStream(new ByteArrayInputStream(bzImage, offset, length - 4), true),
+                            expected);
+                case XZ ->
+                    inflate(
+                            new XZCompressorInputStream(new ByteArrayInputStream(bzImage, offset, length - 4)),
+                            expected);
+                case LZMA ->
+                    inflate(
+                            new LZMACompressorInputStream(new ByteArrayInputStream(bzImage, offset, length - 4)),
+                            expected);
+                case ZSTD ->
+                    inflate(
+                            new ZstdCompressorInputStream(new ByteArrayInputStream(bzImage, offset, length - 4)),
+                            expected);
                 case LZ4_LEGACY -> lz4Legacy(bzImage, offset, length - 4, expected);
                 case LZO -> throw r.error("LZO-compressed payloads are not supported");
             };
@@ -95,10 +107,12 @@ public final class BzImage {
     /** {offset, length} of the payload in the file, validated. */
     private static int[] payload(byte[] bzImage) {
         SetupHeader h = SetupHeader.parse(bzImage);
-        if (h.version() < 0x0208) throw new KernelImageException("bzImage: boot protocol before 2.08 has no payload_offset");
+        if (h.version() < 0x0208)
+            throw new KernelImageException("bzImage: boot protocol before 2.08 has no payload_offset");
         long offset = h.setupSize() + h.payloadOffset();
-        new ImageReader(bzImage, "bzImage").require(offset, h.payloadLength(), "payload (payload_offset, payload_length)");
-        return new int[]{(int) offset, (int) h.payloadLength()};
+        new ImageReader(bzImage, "bzImage")
+                .require(offset, h.payloadLength(), "payload (payload_offset, payload_length)");
+        return new int[] {(int) offset, (int) h.payloadLength()};
     }
 
     private static byte[] inflate(InputStream in, long expected) throws IOException {
@@ -107,7 +121,8 @@ public final class BzImage {
             byte[] buf = new byte[1 << 16];
             int n;
             while ((n = in.read(buf)) > 0) {
-                if (out.size() + n > expected) throw new KernelImageException("bzImage: payload inflates beyond its size trailer " + expected);
+                if (out.size() + n > expected)
+                    throw new KernelImageException("bzImage: payload inflates beyond its size trailer " + expected);
                 out.write(buf, 0, n);
             }
             return out.toByteArray();
@@ -127,8 +142,10 @@ public final class BzImage {
             long chunk = r.u32(pos, "lz4 chunk size");
             pos += 4;
             if (chunk == 0x184C2102L) continue;
-            if (chunk == 0 || chunk > end - pos) throw r.error("lz4 chunk of %d bytes at 0x%x overruns the payload", chunk, pos - 4);
-            byte[] block = inflate(new BlockLZ4CompressorInputStream(new ByteArrayInputStream(data, (int) pos, (int) chunk)),
+            if (chunk == 0 || chunk > end - pos)
+                throw r.error("lz4 chunk of %d bytes at 0x%x overruns the payload", chunk, pos - 4);
+            byte[] block = inflate(
+                    new BlockLZ4CompressorInputStream(new ByteArrayInputStream(data, (int) pos, (int) chunk)),
                     expected - out.size());
             out.write(block);
             pos += chunk;

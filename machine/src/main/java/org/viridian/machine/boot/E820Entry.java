@@ -18,7 +18,10 @@ public record E820Entry(long address, long size, Type type) {
 
     /** E820 types; {@link #code()} is the value in the map (identical for multiboot mmap). */
     public enum Type {
-        RAM(1), RESERVED(2), ACPI_RECLAIMABLE(3), ACPI_NVS(4);
+        RAM(1),
+        RESERVED(2),
+        ACPI_RECLAIMABLE(3),
+        ACPI_NVS(4);
 
         private final int code;
 

@@ -1,10 +1,9 @@
 package org.viridian.machine.boot;
 
-import org.viridian.partition.memory.GuestMemory;
-
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import org.viridian.partition.memory.GuestMemory;
 
 /**
  * The loadable view of an x86 ELF32 or ELF64 executable: its PT_LOAD segments and entry point. All header fields are
@@ -65,12 +64,20 @@ public final class ElfImage {
             String p = "program header " + i + " ";
             if (r.u32(ph, p + "p_type") != PT_LOAD) continue;
             Segment s = is64
-                    ? new Segment(r.u64(ph + 16, p + "p_vaddr"), r.u64Unsigned(ph + 24, p + "p_paddr"),
-                    r.u64Unsigned(ph + 8, p + "p_offset"), r.u64Unsigned(ph + 32, p + "p_filesz"),
-                    r.u64Unsigned(ph + 40, p + "p_memsz"))
-                    : new Segment(r.u32(ph + 8, p + "p_vaddr"), r.u32(ph + 12, p + "p_paddr"),
-                    r.u32(ph + 4, p + "p_offset"), r.u32(ph + 16, p + "p_filesz"), r.u32(ph + 20, p + "p_memsz"));
-            if (s.fileSize() > s.memSize()) throw r.error("%sp_filesz 0x%x exceeds p_memsz 0x%x", p, s.fileSize(), s.memSize());
+                    ? new Segment(
+                            r.u64(ph + 16, p + "p_vaddr"),
+                            r.u64Unsigned(ph + 24, p + "p_paddr"),
+                            r.u64Unsigned(ph + 8, p + "p_offset"),
+                            r.u64Unsigned(ph + 32, p + "p_filesz"),
+                            r.u64Unsigned(ph + 40, p + "p_memsz"))
+                    : new Segment(
+                            r.u32(ph + 8, p + "p_vaddr"),
+                            r.u32(ph + 12, p + "p_paddr"),
+                            r.u32(ph + 4, p + "p_offset"),
+                            r.u32(ph + 16, p + "p_filesz"),
+                            r.u32(ph + 20, p + "p_memsz"));
+            if (s.fileSize() > s.memSize())
+                throw r.error("%sp_filesz 0x%x exceeds p_memsz 0x%x", p, s.fileSize(), s.memSize());
             r.require(s.offset(), s.fileSize(), p + "p_offset/p_filesz");
             if (s.paddr() + s.memSize() < s.paddr()) throw r.error("%sp_paddr + p_memsz overflows", p);
             if (s.memSize() > 0) segs.add(s);
@@ -117,7 +124,8 @@ public final class ElfImage {
     /** Copies every segment to its physical address and zeroes its BSS; each must lie in RAM at or above 1 MiB. */
     public void load(GuestMemory memory) {
         for (int i = 0; i < segments.size(); i++) {
-            BootLayout.requireKernelRange(memory, segments.get(i).paddr(), segments.get(i).memSize(), "ELF PT_LOAD segment " + i);
+            BootLayout.requireKernelRange(
+                    memory, segments.get(i).paddr(), segments.get(i).memSize(), "ELF PT_LOAD segment " + i);
         }
         for (Segment s : segments) {
             MemorySegment dst = memory.slice(s.paddr(), s.memSize());

@@ -27,11 +27,28 @@ package org.viridian.machine.boot;
  * @param gdt    the boot GDT in guest memory
  * @param idt    empty: the kernel installs its own before enabling interrupts
  */
-public record EntryState(Mode mode, long rip, long rsp, long rax, long rbx, long rsi, long rflags,
-                         long cr0, long cr3, long cr4, long efer,
-                         SegmentDescriptor cs, SegmentDescriptor ds, SegmentDescriptor es, SegmentDescriptor fs,
-                         SegmentDescriptor gs, SegmentDescriptor ss, SegmentDescriptor tr, SegmentDescriptor ldt,
-                         DescriptorTable gdt, DescriptorTable idt) {
+public record EntryState(
+        Mode mode,
+        long rip,
+        long rsp,
+        long rax,
+        long rbx,
+        long rsi,
+        long rflags,
+        long cr0,
+        long cr3,
+        long cr4,
+        long efer,
+        SegmentDescriptor cs,
+        SegmentDescriptor ds,
+        SegmentDescriptor es,
+        SegmentDescriptor fs,
+        SegmentDescriptor gs,
+        SegmentDescriptor ss,
+        SegmentDescriptor tr,
+        SegmentDescriptor ldt,
+        DescriptorTable gdt,
+        DescriptorTable idt) {
 
     /** The processor mode the kernel is entered in. */
     public enum Mode {
@@ -50,7 +67,8 @@ public record EntryState(Mode mode, long rip, long rsp, long rax, long rbx, long
     public static final long RFLAGS_RESERVED = 1L << 1;
 
     /** The unusable LDT every entry state carries. */
-    public static final SegmentDescriptor NO_LDT = new SegmentDescriptor(0, 0, 0, 0x2, false, 0, false, false, false, false);
+    public static final SegmentDescriptor NO_LDT =
+            new SegmentDescriptor(0, 0, 0, 0x2, false, 0, false, false, false, false);
 
     public EntryState {
         if (mode == Mode.LONG64 && (!cs.l() || cs.db() || (efer & EFER_LMA) == 0 || (cr0 & CR0_PG) == 0)) {

@@ -13,8 +13,7 @@ final class IdentityPageTables {
     private static final long PAGE_SIZE_2M = 0x80;
     private static final long PAGE = 0x1000;
 
-    private IdentityPageTables() {
-    }
+    private IdentityPageTables() {}
 
     /** Writes the tables and returns the PML4 address for CR3. */
     static long write(GuestMemory memory) {

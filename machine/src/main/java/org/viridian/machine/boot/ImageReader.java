@@ -24,7 +24,8 @@ final class ImageReader {
     /** Fails unless [offset, offset+length) lies inside the image. */
     void require(long offset, long length, String field) {
         if (offset < 0 || length < 0 || offset > data.length || length > data.length - offset) {
-            throw new KernelImageException(String.format("%s: %s at offset 0x%x (+0x%x) lies beyond the end of the image (%d bytes)",
+            throw new KernelImageException(String.format(
+                    "%s: %s at offset 0x%x (+0x%x) lies beyond the end of the image (%d bytes)",
                     what, field, offset, length, data.length));
         }
     }
@@ -43,7 +44,10 @@ final class ImageReader {
     long u32(long offset, String field) {
         require(offset, 4, field);
         int o = (int) offset;
-        return ((data[o] & 0xFFL) | (data[o + 1] & 0xFFL) << 8 | (data[o + 2] & 0xFFL) << 16 | (data[o + 3] & 0xFFL) << 24);
+        return ((data[o] & 0xFFL)
+                | (data[o + 1] & 0xFFL) << 8
+                | (data[o + 2] & 0xFFL) << 16
+                | (data[o + 3] & 0xFFL) << 24);
     }
 
     long u64(long offset, String field) {

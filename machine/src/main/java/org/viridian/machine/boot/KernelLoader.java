@@ -1,8 +1,7 @@
 package org.viridian.machine.boot;
 
-import org.viridian.partition.memory.GuestMemory;
-
 import java.util.List;
+import org.viridian.partition.memory.GuestMemory;
 
 /**
  * One entry point for the VM assembly: recognises the kernel format and runs the matching loader. ACPI tables are
@@ -19,8 +18,7 @@ public final class KernelLoader {
         MULTIBOOT
     }
 
-    private KernelLoader() {
-    }
+    private KernelLoader() {}
 
     /** bzImage by its "HdrS" header, then a Multiboot header, then ELF64 as vmlinux. */
     public static Format detect(byte[] kernel) {
@@ -36,10 +34,16 @@ public final class KernelLoader {
      */
     public static BootImage load(GuestMemory memory, byte[] kernel, String cmdline, byte[] initrd, long rsdpAddress) {
         return switch (detect(kernel)) {
-            case BZIMAGE -> LinuxLoader.loadBzImage(memory, kernel, new LinuxLoader.Options(cmdline, initrd, rsdpAddress));
-            case VMLINUX -> LinuxLoader.loadVmlinux(memory, kernel, new LinuxLoader.Options(cmdline, initrd, rsdpAddress));
-            case MULTIBOOT -> MultibootLoader.load(memory, kernel, cmdline,
-                    initrd == null ? List.of() : List.of(new MultibootLoader.Module(initrd, "initrd")));
+            case BZIMAGE ->
+                LinuxLoader.loadBzImage(memory, kernel, new LinuxLoader.Options(cmdline, initrd, rsdpAddress));
+            case VMLINUX ->
+                LinuxLoader.loadVmlinux(memory, kernel, new LinuxLoader.Options(cmdline, initrd, rsdpAddress));
+            case MULTIBOOT ->
+                MultibootLoader.load(
+                        memory,
+                        kernel,
+                        cmdline,
+                        initrd == null ? List.of() : List.of(new MultibootLoader.Module(initrd, "initrd")));
         };
     }
 }

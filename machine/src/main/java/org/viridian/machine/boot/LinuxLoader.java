@@ -1,13 +1,12 @@
 package org.viridian.machine.boot;
 
-import org.viridian.partition.memory.GuestMemory;
+import static org.viridian.machine.boot.LittleEndian.*;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
-
-import static org.viridian.machine.boot.LittleEndian.*;
+import org.viridian.partition.memory.GuestMemory;
 
 /**
  * Loads Linux with the x86 64-bit boot protocol (Documentation/arch/x86/boot.rst): a bzImage's protected-mode part
@@ -20,6 +19,7 @@ public final class LinuxLoader {
     static final long STARTUP_64_OFFSET = 0x200;
     /** Linux's default COMMAND_LINE_SIZE minus the NUL, assumed for a vmlinux (which has no header to say). */
     static final long DEFAULT_CMDLINE_SIZE = 2047;
+
     static final long VMLINUX_ALIGNMENT = 0x20_0000;
 
     /**
@@ -35,8 +35,7 @@ public final class LinuxLoader {
         }
     }
 
-    private LinuxLoader() {
-    }
+    private LinuxLoader() {}
 
     /** Loads a bzImage or an ELF vmlinux, by its magic. */
     public static BootImage load(GuestMemory memory, byte[] kernel, Options options) {
@@ -51,13 +50,15 @@ public final class LinuxLoader {
         memory.slice(load, code).copyFrom(MemorySegment.ofArray(image).asSlice(h.setupSize(), code));
         byte[] header = Arrays.copyOfRange(image, SetupHeader.SETUP_SECTS, h.headerEnd());
         long limit = Math.min(h.initrdAddrMax() + 1, BootLayout.INITRD_MAX);
-        return finish(memory, header, load, load + h.initSize(), load + STARTUP_64_OFFSET, h.cmdlineSize(), limit, options);
+        return finish(
+                memory, header, load, load + h.initSize(), load + STARTUP_64_OFFSET, h.cmdlineSize(), limit, options);
     }
 
     /** Loads an ELF64 vmlinux; entry is startup_64's physical address. */
     public static BootImage loadVmlinux(GuestMemory memory, byte[] image, Options options) {
         ElfImage elf = ElfImage.parse(image);
-        if (!elf.is64()) throw new KernelImageException("vmlinux: ELF32 image; the 64-bit boot protocol needs an x86-64 ELF");
+        if (!elf.is64())
+            throw new KernelImageException("vmlinux: ELF32 image; the 64-bit boot protocol needs an x86-64 ELF");
         long entry = elf.physicalEntry();
         elf.load(memory);
         long start = elf.lowestAddress();
@@ -66,11 +67,19 @@ public final class LinuxLoader {
         return finish(memory, header, start, end, entry, DEFAULT_CMDLINE_SIZE, BootLayout.INITRD_MAX, options);
     }
 
-    private static BootImage finish(GuestMemory memory, byte[] header, long start, long end, long entry,
-                                    long cmdlineSize, long initrdLimit, Options options) {
+    private static BootImage finish(
+            GuestMemory memory,
+            byte[] header,
+            long start,
+            long end,
+            long entry,
+            long cmdlineSize,
+            long initrdLimit,
+            Options options) {
         byte[] cmdline = options.cmdline().getBytes(StandardCharsets.US_ASCII);
         if (cmdline.length > cmdlineSize || cmdline.length >= BootLayout.CMDLINE_MAX) {
-            throw new KernelImageException(String.format("command line of %d bytes exceeds the kernel's cmdline_size %d",
+            throw new KernelImageException(String.format(
+                    "command line of %d bytes exceeds the kernel's cmdline_size %d",
                     cmdline.length, Math.min(cmdlineSize, BootLayout.CMDLINE_MAX - 1)));
         }
         memory.slice(BootLayout.CMDLINE, cmdline.length + 1L).fill((byte) 0);
@@ -82,7 +91,8 @@ public final class LinuxLoader {
             initrd = new BootImage.Range(at, options.initrd().length);
         }
         List<E820Entry> map = BootLayout.e820(memory);
-        BootParams.write(memory, header, new BootParams.Fields(start, BootLayout.CMDLINE, initrd, map, options.rsdpAddress()));
+        BootParams.write(
+                memory, header, new BootParams.Fields(start, BootLayout.CMDLINE, initrd, map, options.rsdpAddress()));
         long cr3 = IdentityPageTables.write(memory);
         EntryState state = BootGdt.enter(memory, EntryState.Mode.LONG64, entry, 0, 0, BootLayout.BOOT_PARAMS, cr3);
         return new BootImage(state, map, start, end, initrd);
@@ -100,8 +110,11 @@ public final class LinuxLoader {
             if (fits(aligned, h.initSize(), lowEnd)) return aligned;
         }
         throw new KernelImageException(String.format(
-                "bzImage: init_size 0x%x does not fit at pref_address 0x%x%s: low RAM is [1 MiB, 0x%x)", h.initSize(),
-                h.prefAddress(), h.relocatable() ? " or at any kernel_alignment boundary from 1 MiB" : " (not relocatable)", lowEnd));
+                "bzImage: init_size 0x%x does not fit at pref_address 0x%x%s: low RAM is [1 MiB, 0x%x)",
+                h.initSize(),
+                h.prefAddress(),
+                h.relocatable() ? " or at any kernel_alignment boundary from 1 MiB" : " (not relocatable)",
+                lowEnd));
     }
 
     private static boolean fits(long address, long size, long lowEnd) {

@@ -1,10 +1,9 @@
 package org.viridian.machine.boot;
 
-import org.viridian.partition.memory.GuestMemory;
-
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.viridian.partition.memory.GuestMemory;
 
 /**
  * Loads a Multiboot (version 1, spec 0.6.96) kernel the way QEMU's {@code -kernel} does: the header's a.out-kludge
@@ -37,29 +36,35 @@ public final class MultibootLoader {
     static final int INFO_LOADER_NAME = 1 << 9;
 
     // multiboot_info field offsets.
-    static final int MBI_FLAGS = 0, MBI_MEM_LOWER = 4, MBI_MEM_UPPER = 8, MBI_CMDLINE = 16, MBI_MODS_COUNT = 20,
-            MBI_MODS_ADDR = 24, MBI_MMAP_LENGTH = 44, MBI_MMAP_ADDR = 48, MBI_LOADER_NAME = 64;
+    static final int MBI_FLAGS = 0,
+            MBI_MEM_LOWER = 4,
+            MBI_MEM_UPPER = 8,
+            MBI_CMDLINE = 16,
+            MBI_MODS_COUNT = 20,
+            MBI_MODS_ADDR = 24,
+            MBI_MMAP_LENGTH = 44,
+            MBI_MMAP_ADDR = 48,
+            MBI_LOADER_NAME = 64;
     /** The info structure with the framebuffer fields of 0.6.96 is 116 bytes; room is left for all of it (zeroed). */
     private static final int MBI_SIZE = 128;
+
     private static final int MMAP_ENTRY = 24;
     private static final int MODULE_ENTRY = 16;
     /** Modules and kernels are 32-bit: everything must stay below 4 GiB; modules go below this as well. */
     private static final long MODULE_LIMIT = BootLayout.INITRD_MAX;
 
     /** A boot module (e.g. an initrd) and its command line string. */
-    public record Module(byte[] data, String cmdline) {
-    }
+    public record Module(byte[] data, String cmdline) {}
 
     /** The parsed Multiboot header. */
-    public record Header(int offset, int flags, long headerAddr, long loadAddr, long loadEndAddr, long bssEndAddr,
-                         long entryAddr) {
+    public record Header(
+            int offset, int flags, long headerAddr, long loadAddr, long loadEndAddr, long bssEndAddr, long entryAddr) {
         public boolean aoutKludge() {
             return (flags & FLAG_AOUT_KLUDGE) != 0;
         }
     }
 
-    private MultibootLoader() {
-    }
+    private MultibootLoader() {}
 
     /** Whether the image carries a valid Multiboot header. */
     public static boolean isMultiboot(byte[] image) {
@@ -82,13 +87,23 @@ public final class MultibootLoader {
             if (HEADER_MAGIC + flags + checksum != 0) continue;
             int unsupported = flags & 0xFFFF & ~SUPPORTED_REQUIRED;
             if (unsupported != 0) {
-                throw r.error("header flags 0x%x require features this loader does not provide (bits 0x%x)", flags, unsupported);
+                throw r.error(
+                        "header flags 0x%x require features this loader does not provide (bits 0x%x)",
+                        flags, unsupported);
             }
             if ((flags & FLAG_AOUT_KLUDGE) == 0) return new Header(off, flags, 0, 0, 0, 0, 0);
-            return new Header(off, flags, r.u32(off + 12, "header_addr"), r.u32(off + 16, "load_addr"),
-                    r.u32(off + 20, "load_end_addr"), r.u32(off + 24, "bss_end_addr"), r.u32(off + 28, "entry_addr"));
+            return new Header(
+                    off,
+                    flags,
+                    r.u32(off + 12, "header_addr"),
+                    r.u32(off + 16, "load_addr"),
+                    r.u32(off + 20, "load_end_addr"),
+                    r.u32(off + 24, "bss_end_addr"),
+                    r.u32(off + 28, "entry_addr"));
         }
-        throw r.error("no multiboot header (magic 0x%08x with valid checksum) in the first %d bytes", HEADER_MAGIC, SEARCH_LIMIT);
+        throw r.error(
+                "no multiboot header (magic 0x%08x with valid checksum) in the first %d bytes",
+                HEADER_MAGIC, SEARCH_LIMIT);
     }
 
     /** Loads the kernel and modules into {@code memory} and returns the entry state. */
@@ -102,11 +117,13 @@ public final class MultibootLoader {
             entry = h.entryAddr();
         } else {
             if (!ElfImage.isElf(kernel)) {
-                throw new KernelImageException("multiboot image: not ELF and header flag bit 16 (address fields) is clear");
+                throw new KernelImageException(
+                        "multiboot image: not ELF and header flag bit 16 (address fields) is clear");
             }
             ElfImage elf = ElfImage.parse(kernel);
             if (elf.highestAddress() > GuestMemory.FOUR_GIB) {
-                throw new KernelImageException(String.format("multiboot image: ELF segments end at 0x%x, above 4 GiB", elf.highestAddress()));
+                throw new KernelImageException(
+                        String.format("multiboot image: ELF segments end at 0x%x, above 4 GiB", elf.highestAddress()));
             }
             elf.load(memory);
             start = elf.lowestAddress();
@@ -114,39 +131,47 @@ public final class MultibootLoader {
             entry = elf.physicalEntry();
         }
         if (entry < start || entry >= end) {
-            throw new KernelImageException(String.format("multiboot image: entry 0x%x lies outside the loaded image [0x%x, 0x%x)", entry, start, end));
+            throw new KernelImageException(String.format(
+                    "multiboot image: entry 0x%x lies outside the loaded image [0x%x, 0x%x)", entry, start, end));
         }
         List<E820Entry> map = BootLayout.e820(memory);
         BootImage.Range firstModule = writeInfo(memory, map, cmdline, modules, end);
-        EntryState state = BootGdt.enter(memory, EntryState.Mode.PROTECTED32, entry, BOOTLOADER_MAGIC,
-                BootLayout.MULTIBOOT_INFO, 0, 0);
+        EntryState state = BootGdt.enter(
+                memory, EntryState.Mode.PROTECTED32, entry, BOOTLOADER_MAGIC, BootLayout.MULTIBOOT_INFO, 0, 0);
         return new BootImage(state, map, start, end, firstModule);
     }
 
     /** Loads per the a.out-kludge fields; returns {start, end including BSS}. */
     private static long[] loadKludge(GuestMemory memory, byte[] kernel, Header h) {
         ImageReader r = new ImageReader(kernel, "multiboot image");
-        if (h.loadAddr() > h.headerAddr()) throw r.error("load_addr 0x%x is above header_addr 0x%x", h.loadAddr(), h.headerAddr());
+        if (h.loadAddr() > h.headerAddr())
+            throw r.error("load_addr 0x%x is above header_addr 0x%x", h.loadAddr(), h.headerAddr());
         long fileOffset = h.offset() - (h.headerAddr() - h.loadAddr());
-        if (fileOffset < 0) throw r.error("header_addr − load_addr (0x%x) exceeds the header's file offset 0x%x", h.headerAddr() - h.loadAddr(), h.offset());
+        if (fileOffset < 0)
+            throw r.error(
+                    "header_addr − load_addr (0x%x) exceeds the header's file offset 0x%x",
+                    h.headerAddr() - h.loadAddr(), h.offset());
         long loadSize;
         if (h.loadEndAddr() == 0) {
             loadSize = kernel.length - fileOffset;
         } else {
-            if (h.loadEndAddr() < h.loadAddr()) throw r.error("load_end_addr 0x%x is below load_addr 0x%x", h.loadEndAddr(), h.loadAddr());
+            if (h.loadEndAddr() < h.loadAddr())
+                throw r.error("load_end_addr 0x%x is below load_addr 0x%x", h.loadEndAddr(), h.loadAddr());
             loadSize = h.loadEndAddr() - h.loadAddr();
         }
         r.require(fileOffset, loadSize, "text+data (load_addr .. load_end_addr)");
         long end = h.loadAddr() + loadSize;
         if (h.bssEndAddr() != 0) {
-            if (h.bssEndAddr() < end) throw r.error("bss_end_addr 0x%x is below the end of the loaded data 0x%x", h.bssEndAddr(), end);
+            if (h.bssEndAddr() < end)
+                throw r.error("bss_end_addr 0x%x is below the end of the loaded data 0x%x", h.bssEndAddr(), end);
             end = h.bssEndAddr();
         }
-        BootLayout.requireKernelRange(memory, h.loadAddr(), end - h.loadAddr(), "multiboot load range (load_addr .. bss_end_addr)");
+        BootLayout.requireKernelRange(
+                memory, h.loadAddr(), end - h.loadAddr(), "multiboot load range (load_addr .. bss_end_addr)");
         MemorySegment dst = memory.slice(h.loadAddr(), end - h.loadAddr());
         dst.asSlice(0, loadSize).copyFrom(MemorySegment.ofArray(kernel).asSlice(fileOffset, loadSize));
         dst.asSlice(loadSize).fill((byte) 0);
-        return new long[]{h.loadAddr(), end};
+        return new long[] {h.loadAddr(), end};
     }
 
     /**
@@ -154,7 +179,8 @@ public final class MultibootLoader {
      * strings; module contents go page-aligned, high in low RAM, above the kernel. Returns where the first module
      * went, or null.
      */
-    private static BootImage.Range writeInfo(GuestMemory memory, List<E820Entry> map, String cmdline, List<Module> modules, long kernelEnd) {
+    private static BootImage.Range writeInfo(
+            GuestMemory memory, List<E820Entry> map, String cmdline, List<Module> modules, long kernelEnd) {
         long base = BootLayout.MULTIBOOT_INFO;
         MemorySegment area = memory.slice(base, BootLayout.MULTIBOOT_INFO_END - base);
         area.fill((byte) 0);
@@ -174,7 +200,8 @@ public final class MultibootLoader {
             long limit = MODULE_LIMIT;
             for (int i = 0; i < modules.size(); i++) {
                 Module m = modules.get(i);
-                long addr = BootLayout.placeHigh(memory, Math.max(1, m.data().length), kernelEnd, limit, "multiboot module " + i);
+                long addr = BootLayout.placeHigh(
+                        memory, Math.max(1, m.data().length), kernelEnd, limit, "multiboot module " + i);
                 memory.write(addr, m.data());
                 if (i == 0) firstModule = new BootImage.Range(addr, m.data().length);
                 limit = addr;
@@ -217,7 +244,8 @@ public final class MultibootLoader {
         long reserve(long size, int align) {
             long at = (next + align - 1) & -align;
             if (at + size > area.byteSize()) {
-                throw new KernelImageException("multiboot info (command line, modules, memory map) exceeds " + area.byteSize() + " bytes");
+                throw new KernelImageException(
+                        "multiboot info (command line, modules, memory map) exceeds " + area.byteSize() + " bytes");
             }
             next = at + size;
             return base + at;

@@ -15,13 +15,23 @@ package org.viridian.machine.boot;
  * @param l        64-bit code segment (long mode only)
  * @param g        granularity: limit counted in 4 KiB units in the in-memory descriptor
  */
-public record SegmentDescriptor(int selector, long base, long limit, int type, boolean s, int dpl, boolean present,
-                                boolean db, boolean l, boolean g) {
+public record SegmentDescriptor(
+        int selector,
+        long base,
+        long limit,
+        int type,
+        boolean s,
+        int dpl,
+        boolean present,
+        boolean db,
+        boolean l,
+        boolean g) {
 
     public SegmentDescriptor {
         if (type < 0 || type > 0xF) throw new IllegalArgumentException("segment type must be 4 bits: " + type);
         if (dpl < 0 || dpl > 3) throw new IllegalArgumentException("dpl must be 0..3: " + dpl);
-        if (selector < 0 || selector > 0xFFFF) throw new IllegalArgumentException("selector must be 16 bits: " + selector);
+        if (selector < 0 || selector > 0xFFFF)
+            throw new IllegalArgumentException("selector must be 16 bits: " + selector);
         if (limit < 0 || limit > 0xFFFF_FFFFL) throw new IllegalArgumentException("limit must be 32 bits: " + limit);
         if (g && (limit & 0xFFF) != 0xFFF) {
             throw new IllegalArgumentException("a page-granular limit must end in 0xFFF: 0x" + Long.toHexString(limit));
@@ -54,7 +64,8 @@ public record SegmentDescriptor(int selector, long base, long limit, int type, b
     public long toGdtEntry() {
         if (base > 0xFFFF_FFFFL) throw new IllegalStateException("8-byte descriptors hold 32-bit bases only");
         long raw = g ? limit >>> 12 : limit;
-        if (raw > 0xF_FFFF) throw new IllegalStateException("byte-granular limit exceeds 20 bits: 0x" + Long.toHexString(limit));
+        if (raw > 0xF_FFFF)
+            throw new IllegalStateException("byte-granular limit exceeds 20 bits: 0x" + Long.toHexString(limit));
         long access = type | (s ? 0x10 : 0) | ((long) dpl << 5) | (present ? 0x80 : 0);
         long flags = (l ? 0x2 : 0) | (db ? 0x4 : 0) | (g ? 0x8 : 0);
         return (raw & 0xFFFF)

@@ -91,7 +91,7 @@ public sealed interface ConsoleEndpoint extends AutoCloseable {
         }
 
         @Override
-        public void connectInput(Consumer<byte[]> sink) { }
+        public void connectInput(Consumer<byte[]> sink) {}
 
         @Override
         public void close() throws IOException {
@@ -106,18 +106,18 @@ public sealed interface ConsoleEndpoint extends AutoCloseable {
         }
 
         @Override
-        public void connectInput(Consumer<byte[]> sink) { }
+        public void connectInput(Consumer<byte[]> sink) {}
 
         @Override
-        public void close() { }
+        public void close() {}
     }
 
     final class FileSink implements ConsoleEndpoint {
         private final OutputStream out;
 
         FileSink(Path path) throws IOException {
-            out = Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                    StandardOpenOption.WRITE);
+            out = Files.newOutputStream(
+                    path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
         }
 
         @Override
@@ -126,7 +126,7 @@ public sealed interface ConsoleEndpoint extends AutoCloseable {
         }
 
         @Override
-        public void connectInput(Consumer<byte[]> sink) { }
+        public void connectInput(Consumer<byte[]> sink) {}
 
         @Override
         public void close() throws IOException {

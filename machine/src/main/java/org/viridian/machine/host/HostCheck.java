@@ -1,9 +1,5 @@
 package org.viridian.machine.host;
 
-import org.viridian.kvm.Kvm;
-import org.viridian.kvm.KvmConst;
-import org.viridian.kvm.sys.NativeException;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +10,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.viridian.kvm.Kvm;
+import org.viridian.kvm.KvmConst;
+import org.viridian.kvm.sys.NativeException;
 
 /**
  * Answers "can this host run Viridian VMs, and if not, why?": architecture, CPU virtualization and NX, the kvm
@@ -41,7 +40,12 @@ public final class HostCheck {
             KvmConst.KVM_CAP_XCRS, "KVM_CAP_XCRS",
             KvmConst.KVM_CAP_TSC_DEADLINE_TIMER, "KVM_CAP_TSC_DEADLINE_TIMER");
 
-    public enum Status { OK, WARN, FAIL, INFO }
+    public enum Status {
+        OK,
+        WARN,
+        FAIL,
+        INFO
+    }
 
     public record Item(String name, Status status, String detail) {}
 
@@ -56,8 +60,10 @@ public final class HostCheck {
             for (Item i : items) {
                 b.append(String.format("  %-4s  %-" + w + "s  %s%n", i.status(), i.name(), i.detail()));
             }
-            b.append(canRunVms() ? "This host can run Viridian VMs.\n"
-                    : "This host cannot run Viridian VMs: see the FAIL lines above.\n");
+            b.append(
+                    canRunVms()
+                            ? "This host can run Viridian VMs.\n"
+                            : "This host cannot run Viridian VMs: see the FAIL lines above.\n");
             return b.toString();
         }
     }
@@ -108,11 +114,15 @@ public final class HostCheck {
     static String guestSpeed(Kind kind) {
         return switch (kind) {
             case HARDWARE, NESTED_HARDWARE -> "guest code runs natively in every mode: any guest is practical";
-            case PVM -> "guest user mode (CPL3) runs natively, guest kernel mode (CPL0) is emulated one instruction at"
-                    + " a time (~1-2 M instructions/s): practical are guests that work in user mode (the built-in test"
-                    + " guests, the benchmarks); a Linux kernel boots in minutes, not seconds. Guest kernels must avoid"
-                    + " int3/xrstor/cmpxchg16b (Viridian hides XSAVE and CX16), and INT n from guest user mode arrives"
-                    + " as #UD";
+            case PVM ->
+                "guest user mode (CPL3) runs natively, guest kernel mode (CPL0) is emulated one instruction at"
+                        + " a time (~1-2 M instructions/s): practical are guests that work in user mode (the "
+                        + "built-in test"
+                        + " guests, the benchmarks); a Linux kernel boots in minutes, not seconds. Guest kernels "
+                        + "must avoid"
+                        + " int3/xrstor/cmpxchg16b (Viridian hides XSAVE and CX16), and INT n from guest user "
+                        + "mode arrives"
+                        + " as #UD";
             case NONE -> "no guest can run";
         };
     }
@@ -129,13 +139,20 @@ public final class HostCheck {
         Set<String> flags = cpuFlags();
         boolean vmx = flags.contains("vmx"), svm = flags.contains("svm"), nested = flags.contains("hypervisor");
         List<String> modules = kvmModules();
-        String virt = vmx ? "Intel VT-x" : svm ? "AMD-V" : modules.contains("kvm_pvm") ? "none in CPUID; PVM (software) KVM"
-                : "none visible";
-        items.add(new Item("CPU virtualization", vmx || svm || modules.contains("kvm_pvm") ? Status.OK : Status.WARN,
+        String virt = vmx
+                ? "Intel VT-x"
+                : svm ? "AMD-V" : modules.contains("kvm_pvm") ? "none in CPUID; PVM (software) KVM" : "none visible";
+        items.add(new Item(
+                "CPU virtualization",
+                vmx || svm || modules.contains("kvm_pvm") ? Status.OK : Status.WARN,
                 virt + (nested ? ", running under a hypervisor (nested)" : "")));
-        items.add(new Item("NX/DEP", flags.contains("nx") ? Status.OK : Status.FAIL,
+        items.add(new Item(
+                "NX/DEP",
+                flags.contains("nx") ? Status.OK : Status.FAIL,
                 flags.contains("nx") ? "supported" : "no NX bit: guests cannot have non-executable pages"));
-        items.add(new Item("kvm modules", modules.isEmpty() ? Status.WARN : Status.OK,
+        items.add(new Item(
+                "kvm modules",
+                modules.isEmpty() ? Status.WARN : Status.OK,
                 modules.isEmpty() ? "none loaded (modprobe kvm_intel or kvm_amd)" : String.join(", ", modules)));
         Kind kind = kind();
         if (kind != Kind.NONE) items.add(new Item("guest speed", Status.INFO, guestSpeed(kind)));
@@ -149,8 +166,9 @@ public final class HostCheck {
         if (!Files.exists(dev)) {
             boolean registered = miscDevices().contains("kvm");
             String why = !modules.isEmpty() && !registered
-                    ? "absent: kvm modules are loaded but registered no device (not in /proc/misc); e.g. kvm_pvm does not "
-                      + "bind when this kernel is itself a PVM guest. Use a host with VT-x/AMD-V or nested KVM."
+                    ? "absent: kvm modules are loaded but registered no device (not in /proc/misc); e.g. kvm_pvm "
+                            + "does not "
+                            + "bind when this kernel is itself a PVM guest. Use a host with VT-x/AMD-V or nested KVM."
                     : "absent: load kvm_intel or kvm_amd, or enable virtualization in the firmware";
             items.add(new Item(path, Status.FAIL, why));
             return items;
@@ -158,15 +176,20 @@ public final class HostCheck {
         try (Kvm kvm = Kvm.open()) {
             items.add(new Item(path, Status.OK, "opened read/write"));
             int api = kvm.apiVersion();
-            items.add(new Item("KVM API version", api == KvmConst.KVM_API_VERSION ? Status.OK : Status.FAIL,
+            items.add(new Item(
+                    "KVM API version",
+                    api == KvmConst.KVM_API_VERSION ? Status.OK : Status.FAIL,
                     Integer.toString(api)));
             items.add(caps(kvm, REQUIRED, Status.FAIL, "required capabilities"));
             items.add(caps(kvm, WANTED, Status.WARN, "optional capabilities"));
             int max = kvm.checkExtension(KvmConst.KVM_CAP_MAX_VCPUS);
             items.add(new Item("max vCPUs per VM", Status.INFO, Integer.toString(max)));
             boolean hyperv = kvm.checkExtension(KvmConst.KVM_CAP_HYPERV) > 0;
-            items.add(new Item("in-kernel Hyper-V", Status.INFO,
-                    hyperv ? "present (unused: Viridian implements the hypervisor interface itself)"
+            items.add(new Item(
+                    "in-kernel Hyper-V",
+                    Status.INFO,
+                    hyperv
+                            ? "present (unused: Viridian implements the hypervisor interface itself)"
                             : "absent (Viridian implements the hypervisor interface itself)"));
         } catch (NativeException e) {
             String hint = e.errno() == 13 ? " (add your user to the 'kvm' group, or run as root)" : "";
@@ -176,16 +199,21 @@ public final class HostCheck {
     }
 
     private static Item caps(Kvm kvm, Map<Integer, String> caps, Status ifMissing, String name) {
-        List<String> missing = caps.entrySet().stream().filter(e -> kvm.checkExtension(e.getKey()) <= 0)
-                .map(Map.Entry::getValue).toList();
-        return missing.isEmpty() ? new Item(name, Status.OK, "all " + caps.size() + " present")
+        List<String> missing = caps.entrySet().stream()
+                .filter(e -> kvm.checkExtension(e.getKey()) <= 0)
+                .map(Map.Entry::getValue)
+                .toList();
+        return missing.isEmpty()
+                ? new Item(name, Status.OK, "all " + caps.size() + " present")
                 : new Item(name, ifMissing, "missing: " + String.join(", ", missing));
     }
 
     private Set<String> cpuFlags() {
         try (Stream<String> lines = Files.lines(root.resolve("proc/cpuinfo"))) {
-            return lines.filter(l -> l.startsWith("flags")).findFirst()
-                    .map(l -> Set.of(l.substring(l.indexOf(':') + 1).trim().split("\\s+"))).orElse(Set.of());
+            return lines.filter(l -> l.startsWith("flags"))
+                    .findFirst()
+                    .map(l -> Set.of(l.substring(l.indexOf(':') + 1).trim().split("\\s+")))
+                    .orElse(Set.of());
         } catch (IOException e) {
             return Set.of();
         }
@@ -193,12 +221,15 @@ public final class HostCheck {
 
     private List<String> kvmModules() {
         return Stream.of("kvm", "kvm_intel", "kvm_amd", "kvm_pvm")
-                .filter(m -> Files.isDirectory(root.resolve("sys/module").resolve(m))).toList();
+                .filter(m -> Files.isDirectory(root.resolve("sys/module").resolve(m)))
+                .toList();
     }
 
     private Set<String> miscDevices() {
         try (Stream<String> lines = Files.lines(root.resolve("proc/misc"))) {
-            return lines.map(l -> l.trim().split("\\s+")).filter(p -> p.length == 2).map(p -> p[1])
+            return lines.map(l -> l.trim().split("\\s+"))
+                    .filter(p -> p.length == 2)
+                    .map(p -> p[1])
                     .collect(Collectors.toSet());
         } catch (IOException e) {
             return Set.of();

@@ -1,15 +1,14 @@
 package org.viridian.machine.acpi;
 
-import org.junit.jupiter.api.Test;
-import org.viridian.partition.memory.GuestMemory;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HexFormat;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.viridian.partition.memory.GuestMemory;
 
 class AcpiTablesTest {
     private static final HexFormat HEX = HexFormat.of();
@@ -44,7 +43,8 @@ class AcpiTablesTest {
         assertThat(HEX.formatHex(Aml.integer(0x1_0000_0000L).toBytes())).isEqualTo("0e0000000001000000");
         assertThat(HEX.formatHex(Aml.string("AB").toBytes())).isEqualTo("0d414200");
         assertThat(HEX.formatHex(Aml.eisaId("PNP0501").toBytes())).isEqualTo("0c41d00501");
-        assertThat(HEX.formatHex(Aml.name("_S5", Aml.pkg(Aml.integer(0), Aml.integer(0))).toBytes()))
+        assertThat(HEX.formatHex(
+                        Aml.name("_S5", Aml.pkg(Aml.integer(0), Aml.integer(0))).toBytes()))
                 .isEqualTo("085f53355f1204020000");
     }
 
@@ -64,19 +64,23 @@ class AcpiTablesTest {
         assertThat(sum(rsdp, 0, 36)).isZero();
         ByteBuffer r = ByteBuffer.wrap(rsdp).order(ByteOrder.LITTLE_ENDIAN);
         assertThat(rsdp[15]).isEqualTo((byte) 2);
-        assertThat(Integer.toUnsignedLong(r.getInt(16))).isEqualTo(t.tables().get("RSDT").address());
+        assertThat(Integer.toUnsignedLong(r.getInt(16)))
+                .isEqualTo(t.tables().get("RSDT").address());
         assertThat(r.getLong(24)).isEqualTo(t.tables().get("XSDT").address());
 
         for (var e : t.tables().entrySet()) {
             byte[] b = e.getValue().table().bytes();
             assertThat(new String(b, 0, 4)).isEqualTo(e.getKey());
-            assertThat(ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getInt(4)).isEqualTo(b.length);
-            if (!e.getKey().equals("FACS")) assertThat(sum(b, 0, b.length)).as(e.getKey()).isZero();
+            assertThat(ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getInt(4))
+                    .isEqualTo(b.length);
+            if (!e.getKey().equals("FACS"))
+                assertThat(sum(b, 0, b.length)).as(e.getKey()).isZero();
         }
         assertThat(t.tables().get("FACS").address() % 64).isZero();
         ByteBuffer xsdt = ByteBuffer.wrap(t.table("XSDT").bytes()).order(ByteOrder.LITTLE_ENDIAN);
         assertThat(List.of(xsdt.getLong(36), xsdt.getLong(44)))
-                .containsExactly(t.tables().get("FACP").address(), t.tables().get("APIC").address());
+                .containsExactly(
+                        t.tables().get("FACP").address(), t.tables().get("APIC").address());
         ByteBuffer fadt = ByteBuffer.wrap(t.table("FACP").bytes()).order(ByteOrder.LITTLE_ENDIAN);
         assertThat(fadt.capacity()).isEqualTo(276);
         assertThat(fadt.getLong(140)).isEqualTo(t.tables().get("DSDT").address());
@@ -91,8 +95,11 @@ class AcpiTablesTest {
             assertThat(t.rsdpAddress()).isEqualTo(0xE0000);
             assertThat(memory.read(0xE0000, 36)).isEqualTo(t.rsdp());
             var madt = t.tables().get("APIC");
-            assertThat(memory.read(madt.address(), madt.table().length())).isEqualTo(madt.table().bytes());
-            assertThat(t.tables().values()).allSatisfy(p -> assertThat(p.address() + p.table().length()).isLessThanOrEqualTo(0x100000));
+            assertThat(memory.read(madt.address(), madt.table().length()))
+                    .isEqualTo(madt.table().bytes());
+            assertThat(t.tables().values())
+                    .allSatisfy(
+                            p -> assertThat(p.address() + p.table().length()).isLessThanOrEqualTo(0x100000));
         }
     }
 
@@ -100,6 +107,9 @@ class AcpiTablesTest {
     void rejectsImpossibleConfigs() {
         assertThatThrownBy(() -> AcpiConfig.of(0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> AcpiConfig.of(255)).isInstanceOf(IllegalArgumentException.class);
-        assertThat(AcpiTables.generate(AcpiConfig.of(254), 0xE0000).table("APIC").length()).isEqualTo(44 + 254 * 8 + 12 + 10 + 6);
+        assertThat(AcpiTables.generate(AcpiConfig.of(254), 0xE0000)
+                        .table("APIC")
+                        .length())
+                .isEqualTo(44 + 254 * 8 + 12 + 10 + 6);
     }
 }

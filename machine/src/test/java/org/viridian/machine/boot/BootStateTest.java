@@ -1,10 +1,10 @@
 package org.viridian.machine.boot;
 
-import org.junit.jupiter.api.Test;
-import org.viridian.partition.memory.GuestMemory;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.viridian.partition.memory.GuestMemory;
 
 class BootStateTest {
     private static final long MIB = 1 << 20;
@@ -22,28 +22,55 @@ class BootStateTest {
     @Test
     void entryStateRejectsInconsistentModes() {
         SegmentDescriptor ds = SegmentDescriptor.data32(0x18);
-        assertThatThrownBy(() -> new EntryState(EntryState.Mode.LONG64, 0, 0, 0, 0, 0, 2, 0x11, 0, 0, 0,
-                SegmentDescriptor.code32(0x10), ds, ds, ds, ds, ds, SegmentDescriptor.busyTss(0x20, 0), EntryState.NO_LDT,
-                DescriptorTable.EMPTY, DescriptorTable.EMPTY)).hasMessageContaining("long mode");
+        assertThatThrownBy(() -> new EntryState(
+                        EntryState.Mode.LONG64,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        2,
+                        0x11,
+                        0,
+                        0,
+                        0,
+                        SegmentDescriptor.code32(0x10),
+                        ds,
+                        ds,
+                        ds,
+                        ds,
+                        ds,
+                        SegmentDescriptor.busyTss(0x20, 0),
+                        EntryState.NO_LDT,
+                        DescriptorTable.EMPTY,
+                        DescriptorTable.EMPTY))
+                .hasMessageContaining("long mode");
     }
 
     @Test
     void e820CoversLowAndHighRamAroundTheHoles() {
         try (GuestMemory memory = GuestMemory.allocate(4L << 30)) {
-            assertThat(BootLayout.e820(memory)).containsExactly(
-                    new E820Entry(0, 0x9FC00, E820Entry.Type.RAM),
-                    new E820Entry(0x9FC00, 0x60400, E820Entry.Type.RESERVED),
-                    new E820Entry(MIB, 0xC000_0000L - MIB, E820Entry.Type.RAM),
-                    new E820Entry(0x1_0000_0000L, 1L << 30, E820Entry.Type.RAM));
+            assertThat(BootLayout.e820(memory))
+                    .containsExactly(
+                            new E820Entry(0, 0x9FC00, E820Entry.Type.RAM),
+                            new E820Entry(0x9FC00, 0x60400, E820Entry.Type.RESERVED),
+                            new E820Entry(MIB, 0xC000_0000L - MIB, E820Entry.Type.RAM),
+                            new E820Entry(0x1_0000_0000L, 1L << 30, E820Entry.Type.RAM));
         }
     }
 
     @Test
     void detectsKernelFormats() {
-        assertThat(KernelLoader.detect(LinuxLoaderTest.fakeBzImage(4096, 16 * MIB, MIB, true))).isEqualTo(KernelLoader.Format.BZIMAGE);
-        assertThat(KernelLoader.detect(Elf64Builder.kernel(0x100_0000, 0x100_0000, new byte[16], 0))).isEqualTo(KernelLoader.Format.VMLINUX);
+        assertThat(KernelLoader.detect(LinuxLoaderTest.fakeBzImage(4096, 16 * MIB, MIB, true)))
+                .isEqualTo(KernelLoader.Format.BZIMAGE);
+        assertThat(KernelLoader.detect(Elf64Builder.kernel(0x100_0000, 0x100_0000, new byte[16], 0)))
+                .isEqualTo(KernelLoader.Format.VMLINUX);
         byte[] mb = new byte[64];
-        java.nio.ByteBuffer.wrap(mb).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0x1BADB002).putInt(0).putInt(-0x1BADB002);
+        java.nio.ByteBuffer.wrap(mb)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putInt(0x1BADB002)
+                .putInt(0)
+                .putInt(-0x1BADB002);
         assertThat(KernelLoader.detect(mb)).isEqualTo(KernelLoader.Format.MULTIBOOT);
         assertThatThrownBy(() -> KernelLoader.detect(new byte[100])).isInstanceOf(KernelImageException.class);
     }
@@ -64,6 +91,7 @@ class BootStateTest {
             b.putLong(64 + 24, 64 * MIB); // beyond RAM
             assertThatThrownBy(() -> ElfImage.parse(elf).load(memory)).hasMessageContaining("guest RAM");
         }
-        assertThatThrownBy(() -> ElfImage.parse(java.util.Arrays.copyOf(elf, 40))).hasMessageContaining("beyond the end");
+        assertThatThrownBy(() -> ElfImage.parse(java.util.Arrays.copyOf(elf, 40)))
+                .hasMessageContaining("beyond the end");
     }
 }

@@ -1,5 +1,15 @@
 package org.viridian.machine.boot;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.util.Arrays;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 import org.apache.commons.compress.compressors.lz4.BlockLZ4CompressorOutputStream;
@@ -10,17 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.viridian.partition.memory.GuestMemory;
-
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.util.Arrays;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class BzImageTest {
     private static final long MIB = 1 << 20;
@@ -40,7 +39,7 @@ class BzImageTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         if (c == BzImage.Compression.LZ4_LEGACY) {
             // Legacy framing as "lz4 -l" writes it: magic, then {size, block} chunks of at most 8 MiB input.
-            bytes.write(new byte[]{0x02, 0x21, 0x4C, 0x18});
+            bytes.write(new byte[] {0x02, 0x21, 0x4C, 0x18});
             for (int off = 0; off < data.length; off += 65536) {
                 ByteArrayOutputStream block = new ByteArrayOutputStream();
                 try (OutputStream o = new BlockLZ4CompressorOutputStream(block)) {
@@ -50,14 +49,15 @@ class BzImageTest {
                 block.writeTo(bytes);
             }
         } else {
-            Compressor comp = switch (c) {
-                case GZIP -> GzipCompressorOutputStream::new;
-                case BZIP2 -> BZip2CompressorOutputStream::new;
-                case XZ -> XZCompressorOutputStream::new;
-                case LZMA -> LZMACompressorOutputStream::new;
-                case ZSTD -> ZstdCompressorOutputStream::new;
-                default -> throw new IllegalArgumentException(c.name());
-            };
+            Compressor comp =
+                    switch (c) {
+                        case GZIP -> GzipCompressorOutputStream::new;
+                        case BZIP2 -> BZip2CompressorOutputStream::new;
+                        case XZ -> XZCompressorOutputStream::new;
+                        case LZMA -> LZMACompressorOutputStream::new;
+                        case ZSTD -> ZstdCompressorOutputStream::new;
+                        default -> throw new IllegalArgumentException(c.name());
+                    };
             try (OutputStream o = comp.wrap(bytes)) {
                 o.write(data);
             }
@@ -74,7 +74,10 @@ class BzImageTest {
         int payloadOffset = 0x300;
         byte[] img = LinuxLoaderTest.fakeBzImage(payloadOffset + payload.length, 16 * MIB, 32 * MIB, true);
         System.arraycopy(payload, 0, img, 5 * 512 + payloadOffset, payload.length);
-        ByteBuffer.wrap(img).order(ByteOrder.LITTLE_ENDIAN).putInt(0x248, payloadOffset).putInt(0x24C, payload.length);
+        ByteBuffer.wrap(img)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(0x248, payloadOffset)
+                .putInt(0x24C, payload.length);
         return img;
     }
 
@@ -93,16 +96,18 @@ class BzImageTest {
         byte[] payload = compress(BzImage.Compression.XZ, elf);
         byte[] lying = payload.clone();
         ByteBuffer.wrap(lying).order(ByteOrder.LITTLE_ENDIAN).putInt(lying.length - 4, elf.length - 1);
-        assertThatThrownBy(() -> BzImage.extractVmlinux(withPayload(lying))).isInstanceOf(KernelImageException.class)
+        assertThatThrownBy(() -> BzImage.extractVmlinux(withPayload(lying)))
+                .isInstanceOf(KernelImageException.class)
                 .hasMessageContaining("size trailer");
         byte[] corrupt = payload.clone();
         Arrays.fill(corrupt, 20, 200, (byte) 0x55);
-        assertThatThrownBy(() -> BzImage.extractVmlinux(withPayload(corrupt))).isInstanceOf(KernelImageException.class)
+        assertThatThrownBy(() -> BzImage.extractVmlinux(withPayload(corrupt)))
+                .isInstanceOf(KernelImageException.class)
                 .hasMessageContaining("XZ");
         byte[] img = withPayload(payload);
         ByteBuffer.wrap(img).order(ByteOrder.LITTLE_ENDIAN).putInt(0x24C, img.length);
         assertThatThrownBy(() -> BzImage.extractVmlinux(img)).hasMessageContaining("payload_length");
-        assertThatThrownBy(() -> BzImage.extractVmlinux(withPayload(new byte[]{1, 2, 3, 4, 5, 6, 7, 8, 9})))
+        assertThatThrownBy(() -> BzImage.extractVmlinux(withPayload(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9})))
                 .hasMessageContaining("unknown magic");
     }
 

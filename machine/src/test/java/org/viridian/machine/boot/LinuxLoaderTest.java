@@ -1,16 +1,15 @@
 package org.viridian.machine.boot;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.viridian.partition.memory.GuestMemory;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.util.Arrays;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.viridian.partition.memory.GuestMemory;
 
 class LinuxLoaderTest {
     private static final long MIB = 1 << 20;
@@ -26,8 +25,14 @@ class LinuxLoaderTest {
         byte[] img = new byte[5 * 512 + code];
         ByteBuffer b = ByteBuffer.wrap(img).order(ByteOrder.LITTLE_ENDIAN);
         b.put(0x1F1, (byte) 4).putInt(0x1F4, (code + 15) / 16).putShort(0x1FE, (short) 0xAA55);
-        b.put(0x200, (byte) 0xEB).put(0x201, (byte) 0x6A).putInt(0x202, 0x53726448).putShort(0x206, (short) 0x020F);
-        b.put(0x211, (byte) 0x01).putInt(0x22C, 0x7FFF_FFFF).putInt(0x230, 0x20_0000).put(0x234, (byte) (relocatable ? 1 : 0));
+        b.put(0x200, (byte) 0xEB)
+                .put(0x201, (byte) 0x6A)
+                .putInt(0x202, 0x53726448)
+                .putShort(0x206, (short) 0x020F);
+        b.put(0x211, (byte) 0x01)
+                .putInt(0x22C, 0x7FFF_FFFF)
+                .putInt(0x230, 0x20_0000)
+                .put(0x234, (byte) (relocatable ? 1 : 0));
         b.putShort(0x236, (short) 0x7F).putInt(0x238, 2047).putLong(0x258, pref).putInt(0x260, (int) initSize);
         for (int i = 5 * 512; i < img.length; i++) img[i] = (byte) (i * 7);
         return img;
@@ -78,7 +83,7 @@ class LinuxLoaderTest {
         assertThat(memory.read(rd, initrd.length)).isEqualTo(initrd);
         assertThat(boot.initrd()).isEqualTo(new BootImage.Range(rd, initrd.length));
         assertThat(bp.get(0x1E8)).isEqualTo((byte) 3);
-        assertThat(new long[]{bp.getLong(0x2D0 + 40), bp.getLong(0x2D0 + 48), bp.getInt(0x2D0 + 56)})
+        assertThat(new long[] {bp.getLong(0x2D0 + 40), bp.getLong(0x2D0 + 48), bp.getInt(0x2D0 + 56)})
                 .containsExactly(MIB, 255 * MIB, 1);
         assertThat(bp.getInt(0x2D0 + 20 + 16)).isEqualTo(2);
     }
@@ -86,11 +91,15 @@ class LinuxLoaderTest {
     @Test
     void relocatesWhenPrefAddressDoesNotFitAndRefusesWhenNothingFits() {
         try (GuestMemory small = GuestMemory.allocate(24 * MIB)) {
-            BootImage boot = LinuxLoader.load(small, fakeBzImage(4096, 16 * MIB, 12 * MIB, true), new LinuxLoader.Options("", null, 0));
+            BootImage boot = LinuxLoader.load(
+                    small, fakeBzImage(4096, 16 * MIB, 12 * MIB, true), new LinuxLoader.Options("", null, 0));
             assertThat(boot.kernelStart()).isEqualTo(2 * MIB);
-            assertThatThrownBy(() -> LinuxLoader.load(small, fakeBzImage(4096, 16 * MIB, 12 * MIB, false), new LinuxLoader.Options("", null, 0)))
-                    .hasMessageContaining("init_size").hasMessageContaining("not relocatable");
-            assertThatThrownBy(() -> LinuxLoader.load(small, fakeBzImage(4096, 16 * MIB, 30 * MIB, true), new LinuxLoader.Options("", null, 0)))
+            assertThatThrownBy(() -> LinuxLoader.load(
+                            small, fakeBzImage(4096, 16 * MIB, 12 * MIB, false), new LinuxLoader.Options("", null, 0)))
+                    .hasMessageContaining("init_size")
+                    .hasMessageContaining("not relocatable");
+            assertThatThrownBy(() -> LinuxLoader.load(
+                            small, fakeBzImage(4096, 16 * MIB, 30 * MIB, true), new LinuxLoader.Options("", null, 0)))
                     .hasMessageContaining("does not fit");
         }
     }
@@ -108,19 +117,29 @@ class LinuxLoaderTest {
         expectError(b -> b.putInt(0x260, 16), "init_size");
         expectError(b -> b.put(0x1F1, (byte) 200), "setup_sects");
         expectError(b -> b.put(0x201, (byte) 0x10), "jump");
-        assertThatThrownBy(() -> LinuxLoader.load(memory, Arrays.copyOf(fakeBzImage(4096, MIB, MIB, true), 0x240), none))
-                .hasMessageContaining("setup header").hasMessageContaining("beyond the end");
-        assertThatThrownBy(() -> LinuxLoader.load(memory, fakeBzImage(4096, 16 * MIB, MIB, true), new LinuxLoader.Options("x".repeat(2048), null, 0)))
+        assertThatThrownBy(
+                        () -> LinuxLoader.load(memory, Arrays.copyOf(fakeBzImage(4096, MIB, MIB, true), 0x240), none))
+                .hasMessageContaining("setup header")
+                .hasMessageContaining("beyond the end");
+        assertThatThrownBy(() -> LinuxLoader.load(
+                        memory,
+                        fakeBzImage(4096, 16 * MIB, MIB, true),
+                        new LinuxLoader.Options("x".repeat(2048), null, 0)))
                 .hasMessageContaining("cmdline_size 2047");
-        assertThatThrownBy(() -> LinuxLoader.load(memory, fakeBzImage(4096, 16 * MIB, MIB, true), new LinuxLoader.Options("", new byte[(int) (250 * MIB)], 0)))
-                .hasMessageContaining("initrd").hasMessageContaining("does not fit");
+        assertThatThrownBy(() -> LinuxLoader.load(
+                        memory,
+                        fakeBzImage(4096, 16 * MIB, MIB, true),
+                        new LinuxLoader.Options("", new byte[(int) (250 * MIB)], 0)))
+                .hasMessageContaining("initrd")
+                .hasMessageContaining("does not fit");
     }
 
     private void expectError(java.util.function.Consumer<ByteBuffer> corrupt, String field) {
         byte[] img = fakeBzImage(4096, 16 * MIB, MIB, true);
         corrupt.accept(ByteBuffer.wrap(img).order(ByteOrder.LITTLE_ENDIAN));
         assertThatThrownBy(() -> LinuxLoader.load(memory, img, new LinuxLoader.Options("", null, 0)))
-                .isInstanceOf(KernelImageException.class).hasMessageContaining(field);
+                .isInstanceOf(KernelImageException.class)
+                .hasMessageContaining(field);
     }
 
     @Test
@@ -128,12 +147,14 @@ class LinuxLoaderTest {
         byte[] img = Files.readAllBytes(DebianKernel.vmlinuz());
         SetupHeader h = SetupHeader.parse(img);
         assertThat(h.version()).isGreaterThanOrEqualTo(0x020C);
-        BootImage boot = LinuxLoader.load(memory, img, new LinuxLoader.Options("console=ttyS0", new byte[4096], 0xE0000));
+        BootImage boot =
+                LinuxLoader.load(memory, img, new LinuxLoader.Options("console=ttyS0", new byte[4096], 0xE0000));
         long load = h.prefAddress();
         assertThat(boot.kernelStart()).isEqualTo(load);
         assertThat(boot.kernelEnd()).isEqualTo(load + h.initSize());
         assertThat(boot.bsp().rip()).isEqualTo(load + 0x200);
-        assertThat(memory.read(load, 4096)).isEqualTo(Arrays.copyOfRange(img, (int) h.setupSize(), (int) h.setupSize() + 4096));
+        assertThat(memory.read(load, 4096))
+                .isEqualTo(Arrays.copyOfRange(img, (int) h.setupSize(), (int) h.setupSize() + 4096));
         ByteBuffer bp = bootParams();
         assertThat(bp.getShort(0x206)).isEqualTo((short) h.version());
         assertThat(bp.getInt(0x260)).isEqualTo((int) h.initSize());

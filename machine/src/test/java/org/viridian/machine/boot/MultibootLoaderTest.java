@@ -1,24 +1,24 @@
 package org.viridian.machine.boot;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.viridian.partition.memory.GuestMemory;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.viridian.partition.memory.GuestMemory;
 
 class MultibootLoaderTest {
     private static final long MIB = 1 << 20;
 
     /** A kernel whose header asks for memory info; .data holds a marker, .bss a buffer the loader must zero. */
-    private static final String KERNEL_C = """
+    private static final String KERNEL_C =
+            """
             #define FLAGS (0x3 | KLUDGE)
             extern char _load_start[], _load_end[], _bss_end[];
             void _start(void);
@@ -33,7 +33,8 @@ class MultibootLoaderTest {
             void _start(void) { bss_buf[0] = marker; for (;;) __asm__ volatile("hlt"); }
             """;
 
-    private static final String LINKER_SCRIPT = """
+    private static final String LINKER_SCRIPT =
+            """
             ENTRY(_start)
             SECTIONS {
               . = 0x100000;
@@ -114,7 +115,7 @@ class MultibootLoaderTest {
         for (int i = 0; i < 3; i++) {
             long e = mmap + 24L * i;
             assertThat(memory.readInt(e)).isEqualTo(20);
-            assertThat(new long[]{memory.readLong(e + 4), memory.readLong(e + 12), memory.readInt(e + 20)})
+            assertThat(new long[] {memory.readLong(e + 4), memory.readLong(e + 12), memory.readInt(e + 20)})
                     .containsExactly(expected[i]);
         }
         assertThat(boot.memoryMap()).hasSize(3);
@@ -139,7 +140,8 @@ class MultibootLoaderTest {
         assertThat(boot.kernelStart()).isEqualTo(MIB);
         assertThat(boot.kernelEnd()).isEqualTo(h.bssEndAddr());
         assertThat(memory.read(MIB, raw.length)).isEqualTo(raw);
-        assertThat(memory.read(h.loadEndAddr(), (int) (h.bssEndAddr() - h.loadEndAddr()))).containsOnly(0);
+        assertThat(memory.read(h.loadEndAddr(), (int) (h.bssEndAddr() - h.loadEndAddr())))
+                .containsOnly(0);
         assertMarkerPresent(boot);
 
         long mbi = boot.bsp().rbx();

@@ -1,13 +1,12 @@
 package org.viridian.machine.host;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class HostCheckTest {
     @Test
@@ -27,8 +26,12 @@ class HostCheckTest {
         Files.writeString(root.resolve("proc/misc"), "200 tun\n229 fuse\n");
         HostCheck.Report r = new HostCheck(root).check(root.resolve("dev/kvm").toString());
         assertThat(r.canRunVms()).isFalse();
-        assertThat(r.render()).contains("registered no device").contains("PVM").contains("NX/DEP")
-                .contains("kvm, kvm_pvm").contains("cannot run");
+        assertThat(r.render())
+                .contains("registered no device")
+                .contains("PVM")
+                .contains("NX/DEP")
+                .contains("kvm, kvm_pvm")
+                .contains("cannot run");
         assertThat(new HostCheck(root).kind()).isEqualTo(HostCheck.Kind.PVM);
         assertThat(r.render()).contains("guest user mode (CPL3) runs natively").contains("emulated");
     }
@@ -40,7 +43,8 @@ class HostCheckTest {
         Files.writeString(root.resolve("proc/cpuinfo"), "flags\t\t: fpu nx lm svm hypervisor\n");
         HostCheck hc = new HostCheck(root);
         assertThat(hc.kind()).isEqualTo(HostCheck.Kind.NESTED_HARDWARE);
-        assertThat(hc.check(root.resolve("dev/kvm").toString()).render()).contains("AMD-V")
+        assertThat(hc.check(root.resolve("dev/kvm").toString()).render())
+                .contains("AMD-V")
                 .contains("guest code runs natively in every mode");
     }
 

@@ -1,10 +1,10 @@
 package org.viridian.machine.vm;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import org.junit.jupiter.api.Test;
 import org.viridian.machine.host.HostCheck;
 import org.viridian.partition.PartitionExit;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The foundation's acceptance: the project's test guests (validated independently under QEMU in the guests module)
@@ -18,7 +18,9 @@ class BootGuestsTest {
     @Test
     void onePrintsOnTheSerialConsoleAndExitsThroughTheDebugPort() throws Exception {
         GuestRun r = GuestRun.boot("hello.elf", 1, "greeting=yes");
-        assertThat(r.console()).contains("Hello from Viridian test guest").contains("greeting=yes")
+        assertThat(r.console())
+                .contains("Hello from Viridian test guest")
+                .contains("greeting=yes")
                 .contains("RESULT: PASS");
         assertThat(r.exit()).isEqualTo(new PartitionExit.DebugExit(PASS));
     }
@@ -27,7 +29,10 @@ class BootGuestsTest {
     void fourProcessorsEachReportIn() throws Exception {
         GuestRun r = GuestRun.boot("smp.elf", 4, "");
         for (int cpu = 1; cpu < 4; cpu++) assertThat(r.console()).contains("cpu " + cpu + " online");
-        assertThat(r.console()).contains("madt: 4 cpus").contains("cpus online: 4").contains("RESULT: PASS");
+        assertThat(r.console())
+                .contains("madt: 4 cpus")
+                .contains("cpus online: 4")
+                .contains("RESULT: PASS");
         assertThat(r.exit().exitStatus()).isEqualTo(PASS);
     }
 
@@ -41,11 +46,15 @@ class BootGuestsTest {
     @Test
     void exceptionsAndInterruptsAreDelivered() throws Exception {
         GuestRun r = GuestRun.boot("exceptions.elf", 1, "");
-        assertThat(r.console()).contains("ok: system call from CPL3 returned 42").contains("RESULT: PASS")
+        assertThat(r.console())
+                .contains("ok: system call from CPL3 returned 42")
+                .contains("RESULT: PASS")
                 .doesNotContain("FAIL");
         // PVM delivers INT n from CPL3 as #UD (the guest reports it); every other KVM must run the DPL3 gate.
         if (!HostCheck.isPvm()) assertThat(r.console()).contains("ok: int 0x80 from CPL3 returned 42");
-        else assertThat(r.console()).containsAnyOf("ok: int 0x80 from CPL3 returned 42", "int 0x80 from CPL3 arrived as #UD");
+        else
+            assertThat(r.console())
+                    .containsAnyOf("ok: int 0x80 from CPL3 returned 42", "int 0x80 from CPL3 arrived as #UD");
         assertThat(r.exit().exitStatus()).isEqualTo(PASS);
     }
 
@@ -64,8 +73,10 @@ class BootGuestsTest {
         String report = ((PartitionExit.Crashed) r.exit()).report().render();
         assertThat(report).contains("triple fault").contains("rip=").contains("cr0=");
         // KVM has reset the VP by now; the flight recorder shows what led there: the faulting WRMSR, then shutdown.
-        assertThat(report).contains("flight recorder").containsPattern("cpl0 wrmsr 0x400000ff <- 0x0 -> #GP\\n.*"
-                + "shutdown \\(triple fault\\)").contains("out port 0x3f8 size 1");
+        assertThat(report)
+                .contains("flight recorder")
+                .containsPattern("cpl0 wrmsr 0x400000ff <- 0x0 -> #GP\\n.*" + "shutdown \\(triple fault\\)")
+                .contains("out port 0x3f8 size 1");
         // The host carries on: another VM boots fine afterwards.
         assertThat(GuestRun.boot("hello.elf", 1, "").exit().exitStatus()).isEqualTo(PASS);
     }

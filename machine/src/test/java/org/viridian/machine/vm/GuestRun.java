@@ -1,10 +1,5 @@
 package org.viridian.machine.vm;
 
-import org.viridian.machine.VirtualMachine;
-import org.viridian.machine.VmSpec;
-import org.viridian.machine.console.ConsoleEndpoint;
-import org.viridian.partition.PartitionExit;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,11 +7,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.viridian.machine.VirtualMachine;
+import org.viridian.machine.VmSpec;
+import org.viridian.machine.console.ConsoleEndpoint;
+import org.viridian.partition.PartitionExit;
 
 /** Boots one of the project's test guests in a real VM and collects its console and how it ended. */
 record GuestRun(String console, PartitionExit exit) {
     static GuestRun boot(String guest, int cpus, String cmdline) throws Exception {
-        return boot(guest, cpus, cmdline, vm -> { });
+        return boot(guest, cpus, cmdline, vm -> {});
     }
 
     static GuestRun boot(String guest, int cpus, String cmdline, Consumer<VirtualMachine> setup) throws Exception {

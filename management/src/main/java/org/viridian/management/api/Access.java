@@ -38,13 +38,16 @@ final class Access {
         }
         String token = null;
         String h = ctx.header(Header.AUTHORIZATION);
-        if (h != null && h.regionMatches(true, 0, "Bearer ", 0, 7)) token = h.substring(7).trim();
+        if (h != null && h.regionMatches(true, 0, "Bearer ", 0, 7))
+            token = h.substring(7).trim();
         if (token == null) token = ctx.queryParam("access_token");
         Principal p = tokens.authenticate(token).orElse(null);
         if (p == null) {
             ctx.header(Header.WWW_AUTHENTICATE, "Bearer realm=\"viridian\"");
-            throw new ServiceException(401, "unauthorized", token == null ? "a bearer token is required"
-                    : "the bearer token is not valid");
+            throw new ServiceException(
+                    401,
+                    "unauthorized",
+                    token == null ? "a bearer token is required" : "the bearer token is not valid");
         }
         ctx.attribute(ATTR, p);
     }
@@ -66,7 +69,10 @@ final class Access {
     VmView vm(Principal p, String ref) {
         VmView v = vms.get(ref);
         if (!p.mayAccess(v.config())) {
-            throw new ServiceException(403, "forbidden", "this token may not access VM '" + v.config().name() + "'");
+            throw new ServiceException(
+                    403,
+                    "forbidden",
+                    "this token may not access VM '" + v.config().name() + "'");
         }
         return v;
     }

@@ -1,7 +1,8 @@
 package org.viridian.management.api;
 
 /**
- * The one error shape of the API: {@code {"error": {"status": 409, "code": "name_taken", "message": "…", "field": null}}}.
+ * The one error shape of the API: {@code {"error": {"status": 409, "code": "name_taken", "message": "…", "field":
+ * null}}}.
  * {@code code} is stable for programs; {@code message} is for people; {@code field} names the bad input field.
  */
 public record ApiError(Body error) {

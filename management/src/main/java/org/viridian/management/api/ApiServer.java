@@ -6,6 +6,12 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -22,13 +28,6 @@ import org.viridian.management.service.VmService;
 import org.viridian.management.state.IllegalTransitionException;
 import org.viridian.management.web.WebManager;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
 /** The HTTP server: REST API under {@value #BASE}, its OpenAPI document, the streams, and the web manager at /. */
 public final class ApiServer implements AutoCloseable {
     public static final String BASE = "/api/v1";
@@ -42,8 +41,17 @@ public final class ApiServer implements AutoCloseable {
     /** TLS: a PKCS#12 key store with the server's key and certificate. */
     public record Tls(Path keyStore, String password) {}
 
-    public ApiServer(VmService vms, JobManager jobs, EventBus events, TokenStore tokens, boolean requireAuth, Tls tls,
-                     String host, int port, Path stateDir, ObjectMapper json) {
+    public ApiServer(
+            VmService vms,
+            JobManager jobs,
+            EventBus events,
+            TokenStore tokens,
+            boolean requireAuth,
+            Tls tls,
+            String host,
+            int port,
+            Path stateDir,
+            ObjectMapper json) {
         this.tls = tls != null;
         app = Javalin.create(config -> {
             config.showJavalinBanner = false;
@@ -61,8 +69,8 @@ public final class ApiServer implements AutoCloseable {
                     ssl.setKeyStoreType("PKCS12");
                     HttpConfiguration https = new HttpConfiguration(http);
                     https.addCustomizer(new SecureRequestCustomizer(false));
-                    ServerConnector c = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"),
-                            new HttpConnectionFactory(https));
+                    ServerConnector c = new ServerConnector(
+                            server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
                     c.setHost(host);
                     c.setPort(port);
                     return c;
@@ -80,9 +88,24 @@ public final class ApiServer implements AutoCloseable {
         app.before(BASE + "/*", ctx -> ctx.header("Cache-Control", "no-store"));
         errors(app);
 
-        routes.add(HandlerType.GET, BASE, ctx -> ctx.json(Map.of("name", "viridian", "version", VERSION,
-                "openapi", BASE + "/openapi.json", "vms", BASE + "/vms", "jobs", BASE + "/jobs", "events", BASE + "/events")));
-        routes.add(HandlerType.GET, BASE + "/openapi.json", ctx -> ctx.contentType("application/json").result(openApi()));
+        routes.add(
+                HandlerType.GET,
+                BASE,
+                ctx -> ctx.json(Map.of(
+                        "name",
+                        "viridian",
+                        "version",
+                        VERSION,
+                        "openapi",
+                        BASE + "/openapi.json",
+                        "vms",
+                        BASE + "/vms",
+                        "jobs",
+                        BASE + "/jobs",
+                        "events",
+                        BASE + "/events")));
+        routes.add(HandlerType.GET, BASE + "/openapi.json", ctx -> ctx.contentType("application/json")
+                .result(openApi()));
         routes.add(HandlerType.GET, BASE + "/host", ctx -> {
             Map<String, Object> info = new LinkedHashMap<>();
             String why = vms.engine().unavailableReason().orElse(null);
@@ -94,20 +117,34 @@ public final class ApiServer implements AutoCloseable {
             info.put("vmCount", vms.list().size());
             info.put("unreadableDefinitions", vms.loadProblems());
             info.put("demoGuests", VmConfigs.DEMO_GUESTS);
-            info.put("limits", Map.of("maxCpus", VmConfigs.MAX_CPUS, "minMemoryBytes", VmConfigs.MIN_MEMORY,
-                    "maxMemoryBytes", VmConfigs.MAX_MEMORY, "maxDisks", VmConfigs.MAX_DISKS,
-                    "maxNetworkAdapters", VmConfigs.MAX_ADAPTERS));
+            info.put(
+                    "limits",
+                    Map.of(
+                            "maxCpus",
+                            VmConfigs.MAX_CPUS,
+                            "minMemoryBytes",
+                            VmConfigs.MIN_MEMORY,
+                            "maxMemoryBytes",
+                            VmConfigs.MAX_MEMORY,
+                            "maxDisks",
+                            VmConfigs.MAX_DISKS,
+                            "maxNetworkAdapters",
+                            VmConfigs.MAX_ADAPTERS));
             if (Access.principal(ctx).isAdmin()) info.put("stateDir", stateDir.toString());
             ctx.json(info);
         });
         routes.add(HandlerType.GET, BASE + "/jobs", ctx -> {
             var p = Access.principal(ctx);
-            ctx.json(jobs.list().stream().filter(j -> p.isAdmin() || visible(access, p, j.vmId())).toList());
+            ctx.json(jobs.list().stream()
+                    .filter(j -> p.isAdmin() || visible(access, p, j.vmId()))
+                    .toList());
         });
         routes.add(HandlerType.GET, BASE + "/jobs/{job}", ctx -> {
-            var job = jobs.get(ctx.pathParam("job")).orElseThrow(() -> ServiceException.notFound("no job " + clip(ctx.pathParam("job"))));
+            var job = jobs.get(ctx.pathParam("job"))
+                    .orElseThrow(() -> ServiceException.notFound("no job " + clip(ctx.pathParam("job"))));
             var p = Access.principal(ctx);
-            if (!p.isAdmin() && !visible(access, p, job.vmId())) throw new ServiceException(403, "forbidden", "not your job");
+            if (!p.isAdmin() && !visible(access, p, job.vmId()))
+                throw new ServiceException(403, "forbidden", "not your job");
             ctx.json(job);
         });
         new VmRoutes(vms, access, requests).register(routes);
@@ -126,10 +163,14 @@ public final class ApiServer implements AutoCloseable {
 
     private static void errors(Javalin app) {
         app.exception(ServiceException.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage(), null));
-        app.exception(InvalidConfigException.class, (e, ctx) -> error(ctx, 400, "invalid_argument", e.getMessage(), e.field()));
-        app.exception(IllegalTransitionException.class, (e, ctx) -> error(ctx, 409, "invalid_state", e.getMessage(), null));
-        app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), code(e.getStatus()),
-                e.getMessage(), null));
+        app.exception(
+                InvalidConfigException.class,
+                (e, ctx) -> error(ctx, 400, "invalid_argument", e.getMessage(), e.field()));
+        app.exception(
+                IllegalTransitionException.class, (e, ctx) -> error(ctx, 409, "invalid_state", e.getMessage(), null));
+        app.exception(
+                HttpResponseException.class,
+                (e, ctx) -> error(ctx, e.getStatus(), code(e.getStatus()), e.getMessage(), null));
         app.exception(Exception.class, (e, ctx) -> {
             LOG.log(System.Logger.Level.WARNING, "request " + ctx.method() + " " + ctx.path() + " failed", e);
             error(ctx, 500, "internal", "internal error: " + e, null);
@@ -139,7 +180,10 @@ public final class ApiServer implements AutoCloseable {
                 error(ctx, 404, "not_found", "no such resource: " + ctx.method() + " " + clip(ctx.path()), null);
             }
         });
-        app.error(405, ctx -> error(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed on " + clip(ctx.path()), null));
+        app.error(
+                405,
+                ctx -> error(
+                        ctx, 405, "method_not_allowed", ctx.method() + " is not allowed on " + clip(ctx.path()), null));
     }
 
     private static String code(int status) {

@@ -24,18 +24,21 @@ final class Requests {
         if (body.isBlank()) throw new ServiceException(400, "invalid_argument", "a JSON request body is required");
         try {
             T value = json.readValue(body, type);
-            if (value == null) throw new ServiceException(400, "invalid_argument", "the request body must be a JSON object");
+            if (value == null)
+                throw new ServiceException(400, "invalid_argument", "the request body must be a JSON object");
             return value;
         } catch (JsonParseException e) {
             throw new ServiceException(400, "malformed_json", "malformed JSON: " + firstLine(e.getOriginalMessage()));
         } catch (MismatchedInputException e) {
-            String path = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-                    .reduce((a, b) -> a + "." + b).orElse("");
+            String path = e.getPath().stream()
+                    .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                    .reduce((a, b) -> a + "." + b)
+                    .orElse("");
             if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("No content")) {
                 throw new ServiceException(400, "malformed_json", "malformed JSON: the body ended early");
             }
-            throw new ServiceException(400, "invalid_argument", (path.isEmpty() ? "" : path + ": ")
-                    + firstLine(e.getOriginalMessage()));
+            throw new ServiceException(
+                    400, "invalid_argument", (path.isEmpty() ? "" : path + ": ") + firstLine(e.getOriginalMessage()));
         } catch (JsonProcessingException e) {
             throw new ServiceException(400, "invalid_argument", firstLine(e.getOriginalMessage()));
         }

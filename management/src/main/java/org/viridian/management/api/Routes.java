@@ -3,7 +3,6 @@ package org.viridian.management.api;
 import io.javalin.Javalin;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
-
 import java.util.ArrayList;
 import java.util.List;
 

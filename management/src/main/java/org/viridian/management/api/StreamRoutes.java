@@ -7,13 +7,6 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.sse.SseClient;
 import io.javalin.websocket.WsContext;
-import org.viridian.management.auth.Principal;
-import org.viridian.management.events.Event;
-import org.viridian.management.events.EventBus;
-import org.viridian.management.service.ConsoleBuffer;
-import org.viridian.management.service.VmService;
-import org.viridian.management.service.VmView;
-
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
@@ -22,6 +15,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.viridian.management.auth.Principal;
+import org.viridian.management.events.Event;
+import org.viridian.management.events.EventBus;
+import org.viridian.management.service.ConsoleBuffer;
+import org.viridian.management.service.VmService;
+import org.viridian.management.service.VmView;
 
 /**
  * Live data: each VM's serial console (scrollback over HTTP, live both ways over a WebSocket of binary frames) and the
@@ -31,6 +30,7 @@ final class StreamRoutes {
     private static final String SUB = "viridian.console.sub";
     /** Comment lines keep idle event streams open through proxies and Jetty's idle timeout. */
     private static final long PING_SECONDS = 15;
+
     private final Set<SseClient> streams = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService pinger = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon(true).name("sse-ping").factory());
@@ -44,10 +44,14 @@ final class StreamRoutes {
         this.events = events;
         this.access = access;
         this.json = json;
-        pinger.scheduleAtFixedRate(() -> streams.forEach(c -> {
-            if (c.terminated()) streams.remove(c);
-            else c.sendComment("ping");
-        }), PING_SECONDS, PING_SECONDS, TimeUnit.SECONDS);
+        pinger.scheduleAtFixedRate(
+                () -> streams.forEach(c -> {
+                    if (c.terminated()) streams.remove(c);
+                    else c.sendComment("ping");
+                }),
+                PING_SECONDS,
+                PING_SECONDS,
+                TimeUnit.SECONDS);
     }
 
     void register(Javalin app, Routes r) {
@@ -57,7 +61,8 @@ final class StreamRoutes {
         app.ws(console + "/ws", ws -> {
             ws.onConnect(this::attach);
             ws.onMessage(ctx -> vms.sendInput(ctx.pathParam("vm"), ctx.message().getBytes(StandardCharsets.UTF_8)));
-            ws.onBinaryMessage(ctx -> vms.sendInput(ctx.pathParam("vm"),
+            ws.onBinaryMessage(ctx -> vms.sendInput(
+                    ctx.pathParam("vm"),
                     java.util.Arrays.copyOfRange(ctx.data(), ctx.offset(), ctx.offset() + ctx.length())));
             ws.onClose(this::detach);
             ws.onError(this::detach);
@@ -65,14 +70,17 @@ final class StreamRoutes {
         r.note("GET", console + "/ws");
         r.add(HandlerType.GET, ApiServer.BASE + "/events", ctx -> {
             Principal p = Access.principal(ctx);
-            ctx.json(events.since(Requests.longQuery(ctx, "since", 0)).stream().filter(e -> visible(p, e)).toList());
+            ctx.json(events.since(Requests.longQuery(ctx, "since", 0)).stream()
+                    .filter(e -> visible(p, e))
+                    .toList());
         });
         app.sse(ApiServer.BASE + "/events/stream", client -> {
             Principal p = Access.principal(client.ctx());
             client.keepAlive();
             long since = lastEventId(client.ctx());
             Consumer<Event> send = e -> {
-                if (!client.terminated() && visible(p, e)) client.sendEvent(e.type(), toJson(e), Long.toString(e.seq()));
+                if (!client.terminated() && visible(p, e))
+                    client.sendEvent(e.type(), toJson(e), Long.toString(e.seq()));
             };
             AutoCloseable sub;
             synchronized (events) { // no event between the backlog and the subscription is lost
@@ -96,7 +104,9 @@ final class StreamRoutes {
     private void scrollback(Context ctx) {
         VmView v = access.vm(ctx);
         ConsoleBuffer.Snapshot s = vms.console(v.config().id().toString()).since(Requests.longQuery(ctx, "since", 0));
-        ctx.header("X-Console-Offset", Long.toString(s.end())).contentType("text/plain; charset=utf-8").result(s.bytes());
+        ctx.header("X-Console-Offset", Long.toString(s.end()))
+                .contentType("text/plain; charset=utf-8")
+                .result(s.bytes());
     }
 
     private void attach(WsContext ctx) {

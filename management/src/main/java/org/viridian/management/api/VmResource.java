@@ -1,5 +1,7 @@
 package org.viridian.management.api;
 
+import java.time.Instant;
+import java.util.List;
 import org.viridian.management.config.BootSource;
 import org.viridian.management.config.Disk;
 import org.viridian.management.config.IntegrationServices;
@@ -11,39 +13,77 @@ import org.viridian.management.service.VmView;
 import org.viridian.management.state.LastExit;
 import org.viridian.management.state.VmState;
 
-import java.time.Instant;
-import java.util.List;
-
 /** A VM as the API shows it: its definition, its state and links to what can be done with it. */
-public record VmResource(String id, String name, VmState state, Instant stateSince, LastExit lastExit, int cpus,
-                         long memoryBytes, String memory, BootSource boot, List<Disk> disks,
-                         List<NetworkAdapter> networkAdapters, IntegrationServices integrationServices, String notes,
-                         Instant created, Instant modified, GuestResource guest, String href) {
+public record VmResource(
+        String id,
+        String name,
+        VmState state,
+        Instant stateSince,
+        LastExit lastExit,
+        int cpus,
+        long memoryBytes,
+        String memory,
+        BootSource boot,
+        List<Disk> disks,
+        List<NetworkAdapter> networkAdapters,
+        IntegrationServices integrationServices,
+        String notes,
+        Instant created,
+        Instant modified,
+        GuestResource guest,
+        String href) {
     /**
      * What the running guest's integration services say: heartbeat "ok", "noContact" or "notOffered" with the last
      * answer's time; from KVP ("ok", "noAnswer", "notOffered") the guest's OS and IPv4 addresses when it told them.
      */
-    public record GuestResource(String heartbeat, Instant lastHeartbeat, String kvp, String osName, String osVersion,
-                                String fullyQualifiedDomainName, List<String> ipv4Addresses) {
+    public record GuestResource(
+            String heartbeat,
+            Instant lastHeartbeat,
+            String kvp,
+            String osName,
+            String osVersion,
+            String fullyQualifiedDomainName,
+            List<String> ipv4Addresses) {
         static GuestResource of(GuestIntegration g) {
             if (g == null) return null;
-            String hb = switch (g.heartbeat()) {
-                case OK -> "ok";
-                case NO_CONTACT -> "noContact";
-                case NOT_OFFERED -> "notOffered";
-            };
+            String hb =
+                    switch (g.heartbeat()) {
+                        case OK -> "ok";
+                        case NO_CONTACT -> "noContact";
+                        case NOT_OFFERED -> "notOffered";
+                    };
             GuestIntegration.GuestKvp k = g.kvp();
             if (k == null) return new GuestResource(hb, g.lastHeartbeat(), "notOffered", null, null, null, List.of());
-            return new GuestResource(hb, g.lastHeartbeat(), k.answered() ? "ok" : "noAnswer", k.osName(), k.osVersion(),
-                    k.fullyQualifiedDomainName(), k.ipv4Addresses());
+            return new GuestResource(
+                    hb,
+                    g.lastHeartbeat(),
+                    k.answered() ? "ok" : "noAnswer",
+                    k.osName(),
+                    k.osVersion(),
+                    k.fullyQualifiedDomainName(),
+                    k.ipv4Addresses());
         }
     }
 
     public static VmResource of(VmView v) {
         VmConfig c = v.config();
-        return new VmResource(c.id().toString(), c.name(), v.status().state(), v.status().since(), v.status().lastExit(),
-                c.cpus(), c.memoryBytes(), Sizes.format(c.memoryBytes()), c.boot(), c.disks(), c.networkAdapters(),
-                c.integrationServices(), c.notes(), c.created(), c.modified(), GuestResource.of(v.guest()),
+        return new VmResource(
+                c.id().toString(),
+                c.name(),
+                v.status().state(),
+                v.status().since(),
+                v.status().lastExit(),
+                c.cpus(),
+                c.memoryBytes(),
+                Sizes.format(c.memoryBytes()),
+                c.boot(),
+                c.disks(),
+                c.networkAdapters(),
+                c.integrationServices(),
+                c.notes(),
+                c.created(),
+                c.modified(),
+                GuestResource.of(v.guest()),
                 "/api/v1/vms/" + c.id());
     }
 }

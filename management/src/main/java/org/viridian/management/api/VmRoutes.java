@@ -34,12 +34,18 @@ final class VmRoutes {
         r.add(HandlerType.POST, vm + "/resume", ctx -> ctx.json(VmResource.of(vms.resume(ref(ctx)))));
         r.add(HandlerType.POST, vm + "/reset", ctx -> accepted(ctx, vms.reset(ref(ctx))));
         r.add(HandlerType.GET, vm + "/flight-recorder", ctx -> ctx.json(vms.flightRecorder(ref(ctx))));
-        r.add(HandlerType.GET, vm + "/disks", ctx -> ctx.json(access.vm(ctx).config().disks()));
+        r.add(
+                HandlerType.GET,
+                vm + "/disks",
+                ctx -> ctx.json(access.vm(ctx).config().disks()));
         r.add(HandlerType.POST, vm + "/disks", ctx -> {
             String id = ref(ctx);
-            ctx.status(HttpStatus.CREATED).json(VmResource.of(vms.attachDisk(id, requests.body(ctx, VmRequest.DiskRequest.class))));
+            ctx.status(HttpStatus.CREATED)
+                    .json(VmResource.of(vms.attachDisk(id, requests.body(ctx, VmRequest.DiskRequest.class))));
         });
-        r.add(HandlerType.DELETE, vm + "/disks/{slot}",
+        r.add(
+                HandlerType.DELETE,
+                vm + "/disks/{slot}",
                 ctx -> ctx.json(VmResource.of(vms.detachDisk(ref(ctx), Requests.intPath(ctx, "slot")))));
     }
 
@@ -50,7 +56,10 @@ final class VmRoutes {
 
     private void list(Context ctx) {
         Principal p = Access.principal(ctx);
-        ctx.json(vms.list().stream().filter(v -> p.mayAccess(v.config())).map(VmResource::of).toList());
+        ctx.json(vms.list().stream()
+                .filter(v -> p.mayAccess(v.config()))
+                .map(VmResource::of)
+                .toList());
     }
 
     private void create(Context ctx) throws Exception {
@@ -78,6 +87,8 @@ final class VmRoutes {
     }
 
     static void accepted(Context ctx, Job job) {
-        ctx.status(HttpStatus.ACCEPTED).header("Location", ApiServer.BASE + "/jobs/" + job.id()).json(job);
+        ctx.status(HttpStatus.ACCEPTED)
+                .header("Location", ApiServer.BASE + "/jobs/" + job.id())
+                .json(job);
     }
 }

@@ -1,8 +1,7 @@
 package org.viridian.management.auth;
 
-import org.viridian.management.config.VmConfig;
-
 import java.util.Set;
+import org.viridian.management.config.VmConfig;
 
 /** Who is asking: an administrator (every VM, host-wide operations) or a token scoped to some VMs (by id or name). */
 public sealed interface Principal {

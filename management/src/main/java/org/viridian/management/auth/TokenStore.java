@@ -2,8 +2,6 @@ package org.viridian.management.auth;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.viridian.management.config.AtomicFiles;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +16,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.viridian.management.config.AtomicFiles;
 
 /**
  * Bearer tokens in {@code <state-dir>/tokens.json} (mode 0600). Only SHA-256 hashes are stored; a token is shown once,
@@ -76,7 +75,10 @@ public final class TokenStore {
         try {
             for (Token t : list()) {
                 if (MessageDigest.isEqual(h, HexFormat.of().parseHex(t.sha256()))) {
-                    return Optional.of(t.admin() ? new Principal.Admin(t.name()) : new Principal.Scoped(t.name(), Set.copyOf(t.vms())));
+                    return Optional.of(
+                            t.admin()
+                                    ? new Principal.Admin(t.name())
+                                    : new Principal.Scoped(t.name(), Set.copyOf(t.vms())));
                 }
             }
         } catch (IOException | IllegalArgumentException e) {
@@ -87,7 +89,8 @@ public final class TokenStore {
 
     static String sha256(String s) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

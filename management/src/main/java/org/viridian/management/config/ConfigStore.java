@@ -1,7 +1,6 @@
 package org.viridian.management.config;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -36,7 +35,9 @@ public final class ConfigStore {
 
     public void save(VmConfig c) throws IOException {
         Files.createDirectories(dir(c.id()));
-        AtomicFiles.write(dir(c.id()).resolve(CONFIG), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(c));
+        AtomicFiles.write(
+                dir(c.id()).resolve(CONFIG),
+                json.writerWithDefaultPrettyPrinter().writeValueAsBytes(c));
     }
 
     public Loaded loadAll() throws IOException {
@@ -54,7 +55,8 @@ public final class ConfigStore {
                 if (!Files.exists(f)) continue; // created but never written: nothing was promised
                 try {
                     VmConfig c = json.readValue(f.toFile(), VmConfig.class);
-                    if (!c.id().toString().equals(n)) throw new IOException("id " + c.id() + " does not match its directory");
+                    if (!c.id().toString().equals(n))
+                        throw new IOException("id " + c.id() + " does not match its directory");
                     configs.add(c);
                 } catch (IOException | RuntimeException e) {
                     problems.add(f + ": " + e.getMessage().lines().findFirst().orElse(""));

@@ -17,13 +17,14 @@ public final class Sizes {
     public static long parse(String text) {
         Matcher m = SIZE.matcher(text.trim().toUpperCase(Locale.ROOT));
         if (!m.matches()) return -1;
-        int shift = switch (m.group(2)) {
-            case "K" -> 10;
-            case "M" -> 20;
-            case "G" -> 30;
-            case "T" -> 40;
-            default -> 0;
-        };
+        int shift =
+                switch (m.group(2)) {
+                    case "K" -> 10;
+                    case "M" -> 20;
+                    case "G" -> 30;
+                    case "T" -> 40;
+                    default -> 0;
+                };
         try {
             long n = Long.parseLong(m.group(1));
             return n > (Long.MAX_VALUE >> shift) ? -1 : n << shift;

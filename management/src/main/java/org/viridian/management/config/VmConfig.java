@@ -6,9 +6,18 @@ import java.util.Objects;
 import java.util.UUID;
 
 /** A VM's persisted definition: everything needed to build it again after a restart of the service. */
-public record VmConfig(UUID id, String name, int cpus, long memoryBytes, BootSource boot, List<Disk> disks,
-                       List<NetworkAdapter> networkAdapters, IntegrationServices integrationServices, String notes,
-                       Instant created, Instant modified) {
+public record VmConfig(
+        UUID id,
+        String name,
+        int cpus,
+        long memoryBytes,
+        BootSource boot,
+        List<Disk> disks,
+        List<NetworkAdapter> networkAdapters,
+        IntegrationServices integrationServices,
+        String notes,
+        Instant created,
+        Instant modified) {
     public VmConfig {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(name, "name");
@@ -20,6 +29,7 @@ public record VmConfig(UUID id, String name, int cpus, long memoryBytes, BootSou
     }
 
     public VmConfig withDisks(List<Disk> d, Instant now) {
-        return new VmConfig(id, name, cpus, memoryBytes, boot, d, networkAdapters, integrationServices, notes, created, now);
+        return new VmConfig(
+                id, name, cpus, memoryBytes, boot, d, networkAdapters, integrationServices, notes, created, now);
     }
 }

@@ -1,7 +1,6 @@
 package org.viridian.management.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -24,8 +23,9 @@ public final class VmConfigs {
     public static final long MIN_MEMORY = 2L << 20, MAX_MEMORY = 1L << 40, MEMORY_ALIGN = 1L << 20;
     public static final int MAX_DISKS = 64, MAX_ADAPTERS = 8, MAX_TEXT = 4096;
     /** The built-in guests a VM may boot (module guests); the benchmark guest needs its host loop and is left out. */
-    public static final List<String> DEMO_GUESTS = List.of("smp.elf", "hello.elf", "cpl3.elf", "exceptions.elf",
-            "poweroff.elf", "fault.elf");
+    public static final List<String> DEMO_GUESTS =
+            List.of("smp.elf", "hello.elf", "cpl3.elf", "exceptions.elf", "poweroff.elf", "fault.elf");
+
     public static final BootSource DEFAULT_BOOT = new BootSource.DemoGuest("smp.elf", "");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final Pattern MAC = Pattern.compile("[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}");
@@ -40,9 +40,18 @@ public final class VmConfigs {
         long defaultMemory = boot instanceof BootSource.Kernel ? 512L << 20 : 64L << 20;
         List<Disk> disks = new ArrayList<>();
         if (r.disks() != null) for (VmRequest.DiskRequest d : r.disks()) disks = attach(disks, d);
-        return new VmConfig(id, name(r.name()), r.cpus() == null ? 1 : cpus(r.cpus()),
-                r.memory() == null ? defaultMemory : memory(r.memory()), boot, disks, adapters(r.networkAdapters()),
-                r.integrationServices(), r.notes() == null ? "" : text("notes", r.notes()), now, now);
+        return new VmConfig(
+                id,
+                name(r.name()),
+                r.cpus() == null ? 1 : cpus(r.cpus()),
+                r.memory() == null ? defaultMemory : memory(r.memory()),
+                boot,
+                disks,
+                adapters(r.networkAdapters()),
+                r.integrationServices(),
+                r.notes() == null ? "" : text("notes", r.notes()),
+                now,
+                now);
     }
 
     /** {@code current} with the request's present fields replaced. */
@@ -53,18 +62,27 @@ public final class VmConfigs {
             disks = new ArrayList<>();
             for (VmRequest.DiskRequest d : r.disks()) disks = attach(disks, d);
         }
-        return new VmConfig(c.id(), r.name() == null ? c.name() : name(r.name()),
-                r.cpus() == null ? c.cpus() : cpus(r.cpus()), r.memory() == null ? c.memoryBytes() : memory(r.memory()),
-                r.boot() == null ? c.boot() : boot(r.boot()), disks,
+        return new VmConfig(
+                c.id(),
+                r.name() == null ? c.name() : name(r.name()),
+                r.cpus() == null ? c.cpus() : cpus(r.cpus()),
+                r.memory() == null ? c.memoryBytes() : memory(r.memory()),
+                r.boot() == null ? c.boot() : boot(r.boot()),
+                disks,
                 r.networkAdapters() == null ? c.networkAdapters() : adapters(r.networkAdapters()),
                 r.integrationServices() == null ? c.integrationServices() : r.integrationServices(),
-                r.notes() == null ? c.notes() : text("notes", r.notes()), c.created(), now);
+                r.notes() == null ? c.notes() : text("notes", r.notes()),
+                c.created(),
+                now);
     }
 
     /** Whether going from {@code a} to {@code b} changes the virtual hardware (not allowed while the VM runs). */
     public static boolean hardwareDiffers(VmConfig a, VmConfig b) {
-        return a.cpus() != b.cpus() || a.memoryBytes() != b.memoryBytes() || !a.boot().equals(b.boot())
-                || !a.disks().equals(b.disks()) || !a.networkAdapters().equals(b.networkAdapters())
+        return a.cpus() != b.cpus()
+                || a.memoryBytes() != b.memoryBytes()
+                || !a.boot().equals(b.boot())
+                || !a.disks().equals(b.disks())
+                || !a.networkAdapters().equals(b.networkAdapters())
                 || !a.integrationServices().equals(b.integrationServices());
     }
 
@@ -98,8 +116,10 @@ public final class VmConfigs {
 
     public static String name(String name) {
         if (!NAME.matcher(name).matches()) {
-            throw new InvalidConfigException("name", "name must be 1-63 letters, digits, '.', '_' or '-', starting with "
-                    + "a letter or digit: '" + clip(name) + "'");
+            throw new InvalidConfigException(
+                    "name",
+                    "name must be 1-63 letters, digits, '.', '_' or '-', starting with " + "a letter or digit: '"
+                            + clip(name) + "'");
         }
         if (looksLikeUuid(name)) throw new InvalidConfigException("name", "name must not look like a VM id");
         return name;
@@ -126,7 +146,8 @@ public final class VmConfigs {
         else if (m.isTextual()) bytes = Sizes.parse(m.asText());
         else throw new InvalidConfigException("memory", "memory must be a byte count or a size such as \"512M\"");
         if (bytes < 0 && m.isTextual()) {
-            throw new InvalidConfigException("memory", "memory is not a size (e.g. 512M, 2G): '" + clip(m.asText()) + "'");
+            throw new InvalidConfigException(
+                    "memory", "memory is not a size (e.g. 512M, 2G): '" + clip(m.asText()) + "'");
         }
         if (bytes < MIN_MEMORY || bytes > MAX_MEMORY) {
             throw new InvalidConfigException("memory", "memory must be between 2M and 1T, not " + m);
@@ -143,9 +164,11 @@ public final class VmConfigs {
                 }
                 yield new BootSource.DemoGuest(g.guest(), cmdline(g.cmdline()));
             }
-            case BootSource.Kernel k -> new BootSource.Kernel(existingFile("boot.kernel", k.kernel()),
-                    k.initrd() == null || k.initrd().isEmpty() ? null : existingFile("boot.initrd", k.initrd()),
-                    cmdline(k.cmdline()));
+            case BootSource.Kernel k ->
+                new BootSource.Kernel(
+                        existingFile("boot.kernel", k.kernel()),
+                        k.initrd() == null || k.initrd().isEmpty() ? null : existingFile("boot.initrd", k.initrd()),
+                        cmdline(k.cmdline()));
         };
     }
 
@@ -162,7 +185,8 @@ public final class VmConfigs {
         Set<String> macs = new HashSet<>();
         for (NetworkAdapter a : in) {
             if (a == null) throw new InvalidConfigException("networkAdapters", "a network adapter must be an object");
-            String name = a.name() == null ? "Network Adapter " + (out.size() + 1) : text("networkAdapters.name", a.name());
+            String name =
+                    a.name() == null ? "Network Adapter " + (out.size() + 1) : text("networkAdapters.name", a.name());
             if (name.isBlank() || name.length() > 64) {
                 throw new InvalidConfigException("networkAdapters.name", "adapter names are 1-64 characters");
             }
@@ -209,7 +233,8 @@ public final class VmConfigs {
         } catch (RuntimeException e) {
             throw new InvalidConfigException(field, field + " is not a valid path");
         }
-        if (!p.isAbsolute()) throw new InvalidConfigException(field, field + " must be an absolute path: " + clip(path));
+        if (!p.isAbsolute())
+            throw new InvalidConfigException(field, field + " must be an absolute path: " + clip(path));
         if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
             throw new InvalidConfigException(field, field + ": no such readable file on the host: " + clip(path));
         }

@@ -7,6 +7,9 @@ import java.time.Instant;
  * {@code seq} orders events; clients resume a stream after the last one they saw.
  */
 public record Event(long seq, Instant time, String type, String vmId, String vmName, String state, String message) {
-    public static final String VM_CREATED = "vm.created", VM_UPDATED = "vm.updated", VM_DELETED = "vm.deleted",
-            VM_STATE = "vm.state", JOB = "job";
+    public static final String VM_CREATED = "vm.created",
+            VM_UPDATED = "vm.updated",
+            VM_DELETED = "vm.deleted",
+            VM_STATE = "vm.state",
+            JOB = "job";
 }

@@ -35,8 +35,16 @@ public final class JobManager implements AutoCloseable {
     }
 
     public Job submit(String kind, String vmId, String vmName, Body body) {
-        Job job = new Job(UUID.randomUUID().toString(), kind, vmId, vmName, Job.Status.RUNNING, 0, kind + " queued",
-                clock.instant(), null);
+        Job job = new Job(
+                UUID.randomUUID().toString(),
+                kind,
+                vmId,
+                vmName,
+                Job.Status.RUNNING,
+                0,
+                kind + " queued",
+                clock.instant(),
+                null);
         put(job);
         executor.submit(() -> {
             try {
@@ -54,7 +62,15 @@ public final class JobManager implements AutoCloseable {
         synchronized (this) {
             Job j = jobs.get(id);
             if (j == null) return;
-            next = new Job(j.id(), j.kind(), j.vmId(), j.vmName(), status, progress, message, j.created(),
+            next = new Job(
+                    j.id(),
+                    j.kind(),
+                    j.vmId(),
+                    j.vmName(),
+                    status,
+                    progress,
+                    message,
+                    j.created(),
                     status == Job.Status.RUNNING ? null : clock.instant());
             jobs.put(id, next);
         }
@@ -76,7 +92,9 @@ public final class JobManager implements AutoCloseable {
     }
 
     public synchronized List<Job> list() {
-        return jobs.values().stream().sorted(Comparator.comparing(Job::created).reversed()).toList();
+        return jobs.values().stream()
+                .sorted(Comparator.comparing(Job::created).reversed())
+                .toList();
     }
 
     @Override

@@ -1,18 +1,5 @@
 package org.viridian.management.service;
 
-import org.viridian.devices.ic.Kvp;
-import org.viridian.guests.TestGuests;
-import org.viridian.machine.IntegrationService;
-import org.viridian.machine.VirtualMachine;
-import org.viridian.machine.VmSpec;
-import org.viridian.management.config.Disk;
-import org.viridian.machine.console.ConsoleEndpoint;
-import org.viridian.machine.host.HostCheck;
-import org.viridian.management.config.BootSource;
-import org.viridian.management.config.IntegrationServices;
-import org.viridian.management.config.VmConfig;
-import org.viridian.partition.PartitionExit;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -24,6 +11,19 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
+import org.viridian.devices.ic.Kvp;
+import org.viridian.devices.ic.protocol.KvpPool;
+import org.viridian.guests.TestGuests;
+import org.viridian.machine.IntegrationService;
+import org.viridian.machine.VirtualMachine;
+import org.viridian.machine.VmSpec;
+import org.viridian.machine.console.ConsoleEndpoint;
+import org.viridian.machine.host.HostCheck;
+import org.viridian.management.config.BootSource;
+import org.viridian.management.config.Disk;
+import org.viridian.management.config.IntegrationServices;
+import org.viridian.management.config.VmConfig;
+import org.viridian.partition.PartitionExit;
 
 /**
  * VMs on this host's KVM, inside the service's process ({@link VirtualMachine}). Disks are served by the VM's synthetic
@@ -41,22 +41,41 @@ public final class KvmEngine implements VmEngine {
     public Optional<String> unavailableReason() {
         HostCheck.Report r = HostCheck.run();
         if (r.canRunVms()) return Optional.empty();
-        return Optional.of("this host cannot run VMs: " + r.items().stream()
-                .filter(i -> i.status() == HostCheck.Status.FAIL).map(i -> i.name() + ": " + i.detail())
-                .collect(Collectors.joining("; ")) + " (see 'viridian host check')");
+        return Optional.of("this host cannot run VMs: "
+                + r.items().stream()
+                        .filter(i -> i.status() == HostCheck.Status.FAIL)
+                        .map(i -> i.name() + ": " + i.detail())
+                        .collect(Collectors.joining("; "))
+                + " (see 'viridian host check')");
     }
 
     @Override
     public RunningVm launch(VmConfig c, OutputStream console) throws IOException {
-        VmSpec spec = switch (c.boot()) {
-            case BootSource.DemoGuest g -> new VmSpec(c.name(), c.cpus(), c.memoryBytes(), guest(g.guest()), null,
-                    g.cmdline().isEmpty() ? c.name() : g.cmdline());
-            case BootSource.Kernel k -> new VmSpec(c.name(), c.cpus(), c.memoryBytes(), Path.of(k.kernel()),
-                    k.initrd() == null ? null : Path.of(k.initrd()), k.cmdline());
-        };
+        VmSpec spec =
+                switch (c.boot()) {
+                    case BootSource.DemoGuest g ->
+                        new VmSpec(
+                                c.name(),
+                                c.cpus(),
+                                c.memoryBytes(),
+                                guest(g.guest()),
+                                null,
+                                g.cmdline().isEmpty() ? c.name() : g.cmdline());
+                    case BootSource.Kernel k ->
+                        new VmSpec(
+                                c.name(),
+                                c.cpus(),
+                                c.memoryBytes(),
+                                Path.of(k.kernel()),
+                                k.initrd() == null ? null : Path.of(k.initrd()),
+                                k.cmdline());
+                };
         spec = spec.withIntegrationServices(offered(c.integrationServices()))
                 // A disk's slot is its LUN on the synthetic SCSI controller.
-                .withDisks(c.disks().stream().sorted(java.util.Comparator.comparingInt(Disk::slot)).map(KvmEngine::disk).toList());
+                .withDisks(c.disks().stream()
+                        .sorted(java.util.Comparator.comparingInt(Disk::slot))
+                        .map(KvmEngine::disk)
+                        .toList());
         VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.to(console));
         try {
             vm.start();
@@ -90,7 +109,8 @@ public final class KvmEngine implements VmEngine {
         return p;
     }
 
-    private record Running(VirtualMachine vm, boolean shutdownService, CompletableFuture<VmExit> exit) implements RunningVm {
+    private record Running(VirtualMachine vm, boolean shutdownService, CompletableFuture<VmExit> exit)
+            implements RunningVm {
         Running(VirtualMachine vm, boolean shutdownService) {
             this(vm, shutdownService, vm.exit().thenApply(Running::describe));
         }
@@ -98,11 +118,12 @@ public final class KvmEngine implements VmEngine {
         static VmExit describe(PartitionExit e) {
             return switch (e) {
                 case PartitionExit.PoweredOff p -> new VmExit("the guest powered off", 0, false, null);
-                case PartitionExit.DebugExit d -> new VmExit("the guest exited with status " + d.status(), d.status(),
-                        false, null);
+                case PartitionExit.DebugExit d ->
+                    new VmExit("the guest exited with status " + d.status(), d.status(), false, null);
                 case PartitionExit.Reset r -> new VmExit("the guest reset the machine", 0, false, null);
                 case PartitionExit.Stopped s -> new VmExit(s.why(), null, false, null);
-                case PartitionExit.Crashed c -> new VmExit("the VM crashed", 125, true, c.report().render());
+                case PartitionExit.Crashed c ->
+                    new VmExit("the VM crashed", 125, true, c.report().render());
             };
         }
 
@@ -153,14 +174,15 @@ public final class KvmEngine implements VmEngine {
         @Override
         public GuestIntegration integration() {
             Instant now = Instant.now();
-            var hb = vm.heartbeat();
+            var hb = vm.heartbeat().orElse(null);
             Instant last = hb == null ? null : hb.state().lastAnswer();
             GuestIntegration.GuestKvp kvp = null;
-            Kvp k = vm.kvp();
+            Kvp k = vm.kvp().orElse(null);
             if (k != null) {
-                kvp = k.lastRead(Kvp.Pool.AUTO).map(GuestIntegration.GuestKvp::fromAutoPool)
+                kvp = k.lastRead(KvpPool.AUTO)
+                        .map(GuestIntegration.GuestKvp::fromAutoPool)
                         .orElse(GuestIntegration.GuestKvp.NO_ANSWER);
-                k.refreshIfOlder(Kvp.Pool.AUTO, KVP_REFRESH);
+                k.refreshIfOlder(KvpPool.AUTO, KVP_REFRESH);
             }
             return new GuestIntegration(GuestIntegration.heartbeat(hb != null, last, now), last, kvp);
         }

@@ -8,7 +8,13 @@ import org.viridian.partition.vp.FlightRecorder;
  */
 public record RecorderEntry(int vp, long seq, double seconds, String event, String rip, Integer cpl, String text) {
     static RecorderEntry of(FlightRecorder.Entry e) {
-        return new RecorderEntry(e.vp(), e.seq(), e.nanos() / 1e9, e.event().name(),
-                e.rip() < 0 ? null : String.format("0x%x", e.rip()), e.cpl() < 0 ? null : e.cpl(), e.render());
+        return new RecorderEntry(
+                e.vp(),
+                e.seq(),
+                e.nanos() / 1e9,
+                e.event().name(),
+                e.rip() < 0 ? null : String.format("0x%x", e.rip()),
+                e.cpl() < 0 ? null : e.cpl(),
+                e.render());
     }
 }

@@ -1,7 +1,6 @@
 package org.viridian.management.service;
 
 import java.io.IOException;
-
 import java.util.concurrent.CompletableFuture;
 
 /** A VM the engine has started: what the service can do with it until {@link #exit()} completes. */

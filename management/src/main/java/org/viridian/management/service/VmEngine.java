@@ -1,10 +1,9 @@
 package org.viridian.management.service;
 
-import org.viridian.management.config.VmConfig;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Optional;
+import org.viridian.management.config.VmConfig;
 
 /** Builds and starts VMs from their configuration. {@link KvmEngine} is the real one. */
 public interface VmEngine {

@@ -1,20 +1,5 @@
 package org.viridian.management.service;
 
-import org.viridian.management.config.ConfigStore;
-import org.viridian.management.config.Disk;
-import org.viridian.management.config.VmConfig;
-import org.viridian.management.config.VmConfigs;
-import org.viridian.management.config.VmRequest;
-import org.viridian.management.events.Event;
-import org.viridian.management.events.EventBus;
-import org.viridian.management.jobs.Job;
-import org.viridian.management.jobs.JobManager;
-import org.viridian.management.state.LastExit;
-import org.viridian.management.state.StatusStore;
-import org.viridian.management.state.VmOperation;
-import org.viridian.management.state.VmState;
-import org.viridian.management.state.VmStatus;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
@@ -29,6 +14,20 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import org.viridian.management.config.ConfigStore;
+import org.viridian.management.config.Disk;
+import org.viridian.management.config.VmConfig;
+import org.viridian.management.config.VmConfigs;
+import org.viridian.management.config.VmRequest;
+import org.viridian.management.events.Event;
+import org.viridian.management.events.EventBus;
+import org.viridian.management.jobs.Job;
+import org.viridian.management.jobs.JobManager;
+import org.viridian.management.state.LastExit;
+import org.viridian.management.state.StatusStore;
+import org.viridian.management.state.VmOperation;
+import org.viridian.management.state.VmState;
+import org.viridian.management.state.VmStatus;
 
 /**
  * The VMs this host owns: their definitions (persisted before any change is acknowledged), their states (every
@@ -47,8 +46,8 @@ public final class VmService implements AutoCloseable {
     private final Map<UUID, VmEntry> vms = new LinkedHashMap<>();
     private final List<String> loadProblems = new ArrayList<>();
 
-    public VmService(ConfigStore configs, StatusStore statuses, VmEngine engine, EventBus events, JobManager jobs,
-                     Clock clock) {
+    public VmService(
+            ConfigStore configs, StatusStore statuses, VmEngine engine, EventBus events, JobManager jobs, Clock clock) {
         this.configs = configs;
         this.statuses = statuses;
         this.engine = engine;
@@ -109,7 +108,8 @@ public final class VmService implements AutoCloseable {
         synchronized (this) {
             synchronized (e) {
                 next = VmConfigs.update(e.config, r, clock.instant());
-                if (VmConfigs.hardwareDiffers(e.config, next)) VmOperation.RECONFIGURE.check(e.config.name(), e.status.state());
+                if (VmConfigs.hardwareDiffers(e.config, next))
+                    VmOperation.RECONFIGURE.check(e.config.name(), e.status.state());
                 if (!next.name().equalsIgnoreCase(e.config.name())) requireFreeName(next.name(), e.config.id());
                 configs.save(next);
                 e.config = next;
@@ -121,19 +121,27 @@ public final class VmService implements AutoCloseable {
 
     /** Attaches a disk; to a running VM too (hot add: the guest rescans its SCSI bus and finds it). */
     public VmView attachDisk(String ref, VmRequest.DiskRequest d) throws IOException {
-        return changeDisks(ref, c -> VmConfigs.attach(c.disks(), d), (running, before, after) -> {
-            for (Disk added : after) if (!before.contains(added)) running.attachDisk(added);
-        }, "disk attached");
+        return changeDisks(
+                ref,
+                c -> VmConfigs.attach(c.disks(), d),
+                (running, before, after) -> {
+                    for (Disk added : after) if (!before.contains(added)) running.attachDisk(added);
+                },
+                "disk attached");
     }
 
     /** Detaches a disk; from a running VM too (hot remove). */
     public VmView detachDisk(String ref, int slot) throws IOException {
-        return changeDisks(ref, c -> {
-            if (c.disks().stream().noneMatch(d -> d.slot() == slot)) {
-                throw ServiceException.notFound("VM '" + c.name() + "' has no disk in slot " + slot);
-            }
-            return c.disks().stream().filter(d -> d.slot() != slot).toList();
-        }, (running, before, after) -> running.detachDisk(slot), "disk detached");
+        return changeDisks(
+                ref,
+                c -> {
+                    if (c.disks().stream().noneMatch(d -> d.slot() == slot)) {
+                        throw ServiceException.notFound("VM '" + c.name() + "' has no disk in slot " + slot);
+                    }
+                    return c.disks().stream().filter(d -> d.slot() != slot).toList();
+                },
+                (running, before, after) -> running.detachDisk(slot),
+                "disk detached");
     }
 
     /** What a disk change does to the running VM before it is recorded. */
@@ -141,7 +149,8 @@ public final class VmService implements AutoCloseable {
         void apply(RunningVm running, List<Disk> before, List<Disk> after) throws IOException;
     }
 
-    private VmView changeDisks(String ref, Function<VmConfig, List<Disk>> f, HotChange hot, String what) throws IOException {
+    private VmView changeDisks(String ref, Function<VmConfig, List<Disk>> f, HotChange hot, String what)
+            throws IOException {
         VmEntry e = entry(ref);
         VmConfig next;
         synchronized (e) {
@@ -150,8 +159,13 @@ public final class VmService implements AutoCloseable {
             if (e.status.state() == VmState.RUNNING && e.running != null) {
                 try {
                     hot.apply(e.running, e.config.disks(), next.disks());
-                } catch (UnsupportedOperationException | IllegalArgumentException | IllegalStateException | IOException x) {
-                    throw ServiceException.conflict("hot_plug_failed", "cannot change the disks of running VM '" + e.config.name() + "': " + x.getMessage());
+                } catch (UnsupportedOperationException
+                        | IllegalArgumentException
+                        | IllegalStateException
+                        | IOException x) {
+                    throw ServiceException.conflict(
+                            "hot_plug_failed",
+                            "cannot change the disks of running VM '" + e.config.name() + "': " + x.getMessage());
                 }
             }
             configs.save(next);
@@ -178,7 +192,8 @@ public final class VmService implements AutoCloseable {
         synchronized (e) {
             VmOperation.START.check(e.config.name(), e.status.state());
             engine.unavailableReason().ifPresent(why -> {
-                throw ServiceException.conflict("host_cannot_run_vms", "cannot start VM '" + e.config.name() + "': " + why);
+                throw ServiceException.conflict(
+                        "host_cannot_run_vms", "cannot start VM '" + e.config.name() + "': " + why);
             });
             move(e, VmState.STARTING, null);
             return jobs.submit("start", e.config.id().toString(), e.config.name(), p -> launch(e, p));
@@ -204,8 +219,9 @@ public final class VmService implements AutoCloseable {
             e.running = vm;
             move(e, VmState.RUNNING, null);
         }
-        vm.exit().whenComplete((x, failure) -> exited(e, vm, x != null ? x
-                : new VmExit("the VM ended: " + message(failure), null, true, null)));
+        vm.exit()
+                .whenComplete((x, failure) -> exited(
+                        e, vm, x != null ? x : new VmExit("the VM ended: " + message(failure), null, true, null)));
         return "VM '" + c.name() + "' is running";
     }
 
@@ -229,9 +245,12 @@ public final class VmService implements AutoCloseable {
         synchronized (e) {
             vm = e.running;
             if (vm == null) {
-                throw ServiceException.conflict("invalid_state", "VM '" + e.config.name() + "' is " + e.status.state()
-                        .name().toLowerCase(Locale.ROOT) + ": only a running VM has a flight recorder to read (a crash report"
-                        + " carries the last entries)");
+                throw ServiceException.conflict(
+                        "invalid_state",
+                        "VM '" + e.config.name() + "' is "
+                                + e.status.state().name().toLowerCase(Locale.ROOT)
+                                + ": only a running VM has a flight recorder to read (a crash report"
+                                + " carries the last entries)");
             }
         }
         try {
@@ -252,8 +271,8 @@ public final class VmService implements AutoCloseable {
             }
             (graceful ? VmOperation.SHUTDOWN : VmOperation.STOP).check(e.config.name(), s);
             if (e.running == null) {
-                throw ServiceException.conflict("invalid_state", "VM '" + e.config.name() + "' is still starting; "
-                        + "stop it once it runs");
+                throw ServiceException.conflict(
+                        "invalid_state", "VM '" + e.config.name() + "' is still starting; " + "stop it once it runs");
             }
             RunningVm vm = e.running;
             move(e, VmState.STOPPING, null);
@@ -377,12 +396,14 @@ public final class VmService implements AutoCloseable {
             }
             for (VmEntry e : vms.values()) if (e.config.name().equalsIgnoreCase(ref)) return e;
         }
-        throw ServiceException.notFound("no VM named or with id '" + (ref.length() > 80 ? ref.substring(0, 80) : ref) + "'");
+        throw ServiceException.notFound(
+                "no VM named or with id '" + (ref.length() > 80 ? ref.substring(0, 80) : ref) + "'");
     }
 
     private void requireFreeName(String name, UUID self) {
         for (VmEntry e : vms.values()) {
-            if (!e.config.id().equals(self) && e.config.name().toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT))) {
+            if (!e.config.id().equals(self)
+                    && e.config.name().toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT))) {
                 throw ServiceException.conflict("name_taken", "a VM named '" + e.config.name() + "' already exists");
             }
         }
@@ -392,7 +413,11 @@ public final class VmService implements AutoCloseable {
     private void move(VmEntry e, VmState to, LastExit exit) {
         e.status = e.status.moveTo(to, clock.instant(), exit);
         persist(e);
-        events.publish(Event.VM_STATE, e.config.id().toString(), e.config.name(), to.wire(),
+        events.publish(
+                Event.VM_STATE,
+                e.config.id().toString(),
+                e.config.name(),
+                to.wire(),
                 exit != null ? exit.reason() : "now " + to.wire());
     }
 

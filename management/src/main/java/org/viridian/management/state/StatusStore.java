@@ -1,12 +1,11 @@
 package org.viridian.management.state;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.viridian.management.config.AtomicFiles;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import org.viridian.management.config.AtomicFiles;
 
 /**
  * Each VM's last known state in {@code <vm-dir>/status.json}, written atomically on every transition, so that a
@@ -36,13 +35,28 @@ public final class StatusStore {
             if (!Files.exists(f)) return VmStatus.off(now);
             s = json.readValue(f.toFile(), VmStatus.class);
         } catch (IOException | RuntimeException e) {
-            return new VmStatus(VmState.OFF, now, new LastExit("state unknown after a service restart ("
-                    + e.getMessage().lines().findFirst().orElse("") + ")", null, null, now));
+            return new VmStatus(
+                    VmState.OFF,
+                    now,
+                    new LastExit(
+                            "state unknown after a service restart ("
+                                    + e.getMessage().lines().findFirst().orElse("") + ")",
+                            null,
+                            null,
+                            now));
         }
         return switch (s.state()) {
             case OFF, SAVED, CRASHED -> s;
-            default -> new VmStatus(VmState.OFF, now, new LastExit("service restarted while the VM was "
-                    + s.state().wire() + "; the VM was powered off with the service", null, null, now));
+            default ->
+                new VmStatus(
+                        VmState.OFF,
+                        now,
+                        new LastExit(
+                                "service restarted while the VM was "
+                                        + s.state().wire() + "; the VM was powered off with the service",
+                                null,
+                                null,
+                                now));
         };
     }
 }

@@ -1,15 +1,15 @@
 package org.viridian.management.state;
 
-import java.util.EnumSet;
-import java.util.Locale;
-import java.util.Set;
-
 import static org.viridian.management.state.VmState.CRASHED;
 import static org.viridian.management.state.VmState.OFF;
 import static org.viridian.management.state.VmState.PAUSED;
 import static org.viridian.management.state.VmState.RUNNING;
 import static org.viridian.management.state.VmState.SAVED;
 import static org.viridian.management.state.VmState.STARTING;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
 
 /** What a client may ask of a VM, and in which states it may ask it. */
 public enum VmOperation {
@@ -38,8 +38,10 @@ public enum VmOperation {
 
     public void check(String vm, VmState s) {
         if (!allowedIn(s)) {
-            throw new IllegalTransitionException("cannot " + verb() + " VM '" + vm + "': it is " + s.wire() + " ("
-                    + verb() + " needs " + allowedIn.stream().map(VmState::wire).toList() + ")", s);
+            throw new IllegalTransitionException(
+                    "cannot " + verb() + " VM '" + vm + "': it is " + s.wire() + " (" + verb() + " needs "
+                            + allowedIn.stream().map(VmState::wire).toList() + ")",
+                    s);
         }
     }
 

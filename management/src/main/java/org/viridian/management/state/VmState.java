@@ -1,7 +1,6 @@
 package org.viridian.management.state;
 
 import com.fasterxml.jackson.annotation.JsonValue;
-
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
@@ -11,7 +10,14 @@ import java.util.Set;
  * ({@link IllegalTransitionException}).
  */
 public enum VmState {
-    OFF, STARTING, RUNNING, PAUSED, SAVING, SAVED, STOPPING, CRASHED;
+    OFF,
+    STARTING,
+    RUNNING,
+    PAUSED,
+    SAVING,
+    SAVED,
+    STOPPING,
+    CRASHED;
 
     private Set<VmState> next;
 

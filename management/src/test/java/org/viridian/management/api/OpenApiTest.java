@@ -1,14 +1,13 @@
 package org.viridian.management.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.Test;
-import org.viridian.management.testing.TestService;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.viridian.management.testing.TestService;
 
 /** The served OpenAPI document describes exactly the routes the service serves. */
 class OpenApiTest {
@@ -21,13 +20,17 @@ class OpenApiTest {
             assertThat(doc.get("openapi").asText()).startsWith("3.");
             Set<String> documented = new HashSet<>();
             doc.get("paths").properties().forEach(p -> p.getValue().properties().forEach(m -> {
-                if (!m.getKey().equals("parameters")) documented.add(m.getKey().toUpperCase(Locale.ROOT) + " " + p.getKey());
+                if (!m.getKey().equals("parameters"))
+                    documented.add(m.getKey().toUpperCase(Locale.ROOT) + " " + p.getKey());
             }));
-            assertThat(documented).containsExactlyInAnyOrderElementsOf(s.service.server().routes());
+            assertThat(documented)
+                    .containsExactlyInAnyOrderElementsOf(s.service.server().routes());
             // Every $ref resolves.
             for (JsonNode ref : doc.findValues("$ref")) {
                 String name = ref.asText().substring("#/components/schemas/".length());
-                assertThat(doc.at("/components/schemas/" + name).isMissingNode()).as(ref.asText()).isFalse();
+                assertThat(doc.at("/components/schemas/" + name).isMissingNode())
+                        .as(ref.asText())
+                        .isFalse();
             }
         }
     }

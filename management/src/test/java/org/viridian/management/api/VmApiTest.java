@@ -1,17 +1,16 @@
 package org.viridian.management.api;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.viridian.management.testing.ApiClient;
 import org.viridian.management.testing.TestService;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.UUID;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** Every VM endpoint against a real service (HTTP, state directory) whose engine is scripted (no KVM here). */
 class VmApiTest {
@@ -56,7 +55,8 @@ class VmApiTest {
         assertThat(api.get("/api/v1/vms/" + name).json().get("id").asText()).isEqualTo(id); // by name too
         assertThat(api.get("/api/v1/vms").json().findValuesAsText("id")).contains(id);
 
-        JsonNode changed = api.patch("/api/v1/vms/" + id, "{\"cpus\":4,\"notes\":\"second\"}").json();
+        JsonNode changed = api.patch("/api/v1/vms/" + id, "{\"cpus\":4,\"notes\":\"second\"}")
+                .json();
         assertThat(changed.get("cpus").asInt()).isEqualTo(4);
         assertThat(changed.get("memory").asText()).isEqualTo("128M");
         assertThat(changed.get("notes").asText()).isEqualTo("second");
@@ -69,7 +69,8 @@ class VmApiTest {
     @Test
     void theDefinitionIsOnDiskBeforeTheAnswer() throws Exception {
         JsonNode vm = create("{\"name\":\"" + unique("disk") + "\"}");
-        Path config = service.stateDir.resolve("vms").resolve(vm.get("id").asText()).resolve("config.json");
+        Path config =
+                service.stateDir.resolve("vms").resolve(vm.get("id").asText()).resolve("config.json");
         assertThat(Files.readString(config)).contains(vm.get("name").asText());
     }
 
@@ -79,7 +80,10 @@ class VmApiTest {
         ApiClient.Response off = api.get("/api/v1/vms/" + id + "/flight-recorder");
         assertThat(off.status()).isEqualTo(409);
         assertThat(off.json().at("/error/message").asText()).contains("is off").contains("crash report");
-        assertThat(api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null)).get("status").asText()).isEqualTo("succeeded");
+        assertThat(api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null))
+                        .get("status")
+                        .asText())
+                .isEqualTo("succeeded");
         // The scripted engine runs no processors, so it has nothing to record and says so (the KVM engine's
         // recorder is read in the nested host: NestedManagementIT).
         ApiClient.Response scripted = api.get("/api/v1/vms/" + id + "/flight-recorder");
@@ -90,28 +94,44 @@ class VmApiTest {
 
     @Test
     void lifeCycleStartPauseResumeResetStop() {
-        String id = create("{\"name\":\"" + unique("life") + "\",\"cpus\":2}").get("id").asText();
+        String id = create("{\"name\":\"" + unique("life") + "\",\"cpus\":2}")
+                .get("id")
+                .asText();
         JsonNode job = api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null));
         assertThat(job.get("status").asText()).as(job.toString()).isEqualTo("succeeded");
         assertThat(job.get("progress").asInt()).isEqualTo(100);
         api.awaitState(id, "running");
         api.awaitConsole(id, "cpus online: 2");
 
-        assertThat(api.post("/api/v1/vms/" + id + "/pause", null).json().get("state").asText()).isEqualTo("paused");
+        assertThat(api.post("/api/v1/vms/" + id + "/pause", null)
+                        .json()
+                        .get("state")
+                        .asText())
+                .isEqualTo("paused");
         assertThat(api.post("/api/v1/vms/" + id + "/pause", null).status()).isEqualTo(409);
-        assertThat(api.post("/api/v1/vms/" + id + "/resume", null).json().get("state").asText()).isEqualTo("running");
+        assertThat(api.post("/api/v1/vms/" + id + "/resume", null)
+                        .json()
+                        .get("state")
+                        .asText())
+                .isEqualTo("running");
 
         // Hardware cannot change while it runs; notes can.
         assertError(api.patch("/api/v1/vms/" + id, "{\"cpus\":1}"), 409, "invalid_state");
-        assertThat(api.patch("/api/v1/vms/" + id, "{\"notes\":\"busy\"}").status()).isEqualTo(200);
+        assertThat(api.patch("/api/v1/vms/" + id, "{\"notes\":\"busy\"}").status())
+                .isEqualTo(200);
         assertError(api.delete("/api/v1/vms/" + id), 409, "invalid_state");
         assertError(api.post("/api/v1/vms/" + id + "/start", null), 409, "invalid_state");
 
-        assertThat(api.awaitJob(api.post("/api/v1/vms/" + id + "/reset", null)).get("status").asText()).isEqualTo("succeeded");
+        assertThat(api.awaitJob(api.post("/api/v1/vms/" + id + "/reset", null))
+                        .get("status")
+                        .asText())
+                .isEqualTo("succeeded");
         api.awaitState(id, "running");
 
         JsonNode graceful = api.awaitJob(api.post("/api/v1/vms/" + id + "/stop?mode=graceful", null));
-        assertThat(graceful.get("message").asText()).contains("no shutdown integration service").contains("powered off hard");
+        assertThat(graceful.get("message").asText())
+                .contains("no shutdown integration service")
+                .contains("powered off hard");
         JsonNode off = api.awaitState(id, "off");
         assertThat(off.at("/lastExit/reason").asText()).isEqualTo("shut down by the host");
         assertError(api.post("/api/v1/vms/" + id + "/stop", null), 409, "invalid_state");
@@ -122,7 +142,9 @@ class VmApiTest {
     @Test
     void gracefulStopAsksAGuestWithTheShutdownServiceAndItShutsDown() {
         String id = create("{\"name\":\"" + unique("ic") + "\",\"boot\":{\"type\":\"demo\",\"guest\":\"smp.elf\","
-                + "\"cmdline\":\"ic-shutdown\"}}").get("id").asText();
+                        + "\"cmdline\":\"ic-shutdown\"}}")
+                .get("id")
+                .asText();
         api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null));
         JsonNode job = api.awaitJob(api.post("/api/v1/vms/" + id + "/stop?mode=graceful", null));
         assertThat(job.get("status").asText()).isEqualTo("succeeded");
@@ -130,18 +152,26 @@ class VmApiTest {
         assertThat(api.awaitState(id, "off").at("/lastExit/reason").asText()).isEqualTo("the guest powered off");
         api.awaitConsole(id, "shutdown requested by the host");
         // With the service switched off in the VM's settings the host does not ask; it powers off hard.
-        api.patch("/api/v1/vms/" + id, "{\"integrationServices\":{\"heartbeat\":true,\"shutdown\":false,"
-                + "\"timeSync\":true,\"keyValueExchange\":true,\"guestServices\":false}}");
+        api.patch(
+                "/api/v1/vms/" + id,
+                "{\"integrationServices\":{\"heartbeat\":true,\"shutdown\":false,"
+                        + "\"timeSync\":true,\"keyValueExchange\":true,\"guestServices\":false}}");
         api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null));
-        assertThat(api.awaitJob(api.post("/api/v1/vms/" + id + "/stop?mode=graceful", null)).get("message").asText())
+        assertThat(api.awaitJob(api.post("/api/v1/vms/" + id + "/stop?mode=graceful", null))
+                        .get("message")
+                        .asText())
                 .contains("powered off hard");
     }
 
     @Test
     void aRunningGuestsHeartbeatAndKvpAnswersAreShownAndOnlyWhileItRuns() {
         String id = create("{\"name\":\"" + unique("kvp") + "\",\"boot\":{\"type\":\"demo\",\"guest\":\"smp.elf\","
-                + "\"cmdline\":\"ic-heartbeat ic-kvp\"}}").get("id").asText();
-        assertThat(api.get("/api/v1/vms/" + id).json().path("guest").isNull()).as("off: nothing to say").isTrue();
+                        + "\"cmdline\":\"ic-heartbeat ic-kvp\"}}")
+                .get("id")
+                .asText();
+        assertThat(api.get("/api/v1/vms/" + id).json().path("guest").isNull())
+                .as("off: nothing to say")
+                .isTrue();
         api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null));
         JsonNode guest = api.get("/api/v1/vms/" + id).json().path("guest");
         assertThat(guest.path("heartbeat").asText()).isEqualTo("ok");
@@ -152,8 +182,10 @@ class VmApiTest {
         assertThat(guest.path("ipv4Addresses")).extracting(JsonNode::asText).containsExactly("10.0.0.5", "192.168.7.9");
         api.awaitJob(api.post("/api/v1/vms/" + id + "/stop?mode=hard", null));
         // With heartbeat and KVP switched off the host says so instead.
-        api.patch("/api/v1/vms/" + id, "{\"integrationServices\":{\"heartbeat\":false,\"shutdown\":true,"
-                + "\"timeSync\":true,\"keyValueExchange\":false,\"guestServices\":false}}");
+        api.patch(
+                "/api/v1/vms/" + id,
+                "{\"integrationServices\":{\"heartbeat\":false,\"shutdown\":true,"
+                        + "\"timeSync\":true,\"keyValueExchange\":false,\"guestServices\":false}}");
         api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null));
         guest = api.get("/api/v1/vms/" + id).json().path("guest");
         assertThat(guest.path("heartbeat").asText()).isEqualTo("notOffered");
@@ -164,8 +196,10 @@ class VmApiTest {
 
     @Test
     void aGuestThatPowersOffEndsOffWithItsReason() {
-        String id = create("{\"name\":\"" + unique("po") + "\",\"boot\":{\"type\":\"demo\",\"guest\":\"poweroff.elf\"}}")
-                .get("id").asText();
+        String id = create(
+                        "{\"name\":\"" + unique("po") + "\",\"boot\":{\"type\":\"demo\",\"guest\":\"poweroff.elf\"}}")
+                .get("id")
+                .asText();
         api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null));
         JsonNode off = api.awaitState(id, "off");
         assertThat(off.at("/lastExit/reason").asText()).isEqualTo("the guest powered off");
@@ -174,8 +208,10 @@ class VmApiTest {
 
     @Test
     void aCrashIsReportedAndStopClearsIt() {
-        String id = create("{\"name\":\"" + unique("crash") + "\",\"boot\":{\"type\":\"demo\",\"guest\":\"fault.elf\"}}")
-                .get("id").asText();
+        String id = create(
+                        "{\"name\":\"" + unique("crash") + "\",\"boot\":{\"type\":\"demo\",\"guest\":\"fault.elf\"}}")
+                .get("id")
+                .asText();
         api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null));
         JsonNode crashed = api.awaitState(id, "crashed");
         assertThat(crashed.at("/lastExit/crashReport").asText()).contains("triple fault");
@@ -191,16 +227,23 @@ class VmApiTest {
         ApiClient.Response r = api.post("/api/v1/vms/" + id + "/disks", "{\"path\":\"" + img + "\",\"readOnly\":true}");
         assertThat(r.status()).as(r.body()).isEqualTo(201);
         assertThat(r.json().at("/disks/0/slot").asInt()).isZero();
-        assertThat(api.get("/api/v1/vms/" + id + "/disks").json().get(0).get("path").asText()).isEqualTo(img.toString());
+        assertThat(api.get("/api/v1/vms/" + id + "/disks")
+                        .json()
+                        .get(0)
+                        .get("path")
+                        .asText())
+                .isEqualTo(img.toString());
         assertError(api.post("/api/v1/vms/" + id + "/disks", "{\"path\":\"" + img + "\"}"), 400, "invalid_argument");
-        assertError(api.post("/api/v1/vms/" + id + "/disks", "{\"path\":\"/no/such/disk.vhdx\"}"), 400, "invalid_argument");
+        assertError(
+                api.post("/api/v1/vms/" + id + "/disks", "{\"path\":\"/no/such/disk.vhdx\"}"), 400, "invalid_argument");
         assertError(api.post("/api/v1/vms/" + id + "/disks", "{\"path\":\"relative.vhd\"}"), 400, "invalid_argument");
         assertError(api.delete("/api/v1/vms/" + id + "/disks/7"), 404, "not_found");
         assertError(api.delete("/api/v1/vms/" + id + "/disks/x"), 400, "invalid_argument");
         api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null));
         api.awaitState(id, "running");
         // Hot remove and hot add reach the running VM (the scripted guest prints what its SCSI bus saw).
-        assertThat(api.delete("/api/v1/vms/" + id + "/disks/0").json().get("disks")).isEmpty();
+        assertThat(api.delete("/api/v1/vms/" + id + "/disks/0").json().get("disks"))
+                .isEmpty();
         Path second = Files.createTempFile("disk", ".vhdx");
         ApiClient.Response hot = api.post("/api/v1/vms/" + id + "/disks", "{\"path\":\"" + second + "\",\"slot\":3}");
         assertThat(hot.status()).as(hot.body()).isEqualTo(201);
@@ -210,7 +253,8 @@ class VmApiTest {
         assertError(api.delete("/api/v1/vms/" + id + "/disks/3"), 409, "invalid_state");
         api.awaitJob(api.post("/api/v1/vms/" + id + "/stop", null));
         api.awaitState(id, "off");
-        assertThat(api.delete("/api/v1/vms/" + id + "/disks/3").json().get("disks")).isEmpty();
+        assertThat(api.delete("/api/v1/vms/" + id + "/disks/3").json().get("disks"))
+                .isEmpty();
     }
 
     @Test
@@ -233,17 +277,24 @@ class VmApiTest {
         assertField(api.post("/api/v1/vms", "{\"name\":\"c1\",\"cpus\":0}"), "cpus");
         assertField(api.post("/api/v1/vms", "{\"name\":\"c2\",\"cpus\":65}"), "cpus");
         assertError(api.post("/api/v1/vms", "{\"name\":\"c3\",\"cpus\":\"two\"}"), 400, "invalid_argument");
-        assertField(api.post("/api/v1/vms", "{\"name\":\"b1\",\"boot\":{\"type\":\"demo\",\"guest\":\"evil.elf\"}}"), "boot.guest");
-        assertField(api.post("/api/v1/vms", "{\"name\":\"b2\",\"boot\":{\"type\":\"kernel\",\"kernel\":\"/no/such\"}}"), "boot.kernel");
-        assertError(api.post("/api/v1/vms", "{\"name\":\"b3\",\"boot\":{\"type\":\"floppy\"}}"), 400, "invalid_argument");
-        assertField(api.post("/api/v1/vms", "{\"name\":\"n1\",\"networkAdapters\":[{\"mac\":\"01:00:5E:00:00:01\"}]}"),
+        assertField(
+                api.post("/api/v1/vms", "{\"name\":\"b1\",\"boot\":{\"type\":\"demo\",\"guest\":\"evil.elf\"}}"),
+                "boot.guest");
+        assertField(
+                api.post("/api/v1/vms", "{\"name\":\"b2\",\"boot\":{\"type\":\"kernel\",\"kernel\":\"/no/such\"}}"),
+                "boot.kernel");
+        assertError(
+                api.post("/api/v1/vms", "{\"name\":\"b3\",\"boot\":{\"type\":\"floppy\"}}"), 400, "invalid_argument");
+        assertField(
+                api.post("/api/v1/vms", "{\"name\":\"n1\",\"networkAdapters\":[{\"mac\":\"01:00:5E:00:00:01\"}]}"),
                 "networkAdapters.mac");
         assertField(api.post("/api/v1/vms", "{\"name\":\"" + UUID.randomUUID() + "\"}"), "name");
 
         String name = unique("dup");
         create("{\"name\":\"" + name + "\"}");
         assertError(api.post("/api/v1/vms", "{\"name\":\"" + name.toUpperCase() + "\"}"), 409, "name_taken");
-        String other = create("{\"name\":\"" + unique("other") + "\"}").get("id").asText();
+        String other =
+                create("{\"name\":\"" + unique("other") + "\"}").get("id").asText();
         assertError(api.patch("/api/v1/vms/" + other, "{\"name\":\"" + name + "\"}"), 409, "name_taken");
 
         assertError(api.get("/api/v1/nothing-here"), 404, "not_found");

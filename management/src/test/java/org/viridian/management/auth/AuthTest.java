@@ -1,15 +1,8 @@
 package org.viridian.management.auth;
 
-import org.junit.jupiter.api.Test;
-import org.viridian.management.ServiceOptions;
-import org.viridian.management.api.ApiServer;
-import org.viridian.management.config.Json;
-import org.viridian.management.testing.ApiClient;
-import org.viridian.management.testing.ScriptedEngine;
-import org.viridian.management.testing.TestService;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
@@ -17,9 +10,15 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyStore;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.Test;
+import org.viridian.management.ServiceOptions;
+import org.viridian.management.api.ApiServer;
+import org.viridian.management.config.Json;
+import org.viridian.management.testing.ApiClient;
+import org.viridian.management.testing.ScriptedEngine;
+import org.viridian.management.testing.TestService;
 
 /** Bearer tokens, per-VM authorization, TLS, and the rule that a non-loopback listener needs both. */
 class AuthTest {
@@ -29,32 +28,58 @@ class AuthTest {
         TokenStore tokens = new TokenStore(dir, Json.mapper());
         String admin = tokens.create("ops", true, List.of());
         String alice = tokens.create("alice", false, List.of("alice-vm"));
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(TokenStore.FILE)))).isEqualTo("rw-------");
-        assertThat(Files.readString(dir.resolve(TokenStore.FILE))).doesNotContain(admin).doesNotContain(alice);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(TokenStore.FILE))))
+                .isEqualTo("rw-------");
+        assertThat(Files.readString(dir.resolve(TokenStore.FILE)))
+                .doesNotContain(admin)
+                .doesNotContain(alice);
         try (TestService s = TestService.start(dir, new ScriptedEngine(), true, null)) {
             ApiClient anon = s.api, ops = s.api.withToken(admin), al = s.api.withToken(alice);
             assertThat(anon.get("/api/v1/vms").status()).isEqualTo(401);
-            assertThat(anon.get("/api/v1/vms").headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"viridian\"");
-            assertThat(s.api.withToken("vdn_forged").get("/api/v1/vms").json().at("/error/code").asText()).isEqualTo("unauthorized");
+            assertThat(anon.get("/api/v1/vms").headers().firstValue("WWW-Authenticate"))
+                    .hasValue("Bearer realm=\"viridian\"");
+            assertThat(s.api.withToken("vdn_forged")
+                            .get("/api/v1/vms")
+                            .json()
+                            .at("/error/code")
+                            .asText())
+                    .isEqualTo("unauthorized");
             assertThat(anon.get("/api/v1/openapi.json").status()).isEqualTo(401);
-            assertThat(anon.get("/").status()).isEqualTo(200); // the web manager's page itself is public; its API calls are not
+            assertThat(anon.get("/").status())
+                    .isEqualTo(200); // the web manager's page itself is public; its API calls are not
 
-            assertThat(ops.post("/api/v1/vms", "{\"name\":\"alice-vm\"}").status()).isEqualTo(201);
-            assertThat(ops.post("/api/v1/vms", "{\"name\":\"bob-vm\"}").status()).isEqualTo(201);
-            assertThat(al.post("/api/v1/vms", "{\"name\":\"alice-2\"}").json().at("/error/code").asText()).isEqualTo("forbidden");
+            assertThat(ops.post("/api/v1/vms", "{\"name\":\"alice-vm\"}").status())
+                    .isEqualTo(201);
+            assertThat(ops.post("/api/v1/vms", "{\"name\":\"bob-vm\"}").status())
+                    .isEqualTo(201);
+            assertThat(al.post("/api/v1/vms", "{\"name\":\"alice-2\"}")
+                            .json()
+                            .at("/error/code")
+                            .asText())
+                    .isEqualTo("forbidden");
 
             assertThat(al.get("/api/v1/vms").json().findValuesAsText("name")).containsExactly("alice-vm");
-            assertThat(ops.get("/api/v1/vms").json().findValuesAsText("name")).containsExactlyInAnyOrder("alice-vm", "bob-vm");
+            assertThat(ops.get("/api/v1/vms").json().findValuesAsText("name"))
+                    .containsExactlyInAnyOrder("alice-vm", "bob-vm");
             assertThat(al.get("/api/v1/vms/bob-vm").status()).isEqualTo(403);
             assertThat(al.post("/api/v1/vms/bob-vm/start", null).status()).isEqualTo(403);
             assertThat(al.delete("/api/v1/vms/bob-vm").status()).isEqualTo(403);
             assertThat(al.get("/api/v1/vms/bob-vm/console").status()).isEqualTo(403);
-            assertThat(al.awaitJob(al.post("/api/v1/vms/alice-vm/start", null)).get("status").asText()).isEqualTo("succeeded");
-            assertThat(al.get("/api/v1/vms/alice-vm/console?access_token=" + alice).status()).isEqualTo(200);
+            assertThat(al.awaitJob(al.post("/api/v1/vms/alice-vm/start", null))
+                            .get("status")
+                            .asText())
+                    .isEqualTo("succeeded");
+            assertThat(al.get("/api/v1/vms/alice-vm/console?access_token=" + alice)
+                            .status())
+                    .isEqualTo(200);
             String bobId = ops.get("/api/v1/vms/bob-vm").json().get("id").asText();
             ops.awaitJob(ops.post("/api/v1/vms/" + bobId + "/start", null));
-            assertThat(al.get("/api/v1/events").json().findValuesAsText("vmName")).contains("alice-vm").doesNotContain("bob-vm");
-            assertThat(al.get("/api/v1/jobs").json().findValuesAsText("vmName")).contains("alice-vm").doesNotContain("bob-vm");
+            assertThat(al.get("/api/v1/events").json().findValuesAsText("vmName"))
+                    .contains("alice-vm")
+                    .doesNotContain("bob-vm");
+            assertThat(al.get("/api/v1/jobs").json().findValuesAsText("vmName"))
+                    .contains("alice-vm")
+                    .doesNotContain("bob-vm");
         }
     }
 
@@ -62,7 +87,8 @@ class AuthTest {
     void aNonLoopbackListenerNeedsTls() {
         assertThatThrownBy(() -> new ServiceOptions(Path.of("/tmp/x"), "0.0.0.0", 0, null, false))
                 .hasMessageContaining("requires TLS");
-        ServiceOptions o = new ServiceOptions(Path.of("/tmp/x"), "0.0.0.0", 0, new ApiServer.Tls(Path.of("k.p12"), "pw"), false);
+        ServiceOptions o =
+                new ServiceOptions(Path.of("/tmp/x"), "0.0.0.0", 0, new ApiServer.Tls(Path.of("k.p12"), "pw"), false);
         assertThat(o.requireAuth()).isTrue();
     }
 
@@ -70,10 +96,32 @@ class AuthTest {
     void tlsServesTheApiWithTheGivenCertificate() throws Exception {
         Path dir = TestService.tempDir();
         Path ks = dir.resolve("server.p12");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
-                "-alias", "viridian", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
-                "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore", ks.toString(),
-                "-storepass", "secret1", "-keypass", "secret1").inheritIO().start();
+        Process p = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "keytool")
+                                .toString(),
+                        "-genkeypair",
+                        "-alias",
+                        "viridian",
+                        "-keyalg",
+                        "EC",
+                        "-groupname",
+                        "secp256r1",
+                        "-dname",
+                        "CN=localhost",
+                        "-ext",
+                        "SAN=ip:127.0.0.1,dns:localhost",
+                        "-validity",
+                        "2",
+                        "-storetype",
+                        "PKCS12",
+                        "-keystore",
+                        ks.toString(),
+                        "-storepass",
+                        "secret1",
+                        "-keypass",
+                        "secret1")
+                .inheritIO()
+                .start();
         assertThat(p.waitFor()).isZero();
         String admin = new TokenStore(dir, Json.mapper()).create("ops", true, List.of());
         try (TestService s = TestService.start(dir, new ScriptedEngine(), true, new ApiServer.Tls(ks, "secret1"))) {
@@ -86,7 +134,10 @@ class AuthTest {
             tmf.init(trust);
             SSLContext ssl = SSLContext.getInstance("TLS");
             ssl.init(null, tmf.getTrustManagers(), null);
-            ApiClient https = new ApiClient(s.service.url(), admin, HttpClient.newBuilder().sslContext(ssl).build());
+            ApiClient https = new ApiClient(
+                    s.service.url(),
+                    admin,
+                    HttpClient.newBuilder().sslContext(ssl).build());
             assertThat(https.get("/api/v1/host").json().get("tls").asBoolean()).isTrue();
             assertThat(https.withToken(null).get("/api/v1/host").status()).isEqualTo(401);
         }

@@ -1,15 +1,14 @@
 package org.viridian.management.config;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** VM definitions survive a round trip; a crash's leftovers (temp files, half-deleted VMs, torn files) are handled. */
 class ConfigStoreTest {
@@ -17,10 +16,18 @@ class ConfigStoreTest {
     Path dir;
 
     private static VmConfig config(String name) {
-        return VmConfigs.create(new VmRequest(name, 2, com.fasterxml.jackson.databind.node.TextNode.valueOf("96M"),
-                new BootSource.DemoGuest("hello.elf", "x=1"), List.of(),
-                List.of(new NetworkAdapter("nic", "External", "00:15:5D:00:00:01")),
-                new IntegrationServices(true, false, true, false, true), "notes\nline 2"), UUID.randomUUID(), Instant.now());
+        return VmConfigs.create(
+                new VmRequest(
+                        name,
+                        2,
+                        com.fasterxml.jackson.databind.node.TextNode.valueOf("96M"),
+                        new BootSource.DemoGuest("hello.elf", "x=1"),
+                        List.of(),
+                        List.of(new NetworkAdapter("nic", "External", "00:15:5D:00:00:01")),
+                        new IntegrationServices(true, false, true, false, true),
+                        "notes\nline 2"),
+                UUID.randomUUID(),
+                Instant.now());
     }
 
     @Test

@@ -12,7 +12,8 @@ import org.viridian.management.config.IntegrationServices;
 class GuestIntegrationTest {
     @Test
     void theVmSettingsSelectTheServicesOffered() {
-        assertThat(KvmEngine.offered(IntegrationServices.DEFAULT)).containsExactlyInAnyOrder(IntegrationService.values());
+        assertThat(KvmEngine.offered(IntegrationServices.DEFAULT))
+                .containsExactlyInAnyOrder(IntegrationService.values());
         assertThat(KvmEngine.offered(new IntegrationServices(false, true, false, true, true)))
                 .containsExactlyInAnyOrder(IntegrationService.SHUTDOWN, IntegrationService.KEY_VALUE_EXCHANGE);
     }
@@ -23,17 +24,24 @@ class GuestIntegrationTest {
         assertThat(GuestIntegration.heartbeat(false, now, now)).isEqualTo(GuestIntegration.Heartbeat.NOT_OFFERED);
         assertThat(GuestIntegration.heartbeat(true, null, now)).isEqualTo(GuestIntegration.Heartbeat.NO_CONTACT);
         assertThat(GuestIntegration.heartbeat(true, now.minusSeconds(2), now)).isEqualTo(GuestIntegration.Heartbeat.OK);
-        assertThat(GuestIntegration.heartbeat(true, now.minusSeconds(6), now)).isEqualTo(GuestIntegration.Heartbeat.NO_CONTACT);
+        assertThat(GuestIntegration.heartbeat(true, now.minusSeconds(6), now))
+                .isEqualTo(GuestIntegration.Heartbeat.NO_CONTACT);
     }
 
     @Test
     void theAutoPoolGivesOsNameAndEachIpv4Address() {
-        var k = GuestIntegration.GuestKvp.fromAutoPool(Map.of("OSName", "Debian GNU/Linux",
-                "NetworkAddressIPv4", "10.0.0.5; 192.168.1.7;", "FullyQualifiedDomainName", "web1"));
+        var k = GuestIntegration.GuestKvp.fromAutoPool(Map.of(
+                "OSName",
+                "Debian GNU/Linux",
+                "NetworkAddressIPv4",
+                "10.0.0.5; 192.168.1.7;",
+                "FullyQualifiedDomainName",
+                "web1"));
         assertThat(k.answered()).isTrue();
         assertThat(k.osName()).isEqualTo("Debian GNU/Linux");
         assertThat(k.osVersion()).isNull();
         assertThat(k.ipv4Addresses()).containsExactly("10.0.0.5", "192.168.1.7");
-        assertThat(GuestIntegration.GuestKvp.fromAutoPool(Map.of()).ipv4Addresses()).isEmpty();
+        assertThat(GuestIntegration.GuestKvp.fromAutoPool(Map.of()).ipv4Addresses())
+                .isEmpty();
     }
 }

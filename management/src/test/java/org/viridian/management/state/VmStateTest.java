@@ -1,15 +1,14 @@
 package org.viridian.management.state;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.viridian.management.state.VmState.*;
 
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.viridian.management.state.VmState.*;
+import org.junit.jupiter.api.Test;
 
 /** The state machine, pair by pair: exactly the listed transitions are allowed. */
 class VmStateTest {
@@ -32,8 +31,10 @@ class VmStateTest {
                 if (ALLOWED.get(from).contains(to)) {
                     assertThat(s.moveTo(to, t, null).state()).isEqualTo(to);
                 } else {
-                    assertThatThrownBy(() -> s.moveTo(to, t, null)).isInstanceOf(IllegalTransitionException.class)
-                            .hasMessageContaining(from.wire()).hasMessageContaining(to.wire());
+                    assertThatThrownBy(() -> s.moveTo(to, t, null))
+                            .isInstanceOf(IllegalTransitionException.class)
+                            .hasMessageContaining(from.wire())
+                            .hasMessageContaining(to.wire());
                 }
             }
         }
@@ -41,21 +42,26 @@ class VmStateTest {
 
     @Test
     void operationsNameTheStateTheyNeed() {
-        assertThatThrownBy(() -> VmOperation.PAUSE.check("web", OFF)).isInstanceOf(IllegalTransitionException.class)
+        assertThatThrownBy(() -> VmOperation.PAUSE.check("web", OFF))
+                .isInstanceOf(IllegalTransitionException.class)
                 .hasMessage("cannot pause VM 'web': it is off (pause needs [running])");
         for (VmOperation op : VmOperation.values()) {
             for (VmState s : VmState.values()) {
                 // Reconfiguring, changing disks and deleting leave the state as it is.
-                if (op.allowedIn(s) && op != VmOperation.RECONFIGURE && op != VmOperation.CHANGE_DISKS && op != VmOperation.DELETE) {
+                if (op.allowedIn(s)
+                        && op != VmOperation.RECONFIGURE
+                        && op != VmOperation.CHANGE_DISKS
+                        && op != VmOperation.DELETE) {
                     // every operation allowed in a state leads somewhere the state machine allows
-                    VmState next = switch (op) {
-                        case START -> STARTING;
-                        case STOP -> s == CRASHED ? OFF : STOPPING;
-                        case SHUTDOWN, RESET -> STOPPING;
-                        case PAUSE -> PAUSED;
-                        case RESUME -> RUNNING;
-                        default -> throw new AssertionError();
-                    };
+                    VmState next =
+                            switch (op) {
+                                case START -> STARTING;
+                                case STOP -> s == CRASHED ? OFF : STOPPING;
+                                case SHUTDOWN, RESET -> STOPPING;
+                                case PAUSE -> PAUSED;
+                                case RESUME -> RUNNING;
+                                default -> throw new AssertionError();
+                            };
                     assertThat(s.canMoveTo(next)).as(op + " in " + s).isTrue();
                 }
             }

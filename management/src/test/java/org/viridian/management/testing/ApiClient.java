@@ -2,7 +2,6 @@ package org.viridian.management.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,7 +27,10 @@ public final class ApiClient {
     }
 
     public ApiClient(String baseUrl) {
-        this(baseUrl, null, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
+        this(
+                baseUrl,
+                null,
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
     }
 
     public ApiClient(String baseUrl, String token, HttpClient http) {
@@ -46,8 +48,11 @@ public final class ApiClient {
     }
 
     public Response send(String method, String path, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofSeconds(30))
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) b.header("Content-Type", "application/json");
         if (token != null) b.header("Authorization", "Bearer " + token);
         try {
@@ -79,7 +84,8 @@ public final class ApiClient {
 
     /** Polls a job (from a 202 answer) until it is done; returns its final JSON. */
     public JsonNode awaitJob(Response accepted) {
-        if (accepted.status() != 202) throw new AssertionError("expected 202, got " + accepted.status() + ": " + accepted.body());
+        if (accepted.status() != 202)
+            throw new AssertionError("expected 202, got " + accepted.status() + ": " + accepted.body());
         String id = accepted.json().get("id").asText();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {

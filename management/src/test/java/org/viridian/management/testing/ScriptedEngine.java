@@ -1,13 +1,5 @@
 package org.viridian.management.testing;
 
-import org.viridian.management.config.BootSource;
-import org.viridian.management.config.IntegrationServices;
-import org.viridian.management.config.VmConfig;
-import org.viridian.management.service.GuestIntegration;
-import org.viridian.management.service.RunningVm;
-import org.viridian.management.service.VmEngine;
-import org.viridian.management.service.VmExit;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +8,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.viridian.management.config.BootSource;
+import org.viridian.management.config.IntegrationServices;
+import org.viridian.management.config.VmConfig;
+import org.viridian.management.service.GuestIntegration;
+import org.viridian.management.service.RunningVm;
+import org.viridian.management.service.VmEngine;
+import org.viridian.management.service.VmExit;
 
 /**
  * Stands in for KVM where this machine has none (the real engine runs in the nested-KVM tests): a "guest" that prints
@@ -27,8 +26,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class ScriptedEngine implements VmEngine {
     /** What a scripted "ic-kvp" guest's auto pool holds, as hv_kvp_daemon would fill it. */
-    public static final Map<String, String> KVP_AUTO_POOL = Map.of("OSName", "Scripted GNU/Linux", "OSVersion", "6.1.0",
-            "FullyQualifiedDomainName", "scripted.example", "NetworkAddressIPv4", "10.0.0.5;192.168.7.9");
+    public static final Map<String, String> KVP_AUTO_POOL = Map.of(
+            "OSName",
+            "Scripted GNU/Linux",
+            "OSVersion",
+            "6.1.0",
+            "FullyQualifiedDomainName",
+            "scripted.example",
+            "NetworkAddressIPv4",
+            "10.0.0.5;192.168.7.9");
 
     @Override
     public Optional<String> unavailableReason() {
@@ -41,20 +47,26 @@ public final class ScriptedEngine implements VmEngine {
         // A guest whose command line says "ic-shutdown" has the shutdown integration service's driver loaded.
         String cmdline = c.boot() instanceof BootSource.DemoGuest g ? g.cmdline() : "";
         IntegrationServices is = c.integrationServices();
-        Guest vm = new Guest(console, is.shutdown() && cmdline.contains("ic-shutdown"), is,
-                cmdline.contains("ic-heartbeat"), cmdline.contains("ic-kvp"));
+        Guest vm = new Guest(
+                console,
+                is.shutdown() && cmdline.contains("ic-shutdown"),
+                is,
+                cmdline.contains("ic-heartbeat"),
+                cmdline.contains("ic-kvp"));
         vm.print("scripted guest " + guest + " booting VM " + c.name() + "\r\n");
         vm.print("cpus online: " + c.cpus() + "\r\n");
         switch (guest) {
-            case "poweroff.elf" -> Thread.ofVirtual().start(() -> {
-                sleep(300);
-                vm.print("powering off\r\n");
-                vm.exit.complete(new VmExit("the guest powered off", 0, false, null));
-            });
-            case "fault.elf" -> Thread.ofVirtual().start(() -> {
-                sleep(300);
-                vm.exit.complete(new VmExit("the VM crashed", 125, true, "triple fault at rip=0x1000"));
-            });
+            case "poweroff.elf" ->
+                Thread.ofVirtual().start(() -> {
+                    sleep(300);
+                    vm.print("powering off\r\n");
+                    vm.exit.complete(new VmExit("the guest powered off", 0, false, null));
+                });
+            case "fault.elf" ->
+                Thread.ofVirtual().start(() -> {
+                    sleep(300);
+                    vm.exit.complete(new VmExit("the VM crashed", 125, true, "triple fault at rip=0x1000"));
+                });
             default -> vm.print("login: ");
         }
         return vm;
@@ -76,8 +88,12 @@ public final class ScriptedEngine implements VmEngine {
         private final IntegrationServices offered;
         private volatile Instant pausedAt;
 
-        Guest(OutputStream console, boolean icShutdown, IntegrationServices offered, boolean answersHeartbeat,
-              boolean answersKvp) {
+        Guest(
+                OutputStream console,
+                boolean icShutdown,
+                IntegrationServices offered,
+                boolean answersHeartbeat,
+                boolean answersKvp) {
             this.console = console;
             this.icShutdown = icShutdown;
             this.offered = offered;
@@ -90,8 +106,11 @@ public final class ScriptedEngine implements VmEngine {
             Instant now = Instant.now();
             // A paused guest answers nothing: its last heartbeat is the moment it was paused.
             Instant last = !offered.heartbeat() || !answersHeartbeat ? null : paused.get() ? pausedAt : now;
-            GuestIntegration.GuestKvp kvp = !offered.keyValueExchange() ? null
-                    : answersKvp ? GuestIntegration.GuestKvp.fromAutoPool(KVP_AUTO_POOL) : GuestIntegration.GuestKvp.NO_ANSWER;
+            GuestIntegration.GuestKvp kvp = !offered.keyValueExchange()
+                    ? null
+                    : answersKvp
+                            ? GuestIntegration.GuestKvp.fromAutoPool(KVP_AUTO_POOL)
+                            : GuestIntegration.GuestKvp.NO_ANSWER;
             return new GuestIntegration(GuestIntegration.heartbeat(offered.heartbeat(), last, now), last, kvp);
         }
 
@@ -152,6 +171,6 @@ public final class ScriptedEngine implements VmEngine {
         }
 
         @Override
-        public void close() { }
+        public void close() {}
     }
 }

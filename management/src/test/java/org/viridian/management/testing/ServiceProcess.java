@@ -1,9 +1,8 @@
 package org.viridian.management.testing;
 
+import java.nio.file.Path;
 import org.viridian.management.ManagementService;
 import org.viridian.management.ServiceOptions;
-
-import java.nio.file.Path;
 
 /**
  * A service in its own JVM for the crash tests (killed with SIGKILL): args STATE-DIR [scripted|kvm]. Prints
@@ -12,7 +11,8 @@ import java.nio.file.Path;
 public final class ServiceProcess {
     public static void main(String[] args) throws Exception {
         ServiceOptions o = new ServiceOptions(Path.of(args[0]), "127.0.0.1", 0, null, false);
-        ManagementService s = ManagementService.start(o, args.length > 1 && args[1].equals("kvm") ? null : new ScriptedEngine());
+        ManagementService s =
+                ManagementService.start(o, args.length > 1 && args[1].equals("kvm") ? null : new ScriptedEngine());
         System.out.println("serving " + s.url());
         System.out.flush();
         Thread.currentThread().join();

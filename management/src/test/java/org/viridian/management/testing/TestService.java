@@ -1,14 +1,13 @@
 package org.viridian.management.testing;
 
-import org.viridian.management.ManagementService;
-import org.viridian.management.ServiceOptions;
-import org.viridian.management.api.ApiServer;
-import org.viridian.management.service.VmEngine;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.viridian.management.ManagementService;
+import org.viridian.management.ServiceOptions;
+import org.viridian.management.api.ApiServer;
+import org.viridian.management.service.VmEngine;
 
 /** An in-process service on an ephemeral loopback port with its own state directory. */
 public final class TestService implements AutoCloseable {
@@ -28,7 +27,8 @@ public final class TestService implements AutoCloseable {
 
     public static TestService start(Path stateDir, VmEngine engine, boolean auth, ApiServer.Tls tls) {
         try {
-            return new TestService(stateDir, ManagementService.start(new ServiceOptions(stateDir, "127.0.0.1", 0, tls, auth), engine));
+            return new TestService(
+                    stateDir, ManagementService.start(new ServiceOptions(stateDir, "127.0.0.1", 0, tls, auth), engine));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,13 +1,11 @@
 package org.viridian.management.web;
 
-import org.viridian.testkit.ExternalTool;
-
+import java.io.File;
+import java.nio.file.Path;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
-
-import java.io.File;
-import java.nio.file.Path;
+import org.viridian.testkit.ExternalTool;
 
 /**
  * Debian's headless Chromium with its chromium-driver, installed with apt-get when missing (as root); otherwise the
@@ -28,10 +26,17 @@ public final class Chromium {
         ExternalTool.require(DRIVER.toString(), "chromium-driver");
         ChromeOptions o = new ChromeOptions();
         o.setBinary(BROWSER.toFile());
-        o.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,1000");
+        o.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-dev-shm-usage",
+                "--disable-gpu",
+                "--window-size=1400,1000");
         if (acceptSelfSigned) o.addArguments("--ignore-certificate-errors");
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile())
-                .withLogFile(new File("target/chromedriver.log")).build();
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(DRIVER.toFile())
+                .withLogFile(new File("target/chromedriver.log"))
+                .build();
         return new ChromeDriver(service, o);
     }
 }

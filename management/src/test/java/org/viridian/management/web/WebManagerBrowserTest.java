@@ -1,5 +1,9 @@
 package org.viridian.management.web;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -11,11 +15,6 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.viridian.management.testing.TestService;
-
-import java.time.Duration;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The web manager in real headless Chromium: create a VM with the wizard, start it, watch its serial console (xterm.js
@@ -44,8 +43,11 @@ public class WebManagerBrowserTest {
         // The list shows it, off, and the event feed has its story.
         browser.get(service.service.url() + "#/");
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
-        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("tr[data-vm='webvm'] .vm-state"), "off"));
-        assertThat(browser.findElement(By.id("events")).getText()).contains("webvm").contains("now running");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(
+                By.cssSelector("tr[data-vm='webvm'] .vm-state"), "off"));
+        assertThat(browser.findElement(By.id("events")).getText())
+                .contains("webvm")
+                .contains("now running");
 
         // A duplicate name is refused, and the page says why.
         wizard(browser, service.service.url(), "webvm");
@@ -54,7 +56,8 @@ public class WebManagerBrowserTest {
     }
 
     /** The end-to-end flow, shared with the nested-KVM test that runs it against a real VM. */
-    public static void run(WebDriver browser, String url, String name, String guest, String cmdline, String consoleShows) {
+    public static void run(
+            WebDriver browser, String url, String name, String guest, String cmdline, String consoleShows) {
         try {
             flow(browser, url, name, guest, cmdline, consoleShows);
         } catch (org.openqa.selenium.TimeoutException e) {
@@ -62,18 +65,23 @@ public class WebManagerBrowserTest {
         }
     }
 
-    private static void flow(WebDriver browser, String url, String name, String guest, String cmdline, String consoleShows) {
+    private static void flow(
+            WebDriver browser, String url, String name, String guest, String cmdline, String consoleShows) {
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(120));
         wizard(browser, url, name, guest, cmdline);
         wait.until(ExpectedConditions.urlMatches("#/vm/[0-9a-f-]{36}$"));
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#vm-state [data-state='off']")));
-        assertThat(browser.findElement(By.id("set-cpus")).getDomProperty("value")).isEqualTo("2");
+        assertThat(browser.findElement(By.id("set-cpus")).getDomProperty("value"))
+                .isEqualTo("2");
 
         click(browser, "#vm-ops button[data-op='start']");
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#vm-state [data-state='running']")));
-        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#terminal .xterm-rows"), consoleShows));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(
+                By.cssSelector("#terminal .xterm-rows"), consoleShows));
 
-        if (browser.findElements(By.cssSelector("#vm-ops button[data-op='pause']:not([disabled])")).size() == 1) {
+        if (browser.findElements(By.cssSelector("#vm-ops button[data-op='pause']:not([disabled])"))
+                        .size()
+                == 1) {
             click(browser, "#vm-ops button[data-op='pause']");
             wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#vm-state [data-state='paused']")));
             click(browser, "#vm-ops button[data-op='resume']");
@@ -89,7 +97,8 @@ public class WebManagerBrowserTest {
      * ago may have been replaced: look it up again then.
      */
     static void click(WebDriver browser, String css) {
-        new WebDriverWait(browser, Duration.ofSeconds(60)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+        new WebDriverWait(browser, Duration.ofSeconds(60))
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
                 .until(b -> {
                     b.findElement(By.cssSelector(css)).click();
                     return true;
@@ -101,8 +110,15 @@ public class WebManagerBrowserTest {
         StringBuilder story = new StringBuilder();
         for (String id : List.of("vm-state", "error", "last-exit", "events", "terminal")) {
             List<WebElement> found = browser.findElements(By.id(id));
-            story.append("\n  #").append(id).append(": ")
-                    .append(found.isEmpty() ? "(absent)" : found.getFirst().getDomProperty("textContent").replace("\n", " | "));
+            story.append("\n  #")
+                    .append(id)
+                    .append(": ")
+                    .append(
+                            found.isEmpty()
+                                    ? "(absent)"
+                                    : found.getFirst()
+                                            .getDomProperty("textContent")
+                                            .replace("\n", " | "));
         }
         return story.toString();
     }
@@ -114,10 +130,12 @@ public class WebManagerBrowserTest {
         wizard(browser, service.service.url(), "typist");
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#vm-state [data-state='off']")));
         click(browser, "#vm-ops button[data-op='start']");
-        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#terminal .xterm-rows"), "login:"));
+        wait.until(
+                ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#terminal .xterm-rows"), "login:"));
         WebElement input = browser.findElement(By.cssSelector("#terminal .xterm-helper-textarea"));
         input.sendKeys("root");
-        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#terminal .xterm-rows"), "echo:r"));
+        wait.until(
+                ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#terminal .xterm-rows"), "echo:r"));
         click(browser, "#vm-ops button[data-op='stop']");
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#vm-state [data-state='off']")));
     }
@@ -130,7 +148,8 @@ public class WebManagerBrowserTest {
     public static void signIn(WebDriver browser, String url, String token) {
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
         browser.get(url);
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token-value"))).sendKeys(token);
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token-value")))
+                .sendKeys(token);
         browser.findElement(By.cssSelector("#token button[type='submit']")).click();
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#vm-table, #empty")));
     }
@@ -139,7 +158,8 @@ public class WebManagerBrowserTest {
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
         browser.get(url);
         wait.until(ExpectedConditions.elementToBeClickable(By.id("new-vm"))).click();
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("wizard-name"))).sendKeys(name);
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("wizard-name")))
+                .sendKeys(name);
         browser.findElement(By.id("wizard-next")).click();
         WebElement cpus = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("wizard-cpus")));
         cpus.clear();
@@ -148,14 +168,19 @@ public class WebManagerBrowserTest {
         memory.clear();
         memory.sendKeys("96M");
         browser.findElement(By.id("wizard-next")).click();
-        new Select(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("wizard-guest")))).selectByValue(guest);
+        new Select(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("wizard-guest"))))
+                .selectByValue(guest);
         browser.findElement(By.id("wizard-cmdline")).sendKeys(cmdline);
         browser.findElement(By.id("wizard-next")).click();
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("wizard-switch"))).sendKeys("External");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("wizard-switch")))
+                .sendKeys("External");
         browser.findElement(By.id("wizard-notes")).sendKeys("made in the browser");
         browser.findElement(By.id("wizard-next")).click();
-        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("wizard-summary"))).getText())
-                .contains(name).contains("96M").contains(guest);
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("wizard-summary")))
+                        .getText())
+                .contains(name)
+                .contains("96M")
+                .contains(guest);
         browser.findElement(By.id("wizard-create")).click();
     }
 }

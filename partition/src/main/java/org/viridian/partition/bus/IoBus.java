@@ -18,8 +18,9 @@ public final class IoBus {
         }
         Map.Entry<Integer, Range> below = ranges.floorEntry(first + count - 1);
         if (below != null && below.getValue().first() + below.getValue().count() > first) {
-            throw new IllegalArgumentException(String.format("ports 0x%x+%d overlap 0x%x+%d", first, count,
-                    below.getValue().first(), below.getValue().count()));
+            throw new IllegalArgumentException(String.format(
+                    "ports 0x%x+%d overlap 0x%x+%d",
+                    first, count, below.getValue().first(), below.getValue().count()));
         }
         ranges.put(first, new Range(first, count, handler));
     }
@@ -27,7 +28,8 @@ public final class IoBus {
     public PortIoHandler find(int port) {
         synchronized (this) {
             Map.Entry<Integer, Range> e = ranges.floorEntry(port);
-            if (e != null && port < e.getValue().first() + e.getValue().count()) return e.getValue().handler();
+            if (e != null && port < e.getValue().first() + e.getValue().count())
+                return e.getValue().handler();
             return null;
         }
     }

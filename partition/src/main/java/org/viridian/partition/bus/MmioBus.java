@@ -13,14 +13,16 @@ public final class MmioBus {
         if (length <= 0 || base + length < base) throw new IllegalArgumentException("bad MMIO range");
         Map.Entry<Long, Range> below = ranges.floorEntry(base + length - 1);
         if (below != null && below.getValue().base() + below.getValue().length() > base) {
-            throw new IllegalArgumentException(String.format("MMIO 0x%x+0x%x overlaps 0x%x", base, length, below.getKey()));
+            throw new IllegalArgumentException(
+                    String.format("MMIO 0x%x+0x%x overlaps 0x%x", base, length, below.getKey()));
         }
         ranges.put(base, new Range(base, length, handler));
     }
 
     private synchronized MmioHandler find(long address) {
         Map.Entry<Long, Range> e = ranges.floorEntry(address);
-        if (e != null && address - e.getValue().base() < e.getValue().length()) return e.getValue().handler();
+        if (e != null && address - e.getValue().base() < e.getValue().length())
+            return e.getValue().handler();
         return null;
     }
 

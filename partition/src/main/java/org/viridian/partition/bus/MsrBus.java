@@ -16,7 +16,10 @@ public final class MsrBus {
 
     private synchronized MsrHandler find(int msr) {
         Map.Entry<Integer, Range> e = ranges.floorEntry(msr);
-        if (e != null && Integer.toUnsignedLong(msr) - Integer.toUnsignedLong(e.getValue().first()) < e.getValue().count()) {
+        if (e != null
+                && Integer.toUnsignedLong(msr)
+                                - Integer.toUnsignedLong(e.getValue().first())
+                        < e.getValue().count()) {
             return e.getValue().handler();
         }
         return null;
@@ -34,6 +37,8 @@ public final class MsrBus {
 
     /** The ranges claimed, for building KVM's MSR filter. */
     public synchronized int[][] claimedRanges() {
-        return ranges.values().stream().map(r -> new int[] {r.first(), r.count()}).toArray(int[][]::new);
+        return ranges.values().stream()
+                .map(r -> new int[] {r.first(), r.count()})
+                .toArray(int[][]::new);
     }
 }

@@ -11,6 +11,7 @@ import java.util.List;
 public interface GuestMemory extends AutoCloseable {
     /** Start of the 32-bit MMIO hole (IOAPIC, LAPIC, HPET, VMBus MMIO live in [3 GiB, 4 GiB)). */
     long MMIO_HOLE_START = 0xC000_0000L;
+
     long FOUR_GIB = 0x1_0000_0000L;
     long PAGE_SIZE = 4096;
 

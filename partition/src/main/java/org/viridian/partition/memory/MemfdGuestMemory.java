@@ -1,11 +1,10 @@
 package org.viridian.partition.memory;
 
-import org.viridian.kvm.sys.Libc;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import org.viridian.kvm.sys.Libc;
 
 /**
  * Guest RAM in one memfd (so it can be mapped again for save/restore, migration and sharing), mapped into this process
@@ -42,8 +41,9 @@ public final class MemfdGuestMemory implements GuestMemory {
         try {
             Libc.ftruncate(fd, size);
             Arena scope = Arena.ofShared();
-            MemorySegment map = Libc.mmap(size, Libc.PROT_READ | Libc.PROT_WRITE,
-                    Libc.MAP_SHARED | Libc.MAP_NORESERVE, fd, 0).reinterpret(size, scope, null);
+            MemorySegment map = Libc.mmap(
+                            size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED | Libc.MAP_NORESERVE, fd, 0)
+                    .reinterpret(size, scope, null);
             List<Region> regions = new ArrayList<>();
             long low = Math.min(size, MMIO_HOLE_START);
             regions.add(new Region(0, low, 0, map.asSlice(0, low)));
@@ -81,7 +81,8 @@ public final class MemfdGuestMemory implements GuestMemory {
     public MemorySegment slice(long gpa, long length) {
         Region r = find(gpa, length);
         if (r == null) {
-            throw new GuestMemoryException(String.format("guest-physical range [0x%x, +0x%x) is outside RAM", gpa, length));
+            throw new GuestMemoryException(
+                    String.format("guest-physical range [0x%x, +0x%x) is outside RAM", gpa, length));
         }
         return r.host().asSlice(gpa - r.gpa(), length);
     }

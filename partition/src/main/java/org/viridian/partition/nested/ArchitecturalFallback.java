@@ -1,9 +1,9 @@
 package org.viridian.partition.nested;
 
-import org.viridian.x86.Regs;
 import org.viridian.partition.EmulationFailureHandler;
 import org.viridian.partition.vp.FlightRecorder;
 import org.viridian.partition.vp.VirtualProcessor;
+import org.viridian.x86.Regs;
 
 /**
  * Completes exception-raising instructions KVM could not emulate by injecting the exception they raise: #BP for int3

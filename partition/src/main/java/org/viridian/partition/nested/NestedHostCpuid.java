@@ -1,7 +1,7 @@
 package org.viridian.partition.nested;
 
-import org.viridian.x86.CpuidEntry;
 import org.viridian.partition.CpuidPolicy;
+import org.viridian.x86.CpuidEntry;
 
 /**
  * Hides CPU features whose instructions KVM's emulator cannot run, for hosts where guest kernel code is emulated
@@ -15,7 +15,10 @@ public final class NestedHostCpuid {
     private NestedHostCpuid() {}
 
     public static CpuidPolicy policy() {
-        return (leaves, vp, n) -> leaves.stream().filter(e -> e.function() != 0xD).map(NestedHostCpuid::mask).toList();
+        return (leaves, vp, n) -> leaves.stream()
+                .filter(e -> e.function() != 0xD)
+                .map(NestedHostCpuid::mask)
+                .toList();
     }
 
     static CpuidEntry mask(CpuidEntry e) {

@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * A virtual processor's flight recorder: the last {@link #capacity()} exits and host actions (MSR accesses and their
  * results, port and MMIO accesses, hypercalls and their status, injected exceptions and interrupts, SynIC deliveries)
  * in a preallocated ring of longs, so recording allocates nothing and costs a few stores (RIP comes from KVM's copy
- * of the registers at the exit; the VP reads the clock only now and then, see VirtualProcessor). Where KVM leaves a VP's
+ * of the registers at the exit; the VP reads the clock only now and then, see VirtualProcessor). Where KVM leaves a
+ * VP's
  * state undefined (a triple fault resets it), the recorder is what tells how the guest got there.
  *
  * <p>The VP thread records its exits; host threads (timers, devices) record what they deliver to this VP, so a slot
@@ -26,9 +27,26 @@ public final class FlightRecorder {
 
     /** What an entry records; {@code a} and {@code b} mean what the event's {@link #describe} says. */
     public enum Event {
-        IO_IN, IO_OUT, MMIO_READ, MMIO_WRITE, RDMSR, WRMSR, HLT, INTERRUPTED, IRQ_WINDOW, SHUTDOWN, FAIL_ENTRY,
-        INTERNAL_ERROR, SYSTEM_EVENT, OTHER_EXIT,
-        EXCEPTION_INJECTED, INTERRUPT_SENT, HYPERCALL, SYNIC_MESSAGE, SYNIC_EVENT, TIMER_EXPIRED;
+        IO_IN,
+        IO_OUT,
+        MMIO_READ,
+        MMIO_WRITE,
+        RDMSR,
+        WRMSR,
+        HLT,
+        INTERRUPTED,
+        IRQ_WINDOW,
+        SHUTDOWN,
+        FAIL_ENTRY,
+        INTERNAL_ERROR,
+        SYSTEM_EVENT,
+        OTHER_EXIT,
+        EXCEPTION_INJECTED,
+        INTERRUPT_SENT,
+        HYPERCALL,
+        SYNIC_MESSAGE,
+        SYNIC_EVENT,
+        TIMER_EXPIRED;
 
         private static final Event[] ALL = values();
 
@@ -48,13 +66,15 @@ public final class FlightRecorder {
                 case INTERNAL_ERROR -> String.format("KVM internal error, suberror %d", a);
                 case SYSTEM_EVENT -> String.format("system event %d", a);
                 case OTHER_EXIT -> String.format("exit reason %d", a);
-                case EXCEPTION_INJECTED -> String.format("injected exception vector %d%s", a,
-                        extra != 0 ? String.format(" error 0x%x", b) : "");
+                case EXCEPTION_INJECTED ->
+                    String.format(
+                            "injected exception vector %d%s", a, extra != 0 ? String.format(" error 0x%x", b) : "");
                 case INTERRUPT_SENT -> String.format("interrupt vector 0x%x sent (%s)", a, Source.name((int) b));
                 case HYPERCALL -> String.format("hypercall 0x%04x (control 0x%x) -> status 0x%x", a & 0xFFFF, a, b);
                 case SYNIC_MESSAGE -> String.format("SynIC message type 0x%x posted to SINT %d", b, a);
                 case SYNIC_EVENT -> String.format("SynIC event flag %d set for SINT %d", b, a);
-                case TIMER_EXPIRED -> String.format("synthetic timer %d expired (%s)", a, b != 0 ? "direct" : "message");
+                case TIMER_EXPIRED ->
+                    String.format("synthetic timer %d expired (%s)", a, b != 0 ? "direct" : "message");
             };
         }
     }
@@ -125,7 +145,7 @@ public final class FlightRecorder {
         slots[base + 2] = rip;
         slots[base + 3] = a;
         slots[base + 4] = b;
-        long cplBits = rip < 0 || cpl < 0 ? 0xF : cpl & 3;
+        long cplBits = cpl < 0 ? 0xF : cpl & 3;
         SLOT.setRelease(slots, base, (seq << 24) | ((long) e.ordinal() << 16) | (cplBits << 8) | (extra & 0xFF));
     }
 
@@ -145,7 +165,15 @@ public final class FlightRecorder {
             VarHandle.acquireFence();
             if (h == WRITING || (long) SLOT.getVolatile(slots, base) != h || (h >>> 24) != seq) continue;
             int cpl = (int) (h >>> 8) & 0xF;
-            out.add(new Entry(vp, seq, nanos, Event.ALL[(int) (h >>> 16) & 0xFF], rip, cpl == 0xF ? -1 : cpl, a, b,
+            out.add(new Entry(
+                    vp,
+                    seq,
+                    nanos,
+                    Event.ALL[(int) (h >>> 16) & 0xFF],
+                    rip,
+                    cpl == 0xF ? -1 : cpl,
+                    a,
+                    b,
                     (int) h & 0xFF));
         }
         return out;

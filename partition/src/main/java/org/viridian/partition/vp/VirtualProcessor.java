@@ -1,20 +1,19 @@
 package org.viridian.partition.vp;
 
-import org.viridian.kvm.KvmConst;
-import org.viridian.kvm.KvmRun;
-import org.viridian.kvm.KvmVcpu;
-import org.viridian.x86.Regs;
-import org.viridian.x86.Sregs;
-import org.viridian.kvm.sys.Errno;
-import org.viridian.kvm.sys.Libc;
-
-import java.lang.foreign.MemorySegment;
-import java.util.OptionalLong;
-
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
+
+import java.lang.foreign.MemorySegment;
+import java.util.OptionalLong;
+import org.viridian.kvm.KvmConst;
+import org.viridian.kvm.KvmRun;
+import org.viridian.kvm.KvmVcpu;
+import org.viridian.kvm.sys.Errno;
+import org.viridian.kvm.sys.Libc;
+import org.viridian.x86.Regs;
+import org.viridian.x86.Sregs;
 
 /**
  * One virtual processor: a platform thread that runs KVM_RUN and dispatches each exit. Kicks use a real-time signal
@@ -25,6 +24,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 public final class VirtualProcessor {
     /** SIGRTMIN+6: the JVM leaves SIGRTMIN..61 alone (NIO uses 62). */
     public static final int KICK_SIGNAL = 40;
+
     private static final int IA32_TSC = 0x10;
 
     private final int index;
@@ -45,6 +45,7 @@ public final class VirtualProcessor {
      * host's clock source is not the TSC (HPET under emulation); per VP, entries stay exactly ordered by their seq.
      */
     private long exitNanos = System.nanoTime();
+
     static final int CLOCK_EVERY = 64;
 
     public VirtualProcessor(int index, KvmVcpu vcpu, VpHost host) {
@@ -154,7 +155,7 @@ public final class VirtualProcessor {
         synchronized (kickLock) {
             state = VpState.STOPPED;
         }
-        if (tid != 0) while (Libc.consumePendingSignal(KICK_SIGNAL)) { }
+        if (tid != 0) while (Libc.consumePendingSignal(KICK_SIGNAL)) {}
     }
 
     private void loop() {
@@ -204,7 +205,8 @@ public final class VirtualProcessor {
                 OptionalLong v = host.msrRead(index, msr);
                 run.setMsrError(v.isEmpty());
                 run.setMsrData(v.orElse(0));
-                recordAtExit(FlightRecorder.Event.RDMSR, 0, Integer.toUnsignedLong(msr), v.orElse(0), v.isEmpty() ? 1 : 0);
+                recordAtExit(
+                        FlightRecorder.Event.RDMSR, 0, Integer.toUnsignedLong(msr), v.orElse(0), v.isEmpty() ? 1 : 0);
             }
             case KvmConst.KVM_EXIT_X86_WRMSR -> {
                 int msr = run.msrIndex();
@@ -223,12 +225,16 @@ public final class VirtualProcessor {
             }
             case KvmConst.KVM_EXIT_FAIL_ENTRY -> {
                 recordAtExit(FlightRecorder.Event.FAIL_ENTRY, run.failEntryReason(), 0, 0);
-                host.crash(this, String.format("VM entry failed: hardware reason 0x%x", run.failEntryReason()), new byte[0]);
+                host.crash(
+                        this,
+                        String.format("VM entry failed: hardware reason 0x%x", run.failEntryReason()),
+                        new byte[0]);
                 return false;
             }
             case KvmConst.KVM_EXIT_INTERNAL_ERROR -> {
                 recordAtExit(FlightRecorder.Event.INTERNAL_ERROR, run.internalSuberror(), 0, 0);
-                return host.internalError(this, run.internalSuberror(), run.internalData(), run.emulationInstructionBytes());
+                return host.internalError(
+                        this, run.internalSuberror(), run.internalData(), run.emulationInstructionBytes());
             }
             case KvmConst.KVM_EXIT_SYSTEM_EVENT -> {
                 recordAtExit(FlightRecorder.Event.SYSTEM_EVENT, run.systemEventType(), 0, 0);

@@ -1,12 +1,11 @@
 package org.viridian.partition.memory;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class GuestMemoryTest {
     @Test
@@ -38,7 +37,8 @@ class GuestMemoryTest {
     @Test
     void outOfRangeAndWrappingAccessesAreRefused() {
         try (GuestMemory m = GuestMemory.allocate(2 << 20)) {
-            assertThatThrownBy(() -> m.slice(2 << 20, 1)).isInstanceOf(GuestMemoryException.class)
+            assertThatThrownBy(() -> m.slice(2 << 20, 1))
+                    .isInstanceOf(GuestMemoryException.class)
                     .hasMessageContaining("outside RAM");
             assertThatThrownBy(() -> m.slice(-8, 16)).isInstanceOf(GuestMemoryException.class);
             assertThatThrownBy(() -> m.slice(8, Long.MAX_VALUE)).isInstanceOf(GuestMemoryException.class);
@@ -54,7 +54,8 @@ class GuestMemoryTest {
         m.close();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> view.get(java.lang.foreign.ValueLayout.JAVA_INT, 0))
                 .isInstanceOf(IllegalStateException.class);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> m.readInt(0x1000)).isInstanceOf(IllegalStateException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> m.readInt(0x1000))
+                .isInstanceOf(IllegalStateException.class);
         m.close(); // idempotent
     }
 }

@@ -1,11 +1,10 @@
 package org.viridian.partition.nested;
 
-import org.junit.jupiter.api.Test;
-import org.viridian.x86.CpuidEntry;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.viridian.x86.CpuidEntry;
 
 class NestedHostTest {
     private static byte[] b(int... v) {
@@ -26,18 +25,22 @@ class NestedHostTest {
 
     @Test
     void otherInstructionsAreLeftToCrashTheGuest() {
-        assertThat(FailedInstruction.classify(b(0x0F, 0xAE, 0x2F))).isInstanceOf(FailedInstruction.Unknown.class); // xrstor
+        assertThat(FailedInstruction.classify(b(0x0F, 0xAE, 0x2F)))
+                .isInstanceOf(FailedInstruction.Unknown.class); // xrstor
         assertThat(FailedInstruction.classify(b(0x48, 0x0F, 0xC7, 0x0E))).isInstanceOf(FailedInstruction.Unknown.class);
         assertThat(FailedInstruction.classify(b(0xCD))).isInstanceOf(FailedInstruction.Unknown.class); // truncated
         assertThat(FailedInstruction.classify(new byte[0])).isInstanceOf(FailedInstruction.Unknown.class);
-        assertThat(FailedInstruction.classify(b(0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
-                0x66, 0x66, 0x66))).isInstanceOf(FailedInstruction.Unknown.class);
+        assertThat(FailedInstruction.classify(
+                        b(0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66)))
+                .isInstanceOf(FailedInstruction.Unknown.class);
     }
 
     @Test
     void nestedPolicyHidesXsaveAndCx16ButKeepsTheRest() {
-        List<CpuidEntry> in = List.of(new CpuidEntry(1, 0, 0, 0x806F8, 0, 0xFFFFFFFF, 0xFFFFFFFF),
-                new CpuidEntry(0xD, 0, 1, 7, 0, 0, 0), new CpuidEntry(7, 0, 1, 0, 0xFFFFFFFF, 0, 0));
+        List<CpuidEntry> in = List.of(
+                new CpuidEntry(1, 0, 0, 0x806F8, 0, 0xFFFFFFFF, 0xFFFFFFFF),
+                new CpuidEntry(0xD, 0, 1, 7, 0, 0, 0),
+                new CpuidEntry(7, 0, 1, 0, 0xFFFFFFFF, 0, 0));
         List<CpuidEntry> out = NestedHostCpuid.policy().apply(in, 0, 1);
         assertThat(out).extracting(CpuidEntry::function).containsExactly(1, 7);
         int ecx = out.get(0).ecx();

@@ -1,12 +1,11 @@
 package org.viridian.partition.vp;
 
-import org.junit.jupiter.api.Test;
-import org.viridian.kvm.sys.Libc;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.viridian.kvm.sys.Libc;
 
 /** The kick signal's plumbing (no KVM needed): a VP thread that blocked it survives kicks and can consume them. */
 class KickSignalTest {
@@ -29,7 +28,7 @@ class KickSignalTest {
             consumed.set(Libc.consumePendingSignal(VirtualProcessor.KICK_SIGNAL));
             again.set(Libc.consumePendingSignal(VirtualProcessor.KICK_SIGNAL));
             Libc.tgkill(Libc.gettid(), VirtualProcessor.KICK_SIGNAL); // pending at thread end would kill the JVM ...
-            while (Libc.consumePendingSignal(VirtualProcessor.KICK_SIGNAL)) { } // ... unless drained, as VPs do
+            while (Libc.consumePendingSignal(VirtualProcessor.KICK_SIGNAL)) {} // ... unless drained, as VPs do
         });
         synchronized (go) {
             while (tid.get() == 0) go.wait(100);

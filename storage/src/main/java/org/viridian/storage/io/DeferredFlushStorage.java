@@ -16,19 +16,29 @@ public final class DeferredFlushStorage implements Storage {
     }
 
     @Override
-    public void read(ByteBuffer dst, long position) throws IOException { delegate.read(dst, position); }
+    public void read(ByteBuffer dst, long position) throws IOException {
+        delegate.read(dst, position);
+    }
 
     @Override
-    public void write(ByteBuffer src, long position) throws IOException { delegate.write(src, position); }
+    public void write(ByteBuffer src, long position) throws IOException {
+        delegate.write(src, position);
+    }
 
     @Override
-    public long size() throws IOException { return delegate.size(); }
+    public long size() throws IOException {
+        return delegate.size();
+    }
 
     @Override
-    public boolean mayHaveData(long position, long length) throws IOException { return delegate.mayHaveData(position, length); }
+    public boolean mayHaveData(long position, long length) throws IOException {
+        return delegate.mayHaveData(position, length);
+    }
 
     @Override
-    public void setSize(long size) throws IOException { delegate.setSize(size); }
+    public void setSize(long size) throws IOException {
+        delegate.setSize(size);
+    }
 
     @Override
     public void flush() {
@@ -36,10 +46,14 @@ public final class DeferredFlushStorage implements Storage {
     }
 
     @Override
-    public boolean readOnly() { return delegate.readOnly(); }
+    public boolean readOnly() {
+        return delegate.readOnly();
+    }
 
     @Override
-    public String name() { return delegate.name(); }
+    public String name() {
+        return delegate.name();
+    }
 
     @Override
     public void close() throws IOException {

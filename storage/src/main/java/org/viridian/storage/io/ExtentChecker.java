@@ -23,7 +23,9 @@ public final class ExtentChecker {
     /** Returns null when the range is free and inside the file (and claims it), else the problem. */
     public String claim(String name, long start, long length) {
         if (start < 0 || length < 0 || start > limit - length) {
-            return file + ": " + name + " at offset " + start + " (+" + length + ") points past the end of the file (size " + limit + "); the file is truncated or the entry is corrupt";
+            return file + ": " + name + " at offset " + start + " (+" + length
+                    + ") points past the end of the file (size " + limit
+                    + "); the file is truncated or the entry is corrupt";
         }
         if (length == 0) return null;
         Map.Entry<Long, Extent> before = extents.floorEntry(start);

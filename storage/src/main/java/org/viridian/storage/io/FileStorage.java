@@ -27,6 +27,7 @@ public final class FileStorage implements Storage {
     private final Object key;
     /** Opened on first use: most storages never ask where the holes are. */
     private SparseFile holes;
+
     private boolean holesTried;
     /** Per file (device and inode): a positive count of readers, or -1 for the writer. */
     private static final Map<Object, Integer> OPEN = new HashMap<>();
@@ -59,7 +60,9 @@ public final class FileStorage implements Storage {
         } finally {
             if (!ours) file.close();
         }
-        if (!ours) throw new IOException(path + ": image is in use (" + (readOnly ? "opened for writing by someone else" : "locked by another reader or writer") + ")");
+        if (!ours)
+            throw new IOException(path + ": image is in use ("
+                    + (readOnly ? "opened for writing by someone else" : "locked by another reader or writer") + ")");
         this.lock = l;
     }
 
@@ -71,7 +74,9 @@ public final class FileStorage implements Storage {
         return new FileStorage(path, false, true);
     }
 
-    public Path path() { return path; }
+    public Path path() {
+        return path;
+    }
 
     @Override
     public void read(ByteBuffer dst, long position) throws IOException {
@@ -100,10 +105,14 @@ public final class FileStorage implements Storage {
     }
 
     @Override
-    public long size() throws IOException { return channel.size(); }
+    public long size() throws IOException {
+        return channel.size();
+    }
 
     @Override
-    public void setSize(long size) throws IOException { file.setLength(size); }
+    public void setSize(long size) throws IOException {
+        file.setLength(size);
+    }
 
     @Override
     public void flush() throws IOException {
@@ -111,10 +120,14 @@ public final class FileStorage implements Storage {
     }
 
     @Override
-    public boolean readOnly() { return readOnly; }
+    public boolean readOnly() {
+        return readOnly;
+    }
 
     @Override
-    public String name() { return path.toString(); }
+    public String name() {
+        return path.toString();
+    }
 
     @Override
     public void close() throws IOException {

@@ -8,7 +8,9 @@ import org.viridian.storage.CorruptImageException;
 public final class Inflate {
     private Inflate() {}
 
-    /** {@code raw}: headerless deflate (qcow2); otherwise zlib-wrapped (VMDK). {@code what} names the source in errors. */
+    /**
+     * {@code raw}: headerless deflate (qcow2); otherwise zlib-wrapped (VMDK). {@code what} names the source in errors.
+     */
     public static byte[] block(byte[] in, boolean raw, int blockBytes, String what) throws CorruptImageException {
         byte[] out = new byte[blockBytes];
         Inflater inf = new Inflater(raw);

@@ -42,25 +42,39 @@ public final class OverlayStorage implements Storage {
     }
 
     @Override
-    public void write(ByteBuffer src, long position) throws IOException { throw new IOException(name() + ": read-only"); }
+    public void write(ByteBuffer src, long position) throws IOException {
+        throw new IOException(name() + ": read-only");
+    }
 
     @Override
-    public long size() { return size; }
+    public long size() {
+        return size;
+    }
 
     @Override
-    public void setSize(long newSize) { size = Math.max(size, newSize); }
+    public void setSize(long newSize) {
+        size = Math.max(size, newSize);
+    }
 
     @Override
     public void flush() {}
 
     @Override
-    public boolean readOnly() { return true; }
+    public boolean readOnly() {
+        return true;
+    }
 
     @Override
-    public String name() { return base.name(); }
+    public String name() {
+        return base.name();
+    }
 
     @Override
-    public void close() throws IOException { base.close(); }
+    public void close() throws IOException {
+        base.close();
+    }
 
-    public Map<Long, byte[]> pages() { return pages; }
+    public Map<Long, byte[]> pages() {
+        return pages;
+    }
 }

@@ -17,7 +17,8 @@ public final class ParentPaths {
     /** The parent relative to the child's directory, Windows style, as Hyper-V writes it. */
     public static String relative(Path child, Path parent) {
         Path dir = child.toAbsolutePath().normalize().getParent();
-        String rel = dir.relativize(parent.toAbsolutePath().normalize()).toString().replace('/', '\\');
+        String rel =
+                dir.relativize(parent.toAbsolutePath().normalize()).toString().replace('/', '\\');
         return rel.startsWith("..") ? rel : ".\\" + rel;
     }
 
@@ -33,7 +34,9 @@ public final class ParentPaths {
         s = s.replace('\\', '/');
         try {
             Path p = Path.of(s);
-            return p.isAbsolute() ? p : child.toAbsolutePath().getParent().resolve(p).normalize();
+            return p.isAbsolute()
+                    ? p
+                    : child.toAbsolutePath().getParent().resolve(p).normalize();
         } catch (InvalidPathException e) {
             return null;
         }
@@ -48,6 +51,7 @@ public final class ParentPaths {
             if (p != null && Files.isRegularFile(p)) return p;
             tried.add(c);
         }
-        throw new CorruptImageException(child + ": parent image not found (tried " + (tried.isEmpty() ? "no locator" : String.join(", ", tried)) + ")");
+        throw new CorruptImageException(child + ": parent image not found (tried "
+                + (tried.isEmpty() ? "no locator" : String.join(", ", tried)) + ")");
     }
 }

@@ -16,7 +16,8 @@ public final class SectorRuns {
         void accept(int from, int to, boolean set) throws IOException;
     }
 
-    public static void forEach(int offset, int length, int sectorSize, IntPredicate bitOfSector, RunConsumer out) throws IOException {
+    public static void forEach(int offset, int length, int sectorSize, IntPredicate bitOfSector, RunConsumer out)
+            throws IOException {
         int end = offset + length;
         int pos = offset;
         while (pos < end) {

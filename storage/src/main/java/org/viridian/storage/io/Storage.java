@@ -17,7 +17,9 @@ public interface Storage extends Closeable {
     long size() throws IOException;
 
     /** False only when the range is known to be a hole of a sparse file (reads as zeros). */
-    default boolean mayHaveData(long position, long length) throws IOException { return true; }
+    default boolean mayHaveData(long position, long length) throws IOException {
+        return true;
+    }
 
     /** Grows (sparse, reading zeros) or shrinks the file. */
     void setSize(long size) throws IOException;

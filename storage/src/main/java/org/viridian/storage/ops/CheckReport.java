@@ -9,5 +9,7 @@ public record CheckReport(String file, List<String> problems, List<String> repai
         repairs = List.copyOf(repairs);
     }
 
-    public boolean clean() { return problems.isEmpty(); }
+    public boolean clean() {
+        return problems.isEmpty();
+    }
 }

@@ -31,7 +31,8 @@ public final class Checker {
         try (img) {
             problems.addAll(img.problems());
             if (repair) {
-                if (img instanceof VhdxImage x && x.replayedEntries() > 0) repairs.add("replayed " + x.replayedEntries() + " log entries");
+                if (img instanceof VhdxImage x && x.replayedEntries() > 0)
+                    repairs.add("replayed " + x.replayedEntries() + " log entries");
                 repairs.addAll(img.repair());
                 img.flush();
             }

@@ -21,9 +21,15 @@ public final class Compactor {
         long before = Files.size(path);
         try (DiskImage img = Images.open(path, false)) {
             ImageInfo info = img.info();
-            if (info.type() == ImageType.DIFFERENCING) throw new IOException(path + ": compacting differencing images is not supported (merge it first)");
-            if (!info.format().writable()) throw new IOException(path + ": cannot rewrite " + info.format().displayName() + " images");
-            Converter.convert(img, tmp, new CreateOptions(info.format(), info.type(), img.size(), info.blockSize(), null), progress);
+            if (info.type() == ImageType.DIFFERENCING)
+                throw new IOException(path + ": compacting differencing images is not supported (merge it first)");
+            if (!info.format().writable())
+                throw new IOException(path + ": cannot rewrite " + info.format().displayName() + " images");
+            Converter.convert(
+                    img,
+                    tmp,
+                    new CreateOptions(info.format(), info.type(), img.size(), info.blockSize(), null),
+                    progress);
         }
         Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return before - Files.size(path);

@@ -18,9 +18,13 @@ public final class Converter {
 
     /** Creates {@code dst} (which must not exist) with the source's size and content; returns bytes written. */
     public static long convert(DiskImage src, Path dst, CreateOptions target, Progress progress) throws IOException {
-        Images.create(dst, new CreateOptions(target.format(), target.type(), src.size(), target.blockSize(), target.parent()));
+        Images.create(
+                dst,
+                new CreateOptions(target.format(), target.type(), src.size(), target.blockSize(), target.parent()));
         try (DiskImage out = Images.openNewForFill(dst)) {
-            if (out.size() < src.size()) throw new IOException(dst + ": created with " + out.size() + " bytes, less than the source's " + src.size());
+            if (out.size() < src.size())
+                throw new IOException(
+                        dst + ": created with " + out.size() + " bytes, less than the source's " + src.size());
             long written = copy(src, out, false, CHUNK, progress);
             out.flush();
             return written;
@@ -31,7 +35,8 @@ public final class Converter {
     }
 
     /** Copies the content of {@code src} into {@code dst}; with {@code ownedOnly} only what src itself holds. */
-    public static long copy(DiskImage src, DiskImage dst, boolean ownedOnly, int chunk, Progress progress) throws IOException {
+    public static long copy(DiskImage src, DiskImage dst, boolean ownedOnly, int chunk, Progress progress)
+            throws IOException {
         ByteBuffer buf = ByteBuffer.allocateDirect(chunk);
         long size = src.size(), written = 0;
         for (long off = 0; off < size; off += chunk) {

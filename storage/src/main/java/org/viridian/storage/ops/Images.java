@@ -10,6 +10,9 @@ import org.viridian.storage.DiskImage;
 import org.viridian.storage.ImageFormat;
 import org.viridian.storage.ImageType;
 import org.viridian.storage.OpenOptions;
+import org.viridian.storage.io.DeferredFlushStorage;
+import org.viridian.storage.io.FileStorage;
+import org.viridian.storage.io.Storage;
 import org.viridian.storage.qcow2.Qcow2Image;
 import org.viridian.storage.raw.RawImage;
 import org.viridian.storage.vhd.VhdCreator;
@@ -17,9 +20,6 @@ import org.viridian.storage.vhd.VhdImage;
 import org.viridian.storage.vhdx.VhdxCreator;
 import org.viridian.storage.vhdx.VhdxImage;
 import org.viridian.storage.vmdk.VmdkImage;
-import org.viridian.storage.io.DeferredFlushStorage;
-import org.viridian.storage.io.FileStorage;
-import org.viridian.storage.io.Storage;
 
 /** Opening and creating images of any format: the entry point of the library. */
 public final class Images {
@@ -44,7 +44,9 @@ public final class Images {
             }
         }
         ImageFormat byName = ImageFormat.fromFileName(path);
-        if (byName != null && byName != ImageFormat.RAW) throw new IOException(path + ": the name says " + byName.displayName() + " but the content is not a " + byName.displayName() + " image");
+        if (byName != null && byName != ImageFormat.RAW)
+            throw new IOException(path + ": the name says " + byName.displayName() + " but the content is not a "
+                    + byName.displayName() + " image");
         return ImageFormat.RAW;
     }
 
@@ -62,10 +64,16 @@ public final class Images {
         return open(path, f, options, FileStorage.open(path, options.readOnly() || !f.writable()));
     }
 
-    /** Opens an image just created by {@link #create} for filling: durable only once closed (see DeferredFlushStorage). */
+    /**
+     * Opens an image just created by {@link #create} for filling: durable only once closed (see DeferredFlushStorage).
+     */
     static DiskImage openNewForFill(Path path) throws IOException {
         ImageFormat f = detect(path);
-        return open(path, f, new OpenOptions(false, false, 0, Images::openParent), new DeferredFlushStorage(FileStorage.open(path, false)));
+        return open(
+                path,
+                f,
+                new OpenOptions(false, false, 0, Images::openParent),
+                new DeferredFlushStorage(FileStorage.open(path, false)));
     }
 
     private static DiskImage open(Path path, ImageFormat f, OpenOptions options, Storage s) throws IOException {
@@ -89,21 +97,36 @@ public final class Images {
             case RAW -> RawImage.create(path, o.size());
             case VHD -> {
                 if (o.type() == ImageType.FIXED) VhdCreator.createFixed(path, o.size());
-                else if (o.type() == ImageType.DYNAMIC) VhdCreator.createDynamic(path, o.size(), (int) (o.blockSize() == 0 ? VhdCreator.DEFAULT_BLOCK_SIZE : o.blockSize()));
-                else try (DiskImage p = open(o.parent(), true)) {
-                    if (!(p instanceof VhdImage v)) throw new IOException(o.parent() + ": the parent of a VHD must be a VHD");
-                    VhdCreator.createDifferencing(path, o.parent(), v);
-                }
+                else if (o.type() == ImageType.DYNAMIC)
+                    VhdCreator.createDynamic(
+                            path, o.size(), (int) (o.blockSize() == 0 ? VhdCreator.DEFAULT_BLOCK_SIZE : o.blockSize()));
+                else
+                    try (DiskImage p = open(o.parent(), true)) {
+                        if (!(p instanceof VhdImage v))
+                            throw new IOException(o.parent() + ": the parent of a VHD must be a VHD");
+                        VhdCreator.createDifferencing(path, o.parent(), v);
+                    }
             }
             case VHDX -> {
                 if (o.type() != ImageType.DIFFERENCING) {
-                    VhdxCreator.create(path, o.size(), o.blockSize() == 0 ? VhdxCreator.DEFAULT_BLOCK_SIZE : o.blockSize(), o.type() == ImageType.FIXED);
-                } else try (DiskImage p = open(o.parent(), true)) {
-                    if (!(p instanceof VhdxImage v)) throw new IOException(o.parent() + ": the parent of a VHDX must be a VHDX");
-                    VhdxCreator.createDifferencing(path, o.parent(), v, o.blockSize() == 0 ? VhdxCreator.DEFAULT_DIFF_BLOCK_SIZE : o.blockSize());
-                }
+                    VhdxCreator.create(
+                            path,
+                            o.size(),
+                            o.blockSize() == 0 ? VhdxCreator.DEFAULT_BLOCK_SIZE : o.blockSize(),
+                            o.type() == ImageType.FIXED);
+                } else
+                    try (DiskImage p = open(o.parent(), true)) {
+                        if (!(p instanceof VhdxImage v))
+                            throw new IOException(o.parent() + ": the parent of a VHDX must be a VHDX");
+                        VhdxCreator.createDifferencing(
+                                path,
+                                o.parent(),
+                                v,
+                                o.blockSize() == 0 ? VhdxCreator.DEFAULT_DIFF_BLOCK_SIZE : o.blockSize());
+                    }
             }
-            default -> throw new IllegalArgumentException("cannot create " + o.format().displayName() + " images");
+            default ->
+                throw new IllegalArgumentException("cannot create " + o.format().displayName() + " images");
         }
     }
 
@@ -111,7 +134,9 @@ public final class Images {
     public static ImageFormat formatFor(Path path, String explicit) {
         if (explicit != null) return ImageFormat.parse(explicit);
         ImageFormat f = ImageFormat.fromFileName(path);
-        if (f == null) throw new IllegalArgumentException(path + ": cannot tell the format from the name; use .vhd, .vhdx, .img/.raw or name it with --format");
+        if (f == null)
+            throw new IllegalArgumentException(path
+                    + ": cannot tell the format from the name; use .vhd, .vhdx, .img/.raw or name it with --format");
         return f;
     }
 }

@@ -25,10 +25,19 @@ public final class Merger {
         }
         try (DiskImage parent = Images.open(parentPath, false)) {
             DiskImage shared = new Unclosable(parent);
-            OpenOptions o = new OpenOptions(true, false, 0, (p, opts) -> p.toAbsolutePath().normalize().equals(parentPath.toAbsolutePath().normalize()) ? shared : Images.open(p, null, opts));
+            OpenOptions o = new OpenOptions(
+                    true,
+                    false,
+                    0,
+                    (p, opts) -> p.toAbsolutePath()
+                                    .normalize()
+                                    .equals(parentPath.toAbsolutePath().normalize())
+                            ? shared
+                            : Images.open(p, null, opts));
             try (DiskImage c = Images.open(child, null, o)) {
                 long bs = c.info().blockSize();
-                Converter.copy(c, parent, true, (int) Math.min(Converter.CHUNK, bs > 0 ? bs : Converter.CHUNK), progress);
+                Converter.copy(
+                        c, parent, true, (int) Math.min(Converter.CHUNK, bs > 0 ? bs : Converter.CHUNK), progress);
             }
             parent.flush();
         }
@@ -37,16 +46,46 @@ public final class Merger {
 
     /** The parent as the child sees it: closing the child must not close the parent under the merge. */
     private record Unclosable(DiskImage d) implements DiskImage {
-        public long size() { return d.size(); }
-        public boolean readOnly() { return d.readOnly(); }
-        public void read(ByteBuffer dst, long offset) throws IOException { d.read(dst, offset); }
-        public void write(ByteBuffer src, long offset) throws IOException { d.write(src, offset); }
-        public void flush() throws IOException { d.flush(); }
-        public boolean mayHaveData(long offset, long length) throws IOException { return d.mayHaveData(offset, length); }
+        public long size() {
+            return d.size();
+        }
+
+        public boolean readOnly() {
+            return d.readOnly();
+        }
+
+        public void read(ByteBuffer dst, long offset) throws IOException {
+            d.read(dst, offset);
+        }
+
+        public void write(ByteBuffer src, long offset) throws IOException {
+            d.write(src, offset);
+        }
+
+        public void flush() throws IOException {
+            d.flush();
+        }
+
+        public boolean mayHaveData(long offset, long length) throws IOException {
+            return d.mayHaveData(offset, length);
+        }
+
         public void close() {}
-        public org.viridian.storage.ImageFormat format() { return d.format(); }
-        public ImageInfo info() throws IOException { return d.info(); }
-        public Optional<DiskImage> parent() { return d.parent(); }
-        public DiskImage unwrap() { return d; }
+
+        public org.viridian.storage.ImageFormat format() {
+            return d.format();
+        }
+
+        public ImageInfo info() throws IOException {
+            return d.info();
+        }
+
+        public Optional<DiskImage> parent() {
+            return d.parent();
+        }
+
+        public DiskImage unwrap() {
+            return d;
+        }
     }
 }

@@ -15,13 +15,16 @@ public final class Resizer {
         if (newSize <= 0) throw new IllegalArgumentException("size must be positive");
         try (DiskImage img = Images.open(path, false)) {
             if (newSize < img.size() && !Zeros.isZero(img, newSize, img.size() - newSize)) {
-                throw new IOException(path + ": cannot shrink to " + newSize + " bytes: data is stored past that point");
+                throw new IOException(
+                        path + ": cannot shrink to " + newSize + " bytes: data is stored past that point");
             }
             switch (img) {
                 case VhdImage v -> v.resize(newSize);
                 case VhdxImage x -> x.resize(newSize);
                 case RawImage r -> r.resize(newSize);
-                default -> throw new IOException(path + ": resizing " + img.format().displayName() + " images is not supported");
+                default ->
+                    throw new IOException(
+                            path + ": resizing " + img.format().displayName() + " images is not supported");
             }
         }
     }

@@ -12,8 +12,8 @@ import org.viridian.storage.ImageFormat;
 import org.viridian.storage.ImageInfo;
 import org.viridian.storage.ImageType;
 import org.viridian.storage.OpenOptions;
-import org.viridian.storage.io.ParentPaths;
 import org.viridian.storage.io.Inflate;
+import org.viridian.storage.io.ParentPaths;
 import org.viridian.storage.io.Storage;
 
 /**
@@ -30,7 +30,8 @@ public final class Qcow2Image extends BlockMappedImage {
     private final int version;
     private final String backingName;
 
-    private Qcow2Image(Storage s, Path path, OpenOptions o, int version, int clusterBits, long size, long[] l1, String backing) {
+    private Qcow2Image(
+            Storage s, Path path, OpenOptions o, int version, int clusterBits, long size, long[] l1, String backing) {
         super(s, o);
         this.path = path;
         this.version = version;
@@ -46,30 +47,39 @@ public final class Qcow2Image extends BlockMappedImage {
         ByteBuffer h = s.read(0, 112);
         if (h.getInt(0) != MAGIC) throw new CorruptImageException(name + ": not a qcow2 file (magic)");
         int version = h.getInt(4);
-        if (version != 2 && version != 3) throw new CorruptImageException(name + ": qcow2 version " + version + " is not supported");
+        if (version != 2 && version != 3)
+            throw new CorruptImageException(name + ": qcow2 version " + version + " is not supported");
         int clusterBits = h.getInt(20);
-        if (clusterBits < 9 || clusterBits > 21) throw new CorruptImageException(name + ": qcow2 cluster_bits " + clusterBits + " is outside 9..21");
+        if (clusterBits < 9 || clusterBits > 21)
+            throw new CorruptImageException(name + ": qcow2 cluster_bits " + clusterBits + " is outside 9..21");
         long size = h.getLong(24);
-        if (size < 0 || size > (1L << 55)) throw new CorruptImageException(name + ": qcow2 size " + size + " is invalid");
+        if (size < 0 || size > (1L << 55))
+            throw new CorruptImageException(name + ": qcow2 size " + size + " is invalid");
         if (h.getInt(32) != 0) throw new IOException(name + ": encrypted qcow2 images are not supported");
         if (version == 3) {
             long incompatible = h.getLong(72);
-            if ((incompatible & ~0x3L) != 0) throw new IOException(name + ": qcow2 incompatible features 0x" + Long.toHexString(incompatible) + " (external data file, zstd or extended L2) are not supported");
+            if ((incompatible & ~0x3L) != 0)
+                throw new IOException(name + ": qcow2 incompatible features 0x" + Long.toHexString(incompatible)
+                        + " (external data file, zstd or extended L2) are not supported");
             if ((incompatible & 2) != 0) throw new CorruptImageException(name + ": qcow2 image is marked corrupt");
         }
         long l1Size = Integer.toUnsignedLong(h.getInt(36));
         long l1Offset = h.getLong(40);
         long clusters = Math.ceilDiv(size, 1L << clusterBits);
         long l2Entries = 1L << (clusterBits - 3);
-        if (l1Size < Math.ceilDiv(clusters, l2Entries) || l1Size > (32 << 20) / 8) throw new CorruptImageException(name + ": qcow2 l1_size " + l1Size + " does not match the disk size");
-        if (l1Offset < 0 || l1Offset > fileSize - l1Size * 8) throw new CorruptImageException(name + ": qcow2 l1_table_offset " + l1Offset + " is outside the file");
+        if (l1Size < Math.ceilDiv(clusters, l2Entries) || l1Size > (32 << 20) / 8)
+            throw new CorruptImageException(name + ": qcow2 l1_size " + l1Size + " does not match the disk size");
+        if (l1Offset < 0 || l1Offset > fileSize - l1Size * 8)
+            throw new CorruptImageException(name + ": qcow2 l1_table_offset " + l1Offset + " is outside the file");
         long[] l1 = new long[(int) l1Size];
         s.read(l1Offset, (int) l1Size * 8).asLongBuffer().get(l1);
         String backing = null;
         long bOff = h.getLong(8);
         int bLen = h.getInt(16);
         if (bOff != 0) {
-            if (bLen <= 0 || bLen > 1023 || bOff > fileSize - bLen) throw new CorruptImageException(name + ": qcow2 backing file name (offset " + bOff + ", length " + bLen + ") is invalid");
+            if (bLen <= 0 || bLen > 1023 || bOff > fileSize - bLen)
+                throw new CorruptImageException(
+                        name + ": qcow2 backing file name (offset " + bOff + ", length " + bLen + ") is invalid");
             backing = StandardCharsets.UTF_8.decode(s.read(bOff, bLen)).toString();
         }
         Qcow2Image img = new Qcow2Image(s, path, o, version, clusterBits, size, l1, backing);
@@ -78,10 +88,14 @@ public final class Qcow2Image extends BlockMappedImage {
     }
 
     @Override
-    public long size() { return size; }
+    public long size() {
+        return size;
+    }
 
     @Override
-    protected long blockBytes() { return 1L << clusterBits; }
+    protected long blockBytes() {
+        return 1L << clusterBits;
+    }
 
     /** The L2 entry for a cluster, 0 when its L2 table is absent. */
     private long l2Entry(long cluster) throws IOException {
@@ -89,7 +103,9 @@ public final class Qcow2Image extends BlockMappedImage {
         long l1e = l1[(int) (cluster / perL2)] & OFFSET_MASK;
         if (l1e == 0) return 0;
         long at = l1e + (cluster % perL2) * 8;
-        if (at > storage.size() - 8) throw new CorruptImageException(storage.name() + ": qcow2 L1 entry " + cluster / perL2 + " points outside the file");
+        if (at > storage.size() - 8)
+            throw new CorruptImageException(
+                    storage.name() + ": qcow2 L1 entry " + cluster / perL2 + " points outside the file");
         return storage.read(at, 8).getLong(0);
     }
 
@@ -100,7 +116,9 @@ public final class Qcow2Image extends BlockMappedImage {
         if ((e & 1) != 0 && version == 3) return false;
         if ((e & OFFSET_MASK) != 0) return true;
         long cs = blockBytes();
-        return parent != null && block * cs < parent.size() && parent.mayHaveData(block * cs, Math.min(cs, parent.size() - block * cs));
+        return parent != null
+                && block * cs < parent.size()
+                && parent.mayHaveData(block * cs, Math.min(cs, parent.size() - block * cs));
     }
 
     @Override
@@ -112,7 +130,9 @@ public final class Qcow2Image extends BlockMappedImage {
             fillZero(dst);
         } else if ((e & OFFSET_MASK) != 0) {
             long at = e & OFFSET_MASK;
-            if (at > storage.size() - dst.remaining() - offset) throw new CorruptImageException(storage.name() + ": qcow2 L2 entry for cluster " + block + " points outside the file");
+            if (at > storage.size() - dst.remaining() - offset)
+                throw new CorruptImageException(
+                        storage.name() + ": qcow2 L2 entry for cluster " + block + " points outside the file");
             storage.read(dst, at + offset);
         } else if (parent != null) {
             // The backing file may be shorter: the rest reads as zeros.
@@ -132,12 +152,17 @@ public final class Qcow2Image extends BlockMappedImage {
         // Check the offset before narrowing: past the end, (int) of the negative remainder kept its low 32 bits and
         // a crafted entry made us allocate and read about the whole file per cluster (a fuzz finding, 1.36 GB).
         long fileSize = storage.size();
-        if (at >= fileSize) throw new CorruptImageException(storage.name() + ": qcow2 compressed cluster at " + at + " is outside the file");
+        if (at >= fileSize)
+            throw new CorruptImageException(
+                    storage.name() + ": qcow2 compressed cluster at " + at + " is outside the file");
         int len = (int) Math.min(sectors * 512 - (at & 511), fileSize - at); // at most two clusters (4 MiB)
-        if (len <= 0) throw new CorruptImageException(storage.name() + ": qcow2 compressed cluster at " + at + " is outside the file");
+        if (len <= 0)
+            throw new CorruptImageException(
+                    storage.name() + ": qcow2 compressed cluster at " + at + " is outside the file");
         byte[] in = new byte[len];
         storage.read(ByteBuffer.wrap(in), at);
-        byte[] out = Inflate.block(in, true, (int) blockBytes(), storage.name() + ": qcow2 compressed cluster at " + at);
+        byte[] out =
+                Inflate.block(in, true, (int) blockBytes(), storage.name() + ": qcow2 compressed cluster at " + at);
         dst.duplicate().put(out, offset, dst.remaining());
     }
 
@@ -147,17 +172,29 @@ public final class Qcow2Image extends BlockMappedImage {
     }
 
     @Override
-    public boolean readOnly() { return true; }
+    public boolean readOnly() {
+        return true;
+    }
 
     @Override
-    public ImageFormat format() { return ImageFormat.QCOW2; }
+    public ImageFormat format() {
+        return ImageFormat.QCOW2;
+    }
 
     @Override
     public ImageInfo info() throws IOException {
         Map<String, String> d = new LinkedHashMap<>();
         d.put("version", Integer.toString(version));
         if (backingName != null) d.put("backingFile", backingName);
-        return new ImageInfo(path.toString(), ImageFormat.QCOW2, backingName != null ? ImageType.DIFFERENCING : ImageType.DYNAMIC,
-                size, storage.size(), storage.size(), blockBytes(), backingName, d);
+        return new ImageInfo(
+                path.toString(),
+                ImageFormat.QCOW2,
+                backingName != null ? ImageType.DIFFERENCING : ImageType.DYNAMIC,
+                size,
+                storage.size(),
+                storage.size(),
+                blockBytes(),
+                backingName,
+                d);
     }
 }

@@ -31,10 +31,14 @@ public final class RawImage implements DiskImage {
     }
 
     @Override
-    public long size() { return size; }
+    public long size() {
+        return size;
+    }
 
     @Override
-    public boolean readOnly() { return storage.readOnly(); }
+    public boolean readOnly() {
+        return storage.readOnly();
+    }
 
     @Override
     public void read(ByteBuffer dst, long offset) throws IOException {
@@ -62,22 +66,38 @@ public final class RawImage implements DiskImage {
     }
 
     @Override
-    public void flush() throws IOException { storage.flush(); }
+    public void flush() throws IOException {
+        storage.flush();
+    }
 
     @Override
-    public void close() throws IOException { storage.close(); }
+    public void close() throws IOException {
+        storage.close();
+    }
 
     @Override
-    public ImageFormat format() { return ImageFormat.RAW; }
+    public ImageFormat format() {
+        return ImageFormat.RAW;
+    }
 
     @Override
     public ImageInfo info() throws IOException {
         long allocated = size;
         try {
-            if (java.nio.file.Files.getAttribute(path, "unix:blocks") instanceof Long blocks) allocated = Math.min(size, blocks * 512);
+            if (java.nio.file.Files.getAttribute(path, "unix:blocks") instanceof Long blocks)
+                allocated = Math.min(size, blocks * 512);
         } catch (UnsupportedOperationException | IllegalArgumentException e) {
             // Not a POSIX file system: report the apparent size.
         }
-        return new ImageInfo(path.toString(), ImageFormat.RAW, ImageType.FIXED, size, size, allocated, 0, null, new LinkedHashMap<>());
+        return new ImageInfo(
+                path.toString(),
+                ImageFormat.RAW,
+                ImageType.FIXED,
+                size,
+                size,
+                allocated,
+                0,
+                null,
+                new LinkedHashMap<>());
     }
 }

@@ -52,7 +52,8 @@ public final class VhdCreator {
     private static long checkSize(long size) {
         if (size <= 0) throw new IllegalArgumentException("size must be positive");
         size = Bytes.roundUp(size, 512);
-        if (size > VhdFooter.MAX_SIZE) throw new IllegalArgumentException("VHD size " + size + " exceeds the format's maximum of 2040 GiB");
+        if (size > VhdFooter.MAX_SIZE)
+            throw new IllegalArgumentException("VHD size " + size + " exceeds the format's maximum of 2040 GiB");
         return size;
     }
 
@@ -61,18 +62,31 @@ public final class VhdCreator {
         RANDOM.nextBytes(id);
         id[6] = (byte) ((id[6] & 0x0F) | 0x40);
         id[8] = (byte) ((id[8] & 0x3F) | 0x80);
-        return new VhdFooter(2, dataOffset, VhdFooter.timestampOf(Instant.now()), VhdFooter.CREATOR, 0x00010000,
-                0x5769326B, size, size, VhdGeometry.forSize(size).pack(), type, id, 0);
+        return new VhdFooter(
+                2,
+                dataOffset,
+                VhdFooter.timestampOf(Instant.now()),
+                VhdFooter.CREATOR,
+                0x00010000,
+                0x5769326B,
+                size,
+                size,
+                VhdGeometry.forSize(size).pack(),
+                type,
+                id,
+                0);
     }
 
     /** A header with an all-unused BAT right after it. */
     private static VhdDynamicHeader header(long size, int blockSize) {
-        if (blockSize < 512 || Integer.bitCount(blockSize) != 1) throw new IllegalArgumentException("VHD block size must be a power of two of at least 512 bytes");
+        if (blockSize < 512 || Integer.bitCount(blockSize) != 1)
+            throw new IllegalArgumentException("VHD block size must be a power of two of at least 512 bytes");
         int entries = (int) Math.ceilDiv(size, blockSize);
         return new VhdDynamicHeader(BAT_AT, entries, blockSize, new byte[16], 0, "", List.of());
     }
 
-    private static void writeSparse(Storage s, VhdFooter f, VhdDynamicHeader h, Path parentPath, Path path) throws IOException {
+    private static void writeSparse(Storage s, VhdFooter f, VhdDynamicHeader h, Path parentPath, Path path)
+            throws IOException {
         long batBytes = Bytes.roundUp(h.maxTableEntries() * 4L, 4096);
         ByteBuffer bat = ByteBuffer.allocate((int) batBytes);
         while (bat.hasRemaining()) bat.putInt(VhdImage.UNUSED);
@@ -87,7 +101,9 @@ public final class VhdCreator {
     }
 
     /** Header fields naming the parent: id, timestamp, name, and W2ru/W2ku locators laid out after the BAT. */
-    static VhdDynamicHeader withParentLocators(VhdDynamicHeader h, Path child, Path parentPath, VhdFooter parent, List<VhdDynamicHeader.Locator> existing) throws IOException {
+    static VhdDynamicHeader withParentLocators(
+            VhdDynamicHeader h, Path child, Path parentPath, VhdFooter parent, List<VhdDynamicHeader.Locator> existing)
+            throws IOException {
         long batEnd = h.tableOffset() + Bytes.roundUp(h.maxTableEntries() * 4L, 4096);
         List<VhdDynamicHeader.Locator> locs = new ArrayList<>();
         long at = batEnd;
@@ -97,11 +113,18 @@ public final class VhdCreator {
             // Reuse the existing slot when the new path fits, so set-parent never moves blocks.
             VhdDynamicHeader.Locator old = existing.size() > locs.size() ? existing.get(locs.size()) : null;
             if (old != null && Integer.toUnsignedLong(old.dataSpace()) >= space) {
-                locs.add(new VhdDynamicHeader.Locator(locs.isEmpty() ? VhdDynamicHeader.W2RU : VhdDynamicHeader.W2KU, old.dataSpace(), len, old.dataOffset()));
+                locs.add(new VhdDynamicHeader.Locator(
+                        locs.isEmpty() ? VhdDynamicHeader.W2RU : VhdDynamicHeader.W2KU,
+                        old.dataSpace(),
+                        len,
+                        old.dataOffset()));
                 continue;
             }
-            if (old != null) throw new IOException(child + ": the new parent path is longer than the locator space reserved in this disk");
-            locs.add(new VhdDynamicHeader.Locator(locs.isEmpty() ? VhdDynamicHeader.W2RU : VhdDynamicHeader.W2KU, space, len, at));
+            if (old != null)
+                throw new IOException(
+                        child + ": the new parent path is longer than the locator space reserved in this disk");
+            locs.add(new VhdDynamicHeader.Locator(
+                    locs.isEmpty() ? VhdDynamicHeader.W2RU : VhdDynamicHeader.W2KU, space, len, at));
             at += space;
         }
         int ts = VhdFooter.timestampOf(Files.getLastModifiedTime(parentPath).toInstant());

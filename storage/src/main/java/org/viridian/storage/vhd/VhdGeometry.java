@@ -31,10 +31,16 @@ public record VhdGeometry(int cylinders, int heads, int sectorsPerTrack) {
         return new VhdGeometry(v >>> 16, (v >>> 8) & 0xFF, v & 0xFF);
     }
 
-    public int pack() { return cylinders << 16 | heads << 8 | sectorsPerTrack; }
+    public int pack() {
+        return cylinders << 16 | heads << 8 | sectorsPerTrack;
+    }
 
-    public long bytes() { return (long) cylinders * heads * sectorsPerTrack * 512; }
+    public long bytes() {
+        return (long) cylinders * heads * sectorsPerTrack * 512;
+    }
 
     @Override
-    public String toString() { return cylinders + "/" + heads + "/" + sectorsPerTrack; }
+    public String toString() {
+        return cylinders + "/" + heads + "/" + sectorsPerTrack;
+    }
 }

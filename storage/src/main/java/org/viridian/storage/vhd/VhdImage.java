@@ -40,9 +40,11 @@ public final class VhdImage extends BlockMappedImage {
     private final Map<Long, byte[]> bitmaps = new java.util.concurrent.ConcurrentHashMap<>();
     /** End of the last structure or block: where the next block goes. */
     private long dataEnd;
+
     private boolean repairFooters;
 
-    private VhdImage(Storage storage, Path path, OpenOptions options, VhdFooter footer, VhdDynamicHeader header, int[] bat) {
+    private VhdImage(
+            Storage storage, Path path, OpenOptions options, VhdFooter footer, VhdDynamicHeader header, int[] bat) {
         super(storage, options);
         this.path = path;
         this.footer = footer;
@@ -54,7 +56,8 @@ public final class VhdImage extends BlockMappedImage {
     public static VhdImage open(Storage s, Path path, OpenOptions options) throws IOException {
         String name = s.name();
         long fileSize = s.size();
-        if (fileSize < VhdFooter.SIZE) throw new CorruptImageException(name + ": file is " + fileSize + " bytes, too short for a VHD footer");
+        if (fileSize < VhdFooter.SIZE)
+            throw new CorruptImageException(name + ": file is " + fileSize + " bytes, too short for a VHD footer");
         VhdFooter tail = null, head = null;
         CorruptImageException tailError = null;
         try {
@@ -75,7 +78,8 @@ public final class VhdImage extends BlockMappedImage {
         if (tail != null) {
             footer = tail;
             if (tail.diskType() != VhdFooter.FIXED && (head == null || !head.sameAs(tail))) {
-                notes.add(name + ": footer copy at offset 0 " + (head == null ? "is invalid" : "differs from the footer at the end"));
+                notes.add(name + ": footer copy at offset 0 "
+                        + (head == null ? "is invalid" : "differs from the footer at the end"));
                 fixFooters = true;
             }
         } else if (head != null && head.diskType() != VhdFooter.FIXED) {
@@ -89,17 +93,28 @@ public final class VhdImage extends BlockMappedImage {
         VhdDynamicHeader header = null;
         int[] bat = null;
         if (footer.diskType() == VhdFooter.FIXED) {
-            if (fileSize < footer.currentSize() + 512) throw new CorruptImageException(name + ": fixed VHD of " + footer.currentSize() + " bytes needs a file of " + (footer.currentSize() + 512) + " bytes but it has " + fileSize + "; the file is truncated");
+            if (fileSize < footer.currentSize() + 512)
+                throw new CorruptImageException(name + ": fixed VHD of " + footer.currentSize()
+                        + " bytes needs a file of " + (footer.currentSize() + 512) + " bytes but it has " + fileSize
+                        + "; the file is truncated");
         } else {
             long ho = footer.dataOffset();
-            if (ho < 512 || ho > fileSize - VhdDynamicHeader.SIZE) throw new CorruptImageException(name + ": footer data offset " + ho + " (dynamic header) is outside the file");
+            if (ho < 512 || ho > fileSize - VhdDynamicHeader.SIZE)
+                throw new CorruptImageException(
+                        name + ": footer data offset " + ho + " (dynamic header) is outside the file");
             header = VhdDynamicHeader.parse(s.read(ho, VhdDynamicHeader.SIZE), name);
             long needed = Math.ceilDiv(footer.currentSize(), header.blockSize());
             long entries = Integer.toUnsignedLong(header.maxTableEntries());
-            if (entries < needed) throw new CorruptImageException(name + ": dynamic header max table entries " + entries + " is too small for " + footer.currentSize() + " bytes (needs " + needed + ")");
-            if (entries * 4 > fileSize) throw new CorruptImageException(name + ": dynamic header max table entries " + entries + " makes a BAT larger than the file");
+            if (entries < needed)
+                throw new CorruptImageException(name + ": dynamic header max table entries " + entries
+                        + " is too small for " + footer.currentSize() + " bytes (needs " + needed + ")");
+            if (entries * 4 > fileSize)
+                throw new CorruptImageException(
+                        name + ": dynamic header max table entries " + entries + " makes a BAT larger than the file");
             long to = header.tableOffset();
-            if (to < 512 || to > fileSize - entries * 4) throw new CorruptImageException(name + ": dynamic header table offset " + to + " puts the BAT outside the file");
+            if (to < 512 || to > fileSize - entries * 4)
+                throw new CorruptImageException(
+                        name + ": dynamic header table offset " + to + " puts the BAT outside the file");
             ByteBuffer raw = s.read(to, (int) entries * 4);
             bat = new int[(int) entries];
             raw.asIntBuffer().get(bat);
@@ -153,40 +168,62 @@ public final class VhdImage extends BlockMappedImage {
         for (int code : new int[] {VhdDynamicHeader.W2RU, VhdDynamicHeader.W2KU}) {
             for (VhdDynamicHeader.Locator l : header.locators()) {
                 if (l.code() != code) continue;
-                if (l.dataLength() <= 0 || l.dataLength() > 65536 || l.dataOffset() < 0 || l.dataOffset() > storage.size() - l.dataLength()) {
-                    problem(storage.name() + ": parent locator data (offset " + l.dataOffset() + ", length " + l.dataLength() + ") is outside the file");
+                if (l.dataLength() <= 0
+                        || l.dataLength() > 65536
+                        || l.dataOffset() < 0
+                        || l.dataOffset() > storage.size() - l.dataLength()) {
+                    problem(storage.name() + ": parent locator data (offset " + l.dataOffset() + ", length "
+                            + l.dataLength() + ") is outside the file");
                     continue;
                 }
-                candidates.add(StandardCharsets.UTF_16LE.decode(storage.read(l.dataOffset(), l.dataLength())).toString().replace("\0", ""));
+                candidates.add(StandardCharsets.UTF_16LE
+                        .decode(storage.read(l.dataOffset(), l.dataLength()))
+                        .toString()
+                        .replace("\0", ""));
             }
         }
         candidates.add(header.parentName());
         Path p = ParentPaths.find(path, candidates);
         DiskImage parentImage = options.openParent(p);
-        if (!(parentImage.unwrap() instanceof VhdImage v) || !Arrays.equals(v.footer.uniqueId(), header.parentUniqueId())) {
+        if (!(parentImage.unwrap() instanceof VhdImage v)
+                || !Arrays.equals(v.footer.uniqueId(), header.parentUniqueId())) {
             parentImage.close();
-            throw new CorruptImageException(storage.name() + ": parent " + p + " is not the image this disk was created from (parent unique id mismatch)");
+            throw new CorruptImageException(storage.name() + ": parent " + p
+                    + " is not the image this disk was created from (parent unique id mismatch)");
         }
         if (parentImage.size() != size()) {
             parentImage.close();
-            throw new CorruptImageException(storage.name() + ": parent " + p + " has size " + parentImage.size() + " but this disk has " + size());
+            throw new CorruptImageException(storage.name() + ": parent " + p + " has size " + parentImage.size()
+                    + " but this disk has " + size());
         }
         parent = parentImage;
     }
 
-    public VhdFooter footer() { return footer; }
+    public VhdFooter footer() {
+        return footer;
+    }
 
-    public VhdDynamicHeader dynamicHeader() { return header; }
+    public VhdDynamicHeader dynamicHeader() {
+        return header;
+    }
 
     @Override
-    public long size() { return footer.currentSize(); }
+    public long size() {
+        return footer.currentSize();
+    }
 
     @Override
-    protected long blockBytes() { return header == null ? FIXED_CHUNK : header.blockSize(); }
+    protected long blockBytes() {
+        return header == null ? FIXED_CHUNK : header.blockSize();
+    }
 
-    private boolean differencing() { return footer.diskType() == VhdFooter.DIFFERENCING; }
+    private boolean differencing() {
+        return footer.diskType() == VhdFooter.DIFFERENCING;
+    }
 
-    private long blockStart(long block) { return Integer.toUnsignedLong(bat[(int) block]) * 512; }
+    private long blockStart(long block) {
+        return Integer.toUnsignedLong(bat[(int) block]) * 512;
+    }
 
     @Override
     protected boolean blockMayHaveData(long block) throws IOException {
@@ -311,14 +348,17 @@ public final class VhdImage extends BlockMappedImage {
     public void resize(long newSize) throws IOException {
         lock.writeLock().lock();
         try {
-            if (newSize <= 0 || newSize > VhdFooter.MAX_SIZE) throw new IllegalArgumentException("VHD size must be between 1 byte and 2040 GiB");
+            if (newSize <= 0 || newSize > VhdFooter.MAX_SIZE)
+                throw new IllegalArgumentException("VHD size must be between 1 byte and 2040 GiB");
             newSize = Bytes.roundUp(newSize, 512);
             long oldSize = footer.currentSize();
             VhdFooter next = footer.withCurrentSize(newSize);
             if (header != null) {
                 int entries = (int) Math.ceilDiv(newSize, header.blockSize());
                 long capacity = Bytes.roundUp(bat.length * 4L, 512) / 4;
-                if (entries > capacity) throw new IOException(storage.name() + ": the BAT has room for " + capacity + " blocks; " + newSize + " bytes needs " + entries + " (convert to a new image instead)");
+                if (entries > capacity)
+                    throw new IOException(storage.name() + ": the BAT has room for " + capacity + " blocks; " + newSize
+                            + " bytes needs " + entries + " (convert to a new image instead)");
                 int[] resized = Arrays.copyOf(bat, entries);
                 for (int i = bat.length; i < entries; i++) resized[i] = UNUSED;
                 ByteBuffer raw = ByteBuffer.allocate((int) capacity * 4);
@@ -346,11 +386,13 @@ public final class VhdImage extends BlockMappedImage {
     public void setParent(Path newParent, VhdImage parentImage, boolean force) throws IOException {
         if (!differencing()) throw new IOException(storage.name() + ": not a differencing VHD");
         if (!force && !Arrays.equals(parentImage.footer.uniqueId(), header.parentUniqueId())) {
-            throw new IOException(storage.name() + ": " + newParent + " is not the original parent (unique id differs); use --force if its content is the same");
+            throw new IOException(storage.name() + ": " + newParent
+                    + " is not the original parent (unique id differs); use --force if its content is the same");
         }
         lock.writeLock().lock();
         try {
-            VhdDynamicHeader h = VhdCreator.withParentLocators(header, path, newParent, parentImage.footer(), header.locators());
+            VhdDynamicHeader h =
+                    VhdCreator.withParentLocators(header, path, newParent, parentImage.footer(), header.locators());
             VhdCreator.writeLocators(storage, h, path, newParent);
             storage.write(h.encode(), footer.dataOffset());
             storage.flush();
@@ -361,10 +403,14 @@ public final class VhdImage extends BlockMappedImage {
     }
 
     @Override
-    protected boolean blockOwned(long block) { return header == null || bat[(int) block] != UNUSED; }
+    protected boolean blockOwned(long block) {
+        return header == null || bat[(int) block] != UNUSED;
+    }
 
     @Override
-    public ImageFormat format() { return ImageFormat.VHD; }
+    public ImageFormat format() {
+        return ImageFormat.VHD;
+    }
 
     @Override
     public ImageInfo info() throws IOException {
@@ -379,13 +425,22 @@ public final class VhdImage extends BlockMappedImage {
             d.put("batEntries", Integer.toString(bat.length));
             if (differencing()) d.put("parentName", header.parentName());
         }
-        ImageType type = switch (footer.diskType()) {
-            case VhdFooter.FIXED -> ImageType.FIXED;
-            case VhdFooter.DYNAMIC -> ImageType.DYNAMIC;
-            default -> ImageType.DIFFERENCING;
-        };
+        ImageType type =
+                switch (footer.diskType()) {
+                    case VhdFooter.FIXED -> ImageType.FIXED;
+                    case VhdFooter.DYNAMIC -> ImageType.DYNAMIC;
+                    default -> ImageType.DIFFERENCING;
+                };
         String parentPath = parent != null && parent.unwrap() instanceof VhdImage v ? v.path.toString() : null;
-        return new ImageInfo(path.toString(), ImageFormat.VHD, type, size(), storage.size(), allocated,
-                header == null ? 0 : header.blockSize(), parentPath, d);
+        return new ImageInfo(
+                path.toString(),
+                ImageFormat.VHD,
+                type,
+                size(),
+                storage.size(),
+                allocated,
+                header == null ? 0 : header.blockSize(),
+                parentPath,
+                d);
     }
 }

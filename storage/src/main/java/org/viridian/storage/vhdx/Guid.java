@@ -19,9 +19,12 @@ public record Guid(byte[] bytes) {
 
     public static Guid parse(String text) {
         UUID u = UUID.fromString(text.replace("{", "").replace("}", "").strip());
-        ByteBuffer be = ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
+        ByteBuffer be =
+                ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
         byte[] b = be.array();
-        byte[] ms = {b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]};
+        byte[] ms = {
+            b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]
+        };
         return new Guid(ms);
     }
 
@@ -39,23 +42,45 @@ public record Guid(byte[] bytes) {
         return new Guid(g);
     }
 
-    public void write(ByteBuffer b, int at) { b.put(at, bytes); }
+    public void write(ByteBuffer b, int at) {
+        b.put(at, bytes);
+    }
 
-    public boolean isZero() { return equals(ZERO); }
+    public boolean isZero() {
+        return equals(ZERO);
+    }
 
     @Override
-    public boolean equals(Object o) { return o instanceof Guid g && Arrays.equals(bytes, g.bytes); }
+    public boolean equals(Object o) {
+        return o instanceof Guid g && Arrays.equals(bytes, g.bytes);
+    }
 
     @Override
-    public int hashCode() { return Arrays.hashCode(bytes); }
+    public int hashCode() {
+        return Arrays.hashCode(bytes);
+    }
 
     @Override
     public String toString() {
         ByteBuffer le = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        return String.format(Locale.ROOT, "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", le.getInt(0), le.getShort(4), le.getShort(6),
-                bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]);
+        return String.format(
+                Locale.ROOT,
+                "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                le.getInt(0),
+                le.getShort(4),
+                le.getShort(6),
+                bytes[8],
+                bytes[9],
+                bytes[10],
+                bytes[11],
+                bytes[12],
+                bytes[13],
+                bytes[14],
+                bytes[15]);
     }
 
     /** "{xxxxxxxx-...}" as the parent locator stores it. */
-    public String braced() { return "{" + this + "}"; }
+    public String braced() {
+        return "{" + this + "}";
+    }
 }

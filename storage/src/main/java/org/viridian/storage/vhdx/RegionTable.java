@@ -22,20 +22,29 @@ public record RegionTable(List<Region> regions) {
         ByteBuffer b = raw.slice(raw.position(), SIZE).order(ByteOrder.LITTLE_ENDIAN);
         if (b.getInt(0) != SIGNATURE) throw new CorruptImageException(where + ": signature is not 'regi'");
         int crc = Crc.compute(b, 4);
-        if (b.getInt(4) != crc) throw new CorruptImageException(String.format("%s: checksum is 0x%08x, expected 0x%08x", where, b.getInt(4), crc));
+        if (b.getInt(4) != crc)
+            throw new CorruptImageException(
+                    String.format("%s: checksum is 0x%08x, expected 0x%08x", where, b.getInt(4), crc));
         long count = Integer.toUnsignedLong(b.getInt(8));
         if (count > 2047) throw new CorruptImageException(where + ": EntryCount " + count + " exceeds 2047");
         List<Region> list = new ArrayList<>();
         Set<Guid> seen = new HashSet<>();
         for (int i = 0; i < count; i++) {
             int at = 16 + 32 * i;
-            Region r = new Region(Guid.read(b, at), b.getLong(at + 16), Integer.toUnsignedLong(b.getInt(at + 24)), (b.getInt(at + 28) & 1) != 0);
+            Region r = new Region(
+                    Guid.read(b, at),
+                    b.getLong(at + 16),
+                    Integer.toUnsignedLong(b.getInt(at + 24)),
+                    (b.getInt(at + 28) & 1) != 0);
             String name = where + ": entry " + i + " (" + r.guid + ")";
             if (!seen.add(r.guid)) throw new CorruptImageException(name + " appears twice");
             boolean known = r.guid.equals(BAT) || r.guid.equals(METADATA);
             if (!known && r.required) throw new CorruptImageException(name + " is an unknown required region");
-            if (r.offset < (1 << 20) || r.offset % (1 << 20) != 0) throw new CorruptImageException(name + ": FileOffset " + r.offset + " is not a multiple of 1 MiB past the header section");
-            if (r.length == 0 || r.length % (1 << 20) != 0) throw new CorruptImageException(name + ": Length " + r.length + " is not a non-zero multiple of 1 MiB");
+            if (r.offset < (1 << 20) || r.offset % (1 << 20) != 0)
+                throw new CorruptImageException(
+                        name + ": FileOffset " + r.offset + " is not a multiple of 1 MiB past the header section");
+            if (r.length == 0 || r.length % (1 << 20) != 0)
+                throw new CorruptImageException(name + ": Length " + r.length + " is not a non-zero multiple of 1 MiB");
             list.add(r);
         }
         RegionTable t = new RegionTable(List.copyOf(list));

@@ -25,15 +25,28 @@ public final class VhdxCreator {
     private VhdxCreator() {}
 
     public static void create(Path path, long size, long blockSize, boolean fixed) throws IOException {
-        if (size <= 0 || size > VhdxMetadata.MAX_SIZE) throw new IllegalArgumentException("VHDX size must be between 1 byte and 64 TiB");
+        if (size <= 0 || size > VhdxMetadata.MAX_SIZE)
+            throw new IllegalArgumentException("VHDX size must be between 1 byte and 64 TiB");
         size = Bytes.roundUp(size, 512);
-        write(path, new VhdxMetadata(checkBlockSize(blockSize), fixed, false, size, Guid.random(), 512, 4096, Map.of()));
+        write(
+                path,
+                new VhdxMetadata(checkBlockSize(blockSize), fixed, false, size, Guid.random(), 512, 4096, Map.of()));
     }
 
-    public static void createDifferencing(Path path, Path parentPath, VhdxImage parent, long blockSize) throws IOException {
+    public static void createDifferencing(Path path, Path parentPath, VhdxImage parent, long blockSize)
+            throws IOException {
         VhdxMetadata pm = parent.metadata();
-        write(path, new VhdxMetadata(checkBlockSize(blockSize), false, true, pm.virtualSize(), pm.diskId(),
-                pm.logicalSectorSize(), pm.physicalSectorSize(), locator(path, parentPath, parent.dataWriteGuid())));
+        write(
+                path,
+                new VhdxMetadata(
+                        checkBlockSize(blockSize),
+                        false,
+                        true,
+                        pm.virtualSize(),
+                        pm.diskId(),
+                        pm.logicalSectorSize(),
+                        pm.physicalSectorSize(),
+                        locator(path, parentPath, parent.dataWriteGuid())));
     }
 
     static Map<String, String> locator(Path child, Path parentPath, Guid parentDataWriteGuid) {
@@ -45,7 +58,8 @@ public final class VhdxCreator {
     }
 
     private static long checkBlockSize(long bs) {
-        if (bs < MIB || bs > 256 * MIB || Long.bitCount(bs) != 1) throw new IllegalArgumentException("VHDX block size must be a power of two from 1 MiB to 256 MiB");
+        if (bs < MIB || bs > 256 * MIB || Long.bitCount(bs) != 1)
+            throw new IllegalArgumentException("VHDX block size must be a power of two from 1 MiB to 256 MiB");
         return bs;
     }
 
@@ -55,7 +69,8 @@ public final class VhdxCreator {
         long entries = Math.ceilDiv(payload, ratio) * (ratio + 1);
         long batLength = Bytes.roundUp(entries * 8, MIB);
         long dataAt = BAT_AT + batLength;
-        if (entries * 8 > Integer.MAX_VALUE) throw new IllegalArgumentException("BAT too large; use a bigger block size");
+        if (entries * 8 > Integer.MAX_VALUE)
+            throw new IllegalArgumentException("BAT too large; use a bigger block size");
         ByteBuffer bat = ByteBuffer.allocate((int) (entries * 8)).order(ByteOrder.LITTLE_ENDIAN);
         long end = dataAt;
         if (meta.leaveAllocated()) {
@@ -66,10 +81,12 @@ public final class VhdxCreator {
         }
         try (Storage s = FileStorage.create(path)) {
             ByteBuffer ident = ByteBuffer.allocate(64 << 10);
-            ident.put("vhdxfile".getBytes(StandardCharsets.US_ASCII)).put("Viridian".getBytes(StandardCharsets.UTF_16LE));
+            ident.put("vhdxfile".getBytes(StandardCharsets.US_ASCII))
+                    .put("Viridian".getBytes(StandardCharsets.UTF_16LE));
             s.setSize(end);
             s.write(ident.clear(), 0);
-            RegionTable rt = new RegionTable(List.of(new RegionTable.Region(RegionTable.BAT, BAT_AT, batLength, true),
+            RegionTable rt = new RegionTable(List.of(
+                    new RegionTable.Region(RegionTable.BAT, BAT_AT, batLength, true),
                     new RegionTable.Region(RegionTable.METADATA, META_AT, META_LENGTH, true)));
             for (long at : RegionTable.OFFSETS) s.write(rt.encode(), at);
             s.write(meta.encode((int) META_LENGTH), META_AT);
@@ -78,7 +95,9 @@ public final class VhdxCreator {
             s.flush();
             // Headers last: until they exist the file is not a VHDX.
             for (int i = 0; i < 2; i++) {
-                s.write(new VhdxHeader(i + 1, fw, dw, Guid.ZERO, 0, 1, LOG_LENGTH, LOG_AT).encode(), VhdxHeader.OFFSETS[i]);
+                s.write(
+                        new VhdxHeader(i + 1, fw, dw, Guid.ZERO, 0, 1, LOG_LENGTH, LOG_AT).encode(),
+                        VhdxHeader.OFFSETS[i]);
             }
             s.flush();
         }

@@ -47,8 +47,16 @@ public final class VhdxImage extends BlockMappedImage {
     private boolean session;
     private int replayedEntries;
 
-    private VhdxImage(Storage storage, Path path, OpenOptions options, String creator, VhdxHeader header, int slot,
-                      RegionTable regions, VhdxMetadata meta, long[] bat) {
+    private VhdxImage(
+            Storage storage,
+            Path path,
+            OpenOptions options,
+            String creator,
+            VhdxHeader header,
+            int slot,
+            RegionTable regions,
+            VhdxMetadata meta,
+            long[] bat) {
         super(storage, options);
         this.path = path;
         this.creator = creator;
@@ -62,9 +70,13 @@ public final class VhdxImage extends BlockMappedImage {
 
     public static VhdxImage open(Storage s, Path path, OpenOptions options) throws IOException {
         String name = s.name();
-        if (s.size() < MIB) throw new CorruptImageException(name + ": file is " + s.size() + " bytes, smaller than the 1 MiB VHDX header section");
+        if (s.size() < MIB)
+            throw new CorruptImageException(
+                    name + ": file is " + s.size() + " bytes, smaller than the 1 MiB VHDX header section");
         ByteBuffer ident = s.read(0, 520);
-        if (!"vhdxfile".equals(StandardCharsets.US_ASCII.decode(ident.slice(0, 8)).toString())) throw new CorruptImageException(name + ": file type identifier is not 'vhdxfile'");
+        if (!"vhdxfile"
+                .equals(StandardCharsets.US_ASCII.decode(ident.slice(0, 8)).toString()))
+            throw new CorruptImageException(name + ": file type identifier is not 'vhdxfile'");
         String creator = StandardCharsets.UTF_16LE.decode(ident.slice(8, 512)).toString();
         creator = creator.indexOf('\0') >= 0 ? creator.substring(0, creator.indexOf('\0')) : creator;
 
@@ -77,10 +89,15 @@ public final class VhdxImage extends BlockMappedImage {
                 errors[i] = e.getMessage();
             }
         }
-        if (h[0] == null && h[1] == null) throw new CorruptImageException(name + ": no valid VHDX header (" + errors[0] + "; " + errors[1] + ")");
+        if (h[0] == null && h[1] == null)
+            throw new CorruptImageException(name + ": no valid VHDX header (" + errors[0] + "; " + errors[1] + ")");
         int slot = h[1] == null || (h[0] != null && Long.compareUnsigned(h[0].sequence(), h[1].sequence()) > 0) ? 0 : 1;
-        if (h[0] != null && h[1] != null && h[0].sequence() == h[1].sequence() && !h[0].encode().equals(h[1].encode())) {
-            throw new CorruptImageException(name + ": both headers have SequenceNumber " + h[0].sequence() + " but different contents");
+        if (h[0] != null
+                && h[1] != null
+                && h[0].sequence() == h[1].sequence()
+                && !h[0].encode().equals(h[1].encode())) {
+            throw new CorruptImageException(
+                    name + ": both headers have SequenceNumber " + h[0].sequence() + " but different contents");
         }
         VhdxHeader header = h[slot];
         List<String> notes = new ArrayList<>();
@@ -90,12 +107,15 @@ public final class VhdxImage extends BlockMappedImage {
             VhdxLog.Active active = VhdxLog.findActive(s, header.logOffset(), header.logLength(), header.logGuid());
             if (active != null) {
                 if (s.size() < active.flushedFileOffset()) {
-                    throw new CorruptImageException(name + ": log entry FlushedFileOffset " + active.flushedFileOffset() + " exceeds the file size " + s.size() + "; the file is truncated");
+                    throw new CorruptImageException(name + ": log entry FlushedFileOffset " + active.flushedFileOffset()
+                            + " exceeds the file size " + s.size() + "; the file is truncated");
                 }
                 replayed = active.entries().size();
                 view = s.readOnly() ? new OverlayStorage(s) : s;
                 replay(view, active);
-                if (s.readOnly()) notes.add(name + ": log holds " + replayed + " entries to replay (replayed in memory; open read-write to replay on disk)");
+                if (s.readOnly())
+                    notes.add(name + ": log holds " + replayed
+                            + " entries to replay (replayed in memory; open read-write to replay on disk)");
             }
         }
         RegionTable regions;
@@ -108,26 +128,34 @@ public final class VhdxImage extends BlockMappedImage {
         RegionTable.Region batRegion = regions.find(RegionTable.BAT), metaRegion = regions.find(RegionTable.METADATA);
         ExtentChecker extents = new ExtentChecker(name, view.size());
         for (String p : new String[] {
-                extents.claim("header section", 0, MIB),
-                extents.claim("log", header.logOffset(), header.logLength()),
-                extents.claim("BAT region", batRegion.offset(), batRegion.length()),
-                extents.claim("metadata region", metaRegion.offset(), metaRegion.length())}) {
+            extents.claim("header section", 0, MIB),
+            extents.claim("log", header.logOffset(), header.logLength()),
+            extents.claim("BAT region", batRegion.offset(), batRegion.length()),
+            extents.claim("metadata region", metaRegion.offset(), metaRegion.length())
+        }) {
             if (p != null) throw new CorruptImageException(p);
         }
-        if (metaRegion.length() > 256 * MIB || batRegion.length() > 1024 * MIB) throw new CorruptImageException(name + ": metadata or BAT region is implausibly large");
+        if (metaRegion.length() > 256 * MIB || batRegion.length() > 1024 * MIB)
+            throw new CorruptImageException(name + ": metadata or BAT region is implausibly large");
         VhdxMetadata meta = VhdxMetadata.parse(view.read(metaRegion.offset(), (int) metaRegion.length()), name);
         long ratio = (1L << 23) * meta.logicalSectorSize() / meta.blockSize();
         long payload = Math.ceilDiv(meta.virtualSize(), meta.blockSize());
         long needed = payload + (payload - 1) / ratio;
         long count = Math.min(batRegion.length() / 8, Math.ceilDiv(payload, ratio) * (ratio + 1));
-        if (count < needed) throw new CorruptImageException(name + ": BAT region Length " + batRegion.length() + " holds " + count + " entries but the disk needs " + needed);
+        if (count < needed)
+            throw new CorruptImageException(name + ": BAT region Length " + batRegion.length() + " holds " + count
+                    + " entries but the disk needs " + needed);
         long[] bat = new long[(int) count];
-        view.read(batRegion.offset(), (int) count * 8).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(bat);
+        view.read(batRegion.offset(), (int) count * 8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .asLongBuffer()
+                .get(bat);
         VhdxImage img = new VhdxImage(view, path, options, creator, header, slot, regions, meta, bat);
         img.replayedEntries = replayed;
         if (options.tolerant()) img.problems.addAll(notes);
         img.validateBat(extents, payload);
-        if (!s.readOnly() && !header.logGuid().isZero()) img.writeHeaders(Guid.random(), header.dataWriteGuid(), Guid.ZERO);
+        if (!s.readOnly() && !header.logGuid().isZero())
+            img.writeHeaders(Guid.random(), header.dataWriteGuid(), Guid.ZERO);
         if (meta.hasParent() && options.parents() != null) img.openParent();
         return img;
     }
@@ -135,11 +163,13 @@ public final class VhdxImage extends BlockMappedImage {
     private static void replay(Storage s, VhdxLog.Active active) throws IOException {
         for (VhdxLog.Write w : active.writes()) {
             if (s instanceof OverlayStorage o) {
-                for (long p = 0; p < w.length(); p += VhdxLog.SECTOR) o.put(w.fileOffset() + p, w.data() == null ? new byte[VhdxLog.SECTOR] : w.data());
+                for (long p = 0; p < w.length(); p += VhdxLog.SECTOR)
+                    o.put(w.fileOffset() + p, w.data() == null ? new byte[VhdxLog.SECTOR] : w.data());
             } else if (w.data() != null) {
                 s.write(ByteBuffer.wrap(w.data()), w.fileOffset());
             } else {
-                for (long p = 0; p < w.length(); p += MIB) s.write(ByteBuffer.allocate((int) Math.min(MIB, w.length() - p)), w.fileOffset() + p);
+                for (long p = 0; p < w.length(); p += MIB)
+                    s.write(ByteBuffer.allocate((int) Math.min(MIB, w.length() - p)), w.fileOffset() + p);
             }
         }
         if (s.size() < active.lastFileOffset()) s.setSize(active.lastFileOffset());
@@ -157,16 +187,21 @@ public final class VhdxImage extends BlockMappedImage {
             if (((e >>> 3) & 0x1FFFF) != 0) {
                 p = where + " has reserved bits set (0x" + Long.toHexString(e) + ")";
             } else if (i % (chunkRatio + 1) == chunkRatio) {
-                if (state == SB_PRESENT && meta.hasParent()) p = extents.claim("sector bitmap block (BAT entry " + i + ")", off, MIB);
-                else if (state != NOT_PRESENT) p = where + " (sector bitmap) has state " + state + (meta.hasParent() ? "" : " in a non-differencing image");
+                if (state == SB_PRESENT && meta.hasParent())
+                    p = extents.claim("sector bitmap block (BAT entry " + i + ")", off, MIB);
+                else if (state != NOT_PRESENT)
+                    p = where + " (sector bitmap) has state " + state
+                            + (meta.hasParent() ? "" : " in a non-differencing image");
             } else {
                 long block = i - i / (chunkRatio + 1);
                 boolean present = state == FULLY_PRESENT || state == PARTIALLY_PRESENT;
                 if (state == 4 || state == 5) p = where + " has reserved state " + state;
-                else if (state == PARTIALLY_PRESENT && !meta.hasParent()) p = where + " is PARTIALLY_PRESENT in a non-differencing image";
+                else if (state == PARTIALLY_PRESENT && !meta.hasParent())
+                    p = where + " is PARTIALLY_PRESENT in a non-differencing image";
                 else if (present && block >= payload) p = where + " is beyond the disk size but allocated";
                 else if (present && off < MIB) p = where + " points into the header section (offset " + off + ")";
-                else if (present) p = extents.claim("payload block " + block + " (BAT entry " + i + ")", off, meta.blockSize());
+                else if (present)
+                    p = extents.claim("payload block " + block + " (BAT entry " + i + ")", off, meta.blockSize());
             }
             if (p != null) {
                 problem(p);
@@ -177,42 +212,63 @@ public final class VhdxImage extends BlockMappedImage {
 
     private void openParent() throws IOException {
         Map<String, String> loc = meta.parentLocator();
-        Path p = ParentPaths.find(path, Arrays.asList(loc.get("relative_path"), loc.get("volume_path"), loc.get("absolute_win32_path")));
+        Path p = ParentPaths.find(
+                path, Arrays.asList(loc.get("relative_path"), loc.get("volume_path"), loc.get("absolute_win32_path")));
         DiskImage pi = options.openParent(p);
         String linkage = loc.get("parent_linkage"), linkage2 = loc.get("parent_linkage2");
-        if (!(pi.unwrap() instanceof VhdxImage v) || !(v.dataWriteGuid().braced().equalsIgnoreCase(linkage) || v.dataWriteGuid().braced().equalsIgnoreCase(linkage2))) {
+        if (!(pi.unwrap() instanceof VhdxImage v)
+                || !(v.dataWriteGuid().braced().equalsIgnoreCase(linkage)
+                        || v.dataWriteGuid().braced().equalsIgnoreCase(linkage2))) {
             pi.close();
-            throw new CorruptImageException(storage.name() + ": parent " + p + " does not match parent_linkage " + linkage + " (it was modified or replaced)");
+            throw new CorruptImageException(storage.name() + ": parent " + p + " does not match parent_linkage "
+                    + linkage + " (it was modified or replaced)");
         }
         if (v.size() != size() || v.meta.logicalSectorSize() != meta.logicalSectorSize()) {
             pi.close();
-            throw new CorruptImageException(storage.name() + ": parent " + p + " has a different size or logical sector size");
+            throw new CorruptImageException(
+                    storage.name() + ": parent " + p + " has a different size or logical sector size");
         }
         parent = pi;
     }
 
-    static long fileOffset(long entry) { return entry & 0xFFFFFFFFFFF00000L; }
+    static long fileOffset(long entry) {
+        return entry & 0xFFFFFFFFFFF00000L;
+    }
 
-    private int payloadIndex(long block) { return (int) (block + block / chunkRatio); }
+    private int payloadIndex(long block) {
+        return (int) (block + block / chunkRatio);
+    }
 
-    public Guid dataWriteGuid() { return header.dataWriteGuid(); }
+    public Guid dataWriteGuid() {
+        return header.dataWriteGuid();
+    }
 
-    public VhdxMetadata metadata() { return meta; }
+    public VhdxMetadata metadata() {
+        return meta;
+    }
 
-    public int replayedEntries() { return replayedEntries; }
+    public int replayedEntries() {
+        return replayedEntries;
+    }
 
     @Override
-    public long size() { return meta.virtualSize(); }
+    public long size() {
+        return meta.virtualSize();
+    }
 
     @Override
-    protected long blockBytes() { return meta.blockSize(); }
+    protected long blockBytes() {
+        return meta.blockSize();
+    }
 
     @Override
     protected boolean blockMayHaveData(long block) throws IOException {
         int state = (int) (bat[payloadIndex(block)] & 7);
         if (state == FULLY_PRESENT || state == PARTIALLY_PRESENT) return true;
         long bs = meta.blockSize();
-        return state == NOT_PRESENT && parent != null && parent.mayHaveData(block * bs, Math.min(bs, size() - block * bs));
+        return state == NOT_PRESENT
+                && parent != null
+                && parent.mayHaveData(block * bs, Math.min(bs, size() - block * bs));
     }
 
     @Override
@@ -231,20 +287,27 @@ public final class VhdxImage extends BlockMappedImage {
         int lss = meta.logicalSectorSize();
         long sbIndex = (block / chunkRatio) * (chunkRatio + 1) + chunkRatio;
         long sb = sbIndex < bat.length ? bat[(int) sbIndex] : 0;
-        if ((sb & 7) != SB_PRESENT) throw new CorruptImageException(storage.name() + ": block " + block + " is PARTIALLY_PRESENT but its sector bitmap (BAT entry " + sbIndex + ") is not present");
+        if ((sb & 7) != SB_PRESENT)
+            throw new CorruptImageException(storage.name() + ": block " + block
+                    + " is PARTIALLY_PRESENT but its sector bitmap (BAT entry " + sbIndex + ") is not present");
         long firstBit = (block % chunkRatio) * (meta.blockSize() / lss);
         int s0 = offset / lss, s1 = (offset + dst.remaining() - 1) / lss;
         long byteFrom = (firstBit + s0) / 8;
         byte[] bits = new byte[(int) ((firstBit + s1) / 8 - byteFrom + 1)];
         storage.read(ByteBuffer.wrap(bits), fileOffset(sb) + byteFrom);
-        SectorRuns.forEach(offset, dst.remaining(), lss, s -> {
-            long bit = firstBit + s - byteFrom * 8;
-            return (bits[(int) (bit >> 3)] & (1 << (bit & 7))) != 0;
-        }, (from, to, mine) -> {
-            ByteBuffer part = dst.slice(from - offset, to - from);
-            if (mine) storage.read(part, blockAt + from);
-            else readParent(block * meta.blockSize() + from, part);
-        });
+        SectorRuns.forEach(
+                offset,
+                dst.remaining(),
+                lss,
+                s -> {
+                    long bit = firstBit + s - byteFrom * 8;
+                    return (bits[(int) (bit >> 3)] & (1 << (bit & 7))) != 0;
+                },
+                (from, to, mine) -> {
+                    ByteBuffer part = dst.slice(from - offset, to - from);
+                    if (mine) storage.read(part, blockAt + from);
+                    else readParent(block * meta.blockSize() + from, part);
+                });
     }
 
     @Override
@@ -283,7 +346,9 @@ public final class VhdxImage extends BlockMappedImage {
     private void updateBat(Map<Integer, Long> changes) throws IOException {
         long batAt = regions.find(RegionTable.BAT).offset();
         TreeMap<Long, List<Integer>> bySector = new TreeMap<>();
-        for (int i : changes.keySet()) bySector.computeIfAbsent(i * 8L / VhdxLog.SECTOR, k -> new ArrayList<>()).add(i);
+        for (int i : changes.keySet())
+            bySector.computeIfAbsent(i * 8L / VhdxLog.SECTOR, k -> new ArrayList<>())
+                    .add(i);
         List<VhdxLog.Write> writes = new ArrayList<>();
         for (var s : bySector.entrySet()) {
             long at = batAt + s.getKey() * VhdxLog.SECTOR;
@@ -341,7 +406,9 @@ public final class VhdxImage extends BlockMappedImage {
         try {
             long bs = meta.blockSize();
             Map<Integer, Long> changes = new LinkedHashMap<>();
-            for (long b = Math.ceilDiv(offset, bs); (b + 1) * bs <= offset + length || (b * bs < offset + length && offset + length == size()); b++) {
+            for (long b = Math.ceilDiv(offset, bs);
+                    (b + 1) * bs <= offset + length || (b * bs < offset + length && offset + length == size());
+                    b++) {
                 if ((bat[payloadIndex(b)] & 7) != ZERO) changes.put(payloadIndex(b), (long) ZERO);
             }
             if (!changes.isEmpty()) updateBat(changes);
@@ -354,14 +421,22 @@ public final class VhdxImage extends BlockMappedImage {
     public void resize(long newSize) throws IOException {
         lock.writeLock().lock();
         try {
-            if (newSize <= 0 || newSize % meta.logicalSectorSize() != 0 || newSize > VhdxMetadata.MAX_SIZE) throw new IllegalArgumentException("new size must be a positive multiple of " + meta.logicalSectorSize() + " up to 64 TiB");
+            if (newSize <= 0 || newSize % meta.logicalSectorSize() != 0 || newSize > VhdxMetadata.MAX_SIZE)
+                throw new IllegalArgumentException(
+                        "new size must be a positive multiple of " + meta.logicalSectorSize() + " up to 64 TiB");
             long payload = Math.ceilDiv(newSize, meta.blockSize());
             long needed = payload + (payload - 1) / chunkRatio;
             long capacity = regions.find(RegionTable.BAT).length() / 8;
-            if (needed > bat.length && needed > capacity) throw new IOException(storage.name() + ": the BAT region has room for " + capacity + " entries; " + newSize + " bytes needs " + needed + " (convert to a new image instead)");
-            if (needed > bat.length) throw new IOException(storage.name() + ": growing past the BAT entries read at open is not supported; reopen after creating with a larger size");
+            if (needed > bat.length && needed > capacity)
+                throw new IOException(storage.name() + ": the BAT region has room for " + capacity + " entries; "
+                        + newSize + " bytes needs " + needed + " (convert to a new image instead)");
+            if (needed > bat.length)
+                throw new IOException(storage.name()
+                        + ": growing past the BAT entries read at open is not supported; reopen after "
+                        + "creating with a larger size");
             Map<Integer, Long> drop = new LinkedHashMap<>();
-            for (long b = payload; b < Math.ceilDiv(size(), meta.blockSize()); b++) drop.put(payloadIndex(b), (long) NOT_PRESENT);
+            for (long b = payload; b < Math.ceilDiv(size(), meta.blockSize()); b++)
+                drop.put(payloadIndex(b), (long) NOT_PRESENT);
             if (!drop.isEmpty()) updateBat(drop);
             rewriteMetadata(meta.withVirtualSize(newSize));
         } finally {
@@ -374,7 +449,8 @@ public final class VhdxImage extends BlockMappedImage {
         if (!meta.hasParent()) throw new IOException(storage.name() + ": not a differencing VHDX");
         String linkage = meta.parentLocator().get("parent_linkage");
         if (!force && !parentImage.dataWriteGuid().braced().equalsIgnoreCase(linkage)) {
-            throw new IOException(storage.name() + ": " + parentPath + " does not match parent_linkage " + linkage + "; use --force if its content is the same");
+            throw new IOException(storage.name() + ": " + parentPath + " does not match parent_linkage " + linkage
+                    + "; use --force if its content is the same");
         }
         lock.writeLock().lock();
         try {
@@ -402,14 +478,17 @@ public final class VhdxImage extends BlockMappedImage {
     }
 
     @Override
-    protected boolean blockOwned(long block) { return (bat[payloadIndex(block)] & 7) != NOT_PRESENT; }
+    protected boolean blockOwned(long block) {
+        return (bat[payloadIndex(block)] & 7) != NOT_PRESENT;
+    }
 
     /** Persists the BAT entries that tolerant opening dropped. */
     @Override
     public List<String> repair() throws IOException {
         lock.writeLock().lock();
         try {
-            ByteBuffer disk = storage.read(regions.find(RegionTable.BAT).offset(), bat.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer disk = storage.read(regions.find(RegionTable.BAT).offset(), bat.length * 8)
+                    .order(ByteOrder.LITTLE_ENDIAN);
             Map<Integer, Long> changes = new LinkedHashMap<>();
             for (int i = 0; i < bat.length; i++) if (disk.getLong(i * 8) != bat[i]) changes.put(i, bat[i]);
             if (changes.isEmpty()) return List.of();
@@ -421,7 +500,9 @@ public final class VhdxImage extends BlockMappedImage {
     }
 
     @Override
-    public ImageFormat format() { return ImageFormat.VHDX; }
+    public ImageFormat format() {
+        return ImageFormat.VHDX;
+    }
 
     @Override
     public ImageInfo info() throws IOException {
@@ -442,8 +523,18 @@ public final class VhdxImage extends BlockMappedImage {
             int st = (int) (bat[i] & 7);
             if (i % (chunkRatio + 1) != chunkRatio && (st == FULLY_PRESENT || st == PARTIALLY_PRESENT)) blocks++;
         }
-        ImageType type = meta.hasParent() ? ImageType.DIFFERENCING : meta.leaveAllocated() ? ImageType.FIXED : ImageType.DYNAMIC;
+        ImageType type =
+                meta.hasParent() ? ImageType.DIFFERENCING : meta.leaveAllocated() ? ImageType.FIXED : ImageType.DYNAMIC;
         String parentPath = parent != null && parent.unwrap() instanceof VhdxImage v ? v.path.toString() : null;
-        return new ImageInfo(path.toString(), ImageFormat.VHDX, type, size(), storage.size(), blocks * meta.blockSize(), meta.blockSize(), parentPath, d);
+        return new ImageInfo(
+                path.toString(),
+                ImageFormat.VHDX,
+                type,
+                size(),
+                storage.size(),
+                blocks * meta.blockSize(),
+                meta.blockSize(),
+                parentPath,
+                d);
     }
 }

@@ -19,17 +19,30 @@ public final class VhdxLog {
 
     /** One sector image (data descriptor) or a zeroed range (zero descriptor, {@code data == null}). */
     public record Write(long fileOffset, long length, byte[] data) {
-        public static Write sector(long fileOffset, byte[] data) { return new Write(fileOffset, SECTOR, data); }
+        public static Write sector(long fileOffset, byte[] data) {
+            return new Write(fileOffset, SECTOR, data);
+        }
     }
 
     /** A valid entry found in the ring. */
-    record Entry(long position, long sequence, long tail, long length, long flushedFileOffset, long lastFileOffset, List<Write> writes) {}
+    record Entry(
+            long position,
+            long sequence,
+            long tail,
+            long length,
+            long flushedFileOffset,
+            long lastFileOffset,
+            List<Write> writes) {}
 
     /** The entries to replay, oldest first. */
     public record Active(List<Entry> entries) {
-        public long flushedFileOffset() { return entries.getLast().flushedFileOffset; }
+        public long flushedFileOffset() {
+            return entries.getLast().flushedFileOffset;
+        }
 
-        public long lastFileOffset() { return entries.getLast().lastFileOffset; }
+        public long lastFileOffset() {
+            return entries.getLast().lastFileOffset;
+        }
 
         public List<Write> writes() {
             List<Write> all = new ArrayList<>();
@@ -57,20 +70,34 @@ public final class VhdxLog {
         int n = writes.size();
         int descSectors = (int) Math.ceilDiv(64 + 32L * n, SECTOR);
         long entryLength = (long) (descSectors + n) * SECTOR;
-        if (entryLength > length) throw new IOException(storage.name() + ": a metadata update of " + n + " sectors does not fit in the " + length + "-byte log");
+        if (entryLength > length)
+            throw new IOException(storage.name() + ": a metadata update of " + n + " sectors does not fit in the "
+                    + length + "-byte log");
         if (head + entryLength > length) head = 0;
         ByteBuffer e = ByteBuffer.allocate((int) entryLength).order(ByteOrder.LITTLE_ENDIAN);
-        e.putInt(0, LOGE).putInt(8, (int) entryLength).putInt(12, (int) head).putLong(16, sequence).putInt(24, n);
+        e.putInt(0, LOGE)
+                .putInt(8, (int) entryLength)
+                .putInt(12, (int) head)
+                .putLong(16, sequence)
+                .putInt(24, n);
         guid.write(e, 32);
         e.putLong(48, fileSize).putLong(56, fileSize);
         for (int i = 0; i < n; i++) {
             Write w = writes.get(i);
-            if (w.data().length != SECTOR || w.fileOffset() % SECTOR != 0) throw new IllegalArgumentException("log writes are whole aligned 4 KiB sectors");
+            if (w.data().length != SECTOR || w.fileOffset() % SECTOR != 0)
+                throw new IllegalArgumentException("log writes are whole aligned 4 KiB sectors");
             int d = 64 + 32 * i;
             ByteBuffer data = ByteBuffer.wrap(w.data()).order(ByteOrder.LITTLE_ENDIAN);
-            e.putInt(d, DESC).putInt(d + 4, data.getInt(SECTOR - 4)).putLong(d + 8, data.getLong(0)).putLong(d + 16, w.fileOffset()).putLong(d + 24, sequence);
+            e.putInt(d, DESC)
+                    .putInt(d + 4, data.getInt(SECTOR - 4))
+                    .putLong(d + 8, data.getLong(0))
+                    .putLong(d + 16, w.fileOffset())
+                    .putLong(d + 24, sequence);
             int s = (descSectors + i) * SECTOR;
-            e.putInt(s, DATA).putInt(s + 4, (int) (sequence >>> 32)).put(s + 8, w.data(), 8, SECTOR - 12).putInt(s + SECTOR - 4, (int) sequence);
+            e.putInt(s, DATA)
+                    .putInt(s + 4, (int) (sequence >>> 32))
+                    .put(s + 8, w.data(), 8, SECTOR - 12)
+                    .putInt(s + SECTOR - 4, (int) sequence);
         }
         Crc.seal(e, 4);
         storage.write(e, offset + head);
@@ -81,8 +108,11 @@ public final class VhdxLog {
 
     /** Finds the sequence to replay, or null when the log holds no valid entry for {@code guid}. */
     public static Active findActive(Storage storage, long offset, long length, Guid guid) throws IOException {
-        if (length > (256L << 20)) throw new CorruptImageException(storage.name() + ": log length " + length + " is implausibly large");
-        if (offset > storage.size() - length) throw new CorruptImageException(storage.name() + ": the log (offset " + offset + ", length " + length + ") extends past the end of the file");
+        if (length > (256L << 20))
+            throw new CorruptImageException(storage.name() + ": log length " + length + " is implausibly large");
+        if (offset > storage.size() - length)
+            throw new CorruptImageException(storage.name() + ": the log (offset " + offset + ", length " + length
+                    + ") extends past the end of the file");
         ByteBuffer ring = storage.read(offset, (int) length).order(ByteOrder.LITTLE_ENDIAN);
         List<Entry> best = null;
         for (long start = 0; start < length; start += SECTOR) {
@@ -101,7 +131,8 @@ public final class VhdxLog {
             int tailIndex = -1;
             for (int i = 0; i < seq.size(); i++) if (seq.get(i).position == headEntry.tail) tailIndex = i;
             if (tailIndex < 0) continue;
-            if (best == null || headEntry.sequence > best.getLast().sequence) best = List.copyOf(seq.subList(tailIndex, seq.size()));
+            if (best == null || headEntry.sequence > best.getLast().sequence)
+                best = List.copyOf(seq.subList(tailIndex, seq.size()));
         }
         return best == null ? null : new Active(best);
     }
@@ -114,7 +145,12 @@ public final class VhdxLog {
         long tail = Integer.toUnsignedLong(h.getInt(12));
         long seq = h.getLong(16);
         long count = Integer.toUnsignedLong(h.getInt(24));
-        if (entryLength < SECTOR || entryLength % SECTOR != 0 || entryLength > length || tail % SECTOR != 0 || tail >= length || seq <= 0) return null;
+        if (entryLength < SECTOR
+                || entryLength % SECTOR != 0
+                || entryLength > length
+                || tail % SECTOR != 0
+                || tail >= length
+                || seq <= 0) return null;
         if (!Guid.read(h, 32).equals(guid)) return null;
         long descSectors = Math.ceilDiv(64 + 32 * count, SECTOR);
         if (descSectors * SECTOR > entryLength) return null;
@@ -134,9 +170,14 @@ public final class VhdxLog {
             } else if (sig == DESC) {
                 if ((dataSector + 1) * SECTOR > entryLength) return null;
                 int s = (int) (dataSector++ * SECTOR);
-                if (e.getInt(s) != DATA || (Integer.toUnsignedLong(e.getInt(s + 4)) << 32 | Integer.toUnsignedLong(e.getInt(s + SECTOR - 4))) != seq) return null;
+                if (e.getInt(s) != DATA
+                        || (Integer.toUnsignedLong(e.getInt(s + 4)) << 32
+                                        | Integer.toUnsignedLong(e.getInt(s + SECTOR - 4)))
+                                != seq) return null;
                 ByteBuffer sector = ByteBuffer.allocate(SECTOR).order(ByteOrder.LITTLE_ENDIAN);
-                sector.putLong(0, e.getLong(d + 8)).put(8, e, s + 8, SECTOR - 12).putInt(SECTOR - 4, e.getInt(d + 4));
+                sector.putLong(0, e.getLong(d + 8))
+                        .put(8, e, s + 8, SECTOR - 12)
+                        .putInt(SECTOR - 4, e.getInt(d + 4));
                 writes.add(Write.sector(fileOffset, sector.array()));
             } else {
                 return null;

@@ -12,8 +12,15 @@ import org.viridian.storage.CorruptImageException;
  * The metadata items Viridian understands. {@code parentLocator} is empty unless {@code hasParent}.
  * Parsing looks items up by GUID, whatever their order and offsets.
  */
-public record VhdxMetadata(long blockSize, boolean leaveAllocated, boolean hasParent, long virtualSize, Guid diskId,
-                           int logicalSectorSize, int physicalSectorSize, Map<String, String> parentLocator) {
+public record VhdxMetadata(
+        long blockSize,
+        boolean leaveAllocated,
+        boolean hasParent,
+        long virtualSize,
+        Guid diskId,
+        int logicalSectorSize,
+        int physicalSectorSize,
+        Map<String, String> parentLocator) {
     static final Guid FILE_PARAMETERS = Guid.parse("CAA16737-FA36-4D43-B3B6-33F0AA44E76B");
     static final Guid VIRTUAL_DISK_SIZE = Guid.parse("2FA54224-CD1B-4876-B211-5DBED83BF4B8");
     static final Guid VIRTUAL_DISK_ID = Guid.parse("BECA12AB-B2E6-4523-93EF-C309E000C746");
@@ -47,9 +54,12 @@ public record VhdxMetadata(long blockSize, boolean leaveAllocated, boolean hasPa
             boolean user = (flags & 1) != 0, required = (flags & 4) != 0;
             String name = where + " entry " + i + " (" + id + ")";
             if (len > (1 << 20)) throw new CorruptImageException(name + ": Length " + len + " exceeds 1 MiB");
-            if (len == 0 ? off != 0 : off < TABLE_SIZE || off + len > r.limit()) throw new CorruptImageException(name + ": Offset " + off + " (+" + len + ") is outside the metadata region");
+            if (len == 0 ? off != 0 : off < TABLE_SIZE || off + len > r.limit())
+                throw new CorruptImageException(
+                        name + ": Offset " + off + " (+" + len + ") is outside the metadata region");
             for (int j = 0; j < i; j++) {
-                if (spans[j] != null && len > 0 && off < spans[j][1] && spans[j][0] < off + len) throw new CorruptImageException(name + ": overlaps entry " + j);
+                if (spans[j] != null && len > 0 && off < spans[j][1] && spans[j][0] < off + len)
+                    throw new CorruptImageException(name + ": overlaps entry " + j);
             }
             spans[i] = new long[] {off, off + len};
             if (user) continue;
@@ -57,52 +67,73 @@ public record VhdxMetadata(long blockSize, boolean leaveAllocated, boolean hasPa
                 if (required) throw new CorruptImageException(name + " is an unknown required item");
                 continue;
             }
-            if (items.put(id, r.slice((int) off, (int) len).order(ByteOrder.LITTLE_ENDIAN)) != null) throw new CorruptImageException(name + " appears twice");
+            if (items.put(id, r.slice((int) off, (int) len).order(ByteOrder.LITTLE_ENDIAN)) != null)
+                throw new CorruptImageException(name + " appears twice");
         }
         ByteBuffer fp = item(items, FILE_PARAMETERS, 8, where + " File Parameters");
         long blockSize = Integer.toUnsignedLong(fp.getInt(0));
         int fpFlags = fp.getInt(4);
-        if (blockSize < (1 << 20) || blockSize > (256 << 20) || Long.bitCount(blockSize) != 1) throw new CorruptImageException(where + " File Parameters BlockSize " + blockSize + " is not a power of two in 1..256 MiB");
-        int lss = item(items, LOGICAL_SECTOR_SIZE, 4, where + " Logical Sector Size").getInt(0);
-        int pss = item(items, PHYSICAL_SECTOR_SIZE, 4, where + " Physical Sector Size").getInt(0);
-        if (lss != 512 && lss != 4096) throw new CorruptImageException(where + " Logical Sector Size " + lss + " is not 512 or 4096");
-        if (pss != 512 && pss != 4096) throw new CorruptImageException(where + " Physical Sector Size " + pss + " is not 512 or 4096");
-        long size = item(items, VIRTUAL_DISK_SIZE, 8, where + " Virtual Disk Size").getLong(0);
-        if (size <= 0 || size > MAX_SIZE || size % lss != 0) throw new CorruptImageException(where + " Virtual Disk Size " + size + " is not a positive multiple of " + lss + " up to 64 TiB");
+        if (blockSize < (1 << 20) || blockSize > (256 << 20) || Long.bitCount(blockSize) != 1)
+            throw new CorruptImageException(
+                    where + " File Parameters BlockSize " + blockSize + " is not a power of two in 1..256 MiB");
+        int lss = item(items, LOGICAL_SECTOR_SIZE, 4, where + " Logical Sector Size")
+                .getInt(0);
+        int pss = item(items, PHYSICAL_SECTOR_SIZE, 4, where + " Physical Sector Size")
+                .getInt(0);
+        if (lss != 512 && lss != 4096)
+            throw new CorruptImageException(where + " Logical Sector Size " + lss + " is not 512 or 4096");
+        if (pss != 512 && pss != 4096)
+            throw new CorruptImageException(where + " Physical Sector Size " + pss + " is not 512 or 4096");
+        long size =
+                item(items, VIRTUAL_DISK_SIZE, 8, where + " Virtual Disk Size").getLong(0);
+        if (size <= 0 || size > MAX_SIZE || size % lss != 0)
+            throw new CorruptImageException(
+                    where + " Virtual Disk Size " + size + " is not a positive multiple of " + lss + " up to 64 TiB");
         Guid id = Guid.read(item(items, VIRTUAL_DISK_ID, 16, where + " Virtual Disk ID"), 0);
         boolean hasParent = (fpFlags & 2) != 0;
         Map<String, String> locator = Map.of();
         if (hasParent) {
             ByteBuffer pl = items.get(PARENT_LOCATOR);
-            if (pl == null) throw new CorruptImageException(where + ": differencing disk without a Parent Locator item");
+            if (pl == null)
+                throw new CorruptImageException(where + ": differencing disk without a Parent Locator item");
             locator = parseLocator(pl, where + " Parent Locator");
         }
         return new VhdxMetadata(blockSize, (fpFlags & 1) != 0, hasParent, size, id, lss, pss, locator);
     }
 
     private static boolean isKnown(Guid id) {
-        return id.equals(FILE_PARAMETERS) || id.equals(VIRTUAL_DISK_SIZE) || id.equals(VIRTUAL_DISK_ID)
-                || id.equals(LOGICAL_SECTOR_SIZE) || id.equals(PHYSICAL_SECTOR_SIZE) || id.equals(PARENT_LOCATOR);
+        return id.equals(FILE_PARAMETERS)
+                || id.equals(VIRTUAL_DISK_SIZE)
+                || id.equals(VIRTUAL_DISK_ID)
+                || id.equals(LOGICAL_SECTOR_SIZE)
+                || id.equals(PHYSICAL_SECTOR_SIZE)
+                || id.equals(PARENT_LOCATOR);
     }
 
-    private static ByteBuffer item(Map<Guid, ByteBuffer> items, Guid id, int minLength, String name) throws CorruptImageException {
+    private static ByteBuffer item(Map<Guid, ByteBuffer> items, Guid id, int minLength, String name)
+            throws CorruptImageException {
         ByteBuffer b = items.get(id);
         if (b == null) throw new CorruptImageException(name + " item is missing");
-        if (b.limit() < minLength) throw new CorruptImageException(name + " item is " + b.limit() + " bytes, expected " + minLength);
+        if (b.limit() < minLength)
+            throw new CorruptImageException(name + " item is " + b.limit() + " bytes, expected " + minLength);
         return b;
     }
 
     private static Map<String, String> parseLocator(ByteBuffer b, String where) throws CorruptImageException {
         if (b.limit() < 20) throw new CorruptImageException(where + " is too short");
-        if (!Guid.read(b, 0).equals(VHDX_LOCATOR_TYPE)) throw new CorruptImageException(where + ": LocatorType " + Guid.read(b, 0) + " is not the VHDX locator type");
+        if (!Guid.read(b, 0).equals(VHDX_LOCATOR_TYPE))
+            throw new CorruptImageException(
+                    where + ": LocatorType " + Guid.read(b, 0) + " is not the VHDX locator type");
         int count = Short.toUnsignedInt(b.getShort(18));
-        if (20 + 12L * count > b.limit()) throw new CorruptImageException(where + ": KeyValueCount " + count + " does not fit in the item");
+        if (20 + 12L * count > b.limit())
+            throw new CorruptImageException(where + ": KeyValueCount " + count + " does not fit in the item");
         Map<String, String> map = new LinkedHashMap<>();
         for (int i = 0; i < count; i++) {
             int at = 20 + 12 * i;
             String key = string(b, b.getInt(at), b.getShort(at + 8), where + " key " + i);
             String value = string(b, b.getInt(at + 4), b.getShort(at + 10), where + " value " + i);
-            if (map.put(key, value) != null) throw new CorruptImageException(where + ": key '" + key + "' appears twice");
+            if (map.put(key, value) != null)
+                throw new CorruptImageException(where + ": key '" + key + "' appears twice");
         }
         if (!map.containsKey("parent_linkage")) throw new CorruptImageException(where + ": no parent_linkage entry");
         return map;
@@ -110,7 +141,9 @@ public record VhdxMetadata(long blockSize, boolean leaveAllocated, boolean hasPa
 
     private static String string(ByteBuffer b, int off, short len, String name) throws CorruptImageException {
         int l = Short.toUnsignedInt(len);
-        if (off <= 0 || (long) off + l > b.limit()) throw new CorruptImageException(name + " (offset " + Integer.toUnsignedString(off) + ", length " + l + ") is outside the item");
+        if (off <= 0 || (long) off + l > b.limit())
+            throw new CorruptImageException(
+                    name + " (offset " + Integer.toUnsignedString(off) + ", length " + l + ") is outside the item");
         byte[] s = new byte[l];
         b.get(off, s);
         return new String(s, StandardCharsets.UTF_16LE);
@@ -156,8 +189,12 @@ public record VhdxMetadata(long blockSize, boolean leaveAllocated, boolean hasPa
         int data = 20 + 12 * count;
         int i = 0;
         for (Map.Entry<String, String> e : parentLocator.entrySet()) {
-            byte[] k = e.getKey().getBytes(StandardCharsets.UTF_16LE), v = e.getValue().getBytes(StandardCharsets.UTF_16LE);
-            b.putInt(20 + 12 * i, data).putInt(24 + 12 * i, data + k.length).putShort(28 + 12 * i, (short) k.length).putShort(30 + 12 * i, (short) v.length);
+            byte[] k = e.getKey().getBytes(StandardCharsets.UTF_16LE),
+                    v = e.getValue().getBytes(StandardCharsets.UTF_16LE);
+            b.putInt(20 + 12 * i, data)
+                    .putInt(24 + 12 * i, data + k.length)
+                    .putShort(28 + 12 * i, (short) k.length)
+                    .putShort(30 + 12 * i, (short) v.length);
             b.put(data, k).put(data + k.length, v);
             data += k.length + v.length;
             i++;
@@ -166,10 +203,26 @@ public record VhdxMetadata(long blockSize, boolean leaveAllocated, boolean hasPa
     }
 
     public VhdxMetadata withVirtualSize(long size) {
-        return new VhdxMetadata(blockSize, leaveAllocated, hasParent, size, diskId, logicalSectorSize, physicalSectorSize, parentLocator);
+        return new VhdxMetadata(
+                blockSize,
+                leaveAllocated,
+                hasParent,
+                size,
+                diskId,
+                logicalSectorSize,
+                physicalSectorSize,
+                parentLocator);
     }
 
     public VhdxMetadata withParentLocator(Map<String, String> locator) {
-        return new VhdxMetadata(blockSize, leaveAllocated, !locator.isEmpty(), virtualSize, diskId, logicalSectorSize, physicalSectorSize, locator);
+        return new VhdxMetadata(
+                blockSize,
+                leaveAllocated,
+                !locator.isEmpty(),
+                virtualSize,
+                diskId,
+                logicalSectorSize,
+                physicalSectorSize,
+                locator);
     }
 }

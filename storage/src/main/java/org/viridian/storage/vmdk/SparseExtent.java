@@ -22,7 +22,14 @@ final class SparseExtent extends BlockMappedImage {
     private final boolean compressed;
     final String embeddedDescriptor;
 
-    private SparseExtent(Storage s, long capacity, long grainBytes, int gtEntries, long[] gd, boolean compressed, String descriptor) {
+    private SparseExtent(
+            Storage s,
+            long capacity,
+            long grainBytes,
+            int gtEntries,
+            long[] gd,
+            boolean compressed,
+            String descriptor) {
         super(s, new OpenOptions(true, false, 0, null));
         this.capacity = capacity;
         this.grainBytes = grainBytes;
@@ -39,9 +46,11 @@ final class SparseExtent extends BlockMappedImage {
         if (h.getInt(0) != MAGIC) throw new CorruptImageException(name + ": sparse extent magic is not 'KDMV'");
         if (h.getLong(56) == GD_AT_END) {
             // streamOptimized: the real header is the footer copy before the end-of-stream marker.
-            if (fileSize < 1536) throw new CorruptImageException(name + ": streamOptimized VMDK is truncated (no footer)");
+            if (fileSize < 1536)
+                throw new CorruptImageException(name + ": streamOptimized VMDK is truncated (no footer)");
             ByteBuffer f = s.read(fileSize - 1024, 512).order(ByteOrder.LITTLE_ENDIAN);
-            if (f.getInt(0) != MAGIC) throw new CorruptImageException(name + ": streamOptimized VMDK footer is missing");
+            if (f.getInt(0) != MAGIC)
+                throw new CorruptImageException(name + ": streamOptimized VMDK footer is missing");
             h = f;
         }
         int flags = h.getInt(8);
@@ -50,38 +59,52 @@ final class SparseExtent extends BlockMappedImage {
         long gtes = Integer.toUnsignedLong(h.getInt(44));
         long gdOff = (flags & 2) != 0 && h.getLong(48) > 0 ? h.getLong(48) : h.getLong(56);
         if (gtes != 512) throw new CorruptImageException(name + ": numGTEsPerGT " + gtes + " is not 512");
-        if (grain < 1 || grain > 2048 || Long.bitCount(grain) != 1) throw new CorruptImageException(name + ": grainSize " + grain + " sectors is not a power of two up to 1 MiB");
-        if (capacity <= 0 || capacity > (1L << 40)) throw new CorruptImageException(name + ": capacity " + capacity + " sectors is invalid");
+        if (grain < 1 || grain > 2048 || Long.bitCount(grain) != 1)
+            throw new CorruptImageException(
+                    name + ": grainSize " + grain + " sectors is not a power of two up to 1 MiB");
+        if (capacity <= 0 || capacity > (1L << 40))
+            throw new CorruptImageException(name + ": capacity " + capacity + " sectors is invalid");
         long gdEntries = Math.ceilDiv(capacity, grain * gtes);
-        if (gdOff <= 0 || gdOff * 512 > fileSize - gdEntries * 4) throw new CorruptImageException(name + ": grain directory offset " + gdOff + " is outside the file");
+        if (gdOff <= 0 || gdOff * 512 > fileSize - gdEntries * 4)
+            throw new CorruptImageException(name + ": grain directory offset " + gdOff + " is outside the file");
         ByteBuffer raw = s.read(gdOff * 512, (int) gdEntries * 4).order(ByteOrder.LITTLE_ENDIAN);
         long[] gd = new long[(int) gdEntries];
         for (int i = 0; i < gd.length; i++) gd[i] = Integer.toUnsignedLong(raw.getInt(i * 4));
         String desc = null;
         if (descOff > 0 && descSize > 0 && descSize < 2048 && descOff * 512 <= fileSize - descSize * 512) {
-            desc = new String(s.read(descOff * 512, (int) descSize * 512).array(), java.nio.charset.StandardCharsets.UTF_8);
+            desc = new String(
+                    s.read(descOff * 512, (int) descSize * 512).array(), java.nio.charset.StandardCharsets.UTF_8);
             desc = desc.indexOf('\0') >= 0 ? desc.substring(0, desc.indexOf('\0')) : desc;
         }
         return new SparseExtent(s, capacity * 512, grain * 512, (int) gtes, gd, (flags & (1 << 16)) != 0, desc);
     }
 
     @Override
-    public long size() { return capacity; }
+    public long size() {
+        return capacity;
+    }
 
     @Override
-    protected long blockBytes() { return grainBytes; }
+    protected long blockBytes() {
+        return grainBytes;
+    }
 
     /** Grain table entry: sector of the grain, 0 unallocated, 1 a zeroed grain. */
     private long gte(long grain) throws IOException {
         long table = gd[(int) (grain / gtEntries)];
         if (table == 0) return 0;
         long at = table * 512 + (grain % gtEntries) * 4;
-        if (at > storage.size() - 4) throw new CorruptImageException(storage.name() + ": grain table " + grain / gtEntries + " is outside the file");
-        return Integer.toUnsignedLong(storage.read(at, 4).order(ByteOrder.LITTLE_ENDIAN).getInt(0));
+        if (at > storage.size() - 4)
+            throw new CorruptImageException(
+                    storage.name() + ": grain table " + grain / gtEntries + " is outside the file");
+        return Integer.toUnsignedLong(
+                storage.read(at, 4).order(ByteOrder.LITTLE_ENDIAN).getInt(0));
     }
 
     @Override
-    protected boolean blockMayHaveData(long block) throws IOException { return gte(block) > 1; }
+    protected boolean blockMayHaveData(long block) throws IOException {
+        return gte(block) > 1;
+    }
 
     @Override
     protected void readInBlock(long block, int offset, ByteBuffer dst) throws IOException {
@@ -92,13 +115,16 @@ final class SparseExtent extends BlockMappedImage {
         }
         long at = sector * 512;
         if (!compressed) {
-            if (at > storage.size() - grainBytes) throw new CorruptImageException(storage.name() + ": grain " + block + " points outside the file");
+            if (at > storage.size() - grainBytes)
+                throw new CorruptImageException(storage.name() + ": grain " + block + " points outside the file");
             storage.read(dst, at + offset);
             return;
         }
         ByteBuffer marker = storage.read(at, 12).order(ByteOrder.LITTLE_ENDIAN);
         long len = Integer.toUnsignedLong(marker.getInt(8));
-        if (len > 2 * grainBytes + 1024 || at + 12 + len > storage.size()) throw new CorruptImageException(storage.name() + ": compressed grain " + block + " has invalid size " + len);
+        if (len > 2 * grainBytes + 1024 || at + 12 + len > storage.size())
+            throw new CorruptImageException(
+                    storage.name() + ": compressed grain " + block + " has invalid size " + len);
         byte[] in = new byte[(int) len];
         storage.read(ByteBuffer.wrap(in), at + 12);
         byte[] out = Inflate.block(in, false, (int) grainBytes, storage.name() + ": compressed grain " + block);
@@ -111,11 +137,17 @@ final class SparseExtent extends BlockMappedImage {
     }
 
     @Override
-    public boolean readOnly() { return true; }
+    public boolean readOnly() {
+        return true;
+    }
 
     @Override
-    public ImageFormat format() { return ImageFormat.VMDK; }
+    public ImageFormat format() {
+        return ImageFormat.VMDK;
+    }
 
     @Override
-    public ImageInfo info() { throw new UnsupportedOperationException("an extent has no image info"); }
+    public ImageInfo info() {
+        throw new UnsupportedOperationException("an extent has no image info");
+    }
 }

@@ -26,7 +26,8 @@ import org.viridian.storage.io.Storage;
  */
 public final class VmdkImage implements DiskImage {
     private static final long MAX_SECTORS = 1L << 40;
-    private static final Pattern EXTENT = Pattern.compile("^(RW|RDONLY|NOACCESS)\\s+(\\d+)\\s+(FLAT|SPARSE|ZERO|VMFS)(?:\\s+\"([^\"]+)\"(?:\\s+(\\d+))?)?\\s*$");
+    private static final Pattern EXTENT = Pattern.compile(
+            "^(RW|RDONLY|NOACCESS)\\s+(\\d+)\\s+(FLAT|SPARSE|ZERO|VMFS)(?:\\s+\"([^\"]+)\"(?:\\s+(\\d+))?)?\\s*$");
 
     /** One extent: where it starts on the disk, its length, and the device (null for ZERO) with a file offset. */
     private record Extent(long start, long length, BlockDevice device, long deviceOffset) {}
@@ -50,15 +51,21 @@ public final class VmdkImage implements DiskImage {
         try {
             String descriptor;
             SparseExtent self = null;
-            if (s.size() >= 512 && s.read(0, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(0) == SparseExtent.MAGIC) {
+            if (s.size() >= 512
+                    && s.read(0, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(0) == SparseExtent.MAGIC) {
                 self = SparseExtent.open(s);
                 closeables.add(self);
                 descriptor = self.embeddedDescriptor;
-                if (descriptor == null) descriptor = "RW " + self.size() / 512 + " SPARSE \"" + path.getFileName() + "\"";
+                if (descriptor == null)
+                    descriptor = "RW " + self.size() / 512 + " SPARSE \"" + path.getFileName() + "\"";
             } else {
-                if (s.size() > 1 << 20) throw new CorruptImageException(s.name() + ": not a VMDK (no sparse header, too large for a descriptor)");
-                descriptor = StandardCharsets.UTF_8.decode(s.read(0, (int) s.size())).toString();
-                if (!descriptor.contains("# Disk DescriptorFile")) throw new CorruptImageException(s.name() + ": not a VMDK descriptor file");
+                if (s.size() > 1 << 20)
+                    throw new CorruptImageException(
+                            s.name() + ": not a VMDK (no sparse header, too large for a descriptor)");
+                descriptor =
+                        StandardCharsets.UTF_8.decode(s.read(0, (int) s.size())).toString();
+                if (!descriptor.contains("# Disk DescriptorFile"))
+                    throw new CorruptImageException(s.name() + ": not a VMDK descriptor file");
                 closeables.add(s);
             }
             String createType = "";
@@ -66,23 +73,28 @@ public final class VmdkImage implements DiskImage {
             long at = 0;
             for (String line : descriptor.split("\\R")) {
                 line = line.strip();
-                if (line.startsWith("createType")) createType = line.replaceAll(".*=\\s*\"?([^\"]*)\"?", "$1");
-                if (line.startsWith("parentCID") && !line.toLowerCase().contains("ffffffff")) throw new IOException(s.name() + ": VMDK snapshot chains (parentCID) are not supported");
+                if (line.startsWith("createType")) createType = descriptorValue(line);
+                if (line.startsWith("parentCID") && !line.toLowerCase().contains("ffffffff"))
+                    throw new IOException(s.name() + ": VMDK snapshot chains (parentCID) are not supported");
                 Matcher m = EXTENT.matcher(line);
                 if (!m.matches()) continue;
                 long len = sectors(s, m.group(2)) * 512;
-                if (at > MAX_SECTORS * 512 - len) throw new CorruptImageException(s.name() + ": VMDK extents add up to more than 2^40 sectors");
+                if (at > MAX_SECTORS * 512 - len)
+                    throw new CorruptImageException(s.name() + ": VMDK extents add up to more than 2^40 sectors");
                 String kind = m.group(3), file = m.group(4);
                 BlockDevice dev = null;
                 long devOff = 0;
                 if (!kind.equals("ZERO")) {
-                    if (file == null) throw new CorruptImageException(s.name() + ": extent line '" + line + "' names no file");
+                    if (file == null)
+                        throw new CorruptImageException(s.name() + ": extent line '" + line + "' names no file");
                     Path p;
                     try {
                         p = path.toAbsolutePath().getParent().resolve(file);
                     } catch (InvalidPathException bad) {
-                        // The name is bytes of the file (a NUL, say): a damaged descriptor, not a crash (a fuzz finding).
-                        throw new CorruptImageException(s.name() + ": extent file name is not a path: " + bad.getMessage());
+                        // The name is bytes of the file (a NUL, say): a damaged descriptor, not a crash (a fuzz
+                        // finding).
+                        throw new CorruptImageException(
+                                s.name() + ": extent file name is not a path: " + bad.getMessage());
                     }
                     if (self != null && p.getFileName().equals(path.getFileName())) {
                         dev = self;
@@ -96,7 +108,9 @@ public final class VmdkImage implements DiskImage {
                         dev = new org.viridian.storage.raw.RawImage(fs, p);
                         devOff = m.group(5) == null ? 0 : sectors(s, m.group(5)) * 512;
                     }
-                    if (devOff + len > dev.size() && kind.equals("FLAT")) throw new CorruptImageException(s.name() + ": flat extent " + file + " is shorter than the descriptor says");
+                    if (devOff + len > dev.size() && kind.equals("FLAT"))
+                        throw new CorruptImageException(
+                                s.name() + ": flat extent " + file + " is shorter than the descriptor says");
                 }
                 extents.add(new Extent(at, len, dev, devOff));
                 at += len;
@@ -115,14 +129,28 @@ public final class VmdkImage implements DiskImage {
         }
     }
 
+    /**
+     * The value of a {@code key = "value"} line, without a regex: ".*=" backtracked over every start position, O(n^2) on
+     * a long line with no '=' (a fuzz finding: a 130 KB createType line took 40 s).
+     */
+    private static String descriptorValue(String line) {
+        String v = line.substring(line.lastIndexOf('=') + 1).strip();
+        if (v.startsWith("\"")) v = v.substring(1);
+        int quote = v.indexOf('"');
+        return quote >= 0 ? v.substring(0, quote) : v;
+    }
+
     /** A sector count or offset of the descriptor, capped (2^40 sectors, as sparse extents) so that bytes and sums fit a long. */
     private static long sectors(Storage s, String digits) throws CorruptImageException {
-        if (digits.length() > 13 || Long.parseLong(digits) > MAX_SECTORS) throw new CorruptImageException(s.name() + ": extent sector count " + digits + " is too large");
+        if (digits.length() > 13 || Long.parseLong(digits) > MAX_SECTORS)
+            throw new CorruptImageException(s.name() + ": extent sector count " + digits + " is too large");
         return Long.parseLong(digits);
     }
 
     @FunctionalInterface
-    private interface ExtentOp { boolean apply(Extent e, long from, int len, int bufPos) throws IOException; }
+    private interface ExtentOp {
+        boolean apply(Extent e, long from, int len, int bufPos) throws IOException;
+    }
 
     /** Visits the extents under a range; stops early when the op returns true. */
     private boolean visit(long offset, long length, ExtentOp op) throws IOException {
@@ -161,18 +189,29 @@ public final class VmdkImage implements DiskImage {
 
     @Override
     public boolean mayHaveData(long offset, long length) throws IOException {
-        return visit(offset, length, (e, from, len, pos) -> e.device != null && e.deviceOffset + from < e.device.size()
-                && e.device.mayHaveData(e.deviceOffset + from, Math.min(len, e.device.size() - e.deviceOffset - from)));
+        return visit(
+                offset,
+                length,
+                (e, from, len, pos) -> e.device != null
+                        && e.deviceOffset + from < e.device.size()
+                        && e.device.mayHaveData(
+                                e.deviceOffset + from, Math.min(len, e.device.size() - e.deviceOffset - from)));
     }
 
     @Override
-    public long size() { return size; }
+    public long size() {
+        return size;
+    }
 
     @Override
-    public boolean readOnly() { return true; }
+    public boolean readOnly() {
+        return true;
+    }
 
     @Override
-    public void write(ByteBuffer src, long offset) throws IOException { throw new IOException(path + ": VMDK images are read-only here (convert them first)"); }
+    public void write(ByteBuffer src, long offset) throws IOException {
+        throw new IOException(path + ": VMDK images are read-only here (convert them first)");
+    }
 
     @Override
     public void flush() {}
@@ -191,7 +230,9 @@ public final class VmdkImage implements DiskImage {
     }
 
     @Override
-    public ImageFormat format() { return ImageFormat.VMDK; }
+    public ImageFormat format() {
+        return ImageFormat.VMDK;
+    }
 
     @Override
     public ImageInfo info() throws IOException {
@@ -199,7 +240,15 @@ public final class VmdkImage implements DiskImage {
         d.put("createType", createType);
         d.put("extents", Integer.toString(extents.size()));
         long fileSize = java.nio.file.Files.size(path);
-        return new ImageInfo(path.toString(), ImageFormat.VMDK, createType.toLowerCase().contains("flat") ? ImageType.FIXED : ImageType.DYNAMIC,
-                size, fileSize, fileSize, 0, null, d);
+        return new ImageInfo(
+                path.toString(),
+                ImageFormat.VMDK,
+                createType.toLowerCase().contains("flat") ? ImageType.FIXED : ImageType.DYNAMIC,
+                size,
+                fileSize,
+                fileSize,
+                0,
+                null,
+                d);
     }
 }

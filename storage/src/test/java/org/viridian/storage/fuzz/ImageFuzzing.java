@@ -27,8 +27,11 @@ import org.viridian.storage.vmdk.VmdkImage;
  * host allocate more than {@link #MAX_ALLOCATION}.
  */
 final class ImageFuzzing {
-    /** Per input: far above what a valid small image needs, far below what an unchecked count makes the host allocate. */
+    /**
+     * Per input: far above what a valid small image needs, far below what an unchecked count makes the host allocate.
+     */
     static final long MAX_ALLOCATION = 256L << 20;
+
     static final int FLAG_TOLERANT = 1, FLAG_WRITABLE = 2;
     private static final Path DIR;
 
@@ -57,7 +60,8 @@ final class ImageFuzzing {
 
     /** The inverse of {@link #decode}: a seed from an image file (only its non-zero 512-byte sectors). */
     static byte[] encode(byte[] image, int flags, int probe) {
-        ByteBuffer out = ByteBuffer.allocate(image.length + image.length / 64 + 64).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer out =
+                ByteBuffer.allocate(image.length + image.length / 64 + 64).order(ByteOrder.LITTLE_ENDIAN);
         out.put((byte) flags).putInt(probe);
         int at = 0;
         while (at < image.length) {
@@ -84,25 +88,31 @@ final class ImageFuzzing {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long before = mx.getCurrentThreadAllocatedBytes();
         int flags = data.length > 0 ? data[0] : 0;
-        int probe = data.length >= 5 ? ByteBuffer.wrap(data, 1, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() : 0;
+        int probe = data.length >= 5
+                ? ByteBuffer.wrap(data, 1, 4).order(ByteOrder.LITTLE_ENDIAN).getInt()
+                : 0;
         boolean writable = (flags & FLAG_WRITABLE) != 0 && format.writable();
         MemoryStorage s = decode(data, !writable);
-        OpenOptions options = new OpenOptions(!writable, (flags & FLAG_TOLERANT) != 0, 0,
-                (p, o) -> { throw new IOException(p + ": no parent images while fuzzing"); });
+        OpenOptions options = new OpenOptions(!writable, (flags & FLAG_TOLERANT) != 0, 0, (p, o) -> {
+            throw new IOException(p + ": no parent images while fuzzing");
+        });
         Path path = DIR.resolve("image." + format.displayName());
-        try (DiskImage image = switch (format) {
-            case VHD -> VhdImage.open(s, path, options);
-            case VHDX -> VhdxImage.open(s, path, options);
-            case QCOW2 -> Qcow2Image.open(s, path, options);
-            case VMDK -> VmdkImage.open(s, path);
-            case RAW -> throw new IllegalArgumentException("raw has no format to fuzz");
-        }) {
+        try (DiskImage image =
+                switch (format) {
+                    case VHD -> VhdImage.open(s, path, options);
+                    case VHDX -> VhdxImage.open(s, path, options);
+                    case QCOW2 -> Qcow2Image.open(s, path, options);
+                    case VMDK -> VmdkImage.open(s, path);
+                    case RAW -> throw new IllegalArgumentException("raw has no format to fuzz");
+                }) {
             exercise(image, probe, writable);
         } catch (IOException declared) {
             // A damaged image: the one failure the readers may report.
         }
         long allocated = mx.getCurrentThreadAllocatedBytes() - before;
-        assertThat(allocated).as("bytes allocated for one %d-byte input", data.length).isLessThan(MAX_ALLOCATION);
+        assertThat(allocated)
+                .as("bytes allocated for one %d-byte input", data.length)
+                .isLessThan(MAX_ALLOCATION);
     }
 
     private static void exercise(DiskImage image, int probe, boolean writable) throws IOException {

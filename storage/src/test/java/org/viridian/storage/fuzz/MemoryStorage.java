@@ -54,7 +54,8 @@ final class MemoryStorage implements Storage {
     @Override
     public void write(ByteBuffer src, long position) throws IOException {
         if (readOnly) throw new IOException("read-only");
-        if (position < 0 || position > MAX_SIZE - src.remaining()) throw new IOException("file position " + position + " beyond the fuzzing file size limit");
+        if (position < 0 || position > MAX_SIZE - src.remaining())
+            throw new IOException("file position " + position + " beyond the fuzzing file size limit");
         byte[] b = new byte[src.remaining()];
         src.get(b);
         load(position, b, 0, b.length);
@@ -68,7 +69,8 @@ final class MemoryStorage implements Storage {
     @Override
     public void setSize(long newSize) throws IOException {
         if (readOnly) throw new IOException("read-only");
-        if (newSize < 0 || newSize > MAX_SIZE) throw new IOException("file size " + newSize + " beyond the fuzzing file size limit");
+        if (newSize < 0 || newSize > MAX_SIZE)
+            throw new IOException("file size " + newSize + " beyond the fuzzing file size limit");
         if (newSize < size) {
             pages.keySet().removeIf(p -> p * PAGE >= newSize);
             byte[] last = pages.get(newSize / PAGE);

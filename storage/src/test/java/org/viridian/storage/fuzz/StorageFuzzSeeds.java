@@ -27,7 +27,9 @@ import org.viridian.storage.vhdx.VhdxImage;
 @EnabledIfSystemProperty(named = "fuzz.writeSeeds", matches = "true")
 class StorageFuzzSeeds {
     private static final int MIB = 1 << 20;
-    @TempDir Path dir;
+
+    @TempDir
+    Path dir;
 
     @Test
     void write() throws Exception {
@@ -66,7 +68,10 @@ class StorageFuzzSeeds {
         for (int i = 0; i < 6; i++) System.arraycopy(data(4096, i), 0, model, i * 600_000, 4096);
         Files.write(raw, model);
         QemuImg.require();
-        Path q = dir.resolve("plain.qcow2"), qc = dir.resolve("compressed.qcow2"), qb = dir.resolve("backed.qcow2"), q2 = dir.resolve("v2.qcow2");
+        Path q = dir.resolve("plain.qcow2"),
+                qc = dir.resolve("compressed.qcow2"),
+                qb = dir.resolve("backed.qcow2"),
+                q2 = dir.resolve("v2.qcow2");
         run("convert", "-O", "qcow2", "-o", "cluster_size=4096", raw.toString(), q.toString());
         run("convert", "-c", "-O", "qcow2", "-o", "cluster_size=4096", raw.toString(), qc.toString());
         run("convert", "-O", "qcow2", "-o", "compat=0.10,cluster_size=4096", raw.toString(), q2.toString());
@@ -79,12 +84,14 @@ class StorageFuzzSeeds {
         seeds(src.resolve("VmdkFuzzTestInputs/openVmdk"), List.of(v, vs, vf));
     }
 
-    private Path create(String name, ImageFormat f, ImageType t, long size, long blockSize, Path parent) throws IOException {
+    private Path create(String name, ImageFormat f, ImageType t, long size, long blockSize, Path parent)
+            throws IOException {
         Path p = dir.resolve(name);
         Images.create(p, new CreateOptions(f, t, size, blockSize, parent));
         if (t != ImageType.FIXED) {
             try (DiskImage img = Images.open(p, false)) {
-                for (int i = 0; i < 3; i++) img.write(ByteBuffer.wrap(data(4096, i + name.length())), (i * 3L + 1) * (img.size() / 10) & ~511L);
+                for (int i = 0; i < 3; i++)
+                    img.write(ByteBuffer.wrap(data(4096, i + name.length())), (i * 3L + 1) * (img.size() / 10) & ~511L);
             }
         }
         return p;
@@ -110,7 +117,8 @@ class StorageFuzzSeeds {
             byte[] bytes = Files.readAllBytes(image);
             String base = image.getFileName().toString().replace('.', '-');
             Files.write(into.resolve("seed-" + base), ImageFuzzing.encode(bytes, 0, 12345));
-            Files.write(into.resolve("seed-" + base + "-writable-tolerant"),
+            Files.write(
+                    into.resolve("seed-" + base + "-writable-tolerant"),
                     ImageFuzzing.encode(bytes, ImageFuzzing.FLAG_WRITABLE | ImageFuzzing.FLAG_TOLERANT, 7));
         }
     }

@@ -29,7 +29,8 @@ import org.viridian.storage.vhdx.RegionTable;
 class CorruptImagesTest {
     private static final int MIB = 1 << 20;
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private Path vhdx(byte[] model) throws IOException {
         Path p = dir.resolve("d.vhdx");
@@ -72,8 +73,10 @@ class CorruptImagesTest {
     }
 
     private void assertRefused(Path p, String... fragments) {
-        assertThatThrownBy(() -> Images.open(p, true)).isInstanceOf(CorruptImageException.class)
-                .message().contains(fragments);
+        assertThatThrownBy(() -> Images.open(p, true))
+                .isInstanceOf(CorruptImageException.class)
+                .message()
+                .contains(fragments);
     }
 
     @Test
@@ -165,7 +168,8 @@ class CorruptImagesTest {
         long size = Files.size(p);
         // A damaged footer at the end is survivable through the copy at offset 0; check --repair rewrites it.
         patch(p, size - 512 + 70, ByteBuffer.wrap(new byte[] {0x7F}));
-        assertThat(Checker.check(p, false).problems()).anySatisfy(s -> assertThat(s).contains("checksum"));
+        assertThat(Checker.check(p, false).problems())
+                .anySatisfy(s -> assertThat(s).contains("checksum"));
         assertThat(Checker.check(p, true).repairs()).isNotEmpty();
         assertThat(Checker.check(p, false).clean()).isTrue();
         try (DiskImage d = Images.open(p, true)) {

@@ -24,7 +24,8 @@ import org.viridian.storage.QemuImg;
 class OperationsTest {
     private static final int MIB = 1 << 20;
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private Path image(String name, ImageType type, byte[] model, long seed) throws Exception {
         Path p = dir.resolve(name);
@@ -39,11 +40,18 @@ class OperationsTest {
     @CsvSource({"a.img,b.vhdx,dynamic", "a.vhdx,b.vhd,dynamic", "a.vhd,b.img,fixed", "a.vhdx,b.vhdx,fixed"})
     void convertIsSparseAwareAndReportsProgress(String from, String to, String type) throws Exception {
         byte[] model = new byte[64 * MIB];
-        Path src = image(from, ImageFormat.fromFileName(Path.of(from)) == ImageFormat.RAW ? ImageType.FIXED : ImageType.DYNAMIC, model, 11);
+        Path src = image(
+                from,
+                ImageFormat.fromFileName(Path.of(from)) == ImageFormat.RAW ? ImageType.FIXED : ImageType.DYNAMIC,
+                model,
+                11);
         Path dst = dir.resolve(to);
         List<Long> progress = new ArrayList<>();
         try (DiskImage s = Images.open(src, true)) {
-            Converter.convert(s, dst, new CreateOptions(Images.formatFor(dst, null), ImageType.parse(type), s.size(), 2 * MIB, null),
+            Converter.convert(
+                    s,
+                    dst,
+                    new CreateOptions(Images.formatFor(dst, null), ImageType.parse(type), s.size(), 2 * MIB, null),
                     (done, total) -> progress.add(done));
         }
         try (DiskImage d = Images.open(dst, true)) {
@@ -102,7 +110,8 @@ class OperationsTest {
         for (String name : List.of("c.vhd", "c.vhdx")) {
             byte[] model = new byte[64 * MIB];
             Path p = dir.resolve(name);
-            Images.create(p, new CreateOptions(Images.formatFor(p, null), ImageType.DYNAMIC, model.length, 2 * MIB, null));
+            Images.create(
+                    p, new CreateOptions(Images.formatFor(p, null), ImageType.DYNAMIC, model.length, 2 * MIB, null));
             try (DiskImage d = Images.open(p, false)) {
                 byte[] ones = new byte[40 * MIB];
                 Arrays.fill(ones, (byte) 1);
@@ -154,7 +163,8 @@ class OperationsTest {
         Path stranger = image("s." + format, ImageType.DYNAMIC, new byte[8 * MIB], 16);
         if (format.equals("vhdx")) {
             // VHDX records the parent's DataWriteGuid: a different disk of the same size is refused without --force.
-            assertThatThrownBy(() -> ParentSetter.setParent(child, stranger, false)).hasMessageContaining("parent");
+            assertThatThrownBy(() -> ParentSetter.setParent(child, stranger, false))
+                    .hasMessageContaining("parent");
         }
         ParentSetter.setParent(child, moved, false);
         try (DiskImage d = Images.open(child, true)) {

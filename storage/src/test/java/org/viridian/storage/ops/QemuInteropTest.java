@@ -27,7 +27,8 @@ import org.viridian.storage.QemuImg;
 class QemuInteropTest {
     private static final int SIZE = 24 * 1024 * 1024 + 64 * 1024;
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @BeforeAll
     static void needQemu() {
@@ -47,7 +48,8 @@ class QemuInteropTest {
         Files.write(raw, model);
 
         JsonNode info = qemuFormat.equals("vpc")
-                ? new com.fasterxml.jackson.databind.ObjectMapper().readTree(QemuImg.ok("qemu-img", "info", "--output=json", "--image-opts", QemuImg.vpcOpts(img)))
+                ? new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(QemuImg.ok("qemu-img", "info", "--output=json", "--image-opts", QemuImg.vpcOpts(img)))
                 : QemuImg.info(img, qemuFormat);
         assertThat(info.get("format").asText()).isEqualTo(qemuFormat);
         assertThat(info.get("virtual-size").asLong()).isEqualTo(SIZE);
@@ -72,22 +74,26 @@ class QemuInteropTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({
-            "vpc,subformat=fixed,vhd",
-            "vpc,subformat=dynamic,vhd",
-            "vhdx,subformat=fixed,vhdx",
-            "vhdx,subformat=dynamic,vhdx",
-            "vhdx,subformat=dynamic:block_size=8388608,vhdx",
-            "qcow2,cluster_size=65536,qcow2",
-            "qcow2,cluster_size=4096:lazy_refcounts=on,qcow2",
-            "vmdk,subformat=monolithicSparse,vmdk",
-            "vmdk,subformat=monolithicFlat,vmdk"})
+        "vpc,subformat=fixed,vhd",
+        "vpc,subformat=dynamic,vhd",
+        "vhdx,subformat=fixed,vhdx",
+        "vhdx,subformat=dynamic,vhdx",
+        "vhdx,subformat=dynamic:block_size=8388608,vhdx",
+        "qcow2,cluster_size=65536,qcow2",
+        "qcow2,cluster_size=4096:lazy_refcounts=on,qcow2",
+        "vmdk,subformat=monolithicSparse,vmdk",
+        "vmdk,subformat=monolithicFlat,vmdk"
+    })
     void viridianReadsWhatQemuWrites(String qemuFormat, String options, String ext) throws Exception {
         Path img = dir.resolve("q." + ext), raw = dir.resolve("q.raw");
         String opts = options.replace(':', ',') + (qemuFormat.equals("vpc") ? ",force_size=on" : "");
         QemuImg.ok("qemu-img", "create", "-q", "-f", qemuFormat, "-o", opts, img.toString(), Integer.toString(SIZE));
         // Patterns at the start, across a block/cluster boundary, unaligned, and at the very end.
-        for (long[] w : List.of(new long[] {0x11, 0, 65536}, new long[] {0x22, 2 * 1024 * 1024 - 4096, 12288},
-                new long[] {0x33, 5 * 1024 * 1024 + 512, 1536}, new long[] {0x44, SIZE - 8192, 8192})) {
+        for (long[] w : List.of(
+                new long[] {0x11, 0, 65536},
+                new long[] {0x22, 2 * 1024 * 1024 - 4096, 12288},
+                new long[] {0x33, 5 * 1024 * 1024 + 512, 1536},
+                new long[] {0x44, SIZE - 8192, 8192})) {
             QemuImg.write(img, qemuFormat, (int) w[0], w[1], w[2]);
         }
         QemuImg.ok("qemu-img", "convert", "-O", "raw", "-f", qemuFormat, img.toString(), raw.toString());
@@ -100,7 +106,8 @@ class QemuInteropTest {
         // And Viridian's conversion of qemu's image is byte-identical too.
         Path out = dir.resolve("converted.vhdx");
         try (DiskImage d = Images.open(img, true)) {
-            Converter.convert(d, out, new CreateOptions(ImageFormat.VHDX, ImageType.DYNAMIC, d.size(), 0, null), Progress.NONE);
+            Converter.convert(
+                    d, out, new CreateOptions(ImageFormat.VHDX, ImageType.DYNAMIC, d.size(), 0, null), Progress.NONE);
         }
         try (DiskImage d = Images.open(out, true)) {
             assertThat(readAll(d)).isEqualTo(expected);

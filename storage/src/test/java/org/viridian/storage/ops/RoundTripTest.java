@@ -18,10 +18,19 @@ import org.viridian.storage.ImageType;
 
 /** Every writable format and type keeps exactly what was written, across reopening. */
 class RoundTripTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @ParameterizedTest
-    @CsvSource({"raw,fixed,0", "vhd,fixed,0", "vhd,dynamic,0", "vhd,dynamic,524288", "vhdx,fixed,1048576", "vhdx,dynamic,1048576", "vhdx,dynamic,0"})
+    @CsvSource({
+        "raw,fixed,0",
+        "vhd,fixed,0",
+        "vhd,dynamic,0",
+        "vhd,dynamic,524288",
+        "vhdx,fixed,1048576",
+        "vhdx,dynamic,1048576",
+        "vhdx,dynamic,0"
+    })
     void writesSurviveReopen(String format, String type, long blockSize) throws Exception {
         Path p = dir.resolve("d." + format);
         int size = 7 * 1024 * 1024 + 3 * 512;
@@ -45,9 +54,14 @@ class RoundTripTest {
     @CsvSource({"vhd", "vhdx"})
     void differencingChainReadsThroughAndKeepsParentIntact(String format) throws Exception {
         int size = 6 * 1024 * 1024;
-        Path base = dir.resolve("base." + format), mid = dir.resolve("mid." + format), top = dir.resolve("sub/top." + format);
+        Path base = dir.resolve("base." + format),
+                mid = dir.resolve("mid." + format),
+                top = dir.resolve("sub/top." + format);
         java.nio.file.Files.createDirectories(top.getParent());
-        Images.create(base, new CreateOptions(ImageFormat.parse(format), ImageType.DYNAMIC, size, format.equals("vhd") ? 0 : 1 << 20, null));
+        Images.create(
+                base,
+                new CreateOptions(
+                        ImageFormat.parse(format), ImageType.DYNAMIC, size, format.equals("vhd") ? 0 : 1 << 20, null));
         byte[] model = new byte[size];
         try (DiskImage d = Images.open(base, false)) {
             randomWrites(d, model, 1, 20, 200_000);
@@ -85,7 +99,8 @@ class RoundTripTest {
     void asyncWrapperAndConcurrentReaders() throws Exception {
         Path p = dir.resolve("a.vhdx");
         Images.create(p, new CreateOptions(ImageFormat.VHDX, ImageType.DYNAMIC, 8 << 20, 1 << 20, null));
-        try (DiskImage d = Images.open(p, false); var ex = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (DiskImage d = Images.open(p, false);
+                var ex = Executors.newVirtualThreadPerTaskExecutor()) {
             AsyncBlockDevice a = new AsyncBlockDevice(d, ex);
             var futures = new java.util.ArrayList<java.util.concurrent.CompletableFuture<Void>>();
             for (int i = 0; i < 8; i++) {
@@ -108,10 +123,13 @@ class RoundTripTest {
         Path p = dir.resolve("l.vhd");
         Images.create(p, new CreateOptions(ImageFormat.VHD, ImageType.DYNAMIC, 4 << 20, 0, null));
         try (DiskImage d = Images.open(p, false)) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Images.open(p, false)).hasMessageContaining("in use");
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Images.open(p, true)).hasMessageContaining("in use");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Images.open(p, false))
+                    .hasMessageContaining("in use");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Images.open(p, true))
+                    .hasMessageContaining("in use");
         }
-        try (DiskImage r1 = Images.open(p, true); DiskImage r2 = Images.open(p, true)) {
+        try (DiskImage r1 = Images.open(p, true);
+                DiskImage r2 = Images.open(p, true)) {
             assertThat(r1.size()).isEqualTo(r2.size());
         }
     }
@@ -121,7 +139,9 @@ class RoundTripTest {
         Path p = dir.resolve("o.vhdx");
         Images.create(p, new CreateOptions(ImageFormat.VHDX, ImageType.DYNAMIC, 4 << 20, 1 << 20, null));
         try (DiskImage d = Images.open(p, false)) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.write(ByteBuffer.allocate(1024), (4 << 20) - 512)).hasMessageContaining("outside the disk");
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                            () -> d.write(ByteBuffer.allocate(1024), (4 << 20) - 512))
+                    .hasMessageContaining("outside the disk");
         }
     }
 }

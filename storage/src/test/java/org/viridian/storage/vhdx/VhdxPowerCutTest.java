@@ -34,18 +34,27 @@ class VhdxPowerCutTest {
     private static final int MIB = 1 << 20;
     private static final int SIZE = 16 * MIB, GROWN = 24 * MIB, STEPS = 8;
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     /**
      * Differencing disks are where the log matters most: a write to a new block updates the payload entry and the
      * sector-bitmap entry, which lie in different BAT sectors, so a cut between the two must be replayed.
      */
     @ParameterizedTest(name = "{0} torn={1} loseUnflushed={2}")
-    @CsvSource({"dynamic,false,true", "dynamic,true,false",
-            "differencing,false,false", "differencing,false,true", "differencing,true,false", "differencing,true,true"})
+    @CsvSource({
+        "dynamic,false,true",
+        "dynamic,true,false",
+        "differencing,false,false",
+        "differencing,false,true",
+        "differencing,true,false",
+        "differencing,true,true"
+    })
     void everyPowerCutLeavesAConsistentFile(String type, boolean tear, boolean loseUnflushed) throws Exception {
         boolean differencing = type.equals("differencing");
-        Path parent = dir.resolve("parent.vhdx"), pristine = dir.resolve("pristine.vhdx"), work = dir.resolve("work.vhdx");
+        Path parent = dir.resolve("parent.vhdx"),
+                pristine = dir.resolve("pristine.vhdx"),
+                work = dir.resolve("work.vhdx");
         byte[] parentData = new byte[SIZE];
         if (differencing) {
             Images.create(parent, new CreateOptions(ImageFormat.VHDX, ImageType.DYNAMIC, SIZE, MIB, null));
@@ -65,10 +74,14 @@ class VhdxPowerCutTest {
             try (VhdxImage img = VhdxImage.open(storage, work, options)) {
                 w.run(img);
             } catch (IOException e) {
-                assertThat(storage.crashed()).as("only the power cut may fail the workload: " + e).isTrue();
+                assertThat(storage.crashed())
+                        .as("only the power cut may fail the workload: " + e)
+                        .isTrue();
             }
             if (!storage.crashed()) {
-                assertThat(cuts).as("the workload must have had operations to cut").isGreaterThan(10);
+                assertThat(cuts)
+                        .as("the workload must have had operations to cut")
+                        .isGreaterThan(10);
                 // Some cuts fall between a flushed log entry and its in-place writes: those must have been replayed.
                 assertThat(replays).as("cuts recovered by replaying the log").isPositive();
                 break;
@@ -127,7 +140,8 @@ class VhdxPowerCutTest {
                     if (now[i] != durable[i] && now[i] != latest[i]) {
                         throw new AssertionError(where + ": byte " + i + " is " + now[i] + ", neither the flushed "
                                 + durable[i] + " nor the in-flight " + latest[i]
-                                + " (first difference from flushed data at " + Arrays.mismatch(now, Arrays.copyOf(durable, now.length)) + ")");
+                                + " (first difference from flushed data at "
+                                + Arrays.mismatch(now, Arrays.copyOf(durable, now.length)) + ")");
                     }
                 }
             }

@@ -17,6 +17,7 @@ public abstract class ChannelDevice implements VmbusDevice {
     private final String name;
     /** Reading stops while this many packets wait for room in the guest's ring (the guest is not reading). */
     private final int backlogLimit;
+
     private OpenChannel channel;
     private Outbox outbox;
     /** Inside the pump, signals are gathered and sent once at its end. */

@@ -13,7 +13,9 @@ import org.viridian.vmbus.ring.Packet;
  */
 public final class EchoDevice extends ChannelDevice {
     public static final UUID CLASS_ID = UUID.fromString("b6d9d2a4-56c3-4d8e-9c9f-7669726964e1");
-    /** Echoes held back while the guest's ring is full; beyond this the guest is not reading and we stop reading too. */
+    /**
+     * Echoes held back while the guest's ring is full; beyond this the guest is not reading and we stop reading too.
+     */
     private static final int BACKLOG = 64;
 
     private final UUID instance = UUID.randomUUID();

@@ -11,7 +11,6 @@ public record GpadlBody(int messageNumber, int gpadl, long[] pfns) implements Vm
         return new GpadlBody(m.getInt(8), m.getInt(12), Wire.longs(m, FIXED, (size - FIXED) / 8));
     }
 
-
     @Override
     public int size() {
         return FIXED + 8 * pfns.length;

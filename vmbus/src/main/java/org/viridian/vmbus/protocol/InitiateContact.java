@@ -8,8 +8,9 @@ import java.util.Optional;
  * the interrupt page before 5.0 or from 5.0 the message SINT in its low byte, and two monitor pages. The version is
  * kept as sent: an unknown one is answered "not supported", not dropped.
  */
-public record InitiateContact(int requestedVersion, int targetVp, long interruptPageOrSint, long monitorPage1,
-                              long monitorPage2) implements VmbusMessage.FromGuest {
+public record InitiateContact(
+        int requestedVersion, int targetVp, long interruptPageOrSint, long monitorPage1, long monitorPage2)
+        implements VmbusMessage.FromGuest {
     public static final int SIZE = 40;
 
     public static InitiateContact parse(ByteBuffer b, int size) throws ProtocolException {
@@ -33,7 +34,11 @@ public record InitiateContact(int requestedVersion, int targetVp, long interrupt
 
     @Override
     public void writeTo(ByteBuffer b) {
-        VmbusMessage.header(b, this).putInt(8, requestedVersion).putInt(12, targetVp).putLong(16, interruptPageOrSint)
-                .putLong(24, monitorPage1).putLong(32, monitorPage2);
+        VmbusMessage.header(b, this)
+                .putInt(8, requestedVersion)
+                .putInt(12, targetVp)
+                .putLong(16, interruptPageOrSint)
+                .putLong(24, monitorPage1)
+                .putLong(32, monitorPage2);
     }
 }

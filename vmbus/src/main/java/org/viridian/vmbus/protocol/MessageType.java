@@ -22,7 +22,6 @@ public enum MessageType {
     VERSION_RESPONSE(15, 16, VersionResponse.class),
     UNLOAD(16, 8, Unload.class),
     UNLOAD_RESPONSE(17, 8, UnloadResponse.class);
-
     private final int code, size;
     private final Class<? extends VmbusMessage> record;
 

@@ -9,18 +9,24 @@ import java.util.UUID;
  * Latency, revision, flags, MMIO size, the 120 user-defined bytes and the monitor fields are all 0: the guest signals
  * with HvSignalEvent.
  */
-public record OfferChannel(UUID interfaceType, UUID interfaceInstance, int subChannelIndex, int childRelid,
-                           int connectionId) implements VmbusMessage.FromHost {
+public record OfferChannel(
+        UUID interfaceType, UUID interfaceInstance, int subChannelIndex, int childRelid, int connectionId)
+        implements VmbusMessage.FromHost {
     public static final int SIZE = 196;
 
     public OfferChannel {
-        if (subChannelIndex < 0 || subChannelIndex > 0xFFFF) throw new IllegalArgumentException("sub-channel " + subChannelIndex);
+        if (subChannelIndex < 0 || subChannelIndex > 0xFFFF)
+            throw new IllegalArgumentException("sub-channel " + subChannelIndex);
     }
 
     public static OfferChannel parse(ByteBuffer b, int size) throws ProtocolException {
         ByteBuffer m = Wire.view(b, size, SIZE, "OFFER_CHANNEL");
-        return new OfferChannel(Wire.getGuid(m, 8), Wire.getGuid(m, 24), Short.toUnsignedInt(m.getShort(180)),
-                m.getInt(184), m.getInt(192));
+        return new OfferChannel(
+                Wire.getGuid(m, 8),
+                Wire.getGuid(m, 24),
+                Short.toUnsignedInt(m.getShort(180)),
+                m.getInt(184),
+                m.getInt(192));
     }
 
     @Override

@@ -19,7 +19,9 @@ public record VersionResponse(boolean supported, int connectionState, int messag
 
     @Override
     public void writeTo(ByteBuffer b) {
-        VmbusMessage.header(b, this).put(8, (byte) (supported ? 1 : 0)).put(9, (byte) connectionState)
+        VmbusMessage.header(b, this)
+                .put(8, (byte) (supported ? 1 : 0))
+                .put(9, (byte) connectionState)
                 .putInt(12, messageConnectionId);
     }
 }

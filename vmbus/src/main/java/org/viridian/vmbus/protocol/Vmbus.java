@@ -4,7 +4,9 @@ package org.viridian.vmbus.protocol;
 public final class Vmbus {
     private Vmbus() {}
 
-    /** The message connection for INITIATE_CONTACT before 5.0 (and what Viridian hands out from 5.0 on), and from 5.0. */
+    /**
+     * The message connection for INITIATE_CONTACT before 5.0 (and what Viridian hands out from 5.0 on), and from 5.0.
+     */
     public static final int CONNECTION_ID = 1, CONNECTION_ID_4 = 4;
     /** Where messages go when the guest does not say (before 5.0): SINT 2. */
     public static final int DEFAULT_SINT = 2;

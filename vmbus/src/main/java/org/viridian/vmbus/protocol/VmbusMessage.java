@@ -11,11 +11,26 @@ public sealed interface VmbusMessage permits VmbusMessage.FromGuest, VmbusMessag
     /** struct vmbus_channel_message_header: msgtype u32, padding u32. */
     int HEADER = 8;
 
-    sealed interface FromGuest extends VmbusMessage permits InitiateContact, RequestOffers, OpenChannelRequest,
-            CloseChannel, GpadlHeader, GpadlBody, GpadlTeardown, RelidReleased, Unload {}
+    sealed interface FromGuest extends VmbusMessage
+            permits InitiateContact,
+                    RequestOffers,
+                    OpenChannelRequest,
+                    CloseChannel,
+                    GpadlHeader,
+                    GpadlBody,
+                    GpadlTeardown,
+                    RelidReleased,
+                    Unload {}
 
-    sealed interface FromHost extends VmbusMessage permits VersionResponse, OfferChannel, AllOffersDelivered,
-            RescindChannelOffer, OpenChannelResult, GpadlCreated, GpadlTorndown, UnloadResponse {}
+    sealed interface FromHost extends VmbusMessage
+            permits VersionResponse,
+                    OfferChannel,
+                    AllOffersDelivered,
+                    RescindChannelOffer,
+                    OpenChannelResult,
+                    GpadlCreated,
+                    GpadlTorndown,
+                    UnloadResponse {}
 
     /** A message that is its header alone. */
     sealed interface HeaderOnly extends VmbusMessage permits RequestOffers, AllOffersDelivered, Unload, UnloadResponse {
@@ -71,7 +86,9 @@ public sealed interface VmbusMessage permits VmbusMessage.FromGuest, VmbusMessag
         throw new ProtocolException("the guest sent a host-to-guest message");
     }
 
-    /** Starts writing {@code m}: a little-endian view of its bytes with the header filled in; {@code b} moves past it. */
+    /**
+     * Starts writing {@code m}: a little-endian view of its bytes with the header filled in; {@code b} moves past it.
+     */
     static ByteBuffer header(ByteBuffer b, VmbusMessage m) {
         ByteBuffer out = b.slice(b.position(), m.size()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         b.position(b.position() + m.size());

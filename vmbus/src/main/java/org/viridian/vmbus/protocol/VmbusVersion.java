@@ -8,8 +8,16 @@ import java.util.Optional;
  * must contact the host on connection 4.
  */
 public enum VmbusVersion {
-    V5_3(0x50003), V5_2(0x50002), V5_1(0x50001), WIN10_V5(0x50000), WIN10_V4_1(0x40001), WIN10(0x40000),
-    V3_3(0x30003), WIN8(0x20004), WIN7(0x10001), WS2008(0x0000D);
+    V5_3(0x50003),
+    V5_2(0x50002),
+    V5_1(0x50001),
+    WIN10_V5(0x50000),
+    WIN10_V4_1(0x40001),
+    WIN10(0x40000),
+    V3_3(0x30003),
+    WIN8(0x20004),
+    WIN7(0x10001),
+    WS2008(0x0000D);
 
     private final int code;
 

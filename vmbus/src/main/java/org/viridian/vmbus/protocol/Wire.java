@@ -14,7 +14,8 @@ public final class Wire {
      */
     public static ByteBuffer view(ByteBuffer b, int size, int min, String what) throws ProtocolException {
         if (size < min) throw new ProtocolException(what + " of " + size + " bytes, expected at least " + min);
-        if (size > b.remaining()) throw new ProtocolException(what + " of " + size + " bytes runs past its " + b.remaining());
+        if (size > b.remaining())
+            throw new ProtocolException(what + " of " + size + " bytes runs past its " + b.remaining());
         return b.slice(b.position(), size).order(ByteOrder.LITTLE_ENDIAN);
     }
 
@@ -38,7 +39,8 @@ public final class Wire {
     }
 
     public static UUID getGuid(ByteBuffer b, int at) {
-        long hi = Integer.toUnsignedLong(b.getInt(at)) << 32 | (long) Short.toUnsignedInt(b.getShort(at + 4)) << 16
+        long hi = Integer.toUnsignedLong(b.getInt(at)) << 32
+                | (long) Short.toUnsignedInt(b.getShort(at + 4)) << 16
                 | Short.toUnsignedInt(b.getShort(at + 6));
         long lo = 0;
         for (int i = 0; i < 8; i++) lo = lo << 8 | (b.get(at + 8 + i) & 0xFF);

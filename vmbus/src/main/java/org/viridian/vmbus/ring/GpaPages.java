@@ -1,9 +1,8 @@
 package org.viridian.vmbus.ring;
 
-import org.viridian.partition.memory.GuestMemory;
-
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import org.viridian.partition.memory.GuestMemory;
 
 /**
  * A virtually contiguous view over guest pages listed by frame number (a GPADL's page list), as the guest sees its
@@ -20,7 +19,8 @@ public final class GpaPages {
         for (int i = 0; i < pfns.length; i++) {
             long pfn = pfns[i];
             if (pfn < 0 || pfn > (Long.MAX_VALUE >> 12) || !memory.contains(pfn << 12, GuestMemory.PAGE_SIZE)) {
-                throw new RingCorruptException(String.format("GPADL page %d (pfn 0x%x) is outside the guest's RAM", i, pfn));
+                throw new RingCorruptException(
+                        String.format("GPADL page %d (pfn 0x%x) is outside the guest's RAM", i, pfn));
             }
             pages[i] = memory.slice(pfn << 12, GuestMemory.PAGE_SIZE);
         }
@@ -43,7 +43,8 @@ public final class GpaPages {
     /** Pages [first, first+count) as a view of their own (a ring within a GPADL). */
     public GpaPages range(int first, int count) {
         if (first < 0 || count < 0 || first + count > pages.length) {
-            throw new RingCorruptException("page range " + first + "+" + count + " outside a " + pages.length + "-page GPADL");
+            throw new RingCorruptException(
+                    "page range " + first + "+" + count + " outside a " + pages.length + "-page GPADL");
         }
         MemorySegment[] sub = new MemorySegment[count];
         System.arraycopy(pages, first, sub, 0, count);

@@ -38,7 +38,8 @@ public final class Outbox {
         boolean signal = false;
         while (!backlog.isEmpty()) {
             Waiting next = backlog.peek();
-            RingBuffer.WriteResult w = ring.write(next.type(), next.flags(), next.transactionId(), new byte[0], next.data());
+            RingBuffer.WriteResult w =
+                    ring.write(next.type(), next.flags(), next.transactionId(), new byte[0], next.data());
             if (w == RingBuffer.WriteResult.FULL) {
                 ring.requestSpace(next.data().length + 64);
                 askedForSpace = true;

@@ -19,7 +19,8 @@ public record Packet(int type, int flags, long transactionId, byte[] bytes, int 
 
     /** The bytes between the descriptor and the data (e.g. GPA range headers), little-endian. */
     public ByteBuffer extraHeaders() {
-        return ByteBuffer.wrap(bytes, RingBuffer.DESCRIPTOR, dataOffset - RingBuffer.DESCRIPTOR).slice()
+        return ByteBuffer.wrap(bytes, RingBuffer.DESCRIPTOR, dataOffset - RingBuffer.DESCRIPTOR)
+                .slice()
                 .order(ByteOrder.LITTLE_ENDIAN);
     }
 

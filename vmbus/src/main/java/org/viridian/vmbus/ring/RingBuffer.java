@@ -37,7 +37,8 @@ public final class RingBuffer {
         int w = index(WRITE_INDEX, "write"), r = index(READ_INDEX, "read");
         if (r == w) return Optional.empty();
         int avail = w > r ? w - r : dataSize - r + w;
-        if (avail < DESCRIPTOR + TRAILER) throw new RingCorruptException("ring holds " + avail + " bytes, less than a packet");
+        if (avail < DESCRIPTOR + TRAILER)
+            throw new RingCorruptException("ring holds " + avail + " bytes, less than a packet");
         ByteBuffer d = ByteBuffer.wrap(copyOut(r, DESCRIPTOR)).order(ByteOrder.LITTLE_ENDIAN);
         int type = Short.toUnsignedInt(d.getShort(0));
         int offset = Short.toUnsignedInt(d.getShort(2)) * 8;
@@ -45,8 +46,9 @@ public final class RingBuffer {
         int flags = Short.toUnsignedInt(d.getShort(6));
         long transactionId = d.getLong(8);
         if (length < DESCRIPTOR || offset < DESCRIPTOR || offset > length || (long) length + TRAILER > avail) {
-            throw new RingCorruptException(String.format("bad packet descriptor: type %d offset %d length %d with %d bytes "
-                    + "in the ring", type, offset, length, avail));
+            throw new RingCorruptException(String.format(
+                    "bad packet descriptor: type %d offset %d length %d with %d bytes " + "in the ring",
+                    type, offset, length, avail));
         }
         byte[] bytes = copyOut(r, length);
         pages.setIntRelease(READ_INDEX, (r + length + TRAILER) % dataSize);
@@ -54,7 +56,11 @@ public final class RingBuffer {
     }
 
     /** Outcome of a host write: whether it fit, and whether the guest must be interrupted to notice it. */
-    public enum WriteResult { WRITTEN, WRITTEN_SIGNAL, FULL }
+    public enum WriteResult {
+        WRITTEN,
+        WRITTEN_SIGNAL,
+        FULL
+    }
 
     /**
      * Host as writer: appends a packet of {@code type} with {@code headers} (between descriptor and data, a multiple
@@ -70,8 +76,13 @@ public final class RingBuffer {
         // Never fill the ring completely: read == write must keep meaning "empty".
         if (free <= length + TRAILER) return WriteResult.FULL;
         ByteBuffer p = ByteBuffer.allocate(length + TRAILER).order(ByteOrder.LITTLE_ENDIAN);
-        p.putShort((short) type).putShort((short) (offset / 8)).putShort((short) (length / 8)).putShort((short) flags)
-                .putLong(transactionId).put(headers).put(data);
+        p.putShort((short) type)
+                .putShort((short) (offset / 8))
+                .putShort((short) (length / 8))
+                .putShort((short) flags)
+                .putLong(transactionId)
+                .put(headers)
+                .put(data);
         p.putLong(length, (long) w << 32);
         copyIn(w, p.array());
         pages.setIntRelease(WRITE_INDEX, (w + length + TRAILER) % dataSize);
@@ -109,8 +120,8 @@ public final class RingBuffer {
     private int index(int field, String name) {
         int v = pages.getIntAcquire(field);
         if (v < 0 || v >= dataSize || (v & 7) != 0) {
-            throw new RingCorruptException(name + " index " + Integer.toUnsignedString(v) + " invalid for a "
-                    + dataSize + "-byte ring");
+            throw new RingCorruptException(
+                    name + " index " + Integer.toUnsignedString(v) + " invalid for a " + dataSize + "-byte ring");
         }
         return v;
     }

@@ -7,11 +7,14 @@ import org.viridian.vmbus.protocol.GpadlHeader;
 
 /**
  * Collects a GPADL's page list from a GPADL_HEADER and the GPADL_BODY messages that follow it (parsed records).
- * Validates what it can before any page is used: one range, a page count that matches the range's byte count and offset, a bounded size,
+ * Validates what it can before any page is used: one range, a page count that matches the range's byte count and
+ * offset, a bounded size,
  * no body for an unknown handle, no more page numbers than announced.
  */
 final class GpadlAssembler {
-    /** 64 MiB of pages: far above any ring Linux asks for, low enough that a guest cannot make the host allocate much. */
+    /**
+     * 64 MiB of pages: far above any ring Linux asks for, low enough that a guest cannot make the host allocate much.
+     */
     static final int MAX_PAGES = 16384;
     /** GPADLs being assembled at once: a guest that starts many and never finishes them cannot grow host memory. */
     static final int MAX_PENDING = 16;
@@ -32,16 +35,23 @@ final class GpadlAssembler {
     /** The first message: its announced range list must be one range whose page count matches its bytes. */
     Step header(GpadlHeader h) {
         int relid = h.childRelid(), gpadl = h.gpadl(), buflen = h.rangeBufferLength();
-        if (h.rangeCount() != 1) return new Refused(relid, gpadl, "GPADL with " + h.rangeCount() + " ranges (only 1 is supported)");
-        if (buflen < 16 || (buflen - 8) % 8 != 0) return new Refused(relid, gpadl, "GPADL range_buflen " + buflen + " is malformed");
+        if (h.rangeCount() != 1)
+            return new Refused(relid, gpadl, "GPADL with " + h.rangeCount() + " ranges (only 1 is supported)");
+        if (buflen < 16 || (buflen - 8) % 8 != 0)
+            return new Refused(relid, gpadl, "GPADL range_buflen " + buflen + " is malformed");
         int total = h.announcedPages();
         if (total < 1 || total > MAX_PAGES) return new Refused(relid, gpadl, "GPADL of " + total + " pages");
         if (h.byteOffset() >= 4096 || (h.byteOffset() + h.byteCount() + 4095) / 4096 != total) {
-            return new Refused(relid, gpadl, "GPADL byte count " + h.byteCount() + " at offset " + h.byteOffset()
-                    + " does not match " + total + " pages");
+            return new Refused(
+                    relid,
+                    gpadl,
+                    "GPADL byte count " + h.byteCount() + " at offset " + h.byteOffset() + " does not match " + total
+                            + " pages");
         }
-        if (pending.containsKey(gpadl)) return new Refused(relid, gpadl, "GPADL handle " + gpadl + " is already being created");
-        if (pending.size() >= MAX_PENDING) return new Refused(relid, gpadl, "more than " + MAX_PENDING + " GPADLs under construction");
+        if (pending.containsKey(gpadl))
+            return new Refused(relid, gpadl, "GPADL handle " + gpadl + " is already being created");
+        if (pending.size() >= MAX_PENDING)
+            return new Refused(relid, gpadl, "more than " + MAX_PENDING + " GPADLs under construction");
         long[] pfns = new long[total];
         int here = Math.min(total, h.pfns().length);
         System.arraycopy(h.pfns(), 0, pfns, 0, here);
@@ -54,7 +64,8 @@ final class GpadlAssembler {
         Pending p = pending.remove(gpadl);
         if (p == null) return new Refused(-1, gpadl, "GPADL_BODY for unknown handle " + gpadl);
         int n = m.pfns().length;
-        if (p.filled() + n > p.pfns().length) return new Refused(p.relid(), gpadl, "GPADL_BODY carries more pages than announced");
+        if (p.filled() + n > p.pfns().length)
+            return new Refused(p.relid(), gpadl, "GPADL_BODY carries more pages than announced");
         System.arraycopy(m.pfns(), 0, p.pfns(), p.filled(), n);
         return advance(gpadl, new Pending(p.relid(), p.pfns(), p.filled() + n));
     }

@@ -1,27 +1,37 @@
 package org.viridian.vmbus.server;
 
+import static java.lang.System.Logger.Level.WARNING;
+
 import java.util.function.Consumer;
 import org.viridian.vmbus.ring.RingBuffer;
-
-import static java.lang.System.Logger.Level.WARNING;
 
 /**
  * An open channel: the ring the guest writes (host reads) and the ring the host writes (guest reads), carved out of the
  * GPADL the guest named at the page offset it named, a way to interrupt the guest for this channel, and a way for the
  * device to give up on it when the guest damaged it ({@link #fail}: the server closes and rescinds that channel only).
  */
-public record OpenChannel(int relid, RingBuffer fromGuest, RingBuffer toGuest, Runnable signalGuest, Consumer<String> onFailure,
-                          Consumer<VmbusDevice> subChannels) {
+public record OpenChannel(
+        int relid,
+        RingBuffer fromGuest,
+        RingBuffer toGuest,
+        Runnable signalGuest,
+        Consumer<String> onFailure,
+        Consumer<VmbusDevice> subChannels) {
     private static final System.Logger LOG = System.getLogger(OpenChannel.class.getName());
 
     /** A channel whose failures are only logged (tests and tools that own the rings themselves). */
     public OpenChannel(int relid, RingBuffer fromGuest, RingBuffer toGuest, Runnable signalGuest) {
-        this(relid, fromGuest, toGuest, signalGuest,
+        this(
+                relid,
+                fromGuest,
+                toGuest,
+                signalGuest,
                 why -> LOG.log(WARNING, "vmbus: channel " + relid + " failed: " + why));
     }
 
     /** A channel that cannot have sub-channels. */
-    public OpenChannel(int relid, RingBuffer fromGuest, RingBuffer toGuest, Runnable signalGuest, Consumer<String> onFailure) {
+    public OpenChannel(
+            int relid, RingBuffer fromGuest, RingBuffer toGuest, Runnable signalGuest, Consumer<String> onFailure) {
         this(relid, fromGuest, toGuest, signalGuest, onFailure, d -> {
             throw new UnsupportedOperationException("channel " + relid + " cannot have sub-channels");
         });

@@ -1,18 +1,18 @@
 package org.viridian.vmbus.server;
 
+import static java.lang.System.Logger.Level.WARNING;
+
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.List;
-import java.util.TreeMap;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.viridian.hv.SynicHost;
 import org.viridian.hv.hypercall.MessageCalls;
 import org.viridian.hv.synic.HvMessage;
 import org.viridian.partition.memory.GuestMemory;
-import org.viridian.vmbus.ring.GpaPages;
-import org.viridian.vmbus.ring.RingBuffer;
 import org.viridian.vmbus.protocol.AllOffersDelivered;
 import org.viridian.vmbus.protocol.CloseChannel;
 import org.viridian.vmbus.protocol.GpadlBody;
@@ -33,16 +33,18 @@ import org.viridian.vmbus.protocol.UnloadResponse;
 import org.viridian.vmbus.protocol.VersionResponse;
 import org.viridian.vmbus.protocol.Vmbus;
 import org.viridian.vmbus.protocol.VmbusMessage;
+import org.viridian.vmbus.ring.GpaPages;
+import org.viridian.vmbus.ring.RingBuffer;
 import org.viridian.vmbus.ring.RingCorruptException;
-
-import static java.lang.System.Logger.Level.WARNING;
 
 /**
  * The host side of VMBus channel management: version negotiation (INITIATE_CONTACT → VERSION_RESPONSE, accepting
- * every {@link org.viridian.vmbus.protocol.VmbusVersion}), the offer round (REQUEST_OFFERS → one OFFER_CHANNEL per device →
+ * every {@link org.viridian.vmbus.protocol.VmbusVersion}), the offer round (REQUEST_OFFERS → one OFFER_CHANNEL per
+ * device →
  * ALL_OFFERS_DELIVERED), GPADLs (header and body messages → GPADL_CREATED; teardown), opening and closing channels
  * (rings carved from a GPADL, handed to the device), and UNLOAD. Messages arrive by HvPostMessage on connection 1 or 4,
- * are parsed into {@link VmbusMessage} records, and are answered on the SINT and VP the guest chose. A malformed message is dropped with a log line for that VM only; nothing a guest sends reaches the host
+ * are parsed into {@link VmbusMessage} records, and are answered on the SINT and VP the guest chose. A malformed
+ * message is dropped with a log line for that VM only; nothing a guest sends reaches the host
  * beyond this class.
  */
 public final class VmbusServer {
@@ -50,8 +52,11 @@ public final class VmbusServer {
 
     /** Guest-to-host signals for channel n arrive on connection CONNECTION_BASE + n. */
     static final int CONNECTION_BASE = 0x10000;
+
     static final int STATUS_UNSUCCESSFUL = Vmbus.STATUS_UNSUCCESSFUL;
-    /** GPADLs a channel may hold: Linux uses one or two (rings, receive buffers); a cap keeps a hostile guest bounded. */
+    /**
+     * GPADLs a channel may hold: Linux uses one or two (rings, receive buffers); a cap keeps a hostile guest bounded.
+     */
     static final int MAX_GPADLS_PER_CHANNEL = 16;
 
     private final SynicHost hv;
@@ -101,7 +106,9 @@ public final class VmbusServer {
         return relid;
     }
 
-    /** The VM is going away: every open channel's device is told it is closed (no device may touch guest memory after). */
+    /**
+     * The VM is going away: every open channel's device is told it is closed (no device may touch guest memory after).
+     */
     public synchronized void shutdown() {
         connected = false;
         for (Channel c : channels.values()) {
@@ -132,7 +139,8 @@ public final class VmbusServer {
                     reject(m, "REQUEST_OFFERS before INITIATE_CONTACT");
                     return;
                 }
-                channels.values().stream().filter(c -> !c.rescinded)
+                channels.values().stream()
+                        .filter(c -> !c.rescinded)
                         .sorted(java.util.Comparator.comparingInt(c -> c.offer.childRelid()))
                         .forEach(c -> send(c.offer));
                 send(new AllOffersDelivered());
@@ -142,7 +150,9 @@ public final class VmbusServer {
             case GpadlTeardown t -> teardown(m, t);
             case OpenChannelRequest o -> open(m, o);
             case CloseChannel c -> close(m, c);
-            case RelidReleased r -> { /* the guest forgot a rescinded channel: nothing to free here */ }
+            case RelidReleased r -> {
+                /* the guest forgot a rescinded channel: nothing to free here */
+            }
             case Unload u -> {
                 connected = false;
                 send(new UnloadResponse());
@@ -152,7 +162,7 @@ public final class VmbusServer {
 
     private void gpadlStep(MessageCalls.GuestMessage m, GpadlAssembler.Step step) {
         switch (step) {
-            case GpadlAssembler.Waiting w -> { }
+            case GpadlAssembler.Waiting w -> {}
             case GpadlAssembler.Refused r -> {
                 reject(m, r.why());
                 if (r.gpadl() != -1) gpadlCreated(r.relid(), r.gpadl(), STATUS_UNSUCCESSFUL);
@@ -165,7 +175,10 @@ public final class VmbusServer {
                     return;
                 }
                 if (ch.gpadls.size() >= MAX_GPADLS_PER_CHANNEL || ch.gpadls.containsKey(c.gpadl())) {
-                    reject(m, "channel " + c.relid() + " already has GPADL " + c.gpadl() + " or " + MAX_GPADLS_PER_CHANNEL + " GPADLs");
+                    reject(
+                            m,
+                            "channel " + c.relid() + " already has GPADL " + c.gpadl() + " or " + MAX_GPADLS_PER_CHANNEL
+                                    + " GPADLs");
                     gpadlCreated(c.relid(), c.gpadl(), STATUS_UNSUCCESSFUL);
                     return;
                 }
@@ -197,12 +210,25 @@ public final class VmbusServer {
     private void open(MessageCalls.GuestMessage m, OpenChannelRequest o) {
         int relid = o.childRelid(), gpadl = o.ringGpadl(), target = o.targetVp(), split = o.downstreamPageOffset();
         Channel ch = channels.get(relid);
-        String problem = ch == null ? "OPEN_CHANNEL for unknown channel " + relid
-                : ch.rescinded ? "channel " + relid + " was rescinded"
-                : ch.open ? "channel " + relid + " is already open"
-                : !ch.gpadls.containsKey(gpadl) ? "OPEN_CHANNEL names unknown GPADL " + gpadl
-                : target < 0 || target >= hv.vpCount() ? "OPEN_CHANNEL targets VP " + target
-                : split < 2 || split > ch.gpadls.get(gpadl).size() / 4096 - 2 ? "OPEN_CHANNEL ring split at page " + split : null;
+        String problem = ch == null
+                ? "OPEN_CHANNEL for unknown channel " + relid
+                : ch.rescinded
+                        ? "channel " + relid + " was rescinded"
+                        : ch.open
+                                ? "channel " + relid + " is already open"
+                                : !ch.gpadls.containsKey(gpadl)
+                                        ? "OPEN_CHANNEL names unknown GPADL " + gpadl
+                                        : target < 0 || target >= hv.vpCount()
+                                                ? "OPEN_CHANNEL targets VP " + target
+                                                : split < 2
+                                                                || split
+                                                                        > ch.gpadls
+                                                                                                .get(gpadl)
+                                                                                                .size()
+                                                                                        / 4096
+                                                                                - 2
+                                                        ? "OPEN_CHANNEL ring split at page " + split
+                                                        : null;
         int status = STATUS_UNSUCCESSFUL;
         if (problem != null) {
             reject(m, problem);
@@ -218,14 +244,20 @@ public final class VmbusServer {
         send(new OpenChannelResult(relid, o.openId(), status));
     }
 
-    /** Carves the two rings out of the named GPADL and makes the channel's current opening (not yet told to the device). */
+    /**
+     * Carves the two rings out of the named GPADL and makes the channel's current opening (not yet told to the device).
+     */
     private OpenChannel connect(Channel ch, VmbusState.Open how) {
         GpaPages pages = ch.gpadls.get(how.gpadl());
         int relid = ch.offer.childRelid(), total = (int) (pages.size() / 4096), target = how.targetVp();
         OpenChannel[] self = new OpenChannel[1];
-        OpenChannel open = new OpenChannel(relid, new RingBuffer(pages.range(0, how.split())),
-                new RingBuffer(pages.range(how.split(), total - how.split())), () -> hv.signalEvent(target, sint, relid),
-                why -> failed(self[0], why), device -> offerSubChannel(relid, device));
+        OpenChannel open = new OpenChannel(
+                relid,
+                new RingBuffer(pages.range(0, how.split())),
+                new RingBuffer(pages.range(how.split(), total - how.split())),
+                () -> hv.signalEvent(target, sint, relid),
+                why -> failed(self[0], why),
+                device -> offerSubChannel(relid, device));
         self[0] = open;
         ch.current = open;
         ch.how = how;
@@ -238,12 +270,16 @@ public final class VmbusServer {
      */
     public synchronized VmbusState save() {
         List<VmbusState.Channel> list = new ArrayList<>();
-        for (Channel ch : channels.values().stream().sorted(java.util.Comparator.comparingInt(c -> c.offer.childRelid())).toList()) {
-            if (ch.primary != 0 && !ch.rescinded) throw new IllegalStateException("channels with sub-channels cannot be saved yet");
+        for (Channel ch : channels.values().stream()
+                .sorted(java.util.Comparator.comparingInt(c -> c.offer.childRelid()))
+                .toList()) {
+            if (ch.primary != 0 && !ch.rescinded)
+                throw new IllegalStateException("channels with sub-channels cannot be saved yet");
             Map<Integer, long[]> pfns = new TreeMap<>();
             ch.gpadls.forEach((id, pages) -> pfns.put(id, pages.pfns()));
-            VmbusState.Open open = ch.open ? new VmbusState.Open(ch.how.gpadl(), ch.how.targetVp(), ch.how.split(),
-                    ch.device.save()) : null;
+            VmbusState.Open open = ch.open
+                    ? new VmbusState.Open(ch.how.gpadl(), ch.how.targetVp(), ch.how.split(), ch.device.save())
+                    : null;
             list.add(new VmbusState.Channel(ch.offer.childRelid(), ch.offer.interfaceType(), ch.rescinded, pfns, open));
         }
         return new VmbusState(version, vp, sint, connected, list);
@@ -258,7 +294,8 @@ public final class VmbusServer {
         for (VmbusState.Channel c : state.channels()) {
             Channel ch = channels.get(c.relid());
             if (ch == null || !ch.offer.interfaceType().equals(c.classId())) {
-                throw new IllegalArgumentException("saved channel " + c.relid() + " (" + c.classId() + ") has no matching device here");
+                throw new IllegalArgumentException(
+                        "saved channel " + c.relid() + " (" + c.classId() + ") has no matching device here");
             }
         }
         version = state.version();
@@ -272,7 +309,9 @@ public final class VmbusServer {
             try {
                 c.gpadls().forEach((id, pfns) -> ch.gpadls.put(id, new GpaPages(memory, pfns)));
                 if (c.open() != null) {
-                    if (!ch.gpadls.containsKey(c.open().gpadl())) throw new IllegalArgumentException("saved channel " + c.relid() + " is open on a GPADL it lacks");
+                    if (!ch.gpadls.containsKey(c.open().gpadl()))
+                        throw new IllegalArgumentException(
+                                "saved channel " + c.relid() + " is open on a GPADL it lacks");
                     ch.device.restore(connect(ch, c.open()), c.open().device());
                     ch.open = true;
                 }
@@ -283,7 +322,8 @@ public final class VmbusServer {
     }
 
     /**
-     * A device gave up on a channel the guest damaged: close it, forget its GPADLs and rescind the offer, so the guest's
+     * A device gave up on a channel the guest damaged: close it, forget its GPADLs and rescind the offer, so the
+     * guest's
      * driver lets go of it; every other channel carries on. Runs on its own thread because the device reports from
      * under its own lock, which {@link VmbusDevice#closed()} takes too.
      */
@@ -292,8 +332,10 @@ public final class VmbusServer {
             synchronized (this) {
                 Channel ch = channels.get(which.relid());
                 if (ch == null || ch.current != which || ch.rescinded) return;
-                LOG.log(WARNING, "vmbus: channel " + which.relid() + " (" + ch.device.getClass().getSimpleName()
-                        + ") closed and rescinded: " + why);
+                LOG.log(
+                        WARNING,
+                        "vmbus: channel " + which.relid() + " ("
+                                + ch.device.getClass().getSimpleName() + ") closed and rescinded: " + why);
                 ch.rescinded = true;
                 if (ch.open) {
                     ch.open = false;
@@ -316,7 +358,11 @@ public final class VmbusServer {
                 Channel p = channels.get(primaryRelid);
                 if (p == null || !p.open || p.rescinded || p.primary != 0) return;
                 int relid = channels.size() + 1;
-                OfferChannel offer = new OfferChannel(p.offer.interfaceType(), p.offer.interfaceInstance(), ++p.subChannels, relid,
+                OfferChannel offer = new OfferChannel(
+                        p.offer.interfaceType(),
+                        p.offer.interfaceInstance(),
+                        ++p.subChannels,
+                        relid,
                         CONNECTION_BASE + relid);
                 Channel sub = new Channel(offer, device);
                 sub.primary = primaryRelid;
@@ -378,7 +424,9 @@ public final class VmbusServer {
 
     private void send(VmbusMessage.FromHost message) {
         if (!hv.postMessage(vp, sint, new HvMessage(Vmbus.SYNIC_MESSAGE_TYPE, 0, message.toBytes()))) {
-            LOG.log(WARNING, "vmbus: the guest's message queue on VP " + vp + " SINT " + sint + " is full; message dropped");
+            LOG.log(
+                    WARNING,
+                    "vmbus: the guest's message queue on VP " + vp + " SINT " + sint + " is full; message dropped");
         }
     }
 

@@ -18,10 +18,11 @@ class ChannelDeviceTest {
     private final long[] fromGuestPfns = {0x10, 0x11, 0x12}, toGuestPfns = {0x20, 0x21};
     /** The guest's views of the two rings. */
     private final RingBuffer guestOut = ring(fromGuestPfns), guestIn = ring(toGuestPfns);
+
     private final AtomicInteger interrupts = new AtomicInteger();
     private final List<String> failures = new ArrayList<>();
-    private final OpenChannel channel = new OpenChannel(3, ring(fromGuestPfns), ring(toGuestPfns),
-            interrupts::incrementAndGet, failures::add);
+    private final OpenChannel channel =
+            new OpenChannel(3, ring(fromGuestPfns), ring(toGuestPfns), interrupts::incrementAndGet, failures::add);
 
     private RingBuffer ring(long[] pfns) {
         return new RingBuffer(new GpaPages(memory, pfns));
@@ -77,7 +78,8 @@ class ChannelDeviceTest {
         d.opened(channel);
         for (int i = 0; i < 3; i++) guestOut.write(Packet.DATA_INBAND, 0, i, new byte[0], new byte[] {(byte) i});
         d.guestSignalled();
-        for (int i = 0; i < 3; i++) assertThat(guestIn.read().orElseThrow().transactionId()).isEqualTo(i);
+        for (int i = 0; i < 3; i++)
+            assertThat(guestIn.read().orElseThrow().transactionId()).isEqualTo(i);
         assertThat(interrupts).hasValue(1);
     }
 

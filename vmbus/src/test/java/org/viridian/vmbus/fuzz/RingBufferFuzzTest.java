@@ -26,7 +26,8 @@ class RingBufferFuzzTest {
     void guestRing(FuzzedDataProvider data) {
         int n = data.consumeInt(2, 8);
         long[] pfns = new long[n];
-        for (int i = 0; i < n; i++) pfns[i] = data.consumeBoolean() ? data.consumeLong() : data.consumeInt(0, RAM_PAGES - 1);
+        for (int i = 0; i < n; i++)
+            pfns[i] = data.consumeBoolean() ? data.consumeLong() : data.consumeInt(0, RAM_PAGES - 1);
         int ctl = data.consumeInt(0, RAM_PAGES - 1);
         // The control page's first words and then packet bytes: what the guest left in its ring.
         long page0 = ((long) ctl) << 12;

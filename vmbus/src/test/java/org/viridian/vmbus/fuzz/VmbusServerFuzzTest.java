@@ -26,9 +26,18 @@ import org.viridian.vmbus.server.VmbusServer;
 class VmbusServerFuzzTest {
     private static final GuestMemory MEMORY = GuestMemory.allocate(1 << 20);
     private static final long SIMP0 = 0x10000, SIMP1 = 0x20000, INPUT = 0x30000;
-    private static final int[] TYPES = java.util.stream.Stream.of(MessageType.INITIATE_CONTACT, MessageType.REQUEST_OFFERS,
-            MessageType.GPADL_HEADER, MessageType.GPADL_BODY, MessageType.OPEN_CHANNEL, MessageType.CLOSE_CHANNEL,
-            MessageType.GPADL_TEARDOWN, MessageType.RELID_RELEASED, MessageType.UNLOAD).mapToInt(MessageType::code).toArray();
+    private static final int[] TYPES = java.util.stream.Stream.of(
+                    MessageType.INITIATE_CONTACT,
+                    MessageType.REQUEST_OFFERS,
+                    MessageType.GPADL_HEADER,
+                    MessageType.GPADL_BODY,
+                    MessageType.OPEN_CHANNEL,
+                    MessageType.CLOSE_CHANNEL,
+                    MessageType.GPADL_TEARDOWN,
+                    MessageType.RELID_RELEASED,
+                    MessageType.UNLOAD)
+            .mapToInt(MessageType::code)
+            .toArray();
 
     @FuzzTest
     void guestMessages(FuzzedDataProvider data) {
@@ -42,19 +51,34 @@ class VmbusServerFuzzTest {
         HypercallDispatcher dispatcher = new HypercallDispatcher(MEMORY, false);
         MessageCalls calls = new MessageCalls();
         calls.registerWith(dispatcher);
-        VmbusServer server = VmbusServer.attach(new SynicHost() {
-            public int vpCount() { return 2; }
-            public MessageCalls messageCalls() { return calls; }
-            public boolean postMessage(int vp, int sint, HvMessage m) { return synics.get(vp).post(sint, m); }
-            public boolean signalEvent(int vp, int sint, int flag) { return synics.get(vp).signalEvent(sint, flag); }
-        }, MEMORY);
+        VmbusServer server = VmbusServer.attach(
+                new SynicHost() {
+                    public int vpCount() {
+                        return 2;
+                    }
+
+                    public MessageCalls messageCalls() {
+                        return calls;
+                    }
+
+                    public boolean postMessage(int vp, int sint, HvMessage m) {
+                        return synics.get(vp).post(sint, m);
+                    }
+
+                    public boolean signalEvent(int vp, int sint, int flag) {
+                        return synics.get(vp).signalEvent(sint, flag);
+                    }
+                },
+                MEMORY);
         server.addDevice(new EchoDevice());
         int messages = data.consumeInt(1, 24);
         for (int i = 0; i < messages && data.remainingBytes() > 0; i++) {
             byte[] body = data.consumeBytes(data.consumeInt(0, 240));
             byte[] payload = java.util.Arrays.copyOf(body, Math.max(body.length, 8));
             int type = data.consumeBoolean() ? TYPES[data.consumeInt(0, TYPES.length - 1)] : data.consumeInt();
-            java.nio.ByteBuffer.wrap(payload).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0, type);
+            java.nio.ByteBuffer.wrap(payload)
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .putInt(0, type);
             MEMORY.writeInt(INPUT, data.consumeBoolean() ? Vmbus.CONNECTION_ID : Vmbus.CONNECTION_ID_4);
             MEMORY.writeInt(INPUT + 4, 0);
             MEMORY.writeInt(INPUT + 8, Vmbus.SYNIC_MESSAGE_TYPE);

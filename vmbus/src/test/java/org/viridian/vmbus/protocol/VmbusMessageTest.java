@@ -15,12 +15,23 @@ import org.junit.jupiter.params.provider.MethodSource;
 class VmbusMessageTest {
     static Stream<VmbusMessage> messages() {
         UUID type = UUID.fromString("57164f39-9115-4e78-ab55-382f3bd5422d"), inst = UUID.randomUUID();
-        return Stream.of(new InitiateContact(0x50003, 1, 2, 0x1000, 0x2000), new VersionResponse(true, 0, 1),
-                new RequestOffers(), new OfferChannel(type, inst, 3, 7, 0x10007), new AllOffersDelivered(),
-                new RescindChannelOffer(7), new OpenChannelRequest(7, 9, 0xE1E10, 1, 20), new OpenChannelResult(7, 9, 0),
-                new CloseChannel(7), new GpadlHeader(7, 0xE1E10, 24, 1, 8192, 0, new long[] {0x10, 0x11}),
-                new GpadlBody(1, 0xE1E10, new long[] {0x12, 0x13, 0x14}), new GpadlCreated(7, 0xE1E10, 0),
-                new GpadlTeardown(7, 0xE1E10), new GpadlTorndown(0xE1E10), new RelidReleased(7), new Unload(),
+        return Stream.of(
+                new InitiateContact(0x50003, 1, 2, 0x1000, 0x2000),
+                new VersionResponse(true, 0, 1),
+                new RequestOffers(),
+                new OfferChannel(type, inst, 3, 7, 0x10007),
+                new AllOffersDelivered(),
+                new RescindChannelOffer(7),
+                new OpenChannelRequest(7, 9, 0xE1E10, 1, 20),
+                new OpenChannelResult(7, 9, 0),
+                new CloseChannel(7),
+                new GpadlHeader(7, 0xE1E10, 24, 1, 8192, 0, new long[] {0x10, 0x11}),
+                new GpadlBody(1, 0xE1E10, new long[] {0x12, 0x13, 0x14}),
+                new GpadlCreated(7, 0xE1E10, 0),
+                new GpadlTeardown(7, 0xE1E10),
+                new GpadlTorndown(0xE1E10),
+                new RelidReleased(7),
+                new Unload(),
                 new UnloadResponse());
     }
 
@@ -39,11 +50,13 @@ class VmbusMessageTest {
     @MethodSource("messages")
     void everyTruncationIsAProtocolError(VmbusMessage m) {
         byte[] bytes = m.toBytes();
-        int min = m instanceof OpenChannelRequest ? 28 : m instanceof GpadlHeader ? GpadlHeader.FIXED
-                : m instanceof GpadlBody ? 24 : bytes.length;
+        int min = m instanceof OpenChannelRequest
+                ? 28
+                : m instanceof GpadlHeader ? GpadlHeader.FIXED : m instanceof GpadlBody ? 24 : bytes.length;
         for (int n = 0; n < min; n++) {
             int size = n;
-            assertThatThrownBy(() -> VmbusMessage.parse(ByteBuffer.wrap(bytes, 0, size).slice(), size))
+            assertThatThrownBy(() ->
+                            VmbusMessage.parse(ByteBuffer.wrap(bytes, 0, size).slice(), size))
                     .isInstanceOf(ProtocolException.class);
         }
     }
@@ -57,7 +70,8 @@ class VmbusMessageTest {
     @Test
     void unknownTypesAndHostMessagesFromTheGuestAreProtocolErrors() {
         byte[] unknown = Wire.allocate(8).putInt(0, 99).array();
-        assertThatThrownBy(() -> VmbusMessage.parse(ByteBuffer.wrap(unknown), 8)).isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> VmbusMessage.parse(ByteBuffer.wrap(unknown), 8))
+                .isInstanceOf(ProtocolException.class);
         byte[] hostOnly = new AllOffersDelivered().toBytes();
         assertThatThrownBy(() -> VmbusMessage.parseFromGuest(ByteBuffer.wrap(hostOnly), 8))
                 .isInstanceOf(ProtocolException.class);
@@ -83,7 +97,8 @@ class VmbusMessageTest {
         assertThat(h.pfns()).containsExactly(5, 6);
         // A trailing partial page number is not a page.
         byte[] body = Arrays.copyOf(new GpadlBody(1, 2, new long[] {7}).toBytes(), 28);
-        assertThat(((GpadlBody) VmbusMessage.parse(ByteBuffer.wrap(body), 28)).pfns()).containsExactly(7);
+        assertThat(((GpadlBody) VmbusMessage.parse(ByteBuffer.wrap(body), 28)).pfns())
+                .containsExactly(7);
     }
 
     @Test
@@ -92,6 +107,7 @@ class VmbusMessageTest {
         Wire.putGuid(b, 0, UUID.fromString("57164f39-9115-4e78-ab55-382f3bd5422d"));
         assertThat(b.getInt(0)).isEqualTo(0x57164f39);
         assertThat(b.get(8)).isEqualTo((byte) 0xab);
-        assertThat(List.of(Wire.getGuid(b, 0))).containsExactly(UUID.fromString("57164f39-9115-4e78-ab55-382f3bd5422d"));
+        assertThat(List.of(Wire.getGuid(b, 0)))
+                .containsExactly(UUID.fromString("57164f39-9115-4e78-ab55-382f3bd5422d"));
     }
 }

@@ -1,16 +1,15 @@
 package org.viridian.vmbus.ring;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.viridian.partition.memory.GuestMemory;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.viridian.partition.memory.GuestMemory;
 
 /**
  * The host side of a ring against a guest side written here from the ring layout (as Linux's ring_buffer.c behaves),
@@ -20,6 +19,7 @@ class RingBufferTest {
     private final GuestMemory memory = GuestMemory.allocate(4 << 20);
     /** Control page + 3 data pages, in reverse physical order. */
     private final long[] pfns = {0x1F3, 0x1F2, 0x1A0, 0x105};
+
     private final GpaPages pages = new GpaPages(memory, pfns);
     private final RingBuffer ring = new RingBuffer(pages);
     private final int size = 3 * 4096;
@@ -57,7 +57,12 @@ class RingBufferTest {
     private void guestSend(int type, long tid, byte[] data) {
         int len = (16 + data.length + 7) & ~7;
         ByteBuffer p = ByteBuffer.allocate(len + 8).order(ByteOrder.LITTLE_ENDIAN);
-        p.putShort((short) type).putShort((short) 2).putShort((short) (len / 8)).putShort((short) 1).putLong(tid).put(data);
+        p.putShort((short) type)
+                .putShort((short) 2)
+                .putShort((short) (len / 8))
+                .putShort((short) 1)
+                .putLong(tid)
+                .put(data);
         int w = ctl(RingBuffer.WRITE_INDEX);
         p.putLong(len, (long) w << 32);
         guestWriteBytes(w, p.array());
@@ -98,7 +103,8 @@ class RingBufferTest {
         assertThat(new String(guestReceive()).trim()).startsWith("first");
         assertThat(new String(guestReceive()).trim()).startsWith("second");
         setCtl(RingBuffer.INTERRUPT_MASK, 1); // guest polling: no interrupts wanted
-        assertThat(ring.write(Packet.DATA_INBAND, 0, 9, new byte[0], new byte[8])).isEqualTo(RingBuffer.WriteResult.WRITTEN);
+        assertThat(ring.write(Packet.DATA_INBAND, 0, 9, new byte[0], new byte[8]))
+                .isEqualTo(RingBuffer.WriteResult.WRITTEN);
     }
 
     @Test
@@ -150,10 +156,12 @@ class RingBufferTest {
 
     @Test
     void gpadlPagesOutsideRamAreRefused() {
-        assertThatThrownBy(() -> new GpaPages(memory, new long[] {0x10, 0x7FFFF})).isInstanceOf(RingCorruptException.class)
+        assertThatThrownBy(() -> new GpaPages(memory, new long[] {0x10, 0x7FFFF}))
+                .isInstanceOf(RingCorruptException.class)
                 .hasMessageContaining("page 1");
         assertThatThrownBy(() -> new GpaPages(memory, new long[] {-1})).isInstanceOf(RingCorruptException.class);
-        assertThatThrownBy(() -> new RingBuffer(new GpaPages(memory, new long[] {0x10}))).isInstanceOf(RingCorruptException.class);
+        assertThatThrownBy(() -> new RingBuffer(new GpaPages(memory, new long[] {0x10})))
+                .isInstanceOf(RingCorruptException.class);
         assertThat(Optional.of(pages.range(1, 2).size())).contains(8192L);
     }
 
@@ -162,7 +170,9 @@ class RingBufferTest {
         Outbox outbox = new Outbox(ring);
         RingBuffer guest = new RingBuffer(pages); // the guest reads the same ring
         byte[] big = new byte[5000];
-        assertThat(outbox.send(6, 0, 1, big)).as("first write into an empty ring signals").isTrue();
+        assertThat(outbox.send(6, 0, 1, big))
+                .as("first write into an empty ring signals")
+                .isTrue();
         outbox.send(6, 0, 2, big);
         outbox.send(6, 0, 3, big); // does not fit: waits
         assertThat(outbox.waiting()).isEqualTo(1);

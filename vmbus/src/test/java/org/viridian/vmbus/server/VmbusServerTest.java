@@ -8,8 +8,6 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.viridian.vmbus.protocol.MessageType;
-import org.viridian.vmbus.protocol.Vmbus;
 import org.viridian.hv.SynicHost;
 import org.viridian.hv.hypercall.HypercallDispatcher;
 import org.viridian.hv.hypercall.MessageCalls;
@@ -17,6 +15,8 @@ import org.viridian.hv.msr.HvMsr;
 import org.viridian.hv.synic.HvMessage;
 import org.viridian.hv.synic.Synic;
 import org.viridian.partition.memory.GuestMemory;
+import org.viridian.vmbus.protocol.MessageType;
+import org.viridian.vmbus.protocol.Vmbus;
 
 /** Channel management as Linux's hv_vmbus drives it, answered into real SynIC message slots in guest memory. */
 class VmbusServerTest {
@@ -44,12 +44,25 @@ class VmbusServerTest {
     /** A server on this test's SynICs whose guest messages and signals arrive through the given dispatcher. */
     private VmbusServer attach(MessageCalls messageCalls, HypercallDispatcher d) {
         messageCalls.registerWith(d);
-        return VmbusServer.attach(new SynicHost() {
-            public int vpCount() { return 2; }
-            public MessageCalls messageCalls() { return messageCalls; }
-            public boolean postMessage(int vp, int sint, HvMessage m) { return synics.get(vp).post(sint, m); }
-            public boolean signalEvent(int vp, int sint, int flag) { return synics.get(vp).signalEvent(sint, flag); }
-        }, memory);
+        return VmbusServer.attach(
+                new SynicHost() {
+                    public int vpCount() {
+                        return 2;
+                    }
+
+                    public MessageCalls messageCalls() {
+                        return messageCalls;
+                    }
+
+                    public boolean postMessage(int vp, int sint, HvMessage m) {
+                        return synics.get(vp).post(sint, m);
+                    }
+
+                    public boolean signalEvent(int vp, int sint, int flag) {
+                        return synics.get(vp).signalEvent(sint, flag);
+                    }
+                },
+                memory);
     }
 
     @AfterEach
@@ -59,7 +72,10 @@ class VmbusServerTest {
 
     private static byte[] contact(int version, int targetVp, int sint) {
         ByteBuffer b = ByteBuffer.allocate(40).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(0, MessageType.INITIATE_CONTACT.code()).putInt(8, version).putInt(12, targetVp).put(16, (byte) sint);
+        b.putInt(0, MessageType.INITIATE_CONTACT.code())
+                .putInt(8, version)
+                .putInt(12, targetVp)
+                .put(16, (byte) sint);
         return b.array();
     }
 
@@ -71,10 +87,13 @@ class VmbusServerTest {
         memory.writeInt(in + 8, Vmbus.SYNIC_MESSAGE_TYPE);
         memory.writeInt(in + 12, payload.length);
         memory.write(in + 16, payload);
-        assertThat(dispatcher.dispatch(0, MessageCalls.POST_MESSAGE, in, 0) & 0xFFFF).isZero();
+        assertThat(dispatcher.dispatch(0, MessageCalls.POST_MESSAGE, in, 0) & 0xFFFF)
+                .isZero();
     }
 
-    /** The message in a VP's SINT 2 slot: its channel message type and body; the slot is then freed, as the guest does. */
+    /**
+     * The message in a VP's SINT 2 slot: its channel message type and body; the slot is then freed, as the guest does.
+     */
     private ByteBuffer take(long simp) {
         long slot = simp + 2 * 256;
         assertThat(memory.readInt(slot)).as("a message in the slot").isEqualTo(Vmbus.SYNIC_MESSAGE_TYPE);
@@ -91,7 +110,12 @@ class VmbusServerTest {
         assertThat(r.get(8)).as("version supported").isEqualTo((byte) 1);
         assertThat(r.getInt(12)).as("message connection id for what follows").isEqualTo(Vmbus.CONNECTION_ID);
         assertThat(server.version()).isEqualTo(0x50003);
-        guestPosts(Vmbus.CONNECTION_ID, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(0, MessageType.REQUEST_OFFERS.code()).array());
+        guestPosts(
+                Vmbus.CONNECTION_ID,
+                ByteBuffer.allocate(8)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putInt(0, MessageType.REQUEST_OFFERS.code())
+                        .array());
         assertThat(take(SIMP1).getInt(0)).isEqualTo(MessageType.ALL_OFFERS_DELIVERED.code());
     }
 
@@ -108,8 +132,18 @@ class VmbusServerTest {
     @Test
     void malformedMessagesAreDroppedAndNothingIsAnswered() {
         guestPosts(Vmbus.CONNECTION_ID_4, new byte[4]);
-        guestPosts(Vmbus.CONNECTION_ID_4, ByteBuffer.allocate(20).order(ByteOrder.LITTLE_ENDIAN).putInt(0, MessageType.INITIATE_CONTACT.code()).array());
-        guestPosts(Vmbus.CONNECTION_ID, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(0, MessageType.REQUEST_OFFERS.code()).array());
+        guestPosts(
+                Vmbus.CONNECTION_ID_4,
+                ByteBuffer.allocate(20)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putInt(0, MessageType.INITIATE_CONTACT.code())
+                        .array());
+        guestPosts(
+                Vmbus.CONNECTION_ID,
+                ByteBuffer.allocate(8)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putInt(0, MessageType.REQUEST_OFFERS.code())
+                        .array());
         guestPosts(Vmbus.CONNECTION_ID_4, contact(0x50003, 7, 2)); // no VP 7: refused, answered on the sender's VP
         assertThat(take(SIMP0).get(8)).isEqualTo((byte) 0);
         assertThat(memory.readInt(SIMP0 + 512)).isZero();
@@ -123,13 +157,20 @@ class VmbusServerTest {
     /** A GPADL over the given pages, in a header (up to 26 pfns) and body messages, as Linux sends it. */
     private void gpadl(int relid, int handle, long[] pfns) {
         int inHeader = Math.min(pfns.length, 26);
-        ByteBuffer h = msg(28 + 8 * inHeader, MessageType.GPADL_HEADER.code()).putInt(8, relid).putInt(12, handle)
-                .putShort(16, (short) (8 + 8 * pfns.length)).putShort(18, (short) 1).putInt(20, pfns.length * 4096).putInt(24, 0);
+        ByteBuffer h = msg(28 + 8 * inHeader, MessageType.GPADL_HEADER.code())
+                .putInt(8, relid)
+                .putInt(12, handle)
+                .putShort(16, (short) (8 + 8 * pfns.length))
+                .putShort(18, (short) 1)
+                .putInt(20, pfns.length * 4096)
+                .putInt(24, 0);
         for (int i = 0; i < inHeader; i++) h.putLong(28 + 8 * i, pfns[i]);
         guestPosts(Vmbus.CONNECTION_ID, h.array());
         for (int done = inHeader, n = 1; done < pfns.length; n++) {
             int here = Math.min(pfns.length - done, 28);
-            ByteBuffer b = msg(16 + 8 * here, MessageType.GPADL_BODY.code()).putInt(8, n).putInt(12, handle);
+            ByteBuffer b = msg(16 + 8 * here, MessageType.GPADL_BODY.code())
+                    .putInt(8, n)
+                    .putInt(12, handle);
             for (int i = 0; i < here; i++) b.putLong(16 + 8 * i, pfns[done + i]);
             guestPosts(Vmbus.CONNECTION_ID, b.array());
             done += here;
@@ -138,17 +179,30 @@ class VmbusServerTest {
 
     @Test
     void offersGpadlsAndOpeningAChannelAsHvUtilsDoes() {
-        java.util.concurrent.atomic.AtomicReference<OpenChannel> opened = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<OpenChannel> opened =
+                new java.util.concurrent.atomic.AtomicReference<>();
         java.util.UUID cls = java.util.UUID.fromString("57164f39-9115-4e78-ab55-382f3bd5422d");
         int relid = server.addDevice(new VmbusDevice() {
-            public java.util.UUID classId() { return cls; }
-            public java.util.UUID instanceId() { return new java.util.UUID(1, 2); }
-            public void opened(OpenChannel c) { opened.set(c); }
-            public void closed() { opened.set(null); }
+            public java.util.UUID classId() {
+                return cls;
+            }
+
+            public java.util.UUID instanceId() {
+                return new java.util.UUID(1, 2);
+            }
+
+            public void opened(OpenChannel c) {
+                opened.set(c);
+            }
+
+            public void closed() {
+                opened.set(null);
+            }
         });
         guestPosts(Vmbus.CONNECTION_ID_4, contact(0x50003, 0, 2));
         take(SIMP0);
-        guestPosts(Vmbus.CONNECTION_ID, msg(8, MessageType.REQUEST_OFFERS.code()).array());
+        guestPosts(
+                Vmbus.CONNECTION_ID, msg(8, MessageType.REQUEST_OFFERS.code()).array());
         ByteBuffer offer = take(SIMP0);
         assertThat(offer.getInt(0)).isEqualTo(MessageType.OFFER_CHANNEL.code());
         // Windows GUID byte order: 57164f39 little-endian first.
@@ -169,7 +223,12 @@ class VmbusServerTest {
         assertThat(created.getInt(12)).isEqualTo(0xE1E10);
         assertThat(created.getInt(16)).as("status").isZero();
 
-        ByteBuffer open = msg(148, MessageType.OPEN_CHANNEL.code()).putInt(8, relid).putInt(12, 7).putInt(16, 0xE1E10).putInt(20, 1).putInt(24, 20);
+        ByteBuffer open = msg(148, MessageType.OPEN_CHANNEL.code())
+                .putInt(8, relid)
+                .putInt(12, 7)
+                .putInt(16, 0xE1E10)
+                .putInt(20, 1)
+                .putInt(24, 20);
         guestPosts(Vmbus.CONNECTION_ID, open.array());
         ByteBuffer result = take(SIMP0);
         assertThat(result.getInt(0)).isEqualTo(MessageType.OPEN_CHANNEL_RESULT.code());
@@ -178,18 +237,34 @@ class VmbusServerTest {
         assertThat(opened.get()).isNotNull();
         assertThat(opened.get().fromGuest().dataSize()).isEqualTo(19 * 4096);
 
-        guestPosts(Vmbus.CONNECTION_ID, msg(12, MessageType.CLOSE_CHANNEL.code()).putInt(8, relid).array());
+        guestPosts(
+                Vmbus.CONNECTION_ID,
+                msg(12, MessageType.CLOSE_CHANNEL.code()).putInt(8, relid).array());
         assertThat(opened.get()).isNull();
-        guestPosts(Vmbus.CONNECTION_ID, msg(16, MessageType.GPADL_TEARDOWN.code()).putInt(8, relid).putInt(12, 0xE1E10).array());
+        guestPosts(
+                Vmbus.CONNECTION_ID,
+                msg(16, MessageType.GPADL_TEARDOWN.code())
+                        .putInt(8, relid)
+                        .putInt(12, 0xE1E10)
+                        .array());
         assertThat(take(SIMP0).getInt(0)).isEqualTo(MessageType.GPADL_TORNDOWN.code());
     }
 
     @Test
     void hostileGpadlsAndOpensAreRefusedToThatGuestOnly() {
         int relid = server.addDevice(new VmbusDevice() {
-            public java.util.UUID classId() { return new java.util.UUID(3, 4); }
-            public java.util.UUID instanceId() { return new java.util.UUID(5, 6); }
-            public void opened(OpenChannel c) { throw new AssertionError("must not open"); }
+            public java.util.UUID classId() {
+                return new java.util.UUID(3, 4);
+            }
+
+            public java.util.UUID instanceId() {
+                return new java.util.UUID(5, 6);
+            }
+
+            public void opened(OpenChannel c) {
+                throw new AssertionError("must not open");
+            }
+
             public void closed() {}
         });
         guestPosts(Vmbus.CONNECTION_ID_4, contact(0x50003, 0, 2));
@@ -208,10 +283,20 @@ class VmbusServerTest {
         }
         gpadl(relid, 999, new long[] {0x50});
         assertThat(take(SIMP0).getInt(16)).as("GPADLs per channel are capped").isNotZero();
-        ByteBuffer badSplit = msg(148, MessageType.OPEN_CHANNEL.code()).putInt(8, relid).putInt(12, 1).putInt(16, 3).putInt(20, 0).putInt(24, 3);
+        ByteBuffer badSplit = msg(148, MessageType.OPEN_CHANNEL.code())
+                .putInt(8, relid)
+                .putInt(12, 1)
+                .putInt(16, 3)
+                .putInt(20, 0)
+                .putInt(24, 3);
         guestPosts(Vmbus.CONNECTION_ID, badSplit.array());
         assertThat(take(SIMP0).getInt(16)).as("a ring split leaving one page").isNotZero();
-        ByteBuffer badGpadl = msg(148, MessageType.OPEN_CHANNEL.code()).putInt(8, relid).putInt(12, 1).putInt(16, 77).putInt(20, 0).putInt(24, 2);
+        ByteBuffer badGpadl = msg(148, MessageType.OPEN_CHANNEL.code())
+                .putInt(8, relid)
+                .putInt(12, 1)
+                .putInt(16, 77)
+                .putInt(20, 0)
+                .putInt(24, 2);
         guestPosts(Vmbus.CONNECTION_ID, badGpadl.array());
         assertThat(take(SIMP0).getInt(16)).isNotZero();
     }
@@ -226,12 +311,21 @@ class VmbusServerTest {
         for (int i = 0; i < 8; i++) pfns[i] = pfn + i;
         gpadl(relid, handle, pfns);
         assertThat(take(simp).getInt(16)).isZero();
-        guestPosts(Vmbus.CONNECTION_ID, msg(148, MessageType.OPEN_CHANNEL.code()).putInt(8, relid).putInt(12, 1)
-                .putInt(16, handle).putInt(20, 0).putInt(24, 4).array());
+        guestPosts(
+                Vmbus.CONNECTION_ID,
+                msg(148, MessageType.OPEN_CHANNEL.code())
+                        .putInt(8, relid)
+                        .putInt(12, 1)
+                        .putInt(16, handle)
+                        .putInt(20, 0)
+                        .putInt(24, 4)
+                        .array());
         assertThat(take(simp).getInt(16)).as("open status").isZero();
         var pages = new org.viridian.vmbus.ring.GpaPages(memory, pfns);
         return new org.viridian.vmbus.ring.RingBuffer[] {
-            new org.viridian.vmbus.ring.RingBuffer(pages.range(0, 4)), new org.viridian.vmbus.ring.RingBuffer(pages.range(4, 4))};
+            new org.viridian.vmbus.ring.RingBuffer(pages.range(0, 4)),
+            new org.viridian.vmbus.ring.RingBuffer(pages.range(4, 4))
+        };
     }
 
     private void guestSignals(int relid) {
@@ -239,7 +333,10 @@ class VmbusServerTest {
     }
 
     private static void guestSignals(HypercallDispatcher dispatcher, int relid) {
-        assertThat(dispatcher.dispatch(0, MessageCalls.SIGNAL_EVENT | (1L << 16), VmbusServer.CONNECTION_BASE + relid, 0) & 0xFFFF).isZero();
+        assertThat(dispatcher.dispatch(
+                                0, MessageCalls.SIGNAL_EVENT | (1L << 16), VmbusServer.CONNECTION_BASE + relid, 0)
+                        & 0xFFFF)
+                .isZero();
     }
 
     @Test
@@ -263,21 +360,34 @@ class VmbusServerTest {
         assertThat(rescind.getInt(0)).isEqualTo(MessageType.RESCIND_CHANNEL_OFFER.code());
         assertThat(rescind.getInt(8)).isEqualTo(badId);
         assertThat(server.rescinded(badId)).isTrue();
-        assertThat(badRings[1].writerFreeSpace()).as("nothing was echoed on the damaged channel").isEqualTo(12 * 1024);
+        assertThat(badRings[1].writerFreeSpace())
+                .as("nothing was echoed on the damaged channel")
+                .isEqualTo(12 * 1024);
 
         // The other channel still echoes, and a new offer round leaves the rescinded channel out.
-        assertThat(goodRings[0].write(6, 0, 42, new byte[0], "still here".getBytes())).isNotEqualTo(org.viridian.vmbus.ring.RingBuffer.WriteResult.FULL);
+        assertThat(goodRings[0].write(6, 0, 42, new byte[0], "still here".getBytes()))
+                .isNotEqualTo(org.viridian.vmbus.ring.RingBuffer.WriteResult.FULL);
         guestSignals(goodId);
         var echoed = goodRings[1].read().orElseThrow();
         assertThat(echoed.transactionId()).isEqualTo(42);
         assertThat(new String(echoed.data()).trim()).startsWith("still here");
-        guestPosts(Vmbus.CONNECTION_ID, msg(8, MessageType.REQUEST_OFFERS.code()).array());
+        guestPosts(
+                Vmbus.CONNECTION_ID, msg(8, MessageType.REQUEST_OFFERS.code()).array());
         assertThat(take(SIMP0).getInt(184)).isEqualTo(goodId);
         synics.getFirst().writeMsr(HvMsr.EOM, 0);
-        assertThat(take(SIMP0).getInt(0)).as("no offer for the rescinded channel").isEqualTo(MessageType.ALL_OFFERS_DELIVERED.code());
+        assertThat(take(SIMP0).getInt(0))
+                .as("no offer for the rescinded channel")
+                .isEqualTo(MessageType.ALL_OFFERS_DELIVERED.code());
         // Re-opening the rescinded channel is refused.
-        guestPosts(Vmbus.CONNECTION_ID, msg(148, MessageType.OPEN_CHANNEL.code()).putInt(8, badId).putInt(12, 2)
-                .putInt(16, 11).putInt(20, 0).putInt(24, 4).array());
+        guestPosts(
+                Vmbus.CONNECTION_ID,
+                msg(148, MessageType.OPEN_CHANNEL.code())
+                        .putInt(8, badId)
+                        .putInt(12, 2)
+                        .putInt(16, 11)
+                        .putInt(20, 0)
+                        .putInt(24, 4)
+                        .array());
         assertThat(take(SIMP0).getInt(16)).isNotZero();
     }
 
@@ -311,13 +421,21 @@ class VmbusServerTest {
 
         VmbusServer other = attach(new MessageCalls(), new HypercallDispatcher(memory, false));
         other.addDevice(new VmbusDevice() {
-            public java.util.UUID classId() { return new java.util.UUID(7, 7); }
-            public java.util.UUID instanceId() { return new java.util.UUID(8, 8); }
+            public java.util.UUID classId() {
+                return new java.util.UUID(7, 7);
+            }
+
+            public java.util.UUID instanceId() {
+                return new java.util.UUID(8, 8);
+            }
+
             public void opened(OpenChannel c) {}
+
             public void closed() {}
         });
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> other.restore(saved))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no matching device");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no matching device");
     }
 
     @Test
@@ -325,9 +443,18 @@ class VmbusServerTest {
         var primary = new java.util.concurrent.atomic.AtomicReference<OpenChannel>();
         java.util.UUID cls = new java.util.UUID(11, 12), inst = new java.util.UUID(13, 14);
         int relid = server.addDevice(new VmbusDevice() {
-            public java.util.UUID classId() { return cls; }
-            public java.util.UUID instanceId() { return inst; }
-            public void opened(OpenChannel c) { primary.set(c); }
+            public java.util.UUID classId() {
+                return cls;
+            }
+
+            public java.util.UUID instanceId() {
+                return inst;
+            }
+
+            public void opened(OpenChannel c) {
+                primary.set(c);
+            }
+
             public void closed() {}
         });
         guestPosts(Vmbus.CONNECTION_ID_4, contact(0x50003, 0, 2));
@@ -335,23 +462,40 @@ class VmbusServerTest {
         openEight(relid, 30, 0x40);
         var subOpened = new java.util.concurrent.atomic.AtomicBoolean();
         primary.get().offerSubChannel(new VmbusDevice() {
-            public java.util.UUID classId() { return cls; }
-            public java.util.UUID instanceId() { return inst; }
-            public void opened(OpenChannel c) { subOpened.set(true); }
-            public void closed() { subOpened.set(false); }
+            public java.util.UUID classId() {
+                return cls;
+            }
+
+            public java.util.UUID instanceId() {
+                return inst;
+            }
+
+            public void opened(OpenChannel c) {
+                subOpened.set(true);
+            }
+
+            public void closed() {
+                subOpened.set(false);
+            }
         });
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (memory.readInt(SIMP0 + 512) == 0 && System.nanoTime() < deadline) Thread.sleep(5);
         ByteBuffer offer = take(SIMP0);
         assertThat(offer.getInt(0)).isEqualTo(MessageType.OFFER_CHANNEL.code());
         assertThat(offer.getShort(180)).as("sub-channel index").isEqualTo((short) 1);
-        assertThat(offer.getLong(24)).as("the primary's instance").isEqualTo(ByteBuffer.wrap(primaryOffer(relid), 24, 8).order(ByteOrder.LITTLE_ENDIAN).getLong());
+        assertThat(offer.getLong(24))
+                .as("the primary's instance")
+                .isEqualTo(ByteBuffer.wrap(primaryOffer(relid), 24, 8)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .getLong());
         int sub = offer.getInt(184);
         assertThat(sub).isNotEqualTo(relid);
         openEight(sub, 31, 0x50);
         assertThat(subOpened).isTrue();
 
-        guestPosts(Vmbus.CONNECTION_ID, msg(12, MessageType.CLOSE_CHANNEL.code()).putInt(8, relid).array());
+        guestPosts(
+                Vmbus.CONNECTION_ID,
+                msg(12, MessageType.CLOSE_CHANNEL.code()).putInt(8, relid).array());
         ByteBuffer rescind = take(SIMP0);
         assertThat(rescind.getInt(0)).isEqualTo(MessageType.RESCIND_CHANNEL_OFFER.code());
         assertThat(rescind.getInt(8)).isEqualTo(sub);
@@ -360,7 +504,8 @@ class VmbusServerTest {
 
     /** The offer message the server sends for a relid (what REQUEST_OFFERS would deliver). */
     private byte[] primaryOffer(int relid) {
-        guestPosts(Vmbus.CONNECTION_ID, msg(8, MessageType.REQUEST_OFFERS.code()).array());
+        guestPosts(
+                Vmbus.CONNECTION_ID, msg(8, MessageType.REQUEST_OFFERS.code()).array());
         ByteBuffer o = take(SIMP0);
         byte[] copy = o.array().clone();
         synics.getFirst().writeMsr(HvMsr.EOM, 0);

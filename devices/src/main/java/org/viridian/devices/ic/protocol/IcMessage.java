@@ -23,7 +23,7 @@ public record IcMessage(IcHeader header, byte[] body) {
         return request(type, messageVersion, transaction, body.toBytes());
     }
 
-    /** A host request whose body is still built as bytes (KVP's hv_kvp_msg). */
+    /** A host request carrying a body's bytes. */
     public static IcMessage request(IcMessageType type, int messageVersion, int transaction, byte[] body) {
         return new IcMessage(IcHeader.request(type, messageVersion, body.length, transaction), body.clone());
     }

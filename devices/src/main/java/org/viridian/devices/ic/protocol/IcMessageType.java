@@ -4,7 +4,13 @@ import org.viridian.vmbus.protocol.ProtocolException;
 
 /** ICMSG message types (Linux's ICMSGTYPE_*), one per integration service plus negotiation. */
 public enum IcMessageType {
-    NEGOTIATE(0), HEARTBEAT(1), KVP_EXCHANGE(2), SHUTDOWN(3), TIMESYNC(4), VSS(5), FCOPY(7);
+    NEGOTIATE(0),
+    HEARTBEAT(1),
+    KVP_EXCHANGE(2),
+    SHUTDOWN(3),
+    TIMESYNC(4),
+    VSS(5),
+    FCOPY(7);
 
     private final int code;
 

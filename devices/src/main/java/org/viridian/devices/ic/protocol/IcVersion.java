@@ -4,7 +4,9 @@ import java.util.Optional;
 
 /** IC framework and service versions Viridian offers (struct ic_version, packed major << 16 | minor). */
 public enum IcVersion {
-    V1_0(1, 0), V3_0(3, 0), V4_0(4, 0);
+    V1_0(1, 0),
+    V3_0(3, 0),
+    V4_0(4, 0);
 
     private final int code;
 

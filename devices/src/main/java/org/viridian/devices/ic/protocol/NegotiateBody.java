@@ -30,14 +30,16 @@ public record NegotiateBody(int[] frameworkVersions, int[] messageVersions) impl
     /** The guest's choice {framework, message}, or null when it names no single pair (no common version). */
     public int[] chosen() {
         return frameworkVersions.length == 1 && messageVersions.length == 1
-                ? new int[] {frameworkVersions[0], messageVersions[0]} : null;
+                ? new int[] {frameworkVersions[0], messageVersions[0]}
+                : null;
     }
 
     @Override
     public byte[] toBytes() {
         // Never shorter than MIN_ANSWER: an answer with no common version (counts 0) still carries the room, as Linux's
         // does, and parse requires it (the round-trip fuzz target found the 8-byte form).
-        ByteBuffer b = Wire.allocate(Math.max(MIN_ANSWER, FIXED + 4 * (frameworkVersions.length + messageVersions.length)));
+        ByteBuffer b =
+                Wire.allocate(Math.max(MIN_ANSWER, FIXED + 4 * (frameworkVersions.length + messageVersions.length)));
         b.putShort(0, (short) frameworkVersions.length).putShort(2, (short) messageVersions.length);
         int i = FIXED;
         for (int[] list : new int[][] {frameworkVersions, messageVersions}) {

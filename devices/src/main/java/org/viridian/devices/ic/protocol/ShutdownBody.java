@@ -17,6 +17,10 @@ public record ShutdownBody(int reasonCode, int timeoutSeconds, int flags) implem
 
     @Override
     public byte[] toBytes() {
-        return Wire.allocate(SIZE).putInt(0, reasonCode).putInt(4, timeoutSeconds).putInt(8, flags).array();
+        return Wire.allocate(SIZE)
+                .putInt(0, reasonCode)
+                .putInt(4, timeoutSeconds)
+                .putInt(8, flags)
+                .array();
     }
 }

@@ -15,7 +15,11 @@ public record TimeSyncData(long parentTime, long childTime, long roundTripTime, 
 
     @Override
     public byte[] toBytes() {
-        return Wire.allocate(SIZE).putLong(0, parentTime).putLong(8, childTime).putLong(16, roundTripTime)
-                .put(24, (byte) flags).array();
+        return Wire.allocate(SIZE)
+                .putLong(0, parentTime)
+                .putLong(8, childTime)
+                .putLong(16, roundTripTime)
+                .put(24, (byte) flags)
+                .array();
     }
 }

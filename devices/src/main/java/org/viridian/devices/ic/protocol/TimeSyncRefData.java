@@ -20,7 +20,12 @@ public record TimeSyncRefData(long parentTime, long referenceTime, int flags, in
 
     @Override
     public byte[] toBytes() {
-        return Wire.allocate(SIZE).putLong(0, parentTime).putLong(8, referenceTime).put(16, (byte) flags)
-                .put(17, (byte) leapFlags).put(18, (byte) stratum).array();
+        return Wire.allocate(SIZE)
+                .putLong(0, parentTime)
+                .putLong(8, referenceTime)
+                .put(16, (byte) flags)
+                .put(17, (byte) leapFlags)
+                .put(18, (byte) stratum)
+                .array();
     }
 }

@@ -1,0 +1,59 @@
+package org.viridian.machine;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntConsumer;
+import org.viridian.partition.bus.PortIoHandler;
+
+/**
+ * The diagnostic devices a VM may carry for tests and benchmarks, off in a normal VM: the hypervisor interface's echo
+ * connection ({@code viridian run --hv-echo}), the VMBus echo channel ({@code --vmbus-echo}), hypercalls allowed from
+ * CPL3 (benchmark guests run there), host port devices (a benchmark's ping counter) and handlers for HvSignalEvent on
+ * given connection ids (a benchmark counting signals). They are part of the spec so {@link VirtualMachine#create} is
+ * the one place a VM is put together.
+ */
+public record Diagnostics(
+        boolean hvEcho,
+        boolean vmbusEcho,
+        boolean userHypercalls,
+        List<PortDevice> ports,
+        Map<Integer, IntConsumer> signalHandlers) {
+    public static final Diagnostics NONE = new Diagnostics(false, false, false, List.of(), Map.of());
+
+    /** A host device on ports [first, first + count). */
+    public record PortDevice(int first, int count, PortIoHandler handler) {}
+
+    public Diagnostics {
+        ports = List.copyOf(ports);
+        signalHandlers = Map.copyOf(signalHandlers);
+    }
+
+    /** Whether any of them needs the Hyper-V interface. */
+    boolean needHyperV() {
+        return hvEcho || vmbusEcho || userHypercalls || !signalHandlers.isEmpty();
+    }
+
+    public Diagnostics withHvEcho() {
+        return new Diagnostics(true, vmbusEcho, userHypercalls, ports, signalHandlers);
+    }
+
+    public Diagnostics withVmbusEcho() {
+        return new Diagnostics(hvEcho, true, userHypercalls, ports, signalHandlers);
+    }
+
+    public Diagnostics withUserHypercalls() {
+        return new Diagnostics(hvEcho, vmbusEcho, true, ports, signalHandlers);
+    }
+
+    public Diagnostics withPort(int first, int count, PortIoHandler handler) {
+        var list = new java.util.ArrayList<>(ports);
+        list.add(new PortDevice(first, count, handler));
+        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, list, signalHandlers);
+    }
+
+    public Diagnostics withSignalHandler(int connectionId, IntConsumer onSignal) {
+        var map = new java.util.HashMap<>(signalHandlers);
+        map.put(connectionId, onSignal);
+        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, ports, map);
+    }
+}
