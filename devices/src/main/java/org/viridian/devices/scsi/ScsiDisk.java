@@ -100,7 +100,8 @@ public final class ScsiDisk {
                 io(disk::flush, Sense.WRITE_ERROR);
                 yield ScsiResult.good(0);
             }
-            case 0x41 -> writeSame(cdb, data, u32(cdb, 2), u16(cdb, 7), 10);
+            // need() before the fields: a short WRITE SAME(10) CDB read past its end (a fuzz finding).
+            case 0x41 -> writeSame(cdb, data, need(cdb, 10) ? u32(cdb, 2) : 0, u16(cdb, 7), 10);
             case 0x93 -> writeSame(cdb, data, need(cdb, 16) ? u64(cdb, 2) : 0, u32(cdb, 10), 16);
             case 0x42 -> unmap(cdb, data);
             case 0x1A, 0x5A -> modeSense(cdb, data, op == 0x5A);

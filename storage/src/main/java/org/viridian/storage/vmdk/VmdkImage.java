@@ -3,6 +3,7 @@ package org.viridian.storage.vmdk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,6 +25,7 @@ import org.viridian.storage.io.Storage;
  * ZERO extents, read back to back. Covers monolithicSparse/Flat, twoGbMaxExtent* and streamOptimized.
  */
 public final class VmdkImage implements DiskImage {
+    private static final long MAX_SECTORS = 1L << 40;
     private static final Pattern EXTENT = Pattern.compile(
             "^(RW|RDONLY|NOACCESS)\\s+(\\d+)\\s+(FLAT|SPARSE|ZERO|VMFS)(?:\\s+\"([^\"]+)\"(?:\\s+(\\d+))?)?\\s*$");
 
@@ -71,19 +73,29 @@ public final class VmdkImage implements DiskImage {
             long at = 0;
             for (String line : descriptor.split("\\R")) {
                 line = line.strip();
-                if (line.startsWith("createType")) createType = line.replaceAll(".*=\\s*\"?([^\"]*)\"?", "$1");
+                if (line.startsWith("createType")) createType = descriptorValue(line);
                 if (line.startsWith("parentCID") && !line.toLowerCase().contains("ffffffff"))
                     throw new IOException(s.name() + ": VMDK snapshot chains (parentCID) are not supported");
                 Matcher m = EXTENT.matcher(line);
                 if (!m.matches()) continue;
-                long len = Long.parseLong(m.group(2)) * 512;
+                long len = sectors(s, m.group(2)) * 512;
+                if (at > MAX_SECTORS * 512 - len)
+                    throw new CorruptImageException(s.name() + ": VMDK extents add up to more than 2^40 sectors");
                 String kind = m.group(3), file = m.group(4);
                 BlockDevice dev = null;
                 long devOff = 0;
                 if (!kind.equals("ZERO")) {
                     if (file == null)
                         throw new CorruptImageException(s.name() + ": extent line '" + line + "' names no file");
-                    Path p = path.toAbsolutePath().getParent().resolve(file);
+                    Path p;
+                    try {
+                        p = path.toAbsolutePath().getParent().resolve(file);
+                    } catch (InvalidPathException bad) {
+                        // The name is bytes of the file (a NUL, say): a damaged descriptor, not a crash (a fuzz
+                        // finding).
+                        throw new CorruptImageException(
+                                s.name() + ": extent file name is not a path: " + bad.getMessage());
+                    }
                     if (self != null && p.getFileName().equals(path.getFileName())) {
                         dev = self;
                     } else if (kind.equals("SPARSE")) {
@@ -94,7 +106,7 @@ public final class VmdkImage implements DiskImage {
                         FileStorage fs = FileStorage.open(p, true);
                         closeables.add(fs);
                         dev = new org.viridian.storage.raw.RawImage(fs, p);
-                        devOff = m.group(5) == null ? 0 : Long.parseLong(m.group(5)) * 512;
+                        devOff = m.group(5) == null ? 0 : sectors(s, m.group(5)) * 512;
                     }
                     if (devOff + len > dev.size() && kind.equals("FLAT"))
                         throw new CorruptImageException(
@@ -115,6 +127,24 @@ public final class VmdkImage implements DiskImage {
             }
             throw e;
         }
+    }
+
+    /**
+     * The value of a {@code key = "value"} line, without a regex: ".*=" backtracked over every start position, O(n^2) on
+     * a long line with no '=' (a fuzz finding: a 130 KB createType line took 40 s).
+     */
+    private static String descriptorValue(String line) {
+        String v = line.substring(line.lastIndexOf('=') + 1).strip();
+        if (v.startsWith("\"")) v = v.substring(1);
+        int quote = v.indexOf('"');
+        return quote >= 0 ? v.substring(0, quote) : v;
+    }
+
+    /** A sector count or offset of the descriptor, capped (2^40 sectors, as sparse extents) so that bytes and sums fit a long. */
+    private static long sectors(Storage s, String digits) throws CorruptImageException {
+        if (digits.length() > 13 || Long.parseLong(digits) > MAX_SECTORS)
+            throw new CorruptImageException(s.name() + ": extent sector count " + digits + " is too large");
+        return Long.parseLong(digits);
     }
 
     @FunctionalInterface

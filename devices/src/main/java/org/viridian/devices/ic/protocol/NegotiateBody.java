@@ -36,7 +36,10 @@ public record NegotiateBody(int[] frameworkVersions, int[] messageVersions) impl
 
     @Override
     public byte[] toBytes() {
-        ByteBuffer b = Wire.allocate(FIXED + 4 * (frameworkVersions.length + messageVersions.length));
+        // Never shorter than MIN_ANSWER: an answer with no common version (counts 0) still carries the room, as Linux's
+        // does, and parse requires it (the round-trip fuzz target found the 8-byte form).
+        ByteBuffer b =
+                Wire.allocate(Math.max(MIN_ANSWER, FIXED + 4 * (frameworkVersions.length + messageVersions.length)));
         b.putShort(0, (short) frameworkVersions.length).putShort(2, (short) messageVersions.length);
         int i = FIXED;
         for (int[] list : new int[][] {frameworkVersions, messageVersions}) {
