@@ -24,7 +24,20 @@ import org.viridian.vmbus.server.VmbusServer;
  * Rule: every post returns a hypercall status and nothing escapes; answers land in the SynIC message page.
  */
 class VmbusServerFuzzTest {
+    /**
+     * The server logs every message it refuses; a fuzzer sends little else, and the lines (hundreds of MB a run) slow
+     * it down. Held so java.util.logging keeps the level.
+     */
+    private static final java.util.logging.Logger QUIET = quiet();
+
     private static final GuestMemory MEMORY = GuestMemory.allocate(1 << 20);
+
+    private static java.util.logging.Logger quiet() {
+        java.util.logging.Logger l = java.util.logging.Logger.getLogger("org.viridian");
+        l.setLevel(java.util.logging.Level.SEVERE);
+        return l;
+    }
+
     private static final long SIMP0 = 0x10000, SIMP1 = 0x20000, INPUT = 0x30000;
     private static final int[] TYPES = java.util.stream.Stream.of(
                     MessageType.INITIATE_CONTACT,
