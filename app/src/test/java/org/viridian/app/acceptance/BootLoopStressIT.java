@@ -21,7 +21,8 @@ import org.viridian.machine.boot.DebianKernel;
  * in Viridian inside the nested KVM host; after each Viridian boot QEMU/KVM boots the same kernel, initramfs and
  * command line in the same nested host with Hyper-V enlightenments of its own (direct-mode synthetic timers, as
  * Viridian offers them: the one crash seen here followed a direct-mode timer interrupt), so a crash that both show is
- * the nested host's and one only Viridian shows is Viridian's. A boot that does not reach /init prints its whole log, crash report
+ * the nested host's and one only Viridian shows is Viridian's. A boot that does not reach /init prints its whole log,
+ * crash report
  * and flight recorder included.
  */
 @Tag("stress")
@@ -88,7 +89,8 @@ class BootLoopStressIT {
                 all.stream().filter(b -> b.engine().equals("viridian")).toList();
         List<Boot> qemu = all.stream().filter(b -> b.engine().equals("qemu")).toList();
         System.out.printf(
-                "boot loop in the nested KVM host, %d boots each:%n  viridian: %d reached /init (1 VP: %s s, 2 VPs: %s s)%n"
+                "boot loop in the nested KVM host, %d boots each:%n  viridian: %d reached /init (1 VP: %s s, 2 "
+                        + "VPs: %s s)%n"
                         + "  qemu/kvm: %d reached /init (1 VP: %s s, 2 VPs: %s s)%n",
                 boots,
                 reached(viridian),

@@ -142,14 +142,17 @@ class StockLinuxAcceptanceIT {
                                         + " --cmdline 'console=ttyS0 quiet panic=-1 reboot=k'; rc=$?;"
                                         // After the VM: the image is consistent and holds what the guest wrote at 1
                                         // MiB.
-                                        + " viridian vhd check disk.vhdx >/dev/null && echo 'ACCEPT-HOST: vhd check ok';"
+                                        + " viridian vhd check disk.vhdx >/dev/null && echo 'ACCEPT-HOST: vhd "
+                                        + "check ok';"
                                         + " viridian vhd convert disk.vhdx disk.raw >/dev/null;"
-                                        + " echo \"ACCEPT-HOST: md5 at 1 MiB $(dd if=disk.raw bs=64k skip=16 count=16 2>/dev/null | md5sum | cut -d' ' -f1)\";"
+                                        + " echo \"ACCEPT-HOST: md5 at 1 MiB $(dd if=disk.raw bs=64k skip=16 "
+                                        + "count=16 2>/dev/null | md5sum | cut -d' ' -f1)\";"
                                         + " exit $rc"),
                         new NestedKvmHost.Command(
                                 "shutdown",
                                 "viridian run --kernel vmlinuz --initrd accept-initrd.gz"
-                                        + " --memory 512M --cpus 2 --shutdown-after 5 --cmdline 'console=ttyS0 quiet panic=-1 reboot=k accept.wait'")),
+                                        + " --memory 512M --cpus 2 --shutdown-after 5 --cmdline 'console=ttyS0 "
+                                        + "quiet panic=-1 reboot=k accept.wait'")),
                 // Two boots take about a minute; a hang must fail the run soon, not after the default timeout.
                 Duration.ofMinutes(6));
         linux = run.get("linux");

@@ -280,8 +280,8 @@ public final class NestedKvmHost {
                             .map(m -> "insmod /mod/" + Path.of(m).getFileName())
                             .reduce((a, b) -> a + "; " + b)
                             .orElseThrow())
-                    .append(
-                            "\nip link set lo up; ip link set eth0 up; ip addr add 10.0.2.15/24 dev eth0; ip route add default via 10.0.2.2\n")
+                    .append("\nip link set lo up; ip link set eth0 up; ip addr add 10.0.2.15/24 dev eth0; ip "
+                            + "route add default via 10.0.2.2\n")
                     .append("echo \"@@@NET $(ip -o -4 addr show eth0)\"\n");
         }
         for (Command c : commands) {

@@ -77,9 +77,12 @@ class NestedKvmIT {
                 new NestedKvmHost.Command(
                         "storage",
                         "viridian vhd create disk.vhdx --size 64M >/dev/null"
-                                + " && { viridian run --kernel storage.elf --memory 32M --disk disk.vhdx --cmdline 'lba=2048 hostile=1';"
-                                + " echo \"guest rc=$?\"; } && viridian vhd check disk.vhdx && viridian vhd convert disk.vhdx disk.raw >/dev/null"
-                                + " && echo \"block 2049: $(dd if=disk.raw bs=512 skip=2049 count=1 2>/dev/null | head -c 17)\""),
+                                + " && { viridian run --kernel storage.elf --memory 32M --disk disk.vhdx "
+                                + "--cmdline 'lba=2048 hostile=1';"
+                                + " echo \"guest rc=$?\"; } && viridian vhd check disk.vhdx && viridian vhd "
+                                + "convert disk.vhdx disk.raw >/dev/null"
+                                + " && echo \"block 2049: $(dd if=disk.raw bs=512 skip=2049 count=1 2>/dev/null "
+                                + "| head -c 17)\""),
                 new NestedKvmHost.Command("benchstorvsp", "viridian bench storvsp --count 400"),
                 new NestedKvmHost.Command("bench", "viridian bench exits --count 20000 --rounds 2"),
                 new NestedKvmHost.Command("benchhv", "viridian bench hypercalls --count 20000 --rounds 2"),
@@ -272,8 +275,8 @@ class NestedKvmIT {
                 .contains("ok: INQUIRY: direct-access device 'Msft    Virtual Disk    '")
                 .contains("ok: READ CAPACITY: 131072 blocks of 512 bytes")
                 .contains("ok: wrote 64 blocks at lba 2048, synchronized the cache, read them back intact")
-                .contains(
-                        "ok: CHECK CONDITION with ILLEGAL REQUEST for a read past the end (asc 21) and an unknown opcode (asc 20)")
+                .contains("ok: CHECK CONDITION with ILLEGAL REQUEST for a read past the end (asc 21) and an "
+                        + "unknown opcode (asc 20)")
                 .contains("ok: hostile: a read into pages outside guest memory failed alone")
                 .contains("guest rc=33")
                 .contains("block 2049: VIRIDIAN lba=2049");

@@ -73,7 +73,9 @@ class ScsiDiskFuzzTest {
         }
     }
 
-    /** A disk in memory that records (rather than throws) a request outside it: ScsiDisk would turn a throw into sense. */
+    /**
+     * A disk in memory that records (rather than throws) a request outside it: ScsiDisk would turn a throw into sense.
+     */
     private static final class MemoryDisk implements BlockDevice {
         private final byte[] bytes;
         private final boolean readOnly;

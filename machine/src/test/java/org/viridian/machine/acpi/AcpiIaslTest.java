@@ -103,7 +103,8 @@ class AcpiIaslTest {
                 .contains("EisaId (\"PNP0501\")")
                 .contains("Name (\\_S5, Package (0x02)")
                 .containsPattern(
-                        "IO \\(Decode16,\\s+0x03F8, +// Range Minimum\\s+0x03F8, +// Range Maximum\\s+0x01, +// Alignment\\s+0x08, +// Length")
+                        "IO \\(Decode16,\\s+0x03F8, +// Range Minimum\\s+0x03F8, +// Range Maximum\\s+0x01, +// "
+                                + "Alignment\\s+0x08, +// Length")
                 .containsPattern("IRQNoFlags \\(\\)\\s+\\{4\\}")
                 .contains("Device (VMOD)")
                 .contains("\"VMBUS\"")

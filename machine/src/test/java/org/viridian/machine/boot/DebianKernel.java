@@ -27,9 +27,9 @@ public final class DebianKernel {
         if (found == null) {
             Path deb = findDeb();
             if (deb == null) {
-                String dep =
-                        sh("apt-cache depends linux-image-cloud-amd64 | sed -n 's/.*Depends: \\(linux-image-[0-9].*\\)/\\1/p' | head -1")
-                                .trim();
+                String dep = sh("apt-cache depends linux-image-cloud-amd64 | sed -n 's/.*Depends: "
+                                + "\\(linux-image-[0-9].*\\)/\\1/p' | head -1")
+                        .trim();
                 Assumptions.assumeTrue(
                         dep.startsWith("linux-image-"), "apt-cache cannot resolve linux-image-cloud-amd64: " + dep);
                 sh("cd '" + CACHE + "' && apt-get download " + dep);

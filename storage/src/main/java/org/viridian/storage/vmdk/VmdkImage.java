@@ -130,7 +130,8 @@ public final class VmdkImage implements DiskImage {
     }
 
     /**
-     * The value of a {@code key = "value"} line, without a regex: ".*=" backtracked over every start position, O(n^2) on
+     * The value of a {@code key = "value"} line, without a regex: ".*=" backtracked over every start position, O(n^2)
+     * on
      * a long line with no '=' (a fuzz finding: a 130 KB createType line took 40 s).
      */
     private static String descriptorValue(String line) {
@@ -140,7 +141,10 @@ public final class VmdkImage implements DiskImage {
         return quote >= 0 ? v.substring(0, quote) : v;
     }
 
-    /** A sector count or offset of the descriptor, capped (2^40 sectors, as sparse extents) so that bytes and sums fit a long. */
+    /**
+     * A sector count or offset of the descriptor, capped (2^40 sectors, as sparse extents) so that bytes and sums fit a
+     * long.
+     */
     private static long sectors(Storage s, String digits) throws CorruptImageException {
         if (digits.length() > 13 || Long.parseLong(digits) > MAX_SECTORS)
             throw new CorruptImageException(s.name() + ": extent sector count " + digits + " is too large");
