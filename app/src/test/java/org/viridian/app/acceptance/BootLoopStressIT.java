@@ -51,7 +51,8 @@ class BootLoopStressIT {
                 #!/bin/busybox sh
                 /bin/busybox --install -s /bin
                 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
-                echo "STRESS: /init reached at $(cut -d' ' -f1 /proc/uptime) s, $(grep -c ^processor /proc/cpuinfo) cpu(s)"
+                uptime=$(cut -d' ' -f1 /proc/uptime); cpus=$(grep -c ^processor /proc/cpuinfo)
+                echo "STRESS: /init reached at $uptime s, $cpus cpu(s)"
                 %s
                 echo "STRESS: vmbus devices $(ls /sys/bus/vmbus/devices 2>/dev/null | wc -l)"
                 poweroff -f
@@ -67,12 +68,13 @@ class BootLoopStressIT {
                   echo "STRESS-BOOT engine=$e n=$n cpus=$c rc=$rc init=$i t=$(( $(date +%%s) - t0 ))"
                   if [ $i = no ] || [ $rc -ne 0 ]; then sed 's/^/STRESS-LOG: /' boot.log; fi
                 }
+                HV=hv-relaxed,hv-vpindex,hv-time,hv-synic,hv-stimer,hv-stimer-direct,hv-frequencies,hv-reset
                 for n in $(seq 1 %d); do
                   c=$(( 2 - n %% 2 ))
                   boot viridian $n $c viridian run --kernel vmlinuz --initrd stress-initrd.gz --memory 512M --cpus $c \\
                     --cmdline '%s'
                   boot qemu $n $c qemu-system-x86_64 -nodefaults -machine q35,accel=kvm -m 512 -smp $c \\
-                    -cpu host,hv-relaxed,hv-vpindex,hv-time,hv-synic,hv-stimer,hv-stimer-direct,hv-frequencies,hv-reset \\
+                    -cpu host,$HV \\
                     -kernel vmlinuz -initrd stress-initrd.gz -append '%s' -display none -serial stdio -no-reboot
                 done
                 """

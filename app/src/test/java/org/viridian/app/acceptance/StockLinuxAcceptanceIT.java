@@ -80,8 +80,10 @@ class StockLinuxAcceptanceIT {
                 #!/bin/busybox sh
                 /bin/busybox --install -s /bin
                 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
-                echo "ACCEPT: /init reached at $(cut -d' ' -f1 /proc/uptime) s of guest uptime on $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpu(s)"
-                dmesg | grep -i -e 'hypervisor detected' -e 'hyper-v' -e hyperv -e 'clocksource' -e 'tsc:' | sed 's/^/ACCEPT-DMESG: /'
+                uptime=$(cut -d' ' -f1 /proc/uptime); cpus=$(grep -c ^processor /proc/cpuinfo)
+                echo "ACCEPT: /init reached at $uptime s of guest uptime on $(uname -r), $cpus cpu(s)"
+                dmesg | grep -i -e 'hypervisor detected' -e 'hyper-v' -e hyperv -e 'clocksource' -e 'tsc:' |
+                  sed 's/^/ACCEPT-DMESG: /'
                 dmesg | grep -A3 -e 'WARNING:' -e 'BUG:' -e 'Oops' -e 'unchecked MSR' | sed 's/^/ACCEPT-WARN: /'
                 echo "ACCEPT: clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
                 hostname accept-guest
@@ -97,23 +99,28 @@ class StockLinuxAcceptanceIT {
                   dmesg | grep -e 'KVP' | sed 's/^/ACCEPT-DMESG: /'
                   # A pool record: key[512], value[2048], each NUL-terminated (the daemon leaves garbage after the NUL).
                   key=$(head -c 512 /var/lib/hyperv/.kvp_pool_0 | tr '\\0' '\\n' | head -n 1)
-                  value=$(dd if=/var/lib/hyperv/.kvp_pool_0 bs=512 skip=1 count=4 2>/dev/null | tr '\\0' '\\n' | head -n 1)
+                  value=$(dd if=/var/lib/hyperv/.kvp_pool_0 bs=512 skip=1 count=4 2>/dev/null |
+                    tr '\\0' '\\n' | head -n 1)
                   echo "ACCEPT: kvp external pool: $key=$value"
                 fi
                 dmesg | grep -i -e vmbus -e hv_ | grep -v 'Unknown symbol' | sed 's/^/ACCEPT-DMESG: /'
                 for d in /sys/bus/vmbus/devices/*; do
                   [ -e "$d" ] || continue
-                  echo "ACCEPT: vmbus device $(cat $d/class_id 2>/dev/null) driver $(basename $(readlink $d/driver) 2>/dev/null)"
+                  driver=$(basename $(readlink $d/driver) 2>/dev/null)
+                  echo "ACCEPT: vmbus device $(cat $d/class_id 2>/dev/null) driver $driver"
                 done
                 echo "ACCEPT: hv drivers registered: $(ls /sys/bus/vmbus/drivers 2>/dev/null | tr '\\n' ' ')"
                 for t in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/sda ] && break; sleep 1; done
                 if [ -b /dev/sda ]; then
-                  echo "ACCEPT: disk sda $(cat /sys/block/sda/size) sectors, vendor $(cat /sys/block/sda/device/vendor) model $(cat /sys/block/sda/device/model), discard max $(cat /sys/block/sda/queue/discard_max_bytes)"
+                  sda=/sys/block/sda; size=$(cat $sda/size); vendor=$(cat $sda/device/vendor)
+                  model=$(cat $sda/device/model); discard=$(cat $sda/queue/discard_max_bytes)
+                  echo "ACCEPT: disk sda $size sectors, vendor $vendor model $model, discard max $discard"
                   dd if=/dev/urandom of=/tmp/pattern bs=64k count=16 2>/dev/null
                   echo "ACCEPT: disk pattern md5 $(md5sum < /tmp/pattern | cut -d' ' -f1)"
                   dd if=/tmp/pattern of=/dev/sda bs=64k seek=16 conv=fsync 2>&1 | tail -n 1 | sed 's/^/ACCEPT-DD: /'
                   echo 3 > /proc/sys/vm/drop_caches
-                  echo "ACCEPT: disk read back md5 $(dd if=/dev/sda bs=64k skip=16 count=16 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)"
+                  readback=$(dd if=/dev/sda bs=64k skip=16 count=16 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+                  echo "ACCEPT: disk read back md5 $readback"
                   blkdiscard -o 33554432 -l 8388608 /dev/sda && echo "ACCEPT: blkdiscard rc=0"
                   echo "ACCEPT: storvsc channels $(ls /sys/bus/vmbus/drivers/hv_storvsc/*/channels 2>/dev/null | wc -l)"
                 else

@@ -29,7 +29,8 @@ class NestedKvmIT {
             """
             #!/bin/busybox sh
             /bin/busybox mount -t proc proc /proc
-            echo "VIRIDIAN-GUEST: reached /init on $(/bin/busybox uname -r) with $(/bin/busybox grep -c ^processor /proc/cpuinfo) cpu(s)"
+            kernel=$(/bin/busybox uname -r); cpus=$(/bin/busybox grep -c ^processor /proc/cpuinfo)
+            echo "VIRIDIAN-GUEST: reached /init on $kernel with $cpus cpu(s)"
             /bin/busybox poweroff -f
             """;
 
