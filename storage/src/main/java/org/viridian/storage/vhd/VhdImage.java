@@ -28,6 +28,9 @@ import org.viridian.storage.io.Storage;
  * leaks at most a block and never leaves the BAT pointing at garbage.
  */
 public final class VhdImage extends BlockMappedImage {
+    /** The largest BAT opened (64 MiB): far above a 2040 GiB disk in 512 KiB blocks, the format's limits. */
+    static final long MAX_BAT_ENTRIES = 16L << 20;
+
     static final int UNUSED = 0xFFFFFFFF;
     /** Fixed disks have no blocks; this only sizes the pieces requests are cut into. */
     private static final int FIXED_CHUNK = 2 << 20;
@@ -111,6 +114,11 @@ public final class VhdImage extends BlockMappedImage {
             if (entries * 4 > fileSize)
                 throw new CorruptImageException(
                         name + ": dynamic header max table entries " + entries + " makes a BAT larger than the file");
+            // The BAT is read whole: bound it by what any real VHD needs (2040 GiB at 512 KiB blocks is 4 Mi entries),
+            // not only by the file's size, which a sparse or hostile file can make huge (fuzz finding: 2.26 GB).
+            if (entries > MAX_BAT_ENTRIES)
+                throw new CorruptImageException(name + ": dynamic header max table entries " + entries + " exceeds the "
+                        + MAX_BAT_ENTRIES + " this reader accepts (64 MiB of BAT)");
             long to = header.tableOffset();
             if (to < 512 || to > fileSize - entries * 4)
                 throw new CorruptImageException(
