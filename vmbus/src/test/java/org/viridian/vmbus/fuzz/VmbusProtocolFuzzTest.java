@@ -1,10 +1,10 @@
 package org.viridian.vmbus.fuzz;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.viridian.testkit.RecordValues.sameValue;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import java.lang.reflect.RecordComponent;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -63,21 +63,5 @@ class VmbusProtocolFuzzTest {
         }
         assertThat(sameValue(m, again)).as("%s round-trips, got %s", m, again).isTrue();
         assertThat(again.toBytes()).isEqualTo(written);
-    }
-
-    /** Record equality by value: records' own equals compares array components by identity. */
-    static boolean sameValue(Object a, Object b) {
-        if (a == null || b == null) return a == b;
-        if (a.getClass() != b.getClass()) return false;
-        if (a.getClass().isArray()) return Arrays.deepEquals(new Object[] {a}, new Object[] {b});
-        if (!a.getClass().isRecord()) return a.equals(b);
-        try {
-            for (RecordComponent c : a.getClass().getRecordComponents()) {
-                if (!sameValue(c.getAccessor().invoke(a), c.getAccessor().invoke(b))) return false;
-            }
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError(e);
-        }
-        return true;
     }
 }
