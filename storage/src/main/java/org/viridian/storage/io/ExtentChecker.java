@@ -20,6 +20,24 @@ public final class ExtentChecker {
         this.limit = limit;
     }
 
+    /**
+     * The claimed ranges in offset order as start, end pairs: for a caller that sweeps millions of sorted ranges past
+     * them without a lookup (and its boxing) per range.
+     */
+    public long[] claimedInOrder() {
+        long[] out = new long[extents.size() * 2];
+        int i = 0;
+        for (Extent e : extents.values()) {
+            out[i++] = e.start;
+            out[i++] = e.end;
+        }
+        return out;
+    }
+
+    public long limit() {
+        return limit;
+    }
+
     /** Returns null when the range is free and inside the file (and claims it), else the problem. */
     public String claim(String name, long start, long length) {
         if (start < 0 || length < 0 || start > limit - length) {

@@ -31,6 +31,8 @@ public final class VhdImage extends BlockMappedImage {
     /** The largest BAT opened (64 MiB): far above a 2040 GiB disk in 512 KiB blocks, the format's limits. */
     static final long MAX_BAT_ENTRIES = 16L << 20;
 
+    private static final int BAT_CHUNK = 1 << 20;
+
     static final int UNUSED = 0xFFFFFFFF;
     /** Fixed disks have no blocks; this only sizes the pieces requests are cut into. */
     private static final int FIXED_CHUNK = 2 << 20;
@@ -123,9 +125,7 @@ public final class VhdImage extends BlockMappedImage {
             if (to < 512 || to > fileSize - entries * 4)
                 throw new CorruptImageException(
                         name + ": dynamic header table offset " + to + " puts the BAT outside the file");
-            ByteBuffer raw = s.read(to, (int) entries * 4);
-            bat = new int[(int) entries];
-            raw.asIntBuffer().get(bat);
+            bat = readBat(s, to, (int) entries);
         }
         VhdImage img = new VhdImage(s, path, options, footer, header, bat);
         img.problems.addAll(notes);
@@ -137,6 +137,31 @@ public final class VhdImage extends BlockMappedImage {
         }
         if (footer.diskType() == VhdFooter.DIFFERENCING && options.parents() != null) img.openParent();
         return img;
+    }
+
+    /** Through one small buffer: a 64 MiB BAT must not cost another 64 MiB of copy. */
+    private static int[] readBat(Storage s, long at, int entries) throws IOException {
+        int[] bat = new int[entries];
+        ByteBuffer chunk = ByteBuffer.allocate(BAT_CHUNK);
+        for (int i = 0; i < entries; ) {
+            int n = Math.min(BAT_CHUNK / 4, entries - i);
+            s.read(chunk.clear().limit(n * 4), at + i * 4L);
+            chunk.flip().asIntBuffer().get(bat, i, n);
+            i += n;
+        }
+        return bat;
+    }
+
+    /** Writes the whole BAT (its reserved sectors, UNUSED past the last entry) through one small buffer. */
+    private void writeBat(int[] entries, long capacity) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate(BAT_CHUNK);
+        for (long i = 0; i < capacity; ) {
+            int n = (int) Math.min(BAT_CHUNK / 4, capacity - i);
+            chunk.clear();
+            for (int k = 0; k < n; k++) chunk.putInt(i + k < entries.length ? entries[(int) (i + k)] : UNUSED);
+            storage.write(chunk.flip(), header.tableOffset() + i * 4);
+            i += n;
+        }
     }
 
     /** Every BAT entry must point past the metadata, inside the file, at a block no other entry uses. */
@@ -156,18 +181,61 @@ public final class VhdImage extends BlockMappedImage {
             else dataEnd = Math.max(dataEnd, l.dataOffset() + space);
         }
         long blockTotal = bitmapBytes + (long) header.blockSize();
+        long inDisk = Math.ceilDiv(footer.currentSize(), header.blockSize());
+        // Up to 16 Mi entries: checked in offset order with one packed long per allocated entry (sector << 32 | index)
+        // and no object or string per entry, so a hostile BAT cannot make the host allocate gigabytes (fuzz finding).
+        BatProblems bad = new BatProblems();
+        int n = 0;
         for (int i = 0; i < bat.length; i++) {
             if (bat[i] == UNUSED) continue;
-            long off = Integer.toUnsignedLong(bat[i]) * 512;
-            String p = i >= Math.ceilDiv(footer.currentSize(), header.blockSize())
-                    ? storage.name() + ": BAT entry " + i + " is beyond the disk size but allocated"
-                    : extents.claim("block of BAT entry " + i, off, blockTotal);
-            if (p != null) {
-                problem(p);
+            if (i < inDisk) n++;
+            else {
+                int beyond = i;
+                bad.add(() -> storage.name() + ": BAT entry " + beyond + " is beyond the disk size but allocated");
                 bat[i] = UNUSED;
-            } else {
-                dataEnd = Math.max(dataEnd, off + blockTotal);
             }
+        }
+        long[] order = new long[n];
+        n = 0;
+        for (int i = 0; i < Math.min(inDisk, bat.length); i++) {
+            if (bat[i] != UNUSED) order[n++] = Integer.toUnsignedLong(bat[i]) << 32 | i;
+        }
+        Arrays.sort(order);
+        long[] metadata = extents.claimedInOrder();
+        int m = 0;
+        long previousEnd = 0;
+        for (int k = 0; k < n; k++) {
+            int i = (int) order[k];
+            long off = (order[k] >>> 32) * 512;
+            while (m < metadata.length && metadata[m + 1] <= off) m += 2;
+            if (off > extents.limit() - blockTotal || (m < metadata.length && metadata[m] < off + blockTotal)) {
+                // claim refuses it too, and words the problem (past the end, or which metadata it overlaps).
+                bad.add(() -> extents.claim("block of BAT entry " + i, off, blockTotal));
+            } else if (off < previousEnd) {
+                long end = previousEnd;
+                bad.add(() -> storage.name() + ": block of BAT entry " + i + " at offset " + off
+                        + " overlaps another block (ending at " + end + ")");
+            } else {
+                previousEnd = off + blockTotal;
+                dataEnd = Math.max(dataEnd, previousEnd);
+                continue;
+            }
+            bat[i] = UNUSED;
+        }
+        bad.report();
+    }
+
+    /** The first few BAT problems in full, then only a count: a corrupt BAT may have millions of bad entries. */
+    private final class BatProblems {
+        private static final int SHOWN = 20;
+        private long count;
+
+        void add(java.util.function.Supplier<String> message) throws CorruptImageException {
+            if (count++ < SHOWN) problem(message.get());
+        }
+
+        void report() throws CorruptImageException {
+            if (count > SHOWN) problem(storage.name() + ": " + (count - SHOWN) + " more bad BAT entries not listed");
         }
     }
 
@@ -333,9 +401,7 @@ public final class VhdImage extends BlockMappedImage {
     public List<String> repair() throws IOException {
         List<String> done = new ArrayList<>();
         if (header != null && !problems.isEmpty()) {
-            ByteBuffer raw = ByteBuffer.allocate((int) Bytes.roundUp(bat.length * 4L, 512));
-            for (int i = 0; i < raw.capacity() / 4; i++) raw.putInt(i < bat.length ? bat[i] : UNUSED);
-            storage.write(raw.flip(), header.tableOffset());
+            writeBat(bat, Bytes.roundUp(bat.length * 4L, 512) / 4);
             done.add("rewrote the BAT without the invalid entries");
         }
         if (repairFooters || storage.size() != (header == null ? footer.currentSize() : dataEnd) + 512) {
@@ -369,9 +435,7 @@ public final class VhdImage extends BlockMappedImage {
                             + " bytes needs " + entries + " (convert to a new image instead)");
                 int[] resized = Arrays.copyOf(bat, entries);
                 for (int i = bat.length; i < entries; i++) resized[i] = UNUSED;
-                ByteBuffer raw = ByteBuffer.allocate((int) capacity * 4);
-                for (int i = 0; i < capacity; i++) raw.putInt(i < entries ? resized[i] : UNUSED);
-                storage.write(raw.flip(), header.tableOffset());
+                writeBat(resized, capacity);
                 storage.write(header.withMaxTableEntries(entries).encode(), footer.dataOffset());
                 bat = resized;
                 header = header.withMaxTableEntries(entries);

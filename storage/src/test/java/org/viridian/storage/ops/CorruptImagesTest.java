@@ -195,6 +195,30 @@ class CorruptImagesTest {
     }
 
     @Test
+    void vhdWithManyBadBatEntriesListsTheFirstAndCountsTheRestAndRepairClearsThemAll() throws Exception {
+        Path p = dir.resolve("many.vhd");
+        Images.create(p, new CreateOptions(ImageFormat.VHD, ImageType.DYNAMIC, 100 * MIB, 0, null));
+        ByteBuffer header = ByteBuffer.allocate(1024);
+        try (FileChannel ch = FileChannel.open(p)) {
+            ch.read(header, 512);
+        }
+        // 50 entries of 2 MiB blocks, all "allocated" at sector 0 of a 5.5 KiB file: the shape of a zeroed BAT.
+        patch(p, header.getLong(16), ByteBuffer.allocate(50 * 4));
+        assertRefused(p, "BAT entry 0", "past the end of the file");
+        assertThat(Checker.check(p, false).problems())
+                .hasSize(21)
+                .last()
+                .asString()
+                .contains("30 more bad BAT entries not listed");
+        assertThat(Checker.check(p, true).repairs())
+                .anySatisfy(s -> assertThat(s).contains("rewrote the BAT"));
+        assertThat(Checker.check(p, false).clean()).isTrue();
+        try (DiskImage d = Images.open(p, true)) {
+            assertContent(d, new byte[100 * MIB]);
+        }
+    }
+
+    @Test
     void qcow2TableOffsetsAreChecked() throws Exception {
         Path p = dir.resolve("q.qcow2");
         QemuImg.ok("qemu-img", "create", "-q", "-f", "qcow2", p.toString(), "8M");
