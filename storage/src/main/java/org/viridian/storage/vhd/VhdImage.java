@@ -190,8 +190,8 @@ public final class VhdImage extends BlockMappedImage {
             if (bat[i] == UNUSED) continue;
             if (i < inDisk) n++;
             else {
-                int beyond = i;
-                bad.add(() -> storage.name() + ": BAT entry " + beyond + " is beyond the disk size but allocated");
+                if (bad.listNext())
+                    problem(storage.name() + ": BAT entry " + i + " is beyond the disk size but allocated");
                 bat[i] = UNUSED;
             }
         }
@@ -210,11 +210,11 @@ public final class VhdImage extends BlockMappedImage {
             while (m < metadata.length && metadata[m + 1] <= off) m += 2;
             if (off > extents.limit() - blockTotal || (m < metadata.length && metadata[m] < off + blockTotal)) {
                 // claim refuses it too, and words the problem (past the end, or which metadata it overlaps).
-                bad.add(() -> extents.claim("block of BAT entry " + i, off, blockTotal));
+                if (bad.listNext()) problem(extents.claim("block of BAT entry " + i, off, blockTotal));
             } else if (off < previousEnd) {
-                long end = previousEnd;
-                bad.add(() -> storage.name() + ": block of BAT entry " + i + " at offset " + off
-                        + " overlaps another block (ending at " + end + ")");
+                if (bad.listNext())
+                    problem(storage.name() + ": block of BAT entry " + i + " at offset " + off
+                            + " overlaps another block (ending at " + previousEnd + ")");
             } else {
                 previousEnd = off + blockTotal;
                 dataEnd = Math.max(dataEnd, previousEnd);
@@ -230,8 +230,9 @@ public final class VhdImage extends BlockMappedImage {
         private static final int SHOWN = 20;
         private long count;
 
-        void add(java.util.function.Supplier<String> message) throws CorruptImageException {
-            if (count++ < SHOWN) problem(message.get());
+        /** Counts one more bad entry; true while it is among the first few, to be described. No lambda per entry. */
+        boolean listNext() {
+            return count++ < SHOWN;
         }
 
         void report() throws CorruptImageException {
