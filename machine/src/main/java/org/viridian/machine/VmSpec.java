@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import org.viridian.partition.vp.FlightRecorder;
+import org.viridian.vswitch.PortSpec;
 
 /**
  * What `viridian run` and the host service ask for: processors, memory, and the kernel to boot (a Multiboot ELF, a
@@ -25,6 +26,7 @@ public record VmSpec(
         boolean hyperV,
         Set<IntegrationService> integrationServices,
         List<Disk> disks,
+        List<NetworkAdapter> networkAdapters,
         int flightRecorderEntries,
         Diagnostics diagnostics) {
     /**
@@ -48,6 +50,17 @@ public record VmSpec(
         }
     }
 
+    /**
+     * A synthetic network adapter (served by NetVSP) on a port of the virtual switch {@code switchName}, with the
+     * port's MAC address and policies. The switch must exist when the VM is built.
+     */
+    public record NetworkAdapter(String switchName, PortSpec port) {
+        public NetworkAdapter {
+            Objects.requireNonNull(switchName, "switch name");
+            Objects.requireNonNull(port, "port");
+        }
+    }
+
     public VmSpec(
             String name,
             int cpus,
@@ -68,6 +81,7 @@ public record VmSpec(
                 hyperV,
                 integrationServices,
                 disks,
+                List.of(),
                 FlightRecorder.DEFAULT_CAPACITY,
                 Diagnostics.NONE);
     }
@@ -104,6 +118,7 @@ public record VmSpec(
                 hyperV,
                 services,
                 disks,
+                networkAdapters,
                 flightRecorderEntries,
                 diagnostics);
     }
@@ -119,6 +134,24 @@ public record VmSpec(
                 cmdline,
                 hyperV,
                 integrationServices,
+                list,
+                networkAdapters,
+                flightRecorderEntries,
+                diagnostics);
+    }
+
+    /** The same VM with these synthetic network adapters (NetVSP), each on a port of an existing switch. */
+    public VmSpec withNetworkAdapters(List<NetworkAdapter> list) {
+        return new VmSpec(
+                name,
+                cpus,
+                memoryBytes,
+                kernel,
+                initrd,
+                cmdline,
+                hyperV,
+                integrationServices,
+                disks,
                 list,
                 flightRecorderEntries,
                 diagnostics);
@@ -136,6 +169,7 @@ public record VmSpec(
                 hyperV,
                 integrationServices,
                 disks,
+                networkAdapters,
                 entries,
                 diagnostics);
     }
@@ -152,11 +186,14 @@ public record VmSpec(
                 hyperV,
                 integrationServices,
                 disks,
+                networkAdapters,
                 flightRecorderEntries,
                 d);
     }
 
     public static final long MIN_MEMORY = 2L << 20;
+    /** Hyper-V's limit of synthetic network adapters per VM. */
+    public static final int MAX_NETWORK_ADAPTERS = 8;
 
     public VmSpec {
         Objects.requireNonNull(name, "name");
@@ -168,6 +205,14 @@ public record VmSpec(
         integrationServices =
                 integrationServices.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(integrationServices));
         disks = List.copyOf(disks);
+        networkAdapters = List.copyOf(networkAdapters == null ? List.of() : networkAdapters);
+        if (networkAdapters.size() > MAX_NETWORK_ADAPTERS)
+            throw new IllegalArgumentException("at most " + MAX_NETWORK_ADAPTERS + " network adapters per VM");
+        if (networkAdapters.stream().map(a -> a.port().mac()).distinct().count() != networkAdapters.size())
+            throw new IllegalArgumentException("two network adapters of one VM have the same MAC address");
+        if (!networkAdapters.isEmpty() && !hyperV)
+            throw new IllegalArgumentException(
+                    "network adapters are served over VMBus: they need the Hyper-V interface");
         if (disks.size() > 64) throw new IllegalArgumentException("at most 64 disks per VM, not " + disks.size());
         if (flightRecorderEntries < 0 || flightRecorderEntries > 1 << 20)
             throw new IllegalArgumentException("flight recorder entries must be 0..1048576: " + flightRecorderEntries);

@@ -32,6 +32,11 @@ public final class SwitchHost {
         this.runtime = runtime;
     }
 
+    /** The host's switches as every Viridian process on it sees them (runtime files under /run/viridian/switches). */
+    public static SwitchHost system() {
+        return new SwitchHost(Path.of("/run/viridian/switches"));
+    }
+
     /** Why switches cannot be made on this host (no CAP_NET_ADMIN, no iproute2 or nft), or empty when they can. */
     public static Optional<String> unavailable() {
         try {

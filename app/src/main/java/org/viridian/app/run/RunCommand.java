@@ -17,6 +17,8 @@ import org.viridian.machine.VmSpec;
 import org.viridian.machine.console.ConsoleEndpoint;
 import org.viridian.machine.host.HostCheck;
 import org.viridian.partition.PartitionExit;
+import org.viridian.vswitch.NetworkConfigException;
+import org.viridian.vswitch.SwitchHost;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -82,6 +84,15 @@ public final class RunCommand implements Callable<Integer> {
                     + "1, …).")
     List<String> disks = new ArrayList<>();
 
+    @Option(
+            names = "--nic",
+            paramLabel = "SWITCH[,mac=M][,vlan=N][,spoof-guard][,max-bandwidth=R]",
+            description =
+                    "A synthetic network adapter on a virtual switch (repeatable): nat (the default NAT switch with "
+                            + "DHCP, made on first use), private:NAME or internal:NAME (made on demand, shared by every VM "
+                            + "naming it), or an existing switch's name. Needs CAP_NET_ADMIN.")
+    List<String> nics = new ArrayList<>();
+
     @Option(names = "--name", description = "VM name (default: the kernel's file name).")
     String name;
 
@@ -122,7 +133,8 @@ public final class RunCommand implements Callable<Integer> {
                         cmdline,
                         !noHyperV)
                 .withIntegrationServices(integrationServices(integrationServices, noIc))
-                .withDisks(disks.stream().map(RunCommand::disk).toList());
+                .withDisks(disks.stream().map(RunCommand::disk).toList())
+                .withNetworkAdapters(networkAdapters(nics));
         if (shutdownAfter != null && shutdownAfter < 0)
             throw new IllegalArgumentException("--shutdown-after must not be negative");
         for (String kv : kvpPush) {
@@ -132,6 +144,25 @@ public final class RunCommand implements Callable<Integer> {
         if (hvEcho) diag = diag.withHvEcho();
         if (vmbusEcho) diag = diag.withVmbusEcho();
         return boot(spec.withDiagnostics(diag), console, new Extras(shutdownAfter, kvpPush, kvpDump));
+    }
+
+    /** The adapters {@code --nic} asks for; the switches they name are made here when they are made on demand. */
+    static List<VmSpec.NetworkAdapter> networkAdapters(List<String> nics) throws NetworkConfigException {
+        if (nics.isEmpty()) return List.of();
+        List<NicOption> parsed = nics.stream().map(NicOption::parse).toList();
+        String why = SwitchHost.unavailable().orElse(null);
+        if (why != null) throw new IllegalStateException("--nic: " + why);
+        SwitchHost switches = SwitchHost.system();
+        for (NicOption n : parsed) {
+            if (n.create().isPresent()) {
+                if (!switches.present().containsKey(n.switchName()))
+                    switches.ensure(n.create().get());
+            } else if (!switches.present().containsKey(n.switchName())) {
+                throw new IllegalArgumentException("--nic: no virtual switch named " + n.switchName()
+                        + " (use nat, private:NAME or internal:NAME, or create it with 'viridian switch create')");
+            }
+        }
+        return parsed.stream().map(NicOption::adapter).toList();
     }
 
     /** {@code FILE[,ro][,iops=N][,bps=SIZE]} → a disk; the file must exist. */

@@ -1,0 +1,65 @@
+package org.viridian.app.acceptance;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.viridian.app.nested.NestedKvmHost;
+import org.viridian.machine.boot.DebianKernel;
+
+/**
+ * What the nested host needs to run virtual switches: its kernel's bridge, TAP, nftables and tc modules (insmod'ed by
+ * {@link #setup}), and this machine's iproute2, nft and dnsmasq with their libraries, placed in /sbin so they come
+ * before busybox's applets on the PATH.
+ */
+final class NestedNetwork {
+    static final List<String> MODULES = List.of(
+            "bridge",
+            "tun",
+            "nf_tables",
+            "nft_chain_nat",
+            "nft_masq",
+            "nft_ct",
+            "sch_tbf",
+            "sch_ingress",
+            "cls_matchall",
+            "act_police");
+
+    private NestedNetwork() {}
+
+    /** Host programs and modules for {@link NestedKvmHost#run}: the modules under mod/net/, in load order. */
+    static Map<String, Path> files() throws IOException, InterruptedException {
+        Map<String, Path> files = new LinkedHashMap<>();
+        for (String[] tool : new String[][] {
+            {"ip", "iproute2"},
+            {"bridge", "iproute2"},
+            {"tc", "iproute2"},
+            {"nft", "nftables"},
+            {"dnsmasq", "dnsmasq-base"}
+        }) {
+            Map<String, Path> p = NestedKvmHost.dynamicProgram(tool[0], tool[1], "sbin/" + tool[0]);
+            org.junit.jupiter.api.Assumptions.assumeFalse(p.isEmpty(), tool[0] + " (" + tool[1] + ") is missing");
+            files.putAll(p);
+        }
+        int i = 0;
+        for (Path ko : new KernelModules(DebianKernel.modules()).closure(MODULES))
+            files.put(String.format("mod/net/%02d-%s", i++, ko.getFileName()), ko);
+        // dnsmasq drops its privileges to "nobody"; busybox's initramfs has no user database.
+        Path passwd = Files.createTempFile("passwd", ""), group = Files.createTempFile("group", "");
+        Files.writeString(passwd, "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
+        Files.writeString(group, "root:x:0:\nnogroup:x:65534:\n");
+        passwd.toFile().deleteOnExit();
+        group.toFile().deleteOnExit();
+        files.put("etc/passwd", passwd);
+        files.put("etc/group", group);
+        return files;
+    }
+
+    /** The shell that loads the modules (in order) and makes the runtime directory, before any `--nic` command. */
+    static String setup() {
+        return "for m in /mod/net/*.ko; do insmod $m || echo \"insmod $m failed\"; done; mkdir -p /run/viridian;"
+                + " ip link set lo up;";
+    }
+}

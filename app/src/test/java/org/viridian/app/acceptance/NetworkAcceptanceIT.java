@@ -1,0 +1,136 @@
+package org.viridian.app.acceptance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.viridian.app.nested.NestedKvmHost;
+import org.viridian.machine.boot.DebianKernel;
+
+/**
+ * Acceptance (mvn -P acceptance verify): stock Linux's hv_netvsc on NetVSP and the integrated virtual switch, in the
+ * nested KVM host. A guest on the default NAT switch gets an address from the switch's dnsmasq and fetches a file from
+ * a web server on the host; two guests on one private switch ping each other and move a file over TCP, checked by its
+ * MD5. The guest's /init does what its kernel command line says (vnet.role=dhcp|server|client).
+ */
+@Tag("acceptance")
+class NetworkAcceptanceIT {
+    private static NestedKvmHost.Outcome nat, pair;
+    private static final String PAYLOAD = "served by the nested host through the NAT switch\n";
+
+    @BeforeAll
+    static void run() throws Exception {
+        Path jar = Path.of("target/viridian.jar");
+        assumeTrue(Files.exists(jar), "target/viridian.jar not built (run through mvn -P acceptance verify)");
+        Map<String, Path> guestFiles = new LinkedHashMap<>();
+        StringBuilder insmods = new StringBuilder();
+        for (Path ko : new KernelModules(DebianKernel.modules()).closure(List.of("hv_vmbus", "hv_netvsc"))) {
+            guestFiles.put("lib/modules/" + ko.getFileName(), ko);
+            insmods.append("insmod /lib/modules/").append(ko.getFileName()).append('\n');
+        }
+        String init =
+                """
+                #!/bin/busybox sh
+                /bin/busybox --install -s /bin
+                mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+                %s
+                for t in $(seq 1 20); do [ -e /sys/class/net/eth0 ] && break; sleep 1; done
+                echo "NET: eth0 driver $(basename $(readlink /sys/class/net/eth0/device/driver) 2>/dev/null)\
+                 mac $(cat /sys/class/net/eth0/address 2>/dev/null)"
+                ip link set lo up; ip link set eth0 up
+                arg() { sed -n "s/.*$1=\\([^ ]*\\).*/\\1/p" /proc/cmdline; }
+                role=$(arg vnet.role)
+                case $role in
+                dhcp)
+                  printf '#!/bin/sh\\n[ "$1" = bound ] || exit 0\\nip addr add $ip/$mask dev $interface\\n' > /dhcp.sh
+                  printf 'ip route add default via $router\\necho "NET: lease $ip/$mask router $router"\\n' >> /dhcp.sh
+                  chmod +x /dhcp.sh
+                  udhcpc -i eth0 -n -q -t 10 -T 2 -s /dhcp.sh 2>&1 | sed 's/^/NET-DHCP: /'
+                  echo "NET: fetched $(wget -q -O - http://$(arg vnet.server):8080/hello.txt)"
+                  ;;
+                server)
+                  ip addr add $(arg vnet.ip)/24 dev eth0
+                  echo "NET: listening"
+                  nc -l -p 5000 > /tmp/received
+                  echo "NET: received $(wc -c < /tmp/received) bytes md5 $(md5sum < /tmp/received | cut -d' ' -f1)"
+                  ;;
+                client)
+                  ip addr add $(arg vnet.ip)/24 dev eth0
+                  for t in $(seq 1 30); do ping -c 1 -W 1 $(arg vnet.peer) >/dev/null && break; done
+                  echo "NET: ping $(ping -c 3 -W 2 $(arg vnet.peer) | grep -o '[0-9]* packets received')"
+                  dd if=/dev/urandom of=/tmp/file bs=64k count=32 2>/dev/null
+                  echo "NET: sent md5 $(md5sum < /tmp/file | cut -d' ' -f1)"
+                  sleep 2
+                  nc -w 5 $(arg vnet.peer) 5000 < /tmp/file
+                  ;;
+                esac
+                echo "NET: counters rx $(cat /sys/class/net/eth0/statistics/rx_packets) tx\
+                 $(cat /sys/class/net/eth0/statistics/tx_packets)"
+                dmesg | grep -i -e netvsc -e hv_net | sed 's/^/NET-DMESG: /'
+                poweroff -f
+                """
+                        .formatted(insmods);
+        byte[] initrd = NestedKvmHost.busyboxInitramfs(init, guestFiles);
+        String boot = "viridian run --kernel vmlinuz --initrd net-initrd.gz --memory 256M --cpus 1";
+        String cmdline = "console=ttyS0 quiet panic=-1 reboot=k";
+        NestedKvmHost.Run run = NestedKvmHost.run(
+                jar,
+                Map.of(
+                        "vmlinuz", NestedKvmHost.stockKernel(),
+                        "net-initrd.gz", initrd,
+                        "hello.txt", PAYLOAD.getBytes(StandardCharsets.UTF_8)),
+                NestedNetwork.files(),
+                List.of(
+                        new NestedKvmHost.Command(
+                                "nat",
+                                NestedNetwork.setup() + " httpd -p 8080 -h /opt/files;"
+                                        + " " + boot + " --name dhcp --nic nat --cmdline '" + cmdline
+                                        + " vnet.role=dhcp vnet.server=10.222.0.1'; rc=$?;"
+                                        + " cat /run/viridian/switches/nat/leases | sed 's/^/NET-HOST: lease /';"
+                                        + " exit $rc"),
+                        new NestedKvmHost.Command(
+                                "pair",
+                                boot + " --name server --nic private:lab --cmdline '" + cmdline
+                                        + " vnet.role=server vnet.ip=192.168.50.1' > server.log 2>&1 &"
+                                        + " sleep 5; " + boot + " --name client --nic private:lab --cmdline '"
+                                        + cmdline + " vnet.role=client vnet.ip=192.168.50.2 vnet.peer=192.168.50.1'"
+                                        + " > client.log 2>&1; wait; sed 's/^/server| /' server.log;"
+                                        + " sed 's/^/client| /' client.log")),
+                Duration.ofMinutes(12));
+        nat = run.get("nat");
+        pair = run.get("pair");
+        System.out.println("NAT switch run: rc=" + nat.rc() + " in " + nat.seconds() + " s\n" + nat.output());
+        System.out.println("private switch run: rc=" + pair.rc() + " in " + pair.seconds() + " s\n" + pair.output());
+    }
+
+    @Test
+    void hvNetvscBindsAndTheGuestGetsAnAddressFromTheNatSwitchAndReachesTheHost() {
+        assertThat(nat.output()).contains("NET: eth0 driver hv_netvsc");
+        Matcher lease = Pattern.compile("NET: lease (10\\.222\\.0\\.\\d+)/24 router 10.222.0.1")
+                .matcher(nat.output());
+        assertThat(lease.find()).as(nat.output()).isTrue();
+        assertThat(nat.output()).contains("NET-HOST: lease").contains(lease.group(1));
+        assertThat(nat.output()).contains("NET: fetched " + PAYLOAD.strip());
+    }
+
+    @Test
+    void twoGuestsOnAPrivateSwitchPingEachOtherAndMoveAFileIntact() {
+        String out = pair.output();
+        assertThat(out).contains("client| NET: eth0 driver hv_netvsc").contains("server| NET: eth0 driver hv_netvsc");
+        assertThat(out).contains("client| NET: ping 3 packets received");
+        Matcher sent = Pattern.compile("NET: sent md5 ([0-9a-f]{32})").matcher(out);
+        assertThat(sent.find()).as(out).isTrue();
+        assertThat(out).contains("server| NET: received 2097152 bytes md5 " + sent.group(1));
+    }
+}
