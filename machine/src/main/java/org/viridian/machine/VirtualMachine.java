@@ -3,6 +3,9 @@ package org.viridian.machine;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -17,6 +20,8 @@ import org.viridian.devices.legacy.I8042;
 import org.viridian.devices.legacy.ResetControl;
 import org.viridian.devices.legacy.Uart16550;
 import org.viridian.devices.scsi.TokenBucket;
+import org.viridian.devices.netvsp.NetVsp;
+import org.viridian.devices.netvsp.TapPort;
 import org.viridian.devices.storvsp.StorVsp;
 import org.viridian.hv.HvFeatures;
 import org.viridian.hv.Hypervisor;
@@ -35,6 +40,8 @@ import org.viridian.partition.nested.NestedHostCpuid;
 import org.viridian.storage.ops.Images;
 import org.viridian.vmbus.diag.EchoDevice;
 import org.viridian.vmbus.server.VmbusServer;
+import org.viridian.vswitch.Names;
+import org.viridian.vswitch.SwitchHost;
 
 /**
  * A VM assembled from its spec: a partition, the legacy devices every PC OS expects, firmware tables and a loaded
@@ -52,6 +59,7 @@ public final class VirtualMachine implements AutoCloseable {
     private TimeSync timeSync;
     private Kvp kvp;
     private StorVsp storage;
+    private final List<NetworkAdapterDevice> adapters = new ArrayList<>();
     private EchoDevice echo;
 
     private VirtualMachine(VmSpec spec, Partition partition, ConsoleEndpoint console) {
@@ -86,6 +94,7 @@ public final class VirtualMachine implements AutoCloseable {
                     vm.vmbus = VmbusServer.attach(vm.hypervisor, partition.memory());
                     vm.offerIntegrationServices();
                     vm.offerStorage();
+                    vm.offerNetworkAdapters();
                     acpi = acpi.withDevice(vmbusDevice());
                 }
             }
@@ -95,6 +104,7 @@ public final class VirtualMachine implements AutoCloseable {
             return vm;
         } catch (IOException | RuntimeException e) {
             if (vm != null && vm.storage != null) vm.storage.close();
+            if (vm != null) vm.closeAdapters();
             partition.close();
             throw e;
         }
@@ -133,6 +143,49 @@ public final class VirtualMachine implements AutoCloseable {
             throw e;
         }
         vmbus.addDevice(storage);
+    }
+
+    /**
+     * The spec's synthetic network adapters: each a NetVSP on a TAP device plugged into its switch's port. The TAP is
+     * not persistent, so if this process dies the port goes with it.
+     */
+    private void offerNetworkAdapters() throws IOException {
+        if (spec.networkAdapters().isEmpty()) return;
+        String why = SwitchHost.unavailable().orElse(null);
+        if (why != null) throw new IOException("network adapters: " + why);
+        SwitchHost switches = SwitchHost.system();
+        for (int i = 0; i < spec.networkAdapters().size(); i++) {
+            VmSpec.NetworkAdapter a = spec.networkAdapters().get(i);
+            // The pid keeps two `viridian run` processes of one VM name apart; the service's VM names are unique.
+            String tap = Names.tap(spec.name() + "/" + ProcessHandle.current().pid(), i);
+            TapPort port = TapPort.open(tap);
+            try {
+                switches.attach(a.switchName(), tap, a.port());
+                NetVsp nic = new NetVsp(
+                        partition.memory(),
+                        UUID.nameUUIDFromBytes((spec.name() + "/nic" + i).getBytes()),
+                        HexFormat.ofDelimiter(":").parseHex(a.port().mac()),
+                        port);
+                adapters.add(new NetworkAdapterDevice(a, tap, port, nic));
+                vmbus.addDevice(nic);
+            } catch (IOException | RuntimeException e) {
+                port.close();
+                throw e;
+            }
+        }
+    }
+
+    /** A running adapter: what the spec asked for, its TAP and the NetVSP serving it. */
+    public record NetworkAdapterDevice(VmSpec.NetworkAdapter spec, String tap, TapPort port, NetVsp netVsp) {}
+
+    /** The VM's network adapters, in the spec's order. */
+    public List<NetworkAdapterDevice> networkAdapters() {
+        return List.copyOf(adapters);
+    }
+
+    private void closeAdapters() {
+        for (NetworkAdapterDevice a : adapters) a.port().close();
+        adapters.clear();
     }
 
     private void attach(int lun, VmSpec.Disk d) throws IOException {
@@ -275,6 +328,7 @@ public final class VirtualMachine implements AutoCloseable {
     public void close() throws IOException {
         if (vmbus != null) vmbus.shutdown();
         if (storage != null) storage.close(); // waits for in-flight disk I/O, which may still touch guest memory
+        closeAdapters(); // their reader threads write into guest memory: stopped before it goes
         partition.close();
         console.close();
     }

@@ -278,6 +278,14 @@ public final class RunCommand implements Callable<Integer> {
                             "viridian: heartbeat: the guest answered heartbeat %d (IC version %d.%d), last at %s%n",
                             hb.lastSequence() - 1, hb.version() >>> 16, hb.version() & 0xFFFF, hb.lastAnswer()));
             reportIntegration(vm, extras.kvpDump());
+            for (var a : vm.networkAdapters()) {
+                var c = a.netVsp().counters();
+                System.err.printf(
+                        "viridian: network adapter %s on switch %s (%s): guest sent %d frames (%d bytes), received %d"
+                                + " (%d bytes), dropped %d%n",
+                        a.spec().port().mac(), a.spec().switchName(), a.tap(), c.txFrames(), c.txBytes(),
+                        c.rxFrames(), c.rxBytes(), c.totalDrops());
+            }
             if (exit instanceof PartitionExit.Crashed c)
                 System.err.print(c.report().render());
             else if (!(exit instanceof PartitionExit.DebugExit)) System.err.println("viridian: VM ended: " + exit);
