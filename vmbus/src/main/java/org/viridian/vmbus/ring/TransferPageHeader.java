@@ -15,10 +15,15 @@ public record TransferPageHeader(int pageSetId, int byteCount, int byteOffset) {
 
     /** Writes the one-range header into {@code b} (at least {@link #SIZE} bytes) from index 0. */
     public static void write(byte[] b, int pageSetId, int byteCount, int byteOffset) {
-        ByteBuffer h = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
-        h.putShort(0, (short) pageSetId).put(2, (byte) 0).put(3, (byte) 0).putInt(4, 1);
-        h.putInt(8, byteCount).putInt(12, byteOffset);
+        // Through a view handle rather than a ByteBuffer: the host writes one per received frame.
+        INT.set(b, 0, pageSetId & 0xFFFF);
+        INT.set(b, 4, 1);
+        INT.set(b, 8, byteCount);
+        INT.set(b, 12, byteOffset);
     }
+
+    private static final java.lang.invoke.VarHandle INT =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     /** The one range of a transfer-page packet from its headers; a packet that is not one or lacks it is damage. */
     public static TransferPageHeader parse(Packet p) {
