@@ -307,11 +307,11 @@ class NetVspTest {
         assertThat(k.getInt(0)).isEqualTo(0x80000008);
         assertThat(k.getInt(8)).isEqualTo(77);
         assertThat(k.getInt(12)).isZero();
-        long id = g.sendPages(1, NetvscPlayer.CONTROL_PFN << 12, 12);
+        // RNDIS_MSG_HALT gets no answer, only the NVSP completion; after it, frames for the guest are dropped.
         g.memory.write(
                 NetvscPlayer.CONTROL_PFN << 12,
                 NetvscPlayer.rndis(3, 12).putInt(8, 78).array());
-        id = g.sendPages(1, NetvscPlayer.CONTROL_PFN << 12, 12);
+        long id = g.sendPages(1, NetvscPlayer.CONTROL_PFN << 12, 12);
         assertThat(g.completion(id).getInt(4)).isEqualTo(1);
         port.inject(frame(BROADCAST, 100, 16));
         assertThat(g.vsp.counters().drops(Drop.RX_NOT_READY)).isEqualTo(1);
