@@ -111,7 +111,7 @@ final class Libc {
 
     static void close(int fd) {
         try {
-            int r = (int) CLOSE.invokeExact(STATE.get(), fd);
+            int ignored = (int) CLOSE.invokeExact(STATE.get(), fd); // nothing to do about a failed close
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

@@ -440,6 +440,22 @@ public final class NetVsp extends ChannelDevice {
             return true;
         }
         int start = at + packet.frameAt();
+        int vlan = packet.ppiValueAt(stagingView, at, RndisMessage.Packet.PPI_VLAN);
+        if (vlan >= 0 && length + VLAN_TAG <= maxFrame()) {
+            // Linux hands the 802.1Q tag over as per-packet information (struct ndis_pkt_8021q_info: priority in
+            // bits 0-2, CFI in 3, VLAN id in 4-15); the wire wants it in the frame. The RNDIS header before the frame
+            // is spent, so the addresses move 4 bytes back into it and the tag goes between them and the type.
+            int info = stagingView.getInt(vlan);
+            int tci = (info & 7) << 13 | (info >>> 3 & 1) << 12 | (info >>> 4 & 0xFFF);
+            System.arraycopy(staging, start, staging, start - VLAN_TAG, 12);
+            start -= VLAN_TAG;
+            length += VLAN_TAG;
+            // Network byte order (staging's view is little-endian, for the RNDIS fields).
+            staging[start + 12] = (byte) 0x81;
+            staging[start + 13] = 0;
+            staging[start + 14] = (byte) (tci >>> 8);
+            staging[start + 15] = (byte) tci;
+        }
         frameView.limit(start + length).position(start);
         try {
             port.transmit(frameView);

@@ -135,6 +135,24 @@ class NetVspTest {
     }
 
     @Test
+    void aVlanTagGivenAsPerPacketInformationIsPutInTheFrame() {
+        NetvscPlayer g = guest(64, 1500);
+        g.up(1500);
+        byte[] untagged = frame(BROADCAST, 200, 20);
+        byte[] msg = NetvscPlayer.taggedPacketMessage(untagged, 42, 5);
+        g.sendBuffer.write(0, msg, 0, msg.length);
+        assertThat(g.sendSection(0, msg.length)).isEqualTo(1);
+        byte[] tagged = new byte[204];
+        System.arraycopy(untagged, 0, tagged, 0, 12);
+        tagged[12] = (byte) 0x81;
+        tagged[13] = 0;
+        tagged[14] = (byte) (5 << 5); // priority 5, CFI 0, VLAN 42
+        tagged[15] = 42;
+        System.arraycopy(untagged, 12, tagged, 16, 188);
+        assertThat(port.transmitted).containsExactly(tagged);
+    }
+
+    @Test
     void portFramesReachTheGuestByteExactWithTheirRndisHeader() {
         NetvscPlayer g = guest(64, 1500);
         g.up(1500);

@@ -346,6 +346,22 @@ final class NetvscPlayer implements AutoCloseable {
         return m.array();
     }
 
+    /**
+     * An RNDIS packet message whose 802.1Q tag travels as IEEE_8021Q_INFO per-packet information (as Linux sends a
+     * tagged frame: the frame itself untagged).
+     */
+    static byte[] taggedPacketMessage(byte[] frame, int vlanId, int priority) {
+        int ppi = 12 + 4, length = (44 + ppi + frame.length + 7) & ~7;
+        ByteBuffer m = rndis(1, length)
+                .putInt(8, 36 + ppi)
+                .putInt(12, frame.length)
+                .putInt(28, 36)
+                .putInt(32, ppi);
+        m.putInt(44, ppi).putInt(48, 6).putInt(52, 12).putInt(56, priority | vlanId << 4);
+        m.put(8 + 36 + ppi, frame);
+        return m.array();
+    }
+
     /** A frame in send section {@code section} (netvsc_copy_to_send_buf); returns the completion's status. */
     int sendInSection(int section, byte[]... frames) {
         int at = 0;

@@ -201,7 +201,7 @@ public sealed interface RndisMessage {
                             + Integer.toUnsignedString(ppiLength) + " bytes at " + Integer.toUnsignedString(ppiOffset)
                             + " in " + body + " bytes");
                 }
-                walk(m, ppiOffset, ppiLength, -1);
+                walk(m, 0, ppiOffset, ppiLength, -1);
             }
             return new Packet(
                     body + HEADER,
@@ -219,8 +219,8 @@ public sealed interface RndisMessage {
          * Checks the entries in [at, at+length) of the struct and returns where the value of the first entry of
          * {@code type} starts (from the message's start), or -1.
          */
-        private static int walk(ByteBuffer m, int at, int length, int type) throws ProtocolException {
-            int pos = HEADER + at, end = pos + length;
+        private static int walk(ByteBuffer m, int base, int at, int length, int type) throws ProtocolException {
+            int pos = base + HEADER + at, end = pos + length;
             while (pos < end) {
                 if (end - pos < PPI_HEADER) throw new ProtocolException("per-packet information entry cut short");
                 int size = m.getInt(pos), offset = m.getInt(pos + 8);
@@ -239,13 +239,14 @@ public sealed interface RndisMessage {
         }
 
         /**
-         * Where the value of this packet's per-packet information of {@code type} starts in {@code message} (the bytes
-         * this packet was parsed from, indexed from its header), or -1 when it has none.
+         * Where the value of this packet's per-packet information of {@code type} starts in {@code buffer} (the
+         * little-endian bytes this packet was parsed from, its header at {@code messageAt}), or -1 when it has none.
+         * Reads in place, allocating nothing.
          */
-        public int ppiValueAt(ByteBuffer message, int type) {
+        public int ppiValueAt(ByteBuffer buffer, int messageAt, int type) {
             if (ppiLength == 0) return -1;
             try {
-                return walk(message.order(ByteOrder.LITTLE_ENDIAN), ppiOffset, ppiLength, type);
+                return walk(buffer, messageAt, ppiOffset, ppiLength, type);
             } catch (ProtocolException e) {
                 throw new IllegalArgumentException("not the bytes this packet was parsed from", e);
             }
