@@ -14,6 +14,7 @@ import org.viridian.vmbus.server.VmbusDevice;
  * ({@link #onPacket}). Shaped after openvmm's SimpleVmbusDevice. Every hook runs under this object's lock.
  */
 public abstract class ChannelDevice implements VmbusDevice {
+    private static final byte[] NO_HEADERS = new byte[0];
     private final String name;
     /** Reading stops while this many packets wait for room in the guest's ring (the guest is not reading). */
     private final int backlogLimit;
@@ -85,9 +86,17 @@ public abstract class ChannelDevice implements VmbusDevice {
      * Ring damage fails the channel.
      */
     protected final synchronized boolean send(int type, int flags, long transactionId, byte[] data) {
+        return send(type, flags, transactionId, NO_HEADERS, data);
+    }
+
+    /**
+     * {@link #send(int, int, long, byte[])} with type-specific {@code headers} between the descriptor and the data
+     * (e.g. a transfer-page header). The arrays may be reused once this returns.
+     */
+    protected final synchronized boolean send(int type, int flags, long transactionId, byte[] headers, byte[] data) {
         if (channel == null) return false;
         try {
-            signal(outbox.send(type, flags, transactionId, data));
+            signal(outbox.send(type, flags, transactionId, headers, data));
             return true;
         } catch (RingCorruptException e) {
             fail(e.getMessage());
@@ -97,9 +106,14 @@ public abstract class ChannelDevice implements VmbusDevice {
 
     /** Writes a packet only if it fits now (for messages that are worthless late); false when it was not written. */
     protected final synchronized boolean trySend(int type, int flags, long transactionId, byte[] data) {
+        return trySend(type, flags, transactionId, NO_HEADERS, data);
+    }
+
+    /** {@link #trySend(int, int, long, byte[])} with type-specific headers; the arrays may be reused after. */
+    protected final synchronized boolean trySend(int type, int flags, long transactionId, byte[] headers, byte[] data) {
         if (channel == null) return false;
         try {
-            RingBuffer.WriteResult r = outbox.offer(type, flags, transactionId, data);
+            RingBuffer.WriteResult r = outbox.offer(type, flags, transactionId, headers, data);
             if (r == RingBuffer.WriteResult.FULL) return false;
             signal(r == RingBuffer.WriteResult.WRITTEN_SIGNAL);
             return true;

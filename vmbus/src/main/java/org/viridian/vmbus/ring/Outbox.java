@@ -5,10 +5,13 @@ import java.util.ArrayDeque;
 /**
  * The host's side of the ring it writes, with a backlog: a packet that meets a full ring waits, in order, and the
  * guest is asked (pending-send size) to signal once it has read enough for it to fit. Not thread-safe: the device
- * holds its channel's lock around every call.
+ * holds its channel's lock around every call. A packet written at once is not copied (callers may reuse their
+ * buffers); only a packet that has to wait is.
  */
 public final class Outbox {
-    private record Waiting(int type, int flags, long transactionId, byte[] data) {}
+    private static final byte[] NONE = new byte[0];
+
+    private record Waiting(int type, int flags, long transactionId, byte[] headers, byte[] data) {}
 
     private final RingBuffer ring;
     private final ArrayDeque<Waiting> backlog = new ArrayDeque<>();
@@ -20,7 +23,19 @@ public final class Outbox {
 
     /** Queues a packet and writes what fits; true when the guest must be signalled. */
     public boolean send(int type, int flags, long transactionId, byte[] data) {
-        backlog.add(new Waiting(type, flags, transactionId, data));
+        return send(type, flags, transactionId, NONE, data);
+    }
+
+    /**
+     * Queues a packet with type-specific {@code headers} between descriptor and data (a multiple of 8 bytes, e.g. a
+     * transfer-page header) and writes what fits; true when the guest must be signalled.
+     */
+    public boolean send(int type, int flags, long transactionId, byte[] headers, byte[] data) {
+        if (backlog.isEmpty()) {
+            RingBuffer.WriteResult w = ring.write(type, flags, transactionId, headers, data);
+            if (w != RingBuffer.WriteResult.FULL) return w == RingBuffer.WriteResult.WRITTEN_SIGNAL;
+        }
+        backlog.add(new Waiting(type, flags, transactionId, headers.clone(), data.clone()));
         return flush();
     }
 
@@ -29,8 +44,13 @@ public final class Outbox {
      * worthless late, such as a time sample).
      */
     public RingBuffer.WriteResult offer(int type, int flags, long transactionId, byte[] data) {
+        return offer(type, flags, transactionId, NONE, data);
+    }
+
+    /** {@link #offer(int, int, long, byte[])} with type-specific headers. */
+    public RingBuffer.WriteResult offer(int type, int flags, long transactionId, byte[] headers, byte[] data) {
         if (!backlog.isEmpty()) return RingBuffer.WriteResult.FULL;
-        return ring.write(type, flags, transactionId, new byte[0], data);
+        return ring.write(type, flags, transactionId, headers, data);
     }
 
     /** Writes the waiting packets while they fit; true when the guest must be signalled. */
@@ -39,9 +59,9 @@ public final class Outbox {
         while (!backlog.isEmpty()) {
             Waiting next = backlog.peek();
             RingBuffer.WriteResult w =
-                    ring.write(next.type(), next.flags(), next.transactionId(), new byte[0], next.data());
+                    ring.write(next.type(), next.flags(), next.transactionId(), next.headers(), next.data());
             if (w == RingBuffer.WriteResult.FULL) {
-                ring.requestSpace(next.data().length + 64);
+                ring.requestSpace(next.headers().length + next.data().length + 64);
                 askedForSpace = true;
                 return signal;
             }

@@ -19,6 +19,7 @@ public final class RingBuffer {
 
     private final GpaPages pages;
     private final int dataSize;
+    private ByteBuffer scratch = ByteBuffer.allocate(256).order(ByteOrder.LITTLE_ENDIAN);
 
     public RingBuffer(GpaPages pages) {
         if (pages.size() < 2L * CONTROL || pages.size() > (1L << 30)) {
@@ -75,7 +76,13 @@ public final class RingBuffer {
         int free = r > w ? r - w : dataSize - (w - r);
         // Never fill the ring completely: read == write must keep meaning "empty".
         if (free <= length + TRAILER) return WriteResult.FULL;
-        ByteBuffer p = ByteBuffer.allocate(length + TRAILER).order(ByteOrder.LITTLE_ENDIAN);
+        // One writer per ring (the device's lock): the staging buffer is reused, so a steady stream of packets
+        // allocates nothing.
+        if (scratch.capacity() < length + TRAILER) {
+            scratch = ByteBuffer.allocate(Math.max(length + TRAILER, 2 * scratch.capacity()))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+        }
+        ByteBuffer p = scratch.clear();
         p.putShort((short) type)
                 .putShort((short) (offset / 8))
                 .putShort((short) (length / 8))
@@ -83,8 +90,9 @@ public final class RingBuffer {
                 .putLong(transactionId)
                 .put(headers)
                 .put(data);
+        while (p.position() < length) p.put((byte) 0);
         p.putLong(length, (long) w << 32);
-        copyIn(w, p.array());
+        copyIn(w, p.array(), length + TRAILER);
         pages.setIntRelease(WRITE_INDEX, (w + length + TRAILER) % dataSize);
         // The guest needs an interrupt only if it had drained the ring (it reads until empty) and has not masked us.
         boolean signal = pages.getIntAcquire(INTERRUPT_MASK) == 0 && pages.getIntAcquire(READ_INDEX) == w;
@@ -134,10 +142,10 @@ public final class RingBuffer {
         return out;
     }
 
-    private void copyIn(int at, byte[] src) {
-        int first = Math.min(src.length, dataSize - at);
+    private void copyIn(int at, byte[] src, int len) {
+        int first = Math.min(len, dataSize - at);
         pages.write(CONTROL + at, src, 0, first);
-        if (first < src.length) pages.write(CONTROL, src, first, src.length - first);
+        if (first < len) pages.write(CONTROL, src, first, len - first);
     }
 
     private static int align8(int n) {

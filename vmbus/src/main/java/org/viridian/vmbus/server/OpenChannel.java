@@ -2,7 +2,10 @@ package org.viridian.vmbus.server;
 
 import static java.lang.System.Logger.Level.WARNING;
 
+import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
+import org.viridian.vmbus.ring.GpaPages;
 import org.viridian.vmbus.ring.RingBuffer;
 
 /**
@@ -16,7 +19,8 @@ public record OpenChannel(
         RingBuffer toGuest,
         Runnable signalGuest,
         Consumer<String> onFailure,
-        Consumer<VmbusDevice> subChannels) {
+        Consumer<VmbusDevice> subChannels,
+        IntFunction<GpaPages> gpadls) {
     private static final System.Logger LOG = System.getLogger(OpenChannel.class.getName());
 
     /** A channel whose failures are only logged (tests and tools that own the rings themselves). */
@@ -35,6 +39,26 @@ public record OpenChannel(
         this(relid, fromGuest, toGuest, signalGuest, onFailure, d -> {
             throw new UnsupportedOperationException("channel " + relid + " cannot have sub-channels");
         });
+    }
+
+    /** A channel whose GPADLs (other than its rings) the device cannot look up. */
+    public OpenChannel(
+            int relid,
+            RingBuffer fromGuest,
+            RingBuffer toGuest,
+            Runnable signalGuest,
+            Consumer<String> onFailure,
+            Consumer<VmbusDevice> subChannels) {
+        this(relid, fromGuest, toGuest, signalGuest, onFailure, subChannels, id -> null);
+    }
+
+    /**
+     * A GPADL the guest created on this channel, by handle, as validated pages (e.g. NetVSP's receive and send
+     * buffers, which the guest names in a message after creating them); empty when the channel has none by that
+     * handle. The lookup is live: a GPADL made after the opening is found, a torn-down one is not.
+     */
+    public Optional<GpaPages> gpadl(int handle) {
+        return Optional.ofNullable(gpadls.apply(handle));
     }
 
     /**

@@ -4,7 +4,6 @@ import static java.lang.System.Logger.Level.WARNING;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -70,7 +69,9 @@ public final class VmbusServer {
     private static final class Channel {
         final OfferChannel offer;
         final VmbusDevice device;
-        final Map<Integer, GpaPages> gpadls = new HashMap<>();
+        /** Concurrent: devices look GPADLs up from their own threads, without the server's lock (lock order). */
+        final Map<Integer, GpaPages> gpadls = new ConcurrentHashMap<>();
+
         boolean open, rescinded;
         /** The current opening, so a failure reported for an earlier one cannot close a later one. */
         OpenChannel current;
@@ -257,7 +258,8 @@ public final class VmbusServer {
                 new RingBuffer(pages.range(how.split(), total - how.split())),
                 () -> hv.signalEvent(target, sint, relid),
                 why -> failed(self[0], why),
-                device -> offerSubChannel(relid, device));
+                device -> offerSubChannel(relid, device),
+                ch.gpadls::get);
         self[0] = open;
         ch.current = open;
         ch.how = how;

@@ -1,0 +1,88 @@
+package org.viridian.devices.netvsp;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import org.viridian.devices.netvsp.protocol.RndisMessage;
+import org.viridian.devices.netvsp.protocol.RndisMessageType;
+import org.viridian.vmbus.ring.GpaPages;
+
+/**
+ * The guest's receive buffer (a GPADL it named in SEND_RECEIVE_BUFFER), carved into equal sections, one message per
+ * section. The host takes a free section, writes an RNDIS message there, and names it in a transfer-page packet whose
+ * transaction id is the section's index; the guest's completion of that packet gives it back. Free sections are a
+ * stack of indices, so taking and giving back allocate nothing. Not thread-safe: NetVSP's lock guards it.
+ */
+final class ReceiveBuffer {
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+    final int id;
+    final int sectionSize;
+    final int sectionCount;
+    private final GpaPages pages;
+    private final int[] free;
+    private int freeCount;
+    private final boolean[] held;
+    private final byte[] header = new byte[RndisMessage.Packet.FRAME_OFFSET];
+
+    private ReceiveBuffer(int id, GpaPages pages, int sectionSize, int sectionCount) {
+        this.id = id;
+        this.pages = pages;
+        this.sectionSize = sectionSize;
+        this.sectionCount = sectionCount;
+        free = new int[sectionCount];
+        held = new boolean[sectionCount];
+        // Lowest index on top, so the guest sees sections used in order.
+        for (int i = 0; i < sectionCount; i++) free[i] = sectionCount - 1 - i;
+        freeCount = sectionCount;
+    }
+
+    /** Sections of {@code sectionSize} bytes over {@code pages}; null when not even one fits. */
+    static ReceiveBuffer carve(int id, GpaPages pages, int sectionSize) {
+        long count = pages.size() / sectionSize;
+        if (count < 1) return null;
+        return new ReceiveBuffer(id, pages, sectionSize, (int) Math.min(count, Integer.MAX_VALUE));
+    }
+
+    /** A free section's index, now held by the guest until it completes it; -1 when all are held. */
+    int take() {
+        if (freeCount == 0) return -1;
+        int s = free[--freeCount];
+        held[s] = true;
+        return s;
+    }
+
+    /** The guest completed {@code section}: free it. False when that is not a section the guest holds. */
+    boolean giveBack(long section) {
+        if (section < 0 || section >= sectionCount || !held[(int) section]) return false;
+        held[(int) section] = false;
+        free[freeCount++] = (int) section;
+        return true;
+    }
+
+    int held() {
+        return sectionCount - freeCount;
+    }
+
+    long offset(int section) {
+        return (long) section * sectionSize;
+    }
+
+    /** Writes {@code frame[off, off+len)} as an RNDIS packet message into {@code section}; returns its length. */
+    int writeFrame(int section, byte[] frame, int off, int len) {
+        // struct rndis_message + struct rndis_packet with the frame right after, no per-packet information.
+        INT.set(header, 0, RndisMessageType.PACKET.code());
+        INT.set(header, 4, RndisMessage.Packet.FRAME_OFFSET + len);
+        INT.set(header, 8, RndisMessage.Packet.STRUCT);
+        INT.set(header, 12, len);
+        long at = offset(section);
+        pages.write(at, header, 0, header.length);
+        pages.write(at + header.length, frame, off, len);
+        return header.length + len;
+    }
+
+    /** Writes a (control) message's bytes into {@code section}. */
+    void write(int section, byte[] message) {
+        pages.write(offset(section), message, 0, message.length);
+    }
+}

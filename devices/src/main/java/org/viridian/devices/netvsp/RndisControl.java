@@ -1,0 +1,150 @@
+package org.viridian.devices.netvsp;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.viridian.devices.netvsp.protocol.NdisObjects;
+import org.viridian.devices.netvsp.protocol.NvspVersion;
+import org.viridian.devices.netvsp.protocol.Oid;
+import org.viridian.devices.netvsp.protocol.RndisMessage;
+import org.viridian.devices.netvsp.protocol.RndisMessage.IndicateStatus;
+import org.viridian.devices.netvsp.protocol.RndisMessage.InitializeComplete;
+import org.viridian.devices.netvsp.protocol.RndisMessage.QueryComplete;
+import org.viridian.devices.netvsp.protocol.RndisMessage.QueryRequest;
+import org.viridian.devices.netvsp.protocol.RndisMessage.SetComplete;
+import org.viridian.devices.netvsp.protocol.RndisMessage.SetRequest;
+import org.viridian.devices.netvsp.protocol.RndisStatus;
+
+/**
+ * The adapter as RNDIS presents it: initialization, the OIDs hv_netvsc queries and sets, keep-alive, halt and reset.
+ * It answers what it implements (no offloads, one queue) and NOT_SUPPORTED for any other OID. Holds the guest's
+ * packet filter, which decides which frames reach it. Not thread-safe: NetVSP's lock guards it.
+ */
+final class RndisControl {
+    /** Packets the guest may batch in one send-buffer section, and their alignment (2^3). */
+    static final int MAX_PACKETS_PER_MESSAGE = 8, ALIGNMENT_FACTOR = 3;
+    /** 10 Gbit/s in NDIS's unit of 100 bit/s. */
+    static final int LINK_SPEED = 100_000_000;
+
+    private final byte[] mac;
+    private final int mtu;
+    private final int maxTransfer;
+    private boolean initialized;
+    private int packetFilter;
+
+    RndisControl(byte[] mac, int mtu, int maxTransfer) {
+        this.mac = mac.clone();
+        this.mtu = mtu;
+        this.maxTransfer = maxTransfer;
+    }
+
+    boolean initialized() {
+        return initialized;
+    }
+
+    /** Forgets the guest's state (a new opening of the channel). */
+    void reset() {
+        initialized = false;
+        packetFilter = 0;
+    }
+
+    /**
+     * The answer to a control message, or null when it has none (halt). {@code version} is the NVSP version in use
+     * (the offload object's layout depends on it), {@code linkUp} the link as the guest should see it.
+     */
+    RndisMessage answer(RndisMessage request, NvspVersion version, boolean linkUp) {
+        return switch (request) {
+            case RndisMessage.InitializeRequest i -> {
+                initialized = true;
+                yield new InitializeComplete(
+                        i.requestId(),
+                        RndisStatus.SUCCESS,
+                        1,
+                        0,
+                        InitializeComplete.CONNECTIONLESS,
+                        InitializeComplete.MEDIUM_802_3,
+                        MAX_PACKETS_PER_MESSAGE,
+                        maxTransfer,
+                        ALIGNMENT_FACTOR,
+                        0,
+                        0);
+            }
+            case QueryRequest q -> query(q, version, linkUp);
+            case SetRequest s -> new SetComplete(s.requestId(), set(s));
+            case RndisMessage.KeepaliveRequest k ->
+                new RndisMessage.KeepaliveComplete(k.requestId(), RndisStatus.SUCCESS);
+            case RndisMessage.ResetRequest r -> {
+                packetFilter = 0;
+                yield new RndisMessage.ResetComplete(RndisStatus.SUCCESS, 0);
+            }
+            case RndisMessage.HaltRequest h -> {
+                reset();
+                yield null;
+            }
+            default -> throw new IllegalArgumentException(request.type() + " is not a control request");
+        };
+    }
+
+    private QueryComplete query(QueryRequest q, NvspVersion version, boolean linkUp) {
+        Oid oid = Oid.of(q.oid()).orElse(null);
+        byte[] value =
+                switch (oid) {
+                    case IEEE802_3_PERMANENT_ADDRESS, IEEE802_3_CURRENT_ADDRESS -> mac.clone();
+                    case GEN_MAXIMUM_FRAME_SIZE -> u32(mtu);
+                    case GEN_MAXIMUM_TOTAL_SIZE -> u32(mtu + 14);
+                    case GEN_LINK_SPEED -> u32(LINK_SPEED);
+                    case GEN_MEDIA_CONNECT_STATUS -> u32(linkUp ? 0 : 1); // NdisMediaStateConnected = 0
+                    case GEN_MEDIA_SUPPORTED, GEN_MEDIA_IN_USE -> u32(InitializeComplete.MEDIUM_802_3);
+                    case GEN_CURRENT_PACKET_FILTER -> u32(packetFilter);
+                    case IEEE802_3_MAXIMUM_LIST_SIZE -> u32(32);
+                    case TCP_OFFLOAD_HARDWARE_CAPABILITIES -> NdisObjects.noOffloads(version);
+                    case GEN_RECEIVE_SCALE_CAPABILITIES -> NdisObjects.receiveScaleCapabilities(1, 0);
+                    case null, default -> null;
+                };
+        if (value == null) return new QueryComplete(q.requestId(), RndisStatus.NOT_SUPPORTED, new byte[0]);
+        return new QueryComplete(q.requestId(), RndisStatus.SUCCESS, value);
+    }
+
+    private int set(SetRequest s) {
+        byte[] v = s.info();
+        return switch (Oid.of(s.oid()).orElse(null)) {
+            case GEN_CURRENT_PACKET_FILTER -> {
+                if (v.length < 4) yield RndisStatus.INVALID_LENGTH;
+                packetFilter = ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
+                yield RndisStatus.SUCCESS;
+            }
+            // Every frame is delivered to the filter below whatever the list; its shape is still checked.
+            case IEEE802_3_MULTICAST_LIST -> v.length % 6 == 0 ? RndisStatus.SUCCESS : RndisStatus.INVALID_LENGTH;
+            // Linux enables only what the capabilities offered (nothing), so any parameters are accepted as given.
+            case TCP_OFFLOAD_PARAMETERS -> RndisStatus.SUCCESS;
+            case null, default -> RndisStatus.NOT_SUPPORTED;
+        };
+    }
+
+    /** Whether the guest's packet filter takes a frame with this destination address (the frame's first 6 bytes). */
+    boolean accepts(byte[] frame, int off) {
+        int f = packetFilter;
+        if ((f & NdisObjects.FILTER_PROMISCUOUS) != 0) return true;
+        if ((frame[off] & 1) == 0) return (f & NdisObjects.FILTER_DIRECTED) != 0 && isOurs(frame, off);
+        boolean broadcast = true;
+        for (int i = 0; i < 6; i++) broadcast &= frame[off + i] == (byte) 0xFF;
+        if (broadcast) return (f & NdisObjects.FILTER_BROADCAST) != 0;
+        return (f & (NdisObjects.FILTER_MULTICAST | NdisObjects.FILTER_ALL_MULTICAST)) != 0;
+    }
+
+    private boolean isOurs(byte[] frame, int off) {
+        for (int i = 0; i < 6; i++) if (frame[off + i] != mac[i]) return false;
+        return true;
+    }
+
+    /** The indication telling the guest the link changed. */
+    static IndicateStatus linkIndication(boolean up) {
+        return new IndicateStatus(up ? RndisStatus.MEDIA_CONNECT : RndisStatus.MEDIA_DISCONNECT, new byte[0]);
+    }
+
+    private static byte[] u32(int v) {
+        return ByteBuffer.allocate(4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(0, v)
+                .array();
+    }
+}
