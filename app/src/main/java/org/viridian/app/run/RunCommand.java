@@ -283,8 +283,14 @@ public final class RunCommand implements Callable<Integer> {
                 System.err.printf(
                         "viridian: network adapter %s on switch %s (%s): guest sent %d frames (%d bytes), received %d"
                                 + " (%d bytes), dropped %d%n",
-                        a.spec().port().mac(), a.spec().switchName(), a.tap(), c.txFrames(), c.txBytes(),
-                        c.rxFrames(), c.rxBytes(), c.totalDrops());
+                        a.spec().port().mac(),
+                        a.spec().switchName(),
+                        a.tap(),
+                        c.txFrames(),
+                        c.txBytes(),
+                        c.rxFrames(),
+                        c.rxBytes(),
+                        c.totalDrops());
             }
             if (exit instanceof PartitionExit.Crashed c)
                 System.err.print(c.report().render());

@@ -19,6 +19,7 @@ final class NestedNetwork {
             "bridge",
             "tun",
             "nf_tables",
+            "nft_meta_bridge", // meta (iifname) in the bridge family; a host with modprobe loads it on demand
             "nft_chain_nat",
             "nft_masq",
             "nft_ct",
