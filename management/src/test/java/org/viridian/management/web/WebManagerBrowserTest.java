@@ -173,7 +173,7 @@ public class WebManagerBrowserTest {
         browser.findElement(By.id("wizard-cmdline")).sendKeys(cmdline);
         browser.findElement(By.id("wizard-next")).click();
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("wizard-switch")))
-                .sendKeys("External");
+                .sendKeys("nat");
         browser.findElement(By.id("wizard-notes")).sendKeys("made in the browser");
         browser.findElement(By.id("wizard-next")).click();
         assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("wizard-summary")))
