@@ -289,12 +289,49 @@ function listenForEvents() {
   state.events = source;
 }
 
+// ---- virtual switches ---------------------------------------------------------------------------------------------
+async function renderSwitches() {
+  const switches = await api('GET', '/switches');
+  const rows = switches.map(s => h('tr', { 'data-switch': s.name },
+    h('td', {}, s.name), h('td', {}, s.type), h('td', {}, s.hostAddress || s.externalInterface || '–'),
+    h('td', {}, s.ports.map(p => p.vm + '/' + p.adapter).join(', ') || 'none'),
+    h('td', {}, s.leases.map(l => l.ipv4Address + ' ' + l.mac + (l.hostname ? ' ' + l.hostname : '')).join(', ') || '–'),
+    h('td', { title: s.hostStateReason || '' }, s.hostState),
+    h('td', {}, h('button', { type: 'button', class: 'switch-delete', onclick: () => attempt(async () => {
+      await api('DELETE', '/switches/' + encodeURIComponent(s.name)); renderSwitches();
+    }) }, 'Delete'))));
+  const form = h('form', { id: 'switch-form', class: 'card', onsubmit: ev => {
+    ev.preventDefault();
+    attempt(async () => {
+      const body = { name: document.getElementById('switch-name').value.trim(), type: document.getElementById('switch-type').value };
+      const address = document.getElementById('switch-address').value.trim();
+      if (address) body[body.type === 'external' ? 'externalInterface' : 'hostAddress'] = address;
+      await api('POST', '/switches', body);
+      renderSwitches();
+    });
+  } },
+    h('h2', {}, 'New switch'),
+    h('input', { id: 'switch-name', placeholder: 'name (a-z, 0-9, -)', required: true }),
+    h('select', { id: 'switch-type' }, ['private', 'internal', 'nat', 'external'].map(t => h('option', { value: t }, t))),
+    h('input', { id: 'switch-address', placeholder: 'host address (10.0.0.1/24) or interface' }),
+    h('button', { type: 'submit', id: 'switch-create' }, 'Create'));
+  if ((location.hash || '#/') !== '#/switches') return;
+  document.getElementById('view').replaceChildren(h('h1', {}, 'Virtual switches'),
+    state.host && !state.host.canMakeSwitches ? h('p', { class: 'banner' }, state.host.switchesUnavailableReason) : null,
+    rows.length ? h('table', { id: 'switch-table' },
+      h('thead', {}, h('tr', {}, ['Name', 'Type', 'Host address', 'Ports', 'Leases', 'Host state', ''].map(t => h('th', {}, t)))),
+      h('tbody', {}, rows))
+      : h('p', { id: 'no-switches' }, 'No switches yet (nat is made when a VM on it starts).'),
+    form);
+}
+
 // ---- routing ------------------------------------------------------------------------------------------------------
 async function route() {
   clearError();
   const hash = location.hash || '#/';
   if (!hash.startsWith('#/vm/')) closeConsole();
   if (hash === '#/new') return renderWizard();
+  if (hash === '#/switches') return attempt(renderSwitches);
   if (hash.startsWith('#/vm/')) return renderVm(decodeURIComponent(hash.substring(5)));
   try { (await api('GET', '/vms')).forEach(vm => state.vms.set(vm.id, vm)); } catch (e) { return showError(e); }
   if ((location.hash || '#/') !== hash) return; // the user went elsewhere (e.g. the wizard) while the list loaded

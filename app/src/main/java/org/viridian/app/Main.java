@@ -6,6 +6,7 @@ import org.viridian.app.run.DemoCommand;
 import org.viridian.app.run.RunCommand;
 import org.viridian.app.vhd.VhdCommand;
 import org.viridian.app.vm.ServeCommand;
+import org.viridian.app.vm.SwitchCommand;
 import org.viridian.app.vm.UpCommand;
 import org.viridian.app.vm.VmCommand;
 import picocli.AutoComplete;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
             VhdCommand.class,
             VmCommand.class,
+            SwitchCommand.class,
             ServeCommand.class,
             CommandLine.HelpCommand.class,
             AutoComplete.GenerateCompletion.class

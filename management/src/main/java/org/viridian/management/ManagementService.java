@@ -15,10 +15,12 @@ import org.viridian.management.auth.TokenStore;
 import org.viridian.management.config.AtomicFiles;
 import org.viridian.management.config.ConfigStore;
 import org.viridian.management.config.Json;
+import org.viridian.management.config.SwitchStore;
 import org.viridian.management.events.Event;
 import org.viridian.management.events.EventBus;
 import org.viridian.management.jobs.JobManager;
 import org.viridian.management.service.KvmEngine;
+import org.viridian.management.service.SwitchService;
 import org.viridian.management.service.VmEngine;
 import org.viridian.management.service.VmService;
 import org.viridian.management.state.StatusStore;
@@ -36,10 +38,12 @@ public final class ManagementService implements AutoCloseable {
     private final FileLock lock;
     private final JobManager jobs;
     private final VmService vms;
+    private final SwitchService switches;
     private final ApiServer server;
     private final EventBus events;
 
-    private ManagementService(ServiceOptions options, VmEngine engine) throws IOException {
+    private ManagementService(ServiceOptions options, VmEngine engine, SwitchService.HostAccess network)
+            throws IOException {
         this.options = options;
         Path dir = options.stateDir();
         Files.createDirectories(dir);
@@ -61,16 +65,24 @@ public final class ManagementService implements AutoCloseable {
                         j.vmName(),
                         j.status().wire(),
                         j.kind() + " " + j.status().wire() + " (" + j.progress() + "%): " + j.message()));
+        switches = new SwitchService(
+                new SwitchStore(dir, json),
+                network == null ? SwitchService.HostAccess.system() : network,
+                this::vmList,
+                clock);
         vms = new VmService(
                 new ConfigStore(dir, json),
                 new StatusStore(json),
-                engine == null ? new KvmEngine(dir.resolve("guests")) : engine,
+                engine == null ? new KvmEngine(dir.resolve("guests"), switches) : engine,
                 events,
                 jobs,
                 clock);
+        vms.switches(switches::defined);
         vms.load();
+        switches.load();
         server = new ApiServer(
                 vms,
+                switches,
                 jobs,
                 events,
                 new TokenStore(dir, json),
@@ -87,9 +99,18 @@ public final class ManagementService implements AutoCloseable {
         return start(options, null);
     }
 
-    /** Starts the service with {@code engine} (null: KVM). */
+    /** Starts the service with {@code engine} (null: KVM), owning the host's virtual switches. */
     public static ManagementService start(ServiceOptions options, VmEngine engine) throws IOException {
-        ManagementService s = new ManagementService(options, engine);
+        return start(options, engine, null);
+    }
+
+    /**
+     * Starts the service with {@code engine} (null: KVM) and {@code network}, its access to the host's virtual switches
+     * (null: the host's, all of them owned by this service).
+     */
+    public static ManagementService start(ServiceOptions options, VmEngine engine, SwitchService.HostAccess network)
+            throws IOException {
+        ManagementService s = new ManagementService(options, engine, network);
         try {
             s.server.start();
             AtomicFiles.write(
@@ -119,6 +140,14 @@ public final class ManagementService implements AutoCloseable {
 
     public VmService vms() {
         return vms;
+    }
+
+    private java.util.List<org.viridian.management.service.VmView> vmList() {
+        return vms.list();
+    }
+
+    public SwitchService switches() {
+        return switches;
     }
 
     public EventBus events() {

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -122,12 +123,22 @@ public final class SwitchHost {
      * so a service that crashed leaves nothing behind for long.
      */
     public synchronized void reconcile(Collection<SwitchSpec> wanted) throws NetworkConfigException {
+        reconcile(wanted, name -> true);
+    }
+
+    /**
+     * {@link #reconcile(Collection)} for an owner of some of the host's switches (several services on one host, e.g.
+     * tests): only the unwanted switches that {@code owned} accepts are removed; the others are left alone.
+     */
+    public synchronized void reconcile(Collection<SwitchSpec> wanted, Predicate<String> owned)
+            throws NetworkConfigException {
         Set<String> names = wanted.stream().map(SwitchSpec::name).collect(Collectors.toSet());
-        for (String name : present().keySet()) if (!names.contains(name)) remove(name);
+        for (String name : present().keySet()) if (!names.contains(name) && owned.test(name)) remove(name);
         for (JsonNode t : json(HostTool.run("nft", "-j", "list", "tables")).path("nftables")) {
             String table = t.path("table").path("name").asText("");
-            if (table.startsWith(Names.TABLE_PREFIX) && !names.contains(table.substring(Names.TABLE_PREFIX.length())))
-                remove(table.substring(Names.TABLE_PREFIX.length()));
+            if (!table.startsWith(Names.TABLE_PREFIX)) continue;
+            String name = table.substring(Names.TABLE_PREFIX.length());
+            if (!names.contains(name) && owned.test(name)) remove(name);
         }
         for (SwitchSpec s : wanted) {
             ensure(s);

@@ -16,7 +16,7 @@ import org.viridian.vswitch.SwitchSpec;
  *
  * @param create the switch to make if it is missing (empty: it must exist)
  */
-record NicOption(String switchName, Optional<SwitchSpec> create, PortSpec port) {
+public record NicOption(String switchName, Optional<SwitchSpec> create, PortSpec port) {
     static NicOption parse(String arg) {
         String[] parts = arg.split(",");
         String target = parts[0].trim();
@@ -77,7 +77,7 @@ record NicOption(String switchName, Optional<SwitchSpec> create, PortSpec port) 
     }
 
     /** "100M" (bits per second, as Hyper-V states bandwidth), "1G", "500k", or a plain number of bits per second. */
-    static long bits(String rate) {
+    public static long bits(String rate) {
         String r = rate.trim().toLowerCase().replace("bit", "").replace("bps", "");
         long unit =
                 switch (r.isEmpty() ? ' ' : r.charAt(r.length() - 1)) {

@@ -11,6 +11,7 @@ import org.viridian.management.ServiceOptions;
 import org.viridian.management.api.ApiServer;
 import org.viridian.management.auth.TokenStore;
 import org.viridian.management.config.Json;
+import org.viridian.management.service.SwitchService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -42,10 +43,18 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--auth", description = "Require bearer tokens on loopback too (always on elsewhere).")
     boolean auth;
 
+    @Option(
+            names = "--shared-host",
+            description = "Other services keep virtual switches on this host too: at start take away only the switches "
+                    + "this state directory made (default: every Viridian switch that is not defined here).")
+    boolean sharedHost;
+
     @Override
     public Integer call() throws Exception {
-        ManagementService service =
-                ManagementService.start(options(stateDir, listen, tlsKeyStore, tlsPasswordFile, auth));
+        ManagementService service = ManagementService.start(
+                options(stateDir, listen, tlsKeyStore, tlsPasswordFile, auth),
+                null,
+                sharedHost ? SwitchService.HostAccess.shared() : SwitchService.HostAccess.system());
         System.out.println("viridian: serving on " + service.url() + " (state: " + dir(stateDir) + ")");
         System.out.flush();
         awaitShutdown(service);

@@ -11,6 +11,7 @@ import org.viridian.management.DefaultSetup;
 import org.viridian.management.ManagementService;
 import org.viridian.management.ServiceOptions;
 import org.viridian.management.service.ConsoleBuffer;
+import org.viridian.management.service.SwitchService;
 import org.viridian.management.service.VmService;
 import org.viridian.management.service.VmView;
 import org.viridian.management.state.LastExit;
@@ -81,11 +82,16 @@ public final class UpCommand implements Callable<Integer> {
 
     private ManagementService startService() throws Exception {
         try {
-            return ManagementService.start(ServeCommand.options(stateDir, listen, null, null, false));
+            // A convenience service next to whatever else runs here: it takes away only the switches it made.
+            return ManagementService.start(
+                    ServeCommand.options(stateDir, listen, null, null, false), null, SwitchService.HostAccess.shared());
         } catch (IOException | RuntimeException e) {
             if (!portTaken(e)) throw e;
             String[] hp = ServiceOptions.parseListen(listen);
-            return ManagementService.start(ServeCommand.options(stateDir, hp[0] + ":0", null, null, false));
+            return ManagementService.start(
+                    ServeCommand.options(stateDir, hp[0] + ":0", null, null, false),
+                    null,
+                    SwitchService.HostAccess.shared());
         }
     }
 

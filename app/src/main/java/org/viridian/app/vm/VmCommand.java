@@ -22,6 +22,7 @@ import picocli.CommandLine.Parameters;
             VmCommand.Delete.class,
             VmConsoleCommand.class,
             VmDiskCommand.class,
+            VmNicCommand.class,
             VmFlightRecorderCommand.class
         })
 public final class VmCommand implements Runnable {

@@ -63,12 +63,13 @@ abstract class VmSubcommand implements Callable<Integer> {
         }
         for (JsonNode n : vm.path("networkAdapters")) {
             o.printf(
-                    "network:      %s %s -> %s%n",
+                    "network:      %s %s -> %s%s%n",
                     n.path("name").asText(),
                     n.path("mac").asText(),
                     n.path("switchName").isNull()
                             ? "not connected"
-                            : n.path("switchName").asText());
+                            : n.path("switchName").asText(),
+                    VmNicCommand.policies(n));
         }
         JsonNode is = vm.path("integrationServices");
         StringBuilder on = new StringBuilder();

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.viridian.machine.host.HostCheck;
+import org.viridian.vswitch.Names;
+import org.viridian.vswitch.SwitchHost;
 
 /** `viridian vm …` against a real `viridian serve` process (its own JVM, its own state directory). */
 class VmCliTest {
@@ -35,7 +37,8 @@ class VmCliTest {
                         "--state-dir",
                         state.toString(),
                         "--listen",
-                        "127.0.0.1:0")
+                        "127.0.0.1:0",
+                        "--shared-host")
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
         String line = new BufferedReader(new InputStreamReader(serve.getInputStream())).readLine();
@@ -53,17 +56,7 @@ class VmCliTest {
     @Test
     void createListShowSetDelete() throws Exception {
         Cli.Result r = cli.run(
-                "vm",
-                "create",
-                "alpha",
-                "--cpus",
-                "2",
-                "--memory",
-                "128M",
-                "--nic",
-                "External",
-                "--notes",
-                "from the cli");
+                "vm", "create", "alpha", "--cpus", "2", "--memory", "128M", "--nic", "nat", "--notes", "from the cli");
         assertThat(r.rc()).as(r.err()).isZero();
         assertThat(r.out()).startsWith("created VM 'alpha' (").endsWith("), off\n");
         assertThat(cli.run("vm", "create", "beta", "--guest", "hello.elf", "--cmdline", "hi")
@@ -83,7 +76,7 @@ class VmCliTest {
         assertThat(show)
                 .contains("processors:   2")
                 .contains("memory:       128M")
-                .contains("-> External")
+                .contains("-> nat")
                 .contains("notes:        from the cli");
         assertThat(new ObjectMapper()
                         .readTree(cli.run("vm", "show", "alpha", "--json").out())
@@ -102,6 +95,76 @@ class VmCliTest {
         assertThat(cli.run("vm", "disk", "detach", "gamma", "0").out()).doesNotContain("disk 0:");
         assertThat(cli.run("vm", "delete", "gamma").out()).contains("deleted VM 'gamma'");
         assertThat(cli.run("vm", "list").out()).doesNotContain("gamma");
+    }
+
+    @Test
+    void switchCreateListShowDeleteAndVmNicAddSetRemove() throws Exception {
+        String sw = "t-cli" + java.util.UUID.randomUUID().toString().substring(0, 6);
+        boolean canMake = SwitchHost.unavailable().isEmpty();
+        try {
+            Cli.Result created = cli.run("switch", "create", sw, "--type", "private", "--notes", "lab");
+            if (!canMake) {
+                assertThat(created.rc()).isEqualTo(1);
+                assertThat(created.err()).contains("host_cannot_make_switches");
+                return;
+            }
+            assertThat(created.rc()).as(created.err()).isZero();
+            assertThat(created.out()).isEqualTo("created switch '" + sw + "' (private), applied\n");
+            assertThat(Files.exists(Path.of("/sys/class/net", Names.bridge(sw))))
+                    .isTrue();
+            String table = cli.run("switch", "list").out();
+            assertThat(table.lines().findFirst().orElseThrow())
+                    .matches("NAME\\s+TYPE\\s+HOST ADDRESS\\s+PORTS\\s+LEASES\\s+STATE");
+            assertThat(table).containsPattern(sw + "\\s+private\\s+-\\s+0\\s+0\\s+applied");
+            assertThat(cli.run("switch", "create", sw, "--type", "private").err())
+                    .contains("a switch named '" + sw + "' already exists (409 name_taken)");
+            assertThat(cli.run("switch", "create", "t-bad", "--type", "internal")
+                            .err())
+                    .contains("needs a hostAddress");
+
+            cli.run("vm", "create", sw + "-vm");
+            Cli.Result nic = cli.run(
+                    "vm",
+                    "nic",
+                    "add",
+                    sw + "-vm",
+                    "--name",
+                    "lan",
+                    "--switch",
+                    sw,
+                    "--vlan",
+                    "7",
+                    "--max-bandwidth",
+                    "100M",
+                    "--spoof-guard");
+            assertThat(nic.rc()).as(nic.err()).isZero();
+            assertThat(nic.out())
+                    .containsPattern("network:      lan 00:15:5D:\\S+ -> " + sw
+                            + " \\(vlan 7, spoof guard, max 100000000 bit/s\\)");
+            Cli.Result json = cli.run("switch", "show", sw, "--json");
+            assertThat(new ObjectMapper().readTree(json.out()).at("/ports/0/vm").asText())
+                    .as(json.err() + json.out())
+                    .isEqualTo(sw + "-vm");
+            assertThat(cli.run("switch", "show", sw).out()).contains("port:         " + sw + "-vm/lan");
+            assertThat(cli.run("switch", "delete", sw).err()).contains("switch_in_use");
+            Cli.Result set = cli.run("vm", "nic", "set", sw + "-vm", "--vlan", "0", "--no-spoof-guard");
+            assertThat(set.rc()).as(set.err()).isZero();
+            assertThat(set.out()).contains("-> " + sw + " (max 100000000 bit/s)");
+            assertThat(cli.run("vm", "nic", "remove", sw + "-vm", "--name", "nosuch")
+                            .err())
+                    .contains("no network adapter named 'nosuch'");
+            assertThat(cli.run("vm", "nic", "remove", sw + "-vm", "--name", "lan")
+                            .out())
+                    .doesNotContain("network:");
+            cli.run("vm", "delete", sw + "-vm");
+
+            assertThat(cli.run("switch", "delete", sw).out()).isEqualTo("deleted switch '" + sw + "'\n");
+            assertThat(Files.exists(Path.of("/sys/class/net", Names.bridge(sw))))
+                    .isFalse();
+            assertThat(cli.run("switch", "list").out()).doesNotContain(sw);
+        } finally {
+            SwitchHost.system().remove(sw);
+        }
     }
 
     @Test

@@ -24,6 +24,7 @@ import org.viridian.management.config.VmConfigs;
 import org.viridian.management.events.EventBus;
 import org.viridian.management.jobs.JobManager;
 import org.viridian.management.service.ServiceException;
+import org.viridian.management.service.SwitchService;
 import org.viridian.management.service.VmService;
 import org.viridian.management.state.IllegalTransitionException;
 import org.viridian.management.web.WebManager;
@@ -43,6 +44,7 @@ public final class ApiServer implements AutoCloseable {
 
     public ApiServer(
             VmService vms,
+            SwitchService switches,
             JobManager jobs,
             EventBus events,
             TokenStore tokens,
@@ -100,6 +102,8 @@ public final class ApiServer implements AutoCloseable {
                         BASE + "/openapi.json",
                         "vms",
                         BASE + "/vms",
+                        "switches",
+                        BASE + "/switches",
                         "jobs",
                         BASE + "/jobs",
                         "events",
@@ -115,7 +119,11 @@ public final class ApiServer implements AutoCloseable {
             info.put("authRequired", requireAuth);
             info.put("tls", this.tls);
             info.put("vmCount", vms.list().size());
-            info.put("unreadableDefinitions", vms.loadProblems());
+            info.put("canMakeSwitches", switches.unavailable().isEmpty());
+            info.put("switchesUnavailableReason", switches.unavailable().orElse(null));
+            List<String> unreadable = new java.util.ArrayList<>(vms.loadProblems());
+            unreadable.addAll(switches.loadProblems());
+            info.put("unreadableDefinitions", unreadable);
             info.put("demoGuests", VmConfigs.DEMO_GUESTS);
             info.put(
                     "limits",
@@ -148,6 +156,7 @@ public final class ApiServer implements AutoCloseable {
             ctx.json(job);
         });
         new VmRoutes(vms, access, requests).register(routes);
+        new SwitchRoutes(switches, access, requests).register(routes);
         streams = new StreamRoutes(vms, events, access, json);
         streams.register(app, routes);
     }

@@ -29,7 +29,6 @@ public final class VmConfigs {
     public static final BootSource DEFAULT_BOOT = new BootSource.DemoGuest("smp.elf", "");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final Pattern MAC = Pattern.compile("[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}");
-    private static final Pattern SWITCH = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}");
 
     private VmConfigs() {}
 
@@ -183,6 +182,7 @@ public final class VmConfigs {
         }
         List<NetworkAdapter> out = new ArrayList<>();
         Set<String> macs = new HashSet<>();
+        Set<String> names = new HashSet<>();
         for (NetworkAdapter a : in) {
             if (a == null) throw new InvalidConfigException("networkAdapters", "a network adapter must be an object");
             String name =
@@ -190,8 +190,21 @@ public final class VmConfigs {
             if (name.isBlank() || name.length() > 64) {
                 throw new InvalidConfigException("networkAdapters.name", "adapter names are 1-64 characters");
             }
-            if (a.switchName() != null && !SWITCH.matcher(a.switchName()).matches()) {
-                throw new InvalidConfigException("networkAdapters.switchName", "invalid switch name");
+            if (!names.add(name.toLowerCase(Locale.ROOT)))
+                throw new InvalidConfigException("networkAdapters.name", "two adapters are named '" + name + "'");
+            if (a.switchName() != null
+                    && !SwitchConfigs.NAME.matcher(a.switchName()).matches()) {
+                throw new InvalidConfigException(
+                        "networkAdapters.switchName",
+                        "switch names are 1-31 characters of a-z, 0-9 and '-': '" + clip(a.switchName()) + "'");
+            }
+            if (a.vlanId() != null && (a.vlanId() < 1 || a.vlanId() > 4094)) {
+                throw new InvalidConfigException(
+                        "networkAdapters.vlanId", "vlanId must be between 1 and 4094 (absent: untagged)");
+            }
+            if (a.maxBandwidth() < 0) {
+                throw new InvalidConfigException(
+                        "networkAdapters.maxBandwidth", "maxBandwidth (bits per second) must not be negative");
             }
             String mac = a.mac() == null ? randomMac() : a.mac().toUpperCase(Locale.ROOT);
             if (!MAC.matcher(mac).matches()) {
@@ -201,7 +214,15 @@ public final class VmConfigs {
                 throw new InvalidConfigException("networkAdapters.mac", "mac must be a unicast address: " + mac);
             }
             if (!macs.add(mac)) throw new InvalidConfigException("networkAdapters.mac", "duplicate mac " + mac);
-            out.add(new NetworkAdapter(name, a.switchName(), mac));
+            out.add(new NetworkAdapter(
+                    name,
+                    a.switchName(),
+                    mac,
+                    a.vlanId(),
+                    a.macSpoofGuard(),
+                    a.dhcpGuard(),
+                    a.routerGuard(),
+                    a.maxBandwidth()));
         }
         return out;
     }

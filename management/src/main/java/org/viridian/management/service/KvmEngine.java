@@ -6,7 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -22,19 +25,29 @@ import org.viridian.machine.host.HostCheck;
 import org.viridian.management.config.BootSource;
 import org.viridian.management.config.Disk;
 import org.viridian.management.config.IntegrationServices;
+import org.viridian.management.config.NetworkAdapter;
 import org.viridian.management.config.VmConfig;
 import org.viridian.partition.PartitionExit;
+import org.viridian.vswitch.PortSpec;
 
 /**
  * VMs on this host's KVM, inside the service's process ({@link VirtualMachine}). Disks are served by the VM's synthetic
- * SCSI controller (StorVSP); network adapters are kept in the configuration but not yet connected (NetVSP).
+ * SCSI controller (StorVSP); network adapters are ports of the service's virtual switches ({@link SwitchService}),
+ * served by NetVSP.
  */
 public final class KvmEngine implements VmEngine {
     private final Path guestDir;
+    private final SwitchService switches;
 
-    /** {@code guestDir}: where the built-in guests are unpacked for the loaders. */
+    /** {@code guestDir}: where the built-in guests are unpacked for the loaders; no switches (VMs without adapters). */
     public KvmEngine(Path guestDir) {
+        this(guestDir, null);
+    }
+
+    /** {@code switches}: where the VMs' network adapters are connected (null: adapters are refused). */
+    public KvmEngine(Path guestDir, SwitchService switches) {
         this.guestDir = guestDir;
+        this.switches = switches;
     }
 
     @Override
@@ -75,7 +88,8 @@ public final class KvmEngine implements VmEngine {
                 .withDisks(c.disks().stream()
                         .sorted(java.util.Comparator.comparingInt(Disk::slot))
                         .map(KvmEngine::disk)
-                        .toList());
+                        .toList())
+                .withNetworkAdapters(networkAdapters(c, switches));
         VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.to(console));
         try {
             vm.start();
@@ -84,6 +98,33 @@ public final class KvmEngine implements VmEngine {
             throw e;
         }
         return new Running(vm, c.integrationServices().shutdown());
+    }
+
+    /**
+     * The VM's connected adapters with their ports' policies; each switch they name is present on the host when this
+     * returns (the default NAT switch is defined on first use). Adapters without a switch are left out.
+     */
+    static List<VmSpec.NetworkAdapter> networkAdapters(VmConfig c, SwitchService switches) throws IOException {
+        List<VmSpec.NetworkAdapter> out = new ArrayList<>();
+        for (NetworkAdapter a : c.networkAdapters()) {
+            if (a.switchName() == null) continue;
+            if (switches == null)
+                throw new IOException("VM '" + c.name() + "': this engine has no virtual switches for its adapters");
+            switches.forVm(c.name(), a.switchName());
+            out.add(new VmSpec.NetworkAdapter(a.switchName(), port(a)));
+        }
+        return out;
+    }
+
+    static PortSpec port(NetworkAdapter a) {
+        return new PortSpec(
+                a.mac().toLowerCase(Locale.ROOT),
+                a.vlanId() == null ? PortSpec.Vlan.UNTAGGED : PortSpec.Vlan.access(a.vlanId()),
+                a.macSpoofGuard(),
+                a.dhcpGuard(),
+                a.routerGuard(),
+                a.maxBandwidth(),
+                List.of());
     }
 
     private static VmSpec.Disk disk(Disk d) {
@@ -164,7 +205,7 @@ public final class KvmEngine implements VmEngine {
         }
 
         @Override
-        public java.util.List<RecorderEntry> flightRecorder() {
+        public List<RecorderEntry> flightRecorder() {
             return vm.partition().recorded().stream().map(RecorderEntry::of).toList();
         }
 

@@ -14,8 +14,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.viridian.management.config.ConfigStore;
 import org.viridian.management.config.Disk;
+import org.viridian.management.config.InvalidConfigException;
+import org.viridian.management.config.NetworkAdapter;
 import org.viridian.management.config.VmConfig;
 import org.viridian.management.config.VmConfigs;
 import org.viridian.management.config.VmRequest;
@@ -28,6 +31,7 @@ import org.viridian.management.state.StatusStore;
 import org.viridian.management.state.VmOperation;
 import org.viridian.management.state.VmState;
 import org.viridian.management.state.VmStatus;
+import org.viridian.vswitch.SwitchSpec;
 
 /**
  * The VMs this host owns: their definitions (persisted before any change is acknowledged), their states (every
@@ -45,6 +49,7 @@ public final class VmService implements AutoCloseable {
     private final Clock clock;
     private final Map<UUID, VmEntry> vms = new LinkedHashMap<>();
     private final List<String> loadProblems = new ArrayList<>();
+    private volatile Predicate<String> switchDefined = name -> true;
 
     public VmService(
             ConfigStore configs, StatusStore statuses, VmEngine engine, EventBus events, JobManager jobs, Clock clock) {
@@ -69,6 +74,25 @@ public final class VmService implements AutoCloseable {
         }
     }
 
+    /** Which switches adapters may name ({@link SwitchService#defined}, and the default NAT switch, made on use). */
+    public void switches(Predicate<String> defined) {
+        this.switchDefined = defined;
+    }
+
+    /** Before any lock: the switch service asks this service for the VMs' adapters under its own lock. */
+    private void requireSwitches(VmRequest r) {
+        if (r == null || r.networkAdapters() == null) return;
+        for (NetworkAdapter a : r.networkAdapters()) {
+            if (a == null || a.switchName() == null || a.switchName().equals(SwitchSpec.DEFAULT_NAT)) continue;
+            if (!switchDefined.test(a.switchName()))
+                throw new InvalidConfigException(
+                        "networkAdapters.switchName",
+                        "no virtual switch named '"
+                                + (a.switchName().length() > 40 ? a.switchName().substring(0, 40) : a.switchName())
+                                + "' (create it first; 'nat' is made on first use)");
+        }
+    }
+
     public synchronized List<String> loadProblems() {
         return List.copyOf(loadProblems);
     }
@@ -90,6 +114,7 @@ public final class VmService implements AutoCloseable {
 
     public VmView create(VmRequest r) throws IOException {
         VmConfig c = VmConfigs.create(r, UUID.randomUUID(), clock.instant());
+        requireSwitches(r);
         VmEntry e;
         synchronized (this) {
             requireFreeName(c.name(), null);
@@ -104,6 +129,7 @@ public final class VmService implements AutoCloseable {
 
     public VmView update(String ref, VmRequest r) throws IOException {
         VmEntry e = entry(ref);
+        requireSwitches(r);
         VmConfig next;
         synchronized (this) {
             synchronized (e) {

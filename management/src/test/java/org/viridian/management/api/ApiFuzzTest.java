@@ -62,7 +62,13 @@ class ApiFuzzTest {
         "{\"boot\":{\"type\":\"demo\",\"guest\":\"../../etc/passwd\"}}",
         "{\"memory\":{\"a\":1}}",
         "{{{{",
-        "\u0000"
+        "\u0000",
+        "{\"name\":\"t-fz\",\"type\":\"hub\"}",
+        "{\"name\":\"t-fz\",\"type\":\"internal\",\"hostAddress\":\"1.2.3.4/33\"}",
+        "{\"name\":\"t-fz\",\"type\":\"external\",\"externalInterface\":\"../x\"}",
+        "{\"name\":\"NAT\",\"type\":\"nat\"}",
+        "{\"type\":\"private\",\"hostAddress\":null}",
+        "{\"name\":\"f11\",\"networkAdapters\":[{\"switchName\":\"nat\",\"vlanId\":0,\"maxBandwidth\":-1}]}"
     };
 
     @Test
@@ -78,7 +84,9 @@ class ApiFuzzTest {
             for (int i = 0; i < 1500; i++) {
                 String method = METHODS[random.nextInt(METHODS.length)];
                 String path =
-                        switch (random.nextInt(6)) {
+                        switch (random.nextInt(7)) {
+                            case 4 -> "/api/v1/switches";
+                            case 5 -> "/api/v1/switches/" + refs.get(random.nextInt(refs.size()));
                             case 0 -> "/api/v1/vms";
                             case 1 -> "/api/v1/jobs/" + refs.get(random.nextInt(refs.size()));
                             case 2 -> "/api/v1/events?since=" + (random.nextBoolean() ? "-1" : "999999999999999999999");

@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.UUID;
 import org.viridian.management.config.InvalidConfigException;
 import org.viridian.management.config.Json;
+import org.viridian.management.config.SwitchConfig;
+import org.viridian.management.config.SwitchConfigs;
+import org.viridian.management.config.SwitchRequest;
 import org.viridian.management.config.VmConfig;
 import org.viridian.management.config.VmConfigs;
 import org.viridian.management.config.VmRequest;
@@ -38,6 +41,21 @@ class RequestBodyFuzzTest {
                 assertThat(created.name()).isNotBlank();
                 VmConfigs.update(created, r, NOW);
             }
+        } catch (ServiceException e) {
+            assertThat(e.status()).as(e.getMessage()).isEqualTo(400);
+        } catch (InvalidConfigException declared) {
+            // 400 with the field's name
+        }
+    }
+
+    @FuzzTest
+    void switchBodies(FuzzedDataProvider data) {
+        String body = data.consumeRemainingAsString();
+        try {
+            SwitchRequest r = REQUESTS.parse(body, SwitchRequest.class);
+            SwitchConfig created = SwitchConfigs.create(r, NOW);
+            assertThat(created.spec().name()).isEqualTo(created.name());
+            SwitchConfigs.update(created, r, NOW).spec();
         } catch (ServiceException e) {
             assertThat(e.status()).as(e.getMessage()).isEqualTo(400);
         } catch (InvalidConfigException declared) {

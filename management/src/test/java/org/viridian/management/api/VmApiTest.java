@@ -42,7 +42,7 @@ class VmApiTest {
     void createShowListUpdateDelete() {
         String name = unique("web");
         JsonNode vm = create("{\"name\":\"" + name + "\",\"cpus\":2,\"memory\":\"128M\",\"notes\":\"first\","
-                + "\"networkAdapters\":[{\"switchName\":\"External\"}]}");
+                + "\"networkAdapters\":[{\"switchName\":\"nat\"}]}");
         String id = vm.get("id").asText();
         assertThat(vm.get("state").asText()).isEqualTo("off");
         assertThat(vm.get("memoryBytes").asLong()).isEqualTo(128L << 20);

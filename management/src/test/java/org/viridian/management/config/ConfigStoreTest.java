@@ -23,7 +23,7 @@ class ConfigStoreTest {
                         com.fasterxml.jackson.databind.node.TextNode.valueOf("96M"),
                         new BootSource.DemoGuest("hello.elf", "x=1"),
                         List.of(),
-                        List.of(new NetworkAdapter("nic", "External", "00:15:5D:00:00:01")),
+                        List.of(new NetworkAdapter("nic", "external", "00:15:5D:00:00:01")),
                         new IntegrationServices(true, false, true, false, true),
                         "notes\nline 2"),
                 UUID.randomUUID(),

@@ -1,22 +1,28 @@
 package org.viridian.management.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.viridian.management.testing.ApiClient;
 import org.viridian.management.testing.ServiceProcess;
 import org.viridian.management.testing.TestService;
+import org.viridian.vswitch.Names;
+import org.viridian.vswitch.SwitchHost;
 
 /**
  * A real service process killed with SIGKILL mid-work and started again on the same state directory: every VM
- * definition is back, and the VMs that were running are reported off with the reason.
+ * definition is back, the VMs that were running are reported off with the reason, and the host's switches are
+ * brought in line with the stored ones.
  */
 class RestartTest {
     @Test
@@ -71,6 +77,54 @@ class RestartTest {
         } finally {
             second.kill9();
         }
+    }
+
+    @Test
+    void aRestartedServiceBringsTheHostsSwitchesInLineWithWhatIsStored() throws Exception {
+        assumeTrue(SwitchHost.unavailable().isEmpty(), () -> SwitchHost.unavailable()
+                .orElse(""));
+        String id = UUID.randomUUID().toString().substring(0, 6);
+        String kept = "t-kept-" + id, dropped = "t-drop-" + id;
+        Path dir = TestService.tempDir();
+        Proc first = Proc.start(dir);
+        try {
+            for (String name : List.of(kept, dropped))
+                assertThat(first.api
+                                .post("/api/v1/switches", "{\"name\":\"" + name + "\",\"type\":\"private\"}")
+                                .status())
+                        .isEqualTo(201);
+            first.kill9();
+            // As if the crash had come between a delete's two steps: the definition gone, the bridge still there.
+            Files.delete(dir.resolve("switches").resolve(dropped + ".json"));
+            // And someone removed the kept switch's bridge meanwhile.
+            SwitchHost.system().remove(kept);
+            assertThat(bridge(dropped)).isTrue();
+            assertThat(bridge(kept)).isFalse();
+
+            Proc second = Proc.start(dir);
+            try {
+                assertThat(bridge(dropped))
+                        .as("made by the first service, no longer stored")
+                        .isFalse();
+                assertThat(bridge(kept)).as("stored: built again").isTrue();
+                JsonNode list = second.api.get("/api/v1/switches").json();
+                assertThat(list.findValuesAsText("name")).containsExactly(kept);
+                assertThat(list.at("/0/hostState").asText()).isEqualTo("applied");
+                assertThat(second.api.delete("/api/v1/switches/" + kept).status())
+                        .isEqualTo(204);
+                assertThat(bridge(kept)).isFalse();
+            } finally {
+                second.kill9();
+            }
+        } finally {
+            if (first.process.isAlive()) first.kill9();
+            SwitchHost.system().remove(kept);
+            SwitchHost.system().remove(dropped);
+        }
+    }
+
+    private static boolean bridge(String name) {
+        return Files.exists(Path.of("/sys/class/net", Names.bridge(name)));
     }
 
     @Test

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import org.viridian.management.ManagementService;
 import org.viridian.management.ServiceOptions;
 import org.viridian.management.api.ApiServer;
+import org.viridian.management.service.SwitchService;
 import org.viridian.management.service.VmEngine;
 
 /** An in-process service on an ephemeral loopback port with its own state directory. */
@@ -26,9 +27,19 @@ public final class TestService implements AutoCloseable {
     }
 
     public static TestService start(Path stateDir, VmEngine engine, boolean auth, ApiServer.Tls tls) {
+        return start(stateDir, engine, auth, tls, SwitchService.HostAccess.shared());
+    }
+
+    /**
+     * {@code network}: the host's switches; tests share the host with each other, so a service owns only the
+     * switches it made ({@link SwitchService.HostAccess#shared}).
+     */
+    public static TestService start(
+            Path stateDir, VmEngine engine, boolean auth, ApiServer.Tls tls, SwitchService.HostAccess network) {
         try {
             return new TestService(
-                    stateDir, ManagementService.start(new ServiceOptions(stateDir, "127.0.0.1", 0, tls, auth), engine));
+                    stateDir,
+                    ManagementService.start(new ServiceOptions(stateDir, "127.0.0.1", 0, tls, auth), engine, network));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -55,6 +55,36 @@ public class WebManagerBrowserTest {
         assertThat(browser.findElement(By.id("error")).getText()).contains("a VM named 'webvm' already exists");
     }
 
+    @Test
+    void theSwitchesPageCreatesListsAndDeletesASwitch() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                org.viridian.vswitch.SwitchHost.unavailable().isEmpty(), "needs CAP_NET_ADMIN");
+        String name = "t-web" + java.util.UUID.randomUUID().toString().substring(0, 6);
+        try {
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+            browser.get(service.service.url() + "#/switches");
+            wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("switch-name")))
+                    .sendKeys(name);
+            new Select(browser.findElement(By.id("switch-type"))).selectByValue("private");
+            browser.findElement(By.id("switch-create")).click();
+            By row = By.cssSelector("tr[data-switch='" + name + "']");
+            assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(row))
+                            .getText())
+                    .contains("private")
+                    .contains("applied");
+            assertThat(java.nio.file.Files.exists(
+                            java.nio.file.Path.of("/sys/class/net", org.viridian.vswitch.Names.bridge(name))))
+                    .isTrue();
+            browser.findElement(row)
+                    .findElement(By.cssSelector(".switch-delete"))
+                    .click();
+            wait.until(ExpectedConditions.invisibilityOfElementLocated(row));
+            assertThat(service.api.get("/api/v1/switches/" + name).status()).isEqualTo(404);
+        } finally {
+            org.viridian.vswitch.SwitchHost.system().remove(name);
+        }
+    }
+
     /** The end-to-end flow, shared with the nested-KVM test that runs it against a real VM. */
     public static void run(
             WebDriver browser, String url, String name, String guest, String cmdline, String consoleShows) {
@@ -173,7 +203,7 @@ public class WebManagerBrowserTest {
         browser.findElement(By.id("wizard-cmdline")).sendKeys(cmdline);
         browser.findElement(By.id("wizard-next")).click();
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("wizard-switch")))
-                .sendKeys("External");
+                .sendKeys("nat");
         browser.findElement(By.id("wizard-notes")).sendKeys("made in the browser");
         browser.findElement(By.id("wizard-next")).click();
         assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("wizard-summary")))
