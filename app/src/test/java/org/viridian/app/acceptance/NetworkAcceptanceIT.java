@@ -62,7 +62,7 @@ class NetworkAcceptanceIT {
                 server)
                   ip addr add $(arg vnet.ip)/24 dev eth0
                   echo "NET: listening"
-                  nc -l -p 5000 > /tmp/received
+                  timeout 180 nc -l -p 5000 > /tmp/received
                   echo "NET: received $(wc -c < /tmp/received) bytes md5 $(md5sum < /tmp/received | cut -d' ' -f1)"
                   ;;
                 client)
@@ -72,7 +72,7 @@ class NetworkAcceptanceIT {
                   dd if=/dev/urandom of=/tmp/file bs=64k count=32 2>/dev/null
                   echo "NET: sent md5 $(md5sum < /tmp/file | cut -d' ' -f1)"
                   sleep 2
-                  nc -w 5 $(arg vnet.peer) 5000 < /tmp/file
+                  timeout 60 nc -w 5 $(arg vnet.peer) 5000 < /tmp/file
                   ;;
                 esac
                 echo "NET: counters rx $(cat /sys/class/net/eth0/statistics/rx_packets) tx\

@@ -317,11 +317,13 @@ final class NetvscPlayer implements AutoCloseable {
         query(0x00010106, new byte[0]); // maximum frame size
         query(0x01010101, new byte[0]); // permanent address
         query(0x00020216, new byte[0]); // friendly name
-        byte[] hw = new byte[166];
+        byte[] hw = new byte[156]; // sizeof(struct ndis_offload) in Linux
         hw[0] = (byte) 0xA7;
         hw[1] = 3;
-        hw[2] = (byte) 166;
-        query(0xFC01020D, hw);
+        hw[2] = (byte) 156;
+        assertThat(query(0xFC01020D, hw).info().length)
+                .as("rndis_filter_query_device fails (-1) an answer longer than the caller's struct ndis_offload")
+                .isLessThanOrEqualTo(156);
         assertThat(set(0xFC01020C, new byte[28])).isZero(); // offload parameters
         query(0x00010114, new byte[0]); // media connect status
         assertThat(set(0x0001010E, u32(0x1 | 0x4 | 0x8))).isZero(); // directed | all multicast | broadcast

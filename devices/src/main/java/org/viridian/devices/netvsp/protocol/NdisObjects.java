@@ -14,8 +14,11 @@ public final class NdisObjects {
 
     public static final int TYPE_RSS_CAPABILITIES = 0x88, TYPE_OFFLOAD = 0xA7;
 
-    /** sizeof(struct ndis_offload) up to NDIS 6.0, 6.1 and 6.30 (ipsecv2, then rsc and encap_gre follow). */
-    public static final int OFFLOAD_SIZE_6_0 = 112, OFFLOAD_SIZE_6_1 = 154, OFFLOAD_SIZE = 166;
+    /**
+     * sizeof(struct ndis_offload) up to NDIS 6.0, 6.1 and 6.30 as Linux lays it out (hyperv_net.h: ipsecv2 has u8
+     * flags, 32 bytes; rsc two u8 padded to 4; encap_gre 8). Linux refuses an answer longer than its struct.
+     */
+    public static final int OFFLOAD_SIZE_6_0 = 112, OFFLOAD_SIZE_6_1 = 144, OFFLOAD_SIZE = 156;
 
     /** NDIS_PACKET_TYPE_*: which destinations the guest wants frames for. */
     public static final int FILTER_DIRECTED = 0x1,
