@@ -282,7 +282,7 @@ public final class RunCommand implements Callable<Integer> {
                 var c = a.netVsp().counters();
                 System.err.printf(
                         "viridian: network adapter %s on switch %s (%s): guest sent %d frames (%d bytes), received %d"
-                                + " (%d bytes), dropped %d%n",
+                                + " (%d bytes), dropped %d %s%n",
                         a.spec().port().mac(),
                         a.spec().switchName(),
                         a.tap(),
@@ -290,7 +290,8 @@ public final class RunCommand implements Callable<Integer> {
                         c.txBytes(),
                         c.rxFrames(),
                         c.rxBytes(),
-                        c.totalDrops());
+                        c.totalDrops(),
+                        c.totalDrops() == 0 ? "" : c.drops());
             }
             if (exit instanceof PartitionExit.Crashed c)
                 System.err.print(c.report().render());
