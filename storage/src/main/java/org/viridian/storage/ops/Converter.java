@@ -2,8 +2,6 @@ package org.viridian.storage.ops;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -11,9 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -53,6 +49,19 @@ public final class Converter {
      */
     public static long convert(DiskImage src, Path dst, CreateOptions target, Progress progress, boolean durable)
             throws IOException {
+        return convert(src, dst, target, progress, durable, readers(), KERNEL_COPY);
+    }
+
+    /** With the reader threads and the kernel copy chosen (tests run both paths). */
+    static long convert(
+            DiskImage src,
+            Path dst,
+            CreateOptions target,
+            Progress progress,
+            boolean durable,
+            int readers,
+            boolean kernelCopy)
+            throws IOException {
         if (Files.exists(dst)) throw new IOException(dst + ": file already exists");
         Path tmp = dst.resolveSibling(
                 dst.getFileName() + ".convert-" + ProcessHandle.current().pid() + ".tmp");
@@ -66,7 +75,7 @@ public final class Converter {
                 if (out.size() < src.size())
                     throw new IOException(
                             dst + ": created with " + out.size() + " bytes, less than the source's " + src.size());
-                written = fill(src, out, progress, readers());
+                written = fill(src, out, progress, readers, kernelCopy);
                 out.flush();
             }
             Files.move(tmp, dst);
@@ -103,7 +112,7 @@ public final class Converter {
     /**
      * Copies the content of {@code src} into the fresh (all-zero) {@code dst}: reads on {@code readers} threads, writes
      * on this one; with {@code kernelCopy}, what lies unchanged in the source's file and can be placed in the target's
-     * is copied file to file by the kernel, its zeros found on a read-only mapping of the source (no copy at all).
+     * is copied file to file by the kernel (see {@link #read} for how its zeros are found without copying it).
      * Returns the bytes written.
      */
     static long fill(DiskImage src, DiskImage dst, Progress progress, int readers, boolean kernelCopy)
@@ -117,7 +126,6 @@ public final class Converter {
         });
         ArrayDeque<Future<Chunk>> inflight = new ArrayDeque<>();
         ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
-        Mappings maps = kernelCopy ? new Mappings() : null;
         try (KernelCopy copier = new KernelCopy()) {
             Writer w = new Writer(src, dst, copier);
             try {
@@ -127,7 +135,7 @@ public final class Converter {
                     if (inflight.size() == window) written += w.write(take(inflight.poll()), free, size, progress);
                     ByteBuffer b = free.isEmpty() ? ByteBuffer.allocateDirect(CHUNK) : free.poll();
                     long at = off;
-                    inflight.add(pool.submit(() -> read(src, b, at, n, maps)));
+                    inflight.add(pool.submit(() -> read(src, b, at, n, kernelCopy)));
                 }
                 while (!inflight.isEmpty()) written += w.write(take(inflight.poll()), free, size, progress);
             } finally {
@@ -141,16 +149,17 @@ public final class Converter {
                     Thread.currentThread().interrupt();
                 }
             }
-        } finally {
-            if (maps != null) maps.close();
         }
         progress.update(size, size);
         return written;
     }
 
     static long fill(DiskImage src, DiskImage dst, Progress progress, int readers) throws IOException {
-        return fill(src, dst, progress, readers, true);
+        return fill(src, dst, progress, readers, KERNEL_COPY);
     }
+
+    /** Off only to measure or test the buffer path alone: -Dviridian.convert.kernelCopy=false. */
+    static final boolean KERNEL_COPY = !"false".equals(System.getProperty("viridian.convert.kernelCopy"));
 
     private static Chunk take(Future<Chunk> f) throws IOException {
         try {
@@ -163,26 +172,6 @@ public final class Converter {
             if (e.getCause() instanceof RuntimeException re) throw re;
             if (e.getCause() instanceof Error err) throw err;
             throw new IOException(e.getCause());
-        }
-    }
-
-    /** Read-only mappings of the source's files, made on first use and unmapped together at the end. */
-    private static final class Mappings {
-        private final Arena arena = Arena.ofShared();
-        private final Map<Path, MemorySegment> segments = new HashMap<>();
-
-        synchronized MemorySegment of(Path file) {
-            return segments.computeIfAbsent(file, f -> {
-                try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-                    return ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-                } catch (IOException | RuntimeException e) {
-                    return MemorySegment.NULL; // not mappable: the buffer path
-                }
-            });
-        }
-
-        void close() {
-            arena.close();
         }
     }
 
@@ -235,27 +224,35 @@ public final class Converter {
     /** Zero detection granule: small enough to keep targets sparse, large enough to keep writes few (as qemu-img). */
     static final int GRANULE = 64 << 10;
 
+    /** How much of a granule is read to see that it is not all zeros (see {@link #read}). */
+    static final int PROBE = 4096;
+
     /**
-     * The non-zero pieces of [off, off+n), granule by granule: unallocated granules are skipped unread; those lying
-     * unchanged in a mappable file are checked for zeros on the mapping and left there for the kernel to copy; the
-     * others are read into {@code buf} (each run of them in one read) and checked there.
+     * The non-zero pieces of [off, off+n), granule by granule. Unallocated granules are skipped unread. Of a granule
+     * lying unchanged in the source's file only the first 4 KiB are read: data rarely starts with a zero page, and if
+     * those are not all zeros the granule is data, left in the file for the kernel to copy. The other granules (and
+     * those starting with zeros) are read into {@code buf}, each run of them in one read, and checked there. (A
+     * read-only mapping of the source avoided even the probe's copy but was slower: its page faults cost more here.)
      */
-    static Chunk read(DiskImage src, ByteBuffer buf, long off, int n, Mappings maps) throws IOException {
+    static Chunk read(DiskImage src, ByteBuffer buf, long off, int n, boolean kernelCopy) throws IOException {
         List<Piece> pieces = new ArrayList<>();
         int pending = -1; // start of a run of granules to read into buf
         for (int at = 0; at < n; ) {
             int len = Math.min(GRANULE, n - at);
             boolean data = src.mayHaveData(off + at, len);
-            boolean mapped = false;
-            if (data && maps != null) {
+            boolean inFile = false;
+            if (data && kernelCopy && len > PROBE) {
                 FileExtent x = src.fileExtent(off + at, len);
-                MemorySegment m = x != null && x.length() == len ? maps.of(x.file()) : MemorySegment.NULL;
-                if (x != null && m.byteSize() >= x.offset() + len) {
-                    mapped = true;
-                    if (!Bytes.isZero(m, x.offset(), len)) add(pieces, new Piece(off + at, len, x.file(), x.offset()));
+                if (x != null && x.length() == len) {
+                    ByteBuffer probe = buf.clear().slice(at, PROBE);
+                    src.read(probe, off + at);
+                    if (!Bytes.isZero(probe.flip())) {
+                        inFile = true;
+                        add(pieces, new Piece(off + at, len, x.file(), x.offset()));
+                    }
                 }
             }
-            if (data && !mapped) {
+            if (data && !inFile) {
                 if (pending < 0) pending = at;
             } else if (pending >= 0) {
                 readRun(src, buf, off, pending, at, pieces);
