@@ -1,5 +1,11 @@
 # Sourced by ./viridian, ./run-tests and .ci/run: finds Java 25+ and Maven, installs what a fresh Debian host lacks.
-java_major() { "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p'; }
+# The JDK's release file says its version without starting a JVM (~0.1 s, a third of a short `vhd convert`).
+java_major() {
+  local v
+  v="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null)"
+  if [ -n "$v" ]; then echo "$v"; return; fi
+  "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p'
+}
 find_java25() {
   if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ] && [ "$(java_major "$JAVA_HOME")" -ge 25 ] 2>/dev/null; then
     return 0

@@ -14,7 +14,7 @@ import java.util.logging.Logger;
  * end in java.util.logging, configured here once for the command line: one line per record on stderr, Viridian's
  * own records from INFO, libraries' from WARNING, the hypervisor interface's TRACE with VIRIDIAN_HV_TRACE=1.
  */
-final class LogSetup {
+public final class LogSetup {
     /** Held so the configured loggers are not collected (java.util.logging keeps them weakly). */
     private static final Logger ROOT = Logger.getLogger(""),
             OURS = Logger.getLogger("org.viridian"),
@@ -22,7 +22,7 @@ final class LogSetup {
 
     private LogSetup() {}
 
-    static void configure() {
+    public static void configure() {
         for (Handler h : ROOT.getHandlers()) ROOT.removeHandler(h);
         ConsoleHandler stderr = new ConsoleHandler();
         stderr.setLevel(Level.ALL);

@@ -41,7 +41,11 @@ public final class Main implements Runnable {
 
     /** The configured command line, shared by main and tests. */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
+        return withHandlers(new CommandLine(new Main()));
+    }
+
+    /** Bad arguments and failures as one line each, for this command line and the lean ones (VhdMain). */
+    public static CommandLine withHandlers(CommandLine cl) {
         // Bad arguments get one clear line and the usage, never a stack trace.
         cl.setParameterExceptionHandler((ex, args) -> {
             ex.getCommandLine().getErr().println("viridian: " + ex.getMessage());

@@ -36,6 +36,26 @@ public interface BlockDevice extends AutoCloseable {
         return true;
     }
 
+    /**
+     * Where the disk's bytes from {@code offset} lie unchanged in a file, for up to {@code length} bytes as far as they
+     * do so contiguously; null when the byte at {@code offset} does not (unallocated, compressed, a parent's) or the
+     * device cannot say. Lets a copy move data from file to file inside the kernel. The default cannot say.
+     */
+    default FileExtent fileExtent(long offset, long length) throws IOException {
+        return null;
+    }
+
+    /**
+     * For filling a new image nobody uses yet (a conversion): makes [offset, offset+length) writable in place,
+     * allocating as a write there would, and returns where it lies in the file, for up to {@code length} bytes as far
+     * as contiguous; null when the device cannot (then the caller writes normally). Unlike a write, allocation metadata
+     * may reach the file before the data does, so a crash can leave zeros where data was meant to go: only for a file
+     * that is published (renamed into place) once complete. The default cannot.
+     */
+    default FileExtent allocateExtent(long offset, long length) throws IOException {
+        return null;
+    }
+
     @Override
     void close() throws IOException;
 

@@ -37,6 +37,56 @@ public abstract class BlockMappedImage implements DiskImage {
         return true;
     }
 
+    /**
+     * Where the block's bytes lie in the file exactly as the disk shows them (this file's, uncompressed, whole), or -1.
+     * Reads of consecutive blocks stored one after another then go to the file as one request.
+     */
+    protected long plainOffset(long block) throws IOException {
+        return -1;
+    }
+
+    /**
+     * For {@link #allocateExtent}: the file offset of the block's bytes, allocating the block first if a write would,
+     * or -1 when the block cannot be written in place this way (a differencing block, say). Under the write lock.
+     */
+    protected long allocatePlain(long block) throws IOException {
+        return -1;
+    }
+
+    @Override
+    public FileExtent fileExtent(long offset, long length) throws IOException {
+        checkRange(offset, length);
+        if (storage.file() == null || length == 0) return null;
+        long bs = blockBytes();
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            long block = offset / bs, start = plainOffset(block);
+            if (start < 0) return null;
+            start += offset % bs;
+            long n = Math.min(length, bs - offset % bs);
+            while (n < length && plainOffset(++block) == start + n) n += Math.min(length - n, bs);
+            return new FileExtent(storage.file(), start, n);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public FileExtent allocateExtent(long offset, long length) throws IOException {
+        checkRange(offset, length);
+        if (readOnly() || storage.file() == null || length == 0) return null;
+        long bs = blockBytes();
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            long at = allocatePlain(offset / bs);
+            return at < 0 ? null : new FileExtent(storage.file(), at + offset % bs, Math.min(length, bs - offset % bs));
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
     /** Whether this file itself (not its parent) decides the block's content. */
     protected boolean blockOwned(long block) throws IOException {
         return true;
@@ -78,6 +128,37 @@ public abstract class BlockMappedImage implements DiskImage {
         buf.position(end);
     }
 
+    /** As forEachBlock with readInBlock, but runs of blocks stored contiguously in the file are read at once. */
+    private void readCoalesced(ByteBuffer buf, long offset) throws IOException {
+        long bs = blockBytes();
+        int pos = buf.position(), end = buf.limit();
+        int runPos = pos, runLen = 0;
+        long runAt = -1;
+        while (pos < end) {
+            long block = offset / bs;
+            int in = (int) (offset % bs);
+            int n = (int) Math.min(end - pos, bs - in);
+            long plain = plainOffset(block);
+            if (plain >= 0 && runLen > 0 && runAt + runLen == plain + in) {
+                runLen += n;
+            } else {
+                if (runLen > 0) storage.read(buf.slice(runPos, runLen), runAt);
+                runLen = 0;
+                if (plain >= 0) {
+                    runPos = pos;
+                    runAt = plain + in;
+                    runLen = n;
+                } else {
+                    readInBlock(block, in, buf.slice(pos, n));
+                }
+            }
+            pos += n;
+            offset += n;
+        }
+        if (runLen > 0) storage.read(buf.slice(runPos, runLen), runAt);
+        buf.position(end);
+    }
+
     @Override
     public boolean readOnly() {
         return storage.readOnly();
@@ -89,7 +170,7 @@ public abstract class BlockMappedImage implements DiskImage {
         lock.readLock().lock();
         try {
             ensureOpen();
-            forEachBlock(dst, offset, this::readInBlock);
+            readCoalesced(dst, offset);
         } finally {
             lock.readLock().unlock();
         }

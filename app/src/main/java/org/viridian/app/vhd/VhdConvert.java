@@ -1,6 +1,10 @@
 package org.viridian.app.vhd;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.viridian.app.cli.ByteSize;
 import org.viridian.management.config.Sizes;
@@ -19,7 +23,7 @@ import picocli.CommandLine.Parameters;
         name = "convert",
         mixinStandardHelpOptions = true,
         description = "Copy any readable image (vhd, vhdx, raw, qcow2, vmdk; differencing chains flattened) into a new "
-                + "VHD, VHDX or raw file. Sparse-aware.")
+                + "VHD, VHDX or raw file. Sparse-aware; reads and writes in parallel.")
 final class VhdConvert implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SRC")
     Path src;
@@ -53,6 +57,74 @@ final class VhdConvert implements Callable<Integer> {
             description = "Show progress on stderr.")
     boolean progress;
 
+    @Option(
+            names = "--sync",
+            description = "Return only once the new file is on the disk (fsync). By default, as qemu-img convert, the "
+                    + "data may still be in the page cache; either way the file appears under DST only when complete.")
+    boolean sync;
+
+    /**
+     * The options of a plain convert command line (SRC DST and the options above as {@code -x V}, {@code --name V} or
+     * {@code --name=V}, each at most once) read without picocli, whose model building was most of a short conversion's
+     * start; null for anything else (help, version, unknown, repeated or clustered options, a bad value, an @file),
+     * which picocli then handles with its usual messages. VhdCommandTest checks that both read lines alike.
+     */
+    static VhdConvert parseSimple(String[] args) {
+        VhdConvert c = new VhdConvert();
+        List<String> positional = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        boolean optionsEnded = false;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                if (a.startsWith("@")) return null;
+                if (optionsEnded || !a.startsWith("-") || a.equals("-")) {
+                    positional.add(a);
+                    continue;
+                }
+                if (a.equals("--")) {
+                    optionsEnded = true;
+                    continue;
+                }
+                int eq = a.startsWith("--") ? a.indexOf('=') : -1;
+                String name = eq > 0 ? a.substring(0, eq) : a, value = eq > 0 ? a.substring(eq + 1) : null;
+                String key =
+                        switch (name) {
+                            case "-p", "--progress" -> "progress";
+                            case "--sync" -> "sync";
+                            case "-f", "--src-format" -> "src-format";
+                            case "-O", "--format" -> "format";
+                            case "-t", "--type" -> "type";
+                            case "--block-size" -> "block-size";
+                            default -> null;
+                        };
+                if (key == null || !seen.add(key)) return null;
+                if (key.equals("progress") || key.equals("sync")) {
+                    if (value != null) return null;
+                    if (key.equals("progress")) c.progress = true;
+                    else c.sync = true;
+                    continue;
+                }
+                if (value == null) {
+                    if (++i >= args.length || args[i].startsWith("-")) return null;
+                    value = args[i];
+                }
+                switch (key) {
+                    case "src-format" -> c.srcFormat = value;
+                    case "format" -> c.format = value;
+                    case "type" -> c.type = value;
+                    default -> c.blockSize = ByteSize.parse(value);
+                }
+            }
+            if (positional.size() != 2) return null;
+            c.src = Path.of(positional.get(0));
+            c.dst = Path.of(positional.get(1));
+            return c;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         ImageFormat f = Images.formatFor(dst, format);
@@ -63,7 +135,7 @@ final class VhdConvert implements Callable<Integer> {
         OpenOptions o = new OpenOptions(true, false, 0, (p, opts) -> Images.open(p, null, opts));
         try (DiskImage s = Images.open(src, srcFormat == null ? null : ImageFormat.parse(srcFormat), o)) {
             long written = Converter.convert(
-                    s, dst, new CreateOptions(f, t, s.size(), blockSize, null), new ProgressMeter(progress));
+                    s, dst, new CreateOptions(f, t, s.size(), blockSize, null), new ProgressMeter(progress), sync);
             double secs = (System.nanoTime() - start) / 1e9;
             System.out.printf(
                     "converted %s (%s, %s) to %s (%s %s): %s of data written in %.2f s%n",

@@ -112,4 +112,53 @@ class VhdCommandTest {
                 .doesNotContain("Exception")
                 .doesNotContain("\tat ");
     }
+
+    @Test
+    void theLeanConvertParserReadsLinesAsPicocliDoesOrLeavesThemToIt() {
+        for (String line : new String[] {
+            "a.qcow2 b.vhdx",
+            "-O vhd -t fixed a b",
+            "--format=vhdx --type dynamic --block-size 8M -p --sync a.img b.x",
+            "-f qcow2 a b --progress",
+            "-- -a b"
+        }) {
+            String[] args = line.split(" ");
+            VhdConvert lean = VhdConvert.parseSimple(args), full = new VhdConvert();
+            new CommandLine(full).parseArgs(args);
+            assertThat(lean).as(line).isNotNull();
+            assertThat(java.util.List.of(
+                            lean.src,
+                            lean.dst,
+                            "" + lean.srcFormat,
+                            "" + lean.format,
+                            "" + lean.type,
+                            lean.blockSize,
+                            lean.progress,
+                            lean.sync))
+                    .as(line)
+                    .isEqualTo(java.util.List.of(
+                            full.src,
+                            full.dst,
+                            "" + full.srcFormat,
+                            "" + full.format,
+                            "" + full.type,
+                            full.blockSize,
+                            full.progress,
+                            full.sync));
+        }
+        for (String line : new String[] {
+            "-h",
+            "a",
+            "a b c",
+            "-O vhd -O vhdx a b",
+            "-pq a b",
+            "--bogus a b",
+            "@f b",
+            "--block-size x a b",
+            "--sync=true a b",
+            "-O"
+        }) {
+            assertThat(VhdConvert.parseSimple(line.split(" "))).as(line).isNull();
+        }
+    }
 }

@@ -19,6 +19,15 @@ public final class Bytes {
         return true;
     }
 
+    /** Whether {@code length} bytes at {@code offset} of the segment are all zero. */
+    public static boolean isZero(MemorySegment s, long offset, long length) {
+        for (long at = offset; at < offset + length; at += ZEROS.byteSize()) {
+            long n = Math.min(ZEROS.byteSize(), offset + length - at);
+            if (MemorySegment.mismatch(s, at, at + n, ZEROS, 0, n) != -1) return false;
+        }
+        return true;
+    }
+
     public static long roundUp(long value, long unit) {
         return Math.ceilDiv(value, unit) * unit;
     }

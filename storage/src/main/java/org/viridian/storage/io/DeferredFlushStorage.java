@@ -4,15 +4,18 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * For filling a brand-new image that nobody uses yet (convert, compact): the format's write barriers are skipped and
- * one flush happens at close, as qemu-img convert does with its default cache=unsafe. A crash mid-way leaves a partial
- * file, which is no worse: the operation had not finished and the caller removes the file.
+ * For filling a brand-new image that nobody uses yet, under a temporary name (convert, compact): the format's write
+ * barriers are skipped, and with {@code syncAtClose} one flush happens at close; without, none at all, as qemu-img
+ * convert's default cache=unsafe. A crash mid-way leaves a partial file under the temporary name, which is no worse:
+ * the operation had not finished, and only a complete file is renamed to the target's name.
  */
 public final class DeferredFlushStorage implements Storage {
     private final Storage delegate;
+    private final boolean syncAtClose;
 
-    public DeferredFlushStorage(Storage delegate) {
+    public DeferredFlushStorage(Storage delegate, boolean syncAtClose) {
         this.delegate = delegate;
+        this.syncAtClose = syncAtClose;
     }
 
     @Override
@@ -51,6 +54,11 @@ public final class DeferredFlushStorage implements Storage {
     }
 
     @Override
+    public java.nio.file.Path file() {
+        return delegate.file();
+    }
+
+    @Override
     public String name() {
         return delegate.name();
     }
@@ -58,7 +66,7 @@ public final class DeferredFlushStorage implements Storage {
     @Override
     public void close() throws IOException {
         try {
-            delegate.flush();
+            if (syncAtClose) delegate.flush();
         } finally {
             delegate.close();
         }

@@ -29,6 +29,8 @@ public final class FileStorage implements Storage {
     private SparseFile holes;
 
     private boolean holesTried;
+    /** A read-only file's size, read once: the shared lock keeps writers out while it is open. */
+    private final long fixedSize;
     /** Per file (device and inode): a positive count of readers, or -1 for the writer. */
     private static final Map<Object, Integer> OPEN = new HashMap<>();
 
@@ -64,6 +66,7 @@ public final class FileStorage implements Storage {
             throw new IOException(path + ": image is in use ("
                     + (readOnly ? "opened for writing by someone else" : "locked by another reader or writer") + ")");
         this.lock = l;
+        this.fixedSize = readOnly ? channel.size() : -1;
     }
 
     public static FileStorage open(Path path, boolean readOnly) throws IOException {
@@ -75,6 +78,11 @@ public final class FileStorage implements Storage {
     }
 
     public Path path() {
+        return path;
+    }
+
+    @Override
+    public Path file() {
         return path;
     }
 
@@ -99,14 +107,14 @@ public final class FileStorage implements Storage {
     public synchronized boolean mayHaveData(long position, long length) throws IOException {
         if (!holesTried) {
             holesTried = true;
-            holes = SparseFile.open(path);
+            holes = SparseFile.open(path, readOnly);
         }
         return holes == null || holes.mayHaveData(position, length);
     }
 
     @Override
     public long size() throws IOException {
-        return channel.size();
+        return fixedSize >= 0 ? fixedSize : channel.size();
     }
 
     @Override

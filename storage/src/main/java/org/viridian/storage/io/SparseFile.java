@@ -32,18 +32,30 @@ final class SparseFile implements AutoCloseable {
     private static final MethodHandle CLOSE = LINKER.downcallHandle(
             LINKER.defaultLookup().findOrThrow("close"),
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final int SEEK_HOLE = 4;
 
     private final int fd;
+    /**
+     * The last interval the kernel described, [knownFrom, knownTo), all data or all hole: a copy asks about each
+     * granule in order, and this answers most of those questions without a system call.
+     */
+    private long knownFrom = -1, knownTo = -1;
 
-    private SparseFile(int fd) {
+    private boolean knownData;
+
+    /** Only a file nobody writes while it is open may keep answers (writes would fill remembered holes). */
+    private final boolean remembers;
+
+    private SparseFile(int fd, boolean remembers) {
         this.fd = fd;
+        this.remembers = remembers;
     }
 
     /** Null when the file cannot be opened this way (then callers assume data everywhere). */
-    static SparseFile open(Path path) {
+    static SparseFile open(Path path, boolean unchanging) {
         try (Arena a = Arena.ofConfined()) {
             int fd = (int) OPEN.invokeExact(a.allocateFrom(path.toAbsolutePath().toString()), O_RDONLY | O_CLOEXEC);
-            return fd < 0 ? null : new SparseFile(fd);
+            return fd < 0 ? null : new SparseFile(fd, unchanging);
         } catch (Throwable t) {
             return null;
         }
@@ -51,17 +63,36 @@ final class SparseFile implements AutoCloseable {
 
     /** False only when the kernel says [position, position+length) lies entirely in a hole. */
     boolean mayHaveData(long position, long length) throws IOException {
+        if (position >= knownFrom && position < knownTo)
+            return knownData || (position + length > knownTo && mayHaveData(knownTo, position + length - knownTo));
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = a.allocate(Linker.Option.captureStateLayout());
             long next = (long) LSEEK.invokeExact(state, fd, position, SEEK_DATA);
-            if (next >= 0) return next < position + length;
-            // ENXIO: no data at or after position. Anything else (EINVAL: not supported): assume data.
-            return (int) ERRNO_VALUE.get(state, 0L) != ENXIO;
+            if (next < 0) {
+                // ENXIO: no data at or after position. Anything else (EINVAL: not supported): assume data.
+                if ((int) ERRNO_VALUE.get(state, 0L) != ENXIO) return true;
+                remember(position, Long.MAX_VALUE, false);
+                return false;
+            }
+            if (next > position) {
+                remember(position, next, false);
+                return next < position + length;
+            }
+            long hole = (long) LSEEK.invokeExact(state, fd, position, SEEK_HOLE);
+            if (hole > position) remember(position, hole, true);
+            return true;
         } catch (Error | RuntimeException e) {
             throw e;
         } catch (Throwable t) {
             throw new IOException("lseek(SEEK_DATA) failed", t);
         }
+    }
+
+    private void remember(long from, long to, boolean data) {
+        if (!remembers) return;
+        knownFrom = from;
+        knownTo = to;
+        knownData = data;
     }
 
     @Override

@@ -28,6 +28,11 @@ public interface Storage extends Closeable {
 
     boolean readOnly();
 
+    /** The file holding these bytes unchanged, or null when there is none (memory, an overlay). */
+    default java.nio.file.Path file() {
+        return null;
+    }
+
     /** A name for messages, usually the path. */
     String name();
 

@@ -29,7 +29,9 @@ public final class Compactor {
                     img,
                     tmp,
                     new CreateOptions(info.format(), info.type(), img.size(), info.blockSize(), null),
-                    progress);
+                    progress,
+                    // It replaces the image: the new content must be on the disk before the rename.
+                    true);
         }
         Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return before - Files.size(path);

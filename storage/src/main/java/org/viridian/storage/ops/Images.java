@@ -65,15 +65,16 @@ public final class Images {
     }
 
     /**
-     * Opens an image just created by {@link #create} for filling: durable only once closed (see DeferredFlushStorage).
+     * Opens an image just created by {@link #create} for filling: its write barriers are skipped, and with
+     * {@code durable} one flush makes it durable at close (see DeferredFlushStorage).
      */
-    static DiskImage openNewForFill(Path path) throws IOException {
+    static DiskImage openNewForFill(Path path, boolean durable) throws IOException {
         ImageFormat f = detect(path);
         return open(
                 path,
                 f,
                 new OpenOptions(false, false, 0, Images::openParent),
-                new DeferredFlushStorage(FileStorage.open(path, false)));
+                new DeferredFlushStorage(FileStorage.open(path, false), durable));
     }
 
     private static DiskImage open(Path path, ImageFormat f, OpenOptions options, Storage s) throws IOException {

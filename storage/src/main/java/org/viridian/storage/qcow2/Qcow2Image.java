@@ -97,16 +97,48 @@ public final class Qcow2Image extends BlockMappedImage {
         return 1L << clusterBits;
     }
 
+    /** L2 tables read so far, by L1 index, at most {@link #CACHED_BYTES} of them (least recently used dropped). */
+    private final Map<Integer, long[]> l2Tables = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, long[]> eldest) {
+            return size() > Math.max(1, CACHED_BYTES >> clusterBits);
+        }
+    };
+
+    private static final int CACHED_BYTES = 32 << 20;
+
     /** The L2 entry for a cluster, 0 when its L2 table is absent. */
     private long l2Entry(long cluster) throws IOException {
         long perL2 = 1L << (clusterBits - 3);
-        long l1e = l1[(int) (cluster / perL2)] & OFFSET_MASK;
+        int l1Index = (int) (cluster / perL2);
+        long l1e = l1[l1Index] & OFFSET_MASK;
         if (l1e == 0) return 0;
-        long at = l1e + (cluster % perL2) * 8;
-        if (at > storage.size() - 8)
+        long[] table;
+        synchronized (l2Tables) {
+            table = l2Tables.get(l1Index);
+            if (table == null) {
+                // Only what the file holds: entries past its end are reported when asked for, as before caching.
+                long fileSize = storage.size();
+                int n = (int) Math.max(0, Math.min(perL2, (fileSize - l1e) / 8));
+                ByteBuffer b = n == 0 ? ByteBuffer.allocate(0) : storage.read(l1e, n * 8);
+                table = new long[n];
+                b.asLongBuffer().get(table);
+                l2Tables.put(l1Index, table);
+            }
+        }
+        int i = (int) (cluster % perL2);
+        if (i >= table.length)
             throw new CorruptImageException(
                     storage.name() + ": qcow2 L1 entry " + cluster / perL2 + " points outside the file");
-        return storage.read(at, 8).getLong(0);
+        return table[i];
+    }
+
+    @Override
+    protected long plainOffset(long block) throws IOException {
+        long e = l2Entry(block);
+        if ((e & (1L << 62)) != 0 || ((e & 1) != 0 && version == 3)) return -1;
+        long at = e & OFFSET_MASK;
+        return at != 0 && at <= storage.size() - blockBytes() ? at : -1;
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import org.viridian.storage.DiskImage;
+import org.viridian.storage.FileExtent;
 import org.viridian.storage.ImageFormat;
 import org.viridian.storage.ImageInfo;
 import org.viridian.storage.ImageType;
@@ -51,6 +52,17 @@ public final class RawImage implements DiskImage {
         if (readOnly()) throw new IOException(storage.name() + ": image is open read-only");
         checkRange(offset, src.remaining());
         storage.write(src, offset);
+    }
+
+    @Override
+    public FileExtent fileExtent(long offset, long length) {
+        checkRange(offset, length);
+        return storage.file() == null ? null : new FileExtent(storage.file(), offset, length);
+    }
+
+    @Override
+    public FileExtent allocateExtent(long offset, long length) {
+        return readOnly() ? null : fileExtent(offset, length);
     }
 
     /** Holes of a sparse raw file read as zeros: copies and merges skip them. */

@@ -325,6 +325,20 @@ public final class VhdImage extends BlockMappedImage {
         }
     }
 
+    @Override
+    protected long plainOffset(long block) {
+        if (header == null) return block * blockBytes();
+        return bat[(int) block] == UNUSED || differencing() ? -1 : blockStart(block) + bitmapBytes;
+    }
+
+    @Override
+    protected long allocatePlain(long block) throws IOException {
+        if (header == null) return block * blockBytes();
+        if (differencing()) return -1;
+        if (bat[(int) block] == UNUSED) allocate(block);
+        return blockStart(block) + bitmapBytes;
+    }
+
     /** Differencing block: runs of sectors whose bit is set come from this file, the others from the parent. */
     private void readMixed(long block, int offset, ByteBuffer dst) throws IOException {
         byte[] bitmap = bitmap(block);

@@ -282,6 +282,27 @@ public final class VhdxImage extends BlockMappedImage {
         }
     }
 
+    @Override
+    protected long plainOffset(long block) {
+        long e = bat[payloadIndex(block)];
+        return (e & 7) == FULLY_PRESENT ? fileOffset(e) : -1;
+    }
+
+    /** As writeInBlock's allocation, without the data (whose write would precede the BAT update there). */
+    @Override
+    protected long allocatePlain(long block) throws IOException {
+        int idx = payloadIndex(block);
+        long e = bat[idx];
+        int state = (int) (e & 7);
+        if (state == FULLY_PRESENT) return fileOffset(e);
+        if (state == PARTIALLY_PRESENT || parent != null) return -1;
+        beginSession();
+        long target = Bytes.roundUp(storage.size(), MIB);
+        storage.setSize(target + meta.blockSize());
+        updateBat(Map.of(idx, target | FULLY_PRESENT));
+        return target;
+    }
+
     /** LSB-first bits of the chunk's sector bitmap block say which sectors this file holds. */
     private void readPartial(long block, long blockAt, int offset, ByteBuffer dst) throws IOException {
         int lss = meta.logicalSectorSize();

@@ -3,6 +3,8 @@ package org.viridian.storage.vmdk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.viridian.storage.BlockMappedImage;
 import org.viridian.storage.CorruptImageException;
 import org.viridian.storage.ImageFormat;
@@ -89,16 +91,46 @@ final class SparseExtent extends BlockMappedImage {
         return grainBytes;
     }
 
+    /** Grain tables read so far (2 KiB each), by directory index, the most recently used 8192 of them. */
+    private final Map<Integer, int[]> tables = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, int[]> eldest) {
+            return size() > 8192;
+        }
+    };
+
     /** Grain table entry: sector of the grain, 0 unallocated, 1 a zeroed grain. */
     private long gte(long grain) throws IOException {
-        long table = gd[(int) (grain / gtEntries)];
+        int index = (int) (grain / gtEntries);
+        long table = gd[index];
         if (table == 0) return 0;
-        long at = table * 512 + (grain % gtEntries) * 4;
-        if (at > storage.size() - 4)
+        int[] entries;
+        synchronized (tables) {
+            entries = tables.get(index);
+            if (entries == null) {
+                // Only what the file holds: entries past its end are reported when asked for.
+                int n = (int) Math.max(0, Math.min(gtEntries, (storage.size() - table * 512) / 4));
+                entries = new int[n];
+                if (n > 0)
+                    storage.read(table * 512, n * 4)
+                            .order(ByteOrder.LITTLE_ENDIAN)
+                            .asIntBuffer()
+                            .get(entries);
+                tables.put(index, entries);
+            }
+        }
+        int i = (int) (grain % gtEntries);
+        if (i >= entries.length)
             throw new CorruptImageException(
                     storage.name() + ": grain table " + grain / gtEntries + " is outside the file");
-        return Integer.toUnsignedLong(
-                storage.read(at, 4).order(ByteOrder.LITTLE_ENDIAN).getInt(0));
+        return Integer.toUnsignedLong(entries[i]);
+    }
+
+    @Override
+    protected long plainOffset(long block) throws IOException {
+        if (compressed) return -1;
+        long sector = gte(block);
+        return sector > 1 && sector * 512 <= storage.size() - grainBytes ? sector * 512 : -1;
     }
 
     @Override

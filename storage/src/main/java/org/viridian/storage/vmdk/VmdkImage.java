@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 import org.viridian.storage.BlockDevice;
 import org.viridian.storage.CorruptImageException;
 import org.viridian.storage.DiskImage;
+import org.viridian.storage.FileExtent;
 import org.viridian.storage.ImageFormat;
 import org.viridian.storage.ImageInfo;
 import org.viridian.storage.ImageType;
@@ -200,6 +201,18 @@ public final class VmdkImage implements DiskImage {
                         && e.deviceOffset + from < e.device.size()
                         && e.device.mayHaveData(
                                 e.deviceOffset + from, Math.min(len, e.device.size() - e.deviceOffset - from)));
+    }
+
+    @Override
+    public FileExtent fileExtent(long offset, long length) throws IOException {
+        FileExtent[] found = {null};
+        visit(offset, length, (e, from, len, pos) -> {
+            long inDev = e.deviceOffset + from;
+            if (e.device != null && inDev < e.device.size())
+                found[0] = e.device.fileExtent(inDev, Math.min(len, e.device.size() - inDev));
+            return true;
+        });
+        return found[0];
     }
 
     @Override
