@@ -26,7 +26,7 @@ import org.viridian.machine.boot.DebianKernel;
  */
 @Tag("acceptance")
 class NetworkAcceptanceIT {
-    private static NestedKvmHost.Outcome nat, pair;
+    private static NestedKvmHost.Outcome nat, pair, policies;
     private static final String PAYLOAD = "served by the nested host through the NAT switch\n";
 
     @BeforeAll
@@ -64,6 +64,25 @@ class NetworkAcceptanceIT {
                   echo "NET: listening"
                   timeout 180 nc -l -p 5000 > /tmp/received
                   echo "NET: received $(wc -c < /tmp/received) bytes md5 $(md5sum < /tmp/received | cut -d' ' -f1)"
+                  ;;
+                responder)
+                  ip addr add $(arg vnet.ip)/24 dev eth0
+                  echo "NET: responding"
+                  sleep 600
+                  ;;
+                prober)
+                  ip addr add $(arg vnet.ip)/24 dev eth0
+                  peer=$(arg vnet.peer); reach=no
+                  for t in $(seq 1 20); do ping -c 1 -W 1 $peer >/dev/null && { reach=yes; break; }; done
+                  echo "NET: reach $peer $reach"
+                  if [ "$(arg vnet.forge)" = 1 ]; then
+                    ip link set eth0 address 00:15:5d:99:99:$(printf %%02x $(arg vnet.ip | cut -d. -f4)) 2>&1 | sed 's/^/NET-IP: /'
+                    echo "NET: forged mac $(cat /sys/class/net/eth0/address)"
+                    arping -U -c 2 -I eth0 $(arg vnet.ip) >/dev/null 2>&1
+                    reach=no
+                    for t in $(seq 1 5); do ping -c 1 -W 1 $peer >/dev/null && { reach=yes; break; }; done
+                    echo "NET: forged reach $peer $reach"
+                  fi
                   ;;
                 client)
                   ip addr add $(arg vnet.ip)/24 dev eth0
@@ -106,11 +125,24 @@ class NetworkAcceptanceIT {
                                         + " sleep 5; " + boot + " --name client --nic private:lab --cmdline '"
                                         + cmdline + " vnet.role=client vnet.ip=192.168.50.2 vnet.peer=192.168.50.1'"
                                         + " > client.log 2>&1; wait; sed 's/^/server| /' server.log;"
-                                        + " sed 's/^/client| /' client.log")),
-                Duration.ofMinutes(12));
+                                        + " sed 's/^/client| /' client.log"),
+                        // VLANs and the MAC spoofing guard: a responder on VLAN 10; probers on VLAN 10 with and
+                        // without the guard (each then forges its MAC) and one on VLAN 20.
+                        new NestedKvmHost.Command(
+                                "policies",
+                                boot + " --name v1 --nic private:vl,vlan=10 --cmdline '" + cmdline
+                                        + " vnet.role=responder vnet.ip=192.168.60.1' > v1.log 2>&1 & V1=$!; sleep 5;"
+                                        + prober(boot, cmdline, "v2", "vlan=10,spoof-guard", 2, 1)
+                                        + prober(boot, cmdline, "v3", "vlan=20", 3, 0)
+                                        + prober(boot, cmdline, "v4", "vlan=10", 4, 1)
+                                        + " kill $V1; wait; for v in v1 v2 v3 v4; do sed \"s/^/$v| /\" $v.log; done")),
+                Duration.ofMinutes(20));
         nat = run.get("nat");
         pair = run.get("pair");
+        policies = run.get("policies");
         System.out.println("NAT switch run: rc=" + nat.rc() + " in " + nat.seconds() + " s\n" + nat.output());
+        System.out.println(
+                "policies run: rc=" + policies.rc() + " in " + policies.seconds() + " s\n" + policies.output());
         System.out.println("private switch run: rc=" + pair.rc() + " in " + pair.seconds() + " s\n" + pair.output());
     }
 
@@ -122,6 +154,24 @@ class NetworkAcceptanceIT {
         assertThat(lease.find()).as(nat.output()).isTrue();
         assertThat(nat.output()).contains("NET-HOST: lease").contains(lease.group(1));
         assertThat(nat.output()).contains("NET: fetched " + PAYLOAD.strip());
+    }
+
+    private static String prober(String boot, String cmdline, String name, String port, int host, int forge) {
+        return " " + boot + " --name " + name + " --nic private:vl," + port + " --cmdline '" + cmdline
+                + " vnet.role=prober vnet.ip=192.168.60." + host + " vnet.peer=192.168.60.1 vnet.forge=" + forge
+                + "' > " + name + ".log 2>&1;";
+    }
+
+    @Test
+    void vlansSeparateGuestsOnOneSwitchAndTheSpoofingGuardCutsOffAForgedMacOnlyWhereItIsOn() {
+        String out = policies.output();
+        assertThat(out).contains("v1| NET: responding");
+        assertThat(out).as("same VLAN").contains("v2| NET: reach 192.168.60.1 yes");
+        assertThat(out).as("another VLAN").contains("v3| NET: reach 192.168.60.1 no");
+        assertThat(out).contains("v2| NET: forged mac 00:15:5d:99:99:02");
+        assertThat(out).as("forged MAC, guard on").contains("v2| NET: forged reach 192.168.60.1 no");
+        assertThat(out).as("same VLAN, no guard").contains("v4| NET: reach 192.168.60.1 yes");
+        assertThat(out).as("forged MAC, guard off").contains("v4| NET: forged reach 192.168.60.1 yes");
     }
 
     @Test

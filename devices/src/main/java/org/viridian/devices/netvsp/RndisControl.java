@@ -25,13 +25,17 @@ final class RndisControl {
     /** 10 Gbit/s in NDIS's unit of 100 bit/s. */
     static final int LINK_SPEED = 100_000_000;
 
+    private final byte[] permanentMac;
+    /** The address the guest set (RNDIS "NetworkAddress" parameter); the permanent one until it does. */
     private final byte[] mac;
+
     private final int mtu;
     private final int maxTransfer;
     private boolean initialized;
     private int packetFilter;
 
     RndisControl(byte[] mac, int mtu, int maxTransfer) {
+        this.permanentMac = mac.clone();
         this.mac = mac.clone();
         this.mtu = mtu;
         this.maxTransfer = maxTransfer;
@@ -88,7 +92,8 @@ final class RndisControl {
         Oid oid = Oid.of(q.oid()).orElse(null);
         byte[] value =
                 switch (oid) {
-                    case IEEE802_3_PERMANENT_ADDRESS, IEEE802_3_CURRENT_ADDRESS -> mac.clone();
+                    case IEEE802_3_PERMANENT_ADDRESS -> permanentMac.clone();
+                    case IEEE802_3_CURRENT_ADDRESS -> mac.clone();
                     case GEN_MAXIMUM_FRAME_SIZE -> u32(mtu);
                     case GEN_MAXIMUM_TOTAL_SIZE -> u32(mtu + 14);
                     case GEN_LINK_SPEED -> u32(LINK_SPEED);
@@ -116,8 +121,34 @@ final class RndisControl {
             case IEEE802_3_MULTICAST_LIST -> v.length % 6 == 0 ? RndisStatus.SUCCESS : RndisStatus.INVALID_LENGTH;
             // Linux enables only what the capabilities offered (nothing), so any parameters are accepted as given.
             case TCP_OFFLOAD_PARAMETERS -> RndisStatus.SUCCESS;
+            case GEN_RNDIS_CONFIG_PARAMETER -> configParameter(v);
             case null, default -> RndisStatus.NOT_SUPPORTED;
         };
+    }
+
+    /**
+     * A configuration parameter (struct rndis_config_parameter_info: name offset, name length, type, value offset, value
+     * length, offsets from its start; UTF-16LE strings). Only "NetworkAddress" is known: the guest's new MAC address as
+     * 12 hex digits, which Linux sends for `ip link set eth0 address`. As on Hyper-V the guest may change it; the
+     * switch port's MAC spoofing guard decides whether frames from it get through.
+     */
+    private int configParameter(byte[] v) {
+        if (v.length < 20) return RndisStatus.INVALID_LENGTH;
+        ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN);
+        String name = utf16(v, b.getInt(0), b.getInt(4)), value = utf16(v, b.getInt(12), b.getInt(16));
+        if (name == null || value == null) return RndisStatus.INVALID_DATA;
+        if (!name.equalsIgnoreCase("NetworkAddress")) return RndisStatus.NOT_SUPPORTED;
+        if (!value.matches("[0-9a-fA-F]{12}")) return RndisStatus.INVALID_DATA;
+        byte[] next = java.util.HexFormat.of().parseHex(value);
+        if ((next[0] & 1) != 0) return RndisStatus.INVALID_DATA;
+        System.arraycopy(next, 0, mac, 0, 6);
+        return RndisStatus.SUCCESS;
+    }
+
+    /** A UTF-16LE string at {@code offset} of {@code length} bytes inside {@code v}, or null when it is not inside. */
+    private static String utf16(byte[] v, int offset, int length) {
+        if (offset < 0 || length < 0 || length % 2 != 0 || offset > v.length - length || length > 512) return null;
+        return new String(v, offset, length, java.nio.charset.StandardCharsets.UTF_16LE);
     }
 
     /** Whether the guest's packet filter takes a frame with this destination address (the frame's first 6 bytes). */

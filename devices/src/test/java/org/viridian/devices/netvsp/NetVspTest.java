@@ -178,6 +178,32 @@ class NetVspTest {
     }
 
     @Test
+    void theGuestChangesItsMacAddressAsLinuxDoesAndFramesToTheNewOneReachIt() {
+        NetvscPlayer g = guest(64, 1500);
+        g.up(1500);
+        byte[] next = {0x00, 0x15, 0x5d, 0x77, 0x66, 0x55};
+        // rndis_filter_set_device_mac: struct rndis_config_parameter_info, then "NetworkAddress" and the hex digits.
+        byte[] name = "NetworkAddress".getBytes(java.nio.charset.StandardCharsets.UTF_16LE);
+        byte[] value = "00155d776655".getBytes(java.nio.charset.StandardCharsets.UTF_16LE);
+        ByteBuffer cpi = ByteBuffer.allocate(20 + name.length + value.length).order(ByteOrder.LITTLE_ENDIAN);
+        cpi.putInt(20).putInt(name.length).putInt(2).putInt(20 + name.length).putInt(value.length);
+        cpi.put(name).put(value);
+        assertThat(g.set(0x0001021B, cpi.array())).isZero();
+        assertThat(g.query(0x01010102, new byte[0]).info())
+                .as("current address")
+                .isEqualTo(next);
+        assertThat(g.query(0x01010101, new byte[0]).info())
+                .as("permanent address")
+                .isEqualTo(NetvscPlayer.MAC);
+        port.inject(frame(next, 100, 7));
+        assertThat(NetvscPlayer.frameOf(g.receive())).isEqualTo(frame(next, 100, 7));
+        // Another parameter, or a value that is not a unicast address, is refused and changes nothing.
+        cpi.putInt(16, 8);
+        assertThat(g.set(0x0001021B, cpi.array())).isNotZero();
+        assertThat(g.query(0x01010102, new byte[0]).info()).isEqualTo(next);
+    }
+
+    @Test
     void sectionsAreReclaimedSoMoreFramesThanSectionsFlow() {
         NetvscPlayer g = guest(2, 1500); // 8 KiB: 5 sections of 1600 bytes
         g.up(1500);
