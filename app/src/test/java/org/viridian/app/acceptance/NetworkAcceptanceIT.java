@@ -76,7 +76,11 @@ class NetworkAcceptanceIT {
                   for t in $(seq 1 20); do ping -c 1 -W 1 $peer >/dev/null && { reach=yes; break; }; done
                   echo "NET: reach $peer $reach"
                   if [ "$(arg vnet.forge)" = 1 ]; then
-                    ip link set eth0 address 00:15:5d:99:99:$(printf %%02x $(arg vnet.ip | cut -d. -f4)) 2>&1 | sed 's/^/NET-IP: /'
+                    # hv_netvsc changes the address only while the interface is down (no live address change).
+                    ip link set eth0 down
+                    ip link set eth0 address 00:15:5d:99:99:$(printf %%02x $(arg vnet.ip | cut -d. -f4)) 2>&1 |
+                      sed 's/^/NET-IP: /'
+                    ip link set eth0 up; sleep 1
                     echo "NET: forged mac $(cat /sys/class/net/eth0/address)"
                     arping -U -c 2 -I eth0 $(arg vnet.ip) >/dev/null 2>&1
                     reach=no
@@ -171,6 +175,7 @@ class NetworkAcceptanceIT {
         assertThat(out).contains("v2| NET: forged mac 00:15:5d:99:99:02");
         assertThat(out).as("forged MAC, guard on").contains("v2| NET: forged reach 192.168.60.1 no");
         assertThat(out).as("same VLAN, no guard").contains("v4| NET: reach 192.168.60.1 yes");
+        assertThat(out).contains("v4| NET: forged mac 00:15:5d:99:99:04");
         assertThat(out).as("forged MAC, guard off").contains("v4| NET: forged reach 192.168.60.1 yes");
     }
 
