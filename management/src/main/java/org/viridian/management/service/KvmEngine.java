@@ -36,6 +36,8 @@ import org.viridian.vswitch.PortSpec;
  * served by NetVSP.
  */
 public final class KvmEngine implements VmEngine {
+    private static final System.Logger LOG = System.getLogger(KvmEngine.class.getName());
+
     private final Path guestDir;
     private final SwitchService switches;
 
@@ -106,10 +108,18 @@ public final class KvmEngine implements VmEngine {
      */
     static List<VmSpec.NetworkAdapter> networkAdapters(VmConfig c, SwitchService switches) throws IOException {
         List<VmSpec.NetworkAdapter> out = new ArrayList<>();
+        String why = switches == null
+                ? "this engine has no virtual switches"
+                : switches.unavailable().orElse(null);
+        if (why != null && c.networkAdapters().stream().anyMatch(a -> a.switchName() != null)) {
+            // As a host without switches promises: everything else keeps working; the adapters stay unplugged.
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "VM '" + c.name() + "' starts with its network adapters disconnected: " + why);
+            return out;
+        }
         for (NetworkAdapter a : c.networkAdapters()) {
             if (a.switchName() == null) continue;
-            if (switches == null)
-                throw new IOException("VM '" + c.name() + "': this engine has no virtual switches for its adapters");
             switches.forVm(c.name(), a.switchName());
             out.add(new VmSpec.NetworkAdapter(a.switchName(), port(a)));
         }

@@ -80,16 +80,17 @@ class KvmEngineNetworkTest {
     }
 
     @Test
-    void anAdapterOnAnUndefinedSwitchOrWithoutCapNetAdminIsAClearFailure() throws Exception {
+    void anAdapterOnAnUndefinedSwitchIsAClearFailureAndWithoutCapNetAdminTheVmStartsUnplugged() throws Exception {
         SwitchService none = switches(new SwitchService.HostAccess(SwitchHost.system(), false, Optional.empty()));
         assertThatThrownBy(() -> KvmEngine.networkAdapters(
                         vm(List.of(new NetworkAdapter("lan", "t-undefined", "00:15:5D:AA:BB:01"))), none))
                 .hasMessageContaining("switch 't-undefined', which is not defined");
         SwitchService unavailable =
                 switches(new SwitchService.HostAccess(SwitchHost.system(), false, Optional.of("no CAP_NET_ADMIN")));
-        assertThatThrownBy(() -> KvmEngine.networkAdapters(
+        // A host that cannot make switches still runs the VM, its adapters disconnected (the service logs why).
+        assertThat(KvmEngine.networkAdapters(
                         vm(List.of(new NetworkAdapter("lan", "nat", "00:15:5D:AA:BB:01"))), unavailable))
-                .hasMessageContaining("VM 'net' has a network adapter on switch 'nat', but no CAP_NET_ADMIN");
+                .isEmpty();
         assertThat(unavailable.defined("nat")).isFalse();
         assertThat(KvmEngine.networkAdapters(vm(List.of(new NetworkAdapter("x", null, "00:15:5D:AA:BB:03"))), null))
                 .isEmpty();
