@@ -70,11 +70,17 @@ class NetworkBandwidthIT {
                                 "free", NestedNetwork.setup() + " iperf3 -s -D; " + boot + " --name free --nic nat"),
                         new NestedKvmHost.Command("capped", boot + " --name capped --nic nat,max-bandwidth=" + CAP)),
                 Duration.ofMinutes(10));
-        Map<String, Double> free = rates(run.get("free").output()), capped = rates(run.get("capped").output());
+        Map<String, Double> free = rates(run.get("free").output()),
+                capped = rates(run.get("capped").output());
         System.out.printf(
                 "iperf3 through NetVSP and the NAT switch (nested host), bits/s: no limit up %.0f down %.0f;"
                         + " max-bandwidth %d: up %.0f (%.2f of the limit) down %.0f (%.2f)%n",
-                free.get("up"), free.get("down"), CAP, capped.get("up"), capped.get("up") / CAP, capped.get("down"),
+                free.get("up"),
+                free.get("down"),
+                CAP,
+                capped.get("up"),
+                capped.get("up") / CAP,
+                capped.get("down"),
                 capped.get("down") / CAP);
         assumeTrue(
                 free.get("up") > 1.5 * CAP && free.get("down") > 1.5 * CAP,

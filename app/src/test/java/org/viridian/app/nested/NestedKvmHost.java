@@ -33,7 +33,17 @@ public final class NestedKvmHost {
      * One command run inside the nested host, with `viridian` on the PATH and the test's files in the cwd. Its stdin is
      * /dev/null: commands are not interactive (the console is a terminal, and `viridian` alone keeps serving on one).
      */
-    public record Command(String name, String shell) {}
+    public record Command(String name, String shell, int timeoutSeconds) {
+        /** A command without a watchdog (a service that runs for the whole session, a long stress loop). */
+        public Command(String name, String shell) {
+            this(name, shell, 0);
+        }
+
+        /** A command with a watchdog of 300 s: far above what any command of the default run takes. */
+        public static Command watched(String name, String shell) {
+            return new Command(name, shell, 300);
+        }
+    }
 
     public record Outcome(String name, int rc, String output, int seconds) {}
 
@@ -284,16 +294,39 @@ public final class NestedKvmHost {
                             + "route add default via 10.0.2.2\n")
                     .append("echo \"@@@NET $(ip -o -4 addr show eth0)\"\n");
         }
+        int functionNumber = 0;
         for (Command c : commands) {
-            s.append("echo \"@@@BEGIN ")
+            // A watchdog per command: a hung command (the nested host has hung guests and once its own kernel; see
+            // issue 15) gets a Java thread dump on the console, is killed, and is run once more, marked @@@RETRY, so
+            // one hang costs one command's time instead of the whole run's.
+            if (c.timeoutSeconds() <= 0) {
+                s.append("echo \"@@@BEGIN ")
+                        .append(c.name())
+                        .append("\"; T0=$(date +%s)\n( ")
+                        .append(c.shell());
+                s.append(" ) </dev/null 2>&1; RC=$?\necho \"@@@END ").append(c.name());
+                s.append(" rc=$RC t=$(( $(date +%s) - T0 ))\"\n");
+                continue;
+            }
+            String f = "run_" + (functionNumber++);
+            s.append(f).append("() {\n( ").append(c.shell()).append(" ) </dev/null 2>&1 & P=$!\n");
+            s.append("( sleep ")
+                    .append(c.timeoutSeconds())
+                    .append("; echo \"@@@HUNG ")
+                    .append(c.name());
+            s.append(": thread dump\"; pkill -QUIT -f viridian.jar; sleep 10; pkill -9 -f viridian.jar; kill -9 $P )")
+                    .append(" >/dev/null 2>&1 & W=$!\n");
+            s.append("wait $P; RC=$?; kill $W 2>/dev/null; wait $W 2>/dev/null; return $RC\n}\n");
+            s.append("echo \"@@@BEGIN ").append(c.name()).append("\"; T0=$(date +%s)\n");
+            s.append(f).append("; RC=$?\n");
+            s.append("if [ $RC = 137 ]; then echo \"@@@RETRY ")
                     .append(c.name())
-                    .append("\"; T0=$(date +%s)\n")
-                    .append("( ")
-                    .append(c.shell())
-                    .append(" ) </dev/null 2>&1; RC=$?\n")
-                    .append("echo \"@@@END ")
+                    .append(" after a hang\"; echo \"@@@BEGIN ")
                     .append(c.name())
-                    .append(" rc=$RC t=$(( $(date +%s) - T0 ))\"\n");
+                    .append("\"; T0=$(date +%s); ")
+                    .append(f)
+                    .append("; RC=$?; fi\n");
+            s.append("echo \"@@@END ").append(c.name()).append(" rc=$RC t=$(( $(date +%s) - T0 ))\"\n");
         }
         return s.append("poweroff -f\n").toString();
     }

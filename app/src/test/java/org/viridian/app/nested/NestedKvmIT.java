@@ -54,28 +54,29 @@ class NestedKvmIT {
         guests.put("vmlinuz", NestedKvmHost.stockKernel());
         guests.put("linux-initrd.gz", NestedKvmHost.busyboxInitramfs(LINUX_INIT));
         List<NestedKvmHost.Command> commands = List.of(
-                new NestedKvmHost.Command("hostcheck", "viridian host check"),
-                new NestedKvmHost.Command("demo", "viridian"),
-                new NestedKvmHost.Command("hello", "viridian run --kernel hello.elf --memory 64M --cmdline 'to you'"),
-                new NestedKvmHost.Command("poweroff", "viridian run --kernel poweroff.elf --memory 32M"),
-                new NestedKvmHost.Command("fault", "viridian run --kernel fault.elf --memory 32M"),
-                new NestedKvmHost.Command(
+                NestedKvmHost.Command.watched("hostcheck", "viridian host check"),
+                NestedKvmHost.Command.watched("demo", "viridian"),
+                NestedKvmHost.Command.watched(
+                        "hello", "viridian run --kernel hello.elf --memory 64M --cmdline 'to you'"),
+                NestedKvmHost.Command.watched("poweroff", "viridian run --kernel poweroff.elf --memory 32M"),
+                NestedKvmHost.Command.watched("fault", "viridian run --kernel fault.elf --memory 32M"),
+                NestedKvmHost.Command.watched(
                         "cpl3", "viridian run --kernel cpl3.elf --memory 32M --cmdline iters=3000000"),
-                new NestedKvmHost.Command("exceptions", "viridian run --kernel exceptions.elf --memory 32M"),
-                new NestedKvmHost.Command("smp", "viridian run --kernel smp.elf --memory 64M --cpus 4"),
-                new NestedKvmHost.Command(
+                NestedKvmHost.Command.watched("exceptions", "viridian run --kernel exceptions.elf --memory 32M"),
+                NestedKvmHost.Command.watched("smp", "viridian run --kernel smp.elf --memory 64M --cpus 4"),
+                NestedKvmHost.Command.watched(
                         "hyperv",
                         "VIRIDIAN_HV_TRACE=1 viridian run --kernel hyperv.elf --memory 32M --cpus 2 --hv-echo"),
-                new NestedKvmHost.Command("vmbus", "viridian run --kernel vmbus.elf --memory 32M --vmbus-echo"),
-                new NestedKvmHost.Command(
+                NestedKvmHost.Command.watched("vmbus", "viridian run --kernel vmbus.elf --memory 32M --vmbus-echo"),
+                NestedKvmHost.Command.watched(
                         "vmbushostile",
                         "viridian run --kernel vmbus.elf --memory 32M --vmbus-echo --cmdline hostile=1"),
-                new NestedKvmHost.Command(
+                NestedKvmHost.Command.watched(
                         "vmbusshutdown",
                         "viridian run --kernel vmbus.elf --memory 32M --shutdown-after 1 --cmdline shutdown=1"),
-                new NestedKvmHost.Command("benchvmbus", "viridian bench vmbus --count 5000"),
+                NestedKvmHost.Command.watched("benchvmbus", "viridian bench vmbus --count 5000"),
                 // The guest writes through StorVSP; the nested host then reads the image back with the disk library.
-                new NestedKvmHost.Command(
+                NestedKvmHost.Command.watched(
                         "storage",
                         "viridian vhd create disk.vhdx --size 64M >/dev/null"
                                 + " && { viridian run --kernel storage.elf --memory 32M --disk disk.vhdx "
@@ -84,10 +85,10 @@ class NestedKvmIT {
                                 + "convert disk.vhdx disk.raw >/dev/null"
                                 + " && echo \"block 2049: $(dd if=disk.raw bs=512 skip=2049 count=1 2>/dev/null "
                                 + "| head -c 17)\""),
-                new NestedKvmHost.Command("benchstorvsp", "viridian bench storvsp --count 400"),
-                new NestedKvmHost.Command("bench", "viridian bench exits --count 20000 --rounds 2"),
-                new NestedKvmHost.Command("benchhv", "viridian bench hypercalls --count 20000 --rounds 2"),
-                new NestedKvmHost.Command(
+                NestedKvmHost.Command.watched("benchstorvsp", "viridian bench storvsp --count 400"),
+                NestedKvmHost.Command.watched("bench", "viridian bench exits --count 20000 --rounds 2"),
+                NestedKvmHost.Command.watched("benchhv", "viridian bench hypercalls --count 20000 --rounds 2"),
+                NestedKvmHost.Command.watched(
                         "linux",
                         "viridian run --kernel vmlinuz --initrd linux-initrd.gz --memory 256M"
                                 + " --cmdline 'console=ttyS0 panic=-1 reboot=k'"));
