@@ -24,7 +24,7 @@ import org.viridian.machine.boot.DebianKernel;
 @Tag("acceptance")
 class NetworkBandwidthIT {
     static final long CAP = 4_000_000;
-    private static final Pattern RATE = Pattern.compile("NET: (up|down) (\\d+(?:\\.\\d+)?) bps");
+    private static final Pattern RATE = Pattern.compile("NET: (up|down)\\s+(\\d+(?:\\.\\d+)?) bps");
 
     @Test
     void aMaximumBandwidthPolicyCapsIperf3WithinFifteenPercentBothWays() throws Exception {
