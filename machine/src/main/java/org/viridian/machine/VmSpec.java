@@ -108,6 +108,36 @@ public record VmSpec(
 
     /** The same VM offering only {@code services}. */
     public VmSpec withIntegrationServices(Set<IntegrationService> services) {
+        return with(services, disks, networkAdapters, flightRecorderEntries, diagnostics);
+    }
+
+    /** The same VM with these disks on its SCSI controller. */
+    public VmSpec withDisks(List<Disk> list) {
+        return with(integrationServices, list, networkAdapters, flightRecorderEntries, diagnostics);
+    }
+
+    /** The same VM with these synthetic network adapters (NetVSP), each on a port of an existing switch. */
+    public VmSpec withNetworkAdapters(List<NetworkAdapter> list) {
+        return with(integrationServices, disks, list, flightRecorderEntries, diagnostics);
+    }
+
+    /** The same VM with a flight recorder of {@code entries} per VP (0: none, e.g. to measure what it costs). */
+    public VmSpec withFlightRecorder(int entries) {
+        return with(integrationServices, disks, networkAdapters, entries, diagnostics);
+    }
+
+    /** The same VM with these diagnostic devices (tests, benchmarks, `viridian run --hv-echo/--vmbus-echo`). */
+    public VmSpec withDiagnostics(Diagnostics d) {
+        return with(integrationServices, disks, networkAdapters, flightRecorderEntries, d);
+    }
+
+    /** This VM with its optional parts replaced (what every wither above changes). */
+    private VmSpec with(
+            Set<IntegrationService> services,
+            List<Disk> diskList,
+            List<NetworkAdapter> adapters,
+            int recorderEntries,
+            Diagnostics diag) {
         return new VmSpec(
                 name,
                 cpus,
@@ -117,78 +147,10 @@ public record VmSpec(
                 cmdline,
                 hyperV,
                 services,
-                disks,
-                networkAdapters,
-                flightRecorderEntries,
-                diagnostics);
-    }
-
-    /** The same VM with these disks on its SCSI controller. */
-    public VmSpec withDisks(List<Disk> list) {
-        return new VmSpec(
-                name,
-                cpus,
-                memoryBytes,
-                kernel,
-                initrd,
-                cmdline,
-                hyperV,
-                integrationServices,
-                list,
-                networkAdapters,
-                flightRecorderEntries,
-                diagnostics);
-    }
-
-    /** The same VM with these synthetic network adapters (NetVSP), each on a port of an existing switch. */
-    public VmSpec withNetworkAdapters(List<NetworkAdapter> list) {
-        return new VmSpec(
-                name,
-                cpus,
-                memoryBytes,
-                kernel,
-                initrd,
-                cmdline,
-                hyperV,
-                integrationServices,
-                disks,
-                list,
-                flightRecorderEntries,
-                diagnostics);
-    }
-
-    /** The same VM with a flight recorder of {@code entries} per VP (0: none, e.g. to measure what it costs). */
-    public VmSpec withFlightRecorder(int entries) {
-        return new VmSpec(
-                name,
-                cpus,
-                memoryBytes,
-                kernel,
-                initrd,
-                cmdline,
-                hyperV,
-                integrationServices,
-                disks,
-                networkAdapters,
-                entries,
-                diagnostics);
-    }
-
-    /** The same VM with these diagnostic devices (tests, benchmarks, `viridian run --hv-echo/--vmbus-echo`). */
-    public VmSpec withDiagnostics(Diagnostics d) {
-        return new VmSpec(
-                name,
-                cpus,
-                memoryBytes,
-                kernel,
-                initrd,
-                cmdline,
-                hyperV,
-                integrationServices,
-                disks,
-                networkAdapters,
-                flightRecorderEntries,
-                d);
+                diskList,
+                adapters,
+                recorderEntries,
+                diag);
     }
 
     public static final long MIN_MEMORY = 2L << 20;

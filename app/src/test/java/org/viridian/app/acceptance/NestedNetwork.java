@@ -58,6 +58,19 @@ final class NestedNetwork {
         return files;
     }
 
+    /**
+     * A network guest's initramfs files: hv_vmbus, hv_netvsc and what they depend on, under lib/modules/ (put into
+     * {@code files}); returns the shell lines that load them in order.
+     */
+    static String guestDrivers(Map<String, Path> files) throws IOException, InterruptedException {
+        StringBuilder insmods = new StringBuilder();
+        for (Path ko : new KernelModules(DebianKernel.modules()).closure(List.of("hv_vmbus", "hv_netvsc"))) {
+            files.put("lib/modules/" + ko.getFileName(), ko);
+            insmods.append("insmod /lib/modules/").append(ko.getFileName()).append('\n');
+        }
+        return insmods.toString();
+    }
+
     /** The shell that loads the modules (in order) and makes the runtime directory, before any `--nic` command. */
     static String setup() {
         return "for m in /mod/net/*.ko; do insmod $m || echo \"insmod $m failed\"; done; mkdir -p /run/viridian;"

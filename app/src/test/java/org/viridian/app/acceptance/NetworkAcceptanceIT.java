@@ -16,7 +16,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.viridian.app.nested.NestedKvmHost;
-import org.viridian.machine.boot.DebianKernel;
 
 /**
  * Acceptance (mvn -P acceptance verify): stock Linux's hv_netvsc on NetVSP and the integrated virtual switch, in the
@@ -34,11 +33,7 @@ class NetworkAcceptanceIT {
         Path jar = Path.of("target/viridian.jar");
         assumeTrue(Files.exists(jar), "target/viridian.jar not built (run through mvn -P acceptance verify)");
         Map<String, Path> guestFiles = new LinkedHashMap<>();
-        StringBuilder insmods = new StringBuilder();
-        for (Path ko : new KernelModules(DebianKernel.modules()).closure(List.of("hv_vmbus", "hv_netvsc"))) {
-            guestFiles.put("lib/modules/" + ko.getFileName(), ko);
-            insmods.append("insmod /lib/modules/").append(ko.getFileName()).append('\n');
-        }
+        String insmods = NestedNetwork.guestDrivers(guestFiles);
         String init =
                 """
                 #!/bin/busybox sh

@@ -14,16 +14,15 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.viridian.app.nested.NestedKvmHost;
-import org.viridian.machine.boot.DebianKernel;
 
 /**
  * Acceptance (mvn -P acceptance verify): a port's maximum bandwidth holds iperf3 near the rate, both ways. Stock Linux
  * on the NAT switch runs iperf3 against a server on the nested host, once without a limit (it must be well above the
- * limit, or the check says nothing) and once with {@code --nic nat,max-bandwidth=4M}.
+ * limit, or the check says nothing) and once with {@code --nic nat,max-bandwidth=2000000}.
  */
 @Tag("acceptance")
 class NetworkBandwidthIT {
-    static final long CAP = 4_000_000;
+    static final long CAP = 2_000_000;
     private static final Pattern RATE = Pattern.compile("NET: (up|down)\\s+(\\d+(?:\\.\\d+)?) bps");
 
     @Test
@@ -31,11 +30,7 @@ class NetworkBandwidthIT {
         Path jar = Path.of("target/viridian.jar");
         assumeTrue(Files.exists(jar), "target/viridian.jar not built (run through mvn -P acceptance verify)");
         Map<String, Path> guestFiles = new LinkedHashMap<>();
-        StringBuilder insmods = new StringBuilder();
-        for (Path ko : new KernelModules(DebianKernel.modules()).closure(List.of("hv_vmbus", "hv_netvsc"))) {
-            guestFiles.put("lib/modules/" + ko.getFileName(), ko);
-            insmods.append("insmod /lib/modules/").append(ko.getFileName()).append('\n');
-        }
+        String insmods = NestedNetwork.guestDrivers(guestFiles);
         Map<String, Path> iperf = NestedKvmHost.dynamicProgram("iperf3", "iperf3", "sbin/iperf3");
         assumeTrue(!iperf.isEmpty(), "iperf3 (Debian package iperf3) is missing");
         guestFiles.putAll(iperf);
