@@ -32,6 +32,10 @@ viridian_env() {
   find_java25 || return 1
   export PATH="$JAVA_HOME/bin:$PATH"
   need_pkg mvn maven && need_pkg make make && need_pkg gcc gcc || return 1
+  # Virtual switches (--nic): optional, so a host without them still builds and runs VMs without networking.
+  if [ "$(id -u)" = 0 ]; then
+    need_pkg ip iproute2 && need_pkg nft nftables && need_pkg dnsmasq dnsmasq-base || true
+  fi
   # -B: no colours/progress in logs; the JVM flags let Maven itself run quietly on Java 25.
   export MAVEN_OPTS="${MAVEN_OPTS:-} --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions --sun-misc-unsafe-memory-access=allow"
 }
