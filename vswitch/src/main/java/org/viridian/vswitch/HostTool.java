@@ -24,7 +24,8 @@ final class HostTool {
             p = pb.start();
         } catch (IOException e) {
             throw new NetworkConfigException(
-                    argv[0] + " cannot be run (" + e.getMessage() + "); install iproute2 and nftables");
+                    argv[0] + " cannot be run (" + e.getMessage() + "); virtual switches need the Debian packages"
+                            + " iproute2, nftables and dnsmasq-base");
         }
         try {
             try (var in = p.getOutputStream()) {
