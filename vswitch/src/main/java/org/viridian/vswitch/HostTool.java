@@ -23,9 +23,8 @@ final class HostTool {
         try {
             p = pb.start();
         } catch (IOException e) {
-            throw new NetworkConfigException(
-                    argv[0] + " cannot be run (" + e.getMessage() + "); virtual switches need the Debian packages"
-                            + " iproute2, nftables and dnsmasq-base");
+            throw new NetworkConfigException(argv[0] + " cannot be run (" + e.getMessage()
+                    + "); virtual switches need the Debian packages iproute2, nftables and dnsmasq-base");
         }
         try {
             try (var in = p.getOutputStream()) {
