@@ -22,9 +22,16 @@ final class Dnsmasq {
             throw new NetworkConfigException("cannot create " + dir + ": " + e.getMessage());
         }
         String gateway = host.addressText();
+        // An empty configuration of its own keeps dnsmasq off the host's /etc/dnsmasq.conf (and needs no /dev/null).
+        Path conf = dir.resolve("dnsmasq.conf");
+        try {
+            Files.writeString(conf, "");
+        } catch (IOException e) {
+            throw new NetworkConfigException("cannot write " + conf + ": " + e.getMessage());
+        }
         HostTool.run(
                 "dnsmasq",
-                "--conf-file=/dev/null",
+                "--conf-file=" + conf,
                 "--pid-file=" + dir.resolve("dnsmasq.pid"),
                 "--dhcp-leasefile=" + dir.resolve("leases"),
                 "--interface=" + bridge,

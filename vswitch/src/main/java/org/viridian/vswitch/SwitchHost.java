@@ -99,6 +99,7 @@ public final class SwitchHost {
         try {
             Files.deleteIfExists(dir(switchName).resolve("leases"));
             Files.deleteIfExists(dir(switchName).resolve("dnsmasq.log"));
+            Files.deleteIfExists(dir(switchName).resolve("dnsmasq.conf"));
             Files.deleteIfExists(dir(switchName));
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "switch " + switchName + ": " + e.getMessage());
