@@ -38,6 +38,18 @@ public record PortSpec(
         return new PortSpec(mac, v, macSpoofGuard, dhcpGuard, routerGuard, maxBitsPerSecond, acls);
     }
 
+    public PortSpec withMac(String address) {
+        return new PortSpec(address, vlan, macSpoofGuard, dhcpGuard, routerGuard, maxBitsPerSecond, acls);
+    }
+
+    public PortSpec withDhcpGuard(boolean on) {
+        return new PortSpec(mac, vlan, macSpoofGuard, on, routerGuard, maxBitsPerSecond, acls);
+    }
+
+    public PortSpec withRouterGuard(boolean on) {
+        return new PortSpec(mac, vlan, macSpoofGuard, dhcpGuard, on, maxBitsPerSecond, acls);
+    }
+
     public PortSpec withMacSpoofGuard(boolean on) {
         return new PortSpec(mac, vlan, on, dhcpGuard, routerGuard, maxBitsPerSecond, acls);
     }

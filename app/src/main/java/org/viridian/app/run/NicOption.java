@@ -42,27 +42,11 @@ public record NicOption(String switchName, Optional<SwitchSpec> create, PortSpec
             String value = p.contains("=") ? p.substring(p.indexOf('=') + 1) : "";
             String key = p.contains("=") ? p.substring(0, p.indexOf('=')) : p;
             port = switch (key) {
-                case "mac" -> withMac(port, value.toLowerCase().replace('-', ':'));
+                case "mac" -> port.withMac(value.toLowerCase().replace('-', ':'));
                 case "vlan" -> port.withVlan(PortSpec.Vlan.access(Integer.parseInt(value)));
                 case "spoof-guard" -> port.withMacSpoofGuard(true);
-                case "dhcp-guard" ->
-                    new PortSpec(
-                            port.mac(),
-                            port.vlan(),
-                            port.macSpoofGuard(),
-                            true,
-                            port.routerGuard(),
-                            port.maxBitsPerSecond(),
-                            port.acls());
-                case "router-guard" ->
-                    new PortSpec(
-                            port.mac(),
-                            port.vlan(),
-                            port.macSpoofGuard(),
-                            port.dhcpGuard(),
-                            true,
-                            port.maxBitsPerSecond(),
-                            port.acls());
+                case "dhcp-guard" -> port.withDhcpGuard(true);
+                case "router-guard" -> port.withRouterGuard(true);
                 case "max-bandwidth" -> port.withMaxBitsPerSecond(bits(value));
                 default ->
                     throw new IllegalArgumentException("--nic: unknown option '" + p
@@ -89,11 +73,6 @@ public record NicOption(String switchName, Optional<SwitchSpec> create, PortSpec
         String digits = unit == 1 ? r : r.substring(0, r.length() - 1);
         if (!digits.matches("\\d+")) throw new IllegalArgumentException("--nic max-bandwidth: not a rate: " + rate);
         return Long.parseLong(digits) * unit;
-    }
-
-    private static PortSpec withMac(PortSpec p, String mac) {
-        return new PortSpec(
-                mac, p.vlan(), p.macSpoofGuard(), p.dhcpGuard(), p.routerGuard(), p.maxBitsPerSecond(), p.acls());
     }
 
     /** Hyper-V's OUI, three random bytes. */
