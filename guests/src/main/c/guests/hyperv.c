@@ -5,7 +5,7 @@
  * monotonic across VPs), and the SynIC: HvPostMessage answered by a message on
  * a SINT, the MessagePending/EOM protocol, HvSignalEvent answered by an event
  * flag; synthetic timers in direct mode (one-shot) and message mode
- * (periodic, HVMSG_TIMER_EXPIRED). Needs the host's diagnostic echo on connection 0x7E57
+ * (periodic, HVMSG_TIMER_EXPIRED), also on an AutoEOI SINT. Needs the host's diagnostic echo on connection 0x7E57
  * (viridian run --hv-echo). All at CPL0, briefly; 32-bit hypercall ABI. */
 #include "hv.h"
 
@@ -16,6 +16,8 @@
 #define TIMER_EXPIRED 0x80000010u
 #define VEC_TIMER_DIRECT 0x51
 #define VEC_SINT3 0x52
+#define VEC_SINT4 0x53
+#define SINT_AUTO_EOI (1u << 17)
 #define FAST HV_FAST
 #define ECHO 0x7E57
 #define SINT 2
@@ -78,6 +80,13 @@ static void on_sint3(struct frame *f) {
     sint3_irqs++;
     lapic_eoi();
 }
+/* AutoEOI: the interrupt ended as it was taken, so its ISR bit is already clear here and no EOI is written. */
+static volatile uint32_t sint4_irqs, sint4_isr_set;
+static void on_sint4(struct frame *f) {
+    (void)f;
+    if (lapic_read(0x100 + (VEC_SINT4 / 32) * 0x10) & (1u << (VEC_SINT4 % 32))) sint4_isr_set++;
+    sint4_irqs++;
+}
 /* Waits for an interrupt count, up to 2 s of reference time (the TSC page, no exits). */
 static void wait_for(volatile uint32_t *counter, uint32_t n, const char *what) {
     uint64_t deadline = page_time() + 20000000;
@@ -115,6 +124,23 @@ static void check_timers(void) {
     }
     wrmsr(MSR_STIMER1_CONFIG, 0);
     printf("ok: periodic message-mode timer delivered HVMSG_TIMER_EXPIRED 3 times on SINT 3\n");
+
+    /* AutoEOI on SINT 4: the handler writes no EOI, so without AutoEOI the vector's ISR bit would stay set and hold
+     * back every later interrupt of that vector. */
+    set_handler(VEC_SINT4, on_sint4);
+    wrmsr(MSR_SINT0 + 4, VEC_SINT4 | SINT_AUTO_EOI);
+    CHECK(rdmsr(MSR_SINT0 + 4) == (VEC_SINT4 | SINT_AUTO_EOI), "SINT 4 reads back %x", (uint32_t)rdmsr(MSR_SINT0 + 4));
+    slot = simp + 4 * 256;
+    wrmsr(MSR_STIMER1_COUNT, 10000);
+    wrmsr(MSR_STIMER1_CONFIG, 1 | 2 | (4u << 16));
+    for (uint32_t i = 1; i <= 3; i++) {
+        wait_for(&sint4_irqs, i, "an AutoEOI timer message");
+        *(volatile uint32_t *)slot = 0;
+        wrmsr(MSR_EOM, 0);
+    }
+    wrmsr(MSR_STIMER1_CONFIG, 0);
+    CHECK(sint4_isr_set == 0, "ISR bit set in %u of 3 AutoEOI interrupts", sint4_isr_set);
+    printf("ok: AutoEOI SINT 4: 3 timer messages taken without EOI, ISR clear in the handler\n");
 }
 
 static volatile uint64_t bsp_time;

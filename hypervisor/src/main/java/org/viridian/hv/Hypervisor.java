@@ -75,7 +75,10 @@ public final class Hypervisor implements SynicHost {
                 this.time = new ReferenceTime(partition.vps().getFirst().tscKhz() * 1000, 0);
         for (int i = 0; i < partition.vps().size(); i++) {
             int vp = i;
-            synics.add(new Synic(vp, partition.memory(), synicMsi, partition.recorder(vp)));
+            synics.add(new Synic(vp, partition.memory(), synicMsi, partition.recorder(vp), (sint, value) -> partition
+                    .vps()
+                    .get(vp)
+                    .setInKernelSint(sint, value)));
             timers.add(new SyntheticTimers(
                     vp,
                     synics.get(vp),

@@ -81,5 +81,6 @@ public final class KvmConst {
             KVM_CAP_X86_USER_SPACE_MSR = 188,
             KVM_CAP_X86_MSR_FILTER = 189,
             KVM_CAP_HYPERV = 44,
-            KVM_CAP_HYPERV_SYNIC = 123;
+            KVM_CAP_HYPERV_SYNIC = 123,
+            KVM_CAP_HYPERV_SYNIC2 = 148;
 }

@@ -135,6 +135,11 @@ public final class KvmVcpu implements AutoCloseable {
         }
     }
 
+    /** KVM_ENABLE_CAP on this vCPU (e.g. KVM_CAP_HYPERV_SYNIC2). */
+    public void enableCap(int cap, long... args) {
+        KvmVm.enableCap(fd, cap, args);
+    }
+
     /** Reads MSRs; returns their values in order (KVM_GET_MSRS stops at the first it cannot read: that is an error). */
     public long[] getMsrs(int... indices) {
         try (Arena a = Arena.ofConfined()) {

@@ -87,6 +87,11 @@ public final class KvmVm implements AutoCloseable {
     }
 
     public void enableCap(int cap, long... args) {
+        enableCap(fd, cap, args);
+    }
+
+    /** KVM_ENABLE_CAP on a VM or vCPU file descriptor (struct kvm_enable_cap: cap, flags, args[4]). */
+    static void enableCap(int fd, int cap, long... args) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment c = a.allocate(104, 8);
             c.set(JAVA_INT, 0, cap);

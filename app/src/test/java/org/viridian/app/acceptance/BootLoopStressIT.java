@@ -21,7 +21,8 @@ import org.viridian.machine.boot.DebianKernel;
  * in Viridian inside the nested KVM host; after each Viridian boot QEMU/KVM boots the same kernel, initramfs and
  * command line in the same nested host with Hyper-V enlightenments of its own (direct-mode synthetic timers, as
  * Viridian offers them: the one crash seen here followed a direct-mode timer interrupt), so a crash that both show is
- * the nested host's and one only Viridian shows is Viridian's. A boot that does not reach /init prints its whole log,
+ * the nested host's and one only Viridian shows is Viridian's. {@code stress.parallel=2} boots two at a time (all
+ * Viridian boots, then all QEMU boots), the load under which the network tests crashed. A boot that does not reach /init prints its whole log,
  * crash report
  * and flight recorder included.
  */
@@ -59,26 +60,37 @@ class BootLoopStressIT {
                 """
                         .formatted(insmods);
         byte[] initrd = NestedKvmHost.busyboxInitramfs(init, files);
+        // stress.parallel=2 boots two VMs at once (both engines): the load under which the network tests crash.
+        int parallel = Integer.getInteger("stress.parallel", 1);
         String loop =
                 """
                 boot() { # engine n cpus command...
-                  e=$1; n=$2; c=$3; shift 3; t0=$(date +%%s)
-                  timeout 300 "$@" >boot.log 2>&1; rc=$?
-                  if grep -q 'STRESS: /init reached' boot.log; then i=yes; else i=no; fi
+                  e=$1; n=$2; c=$3; shift 3; t0=$(date +%%s); log=boot-$e-$n.log
+                  timeout 300 "$@" >$log 2>&1; rc=$?
+                  if grep -q 'STRESS: /init reached' $log; then i=yes; else i=no; fi
                   echo "STRESS-BOOT engine=$e n=$n cpus=$c rc=$rc init=$i t=$(( $(date +%%s) - t0 ))"
-                  if [ $i = no ] || [ $rc -ne 0 ]; then sed 's/^/STRESS-LOG: /' boot.log; fi
+                  if [ $i = no ] || [ $rc -ne 0 ]; then sed 's/^/STRESS-LOG: /' $log; fi
+                  rm -f $log
                 }
                 HV=hv-relaxed,hv-vpindex,hv-time,hv-synic,hv-stimer,hv-stimer-direct,hv-frequencies,hv-reset
+                P=%d
                 for n in $(seq 1 %d); do
-                  c=$(( 2 - n %% 2 ))
-                  boot viridian $n $c viridian run --kernel vmlinuz --initrd stress-initrd.gz --memory 512M --cpus $c \\
-                    --cmdline '%s'
-                  boot qemu $n $c qemu-system-x86_64 -nodefaults -machine q35,accel=kvm -m 512 -smp $c \\
-                    -cpu host,$HV \\
-                    -kernel vmlinuz -initrd stress-initrd.gz -append '%s' -display none -serial stdio -no-reboot
+                  c=$(( 2 - (n + P - 1) / P %% 2 ))
+                  boot viridian $n $c viridian run --kernel vmlinuz --initrd stress-initrd.gz --memory 512M --cpus $c \
+                    --name vm$n --cmdline '%s' &
+                  if [ $(( n %% P )) -eq 0 ]; then wait; fi
                 done
+                wait
+                for n in $(seq 1 %d); do
+                  c=$(( 2 - (n + P - 1) / P %% 2 ))
+                  boot qemu $n $c qemu-system-x86_64 -nodefaults -machine q35,accel=kvm -m 512 -smp $c \
+                    -cpu host,$HV \
+                    -kernel vmlinuz -initrd stress-initrd.gz -append '%s' -display none -serial stdio -no-reboot &
+                  if [ $(( n %% P )) -eq 0 ]; then wait; fi
+                done
+                wait
                 """
-                        .formatted(boots, CMDLINE, CMDLINE);
+                        .formatted(parallel, boots, CMDLINE, boots, CMDLINE);
         NestedKvmHost.Run run = NestedKvmHost.run(
                 jar,
                 Map.of("vmlinuz", NestedKvmHost.stockKernel(), "stress-initrd.gz", initrd, "loop.sh", loop.getBytes()),
@@ -91,10 +103,11 @@ class BootLoopStressIT {
                 all.stream().filter(b -> b.engine().equals("viridian")).toList();
         List<Boot> qemu = all.stream().filter(b -> b.engine().equals("qemu")).toList();
         System.out.printf(
-                "boot loop in the nested KVM host, %d boots each:%n  viridian: %d reached /init (1 VP: %s s, 2 "
+                "boot loop in the nested KVM host, %d boots each, %d at a time:%n  viridian: %d reached /init (1 VP: %s s, 2 "
                         + "VPs: %s s)%n"
                         + "  qemu/kvm: %d reached /init (1 VP: %s s, 2 VPs: %s s)%n",
                 boots,
+                parallel,
                 reached(viridian),
                 times(viridian, 1),
                 times(viridian, 2),

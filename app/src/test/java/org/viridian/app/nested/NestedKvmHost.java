@@ -251,7 +251,9 @@ public final class NestedKvmHost {
         List<String> qemu = new ArrayList<>(List.of(
                 "qemu-system-x86_64",
                 "-accel",
-                "tcg",
+                // -Dnested.tcg=single: one TCG thread for both vCPUs instead of multi-threaded TCG (issue 15's
+                // experiment: do the nested host's crashes come from MTTCG's emulation of SVM?).
+                "single".equals(System.getProperty("nested.tcg")) ? "tcg,thread=single" : "tcg",
                 "-cpu",
                 "qemu64,+svm,+npt",
                 "-m",

@@ -67,7 +67,8 @@ public final class HvCpuid {
         int misc = (f.frequencyMsrs() ? FREQUENCY_MSRS_AVAILABLE : 0)
                 | (f.crashMsrs() ? GUEST_CRASH_MSRS_AVAILABLE : 0)
                 | (f.timers() ? DIRECT_TIMERS_AVAILABLE : 0);
-        // No AutoEOI: KVM's in-kernel LAPIC cannot end an interrupt by itself, so ask guests not to rely on it.
+        // AutoEOI works (KVM's LAPIC ends it, see Synic) but keeps APICv/AVIC off while in use: recommend against it,
+        // as Hyper-V does where the hardware virtualizes the APIC.
         int hints = SYSTEM_RESET_RECOMMENDED | RELAXED_TIMING_RECOMMENDED | DEPRECATING_AEOI_RECOMMENDED;
         List<CpuidEntry> l = new ArrayList<>();
         l.add(leaf(BASE, MAX_LEAF, ascii("Micr"), ascii("osof"), ascii("t Hv")));

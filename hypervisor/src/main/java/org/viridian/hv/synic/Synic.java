@@ -16,8 +16,8 @@ import org.viridian.partition.vp.FlightRecorder;
  * One virtual processor's synthetic interrupt controller (TLFS "SynIC"): SCONTROL, SVERSION, the message page (SIMP)
  * and event-flags page (SIEFP) the guest places in its memory, EOM, and SINT0–15. Messages for a SINT wait in a
  * bounded queue while the slot is busy; the slot's MessagePending flag asks the guest to write EOM once it has
- * consumed the slot, and EOM delivers the next one. The AutoEOI bit is stored but not emulated: KVM's in-kernel LAPIC
- * cannot end an interrupt by itself, so CPUID recommends against it (a guest that sets it anyway must EOI itself).
+ * consumed the slot, and EOM delivers the next one. AutoEOI is emulated by KVM's in-kernel LAPIC: once a guest sets
+ * it, every SINT write also goes to {@link AutoEoi}, which the partition passes to KVM's SynIC.
  * Thread-safe: the VP thread (MSR exits) and host threads (posts,
  * events) meet here.
  */
@@ -32,6 +32,10 @@ public final class Synic {
     private final GuestMemory memory;
     private final InterruptSink interrupts;
     private final FlightRecorder recorder;
+    private final AutoEoi autoEoi;
+    /** Whether SINT writes go to {@link #autoEoi}: from the first AutoEOI the guest sets (VP thread only). */
+    private boolean mirroring;
+
     private long scontrol, siefp, simp;
     private final long[] sint = new long[SINTS];
 
@@ -39,15 +43,19 @@ public final class Synic {
     private final ArrayDeque<HvMessage>[] queues = new ArrayDeque[SINTS];
 
     public Synic(int vp, GuestMemory memory, InterruptSink interrupts) {
-        this(vp, memory, interrupts, null);
+        this(vp, memory, interrupts, null, null);
     }
 
-    /** {@code recorder}: the VP's flight recorder, told of every message and event delivered (null: none). */
-    public Synic(int vp, GuestMemory memory, InterruptSink interrupts, FlightRecorder recorder) {
+    /**
+     * {@code recorder}: the VP's flight recorder, told of every message and event delivered (null: none);
+     * {@code autoEoi}: what emulates AutoEOI (null: nothing does, the bit is only stored).
+     */
+    public Synic(int vp, GuestMemory memory, InterruptSink interrupts, FlightRecorder recorder, AutoEoi autoEoi) {
         this.vp = vp;
         this.memory = memory;
         this.interrupts = interrupts;
         this.recorder = recorder;
+        this.autoEoi = autoEoi;
         reset();
     }
 
@@ -103,9 +111,16 @@ public final class Synic {
                 }
             }
         }
+        if (msr >= HvMsr.SINT0 && msr <= HvMsr.SINT15) mirror(msr - HvMsr.SINT0, value);
         // Enabling or unmasking something, or an EOM, may let queued messages through.
         for (int i = 0; i < SINTS; i++) deliver(i);
         return true;
+    }
+
+    /** Passes a SINT to {@link #autoEoi} once the guest uses AutoEOI (outside the lock: it may enter the kernel). */
+    private void mirror(int index, long value) {
+        if (autoEoi == null || !(mirroring || (value & SINT_AUTO_EOI) != 0)) return;
+        mirroring = autoEoi.sintChanged(index, value & (0xFF | SINT_MASKED | SINT_AUTO_EOI));
     }
 
     /** Queues a message for a SINT and delivers it if its slot is free. False: the queue is full (flow control). */
@@ -224,6 +239,7 @@ public final class Synic {
             for (int i = 0; i < SINTS; i++)
                 queues[i] = new ArrayDeque<>(s.queued().get(i));
         }
+        for (int i = 0; i < SINTS; i++) mirror(i, s.sint()[i]);
         for (int i = 0; i < SINTS; i++) deliver(i);
     }
 

@@ -57,6 +57,43 @@ class SynicTest {
     }
 
     @Test
+    void sintsGoToTheAutoEoiEmulationFromTheFirstAutoEoiOnAndStopWhereNothingCanEmulateIt() {
+        List<long[]> told = new ArrayList<>();
+        boolean[] canEmulate = {true};
+        Synic s = new Synic(0, memory, (vp, v) -> {}, null, (sint, value) -> {
+            told.add(new long[] {sint, value});
+            return canEmulate[0];
+        });
+        long autoEoi = 1L << 17, polling = 1L << 18;
+        assertThat(s.writeMsr(HvMsr.SINT0 + 1, 0x40)).isTrue();
+        assertThat(told).as("no AutoEOI yet: KVM's SynIC stays off").isEmpty();
+        assertThat(s.writeMsr(HvMsr.SINT0 + 2, 0x41 | autoEoi | polling)).isTrue();
+        assertThat(s.writeMsr(HvMsr.SINT0 + 1, 0x42)).isTrue();
+        assertThat(told).containsExactly(new long[] {2, 0x41 | autoEoi}, new long[] {1, 0x42});
+        assertThat(s.readMsr(HvMsr.SINT0 + 2))
+                .as("the guest reads back what it wrote")
+                .hasValue(0x41 | autoEoi | polling);
+
+        Synic restored = new Synic(0, memory, (vp, v) -> {}, null, (sint, value) -> {
+            told.add(new long[] {sint, value});
+            return canEmulate[0];
+        });
+        told.clear();
+        restored.restore(s.state());
+        assertThat(told).as("a restored AutoEOI SINT is emulated again").contains(new long[] {2, 0x41 | autoEoi});
+
+        canEmulate[0] = false;
+        Synic unable = new Synic(0, memory, (vp, v) -> {}, null, (sint, value) -> {
+            told.add(new long[] {sint, value});
+            return canEmulate[0];
+        });
+        told.clear();
+        assertThat(unable.writeMsr(HvMsr.SINT0 + 3, 0x43 | autoEoi)).isTrue();
+        assertThat(unable.writeMsr(HvMsr.SINT0 + 4, 0x44)).isTrue();
+        assertThat(told).as("asked once, then left alone").hasSize(1);
+    }
+
+    @Test
     void aMessageLandsInItsSlotAndInterruptsOnce() {
         enable(2, 0x50);
         assertThat(synic.post(2, msg(7, "hello"))).isTrue();

@@ -26,6 +26,8 @@ public final class VirtualProcessor {
     public static final int KICK_SIGNAL = 40;
 
     private static final int IA32_TSC = 0x10;
+    /** HV_X64_MSR_SINT0, as KVM's in-kernel SynIC takes it (host-initiated writes only: guests' go to user space). */
+    private static final int HV_SINT0 = 0x40000090;
 
     private final int index;
     private final KvmVcpu vcpu;
@@ -35,6 +37,9 @@ public final class VirtualProcessor {
     private final int syncedRegisters;
     private final Object kickLock = new Object();
     private volatile int tid;
+    /** KVM's in-kernel SynIC: 0 not yet activated, 1 active, -1 KVM refused it. Touched on this VP's thread only. */
+    private int kvmSynic;
+
     private volatile VpState state = VpState.CREATED;
     private long exits;
     /** RIP of the exit being handled (NO_RIP when KVM does not copy it out). */
@@ -95,6 +100,27 @@ public final class VirtualProcessor {
     /** Makes the VP take exception {@code vector} (no error code) when it next enters the guest; on its own thread. */
     public void injectException(int vector) {
         vcpu.injectException(vector, null);
+    }
+
+    /**
+     * Tells KVM's in-kernel SynIC a SINT's vector, mask and AutoEOI bit, so KVM's LAPIC takes AutoEOI interrupts
+     * without setting their ISR bit (the TLFS AutoEOI), activating that SynIC on first use (KVM then keeps APICv off
+     * while AutoEOI is in use, which is why it is not activated before a guest asks). Only the SINT registers go to
+     * KVM; the guest's own SynIC MSR accesses still exit to user space. On this VP's thread or while it is stopped.
+     * False: this KVM has no in-kernel SynIC.
+     */
+    public boolean setInKernelSint(int sint, long value) {
+        if (kvmSynic == 0) {
+            try {
+                vcpu.enableCap(KvmConst.KVM_CAP_HYPERV_SYNIC2);
+                kvmSynic = 1;
+            } catch (RuntimeException e) {
+                kvmSynic = -1;
+            }
+        }
+        if (kvmSynic < 0) return false;
+        vcpu.setMsrs(new int[] {HV_SINT0 + sint}, new long[] {value});
+        return true;
     }
 
     /** IA32_TSC as the guest sees it; on this VP's own thread. */
