@@ -2,7 +2,8 @@ package org.viridian.hv;
 
 /**
  * What the hypervisor interface offers a partition. Only what works is advertised in CPUID: a guest that finds a bit
- * set will use it. Defaults: everything implemented; TLB-flush/IPI hypercalls are not offered (yet).
+ * set will use it. Defaults: everything implemented except the SMP hypercalls, which need KVM's help (see
+ * {@link #withSmpHypercalls}).
  *
  * @param synic          SynIC MSRs, message and event pages, HvPostMessage and HvSignalEvent
  * @param referenceTsc   the reference TSC page (the guest's enlightened clock source)
@@ -10,6 +11,8 @@ package org.viridian.hv;
  * @param crashMsrs      guest crash reporting MSRs
  * @param timers         synthetic timers STIMER0-3, in message and direct mode
  * @param userHypercalls let CPL3 code make hypercalls (benchmarks only; Hyper-V refuses them with #UD)
+ * @param smpHypercalls  HvFlushVirtualAddressSpace/List and HvSendSyntheticClusterIpi (and their Ex forms), answered
+ *                       by KVM in the kernel: recommended in CPUID only where the partition's KVM takes them
  */
 public record HvFeatures(
         boolean synic,
@@ -17,16 +20,22 @@ public record HvFeatures(
         boolean frequencyMsrs,
         boolean crashMsrs,
         boolean timers,
-        boolean userHypercalls) {
+        boolean userHypercalls,
+        boolean smpHypercalls) {
     public HvFeatures {
         if (timers && !synic) throw new IllegalArgumentException("synthetic timers need the SynIC");
     }
 
     public static HvFeatures standard() {
-        return new HvFeatures(true, true, true, true, true, false);
+        return new HvFeatures(true, true, true, true, true, false, false);
     }
 
     public HvFeatures withUserHypercalls() {
-        return new HvFeatures(synic, referenceTsc, frequencyMsrs, crashMsrs, timers, true);
+        return new HvFeatures(synic, referenceTsc, frequencyMsrs, crashMsrs, timers, true, smpHypercalls);
+    }
+
+    /** With the TLB-flush and IPI hypercalls: only where KVM answers them (they reach it by VMCALL, see HypercallPage). */
+    public HvFeatures withSmpHypercalls(boolean on) {
+        return new HvFeatures(synic, referenceTsc, frequencyMsrs, crashMsrs, timers, userHypercalls, on);
     }
 }

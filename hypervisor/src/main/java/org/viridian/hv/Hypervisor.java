@@ -38,6 +38,10 @@ public final class Hypervisor implements SynicHost {
 
     private final Partition partition;
     private final HvFeatures features;
+    /** VMCALL or VMMCALL where KVM answers the SMP hypercalls, else null (see HypercallPage). */
+    private final byte[] kernelHypercall;
+
+    private static final long EFER_LMA = 1L << 10;
     private final List<Synic> synics = new ArrayList<>();
     private final List<SyntheticTimers> timers = new ArrayList<>();
     private final ScheduledExecutorService timerThread = Executors.newSingleThreadScheduledExecutor(
@@ -65,6 +69,7 @@ public final class Hypervisor implements SynicHost {
     private Hypervisor(Partition partition, HvFeatures features) {
         this.partition = partition;
         this.features = features;
+        this.kernelHypercall = features.smpHypercalls() ? partition.kernelHypercallInstruction() : null;
         // Fixed delivery, physical destination: the VP index is its APIC id (see CpuidPolicy.topology).
         InterruptSink msi = (target, vector) -> partition.signalMsi(0xFEE00000L | ((long) target << 12), vector);
         InterruptSink synicMsi = recorded(msi, FlightRecorder.Source.SYNIC);
@@ -98,6 +103,21 @@ public final class Hypervisor implements SynicHost {
             }
 
             @Override
+            public byte[] kernelHypercall() {
+                return kernelHypercall;
+            }
+
+            @Override
+            public boolean longMode(int vp) {
+                return (partition.vps().get(vp).segmentRegisters().efer() & EFER_LMA) != 0;
+            }
+
+            @Override
+            public void guestOsIdChanged(int vp, long value) {
+                partition.vps().get(vp).setKernelHvMsr(HvMsr.GUEST_OS_ID, value);
+            }
+
+            @Override
             public void reset() {
                 partition.requestExit(new PartitionExit.Reset());
             }
@@ -127,6 +147,11 @@ public final class Hypervisor implements SynicHost {
             return HvStatus.SUCCESS;
         });
         if (features.synic()) hv.messageCalls.registerWith(hv.hypercalls);
+        if (features.smpHypercalls()) {
+            // KVM answers the SMP hypercalls from its own per-VP Hyper-V context, made by the first Hyper-V MSR the
+            // host writes there: the VP index (= the vCPU index, as KVM assumes and CPUID's APIC ids say).
+            for (var vp : partition.vps()) vp.setKernelHvMsr(HvMsr.VP_INDEX, vp.index());
+        }
         return hv;
     }
 

@@ -82,5 +82,7 @@ public final class KvmConst {
             KVM_CAP_X86_MSR_FILTER = 189,
             KVM_CAP_HYPERV = 44,
             KVM_CAP_HYPERV_SYNIC = 123,
-            KVM_CAP_HYPERV_SYNIC2 = 148;
+            KVM_CAP_HYPERV_SYNIC2 = 148,
+            KVM_CAP_HYPERV_TLBFLUSH = 155,
+            KVM_CAP_HYPERV_SEND_IPI = 161;
 }

@@ -9,7 +9,8 @@ import org.viridian.partition.bus.PortIoHandler;
  * The diagnostic devices a VM may carry for tests and benchmarks, off in a normal VM: the hypervisor interface's echo
  * connection ({@code viridian run --hv-echo}), the VMBus echo channel ({@code --vmbus-echo}), hypercalls allowed from
  * CPL3 (benchmark guests run there), host port devices (a benchmark's ping counter) and handlers for HvSignalEvent on
- * given connection ids (a benchmark counting signals). They are part of the spec so {@link VirtualMachine#create} is
+ * given connection ids (a benchmark counting signals), and leaving out the SMP hypercalls
+ * ({@code --hv-no-smp-hypercalls}, to measure what they save). They are part of the spec so {@link VirtualMachine#create} is
  * the one place a VM is put together.
  */
 public record Diagnostics(
@@ -17,8 +18,9 @@ public record Diagnostics(
         boolean vmbusEcho,
         boolean userHypercalls,
         List<PortDevice> ports,
-        Map<Integer, IntConsumer> signalHandlers) {
-    public static final Diagnostics NONE = new Diagnostics(false, false, false, List.of(), Map.of());
+        Map<Integer, IntConsumer> signalHandlers,
+        boolean noSmpHypercalls) {
+    public static final Diagnostics NONE = new Diagnostics(false, false, false, List.of(), Map.of(), false);
 
     /** A host device on ports [first, first + count). */
     public record PortDevice(int first, int count, PortIoHandler handler) {}
@@ -34,26 +36,30 @@ public record Diagnostics(
     }
 
     public Diagnostics withHvEcho() {
-        return new Diagnostics(true, vmbusEcho, userHypercalls, ports, signalHandlers);
+        return new Diagnostics(true, vmbusEcho, userHypercalls, ports, signalHandlers, noSmpHypercalls);
     }
 
     public Diagnostics withVmbusEcho() {
-        return new Diagnostics(hvEcho, true, userHypercalls, ports, signalHandlers);
+        return new Diagnostics(hvEcho, true, userHypercalls, ports, signalHandlers, noSmpHypercalls);
     }
 
     public Diagnostics withUserHypercalls() {
-        return new Diagnostics(hvEcho, vmbusEcho, true, ports, signalHandlers);
+        return new Diagnostics(hvEcho, vmbusEcho, true, ports, signalHandlers, noSmpHypercalls);
     }
 
     public Diagnostics withPort(int first, int count, PortIoHandler handler) {
         var list = new java.util.ArrayList<>(ports);
         list.add(new PortDevice(first, count, handler));
-        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, list, signalHandlers);
+        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, list, signalHandlers, noSmpHypercalls);
+    }
+
+    public Diagnostics withoutSmpHypercalls() {
+        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, ports, signalHandlers, true);
     }
 
     public Diagnostics withSignalHandler(int connectionId, IntConsumer onSignal) {
         var map = new java.util.HashMap<>(signalHandlers);
         map.put(connectionId, onSignal);
-        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, ports, map);
+        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, ports, map, noSmpHypercalls);
     }
 }

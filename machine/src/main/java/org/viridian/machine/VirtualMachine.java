@@ -79,7 +79,12 @@ public final class VirtualMachine implements AutoCloseable {
         Diagnostics diag = spec.diagnostics();
         HvFeatures hv = !spec.hyperV()
                 ? null
-                : diag.userHypercalls() ? HvFeatures.standard().withUserHypercalls() : HvFeatures.standard();
+                : (diag.userHypercalls() ? HvFeatures.standard().withUserHypercalls() : HvFeatures.standard())
+                        // Not on PVM: its guests' VMCALL is not the hardware-like path KVM's Hyper-V code expects.
+                        .withSmpHypercalls(!diag.noSmpHypercalls()
+                                && spec.cpus() > 1
+                                && !HostCheck.isPvm()
+                                && Partition.kernelTakesHyperVSmpHypercalls());
         Partition partition = Partition.create(new Partition.Config(
                 spec.name(), spec.cpus(), spec.memoryBytes(), cpuid(hv), spec.flightRecorderEntries()));
         VirtualMachine vm = null;

@@ -69,6 +69,9 @@ public final class Partition implements AutoCloseable, VpHost {
     private final AtomicReference<PartitionExit> exitReason = new AtomicReference<>();
     private final CompletableFuture<PartitionExit> exit = new CompletableFuture<>();
     private final Object runLock = new Object();
+    /** Whether the host CPU is AMD's (or Hygon's): its hypercall instruction is VMMCALL, Intel's VMCALL. */
+    private boolean amd;
+
     private EmulationFailureHandler emulationFailures = EmulationFailureHandler.NONE;
     private boolean paused;
     private int stoppedVps;
@@ -122,6 +125,8 @@ public final class Partition implements AutoCloseable, VpHost {
                 : kvm.checkExtension(KvmConst.KVM_CAP_SYNC_REGS) & KvmConst.KVM_SYNC_X86_REGS;
         long origin = System.nanoTime();
         List<CpuidEntry> supported = kvm.supportedCpuid();
+        // Leaf 0 EBX: "Auth" (AuthenticAMD) or "Hygo" (HygonGenuine).
+        amd = supported.stream().anyMatch(e -> e.function() == 0 && (e.ebx() == 0x68747541 || e.ebx() == 0x6F677948));
         CpuidPolicy policy = CpuidPolicy.topology().andThen(config.cpuid() == null ? (l, v, n) -> l : config.cpuid());
         for (int i = 0; i < config.vpCount(); i++) {
             KvmVcpu vcpu = vm.createVcpu(i);
@@ -130,6 +135,24 @@ public final class Partition implements AutoCloseable, VpHost {
                     config.recorderEntries() == 0 ? null : new FlightRecorder(i, config.recorderEntries(), origin);
             vps.add(new VirtualProcessor(i, vcpu, this, rec, sync));
         }
+    }
+
+    /**
+     * Whether this host's KVM answers the Hyper-V SMP hypercalls itself (remote TLB flush and synthetic cluster IPIs,
+     * with their Ex forms) when they reach it by VMCALL; opens /dev/kvm briefly.
+     */
+    public static boolean kernelTakesHyperVSmpHypercalls() {
+        try (Kvm k = Kvm.open()) {
+            return k.checkExtension(KvmConst.KVM_CAP_HYPERV_TLBFLUSH) > 0
+                    && k.checkExtension(KvmConst.KVM_CAP_HYPERV_SEND_IPI) > 0;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The instruction that enters KVM's hypercall handler on this host: VMMCALL on AMD, VMCALL on Intel. */
+    public byte[] kernelHypercallInstruction() {
+        return amd ? new byte[] {0x0F, 0x01, (byte) 0xD9} : new byte[] {0x0F, 0x01, (byte) 0xC1};
     }
 
     public Config config() {

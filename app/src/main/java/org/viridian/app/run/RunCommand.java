@@ -66,6 +66,12 @@ public final class RunCommand implements Callable<Integer> {
     boolean hvEcho;
 
     @Option(
+            names = "--hv-no-smp-hypercalls",
+            description = "Do not recommend the TLB-flush and IPI hypercalls (KVM answers them where it can; "
+                    + "this leaves the guest on IPIs, to measure what they save).")
+    boolean hvNoSmpHypercalls;
+
+    @Option(
             names = "--vmbus-echo",
             description = "Diagnostics: offer a VMBus echo channel (the vmbus test guests use it).")
     boolean vmbusEcho;
@@ -143,6 +149,7 @@ public final class RunCommand implements Callable<Integer> {
         Diagnostics diag = Diagnostics.NONE;
         if (hvEcho) diag = diag.withHvEcho();
         if (vmbusEcho) diag = diag.withVmbusEcho();
+        if (hvNoSmpHypercalls) diag = diag.withoutSmpHypercalls();
         return boot(spec.withDiagnostics(diag), console, new Extras(shutdownAfter, kvpPush, kvpDump));
     }
 

@@ -34,9 +34,12 @@ public final class HvCpuid {
             GUEST_CRASH_MSRS_AVAILABLE = 1 << 10,
             DIRECT_TIMERS_AVAILABLE = 1 << 19;
     // 0x40000004 EAX: recommendations.
-    public static final int SYSTEM_RESET_RECOMMENDED = 1 << 4,
+    public static final int REMOTE_TLB_FLUSH_RECOMMENDED = 1 << 2,
+            SYSTEM_RESET_RECOMMENDED = 1 << 4,
             RELAXED_TIMING_RECOMMENDED = 1 << 5,
-            DEPRECATING_AEOI_RECOMMENDED = 1 << 9;
+            DEPRECATING_AEOI_RECOMMENDED = 1 << 9,
+            CLUSTER_IPI_RECOMMENDED = 1 << 10,
+            EX_PROCESSOR_MASKS_RECOMMENDED = 1 << 11;
 
     private HvCpuid() {}
 
@@ -69,7 +72,12 @@ public final class HvCpuid {
                 | (f.timers() ? DIRECT_TIMERS_AVAILABLE : 0);
         // AutoEOI works (KVM's LAPIC ends it, see Synic) but keeps APICv/AVIC off while in use: recommend against it,
         // as Hyper-V does where the hardware virtualizes the APIC.
-        int hints = SYSTEM_RESET_RECOMMENDED | RELAXED_TIMING_RECOMMENDED | DEPRECATING_AEOI_RECOMMENDED;
+        int hints = SYSTEM_RESET_RECOMMENDED
+                | RELAXED_TIMING_RECOMMENDED
+                | DEPRECATING_AEOI_RECOMMENDED
+                | (f.smpHypercalls()
+                        ? REMOTE_TLB_FLUSH_RECOMMENDED | CLUSTER_IPI_RECOMMENDED | EX_PROCESSOR_MASKS_RECOMMENDED
+                        : 0);
         List<CpuidEntry> l = new ArrayList<>();
         l.add(leaf(BASE, MAX_LEAF, ascii("Micr"), ascii("osof"), ascii("t Hv")));
         l.add(leaf(BASE + 1, INTERFACE_HV1, 0, 0, 0));

@@ -32,6 +32,22 @@ public final class SyntheticMsrs implements MsrHandler {
         void reset();
 
         void guestCrashed(long[] parameters);
+
+        /**
+         * The instruction that reaches KVM's own handler of the SMP hypercalls (VMCALL or VMMCALL), or null where KVM
+         * does not take them (then every hypercall comes to user space).
+         */
+        default byte[] kernelHypercall() {
+            return null;
+        }
+
+        /** Whether the VP is in long mode now (asked only where {@link #kernelHypercall} is not null). */
+        default boolean longMode(int vp) {
+            return true;
+        }
+
+        /** The guest OS id changed: KVM answers its hypercalls only for a guest that has identified itself. */
+        default void guestOsIdChanged(int vp, long value) {}
     }
 
     private final HvFeatures features;
@@ -116,12 +132,13 @@ public final class SyntheticMsrs implements MsrHandler {
             switch (msr) {
                 case HvMsr.GUEST_OS_ID -> {
                     guestOsId = value;
+                    if (host.kernelHypercall() != null) host.guestOsIdChanged(vp, value);
                     // Clearing the identity disables the hypercall page (TLFS).
                     if (value == 0) hypercall &= ~1L;
                     return true;
                 }
                 case HvMsr.HYPERCALL -> {
-                    return writeHypercall(value);
+                    return writeHypercall(vp, value);
                 }
                 case HvMsr.VP_ASSIST_PAGE -> {
                     if ((value & ~PAGE_MSR) != 0) return false;
@@ -156,14 +173,15 @@ public final class SyntheticMsrs implements MsrHandler {
     }
 
     /** Bit 0 enables, bit 1 locks (no further change), bits 12-63 place the page. */
-    private boolean writeHypercall(long value) {
+    private boolean writeHypercall(int vp, long value) {
         if ((hypercall & 2) != 0) return true; // locked: writes are ignored
         if ((value & 0xFFCL) != 0) return false;
         long gpa = value & ~0xFFFL;
         if ((value & 1) != 0) {
             if (guestOsId == 0) return true; // ignored until the guest identifies itself
             if (!memory.contains(gpa, GuestMemory.PAGE_SIZE)) return false;
-            memory.write(gpa, HypercallPage.code());
+            byte[] kernel = host.kernelHypercall();
+            memory.write(gpa, HypercallPage.code(kernel != null && host.longMode(vp), kernel));
         }
         hypercall = value;
         return true;
@@ -189,6 +207,7 @@ public final class SyntheticMsrs implements MsrHandler {
     /** Restores a saved state; the reference TSC page is published again (the target's TSC rate may differ). */
     public synchronized void restore(State s) {
         guestOsId = s.guestOsId();
+        if (host.kernelHypercall() != null) host.guestOsIdChanged(0, guestOsId);
         hypercall = s.hypercall();
         referenceTsc = s.referenceTsc();
         System.arraycopy(s.crash(), 0, crash, 0, crash.length);

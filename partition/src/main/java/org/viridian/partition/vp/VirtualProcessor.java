@@ -119,8 +119,17 @@ public final class VirtualProcessor {
             }
         }
         if (kvmSynic < 0) return false;
-        vcpu.setMsrs(new int[] {HV_SINT0 + sint}, new long[] {value});
+        setKernelHvMsr(HV_SINT0 + sint, value);
         return true;
+    }
+
+    /**
+     * Writes a Hyper-V MSR into KVM's own Hyper-V context of this VP, as the host (the guest's accesses come to user
+     * space): the guest OS id that KVM's in-kernel hypercalls require, or the VP index, whose first write creates that
+     * context. On this VP's thread or while it is stopped.
+     */
+    public void setKernelHvMsr(int msr, long value) {
+        vcpu.setMsrs(new int[] {msr}, new long[] {value});
     }
 
     /** IA32_TSC as the guest sees it; on this VP's own thread. */
