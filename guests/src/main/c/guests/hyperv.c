@@ -143,13 +143,41 @@ static void check_timers(void) {
     printf("ok: AutoEOI SINT 4: 3 timer messages taken without EOI, ISR clear in the handler\n");
 }
 
+/* The SMP hypercalls (remote TLB flush, synthetic cluster IPI), where CPUID recommends them. */
+#define CALL_FLUSH_SPACE 0x0002
+#define CALL_SEND_IPI 0x000B
+#define HINT_REMOTE_TLB_FLUSH (1u << 2)
+#define HINT_CLUSTER_IPI (1u << 10)
+#define VEC_IPI 0x60
+static int smp_calls;
+static volatile uint32_t ipis[8];
+static void on_ipi(struct frame *f) {
+    (void)f;
+    ipis[lapic_id() & 7]++;
+    lapic_eoi();
+}
+/* HvSendSyntheticClusterIpi, fast: input 1 = vector (+ reserved), input 2 = the VP set as a 64-bit mask. */
+static uint16_t send_ipi(uint64_t vps) { return status(hypercall(CALL_SEND_IPI | FAST, VEC_IPI, vps)); }
+
 static volatile uint64_t bsp_time;
 static volatile uint32_t ap_ok;
 static void ap_check(int cpu) {
     uint64_t t = page_time();
     uint64_t vp = rdmsr(MSR_VP_INDEX);
-    if (vp == (uint64_t)cpu && t >= bsp_time) ap_ok++;
-    else printf("ap %d: vp index %u, page time %u < bsp %u\n", cpu, (uint32_t)vp, (uint32_t)t, (uint32_t)bsp_time);
+    int ipi_ok = 1;
+    if (smp_calls) {
+        /* An IPI to itself and one to the BSP (which takes it once the APs are done). */
+        lapic_enable();
+        ipi_ok = send_ipi((1ull << cpu) | 1) == 0;
+        uint64_t deadline = page_time() + 20000000;
+        while (ipi_ok && ipis[cpu & 7] < 1 && page_time() < deadline)
+            __asm__ volatile("sti; nop; cli");
+        ipi_ok = ipi_ok && ipis[cpu & 7] == 1;
+    }
+    if (vp == (uint64_t)cpu && t >= bsp_time && ipi_ok) ap_ok++;
+    else
+        printf("ap %d: vp index %u, page time %u < bsp %u, ipi %d\n", cpu, (uint32_t)vp, (uint32_t)t,
+               (uint32_t)bsp_time, ipi_ok);
 }
 
 void guest_main(void) {
@@ -217,8 +245,27 @@ void guest_main(void) {
 
     check_timers();
 
+    cpuid(0x40000004, r);
+    smp_calls = (r[0] & (HINT_REMOTE_TLB_FLUSH | HINT_CLUSTER_IPI)) == (HINT_REMOTE_TLB_FLUSH | HINT_CLUSTER_IPI);
+    if (smp_calls) {
+        set_handler(VEC_IPI, on_ipi);
+        /* struct hv_tlb_flush: address space, flags (all processors | all address spaces), processor mask. */
+        uint64_t *flush = (uint64_t *)input;
+        flush[0] = 0, flush[1] = 3, flush[2] = 0;
+        CHECK(status(hypercall(CALL_FLUSH_SPACE, (uint32_t)input, 0)) == 0, "HvFlushVirtualAddressSpace failed");
+        CHECK(send_ipi(1) == 0, "HvSendSyntheticClusterIpi to VP 0");
+        wait_for(&ipis[0], 1, "the IPI to myself");
+    }
+
     bsp_time = page_time();
     int cpus = smp_start_aps(ap_check);
     CHECK((int)ap_ok == cpus - 1, "%u of %d APs saw their VP index and a later reference time", ap_ok, cpus - 1);
     printf("ok: %d VPs: VP index = APIC id, reference time monotonic across VPs\n", cpus);
+    if (smp_calls) {
+        wait_for(&ipis[0], (uint32_t)cpus, "the APs' IPIs");
+        printf("ok: SMP hypercalls: HvFlushVirtualAddressSpace, HvSendSyntheticClusterIpi to self and across %d VPs\n",
+               cpus);
+    } else {
+        printf("skip: SMP hypercalls not recommended (hints %x)\n", r[0]);
+    }
 }

@@ -164,7 +164,9 @@ class NestedKvmIT {
                 .contains("ok: direct-mode one-shot timer fired on vector 51 and disabled itself")
                 .contains("ok: periodic message-mode timer delivered HVMSG_TIMER_EXPIRED 3 times on SINT 3")
                 .contains("ok: AutoEOI SINT 4: 3 timer messages taken without EOI, ISR clear in the handler")
-                .contains("ok: 2 VPs: VP index = APIC id, reference time monotonic across VPs");
+                .contains("ok: 2 VPs: VP index = APIC id, reference time monotonic across VPs")
+                .contains("ok: SMP hypercalls: HvFlushVirtualAddressSpace, HvSendSyntheticClusterIpi to self and "
+                        + "across 2 VPs");
         assertThat(o.rc()).as(o.output()).isEqualTo(PASS);
     }
 
