@@ -23,15 +23,15 @@ public final class NetGuest {
 
     /** The gzipped initramfs: {@code modules} is the kernel's module tree (…/lib/modules/VERSION/kernel). */
     static byte[] initramfs(Path busybox, Path iperf3, Path modules, int seconds) throws IOException {
+        List<Path> drivers = new KernelModules(modules).closure(MODULES);
         StringBuilder insmods = new StringBuilder();
-        Initramfs fs = Initramfs.busybox(busybox, "");
-        for (Path ko : new KernelModules(modules).closure(MODULES)) {
-            String at = "lib/modules/" + KernelModules.fileName(ko);
-            fs.file(at, KernelModules.read(ko), false);
-            insmods.append("insmod /").append(at).append(" 2>/dev/null\n");
-        }
+        for (Path ko : drivers)
+            insmods.append("insmod /lib/modules/")
+                    .append(KernelModules.fileName(ko))
+                    .append(" 2>/dev/null\n");
+        Initramfs fs = Initramfs.busybox(busybox, init(insmods.toString(), seconds));
+        for (Path ko : drivers) fs.file("lib/modules/" + KernelModules.fileName(ko), KernelModules.read(ko), false);
         fs.copyAll(HostProgram.withLibraries(iperf3, "bin/iperf3"));
-        fs.file("init", init(insmods.toString(), seconds).getBytes(java.nio.charset.StandardCharsets.UTF_8), true);
         return fs.gzipped();
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.viridian.machine.boot.HostProgram;
 import org.viridian.vswitch.Ipv4Network;
 import org.viridian.vswitch.SwitchHost;
 import org.viridian.vswitch.SwitchSpec;
@@ -63,13 +64,13 @@ final class NetvspBench implements Callable<Integer> {
         BenchCommand.requireKvm();
         String why = SwitchHost.unavailable().orElse(null);
         if (why != null) throw new IllegalStateException("bench netvsp: " + why);
-        Path iperf3 = program("iperf3")
+        Path iperf3 = HostProgram.find("iperf3")
                 .orElseThrow(
                         () -> new IllegalStateException("bench netvsp: iperf3 is missing (Debian package iperf3)"));
-        Path busybox = program("busybox")
+        Path busybox = HostProgram.find("busybox")
                 .orElseThrow(() ->
                         new IllegalStateException("bench netvsp: busybox is missing (Debian package busybox-static)"));
-        Optional<Path> qemuPath = program(qemu);
+        Optional<Path> qemuPath = HostProgram.find(qemu);
         String release = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
         Path k = kernel != null ? kernel : Path.of("/boot/vmlinuz-" + release);
         Path mods = modules != null ? modules : Path.of("/lib/modules", release, "kernel");
@@ -217,18 +218,5 @@ final class NetvspBench implements Callable<Integer> {
     /** One decimal from 1 up; three significant digits below, so a small figure never reads as 0. */
     private static String figure(double v) {
         return v >= 1 ? "%.1f".formatted(v) : "%.3g".formatted(v);
-    }
-
-    /** A program on the PATH (or at the path given); empty when there is none. */
-    static Optional<Path> program(String name) {
-        if (name.contains("/"))
-            return Files.isExecutable(Path.of(name)) ? Optional.of(Path.of(name)) : Optional.empty();
-        String path =
-                System.getenv().getOrDefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        for (String dir : path.split(":")) {
-            Path p = Path.of(dir.isEmpty() ? "." : dir, name);
-            if (Files.isRegularFile(p) && Files.isExecutable(p)) return Optional.of(p);
-        }
-        return Optional.empty();
     }
 }

@@ -22,6 +22,22 @@ public final class HostProgram {
 
     private HostProgram() {}
 
+    /**
+     * The command on the PATH (a default one where the environment has none, as in a bare initramfs), or the path
+     * given when it holds a slash; empty when there is no such executable file.
+     */
+    public static Optional<Path> find(String command) {
+        if (command.contains("/"))
+            return Files.isExecutable(Path.of(command)) ? Optional.of(Path.of(command)) : Optional.empty();
+        String path =
+                System.getenv().getOrDefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        for (String dir : path.split(":")) {
+            Path p = Path.of(dir.isEmpty() ? "." : dir, command);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) return Optional.of(p);
+        }
+        return Optional.empty();
+    }
+
     /** The program's loader (ELF PT_INTERP), or empty for a static program. */
     public static Optional<String> interpreter(Path program) throws IOException {
         return ElfImage.parse(Files.readAllBytes(program)).interpreter();

@@ -25,4 +25,13 @@ class HostProgramTest {
         assertThat(HostProgram.interpreter(busybox)).isEmpty();
         assertThat(HostProgram.withLibraries(busybox, "bin/busybox")).containsOnlyKeys("bin/busybox");
     }
+
+    @Test
+    void findLooksOnThePathOrTakesAPathAsGiven() {
+        Path iperf3 = ExternalTool.require("iperf3", "iperf3");
+        assertThat(HostProgram.find("iperf3")).contains(iperf3);
+        assertThat(HostProgram.find(iperf3.toString())).contains(iperf3);
+        assertThat(HostProgram.find("no-such-program-here")).isEmpty();
+        assertThat(HostProgram.find("/no/such/program")).isEmpty();
+    }
 }
