@@ -9,10 +9,10 @@ import java.util.concurrent.TimeUnit;
  * us, with JSON output ({@code -j}) to read state back: that beats a hand-written netlink binding here, where changes
  * happen once per switch or port, never per packet.
  */
-final class HostTool {
+public final class HostTool {
     private HostTool() {}
 
-    static String run(String... argv) throws NetworkConfigException {
+    public static String run(String... argv) throws NetworkConfigException {
         return withInput(null, argv);
     }
 
@@ -60,7 +60,7 @@ final class HostTool {
     }
 
     /** Like {@link #run} but a failure is returned as false (for removals of what may already be gone). */
-    static boolean quietly(String... argv) {
+    public static boolean quietly(String... argv) {
         try {
             run(argv);
             return true;

@@ -31,7 +31,13 @@ import picocli.CommandLine.Option;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks.",
-        subcommands = {BenchCommand.Exits.class, HypercallBench.class, VmbusBench.class, StorvspBench.class})
+        subcommands = {
+            BenchCommand.Exits.class,
+            HypercallBench.class,
+            VmbusBench.class,
+            StorvspBench.class,
+            NetvspBench.class
+        })
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {

@@ -9,6 +9,7 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.viridian.app.cli.ByteSize;
+import org.viridian.machine.boot.HostProgram;
 import org.viridian.management.config.Sizes;
 import org.viridian.storage.DiskImage;
 import org.viridian.storage.ImageFormat;
@@ -156,7 +157,7 @@ final class VhdBench implements Callable<Integer> {
      * each input with Viridian's output.
      */
     private void convertAgainstQemu(Path work) throws Exception {
-        if (!onPath("qemu-img")) {
+        if (HostProgram.find("qemu-img").isEmpty()) {
             System.out.println("convert: qemu-img not found (Debian: apt-get install qemu-utils), comparison skipped");
             return;
         }
@@ -287,13 +288,6 @@ final class VhdBench implements Callable<Integer> {
         double[] c = v.clone();
         java.util.Arrays.sort(c);
         return c[c.length / 2];
-    }
-
-    private static boolean onPath(String cmd) {
-        for (String d : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            if (Files.isExecutable(Path.of(d, cmd))) return true;
-        }
-        return false;
     }
 
     private static void exec(String... cmd) throws IOException, InterruptedException {

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.viridian.app.nested.NestedKvmHost;
 import org.viridian.machine.boot.DebianKernel;
+import org.viridian.machine.boot.KernelModules;
 
 /**
  * Stress (mvn -P stress verify -pl app -Dit.test=BootLoopStressIT): Debian's stock kernel, with an initramfs that

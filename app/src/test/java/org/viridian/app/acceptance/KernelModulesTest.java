@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.viridian.machine.boot.DebianKernel;
+import org.viridian.machine.boot.KernelModules;
 
 /** The dependency closure of the Hyper-V drivers in Debian's real module tree, dependencies first. */
 class KernelModulesTest {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.viridian.app.nested.NestedKvmHost;
 import org.viridian.machine.boot.DebianKernel;
+import org.viridian.machine.boot.KernelModules;
 
 /**
  * What the nested host needs to run virtual switches: its kernel's bridge, TAP, nftables and tc modules (insmod'ed by

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.viridian.app.nested.NestedKvmHost;
 import org.viridian.machine.boot.DebianKernel;
+import org.viridian.machine.boot.KernelModules;
 
 /**
  * Acceptance (mvn -P acceptance verify): Debian's stock cloud kernel boots in Viridian with an initramfs holding

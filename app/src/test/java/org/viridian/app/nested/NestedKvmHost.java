@@ -17,6 +17,8 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Assumptions;
 import org.viridian.machine.boot.DebianKernel;
+import org.viridian.machine.boot.HostProgram;
+import org.viridian.machine.boot.Initramfs;
 import org.viridian.testkit.ExternalTool;
 
 /**
@@ -133,10 +135,8 @@ public final class NestedKvmHost {
     public static byte[] busyboxInitramfs(String init, Map<String, Path> extra)
             throws IOException, InterruptedException {
         ensurePackage("busybox", "busybox-static");
-        Initramfs fs = new Initramfs();
-        fs.copy(Path.of(which("busybox")), "bin/busybox");
-        fs.file("init", init.getBytes(StandardCharsets.UTF_8), true);
-        for (var e : extra.entrySet()) fs.copy(e.getValue(), e.getKey());
+        Initramfs fs = Initramfs.busybox(Path.of(which("busybox")), init);
+        fs.copyAll(extra);
         return fs.gzipped();
     }
 
@@ -370,7 +370,7 @@ public final class NestedKvmHost {
     }
 
     /**
-     * A dynamically linked host program placed at {@code at} with the shared libraries {@code ldd} lists for it, as
+     * A dynamically linked host program placed at {@code at} with the shared libraries its loader lists, as
      * initramfs paths to host files for {@link #busyboxInitramfs(String, Map)}; its Debian package is installed when
      * missing (as root). Empty when the program cannot be had: the caller skips what needs it.
      */
@@ -382,17 +382,7 @@ public final class NestedKvmHost {
         } catch (org.opentest4j.TestAbortedException e) {
             return Map.of(); // optional: the caller goes on without it
         }
-        Map<String, Path> files = new java.util.LinkedHashMap<>();
-        files.put(at, Path.of(program));
-        // ldd lines: "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" and "/lib64/ld-linux-x86-64.so.2 (0x...)".
-        for (String line : sh("ldd " + program).lines().toList()) {
-            String[] f = line.trim().split("\\s+");
-            String lib =
-                    f.length >= 3 && f[1].equals("=>") ? f[2] : f.length >= 1 && f[0].startsWith("/") ? f[0] : null;
-            if (lib != null && lib.startsWith("/"))
-                files.put(lib.substring(1), Path.of(lib).toRealPath());
-        }
-        return files;
+        return HostProgram.withLibraries(Path.of(program), at);
     }
 
     /**

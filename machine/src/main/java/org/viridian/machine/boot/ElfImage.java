@@ -11,6 +11,7 @@ import org.viridian.partition.memory.GuestMemory;
  */
 public final class ElfImage {
     private static final int PT_LOAD = 1;
+    private static final int PT_INTERP = 3;
     private static final int EM_386 = 3;
     private static final int EM_X86_64 = 62;
     private static final int MAX_SEGMENTS = 256;
@@ -26,9 +27,11 @@ public final class ElfImage {
     private final boolean elf64;
     private final long entry;
     private final List<Segment> segments;
+    private final String interpreter;
 
-    private ElfImage(byte[] image, boolean elf64, long entry, List<Segment> segments) {
+    private ElfImage(byte[] image, boolean elf64, long entry, List<Segment> segments, String interpreter) {
         this.image = image;
+        this.interpreter = interpreter;
         this.elf64 = elf64;
         this.entry = entry;
         this.segments = List.copyOf(segments);
@@ -59,10 +62,13 @@ public final class ElfImage {
         if (phnum == 0 || phnum > MAX_SEGMENTS) throw r.error("e_phnum = %d, expected 1..%d", phnum, MAX_SEGMENTS);
         r.require(phoff, (long) phentsize * phnum, "program header table (e_phoff, e_phnum * e_phentsize)");
         List<Segment> segs = new ArrayList<>();
+        String interpreter = null;
         for (int i = 0; i < phnum; i++) {
             long ph = phoff + (long) i * phentsize;
             String p = "program header " + i + " ";
-            if (r.u32(ph, p + "p_type") != PT_LOAD) continue;
+            long type = r.u32(ph, p + "p_type");
+            if (type == PT_INTERP) interpreter = interpreter(r, image, ph, is64, p);
+            if (type != PT_LOAD) continue;
             Segment s = is64
                     ? new Segment(
                             r.u64(ph + 16, p + "p_vaddr"),
@@ -83,7 +89,22 @@ public final class ElfImage {
             if (s.memSize() > 0) segs.add(s);
         }
         if (segs.isEmpty()) throw r.error("no PT_LOAD segment with a non-zero p_memsz");
-        return new ElfImage(image, is64, entry, segs);
+        return new ElfImage(image, is64, entry, segs, interpreter);
+    }
+
+    /** PT_INTERP's NUL-terminated path (a dynamically linked program's loader). */
+    private static String interpreter(ImageReader r, byte[] image, long ph, boolean is64, String p) {
+        long offset = is64 ? r.u64Unsigned(ph + 8, p + "p_offset") : r.u32(ph + 4, p + "p_offset");
+        long size = is64 ? r.u64Unsigned(ph + 32, p + "p_filesz") : r.u32(ph + 16, p + "p_filesz");
+        if (size < 2 || size > 4096) throw r.error("%sPT_INTERP p_filesz = %d, expected 2..4096", p, size);
+        r.require(offset, size, p + "PT_INTERP p_offset/p_filesz");
+        if (image[(int) (offset + size - 1)] != 0) throw r.error("%sPT_INTERP path is not NUL-terminated", p);
+        return new String(image, (int) offset, (int) size - 1, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    /** The program's loader (PT_INTERP) if it is dynamically linked; empty for a static program or a kernel. */
+    public java.util.Optional<String> interpreter() {
+        return java.util.Optional.ofNullable(interpreter);
     }
 
     public boolean is64() {

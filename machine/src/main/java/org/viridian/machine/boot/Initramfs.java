@@ -1,4 +1,4 @@
-package org.viridian.app.nested;
+package org.viridian.machine.boot;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,28 +14,49 @@ import org.apache.commons.compress.archivers.cpio.CpioArchiveEntry;
 import org.apache.commons.compress.archivers.cpio.CpioArchiveOutputStream;
 import org.apache.commons.compress.archivers.cpio.CpioConstants;
 
-/** An initramfs (newc cpio) built in Java: files with their mode, and every parent directory. */
-final class Initramfs {
+/**
+ * An initramfs (newc cpio) built in Java: files with their mode, and every parent directory. The nested-KVM tests and
+ * `viridian bench netvsp` build their guests' and hosts' root file systems with it.
+ */
+public final class Initramfs {
     private final Map<String, byte[]> files = new TreeMap<>();
     private final Map<String, Boolean> executable = new TreeMap<>();
 
-    void file(String path, byte[] data, boolean exec) {
+    public void file(String path, byte[] data, boolean exec) {
         files.put(path, data);
         executable.put(path, exec);
     }
 
-    void copy(Path from, String to) throws IOException {
+    public void copy(Path from, String to) throws IOException {
         file(to, Files.readAllBytes(from), Files.isExecutable(from));
     }
 
-    void tree(Path root, String to) throws IOException {
+    /** Every entry of {@code files}: initramfs path → host file. */
+    public void copyAll(Map<String, Path> files) throws IOException {
+        for (var e : files.entrySet()) copy(e.getValue(), e.getKey());
+    }
+
+    /**
+     * A minimal Linux root: {@code busybox} (a static build: nothing else runs before /init installs its applets) at
+     * /bin/busybox and {@code init} as /init.
+     */
+    public static Initramfs busybox(Path busybox, String init) throws IOException {
+        if (HostProgram.interpreter(busybox).isPresent())
+            throw new IOException(busybox + " is dynamically linked; a static busybox is needed (busybox-static)");
+        Initramfs fs = new Initramfs();
+        fs.copy(busybox, "bin/busybox");
+        fs.file("init", init.getBytes(java.nio.charset.StandardCharsets.UTF_8), true);
+        return fs;
+    }
+
+    public void tree(Path root, String to) throws IOException {
         try (Stream<Path> s = Files.walk(root)) {
             for (Path f : s.filter(Files::isRegularFile).toList()) copy(f, to + "/" + root.relativize(f));
         }
     }
 
     /** The gzip-compressed archive, as a kernel takes it for its initrd. */
-    byte[] gzipped() throws IOException {
+    public byte[] gzipped() throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (OutputStream gz = new GZIPOutputStream(bytes, 1 << 16)) {
             writeTo(gz);
@@ -43,7 +64,7 @@ final class Initramfs {
         return bytes.toByteArray();
     }
 
-    void writeTo(OutputStream out) throws IOException {
+    public void writeTo(OutputStream out) throws IOException {
         TreeMap<String, Boolean> dirs = new TreeMap<>();
         for (String d : List.of("dev", "proc", "sys", "tmp", "bin")) dirs.put(d, true);
         for (String f : files.keySet()) {

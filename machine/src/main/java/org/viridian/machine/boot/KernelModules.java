@@ -1,6 +1,8 @@
-package org.viridian.app.acceptance;
+package org.viridian.machine.boot;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,27 +13,54 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.apache.commons.compress.compressors.CompressorException;
+import org.apache.commons.compress.compressors.CompressorStreamFactory;
 
 /**
  * The modules of an unpacked kernel package and their dependencies. The .deb has no modules.dep (depmod makes it at
  * install time), so each module's own "depends=" entry in its .modinfo section is read instead.
  */
-final class KernelModules {
+public final class KernelModules {
+    private static final List<String> EXTENSIONS = List.of(".ko", ".ko.xz", ".ko.zst", ".ko.gz");
     private final Map<String, Path> byName = new HashMap<>();
 
-    KernelModules(Path tree) throws IOException {
+    public KernelModules(Path tree) throws IOException {
         try (Stream<Path> s = Files.walk(tree)) {
-            s.filter(p -> p.getFileName().toString().endsWith(".ko")).forEach(p -> byName.put(name(p), p));
+            s.filter(p -> name(p) != null).forEach(p -> byName.put(name(p), p));
         }
     }
 
+    /** The module's name ("hv_netvsc" for hv_netvsc.ko or hv_netvsc.ko.xz), or null for a file that is none. */
     private static String name(Path ko) {
         String f = ko.getFileName().toString();
-        return f.substring(0, f.length() - 3).replace('-', '_');
+        for (String ext : EXTENSIONS)
+            if (f.endsWith(ext))
+                return f.substring(0, f.length() - ext.length()).replace('-', '_');
+        return null;
+    }
+
+    /** The module file's name once unpacked ("hv_netvsc.ko"): what insmod is given. */
+    public static String fileName(Path ko) {
+        return name(ko) + ".ko";
+    }
+
+    /**
+     * The module's ELF bytes: Debian 13 and others compress modules (.ko.xz, .ko.zst), and a busybox insmod takes
+     * them unpacked.
+     */
+    public static byte[] read(Path ko) throws IOException {
+        String f = ko.getFileName().toString();
+        if (f.endsWith(".ko")) return Files.readAllBytes(ko);
+        try (InputStream in = new CompressorStreamFactory()
+                .createCompressorInputStream(new BufferedInputStream(Files.newInputStream(ko)))) {
+            return in.readAllBytes();
+        } catch (CompressorException e) {
+            throw new IOException(ko + ": " + e.getMessage(), e);
+        }
     }
 
     /** The modules to insmod for {@code wanted}, dependencies first; built-in dependencies need nothing. */
-    List<Path> closure(List<String> wanted) throws IOException {
+    public List<Path> closure(List<String> wanted) throws IOException {
         Set<String> order = new LinkedHashSet<>();
         for (String w : wanted) visit(w.replace('-', '_'), order, new LinkedHashSet<>());
         List<Path> out = new ArrayList<>();
@@ -48,8 +77,8 @@ final class KernelModules {
         order.add(name);
     }
 
-    static List<String> depends(Path ko) throws IOException {
-        String text = new String(Files.readAllBytes(ko), StandardCharsets.ISO_8859_1);
+    public static List<String> depends(Path ko) throws IOException {
+        String text = new String(read(ko), StandardCharsets.ISO_8859_1);
         int at = text.indexOf("\0depends=");
         if (at < 0) return List.of();
         int start = at + "\0depends=".length(), end = text.indexOf('\0', start);
