@@ -34,9 +34,15 @@ final class NetworkAdapters implements AutoCloseable {
     private SwitchHost switches;
 
     NetworkAdapters(String vmName, GuestMemory memory, VmbusServer vmbus) {
+        this(vmName, memory, vmbus, null);
+    }
+
+    /** {@code switches}: the host's switches (null: the system's, once the first adapter needs them). */
+    NetworkAdapters(String vmName, GuestMemory memory, VmbusServer vmbus, SwitchHost switches) {
         this.vmName = vmName;
         this.memory = memory;
         this.vmbus = vmbus;
+        this.switches = switches;
     }
 
     /**
