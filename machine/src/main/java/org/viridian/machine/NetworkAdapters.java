@@ -79,19 +79,22 @@ final class NetworkAdapters implements AutoCloseable {
      */
     synchronized CompletableFuture<Void> remove(NetworkAdapterDevice d) {
         if (!adapters.remove(d)) throw new IllegalArgumentException("no such network adapter: " + d.tap());
-        held.add(d.slot());
         CompletableFuture<Void> released = vmbus.removeDevice(d.relid());
+        if (!released.isDone()) {
+            held.add(d.slot());
+            // Async: the release completes on a VP thread inside the VMBus server's lock, which add() takes under ours.
+            released.whenCompleteAsync((v, x) -> {
+                synchronized (this) {
+                    held.remove(d.slot());
+                }
+            });
+        }
         try {
             switches().detach(d.spec().switchName(), d.tap());
         } catch (IOException e) {
             // Without switch tools there is no port to take off; closing the TAP below is what matters.
         }
         d.port().close();
-        released.whenComplete((v, x) -> {
-            synchronized (this) {
-                held.remove(d.slot());
-            }
-        });
         return released;
     }
 

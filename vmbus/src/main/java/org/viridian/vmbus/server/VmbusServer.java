@@ -120,7 +120,9 @@ public final class VmbusServer {
      * closed, so it touches the rings no more, and the guest gets RESCIND_CHANNEL_OFFER. Its driver then lets go (it
      * may still send CLOSE_CHANNEL and GPADL_TEARDOWN, which are answered) and releases the relid (RELID_RELEASED),
      * which completes the returned future and frees the relid for a later offer. A guest that is not connected has
-     * nothing to let go of: the channel is forgotten at once.
+     * nothing to let go of: the channel is forgotten at once. The future completes under this server's lock, on the
+     * VP thread of the guest's message: what depends on it must not wait there for a lock held around calls into
+     * this server (use the async forms).
      */
     public synchronized CompletableFuture<Void> removeDevice(int relid) {
         Channel ch = channels.get(relid);
