@@ -261,6 +261,8 @@ public final class KvmEngine implements VmEngine {
             } catch (InterruptedException x) {
                 Thread.currentThread().interrupt();
             }
+            // The removed adapter's addresses are gone: the guest's KVP auto pool is read again now, not in up to 30 s.
+            vm.kvp().ifPresent(k -> k.refreshIfOlder(KvpPool.AUTO, Duration.ZERO));
         }
 
         @Override
