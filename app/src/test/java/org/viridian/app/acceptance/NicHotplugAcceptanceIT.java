@@ -77,14 +77,17 @@ class NicHotplugAcceptanceIT {
                  taps() { for t in /sys/class/net/vtap*; do [ -e $t ] && echo "$(basename $t)@$(basename $(readlink $t/master))"; done; }
                  waitfor 'HOTPLUG: ready' 60
                  echo "HP: taps before add [$(taps)]"
-                 viridian vm nic add hp --switch nat 2>&1 | sed 's/^/HP-ADD: /'
+                 T0=$(date +%s); viridian vm nic add hp --switch nat 2>&1 | sed 's/^/HP-ADD: /'
+                 echo "HP: nic add took $(( $(date +%s) - T0 )) s (CLI included)"
                  echo "HP: taps after add [$(taps)]"
                  waitfor 'NET: lease' 60
                  for t in $(seq 1 40); do viridian vm list > list.txt 2>&1; grep -q 'hp .*10\\.222\\.' list.txt && break; sleep 3; done
                  sed 's/^/HP-LIST: /' list.txt
                  viridian vm show hp 2>&1 | sed 's/^/HP-SHOW: /'
-                 viridian vm nic remove hp 2>&1 | sed 's/^/HP-REMOVE: /'
+                 T0=$(date +%s); viridian vm nic remove hp 2>&1 | sed 's/^/HP-REMOVE: /'
+                 echo "HP: nic remove took $(( $(date +%s) - T0 )) s (CLI included)"
                  echo "HP: taps after remove [$(taps)]"
+                 sleep 5; viridian vm show hp 2>&1 | grep 'guest ipv4' | sed 's/^/HP-AFTER: /'
                  waitfor 'HOTPLUG: eth0 gone' 30
                  viridian vm console hp --print | sed 's/^/HP-GUEST: /'
                  viridian vm stop hp 2>&1 | sed 's/^/HP-STOP: /'
@@ -119,6 +122,8 @@ class NicHotplugAcceptanceIT {
         assertThat(out).containsPattern("HP-LIST: NAME\\s+STATE\\s+CPUS\\s+MEMORY\\s+BOOT\\s+IPV4\\s+ID");
         assertThat(out).containsPattern("HP-LIST: hp\\s+running\\s.*\\s" + Pattern.quote(lease.group(1)) + "\\s");
         assertThat(out).contains("HP-SHOW: guest ipv4:   " + lease.group(1));
+        // Read again as soon as the adapter went: the address went with it.
+        assertThat(out).contains("HP-AFTER: guest ipv4:   none reported");
     }
 
     @Test
