@@ -84,15 +84,19 @@ function opButtons(vm, ops) {
 }
 
 // ---- views --------------------------------------------------------------------------------------------------------
+// The guest's IPv4 addresses as it told them through KVP; a dash while it has told none.
+const ipv4Text = vm => (vm.guest && vm.guest.ipv4Addresses && vm.guest.ipv4Addresses.join(', ')) || '–';
+
 function renderList() {
   const rows = [...state.vms.values()].map(vm => h('tr', { 'data-vm': vm.name },
     h('td', {}, h('a', { href: '#/vm/' + vm.id, class: 'vm-link' }, vm.name)),
     h('td', { class: 'vm-state' }, badge(vm.state)),
     h('td', {}, vm.cpus), h('td', {}, vm.memory), h('td', {}, bootText(vm.boot)),
+    h('td', { class: 'vm-ipv4' }, ipv4Text(vm)),
     h('td', {}, opButtons(vm, ['start', 'stop', 'pause', 'resume']))));
   document.getElementById('view').replaceChildren(h('h1', {}, 'Virtual machines'),
     rows.length ? h('table', { id: 'vm-table' },
-      h('thead', {}, h('tr', {}, ['Name', 'State', 'CPUs', 'Memory', 'Boot', ''].map(t => h('th', {}, t)))),
+      h('thead', {}, h('tr', {}, ['Name', 'State', 'CPUs', 'Memory', 'Boot', 'IPv4', ''].map(t => h('th', {}, t)))),
       h('tbody', {}, rows))
       : h('p', { id: 'empty' }, 'No VMs yet. ', h('a', { href: '#/new' }, 'Create one.')));
 }
@@ -348,9 +352,16 @@ async function start() {
   banner.textContent = state.host.canRunVms ? '' : state.host.unavailableReason.replace(/^this host/, 'This host');
   listenForEvents();
   route();
-  // Heartbeat and KVP change without events: a running VM's page looks again every 5 s.
+  // Heartbeat and KVP change without events: a running VM's page looks again every 5 s, and so does the list while a
+  // VM runs (redrawn only when a guest's addresses changed).
   setInterval(async () => {
     const hash = location.hash || '';
+    if ((hash === '' || hash === '#/') && [...state.vms.values()].some(v => v.state === 'running')) {
+      const shown = () => [...state.vms.values()].map(ipv4Text).join('|'), before = shown();
+      try { (await api('GET', '/vms')).forEach(vm => state.vms.set(vm.id, vm)); } catch (e) { return; }
+      if (shown() !== before && (location.hash || '#/') === '#/') renderList();
+      return;
+    }
     if (!hash.startsWith('#/vm/')) return;
     const vm = state.vms.get(decodeURIComponent(hash.substring(5)));
     if (!vm || !['running', 'paused'].includes(vm.state)) return;

@@ -3,8 +3,6 @@ package org.viridian.machine;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -40,8 +38,6 @@ import org.viridian.partition.nested.NestedHostCpuid;
 import org.viridian.storage.ops.Images;
 import org.viridian.vmbus.diag.EchoDevice;
 import org.viridian.vmbus.server.VmbusServer;
-import org.viridian.vswitch.Names;
-import org.viridian.vswitch.SwitchHost;
 
 /**
  * A VM assembled from its spec: a partition, the legacy devices every PC OS expects, firmware tables and a loaded
@@ -59,7 +55,7 @@ public final class VirtualMachine implements AutoCloseable {
     private TimeSync timeSync;
     private Kvp kvp;
     private StorVsp storage;
-    private final List<NetworkAdapterDevice> adapters = new ArrayList<>();
+    private NetworkAdapters adapters;
     private EchoDevice echo;
 
     private VirtualMachine(VmSpec spec, Partition partition, ConsoleEndpoint console) {
@@ -150,47 +146,56 @@ public final class VirtualMachine implements AutoCloseable {
         vmbus.addDevice(storage);
     }
 
-    /**
-     * The spec's synthetic network adapters: each a NetVSP on a TAP device plugged into its switch's port. The TAP is
-     * not persistent, so if this process dies the port goes with it.
-     */
+    /** The spec's synthetic network adapters, in order; more may be added while the VM runs. */
     private void offerNetworkAdapters() throws IOException {
-        if (spec.networkAdapters().isEmpty()) return;
-        String why = SwitchHost.unavailable().orElse(null);
-        if (why != null) throw new IOException("network adapters: " + why);
-        SwitchHost switches = SwitchHost.system();
-        for (int i = 0; i < spec.networkAdapters().size(); i++) {
-            VmSpec.NetworkAdapter a = spec.networkAdapters().get(i);
-            // The pid keeps two `viridian run` processes of one VM name apart; the service's VM names are unique.
-            String tap = Names.tap(spec.name() + "/" + ProcessHandle.current().pid(), i);
-            TapPort port = TapPort.open(tap);
-            try {
-                switches.attach(a.switchName(), tap, a.port());
-                NetVsp nic = new NetVsp(
-                        partition.memory(),
-                        UUID.nameUUIDFromBytes((spec.name() + "/nic" + i).getBytes()),
-                        HexFormat.ofDelimiter(":").parseHex(a.port().mac()),
-                        port);
-                adapters.add(new NetworkAdapterDevice(a, tap, port, nic));
-                vmbus.addDevice(nic);
-            } catch (IOException | RuntimeException e) {
-                port.close();
-                throw e;
-            }
-        }
+        adapters = new NetworkAdapters(spec.name(), partition.memory(), vmbus);
+        for (VmSpec.NetworkAdapter a : spec.networkAdapters()) adapters.add(a);
     }
 
-    /** A running adapter: what the spec asked for, its TAP and the NetVSP serving it. */
-    public record NetworkAdapterDevice(VmSpec.NetworkAdapter spec, String tap, TapPort port, NetVsp netVsp) {}
+    /**
+     * A plugged-in adapter: what it was asked to be, its TAP, the NetVSP serving it, its slot (numbers its TAP and its
+     * VMBus instance) and its channel's relid.
+     */
+    public record NetworkAdapterDevice(
+            VmSpec.NetworkAdapter spec, String tap, TapPort port, NetVsp netVsp, int slot, int relid) {}
 
-    /** The VM's network adapters, in the spec's order. */
+    /** The VM's network adapters: the spec's, in order, then those added while it runs. */
     public List<NetworkAdapterDevice> networkAdapters() {
-        return List.copyOf(adapters);
+        return adapters == null ? List.of() : adapters.list();
+    }
+
+    /**
+     * Adds a network adapter while the VM runs (hot add): its TAP joins the switch and its NetVSP is offered to the
+     * guest, whose hv_netvsc probes it as a new interface.
+     */
+    public NetworkAdapterDevice addNetworkAdapter(VmSpec.NetworkAdapter a) throws IOException {
+        return requireAdapters().add(a);
+    }
+
+    /**
+     * Removes a network adapter while the VM runs (hot remove): the guest's channel is rescinded and the host's port and
+     * TAP are gone when this returns; the future completes once the guest's driver has released the channel.
+     */
+    public CompletableFuture<Void> removeNetworkAdapter(NetworkAdapterDevice a) {
+        return requireAdapters().remove(a);
+    }
+
+    /**
+     * Applies changed port settings to a running adapter (switch, VLAN, guards, maximum bandwidth); a changed MAC
+     * address is refused (IllegalArgumentException), as Hyper-V refuses it while the VM runs.
+     */
+    public NetworkAdapterDevice updateNetworkAdapter(NetworkAdapterDevice a, VmSpec.NetworkAdapter to)
+            throws IOException {
+        return requireAdapters().update(a, to);
+    }
+
+    private NetworkAdapters requireAdapters() {
+        if (adapters == null) throw new IllegalStateException("this VM has no VMBus, so no network adapters");
+        return adapters;
     }
 
     private void closeAdapters() {
-        for (NetworkAdapterDevice a : adapters) a.port().close();
-        adapters.clear();
+        if (adapters != null) adapters.close();
     }
 
     private void attach(int lun, VmSpec.Disk d) throws IOException {

@@ -41,14 +41,16 @@ public final class VmCommand implements Runnable {
                 printJson(vms, c);
                 return 0;
             }
-            Table t = new Table("NAME", "STATE", "CPUS", "MEMORY", "BOOT", "ID");
+            Table t = new Table("NAME", "STATE", "CPUS", "MEMORY", "BOOT", "IPV4", "ID");
             for (JsonNode v : vms) {
+                String ipv4 = ipv4(v, ","); // one word: the table stays columns
                 t.row(
                         v.path("name").asText(),
                         v.path("state").asText(),
                         v.path("cpus").asInt(),
                         v.path("memory").asText(),
                         boot(v.path("boot")),
+                        ipv4.isEmpty() ? "-" : ipv4,
                         v.path("id").asText());
             }
             t.print(out());

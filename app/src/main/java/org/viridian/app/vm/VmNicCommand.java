@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "nic",
         mixinStandardHelpOptions = true,
-        description = "Add, remove or change a VM's network adapters (VM off).",
+        description = "Add, remove or change a VM's network adapters (VM off, or running: hot add and remove).",
         subcommands = {VmNicCommand.Add.class, VmNicCommand.Remove.class, VmNicCommand.Set.class})
 final class VmNicCommand implements Runnable {
     @Override
@@ -92,13 +92,25 @@ final class VmNicCommand implements Runnable {
             if (routerGuard != null) a.put("routerGuard", routerGuard);
         }
 
-        /** The VM's adapters after {@code change}, written back; prints the VM. */
+        /**
+         * The VM's adapters after {@code change}, written back; says whether the change reached the running VM (the
+         * service answers only once it did, and refuses with the reason when it cannot), then prints the VM.
+         */
         void change(java.util.function.BiConsumer<ArrayNode, ServiceClient> change) {
             ServiceClient c = connection.client();
             JsonNode v = c.get(path(vm));
             ArrayNode adapters = ((ArrayNode) v.path("networkAdapters")).deepCopy();
             change.accept(adapters, c);
-            printVm(c.patch(path(vm), Map.of("networkAdapters", adapters)), c);
+            JsonNode changed = c.patch(path(vm), Map.of("networkAdapters", adapters));
+            if (!connection.json) {
+                String state = changed.path("state").asText();
+                out().println(
+                                state.equals("running")
+                                        ? "changed on the running VM and in its settings"
+                                        : "changed in the VM's settings (it is " + state
+                                                + "; they apply when it starts)");
+            }
+            printVm(changed, c);
         }
 
         /** The adapter called --name, or the only one when there is one and no --name. */

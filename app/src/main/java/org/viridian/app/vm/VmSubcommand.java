@@ -95,9 +95,7 @@ abstract class VmSubcommand implements Callable<Integer> {
                                 "guest name:   %s%n",
                                 guest.path("fullyQualifiedDomainName").asText());
                     }
-                    StringBuilder ips = new StringBuilder();
-                    guest.path("ipv4Addresses")
-                            .forEach(a -> ips.append(ips.isEmpty() ? "" : ", ").append(a.asText()));
+                    String ips = ipv4(vm, ", ");
                     o.printf("guest ipv4:   %s%n", ips.isEmpty() ? "none reported" : ips);
                 }
                 case "noAnswer" ->
@@ -108,6 +106,14 @@ abstract class VmSubcommand implements Callable<Integer> {
         if (!vm.path("notes").asText().isEmpty())
             o.printf("notes:        %s%n", vm.path("notes").asText());
         o.flush();
+    }
+
+    /** The IPv4 addresses the running guest told through KVP, {@code separator} between; empty when it told none. */
+    static String ipv4(JsonNode vm, String separator) {
+        StringBuilder ips = new StringBuilder();
+        vm.at("/guest/ipv4Addresses")
+                .forEach(a -> ips.append(ips.isEmpty() ? "" : separator).append(a.asText()));
+        return ips.toString();
     }
 
     /** "ok (last 2 s ago)", "no contact (last 40 s ago)", "no contact" or "not offered". */

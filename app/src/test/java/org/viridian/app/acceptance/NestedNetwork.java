@@ -64,12 +64,28 @@ final class NestedNetwork {
      * {@code files}); returns the shell lines that load them in order.
      */
     static String guestDrivers(Map<String, Path> files) throws IOException, InterruptedException {
+        return guestDrivers(files, List.of("hv_vmbus", "hv_netvsc"));
+    }
+
+    /** The same for the given drivers (e.g. hv_utils too, for KVP). */
+    static String guestDrivers(Map<String, Path> files, List<String> drivers) throws IOException, InterruptedException {
         StringBuilder insmods = new StringBuilder();
-        for (Path ko : new KernelModules(DebianKernel.modules()).closure(List.of("hv_vmbus", "hv_netvsc"))) {
+        for (Path ko : new KernelModules(DebianKernel.modules()).closure(drivers)) {
             files.put("lib/modules/" + ko.getFileName(), ko);
             insmods.append("insmod /lib/modules/").append(ko.getFileName()).append('\n');
         }
         return insmods.toString();
+    }
+
+    /** Guest shell lines: busybox's udhcpc asks for a lease on {@code iface}, sets it and prints "NET: lease IP/MASK router R". */
+    static String dhcpClient(String iface) {
+        return """
+                printf '#!/bin/sh\\n[ "$1" = bound ] || exit 0\\nip addr add $ip/$mask dev $interface\\n' > /dhcp.sh
+                printf 'ip route add default via $router\\necho "NET: lease $ip/$mask router $router"\\n' >> /dhcp.sh
+                chmod +x /dhcp.sh
+                udhcpc -i %s -n -q -t 10 -T 2 -s /dhcp.sh 2>&1 | sed 's/^/NET-DHCP: /'
+                """
+                .formatted(iface);
     }
 
     /** The shell that loads the modules (in order) and makes the runtime directory, before any `--nic` command. */

@@ -48,10 +48,7 @@ class NetworkAcceptanceIT {
                 role=$(arg vnet.role)
                 case $role in
                 dhcp)
-                  printf '#!/bin/sh\\n[ "$1" = bound ] || exit 0\\nip addr add $ip/$mask dev $interface\\n' > /dhcp.sh
-                  printf 'ip route add default via $router\\necho "NET: lease $ip/$mask router $router"\\n' >> /dhcp.sh
-                  chmod +x /dhcp.sh
-                  udhcpc -i eth0 -n -q -t 10 -T 2 -s /dhcp.sh 2>&1 | sed 's/^/NET-DHCP: /'
+                  %s
                   echo "NET: fetched $(wget -q -O - http://$(arg vnet.server):8080/hello.txt)"
                   ;;
                 server)
@@ -98,7 +95,7 @@ class NetworkAcceptanceIT {
                 dmesg | grep -i -e netvsc -e hv_net | sed 's/^/NET-DMESG: /'
                 poweroff -f
                 """
-                        .formatted(insmods);
+                        .formatted(insmods, NestedNetwork.dhcpClient("eth0"));
         byte[] initrd = NestedKvmHost.busyboxInitramfs(init, guestFiles);
         String boot = "viridian run --kernel vmlinuz --initrd net-initrd.gz --memory 256M --cpus 1";
         String cmdline = "console=ttyS0 quiet panic=-1 reboot=k";

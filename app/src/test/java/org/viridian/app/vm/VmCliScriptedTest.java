@@ -74,13 +74,45 @@ class VmCliScriptedTest {
                 .contains("guest os:     Scripted GNU/Linux 6.1.0")
                 .contains("guest name:   scripted.example")
                 .contains("guest ipv4:   10.0.0.5, 192.168.7.9");
-        cli.run("vm", "stop", "ics");
 
         cli.run("vm", "create", "silent", "--guest", "smp.elf");
         assertThat(cli.run("vm", "start", "silent").rc()).isZero();
         assertThat(cli.run("vm", "show", "silent").out())
                 .contains("heartbeat:    no contact\n")
                 .contains("kvp:          no answer from the guest yet");
+        String list = cli.run("vm", "list").out();
+        assertThat(list.lines().findFirst().orElseThrow()).containsPattern("BOOT\\s+IPV4\\s+ID");
+        assertThat(list)
+                .containsPattern("ics\\s+running\\s.*smp.elf\\s+10.0.0.5,192.168.7.9\\s")
+                .containsPattern("silent\\s+running\\s.*smp.elf\\s+-\\s");
+        cli.run("vm", "stop", "ics");
         cli.run("vm", "stop", "silent");
+    }
+
+    @Test
+    void nicAddSetAndRemoveReachARunningVmAndARefusedChangeSaysWhy() {
+        cli.run("vm", "create", "hot", "--guest", "smp.elf");
+        assertThat(cli.run("vm", "start", "hot").rc()).isZero();
+        Cli.Result added =
+                cli.run("vm", "nic", "add", "hot", "--name", "lan", "--switch", "nat", "--mac", "00-15-5d-00-00-07");
+        assertThat(added.rc()).as(added.err()).isZero();
+        assertThat(added.out())
+                .startsWith("changed on the running VM and in its settings\n")
+                .contains("network:      lan 00:15:5D:00:00:07 -> nat");
+        assertThat(cli.run("vm", "nic", "set", "hot", "--vlan", "5").out())
+                .startsWith("changed on the running VM")
+                .contains("-> nat (vlan 5)");
+        Cli.Result refused = cli.run("vm", "nic", "set", "hot", "--mac", "00:15:5D:00:00:08");
+        assertThat(refused.rc()).isEqualTo(1);
+        assertThat(refused.err()).contains("MAC address").contains("hot_plug_failed");
+        assertThat(cli.run("vm", "nic", "remove", "hot").out())
+                .startsWith("changed on the running VM")
+                .doesNotContain("network:");
+        assertThat(cli.run("vm", "console", "hot", "--print").out())
+                .contains("netvsc: adapter added: lan 00:15:5D:00:00:07 on nat")
+                .contains("netvsc: adapter set: lan on nat vlan 5")
+                .contains("netvsc: adapter removed: lan")
+                .doesNotContain("00:15:5D:00:00:08");
+        cli.run("vm", "stop", "hot");
     }
 }

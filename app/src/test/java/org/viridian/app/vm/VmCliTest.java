@@ -64,9 +64,10 @@ class VmCliTest {
                 .isZero();
 
         String table = cli.run("vm", "list").out();
-        assertThat(table.lines().findFirst().orElseThrow()).matches("NAME\\s+STATE\\s+CPUS\\s+MEMORY\\s+BOOT\\s+ID");
+        assertThat(table.lines().findFirst().orElseThrow())
+                .matches("NAME\\s+STATE\\s+CPUS\\s+MEMORY\\s+BOOT\\s+IPV4\\s+ID");
         assertThat(table)
-                .containsPattern("alpha\\s+off\\s+2\\s+128M\\s+built-in guest smp.elf")
+                .containsPattern("alpha\\s+off\\s+2\\s+128M\\s+built-in guest smp.elf\\s+-\\s")
                 .containsPattern("beta\\s+off\\s+1\\s+64M\\s+built-in guest hello.elf");
         JsonNode list =
                 new ObjectMapper().readTree(cli.run("vm", "list", "--json").out());
@@ -155,6 +156,7 @@ class VmCliTest {
                     .contains("no network adapter named 'nosuch'");
             assertThat(cli.run("vm", "nic", "remove", sw + "-vm", "--name", "lan")
                             .out())
+                    .startsWith("changed in the VM's settings (it is off; they apply when it starts)\n")
                     .doesNotContain("network:");
             cli.run("vm", "delete", sw + "-vm");
 

@@ -36,6 +36,11 @@ public final class MessageCalls {
         events.put(connectionId, handler);
     }
 
+    /** The connection is gone (a rescinded VMBus channel the guest released): its signals are refused again. */
+    public void removeEvent(int connectionId) {
+        events.remove(connectionId);
+    }
+
     /** HvPostMessage: the input block names the connection; the payload goes to its handler. */
     int post(HypercallInput in) {
         if (in.fast()) return HvStatus.INVALID_HYPERCALL_INPUT;

@@ -32,4 +32,8 @@ public record VmConfig(
         return new VmConfig(
                 id, name, cpus, memoryBytes, boot, d, networkAdapters, integrationServices, notes, created, now);
     }
+
+    public VmConfig withNetworkAdapters(List<NetworkAdapter> a, Instant now) {
+        return new VmConfig(id, name, cpus, memoryBytes, boot, disks, a, integrationServices, notes, created, now);
+    }
 }

@@ -75,13 +75,15 @@ public final class VmConfigs {
                 now);
     }
 
-    /** Whether going from {@code a} to {@code b} changes the virtual hardware (not allowed while the VM runs). */
+    /**
+     * Whether going from {@code a} to {@code b} changes the virtual hardware that cannot change while the VM runs
+     * (network adapters can: see {@link org.viridian.management.state.VmOperation#CHANGE_ADAPTERS}).
+     */
     public static boolean hardwareDiffers(VmConfig a, VmConfig b) {
         return a.cpus() != b.cpus()
                 || a.memoryBytes() != b.memoryBytes()
                 || !a.boot().equals(b.boot())
                 || !a.disks().equals(b.disks())
-                || !a.networkAdapters().equals(b.networkAdapters())
                 || !a.integrationServices().equals(b.integrationServices());
     }
 

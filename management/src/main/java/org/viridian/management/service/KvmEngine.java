@@ -10,9 +10,14 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.viridian.devices.ic.Kvp;
 import org.viridian.devices.ic.protocol.KvpPool;
@@ -99,7 +104,15 @@ public final class KvmEngine implements VmEngine {
             vm.close();
             throw e;
         }
-        return new Running(vm, c.integrationServices().shutdown());
+        Running running = new Running(vm, c.integrationServices().shutdown(), switches);
+        // The spec's adapters are the settings' connected ones, in order (none on a host without switches).
+        List<VirtualMachine.NetworkAdapterDevice> devices = vm.networkAdapters();
+        if (!devices.isEmpty()) {
+            int i = 0;
+            for (NetworkAdapter a : c.networkAdapters())
+                if (a.switchName() != null) running.plugged.put(Running.key(a), devices.get(i++));
+        }
+        return running;
     }
 
     /**
@@ -160,10 +173,23 @@ public final class KvmEngine implements VmEngine {
         return p;
     }
 
-    private record Running(VirtualMachine vm, boolean shutdownService, CompletableFuture<VmExit> exit)
+    private record Running(
+            VirtualMachine vm,
+            boolean shutdownService,
+            CompletableFuture<VmExit> exit,
+            SwitchService switches,
+            Map<String, VirtualMachine.NetworkAdapterDevice> plugged)
             implements RunningVm {
-        Running(VirtualMachine vm, boolean shutdownService) {
-            this(vm, shutdownService, vm.exit().thenApply(Running::describe));
+        /** How long a hot remove waits for the guest's driver to let go of the adapter (Linux: well under a second). */
+        private static final Duration RELEASE_WAIT = Duration.ofSeconds(10);
+
+        Running(VirtualMachine vm, boolean shutdownService, SwitchService switches) {
+            this(vm, shutdownService, vm.exit().thenApply(Running::describe), switches, new ConcurrentHashMap<>());
+        }
+
+        /** The settings' adapter names are unique in any case. */
+        static String key(NetworkAdapter a) {
+            return a.name().toLowerCase(Locale.ROOT);
         }
 
         static VmExit describe(PartitionExit e) {
@@ -212,6 +238,46 @@ public final class KvmEngine implements VmEngine {
         @Override
         public void detachDisk(int slot) throws IOException {
             vm.detachDisk(slot);
+        }
+
+        @Override
+        public void addNetworkAdapter(NetworkAdapter a) throws IOException {
+            if (a.switchName() == null) return; // not connected: not plugged in, as at start
+            plugged.put(key(a), vm.addNetworkAdapter(spec(a)));
+        }
+
+        @Override
+        public void removeNetworkAdapter(NetworkAdapter a) {
+            VirtualMachine.NetworkAdapterDevice d = plugged.remove(key(a));
+            if (d == null) return;
+            try {
+                vm.removeNetworkAdapter(d).get(RELEASE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException x) {
+                // The host's side is gone already; the guest keeps the channel's relid until its driver lets go.
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "VM '" + vm.spec().name() + "': the guest did not release network adapter '" + a.name()
+                                + "' within " + RELEASE_WAIT.toSeconds() + " s");
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+            }
+            // The removed adapter's addresses are gone: the guest's KVP auto pool is read again now, not in up to 30 s.
+            vm.kvp().ifPresent(k -> k.refreshIfOlder(KvpPool.AUTO, Duration.ZERO));
+        }
+
+        @Override
+        public void updateNetworkAdapter(NetworkAdapter from, NetworkAdapter to) throws IOException {
+            VirtualMachine.NetworkAdapterDevice d = plugged.get(key(from));
+            if (to.switchName() == null) removeNetworkAdapter(from);
+            else if (d == null) addNetworkAdapter(to);
+            else plugged.put(key(to), vm.updateNetworkAdapter(d, spec(to)));
+        }
+
+        /** The adapter's port on its switch, which is present on the host once this returns. */
+        private VmSpec.NetworkAdapter spec(NetworkAdapter a) throws IOException {
+            if (switches == null) throw new IOException("this engine has no virtual switches");
+            switches.forVm(vm.spec().name(), a.switchName());
+            return new VmSpec.NetworkAdapter(a.switchName(), port(a));
         }
 
         @Override

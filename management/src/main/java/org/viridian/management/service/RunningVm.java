@@ -2,6 +2,7 @@ package org.viridian.management.service;
 
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import org.viridian.management.config.NetworkAdapter;
 
 /** A VM the engine has started: what the service can do with it until {@link #exit()} completes. */
 public interface RunningVm {
@@ -43,5 +44,26 @@ public interface RunningVm {
     /** Removes the disk in {@code slot} from the running VM (hot remove). */
     default void detachDisk(int slot) throws IOException {
         throw new UnsupportedOperationException("this engine cannot remove disks from a running VM");
+    }
+
+    /**
+     * Adds a network adapter to the running VM (hot add); one without a switch is not plugged in, as at start. Throws
+     * IllegalArgumentException or IOException (with the reason) when it cannot, leaving the VM as it was.
+     */
+    default void addNetworkAdapter(NetworkAdapter adapter) throws IOException {
+        throw new UnsupportedOperationException("this engine cannot add network adapters to a running VM");
+    }
+
+    /** Removes a network adapter (found by its name) from the running VM (hot remove). */
+    default void removeNetworkAdapter(NetworkAdapter adapter) throws IOException {
+        throw new UnsupportedOperationException("this engine cannot remove network adapters from a running VM");
+    }
+
+    /**
+     * Changes a running VM's adapter {@code from} (found by its name) to {@code to}: its switch (none: unplugged),
+     * VLAN, guards, bandwidth. A changed MAC address of a plugged-in adapter is refused (IllegalArgumentException).
+     */
+    default void updateNetworkAdapter(NetworkAdapter from, NetworkAdapter to) throws IOException {
+        throw new UnsupportedOperationException("this engine cannot change the network adapters of a running VM");
     }
 }

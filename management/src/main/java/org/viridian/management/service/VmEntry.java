@@ -9,6 +9,8 @@ final class VmEntry {
     VmConfig config;
     VmStatus status;
     RunningVm running;
+    /** Held while the VM's network adapters change (taken before the service's and this entry's locks). */
+    final Object adapterChanges = new Object();
     /** Set by reset: the exit that follows is the first half of a power cycle. */
     boolean resetting;
 

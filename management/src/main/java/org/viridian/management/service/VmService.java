@@ -127,22 +127,94 @@ public final class VmService implements AutoCloseable {
         return e.view();
     }
 
+    /**
+     * Changes a VM's settings. Network adapters may change while it runs: the change reaches the running VM first
+     * (adapters added, removed or set as Add-, Remove- and Set-VMNetworkAdapter do), and is stored only once it did; a
+     * change the VM refuses is undone and answered with the reason (409 hot_plug_failed), leaving the settings as
+     * they were.
+     */
     public VmView update(String ref, VmRequest r) throws IOException {
         VmEntry e = entry(ref);
         requireSwitches(r);
+        if (r == null || r.networkAdapters() == null) return reconfigure(e, r, null);
+        // Adapter changes of a VM go one at a time, and reach its running instance outside the service's locks:
+        // plugging an adapter in may define the default switch, and the switch service reads this one's VMs under its
+        // own lock.
+        synchronized (e.adapterChanges) {
+            VmConfig planned;
+            List<NetworkAdapter> before;
+            RunningVm running;
+            synchronized (this) {
+                synchronized (e) {
+                    planned = VmConfigs.update(e.config, r, clock.instant());
+                    checkChange(e, planned);
+                    before = e.config.networkAdapters();
+                    running = e.status.state() == VmState.RUNNING ? e.running : null;
+                }
+            }
+            List<NetworkAdapter> after = planned.networkAdapters();
+            if (running == null || before.equals(after)) return reconfigure(e, r, after);
+            List<AdapterChange> done = plug(planned.name(), running, AdapterChange.between(before, after));
+            try {
+                return reconfigure(e, r, after);
+            } catch (IOException | RuntimeException x) {
+                unplug(running, done);
+                throw x;
+            }
+        }
+    }
+
+    /** The request applied to the VM's settings now ({@code adapters}: the adapters to store instead of its own). */
+    private VmView reconfigure(VmEntry e, VmRequest r, List<NetworkAdapter> adapters) throws IOException {
         VmConfig next;
         synchronized (this) {
             synchronized (e) {
                 next = VmConfigs.update(e.config, r, clock.instant());
-                if (VmConfigs.hardwareDiffers(e.config, next))
-                    VmOperation.RECONFIGURE.check(e.config.name(), e.status.state());
-                if (!next.name().equalsIgnoreCase(e.config.name())) requireFreeName(next.name(), e.config.id());
+                if (adapters != null) next = next.withNetworkAdapters(adapters, next.modified());
+                checkChange(e, next);
                 configs.save(next);
                 e.config = next;
             }
         }
         events.publish(Event.VM_UPDATED, next.id().toString(), next.name(), null, "settings changed");
         return get(next.id().toString());
+    }
+
+    /** Whether the VM's state allows going to {@code next}, and its name is free. Caller holds this and e's lock. */
+    private void checkChange(VmEntry e, VmConfig next) {
+        if (VmConfigs.hardwareDiffers(e.config, next)) VmOperation.RECONFIGURE.check(e.config.name(), e.status.state());
+        if (!next.networkAdapters().equals(e.config.networkAdapters()))
+            VmOperation.CHANGE_ADAPTERS.check(e.config.name(), e.status.state());
+        if (!next.name().equalsIgnoreCase(e.config.name())) requireFreeName(next.name(), e.config.id());
+    }
+
+    /** Applies the steps to the running VM; when one fails, those done are undone and the client is told why. */
+    private List<AdapterChange> plug(String vm, RunningVm running, List<AdapterChange> steps) {
+        List<AdapterChange> done = new ArrayList<>();
+        for (AdapterChange step : steps) {
+            try {
+                step.applyTo(running);
+                done.add(step);
+            } catch (UnsupportedOperationException | IllegalArgumentException | IllegalStateException | IOException x) {
+                unplug(running, done);
+                throw ServiceException.conflict(
+                        "hot_plug_failed",
+                        "cannot change the network adapters of running VM '" + vm + "': " + message(x)
+                                + "; nothing was changed");
+            }
+        }
+        return done;
+    }
+
+    /** Undoes applied steps, last first; what cannot be undone is logged (the VM's next start uses the settings). */
+    private void unplug(RunningVm running, List<AdapterChange> done) {
+        for (int i = done.size() - 1; i >= 0; i--) {
+            try {
+                done.get(i).inverse().applyTo(running);
+            } catch (Exception x) {
+                LOG.log(System.Logger.Level.WARNING, "could not undo a network adapter change: " + message(x));
+            }
+        }
     }
 
     /** Attaches a disk; to a running VM too (hot add: the guest rescans its SCSI bus and finds it). */

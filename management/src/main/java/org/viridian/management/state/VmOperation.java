@@ -24,6 +24,8 @@ public enum VmOperation {
     RECONFIGURE(EnumSet.of(OFF, CRASHED, SAVED)),
     /** Attaching or detaching a disk: also while running (hot add/remove on the synthetic SCSI controller). */
     CHANGE_DISKS(EnumSet.of(OFF, CRASHED, SAVED, RUNNING)),
+    /** Adding, removing or changing a network adapter: also while running (hot add/remove on VMBus). */
+    CHANGE_ADAPTERS(EnumSet.of(OFF, CRASHED, SAVED, RUNNING)),
     DELETE(EnumSet.of(OFF, CRASHED, SAVED));
 
     private final Set<VmState> allowedIn;

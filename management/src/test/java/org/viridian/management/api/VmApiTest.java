@@ -258,6 +258,66 @@ class VmApiTest {
     }
 
     @Test
+    void networkAdaptersAreAddedChangedAndRemovedWhileRunningAndARefusedChangeLeavesAllAsItWas() {
+        String id = create("{\"name\":\"" + unique("nics") + "\",\"networkAdapters\":[{\"name\":\"lan\","
+                        + "\"switchName\":\"nat\",\"mac\":\"00:15:5D:00:00:01\"}]}")
+                .get("id")
+                .asText();
+        api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null));
+        api.awaitState(id, "running");
+        String lan = "{\"name\":\"lan\",\"switchName\":\"nat\",\"mac\":\"00:15:5D:00:00:01\"}";
+
+        // Hot add, then a change of the new adapter's port, reach the running guest and are stored.
+        ApiClient.Response added = api.patch(
+                "/api/v1/vms/" + id,
+                "{\"networkAdapters\":[" + lan + ",{\"name\":\"dmz\",\"switchName\":\"nat\","
+                        + "\"mac\":\"00:15:5D:00:00:02\"}]}");
+        assertThat(added.status()).as(added.body()).isEqualTo(200);
+        assertThat(added.json().at("/networkAdapters/1/name").asText()).isEqualTo("dmz");
+        ApiClient.Response set = api.patch(
+                "/api/v1/vms/" + id,
+                "{\"networkAdapters\":[" + lan + ",{\"name\":\"dmz\",\"switchName\":\"nat\","
+                        + "\"mac\":\"00:15:5D:00:00:02\",\"vlanId\":7}]}");
+        assertThat(set.status()).as(set.body()).isEqualTo(200);
+        assertThat(set.json().at("/networkAdapters/1/vlanId").asInt()).isEqualTo(7);
+
+        // Removing "dmz" and changing "lan"'s MAC in one request: the removal is done, the MAC change refused, the
+        // removal undone, and the settings stay as they were.
+        JsonNode before = api.get("/api/v1/vms/" + id).json().get("networkAdapters");
+        ApiClient.Response refused = api.patch(
+                "/api/v1/vms/" + id,
+                "{\"networkAdapters\":[{\"name\":\"lan\",\"switchName\":\"nat\",\"mac\":\"00:15:5D:00:00:09\"}]}");
+        assertError(refused, 409, "hot_plug_failed");
+        assertThat(refused.json().at("/error/message").asText())
+                .contains("running VM")
+                .contains("MAC address");
+        assertThat(api.get("/api/v1/vms/" + id).json().get("networkAdapters")).isEqualTo(before);
+
+        // Hot remove.
+        ApiClient.Response removed = api.patch("/api/v1/vms/" + id, "{\"networkAdapters\":[" + lan + "]}");
+        assertThat(removed.status()).as(removed.body()).isEqualTo(200);
+        assertThat(removed.json().get("networkAdapters")).hasSize(1);
+        String console = api.get("/api/v1/vms/" + id + "/console").body();
+        assertThat(console)
+                .containsSubsequence(
+                        "netvsc: adapter added: dmz 00:15:5D:00:00:02 on nat",
+                        "netvsc: adapter set: dmz on nat vlan 7",
+                        "netvsc: adapter removed: dmz",
+                        "netvsc: adapter added: dmz 00:15:5D:00:00:02 on nat",
+                        "netvsc: adapter removed: dmz");
+        assertThat(console).doesNotContain("00:15:5D:00:00:09");
+
+        // Paused: adapters wait, as other hardware does; other settings still change while running.
+        assertThat(api.post("/api/v1/vms/" + id + "/pause", null).status()).isEqualTo(200);
+        assertError(api.patch("/api/v1/vms/" + id, "{\"networkAdapters\":[]}"), 409, "invalid_state");
+        assertError(api.patch("/api/v1/vms/" + id, "{\"cpus\":2}"), 409, "invalid_state");
+        assertThat(api.patch("/api/v1/vms/" + id, "{\"notes\":\"paused\"}").status())
+                .isEqualTo(200);
+        api.awaitJob(api.post("/api/v1/vms/" + id + "/stop", null));
+        api.awaitState(id, "off");
+    }
+
+    @Test
     void badRequestsGetClearErrors() {
         assertError(api.get("/api/v1/vms/nope"), 404, "not_found");
         assertError(api.get("/api/v1/vms/" + UUID.randomUUID()), 404, "not_found");

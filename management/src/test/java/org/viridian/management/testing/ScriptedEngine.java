@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.viridian.management.config.BootSource;
 import org.viridian.management.config.IntegrationServices;
+import org.viridian.management.config.NetworkAdapter;
 import org.viridian.management.config.VmConfig;
 import org.viridian.management.service.GuestIntegration;
 import org.viridian.management.service.RunningVm;
@@ -163,6 +164,24 @@ public final class ScriptedEngine implements VmEngine {
         @Override
         public void detachDisk(int slot) {
             print("scsi: disk removed from LUN " + slot + "\r\n");
+        }
+
+        /** The scripted guest's "hv_netvsc": it prints what it would probe and lose; a running MAC is fixed. */
+        @Override
+        public void addNetworkAdapter(NetworkAdapter a) {
+            print("netvsc: adapter added: " + a.name() + " " + a.mac() + " on " + a.switchName() + "\r\n");
+        }
+
+        @Override
+        public void removeNetworkAdapter(NetworkAdapter a) {
+            print("netvsc: adapter removed: " + a.name() + "\r\n");
+        }
+
+        @Override
+        public void updateNetworkAdapter(NetworkAdapter from, NetworkAdapter to) {
+            if (!from.mac().equals(to.mac()))
+                throw new IllegalArgumentException("the MAC address of a running VM's network adapter cannot change");
+            print("netvsc: adapter set: " + to.name() + " on " + to.switchName() + " vlan " + to.vlanId() + "\r\n");
         }
 
         @Override

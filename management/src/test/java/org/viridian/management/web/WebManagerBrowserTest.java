@@ -56,6 +56,27 @@ public class WebManagerBrowserTest {
     }
 
     @Test
+    void theListShowsTheAddressesARunningGuestToldThroughKvp() {
+        String id = service.api
+                .post(
+                        "/api/v1/vms",
+                        "{\"name\":\"kvpvm\",\"boot\":{\"type\":\"demo\",\"guest\":\"smp.elf\","
+                                + "\"cmdline\":\"ic-kvp\"}}")
+                .json()
+                .get("id")
+                .asText();
+        browser.get(service.service.url() + "#/");
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+        By ipv4 = By.cssSelector("tr[data-vm='kvpvm'] .vm-ipv4");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(ipv4, "–"));
+        service.api.awaitJob(service.api.post("/api/v1/vms/" + id + "/start", null));
+        service.api.awaitState(id, "running");
+        // No event says the guest told its addresses: the list looks again while a VM runs.
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(ipv4, "10.0.0.5, 192.168.7.9"));
+        service.api.awaitJob(service.api.post("/api/v1/vms/" + id + "/stop", null));
+    }
+
+    @Test
     void theSwitchesPageCreatesListsAndDeletesASwitch() {
         org.junit.jupiter.api.Assumptions.assumeTrue(
                 org.viridian.vswitch.SwitchHost.unavailable().isEmpty(), "needs CAP_NET_ADMIN");

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.viridian.hv.SynicHost;
 import org.viridian.hv.hypercall.MessageCalls;
@@ -79,6 +80,8 @@ public final class VmbusServer {
         VmbusState.Open how;
         /** For a sub-channel, its primary's relid (0 for a primary); for a primary, how many sub-channels it has. */
         int primary, subChannels;
+        /** Completes when the guest released the rescinded relid (RELID_RELEASED), or has no VMBus connection left. */
+        final CompletableFuture<Void> released = new CompletableFuture<>();
 
         Channel(OfferChannel offer, VmbusDevice device) {
             this.offer = offer;
@@ -98,13 +101,65 @@ public final class VmbusServer {
         return s;
     }
 
-    /** Offers a device to the guest (on its next REQUEST_OFFERS); returns its channel's relid. */
+    /**
+     * Offers a device to the guest; returns its channel's relid. Before the guest connects the offer goes out in its
+     * offer round (REQUEST_OFFERS); to a connected guest it goes out now (hot add: Linux's hv_vmbus probes a driver for
+     * an offer that comes after ALL_OFFERS_DELIVERED as for any other).
+     */
     public synchronized int addDevice(VmbusDevice device) {
-        int relid = channels.size() + 1;
+        int relid = freeRelid();
         OfferChannel offer = new OfferChannel(device.classId(), device.instanceId(), 0, relid, CONNECTION_BASE + relid);
         channels.put(relid, new Channel(offer, device));
         hv.messageCalls().onEvent(offer.connectionId(), vpIndex -> device.guestSignalled());
+        if (connected) send(offer);
         return relid;
+    }
+
+    /**
+     * Takes a device's channel (and its sub-channels) away from a running guest (hot remove): the device is told it is
+     * closed, so it touches the rings no more, and the guest gets RESCIND_CHANNEL_OFFER. Its driver then lets go (it
+     * may still send CLOSE_CHANNEL and GPADL_TEARDOWN, which are answered) and releases the relid (RELID_RELEASED),
+     * which completes the returned future and frees the relid for a later offer. A guest that is not connected has
+     * nothing to let go of: the channel is forgotten at once. The future completes under this server's lock, on the
+     * VP thread of the guest's message: what depends on it must not wait there for a lock held around calls into
+     * this server (use the async forms).
+     */
+    public synchronized CompletableFuture<Void> removeDevice(int relid) {
+        Channel ch = channels.get(relid);
+        if (ch == null) return CompletableFuture.completedFuture(null); // already released
+        if (ch.primary != 0) throw new IllegalArgumentException("channel " + relid + " is a sub-channel");
+        if (!ch.rescinded) {
+            ch.rescinded = true;
+            if (ch.open) {
+                ch.open = false;
+                ch.device.closed();
+            }
+            if (connected) send(new RescindChannelOffer(relid));
+            dropSubChannels(relid);
+        }
+        if (!connected) forgetRescinded();
+        return ch.released;
+    }
+
+    /** The lowest relid no channel holds: a released one is offered again, as Hyper-V does (Linux keeps them low). */
+    private int freeRelid() {
+        int relid = 1;
+        while (channels.containsKey(relid)) relid++;
+        return relid;
+    }
+
+    /** A rescinded channel the guest let go of (or a guest that went away): its relid is free again. */
+    private void forget(Channel ch) {
+        int relid = ch.offer.childRelid();
+        channels.remove(relid);
+        ch.gpadls.clear();
+        hv.messageCalls().removeEvent(ch.offer.connectionId());
+        ch.released.complete(null);
+    }
+
+    /** The guest has no channels left (it unloaded VMBus, or was never connected): rescinded ones are gone for good. */
+    private void forgetRescinded() {
+        for (Channel c : List.copyOf(channels.values())) if (c.rescinded) forget(c);
     }
 
     /**
@@ -118,6 +173,7 @@ public final class VmbusServer {
                 c.device.closed();
             }
         }
+        forgetRescinded();
     }
 
     /** The negotiated version (major << 16 | minor), or 0 before the guest connects. */
@@ -152,10 +208,13 @@ public final class VmbusServer {
             case OpenChannelRequest o -> open(m, o);
             case CloseChannel c -> close(m, c);
             case RelidReleased r -> {
-                /* the guest forgot a rescinded channel: nothing to free here */
+                Channel ch = channels.get(r.childRelid());
+                if (ch == null || !ch.rescinded) reject(m, "RELID_RELEASED of channel " + r.childRelid());
+                else forget(ch);
             }
             case Unload u -> {
                 connected = false;
+                forgetRescinded();
                 send(new UnloadResponse());
             }
         }
@@ -359,7 +418,7 @@ public final class VmbusServer {
             synchronized (this) {
                 Channel p = channels.get(primaryRelid);
                 if (p == null || !p.open || p.rescinded || p.primary != 0) return;
-                int relid = channels.size() + 1;
+                int relid = freeRelid();
                 OfferChannel offer = new OfferChannel(
                         p.offer.interfaceType(),
                         p.offer.interfaceInstance(),
@@ -397,6 +456,7 @@ public final class VmbusServer {
 
     private void close(MessageCalls.GuestMessage m, CloseChannel c) {
         Channel ch = channels.get(c.childRelid());
+        if (ch != null && ch.rescinded && !ch.open) return; // Linux closes a channel the host rescinded: already done
         if (ch == null || !ch.open) {
             reject(m, "CLOSE_CHANNEL of a channel that is not open");
             return;

@@ -392,6 +392,86 @@ class VmbusServerTest {
     }
 
     @Test
+    void aDeviceAddedToAConnectedGuestIsOfferedAtOnceAndOneRemovedIsRescindedUntilTheGuestReleasesIt()
+            throws Exception {
+        int first = server.addDevice(new org.viridian.vmbus.diag.EchoDevice());
+        guestPosts(Vmbus.CONNECTION_ID_4, contact(0x50003, 0, 2));
+        take(SIMP0);
+        guestPosts(
+                Vmbus.CONNECTION_ID, msg(8, MessageType.REQUEST_OFFERS.code()).array());
+        assertThat(take(SIMP0).getInt(184)).isEqualTo(first);
+        synics.getFirst().writeMsr(HvMsr.EOM, 0);
+        assertThat(take(SIMP0).getInt(0)).isEqualTo(MessageType.ALL_OFFERS_DELIVERED.code());
+
+        // Hot add: the offer goes out without another offer round, and the channel works.
+        var hot = new org.viridian.vmbus.diag.EchoDevice();
+        int hotId = server.addDevice(hot);
+        ByteBuffer offer = take(SIMP0);
+        assertThat(offer.getInt(0)).isEqualTo(MessageType.OFFER_CHANNEL.code());
+        assertThat(offer.getInt(184)).isEqualTo(hotId).isNotEqualTo(first);
+        var rings = openEight(hotId, 12, 0x60);
+        rings[0].write(6, 0, 1, new byte[0], "before".getBytes());
+        guestSignals(hotId);
+        assertThat(rings[1].read()).as("echoed while offered").isPresent();
+
+        // Hot remove: rescinded, the device lets go of the rings at once, the relid stays taken until released.
+        var released = server.removeDevice(hotId);
+        ByteBuffer rescind = take(SIMP0);
+        assertThat(rescind.getInt(0)).isEqualTo(MessageType.RESCIND_CHANNEL_OFFER.code());
+        assertThat(rescind.getInt(8)).isEqualTo(hotId);
+        rings[0].write(6, 0, 2, new byte[0], "after".getBytes());
+        guestSignals(hotId);
+        Thread.sleep(50);
+        assertThat(rings[1].read()).as("nothing echoed once rescinded").isEmpty();
+        assertThat(released).isNotDone();
+        int meanwhile = server.addDevice(new org.viridian.vmbus.diag.EchoDevice());
+        assertThat(meanwhile)
+                .as("a relid the guest still holds is not offered again")
+                .isNotEqualTo(hotId);
+        take(SIMP0);
+
+        // Linux's driver closes the channel, tears its GPADL down and releases the relid, as hv_vmbus does.
+        guestPosts(
+                Vmbus.CONNECTION_ID,
+                msg(12, MessageType.CLOSE_CHANNEL.code()).putInt(8, hotId).array());
+        assertThat(memory.readInt(SIMP0 + 512)).as("nothing answers a close").isZero();
+        guestPosts(
+                Vmbus.CONNECTION_ID,
+                msg(16, MessageType.GPADL_TEARDOWN.code())
+                        .putInt(8, hotId)
+                        .putInt(12, 12)
+                        .array());
+        assertThat(take(SIMP0).getInt(0)).isEqualTo(MessageType.GPADL_TORNDOWN.code());
+        guestPosts(
+                Vmbus.CONNECTION_ID,
+                msg(12, MessageType.RELID_RELEASED.code()).putInt(8, hotId).array());
+        assertThat(released).isDone();
+        assertThat(server.addDevice(new org.viridian.vmbus.diag.EchoDevice()))
+                .as("a released relid is offered again")
+                .isEqualTo(hotId);
+        assertThat(take(SIMP0).getInt(184)).isEqualTo(hotId);
+    }
+
+    @Test
+    void aDeviceRemovedBeforeTheGuestConnectsIsNeverOffered() {
+        int keep = server.addDevice(new org.viridian.vmbus.diag.EchoDevice());
+        int gone = server.addDevice(new org.viridian.vmbus.diag.EchoDevice());
+        assertThat(server.removeDevice(gone)).isDone();
+        guestPosts(Vmbus.CONNECTION_ID_4, contact(0x50003, 0, 2));
+        take(SIMP0);
+        guestPosts(
+                Vmbus.CONNECTION_ID, msg(8, MessageType.REQUEST_OFFERS.code()).array());
+        assertThat(take(SIMP0).getInt(184)).isEqualTo(keep);
+        synics.getFirst().writeMsr(HvMsr.EOM, 0);
+        assertThat(take(SIMP0).getInt(0)).isEqualTo(MessageType.ALL_OFFERS_DELIVERED.code());
+        // A release the guest invents for a live channel is refused; the channel stays.
+        guestPosts(
+                Vmbus.CONNECTION_ID,
+                msg(12, MessageType.RELID_RELEASED.code()).putInt(8, keep).array());
+        assertThat(server.addDevice(new org.viridian.vmbus.diag.EchoDevice())).isNotEqualTo(keep);
+    }
+
+    @Test
     void aSavedServerRestoresIntoAFreshOneWhoseChannelsCarryOn() {
         server.addDevice(new org.viridian.vmbus.diag.EchoDevice());
         int relid = server.addDevice(new org.viridian.vmbus.diag.EchoDevice());
