@@ -161,11 +161,14 @@ public final class VirtualMachine implements AutoCloseable {
             TapPort port = TapPort.open(tap);
             try {
                 switches.attach(a.switchName(), tap, a.port());
+                // A receive queue per VP (vRSS), up to NetVSP's limit; one VP means no sub-channels.
                 NetVsp nic = new NetVsp(
                         partition.memory(),
                         UUID.nameUUIDFromBytes((spec.name() + "/nic" + i).getBytes()),
                         HexFormat.ofDelimiter(":").parseHex(a.port().mac()),
-                        port);
+                        port,
+                        1500,
+                        Math.min(spec.cpus(), NetVsp.MAX_QUEUES));
                 adapters.add(new NetworkAdapterDevice(a, tap, port, nic));
                 vmbus.addDevice(nic);
             } catch (IOException | RuntimeException e) {
