@@ -16,7 +16,7 @@ import org.viridian.vmbus.protocol.ProtocolException;
 final class TransmitOffloads {
     private TransmitOffloads() {}
 
-    /** ndis_tcp_ip_checksum_info transmit bits; the TCP header's offset is bits 22-31. */
+    /** ndis_tcp_ip_checksum_info transmit bits (after 11 reserved ones, the TCP header's offset is bits 16-25). */
     static final int CSUM_IPV4 = 1, CSUM_IPV6 = 2, CSUM_TCP = 4, CSUM_UDP = 8, CSUM_IP_HEADER = 16;
     /** ndis_tcp_lso_info lso_v2_transmit: mss bits 0-19, TCP header offset 20-29, type (bit 30: LSOv2), IPv6 (31). */
     static final int LSO_V2 = 1 << 30, LSO_IPV6 = 1 << 31;
@@ -49,7 +49,7 @@ final class TransmitOffloads {
         if ((c & (CSUM_TCP | CSUM_UDP)) == 0) return TxOffload.NONE;
         if ((c & CSUM_TCP) != 0 && (c & CSUM_UDP) != 0) throw new ProtocolException("both TCP and UDP checksums asked");
         boolean tcp = (c & CSUM_TCP) != 0;
-        int l4 = h.transport(c >>> 22 & 0x3FF, tcp ? PROTO_TCP : PROTO_UDP);
+        int l4 = h.transport(c >>> 16 & 0x3FF, tcp ? PROTO_TCP : PROTO_UDP);
         int offset = tcp ? 16 : 6;
         if (l4 + (tcp ? 20 : 8) > h.end) throw new ProtocolException("frame cut short at its transport header");
         pseudoHeader(f, h, tcp ? PROTO_TCP : PROTO_UDP, l4, offset);
