@@ -67,7 +67,7 @@ public record ReceiveScaleParameters(int flags, int hashInfo, int[] table, byte[
                 throw new ProtocolException("an RSS key of " + size + " bytes");
             check(offset, size, value.length, "key");
             key = new byte[size];
-            b.get(offset, key);
+            if (size > 0) b.get(offset, key); // an empty key's offset means nothing and is not checked
         }
         return new ReceiveScaleParameters(flags, hashInfo, table, key);
     }
