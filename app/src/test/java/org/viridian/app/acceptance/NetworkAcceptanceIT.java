@@ -57,7 +57,7 @@ class NetworkAcceptanceIT {
                 server)
                   ip addr add $(arg vnet.ip)/24 dev eth0
                   echo "NET: listening"
-                  timeout 180 nc -l -p 5000 > /tmp/received
+                  timeout 400 nc -l -p 5000 > /tmp/received
                   echo "NET: received $(wc -c < /tmp/received) bytes md5 $(md5sum < /tmp/received | cut -d' ' -f1)"
                   ;;
                 responder)
@@ -91,7 +91,8 @@ class NetworkAcceptanceIT {
                   echo "NET: sent md5 $(md5sum < /tmp/file | cut -d' ' -f1)"
                   sleep 2
                   t0=$(cut -d' ' -f1 /proc/uptime)
-                  timeout 60 nc -w 5 $(arg vnet.peer) 5000 < /tmp/file
+                  # Two VPs per guest make the nested host slower: give the transfer time.
+                  timeout 300 nc -w 5 $(arg vnet.peer) 5000 < /tmp/file
                   t1=$(cut -d' ' -f1 /proc/uptime)
                   echo "NET: transfer took $(awk -v a=$t0 -v b=$t1 'BEGIN { print b - a }') s (nc's 5 s linger included)"
                   ;;
