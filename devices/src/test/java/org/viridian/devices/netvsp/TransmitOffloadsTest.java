@@ -120,6 +120,23 @@ class TransmitOffloadsTest {
     }
 
     @Test
+    void preparingAFrameAllocatesNothingOnceWarm() throws Exception {
+        byte[] f = TestFrames.frame("10.0.0.1", 40000, "10.0.0.2", 80, 6, 1400);
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().threadId(), sink = 0, allocated = 0;
+        for (int round = 0; round < 20; round++) {
+            long before = threads.getThreadAllocatedBytes(tid);
+            for (int i = 0; i < 20_000; i++) {
+                sink += TransmitOffloads.prepare(f, 0, f.length, csum(CSUM_IPV4 | CSUM_TCP, 34), -1);
+                sink += TransmitOffloads.prepare(f, 0, f.length, -1, lso(false, 1448, 34));
+            }
+            allocated = threads.getThreadAllocatedBytes(tid) - before;
+        }
+        assertThat(sink).isNotZero();
+        assertThat(allocated / 40_000).as("bytes allocated per frame, warm").isLessThan(8);
+    }
+
+    @Test
     void noRequestMeansACompleteFrame() throws Exception {
         byte[] f = TestFrames.frame("10.0.0.1", 1, "10.0.0.2", 2, 6, 100), before = f.clone();
         assertThat(TransmitOffloads.prepare(f, 0, f.length, -1, -1)).isEqualTo(TxOffload.NONE);
