@@ -99,6 +99,7 @@ class NetworkAcceptanceIT {
                 esac
                 echo "NET: counters rx $(cat /sys/class/net/eth0/statistics/rx_packets) tx\
                  $(cat /sys/class/net/eth0/statistics/tx_packets)"
+                grep '^Tcp:' /proc/net/snmp | sed 's/^/NET-SNMP: /'
                 echo "NET: queues $(ls /sys/class/net/eth0/queues | tr '\\n' ' ')"
                 for c in /sys/class/net/eth0/device/channels/*; do
                   echo "NET: channel $(basename $c) cpu $(cat $c/cpu) interrupts $(cat $c/interrupts)\
