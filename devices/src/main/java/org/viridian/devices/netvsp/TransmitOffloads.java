@@ -37,100 +37,126 @@ final class TransmitOffloads {
         boolean wantsLso = lso > 0;
         int c = csum < 0 ? 0 : (int) csum;
         if (!wantsLso && (c & (CSUM_TCP | CSUM_UDP | CSUM_IP_HEADER)) == 0) return TxOffload.NONE;
-        Frame h = Frame.parse(f, start, start + length);
-        if (wantsLso) return lso(f, h, (int) lso);
-        if ((c & CSUM_IPV4) != 0 && !h.v4 || (c & CSUM_IPV6) != 0 && h.v4) {
+        long h = parse(f, start, start + length);
+        if (wantsLso) return lso(f, start, h, (int) lso);
+        if ((c & CSUM_IPV4) != 0 && !v4(h) || (c & CSUM_IPV6) != 0 && v4(h)) {
             throw new ProtocolException("a checksum offload for the other IP version than the frame's");
         }
         if ((c & CSUM_IP_HEADER) != 0) {
-            if (!h.v4) throw new ProtocolException("an IP header checksum asked for an IPv6 frame");
-            ipv4HeaderChecksum(f, h.l3, h.ipHeader);
+            if (!v4(h)) throw new ProtocolException("an IP header checksum asked for an IPv6 frame");
+            ipv4HeaderChecksum(f, l3(h), ipHeader(h));
         }
         if ((c & (CSUM_TCP | CSUM_UDP)) == 0) return TxOffload.NONE;
         if ((c & CSUM_TCP) != 0 && (c & CSUM_UDP) != 0) throw new ProtocolException("both TCP and UDP checksums asked");
         boolean tcp = (c & CSUM_TCP) != 0;
-        int l4 = h.transport(c >>> 16 & 0x3FF, tcp ? PROTO_TCP : PROTO_UDP);
+        int l4 = transport(h, start, c >>> 16 & 0x3FF, tcp ? PROTO_TCP : PROTO_UDP);
         int offset = tcp ? 16 : 6;
-        if (l4 + (tcp ? 20 : 8) > h.end) throw new ProtocolException("frame cut short at its transport header");
+        if (l4 + (tcp ? 20 : 8) > end(h)) throw new ProtocolException("frame cut short at its transport header");
         pseudoHeader(f, h, tcp ? PROTO_TCP : PROTO_UDP, l4, offset);
         return TxOffload.checksum(l4 - start, offset);
     }
 
     /** LSOv2: a TCP frame larger than one segment; its IP length fields and TCP pseudo-header made whole. */
-    private static long lso(byte[] f, Frame h, int info) throws ProtocolException {
+    private static long lso(byte[] f, int start, long h, int info) throws ProtocolException {
         if ((info & LSO_V2) == 0) throw new ProtocolException("LSOv1 asked for (only LSOv2 is offered)");
-        if (((info & LSO_IPV6) == 0) != h.v4) throw new ProtocolException("LSOv2 for the other IP version");
-        int mss = info & 0xFFFFF;
+        if (((info & LSO_IPV6) == 0) != v4(h)) throw new ProtocolException("LSOv2 for the other IP version");
+        int mss = info & 0xFFFFF, end = end(h), l3 = l3(h);
         if (mss < MIN_MSS || mss > 65535) throw new ProtocolException("LSOv2 with an MSS of " + mss);
-        if (h.end - h.start > MAX_LSO_FRAME) throw new ProtocolException("an LSO frame of " + (h.end - h.start));
-        int l4 = h.transport(info >>> 20 & 0x3FF, PROTO_TCP);
-        if (l4 + 20 > h.end) throw new ProtocolException("frame cut short at its TCP header");
+        if (end - start > MAX_LSO_FRAME) throw new ProtocolException("an LSO frame of " + (end - start));
+        int l4 = transport(h, start, info >>> 20 & 0x3FF, PROTO_TCP);
+        if (l4 + 20 > end) throw new ProtocolException("frame cut short at its TCP header");
         int tcpHeader = (f[l4 + 12] & 0xF0) >>> 2;
-        if (tcpHeader < 20 || l4 + tcpHeader > h.end) throw new ProtocolException("TCP header of " + tcpHeader);
-        if (h.v4) {
-            put16(f, h.l3 + 2, h.end - h.l3);
-            ipv4HeaderChecksum(f, h.l3, h.ipHeader);
+        if (tcpHeader < 20 || l4 + tcpHeader > end) throw new ProtocolException("TCP header of " + tcpHeader);
+        if (v4(h)) {
+            put16(f, l3 + 2, end - l3);
+            ipv4HeaderChecksum(f, l3, ipHeader(h));
         } else {
-            put16(f, h.l3 + 4, h.end - h.l3 - 40);
+            put16(f, l3 + 4, end - l3 - 40);
         }
         pseudoHeader(f, h, PROTO_TCP, l4, 16);
         return TxOffload.segmentation(
-                TxOffload.checksum(l4 - h.start, 16),
-                h.v4 ? TxOffload.GSO_TCPV4 : TxOffload.GSO_TCPV6,
+                TxOffload.checksum(l4 - start, 16),
+                v4(h) ? TxOffload.GSO_TCPV4 : TxOffload.GSO_TCPV6,
                 mss,
-                l4 + tcpHeader - h.start);
+                l4 + tcpHeader - start);
     }
 
-    /** Where a frame's IP header is and what it says. */
-    private record Frame(byte[] f, int start, int end, int l3, boolean v4, int ipHeader, int proto) {
-        static Frame parse(byte[] f, int start, int end) throws ProtocolException {
-            int l3 = start + 14, type = u16(f, start + 12, end);
-            if (type == ETHERTYPE_VLAN) {
-                type = u16(f, start + 16, end);
-                l3 += 4;
-            }
-            if (type == ETHERTYPE_IPV4) {
-                int vihl = u8(f, l3, end), ipHeader = (vihl & 15) * 4;
-                if (vihl >>> 4 != 4 || ipHeader < 20 || l3 + ipHeader > end) {
-                    throw new ProtocolException("offload asked for a frame without a whole IPv4 header");
-                }
-                int total = u16(f, l3 + 2, end);
-                if (total != 0 && l3 + total > end) throw new ProtocolException("IPv4 length past the frame");
-                return new Frame(f, start, total == 0 ? end : l3 + total, l3, true, ipHeader, u8(f, l3 + 9, end));
-            }
-            if (type == ETHERTYPE_IPV6) {
-                if (u8(f, l3, end) >>> 4 != 6 || l3 + 40 > end) {
-                    throw new ProtocolException("offload asked for a frame without a whole IPv6 header");
-                }
-                int payload = u16(f, l3 + 4, end);
-                if (payload != 0 && l3 + 40 + payload > end) throw new ProtocolException("IPv6 length past the frame");
-                return new Frame(f, start, payload == 0 ? end : l3 + 40 + payload, l3, false, 40, u8(f, l3 + 6, end));
-            }
-            throw new ProtocolException("offload asked for a frame of ethertype 0x" + Integer.toHexString(type));
-        }
+    // Where a frame's IP header is and what it says, packed in a long so that nothing is allocated per frame:
+    // l3 (bits 0-17), the IP packet's end (18-35), IPv4 (36), the IP header's length (37-42), the protocol (43-50).
+    private static final int POSITION_BITS = 18, MAX_POSITION = (1 << POSITION_BITS) - 1;
 
-        /**
-         * The transport header's position from the guest's {@code offset} (from the frame's start): right after the
-         * IPv4 header, which names {@code proto}; for IPv6 after the fixed header (extension headers may come between
-         * when the next header is not {@code proto} itself).
-         */
-        int transport(int offset, int proto) throws ProtocolException {
-            int l4 = start + offset;
-            boolean ok = v4
-                    ? l4 == l3 + ipHeader && this.proto == proto
-                    : this.proto == proto ? l4 == l3 + 40 : l4 >= l3 + 48 && l4 < end;
-            if (!ok) {
-                throw new ProtocolException("transport header at " + offset + " with IP protocol " + this.proto
-                        + ", not where the IP header says");
-            }
-            return l4;
+    private static long parse(byte[] f, int start, int end) throws ProtocolException {
+        if (end > MAX_POSITION) throw new ProtocolException("a frame ending at " + end);
+        int l3 = start + 14, type = u16(f, start + 12, end);
+        if (type == ETHERTYPE_VLAN) {
+            type = u16(f, start + 16, end);
+            l3 += 4;
         }
+        if (type == ETHERTYPE_IPV4) {
+            int vihl = u8(f, l3, end), ipHeader = (vihl & 15) * 4;
+            if (vihl >>> 4 != 4 || ipHeader < 20 || l3 + ipHeader > end) {
+                throw new ProtocolException("offload asked for a frame without a whole IPv4 header");
+            }
+            int total = u16(f, l3 + 2, end);
+            if (total != 0 && l3 + total > end) throw new ProtocolException("IPv4 length past the frame");
+            return pack(l3, total == 0 ? end : l3 + total, true, ipHeader, u8(f, l3 + 9, end));
+        }
+        if (type == ETHERTYPE_IPV6) {
+            if (u8(f, l3, end) >>> 4 != 6 || l3 + 40 > end) {
+                throw new ProtocolException("offload asked for a frame without a whole IPv6 header");
+            }
+            int payload = u16(f, l3 + 4, end);
+            if (payload != 0 && l3 + 40 + payload > end) throw new ProtocolException("IPv6 length past the frame");
+            return pack(l3, payload == 0 ? end : l3 + 40 + payload, false, 40, u8(f, l3 + 6, end));
+        }
+        throw new ProtocolException("offload asked for a frame of ethertype 0x" + Integer.toHexString(type));
+    }
+
+    private static long pack(int l3, int end, boolean v4, int ipHeader, int proto) {
+        return l3 | (long) end << POSITION_BITS | (v4 ? 1L : 0) << 36 | (long) ipHeader << 37 | (long) proto << 43;
+    }
+
+    private static int l3(long h) {
+        return (int) (h & MAX_POSITION);
+    }
+
+    private static int end(long h) {
+        return (int) (h >>> POSITION_BITS & MAX_POSITION);
+    }
+
+    private static boolean v4(long h) {
+        return (h >>> 36 & 1) != 0;
+    }
+
+    private static int ipHeader(long h) {
+        return (int) (h >>> 37 & 0x3F);
+    }
+
+    private static int proto(long h) {
+        return (int) (h >>> 43 & 0xFF);
+    }
+
+    /**
+     * The transport header's position from the guest's {@code offset} (from the frame's start): right after the IPv4
+     * header, which names {@code proto}; for IPv6 after the fixed header (extension headers may come between when the
+     * next header is not {@code proto} itself).
+     */
+    private static int transport(long h, int start, int offset, int proto) throws ProtocolException {
+        int l4 = start + offset, l3 = l3(h), named = proto(h);
+        boolean ok = v4(h)
+                ? l4 == l3 + ipHeader(h) && named == proto
+                : named == proto ? l4 == l3 + 40 : l4 >= l3 + 48 && l4 < end(h);
+        if (!ok) {
+            throw new ProtocolException(
+                    "transport header at " + offset + " with IP protocol " + named + ", not where the IP header says");
+        }
+        return l4;
     }
 
     /** Writes the pseudo-header's folded sum (not complemented) into the checksum field at {@code l4 + offset}. */
-    private static void pseudoHeader(byte[] f, Frame h, int proto, int l4, int offset) {
-        long sum = h.v4 ? sum(f, h.l3 + 12, 8) : sum(f, h.l3 + 8, 32);
-        sum += proto + (h.end - l4);
+    private static void pseudoHeader(byte[] f, long h, int proto, int l4, int offset) {
+        long sum = v4(h) ? sum(f, l3(h) + 12, 8) : sum(f, l3(h) + 8, 32);
+        sum += proto + (end(h) - l4);
         put16(f, l4 + offset, fold(sum));
     }
 
