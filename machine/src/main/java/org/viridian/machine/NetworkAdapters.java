@@ -27,21 +27,25 @@ final class NetworkAdapters implements AutoCloseable {
     private final String vmName;
     private final GuestMemory memory;
     private final VmbusServer vmbus;
+    /** Receive queues per adapter (vRSS): one per VP, up to NetVSP's limit; one VP means no sub-channels. */
+    private final int queues;
+
     private final List<NetworkAdapterDevice> adapters = new ArrayList<>();
     /** Slots of removed adapters whose channel the guest has not released yet: their instance id is still its. */
     private final Set<Integer> held = new HashSet<>();
 
     private SwitchHost switches;
 
-    NetworkAdapters(String vmName, GuestMemory memory, VmbusServer vmbus) {
-        this(vmName, memory, vmbus, null);
+    NetworkAdapters(String vmName, GuestMemory memory, VmbusServer vmbus, int vps) {
+        this(vmName, memory, vmbus, vps, null);
     }
 
     /** {@code switches}: the host's switches (null: the system's, once the first adapter needs them). */
-    NetworkAdapters(String vmName, GuestMemory memory, VmbusServer vmbus, SwitchHost switches) {
+    NetworkAdapters(String vmName, GuestMemory memory, VmbusServer vmbus, int vps, SwitchHost switches) {
         this.vmName = vmName;
         this.memory = memory;
         this.vmbus = vmbus;
+        this.queues = Math.min(vps, NetVsp.MAX_QUEUES);
         this.switches = switches;
     }
 
@@ -62,7 +66,9 @@ final class NetworkAdapters implements AutoCloseable {
                     memory,
                     UUID.nameUUIDFromBytes((vmName + "/nic" + slot).getBytes()),
                     HexFormat.ofDelimiter(":").parseHex(a.port().mac()),
-                    port);
+                    port,
+                    NetVsp.DEFAULT_MTU,
+                    queues);
             int relid = vmbus.addDevice(nic);
             NetworkAdapterDevice d = new NetworkAdapterDevice(a, tap, port, nic, slot, relid);
             adapters.add(d);

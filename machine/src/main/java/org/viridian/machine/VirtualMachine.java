@@ -148,7 +148,7 @@ public final class VirtualMachine implements AutoCloseable {
 
     /** The spec's synthetic network adapters, in order; more may be added while the VM runs. */
     private void offerNetworkAdapters() throws IOException {
-        adapters = new NetworkAdapters(spec.name(), partition.memory(), vmbus);
+        adapters = new NetworkAdapters(spec.name(), partition.memory(), vmbus, spec.cpus());
         for (VmSpec.NetworkAdapter a : spec.networkAdapters()) adapters.add(a);
     }
 

@@ -68,7 +68,7 @@ class NetworkAdaptersTest {
                     }
                 },
                 memory);
-        adapters = new NetworkAdapters("hot-" + suffix, memory, vmbus, host);
+        adapters = new NetworkAdapters("hot-" + suffix, memory, vmbus, 1, host);
     }
 
     @AfterEach

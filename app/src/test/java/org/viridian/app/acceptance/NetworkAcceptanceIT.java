@@ -54,7 +54,7 @@ class NetworkAcceptanceIT {
                 server)
                   ip addr add $(arg vnet.ip)/24 dev eth0
                   echo "NET: listening"
-                  timeout 180 nc -l -p 5000 > /tmp/received
+                  timeout 400 nc -l -p 5000 > /tmp/received
                   echo "NET: received $(wc -c < /tmp/received) bytes md5 $(md5sum < /tmp/received | cut -d' ' -f1)"
                   ;;
                 responder)
@@ -87,17 +87,29 @@ class NetworkAcceptanceIT {
                   dd if=/dev/urandom of=/tmp/file bs=64k count=32 2>/dev/null
                   echo "NET: sent md5 $(md5sum < /tmp/file | cut -d' ' -f1)"
                   sleep 2
-                  timeout 60 nc -w 5 $(arg vnet.peer) 5000 < /tmp/file
+                  t0=$(cut -d' ' -f1 /proc/uptime)
+                  # Two VPs per guest make the nested host slower: give the transfer time.
+                  timeout 300 nc -w 5 $(arg vnet.peer) 5000 < /tmp/file
+                  t1=$(cut -d' ' -f1 /proc/uptime)
+                  echo "NET: transfer took $(awk -v a=$t0 -v b=$t1 'BEGIN { print b - a }') s (nc's 5 s linger included)"
                   ;;
                 esac
                 echo "NET: counters rx $(cat /sys/class/net/eth0/statistics/rx_packets) tx\
                  $(cat /sys/class/net/eth0/statistics/tx_packets)"
+                grep '^Tcp:' /proc/net/snmp | sed 's/^/NET-SNMP: /'
+                echo "NET: queues $(ls /sys/class/net/eth0/queues | tr '\\n' ' ')"
+                for c in /sys/class/net/eth0/device/channels/*; do
+                  echo "NET: channel $(basename $c) cpu $(cat $c/cpu) interrupts $(cat $c/interrupts)\
+                 events $(cat $c/events)"
+                done
                 dmesg | grep -i -e netvsc -e hv_net | sed 's/^/NET-DMESG: /'
                 poweroff -f
                 """
                         .formatted(insmods, NestedNetwork.dhcpClient("eth0"));
         byte[] initrd = NestedKvmHost.busyboxInitramfs(init, guestFiles);
         String boot = "viridian run --kernel vmlinuz --initrd net-initrd.gz --memory 256M --cpus 1";
+        // The pair runs with two VPs: NetVSP offers two queues and hv_netvsc opens a sub-channel (vRSS).
+        String boot2 = boot.replace("--cpus 1", "--cpus 2");
         String cmdline = "console=ttyS0 quiet panic=-1 reboot=k";
         NestedKvmHost.Run run = NestedKvmHost.run(
                 jar,
@@ -116,9 +128,9 @@ class NetworkAcceptanceIT {
                                         + " exit $rc"),
                         new NestedKvmHost.Command(
                                 "pair",
-                                boot + " --name server --nic private:lab --cmdline '" + cmdline
+                                boot2 + " --name server --nic private:lab --cmdline '" + cmdline
                                         + " vnet.role=server vnet.ip=192.168.50.1' > server.log 2>&1 &"
-                                        + " sleep 5; " + boot + " --name client --nic private:lab --cmdline '"
+                                        + " sleep 5; " + boot2 + " --name client --nic private:lab --cmdline '"
                                         + cmdline + " vnet.role=client vnet.ip=192.168.50.2 vnet.peer=192.168.50.1'"
                                         + " > client.log 2>&1; wait; sed 's/^/server| /' server.log;"
                                         + " sed 's/^/client| /' client.log"),
@@ -179,5 +191,23 @@ class NetworkAcceptanceIT {
         Matcher sent = Pattern.compile("NET: sent md5 ([0-9a-f]{32})").matcher(out);
         assertThat(sent.find()).as(out).isTrue();
         assertThat(out).contains("server| NET: received 2097152 bytes md5 " + sent.group(1));
+    }
+
+    @Test
+    void withTwoVpsEachGuestGetsTwoQueuesThroughASubChannel() {
+        String out = pair.output();
+        for (String guest : List.of("client", "server")) {
+            Matcher queues = Pattern.compile(guest + "\\| NET: queues (.*)").matcher(out);
+            assertThat(queues.find()).as(out).isTrue();
+            assertThat(queues.group(1).trim().split(" "))
+                    .as(guest)
+                    .containsExactlyInAnyOrder("rx-0", "rx-1", "tx-0", "tx-1");
+            assertThat(Pattern.compile(guest + "\\| NET: channel ")
+                            .matcher(out)
+                            .results()
+                            .count())
+                    .as(guest + ": the primary channel and one sub-channel")
+                    .isEqualTo(2);
+        }
     }
 }

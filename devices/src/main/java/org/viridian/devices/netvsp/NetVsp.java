@@ -2,38 +2,38 @@ package org.viridian.devices.netvsp;
 
 import static java.lang.System.Logger.Level.DEBUG;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.viridian.devices.netvsp.NetVspCounters.Drop;
 import org.viridian.devices.netvsp.protocol.NvspMessage;
 import org.viridian.devices.netvsp.protocol.NvspMessage.Init;
 import org.viridian.devices.netvsp.protocol.NvspMessage.InitComplete;
 import org.viridian.devices.netvsp.protocol.NvspMessage.ReceiveBufferSection;
+import org.viridian.devices.netvsp.protocol.NvspMessage.SendIndirectionTable;
 import org.viridian.devices.netvsp.protocol.NvspMessage.SendRndisPacket;
 import org.viridian.devices.netvsp.protocol.NvspMessage.SendRndisPacketComplete;
+import org.viridian.devices.netvsp.protocol.NvspMessage.SubChannelComplete;
+import org.viridian.devices.netvsp.protocol.NvspMessage.SubChannelRequest;
 import org.viridian.devices.netvsp.protocol.NvspStatus;
 import org.viridian.devices.netvsp.protocol.NvspVersion;
 import org.viridian.devices.netvsp.protocol.RndisMessage;
 import org.viridian.partition.memory.GuestMemory;
-import org.viridian.vmbus.device.ChannelDevice;
-import org.viridian.vmbus.protocol.ProtocolException;
 import org.viridian.vmbus.ring.GpaPages;
-import org.viridian.vmbus.ring.GpaRange;
 import org.viridian.vmbus.ring.Packet;
 import org.viridian.vmbus.ring.TransferPageHeader;
+import org.viridian.vmbus.server.OpenChannel;
 
 /**
- * The synthetic network adapter's host side (NetVSP), as Linux's hv_netvsc and Windows' netvsc drive it over one VMBus
- * channel: NVSP version negotiation (newest common of 1 … 6.1), the guest's NDIS version and configuration (its MTU),
- * its receive and send buffers (GPADLs), then RNDIS: control messages (initialize, query/set OIDs, keep-alive, halt,
- * reset) and data.
+ * The synthetic network adapter's host side (NetVSP), as Linux's hv_netvsc and Windows' netvsc drive it: NVSP version
+ * negotiation (newest common of 1 … 6.1), the guest's NDIS version and configuration (its MTU), its receive and send
+ * buffers (GPADLs), then RNDIS: control messages (initialize, query/set OIDs, keep-alive, halt, reset) and data.
  *
  * <p>Guest to port: a SEND_RNDIS_PACKET names a send-buffer section and/or carries GPA ranges; the RNDIS messages
  * there (several when the guest batches) are copied into one reused staging buffer, each packet's frame is handed to
@@ -41,11 +41,19 @@ import org.viridian.vmbus.ring.TransferPageHeader;
  * packet into a free receive-buffer section and announced with a transfer-page packet; the guest's completion frees the
  * section. RNDIS answers and link indications travel the same way. Neither direction allocates per frame.
  *
+ * <p>Offloads, when the port {@link NetworkPort#offloads() takes them}: transmit checksums (TCP and UDP over IPv4 and
+ * IPv6, the IPv4 header) and LSOv2, passed to the port as a {@link TxOffload} after {@link TransmitOffloads} checked the
+ * frame's headers; frames whose checksums the host verified carry a receive checksum indication. Multiple queues (vRSS,
+ * from NVSP 5): up to {@code queues} channels, the primary and the sub-channels the guest asks for; it may transmit on
+ * any, and each frame for it goes out on the channel its Toeplitz hash picks through the guest's indirection table
+ * ({@link ReceiveScaling}).
+ *
  * <p>A guest that breaks the protocol gets its message refused or dropped and counted ({@link #counters()}); only a
- * damaged ring fails the channel (the VMBus server rescinds it). One queue: no sub-channels (vRSS) and no offloads
- * (checksum, LSO, RSC) yet; the capabilities the guest queries say so.
+ * damaged ring fails a channel (the VMBus server rescinds it). Locks: each channel has its own (the {@code
+ * ChannelDevice}'s); a sub-channel may take the primary's (this object's) while holding its own, never the reverse, and
+ * the port's thread holds at most one channel's at a time.
  */
-public final class NetVsp extends ChannelDevice {
+public final class NetVsp extends NetVspChannel {
     private static final System.Logger LOG = System.getLogger(NetVsp.class.getName());
 
     /** The synthetic network adapter's VMBus class (Hyper-V's "Network Adapter"). */
@@ -57,64 +65,79 @@ public final class NetVsp extends ChannelDevice {
     static final int MAX_MESSAGE = 128 << 10;
     /** Control answers waiting for a receive section; beyond this the guest is not returning sections. */
     static final int CONTROL_BACKLOG = 64;
+    /** The most queues (channels) an adapter offers, as Hyper-V's default vRSS limit for Linux guests. */
+    public static final int MAX_QUEUES = 8;
+    /** Entries of the send indirection table Linux takes (VRSS_SEND_TAB_SIZE) and of the receive table offered. */
+    static final int SEND_TABLE_ENTRIES = 16, RECEIVE_TABLE_ENTRIES = 128;
 
-    static final int ETHERNET_HEADER = 14, VLAN_TAG = 4, DEFAULT_MTU = 1500;
+    static final int ETHERNET_HEADER = 14, VLAN_TAG = 4;
+    public static final int DEFAULT_MTU = 1500;
+
+    /** The counters' slots: four totals, then one per drop reason. */
+    private static final int TX_FRAMES = 0, TX_BYTES = 1, RX_FRAMES = 2, RX_BYTES = 3, DROPS = 4;
 
     private final GuestMemory memory;
     private final UUID instance;
     private final NetworkPort port;
     private final int mtu;
+    private final int queues;
     private final RndisControl rndis;
+    private final AtomicLongArray stats = new AtomicLongArray(DROPS + Drop.values().length);
 
-    // Per opening of the channel (reset on open and close).
-    private NvspVersion version;
+    // Per opening of the channel (reset on open and close). Volatile: sub-channels and the port's thread read them.
+    private volatile NvspVersion version;
     /** The guest's MTU from its NDIS configuration, Ethernet header included (0: none sent). */
-    private int guestMtu;
+    private volatile int guestMtu;
 
-    private ReceiveBuffer receive;
-    private GpaPages sendPages;
+    private volatile ReceiveBuffer receive;
+    private volatile GpaPages sendPages;
     private int sendId;
     private final ArrayDeque<byte[]> controlBacklog = new ArrayDeque<>();
+    /** Sub-channels offered this opening. */
+    private final List<SubChannel> subChannels = new ArrayList<>();
+    /** The receive queues: this channel, then the open sub-channels in the order offered (queue n is index n). */
+    private volatile NetVspChannel[] queueChannels = {this};
 
-    // Reused buffers: the staging area for the guest's RNDIS messages, a view of it for the port, and what a
-    // transfer-page packet carries.
-    private final byte[] staging = new byte[MAX_MESSAGE];
-    private final ByteBuffer stagingView = ByteBuffer.wrap(staging).order(ByteOrder.LITTLE_ENDIAN);
-    private final ByteBuffer frameView = ByteBuffer.wrap(staging);
     private final byte[] rxCopy = new byte[MAX_MESSAGE];
-    private final byte[] xferHeaders = new byte[TransferPageHeader.SIZE];
-    private static final byte[] RNDIS_FROM_HOST =
-            new SendRndisPacket(SendRndisPacket.DATA, SendRndisPacket.NO_SECTION, 0).toBytes();
-    private static final byte[] SEND_COMPLETE_OK = new SendRndisPacketComplete(NvspStatus.SUCCESS).toBytes();
-    private static final byte[] SEND_COMPLETE_FAIL = new SendRndisPacketComplete(NvspStatus.FAIL).toBytes();
-
-    private boolean linkUp = true;
-    private long txFrames, txBytes, rxFrames, rxBytes;
-    private final long[] drops = new long[Drop.values().length];
+    private volatile boolean linkUp = true;
 
     /**
      * An adapter with MAC address {@code mac} (6 bytes) and a 1500-byte MTU whose frames go to and come from
-     * {@code port}. {@code memory} is the VM's RAM (the guest's GPA ranges point there).
+     * {@code port}. {@code memory} is the VM's RAM (the guest's GPA ranges point there). One queue.
      */
     public NetVsp(GuestMemory memory, UUID instanceId, byte[] mac, NetworkPort port) {
-        this(memory, instanceId, mac, port, DEFAULT_MTU);
+        this(memory, instanceId, mac, port, DEFAULT_MTU, 1);
     }
 
     /** An adapter with an MTU other than 1500 (68 … 65521; Linux takes the smaller of its own and this). */
     public NetVsp(GuestMemory memory, UUID instanceId, byte[] mac, NetworkPort port, int mtu) {
-        super("netvsp", 64);
+        this(memory, instanceId, mac, port, mtu, 1);
+    }
+
+    /**
+     * An adapter offering up to {@code queues} (1 … {@link #MAX_QUEUES}) receive queues; the VM's recipe gives
+     * min(VPs, 8), since a queue per VP is what vRSS is for.
+     */
+    public NetVsp(GuestMemory memory, UUID instanceId, byte[] mac, NetworkPort port, int mtu, int queues) {
         if (mac.length != 6) throw new IllegalArgumentException("a MAC address has 6 bytes, not " + mac.length);
         if ((mac[0] & 1) != 0) throw new IllegalArgumentException("a multicast MAC address cannot be an adapter's");
         if (mtu < 68 || mtu > 65535 - ETHERNET_HEADER) throw new IllegalArgumentException("MTU " + mtu);
+        if (queues < 1 || queues > MAX_QUEUES) throw new IllegalArgumentException("queues: 1.." + MAX_QUEUES);
         this.memory = memory;
         this.instance = instanceId;
         this.port = port;
         this.mtu = mtu;
-        this.rndis = new RndisControl(mac, mtu, MAX_MESSAGE);
+        this.queues = queues;
+        this.rndis = new RndisControl(mac, mtu, MAX_MESSAGE, port.offloads(), queues, RECEIVE_TABLE_ENTRIES);
         port.attach(new NetworkPort.Receiver() {
             @Override
             public void receive(ByteBuffer frame) {
-                fromPort(frame);
+                fromPort(frame, false);
+            }
+
+            @Override
+            public void receive(ByteBuffer frame, boolean checksumsVerified) {
+                fromPort(frame, checksumsVerified);
             }
 
             @Override
@@ -124,21 +147,24 @@ public final class NetVsp extends ChannelDevice {
         });
     }
 
-    @Override
-    public UUID classId() {
-        return CLASS_ID;
-    }
-
-    @Override
-    public UUID instanceId() {
+    UUID instance() {
         return instance;
     }
 
-    /** What this adapter moved and dropped so far. */
-    public synchronized NetVspCounters counters() {
+    /** What this adapter moved and dropped so far, over all its channels. */
+    public NetVspCounters counters() {
         Map<Drop, Long> d = new EnumMap<>(Drop.class);
-        for (Drop r : Drop.values()) if (drops[r.ordinal()] != 0) d.put(r, drops[r.ordinal()]);
-        return new NetVspCounters(txFrames, txBytes, rxFrames, rxBytes, d);
+        for (Drop r : Drop.values()) {
+            long n = stats.get(DROPS + r.ordinal());
+            if (n != 0) d.put(r, n);
+        }
+        return new NetVspCounters(
+                stats.get(TX_FRAMES), stats.get(TX_BYTES), stats.get(RX_FRAMES), stats.get(RX_BYTES), d);
+    }
+
+    /** Receive queues in use now: the primary channel and the open sub-channels. */
+    public int queuesInUse() {
+        return queueChannels.length;
     }
 
     /**
@@ -151,14 +177,67 @@ public final class NetVsp extends ChannelDevice {
         if (rndis.initialized()) control(RndisControl.linkIndication(up).toBytes());
     }
 
-    public synchronized boolean linkUp() {
+    public boolean linkUp() {
         return linkUp;
     }
 
     /** The NVSP version the guest and this adapter agreed on; null before that. */
-    public synchronized NvspVersion version() {
+    public NvspVersion version() {
         return version;
     }
+
+    // ---- What the channels share ----
+
+    @Override
+    NetVsp adapter() {
+        return this;
+    }
+
+    GuestMemory memory() {
+        return memory;
+    }
+
+    NetworkPort port() {
+        return port;
+    }
+
+    ReceiveBuffer receiveBuffer() {
+        return receive;
+    }
+
+    GpaPages sendPages() {
+        return sendPages;
+    }
+
+    boolean rndisInitialized() {
+        return rndis.initialized();
+    }
+
+    boolean offloadsOffered() {
+        return port.offloads();
+    }
+
+    /** The largest frame either side may send: the larger of the guest's and the adapter's MTU, and a VLAN tag. */
+    int maxFrame() {
+        return Math.max(guestMtu, mtu + ETHERNET_HEADER) + VLAN_TAG;
+    }
+
+    void count(Drop reason, String why) {
+        stats.incrementAndGet(DROPS + reason.ordinal());
+        LOG.log(DEBUG, () -> "netvsp " + instance + ": " + reason + ": " + why);
+    }
+
+    void countTx(int bytes) {
+        stats.incrementAndGet(TX_FRAMES);
+        stats.addAndGet(TX_BYTES, bytes);
+    }
+
+    void countRx(int bytes) {
+        stats.incrementAndGet(RX_FRAMES);
+        stats.addAndGet(RX_BYTES, bytes);
+    }
+
+    // ---- The primary channel ----
 
     @Override
     protected void onOpen() {
@@ -177,47 +256,13 @@ public final class NetVsp extends ChannelDevice {
         sendPages = null;
         controlBacklog.clear();
         rndis.reset();
+        // The VMBus server closes and rescinds the sub-channels with the primary.
+        subChannels.clear();
+        queueChannels = new NetVspChannel[] {this};
     }
-
-    private void drop(Drop reason, String why) {
-        drops[reason.ordinal()]++;
-        LOG.log(DEBUG, () -> "netvsp " + instance + ": " + reason + ": " + why);
-    }
-
-    /** The largest frame either side may send: the larger of the guest's and the adapter's MTU, and a VLAN tag. */
-    private int maxFrame() {
-        return Math.max(guestMtu, mtu + ETHERNET_HEADER) + VLAN_TAG;
-    }
-
-    // ---- Guest to host ----
 
     @Override
-    protected void onPacket(Packet p) {
-        switch (p.type()) {
-            case Packet.DATA_INBAND, Packet.DATA_USING_GPA_DIRECT -> message(p);
-            case Packet.COMPLETION -> completion(p);
-            default -> drop(Drop.UNEXPECTED_PACKET_TYPE, "VMBus packet type " + p.type());
-        }
-    }
-
-    private NvspMessage.FromGuest parse(Packet p) {
-        try {
-            int length = p.bytes().length - p.dataOffset();
-            return NvspMessage.parseFromGuest(
-                    ByteBuffer.wrap(p.bytes(), p.dataOffset(), length).slice(), length);
-        } catch (ProtocolException e) {
-            drop(Drop.MALFORMED_NVSP, e.getMessage());
-            return null;
-        }
-    }
-
-    private void message(Packet p) {
-        NvspMessage.FromGuest m = parse(p);
-        if (m == null) {
-            // A packet the guest waits on gets its completion anyway (Linux frees its send section on it).
-            if (p.completionRequested()) complete(p, SEND_COMPLETE_FAIL);
-            return;
-        }
+    void message(Packet p, NvspMessage.FromGuest m) {
         if (version == null && !(m instanceof Init)) {
             refuse(p, m, "before INIT");
             return;
@@ -244,11 +289,9 @@ public final class NetVsp extends ChannelDevice {
                 if (sendPages == null || r.id() != sendId) refuse(p, m, "revoke of send buffer " + r.id());
                 else sendPages = null;
             }
-            case SendRndisPacket r -> rndisPacket(p, r);
+            case SendRndisPacket r -> refuse(p, m, "before INIT"); // handled by the channel once there is a version
             case NvspMessage.SwitchDataPath d -> {} // no VF: the synthetic path is the only one
-            case NvspMessage.SubChannelRequest s ->
-                // Sub-channels (vRSS) are not offered: the RSS capabilities say one queue, so Linux does not ask.
-                answer(p, new NvspMessage.SubChannelComplete(NvspStatus.FAIL, 0));
+            case SubChannelRequest s -> subChannels(p, s);
             case SendRndisPacketComplete c -> refuse(p, m, "a completion sent as a data packet");
         }
     }
@@ -256,23 +299,21 @@ public final class NetVsp extends ChannelDevice {
     /** A well-formed message at the wrong time: counted, and completed with a failure if the guest waits on it. */
     private void refuse(Packet p, NvspMessage m, String why) {
         drop(Drop.UNEXPECTED_NVSP, m.type() + ": " + why);
+        refusal(this, p, m);
+    }
+
+    /** The failed completion a refused message gets, if the guest waits on one. */
+    static void refusal(NetVspChannel c, Packet p, NvspMessage m) {
         if (!p.completionRequested()) return;
         switch (m) {
-            case Init i -> answer(p, new InitComplete(0, 0, NvspStatus.FAIL));
+            case Init i -> c.answer(p, new InitComplete(0, 0, NvspStatus.FAIL));
             case NvspMessage.SendReceiveBuffer b ->
-                answer(p, new NvspMessage.SendReceiveBufferComplete(NvspStatus.FAIL, List.of()));
-            case NvspMessage.SendSendBuffer b -> answer(p, new NvspMessage.SendSendBufferComplete(NvspStatus.FAIL, 0));
-            case NvspMessage.SubChannelRequest s -> answer(p, new NvspMessage.SubChannelComplete(NvspStatus.FAIL, 0));
-            default -> complete(p, SEND_COMPLETE_FAIL);
+                c.answer(p, new NvspMessage.SendReceiveBufferComplete(NvspStatus.FAIL, List.of()));
+            case NvspMessage.SendSendBuffer b ->
+                c.answer(p, new NvspMessage.SendSendBufferComplete(NvspStatus.FAIL, 0));
+            case SubChannelRequest s -> c.answer(p, new SubChannelComplete(NvspStatus.FAIL, 0));
+            default -> c.complete(p, SEND_COMPLETE_FAIL);
         }
-    }
-
-    private void answer(Packet p, NvspMessage m) {
-        if (p.completionRequested()) send(Packet.COMPLETION, 0, p.transactionId(), m.toBytes());
-    }
-
-    private void complete(Packet p, byte[] completion) {
-        send(Packet.COMPLETION, 0, p.transactionId(), completion);
     }
 
     /** INIT: the newest version in the guest's range (Linux names one at a time, newest first). */
@@ -297,7 +338,7 @@ public final class NetVsp extends ChannelDevice {
 
     /**
      * SEND_RECEIVE_BUFFER: one section for the whole buffer (as Linux requires), carved into slots that each hold the
-     * largest frame with its RNDIS header.
+     * largest frame with its RNDIS header and a checksum indication.
      */
     private void receiveBuffer(Packet p, NvspMessage.SendReceiveBuffer b) {
         if (receive != null) {
@@ -305,7 +346,7 @@ public final class NetVsp extends ChannelDevice {
             return;
         }
         GpaPages pages = channel().gpadl(b.gpadl()).orElse(null);
-        int slot = (RndisMessage.Packet.FRAME_OFFSET + maxFrame() + 63) & ~63;
+        int slot = (ReceiveBuffer.RX_HEADER + maxFrame() + 63) & ~63;
         ReceiveBuffer r = pages == null ? null : ReceiveBuffer.carve(b.id(), pages, slot);
         if (r == null) {
             refuse(p, b, pages == null ? "unknown GPADL " + b.gpadl() : "buffer smaller than a " + slot + "-byte slot");
@@ -332,155 +373,63 @@ public final class NetVsp extends ChannelDevice {
         answer(p, new NvspMessage.SendSendBufferComplete(NvspStatus.SUCCESS, SEND_SECTION_SIZE));
     }
 
-    /** SEND_RNDIS_PACKET: gathers the RNDIS bytes (section, then page ranges), handles each message, completes. */
-    private void rndisPacket(Packet p, SendRndisPacket r) {
-        int length = 0;
-        if (r.sectionIndex() != SendRndisPacket.NO_SECTION) {
-            long count = sendPages == null ? 0 : sendPages.size() / SEND_SECTION_SIZE;
-            if (Integer.toUnsignedLong(r.sectionIndex()) >= count
-                    || Integer.compareUnsigned(r.sectionSize(), SEND_SECTION_SIZE) > 0) {
-                drop(
-                        Drop.BAD_SEND_SECTION,
-                        "section " + Integer.toUnsignedString(r.sectionIndex()) + " of "
-                                + Integer.toUnsignedString(r.sectionSize()) + " bytes, " + count + " sections");
-                complete(p, SEND_COMPLETE_FAIL);
-                return;
-            }
-            length = r.sectionSize();
-            sendPages.read((long) r.sectionIndex() * SEND_SECTION_SIZE, staging, 0, length);
+    /**
+     * NVSP 5 SUBCHANNEL (allocate): as many as asked, up to the queues offered less the primary; answered first, then
+     * each is offered, then the send indirection table spreads the guest's transmits over all channels (Linux takes
+     * exactly 16 entries, channel numbers).
+     */
+    private void subChannels(Packet p, SubChannelRequest s) {
+        int available = queues - 1 - subChannels.size();
+        int count = Math.min(s.count(), available);
+        if (!version.atLeast(NvspVersion.V5)
+                || s.operation() != SubChannelRequest.ALLOCATE
+                || s.count() < 1
+                || count < 1
+                || receive == null) {
+            refuse(p, s, "sub-channels: " + Integer.toUnsignedString(s.count()) + " asked, " + available + " left");
+            return;
         }
-        if (p.type() == Packet.DATA_USING_GPA_DIRECT) {
-            // A range list no guest writes is ring damage: GpaRange.parse throws and the channel fails.
-            length = gather(GpaRange.parse(p), length);
-            if (length < 0) {
-                complete(p, SEND_COMPLETE_FAIL);
-                return;
-            }
+        answer(p, new SubChannelComplete(NvspStatus.SUCCESS, count));
+        OpenChannel c = channel();
+        for (int i = 0; i < count; i++) {
+            SubChannel sub = new SubChannel(this);
+            subChannels.add(sub);
+            c.offerSubChannel(sub);
         }
-        boolean ok = length > 0 && messages(length);
-        if (length == 0) drop(Drop.MALFORMED_RNDIS, "SEND_RNDIS_PACKET without RNDIS bytes");
-        complete(p, ok ? SEND_COMPLETE_OK : SEND_COMPLETE_FAIL);
+        int[] table = new int[SEND_TABLE_ENTRIES];
+        for (int i = 0; i < table.length; i++) table[i] = i % (1 + subChannels.size());
+        send(Packet.DATA_INBAND, 0, 0, new SendIndirectionTable(table).toBytes());
     }
 
-    /** Copies the ranges' bytes into staging after {@code at}; the new length, or -1 (counted) when refused. */
-    private int gather(List<GpaRange> ranges, int at) {
-        for (GpaRange range : ranges) {
-            long left = Integer.toUnsignedLong(range.byteCount());
-            if (left > staging.length - at) {
-                drop(Drop.BAD_GUEST_PAGES, "more than " + MAX_MESSAGE + " RNDIS bytes");
-                return -1;
-            }
-            long offset = range.byteOffset();
-            for (long pfn : range.pfns()) {
-                if (left == 0) break;
-                int n = (int) Math.min(4096 - offset, left);
-                long gpa = pfn << 12;
-                if (pfn < 0 || pfn > (Long.MAX_VALUE >> 12) || !memory.contains(gpa + offset, n)) {
-                    drop(Drop.BAD_GUEST_PAGES, String.format("page 0x%x is outside the guest's RAM", pfn));
-                    return -1;
-                }
-                MemorySegment.copy(memory.slice(gpa + offset, n), ValueLayout.JAVA_BYTE, 0, staging, at, n);
-                at += n;
-                left -= n;
-                offset = 0;
-            }
-        }
-        return at;
+    /**
+     * A sub-channel opened or closed: the receive queues are this channel and the open sub-channels in the order the
+     * server offered them (their relids grow with their sub-channel index, which is how Linux numbers its queues).
+     */
+    synchronized void subChannelChanged() {
+        List<SubChannel> open = new ArrayList<>();
+        for (SubChannel s : subChannels) if (s.relid() > 0) open.add(s);
+        open.sort(Comparator.comparingInt(SubChannel::relid));
+        NetVspChannel[] q = new NetVspChannel[1 + open.size()];
+        q[0] = this;
+        for (int i = 0; i < open.size(); i++) q[i + 1] = open.get(i);
+        queueChannels = q;
     }
 
-    /** Handles the RNDIS messages in staging[0, length); false when one was refused. */
-    private boolean messages(int length) {
-        boolean ok = true;
-        int at = 0;
-        while (at < length) {
-            RndisMessage m;
-            try {
-                m = RndisMessage.parse(stagingView.position(at), length - at);
-            } catch (ProtocolException e) {
-                drop(Drop.MALFORMED_RNDIS, e.getMessage());
-                return false;
-            }
-            ok &= switch (m) {
-                case RndisMessage.Packet packet -> frameFromGuest(at, packet);
-                case RndisMessage.InitializeRequest r -> controlRequest(m);
-                case RndisMessage.QueryRequest r -> controlRequest(m);
-                case RndisMessage.SetRequest r -> controlRequest(m);
-                case RndisMessage.KeepaliveRequest r -> controlRequest(m);
-                case RndisMessage.ResetRequest r -> controlRequest(m);
-                case RndisMessage.HaltRequest r -> controlRequest(m);
-                default -> {
-                    drop(Drop.UNEXPECTED_RNDIS, m.type() + " from the guest");
-                    yield false;
-                }
-            };
-            at += m.size();
-        }
-        return ok;
-    }
-
-    private boolean controlRequest(RndisMessage request) {
+    @Override
+    boolean controlRequest(RndisMessage request) {
         RndisMessage answer = rndis.answer(request, version, linkUp);
         if (answer != null) control(answer.toBytes());
         return true;
     }
 
-    /** One frame of the guest's, in staging at {@code at}: to the port, read in place. */
-    private boolean frameFromGuest(int at, RndisMessage.Packet packet) {
-        if (!rndis.initialized()) {
-            drop(Drop.UNEXPECTED_RNDIS, "a data packet before RNDIS initialization");
-            return false;
-        }
-        int length = packet.dataLength();
-        if (length < ETHERNET_HEADER || length > maxFrame()) {
-            drop(Drop.TX_BAD_SIZE, "a frame of " + length + " bytes, at most " + maxFrame());
-            return false;
-        }
-        if (!linkUp) {
-            drop(Drop.LINK_DOWN, "transmit while the link is down");
-            return true;
-        }
-        int start = at + packet.frameAt();
-        int vlan = packet.ppiValueAt(stagingView, at, RndisMessage.Packet.PPI_VLAN);
-        if (vlan >= 0 && length + VLAN_TAG <= maxFrame()) {
-            // Linux hands the 802.1Q tag over as per-packet information (struct ndis_pkt_8021q_info: priority in
-            // bits 0-2, CFI in 3, VLAN id in 4-15); the wire wants it in the frame. The RNDIS header before the frame
-            // is spent, so the addresses move 4 bytes back into it and the tag goes between them and the type.
-            int info = stagingView.getInt(vlan);
-            int tci = (info & 7) << 13 | (info >>> 3 & 1) << 12 | (info >>> 4 & 0xFFF);
-            System.arraycopy(staging, start, staging, start - VLAN_TAG, 12);
-            start -= VLAN_TAG;
-            length += VLAN_TAG;
-            // Network byte order (staging's view is little-endian, for the RNDIS fields).
-            staging[start + 12] = (byte) 0x81;
-            staging[start + 13] = 0;
-            staging[start + 14] = (byte) (tci >>> 8);
-            staging[start + 15] = (byte) tci;
-        }
-        frameView.limit(start + length).position(start);
-        try {
-            port.transmit(frameView);
-        } catch (RuntimeException e) {
-            drop(Drop.PORT_ERROR, String.valueOf(e.getMessage()));
-            return true;
-        }
-        txFrames++;
-        txBytes += length;
-        return true;
+    @Override
+    void sectionReturned() {
+        flushControl();
     }
 
-    /** The guest completed a transfer-page packet: its receive section is free again. */
-    private void completion(Packet p) {
-        NvspMessage.FromGuest m = parse(p);
-        if (m == null) return;
-        if (!(m instanceof SendRndisPacketComplete)) {
-            drop(Drop.UNEXPECTED_NVSP, m.type() + " as a completion");
-            return;
-        }
-        if (receive == null || !receive.giveBack(p.transactionId())) {
-            drop(Drop.BAD_COMPLETION, "completion of section " + p.transactionId() + ", which the guest does not hold");
-            return;
-        }
-        flushControl();
+    /** A sub-channel's completion freed a section: a control answer may be waiting for one. */
+    synchronized void sectionReturnedElsewhere() {
+        if (!controlBacklog.isEmpty()) flushControl();
     }
 
     // ---- Host to guest ----
@@ -496,21 +445,26 @@ public final class NetVsp extends ChannelDevice {
     }
 
     private void flushControl() {
-        while (!controlBacklog.isEmpty() && receive != null) {
-            int section = receive.take();
+        ReceiveBuffer r = receive;
+        while (!controlBacklog.isEmpty() && r != null) {
+            int section = r.take();
             if (section < 0) return;
             byte[] message = controlBacklog.poll();
-            receive.write(section, message);
-            TransferPageHeader.write(xferHeaders, receive.id, message.length, (int) receive.offset(section));
+            r.write(section, message);
+            TransferPageHeader.write(xferHeaders, r.id, message.length, (int) r.offset(section));
             // Answers must not be lost: a full ring queues them in order.
             send(Packet.DATA_USING_XFER_PAGES, Packet.FLAG_COMPLETION_REQUESTED, section, xferHeaders, RNDIS_FROM_HOST);
         }
     }
 
-    /** A frame from the port (its thread): into a free receive section, announced with a transfer-page packet. */
-    private synchronized void fromPort(ByteBuffer frame) {
+    /**
+     * A frame from the port (its one thread): checked against the guest's state and filter, then handed to the
+     * channel receive-side scaling picks (the primary when that one is not open).
+     */
+    private void fromPort(ByteBuffer frame, boolean checksumsVerified) {
         int length = frame.remaining();
-        if (!isOpen() || receive == null || !rndis.initialized()) {
+        ReceiveBuffer r = receive;
+        if (r == null || !rndis.initialized()) {
             drop(Drop.RX_NOT_READY, "a frame before the guest is ready");
             return;
         }
@@ -518,7 +472,7 @@ public final class NetVsp extends ChannelDevice {
             drop(Drop.LINK_DOWN, "a frame while the link is down");
             return;
         }
-        if (length < ETHERNET_HEADER || length > maxFrame() || length > receive.sectionSize - 44) {
+        if (length < ETHERNET_HEADER || length > maxFrame() || length > r.sectionSize - ReceiveBuffer.RX_HEADER) {
             drop(Drop.RX_TOO_LONG, "a frame of " + length + " bytes, at most " + maxFrame());
             return;
         }
@@ -536,25 +490,61 @@ public final class NetVsp extends ChannelDevice {
             drop(Drop.RX_FILTERED, "not for this guest's packet filter");
             return;
         }
-        int section = receive.take();
-        if (section < 0) {
-            drop(Drop.RX_NO_SECTION, "the guest holds all " + receive.sectionCount + " receive sections");
-            return;
+        int checksum = checksumsVerified ? rndis.receiveChecksumInfo(bytes, off, length) : 0;
+        NetVspChannel[] q = queueChannels;
+        NetVspChannel channel = q[rndis.scaling().queue(bytes, off, length, q.length)];
+        if (!channel.deliver(r, bytes, off, length, checksum)
+                && (channel == this || !deliver(r, bytes, off, length, checksum))) {
+            drop(Drop.RX_NOT_READY, "a frame while the channel is closed");
         }
-        int written = receive.writeFrame(section, bytes, off, length);
-        TransferPageHeader.write(xferHeaders, receive.id, written, (int) receive.offset(section));
-        // A frame late is worth little: when the ring is full it is dropped, as a NIC drops on a full queue.
-        if (!trySend(
-                Packet.DATA_USING_XFER_PAGES,
-                Packet.FLAG_COMPLETION_REQUESTED,
-                section,
-                xferHeaders,
-                RNDIS_FROM_HOST)) {
-            receive.giveBack(section);
-            drop(Drop.RX_RING_FULL, "no room in the guest's ring");
-            return;
+    }
+
+    /** A vRSS sub-channel: data both ways; control belongs to the primary (Linux sends it there). */
+    static final class SubChannel extends NetVspChannel {
+        private final NetVsp adapter;
+        private volatile int relid;
+
+        SubChannel(NetVsp adapter) {
+            this.adapter = adapter;
         }
-        rxFrames++;
-        rxBytes += length;
+
+        @Override
+        NetVsp adapter() {
+            return adapter;
+        }
+
+        /** The channel's relid while open; 0 otherwise. */
+        int relid() {
+            return relid;
+        }
+
+        @Override
+        protected void onOpen() {
+            relid = channel().relid();
+            adapter.subChannelChanged();
+        }
+
+        @Override
+        protected void onClosed() {
+            relid = 0;
+            adapter.subChannelChanged();
+        }
+
+        @Override
+        void message(Packet p, NvspMessage.FromGuest m) {
+            drop(Drop.UNEXPECTED_NVSP, m.type() + " on a sub-channel");
+            refusal(this, p, m);
+        }
+
+        @Override
+        boolean controlRequest(RndisMessage request) {
+            drop(Drop.UNEXPECTED_RNDIS, request.type() + " on a sub-channel");
+            return false;
+        }
+
+        @Override
+        void sectionReturned() {
+            adapter.sectionReturnedElsewhere();
+        }
     }
 }

@@ -30,6 +30,11 @@ public record NetVspCounters(long txFrames, long txBytes, long rxFrames, long rx
         UNEXPECTED_RNDIS,
         /** A guest frame longer than the adapter's MTU allows, or shorter than an Ethernet header. */
         TX_BAD_SIZE,
+        /**
+         * A guest frame marked for checksum or segmentation offload whose headers do not parse or disagree with its
+         * per-packet information, or that asks for an offload the adapter did not offer.
+         */
+        BAD_OFFLOAD,
         /** A completion of a receive section the guest does not hold. */
         BAD_COMPLETION,
         /** A VMBus packet type NetVSP does not take. */

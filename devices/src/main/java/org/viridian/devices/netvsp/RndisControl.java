@@ -4,7 +4,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.viridian.devices.netvsp.protocol.NdisObjects;
 import org.viridian.devices.netvsp.protocol.NvspVersion;
+import org.viridian.devices.netvsp.protocol.OffloadParameters;
 import org.viridian.devices.netvsp.protocol.Oid;
+import org.viridian.devices.netvsp.protocol.ReceiveScaleParameters;
 import org.viridian.devices.netvsp.protocol.RndisMessage;
 import org.viridian.devices.netvsp.protocol.RndisMessage.IndicateStatus;
 import org.viridian.devices.netvsp.protocol.RndisMessage.InitializeComplete;
@@ -13,11 +15,14 @@ import org.viridian.devices.netvsp.protocol.RndisMessage.QueryRequest;
 import org.viridian.devices.netvsp.protocol.RndisMessage.SetComplete;
 import org.viridian.devices.netvsp.protocol.RndisMessage.SetRequest;
 import org.viridian.devices.netvsp.protocol.RndisStatus;
+import org.viridian.vmbus.protocol.ProtocolException;
 
 /**
  * The adapter as RNDIS presents it: initialization, the OIDs hv_netvsc queries and sets, keep-alive, halt and reset.
- * It answers what it implements (no offloads, one queue) and NOT_SUPPORTED for any other OID. Holds the guest's
- * packet filter, which decides which frames reach it. Not thread-safe: NetVSP's lock guards it.
+ * It answers what it implements (the offloads when the port takes them, as many receive queues as offered) and
+ * NOT_SUPPORTED for any other OID. Holds the guest's packet filter, which decides which frames reach it, its
+ * receive-side scaling settings and whether it wants receive checksum indications. Control messages come under the
+ * primary channel's lock; what the port's thread reads per frame is volatile.
  */
 final class RndisControl {
     /** Packets the guest may batch in one send-buffer section, and their alignment (2^3). */
@@ -31,24 +36,63 @@ final class RndisControl {
 
     private final int mtu;
     private final int maxTransfer;
-    private boolean initialized;
-    private int packetFilter;
+    private final boolean offloads;
+    private final int queues, tableEntries;
+    private volatile boolean initialized;
+    private volatile int packetFilter;
+    private volatile ReceiveScaling scaling = ReceiveScaling.OFF;
+    /** Whether the guest turned receive checksum indications on for TCP/UDP over IPv4 and over IPv6. */
+    private volatile boolean rxChecksum4, rxChecksum6;
 
-    RndisControl(byte[] mac, int mtu, int maxTransfer) {
+    /**
+     * {@code offloads}: whether checksum and segmentation offloads are offered; {@code queues}: receive queues offered
+     * (1: no RSS), with an indirection table of {@code tableEntries}.
+     */
+    RndisControl(byte[] mac, int mtu, int maxTransfer, boolean offloads, int queues, int tableEntries) {
         this.permanentMac = mac.clone();
         this.mac = mac.clone();
         this.mtu = mtu;
         this.maxTransfer = maxTransfer;
+        this.offloads = offloads;
+        this.queues = queues;
+        this.tableEntries = tableEntries;
     }
 
     boolean initialized() {
         return initialized;
     }
 
+    /** The guest's receive-side scaling settings (OFF until it sets some). */
+    ReceiveScaling scaling() {
+        return scaling;
+    }
+
     /** Forgets the guest's state (a new opening of the channel). */
     void reset() {
         initialized = false;
         packetFilter = 0;
+        scaling = ReceiveScaling.OFF;
+        rxChecksum4 = rxChecksum6 = false;
+    }
+
+    /** struct ndis_tcp_ip_checksum_info receive bits: TCP, UDP and IP checksum succeeded. */
+    static final int RX_TCP_OK = 1 << 3, RX_UDP_OK = 1 << 4, RX_IP_OK = 1 << 5;
+
+    /**
+     * The receive checksum indication for a frame whose checksums the host verified, when the guest wants them for its
+     * IP version and it is TCP or UDP; 0 (no indication: the guest checks) otherwise.
+     */
+    int receiveChecksumInfo(byte[] f, int off, int len) {
+        int end = off + len, l3 = off + 14;
+        if (l3 + 40 > end) return 0;
+        int type = (f[off + 12] & 0xFF) << 8 | f[off + 13] & 0xFF, proto;
+        if (type == TransmitOffloads.ETHERTYPE_IPV4 && rxChecksum4) proto = f[l3 + 9] & 0xFF;
+        else if (type == TransmitOffloads.ETHERTYPE_IPV6 && rxChecksum6) proto = f[l3 + 6] & 0xFF;
+        else return 0;
+        int ip = type == TransmitOffloads.ETHERTYPE_IPV4 ? RX_IP_OK : 0;
+        return proto == TransmitOffloads.PROTO_TCP
+                ? RX_TCP_OK | ip
+                : proto == TransmitOffloads.PROTO_UDP ? RX_UDP_OK | ip : 0;
     }
 
     /**
@@ -101,8 +145,9 @@ final class RndisControl {
                     case GEN_MEDIA_SUPPORTED, GEN_MEDIA_IN_USE -> u32(InitializeComplete.MEDIUM_802_3);
                     case GEN_CURRENT_PACKET_FILTER -> u32(packetFilter);
                     case IEEE802_3_MAXIMUM_LIST_SIZE -> u32(32);
-                    case TCP_OFFLOAD_HARDWARE_CAPABILITIES -> NdisObjects.noOffloads(version);
-                    case GEN_RECEIVE_SCALE_CAPABILITIES -> NdisObjects.receiveScaleCapabilities(1, 0);
+                    case TCP_OFFLOAD_HARDWARE_CAPABILITIES -> NdisObjects.offloads(version, offloads);
+                    case GEN_RECEIVE_SCALE_CAPABILITIES ->
+                        NdisObjects.receiveScaleCapabilities(queues, queues > 1 ? tableEntries : 0);
                     case null, default -> null;
                 };
         if (value == null) return new QueryComplete(q.requestId(), RndisStatus.NOT_SUPPORTED, new byte[0]);
@@ -119,11 +164,54 @@ final class RndisControl {
             }
             // Every frame is delivered to the filter below whatever the list; its shape is still checked.
             case IEEE802_3_MULTICAST_LIST -> v.length % 6 == 0 ? RndisStatus.SUCCESS : RndisStatus.INVALID_LENGTH;
-            // Linux enables only what the capabilities offered (nothing), so any parameters are accepted as given.
-            case TCP_OFFLOAD_PARAMETERS -> RndisStatus.SUCCESS;
+            case TCP_OFFLOAD_PARAMETERS -> offloadParameters(v);
+            case GEN_RECEIVE_SCALE_PARAMETERS -> queues > 1 ? scaleParameters(v) : RndisStatus.NOT_SUPPORTED;
             case GEN_RNDIS_CONFIG_PARAMETER -> configParameter(v);
             case null, default -> RndisStatus.NOT_SUPPORTED;
         };
+    }
+
+    /**
+     * The guest turns offloads on and off. Transmit offloads are honoured per packet whatever it says (it asks for
+     * them in each packet's information); the receive checksum settings decide whether frames carry indications.
+     */
+    private int offloadParameters(byte[] v) {
+        OffloadParameters p;
+        try {
+            p = OffloadParameters.parse(v);
+        } catch (ProtocolException e) {
+            return v.length < OffloadParameters.MIN_SIZE ? RndisStatus.INVALID_LENGTH : RndisStatus.INVALID_DATA;
+        }
+        if (!offloads
+                && (enables(p.tcpIpv4Checksum())
+                        || enables(p.udpIpv4Checksum())
+                        || enables(p.tcpIpv6Checksum())
+                        || enables(p.udpIpv6Checksum())
+                        || p.lsoV2Ipv4() == OffloadParameters.LSO_ENABLED
+                        || p.lsoV2Ipv6() == OffloadParameters.LSO_ENABLED)) {
+            return RndisStatus.NOT_SUPPORTED;
+        }
+        rxChecksum4 = OffloadParameters.receiveOn(p.tcpIpv4Checksum(), rxChecksum4)
+                || OffloadParameters.receiveOn(p.udpIpv4Checksum(), false);
+        rxChecksum6 = OffloadParameters.receiveOn(p.tcpIpv6Checksum(), rxChecksum6)
+                || OffloadParameters.receiveOn(p.udpIpv6Checksum(), false);
+        return RndisStatus.SUCCESS;
+    }
+
+    private static boolean enables(int setting) {
+        return setting >= OffloadParameters.TX_ENABLED_RX_DISABLED;
+    }
+
+    /** New receive-side scaling settings (hv_netvsc sends them disabled first, then enabled). */
+    private int scaleParameters(byte[] v) {
+        try {
+            ReceiveScaleParameters p = ReceiveScaleParameters.parse(v);
+            if (!p.disabled() && p.table() == null && scaling.table().length == 0) return RndisStatus.INVALID_DATA;
+            scaling = scaling.with(p);
+            return RndisStatus.SUCCESS;
+        } catch (ProtocolException e) {
+            return v.length < ReceiveScaleParameters.MIN_SIZE ? RndisStatus.INVALID_LENGTH : RndisStatus.INVALID_DATA;
+        }
     }
 
     /**

@@ -15,7 +15,8 @@ import org.viridian.vmbus.protocol.ProtocolException;
  * The RNDIS wire records (org.viridian.devices.netvsp.protocol.RndisMessage) from arbitrary bytes, as NetVSP reads
  * them out of a send section (the message's own length decides where it ends; more bytes may follow). Rules:
  * ProtocolException is the only failure; a message never claims more than the bytes given; a packet's data and
- * per-packet information lie inside it; whatever parses writes back to bytes that parse to an equal record.
+ * per-packet information lie inside it, with the u32 values of the types NetVSP reads (checksum, LSO, VLAN) whole;
+ * whatever parses writes back to bytes that parse to an equal record.
  */
 class RndisFuzzTest {
     private static final RndisMessageType[] TYPES = RndisMessageType.values();
@@ -46,6 +47,11 @@ class RndisFuzzTest {
                     .isLessThanOrEqualTo(p.size());
             int at = p.ppiValueAt(b, pad, ppiType);
             assertThat(at).isBetween(-1, pad + p.size());
+            boolean u32 = ppiType == RndisMessage.Packet.PPI_CHECKSUM
+                    || ppiType == RndisMessage.Packet.PPI_LSO
+                    || ppiType == RndisMessage.Packet.PPI_VLAN;
+            if (u32 && at >= 0)
+                assertThat(at + 4).as("the u32 value NetVSP reads").isLessThanOrEqualTo(pad + p.size());
             // A packet writes its header and struct only: over its own bytes, the frame and information stay.
             written = java.util.Arrays.copyOf(message, p.size());
             p.writeTo(ByteBuffer.wrap(written));

@@ -17,6 +17,7 @@ import org.viridian.vmbus.ring.GpaPages;
 import org.viridian.vmbus.ring.Packet;
 import org.viridian.vmbus.ring.RingBuffer;
 import org.viridian.vmbus.server.OpenChannel;
+import org.viridian.vmbus.server.VmbusDevice;
 
 /**
  * The guest's side of a NetVSP channel, played from Linux's hv_netvsc (netvsc.c, rndis_filter.c): real rings, a
@@ -36,6 +37,9 @@ final class NetvscPlayer implements AutoCloseable {
     final List<String> failures = new CopyOnWriteArrayList<>();
     final AtomicInteger signals = new AtomicInteger();
     final NetVsp vsp;
+    /** The sub-channels the VSP offered (OpenChannel's subChannels consumer), in order. */
+    final List<VmbusDevice> offered = new CopyOnWriteArrayList<>();
+
     private RingBuffer out, in;
     private long transaction = 1000;
     private int requestId;
@@ -47,11 +51,15 @@ final class NetvscPlayer implements AutoCloseable {
     final GpaPages recvBuffer, sendBuffer;
 
     NetvscPlayer(NetworkPort port, int recvPages, int mtu) {
+        this(port, recvPages, mtu, 1);
+    }
+
+    NetvscPlayer(NetworkPort port, int recvPages, int mtu, int queues) {
         recvBuffer = pages(RECV_PFN, recvPages);
         sendBuffer = pages(SEND_PFN, 16);
         gpadls.put(RECV_GPADL, recvBuffer);
         gpadls.put(SEND_GPADL, sendBuffer);
-        vsp = new NetVsp(memory, UUID.fromString("5a0d1f9e-7e57-4c3b-9d1a-0000000000ee"), MAC, port, mtu);
+        vsp = new NetVsp(memory, UUID.fromString("5a0d1f9e-7e57-4c3b-9d1a-0000000000ee"), MAC, port, mtu, queues);
         open();
     }
 
@@ -69,8 +77,83 @@ final class NetvscPlayer implements AutoCloseable {
                 new RingBuffer(pages(IN_PFN, 32)),
                 signals::incrementAndGet,
                 failures::add,
+                offered::add,
+                gpadls::get));
+    }
+
+    /**
+     * The guest's side of offered sub-channel {@code index} (1, 2, …), opened as netvsc_sc_open does with rings of its
+     * own; {@code relid} orders it among the others, as the VMBus server's relids do.
+     */
+    Sub openSubChannel(int index, int relid) {
+        VmbusDevice device = offered.get(index - 1);
+        long pfn = 0x140 + 0x40L * index;
+        memory.write(pfn << 12, new byte[64 * 4096]);
+        Sub sub = new Sub(device, new RingBuffer(pages(pfn, 32)), new RingBuffer(pages(pfn + 32, 32)));
+        device.opened(new OpenChannel(
+                relid,
+                new RingBuffer(pages(pfn, 32)),
+                new RingBuffer(pages(pfn + 32, 32)),
+                signals::incrementAndGet,
+                failures::add,
                 d -> {},
                 gpadls::get));
+        return sub;
+    }
+
+    /** A sub-channel's rings, seen from the guest. */
+    final class Sub {
+        final VmbusDevice device;
+        private final RingBuffer out, in;
+
+        Sub(VmbusDevice device, RingBuffer out, RingBuffer in) {
+            this.device = device;
+            this.out = out;
+            this.in = in;
+        }
+
+        long write(int type, int flags, byte[] headers, byte[] data) {
+            long id = ++transaction;
+            assertThat(out.write(type, flags, id, headers, data)).isNotEqualTo(RingBuffer.WriteResult.FULL);
+            device.guestSignalled();
+            return id;
+        }
+
+        /** The next packet on this sub-channel, or empty. */
+        Optional<Packet> poll() {
+            return in.read();
+        }
+
+        Packet await() {
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                Optional<Packet> p = in.read();
+                if (p.isPresent()) return p.get();
+                Thread.onSpinWait();
+            }
+            throw new AssertionError("no packet on the sub-channel within 5 s");
+        }
+
+        /** A frame in send section {@code section}, sent on this sub-channel; the completion's status. */
+        int sendInSection(int section, byte[] message) {
+            sendBuffer.write((long) section * sendSectionSize, message, 0, message.length);
+            ByteBuffer m = nvsp(107).putInt(4, 0).putInt(8, section).putInt(12, message.length);
+            long id = write(Packet.DATA_INBAND, Packet.FLAG_COMPLETION_REQUESTED, new byte[0], m.array());
+            Packet c = await();
+            assertThat(c.type()).isEqualTo(Packet.COMPLETION);
+            assertThat(c.transactionId()).isEqualTo(id);
+            return ByteBuffer.wrap(c.data()).order(ByteOrder.LITTLE_ENDIAN).getInt(4);
+        }
+
+        /** Completes a receive section on this sub-channel. */
+        void ack(Received r) {
+            ByteBuffer c = ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putInt(0, 108)
+                    .putInt(4, 1);
+            out.write(Packet.COMPLETION, 0, r.transactionId(), new byte[0], c.array());
+            device.guestSignalled();
+        }
     }
 
     void closeChannel() {
@@ -344,6 +427,25 @@ final class NetvscPlayer implements AutoCloseable {
                 .putInt(28, 36)
                 .putInt(32, ppi);
         m.putInt(44, ppi).putInt(48, 8).putInt(52, 12).putInt(56, 0x12345678);
+        m.put(8 + 36 + ppi, frame);
+        return m.array();
+    }
+
+    /**
+     * An RNDIS packet message around {@code frame} with per-packet information entries given as (type, u32 value)
+     * pairs, as netvsc_xmit adds them (checksum, LSO, VLAN, hash).
+     */
+    static byte[] packetMessage(byte[] frame, int... typeValue) {
+        int ppi = 16 * (typeValue.length / 2), length = (44 + ppi + frame.length + 7) & ~7;
+        ByteBuffer m = rndis(1, length)
+                .putInt(8, 36 + ppi)
+                .putInt(12, frame.length)
+                .putInt(28, 36)
+                .putInt(32, ppi);
+        for (int i = 0; i < typeValue.length / 2; i++) {
+            m.putInt(44 + 16 * i, 16).putInt(48 + 16 * i, typeValue[2 * i]).putInt(52 + 16 * i, 12);
+            m.putInt(56 + 16 * i, typeValue[2 * i + 1]);
+        }
         m.put(8 + 36 + ppi, frame);
         return m.array();
     }

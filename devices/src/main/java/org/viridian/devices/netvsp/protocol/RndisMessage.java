@@ -232,7 +232,13 @@ public sealed interface RndisMessage {
                     throw new ProtocolException("per-packet information value at " + Integer.toUnsignedString(offset)
                             + " of a " + size + "-byte entry");
                 }
-                if (type >= 0 && (m.getInt(pos + 4) & 0x7FFFFFFF) == type) return pos + offset;
+                int entryType = m.getInt(pos + 4) & 0x7FFFFFFF;
+                // The types NetVSP reads hold a u32: its value must be inside the entry.
+                boolean u32 = entryType == PPI_CHECKSUM || entryType == PPI_LSO || entryType == PPI_VLAN;
+                if (u32 && size - offset < 4) {
+                    throw new ProtocolException("per-packet information of type " + entryType + " without its value");
+                }
+                if (type >= 0 && entryType == type) return pos + offset;
                 pos += size;
             }
             return -1;
