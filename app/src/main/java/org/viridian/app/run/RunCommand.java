@@ -265,6 +265,23 @@ public final class RunCommand implements Callable<Integer> {
         });
     }
 
+    private static final int HANG_ENTRIES_PER_VP = 48;
+
+    private static void printLastExits(VirtualMachine vm) {
+        var recorded = vm.partition().recorded();
+        if (recorded.isEmpty()) return;
+        java.util.Map<Integer, Integer> shown = new java.util.HashMap<>();
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        for (int i = recorded.size() - 1; i >= 0; i--) {
+            var e = recorded.get(i);
+            if (shown.merge(e.vp(), 1, Integer::sum) <= HANG_ENTRIES_PER_VP) lines.add("  " + e.render());
+        }
+        java.util.Collections.reverse(lines);
+        System.err.println("viridian: stopped while the guest ran; flight recorder, last " + HANG_ENTRIES_PER_VP
+                + " per VP (s since the partition was made):");
+        lines.forEach(System.err::println);
+    }
+
     static int boot(VmSpec spec, String console, Extras extras) throws Exception {
         HostCheck.Report host = HostCheck.run();
         if (!host.canRunVms()) {
@@ -272,7 +289,12 @@ public final class RunCommand implements Callable<Integer> {
             throw new IllegalStateException("this host cannot run VMs (see above, or run 'viridian host check')");
         }
         try (VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.parse(console))) {
-            Runtime.getRuntime().addShutdownHook(new Thread(vm::powerOff));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                // Stopped from outside while the guest still ran (a timeout, ^C): what each VP did last is the only
+                // record of a hang, as the crash report's recorder is of a crash.
+                if (!vm.exit().isDone()) printLastExits(vm);
+                vm.powerOff();
+            }));
             if (extras.shutdownAfter() != null) askToShutDown(vm, extras.shutdownAfter());
             if (!extras.kvpPush().isEmpty()) pushKeys(vm, extras.kvpPush());
             vm.start();
