@@ -68,7 +68,15 @@ class BootLoopStressIT {
                 """
                 boot() { # engine n cpus command...
                   e=$1; n=$2; c=$3; shift 3; t0=$(date +%%s); log=boot-$e-$n.log
-                  timeout 300 "$@" >$log 2>&1; rc=$?
+                  # A boot that has not ended in 300 s is a hang: a thread dump (QUIT), then TERM (viridian run
+                  # prints each VP's last flight-recorder entries), then KILL.
+                  "$@" >$log 2>&1 & p=$!; s=0
+                  while kill -0 $p 2>/dev/null && [ $s -lt 300 ]; do sleep 1; s=$((s+1)); done
+                  if kill -0 $p 2>/dev/null; then
+                    kill -QUIT $p; sleep 3; kill -TERM $p; sleep 8; kill -9 $p 2>/dev/null; wait $p; rc=124
+                  else
+                    wait $p; rc=$?
+                  fi
                   if grep -q 'STRESS: /init reached' $log; then i=yes; else i=no; fi
                   echo "STRESS-BOOT engine=$e n=$n cpus=$c rc=$rc init=$i t=$(( $(date +%%s) - t0 ))"
                   if [ $i = no ] || [ $rc -ne 0 ]; then sed 's/^/STRESS-LOG: /' $log; fi
