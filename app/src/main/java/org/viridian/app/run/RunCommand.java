@@ -66,6 +66,12 @@ public final class RunCommand implements Callable<Integer> {
     boolean hvEcho;
 
     @Option(
+            names = "--hv-testdev",
+            description = "Diagnostics: QEMU's Hyper-V test device at port 0x3000 (SINT routes, message and "
+                    + "event connections), which kvm-unit-tests' hyperv_synic and hyperv_connections drive.")
+    boolean hvTestDevice;
+
+    @Option(
             names = "--hv-no-smp-hypercalls",
             description = "Do not recommend the TLB-flush and IPI hypercalls (KVM answers them where it can; "
                     + "this leaves the guest on IPIs, to measure what they save).")
@@ -150,6 +156,7 @@ public final class RunCommand implements Callable<Integer> {
         if (hvEcho) diag = diag.withHvEcho();
         if (vmbusEcho) diag = diag.withVmbusEcho();
         if (hvNoSmpHypercalls) diag = diag.withoutSmpHypercalls();
+        if (hvTestDevice) diag = diag.withHvTestDevice();
         return boot(spec.withDiagnostics(diag), console, new Extras(shutdownAfter, kvpPush, kvpDump));
     }
 
