@@ -152,12 +152,17 @@ public final class RunCommand implements Callable<Integer> {
         for (String kv : kvpPush) {
             if (kv.indexOf('=') < 1) throw new IllegalArgumentException("--kvp-push wants KEY=VALUE, not '" + kv + "'");
         }
+        return boot(spec.withDiagnostics(diagnostics()), console, new Extras(shutdownAfter, kvpPush, kvpDump));
+    }
+
+    /** The diagnostic devices the options ask for. */
+    Diagnostics diagnostics() {
         Diagnostics diag = Diagnostics.NONE;
         if (hvEcho) diag = diag.withHvEcho();
         if (vmbusEcho) diag = diag.withVmbusEcho();
         if (hvNoSmpHypercalls) diag = diag.withoutSmpHypercalls();
         if (hvTestDevice) diag = diag.withHvTestDevice();
-        return boot(spec.withDiagnostics(diag), console, new Extras(shutdownAfter, kvpPush, kvpDump));
+        return diag;
     }
 
     /** The adapters {@code --nic} asks for; the switches they name are made here when they are made on demand. */
