@@ -10,7 +10,8 @@ import org.viridian.partition.bus.PortIoHandler;
  * connection ({@code viridian run --hv-echo}), the VMBus echo channel ({@code --vmbus-echo}), hypercalls allowed from
  * CPL3 (benchmark guests run there), host port devices (a benchmark's ping counter) and handlers for HvSignalEvent on
  * given connection ids (a benchmark counting signals), and leaving out the SMP hypercalls
- * ({@code --hv-no-smp-hypercalls}, to measure what they save). They are part of the spec so {@link VirtualMachine#create} is
+ * ({@code --hv-no-smp-hypercalls}, to measure what they save), and QEMU's Hyper-V test device at port 0x3000
+ * ({@code --hv-testdev}, for kvm-unit-tests). They are part of the spec so {@link VirtualMachine#create} is
  * the one place a VM is put together.
  */
 public record Diagnostics(
@@ -19,8 +20,9 @@ public record Diagnostics(
         boolean userHypercalls,
         List<PortDevice> ports,
         Map<Integer, IntConsumer> signalHandlers,
-        boolean noSmpHypercalls) {
-    public static final Diagnostics NONE = new Diagnostics(false, false, false, List.of(), Map.of(), false);
+        boolean noSmpHypercalls,
+        boolean hvTestDevice) {
+    public static final Diagnostics NONE = new Diagnostics(false, false, false, List.of(), Map.of(), false, false);
 
     /** A host device on ports [first, first + count). */
     public record PortDevice(int first, int count, PortIoHandler handler) {}
@@ -32,34 +34,39 @@ public record Diagnostics(
 
     /** Whether any of them needs the Hyper-V interface. */
     boolean needHyperV() {
-        return hvEcho || vmbusEcho || userHypercalls || !signalHandlers.isEmpty();
+        return hvEcho || vmbusEcho || userHypercalls || !signalHandlers.isEmpty() || hvTestDevice;
     }
 
     public Diagnostics withHvEcho() {
-        return new Diagnostics(true, vmbusEcho, userHypercalls, ports, signalHandlers, noSmpHypercalls);
+        return new Diagnostics(true, vmbusEcho, userHypercalls, ports, signalHandlers, noSmpHypercalls, hvTestDevice);
     }
 
     public Diagnostics withVmbusEcho() {
-        return new Diagnostics(hvEcho, true, userHypercalls, ports, signalHandlers, noSmpHypercalls);
+        return new Diagnostics(hvEcho, true, userHypercalls, ports, signalHandlers, noSmpHypercalls, hvTestDevice);
     }
 
     public Diagnostics withUserHypercalls() {
-        return new Diagnostics(hvEcho, vmbusEcho, true, ports, signalHandlers, noSmpHypercalls);
+        return new Diagnostics(hvEcho, vmbusEcho, true, ports, signalHandlers, noSmpHypercalls, hvTestDevice);
     }
 
     public Diagnostics withPort(int first, int count, PortIoHandler handler) {
         var list = new java.util.ArrayList<>(ports);
         list.add(new PortDevice(first, count, handler));
-        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, list, signalHandlers, noSmpHypercalls);
+        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, list, signalHandlers, noSmpHypercalls, hvTestDevice);
     }
 
     public Diagnostics withoutSmpHypercalls() {
-        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, ports, signalHandlers, true);
+        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, ports, signalHandlers, true, hvTestDevice);
+    }
+
+    /** The Hyper-V test device QEMU's hyperv-testdev is, for kvm-unit-tests (see HvTestDevice). */
+    public Diagnostics withHvTestDevice() {
+        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, ports, signalHandlers, noSmpHypercalls, true);
     }
 
     public Diagnostics withSignalHandler(int connectionId, IntConsumer onSignal) {
         var map = new java.util.HashMap<>(signalHandlers);
         map.put(connectionId, onSignal);
-        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, ports, map, noSmpHypercalls);
+        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, ports, map, noSmpHypercalls, hvTestDevice);
     }
 }

@@ -24,6 +24,7 @@ import org.viridian.devices.storvsp.StorVsp;
 import org.viridian.hv.HvFeatures;
 import org.viridian.hv.Hypervisor;
 import org.viridian.hv.diag.EchoConnection;
+import org.viridian.hv.diag.HvTestDevice;
 import org.viridian.machine.acpi.AcpiConfig;
 import org.viridian.machine.acpi.Aml;
 import org.viridian.machine.acpi.AmlTerm;
@@ -293,6 +294,15 @@ public final class VirtualMachine implements AutoCloseable {
     /** The spec's test and benchmark devices. */
     private void attachDiagnostics(Diagnostics d) {
         if (d.hvEcho()) EchoConnection.install(hypervisor);
+        if (d.hvTestDevice()) {
+            var synics = java.util.stream.IntStream.range(0, hypervisor.vpCount())
+                    .mapToObj(hypervisor::synic)
+                    .toList();
+            partition
+                    .io()
+                    .register(
+                            HvTestDevice.PORT, HvTestDevice.SIZE, new HvTestDevice(hypervisor.messageCalls(), synics));
+        }
         if (d.vmbusEcho()) vmbus.addDevice(echo = new EchoDevice());
         d.signalHandlers()
                 .forEach((connection, handler) -> hypervisor.messageCalls().onEvent(connection, handler));

@@ -66,6 +66,12 @@ public final class RunCommand implements Callable<Integer> {
     boolean hvEcho;
 
     @Option(
+            names = "--hv-testdev",
+            description = "Diagnostics: QEMU's Hyper-V test device at port 0x3000 (SINT routes, message and "
+                    + "event connections), which kvm-unit-tests' hyperv_synic and hyperv_connections drive.")
+    boolean hvTestDevice;
+
+    @Option(
             names = "--hv-no-smp-hypercalls",
             description = "Do not recommend the TLB-flush and IPI hypercalls (KVM answers them where it can; "
                     + "this leaves the guest on IPIs, to measure what they save).")
@@ -146,11 +152,17 @@ public final class RunCommand implements Callable<Integer> {
         for (String kv : kvpPush) {
             if (kv.indexOf('=') < 1) throw new IllegalArgumentException("--kvp-push wants KEY=VALUE, not '" + kv + "'");
         }
+        return boot(spec.withDiagnostics(diagnostics()), console, new Extras(shutdownAfter, kvpPush, kvpDump));
+    }
+
+    /** The diagnostic devices the options ask for. */
+    Diagnostics diagnostics() {
         Diagnostics diag = Diagnostics.NONE;
         if (hvEcho) diag = diag.withHvEcho();
         if (vmbusEcho) diag = diag.withVmbusEcho();
         if (hvNoSmpHypercalls) diag = diag.withoutSmpHypercalls();
-        return boot(spec.withDiagnostics(diag), console, new Extras(shutdownAfter, kvpPush, kvpDump));
+        if (hvTestDevice) diag = diag.withHvTestDevice();
+        return diag;
     }
 
     /** The adapters {@code --nic} asks for; the switches they name are made here when they are made on demand. */

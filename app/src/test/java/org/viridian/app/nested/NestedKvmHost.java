@@ -387,14 +387,15 @@ public final class NestedKvmHost {
 
     /**
      * QEMU with KVM for the nested host, the peer that runs the same guest there: this machine's qemu-system-x86_64,
-     * its shared libraries and the firmware a direct kernel boot needs (SeaBIOS, the linuxboot and kvmvapic ROMs).
+     * its shared libraries and the firmware a direct kernel boot needs (SeaBIOS, the linuxboot, multiboot and kvmvapic ROMs).
      * Run it there with {@code -nodefaults -display none -serial stdio}.
      */
     public static Map<String, Path> qemuKvm() throws IOException, InterruptedException {
         ensurePackage("qemu-system-x86_64", "qemu-system-x86");
         Map<String, Path> files = new java.util.LinkedHashMap<>(
                 dynamicProgram("qemu-system-x86_64", "qemu-system-x86", "usr/bin/qemu-system-x86_64"));
-        for (String f : List.of("seabios/bios-256k.bin", "qemu/linuxboot_dma.bin", "qemu/kvmvapic.bin")) {
+        for (String f : List.of(
+                "seabios/bios-256k.bin", "qemu/linuxboot_dma.bin", "qemu/multiboot_dma.bin", "qemu/kvmvapic.bin")) {
             Path p = Path.of("/usr/share").resolve(f);
             Assumptions.assumeTrue(Files.exists(p), p + " missing (Debian packages seabios, qemu-system-data)");
             files.put("usr/share/" + f, p.toRealPath());

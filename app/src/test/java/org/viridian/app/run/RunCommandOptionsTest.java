@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.viridian.machine.Diagnostics;
 import org.viridian.machine.IntegrationService;
 import picocli.CommandLine;
 
-/** `viridian run`'s integration-service options, parsed as picocli parses them. */
+/** `viridian run`'s integration-service and diagnostic options, parsed as picocli parses them. */
 class RunCommandOptionsTest {
     private static RunCommand parse(String... args) {
         RunCommand c = new RunCommand();
@@ -32,5 +33,12 @@ class RunCommandOptionsTest {
                 .isEmpty();
         assertThatThrownBy(() -> RunCommand.integrationServices(List.of("bogus"), List.of()))
                 .hasMessageContaining("unknown integration service 'bogus'");
+    }
+
+    @Test
+    void theHyperVTestDeviceIsOffUnlessAskedFor() {
+        assertThat(parse("--kernel", "k").diagnostics()).isEqualTo(Diagnostics.NONE);
+        assertThat(parse("--kernel", "k", "--hv-testdev").diagnostics()).isEqualTo(Diagnostics.NONE.withHvTestDevice());
+        assertThat(Diagnostics.NONE.withHvTestDevice().hvTestDevice()).isTrue();
     }
 }

@@ -19,7 +19,13 @@ public final class MessageCalls {
     /** A message the guest posted. */
     public record GuestMessage(int vp, int connectionId, int type, byte[] payload) {}
 
-    private final Map<Integer, Consumer<GuestMessage>> messages = new ConcurrentHashMap<>();
+    /** What a connection does with a posted message; answers the hypercall's status (HvStatus). */
+    @FunctionalInterface
+    public interface MessageHandler {
+        int accept(GuestMessage m);
+    }
+
+    private final Map<Integer, MessageHandler> messages = new ConcurrentHashMap<>();
     private final Map<Integer, IntConsumer> events = new ConcurrentHashMap<>();
 
     public void registerWith(HypercallDispatcher d) {
@@ -28,7 +34,29 @@ public final class MessageCalls {
     }
 
     public void onMessage(int connectionId, Consumer<GuestMessage> handler) {
-        messages.put(connectionId, handler);
+        messages.put(connectionId, m -> {
+            handler.accept(m);
+            return HvStatus.SUCCESS;
+        });
+    }
+
+    /** Connects a message handler the guest may add and remove (a test device); false if the id is taken. */
+    public boolean addMessageConnection(int connectionId, MessageHandler handler) {
+        return messages.putIfAbsent(connectionId, handler) == null;
+    }
+
+    /** Removes that handler; false when the id is not connected to it (another owner's connection stays). */
+    public boolean removeMessageConnection(int connectionId, MessageHandler handler) {
+        return messages.remove(connectionId, handler);
+    }
+
+    /** {@link #addMessageConnection} for events. */
+    public boolean addEventConnection(int connectionId, IntConsumer handler) {
+        return events.putIfAbsent(connectionId, handler) == null;
+    }
+
+    public boolean removeEventConnection(int connectionId, IntConsumer handler) {
+        return events.remove(connectionId, handler);
     }
 
     /** The handler gets the signalling VP's index. */
@@ -51,10 +79,9 @@ public final class MessageCalls {
         } catch (HvProtocolException e) {
             return e.status();
         }
-        Consumer<GuestMessage> h = messages.get(m.connectionId());
+        MessageHandler h = messages.get(m.connectionId());
         if (h == null) return HvStatus.INVALID_CONNECTION_ID;
-        h.accept(new GuestMessage(in.vp(), m.connectionId(), m.messageType(), m.payload()));
-        return HvStatus.SUCCESS;
+        return h.accept(new GuestMessage(in.vp(), m.connectionId(), m.messageType(), m.payload()));
     }
 
     /** HvSignalEvent: usually a fast call with the input in RDX. */

@@ -184,6 +184,22 @@ public final class Synic {
         return true;
     }
 
+    /**
+     * Raises a SINT's interrupt with neither message nor event flag, as a host-side interrupt route to that SINT does
+     * (KVM's HV_SINT irq routes; the test device's "set SINT"). False when the SynIC is disabled or the SINT masked or
+     * polled: nothing is raised then.
+     */
+    public boolean assertSint(int sintIndex) {
+        checkSint(sintIndex);
+        int vector;
+        synchronized (this) {
+            vector = enabled() ? interruptVector(sintIndex) : -1;
+        }
+        if (vector < 0) return false;
+        interrupts.raise(vp, vector);
+        return true;
+    }
+
     /** Moves the head of a SINT's queue into its slot if the slot is free; otherwise marks the slot pending. */
     private void deliver(int s) {
         int vector;
