@@ -56,6 +56,12 @@ final class NetvspBench implements Callable<Integer> {
             description = "QEMU for the virtio-net column (default ${DEFAULT-VALUE}; missing: that column is n/a).")
     String qemu;
 
+    @Option(
+            names = "--diagnose",
+            description = "Also print each Viridian guest's adapter counters and flight recorder during its UDP test,"
+                    + " and every guest's interrupt and interface counters.")
+    boolean diagnose;
+
     private record Row(String test, String unit, double scale, double veth, Double qemu, double viridian) {}
 
     @Override
@@ -84,7 +90,7 @@ final class NetvspBench implements Callable<Integer> {
         try {
             Files.write(initrd, NetGuest.initramfs(busybox, iperf3, mods, seconds));
             NetEngine.Machine machine = new NetEngine.Machine(k, initrd, cpus, MEMORY);
-            NetEngine viridian = new NetEngine.Viridian(machine);
+            NetEngine viridian = new NetEngine.Viridian(machine, diagnose);
             NetEngine qemuEngine = qemuPath.<NetEngine>map(q -> new NetEngine.Qemu(machine, q, switches))
                     .orElse(null);
             switches.ensure(SwitchSpec.internal(INTERNAL, HOST_SIDE));
@@ -171,10 +177,14 @@ final class NetvspBench implements Callable<Integer> {
     }
 
     /** A run whose guest reports nothing (a boot that failed) is tried once more; then its console is the error. */
-    private static Iperf3.Figures twice(NetEngine engine, GuestRun run) throws IOException, InterruptedException {
+    private Iperf3.Figures twice(NetEngine engine, GuestRun run) throws IOException, InterruptedException {
         String console = "";
         for (int attempt = 1; attempt <= 2; attempt++) {
             console = run.console();
+            if (diagnose)
+                console.lines()
+                        .filter(l -> l.startsWith("NETDIAG"))
+                        .forEach(l -> System.out.println(engine.getClass().getSimpleName() + " " + l));
             try {
                 return Iperf3.fromConsole(console);
             } catch (IOException e) {

@@ -1,0 +1,60 @@
+package org.viridian.app.bench;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.viridian.machine.VirtualMachine;
+import org.viridian.partition.vp.FlightRecorder;
+
+/**
+ * `bench netvsp --diagnose`: once a Viridian guest has reported its TCP test (its UDP test runs next), the adapter's
+ * counters and the VPs' flight recorders, twice a second apart, so the gaps between the guest's signals and the
+ * host's interrupts show where a packet waits.
+ */
+final class BenchDiagnostics {
+    private BenchDiagnostics() {}
+
+    static void watch(String name, VirtualMachine vm, ByteArrayOutputStream console) {
+        Thread.ofPlatform().daemon().name("diag-" + name).start(() -> {
+            try {
+                while (!console.toString(StandardCharsets.ISO_8859_1).contains("NETBENCH tcp")) {
+                    if (vm.exit().isDone()) return;
+                    Thread.sleep(100);
+                }
+                Thread.sleep(2000);
+                dump(name, vm, "udp+2s");
+                Thread.sleep(1000);
+                dump(name, vm, "udp+3s");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                System.out.println("DIAG " + name + ": " + e);
+            }
+        });
+    }
+
+    static void dump(String name, VirtualMachine vm, String when) {
+        StringBuilder b = new StringBuilder();
+        for (var a : vm.networkAdapters())
+            b.append("DIAG ")
+                    .append(name)
+                    .append(' ')
+                    .append(when)
+                    .append(" counters ")
+                    .append(a.netVsp().counters())
+                    .append(" tap errors ")
+                    .append(a.port().errors())
+                    .append('\n');
+        List<FlightRecorder.Entry> entries = vm.partition().recorded();
+        for (FlightRecorder.Entry e : entries.subList(Math.max(0, entries.size() - 600), entries.size()))
+            b.append("DIAG ")
+                    .append(name)
+                    .append(' ')
+                    .append(when)
+                    .append(' ')
+                    .append(e.render())
+                    .append('\n');
+        System.out.print(b);
+        System.out.flush();
+    }
+}
