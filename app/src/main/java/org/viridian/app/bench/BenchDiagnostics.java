@@ -45,6 +45,33 @@ final class BenchDiagnostics {
                     .append(" tap errors ")
                     .append(a.port().errors())
                     .append('\n');
+        // Which threads of this process burn the (nested) host's CPUs: name, utime, stime, guest time in ticks.
+        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+            for (var t : tasks.toList()) {
+                String stat = java.nio.file.Files.readString(t.resolve("stat"));
+                String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                b.append("DIAG ")
+                        .append(name)
+                        .append(' ')
+                        .append(when)
+                        .append(" thread ")
+                        .append(t.getFileName());
+                b.append(' ')
+                        .append(comm)
+                        .append(" utime ")
+                        .append(f[11])
+                        .append(" stime ")
+                        .append(f[12]);
+                b.append(" guest ").append(f.length > 40 ? f[40] : "?").append('\n');
+            }
+            b.append("DIAG ").append(name).append(' ').append(when).append(" loadavg ");
+            b.append(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")));
+            b.append("DIAG ").append(name).append(' ').append(when).append(" cpus ");
+            b.append(Runtime.getRuntime().availableProcessors()).append('\n');
+        } catch (java.io.IOException e) {
+            b.append("DIAG ").append(name).append(" threads: ").append(e).append('\n');
+        }
         List<FlightRecorder.Entry> entries = vm.partition().recorded();
         for (FlightRecorder.Entry e : entries.subList(Math.max(0, entries.size() - 600), entries.size()))
             b.append("DIAG ")
