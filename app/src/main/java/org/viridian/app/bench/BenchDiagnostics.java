@@ -22,9 +22,9 @@ final class BenchDiagnostics {
                     Thread.sleep(100);
                 }
                 Thread.sleep(2000);
-                dump(name, vm, "udp+2s");
+                dump(name, vm, "udp+2s", 150);
                 Thread.sleep(1000);
-                dump(name, vm, "udp+3s");
+                dump(name, vm, "udp+3s", 0);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
@@ -33,7 +33,7 @@ final class BenchDiagnostics {
         });
     }
 
-    static void dump(String name, VirtualMachine vm, String when) {
+    static void dump(String name, VirtualMachine vm, String when, int recorderEntries) {
         StringBuilder b = new StringBuilder();
         for (var a : vm.networkAdapters())
             b.append("DIAG ")
@@ -69,11 +69,22 @@ final class BenchDiagnostics {
             b.append(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")));
             b.append("DIAG ").append(name).append(' ').append(when).append(" cpus ");
             b.append(Runtime.getRuntime().availableProcessors()).append('\n');
+            // The host's side of the frames: did they arrive (tap rx), get dropped (softnet), reach UDP sockets?
+            for (String f : List.of("/proc/net/snmp", "/proc/net/dev", "/proc/net/softnet_stat"))
+                for (String l : java.nio.file.Files.readAllLines(java.nio.file.Path.of(f)))
+                    if (!f.endsWith("snmp") || l.startsWith("Udp:") || l.startsWith("Ip:"))
+                        b.append("DIAG ")
+                                .append(name)
+                                .append(' ')
+                                .append(when)
+                                .append(' ')
+                                .append(l)
+                                .append('\n');
         } catch (java.io.IOException e) {
             b.append("DIAG ").append(name).append(" threads: ").append(e).append('\n');
         }
         List<FlightRecorder.Entry> entries = vm.partition().recorded();
-        for (FlightRecorder.Entry e : entries.subList(Math.max(0, entries.size() - 600), entries.size()))
+        for (FlightRecorder.Entry e : entries.subList(Math.max(0, entries.size() - recorderEntries), entries.size()))
             b.append("DIAG ")
                     .append(name)
                     .append(' ')
