@@ -102,7 +102,8 @@ public final class NetVsp extends ChannelDevice {
 
     /** An adapter with an MTU other than 1500 (68 … 65521; Linux takes the smaller of its own and this). */
     public NetVsp(GuestMemory memory, UUID instanceId, byte[] mac, NetworkPort port, int mtu) {
-        super("netvsp", 64);
+        // Its own pump thread: a VP that signals goes back to the guest at once instead of waiting for the port.
+        super("netvsp", 64, true);
         if (mac.length != 6) throw new IllegalArgumentException("a MAC address has 6 bytes, not " + mac.length);
         if ((mac[0] & 1) != 0) throw new IllegalArgumentException("a multicast MAC address cannot be an adapter's");
         if (mtu < 68 || mtu > 65535 - ETHERNET_HEADER) throw new IllegalArgumentException("MTU " + mtu);

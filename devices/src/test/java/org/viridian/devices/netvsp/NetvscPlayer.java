@@ -92,7 +92,18 @@ final class NetvscPlayer implements AutoCloseable {
         long id = ++transaction;
         assertThat(out.write(type, flags, id, headers, data)).isNotEqualTo(RingBuffer.WriteResult.FULL);
         vsp.guestSignalled();
+        settle();
         return id;
+    }
+
+    /**
+     * Waits until the VSP's pump thread has handled everything written: it advances the read index under the
+     * device's lock, so once the ring reads empty, taking that lock waits for the rest of its pass.
+     */
+    void settle() {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (out.writerFreeSpace() != out.dataSize() && System.nanoTime() < deadline) Thread.onSpinWait();
+        vsp.counters();
     }
 
     /** An in-band NVSP message that wants a completion; returns the completion's data. */
@@ -210,6 +221,7 @@ final class NetvscPlayer implements AutoCloseable {
                 .putInt(4, 1);
         out.write(Packet.COMPLETION, 0, r.transactionId(), new byte[0], c.array());
         vsp.guestSignalled();
+        settle();
     }
 
     /**
