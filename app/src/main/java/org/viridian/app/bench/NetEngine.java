@@ -45,15 +45,22 @@ sealed interface NetEngine permits NetEngine.Viridian, NetEngine.Qemu {
         return "00:15:5d:" + java.util.HexFormat.ofDelimiter(":").formatHex(b);
     }
 
-    record Viridian(Machine machine) implements NetEngine {
+    /** {@code diagnose}: print the adapter's counters and the flight recorder in the middle of the UDP test. */
+    record Viridian(Machine machine, boolean diagnose) implements NetEngine {
+        Viridian(Machine machine) {
+            this(machine, false);
+        }
+
         @Override
         public Guest start(String name, String switchName, String cmdline) throws IOException {
             ByteArrayOutputStream console = new ByteArrayOutputStream();
             VmSpec spec = new VmSpec(
                             name, machine.cpus(), machine.memoryBytes(), machine.kernel(), machine.initrd(), cmdline)
                     .withNetworkAdapters(List.of(new VmSpec.NetworkAdapter(switchName, PortSpec.plain(mac()))));
+            if (diagnose) spec = spec.withFlightRecorder(4096);
             VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.to(console));
             vm.start();
+            if (diagnose) BenchDiagnostics.watch(name, vm, console);
             return new Guest() {
                 @Override
                 public String awaitConsole(Duration timeout) throws InterruptedException {

@@ -65,6 +65,8 @@ public final class NetGuest {
                   run tcp %s
                   run udp %s
                 fi
+                sed 's/^/NETDIAG /' /proc/interrupts
+                for f in /sys/class/net/eth0/statistics/*; do echo "NETDIAG ${f##*/} $(cat $f)"; done
                 poweroff -f
                 """
                 .formatted(insmods, String.join(" ", Iperf3.tcp(seconds)), String.join(" ", Iperf3.udp(seconds)));

@@ -56,6 +56,12 @@ final class NetvspBench implements Callable<Integer> {
             description = "QEMU for the virtio-net column (default ${DEFAULT-VALUE}; missing: that column is n/a).")
     String qemu;
 
+    @Option(
+            names = "--diagnose",
+            description = "Instead of the table: one Viridian guest to the host, with its adapter counters and flight"
+                    + " recorder during its UDP test and the guest's interrupt and interface counters.")
+    boolean diagnose;
+
     private record Row(String test, String unit, double scale, double veth, Double qemu, double viridian) {}
 
     @Override
@@ -84,7 +90,7 @@ final class NetvspBench implements Callable<Integer> {
         try {
             Files.write(initrd, NetGuest.initramfs(busybox, iperf3, mods, seconds));
             NetEngine.Machine machine = new NetEngine.Machine(k, initrd, cpus, MEMORY);
-            NetEngine viridian = new NetEngine.Viridian(machine);
+            NetEngine viridian = new NetEngine.Viridian(machine, diagnose);
             NetEngine qemuEngine = qemuPath.<NetEngine>map(q -> new NetEngine.Qemu(machine, q, switches))
                     .orElse(null);
             switches.ensure(SwitchSpec.internal(INTERNAL, HOST_SIDE));
@@ -95,12 +101,19 @@ final class NetvspBench implements Callable<Integer> {
                     seconds, cpus, MEMORY >> 20, k.getFileName());
             if (qemuEngine == null) System.out.println("  (no " + qemu + ": the QEMU column is n/a)");
 
-            Iperf3.Figures veth = VethBaseline.measure(iperf3.toString(), seconds);
+            Iperf3.Figures veth = diagnose ? null : VethBaseline.measure(iperf3.toString(), seconds);
             hostServer = new ProcessBuilder(iperf3.toString(), "-s", "-B", HOST_SIDE.addressText())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();
             Iperf3.Figures vG2h = guestToHost(viridian, 2);
+            if (diagnose) {
+                // A diagnosis wants one short look at NetVSP, not the whole table.
+                System.out.printf(
+                        "  Viridian NetVSP guest->host: TCP %.1f Mbit/s, UDP 64 B %.1f pkt/s%n",
+                        vG2h.tcpBitsPerSecond() * 1e-6, vG2h.udpPacketsPerSecond());
+                return 0;
+            }
             Iperf3.Figures qG2h = qemuEngine == null ? null : guestToHost(qemuEngine, 3);
             hostServer.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             Iperf3.Figures vVm = vmToVm(viridian, 1);
@@ -171,10 +184,14 @@ final class NetvspBench implements Callable<Integer> {
     }
 
     /** A run whose guest reports nothing (a boot that failed) is tried once more; then its console is the error. */
-    private static Iperf3.Figures twice(NetEngine engine, GuestRun run) throws IOException, InterruptedException {
+    private Iperf3.Figures twice(NetEngine engine, GuestRun run) throws IOException, InterruptedException {
         String console = "";
         for (int attempt = 1; attempt <= 2; attempt++) {
             console = run.console();
+            if (diagnose)
+                console.lines()
+                        .filter(l -> l.startsWith("NETDIAG"))
+                        .forEach(l -> System.out.println(engine.getClass().getSimpleName() + " " + l));
             try {
                 return Iperf3.fromConsole(console);
             } catch (IOException e) {

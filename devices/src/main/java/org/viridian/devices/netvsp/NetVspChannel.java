@@ -40,7 +40,8 @@ abstract class NetVspChannel extends ChannelDevice {
     private final byte[] rxHeader = new byte[ReceiveBuffer.RX_HEADER];
 
     NetVspChannel() {
-        super("netvsp", 64);
+        // Its own pump thread: a VP that signals goes back to the guest at once instead of waiting for the port.
+        super("netvsp", 64, true);
     }
 
     /** The adapter whose channel this is. */

@@ -14,8 +14,8 @@ import java.nio.ByteBuffer;
  */
 public interface NetworkPort extends AutoCloseable {
     /**
-     * Sends one frame from the guest (position to limit). Called on the VP thread that signalled the channel: it must
-     * not block for long; a port that cannot take the frame now drops it.
+     * Sends one frame from the guest (position to limit). Called on the adapter's pump thread, which holds up the
+     * guest's other frames meanwhile: it must not block for long; a port that cannot take the frame now drops it.
      */
     void transmit(ByteBuffer frame);
 

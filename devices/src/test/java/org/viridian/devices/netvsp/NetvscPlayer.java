@@ -175,7 +175,20 @@ final class NetvscPlayer implements AutoCloseable {
         long id = ++transaction;
         assertThat(out.write(type, flags, id, headers, data)).isNotEqualTo(RingBuffer.WriteResult.FULL);
         vsp.guestSignalled();
+        settle();
         return id;
+    }
+
+    /**
+     * Waits until the VSP's pump thread has handled everything written: it advances the read index under the
+     * device's lock, so once the ring reads empty, taking that lock waits for the rest of its pass.
+     */
+    void settle() {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (out.writerFreeSpace() != out.dataSize() && System.nanoTime() < deadline) Thread.onSpinWait();
+        synchronized (vsp) {
+            // the pump's pass holds the device's lock (ChannelDevice.pumpPackets) until it is done
+        }
     }
 
     /** An in-band NVSP message that wants a completion; returns the completion's data. */
@@ -293,6 +306,7 @@ final class NetvscPlayer implements AutoCloseable {
                 .putInt(4, 1);
         out.write(Packet.COMPLETION, 0, r.transactionId(), new byte[0], c.array());
         vsp.guestSignalled();
+        settle();
     }
 
     /**

@@ -1,6 +1,8 @@
 package org.viridian.vmbus.device;
 
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.viridian.vmbus.ring.Outbox;
 import org.viridian.vmbus.ring.Packet;
 import org.viridian.vmbus.ring.RingBuffer;
@@ -18,6 +20,12 @@ public abstract class ChannelDevice implements VmbusDevice {
     private final String name;
     /** Reading stops while this many packets wait for room in the guest's ring (the guest is not reading). */
     private final int backlogLimit;
+    /** Whether the guest's signal is served on the device's own thread instead of the signalling VP's. */
+    private final boolean ownThread;
+    /** With {@link #ownThread}: the current opening's pump thread, and whether a signal waits for it. */
+    private volatile Thread pumper;
+
+    private final AtomicBoolean signalled = new AtomicBoolean();
 
     private OpenChannel channel;
     private Outbox outbox;
@@ -26,9 +34,20 @@ public abstract class ChannelDevice implements VmbusDevice {
 
     /** {@code name} prefixes failure reports (null: the class's simple name); {@code backlogLimit}: see the field. */
     protected ChannelDevice(String name, int backlogLimit) {
+        this(name, backlogLimit, false);
+    }
+
+    /**
+     * {@code ownThread}: the guest's signal only wakes a thread of this device's, which reads the ring, so the
+     * signalling VP goes back to the guest at once instead of waiting for the device's work (a network adapter's
+     * port writes, say). While that thread drains the ring the guest keeps writing without signalling again (it
+     * signals only an empty ring), so a stream of packets costs one exit per burst, not one per packet.
+     */
+    protected ChannelDevice(String name, int backlogLimit, boolean ownThread) {
         if (backlogLimit < 1) throw new IllegalArgumentException("backlog limit " + backlogLimit);
         this.name = name;
         this.backlogLimit = backlogLimit;
+        this.ownThread = ownThread;
     }
 
     @Override
@@ -56,7 +75,20 @@ public abstract class ChannelDevice implements VmbusDevice {
 
     @Override
     public final void guestSignalled() {
-        pumpPackets();
+        Thread t = pumper;
+        if (t == null) {
+            pumpPackets();
+        } else if (!signalled.getAndSet(true)) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /** The pump thread of one opening: pumps once per signal (several signals while it pumps make one more pass). */
+    private void pumpLoop(OpenChannel c) {
+        while (channel() == c) {
+            if (signalled.getAndSet(false)) pumpPackets();
+            else LockSupport.park(this);
+        }
     }
 
     /** Sends what waited for room, then hands the guest's packets to {@link #onPacket} while the device takes more. */
@@ -158,14 +190,26 @@ public abstract class ChannelDevice implements VmbusDevice {
     }
 
     private void attach(OpenChannel c) {
+        detach();
         channel = c;
         outbox = new Outbox(c.toGuest());
         signalPending = false;
+        if (ownThread) {
+            signalled.set(false);
+            pumper = Thread.ofPlatform()
+                    .daemon()
+                    .name("vmbus-" + (name != null ? name : getClass().getSimpleName()))
+                    .start(() -> pumpLoop(c));
+        }
     }
 
     private void detach() {
         channel = null;
         outbox = null;
+        Thread t = pumper;
+        pumper = null;
+        // The pump thread sees the opening gone and ends (not joined: it may be the caller, failing the channel).
+        if (t != null) LockSupport.unpark(t);
     }
 
     /** What one packet from the guest means. Throwing {@link RingCorruptException} fails the channel. */

@@ -1,5 +1,6 @@
 package org.viridian.vmbus.ring;
 
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Optional;
@@ -35,6 +36,11 @@ public final class RingBuffer {
 
     /** Host as reader: the next packet the guest wrote, or empty when the ring is empty. Advances the read index. */
     public Optional<Packet> read() {
+        // The read index this reader last published must be visible before the write index is looked at: a guest
+        // writing now checks the read index after its write (full barrier in Linux's hv_signal_on_write) and signals
+        // only if it finds the ring was empty. Without this fence both sides can miss each other on x86 (a store
+        // may pass a later load): the guest does not signal and this reader has already decided the ring is empty.
+        VarHandle.fullFence();
         int w = index(WRITE_INDEX, "write"), r = index(READ_INDEX, "read");
         if (r == w) return Optional.empty();
         int avail = w > r ? w - r : dataSize - r + w;
@@ -94,6 +100,9 @@ public final class RingBuffer {
         p.putLong(length, (long) w << 32);
         copyIn(w, p.array(), length + TRAILER);
         pages.setIntRelease(WRITE_INDEX, (w + length + TRAILER) % dataSize);
+        // The same handshake the other way (Linux's hv_end_read clears the mask, full barrier, re-reads the write
+        // index): the new write index must be visible before the mask and read index are looked at.
+        VarHandle.fullFence();
         // The guest needs an interrupt only if it had drained the ring (it reads until empty) and has not masked us.
         boolean signal = pages.getIntAcquire(INTERRUPT_MASK) == 0 && pages.getIntAcquire(READ_INDEX) == w;
         return signal ? WriteResult.WRITTEN_SIGNAL : WriteResult.WRITTEN;

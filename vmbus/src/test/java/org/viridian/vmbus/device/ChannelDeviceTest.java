@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.viridian.partition.memory.GuestMemory;
@@ -115,5 +117,74 @@ class ChannelDeviceTest {
         d.restore(channel, d.save());
         d.closed();
         assertThat(d.events).containsExactly("restore 2", "closed");
+    }
+
+    /** Counts the guest's packets on its own pump thread; the first one waits for {@link #release}. */
+    static final class Counter extends ChannelDevice {
+        final AtomicInteger packets = new AtomicInteger();
+        final CountDownLatch release = new CountDownLatch(1);
+        volatile Thread pumpedOn;
+
+        Counter() {
+            super("counter-test", 1, true);
+        }
+
+        @Override
+        public UUID classId() {
+            return UUID.randomUUID();
+        }
+
+        @Override
+        public UUID instanceId() {
+            return UUID.randomUUID();
+        }
+
+        @Override
+        protected void onPacket(Packet p) {
+            pumpedOn = Thread.currentThread();
+            try {
+                // Bounded, so a device that pumps on the signalling thread fails the test instead of hanging it.
+                release.await(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            packets.incrementAndGet();
+        }
+    }
+
+    @Test
+    void onItsOwnThreadTheDeviceDoesNotHoldUpTheSignallingVp() throws Exception {
+        Counter d = new Counter();
+        d.opened(channel);
+        guestOut.write(Packet.DATA_INBAND, 0, 1, new byte[0], new byte[8]);
+        d.guestSignalled(); // returns although the device is still busy with the packet
+        assertThat(d.packets).hasValue(0);
+        d.release.countDown();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (d.packets.get() < 1 && System.nanoTime() < deadline) Thread.sleep(1);
+        assertThat(d.packets).hasValue(1);
+        assertThat(d.pumpedOn).isNotSameAs(Thread.currentThread());
+        d.closed();
+    }
+
+    @Test
+    void aGuestThatSignalsOnlyAnEmptyRingLosesNoWakeUpToThePumpThread() throws Exception {
+        Counter d = new Counter();
+        d.release.countDown();
+        d.opened(channel);
+        int n = 200_000;
+        // The guest's rule (Linux hv_signal_on_write): signal only when the host had read everything before this
+        // write. Each signal that the pump thread misses would leave packets in the ring for good.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        for (int i = 0; i < n && System.nanoTime() < deadline; i++) {
+            RingBuffer.WriteResult w;
+            while ((w = guestOut.write(Packet.DATA_INBAND, 0, i, new byte[0], new byte[8]))
+                            == RingBuffer.WriteResult.FULL
+                    && System.nanoTime() < deadline) Thread.onSpinWait();
+            if (w == RingBuffer.WriteResult.WRITTEN_SIGNAL) d.guestSignalled();
+        }
+        while (d.packets.get() < n && System.nanoTime() < deadline) Thread.sleep(1);
+        assertThat(d.packets).hasValue(n);
+        d.closed();
     }
 }
