@@ -25,6 +25,13 @@ import org.viridian.vmbus.server.VmbusDevice;
  * C structs (not through the host's records), in the order Linux sends them.
  */
 final class NetvscPlayer implements AutoCloseable {
+    /** NVSP_MSG1_TYPE_SEND_RNDIS_PKT_COMPLETE (108) with status success: what a guest returns a receive section with. */
+    static final byte[] RECEIVE_COMPLETION = ByteBuffer.allocate(8)
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .putInt(0, 108)
+            .putInt(4, 1)
+            .array();
+
     static final int NVSP_SIZE = 40;
     static final int RECV_GPADL = 0xA001, SEND_GPADL = 0xA002, RECV_ID = 0xCAFE;
     static final long OUT_PFN = 0x100, IN_PFN = 0x120, RECV_PFN = 0x1000, SEND_PFN = 0x3000, CONTROL_PFN = 0x3800;
@@ -147,11 +154,7 @@ final class NetvscPlayer implements AutoCloseable {
 
         /** Completes a receive section on this sub-channel. */
         void ack(Received r) {
-            ByteBuffer c = ByteBuffer.allocate(8)
-                    .order(ByteOrder.LITTLE_ENDIAN)
-                    .putInt(0, 108)
-                    .putInt(4, 1);
-            out.write(Packet.COMPLETION, 0, r.transactionId(), new byte[0], c.array());
+            out.write(Packet.COMPLETION, 0, r.transactionId(), new byte[0], RECEIVE_COMPLETION);
             device.guestSignalled();
         }
     }
@@ -300,11 +303,7 @@ final class NetvscPlayer implements AutoCloseable {
 
     /** Completes a transfer-page packet (enq_receive_complete: an 8-byte NVSP message in a completion packet). */
     void ack(Received r) {
-        ByteBuffer c = ByteBuffer.allocate(8)
-                .order(ByteOrder.LITTLE_ENDIAN)
-                .putInt(0, 108)
-                .putInt(4, 1);
-        out.write(Packet.COMPLETION, 0, r.transactionId(), new byte[0], c.array());
+        out.write(Packet.COMPLETION, 0, r.transactionId(), new byte[0], RECEIVE_COMPLETION);
         vsp.guestSignalled();
         settle();
     }

@@ -31,11 +31,10 @@ class ChannelDeviceTest {
     }
 
     /** Answers each packet with its own bytes; records its lifecycle. */
-    static final class Echo extends ChannelDevice {
-        final List<String> events = new ArrayList<>();
-
-        Echo(int backlog) {
-            super("echo-test", backlog);
+    /** A device of no particular class: the tests need only the channel plumbing. */
+    abstract static class TestDevice extends ChannelDevice {
+        TestDevice(String name, int backlog, boolean ownThread) {
+            super(name, backlog, ownThread);
         }
 
         @Override
@@ -46,6 +45,14 @@ class ChannelDeviceTest {
         @Override
         public UUID instanceId() {
             return UUID.randomUUID();
+        }
+    }
+
+    static final class Echo extends TestDevice {
+        final List<String> events = new ArrayList<>();
+
+        Echo(int backlog) {
+            super("echo-test", backlog, false);
         }
 
         @Override
@@ -120,23 +127,13 @@ class ChannelDeviceTest {
     }
 
     /** Counts the guest's packets on its own pump thread; the first one waits for {@link #release}. */
-    static final class Counter extends ChannelDevice {
+    static final class Counter extends TestDevice {
         final AtomicInteger packets = new AtomicInteger();
         final CountDownLatch release = new CountDownLatch(1);
         volatile Thread pumpedOn;
 
         Counter() {
             super("counter-test", 1, true);
-        }
-
-        @Override
-        public UUID classId() {
-            return UUID.randomUUID();
-        }
-
-        @Override
-        public UUID instanceId() {
-            return UUID.randomUUID();
         }
 
         @Override
