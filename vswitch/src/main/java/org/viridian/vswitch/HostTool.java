@@ -1,7 +1,10 @@
 package org.viridian.vswitch;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,22 +33,14 @@ public final class HostTool {
             try (var in = p.getOutputStream()) {
                 if (stdin != null) in.write(stdin.getBytes(StandardCharsets.UTF_8));
             }
-            // stderr drains on its own thread so that neither pipe can fill and stall the tool.
-            byte[][] stderrBox = new byte[1][];
-            Thread err = Thread.ofVirtual().start(() -> {
-                try {
-                    stderrBox[0] = p.getErrorStream().readAllBytes();
-                } catch (IOException e) {
-                    stderrBox[0] = e.toString().getBytes(StandardCharsets.UTF_8);
-                }
-            });
-            byte[] stdout = p.getInputStream().readAllBytes();
-            err.join();
-            byte[] stderr = stderrBox[0];
+            // Both pipes drain on their own threads so that neither can fill and stall the tool, and the wait below is
+            // bounded whatever the tool does: a daemon it forks (dnsmasq) may keep a pipe open after the tool exits.
+            Drain out = new Drain(p.getInputStream()), err = new Drain(p.getErrorStream());
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new NetworkConfigException(String.join(" ", argv) + ": no answer in 30 s");
             }
+            byte[] stdout = out.bytes(), stderr = err.bytes();
             if (p.exitValue() != 0)
                 throw new NetworkConfigException(String.join(" ", argv) + ": "
                         + new String(stderr, StandardCharsets.UTF_8).strip()
@@ -56,6 +51,28 @@ public final class HostTool {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new NetworkConfigException(String.join(" ", argv) + ": interrupted");
+        }
+    }
+
+    /** A pipe read to its end on a virtual thread; what it got is taken after the process exited. */
+    private static final class Drain {
+        private final ByteArrayOutputStream got = new ByteArrayOutputStream();
+        private final Thread reader;
+
+        Drain(InputStream in) {
+            reader = Thread.ofVirtual().start(() -> {
+                try (in) {
+                    in.transferTo(got);
+                } catch (IOException ignored) {
+                    // the pipe closed under us: what was read is the answer
+                }
+            });
+        }
+
+        /** What was read, waiting a little for the end of the pipe (longer only if something else still holds it). */
+        byte[] bytes() throws InterruptedException {
+            reader.join(Duration.ofSeconds(5));
+            return got.toByteArray(); // synchronized with the reader's writes
         }
     }
 

@@ -3,6 +3,7 @@ package org.viridian.app.vm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,10 +39,14 @@ class VmCliScriptedTest {
         assertThat(cli.run("vm", "resume", "demo").out()).isEqualTo("VM 'demo' is running\n");
         assertThat(cli.run("vm", "console", "demo", "--print").out()).contains("cpus online: 2");
 
-        // The live console: stdout gets the output until the VM stops.
+        // The live console: stdout gets the output until the VM stops. Its keyboard is an empty stream: the console's
+        // reader must not take this JVM's own stdin, which carries the test runner's commands (a stolen one kept the
+        // forked JVM from exiting for 30 s).
         PrintStream saved = System.out;
+        InputStream savedIn = System.in;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setOut(new PrintStream(captured, true));
+        System.setIn(InputStream.nullInputStream());
         try {
             Thread stopper = Thread.ofVirtual().start(() -> {
                 try {
@@ -56,6 +61,7 @@ class VmCliScriptedTest {
             assertThat(console.rc()).isZero();
         } finally {
             System.setOut(saved);
+            System.setIn(savedIn);
         }
         assertThat(captured.toString()).contains("booting VM demo").contains("cpus online: 2");
         assertThat(cli.run("vm", "show", "demo").out())
