@@ -147,11 +147,13 @@ public final class Synic {
                 ArrayDeque<HvMessage> next = new ArrayDeque<>(q.size());
                 for (HvMessage queued : q) next.add(same.test(queued) ? m : queued);
                 queues[sintIndex] = next;
-                return true;
+            } else {
+                if (q.size() >= QUEUE_LIMIT) return false;
+                q.add(m);
             }
-            if (q.size() >= QUEUE_LIMIT) return false;
-            q.add(m);
         }
+        // Also when the message only replaced a waiting one: the slot may have been freed by a guest that never saw
+        // MessagePending (and so wrote no EOM); every expiry is then another chance to deliver.
         deliver(sintIndex);
         return true;
     }
@@ -209,7 +211,12 @@ public final class Synic {
             if (slot.get(ValueLayout.JAVA_INT_UNALIGNED, 0) != HvMessage.TYPE_NONE) {
                 byte flags = slot.get(ValueLayout.JAVA_BYTE, HvMessage.FLAGS);
                 slot.set(ValueLayout.JAVA_BYTE, HvMessage.FLAGS, (byte) (flags | HvMessage.PENDING));
-                return;
+                // The guest runs meanwhile on its own VP: it may have freed the slot and read MessagePending before
+                // we set it, and so will write no EOM. Look again after the flag is visible: a slot still busy then
+                // belongs to a guest that will see the flag; a free one is ours to fill now (KVM does this on the VP
+                // itself, where the race cannot happen).
+                VarHandle.fullFence();
+                if (slot.get(ValueLayout.JAVA_INT_UNALIGNED, 0) != HvMessage.TYPE_NONE) return;
             }
             HvMessage m = queues[s].poll();
             m.writeTo(slot);

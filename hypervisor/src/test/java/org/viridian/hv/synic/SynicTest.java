@@ -122,6 +122,23 @@ class SynicTest {
     }
 
     @Test
+    void aCoalescedExpiryDeliversIntoASlotTheGuestFreedWithoutEom() {
+        enable(1, 0x51);
+        synic.post(1, msg(9, "other"));
+        assertThat(synic.postCoalescing(1, msg(0x80000010, "expiry 1"), m -> m.type() == 0x80000010))
+                .isTrue();
+        assertThat(slotFlags(1) & 1).as("MessagePending").isEqualTo(1);
+        // A guest on another processor freed the slot but read MessagePending before the host set it: no EOM comes.
+        memory.writeInt(SIMP + 256, 0);
+        assertThat(synic.postCoalescing(1, msg(0x80000010, "expiry 2"), m -> m.type() == 0x80000010))
+                .isTrue();
+        assertThat(slotType(1)).as("the next expiry fills the free slot").isEqualTo(0x80000010);
+        assertThat(memory.read(SIMP + 256 + 16, 8)).isEqualTo("expiry 2".getBytes());
+        assertThat(synic.queued(1)).isZero();
+        assertThat(raised).hasSize(2);
+    }
+
+    @Test
     void messagesWaitUntilTheGuestEnablesTheSynicAndQueuesAreBounded() {
         assertThat(synic.post(4, msg(9, "early"))).isTrue();
         assertThat(slotType(4)).isZero();
