@@ -48,7 +48,7 @@ class ConfinementTest {
             "open_by_handle_at",
             "execve");
     private static final List<String> ALLOWED =
-            List.of("thread", "file", "mmap_file", "mmap_anonymous", "socketpair", "stdout");
+            List.of("thread", "file", "mmap_file", "mmap_anonymous", "socketpair", "secure_random");
 
     @TempDir
     static Path dir;

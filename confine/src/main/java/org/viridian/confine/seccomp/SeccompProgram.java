@@ -13,7 +13,9 @@ import java.util.List;
 
 /**
  * Builds the classic-BPF program of a {@link SeccompPolicy}: check the architecture, refuse the x32 range, then one
- * test per rule (refusals first, so they win), then the default refusal. Every rule ends in a return of its own, so
+ * test per rule (refusals first, so they win; then the argument tests, as the kernel's seccomp cache answers the
+ * unconditional allows without running the filter, so only the argument-tested calls pay for their place), then the
+ * default refusal. Every rule ends in a return of its own, so
  * each test jumps at most a few instructions and the program stays far below the kernel's 4096.
  */
 public final class SeccompProgram {
@@ -45,7 +47,7 @@ public final class SeccompProgram {
         p.add(jump(JMP_JGE_K, X32_SYSCALL_BIT, 0, 1));
         p.add(ret(refuse));
         List<Rule> ordered = new ArrayList<>(policy.rules());
-        ordered.sort(Comparator.comparingInt(r -> r instanceof Rule.Refuse ? 0 : r instanceof Rule.Allow ? 1 : 2));
+        ordered.sort(Comparator.comparingInt(r -> r instanceof Rule.Refuse ? 0 : r instanceof Rule.AllowIf ? 1 : 2));
         for (Rule rule : ordered) {
             List<BpfInstruction> body = body(rule);
             // Not this call: skip the body (the accumulator still holds nr; bodies that load an argument return).
