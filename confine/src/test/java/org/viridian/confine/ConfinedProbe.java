@@ -20,10 +20,10 @@ import org.viridian.confine.sys.Sys;
  * {@code probe <thread> <name> <result>} (a result below 0 is -errno). It then prints {@code ready} and waits for a
  * line on stdin, so the test can read every thread's /proc status while the process is confined.
  *
- * <p>Arguments: {@code control|confine|confine-nobody} jail-dir data-dir outside-file.
+ * <p>Arguments: {@code control|confine|confine-nobody|confine-dirfd} jail-dir data-dir outside-file.
  */
 public final class ConfinedProbe {
-    private static final int O_RDONLY = 0, O_WRONLY = 1, AT_FDCWD = -100;
+    private static final int O_RDONLY = 0, O_WRONLY = 1, O_DIRECTORY = 0x10000, AT_FDCWD = -100;
 
     private ConfinedProbe() {}
 
@@ -37,11 +37,23 @@ public final class ConfinedProbe {
             probe("before", data, outside, !mode.equals("control"));
             beforeDone.countDown();
         });
+        if (mode.equals("confine-dirfd")) {
+            try (Arena a = Arena.ofConfined()) { // a directory left open from before: a way out of any chroot
+                Sys.call(
+                        "open(dir)",
+                        Syscall.OPENAT,
+                        AT_FDCWD,
+                        Sys.cString(a, outside.getParent().toString()),
+                        O_DIRECTORY);
+            }
+        }
         if (!mode.equals("control")) {
             Policy policy = Policy.forVmWorker(jail).withMount(Mount.readWrite(data));
             if (mode.equals("confine-nobody")) policy = policy.withUser(Identity.NOBODY);
             try {
+                long start = System.nanoTime();
                 Report report = Confinement.apply(policy);
+                System.out.printf("applied_ms %.1f%n", (System.nanoTime() - start) / 1e6);
                 for (Report.Step s : report.steps()) System.out.println("step " + s.name() + " " + s.applied());
             } catch (ConfinementException e) {
                 System.out.println("refused " + e.getMessage());
@@ -160,6 +172,14 @@ public final class ConfinedProbe {
             Sys.raw(Syscall.CLOSE, right);
         }
         print(t, "socketpair", rc);
+        // A device node kept in the jail (as /dev/kvm or /dev/net/tun would be).
+        long devNull = Sys.raw(Syscall.OPENAT, AT_FDCWD, Sys.cString(a, "/dev/null"), O_WRONLY);
+        long written = devNull < 0
+                ? devNull
+                : Sys.raw(Syscall.WRITE, devNull, a.allocateFrom("x").address(), 1);
+        closing(devNull);
+        print(t, "dev_null", written == 1 ? 0 : written);
+
         // The JDK's own files, read lazily: java.security (through conf/, a link on some distributions), /dev/urandom.
         byte[] random = new byte[16];
         SecureRandom.getInstance("NativePRNGNonBlocking").nextBytes(random);

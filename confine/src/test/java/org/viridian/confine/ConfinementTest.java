@@ -48,7 +48,7 @@ class ConfinementTest {
             "open_by_handle_at",
             "execve");
     private static final List<String> ALLOWED =
-            List.of("thread", "file", "mmap_file", "mmap_anonymous", "socketpair", "secure_random");
+            List.of("thread", "file", "mmap_file", "mmap_anonymous", "socketpair", "dev_null", "secure_random");
 
     @TempDir
     static Path dir;
@@ -141,6 +141,21 @@ class ConfinementTest {
         assertThat(confiner.get("CapBnd")).isEqualTo("0000000000000000");
     }
 
+    @Test
+    void aDirectoryOpenFromBeforeConfinementIsRefusedAsAWayOutOfTheJail() throws Exception {
+        List<String> lines = new ArrayList<>();
+        Process p = start("confine-dirfd");
+        p.getOutputStream().close(); // were it confined after all, it would not wait at "ready"
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = out.readLine()) != null; ) lines.add(line);
+        }
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(String.join("\n", lines)).isEqualTo(3);
+        assertThat(lines)
+                .anyMatch(l -> l.startsWith("refused confinement step 'jail'") && l.contains("open directory"));
+    }
+
     private static void assertRefusedAndWorking(Run r) {
         for (String t : THREADS) {
             for (String name : REFUSED_BY_FILTER)
@@ -157,7 +172,8 @@ class ConfinementTest {
         }
     }
 
-    private static Run run(String mode) throws Exception {
+    /** Starts the child in {@code mode} with a jail and a data directory of its own. */
+    private static Process start(String mode) throws IOException {
         Path jail = Files.createDirectory(dir.resolve("jail-" + mode));
         Path data = Files.createDirectory(dir.resolve("data-" + mode));
         Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxrwxrwx")); // nobody writes here too
@@ -166,7 +182,7 @@ class ConfinementTest {
                         || e.contains("target" + File.separator + "test-classes"))
                 .collect(Collectors.joining(File.pathSeparator));
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(
+        return new ProcessBuilder(
                         java.toString(),
                         "--enable-native-access=ALL-UNNAMED",
                         "-XX:-UsePerfData",
@@ -180,6 +196,10 @@ class ConfinementTest {
                         outside.toString())
                 .redirectErrorStream(true)
                 .start();
+    }
+
+    private static Run run(String mode) throws Exception {
+        Process p = start(mode);
         List<String> lines = new ArrayList<>();
         Map<String, Map<String, String>> statusByTid = new HashMap<>();
         try (BufferedReader out =

@@ -50,6 +50,7 @@ public final class Jail {
                 throw new IllegalArgumentException("mount " + m.path() + " overlaps the jail " + jail);
         int[] fds = buildInPrivateNamespace(jail, ordered);
         try {
+            refuseOpenDirectories(fds[0]);
             Sys.call("fchdir(jail)", Syscall.FCHDIR, fds[0]);
             try (Arena a = Arena.ofConfined()) {
                 Sys.call("chroot(" + jail + ")", Syscall.CHROOT, Sys.cString(a, "."));
@@ -59,6 +60,24 @@ public final class Jail {
             Sys.raw(Syscall.CLOSE, fds[0]);
         }
         return new Entered(jail, fds[1], List.copyOf(ordered));
+    }
+
+    /**
+     * A directory descriptor opened before the chroot is a way out of it (openat(fd, "..") is not stopped at the new
+     * root), so the jail is refused while the process holds one; a JVM holds none of its own.
+     */
+    private static void refuseOpenDirectories(int ours) {
+        List<Path> fds;
+        try (var list = Files.list(Path.of("/proc/self/fd"))) {
+            fds = list.toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        // The listing's own descriptor is closed by now, so it no longer resolves.
+        for (Path fd : fds)
+            if (!fd.getFileName().toString().equals(Integer.toString(ours)) && Files.isDirectory(fd))
+                throw new IllegalStateException("descriptor " + fd.getFileName() + " is an open directory ("
+                        + fd.toAbsolutePath() + "): it would lead out of the jail; close it before confinement");
     }
 
     /** Runs the namespace work on a thread of its own; returns {jail root O_PATH fd, mount namespace fd}. */
