@@ -145,8 +145,6 @@ public record SeccompPolicy(List<Rule> rules, int defaultErrno) {
             RT_SIGTIMEDWAIT,
             RT_SIGSUSPEND,
             SIGALTSTACK,
-            TGKILL,
-            TKILL,
             RESTART_SYSCALL,
             SET_ROBUST_LIST,
             GET_ROBUST_LIST,
@@ -174,7 +172,6 @@ public record SeccompPolicy(List<Rule> rules, int defaultErrno) {
             GETRUSAGE,
             GETRLIMIT,
             SETRLIMIT,
-            PRLIMIT64,
             GETCPU,
             GETRANDOM,
             GETPRIORITY,
@@ -305,7 +302,7 @@ public record SeccompPolicy(List<Rule> rules, int defaultErrno) {
     /**
      * The worker's policy: the JVM's calls; {@code clone} only for threads (CLONE_THREAD set, never a new process);
      * {@code clone3}, whose flags sit behind a pointer the filter cannot read, answered ENOSYS so glibc falls back to
-     * clone; {@code kill} only of the worker itself ({@code selfPid}); sockets only of the Unix and IP families (no
+     * clone; {@code kill}, {@code tgkill} and {@code prlimit64} only of the worker itself ({@code selfPid}; tkill, which names no process, not at all); sockets only of the Unix and IP families (no
      * netlink, no packet sockets); {@link #ALWAYS_REFUSED} refused with EPERM; everything else EPERM.
      */
     public static SeccompPolicy forVmWorker(int selfPid) {
@@ -314,7 +311,10 @@ public record SeccompPolicy(List<Rule> rules, int defaultErrno) {
         for (Syscall s : JVM) rules.add(new Rule.Allow(s));
         rules.add(new Rule.AllowIf(CLONE, 0, new Rule.ArgTest.HasBit(CLONE_THREAD), Errno.EPERM));
         rules.add(new Rule.Refuse(CLONE3, Errno.ENOSYS));
+        // Signals and resource limits only of the worker itself (0: the calling process, as the JVM asks).
         rules.add(new Rule.AllowIf(KILL, 0, new Rule.ArgTest.OneOf(List.of(selfPid)), Errno.EPERM));
+        rules.add(new Rule.AllowIf(TGKILL, 0, new Rule.ArgTest.OneOf(List.of(selfPid)), Errno.EPERM));
+        rules.add(new Rule.AllowIf(PRLIMIT64, 0, new Rule.ArgTest.OneOf(List.of(0, selfPid)), Errno.EPERM));
         rules.add(new Rule.AllowIf(
                 SOCKET, 0, new Rule.ArgTest.OneOf(List.of(AF_UNIX, AF_INET, AF_INET6)), Errno.EAFNOSUPPORT));
         return new SeccompPolicy(rules, Errno.EPERM);

@@ -97,10 +97,17 @@ class SeccompProgramTest {
     }
 
     @Test
-    void killOnlyItselfAndSocketsOnlyOfUnixAndIp() {
+    void signalsAndLimitsOnlyOfItselfAndSocketsOnlyOfUnixAndIp() {
         assertThat(verdict(Syscall.KILL, PID, 3)).isEqualTo(ALLOW);
         assertThat(verdict(Syscall.KILL, 1, 9)).isEqualTo(EPERM);
         assertThat(verdict(Syscall.KILL, -1, 9)).isEqualTo(EPERM);
+        assertThat(verdict(Syscall.KILL, 0, 9)).as("its process group").isEqualTo(EPERM);
+        assertThat(verdict(Syscall.TGKILL, PID, 77, 10)).isEqualTo(ALLOW);
+        assertThat(verdict(Syscall.TGKILL, 1, 1, 9)).isEqualTo(EPERM);
+        assertThat(verdict(Syscall.TKILL, 77, 9)).isEqualTo(EPERM);
+        assertThat(verdict(Syscall.PRLIMIT64, 0)).isEqualTo(ALLOW);
+        assertThat(verdict(Syscall.PRLIMIT64, PID)).isEqualTo(ALLOW);
+        assertThat(verdict(Syscall.PRLIMIT64, 1)).isEqualTo(EPERM);
         assertThat(verdict(Syscall.SOCKET, 1)).isEqualTo(ALLOW);
         assertThat(verdict(Syscall.SOCKET, 2)).isEqualTo(ALLOW);
         assertThat(verdict(Syscall.SOCKET, 10)).isEqualTo(ALLOW);
