@@ -1,5 +1,6 @@
 package org.viridian.confine;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.viridian.confine.fs.Jail;
@@ -35,16 +36,17 @@ public final class Confinement {
 
     public static Report apply(Policy policy) {
         List<Report.Step> steps = new ArrayList<>();
+        Timer timer = new Timer();
         if (policy.jailRoot().isPresent()) {
             Jail.Entered jail = step("jail", () -> Jail.enter(policy.jailRoot().get(), policy.mounts()));
-            steps.add(new Report.Step(
+            steps.add(timer.step(
                     "jail",
                     true,
                     "root " + jail.root() + " with " + jail.mounts().size() + " paths, private mount namespace"));
-        } else steps.add(new Report.Step("jail", false, "the policy has none"));
+        } else steps.add(timer.step("jail", false, "the policy has none"));
 
         boolean bounded = step("bounding set", Capabilities::dropBoundingSet);
-        steps.add(new Report.Step(
+        steps.add(timer.step(
                 "bounding set", bounded, bounded ? "emptied, ambient cleared" : "not permitted (no CAP_SETPCAP)"));
 
         if (policy.user().isPresent()) {
@@ -53,17 +55,17 @@ public final class Confinement {
                 Sys.becomeUser(id.uid(), id.gid());
                 return null;
             });
-            steps.add(new Report.Step("user", true, "uid " + id.uid() + " gid " + id.gid() + ", no groups"));
-        } else steps.add(new Report.Step("user", false, "the policy keeps the current user"));
+            steps.add(timer.step("user", true, "uid " + id.uid() + " gid " + id.gid() + ", no groups"));
+        } else steps.add(timer.step("user", false, "the policy keeps the current user"));
 
         step("capabilities", () -> {
             Capabilities.dropAll();
             return null;
         });
-        steps.add(new Report.Step("capabilities", true, "effective, permitted, inheritable empty"));
+        steps.add(timer.step("capabilities", true, "effective, permitted, inheritable empty"));
 
         step("dumpable", () -> Sys.call("prctl(PR_SET_DUMPABLE, 0)", Syscall.PRCTL, PR_SET_DUMPABLE, 0, 0, 0, 0));
-        steps.add(new Report.Step("dumpable", true, "0"));
+        steps.add(timer.step("dumpable", true, "0"));
 
         List<BpfInstruction> program = SeccompProgram.build(policy.seccomp());
         step("seccomp", () -> {
@@ -71,12 +73,24 @@ public final class Confinement {
             SeccompFilter.install(program);
             return null;
         });
-        steps.add(new Report.Step(
+        steps.add(timer.step(
                 "seccomp",
                 true,
                 program.size() + " BPF instructions, "
                         + policy.seccomp().rules().size() + " rules, every thread (TSYNC), no_new_privs"));
         return new Report(steps);
+    }
+
+    /** Times each step from the end of the previous one. */
+    private static final class Timer {
+        private long last = System.nanoTime();
+
+        Report.Step step(String name, boolean applied, String detail) {
+            long now = System.nanoTime();
+            Report.Step s = new Report.Step(name, applied, detail, Duration.ofNanos(now - last));
+            last = now;
+            return s;
+        }
     }
 
     private interface Action<T> {

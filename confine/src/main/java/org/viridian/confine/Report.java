@@ -8,8 +8,8 @@ public record Report(List<Step> steps) {
         steps = List.copyOf(steps);
     }
 
-    /** One step: its name, whether it was applied, and how (or why not). */
-    public record Step(String name, boolean applied, String detail) {}
+    /** One step: its name, whether it was applied, how (or why not), and how long it took. */
+    public record Step(String name, boolean applied, String detail, java.time.Duration took) {}
 
     @Override
     public String toString() {
@@ -19,7 +19,9 @@ public record Report(List<Step> steps) {
                     .append(s.name())
                     .append(": ")
                     .append(s.detail())
-                    .append('\n');
+                    .append(" (")
+                    .append(s.took().toNanos() / 1000)
+                    .append(" µs)\n");
         return b.toString();
     }
 }

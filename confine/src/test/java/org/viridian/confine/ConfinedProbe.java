@@ -54,7 +54,8 @@ public final class ConfinedProbe {
                 long start = System.nanoTime();
                 Report report = Confinement.apply(policy);
                 System.out.printf("applied_ms %.1f%n", (System.nanoTime() - start) / 1e6);
-                for (Report.Step s : report.steps()) System.out.println("step " + s.name() + " " + s.applied());
+                for (Report.Step s : report.steps())
+                    System.out.println("step " + s.applied() + " " + s.took().toNanos() / 1000 + " " + s.name());
             } catch (ConfinementException e) {
                 System.out.println("refused " + e.getMessage());
                 System.out.flush();

@@ -245,7 +245,7 @@ class ConfinementTest {
                 case "probe" ->
                     probes.computeIfAbsent(w[1], k -> new HashMap<>()).put(w[2], Long.parseLong(w[3]));
                 case "step" ->
-                    steps.put(line.substring(5, line.lastIndexOf(' ')), Boolean.parseBoolean(w[w.length - 1]));
+                    steps.put(line.split(" ", 4)[3], Boolean.parseBoolean(w[1])); // step <applied> <µs> <name>
                 case "confiner" -> confiner = w[1];
                 default -> {}
             }
