@@ -20,9 +20,14 @@ public record VmMetrics(
         Memory memory) {
     public VmMetrics {
         vps = List.copyOf(vps);
-        hypercalls = Map.copyOf(hypercalls);
+        hypercalls = sorted(hypercalls);
         disks = List.copyOf(disks);
         networkAdapters = List.copyOf(networkAdapters);
+    }
+
+    /** Counts by name, in name order (so JSON and listings read the same every time). */
+    private static Map<String, Long> sorted(Map<String, Long> m) {
+        return java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(m));
     }
 
     /**
@@ -31,7 +36,7 @@ public record VmMetrics(
      */
     public record Vp(int index, long cpuNanos, Map<String, Long> exits) {
         public Vp {
-            exits = Map.copyOf(exits);
+            exits = sorted(exits);
         }
     }
 
@@ -77,7 +82,7 @@ public record VmMetrics(
             long receivedBytes,
             Map<String, Long> drops) {
         public NetworkAdapter {
-            drops = Map.copyOf(drops);
+            drops = sorted(drops);
         }
     }
 

@@ -186,6 +186,11 @@ public class WebManagerBrowserTest {
                             .getText())
                     .endsWith("%");
             assertThat(browser.findElement(By.id("charts-note")).isDisplayed()).isFalse();
+            // For people: what the page looked like (target/vm-charts.png).
+            java.nio.file.Files.copy(
+                    browser.getScreenshotAs(org.openqa.selenium.OutputType.FILE).toPath(),
+                    java.nio.file.Path.of("target/vm-charts.png"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } finally {
             service.api.awaitJob(service.api.post("/api/v1/vms/" + id + "/stop", null));
         }
