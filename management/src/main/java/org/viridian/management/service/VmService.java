@@ -400,8 +400,13 @@ public final class VmService implements AutoCloseable {
             if (vm != null) {
                 try {
                     m = vm.metrics();
-                } catch (UnsupportedOperationException | IllegalStateException x) {
-                    // no metrics from this engine, or the VM ended while it was read
+                } catch (UnsupportedOperationException x) {
+                    // an engine without metrics: the VM is counted by state only
+                } catch (RuntimeException x) {
+                    // One VM's failure (say, it ended while it was read) must not cost the others their figures.
+                    LOG.log(
+                            System.Logger.Level.DEBUG,
+                            "metrics of VM '" + view.config().name() + "': " + x);
                 }
             }
             out.add(new Measured(view, m));
