@@ -2,7 +2,7 @@
 'use strict';
 
 const API = '/api/v1';
-const state = { vms: new Map(), host: null, events: null, term: null, socket: null };
+const state = { vms: new Map(), host: null, events: null, term: null, socket: null, charts: null };
 
 // ---- API access ---------------------------------------------------------------------------------------------------
 function token() { return localStorage.getItem('viridian.token'); }
@@ -220,8 +220,14 @@ async function renderVm(id) {
       h('p', { id: 'last-exit' }, vm.lastExit ? 'Last exit: ' + vm.lastExit.reason : ''),
       h('p', { id: 'guest-info' }, guestText(vm)),
       h('h2', {}, 'Serial console'), h('div', { id: 'terminal' })),
+    h('div', { class: 'card', id: 'charts' }, h('h2', {}, 'Performance'),
+      h('p', { id: 'charts-note', class: 'muted' }, 'Charts appear while the VM runs.'),
+      h('div', { class: 'charts' }, CHARTS.map(c => h('figure', { class: 'chart', id: 'chart-' + c.id },
+        h('figcaption', {}, c.title, ' ', h('b', { class: 'chart-value' }, '–')), svg('svg', { viewBox: '0 0 240 80', preserveAspectRatio: 'none' },
+          svg('polyline', { points: '' })))))),
     settings);
   openConsole(vm);
+  startCharts(vm.id);
 }
 
 // Live VM state without reloading the page (called for every vm.state / vm.updated event).
@@ -237,6 +243,87 @@ function refreshVm(vm) {
     const gi = document.getElementById('guest-info');
     if (gi) gi.textContent = guestText(vm);
   }
+}
+
+// ---- live charts: the VM's metrics (/vms/{id}/metrics) every 2 s, the last 2 minutes -------------------------------
+const CHART_POINTS = 60, CHART_EVERY_MS = 2000;
+const sum = (xs, f) => xs.reduce((a, x) => a + f(x), 0);
+const diskBytes = m => sum(m.disks, d => d.read.bytes + d.write.bytes);
+const netBytes = m => sum(m.networkAdapters, a => a.transmittedBytes + a.receivedBytes);
+// Each chart's value from this reading and the one before ({dt} seconds earlier; none for the first reading).
+const CHARTS = [
+  { id: 'cpu', title: 'CPU', format: v => v.toFixed(1) + ' %', fixedMax: 100,
+    value: (m, p, dt) => p && 100 * (sum(m.vps, v => v.cpuNanos) - sum(p.vps, v => v.cpuNanos)) / (dt * 1e9 * m.vps.length) },
+  { id: 'disk', title: 'Disk', format: v => bytes(v) + '/s', value: (m, p, dt) => p && (diskBytes(m) - diskBytes(p)) / dt },
+  { id: 'network', title: 'Network', format: v => bytes(v) + '/s', value: (m, p, dt) => p && (netBytes(m) - netBytes(p)) / dt },
+  { id: 'memory', title: 'Memory resident', format: v => bytes(v), value: m => m.memory.residentBytes >= 0 ? m.memory.residentBytes : null },
+];
+
+function bytes(n) {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  return (i === 0 ? Math.round(n) : n.toFixed(1)) + ' ' + units[i];
+}
+
+function svg(tag, attrs, ...children) {
+  const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, v);
+  el.append(...children);
+  return el;
+}
+
+function stopCharts() {
+  if (state.charts) clearInterval(state.charts.timer);
+  state.charts = null;
+}
+
+function startCharts(id) {
+  // The same VM's page drawn again (settings saved, say) keeps its history.
+  const keep = state.charts && state.charts.id === id ? state.charts : null;
+  stopCharts();
+  const c = keep || { id, last: null, series: Object.fromEntries(CHARTS.map(ch => [ch.id, []])) };
+  c.timer = setInterval(() => sampleCharts(c), CHART_EVERY_MS);
+  state.charts = c;
+  sampleCharts(c);
+  drawCharts(c);
+}
+
+async function sampleCharts(c) {
+  const vm = state.vms.get(c.id);
+  if (!vm || !['running', 'paused'].includes(vm.state)) { c.last = null; return; }
+  let m;
+  try { m = await api('GET', '/vms/' + c.id + '/metrics'); } catch (e) { return; } // stopped meanwhile
+  if (state.charts !== c) return;
+  const dt = c.last ? (Date.parse(m.at) - Date.parse(c.last.at)) / 1000 : 0;
+  if (c.last && dt <= 0) return;
+  for (const ch of CHARTS) {
+    const v = ch.value(m, c.last, dt);
+    if (v === null || v === undefined || !isFinite(v)) continue;
+    const s = c.series[ch.id];
+    s.push(Math.max(0, v));
+    if (s.length > CHART_POINTS) s.shift();
+  }
+  c.last = m;
+  drawCharts(c);
+}
+
+function drawCharts(c) {
+  let drawn = false;
+  for (const ch of CHARTS) {
+    const fig = document.getElementById('chart-' + ch.id);
+    if (!fig) return;
+    const s = c.series[ch.id];
+    const max = ch.fixedMax || Math.max(1, ...s) * 1.15;
+    const step = 240 / (CHART_POINTS - 1), x0 = 240 - (s.length - 1) * step;
+    fig.querySelector('polyline').setAttribute('points',
+      s.map((v, i) => (x0 + i * step).toFixed(1) + ',' + (80 - 78 * Math.min(v, max) / max).toFixed(1)).join(' '));
+    fig.dataset.points = s.length;
+    if (s.length) { fig.dataset.value = s[s.length - 1]; fig.querySelector('.chart-value').textContent = ch.format(s[s.length - 1]); }
+    drawn ||= s.length > 0;
+  }
+  const note = document.getElementById('charts-note');
+  if (note) note.hidden = drawn;
 }
 
 // ---- console ------------------------------------------------------------------------------------------------------
@@ -333,7 +420,7 @@ async function renderSwitches() {
 async function route() {
   clearError();
   const hash = location.hash || '#/';
-  if (!hash.startsWith('#/vm/')) closeConsole();
+  if (!hash.startsWith('#/vm/')) { closeConsole(); stopCharts(); }
   if (hash === '#/new') return renderWizard();
   if (hash === '#/switches') return attempt(renderSwitches);
   if (hash.startsWith('#/vm/')) return renderVm(decodeURIComponent(hash.substring(5)));

@@ -227,6 +227,11 @@ public final class Hypervisor implements SynicHost {
         return synics.get(vp).signalEvent(sint, flag);
     }
 
+    /** Hypercalls that reached user space so far, by call code ({@link HypercallDispatcher#counts}). */
+    public java.util.Map<String, Long> hypercallCounts() {
+        return hypercalls.counts();
+    }
+
     /** Guest to host: HvPostMessage and HvSignalEvent by connection id. */
     @Override
     public MessageCalls messageCalls() {

@@ -36,6 +36,7 @@ import org.viridian.partition.Partition;
 import org.viridian.partition.PartitionExit;
 import org.viridian.partition.nested.ArchitecturalFallback;
 import org.viridian.partition.nested.NestedHostCpuid;
+import org.viridian.partition.vp.VirtualProcessor;
 import org.viridian.storage.ops.Images;
 import org.viridian.vmbus.diag.EchoDevice;
 import org.viridian.vmbus.server.VmbusServer;
@@ -311,6 +312,26 @@ public final class VirtualMachine implements AutoCloseable {
 
     public VmSpec spec() {
         return spec;
+    }
+
+    /**
+     * What the VM has used and done so far; cheap enough to read every second or two (no pause, no allocation on the
+     * paths that count: the parts keep their counters anyway), from any thread.
+     */
+    public MachineMetrics metrics() {
+        var signals = vmbus == null ? new VmbusServer.Signals(0, 0) : vmbus.signals();
+        return new MachineMetrics(
+                partition.vps().stream().map(VirtualProcessor::metrics).toList(),
+                hypervisor == null ? java.util.Map.of() : hypervisor.hypercallCounts(),
+                signals.fromGuest(),
+                signals.toGuest(),
+                storage == null ? java.util.Map.of() : storage.diskCounters(),
+                networkAdapters().stream()
+                        .map(a -> new MachineMetrics.Adapter(
+                                a.slot(), a.tap(), a.netVsp().counters()))
+                        .toList(),
+                spec.memoryBytes(),
+                partition.memory().residentBytes());
     }
 
     public Partition partition() {

@@ -23,7 +23,8 @@ import picocli.CommandLine.Parameters;
             VmConsoleCommand.class,
             VmDiskCommand.class,
             VmNicCommand.class,
-            VmFlightRecorderCommand.class
+            VmFlightRecorderCommand.class,
+            VmMetricsCommand.class
         })
 public final class VmCommand implements Runnable {
     @Override

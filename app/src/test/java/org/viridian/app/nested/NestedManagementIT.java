@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.viridian.app.vm.Cli;
+import org.viridian.management.testing.PrometheusParser;
 import org.viridian.management.web.Chromium;
 import org.viridian.management.web.WebManagerBrowserTest;
 
@@ -36,13 +37,15 @@ class NestedManagementIT {
     private static String url;
     private static Cli cli;
     private static String token;
+    private static Path cert;
 
     @BeforeAll
     static void bootNestedHostWithTheService() throws Exception {
         Path jar = Path.of("target/viridian.jar");
         assumeTrue(Files.exists(jar), "target/viridian.jar not built (run through mvn verify)");
         Path tls = Files.createTempDirectory("viridian-tls");
-        Path keyStore = tls.resolve("server.p12"), cert = tls.resolve("server.pem");
+        Path keyStore = tls.resolve("server.p12");
+        cert = tls.resolve("server.pem");
         keytool(
                 "-genkeypair",
                 "-alias",
@@ -125,8 +128,30 @@ class NestedManagementIT {
         Cli.Result recorder = cli.run("vm", "flight-recorder", "long", "--last", "40");
         assertThat(recorder.rc()).as(recorder.err()).isZero();
         assertThat(recorder.out()).containsPattern("vp0 #\\d+ +rip=[0-9a-f]{16} out port 0x3f8 size 1 <- 0x");
+        // /metrics (Prometheus' format, the token required): the running VM's exits and CPU time, then more of both
+        // after a pause and resume (kicks are exits too) while its VP keeps hashing.
+        PrometheusParser.Document before = PrometheusParser.parse(metrics());
+        assertThat(before.value("viridian_vm_cpu_seconds_total", "vm", "long", "vp", "0"))
+                .isPositive();
+        assertThat(exits(before, "long")).isPositive();
+        assertThat(before.value("viridian_vm_exits_total", "vm", "long", "vp", "0", "reason", "io"))
+                .as("the guest's console writes")
+                .isPositive();
+        assertThat(before.value("viridian_vm_memory_resident_bytes", "vm", "long"))
+                .isPositive();
         assertThat(cli.run("vm", "pause", "long").out()).isEqualTo("VM 'long' is paused\n");
         assertThat(cli.run("vm", "resume", "long").out()).isEqualTo("VM 'long' is running\n");
+        Thread.sleep(1000);
+        PrometheusParser.Document after = PrometheusParser.parse(metrics());
+        assertThat(after.value("viridian_vm_cpu_seconds_total", "vm", "long", "vp", "0"))
+                .isGreaterThan(before.value("viridian_vm_cpu_seconds_total", "vm", "long", "vp", "0"));
+        assertThat(exits(after, "long")).isGreaterThan(exits(before, "long"));
+        System.out.println("nested /metrics of VM 'long': cpu "
+                + after.value("viridian_vm_cpu_seconds_total", "vm", "long", "vp", "0") + " s, exits "
+                + after.find("viridian_vm_exits_total", "vm", "long").stream()
+                        .map(x -> x.labels().get("reason") + "=" + (long) x.value())
+                        .toList()
+                + ", resident " + (long) after.value("viridian_vm_memory_resident_bytes", "vm", "long") + " B");
         Cli.Result stopped = cli.run("vm", "stop", "long");
         assertThat(stopped.rc()).as(stopped.err()).isZero();
         assertThat(cli.run("vm", "show", "long").out())
@@ -146,6 +171,37 @@ class NestedManagementIT {
         } finally {
             browser.quit();
         }
+    }
+
+    /** All of a VM's exits, every VP and reason. */
+    private static double exits(PrometheusParser.Document d, String vm) {
+        return d.find("viridian_vm_exits_total", "vm", vm).stream()
+                .mapToDouble(PrometheusParser.Sample::value)
+                .sum();
+    }
+
+    /** GET /metrics with the token, trusting the nested service's self-signed certificate. */
+    private static String metrics() throws Exception {
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (var in = Files.newInputStream(cert)) {
+            trust.setCertificateEntry(
+                    "viridian",
+                    java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        var tmf =
+                javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        var ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+        ssl.init(null, tmf.getTrustManagers(), null);
+        var http = java.net.http.HttpClient.newBuilder().sslContext(ssl).build();
+        var r = http.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "metrics"))
+                        .header("Authorization", "Bearer " + token)
+                        .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return r.body();
     }
 
     private static JsonNode awaitState(String vm, String state) throws Exception {

@@ -70,6 +70,25 @@ class VmCliScriptedTest {
     }
 
     @Test
+    void metricsShowWhatARunningVmUsed() throws Exception {
+        cli.run("vm", "create", "busy", "--cpus", "2");
+        Cli.Result off = cli.run("vm", "metrics", "busy");
+        assertThat(off.rc()).isNotZero();
+        assertThat(off.err()).contains("only a running VM has metrics");
+        assertThat(cli.run("vm", "start", "busy").rc()).isZero();
+        Thread.sleep(300);
+        Cli.Result m = cli.run("vm", "metrics", "busy");
+        assertThat(m.rc()).as(m.err()).isZero();
+        assertThat(m.out())
+                .containsPattern("vp0 +cpu [0-9.]+ s, exits [0-9]+ \\(io [0-9]+, x86_wrmsr [0-9]+\\)")
+                .containsPattern("vp1 +cpu [0-9.]+ s, exits [0-9]+ \\(io [0-9]+\\)")
+                .containsPattern("hypercalls +0x005c [0-9]+, 0x005d [0-9]+")
+                .containsPattern("memory +[0-9.]+ [KM]iB resident of 64 MiB");
+        assertThat(cli.run("vm", "metrics", "busy", "--json").out()).contains("\"cpuNanos\"");
+        cli.run("vm", "stop", "busy");
+    }
+
+    @Test
     void showTellsTheGuestsHeartbeatAndWhatItSaidThroughKvp() {
         cli.run("vm", "create", "ics", "--guest", "smp.elf", "--cmdline", "ic-heartbeat ic-kvp");
         assertThat(cli.run("vm", "show", "ics").out()).doesNotContain("heartbeat:");

@@ -52,6 +52,11 @@ public final class ScsiTarget<L> {
         return all;
     }
 
+    /** The unit at {@code lun}; null when there is none. */
+    public L get(int lun) {
+        return luns.get(lun);
+    }
+
     public boolean contains(int lun) {
         return luns.containsKey(lun);
     }

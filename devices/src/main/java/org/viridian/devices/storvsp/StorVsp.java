@@ -64,7 +64,7 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
     private long completed, firstNanos, lastNanos;
 
     /** One disk: its SCSI target and the worker that runs its commands in order. */
-    private record Lun(ScsiDisk disk, BlockDevice device, ExecutorService worker) {}
+    private record Lun(ScsiDisk disk, BlockDevice device, ExecutorService worker, DiskCounters counters) {}
 
     /** SCSI requests completed by the disks so far, and the time between the first and the last completion. */
     public record Stats(long requests, long nanos) {}
@@ -106,7 +106,8 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
             if (target.contains(lun)) throw new IllegalArgumentException("LUN " + lun + " is in use");
             ExecutorService worker = Executors.newSingleThreadExecutor(
                     Thread.ofPlatform().daemon().name("storvsp-lun" + lun).factory());
-            target.add(lun, new Lun(new ScsiDisk(device, readOnly, serial, limits), device, worker));
+            target.add(
+                    lun, new Lun(new ScsiDisk(device, readOnly, serial, limits), device, worker, new DiskCounters()));
         }
         primary.notifyRescan();
     }
@@ -121,6 +122,16 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
 
     public List<Integer> lunNumbers() {
         return target.lunNumbers();
+    }
+
+    /** Each attached disk's reads, writes and latencies, by LUN (a removed disk's go with it). */
+    public java.util.Map<Integer, DiskCounters.Snapshot> diskCounters() {
+        java.util.Map<Integer, DiskCounters.Snapshot> out = new java.util.TreeMap<>();
+        for (int lun : target.lunNumbers()) {
+            Lun l = target.get(lun);
+            if (l != null) out.put(lun, l.counters().snapshot());
+        }
+        return out;
     }
 
     public synchronized Stats stats() {
@@ -326,8 +337,9 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
         /** Queues the command on its disk's worker. */
         private void execute(OpenChannel c, Packet p, VmscsiRequest srb, Lun l, byte[] cdb, ScsiData buffer) {
             outstanding++;
+            long taken = System.nanoTime();
             try {
-                l.worker().execute(() -> finish(c, p, srb, l, cdb, buffer));
+                l.worker().execute(() -> finish(c, p, srb, l, cdb, buffer, taken));
             } catch (RejectedExecutionException e) { // removed meanwhile
                 outstanding--;
                 srbDone(c, p, srb, VmscsiRequest.SRB_INVALID_LUN, null, 0);
@@ -335,7 +347,8 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
         }
 
         /** On the disk's worker: runs the command and sends its completion on this queue. */
-        private void finish(OpenChannel c, Packet p, VmscsiRequest srb, Lun l, byte[] cdb, ScsiData buffer) {
+        private void finish(
+                OpenChannel c, Packet p, VmscsiRequest srb, Lun l, byte[] cdb, ScsiData buffer, long taken) {
             ScsiResult r;
             try {
                 r = l.disk().execute(cdb, buffer);
@@ -346,6 +359,7 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
                 r = ScsiResult.check(Sense.DATA_TRANSFER_ERROR);
             }
             count();
+            l.counters().completed(cdb, r.ok(), r.transferred(), System.nanoTime() - taken);
             synchronized (this) {
                 outstanding--;
                 if (channel() != c) return;

@@ -88,6 +88,16 @@ class StorVspTest {
         assertThat(guest.scsi(0, read16, true, OTHER + 100, pattern.length).srbStatus())
                 .isEqualTo(VmscsiRequest.SRB_SUCCESS);
         assertThat(guest.memory.read(OTHER + 100, pattern.length)).isEqualTo(pattern);
+        // The disk's counters saw one write, one read (64 KiB each) and the SYNCHRONIZE CACHE apart.
+        DiskCounters.Snapshot io = guest.vsp.diskCounters().get(0);
+        assertThat(io.write().requests()).isEqualTo(1);
+        assertThat(io.write().bytes()).isEqualTo(pattern.length);
+        assertThat(io.read().requests()).isEqualTo(1);
+        assertThat(io.read().bytes()).isEqualTo(pattern.length);
+        assertThat(io.read().errors()).isZero();
+        assertThat(io.otherCommands()).isEqualTo(1);
+        assertThat(io.read().latencyNanos()).isPositive();
+        assertThat(Arrays.stream(io.read().latencyBuckets()).sum()).isEqualTo(1);
 
         guest.vsp.close(); // closes the image
         try (DiskImage img = Images.open(vhdx, true)) {

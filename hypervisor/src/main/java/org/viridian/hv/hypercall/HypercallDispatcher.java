@@ -2,7 +2,9 @@ package org.viridian.hv.hypercall;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import org.viridian.partition.bus.VpPortTrap;
 import org.viridian.partition.memory.GuestMemory;
 import org.viridian.partition.vp.FlightRecorder;
@@ -23,7 +25,15 @@ public final class HypercallDispatcher implements VpPortTrap {
 
     private final GuestMemory memory;
     private final boolean userCalls;
-    private final Map<Integer, HypercallHandler> handlers = new ConcurrentHashMap<>();
+    private final Map<Integer, Registered> handlers = new ConcurrentHashMap<>();
+    /** Calls with a code no handler takes, and calls whose control value does not decode. */
+    private final LongAdder unknownCode = new LongAdder(), badControl = new LongAdder();
+
+    /** A call's handler and how often it was called (a LongAdder: several VPs call at once). */
+    private record Registered(HypercallHandler handler, LongAdder calls) {}
+
+    /** What {@link #counts()} calls the calls with unknown codes and those whose control value did not decode. */
+    public static final String UNKNOWN_CODE = "unknown", BAD_CONTROL = "invalid";
 
     public HypercallDispatcher(GuestMemory memory, boolean userCalls) {
         this.memory = memory;
@@ -32,7 +42,23 @@ public final class HypercallDispatcher implements VpPortTrap {
 
     /** Registers a simple call (Viridian offers no rep calls yet: rep fields must be zero). */
     public void register(int code, HypercallHandler h) {
-        handlers.put(code, h);
+        handlers.put(code, new Registered(h, new LongAdder()));
+    }
+
+    /**
+     * Calls that reached this dispatcher so far, by call code ("0x005c"), plus {@link #UNKNOWN_CODE} and
+     * {@link #BAD_CONTROL}; codes never called are left out. Calls from CPL > 0 that were refused with #UD, and the
+     * SMP calls KVM answers itself (VMCALL from the hypercall page), never reach it.
+     */
+    public Map<String, Long> counts() {
+        Map<String, Long> out = new TreeMap<>();
+        handlers.forEach((code, r) -> {
+            long n = r.calls().sum();
+            if (n != 0) out.put(String.format("0x%04x", code), n);
+        });
+        if (unknownCode.sum() != 0) out.put(UNKNOWN_CODE, unknownCode.sum());
+        if (badControl.sum() != 0) out.put(BAD_CONTROL, badControl.sum());
+        return out;
     }
 
     @Override
@@ -59,9 +85,17 @@ public final class HypercallDispatcher implements VpPortTrap {
     /** The call itself, from the raw register values: returns the result value for RAX (or EDX:EAX). */
     public long dispatch(int vp, long controlValue, long input, long in1) {
         HypercallControl c = HypercallControl.decode(controlValue);
-        if (c == null) return HypercallControl.result(HvStatus.INVALID_HYPERCALL_INPUT, 0);
-        HypercallHandler h = handlers.get(c.code());
-        if (h == null) return HypercallControl.result(HvStatus.INVALID_HYPERCALL_CODE, 0);
+        if (c == null) {
+            badControl.increment();
+            return HypercallControl.result(HvStatus.INVALID_HYPERCALL_INPUT, 0);
+        }
+        Registered r = handlers.get(c.code());
+        if (r == null) {
+            unknownCode.increment();
+            return HypercallControl.result(HvStatus.INVALID_HYPERCALL_CODE, 0);
+        }
+        r.calls().increment();
+        HypercallHandler h = r.handler();
         // Every call offered so far is simple and has no variable header: those fields must be zero.
         if (c.repCount() != 0 || c.repStart() != 0 || c.varHeaderQwords() != 0) {
             return HypercallControl.result(HvStatus.INVALID_HYPERCALL_INPUT, 0);

@@ -71,6 +71,27 @@ class HypercallDispatcherTest {
     }
 
     @Test
+    void callsAreCountedByCode() {
+        assertThat(d.counts()).isEmpty();
+        memory.write(0x2010, "ping".getBytes());
+        postMessage(0x2000, 5, 1, 4);
+        postMessage(0x2000, 6, 1, 4); // refused by its connection, but a call all the same
+        d.dispatch(0, MessageCalls.SIGNAL_EVENT | FAST, 9, 0);
+        d.dispatch(0, 0x7777, 0, 0);
+        d.dispatch(0, 1L << 63, 0, 0);
+        assertThat(d.counts())
+                .containsExactlyInAnyOrderEntriesOf(java.util.Map.of(
+                        "0x005c",
+                        2L,
+                        "0x005d",
+                        1L,
+                        HypercallDispatcher.UNKNOWN_CODE,
+                        1L,
+                        HypercallDispatcher.BAD_CONTROL,
+                        1L));
+    }
+
+    @Test
     void postMessageReachesItsConnectionAndIsValidated() {
         memory.write(0x2010, "ping".getBytes());
         assertThat(status(postMessage(0x2000, 5, 1, 4))).isEqualTo(HvStatus.SUCCESS);

@@ -43,6 +43,8 @@ public final class Libc {
     private static final MethodHandle MUNMAP = link("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), -1);
     private static final MethodHandle MADVISE =
             link("madvise", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1);
+    private static final MethodHandle MINCORE =
+            link("mincore", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS), -1);
     private static final MethodHandle MEMFD_CREATE =
             link("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
     private static final MethodHandle FTRUNCATE =
@@ -172,6 +174,20 @@ public final class Libc {
         MemorySegment buf = errnoBuf();
         try {
             check("madvise", (int) MADVISE.invokeExact(buf, range, range.byteSize(), advice), buf);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * mincore(2): one byte per page of {@code range} (page-aligned) into {@code vec}, bit 0 set where the page is
+     * resident. For a shared file mapping (a memfd) that is the file's page cache: the pages ever written and not
+     * swapped out, whichever process touched them.
+     */
+    public static void mincore(MemorySegment range, MemorySegment vec) {
+        MemorySegment buf = errnoBuf();
+        try {
+            check("mincore", (int) MINCORE.invokeExact(buf, range, range.byteSize(), vec), buf);
         } catch (Throwable t) {
             throw rethrow(t);
         }

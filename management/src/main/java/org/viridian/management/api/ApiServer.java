@@ -55,7 +55,13 @@ public final class ApiServer implements AutoCloseable {
             Path stateDir,
             ObjectMapper json) {
         this.tls = tls != null;
+        ApiRequests apiRequests = new ApiRequests();
         app = Javalin.create(config -> {
+            // Every answered API request is counted for /metrics (the web manager's files are not).
+            config.requestLogger.http((ctx, ms) -> {
+                if (ctx.path().startsWith(BASE) || ctx.path().equals(MetricsRoutes.PATH))
+                    apiRequests.count(ctx.method().name(), ctx.statusCode());
+            });
             config.showJavalinBanner = false;
             config.jsonMapper(new JavalinJackson(json, false));
             config.http.prefer405over404 = true;
@@ -88,6 +94,7 @@ public final class ApiServer implements AutoCloseable {
         app.before(BASE + "/*", access::authenticate);
         app.wsBeforeUpgrade(BASE + "/*", access::authenticate);
         app.before(BASE + "/*", ctx -> ctx.header("Cache-Control", "no-store"));
+        app.before(MetricsRoutes.PATH, access::authenticate);
         errors(app);
 
         routes.add(
@@ -157,6 +164,7 @@ public final class ApiServer implements AutoCloseable {
         });
         new VmRoutes(vms, access, requests).register(routes);
         new SwitchRoutes(switches, access, requests).register(routes);
+        new MetricsRoutes(vms, access, apiRequests).register(routes);
         streams = new StreamRoutes(vms, events, access, json);
         streams.register(app, routes);
     }

@@ -285,6 +285,18 @@ public final class KvmEngine implements VmEngine {
             return vm.partition().recorded().stream().map(RecorderEntry::of).toList();
         }
 
+        @Override
+        public VmMetrics metrics() {
+            return Metrics.of(vm.metrics(), adapterNames());
+        }
+
+        /** The plugged-in adapters' names in the settings, by their slot on the VM. */
+        private Map<Integer, String> adapterNames() {
+            Map<Integer, String> names = new java.util.HashMap<>();
+            for (var e : plugged.entrySet()) names.put(e.getValue().slot(), e.getKey());
+            return names;
+        }
+
         /** KVP's auto pool is read again when older than this (addresses change after boot). */
         private static final Duration KVP_REFRESH = Duration.ofSeconds(30);
 

@@ -41,6 +41,14 @@ public interface RunningVm {
         throw new UnsupportedOperationException("this engine keeps no flight recorder");
     }
 
+    /**
+     * What the VM has used and done so far (CPU time and exits per VP, hypercalls, VMBus signals, disk and network
+     * I/O, memory); must not block for long (read by every scrape of /metrics and every 2 s by a VM's web page).
+     */
+    default VmMetrics metrics() {
+        throw new UnsupportedOperationException("this engine keeps no metrics");
+    }
+
     /** Removes the disk in {@code slot} from the running VM (hot remove). */
     default void detachDisk(int slot) throws IOException {
         throw new UnsupportedOperationException("this engine cannot remove disks from a running VM");

@@ -358,6 +358,62 @@ public final class VmService implements AutoCloseable {
         }
     }
 
+    /** A running (or paused) VM's metrics; a VM that is not running has none (409), nor one whose engine keeps none. */
+    public VmMetrics metrics(String ref) {
+        VmEntry e = entry(ref);
+        RunningVm vm;
+        synchronized (e) {
+            vm = e.running;
+            if (vm == null) {
+                throw ServiceException.conflict(
+                        "invalid_state",
+                        "VM '" + e.config.name() + "' is "
+                                + e.status.state().name().toLowerCase(Locale.ROOT)
+                                + ": only a running VM has metrics");
+            }
+        }
+        try {
+            return vm.metrics();
+        } catch (UnsupportedOperationException x) {
+            throw ServiceException.conflict("not_supported", x.getMessage());
+        }
+    }
+
+    /** A VM and its metrics, or null metrics where it is not running or its engine keeps none. */
+    public record Measured(VmView view, VmMetrics metrics) {}
+
+    /** Every VM with its metrics where it has them (for /metrics), in the order {@link #list} gives. */
+    public List<Measured> measureAll() {
+        List<VmEntry> all;
+        synchronized (this) {
+            all = List.copyOf(vms.values());
+        }
+        List<Measured> out = new ArrayList<>();
+        for (VmEntry e : all) {
+            VmView view;
+            RunningVm vm;
+            synchronized (e) {
+                view = e.view();
+                vm = e.running;
+            }
+            VmMetrics m = null;
+            if (vm != null) {
+                try {
+                    m = vm.metrics();
+                } catch (UnsupportedOperationException x) {
+                    // an engine without metrics: the VM is counted by state only
+                } catch (RuntimeException x) {
+                    // One VM's failure (say, it ended while it was read) must not cost the others their figures.
+                    LOG.log(
+                            System.Logger.Level.DEBUG,
+                            "metrics of VM '" + view.config().name() + "': " + x);
+                }
+            }
+            out.add(new Measured(view, m));
+        }
+        return out;
+    }
+
     /** Hard power-off, or a graceful shutdown that falls back to it where the guest cannot be asked. */
     public Job stop(String ref, boolean graceful) {
         VmEntry e = entry(ref);

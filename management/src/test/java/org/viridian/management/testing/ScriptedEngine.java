@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +19,7 @@ import org.viridian.management.service.GuestIntegration;
 import org.viridian.management.service.RunningVm;
 import org.viridian.management.service.VmEngine;
 import org.viridian.management.service.VmExit;
+import org.viridian.management.service.VmMetrics;
 
 /**
  * Stands in for KVM where this machine has none (the real engine runs in the nested-KVM tests): a "guest" that prints
@@ -49,6 +53,7 @@ public final class ScriptedEngine implements VmEngine {
         String cmdline = c.boot() instanceof BootSource.DemoGuest g ? g.cmdline() : "";
         IntegrationServices is = c.integrationServices();
         Guest vm = new Guest(
+                c,
                 console,
                 is.shutdown() && cmdline.contains("ic-shutdown"),
                 is,
@@ -84,17 +89,24 @@ public final class ScriptedEngine implements VmEngine {
     private static final class Guest implements RunningVm {
         final CompletableFuture<VmExit> exit = new CompletableFuture<>();
         final AtomicBoolean paused = new AtomicBoolean();
+        private final VmConfig config;
+        private final long started = System.nanoTime();
+        /** Nanoseconds spent paused, and when the current pause began (0: running). */
+        private long pausedNanos, pausedSince;
+
         private final OutputStream console;
         private final boolean icShutdown, answersHeartbeat, answersKvp;
         private final IntegrationServices offered;
         private volatile Instant pausedAt;
 
         Guest(
+                VmConfig config,
                 OutputStream console,
                 boolean icShutdown,
                 IntegrationServices offered,
                 boolean answersHeartbeat,
                 boolean answersKvp) {
+            this.config = config;
             this.console = console;
             this.icShutdown = icShutdown;
             this.offered = offered;
@@ -124,14 +136,72 @@ public final class ScriptedEngine implements VmEngine {
         }
 
         @Override
-        public void pause() {
+        public synchronized void pause() {
             pausedAt = Instant.now();
             paused.set(true);
+            pausedSince = System.nanoTime();
         }
 
         @Override
-        public void resume() {
+        public synchronized void resume() {
             paused.set(false);
+            if (pausedSince != 0) pausedNanos += System.nanoTime() - pausedSince;
+            pausedSince = 0;
+        }
+
+        /**
+         * The scripted guest's figures grow with the time it ran (not paused): each VP is busy half a CPU and exits
+         * 1000 times a second (port I/O, and MSR writes on the first VP), and per second it signals VMBus 50 times,
+         * reads 1 MiB (16 requests of 1 ms) and writes 512 KiB from each disk, and moves 64 KiB each way on each
+         * connected adapter; it has touched 1 MiB of RAM per second, up to what it was given.
+         */
+        @Override
+        public synchronized VmMetrics metrics() {
+            long ran = System.nanoTime()
+                    - started
+                    - pausedNanos
+                    - (pausedSince == 0 ? 0 : System.nanoTime() - pausedSince);
+            double s = ran / 1e9;
+            List<VmMetrics.Vp> vps = new ArrayList<>();
+            for (int i = 0; i < config.cpus(); i++) {
+                Map<String, Long> exits = new LinkedHashMap<>();
+                exits.put("io", (long) (s * (i == 0 ? 900 : 1000)));
+                if (i == 0) exits.put("x86_wrmsr", (long) (s * 100));
+                vps.add(new VmMetrics.Vp(i, ran / 2, exits));
+            }
+            List<Double> bounds = List.of(0.0005, 0.001, 0.01);
+            List<VmMetrics.Disk> disks = config.disks().stream()
+                    .map(d -> new VmMetrics.Disk(
+                            d.slot(),
+                            new VmMetrics.Io(
+                                    (long) (s * 16),
+                                    (long) (s * (1 << 20)),
+                                    0,
+                                    (long) (s * 16) * 1_000_000,
+                                    bounds,
+                                    List.of(0L, (long) (s * 16), 0L, 0L)),
+                            VmMetrics.Io.none(bounds),
+                            (long) s))
+                    .toList();
+            List<VmMetrics.NetworkAdapter> nics = config.networkAdapters().stream()
+                    .filter(a -> a.switchName() != null)
+                    .map(a -> new VmMetrics.NetworkAdapter(
+                            a.name(),
+                            (long) (s * 64),
+                            (long) (s * 65536),
+                            (long) (s * 64),
+                            (long) (s * 65536),
+                            Map.of("rx_filtered", 3L)))
+                    .toList();
+            return new VmMetrics(
+                    Instant.now(),
+                    vps,
+                    Map.of("0x005c", (long) (s * 10), "0x005d", (long) (s * 50)),
+                    new VmMetrics.VmbusSignals((long) (s * 50), (long) (s * 50)),
+                    disks,
+                    nics,
+                    new VmMetrics.Memory(
+                            config.memoryBytes(), Math.min(config.memoryBytes(), (long) (s * (1 << 20))), "scripted"));
         }
 
         @Override

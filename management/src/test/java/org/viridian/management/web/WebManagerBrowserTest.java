@@ -129,6 +129,9 @@ public class WebManagerBrowserTest {
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#vm-state [data-state='running']")));
         wait.until(ExpectedConditions.textToBePresentInElementLocated(
                 By.cssSelector("#terminal .xterm-rows"), consoleShows));
+        // The performance charts draw from the VM's metrics (CPU needs two readings, 2 s apart).
+        awaitChartPoints(browser, "cpu", 1);
+        awaitChartPoints(browser, "memory", 1);
 
         if (browser.findElements(By.cssSelector("#vm-ops button[data-op='pause']:not([disabled])"))
                         .size()
@@ -141,6 +144,56 @@ public class WebManagerBrowserTest {
         click(browser, "#vm-ops button[data-op='stop']");
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#vm-state [data-state='off']")));
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("last-exit"), "Last exit:"));
+    }
+
+    /** Waits until the VM page's chart {@code id} has drawn at least {@code n} points; returns its latest value. */
+    static double awaitChartPoints(WebDriver browser, String id, int n) {
+        By chart = By.id("chart-" + id);
+        new WebDriverWait(browser, Duration.ofSeconds(30))
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(b -> {
+                    String p = b.findElement(chart).getDomAttribute("data-points");
+                    return p != null && Integer.parseInt(p) >= n;
+                });
+        return Double.parseDouble(browser.findElement(chart).getDomAttribute("data-value"));
+    }
+
+    /** The scripted guest's VPs are each busy half a CPU, read 1 MiB/s from each disk and move 64 KiB/s each way. */
+    @Test
+    void theVmPageChartsARunningVmsCpuDiskNetworkAndMemory() throws Exception {
+        java.nio.file.Path disk = java.nio.file.Files.createTempFile(service.stateDir, "chart", ".img");
+        String id = service.api
+                .post(
+                        "/api/v1/vms",
+                        "{\"name\":\"charted\",\"cpus\":2,\"disks\":[{\"path\":\"" + disk
+                                + "\"}],\"networkAdapters\":[{\"name\":\"lan\",\"switchName\":\"nat\"}]}")
+                .json()
+                .get("id")
+                .asText();
+        browser.get(service.service.url() + "#/vm/" + id);
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("charts-note")));
+        service.api.awaitJob(service.api.post("/api/v1/vms/" + id + "/start", null));
+        try {
+            assertThat(awaitChartPoints(browser, "cpu", 2)).isBetween(35.0, 65.0);
+            assertThat(awaitChartPoints(browser, "disk", 2)).isBetween(0.7 * (1 << 20), 1.3 * (1 << 20));
+            assertThat(awaitChartPoints(browser, "network", 2)).isBetween(0.7 * 131072, 1.3 * 131072);
+            assertThat(awaitChartPoints(browser, "memory", 2)).isPositive();
+            assertThat(browser.findElement(By.cssSelector("#chart-cpu polyline"))
+                            .getDomAttribute("points"))
+                    .matches("[0-9.]+,[0-9.]+( [0-9.]+,[0-9.]+)+");
+            assertThat(browser.findElement(By.cssSelector("#chart-cpu .chart-value"))
+                            .getText())
+                    .endsWith("%");
+            assertThat(browser.findElement(By.id("charts-note")).isDisplayed()).isFalse();
+            // For people: what the page looked like (target/vm-charts.png).
+            java.nio.file.Files.copy(
+                    browser.getScreenshotAs(org.openqa.selenium.OutputType.FILE).toPath(),
+                    java.nio.file.Path.of("target/vm-charts.png"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            service.api.awaitJob(service.api.post("/api/v1/vms/" + id + "/stop", null));
+        }
     }
 
     /**

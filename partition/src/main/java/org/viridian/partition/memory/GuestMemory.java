@@ -71,6 +71,14 @@ public interface GuestMemory extends AutoCloseable {
         slice(gpa, 4).set(ValueLayout.JAVA_INT_UNALIGNED, 0, value);
     }
 
+    /**
+     * Bytes of this RAM that are in host memory now (the pages the guest, or a device, has touched and that are not
+     * swapped out); -1 where the backing cannot tell.
+     */
+    default long residentBytes() {
+        return -1;
+    }
+
     /** Unmaps the RAM: views still held elsewhere fail with IllegalStateException from then on. */
     @Override
     void close();

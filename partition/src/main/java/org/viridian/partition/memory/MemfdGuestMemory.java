@@ -2,9 +2,11 @@ package org.viridian.partition.memory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import org.viridian.kvm.sys.Libc;
+import org.viridian.kvm.sys.NativeException;
 
 /**
  * Guest RAM in one memfd (so it can be mapped again for save/restore, migration and sharing), mapped into this process
@@ -85,6 +87,32 @@ public final class MemfdGuestMemory implements GuestMemory {
                     String.format("guest-physical range [0x%x, +0x%x) is outside RAM", gpa, length));
         }
         return r.host().asSlice(gpa - r.gpa(), length);
+    }
+
+    /** Pages looked at per mincore call: a 64 KiB vector, whatever the RAM's size. */
+    private static final long MINCORE_PAGES = 64 * 1024;
+
+    /**
+     * Exact: mincore over the memfd's mapping counts the memfd's pages in the page cache, i.e. those ever touched (by
+     * the guest through KVM or by a device) and not swapped out. Pages never touched cost nothing and are not counted.
+     */
+    @Override
+    public long residentBytes() {
+        if (!scope.scope().isAlive()) return 0;
+        long pages = 0;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment vec = a.allocate(MINCORE_PAGES);
+            for (long off = 0; off < size; off += MINCORE_PAGES * PAGE_SIZE) {
+                long n = Math.min(MINCORE_PAGES, (size - off) / PAGE_SIZE);
+                // The raw address, not a view in the RAM's scope: a view passed to a native call holds the scope, and
+                // close() (on another thread) would fail for it. mincore reads no memory, so a race is harmless.
+                Libc.mincore(MemorySegment.ofAddress(mapping.address() + off).reinterpret(n * PAGE_SIZE), vec);
+                for (long i = 0; i < n; i++) pages += vec.get(ValueLayout.JAVA_BYTE, i) & 1;
+            }
+        } catch (NativeException unmapped) {
+            return 0; // closed meanwhile: nothing of it is resident
+        }
+        return pages * PAGE_SIZE;
     }
 
     private Region find(long gpa, long length) {

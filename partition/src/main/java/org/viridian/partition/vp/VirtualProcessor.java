@@ -6,6 +6,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.OptionalLong;
 import org.viridian.kvm.KvmConst;
 import org.viridian.kvm.KvmRun;
@@ -42,6 +44,11 @@ public final class VirtualProcessor {
 
     private volatile VpState state = VpState.CREATED;
     private long exits;
+    private final ExitReasons exitReasons = new ExitReasons();
+    /** The thread's CPU time when last read: what is reported once the thread has ended (the JVM then says -1). */
+    private volatile long lastCpuNanos;
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     /** RIP of the exit being handled (NO_RIP when KVM does not copy it out). */
     private long exitRip = FlightRecorder.NO_RIP;
     /**
@@ -166,6 +173,21 @@ public final class VirtualProcessor {
         return exits;
     }
 
+    /**
+     * This VP's CPU time and its exits to user space by reason, from any thread; the counts are read racily, each
+     * whole, so a VP that runs on may be an exit ahead by the time this returns.
+     */
+    public VpMetrics metrics() {
+        return new VpMetrics(index, cpuNanos(), exitReasons.snapshot());
+    }
+
+    /** CPU time of the VP's thread (user and system: the guest's own time is counted as the thread's user time). */
+    private long cpuNanos() {
+        long n = state == VpState.CREATED ? 0 : THREADS.getThreadCpuTime(thread.threadId());
+        if (n > lastCpuNanos) lastCpuNanos = n;
+        return lastCpuNanos;
+    }
+
     public void start() {
         thread.start();
     }
@@ -204,6 +226,7 @@ public final class VirtualProcessor {
                 if (!host.awaitRunnable(this)) break;
                 int rc = vcpu.run();
                 if (rc == -Errno.EINTR || rc == -Errno.EAGAIN) {
+                    exitReasons.count(KvmConst.KVM_EXIT_INTR); // KVM says KVM_EXIT_INTR for these too
                     Libc.consumePendingSignal(KICK_SIGNAL);
                     continue;
                 }
@@ -240,6 +263,7 @@ public final class VirtualProcessor {
     /** Handles one exit; false ends this VP's loop (the partition is ending). */
     private boolean dispatch(KvmRun run) {
         int reason = run.exitReason();
+        exitReasons.count(reason);
         switch (reason) {
             case KvmConst.KVM_EXIT_IO -> handleIo(run);
             case KvmConst.KVM_EXIT_MMIO -> handleMmio(run);

@@ -47,6 +47,20 @@ class GuestMemoryTest {
     }
 
     @Test
+    void residentBytesCountsThePagesTouchedAndNoOthers() {
+        try (GuestMemory m = GuestMemory.allocate(64 << 20)) {
+            assertThat(m.residentBytes()).isZero(); // allocated lazily: nothing touched yet
+            m.writeInt(0x1000, 1);
+            m.writeInt(0x1004, 2); // the same page
+            m.writeInt(32 << 20, 3);
+            for (long p = 0; p < 100; p++) m.writeLong((40L << 20) + p * 4096, p);
+            assertThat(m.residentBytes()).isEqualTo(102 * 4096L);
+            m.close();
+            assertThat(m.residentBytes()).isZero();
+        }
+    }
+
+    @Test
     void aViewKeptAfterCloseFailsCleanlyInsteadOfTouchingUnmappedMemory() {
         GuestMemory m = GuestMemory.allocate(2 << 20);
         var view = m.slice(0x1000, 4096);

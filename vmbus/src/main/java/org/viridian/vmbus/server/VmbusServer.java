@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import org.viridian.hv.SynicHost;
 import org.viridian.hv.hypercall.MessageCalls;
 import org.viridian.hv.synic.HvMessage;
@@ -65,6 +66,14 @@ public final class VmbusServer {
     private volatile boolean connected;
     private final Map<Integer, Channel> channels = new ConcurrentHashMap<>();
     private final GpadlAssembler gpadls = new GpadlAssembler();
+    /** Signals on every channel, each way (LongAdders: VP threads and device threads signal at once). */
+    private final LongAdder guestSignals = new LongAdder(), hostSignals = new LongAdder();
+
+    /**
+     * Channel signals so far: the guest's HvSignalEvent on a channel's connection, and the host's to the guest (event
+     * flag and SINT interrupt; one the SynIC coalesces with a pending one counts too).
+     */
+    public record Signals(long fromGuest, long toGuest) {}
 
     /** A device's channel and what the guest has set up on it. */
     private static final class Channel {
@@ -94,6 +103,18 @@ public final class VmbusServer {
         this.memory = memory;
     }
 
+    public Signals signals() {
+        return new Signals(guestSignals.sum(), hostSignals.sum());
+    }
+
+    /** What a channel's connection does with the guest's signal. */
+    private java.util.function.IntConsumer signalled(VmbusDevice device) {
+        return vpIndex -> {
+            guestSignals.increment();
+            device.guestSignalled();
+        };
+    }
+
     public static VmbusServer attach(SynicHost hv, GuestMemory memory) {
         VmbusServer s = new VmbusServer(hv, memory);
         hv.messageCalls().onMessage(Vmbus.CONNECTION_ID, s::onMessage);
@@ -110,7 +131,7 @@ public final class VmbusServer {
         int relid = freeRelid();
         OfferChannel offer = new OfferChannel(device.classId(), device.instanceId(), 0, relid, CONNECTION_BASE + relid);
         channels.put(relid, new Channel(offer, device));
-        hv.messageCalls().onEvent(offer.connectionId(), vpIndex -> device.guestSignalled());
+        hv.messageCalls().onEvent(offer.connectionId(), signalled(device));
         if (connected) send(offer);
         return relid;
     }
@@ -315,7 +336,10 @@ public final class VmbusServer {
                 relid,
                 new RingBuffer(pages.range(0, how.split())),
                 new RingBuffer(pages.range(how.split(), total - how.split())),
-                () -> hv.signalEvent(target, sint, relid),
+                () -> {
+                    hostSignals.increment();
+                    hv.signalEvent(target, sint, relid);
+                },
                 why -> failed(self[0], why),
                 device -> offerSubChannel(relid, device),
                 ch.gpadls::get);
@@ -428,7 +452,7 @@ public final class VmbusServer {
                 Channel sub = new Channel(offer, device);
                 sub.primary = primaryRelid;
                 channels.put(relid, sub);
-                hv.messageCalls().onEvent(offer.connectionId(), vpIndex -> device.guestSignalled());
+                hv.messageCalls().onEvent(offer.connectionId(), signalled(device));
                 if (connected) send(offer);
             }
         });
