@@ -179,6 +179,13 @@ function guestText(vm) {
   return parts.join(' · ');
 }
 
+// Whether a running VM's resource controls hold, and why not where they do not.
+function controlsText(vm) {
+  const c = vm.resourceControls;
+  if (!c) return '';
+  return c.applied ? 'Resource controls: applied (' + c.mechanism + ' ' + c.group + ')' : 'Resource controls: not applied: ' + c.reason;
+}
+
 async function renderVm(id) {
   let vm;
   try { vm = await api('GET', '/vms/' + id); } catch (e) { showError(e); return; }
@@ -191,13 +198,22 @@ async function renderVm(id) {
     e.preventDefault();
     attempt(async () => {
       const f = e.target.elements;
-      const changed = await api('PATCH', '/vms/' + vm.id, { cpus: Number(f.cpus.value), memory: f.memory.value, notes: f.notes.value });
+      const r = { notes: f.notes.value, resources: { processorAffinity: f.processorAffinity.value, cpuLimit: Number(f.cpuLimit.value),
+        cpuReserve: Number(f.cpuReserve.value), cpuRelativeWeight: Number(f.cpuRelativeWeight.value), memoryLimit: f.memoryLimit.value || 'none' } };
+      if (off) { r.cpus = Number(f.cpus.value); r.memory = f.memory.value; } // hardware changes only while the VM is off
+      const changed = await api('PATCH', '/vms/' + vm.id, r);
       state.vms.set(changed.id, changed);
       renderVm(changed.id);
     });
   } }, h('h2', {}, 'Settings'),
     h('label', { for: 'set-cpus' }, 'Virtual processors'), h('input', { id: 'set-cpus', name: 'cpus', type: 'number', value: vm.cpus, disabled: !off }),
     h('label', { for: 'set-memory' }, 'Memory'), h('input', { id: 'set-memory', name: 'memory', value: vm.memory, disabled: !off }),
+    h('label', { for: 'set-affinity' }, 'Processor affinity (host CPUs, e.g. 0-3,6; empty: all)'), h('input', { id: 'set-affinity', name: 'processorAffinity', value: vm.resources.processorAffinity || '' }),
+    h('label', { for: 'set-cpu-limit' }, 'CPU limit (% of its processors)'), h('input', { id: 'set-cpu-limit', name: 'cpuLimit', type: 'number', min: 1, max: 100, value: vm.resources.cpuLimit }),
+    h('label', { for: 'set-cpu-reserve' }, 'CPU reserve (% of its processors)'), h('input', { id: 'set-cpu-reserve', name: 'cpuReserve', type: 'number', min: 0, max: 100, value: vm.resources.cpuReserve }),
+    h('label', { for: 'set-cpu-weight' }, 'Relative weight (1-10000)'), h('input', { id: 'set-cpu-weight', name: 'cpuRelativeWeight', type: 'number', min: 1, max: 10000, value: vm.resources.cpuRelativeWeight }),
+    h('label', { for: 'set-memory-limit' }, 'Memory limit (e.g. 2G; none)'), h('input', { id: 'set-memory-limit', name: 'memoryLimit', value: vm.resources.memoryLimit }),
+    h('p', { id: 'resource-controls' }, controlsText(vm)),
     h('label', { for: 'set-notes' }, 'Notes'), h('textarea', { id: 'set-notes', name: 'notes' }, vm.notes),
     h('dl', {}, h('dt', {}, 'Boot'), h('dd', {}, bootText(vm.boot) + (vm.boot.cmdline ? ' ' + vm.boot.cmdline : '')),
       h('dt', {}, 'Network'), h('dd', {}, vm.networkAdapters.map(n => n.mac + ' → ' + (n.switchName || 'not connected')).join(', ') || 'none'),
@@ -242,6 +258,8 @@ function refreshVm(vm) {
     if (le) le.textContent = vm.lastExit ? 'Last exit: ' + vm.lastExit.reason : '';
     const gi = document.getElementById('guest-info');
     if (gi) gi.textContent = guestText(vm);
+    const rc = document.getElementById('resource-controls');
+    if (rc) rc.textContent = controlsText(vm);
   }
 }
 

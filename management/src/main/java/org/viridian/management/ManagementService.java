@@ -19,6 +19,9 @@ import org.viridian.management.config.SwitchStore;
 import org.viridian.management.events.Event;
 import org.viridian.management.events.EventBus;
 import org.viridian.management.jobs.JobManager;
+import org.viridian.management.resources.Admission;
+import org.viridian.management.resources.Cgroups;
+import org.viridian.management.resources.HostResources;
 import org.viridian.management.service.KvmEngine;
 import org.viridian.management.service.SwitchService;
 import org.viridian.management.service.VmEngine;
@@ -78,6 +81,7 @@ public final class ManagementService implements AutoCloseable {
                 jobs,
                 clock);
         vms.switches(switches::defined);
+        vms.resources(new Admission(options.memoryOvercommit()), HostResources::read, Cgroups.detect());
         vms.load();
         switches.load();
         server = new ApiServer(

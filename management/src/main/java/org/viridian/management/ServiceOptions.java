@@ -7,10 +7,20 @@ import org.viridian.management.api.ApiServer;
 
 /**
  * How to run the host service: its state directory, where it listens, TLS and whether tokens are required.
- * A non-loopback address requires TLS, and then tokens are always required.
+ * A non-loopback address requires TLS, and then tokens are always required. {@code memoryOvercommit}: start VMs whose
+ * memory the host cannot give (off: refused, as Hyper-V does).
  */
-public record ServiceOptions(Path stateDir, String host, int port, ApiServer.Tls tls, boolean requireAuth) {
+public record ServiceOptions(
+        Path stateDir, String host, int port, ApiServer.Tls tls, boolean requireAuth, boolean memoryOvercommit) {
     public static final int DEFAULT_PORT = 7480;
+
+    public ServiceOptions(Path stateDir, String host, int port, ApiServer.Tls tls, boolean requireAuth) {
+        this(stateDir, host, port, tls, requireAuth, false);
+    }
+
+    public ServiceOptions withMemoryOvercommit(boolean on) {
+        return new ServiceOptions(stateDir, host, port, tls, requireAuth, on);
+    }
 
     public ServiceOptions {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be between 0 and 65535: " + port);

@@ -49,10 +49,15 @@ public final class ServeCommand implements Callable<Integer> {
                     + "this state directory made (default: every Viridian switch that is not defined here).")
     boolean sharedHost;
 
+    @Option(
+            names = "--memory-overcommit",
+            description = "Start VMs whose memory the host cannot give (default: refused, naming the figures).")
+    boolean memoryOvercommit;
+
     @Override
     public Integer call() throws Exception {
         ManagementService service = ManagementService.start(
-                options(stateDir, listen, tlsKeyStore, tlsPasswordFile, auth),
+                options(stateDir, listen, tlsKeyStore, tlsPasswordFile, auth).withMemoryOvercommit(memoryOvercommit),
                 null,
                 sharedHost ? SwitchService.HostAccess.shared() : SwitchService.HostAccess.system());
         System.out.println("viridian: serving on " + service.url() + " (state: " + dir(stateDir) + ")");

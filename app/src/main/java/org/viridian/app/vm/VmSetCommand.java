@@ -10,7 +10,8 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "set",
         mixinStandardHelpOptions = true,
-        description = "Change a VM's settings (processors, memory and boot only while it is off).")
+        description = "Change a VM's settings (processors, memory and boot only while it is off; resource controls "
+                + "reach a running VM at once).")
 final class VmSetCommand extends VmSubcommand {
     @Parameters(index = "0", paramLabel = "VM", description = "VM name or id.")
     String vm;

@@ -53,6 +53,37 @@ final class VmSettings {
     @Option(names = "--notes", description = "Free text.")
     String notes;
 
+    @Option(
+            names = "--processor-affinity",
+            paramLabel = "CPUS",
+            description = "Host CPUs the VM may run on, e.g. 0-3,6 (\"\" for all).")
+    String processorAffinity;
+
+    @Option(
+            names = "--cpu-limit",
+            paramLabel = "PERCENT",
+            description = "At most this percentage of the VM's processors' capacity (Hyper-V's virtual machine limit; "
+                    + "50 on 2 processors is one host CPU's worth).")
+    Integer cpuLimit;
+
+    @Option(
+            names = "--cpu-reserve",
+            paramLabel = "PERCENT",
+            description = "Percentage of the VM's processors' capacity kept for it (admitted at start).")
+    Integer cpuReserve;
+
+    @Option(
+            names = "--cpu-weight",
+            paramLabel = "WEIGHT",
+            description = "Relative weight against other VMs, 1-10000 (default 100).")
+    Integer cpuWeight;
+
+    @Option(
+            names = "--memory-limit",
+            paramLabel = "SIZE",
+            description = "Ceiling on the VM's whole process, e.g. 2G (none: no limit).")
+    String memoryLimit;
+
     Map<String, Object> request(String name) {
         Map<String, Object> r = new LinkedHashMap<>();
         if (name != null) r.put("name", name);
@@ -74,6 +105,13 @@ final class VmSettings {
                     "networkAdapters",
                     nics.stream().map(s -> Map.of("switchName", s)).toList());
         if (notes != null) r.put("notes", notes);
+        Map<String, Object> res = new LinkedHashMap<>();
+        if (processorAffinity != null) res.put("processorAffinity", processorAffinity);
+        if (cpuLimit != null) res.put("cpuLimit", cpuLimit);
+        if (cpuReserve != null) res.put("cpuReserve", cpuReserve);
+        if (cpuWeight != null) res.put("cpuRelativeWeight", cpuWeight);
+        if (memoryLimit != null) res.put("memoryLimit", memoryLimit);
+        if (!res.isEmpty()) r.put("resources", res);
         return r;
     }
 

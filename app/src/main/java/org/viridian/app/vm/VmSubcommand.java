@@ -71,6 +71,27 @@ abstract class VmSubcommand implements Callable<Integer> {
                             : n.path("switchName").asText(),
                     VmNicCommand.policies(n));
         }
+        JsonNode res = vm.path("resources");
+        if (res.isObject()) {
+            o.printf(
+                    "resources:    affinity %s, limit %d %%, reserve %d %%, weight %d, memory limit %s%n",
+                    res.path("processorAffinity").isTextual()
+                            ? res.path("processorAffinity").asText()
+                            : "all",
+                    res.path("cpuLimit").asInt(),
+                    res.path("cpuReserve").asInt(),
+                    res.path("cpuRelativeWeight").asInt(),
+                    res.path("memoryLimit").asText());
+        }
+        JsonNode controls = vm.path("resourceControls");
+        if (controls.isObject()) {
+            o.printf(
+                    "controls:     %s%n",
+                    controls.path("applied").asBoolean()
+                            ? "applied (" + controls.path("mechanism").asText() + " "
+                                    + controls.path("group").asText() + ")"
+                            : "not applied: " + controls.path("reason").asText());
+        }
         JsonNode is = vm.path("integrationServices");
         StringBuilder on = new StringBuilder();
         is.properties().forEach(e -> {

@@ -30,6 +30,46 @@ class VmCliScriptedTest {
     }
 
     @Test
+    void resourceControlsAreSetShownAndChangedWhileRunning() {
+        cli.run("vm", "create", "limited", "--memory", "128M");
+        Cli.Result set = cli.run(
+                "vm",
+                "set",
+                "limited",
+                "--cpu-limit",
+                "50",
+                "--cpu-reserve",
+                "10",
+                "--cpu-weight",
+                "300",
+                "--processor-affinity",
+                "0",
+                "--memory-limit",
+                "1G");
+        assertThat(set.rc()).as(set.err()).isZero();
+        assertThat(set.out())
+                .contains("resources:    affinity 0, limit 50 %, reserve 10 %, weight 300, memory limit 1G\n");
+        var vm = service.api.get("/api/v1/vms/limited").json();
+        assertThat(vm.at("/resources/cpuLimit").asInt()).isEqualTo(50);
+        assertThat(vm.at("/resources/memoryLimitBytes").asLong()).isEqualTo(1L << 30);
+
+        Cli.Result bad = cli.run("vm", "set", "limited", "--cpu-limit", "0");
+        assertThat(bad.rc()).isNotZero();
+        assertThat(bad.err()).contains("cpuLimit is a percentage between 1 and 100, not 0");
+        Cli.Result low = cli.run("vm", "set", "limited", "--memory-limit", "128M");
+        assertThat(low.err()).contains("memoryLimit 128 MiB is below what the VM needs");
+
+        assertThat(cli.run("vm", "start", "limited").rc()).isZero();
+        Cli.Result running = cli.run("vm", "set", "limited", "--cpu-limit", "20", "--memory-limit", "none");
+        assertThat(running.rc()).as(running.err()).isZero();
+        assertThat(running.out())
+                .contains("limit 20 %")
+                .contains("memory limit none")
+                .contains("controls:     not applied: resource controls apply to VMs in worker processes");
+        assertThat(cli.run("vm", "stop", "limited").rc()).isZero();
+    }
+
+    @Test
     void startPauseResumeConsoleStop() throws Exception {
         cli.run("vm", "create", "demo", "--cpus", "2");
         Cli.Result started = cli.run("vm", "start", "demo");

@@ -19,6 +19,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.viridian.management.auth.TokenStore;
+import org.viridian.management.config.CpuList;
 import org.viridian.management.config.InvalidConfigException;
 import org.viridian.management.config.VmConfigs;
 import org.viridian.management.events.EventBus;
@@ -145,6 +146,7 @@ public final class ApiServer implements AutoCloseable {
                             VmConfigs.MAX_DISKS,
                             "maxNetworkAdapters",
                             VmConfigs.MAX_ADAPTERS));
+            info.put("resources", hostResources(vms));
             if (Access.principal(ctx).isAdmin()) info.put("stateDir", stateDir.toString());
             ctx.json(info);
         });
@@ -218,6 +220,23 @@ public final class ApiServer implements AutoCloseable {
 
     private static void error(Context ctx, int status, String code, String message, String field) {
         ctx.status(status).json(ApiError.of(status, code, message, field));
+    }
+
+    /** The host's processors and memory as admission control counts them, and how resource controls apply. */
+    private static Map<String, Object> hostResources(VmService vms) {
+        VmService.HostView h = vms.host();
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("logicalProcessors", h.host().logicalProcessors());
+        r.put("onlineCpus", CpuList.format(h.host().onlineCpus()));
+        r.put("memTotalBytes", h.host().memTotal());
+        r.put("memAvailableBytes", h.host().memAvailable());
+        r.put("rootReserveBytes", h.rootReserve());
+        r.put("givenToVmsBytes", h.givenToVms());
+        r.put("activeVms", h.activeVms());
+        r.put("memoryOvercommit", h.memoryOvercommit());
+        r.put("cgroups", h.cgroups());
+        r.put("cgroupsUnavailableReason", h.cgroupsUnavailableReason());
+        return r;
     }
 
     private static String clip(String s) {

@@ -6,8 +6,10 @@ import org.viridian.management.config.BootSource;
 import org.viridian.management.config.Disk;
 import org.viridian.management.config.IntegrationServices;
 import org.viridian.management.config.NetworkAdapter;
+import org.viridian.management.config.ResourceControls;
 import org.viridian.management.config.Sizes;
 import org.viridian.management.config.VmConfig;
+import org.viridian.management.resources.ControlsStatus;
 import org.viridian.management.service.GuestIntegration;
 import org.viridian.management.service.VmView;
 import org.viridian.management.state.LastExit;
@@ -31,7 +33,31 @@ public record VmResource(
         Instant created,
         Instant modified,
         GuestResource guest,
+        Resources resources,
+        ControlsStatus resourceControls,
         String href) {
+    /**
+     * The VM's resource controls ({@link ResourceControls}); {@code memoryLimit} as a size, "none" for no limit.
+     * {@code resourceControls} (while it runs) says whether they hold and, where not, why.
+     */
+    public record Resources(
+            String processorAffinity,
+            int cpuLimit,
+            int cpuReserve,
+            int cpuRelativeWeight,
+            long memoryLimitBytes,
+            String memoryLimit) {
+        static Resources of(ResourceControls r) {
+            return new Resources(
+                    r.processorAffinity(),
+                    r.cpuLimit(),
+                    r.cpuReserve(),
+                    r.cpuRelativeWeight(),
+                    r.memoryLimitBytes(),
+                    r.memoryLimitBytes() == 0 ? "none" : Sizes.format(r.memoryLimitBytes()));
+        }
+    }
+
     /**
      * What the running guest's integration services say: heartbeat "ok", "noContact" or "notOffered" with the last
      * answer's time; from KVP ("ok", "noAnswer", "notOffered") the guest's OS and IPv4 addresses when it told them.
@@ -84,6 +110,8 @@ public record VmResource(
                 c.created(),
                 c.modified(),
                 GuestResource.of(v.guest()),
+                Resources.of(c.resources()),
+                v.controls(),
                 "/api/v1/vms/" + c.id());
     }
 }

@@ -17,7 +17,8 @@ public record VmConfig(
         IntegrationServices integrationServices,
         String notes,
         Instant created,
-        Instant modified) {
+        Instant modified,
+        ResourceControls resources) {
     public VmConfig {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(name, "name");
@@ -26,14 +27,60 @@ public record VmConfig(
         networkAdapters = List.copyOf(networkAdapters == null ? List.of() : networkAdapters);
         integrationServices = integrationServices == null ? IntegrationServices.DEFAULT : integrationServices;
         notes = notes == null ? "" : notes;
+        resources = resources == null ? ResourceControls.DEFAULT : resources;
+    }
+
+    /** A definition with the default resource controls (what files written before they existed hold). */
+    public VmConfig(
+            UUID id,
+            String name,
+            int cpus,
+            long memoryBytes,
+            BootSource boot,
+            List<Disk> disks,
+            List<NetworkAdapter> networkAdapters,
+            IntegrationServices integrationServices,
+            String notes,
+            Instant created,
+            Instant modified) {
+        this(
+                id,
+                name,
+                cpus,
+                memoryBytes,
+                boot,
+                disks,
+                networkAdapters,
+                integrationServices,
+                notes,
+                created,
+                modified,
+                ResourceControls.DEFAULT);
     }
 
     public VmConfig withDisks(List<Disk> d, Instant now) {
         return new VmConfig(
-                id, name, cpus, memoryBytes, boot, d, networkAdapters, integrationServices, notes, created, now);
+                id,
+                name,
+                cpus,
+                memoryBytes,
+                boot,
+                d,
+                networkAdapters,
+                integrationServices,
+                notes,
+                created,
+                now,
+                resources);
     }
 
     public VmConfig withNetworkAdapters(List<NetworkAdapter> a, Instant now) {
-        return new VmConfig(id, name, cpus, memoryBytes, boot, disks, a, integrationServices, notes, created, now);
+        return new VmConfig(
+                id, name, cpus, memoryBytes, boot, disks, a, integrationServices, notes, created, now, resources);
+    }
+
+    public VmConfig withResources(ResourceControls r, Instant now) {
+        return new VmConfig(
+                id, name, cpus, memoryBytes, boot, disks, networkAdapters, integrationServices, notes, created, now, r);
     }
 }

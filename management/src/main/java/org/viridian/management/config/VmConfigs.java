@@ -33,6 +33,11 @@ public final class VmConfigs {
     private VmConfigs() {}
 
     public static VmConfig create(VmRequest r, UUID id, Instant now) {
+        VmConfig c = createWithoutControls(r, id, now);
+        return c.withResources(resources(ResourceControls.DEFAULT, r.resources(), c.memoryBytes()), now);
+    }
+
+    private static VmConfig createWithoutControls(VmRequest r, UUID id, Instant now) {
         if (r == null) throw new InvalidConfigException(null, "a VM definition (JSON object) is required");
         if (r.name() == null) throw new InvalidConfigException("name", "name is required");
         BootSource boot = r.boot() == null ? DEFAULT_BOOT : boot(r.boot());
@@ -50,7 +55,8 @@ public final class VmConfigs {
                 r.integrationServices(),
                 r.notes() == null ? "" : text("notes", r.notes()),
                 now,
-                now);
+                now,
+                null);
     }
 
     /** {@code current} with the request's present fields replaced. */
@@ -61,7 +67,7 @@ public final class VmConfigs {
             disks = new ArrayList<>();
             for (VmRequest.DiskRequest d : r.disks()) disks = attach(disks, d);
         }
-        return new VmConfig(
+        VmConfig next = new VmConfig(
                 c.id(),
                 r.name() == null ? c.name() : name(r.name()),
                 r.cpus() == null ? c.cpus() : cpus(r.cpus()),
@@ -72,7 +78,79 @@ public final class VmConfigs {
                 r.integrationServices() == null ? c.integrationServices() : r.integrationServices(),
                 r.notes() == null ? c.notes() : text("notes", r.notes()),
                 c.created(),
-                now);
+                now,
+                null);
+        return next.withResources(resources(c.resources(), r.resources(), next.memoryBytes()), now);
+    }
+
+    /**
+     * {@code base} with the request's present fields replaced, checked against each other and the VM's memory
+     * ({@code r} null: {@code base}, still checked, since the memory may have changed under its limit).
+     */
+    static ResourceControls resources(ResourceControls base, VmRequest.ResourceRequest r, long memoryBytes) {
+        String affinity = base.processorAffinity();
+        int limit = base.cpuLimit(), reserve = base.cpuReserve(), weight = base.cpuRelativeWeight();
+        long memoryLimit = base.memoryLimitBytes();
+        if (r != null) {
+            if (r.processorAffinity() != null) affinity = affinity(r.processorAffinity());
+            if (r.cpuLimit() != null) limit = percent("resources.cpuLimit", r.cpuLimit(), 1);
+            if (r.cpuReserve() != null) reserve = percent("resources.cpuReserve", r.cpuReserve(), 0);
+            if (r.cpuRelativeWeight() != null) weight = r.cpuRelativeWeight();
+            if (r.memoryLimit() != null) memoryLimit = memoryLimit(r.memoryLimit());
+        }
+        if (weight < 1 || weight > 10000) {
+            throw new InvalidConfigException(
+                    "resources.cpuRelativeWeight", "cpuRelativeWeight must be between 1 and 10000, not " + weight);
+        }
+        if (reserve > limit) {
+            throw new InvalidConfigException(
+                    "resources.cpuReserve",
+                    "cpuReserve (" + reserve + " %) must not exceed cpuLimit (" + limit + " %)");
+        }
+        long overhead = ResourceControls.vmmOverhead(memoryBytes);
+        if (memoryLimit != 0 && memoryLimit < memoryBytes + overhead) {
+            throw new InvalidConfigException(
+                    "resources.memoryLimit",
+                    "memoryLimit " + Sizes.human(memoryLimit) + " is below what the VM needs: "
+                            + Sizes.human(memoryBytes) + " of memory + " + Sizes.human(overhead)
+                            + " for its VMM (128 MiB + 1/256 of its memory) = "
+                            + Sizes.human(memoryBytes + overhead));
+        }
+        return new ResourceControls(affinity, limit, reserve, weight, memoryLimit);
+    }
+
+    private static String affinity(String text) {
+        java.util.BitSet cpus = CpuList.parse(text("resources.processorAffinity", text));
+        if (cpus == null) {
+            throw new InvalidConfigException(
+                    "resources.processorAffinity",
+                    "processorAffinity must be a host CPU list such as \"0-3,6\" (\"\": every CPU), not '" + clip(text)
+                            + "'");
+        }
+        return cpus.isEmpty() ? null : CpuList.format(cpus);
+    }
+
+    private static int percent(String field, int value, int min) {
+        if (value < min || value > 100) {
+            String name = field.substring(field.indexOf('.') + 1);
+            throw new InvalidConfigException(
+                    field, name + " is a percentage between " + min + " and 100, not " + value);
+        }
+        return value;
+    }
+
+    private static long memoryLimit(JsonNode m) {
+        if (m.isTextual() && m.asText().strip().equalsIgnoreCase("none")) return 0;
+        long bytes = -1;
+        if (m.isIntegralNumber() && m.canConvertToLong()) bytes = m.asLong();
+        else if (m.isTextual()) bytes = Sizes.parse(m.asText());
+        if (bytes < 0 || bytes > MAX_MEMORY * 2) {
+            throw new InvalidConfigException(
+                    "resources.memoryLimit",
+                    "memoryLimit must be a byte count or a size such as \"2G\" (0 or \"none\": no limit), at"
+                            + " most 2T");
+        }
+        return bytes;
     }
 
     /**

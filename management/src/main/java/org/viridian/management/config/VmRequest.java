@@ -15,7 +15,31 @@ public record VmRequest(
         List<DiskRequest> disks,
         List<NetworkAdapter> networkAdapters,
         IntegrationServices integrationServices,
-        String notes) {
+        String notes,
+        ResourceRequest resources) {
+    public VmRequest(
+            String name,
+            Integer cpus,
+            JsonNode memory,
+            BootSource boot,
+            List<DiskRequest> disks,
+            List<NetworkAdapter> networkAdapters,
+            IntegrationServices integrationServices,
+            String notes) {
+        this(name, cpus, memory, boot, disks, networkAdapters, integrationServices, notes, null);
+    }
+
+    /**
+     * Changes to the VM's {@link ResourceControls}; absent fields stay as they are. {@code processorAffinity} "" means
+     * every host CPU; {@code memoryLimit} is a byte count or size, 0 or "none" for no limit.
+     */
+    public record ResourceRequest(
+            String processorAffinity,
+            Integer cpuLimit,
+            Integer cpuReserve,
+            Integer cpuRelativeWeight,
+            JsonNode memoryLimit) {}
+
     /** A disk to attach: path on the service's host; the slot is chosen when absent. */
     public record DiskRequest(Integer slot, String path, Boolean readOnly) {}
 }

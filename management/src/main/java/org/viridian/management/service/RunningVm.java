@@ -28,6 +28,14 @@ public interface RunningVm {
     /** What the integration services know of the guest now; must not block (read on every view of the VM). */
     GuestIntegration integration();
 
+    /**
+     * The process the VM runs in, where it has one of its own (a worker process): its resource controls apply to that
+     * process's cgroup. Empty where the VM runs inside the service's process.
+     */
+    default java.util.OptionalLong processId() {
+        return java.util.OptionalLong.empty();
+    }
+
     /** Frees the VM's resources once it has exited. */
     void close();
 

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.viridian.management.config.ConfigStore;
 import org.viridian.management.config.Disk;
 import org.viridian.management.config.InvalidConfigException;
@@ -26,6 +27,10 @@ import org.viridian.management.events.Event;
 import org.viridian.management.events.EventBus;
 import org.viridian.management.jobs.Job;
 import org.viridian.management.jobs.JobManager;
+import org.viridian.management.resources.Admission;
+import org.viridian.management.resources.Cgroups;
+import org.viridian.management.resources.HostResources;
+import org.viridian.management.resources.VmResourceControls;
 import org.viridian.management.state.LastExit;
 import org.viridian.management.state.StatusStore;
 import org.viridian.management.state.VmOperation;
@@ -50,6 +55,9 @@ public final class VmService implements AutoCloseable {
     private final Map<UUID, VmEntry> vms = new LinkedHashMap<>();
     private final List<String> loadProblems = new ArrayList<>();
     private volatile Predicate<String> switchDefined = name -> true;
+    private volatile Admission admission = new Admission(false);
+    private volatile Supplier<HostResources> host = HostResources::read;
+    private volatile Cgroups cgroups = Cgroups.detect();
 
     public VmService(
             ConfigStore configs, StatusStore statuses, VmEngine engine, EventBus events, JobManager jobs, Clock clock) {
@@ -72,6 +80,52 @@ public final class VmService implements AutoCloseable {
             vms.put(c.id(), e);
             persist(e);
         }
+    }
+
+    /**
+     * How VMs get the host's resources: admission at start ({@code admission}, against {@code host} as it is then) and
+     * the cgroups running VMs' processes are put in.
+     */
+    public void resources(Admission admission, Supplier<HostResources> host, Cgroups cgroups) {
+        this.admission = admission;
+        this.host = host;
+        this.cgroups = cgroups;
+    }
+
+    /** What the host has for VMs now, for the API's host resource. */
+    public synchronized HostView host() {
+        HostResources h = host.get();
+        List<VmConfig> active = activeConfigs(null);
+        return new HostView(
+                h,
+                Admission.rootReserve(h.memTotal()),
+                active.stream().mapToLong(Admission::need).sum(),
+                active.size(),
+                admission.memoryOvercommit(),
+                cgroups.mechanism(),
+                cgroups instanceof Cgroups.Unavailable u ? u.reason() : null);
+    }
+
+    /** The host's figures as admission sees them, and how resource controls are applied. */
+    public record HostView(
+            HostResources host,
+            long rootReserve,
+            long givenToVms,
+            int activeVms,
+            boolean memoryOvercommit,
+            String cgroups,
+            String cgroupsUnavailableReason) {}
+
+    /**
+     * The definitions of the VMs that hold memory and processors now, {@code except} one. Caller holds this (not the
+     * entries' locks: a VM's state moves under its own lock, and reading it slightly late only over-counts).
+     */
+    private List<VmConfig> activeConfigs(VmEntry except) {
+        List<VmConfig> out = new ArrayList<>();
+        for (VmEntry x : vms.values()) {
+            if (x != except && x.status.state().isActive()) out.add(x.config);
+        }
+        return out;
     }
 
     /** Which switches adapters may name ({@link SwitchService#defined}, and the default NAT switch, made on use). */
@@ -172,12 +226,35 @@ public final class VmService implements AutoCloseable {
                 next = VmConfigs.update(e.config, r, clock.instant());
                 if (adapters != null) next = next.withNetworkAdapters(adapters, next.modified());
                 checkChange(e, next);
+                applyControls(e, next);
                 configs.save(next);
                 e.config = next;
             }
         }
         events.publish(Event.VM_UPDATED, next.id().toString(), next.name(), null, "settings changed");
         return get(next.id().toString());
+    }
+
+    /**
+     * Changed resource controls reach the running VM's cgroup at once; one the kernel refuses puts the old ones back
+     * and is answered with the reason (409 resources_not_applied). Caller holds e's lock.
+     */
+    private void applyControls(VmEntry e, VmConfig next) {
+        VmResourceControls controls = e.controls;
+        if (controls == null || !controls.active() || next.resources().equals(e.config.resources())) return;
+        try {
+            controls.apply(next.resources());
+        } catch (IOException x) {
+            try {
+                controls.apply(e.config.resources());
+            } catch (IOException again) {
+                LOG.log(System.Logger.Level.WARNING, "could not restore the resource controls: " + again.getMessage());
+            }
+            throw ServiceException.conflict(
+                    "resources_not_applied",
+                    "cannot change the resource controls of running VM '" + e.config.name() + "': " + x.getMessage()
+                            + "; nothing was changed");
+        }
     }
 
     /** Whether the VM's state allows going to {@code next}, and its name is free. Caller holds this and e's lock. */
@@ -285,16 +362,25 @@ public final class VmService implements AutoCloseable {
         events.publish(Event.VM_DELETED, e.config.id().toString(), e.config.name(), null, "VM deleted");
     }
 
+    /**
+     * Starts the VM as a job, once admitted: the host must be able to give it its memory and processors next to the
+     * VMs already running (the service lock makes two starts see each other).
+     */
     public Job start(String ref) {
         VmEntry e = entry(ref);
-        synchronized (e) {
-            VmOperation.START.check(e.config.name(), e.status.state());
-            engine.unavailableReason().ifPresent(why -> {
-                throw ServiceException.conflict(
-                        "host_cannot_run_vms", "cannot start VM '" + e.config.name() + "': " + why);
-            });
-            move(e, VmState.STARTING, null);
-            return jobs.submit("start", e.config.id().toString(), e.config.name(), p -> launch(e, p));
+        synchronized (this) {
+            synchronized (e) {
+                VmOperation.START.check(e.config.name(), e.status.state());
+                engine.unavailableReason().ifPresent(why -> {
+                    throw ServiceException.conflict(
+                            "host_cannot_run_vms", "cannot start VM '" + e.config.name() + "': " + why);
+                });
+                admission.refusal(e.config, activeConfigs(e), host.get()).ifPresent(why -> {
+                    throw ServiceException.conflict("insufficient_resources", why);
+                });
+                move(e, VmState.STARTING, null);
+                return jobs.submit("start", e.config.id().toString(), e.config.name(), p -> launch(e, p));
+            }
         }
     }
 
@@ -313,8 +399,11 @@ public final class VmService implements AutoCloseable {
             }
             throw x;
         }
+        VmResourceControls controls =
+                VmResourceControls.start(cgroups, c.id(), vm.processId(), c.resources(), c.cpus());
         synchronized (e) {
             e.running = vm;
+            e.controls = controls;
             move(e, VmState.RUNNING, null);
         }
         vm.exit()
@@ -327,6 +416,8 @@ public final class VmService implements AutoCloseable {
         synchronized (e) {
             if (e.running != vm) return;
             e.running = null;
+            if (e.controls != null) e.controls.close();
+            e.controls = null;
             move(e, x.crashed() ? VmState.CRASHED : VmState.OFF, exit(x.reason(), x.exitStatus(), x.crashReport()));
             e.notifyAll();
         }

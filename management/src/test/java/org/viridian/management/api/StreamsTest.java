@@ -43,7 +43,7 @@ class StreamsTest {
 
     @Test
     void theConsoleWebSocketShowsScrollbackAndLiveOutputAndTakesInput() throws Exception {
-        String id = api.post("/api/v1/vms", "{\"name\":\"ws1\",\"cpus\":3}")
+        String id = api.post("/api/v1/vms", "{\"name\":\"ws1\",\"cpus\":2}")
                 .json()
                 .get("id")
                 .asText();
@@ -66,7 +66,7 @@ class StreamsTest {
                             }
                         })
                 .get(10, TimeUnit.SECONDS);
-        awaitText(chunks, seen, "cpus online: 3"); // scrollback from before we connected
+        awaitText(chunks, seen, "cpus online: 2"); // scrollback from before we connected
         ws.sendText("hello guest", true).get(5, TimeUnit.SECONDS);
         awaitText(chunks, seen, "echo:hello guest"); // live output answering our input
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);

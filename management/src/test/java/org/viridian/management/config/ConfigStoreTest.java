@@ -60,6 +60,41 @@ class ConfigStoreTest {
         assertThat(halfDeleted).doesNotExist();
     }
 
+    /** A definition written before resource controls existed loads with Hyper-V's defaults. */
+    @Test
+    void aDefinitionWithoutResourceControlsLoadsWithTheDefaults() throws Exception {
+        ConfigStore store = new ConfigStore(dir, Json.mapper());
+        UUID id = UUID.randomUUID();
+        Files.createDirectories(store.dir(id));
+        Files.writeString(
+                store.dir(id).resolve(ConfigStore.CONFIG),
+                """
+                {"id":"%s","name":"old","cpus":1,"memoryBytes":67108864,
+                 "boot":{"type":"demo","guest":"smp.elf","cmdline":""},"disks":[],"networkAdapters":[],
+                 "integrationServices":{"shutdown":true,"timeSync":true,"heartbeat":true,"keyValueExchange":true,
+                 "guestServices":false},"notes":"","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z"}
+                """
+                        .formatted(id));
+        ConfigStore.Loaded loaded = store.loadAll();
+        assertThat(loaded.problems()).isEmpty();
+        assertThat(loaded.configs()).singleElement().satisfies(c -> {
+            assertThat(c.name()).isEqualTo("old");
+            assertThat(c.resources()).isEqualTo(ResourceControls.DEFAULT);
+        });
+    }
+
+    @Test
+    void cpuListsParseAndFormat() {
+        assertThat(CpuList.format(CpuList.parse("6, 0-3"))).isEqualTo("0-3,6");
+        assertThat(CpuList.format(CpuList.parse("1,2,3,5"))).isEqualTo("1-3,5");
+        assertThat(CpuList.parse("").isEmpty()).isTrue();
+        assertThat(CpuList.parse("3-1")).isNull();
+        assertThat(CpuList.parse("1,,2")).isNull();
+        assertThat(CpuList.parse("-1")).isNull();
+        assertThat(CpuList.parse("99999")).isNull();
+        assertThat(CpuList.parse("0-8191").cardinality()).isEqualTo(8192);
+    }
+
     @Test
     void deleteRemovesTheWholeDefinition() throws Exception {
         ConfigStore store = new ConfigStore(dir, Json.mapper());

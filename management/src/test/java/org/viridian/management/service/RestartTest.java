@@ -34,7 +34,7 @@ class RestartTest {
         for (int i = 0; i < 20; i++) {
             created.add(api.post(
                             "/api/v1/vms",
-                            "{\"name\":\"vm" + i + "\",\"cpus\":" + (1 + i % 4) + ",\"memory\":\"" + (64 + i)
+                            "{\"name\":\"vm" + i + "\",\"cpus\":" + (1 + i % 2) + ",\"memory\":\"" + (64 + i)
                                     + "M\",\"notes\":\"number " + i + "\"}")
                     .json());
         }

@@ -26,6 +26,22 @@ public final class TestService implements AutoCloseable {
         return start(tempDir(), new ScriptedEngine(), false, null);
     }
 
+    /** A scripted service whose host allows memory over-commit (admission then checks processors only). */
+    public static TestService scriptedWithMemoryOvercommit() {
+        return start(
+                new ServiceOptions(tempDir(), "127.0.0.1", 0, null, false, true),
+                new ScriptedEngine(),
+                SwitchService.HostAccess.shared());
+    }
+
+    public static TestService start(ServiceOptions options, VmEngine engine, SwitchService.HostAccess network) {
+        try {
+            return new TestService(options.stateDir(), ManagementService.start(options, engine, network));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public static TestService start(Path stateDir, VmEngine engine, boolean auth, ApiServer.Tls tls) {
         return start(stateDir, engine, auth, tls, SwitchService.HostAccess.shared());
     }

@@ -55,6 +55,57 @@ public class WebManagerBrowserTest {
         assertThat(browser.findElement(By.id("error")).getText()).contains("a VM named 'webvm' already exists");
     }
 
+    /** The settings form sets the resource controls, also while the VM runs, and says whether they hold. */
+    @Test
+    void resourceControlsAreSetFromTheSettingsForm() {
+        String id = service.api
+                .post("/api/v1/vms", "{\"name\":\"limits\",\"memory\":\"128M\"}")
+                .json()
+                .get("id")
+                .asText();
+        browser.get(service.service.url() + "#/vm/" + id);
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("set-cpu-limit")));
+        type(browser, "set-cpu-limit", "50");
+        type(browser, "set-affinity", "0");
+        type(browser, "set-memory-limit", "1G");
+        click(browser, "#settings-save");
+        wait.until(b -> service.api
+                        .get("/api/v1/vms/" + id)
+                        .json()
+                        .at("/resources/cpuLimit")
+                        .asInt()
+                == 50);
+        var vm = service.api.get("/api/v1/vms/" + id).json();
+        assertThat(vm.at("/resources/processorAffinity").asText()).isEqualTo("0");
+        assertThat(vm.at("/resources/memoryLimit").asText()).isEqualTo("1G");
+
+        service.api.awaitJob(service.api.post("/api/v1/vms/" + id + "/start", null));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(
+                By.id("resource-controls"), "apply to VMs in worker processes"));
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#vm-state [data-state='running']")));
+        type(browser, "set-cpu-limit", "20");
+        click(browser, "#settings-save");
+        wait.until(b -> service.api
+                        .get("/api/v1/vms/" + id)
+                        .json()
+                        .at("/resources/cpuLimit")
+                        .asInt()
+                == 20);
+        service.api.awaitJob(service.api.post("/api/v1/vms/" + id + "/stop", null));
+    }
+
+    private static void type(WebDriver browser, String id, String text) {
+        new WebDriverWait(browser, Duration.ofSeconds(30))
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(b -> {
+                    WebElement e = b.findElement(By.id(id));
+                    e.clear();
+                    e.sendKeys(text);
+                    return true;
+                });
+    }
+
     @Test
     void theListShowsTheAddressesARunningGuestToldThroughKvp() {
         String id = service.api
