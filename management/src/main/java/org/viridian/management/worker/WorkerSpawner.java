@@ -1,0 +1,66 @@
+package org.viridian.management.worker;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Starts a worker JVM for a runtime directory: this JVM's java and class path, a lean heap (guest memory is not Java
+ * heap), the JDK's class-data archive, in a session of its own (a terminal's Ctrl-C to the service does not reach it)
+ * with its output in the runtime directory (it outlives the service's pipes).
+ */
+final class WorkerSpawner {
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
+    private final String engineClass;
+
+    /** {@code engineClass}: the engine the worker runs (tests); null: KVM. */
+    WorkerSpawner(String engineClass) {
+        this.engineClass = engineClass;
+    }
+
+    Process spawn(RuntimeDir dir) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        if (Files.isExecutable(SETSID)) cmd.add(SETSID.toString());
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(List.of(
+                "--enable-native-access=ALL-UNNAMED",
+                "-XX:+UseSerialGC",
+                "-XX:-UsePerfData",
+                "-Xshare:auto",
+                "-Xms8m",
+                "-Xmx256m",
+                "-XX:MaxMetaspaceSize=128m"));
+        if (engineClass != null) cmd.add("-D" + WorkerMain.ENGINE_PROPERTY + "=" + engineClass);
+        cmd.addAll(List.of(
+                "-cp",
+                System.getProperty("java.class.path"),
+                WorkerMain.class.getName(),
+                dir.path().toString()));
+        return new ProcessBuilder(cmd)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.log().toFile()))
+                .redirectErrorStream(true)
+                .start();
+    }
+
+    /** Why a worker this service started has ended, in words. */
+    static String death(Process p) {
+        try {
+            int status = p.waitFor();
+            // Java reports a process killed by signal S as 128 + S.
+            return "worker process " + p.pid() + " exited with "
+                    + (status > 128 ? "signal " + (status - 128) : "status " + status);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "worker process " + p.pid() + " ended";
+        }
+    }
+
+    /** Why a worker adopted from an earlier service has ended (its status went to that service, or to init). */
+    static String death(ProcessHandle p) {
+        return "worker process " + p.pid() + " ended without reporting how its VM ended";
+    }
+}
