@@ -117,7 +117,7 @@ public final class NestedKvmHost {
      */
     static final String JRE_MODULES =
             "java.base,java.logging,jdk.unsupported,java.management,java.naming,java.net.http,"
-                    + "java.sql,jdk.crypto.ec";
+                    + "java.sql,jdk.crypto.ec,jdk.net";
 
     private NestedKvmHost() {}
 

@@ -13,7 +13,9 @@ import java.util.List;
  * with its output in the runtime directory (it outlives the service's pipes).
  */
 final class WorkerSpawner {
-    private static final Path SETSID = Path.of("/usr/bin/setsid");
+    /** util-linux's, or busybox's (the nested-KVM host's); both exec in place in a process that leads no group. */
+    private static final List<Path> SETSID = List.of(Path.of("/usr/bin/setsid"), Path.of("/bin/setsid"));
+
     private final String engineClass;
 
     /** {@code engineClass}: the engine the worker runs (tests); null: KVM. */
@@ -23,7 +25,7 @@ final class WorkerSpawner {
 
     Process spawn(RuntimeDir dir) throws IOException {
         List<String> cmd = new ArrayList<>();
-        if (Files.isExecutable(SETSID)) cmd.add(SETSID.toString());
+        SETSID.stream().filter(Files::isExecutable).findFirst().ifPresent(p -> cmd.add(p.toString()));
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(List.of(
                 "--enable-native-access=ALL-UNNAMED",

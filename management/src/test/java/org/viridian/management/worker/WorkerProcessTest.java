@@ -3,15 +3,12 @@ package org.viridian.management.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.viridian.management.testing.ApiClient;
 import org.viridian.management.testing.ServiceProcess;
@@ -28,10 +25,10 @@ class WorkerProcessTest {
     @Test
     void vmsOutliveASigkilledServiceAndAKilledWorkerCrashesOnlyItsOwnVm() throws Exception {
         Path dir = TestService.tempDir();
-        Proc first = Proc.start(dir);
-        Proc second = null;
+        ServiceProcess.Running first = ServiceProcess.Running.start(dir, "worker-scripted");
+        ServiceProcess.Running second = null;
         try {
-            ApiClient api = first.api;
+            ApiClient api = first.api();
             String a = create(api, "alpha", "ticker"), b = create(api, "beta", "ticker");
             String brief = create(api, "brief", "ticker ticks=25");
             for (String vm : List.of(a, b, brief)) {
@@ -44,7 +41,7 @@ class WorkerProcessTest {
             api.awaitConsole(b, "tick 3");
             api.post("/api/v1/vms/beta/pause", null);
             long workerA = workerPid(dir, a), workerB = workerPid(dir, b);
-            assertThat(workerA).isNotEqualTo(first.process.pid()).isNotEqualTo(workerB);
+            assertThat(workerA).isNotEqualTo(first.process().pid()).isNotEqualTo(workerB);
             int ticksBefore = lastTick(api.get("/api/v1/vms/" + a + "/console").body());
 
             first.kill9();
@@ -53,8 +50,8 @@ class WorkerProcessTest {
             assertThat(ProcessHandle.of(workerA).map(ProcessHandle::isAlive)).contains(true);
             assertThat(ProcessHandle.of(workerB).map(ProcessHandle::isAlive)).contains(true);
 
-            second = Proc.start(dir);
-            api = second.api;
+            second = ServiceProcess.Running.start(dir, "worker-scripted");
+            api = second.api();
             JsonNode alpha = api.get("/api/v1/vms/alpha").json();
             assertThat(alpha.get("state").asText()).isEqualTo("running");
             assertThat(api.get("/api/v1/vms/beta").json().get("state").asText()).isEqualTo("paused");
@@ -116,21 +113,21 @@ class WorkerProcessTest {
                             .asText())
                     .isEqualTo("succeeded");
         } finally {
-            if (first.process.isAlive()) first.kill9();
+            if (first.process().isAlive()) first.kill9();
             if (second != null) second.kill9();
-            killWorkers(dir);
+            ServiceProcess.killWorkers(dir);
         }
     }
 
     @Test
     void aWorkerThatCannotStartItsVmSaysWhy() throws Exception {
         Path dir = TestService.tempDir();
-        Proc p = Proc.start(dir);
+        ServiceProcess.Running p = ServiceProcess.Running.start(dir, "worker-scripted");
         try {
-            create(p.api, "broken", "fail-to-start");
-            JsonNode job = p.api.awaitJob(p.api.post("/api/v1/vms/broken/start", null));
+            create(p.api(), "broken", "fail-to-start");
+            JsonNode job = p.api().awaitJob(p.api().post("/api/v1/vms/broken/start", null));
             assertThat(job.get("status").asText()).isEqualTo("failed");
-            JsonNode vm = p.api.get("/api/v1/vms/broken").json();
+            JsonNode vm = p.api().get("/api/v1/vms/broken").json();
             assertThat(vm.get("state").asText()).isEqualTo("off");
             assertThat(vm.at("/lastExit/reason").asText())
                     .isEqualTo("failed to start: the scripted guest does not start (fail-to-start)");
@@ -138,7 +135,7 @@ class WorkerProcessTest {
                     .isFalse();
         } finally {
             p.kill9();
-            killWorkers(dir);
+            ServiceProcess.killWorkers(dir);
         }
     }
 
@@ -169,47 +166,5 @@ class WorkerProcessTest {
     private static void awaitGone(long pid) throws Exception {
         var h = ProcessHandle.of(pid);
         if (h.isPresent()) h.get().onExit().get(10, TimeUnit.SECONDS);
-    }
-
-    /** Every worker the test's services started (by the pids in their runtime directories). */
-    private static void killWorkers(Path dir) throws Exception {
-        Path run = RuntimeDir.root(dir);
-        if (!Files.isDirectory(run)) return;
-        try (Stream<Path> s = Files.list(run)) {
-            for (Path p : s.toList()) {
-                if (!Files.isDirectory(p)) continue;
-                new RuntimeDir(p)
-                        .pid().stream()
-                                .mapToObj(ProcessHandle::of)
-                                .forEach(h -> h.ifPresent(x -> {
-                                    if (x.info().commandLine().orElse("").contains(WorkerMain.class.getName()))
-                                        x.destroyForcibly();
-                                }));
-            }
-        }
-    }
-
-    record Proc(Process process, ApiClient api) {
-        static Proc start(Path dir) throws Exception {
-            Process p = new ProcessBuilder(
-                            Path.of(System.getProperty("java.home"), "bin", "java")
-                                    .toString(),
-                            "-XX:TieredStopAtLevel=1",
-                            "-cp",
-                            System.getProperty("java.class.path"),
-                            ServiceProcess.class.getName(),
-                            dir.toString(),
-                            "worker-scripted")
-                    .redirectError(ProcessBuilder.Redirect.INHERIT)
-                    .start();
-            String line = new BufferedReader(new InputStreamReader(p.getInputStream())).readLine();
-            assertThat(line).as("service did not start").isNotNull().startsWith("serving ");
-            return new Proc(p, new ApiClient(line.substring("serving ".length())));
-        }
-
-        void kill9() throws Exception {
-            process.destroyForcibly();
-            assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
-        }
     }
 }
