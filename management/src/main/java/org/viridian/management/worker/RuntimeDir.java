@@ -105,6 +105,20 @@ public record RuntimeDir(Path path) {
         }
     }
 
+    /**
+     * Whether {@code h} is this directory's worker (and not a process that took its pid since): its command line names
+     * WorkerMain and this directory. Read from /proc whole (ProcessHandle.Info cuts long command lines short).
+     */
+    public boolean isWorker(ProcessHandle h) {
+        try {
+            String cmdline = new String(
+                    Files.readAllBytes(Path.of("/proc", Long.toString(h.pid()), "cmdline")), StandardCharsets.UTF_8);
+            return cmdline.contains(WorkerMain.class.getName()) && cmdline.contains(path.toString());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** The last line of the worker's own output (why it failed to start), for error messages. */
     public String lastLogLine() {
         try (Stream<String> lines = Files.lines(log(), StandardCharsets.UTF_8)) {

@@ -127,7 +127,7 @@ public final class WorkerEngine implements VmEngine {
             } catch (IOException | ProtocolException e) {
                 // A pid taken by another process since, or a worker that no longer answers: either way the VM is gone
                 // for this service; a worker of ours that hangs is stopped so that it does not run on unmanaged.
-                if (isWorker(h, dir)) h.destroyForcibly();
+                if (dir.isWorker(h)) h.destroyForcibly();
                 LOG.log(
                         System.Logger.Level.WARNING,
                         "VM '" + c.name() + "': worker " + h.pid() + ": " + e.getMessage());
@@ -146,13 +146,5 @@ public final class WorkerEngine implements VmEngine {
 
     private SwitchPorts kvmSwitches() {
         return engineClass == null ? switches : null;
-    }
-
-    private static boolean isWorker(ProcessHandle h, RuntimeDir dir) {
-        return h.info()
-                .commandLine()
-                .map(cl -> cl.contains(WorkerMain.class.getName())
-                        && cl.contains(dir.path().toString()))
-                .orElse(false);
     }
 }

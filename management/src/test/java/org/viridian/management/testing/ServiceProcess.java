@@ -12,7 +12,6 @@ import org.viridian.management.ServiceOptions;
 import org.viridian.management.service.SwitchService;
 import org.viridian.management.worker.RuntimeDir;
 import org.viridian.management.worker.WorkerEngine;
-import org.viridian.management.worker.WorkerMain;
 
 /**
  * A service in its own JVM for the crash tests (killed with SIGKILL): args STATE-DIR [scripted|kvm|worker-scripted]
@@ -76,13 +75,9 @@ public final class ServiceProcess {
         try (Stream<Path> s = Files.list(run)) {
             for (Path p : s.toList()) {
                 if (!Files.isDirectory(p)) continue;
-                new RuntimeDir(p)
-                        .pid().stream()
-                                .mapToObj(ProcessHandle::of)
-                                .forEach(h -> h.ifPresent(x -> {
-                                    if (x.info().commandLine().orElse("").contains(WorkerMain.class.getName()))
-                                        x.destroyForcibly();
-                                }));
+                RuntimeDir d = new RuntimeDir(p);
+                d.pid().stream().mapToObj(ProcessHandle::of).forEach(h -> h.filter(d::isWorker)
+                        .ifPresent(ProcessHandle::destroyForcibly));
             }
         }
     }
