@@ -124,7 +124,9 @@ class WorkerSocketTest {
             client.close();
             assertThat(dir.exists()).isFalse();
         } finally {
-            dir.pid().ifPresent(p -> ProcessHandle.of(p).filter(dir::isWorker).ifPresent(ProcessHandle::destroyForcibly));
+            dir.pid()
+                    .ifPresent(
+                            p -> ProcessHandle.of(p).filter(dir::isWorker).ifPresent(ProcessHandle::destroyForcibly));
         }
     }
 
