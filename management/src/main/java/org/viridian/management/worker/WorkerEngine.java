@@ -61,6 +61,15 @@ public final class WorkerEngine implements VmEngine {
     @Override
     public RunningVm launch(VmConfig c, OutputStream console) throws IOException {
         RuntimeDir dir = RuntimeDir.of(stateDir, c.id().toString());
+        var running = dir.pid().stream()
+                .mapToObj(ProcessHandle::of)
+                .flatMap(Optional::stream)
+                .filter(dir::isWorker)
+                .findFirst();
+        // Never two workers for one VM (its disks): one that runs on unknown to the service is not cleared away here.
+        if (running.isPresent())
+            throw new IOException("VM '" + c.name() + "' still has a worker process ("
+                    + running.get().pid() + ")");
         dir.create();
         String switchesUnavailable = "this engine has no virtual switches";
         if (engineClass == null && switches != null) {
