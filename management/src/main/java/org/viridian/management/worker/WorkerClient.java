@@ -41,6 +41,7 @@ final class WorkerClient implements RunningVm {
     private static final System.Logger LOG = System.getLogger(WorkerClient.class.getName());
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration DEATH_WAIT = Duration.ofSeconds(10);
+    static final Duration HELLO_TIMEOUT = Duration.ofSeconds(10);
     private final RuntimeDir dir;
     private final String vmName;
     private final WorkerLink<WorkerMessage.ToService> link;
@@ -91,10 +92,23 @@ final class WorkerClient implements RunningVm {
             throws IOException, ProtocolException {
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         WorkerLink<WorkerMessage.ToService> link = new WorkerLink<>(ch, WorkerMessage.ToService.class);
+        // A worker that accepts but never answers (stopped, hung) must not hold up the service: hang up on it.
+        java.util.concurrent.atomic.AtomicBoolean decided = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread watchdog = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(HELLO_TIMEOUT.toMillis());
+                if (decided.compareAndSet(false, true)) link.close();
+            } catch (InterruptedException answered) {
+                // hello came in time
+            }
+        });
         try {
             ch.connect(UnixDomainSocketAddress.of(dir.socket()));
             link.send(new WorkerMessage.ServiceHello(WorkerMessage.VERSION));
             WorkerMessage.ToService first = link.receive();
+            if (!decided.compareAndSet(false, true))
+                throw new IOException("the worker did not answer in " + HELLO_TIMEOUT.toSeconds() + " s");
+            watchdog.interrupt();
             if (first instanceof Failed f) throw new ProtocolException("the worker refused: " + f.message(), false);
             if (!(first instanceof WorkerMessage.WorkerHello h))
                 throw new ProtocolException(
@@ -109,6 +123,7 @@ final class WorkerClient implements RunningVm {
             Thread.ofPlatform().daemon().name("worker-client-" + process.pid()).start(c::read);
             return c;
         } catch (IOException | ProtocolException | RuntimeException e) {
+            watchdog.interrupt();
             link.close();
             throw e;
         }

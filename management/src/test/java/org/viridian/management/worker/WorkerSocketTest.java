@@ -167,6 +167,24 @@ class WorkerSocketTest {
         }
     }
 
+    @Test
+    void aWorkerThatAcceptsButNeverAnswersDoesNotHoldUpTheService() throws Exception {
+        RuntimeDir dir = RuntimeDir.of(TestService.tempDir(), "mute");
+        dir.create();
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(dir.socket()));
+            long t0 = System.nanoTime();
+            // (the kernel accepts the connection into the backlog; nobody ever reads or answers)
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> WorkerClient.connect(
+                            dir, "mute", ProcessHandle.current(), () -> "never", null, new ConsoleBuffer()))
+                    .isInstanceOf(IOException.class);
+            assertThat(System.nanoTime() - t0)
+                    .isBetween(
+                            WorkerClient.HELLO_TIMEOUT.toNanos(),
+                            WorkerClient.HELLO_TIMEOUT.toNanos() + 5_000_000_000L);
+        }
+    }
+
     private static void write(SocketChannel s, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) s.write(b);
     }
