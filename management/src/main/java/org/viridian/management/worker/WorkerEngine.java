@@ -22,7 +22,12 @@ import org.viridian.management.service.VmExit;
  */
 public final class WorkerEngine implements VmEngine {
     private static final System.Logger LOG = System.getLogger(WorkerEngine.class.getName());
-    static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * How long a worker may take to answer: a JVM's start plus the VM's build, seconds on hardware, but a minute and
+     * more under emulation (the nested-KVM host runs on TCG). A worker that dies ends the wait at once.
+     */
+    static final Duration START_TIMEOUT = Duration.ofMinutes(5);
+
     private final Path stateDir;
     private final Path guestDir;
     private final SwitchPorts switches;
@@ -100,7 +105,8 @@ public final class WorkerEngine implements VmEngine {
                     }
                 }
                 if (System.nanoTime() > deadline)
-                    throw new IOException("the VM's worker did not answer within " + START_TIMEOUT.toSeconds() + " s");
+                    throw new IOException("the VM's worker did not answer within " + START_TIMEOUT.toSeconds()
+                            + " s (the last line of its log: " + dir.lastLogLine() + ")");
                 Thread.sleep(10);
             }
         } catch (IOException | RuntimeException e) {

@@ -35,6 +35,7 @@ final class WorkerSpawner {
                 "-Xms8m",
                 "-Xmx256m",
                 "-XX:MaxMetaspaceSize=128m"));
+        cmd.addAll(inheritedOptions());
         if (engineClass != null) cmd.add("-D" + WorkerMain.ENGINE_PROPERTY + "=" + engineClass);
         cmd.addAll(List.of(
                 "-cp",
@@ -46,6 +47,18 @@ final class WorkerSpawner {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.log().toFile()))
                 .redirectErrorStream(true)
                 .start();
+    }
+
+    /**
+     * The service's own -XX options that say how its host runs Java (e.g. C1 only, as the nested-KVM host's launcher
+     * asks), less those about memory and logging, which the worker sets for itself.
+     */
+    static List<String> inheritedOptions() {
+        return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-XX:"))
+                .filter(a -> !a.matches("-XX:[+-]?(Max|Min|Initial)?(Heap|Metaspace|RAM|NewSize|Direct).*"))
+                .filter(a -> !a.contains("Log") && !a.contains("Dump") && !a.contains("SharedArchiveFile"))
+                .toList();
     }
 
     /** Why a worker this service started has ended, in words. */
