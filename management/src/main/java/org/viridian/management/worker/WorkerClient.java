@@ -51,6 +51,9 @@ final class WorkerClient implements RunningVm {
     private final OutputStream console;
     private final Map<Long, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
+    /** Requests sent without waiting for their answer: their replies are dropped quietly. */
+    private final java.util.Set<Long> posted = ConcurrentHashMap.newKeySet();
+
     private final CompletableFuture<VmExit> exit = new CompletableFuture<>();
     private final RunState initialState;
     private volatile GuestIntegration integration =
@@ -156,12 +159,17 @@ final class WorkerClient implements RunningVm {
                     case Reply r -> {
                         CompletableFuture<Reply> waiting = pending.remove(r.id());
                         if (waiting != null) waiting.complete(r);
-                        else LOG.log(System.Logger.Level.WARNING, "VM '" + vmName + "': refused a reply to no request");
+                        else if (!posted.remove(r.id()))
+                            LOG.log(System.Logger.Level.WARNING, "VM '" + vmName + "': refused a reply to no request");
                     }
                     case WorkerMessage.Console c -> console.write(c.bytes());
                     case WorkerMessage.IntegrationChanged i -> integration = i.integration();
                     case WorkerMessage.StateChanged s -> {}
-                    case WorkerMessage.Exited x -> reported = x.exit();
+                    case WorkerMessage.Exited x -> {
+                        // Complete now: the worker exits next, but closing the VM first may take it a while.
+                        reported = x.exit();
+                        exit.complete(x.exit());
+                    }
                     case WorkerMessage.WorkerHello h ->
                         LOG.log(System.Logger.Level.WARNING, "VM '" + vmName + "': refused a second worker-hello");
                 }
@@ -224,8 +232,10 @@ final class WorkerClient implements RunningVm {
 
     /** Sends without waiting for the answer (input typed at the console, power-off: its answer is the exit). */
     private void post(LongFunction<Request> request) {
+        long id = ids.incrementAndGet();
+        posted.add(id);
         try {
-            link.send(request.apply(ids.incrementAndGet()));
+            link.send(request.apply(id));
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "VM '" + vmName + "': cannot reach the worker: " + e.getMessage());
         }

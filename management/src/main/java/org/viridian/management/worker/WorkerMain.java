@@ -6,6 +6,7 @@ import org.viridian.management.service.ConsoleBuffer;
 import org.viridian.management.service.KvmEngine;
 import org.viridian.management.service.RunningVm;
 import org.viridian.management.service.VmEngine;
+import org.viridian.management.service.VmExit;
 
 /**
  * A VM worker process: {@code WorkerMain <runtime dir>}. Reads the VM's launch file, writes its pid, builds and starts
@@ -15,6 +16,8 @@ import org.viridian.management.service.VmEngine;
  */
 public final class WorkerMain {
     public static final String ENGINE_PROPERTY = "viridian.worker.engine";
+    static final java.time.Duration LINGER = java.time.Duration.ofSeconds(30),
+            CLOSE_WAIT = java.time.Duration.ofSeconds(10);
     private static final System.Logger LOG = System.getLogger(WorkerMain.class.getName());
 
     private WorkerMain() {}
@@ -35,15 +38,11 @@ public final class WorkerMain {
             ConsoleBuffer console = new ConsoleBuffer();
             RunningVm vm = engine(launch).launch(launch.config(), console);
             server = new WorkerServer(dir, launch.config().id().toString(), vm, console);
-            vm.exit().whenComplete((x, failure) -> {
-                server.vmExited(
-                        x != null
-                                ? x
-                                : new org.viridian.management.service.VmExit(
-                                        "the VM ended: " + failure, null, true, null));
-                vm.close();
-                System.exit(0);
-            });
+            WorkerServer s = server;
+            vm.exit().whenComplete((x, failure) -> Thread.ofPlatform()
+                    .name("worker-exit")
+                    .start(() ->
+                            ended(s, vm, x != null ? x : new VmExit("the VM ended: " + failure, null, true, null))));
         } catch (Exception | Error e) {
             e.printStackTrace();
             System.err.println("failed to start: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
@@ -58,6 +57,24 @@ public final class WorkerMain {
             System.err.println("failed to start: cannot listen on " + dir.socket() + ": " + e.getMessage());
             System.exit(1);
         }
+    }
+
+    /**
+     * The VM ended (on whatever thread ended it, which may be one of its own): the exit is recorded and told, the VM's
+     * resources freed (bounded: a close that hangs must not keep the worker), and the worker exits. With no service
+     * connected it waits {@link #LINGER} for one (the service that started it connects right after the start, and a
+     * guest may be done before), then leaves the exit in the runtime directory.
+     */
+    private static void ended(WorkerServer server, RunningVm vm, VmExit x) {
+        server.vmExited(x);
+        Thread closer = Thread.ofPlatform().daemon().start(vm::close);
+        try {
+            server.awaitDelivered(LINGER);
+            closer.join(CLOSE_WAIT.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        System.exit(0);
     }
 
     private static VmEngine engine(RuntimeDir.Launch l) throws ReflectiveOperationException {

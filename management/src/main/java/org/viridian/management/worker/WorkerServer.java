@@ -37,7 +37,8 @@ final class WorkerServer {
     private WorkerLink<WorkerMessage.ToWorker> session; // the connected service, if any
     private long consoleSent; // console offset the session has been sent up to
     private GuestIntegration integrationSent;
-    private boolean exited;
+    private VmExit exit; // how the VM ended, once it has
+    private final java.util.concurrent.CountDownLatch delivered = new java.util.concurrent.CountDownLatch(1);
 
     WorkerServer(RuntimeDir dir, String vmId, RunningVm vm, ConsoleBuffer console) {
         this.dir = dir;
@@ -86,10 +87,6 @@ final class WorkerServer {
                     refuse(link, "another service is connected to this worker");
                     return;
                 }
-                if (exited) {
-                    refuse(link, "the VM has exited; its exit is in " + RuntimeDir.EXIT);
-                    return;
-                }
                 ConsoleBuffer.Snapshot scrollback = console.snapshot();
                 link.send(new WorkerMessage.WorkerHello(
                         WorkerMessage.VERSION,
@@ -100,6 +97,9 @@ final class WorkerServer {
                 consoleSent = scrollback.end();
                 integrationSent = null;
                 session = link;
+                // The VM ended before this service came (a guest that is done at once, or while no service ran): its
+                // exit goes to this one, which then has all there is to know.
+                if (exit != null) deliverExit();
             }
             LOG.log(System.Logger.Level.INFO, "service connected");
             serveRequests(link);
@@ -165,7 +165,7 @@ final class WorkerServer {
                 return;
             }
             synchronized (sessionLock) {
-                if (session == null || exited) continue;
+                if (session == null || exit != null) continue;
                 pumpConsole();
                 long now = System.nanoTime();
                 if (now - lastIntegration >= INTEGRATION_PUMP_MS * 1_000_000) {
@@ -193,22 +193,31 @@ final class WorkerServer {
 
     /**
      * The VM ended: recorded in the runtime directory first (for a service that comes back later), then told to the
-     * connected service with the console's last output.
+     * connected service, if any, with the console's last output.
      */
     void vmExited(VmExit x) {
         synchronized (sessionLock) {
-            if (exited) return;
+            if (exit != null) return;
+            exit = x;
             try {
                 dir.writeExit(x);
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "cannot record the VM's exit: " + e.getMessage());
             }
-            if (session != null) {
-                pumpConsole();
-                send(new WorkerMessage.Exited(x));
-            }
-            exited = true;
+            if (session != null) deliverExit();
         }
+    }
+
+    /** Caller holds sessionLock, with a session. */
+    private void deliverExit() {
+        pumpConsole();
+        send(new WorkerMessage.Exited(exit));
+        delivered.countDown();
+    }
+
+    /** Waits until a service has been told how the VM ended, for at most {@code linger}; true if one was. */
+    boolean awaitDelivered(java.time.Duration linger) throws InterruptedException {
+        return delivered.await(linger.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     private static void refuse(WorkerLink<?> link, String why) throws IOException {
