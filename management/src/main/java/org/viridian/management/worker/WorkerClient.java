@@ -177,7 +177,8 @@ final class WorkerClient implements RunningVm {
         } catch (EOFException e) {
             // the worker closed: it exited (after reporting the VM's exit, or not)
         } catch (IOException e) {
-            if (!detached) LOG.log(System.Logger.Level.WARNING, "VM '" + vmName + "': connection lost: " + e);
+            if (!detached && !exit.isDone())
+                LOG.log(System.Logger.Level.WARNING, "VM '" + vmName + "': connection lost: " + e);
         }
         link.close();
         if (detached) return;
