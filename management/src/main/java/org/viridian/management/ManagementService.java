@@ -22,11 +22,11 @@ import org.viridian.management.jobs.JobManager;
 import org.viridian.management.resources.Admission;
 import org.viridian.management.resources.Cgroups;
 import org.viridian.management.resources.HostResources;
-import org.viridian.management.service.KvmEngine;
 import org.viridian.management.service.SwitchService;
 import org.viridian.management.service.VmEngine;
 import org.viridian.management.service.VmService;
 import org.viridian.management.state.StatusStore;
+import org.viridian.management.worker.WorkerEngine;
 
 /**
  * The host service (`viridian serve`): owns one state directory (locked, so two services never share it), loads the
@@ -76,7 +76,7 @@ public final class ManagementService implements AutoCloseable {
         vms = new VmService(
                 new ConfigStore(dir, json),
                 new StatusStore(json),
-                engine == null ? new KvmEngine(dir.resolve("guests"), switches) : engine,
+                engine == null ? WorkerEngine.kvm(dir, switches) : engine,
                 events,
                 jobs,
                 clock);
@@ -98,18 +98,19 @@ public final class ManagementService implements AutoCloseable {
                 json);
     }
 
-    /** Starts the service with the real KVM engine. */
+    /** Starts the service with VMs on KVM, each in its own worker process. */
     public static ManagementService start(ServiceOptions options) throws IOException {
         return start(options, null);
     }
 
-    /** Starts the service with {@code engine} (null: KVM), owning the host's virtual switches. */
+    /** Starts the service with {@code engine} (null: KVM in worker processes), owning the host's virtual switches. */
     public static ManagementService start(ServiceOptions options, VmEngine engine) throws IOException {
         return start(options, engine, null);
     }
 
     /**
-     * Starts the service with {@code engine} (null: KVM) and {@code network}, its access to the host's virtual switches
+     * Starts the service with {@code engine} (null: KVM in worker processes; an engine given runs its VMs in this
+     * process, unless it is a {@link WorkerEngine}) and {@code network}, its access to the host's virtual switches
      * (null: the host's, all of them owned by this service).
      */
     public static ManagementService start(ServiceOptions options, VmEngine engine, SwitchService.HostAccess network)
@@ -162,7 +163,7 @@ public final class ManagementService implements AutoCloseable {
         return server;
     }
 
-    /** Powers off the running VMs, stops serving, releases the state directory. */
+    /** Lets go of the running VMs (VMs in workers run on; VMs in this process are powered off), stops serving. */
     @Override
     public void close() {
         try {

@@ -16,7 +16,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** `viridian serve`: the host service (REST API, web manager) until SIGINT/SIGTERM, which powers the VMs off. */
+/**
+ * `viridian serve`: the host service (REST API, web manager) until SIGINT/SIGTERM or SIGKILL. Its VMs run in worker
+ * processes of their own and keep running when it ends; the next service on the same state directory adopts them.
+ */
 @Command(
         name = "serve",
         mixinStandardHelpOptions = true,
@@ -81,7 +84,7 @@ public final class ServeCommand implements Callable<Integer> {
         return new ServiceOptions(dir(stateDir), hp[0], Integer.parseInt(hp[1]), tls, auth);
     }
 
-    /** Blocks until the process is asked to stop; then the service powers off its VMs and closes. */
+    /** Blocks until the process is asked to stop; then the service lets go of its VMs (they run on) and closes. */
     static void awaitShutdown(ManagementService service) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

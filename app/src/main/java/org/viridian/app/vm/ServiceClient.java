@@ -111,6 +111,8 @@ public final class ServiceClient {
         } catch (ConnectException e) {
             throw new IllegalStateException(
                     "no Viridian service at " + base + " (start one with 'viridian serve', or " + "give --url)");
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw new Unanswered("talking to the service at " + base + ": " + e.getMessage());
         } catch (IOException e) {
             throw new IllegalStateException("talking to the service at " + base + ": " + e.getMessage());
         } catch (InterruptedException e) {
@@ -119,9 +121,20 @@ public final class ServiceClient {
         }
     }
 
-    /** Polls a job until it is done; returns the final job (throws when it failed). */
+    /** Polls of a job in a row that may time out before the wait gives up. */
+    private static final int POLL_RETRIES = 12;
+
+    /** A request the service did not answer in time (it may be busy; it is there). */
+    static final class Unanswered extends IllegalStateException {
+        Unanswered(String message) {
+            super(message);
+        }
+    }
+
+    /** Polls a job until it is done (a poll left unanswered is tried again); returns the final job. */
     public JsonNode awaitJob(JsonNode job) {
         String id = job.get("id").asText();
+        int unanswered = 0;
         while (job.get("status").asText().equals("running")) {
             try {
                 Thread.sleep(100);
@@ -129,7 +142,13 @@ public final class ServiceClient {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted");
             }
-            job = get("/api/v1/jobs/" + id);
+            try {
+                job = get("/api/v1/jobs/" + id);
+                unanswered = 0;
+            } catch (Unanswered e) {
+                // A busy host (a VM's worker starting on few processors) may leave one poll unanswered; a job is long.
+                if (++unanswered > POLL_RETRIES) throw e;
+            }
         }
         if (job.get("status").asText().equals("failed")) {
             throw new ServiceError(

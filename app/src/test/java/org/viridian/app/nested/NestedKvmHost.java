@@ -117,7 +117,7 @@ public final class NestedKvmHost {
      */
     static final String JRE_MODULES =
             "java.base,java.logging,jdk.unsupported,java.management,java.naming,java.net.http,"
-                    + "java.sql,jdk.crypto.ec";
+                    + "java.sql,jdk.crypto.ec,jdk.net";
 
     private NestedKvmHost() {}
 
@@ -345,15 +345,19 @@ public final class NestedKvmHost {
         return new Run(console, outcomes);
     }
 
-    /** A minimal runtime for viridian.jar, cached per JDK version (jlink takes a few seconds). */
+    /**
+     * A minimal runtime for viridian.jar, cached per JDK version (jlink takes a few seconds), with the JDK's class-data
+     * archive: every JVM started under TCG (the service, and a worker per VM) loads its classes from it.
+     */
     private static Path jre() throws IOException, InterruptedException {
-        Path jre = CACHE.resolve("jre-" + Runtime.version() + "-" + Integer.toHexString(JRE_MODULES.hashCode()));
+        Path jre =
+                CACHE.resolve("jre-" + Runtime.version() + "-" + Integer.toHexString(JRE_MODULES.hashCode()) + "-cds");
         if (Files.isExecutable(jre.resolve("bin/java"))) return jre;
         Files.createDirectories(CACHE);
         Path tmp = CACHE.resolve("jre-tmp-" + ProcessHandle.current().pid());
         deleteTree(tmp);
         sh(Path.of(System.getProperty("java.home"), "bin", "jlink") + " --add-modules " + JRE_MODULES
-                + " --strip-debug --no-header-files --no-man-pages --output " + tmp);
+                + " --strip-debug --no-header-files --no-man-pages --generate-cds-archive --output " + tmp);
         Files.move(tmp, jre);
         return jre;
     }

@@ -26,13 +26,20 @@ import org.viridian.management.web.WebManagerBrowserTest;
  * The host service end to end on a real KVM: `viridian serve` runs inside a nested-KVM host (see {@link NestedKvmHost})
  * on its network address, so TLS and a bearer token are required; this side reaches it through QEMU's port forward
  * and drives it with the CLI and with the web manager in headless Chromium: create VMs, start them, see their serial
- * console, pause, resume and stop them.
+ * console, pause, resume and stop them; a VM keeps running through a SIGKILL of the service, and the next service
+ * adopts it.
  */
 class NestedManagementIT {
     /** A guest that runs until it is stopped: the CPL3 hash loop with about four billion iterations. */
     private static final String LONG_GUEST = "cpl3.elf";
 
     private static final String LONG_CMDLINE = "iters=4000000000";
+
+    private static final String SERVE = "viridian serve --state-dir /tmp/state --listen 0.0.0.0:8080 "
+            + "--tls-keystore server.p12 --tls-password-file tls.pw";
+    /** A VM's notes that tell the nested host to SIGKILL the service (and start it again). */
+    private static final String KILL_MARK = "kill-the-service";
+
     private static NestedKvmHost.Session host;
     private static String url;
     private static Cli cli;
@@ -88,10 +95,12 @@ class NestedManagementIT {
                 Map.of("server.p12", Files.readAllBytes(keyStore), "tls.pw", "nested-secret".getBytes()),
                 List.of(
                         new NestedKvmHost.Command("token", "viridian serve token e2e --admin --state-dir /tmp/state"),
+                        // The service; SIGKILLed once a VM's notes say so, then started again on the same state.
                         new NestedKvmHost.Command(
                                 "serve",
-                                "viridian serve --state-dir /tmp/state --listen 0.0.0.0:8080 "
-                                        + "--tls-keystore server.p12 --tls-password-file tls.pw")),
+                                SERVE + " & S=$!; until grep -qs " + KILL_MARK
+                                        + " /tmp/state/vms/*/config.json; do sleep 1; done; kill -9 $S;"
+                                        + " echo 'viridian: the service was killed (SIGKILL)'; exec " + SERVE)),
                 new NestedKvmHost.Network(port, 8080));
         token = host.await(Pattern.compile("(vdn_[A-Za-z0-9_-]{30,})"), Duration.ofMinutes(8));
         host.await(Pattern.compile("viridian: serving on https://0\\.0\\.0\\.0:8080/"), Duration.ofMinutes(5));
@@ -163,6 +172,29 @@ class NestedManagementIT {
     }
 
     @Test
+    void aRunningVmOutlivesASigkilledServiceAndTheNextServiceAdoptsIt() throws Exception {
+        assertThat(cli.run("vm", "create", "survivor", "--guest", LONG_GUEST, "--cmdline", LONG_CMDLINE)
+                        .rc())
+                .isZero();
+        assertThat(cli.run("vm", "start", "survivor").rc()).isZero();
+        awaitConsole("survivor", "cpl: 3");
+        // Paused, so that the guest (which ends by itself after a while) is still there whenever the next service is.
+        assertThat(cli.run("vm", "pause", "survivor").out()).isEqualTo("VM 'survivor' is paused\n");
+        assertThat(cli.run("vm", "set", "survivor", "--notes", KILL_MARK).rc()).isZero();
+        host.await(Pattern.compile("the service was killed \\(SIGKILL\\)"), Duration.ofMinutes(1));
+        // The next service answers once it has adopted the worker: the VM is paused as it was, its scrollback back.
+        JsonNode v = awaitState("survivor", "paused");
+        assertThat(v.get("notes").asText()).isEqualTo(KILL_MARK);
+        assertThat(cli.run("vm", "console", "survivor", "--print").out()).contains("cpl: 3");
+        assertThat(cli.run("vm", "resume", "survivor").out()).isEqualTo("VM 'survivor' is running\n");
+        Cli.Result stopped = cli.run("vm", "stop", "survivor");
+        assertThat(stopped.rc()).as(stopped.err()).isZero();
+        assertThat(cli.run("vm", "show", "survivor").out())
+                .contains("state:        off")
+                .contains("turned off by the host");
+    }
+
+    @Test
     void theWebManagerCreatesStartsShowsTheConsoleOfAndStopsAVm() throws Exception {
         ChromeDriver browser = Chromium.start(true);
         try {
@@ -208,8 +240,12 @@ class NestedManagementIT {
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         JsonNode v = null;
         while (System.nanoTime() < deadline) {
-            v = new ObjectMapper().readTree(cli.run("vm", "show", vm, "--json").out());
-            if (v.get("state").asText().equals(state)) return v;
+            Cli.Result r = cli.run("vm", "show", vm, "--json");
+            // (rc != 0 while the service is down between its SIGKILL and its next start)
+            if (r.rc() == 0) {
+                v = new ObjectMapper().readTree(r.out());
+                if (v.get("state").asText().equals(state)) return v;
+            }
             Thread.sleep(500);
         }
         throw new AssertionError(vm + " never reached " + state + ": " + v);

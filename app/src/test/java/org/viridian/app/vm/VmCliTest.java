@@ -39,7 +39,9 @@ class VmCliTest {
                         "--listen",
                         "127.0.0.1:0",
                         "--shared-host")
-                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                // stderr to a file, not this JVM's: a service that outlived its test would otherwise hold the test run
+                // open
+                .redirectError(ProcessBuilder.Redirect.appendTo(new java.io.File("target/service-stderr.log")))
                 .start();
         String line = new BufferedReader(new InputStreamReader(serve.getInputStream())).readLine();
         assertThat(line).startsWith("viridian: serving on http://127.0.0.1:");

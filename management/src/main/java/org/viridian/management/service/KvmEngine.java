@@ -44,7 +44,7 @@ public final class KvmEngine implements VmEngine {
     private static final System.Logger LOG = System.getLogger(KvmEngine.class.getName());
 
     private final Path guestDir;
-    private final SwitchService switches;
+    private final SwitchPorts switches;
 
     /** {@code guestDir}: where the built-in guests are unpacked for the loaders; no switches (VMs without adapters). */
     public KvmEngine(Path guestDir) {
@@ -52,7 +52,7 @@ public final class KvmEngine implements VmEngine {
     }
 
     /** {@code switches}: where the VMs' network adapters are connected (null: adapters are refused). */
-    public KvmEngine(Path guestDir, SwitchService switches) {
+    public KvmEngine(Path guestDir, SwitchPorts switches) {
         this.guestDir = guestDir;
         this.switches = switches;
     }
@@ -119,7 +119,7 @@ public final class KvmEngine implements VmEngine {
      * The VM's connected adapters with their ports' policies; each switch they name is present on the host when this
      * returns (the default NAT switch is defined on first use). Adapters without a switch are left out.
      */
-    static List<VmSpec.NetworkAdapter> networkAdapters(VmConfig c, SwitchService switches) throws IOException {
+    public static List<VmSpec.NetworkAdapter> networkAdapters(VmConfig c, SwitchPorts switches) throws IOException {
         List<VmSpec.NetworkAdapter> out = new ArrayList<>();
         String why = switches == null
                 ? "this engine has no virtual switches"
@@ -177,13 +177,13 @@ public final class KvmEngine implements VmEngine {
             VirtualMachine vm,
             boolean shutdownService,
             CompletableFuture<VmExit> exit,
-            SwitchService switches,
+            SwitchPorts switches,
             Map<String, VirtualMachine.NetworkAdapterDevice> plugged)
             implements RunningVm {
         /** How long a hot remove waits for the guest's driver to let go of the adapter (Linux: well under a second). */
         private static final Duration RELEASE_WAIT = Duration.ofSeconds(10);
 
-        Running(VirtualMachine vm, boolean shutdownService, SwitchService switches) {
+        Running(VirtualMachine vm, boolean shutdownService, SwitchPorts switches) {
             this(vm, shutdownService, vm.exit().thenApply(Running::describe), switches, new ConcurrentHashMap<>());
         }
 

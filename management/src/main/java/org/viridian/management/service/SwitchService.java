@@ -30,7 +30,7 @@ import org.viridian.vswitch.SwitchSpec;
  * exactly the stored switches ({@link SwitchHost#reconcile}), so what a crashed service left is removed or brought in
  * line. Without CAP_NET_ADMIN the definitions stay readable and every change is refused with the reason.
  */
-public final class SwitchService {
+public final class SwitchService implements SwitchPorts {
     private static final System.Logger LOG = System.getLogger(SwitchService.class.getName());
 
     /**
@@ -109,6 +109,7 @@ public final class SwitchService {
         return List.copyOf(loadProblems);
     }
 
+    @Override
     public Optional<String> unavailable() {
         return access.unavailable();
     }
@@ -260,7 +261,8 @@ public final class SwitchService {
      * The switch a starting VM's adapter names, present on the host: the default NAT switch is defined on first use, a
      * defined one whose bridge went missing is built again.
      */
-    public synchronized SwitchSpec forVm(String vmName, String name) throws IOException {
+    @Override
+    public synchronized void forVm(String vmName, String name) throws IOException {
         String why = access.unavailable().orElse(null);
         if (why != null)
             throw new IOException("VM '" + vmName + "' has a network adapter on switch '" + name + "', but " + why);
@@ -277,7 +279,6 @@ public final class SwitchService {
             failures.put(name, e.getMessage());
             throw e;
         }
-        return c.spec();
     }
 
     private SwitchView view(SwitchConfig c) {

@@ -12,4 +12,17 @@ public interface VmEngine {
 
     /** Builds the VM, starts its processors, and sends its serial console output to {@code console}. */
     RunningVm launch(VmConfig config, OutputStream console) throws IOException;
+
+    /**
+     * The VM as an earlier service left it: still running (its console's scrollback written to {@code console}, its
+     * output following), or ended meanwhile. Empty: nothing of it runs (engines whose VMs end with the service).
+     */
+    default java.util.Optional<Recovered> recover(VmConfig config, OutputStream console) throws IOException {
+        return Optional.empty();
+    }
+
+    /** Whether running VMs outlive the service (worker processes): a closing service then leaves them running. */
+    default boolean vmsOutliveService() {
+        return false;
+    }
 }

@@ -69,7 +69,11 @@ public final class VmService implements AutoCloseable {
         this.clock = clock;
     }
 
-    /** Reads every VM definition from the state directory; VMs that were running when the service died are off. */
+    /**
+     * Reads every VM definition from the state directory, and adopts the VMs that still run from before (their workers
+     * outlived the previous service): running or paused as they are, their consoles' scrollback back. A VM that ended
+     * while no service watched is reported as it ended; one that ran inside a service that died is off.
+     */
     public synchronized void load() throws IOException {
         ConfigStore.Loaded loaded = configs.loadAll();
         loadProblems.addAll(loaded.problems());
@@ -78,6 +82,28 @@ public final class VmService implements AutoCloseable {
             VmStatus s = statuses.recover(configs.dir(c.id()), clock.instant());
             VmEntry e = new VmEntry(c, s);
             vms.put(c.id(), e);
+            Recovered r = null;
+            try {
+                r = engine.recover(c, e.console).orElse(null);
+            } catch (IOException | RuntimeException x) {
+                LOG.log(System.Logger.Level.WARNING, "VM '" + c.name() + "': cannot reattach: " + message(x));
+            }
+            switch (r) {
+                case null -> {}
+                case Recovered.Running run -> {
+                    e.running = run.vm();
+                    e.status = new VmStatus(run.paused() ? VmState.PAUSED : VmState.RUNNING, clock.instant(), null);
+                    watch(e, run.vm());
+                }
+                case Recovered.Ended end ->
+                    e.status = new VmStatus(
+                            end.exit().crashed() ? VmState.CRASHED : VmState.OFF,
+                            clock.instant(),
+                            exit(
+                                    end.exit().reason(),
+                                    end.exit().exitStatus(),
+                                    end.exit().crashReport()));
+            }
             persist(e);
         }
     }
@@ -406,10 +432,14 @@ public final class VmService implements AutoCloseable {
             e.controls = controls;
             move(e, VmState.RUNNING, null);
         }
+        watch(e, vm);
+        return "VM '" + c.name() + "' is running";
+    }
+
+    private void watch(VmEntry e, RunningVm vm) {
         vm.exit()
                 .whenComplete((x, failure) -> exited(
                         e, vm, x != null ? x : new VmExit("the VM ended: " + message(failure), null, true, null)));
-        return "VM '" + c.name() + "' is running";
     }
 
     private void exited(VmEntry e, RunningVm vm, VmExit x) {
@@ -609,7 +639,10 @@ public final class VmService implements AutoCloseable {
         if (vm != null) vm.sendInput(bytes);
     }
 
-    /** Powers off every running VM (service shutdown) and waits for them. */
+    /**
+     * Service shutdown: VMs in worker processes keep running (the next service adopts them), and the service lets go
+     * of them; VMs inside this process are powered off, and waited for.
+     */
     @Override
     public void close() {
         List<VmEntry> all;
@@ -622,6 +655,10 @@ public final class VmService implements AutoCloseable {
                 vm = e.running;
             }
             if (vm == null) continue;
+            if (engine.vmsOutliveService()) {
+                vm.close();
+                continue;
+            }
             vm.powerOff("the service stopped");
             try {
                 vm.exit().get(10, TimeUnit.SECONDS);

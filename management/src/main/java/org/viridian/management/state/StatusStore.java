@@ -25,8 +25,9 @@ public final class StatusStore {
     }
 
     /**
-     * The state a VM has after a service (re)start. VMs run inside the service's process, so one that was active when
-     * the service ended is off now: it is reported as such, with a last exit saying why.
+     * The state a VM has after a service (re)start when nothing of it runs any more: one that was active when the
+     * service ended is off now, reported as such with a last exit saying why. (A VM whose worker process still runs is
+     * adopted instead, see VmService.load.)
      */
     public VmStatus recover(Path vmDir, Instant now) {
         Path f = vmDir.resolve(STATUS);
@@ -53,7 +54,8 @@ public final class StatusStore {
                         now,
                         new LastExit(
                                 "service restarted while the VM was "
-                                        + s.state().wire() + "; the VM was powered off with the service",
+                                        + s.state().wire() + ", and no worker process of it was left: the VM"
+                                        + " ended with the old service or with the host",
                                 null,
                                 null,
                                 now));

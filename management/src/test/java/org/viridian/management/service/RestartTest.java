@@ -153,8 +153,11 @@ class RestartTest {
         }
 
         static Proc start(Path dir) throws Exception {
-            Process p =
-                    builder(dir).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Process p = builder(
+                            dir) // stderr to a file, not this JVM's: a service that outlived its test would otherwise
+                    // hold the test run open
+                    .redirectError(ProcessBuilder.Redirect.appendTo(new java.io.File("target/service-stderr.log")))
+                    .start();
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
             String line = out.readLine();
             assertThat(line).as("service did not start").isNotNull().startsWith("serving ");

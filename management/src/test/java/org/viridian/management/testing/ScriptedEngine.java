@@ -27,7 +27,7 @@ import org.viridian.management.service.VmMetrics;
  * or crashes, so every transition of the service's state machine can be driven here. Integration services: a demo
  * guest whose command line says "ic-shutdown" honours shutdown requests, "ic-heartbeat" answers heartbeats while it
  * is not paused, and "ic-kvp" tells its OS name and addresses through KVP ({@link #KVP_AUTO_POOL}) — each only when
- * the VM's settings offer that service.
+ * the VM's settings offer that service. One whose command line says "ticker" prints a numbered line every 100 ms ("ticks=N": N of them, then it powers off); one whose command line says "fail-to-start" does not start.
  */
 public final class ScriptedEngine implements VmEngine {
     /** What a scripted "ic-kvp" guest's auto pool holds, as hv_kvp_daemon would fill it. */
@@ -51,6 +51,8 @@ public final class ScriptedEngine implements VmEngine {
         String guest = c.boot() instanceof BootSource.DemoGuest g ? g.guest() : "kernel";
         // A guest whose command line says "ic-shutdown" has the shutdown integration service's driver loaded.
         String cmdline = c.boot() instanceof BootSource.DemoGuest g ? g.cmdline() : "";
+        if (cmdline.contains("fail-to-start"))
+            throw new IOException("the scripted guest does not start (fail-to-start)");
         IntegrationServices is = c.integrationServices();
         Guest vm = new Guest(
                 c,
@@ -74,6 +76,20 @@ public final class ScriptedEngine implements VmEngine {
                     vm.exit.complete(new VmExit("the VM crashed", 125, true, "triple fault at rip=0x1000"));
                 });
             default -> vm.print("login: ");
+        }
+        if (cmdline.contains("ticker")) {
+            // A guest that keeps printing (one line every 100 ms while it runs), to show its VM running on; with
+            // "ticks=N" it powers off after N.
+            var limit = java.util.regex.Pattern.compile("ticks=(\\d+)").matcher(cmdline);
+            long ticks = limit.find() ? Long.parseLong(limit.group(1)) : Long.MAX_VALUE;
+            Thread.ofPlatform().daemon().start(() -> {
+                for (long n = 1; !vm.exit.isDone(); ) {
+                    sleep(100);
+                    if (vm.paused.get()) continue;
+                    vm.print("tick " + n + "\r\n");
+                    if (n++ == ticks) vm.exit.complete(new VmExit("the guest powered off", 0, false, null));
+                }
+            });
         }
         return vm;
     }

@@ -1,0 +1,86 @@
+package org.viridian.management.worker;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import org.viridian.management.service.ConsoleBuffer;
+import org.viridian.management.service.KvmEngine;
+import org.viridian.management.service.RunningVm;
+import org.viridian.management.service.VmEngine;
+import org.viridian.management.service.VmExit;
+
+/**
+ * A VM worker process: {@code WorkerMain <runtime dir>}. Reads the VM's launch file, writes its pid, builds and starts
+ * the VM (on KVM; tests name another engine class in the system property {@value #ENGINE_PROPERTY}), then serves the
+ * service on the runtime directory's socket ({@link WorkerServer}) until the VM ends, which it records and reports;
+ * then it exits. A failure to start is its output's last line, and exit status 1.
+ */
+public final class WorkerMain {
+    public static final String ENGINE_PROPERTY = "viridian.worker.engine";
+    static final java.time.Duration LINGER = java.time.Duration.ofSeconds(30),
+            CLOSE_WAIT = java.time.Duration.ofSeconds(10);
+    private static final System.Logger LOG = System.getLogger(WorkerMain.class.getName());
+
+    private WorkerMain() {}
+
+    public static void main(String[] args) {
+        if (args.length != 1) {
+            System.err.println("usage: WorkerMain <runtime dir>");
+            System.exit(2);
+        }
+        RuntimeDir dir = new RuntimeDir(Path.of(args[0]));
+        WorkerServer server;
+        try {
+            dir.writePid(ProcessHandle.current().pid());
+            RuntimeDir.Launch launch = dir.readLaunch();
+            if (launch.version() != WorkerMessage.VERSION)
+                throw new IllegalArgumentException(
+                        "launch file of version " + launch.version() + ", this worker is " + WorkerMessage.VERSION);
+            ConsoleBuffer console = new ConsoleBuffer();
+            RunningVm vm = engine(launch).launch(launch.config(), console);
+            server = new WorkerServer(dir, launch.config().id().toString(), vm, console);
+            WorkerServer s = server;
+            vm.exit().whenComplete((x, failure) -> Thread.ofPlatform()
+                    .name("worker-exit")
+                    .start(() ->
+                            ended(s, vm, x != null ? x : new VmExit("the VM ended: " + failure, null, true, null))));
+        } catch (Exception | Error e) {
+            e.printStackTrace();
+            System.err.println("failed to start: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            System.exit(1);
+            return;
+        }
+        try {
+            server.serve();
+        } catch (Exception e) {
+            // Without its socket the VM cannot be reached: it is stopped rather than left running unmanaged.
+            LOG.log(System.Logger.Level.ERROR, "cannot serve on " + dir.socket(), e);
+            System.err.println("failed to start: cannot listen on " + dir.socket() + ": " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    /**
+     * The VM ended (on whatever thread ended it, which may be one of its own): the exit is recorded and told, the VM's
+     * resources freed (bounded: a close that hangs must not keep the worker), and the worker exits. With no service
+     * connected it waits {@link #LINGER} for one (the service that started it connects right after the start, and a
+     * guest may be done before), then leaves the exit in the runtime directory.
+     */
+    private static void ended(WorkerServer server, RunningVm vm, VmExit x) {
+        server.vmExited(x);
+        Thread closer = Thread.ofPlatform().daemon().start(vm::close);
+        try {
+            server.awaitDelivered(LINGER);
+            closer.join(CLOSE_WAIT.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        System.exit(0);
+    }
+
+    private static VmEngine engine(RuntimeDir.Launch l) throws ReflectiveOperationException {
+        String test = System.getProperty(ENGINE_PROPERTY);
+        if (test != null && !test.isEmpty())
+            return (VmEngine) Class.forName(test).getDeclaredConstructor().newInstance();
+        return new KvmEngine(Path.of(l.guestDir()), new PresentSwitches(Optional.ofNullable(l.switchesUnavailable())));
+    }
+}

@@ -1,0 +1,203 @@
+package org.viridian.management.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.viridian.management.testing.ApiClient;
+import org.viridian.management.testing.ServiceProcess;
+import org.viridian.management.testing.TestService;
+
+/**
+ * Real processes, no KVM: a service (its own JVM) whose VMs each run in a worker process (the scripted engine on the
+ * test class path). The VMs outlive a SIGKILLed service, a new one adopts them, and a SIGKILLed worker crashes only
+ * its own VM.
+ */
+class WorkerProcessTest {
+    private static final Pattern TICK = Pattern.compile("tick (\\d+)");
+
+    @Test
+    void vmsOutliveASigkilledServiceAndAKilledWorkerCrashesOnlyItsOwnVm() throws Exception {
+        Path dir = TestService.tempDir();
+        ServiceProcess.Running first = ServiceProcess.Running.start(dir, "worker-scripted");
+        ServiceProcess.Running second = null;
+        try {
+            ApiClient api = first.api();
+            String a = create(api, "alpha", "ticker"), b = create(api, "beta", "ticker");
+            String brief = create(api, "brief", "ticker ticks=25");
+            for (String vm : List.of(a, b, brief)) {
+                assertThat(api.awaitJob(api.post("/api/v1/vms/" + vm + "/start", null))
+                                .get("status")
+                                .asText())
+                        .isEqualTo("succeeded");
+            }
+            api.awaitConsole(a, "tick 3");
+            api.awaitConsole(b, "tick 3");
+            api.post("/api/v1/vms/beta/pause", null);
+            long workerA = workerPid(dir, a), workerB = workerPid(dir, b), workerPidBrief = workerPid(dir, brief);
+            assertThat(workerA).isNotEqualTo(first.process().pid()).isNotEqualTo(workerB);
+            int ticksBefore = lastTick(api.get("/api/v1/vms/" + a + "/console").body());
+
+            first.kill9();
+            // No service: the workers and their guests run on (brief's guest powers off meanwhile, on its own).
+            Thread.sleep(3000);
+            assertThat(ProcessHandle.of(workerA).map(ProcessHandle::isAlive)).contains(true);
+            assertThat(ProcessHandle.of(workerB).map(ProcessHandle::isAlive)).contains(true);
+
+            second = ServiceProcess.Running.start(dir, "worker-scripted");
+            api = second.api();
+            JsonNode alpha = api.get("/api/v1/vms/alpha").json();
+            assertThat(alpha.get("state").asText()).isEqualTo("running");
+            assertThat(api.get("/api/v1/vms/beta").json().get("state").asText()).isEqualTo("paused");
+            // (its worker waited for a service to tell, and this one took the exit from it)
+            JsonNode ended = api.awaitState(brief, "off");
+            assertThat(ended.at("/lastExit/reason").asText()).isEqualTo("the guest powered off");
+            awaitGone(workerPidBrief);
+            awaitRemoved(RuntimeDir.of(dir, brief).path());
+
+            // The console's scrollback came back, and output goes on from where the worker's ring is: it ticked while
+            // no service listened (about 30 ticks in 3 s), and keeps ticking.
+            String console = api.get("/api/v1/vms/" + a + "/console").body();
+            assertThat(console)
+                    .contains("scripted guest smp.elf booting VM alpha")
+                    .contains("tick " + ticksBefore);
+            assertThat(lastTick(console)).isGreaterThan(ticksBefore + 20);
+            api.awaitConsole(a, "tick " + (lastTick(console) + 5));
+            assertThat(lastTick(api.get("/api/v1/vms/" + a + "/console").body()))
+                    .as("one line per tick, none twice")
+                    .isEqualTo(
+                            countTicks(api.get("/api/v1/vms/" + a + "/console").body()));
+
+            // Its metrics come from the worker that runs it.
+            JsonNode metrics = api.get("/api/v1/vms/alpha/metrics").json();
+            assertThat(metrics.at("/vps/0/cpuNanos").asLong()).isPositive();
+
+            // An adopted VM is managed as before: resume, input, stop.
+            api.post("/api/v1/vms/beta/resume", null);
+            int ticksB = lastTick(api.get("/api/v1/vms/" + b + "/console").body());
+            api.awaitConsole(b, "tick " + (ticksB + 3));
+            api.post("/api/v1/vms/" + a + "/console/input", "hello");
+            JsonNode stop = api.awaitJob(api.post("/api/v1/vms/alpha/stop", null));
+            assertThat(stop.get("status").asText()).isEqualTo("succeeded");
+            assertThat(api.get("/api/v1/vms/alpha")
+                            .json()
+                            .at("/lastExit/reason")
+                            .asText())
+                    .isEqualTo("turned off by the host");
+            awaitGone(workerA);
+            awaitRemoved(RuntimeDir.of(dir, a).path());
+
+            // kill -9 of a worker this service started: its VM crashed, with the signal; the others run on.
+            String c = create(api, "gamma", "ticker");
+            api.awaitJob(api.post("/api/v1/vms/" + c + "/start", null));
+            long workerC = workerPid(dir, c);
+            // Resource controls act on the worker's process (applied, or the host's reason — never "in process").
+            assertThat(api.get("/api/v1/vms/gamma")
+                            .json()
+                            .at("/resourceControls/reason")
+                            .asText())
+                    .doesNotContain("worker processes");
+            ProcessHandle.of(workerC).orElseThrow().destroyForcibly();
+            JsonNode gamma = api.awaitState(c, "crashed");
+            assertThat(gamma.at("/lastExit/reason").asText())
+                    .isEqualTo("worker process " + workerC + " exited with signal 9");
+            assertThat(api.get("/api/v1/vms/beta").json().get("state").asText()).isEqualTo("running");
+            int ticksNow = lastTick(api.get("/api/v1/vms/" + b + "/console").body());
+            api.awaitConsole(b, "tick " + (ticksNow + 3));
+
+            // kill -9 of an adopted worker: crashed as well (its exit status went to the first service's init).
+            ProcessHandle.of(workerB).orElseThrow().destroyForcibly();
+            assertThat(api.awaitState(b, "crashed").at("/lastExit/reason").asText())
+                    .isEqualTo("worker process " + workerB + " ended without reporting how its VM ended");
+            assertThat(api.get("/api/v1/vms/alpha").json().get("state").asText())
+                    .isEqualTo("off");
+            // and a crashed VM starts again
+            api.awaitJob(api.post("/api/v1/vms/gamma/stop", null));
+            assertThat(api.awaitJob(api.post("/api/v1/vms/gamma/start", null))
+                            .get("status")
+                            .asText())
+                    .isEqualTo("succeeded");
+        } finally {
+            if (first.process().isAlive()) first.kill9();
+            if (second != null) second.kill9();
+            ServiceProcess.killWorkers(dir);
+        }
+    }
+
+    @Test
+    void aVmThatEndsAtOnceIsHeardAndAWorkerThatCannotStartItsVmSaysWhy() throws Exception {
+        Path dir = TestService.tempDir();
+        ServiceProcess.Running p = ServiceProcess.Running.start(dir, "worker-scripted");
+        try {
+            // A guest that is done at once may end before the service has connected to its worker: it is heard all
+            // the same.
+            ApiClient.Response quick = p.api()
+                    .post(
+                            "/api/v1/vms",
+                            "{\"name\":\"quick\",\"boot\":{\"type\":\"demo\",\"guest\":\"poweroff.elf\"}}");
+            assertThat(p.api()
+                            .awaitJob(p.api().post("/api/v1/vms/quick/start", null))
+                            .get("status")
+                            .asText())
+                    .isEqualTo("succeeded");
+            assertThat(p.api().awaitState("quick", "off").at("/lastExit/reason").asText())
+                    .isEqualTo("the guest powered off");
+            assertThat(p.api().get("/api/v1/vms/quick/console").body()).contains("powering off");
+            awaitRemoved(RuntimeDir.of(dir, quick.json().get("id").asText()).path());
+
+            create(p.api(), "broken", "fail-to-start");
+            JsonNode job = p.api().awaitJob(p.api().post("/api/v1/vms/broken/start", null));
+            assertThat(job.get("status").asText()).isEqualTo("failed");
+            JsonNode vm = p.api().get("/api/v1/vms/broken").json();
+            assertThat(vm.get("state").asText()).isEqualTo("off");
+            assertThat(vm.at("/lastExit/reason").asText())
+                    .isEqualTo("failed to start: the scripted guest does not start (fail-to-start)");
+            assertThat(Files.exists(RuntimeDir.of(dir, vm.get("id").asText()).path()))
+                    .isFalse();
+        } finally {
+            p.kill9();
+            ServiceProcess.killWorkers(dir);
+        }
+    }
+
+    private static String create(ApiClient api, String name, String cmdline) {
+        ApiClient.Response r = api.post(
+                "/api/v1/vms",
+                "{\"name\":\"" + name + "\",\"boot\":{\"type\":\"demo\",\"guest\":\"smp.elf\",\"cmdline\":\"" + cmdline
+                        + "\"}}");
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        return r.json().get("id").asText();
+    }
+
+    private static long workerPid(Path dir, String id) {
+        return RuntimeDir.of(dir, id).pid().orElseThrow();
+    }
+
+    private static int lastTick(String console) {
+        Matcher m = TICK.matcher(console);
+        int last = 0;
+        while (m.find()) last = Integer.parseInt(m.group(1));
+        return last;
+    }
+
+    private static int countTicks(String console) {
+        return (int) TICK.matcher(console).results().count();
+    }
+
+    /** The service removes a runtime directory just after it has recorded the VM's exit. */
+    private static void awaitRemoved(Path p) throws Exception {
+        for (int i = 0; i < 100 && Files.exists(p); i++) Thread.sleep(100);
+        assertThat(Files.exists(p)).as(p + " removed").isFalse();
+    }
+
+    private static void awaitGone(long pid) throws Exception {
+        var h = ProcessHandle.of(pid);
+        if (h.isPresent()) h.get().onExit().get(10, TimeUnit.SECONDS);
+    }
+}
