@@ -33,20 +33,10 @@ public final class CgroupV1 implements Cgroups {
         List<Path> dirs = List.of(
                 cpu.resolve(PARENT).resolve(name), cs, memory.resolve(PARENT).resolve(name));
         Group g = new Group(PARENT + "/" + name, dirs, cpusetParent);
-        try {
+        return g.populate(pid, values, () -> {
             for (Path d : dirs) Cgroups.mkdir(d);
             inheritCpuset(cpusetParent, cs);
-            g.apply(values);
-            for (Path d : dirs) Cgroups.write(d.resolve("cgroup.procs"), Long.toString(pid));
-        } catch (IOException | RuntimeException e) {
-            try {
-                g.remove();
-            } catch (IOException ignored) {
-                // the group may hold the process already; it goes when the process does
-            }
-            throw e;
-        }
-        return g;
+        });
     }
 
     private static void inheritCpuset(Path from, Path to) throws IOException {

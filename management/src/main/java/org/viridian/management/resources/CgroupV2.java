@@ -41,19 +41,7 @@ public final class CgroupV2 implements Cgroups {
         enableControllers(parent);
         Path dir = parent.resolve(name);
         Group g = new Group(PARENT + "/" + name, dir);
-        try {
-            Cgroups.mkdir(dir);
-            g.apply(values);
-            Cgroups.write(dir.resolve("cgroup.procs"), Long.toString(pid));
-        } catch (IOException | RuntimeException e) {
-            try {
-                g.remove();
-            } catch (IOException ignored) {
-                // the group may hold the process already; it goes when the process does
-            }
-            throw e;
-        }
-        return g;
+        return g.populate(pid, values, () -> Cgroups.mkdir(dir));
     }
 
     /** Turns on cpu, cpuset and memory for {@code dir}'s children where they are not on yet. */

@@ -28,6 +28,31 @@ public abstract sealed class VmCgroup permits CgroupV1.Group, CgroupV2.Group {
         return dirs;
     }
 
+    /**
+     * Makes the group ({@code setUp}: its directories), writes {@code values} and moves {@code pid} into it; on a failure
+     * the group goes again, as far as it can, and the failure is thrown.
+     */
+    final VmCgroup populate(long pid, CgroupValues values, SetUp setUp) throws IOException {
+        try {
+            setUp.run();
+            apply(values);
+            for (Path d : dirs) Cgroups.write(d.resolve("cgroup.procs"), Long.toString(pid));
+        } catch (IOException | RuntimeException e) {
+            try {
+                remove();
+            } catch (IOException ignored) {
+                // the group may hold the process already; it goes when the process does
+            }
+            throw e;
+        }
+        return this;
+    }
+
+    /** What makes a group's directories. */
+    interface SetUp {
+        void run() throws IOException;
+    }
+
     /** Writes the settings; on a failure the ones before it stay written. */
     public abstract void apply(CgroupValues values) throws IOException;
 

@@ -454,24 +454,24 @@ public final class VmService implements AutoCloseable {
         vm.close();
     }
 
+    /** The engine's handle on a running (or paused) VM; 409 otherwise, saying that only a running VM has {@code what}. */
+    private RunningVm running(String ref, String what) {
+        VmEntry e = entry(ref);
+        synchronized (e) {
+            if (e.running != null) return e.running;
+            throw ServiceException.conflict(
+                    "invalid_state",
+                    "VM '" + e.config.name() + "' is " + e.status.state().name().toLowerCase(Locale.ROOT)
+                            + ": only a running VM has " + what);
+        }
+    }
+
     /**
      * A running VM's flight recorders (its VPs' last exits and host actions). A VM that is not running has none; a
      * crashed VM's last entries are in its last exit's crash report.
      */
     public List<RecorderEntry> flightRecorder(String ref) {
-        VmEntry e = entry(ref);
-        RunningVm vm;
-        synchronized (e) {
-            vm = e.running;
-            if (vm == null) {
-                throw ServiceException.conflict(
-                        "invalid_state",
-                        "VM '" + e.config.name() + "' is "
-                                + e.status.state().name().toLowerCase(Locale.ROOT)
-                                + ": only a running VM has a flight recorder to read (a crash report"
-                                + " carries the last entries)");
-            }
-        }
+        RunningVm vm = running(ref, "a flight recorder to read (a crash report carries the last entries)");
         try {
             return vm.flightRecorder();
         } catch (UnsupportedOperationException x) {
@@ -481,18 +481,7 @@ public final class VmService implements AutoCloseable {
 
     /** A running (or paused) VM's metrics; a VM that is not running has none (409), nor one whose engine keeps none. */
     public VmMetrics metrics(String ref) {
-        VmEntry e = entry(ref);
-        RunningVm vm;
-        synchronized (e) {
-            vm = e.running;
-            if (vm == null) {
-                throw ServiceException.conflict(
-                        "invalid_state",
-                        "VM '" + e.config.name() + "' is "
-                                + e.status.state().name().toLowerCase(Locale.ROOT)
-                                + ": only a running VM has metrics");
-            }
-        }
+        RunningVm vm = running(ref, "metrics");
         try {
             return vm.metrics();
         } catch (UnsupportedOperationException x) {
