@@ -76,7 +76,7 @@ public final class ManagementService implements AutoCloseable {
         vms = new VmService(
                 new ConfigStore(dir, json),
                 new StatusStore(json),
-                engine == null ? WorkerEngine.kvm(dir, switches) : engine,
+                engine == null ? WorkerEngine.kvm(dir, switches).confined(options.confineWorkers()) : engine,
                 events,
                 jobs,
                 clock);

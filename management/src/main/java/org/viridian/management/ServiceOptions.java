@@ -8,18 +8,35 @@ import org.viridian.management.api.ApiServer;
 /**
  * How to run the host service: its state directory, where it listens, TLS and whether tokens are required.
  * A non-loopback address requires TLS, and then tokens are always required. {@code memoryOvercommit}: start VMs whose
- * memory the host cannot give (off: refused, as Hyper-V does).
+ * memory the host cannot give (off: refused, as Hyper-V does). {@code confineWorkers}: each VM's worker process jails
+ * itself and installs its seccomp filter once its VM is built (off by default this round: a confined worker cannot open
+ * disks or create adapters after its start, so hot add is refused to it).
  */
 public record ServiceOptions(
-        Path stateDir, String host, int port, ApiServer.Tls tls, boolean requireAuth, boolean memoryOvercommit) {
+        Path stateDir,
+        String host,
+        int port,
+        ApiServer.Tls tls,
+        boolean requireAuth,
+        boolean memoryOvercommit,
+        boolean confineWorkers) {
     public static final int DEFAULT_PORT = 7480;
 
     public ServiceOptions(Path stateDir, String host, int port, ApiServer.Tls tls, boolean requireAuth) {
         this(stateDir, host, port, tls, requireAuth, false);
     }
 
+    public ServiceOptions(
+            Path stateDir, String host, int port, ApiServer.Tls tls, boolean requireAuth, boolean memoryOvercommit) {
+        this(stateDir, host, port, tls, requireAuth, memoryOvercommit, false);
+    }
+
     public ServiceOptions withMemoryOvercommit(boolean on) {
-        return new ServiceOptions(stateDir, host, port, tls, requireAuth, on);
+        return new ServiceOptions(stateDir, host, port, tls, requireAuth, on, confineWorkers);
+    }
+
+    public ServiceOptions withConfinedWorkers(boolean on) {
+        return new ServiceOptions(stateDir, host, port, tls, requireAuth, memoryOvercommit, on);
     }
 
     public ServiceOptions {

@@ -57,10 +57,20 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Start VMs whose memory the host cannot give (default: refused, naming the figures).")
     boolean memoryOvercommit;
 
+    @Option(
+            names = "--confine-workers",
+            description =
+                    "Each VM's worker process jails itself (private mount namespace + chroot holding only the JDK,"
+                            + " its class path and its runtime directory) and installs a seccomp allow-list once its VM is"
+                            + " built; hot add of disks and adapters is then refused to it (needs root).")
+    boolean confineWorkers;
+
     @Override
     public Integer call() throws Exception {
         ManagementService service = ManagementService.start(
-                options(stateDir, listen, tlsKeyStore, tlsPasswordFile, auth).withMemoryOvercommit(memoryOvercommit),
+                options(stateDir, listen, tlsKeyStore, tlsPasswordFile, auth)
+                        .withMemoryOvercommit(memoryOvercommit)
+                        .withConfinedWorkers(confineWorkers),
                 null,
                 sharedHost ? SwitchService.HostAccess.shared() : SwitchService.HostAccess.system());
         System.out.println("viridian: serving on " + service.url() + " (state: " + dir(stateDir) + ")");

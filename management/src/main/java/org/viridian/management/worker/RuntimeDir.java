@@ -30,7 +30,24 @@ public record RuntimeDir(Path path) {
 
     /** What the worker is given: the VM's settings and what it needs of the host besides. */
     public record Launch(
-            int version, org.viridian.management.config.VmConfig config, String guestDir, String switchesUnavailable) {}
+            int version,
+            org.viridian.management.config.VmConfig config,
+            String guestDir,
+            String switchesUnavailable,
+            boolean confine) {
+        public Launch(
+                int version,
+                org.viridian.management.config.VmConfig config,
+                String guestDir,
+                String switchesUnavailable) {
+            this(version, config, guestDir, switchesUnavailable, false);
+        }
+    }
+
+    /** Where the worker of a confined VM has its jail: beside the runtime directories, never inside one. */
+    public static Path jail(Path stateDir, String vmId) {
+        return stateDir.resolve("jail").resolve(vmId);
+    }
 
     /** The directory for VM {@code vmId} under state directory {@code stateDir}. */
     public static RuntimeDir of(Path stateDir, String vmId) {

@@ -33,8 +33,14 @@ public final class WorkerEngine implements VmEngine {
     private final SwitchPorts switches;
     private final String engineClass;
     private final WorkerSpawner spawner;
+    private final boolean confine;
 
     private WorkerEngine(Path stateDir, SwitchPorts switches, String engineClass) {
+        this(stateDir, switches, engineClass, false);
+    }
+
+    private WorkerEngine(Path stateDir, SwitchPorts switches, String engineClass, boolean confine) {
+        this.confine = confine;
         this.stateDir = stateDir.toAbsolutePath();
         this.guestDir = this.stateDir.resolve("guests");
         this.switches = switches;
@@ -50,6 +56,11 @@ public final class WorkerEngine implements VmEngine {
     /** Workers running the engine {@code engineClass} (a VmEngine with a public no-argument constructor; tests). */
     public static WorkerEngine running(Path stateDir, String engineClass) {
         return new WorkerEngine(stateDir, null, engineClass);
+    }
+
+    /** The same engine whose workers confine themselves ({@code on}) once their VM is built ({@link WorkerMain}). */
+    public WorkerEngine confined(boolean on) {
+        return new WorkerEngine(stateDir, switches, engineClass, on);
     }
 
     @Override
@@ -82,7 +93,8 @@ public final class WorkerEngine implements VmEngine {
             KvmEngine.networkAdapters(c, switches);
             switchesUnavailable = switches.unavailable().orElse(null);
         }
-        dir.writeLaunch(new RuntimeDir.Launch(WorkerMessage.VERSION, c, guestDir.toString(), switchesUnavailable));
+        dir.writeLaunch(
+                new RuntimeDir.Launch(WorkerMessage.VERSION, c, guestDir.toString(), switchesUnavailable, confine));
         Process p = spawner.spawn(dir);
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         try {

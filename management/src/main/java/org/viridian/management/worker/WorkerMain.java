@@ -1,7 +1,13 @@
 package org.viridian.management.worker;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.viridian.confine.Confinement;
+import org.viridian.confine.Mount;
+import org.viridian.confine.Policy;
+import org.viridian.confine.Report;
 import org.viridian.management.service.ConsoleBuffer;
 import org.viridian.management.service.KvmEngine;
 import org.viridian.management.service.RunningVm;
@@ -43,6 +49,7 @@ public final class WorkerMain {
                     .name("worker-exit")
                     .start(() ->
                             ended(s, vm, x != null ? x : new VmExit("the VM ended: " + failure, null, true, null))));
+            if (launch.confine()) confine(dir, launch.config().id().toString());
         } catch (Exception | Error e) {
             e.printStackTrace();
             System.err.println("failed to start: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
@@ -55,6 +62,25 @@ public final class WorkerMain {
             // Without its socket the VM cannot be reached: it is stopped rather than left running unmanaged.
             LOG.log(System.Logger.Level.ERROR, "cannot serve on " + dir.socket(), e);
             System.err.println("failed to start: cannot listen on " + dir.socket() + ": " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    /**
+     * Jails the worker and installs its seccomp filter (module {@code confine}) now that the VM holds what it needs
+     * (/dev/kvm, its memory, disks and adapters are open) and before it serves the service: the jail keeps the JDK, the
+     * class path and the runtime directory (its socket and exit record). A worker that asked for confinement and cannot
+     * have it stops its VM and exits: it must not run a guest unconfined.
+     */
+    private static void confine(RuntimeDir dir, String vmId) {
+        Path state = dir.path().toAbsolutePath().getParent().getParent();
+        try {
+            Path jail = Files.createDirectories(RuntimeDir.jail(state, vmId));
+            Report r = Confinement.apply(Policy.forVmWorker(jail).withMount(Mount.readWrite(dir.path())));
+            System.out.print("confined:\n" + r);
+            System.out.flush();
+        } catch (IOException | RuntimeException e) {
+            System.err.println("failed to start: cannot confine the worker: " + e.getMessage());
             System.exit(1);
         }
     }

@@ -15,7 +15,8 @@ import org.viridian.management.worker.WorkerEngine;
 
 /**
  * A service in its own JVM for the crash tests (killed with SIGKILL): args STATE-DIR [scripted|kvm|worker-scripted]
- * (worker-scripted: each VM in a worker process running the scripted engine). Prints "serving URL" once it listens. It
+ * (worker-scripted: each VM in a worker process running the scripted engine; worker-scripted-confined: the same, the
+ * workers confined). Prints "serving URL" once it listens. It
  * owns only the switches it made (tests share the host).
  */
 public final class ServiceProcess {
@@ -26,6 +27,9 @@ public final class ServiceProcess {
                 switch (args.length > 1 ? args[1] : "scripted") {
                     case "kvm" -> null;
                     case "worker-scripted" -> WorkerEngine.running(o.stateDir(), ScriptedEngine.class.getName());
+                    case "worker-scripted-confined" ->
+                        WorkerEngine.running(o.stateDir(), ScriptedEngine.class.getName())
+                                .confined(true);
                     default -> new ScriptedEngine();
                 },
                 SwitchService.HostAccess.shared());

@@ -1,6 +1,7 @@
 package org.viridian.management.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -160,6 +161,63 @@ class WorkerProcessTest {
                     .isEqualTo("failed to start: the scripted guest does not start (fail-to-start)");
             assertThat(Files.exists(RuntimeDir.of(dir, vm.get("id").asText()).path()))
                     .isFalse();
+        } finally {
+            p.kill9();
+            ServiceProcess.killWorkers(dir);
+        }
+    }
+
+    @Test
+    void aConfinedWorkerRunsItsVmJailedAndFilteredAndIsManagedAsBefore() throws Exception {
+        String self = Files.readString(Path.of("/proc/self/status"));
+        Matcher capEff = Pattern.compile("CapEff:\\s+(\\p{XDigit}+)").matcher(self);
+        assumeTrue(
+                self.contains("Uid:\t0\t") && capEff.find() && (Long.parseLong(capEff.group(1), 16) & (1L << 21)) != 0,
+                "confined workers need root with CAP_SYS_ADMIN (a mount namespace and chroot)");
+        Path dir = TestService.tempDir();
+        ServiceProcess.Running p = ServiceProcess.Running.start(dir, "worker-scripted-confined");
+        try {
+            ApiClient api = p.api();
+            String vm = create(api, "jailed", "ticker");
+            assertThat(api.awaitJob(api.post("/api/v1/vms/" + vm + "/start", null))
+                            .get("status")
+                            .asText())
+                    .isEqualTo("succeeded");
+            api.awaitConsole(vm, "tick 3");
+            long worker = workerPid(dir, vm);
+            // Every thread of the worker: no new privileges, the seccomp filter.
+            try (var tasks = Files.list(Path.of("/proc/" + worker + "/task"))) {
+                for (Path t : tasks.toList())
+                    assertThat(Files.readString(t.resolve("status")))
+                            .as("thread " + t.getFileName())
+                            .containsPattern("NoNewPrivs:\\s+1")
+                            .containsPattern("Seccomp:\\s+2");
+            }
+            assertThat(Files.readString(RuntimeDir.of(dir, vm).log()))
+                    .contains("confined:")
+                    .contains("applied jail")
+                    .contains("applied seccomp");
+            // Managed over its socket as before: pause, resume, metrics, then stop with the exit recorded.
+            api.post("/api/v1/vms/jailed/pause", null);
+            assertThat(api.awaitState(vm, "paused").get("state").asText()).isEqualTo("paused");
+            api.post("/api/v1/vms/jailed/resume", null);
+            int ticks = lastTick(api.get("/api/v1/vms/" + vm + "/console").body());
+            api.awaitConsole(vm, "tick " + (ticks + 3));
+            assertThat(api.get("/api/v1/vms/jailed/metrics")
+                            .json()
+                            .at("/vps/0/cpuNanos")
+                            .asLong())
+                    .isPositive();
+            assertThat(api.awaitJob(api.post("/api/v1/vms/jailed/stop", null))
+                            .get("status")
+                            .asText())
+                    .isEqualTo("succeeded");
+            assertThat(api.get("/api/v1/vms/jailed")
+                            .json()
+                            .at("/lastExit/reason")
+                            .asText())
+                    .isEqualTo("turned off by the host");
+            awaitGone(worker);
         } finally {
             p.kill9();
             ServiceProcess.killWorkers(dir);
