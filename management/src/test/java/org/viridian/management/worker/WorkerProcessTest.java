@@ -179,10 +179,14 @@ class WorkerProcessTest {
         try {
             ApiClient api = p.api();
             String vm = create(api, "jailed", "ticker");
-            assertThat(api.awaitJob(api.post("/api/v1/vms/" + vm + "/start", null))
-                            .get("status")
-                            .asText())
-                    .isEqualTo("succeeded");
+            JsonNode started = api.awaitJob(api.post("/api/v1/vms/" + vm + "/start", null));
+            // A host that refuses the jail itself (no mount namespaces for this root, as ConfinementTest skips) is a
+            // reason to skip; any other failure to start fails the test.
+            assumeTrue(
+                    !started.toString().contains("cannot confine the worker")
+                            || !started.toString().contains("EPERM"),
+                    () -> "this host refuses the worker's jail: " + started);
+            assertThat(started.get("status").asText()).as(started.toString()).isEqualTo("succeeded");
             api.awaitConsole(vm, "tick 3");
             long worker = workerPid(dir, vm);
             // Every thread of the worker: no new privileges, the seccomp filter.
