@@ -70,12 +70,7 @@ public class WebManagerBrowserTest {
         type(browser, "set-affinity", "0");
         type(browser, "set-memory-limit", "1G");
         click(browser, "#settings-save");
-        wait.until(b -> service.api
-                        .get("/api/v1/vms/" + id)
-                        .json()
-                        .at("/resources/cpuLimit")
-                        .asInt()
-                == 50);
+        awaitCpuLimit(wait, id, 50);
         var vm = service.api.get("/api/v1/vms/" + id).json();
         assertThat(vm.at("/resources/processorAffinity").asText()).isEqualTo("0");
         assertThat(vm.at("/resources/memoryLimit").asText()).isEqualTo("1G");
@@ -86,12 +81,7 @@ public class WebManagerBrowserTest {
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#vm-state [data-state='running']")));
         type(browser, "set-cpu-limit", "20");
         click(browser, "#settings-save");
-        wait.until(b -> service.api
-                        .get("/api/v1/vms/" + id)
-                        .json()
-                        .at("/resources/cpuLimit")
-                        .asInt()
-                == 20);
+        awaitCpuLimit(wait, id, 20);
         service.api.awaitJob(service.api.post("/api/v1/vms/" + id + "/stop", null));
     }
 
@@ -337,5 +327,15 @@ public class WebManagerBrowserTest {
                 .contains("96M")
                 .contains(guest);
         browser.findElement(By.id("wizard-create")).click();
+    }
+
+    /** Waits until the service holds the CPU limit the form saved. */
+    private static void awaitCpuLimit(WebDriverWait wait, String id, int percent) {
+        wait.until(b -> service.api
+                        .get("/api/v1/vms/" + id)
+                        .json()
+                        .at("/resources/cpuLimit")
+                        .asInt()
+                == percent);
     }
 }
