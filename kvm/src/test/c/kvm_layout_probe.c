@@ -17,6 +17,7 @@ int main(void) {
     P(KVM_GET_MSRS); P(KVM_SET_MSRS); P(KVM_GET_LAPIC); P(KVM_SET_LAPIC); P(KVM_SET_CPUID2); P(KVM_GET_MP_STATE); P(KVM_GET_TSC_KHZ);
     P(KVM_SET_MP_STATE); P(KVM_GET_VCPU_EVENTS); P(KVM_SET_VCPU_EVENTS); P(KVM_GET_XSAVE); P(KVM_SET_XSAVE);
     P(KVM_GET_XCRS); P(KVM_SET_XCRS); P(KVM_SET_GUEST_DEBUG);
+    P(KVM_GET_IRQCHIP); P(KVM_SET_IRQCHIP); P(KVM_GET_PIT2); P(KVM_SET_PIT2); P(KVM_GET_DEBUGREGS); P(KVM_SET_DEBUGREGS);
 
     P(KVM_API_VERSION); P(KVM_EXIT_IO); P(KVM_EXIT_HLT); P(KVM_EXIT_MMIO); P(KVM_EXIT_SHUTDOWN); P(KVM_EXIT_FAIL_ENTRY);
     P(KVM_EXIT_INTR); P(KVM_EXIT_INTERNAL_ERROR); P(KVM_EXIT_SYSTEM_EVENT); P(KVM_EXIT_X86_RDMSR); P(KVM_EXIT_X86_WRMSR);
@@ -34,6 +35,7 @@ int main(void) {
     SZ(kvm_userspace_memory_region); SZ(kvm_msi); SZ(kvm_enable_cap); SZ(kvm_msr_filter); SZ(kvm_msr_filter_range);
     SZ(kvm_ioeventfd); SZ(kvm_irqfd); SZ(kvm_translation); SZ(kvm_fpu); SZ(kvm_lapic_state); SZ(kvm_xsave);
     SZ(kvm_vcpu_events); SZ(kvm_pit_config); SZ(kvm_xcrs); SZ(kvm_dirty_log);
+    SZ(kvm_irqchip); SZ(kvm_pit_state2); SZ(kvm_debugregs); SZ(kvm_clock_data);
     OFF(kvm_sregs, gdt); OFF(kvm_sregs, idt); OFF(kvm_sregs, cr0); OFF(kvm_sregs, efer); OFF(kvm_sregs, apic_base);
     OFF(kvm_sregs, interrupt_bitmap); OFF(kvm_segment, selector); OFF(kvm_segment, type); OFF(kvm_segment, unusable);
     OFF(kvm_run, immediate_exit); OFF(kvm_run, exit_reason); OFF(kvm_run, if_flag); OFF(kvm_run, io);

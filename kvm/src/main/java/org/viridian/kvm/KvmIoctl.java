@@ -77,4 +77,10 @@ public final class KvmIoctl {
     public static final long KVM_GET_XCRS = ior(0xa6, 392);
     public static final long KVM_SET_XCRS = iow(0xa7, 392);
     public static final long KVM_SET_GUEST_DEBUG = iow(0x9b, 72);
+    public static final long KVM_GET_IRQCHIP = iowr(0x62, 520);
+    public static final long KVM_SET_IRQCHIP = ior(0x63, 520);
+    public static final long KVM_GET_PIT2 = ior(0x9f, 112);
+    public static final long KVM_SET_PIT2 = iow(0xa0, 112);
+    public static final long KVM_GET_DEBUGREGS = ior(0xa1, 128);
+    public static final long KVM_SET_DEBUGREGS = iow(0xa2, 128);
 }

@@ -85,7 +85,8 @@ public final class KvmVcpu implements AutoCloseable {
         XCRS(KvmIoctl.KVM_GET_XCRS, KvmIoctl.KVM_SET_XCRS, 392),
         LAPIC(KvmIoctl.KVM_GET_LAPIC, KvmIoctl.KVM_SET_LAPIC, 1024),
         VCPU_EVENTS(KvmIoctl.KVM_GET_VCPU_EVENTS, KvmIoctl.KVM_SET_VCPU_EVENTS, 64),
-        MP_STATE(KvmIoctl.KVM_GET_MP_STATE, KvmIoctl.KVM_SET_MP_STATE, 4);
+        MP_STATE(KvmIoctl.KVM_GET_MP_STATE, KvmIoctl.KVM_SET_MP_STATE, 4),
+        DEBUGREGS(KvmIoctl.KVM_GET_DEBUGREGS, KvmIoctl.KVM_SET_DEBUGREGS, 128);
         final long getRequest, setRequest;
         final int size;
 
@@ -151,6 +152,26 @@ public final class KvmVcpu implements AutoCloseable {
             long[] out = new long[n];
             for (int i = 0; i < n; i++) out[i] = buf.get(JAVA_LONG, 8 + 16L * i + 8);
             return out;
+        }
+    }
+
+    /**
+     * Reads as many of {@code indices} as KVM will, in order, into {@code out}; returns how many it read (KVM stops at
+     * the first MSR it cannot read, which the caller may skip and go on after).
+     */
+    public int readMsrs(int[] indices, long[] out) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = msrBuffer(a, indices, new long[indices.length]);
+            int n = Libc.ioctl(fd, KvmIoctl.KVM_GET_MSRS, buf, "KVM_GET_MSRS");
+            for (int i = 0; i < n; i++) out[i] = buf.get(JAVA_LONG, 8 + 16L * i + 8);
+            return n;
+        }
+    }
+
+    /** Writes as many of {@code indices} as KVM takes, in order; returns how many (it stops at the first it refuses). */
+    public int writeMsrs(int[] indices, long[] values) {
+        try (Arena a = Arena.ofConfined()) {
+            return Libc.ioctl(fd, KvmIoctl.KVM_SET_MSRS, msrBuffer(a, indices, values), "KVM_SET_MSRS");
         }
     }
 

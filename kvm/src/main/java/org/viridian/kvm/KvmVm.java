@@ -1,5 +1,6 @@
 package org.viridian.kvm;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -62,6 +63,63 @@ public final class KvmVm implements AutoCloseable {
             MemorySegment cfg = a.allocate(64, 8);
             cfg.set(JAVA_INT, 0, KvmConst.KVM_PIT_SPEAKER_DUMMY);
             Libc.ioctl(fd, KvmIoctl.KVM_CREATE_PIT2, cfg, "KVM_CREATE_PIT2");
+        }
+    }
+
+    /** Sizes of the VM-wide state structs: kvm_irqchip, kvm_pit_state2, kvm_clock_data. */
+    public static final int IRQCHIP_SIZE = 520, PIT2_SIZE = 112, CLOCK_SIZE = 48;
+
+    /** In-kernel interrupt controllers by kvm_irqchip.chip_id. */
+    public static final int CHIP_PIC_MASTER = 0, CHIP_PIC_SLAVE = 1, CHIP_IOAPIC = 2;
+
+    /** The raw kvm_irqchip of one in-kernel controller ({@link #CHIP_PIC_MASTER} …), for save/restore. */
+    public byte[] irqchip(int chip) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(IRQCHIP_SIZE, 8);
+            s.set(JAVA_INT, 0, chip);
+            Libc.ioctl(fd, KvmIoctl.KVM_GET_IRQCHIP, s, "KVM_GET_IRQCHIP " + chip);
+            return s.toArray(JAVA_BYTE);
+        }
+    }
+
+    /** Puts back a controller's state that {@link #irqchip} gave (its chip_id says which). */
+    public void setIrqchip(byte[] state) {
+        setBlob(KvmIoctl.KVM_SET_IRQCHIP, state, IRQCHIP_SIZE, "KVM_SET_IRQCHIP");
+    }
+
+    /** The raw kvm_pit_state2 of the in-kernel PIT. */
+    public byte[] pit2() {
+        return getBlob(KvmIoctl.KVM_GET_PIT2, PIT2_SIZE, "KVM_GET_PIT2");
+    }
+
+    public void setPit2(byte[] state) {
+        setBlob(KvmIoctl.KVM_SET_PIT2, state, PIT2_SIZE, "KVM_SET_PIT2");
+    }
+
+    /** The raw kvm_clock_data: kvmclock's time base, so a restored guest's kvmclock neither jumps nor runs back. */
+    public byte[] clock() {
+        return getBlob(KvmIoctl.KVM_GET_CLOCK, CLOCK_SIZE, "KVM_GET_CLOCK");
+    }
+
+    /** Sets kvmclock's base; only the clock value is taken (flags cleared: no realtime/host TSC pairing). */
+    public void setClock(byte[] state) {
+        byte[] s = state.clone();
+        java.util.Arrays.fill(s, 8, s.length, (byte) 0);
+        setBlob(KvmIoctl.KVM_SET_CLOCK, s, CLOCK_SIZE, "KVM_SET_CLOCK");
+    }
+
+    private byte[] getBlob(long request, int size, String what) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(size, 8);
+            Libc.ioctl(fd, request, s, what);
+            return s.toArray(JAVA_BYTE);
+        }
+    }
+
+    private void setBlob(long request, byte[] state, int size, String what) {
+        if (state.length != size) throw new IllegalArgumentException(what + " state must be " + size + " bytes");
+        try (Arena a = Arena.ofConfined()) {
+            Libc.ioctl(fd, request, a.allocateFrom(JAVA_BYTE, state), what);
         }
     }
 

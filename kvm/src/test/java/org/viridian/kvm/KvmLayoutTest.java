@@ -78,6 +78,9 @@ class KvmLayoutTest {
         assertThat(HEADER.get("sizeof(kvm_ioeventfd)")).isEqualTo(64);
         assertThat(HEADER.get("sizeof(kvm_irqfd)")).isEqualTo(32);
         assertThat(HEADER.get("sizeof(kvm_translation)")).isEqualTo(24);
+        assertThat(HEADER.get("sizeof(kvm_irqchip)")).isEqualTo(KvmVm.IRQCHIP_SIZE);
+        assertThat(HEADER.get("sizeof(kvm_pit_state2)")).isEqualTo(KvmVm.PIT2_SIZE);
+        assertThat(HEADER.get("sizeof(kvm_clock_data)")).isEqualTo(KvmVm.CLOCK_SIZE);
         for (KvmVcpu.Blob b : KvmVcpu.Blob.values()) {
             String name =
                     switch (b) {
@@ -86,6 +89,7 @@ class KvmLayoutTest {
                         case XCRS -> "kvm_xcrs";
                         case LAPIC -> "kvm_lapic_state";
                         case VCPU_EVENTS -> "kvm_vcpu_events";
+                        case DEBUGREGS -> "kvm_debugregs";
                         case MP_STATE -> null;
                     };
             if (name != null)

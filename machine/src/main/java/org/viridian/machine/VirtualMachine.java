@@ -1,6 +1,7 @@
 package org.viridian.machine;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -31,6 +32,10 @@ import org.viridian.machine.acpi.AmlTerm;
 import org.viridian.machine.acpi.ResourceTemplate;
 import org.viridian.machine.console.ConsoleEndpoint;
 import org.viridian.machine.host.HostCheck;
+import org.viridian.machine.state.MachineState;
+import org.viridian.machine.state.StateFile;
+import org.viridian.machine.state.StateFileException;
+import org.viridian.machine.state.StateHeader;
 import org.viridian.partition.CpuidPolicy;
 import org.viridian.partition.Partition;
 import org.viridian.partition.PartitionExit;
@@ -50,6 +55,8 @@ public final class VirtualMachine implements AutoCloseable {
     private final Partition partition;
     private final ConsoleEndpoint console;
     private final Uart16550 uart;
+    private final CmosRtc cmos;
+    private final AcpiPmBlock pm;
     private Hypervisor hypervisor;
     private VmbusServer vmbus;
     private Heartbeat heartbeat;
@@ -66,6 +73,8 @@ public final class VirtualMachine implements AutoCloseable {
         this.console = console;
         this.uart =
                 new Uart16550(Uart16550.COM1, console.output(), level -> partition.irqLine(Uart16550.COM1_IRQ, level));
+        this.cmos = new CmosRtc(Clock.systemUTC(), spec.memoryBytes());
+        this.pm = new AcpiPmBlock(partition::requestExit, System::nanoTime);
     }
 
     /**
@@ -74,6 +83,74 @@ public final class VirtualMachine implements AutoCloseable {
      * {@link #start()}. The CLI, the benchmarks, the service and the tests all come through here.
      */
     public static VirtualMachine create(VmSpec spec, ConsoleEndpoint console) throws IOException {
+        return build(spec, console, true);
+    }
+
+    /**
+     * The same VM rebuilt from a saved state ({@link #save}): built from its spec as {@link #create} does but with no
+     * firmware or kernel loaded; memory, processors, the hypervisor interface, VMBus and devices come from {@code
+     * file}. Nothing runs until {@link #start()}. A file that is truncated, corrupt, of another format or of another
+     * VM is refused ({@link StateFileException}) and leaves nothing behind: neither the file nor the VM's disks change.
+     */
+    public static VirtualMachine restore(VmSpec spec, ConsoleEndpoint console, Path file) throws IOException {
+        VirtualMachine vm = build(spec, console, false);
+        try {
+            MachineState s = StateFile.read(
+                    file, vm.partition.memory(), new StateFile.Expected(spec.name(), spec.cpus(), spec.memoryBytes()));
+            vm.restoreFrom(s);
+            return vm;
+        } catch (IOException | RuntimeException e) {
+            vm.close();
+            if (e instanceof IllegalArgumentException || e instanceof IllegalStateException)
+                throw new StateFileException("the saved state does not fit this VM: " + e.getMessage(), e);
+            throw e;
+        }
+    }
+
+    /** Memory is in already; the order matters: LAPICs before VMBus may signal, TSC before timers re-arm. */
+    private void restoreFrom(MachineState s) {
+        partition.restore(s.partition());
+        if ((s.hypervisor() == null) != (hypervisor == null))
+            throw new IllegalArgumentException("the saved VM and this one differ in having the Hyper-V interface");
+        if (hypervisor != null) hypervisor.restore(s.hypervisor());
+        if ((s.vmbus() == null) != (vmbus == null))
+            throw new IllegalArgumentException("the saved VM and this one differ in having VMBus");
+        if (vmbus != null) vmbus.restore(s.vmbus());
+        uart.restore(s.devices().uart());
+        cmos.restore(s.devices().cmos());
+        pm.restore(s.devices().pm());
+    }
+
+    /**
+     * Saves the whole VM to {@code file} (see {@link StateFile}): pauses it, lets the disks finish what is in flight,
+     * and writes processors, devices and memory. The VM stays paused afterwards (the caller powers it off, as
+     * Save-VM does, or resumes it); on failure it runs on as it was and no file is left. Returns the file's size.
+     */
+    public long save(Path file, StateFile.Options options, java.util.function.LongConsumer progress)
+            throws IOException, InterruptedException {
+        boolean wasRunning = !partition.pauseRequested();
+        pause();
+        try {
+            var header = new StateHeader(
+                    spec.name(),
+                    spec.cpus(),
+                    spec.memoryBytes(),
+                    java.time.Instant.now().toString(),
+                    "viridian "
+                            + java.util.Objects.requireNonNullElse(
+                                    VirtualMachine.class.getPackage().getImplementationVersion(), "dev"));
+            var hv = hypervisor == null ? null : hypervisor.state();
+            var bus = vmbus == null ? null : vmbus.save();
+            var devices = new MachineState.Devices(uart.state(), cmos.state(), pm.state());
+            var state = new MachineState(header, partition.snapshot(), hv, bus, devices);
+            return StateFile.write(file, state, partition.memory(), options, progress);
+        } catch (IOException | RuntimeException e) {
+            if (wasRunning) resume();
+            throw e;
+        }
+    }
+
+    private static VirtualMachine build(VmSpec spec, ConsoleEndpoint console, boolean load) throws IOException {
         Diagnostics diag = spec.diagnostics();
         HvFeatures hv = !spec.hyperV()
                 ? null
@@ -103,7 +180,7 @@ public final class VirtualMachine implements AutoCloseable {
             }
             vm.attachDevices();
             vm.attachDiagnostics(diag);
-            GuestBoot.load(partition, spec, acpi);
+            if (load) GuestBoot.load(partition, spec, acpi);
             return vm;
         } catch (IOException | RuntimeException e) {
             if (vm != null && vm.storage != null) vm.storage.close();
@@ -287,8 +364,8 @@ public final class VirtualMachine implements AutoCloseable {
         io.register(I8042.DATA, 1, kbc);
         io.register(I8042.COMMAND, 1, kbc);
         io.register(ResetControl.PORT, 1, new ResetControl(partition::requestExit));
-        io.register(CmosRtc.INDEX, 2, new CmosRtc(Clock.systemUTC(), spec.memoryBytes()));
-        io.register(AcpiPmBlock.BASE, AcpiPmBlock.LENGTH, new AcpiPmBlock(partition::requestExit, System::nanoTime));
+        io.register(CmosRtc.INDEX, 2, cmos);
+        io.register(AcpiPmBlock.BASE, AcpiPmBlock.LENGTH, pm);
         console.connectInput(uart::receive);
     }
 

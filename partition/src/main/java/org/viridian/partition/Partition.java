@@ -17,6 +17,8 @@ import org.viridian.partition.bus.MmioBus;
 import org.viridian.partition.bus.MsrBus;
 import org.viridian.partition.bus.VpPortTrap;
 import org.viridian.partition.memory.GuestMemory;
+import org.viridian.partition.state.PartitionSnapshot;
+import org.viridian.partition.state.VpSnapshot;
 import org.viridian.partition.vp.FlightRecorder;
 import org.viridian.partition.vp.VirtualProcessor;
 import org.viridian.partition.vp.VpHost;
@@ -73,7 +75,7 @@ public final class Partition implements AutoCloseable, VpHost {
     private boolean amd;
 
     private EmulationFailureHandler emulationFailures = EmulationFailureHandler.NONE;
-    private boolean paused;
+    private volatile boolean paused;
     private int stoppedVps;
 
     private Partition(Config config, Kvm kvm, KvmVm vm, GuestMemory memory) {
@@ -254,7 +256,49 @@ public final class Partition implements AutoCloseable, VpHost {
         vm.irqLine(gsi, level);
     }
 
+    /**
+     * The processors' and in-kernel devices' state; only while paused (every VP parked and its last exit settled).
+     * Guest memory is not in it: read it from {@link #memory()}, still paused.
+     */
+    public PartitionSnapshot snapshot() {
+        synchronized (runLock) {
+            if (!paused || vps.stream().anyMatch(v -> v.state() == VpState.RUNNING))
+                throw new IllegalStateException("the partition must be paused for a snapshot");
+        }
+        int[] msrIndex = kvm.msrIndexList();
+        List<VpSnapshot> cpus = vps.stream().map(v -> v.snapshot(msrIndex)).toList();
+        return new PartitionSnapshot(
+                cpus,
+                List.of(
+                        vm.irqchip(KvmVm.CHIP_PIC_MASTER),
+                        vm.irqchip(KvmVm.CHIP_PIC_SLAVE),
+                        vm.irqchip(KvmVm.CHIP_IOAPIC)),
+                vm.pit2(),
+                vm.clock());
+    }
+
+    /**
+     * Puts a snapshot back before {@link #start()}: every VP, the PICs and IOAPIC, the PIT and kvmclock. Memory is
+     * restored apart (into {@link #memory()}). IllegalArgumentException when it is for another shape of partition.
+     */
+    public void restore(PartitionSnapshot s) {
+        if (s.vps().size() != vps.size())
+            throw new IllegalArgumentException(
+                    "the saved state has " + s.vps().size() + " processors, this VM " + vps.size());
+        if (s.irqchips().size() != 3)
+            throw new IllegalArgumentException("the saved state lacks an interrupt controller");
+        for (int i = 0; i < vps.size(); i++) vps.get(i).restore(s.vps().get(i));
+        s.irqchips().forEach(vm::setIrqchip);
+        vm.setPit2(s.pit());
+        vm.setClock(s.clock());
+    }
+
     // ---- VpHost: called on VP threads.
+
+    @Override
+    public boolean pauseRequested() {
+        return paused;
+    }
 
     @Override
     public boolean awaitRunnable(VirtualProcessor vp) {

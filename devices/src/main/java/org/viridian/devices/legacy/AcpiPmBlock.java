@@ -20,13 +20,28 @@ public final class AcpiPmBlock implements PortIoHandler {
 
     private final Consumer<PartitionExit> exit;
     private final LongSupplier nanoTime;
-    private final long epochNanos;
+    private long epochNanos;
     private int status, enable, control = SCI_EN;
 
     public AcpiPmBlock(Consumer<PartitionExit> exit, LongSupplier nanoTime) {
         this.exit = exit;
         this.nanoTime = nanoTime;
         this.epochNanos = nanoTime.getAsLong();
+    }
+
+    /** The registers and the PM timer's count, for save/restore: a restored timer goes on from that count. */
+    public record State(int status, int enable, int control, long timerTicks) {}
+
+    public synchronized State state() {
+        return new State(status, enable, control, timerTicks());
+    }
+
+    public synchronized void restore(State s) {
+        status = s.status() & 0xFFFF;
+        enable = s.enable() & 0xFFFF;
+        control = s.control() & 0xFFFF;
+        long ns = s.timerTicks() / TIMER_HZ * 1_000_000_000L + s.timerTicks() % TIMER_HZ * 1_000_000_000L / TIMER_HZ;
+        epochNanos = nanoTime.getAsLong() - ns;
     }
 
     @Override

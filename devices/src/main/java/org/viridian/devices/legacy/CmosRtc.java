@@ -48,6 +48,24 @@ public final class CmosRtc implements PortIoHandler {
         ram[0x5D] = (byte) (above4G >> 16);
     }
 
+    /** NVRAM, the selected register and the guest's offset from the host clock, for save/restore. */
+    public record State(byte[] ram, int index, long offsetNanos) {
+        public State {
+            if (ram.length != 128) throw new IllegalArgumentException("CMOS RAM is 128 bytes");
+            ram = ram.clone();
+        }
+    }
+
+    public synchronized State state() {
+        return new State(ram, index, offset.toNanos());
+    }
+
+    public synchronized void restore(State s) {
+        System.arraycopy(s.ram(), 0, ram, 0, ram.length);
+        index = s.index() & 0x7F;
+        offset = Duration.ofNanos(s.offsetNanos());
+    }
+
     private void putWord(int at, int v) {
         ram[at] = (byte) v;
         ram[at + 1] = (byte) (v >> 8);

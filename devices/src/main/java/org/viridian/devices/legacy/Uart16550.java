@@ -35,6 +35,34 @@ public final class Uart16550 implements PortIoHandler {
         this.irq = irq;
     }
 
+    /** The registers and unread input, for save/restore (what was transmitted is the console's, not ours). */
+    public record State(int ier, int lcr, int mcr, int scr, int fcr, int dll, int dlm, boolean threPending, byte[] rx) {
+        public State {
+            rx = rx.clone();
+        }
+    }
+
+    public synchronized State state() {
+        byte[] in = new byte[rx.size()];
+        int i = 0;
+        for (byte b : rx) in[i++] = b;
+        return new State(ier, lcr, mcr, scr, fcr, dll, dlm, threPending, in);
+    }
+
+    public synchronized void restore(State s) {
+        ier = s.ier() & 0x0F;
+        lcr = s.lcr() & 0xFF;
+        mcr = s.mcr() & 0x1F;
+        scr = s.scr() & 0xFF;
+        fcr = s.fcr() & 0xFF;
+        dll = s.dll() & 0xFF;
+        dlm = s.dlm() & 0xFF;
+        threPending = s.threPending();
+        rx.clear();
+        for (int i = 0; i < Math.min(s.rx().length, FIFO_SIZE); i++) rx.add(s.rx()[i]);
+        updateIrq();
+    }
+
     /** Host → guest: queues input bytes (dropped when the FIFO is full, as a real UART overruns). */
     public synchronized void receive(byte[] data) {
         for (byte b : data) if (rx.size() < FIFO_SIZE) rx.add(b);

@@ -46,6 +46,7 @@ import org.viridian.vmbus.server.VmbusDevice;
 public final class StorVsp implements VmbusDevice, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(StorVsp.class.getName());
 
+    private static final java.time.Duration DRAIN_TIMEOUT = java.time.Duration.ofSeconds(30);
     public static final UUID CLASS_ID = UUID.fromString("ba6163d9-04a1-4d29-b605-72e2ffb1dc7f");
     static final int MAX_TRANSFER_BYTES = 2 << 20;
     /** Requests in flight per channel; beyond it the VSP stops reading the guest's ring until some complete. */
@@ -163,6 +164,40 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
         primary.closed();
     }
 
+    /**
+     * The negotiated protocol (version, whether the handshake ended) once every request in flight has completed and
+     * its answer is in the guest's ring: the VM's processors are stopped, so no new request comes. Fails when the
+     * disks do not finish within {@code DRAIN_TIMEOUT} (the save is refused and the VM runs on).
+     */
+    @Override
+    public byte[] save() {
+        long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
+        while (!primary.quiet() || !subQueues.stream().allMatch(Queue::quiet)) {
+            if (System.nanoTime() > deadline)
+                throw new IllegalStateException("storvsp: disk requests still in flight after " + DRAIN_TIMEOUT);
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+        if (!subQueues.isEmpty())
+            throw new IllegalStateException("storvsp: a controller with sub-channels cannot be saved yet");
+        VstorVersion v = version;
+        return ((v == null ? "" : v.name()) + ";" + initialized).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The channel is open again on its saved rings, with the protocol {@link #save} recorded. */
+    @Override
+    public void restore(OpenChannel c, byte[] state) {
+        String[] s = new String(state, java.nio.charset.StandardCharsets.UTF_8).split(";", -1);
+        if (s.length != 2) throw new IllegalArgumentException("storvsp: saved state is malformed");
+        subQueues.clear();
+        try {
+            version = s[0].isEmpty() ? null : VstorVersion.valueOf(s[0]);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("storvsp: saved protocol version " + s[0] + " is unknown here");
+        }
+        initialized = Boolean.parseBoolean(s[1]) && version != null;
+        primary.restore(c, new byte[0]);
+    }
+
     @Override
     public void guestSignalled() {
         primary.guestSignalled();
@@ -211,6 +246,11 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
         @Override
         protected void onOpen() {
             outstanding = 0;
+        }
+
+        @Override
+        protected boolean idle() {
+            return outstanding == 0;
         }
 
         /** New requests wait in the guest's ring while the limit is in flight. */

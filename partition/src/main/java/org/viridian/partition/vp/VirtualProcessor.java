@@ -8,12 +8,17 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
+import java.util.stream.IntStream;
 import org.viridian.kvm.KvmConst;
 import org.viridian.kvm.KvmRun;
 import org.viridian.kvm.KvmVcpu;
 import org.viridian.kvm.sys.Errno;
 import org.viridian.kvm.sys.Libc;
+import org.viridian.partition.state.VpSnapshot;
 import org.viridian.x86.Regs;
 import org.viridian.x86.Sregs;
 
@@ -27,6 +32,7 @@ public final class VirtualProcessor {
     /** SIGRTMIN+6: the JVM leaves SIGRTMIN..61 alone (NIO uses 62). */
     public static final int KICK_SIGNAL = 40;
 
+    private static final System.Logger LOG = System.getLogger(VirtualProcessor.class.getName());
     private static final int IA32_TSC = 0x10;
     /** HV_X64_MSR_SINT0, as KVM's in-kernel SynIC takes it (host-initiated writes only: guests' go to user space). */
     private static final int HV_SINT0 = 0x40000090;
@@ -223,6 +229,7 @@ public final class VirtualProcessor {
             if (syncedRegisters != 0) vcpu.runState().setSyncedRegisters(syncedRegisters);
             state = VpState.RUNNING;
             while (true) {
+                if (host.pauseRequested() && !settle()) break;
                 if (!host.awaitRunnable(this)) break;
                 int rc = vcpu.run();
                 if (rc == -Errno.EINTR || rc == -Errno.EAGAIN) {
@@ -252,6 +259,106 @@ public final class VirtualProcessor {
         } finally {
             retire();
             host.stopped(this);
+        }
+    }
+
+    /**
+     * Lets KVM finish the exit user space last answered (an IN's or MMIO read's data, a RDMSR's value) without entering
+     * the guest, so that the registers a snapshot reads are the guest's whole truth: KVM completes such an exit only at
+     * the next KVM_RUN, which {@code immediate_exit} makes return at once. An exit that needs more of user space (the
+     * next step of a string I/O) is handled first. False when handling one ended this VP.
+     */
+    private boolean settle() {
+        KvmRun run = vcpu.runState();
+        run.setImmediateExit(true);
+        try {
+            for (int i = 0; i < 64; i++) {
+                int rc = vcpu.run();
+                if (rc < 0) {
+                    Libc.consumePendingSignal(KICK_SIGNAL);
+                    return true;
+                }
+                exits++;
+                if (!dispatch(run)) return false;
+            }
+            return true;
+        } finally {
+            run.setImmediateExit(false);
+        }
+    }
+
+    /** The names of the KVM state structs a snapshot holds, in the order they are put back. */
+    private static final List<KvmVcpu.Blob> SNAPSHOT_BLOBS = List.of(
+            KvmVcpu.Blob.XCRS,
+            KvmVcpu.Blob.XSAVE,
+            KvmVcpu.Blob.MP_STATE,
+            KvmVcpu.Blob.LAPIC,
+            KvmVcpu.Blob.VCPU_EVENTS,
+            KvmVcpu.Blob.DEBUGREGS);
+
+    /** Hyper-V's MSR range: the hypervisor interface saves and restores these itself. */
+    private static boolean synthetic(int msr) {
+        return (msr & 0xFFFF0000) == 0x40000000;
+    }
+
+    /**
+     * Everything KVM holds for this VP; only while it is parked (paused, or not started). {@code msrIndex}: the MSRs
+     * KVM lists for save/restore; those it will not read for this VP are left out.
+     */
+    public VpSnapshot snapshot(int[] msrIndex) {
+        if (state == VpState.RUNNING) throw new IllegalStateException("VP " + index + " is running");
+        Map<String, byte[]> blobs = new LinkedHashMap<>();
+        for (KvmVcpu.Blob b : SNAPSHOT_BLOBS) blobs.put(b.name(), vcpu.getBlob(b));
+        int[] wanted = IntStream.concat(
+                        IntStream.of(IA32_TSC), IntStream.of(msrIndex).filter(m -> m != IA32_TSC && !synthetic(m)))
+                .toArray();
+        int[] got = new int[wanted.length];
+        long[] values = new long[wanted.length];
+        int n = 0;
+        for (int from = 0; from < wanted.length; ) {
+            int[] rest = java.util.Arrays.copyOfRange(wanted, from, wanted.length);
+            long[] out = new long[rest.length];
+            int read = vcpu.readMsrs(rest, out);
+            System.arraycopy(rest, 0, got, n, read);
+            System.arraycopy(out, 0, values, n, read);
+            n += read;
+            from += read + 1; // the one KVM stopped at is not readable here: skip it
+        }
+        return new VpSnapshot(
+                index,
+                vcpu.regs(),
+                vcpu.sregs(),
+                blobs,
+                java.util.Arrays.copyOf(got, n),
+                java.util.Arrays.copyOf(values, n));
+    }
+
+    /** Puts a snapshot back into this VP before it starts, in the order KVM needs (control state before LAPIC). */
+    public void restore(VpSnapshot s) {
+        if (state != VpState.CREATED && state != VpState.PAUSED)
+            throw new IllegalStateException("VP " + index + " is " + state);
+        if (s.index() != index)
+            throw new IllegalArgumentException("snapshot of VP " + s.index() + " given to VP " + index);
+        vcpu.setSregs(s.sregs());
+        vcpu.setRegs(s.regs());
+        int[] msrs = s.msrs();
+        long[] values = s.msrValues();
+        for (int from = 0; from < msrs.length; ) {
+            int n = vcpu.writeMsrs(
+                    java.util.Arrays.copyOfRange(msrs, from, msrs.length),
+                    java.util.Arrays.copyOfRange(values, from, values.length));
+            if (from + n < msrs.length) {
+                // One this KVM refuses from the host (a read-only or model-specific one): the guest keeps KVM's value.
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        String.format("VP %d: MSR 0x%x not restored (KVM refused it)", index, msrs[from + n]));
+            }
+            from += n + 1;
+        }
+        for (KvmVcpu.Blob b : SNAPSHOT_BLOBS) {
+            byte[] data = s.blobs().get(b.name());
+            if (data == null) throw new IllegalArgumentException("snapshot of VP " + index + " lacks " + b);
+            vcpu.setBlob(b, data);
         }
     }
 

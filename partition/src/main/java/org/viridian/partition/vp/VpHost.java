@@ -4,6 +4,9 @@ import java.util.OptionalLong;
 
 /** What a virtual processor needs from its partition: device dispatch, scheduling, and how to end. */
 public interface VpHost {
+    /** Whether the partition wants its VPs parked (the VP then settles its last exit first). */
+    boolean pauseRequested();
+
     /** Blocks while the partition is paused; false when the VP must stop. */
     boolean awaitRunnable(VirtualProcessor vp);
 

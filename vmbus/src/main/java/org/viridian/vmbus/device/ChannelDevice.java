@@ -231,6 +231,19 @@ public abstract class ChannelDevice implements VmbusDevice {
         return new byte[0];
     }
 
+    /**
+     * Whether this opening has nothing under way: no packet waiting for room in the guest's ring and nothing the device
+     * still owes ({@link #idle}). A save waits for this, so that no answer is lost with the host's memory.
+     */
+    public final synchronized boolean quiet() {
+        return (outbox == null || outbox.waiting() == 0) && idle();
+    }
+
+    /** Whether the device owes the guest nothing (e.g. no request in flight); by default it never does. */
+    protected boolean idle() {
+        return true;
+    }
+
     /** Whether the device takes another packet now (e.g. below its limit of requests in flight). */
     protected boolean readyForMore() {
         return true;

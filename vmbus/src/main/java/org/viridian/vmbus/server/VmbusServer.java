@@ -399,6 +399,8 @@ public final class VmbusServer {
                                 "saved channel " + c.relid() + " is open on a GPADL it lacks");
                     ch.device.restore(connect(ch, c.open()), c.open().device());
                     ch.open = true;
+                    // Packets the guest wrote and signalled before the save are read now: it will not signal again.
+                    ch.device.guestSignalled();
                 }
             } catch (RingCorruptException e) {
                 throw new IllegalArgumentException("saved channel " + c.relid() + ": " + e.getMessage(), e);
