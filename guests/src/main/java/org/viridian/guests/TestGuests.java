@@ -45,6 +45,9 @@ public final class TestGuests {
     public static final String STORAGE = "storage.elf";
     /** CPL3 synthetic-SCSI I/O for viridian bench storvsp; {@code n=N bs=B random=0|1 write=0|1 span=MiB}. */
     public static final String BENCH_STORVSP = "bench-storvsp.elf";
+    /** Counts {@code ticks=N} LAPIC-timer ticks of {@code ms=M}, one StorVSP block written per tick, all read back at the
+     *  end: the guest that save/restore tests save and resume half-way ("tick n" lines on the console). */
+    public static final String COUNTER = "counter.elf";
     /** Host program: the raw C/KVM baseline running {@link #BENCH_PIO}. */
 
     /** Value a guest writes to the debug-exit port 0xF4 on success. */

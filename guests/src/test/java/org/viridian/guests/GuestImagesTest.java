@@ -26,7 +26,8 @@ class GuestImagesTest {
                         TestGuests.VMBUS,
                         TestGuests.BENCH_VMBUS,
                         TestGuests.STORAGE,
-                        TestGuests.BENCH_STORVSP);
+                        TestGuests.BENCH_STORVSP,
+                        TestGuests.COUNTER);
     }
 
     @Test

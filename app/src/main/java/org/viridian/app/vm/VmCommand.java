@@ -19,6 +19,7 @@ import picocli.CommandLine.Parameters;
             VmPowerCommand.Pause.class,
             VmPowerCommand.Resume.class,
             VmPowerCommand.Reset.class,
+            VmPowerCommand.Save.class,
             VmCommand.Delete.class,
             VmConsoleCommand.class,
             VmDiskCommand.class,

@@ -79,6 +79,18 @@ final class VmPowerCommand {
         }
     }
 
+    @Command(
+            name = "save",
+            mixinStandardHelpOptions = true,
+            description = "Save a running or paused VM (Save-VM): its memory and device state go to disk and it is "
+                    + "turned off; 'vm start' resumes it where it was, 'vm stop' discards the saved state.")
+    static final class Save extends Op {
+        @Override
+        String action() {
+            return "save";
+        }
+    }
+
     @Command(name = "reset", mixinStandardHelpOptions = true, description = "Power-cycle a VM.")
     static final class Reset extends Op {
         @Override

@@ -27,6 +27,7 @@ import org.viridian.machine.VirtualMachine;
 import org.viridian.machine.VmSpec;
 import org.viridian.machine.console.ConsoleEndpoint;
 import org.viridian.machine.host.HostCheck;
+import org.viridian.machine.state.StateFile;
 import org.viridian.management.config.BootSource;
 import org.viridian.management.config.Disk;
 import org.viridian.management.config.IntegrationServices;
@@ -71,6 +72,16 @@ public final class KvmEngine implements VmEngine {
 
     @Override
     public RunningVm launch(VmConfig c, OutputStream console) throws IOException {
+        return run(c, VirtualMachine.create(spec(c), ConsoleEndpoint.to(console)));
+    }
+
+    @Override
+    public RunningVm restore(VmConfig c, OutputStream console, Path savedState) throws IOException {
+        return run(c, VirtualMachine.restore(spec(c), ConsoleEndpoint.to(console), savedState));
+    }
+
+    /** The machine the VM's settings describe, for VirtualMachine's one recipe. */
+    private VmSpec spec(VmConfig c) throws IOException {
         VmSpec spec =
                 switch (c.boot()) {
                     case BootSource.DemoGuest g ->
@@ -97,7 +108,10 @@ public final class KvmEngine implements VmEngine {
                         .map(KvmEngine::disk)
                         .toList())
                 .withNetworkAdapters(networkAdapters(c, switches));
-        VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.to(console));
+        return spec;
+    }
+
+    private RunningVm run(VmConfig c, VirtualMachine vm) throws IOException {
         try {
             vm.start();
         } catch (RuntimeException e) {
@@ -212,6 +226,11 @@ public final class KvmEngine implements VmEngine {
         @Override
         public void resume() {
             vm.resume();
+        }
+
+        @Override
+        public long save(Path file) throws IOException, InterruptedException {
+            return vm.save(file, StateFile.Options.DEFAULT, done -> {});
         }
 
         @Override

@@ -36,6 +36,15 @@ public interface RunningVm {
         return java.util.OptionalLong.empty();
     }
 
+    /**
+     * Saves the whole VM (processors, devices, memory) to {@code file}, letting its disks finish what is in flight
+     * first; the VM is left paused (the caller powers it off, as Save-VM does). On failure the VM runs on as it was
+     * and no file is left. Returns the file's size.
+     */
+    default long save(java.nio.file.Path file) throws IOException, InterruptedException {
+        throw new UnsupportedOperationException("this engine cannot save a VM");
+    }
+
     /** Frees the VM's resources once it has exited. */
     void close();
 

@@ -21,6 +21,14 @@ public interface VmEngine {
         return Optional.empty();
     }
 
+    /**
+     * Builds the VM from the state {@link RunningVm#save} left in {@code savedState} and runs it on from there. The
+     * file is only read: a state that is refused (corrupt, foreign) leaves it and the VM's disks as they were.
+     */
+    default RunningVm restore(VmConfig config, OutputStream console, java.nio.file.Path savedState) throws IOException {
+        throw new UnsupportedOperationException("this engine cannot restore a saved VM");
+    }
+
     /** Whether running VMs outlive the service (worker processes): a closing service then leaves them running. */
     default boolean vmsOutliveService() {
         return false;

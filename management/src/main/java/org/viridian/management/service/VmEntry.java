@@ -16,6 +16,8 @@ final class VmEntry {
     VmResourceControls controls;
     /** Held while the VM's network adapters change (taken before the service's and this entry's locks). */
     final Object adapterChanges = new Object();
+    /** Set once a save has written the VM's state: the exit that follows leaves the VM saved, not off. */
+    boolean saved;
     /** Set by reset: the exit that follows is the first half of a power cycle. */
     boolean resetting;
 

@@ -2,6 +2,8 @@ package org.viridian.management.service;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -397,6 +399,7 @@ public final class VmService implements AutoCloseable {
         synchronized (this) {
             synchronized (e) {
                 VmOperation.START.check(e.config.name(), e.status.state());
+                boolean resume = e.status.state() == VmState.SAVED;
                 engine.unavailableReason().ifPresent(why -> {
                     throw ServiceException.conflict(
                             "host_cannot_run_vms", "cannot start VM '" + e.config.name() + "': " + why);
@@ -405,26 +408,76 @@ public final class VmService implements AutoCloseable {
                     throw ServiceException.conflict("insufficient_resources", why);
                 });
                 move(e, VmState.STARTING, null);
-                return jobs.submit("start", e.config.id().toString(), e.config.name(), p -> launch(e, p));
+                return jobs.submit("start", e.config.id().toString(), e.config.name(), p -> launch(e, p, resume));
             }
         }
     }
 
+    /** Where a saved VM's state lives: beside its definition, so it goes with the VM (delete, export). */
+    private Path savedState(VmEntry e) {
+        return configs.dir(e.config.id()).resolve(SAVED_STATE);
+    }
+
+    static final String SAVED_STATE = "saved-state.vmrs";
+
+    /**
+     * Save-VM as a job: the VM's whole state to its saved-state file, then powered off (its memory freed); a later
+     * start resumes it from there. A save that fails leaves the VM running (or paused) as it was.
+     */
+    public Job save(String ref) {
+        VmEntry e = entry(ref);
+        synchronized (e) {
+            VmState before = e.status.state();
+            VmOperation.SAVE.check(e.config.name(), before);
+            RunningVm vm = e.running;
+            move(e, VmState.SAVING, null);
+            return jobs.submit("save", e.config.id().toString(), e.config.name(), p -> {
+                p.report(10, "saving processors, devices and memory");
+                long bytes;
+                try {
+                    bytes = vm.save(savedState(e));
+                } catch (Exception | Error x) {
+                    synchronized (e) {
+                        if (e.running == vm) move(e, before, null);
+                    }
+                    throw x;
+                }
+                synchronized (e) {
+                    e.saved = true;
+                }
+                p.report(90, "state written (" + bytes / (1 << 20) + " MiB); powering off");
+                vm.powerOff("saved by the host");
+                if (!awaitOff(e, vm, STOP_TIMEOUT)) throw new TimeoutException("the VM did not stop in time");
+                return "VM '" + e.config.name() + "' saved (" + bytes / (1 << 20) + " MiB)";
+            });
+        }
+    }
+
     private String launch(VmEntry e, JobManager.Progress p) throws Exception {
+        return launch(e, p, false);
+    }
+
+    private String launch(VmEntry e, JobManager.Progress p, boolean resume) throws Exception {
         VmConfig c;
         synchronized (e) {
             c = e.config;
         }
-        p.report(10, "building the VM (" + c.cpus() + " processor(s), " + c.memoryBytes() / (1 << 20) + " MiB)");
+        p.report(
+                10,
+                (resume ? "restoring the VM from its saved state (" : "building the VM (") + c.cpus()
+                        + " processor(s), " + c.memoryBytes() / (1 << 20) + " MiB)");
         RunningVm vm;
         try {
-            vm = engine.launch(c, e.console);
+            vm = resume ? engine.restore(c, e.console, savedState(e)) : engine.launch(c, e.console);
         } catch (Exception | Error x) {
             synchronized (e) {
-                move(e, VmState.OFF, exit("failed to start: " + message(x), null, null));
+                // A state that cannot be restored is kept: the VM stays saved (stop discards the state).
+                if (resume) move(e, VmState.SAVED, exit("failed to restore: " + message(x), null, null));
+                else move(e, VmState.OFF, exit("failed to start: " + message(x), null, null));
             }
             throw x;
         }
+        if (resume) Files.deleteIfExists(savedState(e)); // the VM runs on from it: the state is spent, as in Hyper-V
         VmResourceControls controls =
                 VmResourceControls.start(cgroups, c.id(), vm.processId(), c.resources(), c.cpus());
         synchronized (e) {
@@ -448,7 +501,12 @@ public final class VmService implements AutoCloseable {
             e.running = null;
             if (e.controls != null) e.controls.close();
             e.controls = null;
-            move(e, x.crashed() ? VmState.CRASHED : VmState.OFF, exit(x.reason(), x.exitStatus(), x.crashReport()));
+            if (e.saved) {
+                e.saved = false;
+                move(e, VmState.SAVED, exit("saved", null, null));
+            } else {
+                move(e, x.crashed() ? VmState.CRASHED : VmState.OFF, exit(x.reason(), x.exitStatus(), x.crashReport()));
+            }
             e.notifyAll();
         }
         vm.close();
@@ -532,6 +590,17 @@ public final class VmService implements AutoCloseable {
             if (s == VmState.CRASHED && !graceful) {
                 move(e, VmState.OFF, null);
                 return jobs.submit("stop", e.config.id().toString(), e.config.name(), p -> "crash cleared; VM is off");
+            }
+            if (s == VmState.SAVED && !graceful) {
+                // Remove-VMSavedState: the VM boots afresh next time.
+                try {
+                    Files.deleteIfExists(savedState(e));
+                } catch (IOException x) {
+                    throw new java.io.UncheckedIOException(x);
+                }
+                move(e, VmState.OFF, exit("saved state discarded", null, null));
+                return jobs.submit(
+                        "stop", e.config.id().toString(), e.config.name(), p -> "saved state discarded; VM is off");
             }
             (graceful ? VmOperation.SHUTDOWN : VmOperation.STOP).check(e.config.name(), s);
             if (e.running == null) {

@@ -14,18 +14,23 @@ import java.util.Set;
 /** What a client may ask of a VM, and in which states it may ask it. */
 public enum VmOperation {
     START(EnumSet.of(OFF, CRASHED, SAVED)),
-    /** Hard power-off; from crashed it clears the crash (back to off). */
-    STOP(EnumSet.of(STARTING, RUNNING, PAUSED, CRASHED)),
+    /** Hard power-off; from crashed it clears the crash, from saved it discards the saved state (both: back to off). */
+    STOP(EnumSet.of(STARTING, RUNNING, PAUSED, CRASHED, SAVED)),
+    /** Save-VM: the whole state to disk, then off (memory freed); start resumes it. */
+    SAVE(EnumSet.of(RUNNING, PAUSED)),
     SHUTDOWN(EnumSet.of(RUNNING)),
     PAUSE(EnumSet.of(RUNNING)),
     RESUME(EnumSet.of(PAUSED)),
     RESET(EnumSet.of(RUNNING, PAUSED)),
-    /** Changing virtual hardware (processors, memory, boot, disks, adapters). */
-    RECONFIGURE(EnumSet.of(OFF, CRASHED, SAVED)),
+    /**
+     * Changing virtual hardware (processors, memory, boot, disks, adapters); not while saved: the saved state holds
+     * that hardware (as Hyper-V, which refuses until the VM is started or its saved state deleted).
+     */
+    RECONFIGURE(EnumSet.of(OFF, CRASHED)),
     /** Attaching or detaching a disk: also while running (hot add/remove on the synthetic SCSI controller). */
-    CHANGE_DISKS(EnumSet.of(OFF, CRASHED, SAVED, RUNNING)),
+    CHANGE_DISKS(EnumSet.of(OFF, CRASHED, RUNNING)),
     /** Adding, removing or changing a network adapter: also while running (hot add/remove on VMBus). */
-    CHANGE_ADAPTERS(EnumSet.of(OFF, CRASHED, SAVED, RUNNING)),
+    CHANGE_ADAPTERS(EnumSet.of(OFF, CRASHED, RUNNING)),
     DELETE(EnumSet.of(OFF, CRASHED, SAVED));
 
     private final Set<VmState> allowedIn;

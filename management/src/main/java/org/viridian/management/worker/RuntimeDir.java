@@ -28,19 +28,23 @@ public record RuntimeDir(Path path) {
     public static final String EXIT = "exit.json";
     private static final ObjectMapper JSON = Json.mapper();
 
-    /** What the worker is given: the VM's settings and what it needs of the host besides. */
+    /**
+     * What the worker is given: the VM's settings and what it needs of the host besides; {@code restoreFrom}: the saved
+     * state to resume the VM from (null: boot it).
+     */
     public record Launch(
             int version,
             org.viridian.management.config.VmConfig config,
             String guestDir,
             String switchesUnavailable,
-            boolean confine) {
+            boolean confine,
+            String restoreFrom) {
         public Launch(
                 int version,
                 org.viridian.management.config.VmConfig config,
                 String guestDir,
                 String switchesUnavailable) {
-            this(version, config, guestDir, switchesUnavailable, false);
+            this(version, config, guestDir, switchesUnavailable, false, null);
         }
     }
 

@@ -6,6 +6,9 @@ import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -208,12 +211,16 @@ final class WorkerClient implements RunningVm {
     }
 
     private Reply call(LongFunction<Request> request) throws IOException {
+        return call(request, REQUEST_TIMEOUT);
+    }
+
+    private Reply call(LongFunction<Request> request, Duration timeout) throws IOException {
         long id = ids.incrementAndGet();
         CompletableFuture<Reply> f = new CompletableFuture<>();
         pending.put(id, f);
         try {
             link.send(request.apply(id));
-            Reply r = f.get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            Reply r = f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (r instanceof Failed failed) {
                 Exception x = raise(failed);
                 if (x instanceof IOException io) throw io;
@@ -223,7 +230,7 @@ final class WorkerClient implements RunningVm {
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
-            throw new IllegalStateException("the VM's worker did not answer in " + REQUEST_TIMEOUT.toSeconds() + " s");
+            throw new IllegalStateException("the VM's worker did not answer in " + timeout.toSeconds() + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
@@ -261,6 +268,18 @@ final class WorkerClient implements RunningVm {
     @Override
     public void resume() {
         callUnchecked(WorkerMessage.Resume::new);
+    }
+
+    /** A save writes all of guest memory: it may take far longer than other requests. */
+    static final Duration SAVE_TIMEOUT = Duration.ofMinutes(10);
+
+    /** The worker writes the state into its runtime directory (confined, it can write nowhere else); moved from there. */
+    @Override
+    public long save(Path file) throws IOException {
+        String name = "saved-state.vmrs";
+        call(id -> new WorkerMessage.Save(id, name), SAVE_TIMEOUT);
+        Files.move(dir.path().resolve(name), file, StandardCopyOption.REPLACE_EXISTING);
+        return Files.size(file);
     }
 
     /** For operations that declare no IOException: the worker's I/O failure as an IllegalStateException. */

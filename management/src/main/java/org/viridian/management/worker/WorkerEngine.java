@@ -76,6 +76,16 @@ public final class WorkerEngine implements VmEngine {
 
     @Override
     public RunningVm launch(VmConfig c, OutputStream console) throws IOException {
+        return start(c, console, null);
+    }
+
+    /** The worker reads the state before it confines itself; the file stays where it is until the VM runs. */
+    @Override
+    public RunningVm restore(VmConfig c, OutputStream console, Path savedState) throws IOException {
+        return start(c, console, savedState.toAbsolutePath().toString());
+    }
+
+    private RunningVm start(VmConfig c, OutputStream console, String restoreFrom) throws IOException {
         RuntimeDir dir = RuntimeDir.of(stateDir, c.id().toString());
         var running = dir.pid().stream()
                 .mapToObj(ProcessHandle::of)
@@ -93,8 +103,8 @@ public final class WorkerEngine implements VmEngine {
             KvmEngine.networkAdapters(c, switches);
             switchesUnavailable = switches.unavailable().orElse(null);
         }
-        dir.writeLaunch(
-                new RuntimeDir.Launch(WorkerMessage.VERSION, c, guestDir.toString(), switchesUnavailable, confine));
+        dir.writeLaunch(new RuntimeDir.Launch(
+                WorkerMessage.VERSION, c, guestDir.toString(), switchesUnavailable, confine, restoreFrom));
         Process p = spawner.spawn(dir);
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         try {

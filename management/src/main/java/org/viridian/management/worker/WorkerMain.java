@@ -42,7 +42,10 @@ public final class WorkerMain {
                 throw new IllegalArgumentException(
                         "launch file of version " + launch.version() + ", this worker is " + WorkerMessage.VERSION);
             ConsoleBuffer console = new ConsoleBuffer();
-            RunningVm vm = engine(launch).launch(launch.config(), console);
+            VmEngine engine = engine(launch);
+            RunningVm vm = launch.restoreFrom() == null
+                    ? engine.launch(launch.config(), console)
+                    : engine.restore(launch.config(), console, Path.of(launch.restoreFrom()));
             server = new WorkerServer(dir, launch.config().id().toString(), vm, console);
             WorkerServer s = server;
             vm.exit().whenComplete((x, failure) -> Thread.ofPlatform()

@@ -32,6 +32,7 @@ import org.viridian.management.service.VmMetrics;
     @JsonSubTypes.Type(value = WorkerMessage.UpdateAdapter.class, name = "update-adapter"),
     @JsonSubTypes.Type(value = WorkerMessage.ReadFlightRecorder.class, name = "read-flight-recorder"),
     @JsonSubTypes.Type(value = WorkerMessage.ReadMetrics.class, name = "read-metrics"),
+    @JsonSubTypes.Type(value = WorkerMessage.Save.class, name = "save"),
     @JsonSubTypes.Type(value = WorkerMessage.WorkerHello.class, name = "worker-hello"),
     @JsonSubTypes.Type(value = WorkerMessage.Done.class, name = "done"),
     @JsonSubTypes.Type(value = WorkerMessage.Answer.class, name = "answer"),
@@ -177,6 +178,19 @@ public sealed interface WorkerMessage {
     record ReadMetrics(long id) implements Request {
         public ReadMetrics {
             requireId(id);
+        }
+    }
+
+    /**
+     * Saves the VM into {@code file}, a plain name in the worker's runtime directory (the one place a confined worker
+     * may write); answered by {@link Done} once the file is whole, the VM then paused.
+     */
+    record Save(long id, String file) implements Request {
+        public Save {
+            requireId(id);
+            requireText(file, "file");
+            if (!file.matches("[A-Za-z0-9._-]{1,64}") || file.startsWith("."))
+                throw new IllegalArgumentException("file must be a plain file name: " + file);
         }
     }
 

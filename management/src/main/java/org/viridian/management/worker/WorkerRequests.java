@@ -13,11 +13,15 @@ import org.viridian.management.worker.WorkerMessage.RunState;
 final class WorkerRequests {
     private static final System.Logger LOG = System.getLogger(WorkerRequests.class.getName());
     private final RunningVm vm;
+    /** Where a saved state is written (see {@link WorkerMessage.Save}). */
+    private final java.nio.file.Path runtimeDir;
+
     private final Consumer<RunState> stateChanged;
     private volatile RunState state = RunState.RUNNING;
 
-    WorkerRequests(RunningVm vm, Consumer<RunState> stateChanged) {
+    WorkerRequests(RunningVm vm, java.nio.file.Path runtimeDir, Consumer<RunState> stateChanged) {
         this.vm = vm;
+        this.runtimeDir = runtimeDir;
         this.stateChanged = stateChanged;
     }
 
@@ -69,6 +73,11 @@ final class WorkerRequests {
                 }
                 case WorkerMessage.ReadFlightRecorder p -> new WorkerMessage.Recorder(p.id(), vm.flightRecorder());
                 case WorkerMessage.ReadMetrics p -> new WorkerMessage.Metrics(p.id(), vm.metrics());
+                case WorkerMessage.Save p -> {
+                    vm.save(runtimeDir.resolve(p.file()));
+                    moved(RunState.PAUSED);
+                    yield new WorkerMessage.Done(p.id());
+                }
             };
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

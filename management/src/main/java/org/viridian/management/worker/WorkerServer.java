@@ -45,7 +45,7 @@ final class WorkerServer {
         this.vmId = vmId;
         this.vm = vm;
         this.console = console;
-        this.requests = new WorkerRequests(vm, this::stateChanged);
+        this.requests = new WorkerRequests(vm, dir.path(), this::stateChanged);
     }
 
     /** Binds the socket and serves connections until the process ends. */
