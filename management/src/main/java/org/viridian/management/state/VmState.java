@@ -23,7 +23,7 @@ public enum VmState {
 
     static {
         OFF.next = EnumSet.of(STARTING);
-        STARTING.next = EnumSet.of(RUNNING, OFF, CRASHED, STOPPING);
+        STARTING.next = EnumSet.of(RUNNING, OFF, CRASHED, STOPPING, SAVED); // saved again: a refused restore
         RUNNING.next = EnumSet.of(PAUSED, STOPPING, SAVING, OFF, CRASHED);
         PAUSED.next = EnumSet.of(RUNNING, STOPPING, SAVING, OFF, CRASHED);
         SAVING.next = EnumSet.of(SAVED, RUNNING, PAUSED, CRASHED);

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class VmStateTest {
     private static final Map<VmState, Set<VmState>> ALLOWED = Map.of(
             OFF, EnumSet.of(STARTING),
-            STARTING, EnumSet.of(RUNNING, OFF, CRASHED, STOPPING),
+            STARTING, EnumSet.of(RUNNING, OFF, CRASHED, STOPPING, SAVED),
             RUNNING, EnumSet.of(PAUSED, STOPPING, SAVING, OFF, CRASHED),
             PAUSED, EnumSet.of(RUNNING, STOPPING, SAVING, OFF, CRASHED),
             SAVING, EnumSet.of(SAVED, RUNNING, PAUSED, CRASHED),
@@ -57,7 +57,8 @@ class VmStateTest {
                     VmState next =
                             switch (op) {
                                 case START -> STARTING;
-                                case STOP -> s == CRASHED ? OFF : STOPPING;
+                                case STOP -> s == CRASHED || s == SAVED ? OFF : STOPPING;
+                                case SAVE -> SAVING;
                                 case SHUTDOWN, RESET -> STOPPING;
                                 case PAUSE -> PAUSED;
                                 case RESUME -> RUNNING;

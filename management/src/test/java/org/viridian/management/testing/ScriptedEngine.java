@@ -48,6 +48,37 @@ public final class ScriptedEngine implements VmEngine {
 
     @Override
     public RunningVm launch(VmConfig c, OutputStream console) throws IOException {
+        return launch(c, console, 0);
+    }
+
+    /**
+     * A scripted VM's saved state is its name and the tick its ticker reached, with a CRC-32 over both: a file of
+     * another VM or a damaged one is refused as the real engine refuses it.
+     */
+    @Override
+    public RunningVm restore(VmConfig c, OutputStream console, java.nio.file.Path savedState) throws IOException {
+        List<String> lines = java.nio.file.Files.readAllLines(savedState);
+        if (lines.size() != 4 || !lines.get(0).equals(STATE_MAGIC))
+            throw new IOException(savedState + " is not a scripted VM's saved state");
+        if (!lines.get(3).equals(crc(lines.get(1) + "\n" + lines.get(2))))
+            throw new IOException("the saved state is corrupt (checksum mismatch)");
+        if (!lines.get(1).equals(c.name()))
+            throw new IOException("the saved state is of VM '" + lines.get(1) + "', not of '" + c.name() + "'");
+        long tick = Long.parseLong(lines.get(2));
+        Guest vm = (Guest) launch(c, console, tick);
+        vm.print("resumed from its saved state, last tick #" + tick + "\r\n");
+        return vm;
+    }
+
+    static final String STATE_MAGIC = "SCRIPTED-VM-STATE";
+
+    static String crc(String s) {
+        var c = new java.util.zip.CRC32();
+        c.update(s.getBytes(StandardCharsets.UTF_8));
+        return Long.toHexString(c.getValue());
+    }
+
+    private RunningVm launch(VmConfig c, OutputStream console, long resumeAt) throws IOException {
         String guest = c.boot() instanceof BootSource.DemoGuest g ? g.guest() : "kernel";
         // A guest whose command line says "ic-shutdown" has the shutdown integration service's driver loaded.
         String cmdline = c.boot() instanceof BootSource.DemoGuest g ? g.cmdline() : "";
@@ -61,8 +92,11 @@ public final class ScriptedEngine implements VmEngine {
                 is,
                 cmdline.contains("ic-heartbeat"),
                 cmdline.contains("ic-kvp"));
-        vm.print("scripted guest " + guest + " booting VM " + c.name() + "\r\n");
-        vm.print("cpus online: " + c.cpus() + "\r\n");
+        vm.tick.set(resumeAt);
+        if (resumeAt == 0) {
+            vm.print("scripted guest " + guest + " booting VM " + c.name() + "\r\n");
+            vm.print("cpus online: " + c.cpus() + "\r\n");
+        }
         switch (guest) {
             case "poweroff.elf" ->
                 Thread.ofVirtual().start(() -> {
@@ -75,7 +109,9 @@ public final class ScriptedEngine implements VmEngine {
                     sleep(300);
                     vm.exit.complete(new VmExit("the VM crashed", 125, true, "triple fault at rip=0x1000"));
                 });
-            default -> vm.print("login: ");
+            default -> {
+                if (resumeAt == 0) vm.print("login: ");
+            }
         }
         if (cmdline.contains("ticker")) {
             // A guest that keeps printing (one line every 100 ms while it runs), to show its VM running on; with
@@ -83,11 +119,14 @@ public final class ScriptedEngine implements VmEngine {
             var limit = java.util.regex.Pattern.compile("ticks=(\\d+)").matcher(cmdline);
             long ticks = limit.find() ? Long.parseLong(limit.group(1)) : Long.MAX_VALUE;
             Thread.ofPlatform().daemon().start(() -> {
-                for (long n = 1; !vm.exit.isDone(); ) {
+                while (!vm.exit.isDone()) {
                     sleep(100);
-                    if (vm.paused.get()) continue;
-                    vm.print("tick " + n + "\r\n");
-                    if (n++ == ticks) vm.exit.complete(new VmExit("the guest powered off", 0, false, null));
+                    synchronized (vm) {
+                        if (vm.paused.get() || vm.exit.isDone()) continue;
+                        long n = vm.tick.incrementAndGet();
+                        vm.print("tick " + n + "\r\n");
+                        if (n == ticks) vm.exit.complete(new VmExit("the guest powered off", 0, false, null));
+                    }
                 }
             });
         }
@@ -105,6 +144,9 @@ public final class ScriptedEngine implements VmEngine {
     private static final class Guest implements RunningVm {
         final CompletableFuture<VmExit> exit = new CompletableFuture<>();
         final AtomicBoolean paused = new AtomicBoolean();
+        /** The ticker's last line; what a saved state holds. */
+        final java.util.concurrent.atomic.AtomicLong tick = new java.util.concurrent.atomic.AtomicLong();
+
         private final VmConfig config;
         private final long started = System.nanoTime();
         /** Nanoseconds spent paused, and when the current pause began (0: running). */
@@ -218,6 +260,18 @@ public final class ScriptedEngine implements VmEngine {
                     nics,
                     new VmMetrics.Memory(
                             config.memoryBytes(), Math.min(config.memoryBytes(), (long) (s * (1 << 20))), "scripted"));
+        }
+
+        /** Pauses (so the tick stands still, as a real save stops the processors) and writes the tick. */
+        @Override
+        public long save(java.nio.file.Path file) throws IOException {
+            pause();
+            String body;
+            synchronized (this) {
+                body = config.name() + "\n" + tick.get();
+            }
+            java.nio.file.Files.writeString(file, STATE_MAGIC + "\n" + body + "\n" + crc(body) + "\n");
+            return java.nio.file.Files.size(file);
         }
 
         @Override
