@@ -20,6 +20,7 @@ import picocli.CommandLine.Parameters;
             VmPowerCommand.Resume.class,
             VmPowerCommand.Reset.class,
             VmPowerCommand.Save.class,
+            VmCheckpointCommand.class,
             VmCommand.Delete.class,
             VmConsoleCommand.class,
             VmDiskCommand.class,

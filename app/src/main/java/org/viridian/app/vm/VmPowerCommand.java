@@ -23,12 +23,8 @@ final class VmPowerCommand {
             ServiceClient c = connection.client();
             JsonNode answer = c.post(path(vm) + "/" + action(), null);
             if (answer.has("kind") && answer.has("status")) { // a job
-                if (!noWait) answer = c.awaitJob(answer);
-                if (connection.json) printJson(answer, c);
-                else
-                    out().println(answer.get("kind").asText() + " "
-                            + answer.get("status").asText() + ": "
-                            + answer.get("message").asText());
+                printJob(answer, c, noWait);
+                return 0;
             } else if (connection.json) {
                 printJson(answer, c);
             } else {

@@ -35,6 +35,16 @@ abstract class VmSubcommand implements Callable<Integer> {
         }
     }
 
+    /** A job the service accepted: awaited (unless {@code noWait}), then its outcome as one line or JSON. */
+    void printJob(JsonNode job, ServiceClient c, boolean noWait) {
+        if (!noWait) job = c.awaitJob(job);
+        if (connection.json) printJson(job, c);
+        else
+            out().println(job.get("kind").asText() + " " + job.get("status").asText() + ": "
+                    + job.get("message").asText());
+        out().flush();
+    }
+
     /** One VM, as key: value lines or JSON. */
     void printVm(JsonNode vm, ServiceClient c) {
         if (connection.json) {

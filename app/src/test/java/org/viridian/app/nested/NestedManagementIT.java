@@ -107,6 +107,13 @@ class NestedManagementIT {
         host.await(Pattern.compile("viridian: serving on https://0\\.0\\.0\\.0:8080/"), Duration.ofMinutes(5));
         url = "https://127.0.0.1:" + port + "/";
         cli = new Cli(url, List.of("--token=" + token, "--tls-trust=" + cert));
+        // The service said it serves; through QEMU's port forward on a loaded host the first answer can still take a
+        // while: every test starts from a service that has answered once.
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        Cli.Result listed;
+        do listed = cli.run("vm", "list");
+        while (listed.rc() != 0 && System.nanoTime() < deadline);
+        assertThat(listed.rc()).as(listed.err()).isZero();
     }
 
     @AfterAll

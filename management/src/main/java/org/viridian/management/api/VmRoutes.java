@@ -34,6 +34,7 @@ final class VmRoutes {
         r.add(HandlerType.POST, vm + "/resume", ctx -> ctx.json(VmResource.of(vms.resume(ref(ctx)))));
         r.add(HandlerType.POST, vm + "/reset", ctx -> accepted(ctx, vms.reset(ref(ctx))));
         r.add(HandlerType.POST, vm + "/save", ctx -> accepted(ctx, vms.save(ref(ctx))));
+        new CheckpointRoutes(vms, this::ref, requests).register(r, vm);
         r.add(HandlerType.GET, vm + "/flight-recorder", ctx -> ctx.json(vms.flightRecorder(ref(ctx))));
         r.add(
                 HandlerType.GET,

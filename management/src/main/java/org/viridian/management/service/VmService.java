@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -413,6 +414,122 @@ public final class VmService implements AutoCloseable {
         }
     }
 
+    private Checkpoints checkpointsOf(VmEntry e) {
+        return new Checkpoints(configs.dir(e.config.id()), org.viridian.management.config.Json.mapper());
+    }
+
+    /** A VM's checkpoints, oldest first, and the one its present descends from. */
+    public record CheckpointTree(List<Checkpoint> checkpoints, UUID current) {}
+
+    public CheckpointTree checkpoints(String ref) throws IOException {
+        Checkpoints cps = checkpointsOf(entry(ref));
+        return new CheckpointTree(cps.list(), cps.current().orElse(null));
+    }
+
+    /**
+     * Checkpoint-VM as a job. A VM that is off or saved is checkpointed as it is; a running or paused one is saved, its
+     * state copied into the checkpoint, and resumed on the new differencing disks (the guest sees a pause of one save
+     * and one restore).
+     */
+    public Job checkpoint(String ref, String name) {
+        VmEntry e = entry(ref);
+        synchronized (e) {
+            VmState s = e.status.state();
+            if (!EnumSet.of(VmState.OFF, VmState.CRASHED, VmState.SAVED, VmState.RUNNING, VmState.PAUSED)
+                    .contains(s))
+                throw ServiceException.conflict(
+                        "invalid_state", "cannot checkpoint VM '" + e.config.name() + "' while it is " + s.wire());
+            String cpName = name != null && !name.isBlank()
+                    ? name
+                    : e.config.name() + " - ("
+                            + java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
+                                    .withZone(java.time.ZoneOffset.UTC)
+                                    .format(clock.instant())
+                            + ")";
+            boolean live = s == VmState.RUNNING || s == VmState.PAUSED;
+            RunningVm vm = e.running;
+            if (live) move(e, VmState.SAVING, null);
+            return jobs.submit("checkpoint", e.config.id().toString(), e.config.name(), p -> {
+                if (live) saveAndPowerOff(e, vm, s, p);
+                Checkpoints.Taken t;
+                synchronized (e) {
+                    Path state = e.status.state() == VmState.SAVED ? savedState(e) : null;
+                    t = checkpointsOf(e).take(e.config, cpName, state, clock.instant());
+                    configs.save(t.vm());
+                    e.config = t.vm();
+                    if (live) move(e, VmState.STARTING, null);
+                }
+                events.publish(Event.VM_UPDATED, e.config.id().toString(), e.config.name(), null, "checkpoint taken");
+                if (live) launch(e, p, true);
+                return "checkpoint '" + cpName + "' (" + t.checkpoint().id() + ") taken";
+            });
+        }
+    }
+
+    /** Restore-VMCheckpoint: the VM (off or saved) becomes what the checkpoint holds; saved if it holds a state. */
+    public Job applyCheckpoint(String ref, String checkpoint) throws IOException {
+        VmEntry e = entry(ref);
+        Checkpoint c = checkpointsOf(e).find(checkpoint);
+        synchronized (e) {
+            VmState s = e.status.state();
+            if (!EnumSet.of(VmState.OFF, VmState.CRASHED, VmState.SAVED).contains(s))
+                throw ServiceException.conflict(
+                        "invalid_state",
+                        "cannot apply a checkpoint to VM '" + e.config.name() + "' while it is " + s.wire()
+                                + ": turn it off or save it first");
+            Checkpoints.Applied a = checkpointsOf(e).apply(e.config, c, savedState(e), clock.instant());
+            configs.save(a.vm());
+            e.config = a.vm();
+            VmState to = a.saved() ? VmState.SAVED : VmState.OFF;
+            if (s != to) move(e, to, exit("checkpoint '" + c.name() + "' applied", null, null));
+        }
+        events.publish(Event.VM_UPDATED, e.config.id().toString(), e.config.name(), null, "checkpoint applied");
+        return jobs.submit(
+                "apply-checkpoint",
+                e.config.id().toString(),
+                e.config.name(),
+                p -> "checkpoint '" + c.name() + "' applied");
+    }
+
+    /**
+     * Remove-VMCheckpoint as a job: its disk layer is merged so that no write is lost; a running VM is saved for the
+     * merge and resumed after.
+     */
+    public Job deleteCheckpoint(String ref, String checkpoint) throws IOException {
+        VmEntry e = entry(ref);
+        Checkpoint c = checkpointsOf(e).find(checkpoint);
+        synchronized (e) {
+            VmState s = e.status.state();
+            if (!EnumSet.of(VmState.OFF, VmState.CRASHED, VmState.SAVED, VmState.RUNNING, VmState.PAUSED)
+                    .contains(s))
+                throw ServiceException.conflict(
+                        "invalid_state",
+                        "cannot delete a checkpoint of VM '" + e.config.name() + "' while it is " + s.wire());
+            boolean live = s == VmState.RUNNING || s == VmState.PAUSED;
+            RunningVm vm = e.running;
+            if (live) move(e, VmState.SAVING, null);
+            return jobs.submit("delete-checkpoint", e.config.id().toString(), e.config.name(), p -> {
+                if (live) saveAndPowerOff(e, vm, s, p);
+                synchronized (e) {
+                    p.report(50, "merging the checkpoint's disks");
+                    VmConfig next = checkpointsOf(e).delete(e.config, c, (done, total) -> {}, clock.instant());
+                    configs.save(next);
+                    e.config = next;
+                    if (live) move(e, VmState.STARTING, null);
+                }
+                if (live) launch(e, p, true);
+                return "checkpoint '" + c.name() + "' deleted; its disks merged";
+            });
+        }
+    }
+
+    public CheckpointTree renameCheckpoint(String ref, String checkpoint, String name) throws IOException {
+        VmEntry e = entry(ref);
+        Checkpoints cps = checkpointsOf(e);
+        cps.rename(cps.find(checkpoint), name);
+        return checkpoints(ref);
+    }
+
     /** Where a saved VM's state lives: beside its definition, so it goes with the VM (delete, export). */
     private Path savedState(VmEntry e) {
         return configs.dir(e.config.id()).resolve(SAVED_STATE);
@@ -432,25 +549,31 @@ public final class VmService implements AutoCloseable {
             RunningVm vm = e.running;
             move(e, VmState.SAVING, null);
             return jobs.submit("save", e.config.id().toString(), e.config.name(), p -> {
-                p.report(10, "saving processors, devices and memory");
-                long bytes;
-                try {
-                    bytes = vm.save(savedState(e));
-                } catch (Exception | Error x) {
-                    synchronized (e) {
-                        if (e.running == vm) move(e, before, null);
-                    }
-                    throw x;
-                }
-                synchronized (e) {
-                    e.saved = true;
-                }
-                p.report(90, "state written (" + bytes / (1 << 20) + " MiB); powering off");
-                vm.powerOff("saved by the host");
-                if (!awaitOff(e, vm, STOP_TIMEOUT)) throw new TimeoutException("the VM did not stop in time");
+                long bytes = saveAndPowerOff(e, vm, before, p);
                 return "VM '" + e.config.name() + "' saved (" + bytes / (1 << 20) + " MiB)";
             });
         }
+    }
+
+    /** The save half of Save-VM (state SAVING already): state written, VM off, state SAVED; or back to {@code before}. */
+    private long saveAndPowerOff(VmEntry e, RunningVm vm, VmState before, JobManager.Progress p) throws Exception {
+        p.report(10, "saving processors, devices and memory");
+        long bytes;
+        try {
+            bytes = vm.save(savedState(e));
+        } catch (Exception | Error x) {
+            synchronized (e) {
+                if (e.running == vm) move(e, before, null);
+            }
+            throw x;
+        }
+        synchronized (e) {
+            e.saved = true;
+        }
+        p.report(40, "state written (" + bytes / (1 << 20) + " MiB); powering off");
+        vm.powerOff("saved by the host");
+        if (!awaitOff(e, vm, STOP_TIMEOUT)) throw new TimeoutException("the VM did not stop in time");
+        return bytes;
     }
 
     private String launch(VmEntry e, JobManager.Progress p) throws Exception {

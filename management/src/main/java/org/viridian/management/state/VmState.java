@@ -22,14 +22,14 @@ public enum VmState {
     private Set<VmState> next;
 
     static {
-        OFF.next = EnumSet.of(STARTING);
+        OFF.next = EnumSet.of(STARTING, SAVED); // saved: a checkpoint with a saved state applied
         STARTING.next = EnumSet.of(RUNNING, OFF, CRASHED, STOPPING, SAVED); // saved again: a refused restore
         RUNNING.next = EnumSet.of(PAUSED, STOPPING, SAVING, OFF, CRASHED);
         PAUSED.next = EnumSet.of(RUNNING, STOPPING, SAVING, OFF, CRASHED);
         SAVING.next = EnumSet.of(SAVED, RUNNING, PAUSED, CRASHED);
         SAVED.next = EnumSet.of(STARTING, OFF);
         STOPPING.next = EnumSet.of(OFF, CRASHED);
-        CRASHED.next = EnumSet.of(OFF, STARTING);
+        CRASHED.next = EnumSet.of(OFF, STARTING, SAVED);
     }
 
     public boolean canMoveTo(VmState to) {

@@ -13,14 +13,14 @@ import org.junit.jupiter.api.Test;
 /** The state machine, pair by pair: exactly the listed transitions are allowed. */
 class VmStateTest {
     private static final Map<VmState, Set<VmState>> ALLOWED = Map.of(
-            OFF, EnumSet.of(STARTING),
+            OFF, EnumSet.of(STARTING, SAVED),
             STARTING, EnumSet.of(RUNNING, OFF, CRASHED, STOPPING, SAVED),
             RUNNING, EnumSet.of(PAUSED, STOPPING, SAVING, OFF, CRASHED),
             PAUSED, EnumSet.of(RUNNING, STOPPING, SAVING, OFF, CRASHED),
             SAVING, EnumSet.of(SAVED, RUNNING, PAUSED, CRASHED),
             SAVED, EnumSet.of(STARTING, OFF),
             STOPPING, EnumSet.of(OFF, CRASHED),
-            CRASHED, EnumSet.of(OFF, STARTING));
+            CRASHED, EnumSet.of(OFF, STARTING, SAVED));
 
     @Test
     void everyPairIsAllowedExactlyWhenListed() {
