@@ -26,6 +26,15 @@ import org.viridian.vmbus.ring.TransferPageHeader;
  * channels share (buffers, RNDIS state, counters) is the adapter's and safe to read without its lock.
  */
 abstract class NetVspChannel extends ChannelDevice {
+    /**
+     * An open adapter's NVSP/RNDIS state (receive and send buffers, RNDIS initialization, filters) is not saved yet:
+     * a save is refused with this reason rather than resumed with a guest whose network would be dead.
+     */
+    @Override
+    protected byte[] saveState() {
+        throw new IllegalStateException("netvsp: a VM with an open network adapter cannot be saved yet");
+    }
+
     static final byte[] RNDIS_FROM_HOST =
             new SendRndisPacket(SendRndisPacket.DATA, SendRndisPacket.NO_SECTION, 0).toBytes();
     static final byte[] SEND_COMPLETE_OK = new SendRndisPacketComplete(NvspStatus.SUCCESS).toBytes();
