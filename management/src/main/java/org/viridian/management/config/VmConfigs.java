@@ -22,9 +22,12 @@ public final class VmConfigs {
     public static final int MAX_CPUS = 64;
     public static final long MIN_MEMORY = 2L << 20, MAX_MEMORY = 1L << 40, MEMORY_ALIGN = 1L << 20;
     public static final int MAX_DISKS = 64, MAX_ADAPTERS = 8, MAX_TEXT = 4096;
-    /** The built-in guests a VM may boot (module guests); the benchmark guest needs its host loop and is left out. */
+    /**
+     * The built-in guests a VM may boot (module guests); the benchmark guest needs its host loop and is left out.
+     * counter.elf counts on its first disk (the save/restore guest).
+     */
     public static final List<String> DEMO_GUESTS =
-            List.of("smp.elf", "hello.elf", "cpl3.elf", "exceptions.elf", "poweroff.elf", "fault.elf");
+            List.of("smp.elf", "hello.elf", "cpl3.elf", "exceptions.elf", "poweroff.elf", "fault.elf", "counter.elf");
 
     public static final BootSource DEFAULT_BOOT = new BootSource.DemoGuest("smp.elf", "");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
