@@ -13,8 +13,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.viridian.app.nested.NestedKvmHost;
-import org.viridian.machine.boot.DebianKernel;
-import org.viridian.machine.boot.KernelModules;
 
 /**
  * Stress (mvn -P stress verify -pl app -Dit.test=BootLoopStressIT): Debian's stock kernel, with an initramfs that
@@ -42,13 +40,9 @@ class BootLoopStressIT {
         Path jar = Path.of("target/viridian.jar");
         assumeTrue(Files.exists(jar), "target/viridian.jar not built (run through mvn -P stress verify)");
         int boots = Integer.getInteger("stress.boots", 20);
-        List<Path> modules = new KernelModules(DebianKernel.modules()).closure(List.of("hv_vmbus", "hv_utils"));
-        Map<String, Path> files = new LinkedHashMap<>();
-        StringBuilder insmods = new StringBuilder();
-        for (Path ko : modules) {
-            files.put("lib/modules/" + ko.getFileName(), ko);
-            insmods.append("insmod /lib/modules/").append(ko.getFileName()).append(" 2>/dev/null\n");
-        }
+        InitrdModules modules = InitrdModules.of(List.of("hv_vmbus", "hv_utils"));
+        Map<String, Path> files = new LinkedHashMap<>(modules.files());
+        String insmods = modules.insmods();
         String init =
                 """
                 #!/bin/busybox sh

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -14,8 +13,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.viridian.app.nested.NestedKvmHost;
-import org.viridian.machine.boot.DebianKernel;
-import org.viridian.machine.boot.KernelModules;
 
 /**
  * Save-VM with Debian's stock kernel (acceptance, nested-KVM host): `viridian serve` runs a stock Linux guest whose
@@ -32,14 +29,9 @@ class StockLinuxSaveRestoreIT {
     static void saveAndResumeStockLinux() throws Exception {
         Path jar = Path.of("target/viridian.jar");
         assumeTrue(Files.exists(jar), "target/viridian.jar not built (run through mvn -P acceptance verify)");
-        List<Path> modules = new KernelModules(DebianKernel.modules())
-                .closure(List.of("hv_vmbus", "hv_utils", "hv_storvsc", "sd_mod"));
-        Map<String, Path> files = new LinkedHashMap<>();
-        StringBuilder insmods = new StringBuilder();
-        for (Path ko : modules) {
-            files.put("lib/modules/" + ko.getFileName(), ko);
-            insmods.append("insmod /lib/modules/").append(ko.getFileName()).append(" 2>/dev/null\n");
-        }
+        InitrdModules modules = InitrdModules.of(List.of("hv_vmbus", "hv_utils", "hv_storvsc", "sd_mod"));
+        Map<String, Path> files = modules.files();
+        String insmods = modules.insmods();
         String init =
                 """
                 #!/bin/busybox sh

@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.viridian.management.testing.ApiClient;
 import org.viridian.management.testing.ServiceProcess;
 import org.viridian.management.testing.TestService;
+import org.viridian.management.testing.Ticks;
 
 /**
  * Save-VM and resume through the service and real worker processes, no KVM (the scripted engine's guest ticks; its
@@ -20,7 +19,6 @@ import org.viridian.management.testing.TestService;
  * (StateFileTest; the nested-KVM save/restore test).
  */
 class SaveRestoreTest {
-    private static final Pattern TICK = Pattern.compile("tick (\\d+)");
 
     @Test
     void aSavedVmResumesWhereItStoppedAndADamagedStateIsRefusedAndKept() throws Exception {
@@ -43,7 +41,7 @@ class SaveRestoreTest {
             Path state = dir.resolve("vms").resolve(id).resolve("saved-state.vmrs");
             assertThat(state).exists();
             ProcessHandle.of(worker).ifPresent(h -> h.onExit().join());
-            int atSave = lastTick(api.get("/api/v1/vms/" + id + "/console").body());
+            int atSave = Ticks.last(api.get("/api/v1/vms/" + id + "/console").body());
             assertThat(Files.readString(state)).contains("keeper\n" + atSave + "\n");
 
             // The saved state holds the hardware: no changes until it is resumed or discarded.
@@ -53,9 +51,9 @@ class SaveRestoreTest {
             assertThat(start.get("status").asText()).as(start.toString()).isEqualTo("succeeded");
             String console = api.awaitConsole(id, "tick " + (atSave + 3));
             assertThat(console).contains("resumed from its saved state, last tick #" + atSave);
-            assertThat(countTicks(console))
+            assertThat(Ticks.count(console))
                     .as("every tick once: on from where it was saved")
-                    .isEqualTo(lastTick(console));
+                    .isEqualTo(Ticks.last(console));
             assertThat(state).as("a resumed VM's state is spent").doesNotExist();
 
             // Saved again, then damaged: refused, the VM stays saved and the file is left exactly as it was.
@@ -83,16 +81,5 @@ class SaveRestoreTest {
             if (service.process().isAlive()) service.kill9();
             ServiceProcess.killWorkers(dir);
         }
-    }
-
-    private static int lastTick(String console) {
-        Matcher m = TICK.matcher(console);
-        int last = 0;
-        while (m.find()) last = Integer.parseInt(m.group(1));
-        return last;
-    }
-
-    private static int countTicks(String console) {
-        return (int) TICK.matcher(console).results().count();
     }
 }

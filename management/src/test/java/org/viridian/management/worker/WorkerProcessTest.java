@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.viridian.management.testing.ApiClient;
 import org.viridian.management.testing.ServiceProcess;
 import org.viridian.management.testing.TestService;
+import org.viridian.management.testing.Ticks;
 
 /**
  * Real processes, no KVM: a service (its own JVM) whose VMs each run in a worker process (the scripted engine on the
@@ -21,7 +22,6 @@ import org.viridian.management.testing.TestService;
  * its own VM.
  */
 class WorkerProcessTest {
-    private static final Pattern TICK = Pattern.compile("tick (\\d+)");
 
     @Test
     void vmsOutliveASigkilledServiceAndAKilledWorkerCrashesOnlyItsOwnVm() throws Exception {
@@ -43,7 +43,8 @@ class WorkerProcessTest {
             api.post("/api/v1/vms/beta/pause", null);
             long workerA = workerPid(dir, a), workerB = workerPid(dir, b), workerPidBrief = workerPid(dir, brief);
             assertThat(workerA).isNotEqualTo(first.process().pid()).isNotEqualTo(workerB);
-            int ticksBefore = lastTick(api.get("/api/v1/vms/" + a + "/console").body());
+            int ticksBefore =
+                    Ticks.last(api.get("/api/v1/vms/" + a + "/console").body());
 
             first.kill9();
             // No service: the workers and their guests run on (brief's guest powers off meanwhile, on its own).
@@ -68,12 +69,12 @@ class WorkerProcessTest {
             assertThat(console)
                     .contains("scripted guest smp.elf booting VM alpha")
                     .contains("tick " + ticksBefore);
-            assertThat(lastTick(console)).isGreaterThan(ticksBefore + 20);
-            api.awaitConsole(a, "tick " + (lastTick(console) + 5));
-            assertThat(lastTick(api.get("/api/v1/vms/" + a + "/console").body()))
+            assertThat(Ticks.last(console)).isGreaterThan(ticksBefore + 20);
+            api.awaitConsole(a, "tick " + (Ticks.last(console) + 5));
+            assertThat(Ticks.last(api.get("/api/v1/vms/" + a + "/console").body()))
                     .as("one line per tick, none twice")
                     .isEqualTo(
-                            countTicks(api.get("/api/v1/vms/" + a + "/console").body()));
+                            Ticks.count(api.get("/api/v1/vms/" + a + "/console").body()));
 
             // Its metrics come from the worker that runs it.
             JsonNode metrics = api.get("/api/v1/vms/alpha/metrics").json();
@@ -81,7 +82,7 @@ class WorkerProcessTest {
 
             // An adopted VM is managed as before: resume, input, stop.
             api.post("/api/v1/vms/beta/resume", null);
-            int ticksB = lastTick(api.get("/api/v1/vms/" + b + "/console").body());
+            int ticksB = Ticks.last(api.get("/api/v1/vms/" + b + "/console").body());
             api.awaitConsole(b, "tick " + (ticksB + 3));
             api.post("/api/v1/vms/" + a + "/console/input", "hello");
             JsonNode stop = api.awaitJob(api.post("/api/v1/vms/alpha/stop", null));
@@ -109,7 +110,7 @@ class WorkerProcessTest {
             assertThat(gamma.at("/lastExit/reason").asText())
                     .isEqualTo("worker process " + workerC + " exited with signal 9");
             assertThat(api.get("/api/v1/vms/beta").json().get("state").asText()).isEqualTo("running");
-            int ticksNow = lastTick(api.get("/api/v1/vms/" + b + "/console").body());
+            int ticksNow = Ticks.last(api.get("/api/v1/vms/" + b + "/console").body());
             api.awaitConsole(b, "tick " + (ticksNow + 3));
 
             // kill -9 of an adopted worker: crashed as well (its exit status went to the first service's init).
@@ -205,7 +206,7 @@ class WorkerProcessTest {
             api.post("/api/v1/vms/jailed/pause", null);
             assertThat(api.awaitState(vm, "paused").get("state").asText()).isEqualTo("paused");
             api.post("/api/v1/vms/jailed/resume", null);
-            int ticks = lastTick(api.get("/api/v1/vms/" + vm + "/console").body());
+            int ticks = Ticks.last(api.get("/api/v1/vms/" + vm + "/console").body());
             api.awaitConsole(vm, "tick " + (ticks + 3));
             assertThat(api.get("/api/v1/vms/jailed/metrics")
                             .json()
@@ -239,17 +240,6 @@ class WorkerProcessTest {
 
     private static long workerPid(Path dir, String id) {
         return RuntimeDir.of(dir, id).pid().orElseThrow();
-    }
-
-    private static int lastTick(String console) {
-        Matcher m = TICK.matcher(console);
-        int last = 0;
-        while (m.find()) last = Integer.parseInt(m.group(1));
-        return last;
-    }
-
-    private static int countTicks(String console) {
-        return (int) TICK.matcher(console).results().count();
     }
 
     /** The service removes a runtime directory just after it has recorded the VM's exit. */

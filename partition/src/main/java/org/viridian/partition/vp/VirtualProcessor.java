@@ -358,6 +358,12 @@ public final class VirtualProcessor {
         for (KvmVcpu.Blob b : SNAPSHOT_BLOBS) {
             byte[] data = s.blobs().get(b.name());
             if (data == null) throw new IllegalArgumentException("snapshot of VP " + index + " lacks " + b);
+            // No XCRs (a host CPU without XSAVE: KVM reports none and refuses any KVM_SET_XCRS): nothing to put back.
+            if (b == KvmVcpu.Blob.XCRS
+                    && java.nio.ByteBuffer.wrap(data)
+                                    .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                                    .getInt(0)
+                            == 0) continue;
             vcpu.setBlob(b, data);
         }
     }
