@@ -352,7 +352,9 @@ function closeConsole() {
 
 function openConsole(vm) {
   closeConsole();
-  const term = new Terminal({ rendererType: 'dom', convertEol: false, rows: 20, cols: 100, scrollback: 5000 });
+  // Guests write bare line feeds to their serial port (a serial terminal treats LF as CR+LF); without convertEol
+  // every line would begin where the one before ended.
+  const term = new Terminal({ rendererType: 'dom', convertEol: true, rows: 20, cols: 100, scrollback: 5000 });
   term.open(document.getElementById('terminal'));
   window.viridianTerminal = term; // for tests and the curious
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';

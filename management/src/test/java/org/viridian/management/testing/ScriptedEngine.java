@@ -61,8 +61,10 @@ public final class ScriptedEngine implements VmEngine {
                 is,
                 cmdline.contains("ic-heartbeat"),
                 cmdline.contains("ic-kvp"));
-        vm.print("scripted guest " + guest + " booting VM " + c.name() + "\r\n");
-        vm.print("cpus online: " + c.cpus() + "\r\n");
+        // Bare line feeds, as the real demo guests write them (smp.elf's printf).
+        vm.print("scripted guest " + guest + " booting VM " + c.name() + "\n");
+        vm.print("cpu 0 online (apic id 0)\n");
+        vm.print("cpus online: " + c.cpus() + "\n");
         switch (guest) {
             case "poweroff.elf" ->
                 Thread.ofVirtual().start(() -> {
