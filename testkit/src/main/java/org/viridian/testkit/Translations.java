@@ -19,8 +19,8 @@ public final class Translations {
      * Words that stay the same in German and Japanese (product and protocol names, units); a value equal to its
      * English text is an omission unless it is one of these or has no letters outside its placeholders.
      */
-    public static final Set<String> SAME_IN_EVERY_LANGUAGE =
-            Set.of("Name", "ID", "VHDX", "VHD", "CPU", "CPUs", "IPv4", "NAT", "KVP", "MAC", "HTTP", "URL", "JSON");
+    public static final Set<String> SAME_IN_EVERY_LANGUAGE = Set.of(
+            "Name", "NAME", "ID", "VHDX", "VHD", "CPU", "CPUs", "IPv4", "NAT", "KVP", "MAC", "HTTP", "URL", "JSON");
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$?\\{[\\w:.-]+\\}|%[-\\d]*[sdnx%]");
 

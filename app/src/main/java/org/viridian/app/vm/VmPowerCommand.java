@@ -1,6 +1,7 @@
 package org.viridian.app.vm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.viridian.app.cli.Messages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -26,14 +27,18 @@ final class VmPowerCommand {
                 if (!noWait) answer = c.awaitJob(answer);
                 if (connection.json) printJson(answer, c);
                 else
-                    out().println(answer.get("kind").asText() + " "
-                            + answer.get("status").asText() + ": "
-                            + answer.get("message").asText());
+                    out().println(Messages.get(
+                            "job.line",
+                            Messages.orAsIs("job." + answer.get("kind").asText()),
+                            Messages.orAsIs("job." + answer.get("status").asText()),
+                            answer.get("message").asText()));
             } else if (connection.json) {
                 printJson(answer, c);
             } else {
-                out().println("VM '" + answer.get("name").asText() + "' is "
-                        + answer.get("state").asText());
+                out().println(Messages.get(
+                        "vm.isNow",
+                        answer.get("name").asText(),
+                        Messages.state(answer.get("state").asText())));
             }
             out().flush();
             return 0;
