@@ -3,6 +3,7 @@ package org.viridian.app.vhd;
 import java.util.Arrays;
 import org.viridian.app.LogSetup;
 import org.viridian.app.Main;
+import org.viridian.app.cli.Messages;
 import picocli.CommandLine;
 
 /**
@@ -32,6 +33,8 @@ public final class VhdMain {
     }
 
     static CommandLine commandLine() {
-        return Main.withHandlers(new CommandLine(new VhdCommand()).setCommandName("viridian vhd"));
+        CommandLine cl = Main.withHandlers(new CommandLine(new VhdCommand()).setCommandName("viridian vhd"));
+        cl.setResourceBundle(Messages.bundle(Messages.locale()));
+        return cl;
     }
 }

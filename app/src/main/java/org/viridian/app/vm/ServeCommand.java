@@ -88,7 +88,7 @@ public final class ServeCommand implements Callable<Integer> {
         String[] hp = ServiceOptions.parseListen(listen);
         ApiServer.Tls tls = null;
         if (ks != null) {
-            if (pwFile == null) throw new IllegalArgumentException("--tls-keystore needs --tls-password-file");
+            if (pwFile == null) throw new IllegalArgumentException(Messages.get("error.keystoreNeedsPassword"));
             tls = new ApiServer.Tls(
                     ks, Files.readString(pwFile, StandardCharsets.UTF_8).strip());
         }

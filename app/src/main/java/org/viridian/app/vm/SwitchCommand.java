@@ -140,8 +140,7 @@ public final class SwitchCommand implements Runnable {
 
         @Override
         public Integer call() {
-            if (type == null)
-                throw new IllegalArgumentException("--type is required: private, internal, external or nat");
+            if (type == null) throw new IllegalArgumentException(Messages.get("error.typeRequired"));
             ServiceClient c = connection.client();
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("name", name);
@@ -181,7 +180,7 @@ public final class SwitchCommand implements Runnable {
         @Override
         public Integer call() {
             Map<String, Object> r = request();
-            if (r.isEmpty()) throw new IllegalArgumentException("nothing to change: give at least one setting");
+            if (r.isEmpty()) throw new IllegalArgumentException(Messages.get("error.nothingToChange"));
             ServiceClient c = connection.client();
             printSwitch(c.patch(switchPath(name), r), c);
             return 0;
