@@ -30,12 +30,14 @@ final class VmNicCommand implements Runnable {
     static String policies(JsonNode n) {
         StringBuilder b = new StringBuilder();
         if (n.path("vlanId").isInt())
-            b.append(", vlan ").append(n.path("vlanId").asInt());
-        if (n.path("macSpoofGuard").asBoolean()) b.append(", spoof guard");
-        if (n.path("dhcpGuard").asBoolean()) b.append(", dhcp guard");
-        if (n.path("routerGuard").asBoolean()) b.append(", router guard");
+            b.append(", ").append(Messages.get("nic.vlan", n.path("vlanId").asInt()));
+        if (n.path("macSpoofGuard").asBoolean()) b.append(", ").append(Messages.get("nic.spoofGuard"));
+        if (n.path("dhcpGuard").asBoolean()) b.append(", ").append(Messages.get("nic.dhcpGuard"));
+        if (n.path("routerGuard").asBoolean()) b.append(", ").append(Messages.get("nic.routerGuard"));
         if (n.path("maxBandwidth").asLong() > 0)
-            b.append(", max ").append(n.path("maxBandwidth").asLong()).append(" bit/s");
+            b.append(", ")
+                    .append(Messages.get(
+                            "nic.maxBandwidth", n.path("maxBandwidth").asLong()));
         return b.isEmpty() ? "" : " (" + b.substring(2) + ")";
     }
 
