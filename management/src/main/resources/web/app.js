@@ -12,11 +12,19 @@ async function api(method, path, body) {
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (token()) headers['Authorization'] = 'Bearer ' + token();
   const r = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (r.status === 401) { askForToken(); throw new Error('a token is required'); }
+  if (r.status === 401) { askForToken(); throw new Error(t('error.tokenRequired')); }
   const text = await r.text();
   const data = text ? JSON.parse(text) : null;
-  if (!r.ok) throw new Error(data && data.error ? data.error.message : 'HTTP ' + r.status);
+  if (!r.ok) throw new Error(data && data.error ? errorText(data.error) : t('error.http', { status: r.status }));
   return data;
+}
+
+// The service's messages are English, with a stable code: another language shows the code's text, then the
+// service's words (they name the VM, the field, the value).
+function errorText(error) {
+  const key = 'error.' + error.code;
+  if (I18N.lang === 'en' || !(key in I18N.catalogue)) return error.message;
+  return t('error.detail', { message: t(key), detail: error.message });
 }
 
 function withToken(url) { return token() ? url + (url.includes('?') ? '&' : '?') + 'access_token=' + encodeURIComponent(token()) : url; }
@@ -26,7 +34,7 @@ async function awaitJob(job) {
     await new Promise(r => setTimeout(r, 150));
     job = await api('GET', '/jobs/' + job.id);
   }
-  if (job.status === 'failed') throw new Error(job.kind + ' failed: ' + job.message);
+  if (job.status === 'failed') throw new Error(t('job.failedWith', { kind: jobKind(job.kind), message: job.message }));
   return job;
 }
 
@@ -41,7 +49,10 @@ async function attempt(fn) { clearError(); try { await fn(); } catch (e) { showE
 function askForToken() {
   const view = document.getElementById('view');
   if (document.getElementById('token')) return;
-  view.replaceChildren(document.getElementById('token-form').content.cloneNode(true));
+  const form = document.getElementById('token-form').content.cloneNode(true);
+  applyI18n(form);
+  form.getElementById('token-text').replaceChildren(...tNodes('token.text', { command: h('code', {}, 'viridian serve token NAME --admin') }));
+  view.replaceChildren(form);
   document.getElementById('token').onsubmit = ev => {
     ev.preventDefault();
     localStorage.setItem('viridian.token', document.getElementById('token-value').value.trim());
@@ -58,15 +69,17 @@ function h(tag, attrs, ...children) {
   for (const c of children.flat(Infinity)) if (c !== null && c !== undefined) el.append(c instanceof Node ? c : String(c));
   return el;
 }
-const badge = s => h('span', { class: 'state state-' + s, 'data-state': s }, s);
-const bootText = b => b.type === 'demo' ? 'built-in ' + b.guest : b.kernel;
+const stateText = s => t('state.' + s);
+const badge = s => h('span', { class: 'state state-' + s, 'data-state': s }, stateText(s));
+const bootText = b => b.type === 'demo' ? t('boot.demo', { guest: b.guest }) : b.kernel;
+// A job's kind by the button that starts it (start, stop, shutdown, reset); a kind without one as the service says it.
+const jobKind = k => ('op.' + k) in I18N.fallback ? t('op.' + k) : k;
 
 // Which buttons a state allows (the service enforces the same rules and answers 409 otherwise).
 const OPS = {
   start: ['off', 'crashed', 'saved'], stop: ['running', 'paused', 'crashed'], shutdown: ['running'],
   pause: ['running'], resume: ['paused'], reset: ['running', 'paused'],
 };
-const LABEL = { start: 'Start', stop: 'Turn off', shutdown: 'Shut down', pause: 'Pause', resume: 'Resume', reset: 'Reset' };
 
 async function operate(vm, op) {
   await attempt(async () => {
@@ -80,12 +93,13 @@ async function operate(vm, op) {
 function opButtons(vm, ops) {
   return h('div', { class: 'actions' }, ops.map(op => h('button', {
     'data-op': op, 'data-vm': vm.name, disabled: !OPS[op].includes(vm.state), onclick: () => operate(vm, op),
-  }, LABEL[op])));
+  }, t('op.' + op))));
 }
 
 // ---- views --------------------------------------------------------------------------------------------------------
 // The guest's IPv4 addresses as it told them through KVP; a dash while it has told none.
 const ipv4Text = vm => (vm.guest && vm.guest.ipv4Addresses && vm.guest.ipv4Addresses.join(', ')) || '–';
+const LIST_COLUMNS = ['field.name', 'field.state', 'field.cpus', 'field.memory', 'field.boot', 'field.ipv4'];
 
 function renderList() {
   const rows = [...state.vms.values()].map(vm => h('tr', { 'data-vm': vm.name },
@@ -94,17 +108,21 @@ function renderList() {
     h('td', {}, vm.cpus), h('td', {}, vm.memory), h('td', {}, bootText(vm.boot)),
     h('td', { class: 'vm-ipv4' }, ipv4Text(vm)),
     h('td', {}, opButtons(vm, ['start', 'stop', 'pause', 'resume']))));
-  document.getElementById('view').replaceChildren(h('h1', {}, 'Virtual machines'),
+  document.getElementById('view').replaceChildren(h('h1', {}, t('list.title')),
     rows.length ? h('table', { id: 'vm-table' },
-      h('thead', {}, h('tr', {}, ['Name', 'State', 'CPUs', 'Memory', 'Boot', 'IPv4', ''].map(t => h('th', {}, t)))),
+      h('thead', {}, h('tr', {}, LIST_COLUMNS.map(k => h('th', {}, t(k))), h('th', {}))),
       h('tbody', {}, rows))
-      : h('p', { id: 'empty' }, 'No VMs yet. ', h('a', { href: '#/new' }, 'Create one.')));
+      : h('p', { id: 'empty' }, tNodes('list.empty', { link: h('a', { href: '#/new' }, t('list.createOne')) })));
 }
+
+// The wizard's summary names the request's fields as the forms do.
+const SUMMARY_FIELDS = { name: 'field.name', cpus: 'field.cpus', memory: 'field.memory', notes: 'field.notes', boot: 'field.boot',
+  networkAdapters: 'field.network' };
 
 function renderWizard() {
   const guests = state.host ? state.host.demoGuests : ['smp.elf'];
   const draft = { name: '', cpus: 1, memory: '64M', bootType: 'demo', guest: guests[0], kernel: '', initrd: '', cmdline: '', switchName: '', notes: '' };
-  const steps = ['Name', 'Processors & memory', 'Boot', 'Network & notes', 'Summary'];
+  const steps = ['name', 'hardware', 'boot', 'network', 'summary'].map(s => t('wizard.step.' + s));
   let step = 0;
   const view = document.getElementById('view');
   const field = (id, label, input) => [h('label', { for: id }, label), input];
@@ -112,24 +130,24 @@ function renderWizard() {
 
   function body() {
     switch (step) {
-      case 0: return field('wizard-name', 'Name (letters, digits, . _ -)', bind('wizard-name', 'name', { required: true, autofocus: true }));
-      case 1: return [field('wizard-cpus', 'Virtual processors', bind('wizard-cpus', 'cpus', { type: 'number', min: 1, max: state.host ? state.host.limits.maxCpus : 64 })),
-        field('wizard-memory', 'Memory (e.g. 64M, 2G)', bind('wizard-memory', 'memory'))];
+      case 0: return field('wizard-name', t('wizard.name'), bind('wizard-name', 'name', { required: true, autofocus: true }));
+      case 1: return [field('wizard-cpus', t('wizard.cpus'), bind('wizard-cpus', 'cpus', { type: 'number', min: 1, max: state.host ? state.host.limits.maxCpus : 64 })),
+        field('wizard-memory', t('wizard.memory'), bind('wizard-memory', 'memory'))];
       case 2: {
         const sel = h('select', { id: 'wizard-boot', onchange: e => { draft.bootType = e.target.value; redraw(); } },
-          h('option', { value: 'demo', selected: draft.bootType === 'demo' }, 'A built-in test guest'),
-          h('option', { value: 'kernel', selected: draft.bootType === 'kernel' }, 'A kernel file on the host'));
+          h('option', { value: 'demo', selected: draft.bootType === 'demo' }, t('wizard.bootDemo')),
+          h('option', { value: 'kernel', selected: draft.bootType === 'kernel' }, t('wizard.bootKernel')));
         const extra = draft.bootType === 'demo'
-          ? field('wizard-guest', 'Guest', h('select', { id: 'wizard-guest', onchange: e => draft.guest = e.target.value },
+          ? field('wizard-guest', t('wizard.guest'), h('select', { id: 'wizard-guest', onchange: e => draft.guest = e.target.value },
               guests.map(g => h('option', { value: g, selected: g === draft.guest }, g))))
-          : [field('wizard-kernel', 'Kernel (absolute path)', bind('wizard-kernel', 'kernel')),
-             field('wizard-initrd', 'Initrd (optional)', bind('wizard-initrd', 'initrd'))];
-        return [field('wizard-boot', 'Boot from', sel), extra, field('wizard-cmdline', 'Command line', bind('wizard-cmdline', 'cmdline'))];
+          : [field('wizard-kernel', t('wizard.kernel'), bind('wizard-kernel', 'kernel')),
+             field('wizard-initrd', t('wizard.initrd'), bind('wizard-initrd', 'initrd'))];
+        return [field('wizard-boot', t('wizard.bootFrom'), sel), extra, field('wizard-cmdline', t('wizard.cmdline'), bind('wizard-cmdline', 'cmdline'))];
       }
-      case 3: return [field('wizard-switch', 'Network adapter connected to switch (empty: none)', bind('wizard-switch', 'switchName')),
-        field('wizard-notes', 'Notes', bind('wizard-notes', 'notes'))];
+      case 3: return [field('wizard-switch', t('wizard.switch'), bind('wizard-switch', 'switchName')),
+        field('wizard-notes', t('field.notes'), bind('wizard-notes', 'notes'))];
       default: return h('dl', { id: 'wizard-summary' }, ...Object.entries(request()).flatMap(([k, v]) =>
-        [h('dt', {}, k), h('dd', {}, typeof v === 'object' ? JSON.stringify(v) : v)]));
+        [h('dt', {}, t(SUMMARY_FIELDS[k] || k)), h('dd', {}, typeof v === 'object' ? JSON.stringify(v) : v)]));
     }
   }
 
@@ -142,18 +160,18 @@ function renderWizard() {
   }
 
   function redraw() {
-    view.replaceChildren(h('h1', {}, 'New virtual machine'),
+    view.replaceChildren(h('h1', {}, t('wizard.title')),
       h('div', { class: 'steps' }, steps.map((s, i) => h('span', { class: i === step ? 'current' : '' }, (i + 1) + '. ' + s))),
       h('form', { class: 'card', id: 'wizard', onsubmit: e => { e.preventDefault(); next(); } }, body(),
         h('div', { class: 'actions' },
-          h('button', { type: 'button', id: 'wizard-back', disabled: step === 0, onclick: () => { step--; redraw(); } }, 'Back'),
-          step < steps.length - 1 ? h('button', { type: 'submit', id: 'wizard-next', class: 'primary' }, 'Next')
-            : h('button', { type: 'submit', id: 'wizard-create', class: 'primary' }, 'Create'),
-          h('button', { type: 'button', onclick: () => location.hash = '#/' }, 'Cancel'))));
+          h('button', { type: 'button', id: 'wizard-back', disabled: step === 0, onclick: () => { step--; redraw(); } }, t('wizard.back')),
+          step < steps.length - 1 ? h('button', { type: 'submit', id: 'wizard-next', class: 'primary' }, t('wizard.next'))
+            : h('button', { type: 'submit', id: 'wizard-create', class: 'primary' }, t('wizard.create')),
+          h('button', { type: 'button', onclick: () => location.hash = '#/' }, t('wizard.cancel')))));
   }
 
   function next() {
-    if (step === 0 && !draft.name) return showError(new Error('give the VM a name'));
+    if (step === 0 && !draft.name) return showError(new Error(t('wizard.needName')));
     if (step < steps.length - 1) { step++; clearError(); redraw(); return; }
     attempt(async () => {
       const vm = await api('POST', '/vms', request());
@@ -168,14 +186,15 @@ function renderWizard() {
 function guestText(vm) {
   const g = vm.guest;
   if (!g) return '';
-  const ago = g.lastHeartbeat ? ' (last ' + Math.max(0, Math.round((Date.now() - Date.parse(g.lastHeartbeat)) / 1000)) + ' s ago)' : '';
-  const hb = { ok: 'ok' + ago, noContact: 'no contact' + ago, notOffered: 'not offered' }[g.heartbeat] || g.heartbeat;
-  const parts = ['Heartbeat: ' + hb];
+  const ago = g.lastHeartbeat
+    ? t('guest.ago', { seconds: fmt.number(Math.max(0, Math.round((Date.now() - Date.parse(g.lastHeartbeat)) / 1000))) }) : '';
+  const hb = ['ok', 'noContact', 'notOffered'].includes(g.heartbeat) ? t('guest.hb.' + g.heartbeat, { ago }) : g.heartbeat;
+  const parts = [t('guest.heartbeat', { status: hb })];
   if (g.kvp === 'ok') {
-    if (g.osName) parts.push('Guest OS: ' + g.osName + (g.osVersion ? ' ' + g.osVersion : ''));
-    if (g.fullyQualifiedDomainName) parts.push('Name: ' + g.fullyQualifiedDomainName);
-    parts.push('IPv4: ' + (g.ipv4Addresses.length ? g.ipv4Addresses.join(', ') : 'none reported'));
-  } else if (g.kvp === 'noAnswer') parts.push('KVP: no answer from the guest yet');
+    if (g.osName) parts.push(t('guest.os', { os: g.osName + (g.osVersion ? ' ' + g.osVersion : '') }));
+    if (g.fullyQualifiedDomainName) parts.push(t('guest.fqdn', { name: g.fullyQualifiedDomainName }));
+    parts.push(t('guest.ipv4', { addresses: g.ipv4Addresses.length ? g.ipv4Addresses.join(', ') : t('guest.noneReported') }));
+  } else if (g.kvp === 'noAnswer') parts.push(t('guest.kvpNoAnswer'));
   return parts.join(' · ');
 }
 
@@ -183,7 +202,7 @@ function guestText(vm) {
 function controlsText(vm) {
   const c = vm.resourceControls;
   if (!c) return '';
-  return c.applied ? 'Resource controls: applied (' + c.mechanism + ' ' + c.group + ')' : 'Resource controls: not applied: ' + c.reason;
+  return c.applied ? t('controls.applied', { mechanism: c.mechanism, group: c.group }) : t('controls.notApplied', { reason: c.reason });
 }
 
 async function renderVm(id) {
@@ -205,46 +224,49 @@ async function renderVm(id) {
       state.vms.set(changed.id, changed);
       renderVm(changed.id);
     });
-  } }, h('h2', {}, 'Settings'),
-    h('label', { for: 'set-cpus' }, 'Virtual processors'), h('input', { id: 'set-cpus', name: 'cpus', type: 'number', value: vm.cpus, disabled: !off }),
-    h('label', { for: 'set-memory' }, 'Memory'), h('input', { id: 'set-memory', name: 'memory', value: vm.memory, disabled: !off }),
-    h('label', { for: 'set-affinity' }, 'Processor affinity (host CPUs, e.g. 0-3,6; empty: all)'), h('input', { id: 'set-affinity', name: 'processorAffinity', value: vm.resources.processorAffinity || '' }),
-    h('label', { for: 'set-cpu-limit' }, 'CPU limit (% of its processors)'), h('input', { id: 'set-cpu-limit', name: 'cpuLimit', type: 'number', min: 1, max: 100, value: vm.resources.cpuLimit }),
-    h('label', { for: 'set-cpu-reserve' }, 'CPU reserve (% of its processors)'), h('input', { id: 'set-cpu-reserve', name: 'cpuReserve', type: 'number', min: 0, max: 100, value: vm.resources.cpuReserve }),
-    h('label', { for: 'set-cpu-weight' }, 'Relative weight (1-10000)'), h('input', { id: 'set-cpu-weight', name: 'cpuRelativeWeight', type: 'number', min: 1, max: 10000, value: vm.resources.cpuRelativeWeight }),
-    h('label', { for: 'set-memory-limit' }, 'Memory limit (e.g. 2G; none)'), h('input', { id: 'set-memory-limit', name: 'memoryLimit', value: vm.resources.memoryLimit }),
+  } }, h('h2', {}, t('settings.title')),
+    h('label', { for: 'set-cpus' }, t('wizard.cpus')), h('input', { id: 'set-cpus', name: 'cpus', type: 'number', value: vm.cpus, disabled: !off }),
+    h('label', { for: 'set-memory' }, t('field.memory')), h('input', { id: 'set-memory', name: 'memory', value: vm.memory, disabled: !off }),
+    h('label', { for: 'set-affinity' }, t('settings.affinity')), h('input', { id: 'set-affinity', name: 'processorAffinity', value: vm.resources.processorAffinity || '' }),
+    h('label', { for: 'set-cpu-limit' }, t('settings.cpuLimit')), h('input', { id: 'set-cpu-limit', name: 'cpuLimit', type: 'number', min: 1, max: 100, value: vm.resources.cpuLimit }),
+    h('label', { for: 'set-cpu-reserve' }, t('settings.cpuReserve')), h('input', { id: 'set-cpu-reserve', name: 'cpuReserve', type: 'number', min: 0, max: 100, value: vm.resources.cpuReserve }),
+    h('label', { for: 'set-cpu-weight' }, t('settings.cpuWeight')), h('input', { id: 'set-cpu-weight', name: 'cpuRelativeWeight', type: 'number', min: 1, max: 10000, value: vm.resources.cpuRelativeWeight }),
+    h('label', { for: 'set-memory-limit' }, t('settings.memoryLimit')), h('input', { id: 'set-memory-limit', name: 'memoryLimit', value: vm.resources.memoryLimit }),
     h('p', { id: 'resource-controls' }, controlsText(vm)),
-    h('label', { for: 'set-notes' }, 'Notes'), h('textarea', { id: 'set-notes', name: 'notes' }, vm.notes),
-    h('dl', {}, h('dt', {}, 'Boot'), h('dd', {}, bootText(vm.boot) + (vm.boot.cmdline ? ' ' + vm.boot.cmdline : '')),
-      h('dt', {}, 'Network'), h('dd', {}, vm.networkAdapters.map(n => n.mac + ' → ' + (n.switchName || 'not connected')).join(', ') || 'none'),
-      h('dt', {}, 'Disks'), h('dd', { id: 'disks' }, vm.disks.map(d => h('div', {}, d.slot + ': ' + d.path + (d.readOnly ? ' (read-only)' : ' '),
-        h('button', { type: 'button', disabled: !hot, onclick: () => attempt(async () => { await api('DELETE', '/vms/' + vm.id + '/disks/' + d.slot); renderVm(vm.id); }) }, 'Detach'))),
-        h('div', {}, h('input', { id: 'disk-path', placeholder: '/path/to/disk.vhdx', disabled: !hot }),
+    h('label', { for: 'set-notes' }, t('field.notes')), h('textarea', { id: 'set-notes', name: 'notes' }, vm.notes),
+    h('dl', {}, h('dt', {}, t('field.boot')), h('dd', {}, bootText(vm.boot) + (vm.boot.cmdline ? ' ' + vm.boot.cmdline : '')),
+      h('dt', {}, t('field.network')), h('dd', {}, vm.networkAdapters.map(n => n.mac + ' → ' + (n.switchName || t('vm.notConnected'))).join(', ') || t('vm.none')),
+      h('dt', {}, t('vm.disks')), h('dd', { id: 'disks' }, vm.disks.map(d => h('div', {}, d.slot + ': ' + d.path + ' ' + (d.readOnly ? t('vm.readOnly') + ' ' : ''),
+        h('button', { type: 'button', disabled: !hot, onclick: () => attempt(async () => { await api('DELETE', '/vms/' + vm.id + '/disks/' + d.slot); renderVm(vm.id); }) }, t('vm.detach')))),
+        h('div', {}, h('input', { id: 'disk-path', placeholder: t('vm.diskPath'), disabled: !hot }),
           h('button', { type: 'button', id: 'disk-attach', disabled: !hot, onclick: () => attempt(async () => {
             await api('POST', '/vms/' + vm.id + '/disks', { path: document.getElementById('disk-path').value }); renderVm(vm.id);
-          }) }, 'Attach disk'))),
-      h('dt', {}, 'Integration'), h('dd', {}, Object.entries(vm.integrationServices).filter(([, v]) => v).map(([k]) => k).join(', '))),
-    h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'settings-save', class: 'primary' }, 'Save'),
+          }) }, t('vm.attach')))),
+      h('dt', {}, t('vm.integration')), h('dd', {}, Object.entries(vm.integrationServices).filter(([, v]) => v)
+        .map(([k]) => ('ic.' + k) in I18N.fallback ? t('ic.' + k) : k).join(', '))),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'settings-save', class: 'primary' }, t('settings.save')),
       h('button', { type: 'button', id: 'delete-vm', disabled: !off, onclick: () => attempt(async () => {
-        if (!confirm('Delete VM ' + vm.name + '?')) return;
+        if (!confirm(t('vm.confirmDelete', { name: vm.name }))) return;
         await api('DELETE', '/vms/' + vm.id); state.vms.delete(vm.id); location.hash = '#/';
-      }) }, 'Delete')));
+      }) }, t('vm.delete'))));
   view.replaceChildren(
     h('h1', {}, vm.name, ' ', h('span', { id: 'vm-state' }, badge(vm.state))),
     h('div', { class: 'card' },
       h('div', { id: 'vm-ops' }, opButtons(vm, ['start', 'shutdown', 'stop', 'pause', 'resume', 'reset'])),
-      h('p', { id: 'last-exit' }, vm.lastExit ? 'Last exit: ' + vm.lastExit.reason : ''),
+      h('p', { id: 'last-exit' }, lastExitText(vm)),
       h('p', { id: 'guest-info' }, guestText(vm)),
-      h('h2', {}, 'Serial console'), h('div', { id: 'terminal' })),
-    h('div', { class: 'card', id: 'charts' }, h('h2', {}, 'Performance'),
-      h('p', { id: 'charts-note', class: 'muted' }, 'Charts appear while the VM runs.'),
+      h('h2', {}, t('vm.console')), h('div', { id: 'terminal' })),
+    h('div', { class: 'card', id: 'charts' }, h('h2', {}, t('charts.title')),
+      h('p', { id: 'charts-note', class: 'muted' }, t('charts.note')),
       h('div', { class: 'charts' }, CHARTS.map(c => h('figure', { class: 'chart', id: 'chart-' + c.id },
-        h('figcaption', {}, c.title, ' ', h('b', { class: 'chart-value' }, '–')), svg('svg', { viewBox: '0 0 240 80', preserveAspectRatio: 'none' },
+        h('figcaption', {}, t('chart.' + c.id), ' ', h('b', { class: 'chart-value' }, '–')), svg('svg', { viewBox: '0 0 240 80', preserveAspectRatio: 'none' },
           svg('polyline', { points: '' })))))),
     settings);
   openConsole(vm);
   startCharts(vm.id);
 }
+
+const lastExitText = vm => vm.lastExit ? t('vm.lastExit', { reason: vm.lastExit.reason }) : '';
 
 // Live VM state without reloading the page (called for every vm.state / vm.updated event).
 function refreshVm(vm) {
@@ -255,7 +277,7 @@ function refreshVm(vm) {
     document.getElementById('vm-state')?.replaceChildren(badge(vm.state));
     document.getElementById('vm-ops')?.replaceChildren(opButtons(vm, ['start', 'shutdown', 'stop', 'pause', 'resume', 'reset']));
     const le = document.getElementById('last-exit');
-    if (le) le.textContent = vm.lastExit ? 'Last exit: ' + vm.lastExit.reason : '';
+    if (le) le.textContent = lastExitText(vm);
     const gi = document.getElementById('guest-info');
     if (gi) gi.textContent = guestText(vm);
     const rc = document.getElementById('resource-controls');
@@ -268,21 +290,15 @@ const CHART_POINTS = 60, CHART_EVERY_MS = 2000;
 const sum = (xs, f) => xs.reduce((a, x) => a + f(x), 0);
 const diskBytes = m => sum(m.disks, d => d.read.bytes + d.write.bytes);
 const netBytes = m => sum(m.networkAdapters, a => a.transmittedBytes + a.receivedBytes);
-// Each chart's value from this reading and the one before ({dt} seconds earlier; none for the first reading).
+// Each chart's value from this reading and the one before ({dt} seconds earlier; none for the first reading); its title
+// is the catalogue's chart.<id>.
 const CHARTS = [
-  { id: 'cpu', title: 'CPU', format: v => v.toFixed(1) + ' %', fixedMax: 100,
+  { id: 'cpu', format: v => fmt.percent(v), fixedMax: 100,
     value: (m, p, dt) => p && 100 * (sum(m.vps, v => v.cpuNanos) - sum(p.vps, v => v.cpuNanos)) / (dt * 1e9 * m.vps.length) },
-  { id: 'disk', title: 'Disk', format: v => bytes(v) + '/s', value: (m, p, dt) => p && (diskBytes(m) - diskBytes(p)) / dt },
-  { id: 'network', title: 'Network', format: v => bytes(v) + '/s', value: (m, p, dt) => p && (netBytes(m) - netBytes(p)) / dt },
-  { id: 'memory', title: 'Memory resident', format: v => bytes(v), value: m => m.memory.residentBytes >= 0 ? m.memory.residentBytes : null },
+  { id: 'disk', format: v => fmt.bytes(v) + '/s', value: (m, p, dt) => p && (diskBytes(m) - diskBytes(p)) / dt },
+  { id: 'network', format: v => fmt.bytes(v) + '/s', value: (m, p, dt) => p && (netBytes(m) - netBytes(p)) / dt },
+  { id: 'memory', format: v => fmt.bytes(v), value: m => m.memory.residentBytes >= 0 ? m.memory.residentBytes : null },
 ];
-
-function bytes(n) {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
-  return (i === 0 ? Math.round(n) : n.toFixed(1)) + ' ' + units[i];
-}
 
 function svg(tag, attrs, ...children) {
   const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
@@ -352,14 +368,16 @@ function closeConsole() {
 
 function openConsole(vm) {
   closeConsole();
-  const term = new Terminal({ rendererType: 'dom', convertEol: false, rows: 20, cols: 100, scrollback: 5000 });
+  // Guests write bare line feeds to their serial port (a serial terminal treats LF as CR+LF); without convertEol
+  // every line would begin where the one before ended.
+  const term = new Terminal({ rendererType: 'dom', convertEol: true, rows: 20, cols: 100, scrollback: 5000 });
   term.open(document.getElementById('terminal'));
   window.viridianTerminal = term; // for tests and the curious
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const socket = new WebSocket(withToken(proto + '//' + location.host + API + '/vms/' + vm.id + '/console/ws'));
   socket.binaryType = 'arraybuffer';
   socket.onmessage = m => term.write(new Uint8Array(m.data));
-  socket.onclose = () => term.write('\r\n[console disconnected]\r\n');
+  socket.onclose = () => term.write('\r\n' + t('vm.consoleDisconnected') + '\r\n');
   term.onData(d => { if (socket.readyState === WebSocket.OPEN) socket.send(d); });
   state.term = term;
   state.socket = socket;
@@ -368,9 +386,24 @@ function openConsole(vm) {
 // ---- events -------------------------------------------------------------------------------------------------------
 function addEvent(e) {
   const list = document.getElementById('events');
-  list.prepend(h('li', { 'data-type': e.type }, h('time', {}, new Date(e.time).toLocaleTimeString()),
-    e.vmName ? h('b', {}, e.vmName + ' ') : null, e.message));
+  list.prepend(h('li', { 'data-type': e.type, title: e.message }, h('time', { datetime: e.time }, fmt.time(e.time)),
+    e.vmName ? h('b', {}, e.vmName + ' ') : null, eventText(e)));
   while (list.children.length > 100) list.lastChild.remove();
+}
+
+// An event in the page's language from its type and state; the service's English words stay in the item's title.
+function eventText(e) {
+  switch (e.type) {
+    case 'vm.created': return t('event.created');
+    case 'vm.updated': return t('event.updated');
+    case 'vm.deleted': return t('event.deleted');
+    case 'vm.state': return t('event.state', { state: stateText(e.state) });
+    case 'job': {
+      const m = /^(\S+) \S+ \((\d+)%\)/.exec(e.message || '');
+      return m ? t('event.job', { kind: jobKind(m[1]), status: t('job.' + e.state), progress: fmt.number(Number(m[2])) }) : e.message;
+    }
+    default: return e.message;
+  }
 }
 
 function listenForEvents() {
@@ -399,16 +432,17 @@ function listenForEvents() {
 }
 
 // ---- virtual switches ---------------------------------------------------------------------------------------------
+const SWITCH_COLUMNS = ['field.name', 'switches.type', 'switches.hostAddress', 'switches.ports', 'switches.leases', 'switches.hostState'];
 async function renderSwitches() {
   const switches = await api('GET', '/switches');
   const rows = switches.map(s => h('tr', { 'data-switch': s.name },
-    h('td', {}, s.name), h('td', {}, s.type), h('td', {}, s.hostAddress || s.externalInterface || '–'),
-    h('td', {}, s.ports.map(p => p.vm + '/' + p.adapter).join(', ') || 'none'),
+    h('td', {}, s.name), h('td', {}, t('switchType.' + s.type)), h('td', {}, s.hostAddress || s.externalInterface || '–'),
+    h('td', {}, s.ports.map(p => p.vm + '/' + p.adapter).join(', ') || t('vm.none')),
     h('td', {}, s.leases.map(l => l.ipv4Address + ' ' + l.mac + (l.hostname ? ' ' + l.hostname : '')).join(', ') || '–'),
-    h('td', { title: s.hostStateReason || '' }, s.hostState),
+    h('td', { title: s.hostStateReason || '' }, t('switchState.' + s.hostState)),
     h('td', {}, h('button', { type: 'button', class: 'switch-delete', onclick: () => attempt(async () => {
       await api('DELETE', '/switches/' + encodeURIComponent(s.name)); renderSwitches();
-    }) }, 'Delete'))));
+    }) }, t('switches.delete')))));
   const form = h('form', { id: 'switch-form', class: 'card', onsubmit: ev => {
     ev.preventDefault();
     attempt(async () => {
@@ -419,18 +453,18 @@ async function renderSwitches() {
       renderSwitches();
     });
   } },
-    h('h2', {}, 'New switch'),
-    h('input', { id: 'switch-name', placeholder: 'name (a-z, 0-9, -)', required: true }),
-    h('select', { id: 'switch-type' }, ['private', 'internal', 'nat', 'external'].map(t => h('option', { value: t }, t))),
-    h('input', { id: 'switch-address', placeholder: 'host address (10.0.0.1/24) or interface' }),
-    h('button', { type: 'submit', id: 'switch-create' }, 'Create'));
+    h('h2', {}, t('switches.new')),
+    h('input', { id: 'switch-name', placeholder: t('switches.namePlaceholder'), required: true }),
+    h('select', { id: 'switch-type' }, ['private', 'internal', 'nat', 'external'].map(k => h('option', { value: k }, t('switchType.' + k)))),
+    h('input', { id: 'switch-address', placeholder: t('switches.addressPlaceholder') }),
+    h('button', { type: 'submit', id: 'switch-create' }, t('switches.create')));
   if ((location.hash || '#/') !== '#/switches') return;
-  document.getElementById('view').replaceChildren(h('h1', {}, 'Virtual switches'),
-    state.host && !state.host.canMakeSwitches ? h('p', { class: 'banner' }, state.host.switchesUnavailableReason) : null,
+  document.getElementById('view').replaceChildren(h('h1', {}, t('switches.title')),
+    state.host && !state.host.canMakeSwitches ? h('p', { class: 'banner service-text' }, state.host.switchesUnavailableReason) : null,
     rows.length ? h('table', { id: 'switch-table' },
-      h('thead', {}, h('tr', {}, ['Name', 'Type', 'Host address', 'Ports', 'Leases', 'Host state', ''].map(t => h('th', {}, t)))),
+      h('thead', {}, h('tr', {}, SWITCH_COLUMNS.map(k => h('th', {}, t(k))), h('th', {}))),
       h('tbody', {}, rows))
-      : h('p', { id: 'no-switches' }, 'No switches yet (nat is made when a VM on it starts).'),
+      : h('p', { id: 'no-switches' }, t('switches.none')),
     form);
 }
 
@@ -451,7 +485,8 @@ async function start() {
   try {
     state.host = await api('GET', '/host');
   } catch (e) { return; }
-  document.getElementById('host-status').textContent = 'v' + state.host.version + ' · ' + state.host.vmCount + ' VM(s)';
+  document.getElementById('host-status').textContent =
+    t('host.status', { version: state.host.version, count: state.host.vmCount });
   const banner = document.getElementById('banner');
   banner.hidden = state.host.canRunVms;
   banner.textContent = state.host.canRunVms ? '' : state.host.unavailableReason.replace(/^this host/, 'This host');
@@ -475,4 +510,7 @@ async function start() {
 }
 
 window.addEventListener('hashchange', route);
-start();
+initI18n().then(() => {
+  document.getElementById('language-slot').replaceChildren(languageChooser());
+  start();
+});

@@ -16,7 +16,7 @@ public final class ByteSize implements ITypeConverter<Long> {
      */
     public static long parse(String value) {
         long n = Sizes.parse(value);
-        if (n < 0) throw new TypeConversionException("not a size (e.g. 512M, 2G): '" + value + "'");
+        if (n < 0) throw new TypeConversionException(Messages.get("error.notASize", value));
         return n;
     }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.viridian.app.cli.ByteSize;
+import org.viridian.app.cli.Messages;
 import org.viridian.devices.ic.Kvp;
 import org.viridian.devices.ic.protocol.KvpPool;
 import org.viridian.machine.Diagnostics;
@@ -298,7 +299,7 @@ public final class RunCommand implements Callable<Integer> {
         HostCheck.Report host = HostCheck.run();
         if (!host.canRunVms()) {
             System.err.print(host.render());
-            throw new IllegalStateException("this host cannot run VMs (see above, or run 'viridian host check')");
+            throw new IllegalStateException(Messages.get("up.cannotRunVmsError"));
         }
         try (VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.parse(console))) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

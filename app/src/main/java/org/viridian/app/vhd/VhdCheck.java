@@ -2,6 +2,7 @@ package org.viridian.app.vhd;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.viridian.app.cli.Messages;
 import org.viridian.storage.ops.CheckReport;
 import org.viridian.storage.ops.Checker;
 import picocli.CommandLine.Command;
@@ -31,16 +32,16 @@ final class VhdCheck implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CheckReport r = Checker.check(file, repair);
-        r.problems().forEach(p -> System.out.println("problem:  " + p));
-        r.repairs().forEach(p -> System.out.println("repaired: " + p));
+        r.problems().forEach(p -> System.out.println(Messages.get("vhd.problem", p)));
+        r.repairs().forEach(p -> System.out.println(Messages.get("vhd.repaired", p)));
         if (!r.repairable()) {
-            System.out.println(file + ": cannot be opened; nothing was changed");
+            System.out.println(Messages.get("vhd.cannotOpen", file));
             return 3;
         }
         if (repair) {
             CheckReport after = Checker.check(file, false);
-            after.problems().forEach(p -> System.out.println("remains:  " + p));
-            System.out.println(file + (after.clean() ? ": consistent" : ": problems remain"));
+            after.problems().forEach(p -> System.out.println(Messages.get("vhd.remains", p)));
+            System.out.println(Messages.get(after.clean() ? "vhd.consistent" : "vhd.problemsRemain", file));
             return after.clean() ? 0 : 2;
         }
         System.out.println(file

@@ -2,6 +2,7 @@ package org.viridian.app.vhd;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.viridian.app.cli.Messages;
 import org.viridian.management.config.Sizes;
 import org.viridian.storage.ops.Compactor;
 import picocli.CommandLine.Command;
@@ -24,7 +25,7 @@ final class VhdCompact implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long saved = Compactor.compact(file, new ProgressMeter(progress));
-        System.out.println(file + ": " + Sizes.human(saved) + " reclaimed");
+        System.out.println(Messages.get("vhd.reclaimed", file, Sizes.human(saved)));
         return 0;
     }
 }

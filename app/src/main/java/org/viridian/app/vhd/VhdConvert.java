@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.viridian.app.cli.ByteSize;
+import org.viridian.app.cli.Messages;
 import org.viridian.management.config.Sizes;
 import org.viridian.storage.DiskImage;
 import org.viridian.storage.ImageFormat;
@@ -129,8 +130,7 @@ final class VhdConvert implements Callable<Integer> {
     public Integer call() throws Exception {
         ImageFormat f = Images.formatFor(dst, format);
         ImageType t = type != null ? ImageType.parse(type) : f == ImageFormat.RAW ? ImageType.FIXED : ImageType.DYNAMIC;
-        if (t == ImageType.DIFFERENCING)
-            throw new IllegalArgumentException("convert writes standalone images: --type fixed or dynamic");
+        if (t == ImageType.DIFFERENCING) throw new IllegalArgumentException(Messages.get("error.convertType"));
         long start = System.nanoTime();
         OpenOptions o = new OpenOptions(true, false, 0, (p, opts) -> Images.open(p, null, opts));
         try (DiskImage s = Images.open(src, srcFormat == null ? null : ImageFormat.parse(srcFormat), o)) {

@@ -3,6 +3,7 @@ package org.viridian.app.vhd;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.viridian.app.cli.ByteSize;
+import org.viridian.app.cli.Messages;
 import org.viridian.management.config.Sizes;
 import org.viridian.storage.DiskImage;
 import org.viridian.storage.ImageFormat;
@@ -52,9 +53,9 @@ final class VhdCreate implements Callable<Integer> {
         ImageFormat f = Images.formatFor(file, format);
         if (f == ImageFormat.RAW && t == ImageType.DYNAMIC && type == null) t = ImageType.FIXED;
         if (t == ImageType.DIFFERENCING && size != null)
-            throw new IllegalArgumentException("a differencing disk has its parent's size; leave out --size");
+            throw new IllegalArgumentException(Messages.get("error.differencingSize"));
         if (t != ImageType.DIFFERENCING && size == null)
-            throw new IllegalArgumentException("--size is required (e.g. --size 20G)");
+            throw new IllegalArgumentException(Messages.get("error.sizeRequired"));
         Images.create(file, new CreateOptions(f, t, size == null ? 0 : size, blockSize, parent));
         try (DiskImage d = Images.open(file, true)) {
             System.out.printf(

@@ -1,8 +1,14 @@
 package org.viridian.app.vhd;
 
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.HashSet;
+import java.util.ResourceBundle;
+import java.util.Set;
 import org.viridian.app.LogSetup;
 import org.viridian.app.Main;
+import org.viridian.app.cli.Messages;
 import picocli.CommandLine;
 
 /**
@@ -32,6 +38,32 @@ public final class VhdMain {
     }
 
     static CommandLine commandLine() {
-        return Main.withHandlers(new CommandLine(new VhdCommand()).setCommandName("viridian vhd"));
+        CommandLine cl = Main.withHandlers(new CommandLine(new VhdCommand()).setCommandName("viridian vhd"));
+        cl.setResourceBundle(asUnderMain(Messages.bundle(Messages.locale())));
+        return cl;
     }
+
+    /**
+     * The bundle as picocli looks it up here: this root command is named "viridian vhd", so its usage keys read
+     * "viridian vhd.create.size" where the bundle (written for Main's tree) has "viridian.vhd.create.size".
+     */
+    static ResourceBundle asUnderMain(ResourceBundle bundle) {
+        return new ResourceBundle() {
+            @Override
+            protected Object handleGetObject(String key) {
+                String k = key.startsWith(ROOT) ? "viridian.vhd" + key.substring(ROOT.length()) : key;
+                return bundle.containsKey(k) ? bundle.getObject(k) : null;
+            }
+
+            @Override
+            public Enumeration<String> getKeys() {
+                Set<String> keys = new HashSet<>(bundle.keySet());
+                for (String k : bundle.keySet())
+                    if (k.startsWith("viridian.vhd")) keys.add(ROOT + k.substring("viridian.vhd".length()));
+                return Collections.enumeration(keys);
+            }
+        };
+    }
+
+    private static final String ROOT = "viridian vhd";
 }

@@ -2,6 +2,7 @@ package org.viridian.app.vhd;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.viridian.app.cli.Messages;
 import org.viridian.storage.ops.Merger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,7 +26,7 @@ final class VhdMerge implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path parent = Merger.merge(child, new ProgressMeter(progress));
-        System.out.println(child + ": merged into " + parent);
+        System.out.println(Messages.get("vhd.merged", child, parent));
         return 0;
     }
 }

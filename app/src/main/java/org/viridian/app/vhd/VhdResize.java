@@ -3,6 +3,7 @@ package org.viridian.app.vhd;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.viridian.app.cli.ByteSize;
+import org.viridian.app.cli.Messages;
 import org.viridian.management.config.Sizes;
 import org.viridian.storage.ops.Resizer;
 import picocli.CommandLine.Command;
@@ -22,7 +23,7 @@ final class VhdResize implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Resizer.resize(file, size);
-        System.out.println(file + ": virtual size is now " + Sizes.human(size));
+        System.out.println(Messages.get("vhd.resized", file, Sizes.human(size)));
         return 0;
     }
 }

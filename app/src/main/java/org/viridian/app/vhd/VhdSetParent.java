@@ -2,6 +2,7 @@ package org.viridian.app.vhd;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.viridian.app.cli.Messages;
 import org.viridian.storage.ops.ParentSetter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,7 +25,7 @@ final class VhdSetParent implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ParentSetter.setParent(child, parent, force);
-        System.out.println(child + ": parent is now " + parent);
+        System.out.println(Messages.get("vhd.parentSet", child, parent));
         return 0;
     }
 }

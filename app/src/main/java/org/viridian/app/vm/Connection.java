@@ -13,6 +13,7 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import org.viridian.app.cli.Messages;
 import org.viridian.management.ManagementService;
 import org.viridian.management.ServiceOptions;
 import picocli.CommandLine.Option;
@@ -55,10 +56,10 @@ public final class Connection {
         try {
             uri = URI.create(u);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("not a URL: " + u);
+            throw new IllegalArgumentException(Messages.get("error.notAUrl", u));
         }
         if (uri.getScheme() == null || !uri.getScheme().matches("https?"))
-            throw new IllegalArgumentException("not an http(s) URL: " + u);
+            throw new IllegalArgumentException(Messages.get("error.notHttpUrl", u));
         return new ServiceClient(
                 uri,
                 token != null ? token : System.getenv("VIRIDIAN_TOKEN"),
@@ -73,14 +74,14 @@ public final class Connection {
             int i = 0;
             for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in))
                 ks.setCertificateEntry("c" + i++, c);
-            if (i == 0) throw new IllegalArgumentException("no certificate in " + cert);
+            if (i == 0) throw new IllegalArgumentException(Messages.get("error.noCertificate", cert));
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(ks);
             SSLContext ssl = SSLContext.getInstance("TLS");
             ssl.init(null, tmf.getTrustManagers(), null);
             return ssl;
         } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("cannot use " + cert + " as a trusted certificate: " + e.getMessage());
+            throw new IllegalArgumentException(Messages.get("error.badCertificate", cert, e.getMessage()));
         }
     }
 

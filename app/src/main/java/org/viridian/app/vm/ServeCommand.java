@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.viridian.app.cli.Messages;
 import org.viridian.management.ManagementService;
 import org.viridian.management.ServiceOptions;
 import org.viridian.management.api.ApiServer;
@@ -73,7 +74,7 @@ public final class ServeCommand implements Callable<Integer> {
                         .withConfinedWorkers(confineWorkers),
                 null,
                 sharedHost ? SwitchService.HostAccess.shared() : SwitchService.HostAccess.system());
-        System.out.println("viridian: serving on " + service.url() + " (state: " + dir(stateDir) + ")");
+        System.out.println(Messages.get("serve.serving", service.url(), dir(stateDir)));
         System.out.flush();
         awaitShutdown(service);
         return 0;
@@ -87,7 +88,7 @@ public final class ServeCommand implements Callable<Integer> {
         String[] hp = ServiceOptions.parseListen(listen);
         ApiServer.Tls tls = null;
         if (ks != null) {
-            if (pwFile == null) throw new IllegalArgumentException("--tls-keystore needs --tls-password-file");
+            if (pwFile == null) throw new IllegalArgumentException(Messages.get("error.keystoreNeedsPassword"));
             tls = new ApiServer.Tls(
                     ks, Files.readString(pwFile, StandardCharsets.UTF_8).strip());
         }

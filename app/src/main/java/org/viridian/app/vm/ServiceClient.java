@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import org.viridian.app.cli.Messages;
 
 /** The CLI's side of the REST API (java.net.http): JSON in and out, service errors as {@link ServiceError}. */
 public final class ServiceClient {
@@ -77,8 +78,7 @@ public final class ServiceClient {
         try {
             return r.body().length == 0 ? json.nullNode() : json.readTree(r.body());
         } catch (IOException e) {
-            throw new IllegalStateException(
-                    "the service at " + base + " answered " + r.statusCode() + " with something " + "that is not JSON");
+            throw new IllegalStateException(Messages.get("error.notJson", base, r.statusCode()));
         }
     }
 
@@ -109,15 +109,14 @@ public final class ServiceClient {
             }
             return r;
         } catch (ConnectException e) {
-            throw new IllegalStateException(
-                    "no Viridian service at " + base + " (start one with 'viridian serve', or " + "give --url)");
+            throw new IllegalStateException(Messages.get("error.noService", base));
         } catch (java.net.http.HttpTimeoutException e) {
             throw new Unanswered("talking to the service at " + base + ": " + e.getMessage());
         } catch (IOException e) {
-            throw new IllegalStateException("talking to the service at " + base + ": " + e.getMessage());
+            throw new IllegalStateException(Messages.get("error.talking", base, e.getMessage()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted");
+            throw new IllegalStateException(Messages.get("error.interrupted"));
         }
     }
 
@@ -140,7 +139,7 @@ public final class ServiceClient {
                 Thread.sleep(100);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted");
+                throw new IllegalStateException(Messages.get("error.interrupted"));
             }
             try {
                 job = get("/api/v1/jobs/" + id);

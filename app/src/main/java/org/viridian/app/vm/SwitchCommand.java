@@ -6,6 +6,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.viridian.app.cli.Messages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -68,30 +69,28 @@ public final class SwitchCommand implements Runnable {
                 return;
             }
             PrintWriter o = out();
-            o.printf(
-                    "name:         %s%ntype:         %s%n",
-                    s.path("name").asText(), s.path("type").asText());
+            o.println(Messages.label("show.name") + s.path("name").asText());
+            o.println(Messages.label("switch.type") + s.path("type").asText());
             if (s.path("hostAddress").isTextual())
-                o.printf("host address: %s%n", s.path("hostAddress").asText());
+                o.println(Messages.label("switch.hostAddress")
+                        + s.path("hostAddress").asText());
             if (s.path("externalInterface").isTextual())
-                o.printf("interface:    %s%n", s.path("externalInterface").asText());
-            o.printf("bridge:       %s%nhost state:   %s%n", s.path("bridge").asText(), hostState(s));
+                o.println(Messages.label("switch.interface")
+                        + s.path("externalInterface").asText());
+            o.println(Messages.label("switch.bridge") + s.path("bridge").asText());
+            o.println(Messages.label("switch.hostState") + hostState(s));
             for (JsonNode p : s.path("ports"))
-                o.printf(
-                        "port:         %s/%s %s (%s)%s%n",
-                        p.path("vm").asText(),
-                        p.path("adapter").asText(),
-                        p.path("mac").asText(),
-                        p.path("vmState").asText(),
-                        VmNicCommand.policies(p));
+                o.println(Messages.label("switch.port") + p.path("vm").asText() + "/"
+                        + p.path("adapter").asText()
+                        + " " + p.path("mac").asText() + " ("
+                        + Messages.state(p.path("vmState").asText()) + ")"
+                        + VmNicCommand.policies(p));
             for (JsonNode l : s.path("leases"))
-                o.printf(
-                        "lease:        %s %s %s%n",
-                        l.path("ipv4Address").asText(),
-                        l.path("mac").asText(),
-                        l.path("hostname").isTextual() ? l.path("hostname").asText() : "");
+                o.println(Messages.label("switch.lease") + l.path("ipv4Address").asText() + " "
+                        + l.path("mac").asText() + " "
+                        + (l.path("hostname").isTextual() ? l.path("hostname").asText() : ""));
             if (!s.path("notes").asText().isEmpty())
-                o.printf("notes:        %s%n", s.path("notes").asText());
+                o.println(Messages.label("show.notes") + s.path("notes").asText());
             o.flush();
         }
     }
@@ -113,7 +112,7 @@ public final class SwitchCommand implements Runnable {
                 printJson(all, c);
                 return 0;
             }
-            Table t = new Table("NAME", "TYPE", "HOST ADDRESS", "PORTS", "LEASES", "STATE");
+            Table t = new Table(Messages.columns("name", "type", "hostAddress", "ports", "leases", "state"));
             for (JsonNode s : all)
                 t.row(
                         s.path("name").asText(),
@@ -141,8 +140,7 @@ public final class SwitchCommand implements Runnable {
 
         @Override
         public Integer call() {
-            if (type == null)
-                throw new IllegalArgumentException("--type is required: private, internal, external or nat");
+            if (type == null) throw new IllegalArgumentException(Messages.get("error.typeRequired"));
             ServiceClient c = connection.client();
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("name", name);
@@ -150,7 +148,8 @@ public final class SwitchCommand implements Runnable {
             JsonNode s = c.post("/api/v1/switches", r);
             if (connection.json) printJson(s, c);
             else {
-                out().println("created switch '" + name + "' (" + s.path("type").asText() + "), " + hostState(s));
+                out().println(Messages.get(
+                        "switch.created", name, s.path("type").asText(), hostState(s)));
                 out().flush();
             }
             return 0;
@@ -181,7 +180,7 @@ public final class SwitchCommand implements Runnable {
         @Override
         public Integer call() {
             Map<String, Object> r = request();
-            if (r.isEmpty()) throw new IllegalArgumentException("nothing to change: give at least one setting");
+            if (r.isEmpty()) throw new IllegalArgumentException(Messages.get("error.nothingToChange"));
             ServiceClient c = connection.client();
             printSwitch(c.patch(switchPath(name), r), c);
             return 0;
@@ -200,7 +199,7 @@ public final class SwitchCommand implements Runnable {
         @Override
         public Integer call() {
             connection.client().delete(switchPath(name));
-            out().println("deleted switch '" + name + "'");
+            out().println(Messages.get("switch.deleted", name));
             out().flush();
             return 0;
         }

@@ -6,6 +6,7 @@ import java.net.BindException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import org.viridian.app.cli.Messages;
 import org.viridian.machine.host.HostCheck;
 import org.viridian.management.DefaultSetup;
 import org.viridian.management.ManagementService;
@@ -54,25 +55,25 @@ public final class UpCommand implements Callable<Integer> {
         HostCheck.Report host = HostCheck.run();
         if (!host.canRunVms() && !serveOn) {
             System.err.print(host.render());
-            throw new IllegalStateException("this host cannot run VMs (see above, or run 'viridian host check')");
+            throw new IllegalStateException(Messages.get("up.cannotRunVmsError"));
         }
         ManagementService service = startService();
         VmService vms = service.vms();
         VmView demo = DefaultSetup.ensureDemoVm(vms);
-        System.out.println("viridian: web manager and REST API on " + service.url() + " (state: "
-                + ServeCommand.dir(stateDir) + ")");
+        System.out.println(Messages.get("up.serving", service.url(), ServeCommand.dir(stateDir)));
         int status = 0;
         if (!host.canRunVms()) {
             System.err.print(host.render());
-            System.out.println("viridian: this host cannot run VMs; the service still manages their definitions");
+            System.out.println(Messages.get("up.cannotRunVms"));
         } else if (demo.status().state().isActive()) {
-            System.out.println(
-                    "viridian: the demo VM is already " + demo.status().state().wire());
+            System.out.println(Messages.get(
+                    "up.alreadyActive",
+                    Messages.get("state." + demo.status().state().wire())));
         } else {
             status = bootDemo(vms, demo);
         }
         if (serveOn) {
-            System.out.println("viridian: serving on " + service.url() + " until Ctrl-C");
+            System.out.println(Messages.get("up.servingUntil", service.url()));
             ServeCommand.awaitShutdown(service);
             return 0;
         }
@@ -105,8 +106,11 @@ public final class UpCommand implements Callable<Integer> {
     /** Starts the demo VM with its console echoed here; returns its exit status once it ends. */
     private static int bootDemo(VmService vms, VmView demo) throws InterruptedException {
         String id = demo.config().id().toString();
-        System.out.println("viridian: booting the demo guest " + DefaultSetup.DEMO_GUEST + " with "
-                + demo.config().cpus() + " processor(s) in VM '" + demo.config().name() + "'");
+        System.out.println(Messages.get(
+                "up.booting",
+                DefaultSetup.DEMO_GUEST,
+                demo.config().cpus(),
+                demo.config().name()));
         PrintStream out = System.out;
         ConsoleBuffer console = vms.console(id);
         Consumer<byte[]> echo = b -> {

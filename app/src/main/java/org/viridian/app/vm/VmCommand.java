@@ -1,6 +1,7 @@
 package org.viridian.app.vm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.viridian.app.cli.Messages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -44,12 +45,12 @@ public final class VmCommand implements Runnable {
                 printJson(vms, c);
                 return 0;
             }
-            Table t = new Table("NAME", "STATE", "CPUS", "MEMORY", "BOOT", "IPV4", "ID");
+            Table t = new Table(Messages.columns("name", "state", "cpus", "memory", "boot", "ipv4", "id"));
             for (JsonNode v : vms) {
                 String ipv4 = ipv4(v, ","); // one word: the table stays columns
                 t.row(
                         v.path("name").asText(),
-                        v.path("state").asText(),
+                        Messages.state(v.path("state").asText()),
                         v.path("cpus").asInt(),
                         v.path("memory").asText(),
                         boot(v.path("boot")),
@@ -86,7 +87,7 @@ public final class VmCommand implements Runnable {
         @Override
         public Integer call() {
             connection.client().delete(path(vm));
-            out().println("deleted VM '" + vm + "'");
+            out().println(Messages.get("vm.deleted", vm));
             out().flush();
             return 0;
         }

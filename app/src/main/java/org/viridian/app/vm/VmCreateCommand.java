@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.viridian.app.cli.Messages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -47,8 +48,11 @@ final class VmCreateCommand extends VmSubcommand {
         }
         if (connection.json) printJson(vm, c);
         else {
-            out().println("created VM '" + vm.get("name").asText() + "' ("
-                    + vm.get("id").asText() + "), " + vm.get("state").asText());
+            out().println(Messages.get(
+                    "vm.created",
+                    vm.get("name").asText(),
+                    vm.get("id").asText(),
+                    Messages.state(vm.get("state").asText())));
             out().flush();
         }
         return 0;

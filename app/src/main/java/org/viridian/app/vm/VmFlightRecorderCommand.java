@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import org.viridian.app.cli.Messages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -27,7 +28,7 @@ final class VmFlightRecorderCommand extends VmSubcommand {
 
     @Override
     public Integer call() {
-        if (last < 0) throw new IllegalArgumentException("--last must not be negative");
+        if (last < 0) throw new IllegalArgumentException(Messages.get("error.lastNegative"));
         ServiceClient c = connection.client();
         JsonNode all = c.get(path(vm) + "/flight-recorder");
         List<JsonNode> shown = new ArrayList<>();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Locale;
 import java.util.Map;
+import org.viridian.app.cli.Messages;
 import org.viridian.app.run.NicOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,12 +30,14 @@ final class VmNicCommand implements Runnable {
     static String policies(JsonNode n) {
         StringBuilder b = new StringBuilder();
         if (n.path("vlanId").isInt())
-            b.append(", vlan ").append(n.path("vlanId").asInt());
-        if (n.path("macSpoofGuard").asBoolean()) b.append(", spoof guard");
-        if (n.path("dhcpGuard").asBoolean()) b.append(", dhcp guard");
-        if (n.path("routerGuard").asBoolean()) b.append(", router guard");
+            b.append(", ").append(Messages.get("nic.vlan", n.path("vlanId").asInt()));
+        if (n.path("macSpoofGuard").asBoolean()) b.append(", ").append(Messages.get("nic.spoofGuard"));
+        if (n.path("dhcpGuard").asBoolean()) b.append(", ").append(Messages.get("nic.dhcpGuard"));
+        if (n.path("routerGuard").asBoolean()) b.append(", ").append(Messages.get("nic.routerGuard"));
         if (n.path("maxBandwidth").asLong() > 0)
-            b.append(", max ").append(n.path("maxBandwidth").asLong()).append(" bit/s");
+            b.append(", ")
+                    .append(Messages.get(
+                            "nic.maxBandwidth", n.path("maxBandwidth").asLong()));
         return b.isEmpty() ? "" : " (" + b.substring(2) + ")";
     }
 
@@ -84,7 +87,7 @@ final class VmNicCommand implements Runnable {
                 try {
                     a.put("maxBandwidth", NicOption.bits(maxBandwidth));
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("--max-bandwidth: not a rate (e.g. 100M, 1G): " + maxBandwidth);
+                    throw new IllegalArgumentException(Messages.get("error.notARate", maxBandwidth));
                 }
             }
             if (spoofGuard != null) a.put("macSpoofGuard", spoofGuard);
@@ -117,11 +120,10 @@ final class VmNicCommand implements Runnable {
         ObjectNode find(ArrayNode adapters) {
             if (name == null) {
                 if (adapters.size() == 1) return (ObjectNode) adapters.get(0);
-                throw new IllegalArgumentException(
-                        "VM '" + vm + "' has " + adapters.size() + " network adapters: say which with --name");
+                throw new IllegalArgumentException(Messages.get("error.whichAdapter", vm, adapters.size()));
             }
             for (JsonNode a : adapters) if (a.path("name").asText().equalsIgnoreCase(name)) return (ObjectNode) a;
-            throw new IllegalArgumentException("VM '" + vm + "' has no network adapter named '" + name + "'");
+            throw new IllegalArgumentException(Messages.get("error.noSuchAdapter", vm, name));
         }
     }
 

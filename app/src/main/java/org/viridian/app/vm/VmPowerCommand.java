@@ -1,6 +1,7 @@
 package org.viridian.app.vm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.viridian.app.cli.Messages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -28,8 +29,10 @@ final class VmPowerCommand {
             } else if (connection.json) {
                 printJson(answer, c);
             } else {
-                out().println("VM '" + answer.get("name").asText() + "' is "
-                        + answer.get("state").asText());
+                out().println(Messages.get(
+                        "vm.isNow",
+                        answer.get("name").asText(),
+                        Messages.state(answer.get("state").asText())));
             }
             out().flush();
             return 0;

@@ -1,6 +1,7 @@
 package org.viridian.app.vm;
 
 import java.util.Map;
+import org.viridian.app.cli.Messages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,7 +27,7 @@ final class VmSetCommand extends VmSubcommand {
     public Integer call() {
         ServiceClient c = connection.client();
         Map<String, Object> r = settings.request(newName);
-        if (r.isEmpty()) throw new IllegalArgumentException("nothing to change: give at least one setting");
+        if (r.isEmpty()) throw new IllegalArgumentException(Messages.get("error.nothingToChange"));
         printVm(c.patch(path(vm), r), c);
         return 0;
     }

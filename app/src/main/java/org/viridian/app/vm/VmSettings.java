@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.viridian.app.cli.ByteSize;
+import org.viridian.app.cli.Messages;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 
@@ -98,7 +99,7 @@ final class VmSettings {
                 b.put("initrd", boot.kernel.initrd.toAbsolutePath().toString());
             r.put("boot", b);
         } else if (cmdline != null) {
-            throw new IllegalArgumentException("--cmdline goes with --guest or --kernel");
+            throw new IllegalArgumentException(Messages.get("error.cmdlineAlone"));
         }
         if (nics != null)
             r.put(

@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
+import org.viridian.app.cli.Messages;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -40,8 +41,11 @@ abstract class VmSubcommand implements Callable<Integer> {
         if (!noWait) job = c.awaitJob(job);
         if (connection.json) printJson(job, c);
         else
-            out().println(job.get("kind").asText() + " " + job.get("status").asText() + ": "
-                    + job.get("message").asText());
+            out().println(Messages.get(
+                    "job.line",
+                    Messages.orAsIs("job." + job.get("kind").asText()),
+                    Messages.orAsIs("job." + job.get("status").asText()),
+                    job.get("message").asText()));
         out().flush();
     }
 
@@ -52,90 +56,91 @@ abstract class VmSubcommand implements Callable<Integer> {
             return;
         }
         PrintWriter o = out();
-        o.printf(
-                "name:         %s%nid:           %s%nstate:        %s (since %s)%n",
-                vm.path("name").asText(),
-                vm.path("id").asText(),
-                vm.path("state").asText(),
-                vm.path("stateSince").asText());
+        o.println(Messages.label("show.name") + vm.path("name").asText());
+        o.println(Messages.label("show.id") + vm.path("id").asText());
+        o.println(Messages.label("show.state")
+                + Messages.get(
+                        "show.stateSince",
+                        Messages.state(vm.path("state").asText()),
+                        vm.path("stateSince").asText()));
         if (!vm.path("lastExit").isNull() && !vm.path("lastExit").isMissingNode()) {
-            o.printf("last exit:    %s%n", vm.at("/lastExit/reason").asText());
+            o.println(
+                    Messages.label("show.lastExit") + vm.at("/lastExit/reason").asText());
         }
-        o.printf(
-                "processors:   %d%nmemory:       %s%nboot:         %s%n",
-                vm.path("cpus").asInt(), vm.path("memory").asText(), boot(vm.path("boot")));
+        o.println(Messages.label("show.processors") + vm.path("cpus").asInt());
+        o.println(Messages.label("show.memory") + vm.path("memory").asText());
+        o.println(Messages.label("show.boot") + boot(vm.path("boot")));
         for (JsonNode d : vm.path("disks")) {
-            o.printf(
-                    "disk %-7s %s%s%n",
-                    d.path("slot").asText() + ":",
-                    d.path("path").asText(),
-                    d.path("readOnly").asBoolean() ? " (read-only)" : "");
+            o.println(Messages.labelOf(Messages.get("show.disk", d.path("slot").asText()))
+                    + d.path("path").asText()
+                    + (d.path("readOnly").asBoolean() ? " " + Messages.get("show.readOnly") : ""));
         }
         for (JsonNode n : vm.path("networkAdapters")) {
-            o.printf(
-                    "network:      %s %s -> %s%s%n",
-                    n.path("name").asText(),
-                    n.path("mac").asText(),
-                    n.path("switchName").isNull()
-                            ? "not connected"
-                            : n.path("switchName").asText(),
-                    VmNicCommand.policies(n));
+            o.println(Messages.label("show.network") + n.path("name").asText() + " "
+                    + n.path("mac").asText()
+                    + " -> "
+                    + (n.path("switchName").isNull()
+                            ? Messages.get("show.notConnected")
+                            : n.path("switchName").asText())
+                    + VmNicCommand.policies(n));
         }
         JsonNode res = vm.path("resources");
         if (res.isObject()) {
-            o.printf(
-                    "resources:    affinity %s, limit %d %%, reserve %d %%, weight %d, memory limit %s%n",
-                    res.path("processorAffinity").isTextual()
-                            ? res.path("processorAffinity").asText()
-                            : "all",
-                    res.path("cpuLimit").asInt(),
-                    res.path("cpuReserve").asInt(),
-                    res.path("cpuRelativeWeight").asInt(),
-                    res.path("memoryLimit").asText());
+            o.println(Messages.label("show.resources")
+                    + Messages.get(
+                            "show.resourcesValue",
+                            res.path("processorAffinity").isTextual()
+                                    ? res.path("processorAffinity").asText()
+                                    : Messages.get("show.all"),
+                            res.path("cpuLimit").asInt(),
+                            res.path("cpuReserve").asInt(),
+                            res.path("cpuRelativeWeight").asInt(),
+                            res.path("memoryLimit").asText()));
         }
         JsonNode controls = vm.path("resourceControls");
         if (controls.isObject()) {
-            o.printf(
-                    "controls:     %s%n",
-                    controls.path("applied").asBoolean()
-                            ? "applied (" + controls.path("mechanism").asText() + " "
-                                    + controls.path("group").asText() + ")"
-                            : "not applied: " + controls.path("reason").asText());
+            o.println(Messages.label("show.controls")
+                    + (controls.path("applied").asBoolean()
+                            ? Messages.get(
+                                    "show.controlsApplied",
+                                    controls.path("mechanism").asText(),
+                                    controls.path("group").asText())
+                            : Messages.get(
+                                    "show.controlsNotApplied",
+                                    controls.path("reason").asText())));
         }
         JsonNode is = vm.path("integrationServices");
         StringBuilder on = new StringBuilder();
         is.properties().forEach(e -> {
             if (e.getValue().asBoolean()) on.append(on.isEmpty() ? "" : ", ").append(e.getKey());
         });
-        o.printf("integration:  %s%n", on.isEmpty() ? "none" : on);
+        o.println(Messages.label("show.integration") + (on.isEmpty() ? Messages.get("show.none") : on));
         JsonNode guest = vm.path("guest");
         if (guest.isObject()) {
-            o.printf("heartbeat:    %s%n", heartbeat(guest, java.time.Instant.now()));
+            o.println(Messages.label("show.heartbeat") + heartbeat(guest, java.time.Instant.now()));
             switch (guest.path("kvp").asText()) {
                 case "ok" -> {
                     if (guest.path("osName").isTextual()) {
-                        o.printf(
-                                "guest os:     %s%s%n",
-                                guest.path("osName").asText(),
-                                guest.path("osVersion").isTextual()
+                        o.println(Messages.label("show.guestOs")
+                                + guest.path("osName").asText()
+                                + (guest.path("osVersion").isTextual()
                                         ? " " + guest.path("osVersion").asText()
-                                        : "");
+                                        : ""));
                     }
                     if (guest.path("fullyQualifiedDomainName").isTextual()) {
-                        o.printf(
-                                "guest name:   %s%n",
-                                guest.path("fullyQualifiedDomainName").asText());
+                        o.println(Messages.label("show.guestName")
+                                + guest.path("fullyQualifiedDomainName").asText());
                     }
                     String ips = ipv4(vm, ", ");
-                    o.printf("guest ipv4:   %s%n", ips.isEmpty() ? "none reported" : ips);
+                    o.println(Messages.label("show.guestIpv4")
+                            + (ips.isEmpty() ? Messages.get("show.noneReported") : ips));
                 }
-                case "noAnswer" ->
-                    o.printf("kvp:          no answer from the guest yet (its KVP daemon may not run)%n");
+                case "noAnswer" -> o.println(Messages.label("show.kvp") + Messages.get("show.kvpNoAnswer"));
                 default -> {}
             }
         }
         if (!vm.path("notes").asText().isEmpty())
-            o.printf("notes:        %s%n", vm.path("notes").asText());
+            o.println(Messages.label("show.notes") + vm.path("notes").asText());
         o.flush();
     }
 
@@ -154,12 +159,12 @@ abstract class VmSubcommand implements Callable<Integer> {
             long s = java.time.Duration.between(
                             java.time.Instant.parse(guest.path("lastHeartbeat").asText()), now)
                     .toSeconds();
-            last = " (last " + Math.max(0, s) + " s ago)";
+            last = Messages.get("show.ago", Math.max(0, s));
         }
         return switch (guest.path("heartbeat").asText()) {
-            case "ok" -> "ok" + last;
-            case "noContact" -> "no contact" + last;
-            case "notOffered" -> "not offered";
+            case "ok" -> Messages.get("show.hbOk", last);
+            case "noContact" -> Messages.get("show.hbNoContact", last);
+            case "notOffered" -> Messages.get("show.hbNotOffered");
             default -> guest.path("heartbeat").asText();
         };
     }

@@ -161,4 +161,22 @@ class VhdCommandTest {
             assertThat(VhdConvert.parseSimple(line.split(" "))).as(line).isNull();
         }
     }
+
+    /** The launcher runs vhd commands through VhdMain: its usage help speaks the user's language too. */
+    @Test
+    void vhdMainsUsageHelpIsInTheLanguage() {
+        try {
+            org.viridian.app.cli.Messages.use(java.util.Locale.GERMAN);
+            java.io.StringWriter out = new java.io.StringWriter();
+            CommandLine cl = VhdMain.commandLine();
+            cl.setOut(new PrintWriter(out, true));
+            cl.execute("create", "--help");
+            assertThat(out.toString())
+                    .startsWith("Aufruf: viridian vhd create")
+                    .contains("Ein VHD-, VHDX- oder raw-Image erstellen.")
+                    .contains("Das neue Image (.vhd, .vhdx, .img/.raw).");
+        } finally {
+            org.viridian.app.cli.Messages.use(java.util.Locale.ENGLISH);
+        }
+    }
 }

@@ -94,8 +94,13 @@ public final class ScriptedEngine implements VmEngine {
                 cmdline.contains("ic-kvp"));
         vm.tick.set(resumeAt);
         if (resumeAt == 0) {
-            vm.print("scripted guest " + guest + " booting VM " + c.name() + "\r\n");
-            vm.print("cpus online: " + c.cpus() + "\r\n");
+            // Bare line feeds, as the real demo guests write them (smp.elf's printf).
+            vm.print("scripted guest " + guest + " booting VM " + c.name() + "
+");
+            vm.print("cpu 0 online (apic id 0)
+");
+            vm.print("cpus online: " + c.cpus() + "
+");
         }
         switch (guest) {
             case "poweroff.elf" ->

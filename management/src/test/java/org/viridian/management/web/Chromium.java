@@ -22,6 +22,18 @@ public final class Chromium {
 
     /** {@code acceptSelfSigned}: trust any certificate (a nested host's self-signed TLS service). */
     public static ChromeDriver start(boolean acceptSelfSigned) throws Exception {
+        return start(acceptSelfSigned, null);
+    }
+
+    /**
+     * A browser whose user speaks {@code language} (e.g. "de"): its UI language ({@code --lang}), so
+     * {@code navigator.languages}, and the Accept-Language it sends.
+     */
+    public static ChromeDriver speaking(String language) throws Exception {
+        return start(false, language);
+    }
+
+    private static ChromeDriver start(boolean acceptSelfSigned, String language) throws Exception {
         ExternalTool.require(BROWSER.toString(), "chromium");
         ExternalTool.require(DRIVER.toString(), "chromium-driver");
         ChromeOptions o = new ChromeOptions();
@@ -33,6 +45,10 @@ public final class Chromium {
                 "--disable-gpu",
                 "--window-size=1400,1000");
         if (acceptSelfSigned) o.addArguments("--ignore-certificate-errors");
+        if (language != null) {
+            o.addArguments("--lang=" + language);
+            o.setExperimentalOption("prefs", java.util.Map.of("intl.accept_languages", language));
+        }
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(DRIVER.toFile())
                 .withLogFile(new File("target/chromedriver.log"))

@@ -170,6 +170,10 @@ public class WebManagerBrowserTest {
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#vm-state [data-state='running']")));
         wait.until(ExpectedConditions.textToBePresentInElementLocated(
                 By.cssSelector("#terminal .xterm-rows"), consoleShows));
+        assertThat(consoleLinesWith(browser, consoleShows))
+                .as("the guest's line starts at column 0 (a line feed is also a carriage return)")
+                .allMatch(line -> line.startsWith(consoleShows))
+                .isNotEmpty();
         // The performance charts draw from the VM's metrics (CPU needs two readings, 2 s apart).
         awaitChartPoints(browser, "cpu", 1);
         awaitChartPoints(browser, "memory", 1);
@@ -185,6 +189,50 @@ public class WebManagerBrowserTest {
         click(browser, "#vm-ops button[data-op='stop']");
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#vm-state [data-state='off']")));
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("last-exit"), "Last exit:"));
+    }
+
+    /** The serial console's lines (xterm's buffer, scrollback included) that contain {@code text}, as shown. */
+    @SuppressWarnings("unchecked")
+    static List<String> consoleLinesWith(WebDriver browser, String text) {
+        return (List<String>) ((org.openqa.selenium.JavascriptExecutor) browser)
+                .executeScript(
+                        "const b = window.viridianTerminal.buffer.active, out = [];"
+                                + "for (let i = 0; i < b.length; i++) {"
+                                + "  const l = b.getLine(i).translateToString(true);"
+                                + "  if (l.includes(arguments[0])) out.push(l);"
+                                + "}"
+                                + "return out;",
+                        text);
+    }
+
+    /** The demo guest writes bare line feeds; each of its lines begins at the console's left edge. */
+    @Test
+    void theSerialConsoleStartsEachGuestLineAtColumnZero() {
+        String id = service.api
+                .post("/api/v1/vms", "{\"name\":\"columns\",\"cpus\":2}")
+                .json()
+                .get("id")
+                .asText();
+        browser.get(service.service.url() + "#/vm/" + id);
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        // This VM's page, not the one a test before left open.
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("h1"), "columns"));
+        click(browser, "#vm-ops button[data-op='start']");
+        try {
+            try {
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(
+                        By.cssSelector("#terminal .xterm-rows"), "cpus online: 2"));
+            } catch (org.openqa.selenium.TimeoutException e) {
+                throw new AssertionError("the page shows: " + pageStory(browser), e);
+            }
+            for (String line : List.of("scripted guest smp.elf booting VM columns", "cpu 0 online", "cpus online: 2"))
+                assertThat(consoleLinesWith(browser, line))
+                        .as("console lines with '%s'", line)
+                        .singleElement()
+                        .matches(l -> l.startsWith(line), "starts at column 0");
+        } finally {
+            service.api.awaitJob(service.api.post("/api/v1/vms/" + id + "/stop", null));
+        }
     }
 
     /** Waits until the VM page's chart {@code id} has drawn at least {@code n} points; returns its latest value. */
