@@ -95,12 +95,9 @@ public final class ScriptedEngine implements VmEngine {
         vm.tick.set(resumeAt);
         if (resumeAt == 0) {
             // Bare line feeds, as the real demo guests write them (smp.elf's printf).
-            vm.print("scripted guest " + guest + " booting VM " + c.name() + "
-");
-            vm.print("cpu 0 online (apic id 0)
-");
-            vm.print("cpus online: " + c.cpus() + "
-");
+            vm.print("scripted guest " + guest + " booting VM " + c.name() + "\n");
+            vm.print("cpu 0 online (apic id 0)\n");
+            vm.print("cpus online: " + c.cpus() + "\n");
         }
         switch (guest) {
             case "poweroff.elf" ->
