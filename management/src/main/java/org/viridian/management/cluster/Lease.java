@@ -1,0 +1,71 @@
+package org.viridian.management.cluster;
+
+import java.time.Duration;
+
+/**
+ * This host's view of its own lease (its ZooKeeper session), on the monotonic clock. The ensemble expires the session
+ * no earlier than the session timeout after the last request it received from this host, and that request was sent no
+ * earlier than {@link #acked}'s send time; so once {@link #fenceAfter} (half the timeout) has passed since the last
+ * acknowledged request was sent, this host must stop its clustered VMs: the other half is the margin for stopping them
+ * before any other host could take them. Proof that no quorum exists ({@link QuorumProbe}) renews the lease the same
+ * way, since a quorum that forms later starts every session's timeout afresh.
+ */
+final class Lease {
+    private volatile long timeoutNanos;
+    private volatile long ackedSend;
+    private volatile long noQuorumSince = Long.MIN_VALUE;
+
+    Lease(Duration timeout, long now) {
+        this.timeoutNanos = timeout.toNanos();
+        this.ackedSend = now;
+    }
+
+    /** The session timeout the ensemble granted (it may differ from the one asked for). */
+    void timeout(Duration negotiated) {
+        if (!negotiated.isZero()) timeoutNanos = negotiated.toNanos();
+    }
+
+    Duration timeout() {
+        return Duration.ofNanos(timeoutNanos);
+    }
+
+    /** A request sent at {@code sentAt} was acknowledged. */
+    synchronized void acked(long sentAt) {
+        if (sentAt - ackedSend > 0) ackedSend = sentAt;
+    }
+
+    /** A probe started at {@code probedAt} found no quorum anywhere. */
+    synchronized void noQuorum(long probedAt) {
+        if (noQuorumSince == Long.MIN_VALUE || probedAt - noQuorumSince > 0) noQuorumSince = probedAt;
+    }
+
+    long fenceAfterNanos() {
+        return timeoutNanos / 2;
+    }
+
+    /** Nanoseconds since the last renewal (an acknowledged request or proof of no quorum). */
+    long age(long now) {
+        long renewed = ackedSend;
+        if (noQuorumSince != Long.MIN_VALUE && noQuorumSince - renewed > 0) renewed = noQuorumSince;
+        return now - renewed;
+    }
+
+    /** Time since the last acknowledged request alone. */
+    long silence(long now) {
+        return now - ackedSend;
+    }
+
+    boolean expired(long now) {
+        return age(now) > fenceAfterNanos();
+    }
+
+    /** Whether the ensemble has been silent long enough to start probing for a quorum. */
+    boolean inDoubt(long now) {
+        return silence(now) > timeoutNanos / 5;
+    }
+
+    /** Whether the last renewal came from proof of no quorum rather than from the ensemble. */
+    boolean renewedByProbe() {
+        return noQuorumSince != Long.MIN_VALUE && noQuorumSince - ackedSend > 0;
+    }
+}
