@@ -107,6 +107,12 @@ public final class ClusterService implements AutoCloseable {
     private volatile boolean registered;
     private volatile Snapshot last;
     private volatile long session;
+    /**
+     * Every session this process has had. Curator gives up a session after a timeout's worth of silence and opens a
+     * new one, while an ensemble that was down entirely restores the old one (with a fresh timeout): the nodes of an
+     * old session of ours are taken over in one transaction each, before that session can expire ({@link #reown}).
+     */
+    private final Set<Long> ourSessions = ConcurrentHashMap.newKeySet();
     /** Clustered VMs known from the last reconcile (the fence stops those active here). */
     private final Set<UUID> clustered = ConcurrentHashMap.newKeySet();
     /** VMs the fence stopped here: started again if this host still owns them once the lease is back. */
@@ -135,6 +141,9 @@ public final class ClusterService implements AutoCloseable {
                 .sessionTimeoutMs(timeout)
                 .connectionTimeoutMs(Math.max(500, timeout / 3))
                 .retryPolicy(new RetryNTimes(1, 100))
+                // The members given are the ones to use (they may be proxies, or the only addresses this host may
+                // reach): the ensemble's own list of its servers must not replace them.
+                .ensembleTracker(false)
                 .build();
         store = new ClusterStore(zk, json);
         lease = new Lease(options.sessionTimeout(), System.nanoTime());
@@ -197,6 +206,8 @@ public final class ClusterService implements AutoCloseable {
             try {
                 long id = zk.getZookeeperClient().getZooKeeper().getSessionId();
                 if (id != session) registered = false;
+                if (ourSessions.isEmpty()) lease.bind(id);
+                ourSessions.add(id);
                 session = id;
                 lease.timeout(
                         Duration.ofMillis(zk.getZookeeperClient().getZooKeeper().getSessionTimeout()));
@@ -221,18 +232,20 @@ public final class ClusterService implements AutoCloseable {
     }
 
     private void beat(long sent) {
+        long sid = session;
         try {
             if (!registered) {
-                registered = store.register(record(), session);
+                store.createTree();
+                registered = store.register(record(), session, ourSessions);
                 if (registered) {
-                    lease.acked(sent);
+                    lease.acked(sent, sid);
                     LOG.log(System.Logger.Level.INFO, "cluster: registered as '" + options.hostName() + "'");
                 }
                 return;
             }
             zk.setData()
                     .inBackground((client, event) -> {
-                        if (event.getResultCode() == KeeperException.Code.OK.intValue()) lease.acked(sent);
+                        if (event.getResultCode() == KeeperException.Code.OK.intValue()) lease.acked(sent, sid);
                         else if (event.getResultCode() == KeeperException.Code.NONODE.intValue()) registered = false;
                     })
                     .forPath(ClusterStore.HOSTS + "/" + options.hostName(), store.bytes(record()));
@@ -309,13 +322,15 @@ public final class ClusterService implements AutoCloseable {
     // ---- reconcile (the worker thread) ----
 
     private void reconcileTick() {
-        if (!registered || !zk.getZookeeperClient().isConnected() || lease.expired(System.nanoTime())) return;
+        if (!registered || !zk.getZookeeperClient().isConnected()) return;
         try {
-            store.createTree();
             Snapshot s = store.read();
             last = s;
             clustered.addAll(s.vms().keySet());
             clustered.retainAll(s.vms().keySet());
+            reown(s);
+            // Past the fence deadline this host only watches, until a renewal of its (new) session's lease.
+            if (lease.expired(System.nanoTime())) return;
             dropStaleCopies(s);
             List<HostRecord> hosts = s.liveHosts();
             for (var e : s.vms().entrySet()) {
@@ -328,10 +343,27 @@ public final class ClusterService implements AutoCloseable {
         }
     }
 
+    /**
+     * Owner nodes of an earlier session of this process (the ensemble restored it after an outage, while Curator moved
+     * on to a new one) become this session's, each in one transaction that also advances the epoch: the old node
+     * existed until then, so no other host owned the VM meanwhile. Until none is left, only the old session's renewals
+     * count for the lease, so the fence still guards the VMs those nodes hold.
+     */
+    private void reown(Snapshot s) throws Exception {
+        boolean old = false;
+        for (var e : s.owners().entrySet()) {
+            long owner = e.getValue().session();
+            if (owner == session || !ourSessions.contains(owner)) continue;
+            if (store.reown(e.getKey(), e.getValue(), options.hostName(), clock.instant()) < 0) old = true;
+            else LOG.log(System.Logger.Level.INFO, "cluster: VM " + e.getKey() + " carried over to the new session");
+        }
+        if (!old) lease.bind(session);
+    }
+
     /** Local definitions of clustered VMs another host owns now: stopped (if somehow active) and removed. */
     private void dropStaleCopies(Snapshot s) throws IOException {
         for (var e : s.owners().entrySet()) {
-            if (e.getValue().session() == session) continue;
+            if (ourSessions.contains(e.getValue().session())) continue;
             UUID id = e.getKey();
             Optional<VmView> v = vms.find(id);
             if (v.isEmpty()) continue;
@@ -421,7 +453,7 @@ public final class ClusterService implements AutoCloseable {
                                     .orElse(null);
             if (chosen != null)
                 placed.merge(chosen, org.viridian.management.resources.Admission.need(vm.config()), Long::sum);
-            if (!me.equals(chosen) && !(late && chosen == null && fits(vm, hosts, me))) continue;
+            if (!me.equals(chosen) && !(late && fits(vm, hosts, me))) continue;
             claimAndStart(id, e.getValue());
         }
     }

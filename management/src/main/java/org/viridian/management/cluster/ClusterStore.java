@@ -126,15 +126,64 @@ final class ClusterStore {
         }
     }
 
-    /** Registers this host's lease node; false when an earlier session's node of the same name still exists. */
-    boolean register(HostRecord r, long session) throws Exception {
+    /**
+     * Registers this host's lease node: false when another process's node of the same name still exists (a host
+     * restarted before its previous session expired); one of {@code ours} (an earlier session of this process) is
+     * replaced in one transaction.
+     */
+    boolean register(HostRecord r, long session, java.util.Set<Long> ours) throws Exception {
         String p = HOSTS + "/" + r.name();
         try {
             zk.create().withMode(CreateMode.EPHEMERAL).forPath(p, bytes(r));
             return true;
         } catch (KeeperException.NodeExistsException e) {
             Stat s = zk.checkExists().forPath(p);
-            return s != null && s.getEphemeralOwner() == session;
+            if (s == null || s.getEphemeralOwner() == session) return s != null;
+            if (!ours.contains(s.getEphemeralOwner())) return false;
+            try {
+                zk.transaction()
+                        .forOperations(
+                                zk.transactionOp()
+                                        .delete()
+                                        .withVersion(s.getVersion())
+                                        .forPath(p),
+                                zk.transactionOp()
+                                        .create()
+                                        .withMode(CreateMode.EPHEMERAL)
+                                        .forPath(p, bytes(r)));
+                return true;
+            } catch (KeeperException x) {
+                return false;
+            }
+        }
+    }
+
+    /**
+     * Moves an owner node of an earlier session of this host to the current one, advancing the epoch, atomically;
+     * returns the new epoch, or -1 when the node changed meanwhile (expired, or taken).
+     */
+    long reown(UUID id, Versioned<OwnerRecord> old, String host, java.time.Instant now) throws Exception {
+        Stat s = zk.checkExists().forPath(EPOCHS + "/" + id);
+        if (s == null) return -1;
+        long epoch = s.getVersion() + 1L;
+        try {
+            zk.transaction()
+                    .forOperations(
+                            zk.transactionOp()
+                                    .delete()
+                                    .withVersion(old.version())
+                                    .forPath(OWNERS + "/" + id),
+                            zk.transactionOp()
+                                    .setData()
+                                    .withVersion(s.getVersion())
+                                    .forPath(EPOCHS + "/" + id, bytes(host)),
+                            zk.transactionOp()
+                                    .create()
+                                    .withMode(CreateMode.EPHEMERAL)
+                                    .forPath(OWNERS + "/" + id, bytes(new OwnerRecord(host, epoch, now))));
+            return epoch;
+        } catch (KeeperException e) {
+            return -1;
         }
     }
 

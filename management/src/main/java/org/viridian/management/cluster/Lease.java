@@ -14,6 +14,8 @@ final class Lease {
     private volatile long timeoutNanos;
     private volatile long ackedSend;
     private volatile long noQuorumSince = Long.MIN_VALUE;
+    /** The session whose acknowledgements renew the lease (the one that holds this host's owner nodes). */
+    private volatile long bound;
 
     Lease(Duration timeout, long now) {
         this.timeoutNanos = timeout.toNanos();
@@ -29,9 +31,14 @@ final class Lease {
         return Duration.ofNanos(timeoutNanos);
     }
 
-    /** A request sent at {@code sentAt} was acknowledged. */
-    synchronized void acked(long sentAt) {
-        if (sentAt - ackedSend > 0) ackedSend = sentAt;
+    /** From now on, acknowledgements in {@code session} renew the lease. */
+    void bind(long session) {
+        bound = session;
+    }
+
+    /** A request sent at {@code sentAt} in {@code session} was acknowledged. */
+    synchronized void acked(long sentAt, long session) {
+        if (session == bound && sentAt - ackedSend > 0) ackedSend = sentAt;
     }
 
     /** A probe started at {@code probedAt} found no quorum anywhere. */

@@ -9,7 +9,7 @@ import java.util.Optional;
 import org.viridian.management.resources.Admission;
 
 /**
- * Where a clustered VM should run, from the members' published records: a live host that does not drain, sees the
+ * Where a clustered VM should run, from the members' published records: a live, healthy host that does not drain, sees the
  * VM's shared storage and has the memory admission asks for (less what this pass already placed there); the VM's
  * preferred hosts first, in their order, then the host with the most memory free. Every member computes the same
  * answer from the same records, so usually only the chosen host claims; the claim itself is atomic anyway.
@@ -22,7 +22,7 @@ public final class Placement {
             ClusteredVm vm, List<HostRecord> hosts, Map<String, Long> placed, String exclude) {
         long need = Admission.need(vm.config());
         return hosts.stream()
-                .filter(h -> !h.draining() && !h.name().equals(exclude))
+                .filter(h -> !h.draining() && !h.name().equals(exclude) && "ok".equals(h.health()))
                 .filter(h -> vm.storageId() == null || vm.storageId().equals(h.storageId()))
                 .filter(h -> h.memoryFree() - placed.getOrDefault(h.name(), 0L) >= need)
                 .min(order(vm, placed));
