@@ -45,7 +45,7 @@ import org.viridian.management.state.VmState;
  *
  * <ul>
  *   <li><b>Lease</b>: the host's ZooKeeper session; its ephemeral node /viridian/hosts/NAME carries its health and
- *       capacity, rewritten every heartbeat (a tenth of the session timeout), and each acknowledged heartbeat renews
+ *       capacity, rewritten every heartbeat (a twentieth of the session timeout), and each acknowledged heartbeat renews
  *       this host's own view of the lease ({@link Lease}).
  *   <li><b>Ownership</b>: each highly available VM has one owner node, ephemeral in its owner's session, created
  *       together with an epoch advance (ZooKeeper transaction) — a per-VM lock that dies with its holder. A host starts
@@ -53,7 +53,7 @@ import org.viridian.management.state.VmState;
  *   <li><b>Failover</b>: every member reconciles every 250 ms: ownerless VMs that should run are placed ({@link
  *       Placement}, highest priority first, within the free memory admission control counts) and the chosen host
  *       claims and starts them.
- *   <li><b>Fencing</b>: when the lease has gone unrenewed for 2/3 of the session timeout, this host powers off its
+ *   <li><b>Fencing</b>: when the lease has gone unrenewed for 3/4 of the session timeout, this host powers off its
  *       clustered VMs, before the ensemble could expire the session and hand them to another host — unless the
  *       ensemble is provably down entirely ({@link QuorumProbe}): then nobody can take them, and they run on.
  *   <li><b>Planned moves</b> (drain, move, failback): {@link PlannedMove}, a clean stop here and a start there.
@@ -113,6 +113,10 @@ public final class ClusterService implements AutoCloseable {
      * old session of ours are taken over in one transaction each, before that session can expire ({@link #reown}).
      */
     private final Set<Long> ourSessions = ConcurrentHashMap.newKeySet();
+    /** The current session's password, to reattach to it ({@link SessionKeeper}) once Curator gives it up. */
+    private volatile byte[] sessionPassword;
+    /** Keeps an earlier session of ours alive while its owner nodes are carried over (null: none). */
+    private volatile SessionKeeper keeper;
     /** Clustered VMs known from the last reconcile (the fence stops those active here). */
     private final Set<UUID> clustered = ConcurrentHashMap.newKeySet();
     /** VMs the fence stopped here: started again if this host still owns them once the lease is back. */
@@ -157,7 +161,7 @@ public final class ClusterService implements AutoCloseable {
             throws IOException {
         ClusterService c = new ClusterService(options, vms, events, url, Clock.systemUTC());
         c.zk.start();
-        long beat = Math.max(50, options.sessionTimeout().toMillis() / 10);
+        long beat = Math.max(50, options.sessionTimeout().toMillis() / 20);
         c.heartbeat.scheduleWithFixedDelay(c::heartbeatTick, 0, beat, TimeUnit.MILLISECONDS);
         c.worker.scheduleWithFixedDelay(c::reconcileTick, 100, 250, TimeUnit.MILLISECONDS);
         LOG.log(
@@ -203,12 +207,14 @@ public final class ClusterService implements AutoCloseable {
                 System.Logger.Level.INFO,
                 "cluster: connection to the ensemble " + s.name().toLowerCase());
         if (s == ConnectionState.CONNECTED || s == ConnectionState.RECONNECTED) {
+            heartbeat.execute(this::heartbeatTick);
             try {
                 long id = zk.getZookeeperClient().getZooKeeper().getSessionId();
                 if (id != session) registered = false;
-                if (ourSessions.isEmpty()) lease.bind(id);
+                if (ourSessions.isEmpty()) lease.bind(id, Long.MIN_VALUE);
                 ourSessions.add(id);
                 session = id;
+                sessionPassword = zk.getZookeeperClient().getZooKeeper().getSessionPasswd();
                 lease.timeout(
                         Duration.ofMillis(zk.getZookeeperClient().getZooKeeper().getSessionTimeout()));
             } catch (Exception e) {
@@ -216,6 +222,16 @@ public final class ClusterService implements AutoCloseable {
             }
         } else if (s == ConnectionState.LOST) {
             registered = false;
+            // Curator gives a session up after a timeout's worth of silence, though the ensemble may still hold it
+            // (it restores sessions after an outage): reattach to it, so the lease bound to it can be renewed until
+            // its owner nodes are carried over to the new session.
+            if (keeper == null && session != 0 && sessionPassword != null) {
+                try {
+                    keeper = new SessionKeeper(options.connect(), lease.timeout(), session, sessionPassword);
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "cluster: cannot reattach to the old session: " + e);
+                }
+            }
         }
     }
 
@@ -225,6 +241,8 @@ public final class ClusterService implements AutoCloseable {
         try {
             long now = System.nanoTime();
             if (zk.getZookeeperClient().isConnected()) beat(now);
+            SessionKeeper k = keeper;
+            if (k != null) k.touch(now, lease::acked);
             watchdog(now);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cluster: heartbeat: " + e);
@@ -240,6 +258,10 @@ public final class ClusterService implements AutoCloseable {
                 if (registered) {
                     lease.acked(sent, sid);
                     LOG.log(System.Logger.Level.INFO, "cluster: registered as '" + options.hostName() + "'");
+                    // At once, not at the next reconcile: the owner nodes of an earlier session of ours must be
+                    // carried over before that session's lease runs out.
+                    long readAt = System.nanoTime();
+                    reown(store.read(), readAt);
                 }
                 return;
             }
@@ -258,7 +280,7 @@ public final class ClusterService implements AutoCloseable {
         if (lease.inDoubt(now)) {
             QuorumProbe.Verdict v = QuorumProbe.probe(
                     options.members(),
-                    Duration.ofMillis(Math.min(500, lease.timeout().toMillis() / 6)));
+                    Duration.ofMillis(Math.min(1000, lease.timeout().toMillis() / 4)));
             if (v.noQuorum()) lease.noQuorum(now);
         }
         if (lease.expired(now)) {
@@ -324,11 +346,12 @@ public final class ClusterService implements AutoCloseable {
     private void reconcileTick() {
         if (!registered || !zk.getZookeeperClient().isConnected()) return;
         try {
+            long readAt = System.nanoTime();
             Snapshot s = store.read();
             last = s;
             clustered.addAll(s.vms().keySet());
             clustered.retainAll(s.vms().keySet());
-            reown(s);
+            reown(s, readAt);
             // Past the fence deadline this host only watches, until a renewal of its (new) session's lease.
             if (lease.expired(System.nanoTime())) return;
             dropStaleCopies(s);
@@ -349,7 +372,7 @@ public final class ClusterService implements AutoCloseable {
      * existed until then, so no other host owned the VM meanwhile. Until none is left, only the old session's renewals
      * count for the lease, so the fence still guards the VMs those nodes hold.
      */
-    private void reown(Snapshot s) throws Exception {
+    private synchronized void reown(Snapshot s, long readAt) throws Exception {
         boolean old = false;
         for (var e : s.owners().entrySet()) {
             long owner = e.getValue().session();
@@ -357,7 +380,12 @@ public final class ClusterService implements AutoCloseable {
             if (store.reown(e.getKey(), e.getValue(), options.hostName(), clock.instant()) < 0) old = true;
             else LOG.log(System.Logger.Level.INFO, "cluster: VM " + e.getKey() + " carried over to the new session");
         }
-        if (!old) lease.bind(session);
+        if (!old) {
+            lease.bind(session, readAt);
+            SessionKeeper k = keeper;
+            keeper = null;
+            if (k != null) k.close();
+        }
     }
 
     /** Local definitions of clustered VMs another host owns now: stopped (if somehow active) and removed. */

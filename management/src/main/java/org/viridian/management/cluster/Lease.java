@@ -5,9 +5,10 @@ import java.time.Duration;
 /**
  * This host's view of its own lease (its ZooKeeper session), on the monotonic clock. The ensemble expires the session
  * no earlier than the session timeout after the last request it received from this host, and that request was sent no
- * earlier than {@link #acked}'s send time; so once {@link #fenceAfter} (half the timeout) has passed since the last
- * acknowledged request was sent, this host must stop its clustered VMs: the other half is the margin for stopping them
- * before any other host could take them. Proof that no quorum exists ({@link QuorumProbe}) renews the lease the same
+ * earlier than {@link #acked}'s send time; so once {@link #fenceAfterNanos} (3/4 of the timeout) has passed since the
+ * last acknowledged request was sent, this host must stop its clustered VMs: the last quarter is the margin for
+ * powering them off (milliseconds) before any other host could even see the session expire (the expiry itself is
+ * checked at tick boundaries, rounded up, and a taker then needs a reconcile pass and a claim). Proof that no quorum exists ({@link QuorumProbe}) renews the lease the same
  * way, since a quorum that forms later starts every session's timeout afresh.
  */
 final class Lease {
@@ -31,9 +32,14 @@ final class Lease {
         return Duration.ofNanos(timeoutNanos);
     }
 
-    /** From now on, acknowledgements in {@code session} renew the lease. */
-    void bind(long session) {
+    /**
+     * From now on, acknowledgements in {@code session} renew the lease; {@code ackedAt}: the send time of a request
+     * that session has had acknowledged already (Long.MIN_VALUE: none).
+     */
+    synchronized void bind(long session, long ackedAt) {
+        if (bound == session) return;
         bound = session;
+        if (ackedAt != Long.MIN_VALUE && ackedAt - ackedSend > 0) ackedSend = ackedAt;
     }
 
     /** A request sent at {@code sentAt} in {@code session} was acknowledged. */
@@ -47,7 +53,7 @@ final class Lease {
     }
 
     long fenceAfterNanos() {
-        return timeoutNanos / 2;
+        return timeoutNanos / 4 * 3;
     }
 
     /** Nanoseconds since the last renewal (an acknowledged request or proof of no quorum). */
