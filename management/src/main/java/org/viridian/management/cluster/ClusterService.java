@@ -244,6 +244,7 @@ public final class ClusterService implements AutoCloseable {
             SessionKeeper k = keeper;
             if (k != null) k.touch(now, lease::acked);
             watchdog(now);
+            passOnLease();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cluster: heartbeat: " + e);
         }
@@ -299,6 +300,19 @@ public final class ClusterService implements AutoCloseable {
             if (health == Health.OK) health = Health.SUSPENDED;
         } else if (registered) {
             health = Health.OK;
+        }
+    }
+
+    /**
+     * Tells the engine each clustered VM's fence deadline: a VM in a worker process stops itself at it when this
+     * service is killed or hangs and no longer renews it.
+     */
+    private void passOnLease() {
+        long deadline = lease.deadline();
+        for (UUID id : clustered) {
+            Optional<VmView> v = vms.find(id);
+            if (v.isPresent() && v.get().status().state().isActive())
+                vms.engine().lease(id, deadline);
         }
     }
 
@@ -689,6 +703,7 @@ public final class ClusterService implements AutoCloseable {
                     "VM '" + v.config().name() + "' is owned by '" + o.value().host() + "'; ask it");
         store.removeClustered(id);
         clustered.remove(id);
+        vms.engine().lease(id, Long.MAX_VALUE);
     }
 
     /** Asks {@code host} to move its VMs away (on) or lets it take VMs again (off). */

@@ -68,6 +68,13 @@ final class Lease {
         return now - ackedSend;
     }
 
+    /** When the fence falls unless renewed (System.nanoTime). */
+    long deadline() {
+        long renewed = ackedSend;
+        if (noQuorumSince != Long.MIN_VALUE && noQuorumSince - renewed > 0) renewed = noQuorumSince;
+        return renewed + fenceAfterNanos();
+    }
+
     boolean expired(long now) {
         return age(now) > fenceAfterNanos();
     }

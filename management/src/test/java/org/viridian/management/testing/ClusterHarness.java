@@ -28,13 +28,23 @@ public final class ClusterHarness implements AutoCloseable {
     private final Map<String, List<TcpProxy>> proxies = new HashMap<>();
 
     public ClusterHarness() throws Exception {
+        this(3);
+    }
+
+    /** With an ensemble of {@code members} (1: a standalone server). */
+    public ClusterHarness(int members) throws Exception {
         dir = TestService.tempDir();
         shared = Files.createDirectories(dir.resolve("shared"));
-        ensemble = ZooKeeperEnsemble.start(dir, 3);
+        ensemble = ZooKeeperEnsemble.start(dir, members);
     }
 
     /** Starts host {@code name} (again, on the same state directory after a kill); {@code cuttable}: via proxies. */
     public ServiceProcess.Running startHost(String name, boolean cuttable) throws IOException {
+        return startHost(name, cuttable, "scripted");
+    }
+
+    /** {@code mode}: as ServiceProcess's (worker-scripted: each VM in a worker process of its own). */
+    public ServiceProcess.Running startHost(String name, boolean cuttable, String mode) throws IOException {
         String connect = ensemble.connectString();
         if (cuttable) {
             List<TcpProxy> p = proxies.get(name);
@@ -46,14 +56,18 @@ public final class ClusterHarness implements AutoCloseable {
             connect = p.stream().map(x -> "127.0.0.1:" + x.port()).collect(Collectors.joining(","));
         }
         ServiceProcess.Running r = ServiceProcess.Running.start(
-                dir.resolve("host-" + name),
-                "scripted",
+                stateDir(name),
+                mode,
                 "cluster=" + connect,
                 "host=" + name,
                 "shared=" + shared,
                 "timeout=" + SESSION.toMillis());
         hosts.put(name, r);
         return r;
+    }
+
+    public Path stateDir(String host) {
+        return dir.resolve("host-" + host);
     }
 
     public ApiClient api(String host) {
