@@ -468,6 +468,38 @@ async function renderSwitches() {
     form);
 }
 
+// ---- failover cluster ---------------------------------------------------------------------------------------------
+async function renderCluster() {
+  const c = await api('GET', '/cluster');
+  if ((location.hash || '#/') !== '#/cluster') return;
+  const view = document.getElementById('view');
+  if (!c.enabled) {
+    view.replaceChildren(h('h1', {}, 'Cluster'), h('p', { id: 'not-clustered' },
+      'This host is not a cluster member (viridian serve --cluster ZK1:PORT,… --host-name NAME --shared-storage DIR).'));
+    return;
+  }
+  const drainBy = (c.drainRequested || []);
+  const hosts = c.hosts.map(m => h('tr', { 'data-host': m.name },
+    h('td', {}, m.name), h('td', { class: 'host-health' }, m.health + (m.draining ? ', draining' : '')),
+    h('td', {}, String(Object.keys(m.vms).length)), h('td', {}, bytes(m.memoryFree)), h('td', {}, String(m.processors)),
+    h('td', {}, h('button', { type: 'button', class: 'host-drain', onclick: () => attempt(async () => {
+      await api('POST', '/cluster/hosts/' + encodeURIComponent(m.name) + (drainBy.includes(m.name) ? '/resume' : '/drain'));
+      renderCluster();
+    }) }, drainBy.includes(m.name) ? 'Resume' : 'Drain'))));
+  const vms = c.vms.map(v => h('tr', { 'data-clustered-vm': v.name },
+    h('td', {}, v.name), h('td', { class: 'vm-owner' }, v.owner || '(failing over)'), h('td', {}, v.epoch == null ? '–' : String(v.epoch)),
+    h('td', {}, v.state || '–'), h('td', {}, v.priority), h('td', {}, v.preferredHosts.join(', ') || '–')));
+  view.replaceChildren(h('h1', {}, 'Cluster'),
+    h('p', { id: 'cluster-member' }, 'This member: ' + c.host + ', ' + c.detail + (c.stale ? ' (last view: the ensemble cannot be read now)' : '')),
+    h('table', { id: 'cluster-hosts' },
+      h('thead', {}, h('tr', {}, ['Member', 'Health', 'VMs', 'Memory free', 'Processors', ''].map(t => h('th', {}, t)))),
+      h('tbody', {}, hosts)),
+    vms.length ? h('table', { id: 'cluster-vms' },
+      h('thead', {}, h('tr', {}, ['Clustered VM', 'Owner', 'Epoch', 'State', 'Priority', 'Preferred'].map(t => h('th', {}, t)))),
+      h('tbody', {}, vms))
+      : h('p', { id: 'no-clustered-vms' }, 'No highly available VMs (vm create|set NAME --highly-available).'));
+}
+
 // ---- routing ------------------------------------------------------------------------------------------------------
 async function route() {
   clearError();
@@ -475,6 +507,7 @@ async function route() {
   if (!hash.startsWith('#/vm/')) { closeConsole(); stopCharts(); }
   if (hash === '#/new') return renderWizard();
   if (hash === '#/switches') return attempt(renderSwitches);
+  if (hash === '#/cluster') return attempt(renderCluster);
   if (hash.startsWith('#/vm/')) return renderVm(decodeURIComponent(hash.substring(5)));
   try { (await api('GET', '/vms')).forEach(vm => state.vms.set(vm.id, vm)); } catch (e) { return showError(e); }
   if ((location.hash || '#/') !== hash) return; // the user went elsewhere (e.g. the wizard) while the list loaded

@@ -6,6 +6,7 @@ import org.viridian.app.host.HostCommand;
 import org.viridian.app.run.DemoCommand;
 import org.viridian.app.run.RunCommand;
 import org.viridian.app.vhd.VhdCommand;
+import org.viridian.app.vm.ClusterCommand;
 import org.viridian.app.vm.ServeCommand;
 import org.viridian.app.vm.SwitchCommand;
 import org.viridian.app.vm.UpCommand;
@@ -29,6 +30,7 @@ import picocli.CommandLine.Command;
             VhdCommand.class,
             VmCommand.class,
             SwitchCommand.class,
+            ClusterCommand.class,
             ServeCommand.class,
             CommandLine.HelpCommand.class,
             AutoComplete.GenerateCompletion.class

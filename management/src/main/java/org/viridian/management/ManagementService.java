@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.util.Map;
 import org.viridian.management.api.ApiServer;
 import org.viridian.management.auth.TokenStore;
+import org.viridian.management.cluster.ClusterService;
 import org.viridian.management.config.AtomicFiles;
 import org.viridian.management.config.ConfigStore;
 import org.viridian.management.config.Json;
@@ -44,6 +45,7 @@ public final class ManagementService implements AutoCloseable {
     private final SwitchService switches;
     private final ApiServer server;
     private final EventBus events;
+    private volatile ClusterService cluster;
 
     private ManagementService(ServiceOptions options, VmEngine engine, SwitchService.HostAccess network)
             throws IOException {
@@ -118,6 +120,10 @@ public final class ManagementService implements AutoCloseable {
         ManagementService s = new ManagementService(options, engine, network);
         try {
             s.server.start();
+            if (options.cluster() != null) {
+                s.cluster = ClusterService.start(options.cluster(), s.vms, s.events, s.url());
+                s.server.cluster(s.cluster);
+            }
             AtomicFiles.write(
                     options.stateDir().resolve(SERVICE_FILE),
                     s.json.writeValueAsBytes(Map.of(
@@ -163,10 +169,17 @@ public final class ManagementService implements AutoCloseable {
         return server;
     }
 
+    /** The failover cluster this host is a member of, or null. */
+    public ClusterService cluster() {
+        return cluster;
+    }
+
     /** Lets go of the running VMs (VMs in workers run on; VMs in this process are powered off), stops serving. */
     @Override
     public void close() {
         try {
+            // A member first stops its clustered VMs while it still owns them, then leaves (the others take them).
+            if (cluster != null) cluster.close();
             vms.close();
         } finally {
             try {

@@ -10,7 +10,8 @@ import org.viridian.management.api.ApiServer;
  * A non-loopback address requires TLS, and then tokens are always required. {@code memoryOvercommit}: start VMs whose
  * memory the host cannot give (off: refused, as Hyper-V does). {@code confineWorkers}: each VM's worker process jails
  * itself and installs its seccomp filter once its VM is built (off by default this round: a confined worker cannot open
- * disks or create adapters after its start, so hot add is refused to it).
+ * disks or create adapters after its start, so hot add is refused to it). {@code cluster}: the failover cluster this
+ * host joins (null: none).
  */
 public record ServiceOptions(
         Path stateDir,
@@ -19,7 +20,8 @@ public record ServiceOptions(
         ApiServer.Tls tls,
         boolean requireAuth,
         boolean memoryOvercommit,
-        boolean confineWorkers) {
+        boolean confineWorkers,
+        org.viridian.management.cluster.ClusterOptions cluster) {
     public static final int DEFAULT_PORT = 7480;
 
     public ServiceOptions(Path stateDir, String host, int port, ApiServer.Tls tls, boolean requireAuth) {
@@ -31,12 +33,28 @@ public record ServiceOptions(
         this(stateDir, host, port, tls, requireAuth, memoryOvercommit, false);
     }
 
+    public ServiceOptions(
+            Path stateDir,
+            String host,
+            int port,
+            ApiServer.Tls tls,
+            boolean requireAuth,
+            boolean memoryOvercommit,
+            boolean confineWorkers) {
+        this(stateDir, host, port, tls, requireAuth, memoryOvercommit, confineWorkers, null);
+    }
+
     public ServiceOptions withMemoryOvercommit(boolean on) {
-        return new ServiceOptions(stateDir, host, port, tls, requireAuth, on, confineWorkers);
+        return new ServiceOptions(stateDir, host, port, tls, requireAuth, on, confineWorkers, cluster);
     }
 
     public ServiceOptions withConfinedWorkers(boolean on) {
-        return new ServiceOptions(stateDir, host, port, tls, requireAuth, memoryOvercommit, on);
+        return new ServiceOptions(stateDir, host, port, tls, requireAuth, memoryOvercommit, on, cluster);
+    }
+
+    /** Joins a failover cluster ({@code c} null: a standalone host). */
+    public ServiceOptions withCluster(org.viridian.management.cluster.ClusterOptions c) {
+        return new ServiceOptions(stateDir, host, port, tls, requireAuth, memoryOvercommit, confineWorkers, c);
     }
 
     public ServiceOptions {

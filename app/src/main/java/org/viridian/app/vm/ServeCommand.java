@@ -11,6 +11,7 @@ import org.viridian.management.ManagementService;
 import org.viridian.management.ServiceOptions;
 import org.viridian.management.api.ApiServer;
 import org.viridian.management.auth.TokenStore;
+import org.viridian.management.cluster.ClusterOptions;
 import org.viridian.management.config.Json;
 import org.viridian.management.service.SwitchService;
 import picocli.CommandLine.Command;
@@ -66,14 +67,47 @@ public final class ServeCommand implements Callable<Integer> {
                             + " built; hot add of disks and adapters is then refused to it (needs root).")
     boolean confineWorkers;
 
+    @Option(
+            names = "--cluster",
+            paramLabel = "ZK1:PORT,…",
+            description = "Join a failover cluster: the Apache ZooKeeper ensemble's members (3 or 5 of them).")
+    String cluster;
+
+    @Option(names = "--host-name", description = "This host's name in the cluster (default: the machine's host name).")
+    String hostName;
+
+    @Option(
+            names = "--shared-storage",
+            paramLabel = "DIR",
+            description = "Storage every member sees at the same path (NFS, SMB, CephFS): highly available VMs' disks "
+                    + "must be under it.")
+    Path sharedStorage;
+
+    @Option(
+            names = "--cluster-session-timeout",
+            paramLabel = "SECONDS",
+            defaultValue = "10",
+            description = "The host's lease: a member silent this long is failed over (default ${DEFAULT-VALUE}; the "
+                    + "ensemble bounds it, 2 to 20 ticks). Clustered VMs stop after 3/4 of it without contact.")
+    double sessionTimeout;
+
     @Override
     public Integer call() throws Exception {
+        ServiceOptions o = options(stateDir, listen, tlsKeyStore, tlsPasswordFile, auth)
+                .withMemoryOvercommit(memoryOvercommit)
+                .withConfinedWorkers(confineWorkers);
+        if (cluster != null)
+            o = o.withCluster(new ClusterOptions(
+                    cluster,
+                    hostName != null
+                            ? hostName
+                            : java.net.InetAddress.getLocalHost().getHostName(),
+                    sharedStorage,
+                    java.time.Duration.ofMillis(Math.round(sessionTimeout * 1000))));
+        else if (hostName != null || sharedStorage != null)
+            throw new IllegalArgumentException("--host-name and --shared-storage need --cluster");
         ManagementService service = ManagementService.start(
-                options(stateDir, listen, tlsKeyStore, tlsPasswordFile, auth)
-                        .withMemoryOvercommit(memoryOvercommit)
-                        .withConfinedWorkers(confineWorkers),
-                null,
-                sharedHost ? SwitchService.HostAccess.shared() : SwitchService.HostAccess.system());
+                o, null, sharedHost ? SwitchService.HostAccess.shared() : SwitchService.HostAccess.system());
         System.out.println(Messages.get("serve.serving", service.url(), dir(stateDir)));
         System.out.flush();
         awaitShutdown(service);

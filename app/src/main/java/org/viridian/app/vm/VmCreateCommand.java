@@ -31,6 +31,9 @@ final class VmCreateCommand extends VmSubcommand {
     @Option(names = "--start", description = "Start it once created.")
     boolean start;
 
+    @Mixin
+    HighAvailabilityOptions ha;
+
     @Override
     public Integer call() {
         ServiceClient c = connection.client();
@@ -42,6 +45,7 @@ final class VmCreateCommand extends VmSubcommand {
                             .map(d -> Map.of("path", d.toAbsolutePath().toString()))
                             .toList());
         JsonNode vm = c.post("/api/v1/vms", r);
+        ha.apply(c, vm.get("id").asText());
         if (start) {
             c.awaitJob(c.post(path(vm.get("id").asText()) + "/start", null));
             vm = c.get(path(vm.get("id").asText()));

@@ -23,12 +23,17 @@ final class VmSetCommand extends VmSubcommand {
     @Mixin
     VmSettings settings;
 
+    @Mixin
+    HighAvailabilityOptions ha;
+
     @Override
     public Integer call() {
         ServiceClient c = connection.client();
         Map<String, Object> r = settings.request(newName);
-        if (r.isEmpty()) throw new IllegalArgumentException(Messages.get("error.nothingToChange"));
-        printVm(c.patch(path(vm), r), c);
+        if (r.isEmpty() && !ha.given())
+            throw new IllegalArgumentException(Messages.get("error.nothingToChange"));
+        ha.apply(c, vm);
+        printVm(r.isEmpty() ? c.get(path(vm)) : c.patch(path(vm), r), c);
         return 0;
     }
 }

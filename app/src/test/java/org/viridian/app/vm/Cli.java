@@ -7,7 +7,7 @@ import java.util.List;
 import org.viridian.app.Main;
 import picocli.CommandLine;
 
-/** Runs `viridian …` in this JVM with its output captured; `vm` and `switch` commands get --url and the extra options. */
+/** Runs `viridian …` in this JVM with its output captured; `vm`, `switch` and `cluster` commands get --url and the extra options. */
 public record Cli(String url, List<String> extra) {
     public record Result(int rc, String out, String err) {}
 
@@ -17,7 +17,9 @@ public record Cli(String url, List<String> extra) {
 
     public Result run(String... args) {
         List<String> a = new ArrayList<>(List.of(args));
-        if (a.getFirst().equals("vm") || a.getFirst().equals("switch")) {
+        if (a.getFirst().equals("vm")
+                || a.getFirst().equals("switch")
+                || a.getFirst().equals("cluster")) {
             a.add("--url=" + url);
             a.addAll(extra);
         }

@@ -39,6 +39,12 @@ public final class ApiServer implements AutoCloseable {
     private final Routes routes;
     private final boolean tls;
     private final StreamRoutes streams;
+    private final ClusterRoutes clusterRoutes;
+
+    /** The failover cluster the API's /cluster resources speak for (set once the member has joined). */
+    public void cluster(org.viridian.management.cluster.ClusterService c) {
+        clusterRoutes.cluster(c);
+    }
 
     /** TLS: a PKCS#12 key store with the server's key and certificate. */
     public record Tls(Path keyStore, String password) {}
@@ -115,7 +121,9 @@ public final class ApiServer implements AutoCloseable {
                         "jobs",
                         BASE + "/jobs",
                         "events",
-                        BASE + "/events")));
+                        BASE + "/events",
+                        "cluster",
+                        BASE + "/cluster")));
         routes.add(HandlerType.GET, BASE + "/openapi.json", ctx -> ctx.contentType("application/json")
                 .result(openApi()));
         routes.add(HandlerType.GET, BASE + "/host", ctx -> {
@@ -166,6 +174,8 @@ public final class ApiServer implements AutoCloseable {
         });
         new VmRoutes(vms, access, requests).register(routes);
         new SwitchRoutes(switches, access, requests).register(routes);
+        clusterRoutes = new ClusterRoutes(access, requests);
+        clusterRoutes.register(routes);
         new MetricsRoutes(vms, access, apiRequests).register(routes);
         streams = new StreamRoutes(vms, events, access, json);
         streams.register(app, routes);

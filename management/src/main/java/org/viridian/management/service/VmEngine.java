@@ -29,6 +29,13 @@ public interface VmEngine {
         throw new UnsupportedOperationException("this engine cannot restore a saved VM");
     }
 
+    /**
+     * A clustered VM must power itself off at {@code deadlineNanos} (this machine's monotonic clock, System.nanoTime:
+     * CLOCK_MONOTONIC, the same in every process) unless renewed; Long.MAX_VALUE: no deadline. Engines whose VMs
+     * outlive the service pass it on, so a VM whose service was killed stops before its cluster lease could expire.
+     */
+    default void lease(java.util.UUID vm, long deadlineNanos) {}
+
     /** Whether running VMs outlive the service (worker processes): a closing service then leaves them running. */
     default boolean vmsOutliveService() {
         return false;

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -377,6 +378,79 @@ public final class VmService implements AutoCloseable {
         }
         events.publish(Event.VM_UPDATED, next.id().toString(), next.name(), null, what);
         return get(ref);
+    }
+
+    /**
+     * Defines a VM with the id and settings it has elsewhere, or redefines it while it is not active here: a clustered
+     * VM arriving from the cluster (failover, planned move). Refused when another VM here has its name.
+     */
+    public VmView adopt(VmConfig c) throws IOException {
+        VmEntry e;
+        boolean created = false;
+        synchronized (this) {
+            requireFreeName(c.name(), c.id());
+            e = vms.get(c.id());
+            if (e == null) {
+                configs.save(c);
+                e = new VmEntry(c, VmStatus.off(clock.instant()));
+                persist(e);
+                vms.put(c.id(), e);
+                created = true;
+            } else {
+                synchronized (e) {
+                    if (e.status.state().isActive())
+                        throw ServiceException.conflict(
+                                "invalid_state", "VM '" + c.name() + "' is active here: its definition stays");
+                    configs.save(c);
+                    e.config = c;
+                }
+            }
+        }
+        events.publish(
+                created ? Event.VM_CREATED : Event.VM_UPDATED,
+                c.id().toString(),
+                c.name(),
+                null,
+                "defined from the cluster");
+        return get(c.id().toString());
+    }
+
+    /**
+     * Removes this host's definition of a VM that is not active here (a clustered VM another host owns now). Returns
+     * false when it is active, or unknown here.
+     */
+    public boolean forget(UUID id) throws IOException {
+        VmEntry e;
+        synchronized (this) {
+            e = vms.get(id);
+            if (e == null) return false;
+            synchronized (e) {
+                if (e.status.state().isActive()) return false;
+                configs.delete(id);
+                vms.remove(id);
+            }
+        }
+        events.publish(Event.VM_DELETED, id.toString(), e.config.name(), null, "now defined on another host");
+        return true;
+    }
+
+    /** Why the VM could not start here now (admission against the VMs active here), or empty when it could. */
+    public Optional<String> admissionRefusal(VmConfig c) {
+        synchronized (this) {
+            return admission.refusal(c, activeConfigs(vms.get(c.id())), host.get());
+        }
+    }
+
+    /** A VM's definition and state here, or empty where it has none. */
+    public Optional<VmView> find(UUID id) {
+        VmEntry e;
+        synchronized (this) {
+            e = vms.get(id);
+        }
+        if (e == null) return Optional.empty();
+        synchronized (e) {
+            return Optional.of(e.view());
+        }
     }
 
     public void delete(String ref) throws IOException {

@@ -26,6 +26,9 @@ public record RuntimeDir(Path path) {
     public static final String SOCKET = "worker.sock";
     public static final String LOG = "worker.log";
     public static final String EXIT = "exit.json";
+    /** A clustered VM's fence deadline (System.nanoTime), renewed by the service every heartbeat. */
+    public static final String LEASE = "lease";
+
     private static final ObjectMapper JSON = Json.mapper();
 
     /**

@@ -184,4 +184,19 @@ public final class WorkerEngine implements VmEngine {
     private SwitchPorts kvmSwitches() {
         return engineClass == null ? switches : null;
     }
+
+    /** Writes the VM's fence deadline into its runtime directory, where its worker reads it (atomically replaced). */
+    @Override
+    public void lease(java.util.UUID vm, long deadlineNanos) {
+        RuntimeDir dir = RuntimeDir.of(stateDir, vm.toString());
+        if (!dir.exists()) return;
+        java.nio.file.Path tmp = dir.path().resolve(RuntimeDir.LEASE + ".tmp");
+        try {
+            java.nio.file.Files.writeString(tmp, Long.toString(deadlineNanos));
+            java.nio.file.Files.move(
+                    tmp, dir.path().resolve(RuntimeDir.LEASE), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot renew the lease of VM " + vm + ": " + e.getMessage());
+        }
+    }
 }

@@ -52,6 +52,7 @@ public final class WorkerMain {
                     .name("worker-exit")
                     .start(() ->
                             ended(s, vm, x != null ? x : new VmExit("the VM ended: " + failure, null, true, null))));
+            fenceOnLease(dir, vm);
             if (launch.confine()) confine(dir, launch.config().id().toString());
         } catch (Exception | Error e) {
             e.printStackTrace();
@@ -67,6 +68,34 @@ public final class WorkerMain {
             System.err.println("failed to start: cannot listen on " + dir.socket() + ": " + e.getMessage());
             System.exit(1);
         }
+    }
+
+    /**
+     * A clustered VM's worker powers the VM off itself once the deadline its service renews every heartbeat has passed
+     * (a killed or hung service no longer renews it): its cluster lease could expire next, and another host start it.
+     */
+    private static void fenceOnLease(RuntimeDir dir, RunningVm vm) {
+        Path lease = dir.path().resolve(RuntimeDir.LEASE);
+        Thread.ofPlatform().daemon().name("worker-fence").start(() -> {
+            while (!vm.exit().isDone()) {
+                try {
+                    long deadline =
+                            Long.parseLong(java.nio.file.Files.readString(lease).strip());
+                    if (System.nanoTime() - deadline > 0) {
+                        LOG.log(System.Logger.Level.WARNING, "cluster lease not renewed by the service: powering off");
+                        vm.powerOff("fenced: the host service stopped renewing the VM's cluster lease");
+                        return;
+                    }
+                } catch (java.io.IOException | NumberFormatException e) {
+                    // no lease (not clustered), or being replaced: nothing to enforce now
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
     }
 
     /**

@@ -27,7 +27,8 @@ import org.viridian.management.service.VmMetrics;
  * or crashes, so every transition of the service's state machine can be driven here. Integration services: a demo
  * guest whose command line says "ic-shutdown" honours shutdown requests, "ic-heartbeat" answers heartbeats while it
  * is not paused, and "ic-kvp" tells its OS name and addresses through KVP ({@link #KVP_AUTO_POOL}) — each only when
- * the VM's settings offer that service. One whose command line says "ticker" prints a numbered line every 100 ms ("ticks=N": N of them, then it powers off); one whose command line says "fail-to-start" does not start.
+ * the VM's settings offer that service. One whose command line says "ticker" prints a numbered line every 100 ms ("ticks=N": N of them, then it powers off); one whose command line says "fail-to-start" does not start; one whose command line says "disk-writer" appends
+ * lines to its first disk's file while it runs.
  */
 public final class ScriptedEngine implements VmEngine {
     /** What a scripted "ic-kvp" guest's auto pool holds, as hv_kvp_daemon would fill it. */
@@ -115,6 +116,8 @@ public final class ScriptedEngine implements VmEngine {
                 if (resumeAt == 0) vm.print("login: ");
             }
         }
+        if (cmdline.contains("disk-writer") && !c.disks().isEmpty())
+            writeDisk(vm, java.nio.file.Path.of(c.disks().getFirst().path()));
         if (cmdline.contains("ticker")) {
             // A guest that keeps printing (one line every 100 ms while it runs), to show its VM running on; with
             // "ticks=N" it powers off after N.
@@ -133,6 +136,29 @@ public final class ScriptedEngine implements VmEngine {
             });
         }
         return vm;
+    }
+
+    /**
+     * A guest that writes its disk while it runs ("disk-writer"): every 20 ms it appends "PID SEQ MILLIS" to its first
+     * disk's file, so a test on shared storage sees every writer and when it wrote (two at once: a VM running twice).
+     */
+    private static void writeDisk(Guest vm, java.nio.file.Path disk) {
+        long pid = ProcessHandle.current().pid();
+        Thread.ofPlatform().daemon().start(() -> {
+            for (long n = 1; !vm.exit.isDone(); n++) {
+                if (!vm.paused.get()) {
+                    try {
+                        java.nio.file.Files.writeString(
+                                disk,
+                                pid + " " + n + " " + System.currentTimeMillis() + "\n",
+                                java.nio.file.StandardOpenOption.APPEND);
+                    } catch (IOException e) {
+                        vm.print("disk write failed: " + e.getMessage() + "\r\n");
+                    }
+                }
+                sleep(20);
+            }
+        });
     }
 
     private static void sleep(long ms) {

@@ -16,12 +16,22 @@ import org.viridian.management.worker.WorkerEngine;
 /**
  * A service in its own JVM for the crash tests (killed with SIGKILL): args STATE-DIR [scripted|kvm|worker-scripted]
  * (worker-scripted: each VM in a worker process running the scripted engine; worker-scripted-confined: the same, the
- * workers confined). Prints "serving URL" once it listens. It
+ * workers confined), then optionally cluster=ZK-MEMBERS host=NAME shared=DIR timeout=MS to join a failover cluster.
+ * Prints "serving URL" once it listens. It
  * owns only the switches it made (tests share the host).
  */
 public final class ServiceProcess {
     public static void main(String[] args) throws Exception {
         ServiceOptions o = new ServiceOptions(Path.of(args[0]), "127.0.0.1", 0, null, false);
+        java.util.Map<String, String> extra = new java.util.HashMap<>();
+        for (int i = 2; i < args.length; i++)
+            extra.put(args[i].substring(0, args[i].indexOf('=')), args[i].substring(args[i].indexOf('=') + 1));
+        if (extra.containsKey("cluster"))
+            o = o.withCluster(new org.viridian.management.cluster.ClusterOptions(
+                    extra.get("cluster"),
+                    extra.get("host"),
+                    extra.containsKey("shared") ? Path.of(extra.get("shared")) : null,
+                    java.time.Duration.ofMillis(Long.parseLong(extra.getOrDefault("timeout", "10000")))));
         ManagementService s = ManagementService.start(
                 o,
                 switch (args.length > 1 ? args[1] : "scripted") {
@@ -41,16 +51,17 @@ public final class ServiceProcess {
     /** A service process started by a test, and its URL. */
     public record Running(Process process, String url) {
         /** Starts one on {@code stateDir} in {@code mode} (as main's second argument); returns once it serves. */
-        public static Running start(Path stateDir, String mode) throws IOException {
-            Process p = new ProcessBuilder(
-                            Path.of(System.getProperty("java.home"), "bin", "java")
-                                    .toString(),
-                            "-XX:TieredStopAtLevel=1",
-                            "-cp",
-                            System.getProperty("java.class.path"),
-                            ServiceProcess.class.getName(),
-                            stateDir.toString(),
-                            mode)
+        public static Running start(Path stateDir, String mode, String... extra) throws IOException {
+            java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:TieredStopAtLevel=1",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    ServiceProcess.class.getName(),
+                    stateDir.toString(),
+                    mode));
+            cmd.addAll(java.util.List.of(extra));
+            Process p = new ProcessBuilder(cmd)
                     // stderr to a file, not this JVM's: a service that outlived its test would otherwise hold the test
                     // run open
                     .redirectError(ProcessBuilder.Redirect.appendTo(new java.io.File("target/service-stderr.log")))

@@ -147,6 +147,63 @@ public class WebManagerBrowserTest {
         }
     }
 
+    /**
+     * The cluster page of a member (a one-member cluster on a standalone ZooKeeper server): the member, a highly
+     * available VM with its owner and epoch, and the drain button; a standalone host's page says it is no member.
+     */
+    @Test
+    void theClusterPageShowsMembersAndClusteredVmsAndDrains() throws Exception {
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+        browser.get(service.service.url() + "#/cluster");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("not-clustered")));
+        java.nio.file.Path dir = TestService.tempDir();
+        java.nio.file.Path shared = java.nio.file.Files.createDirectories(dir.resolve("shared"));
+        try (var zk = org.viridian.management.testing.ZooKeeperEnsemble.start(dir, 1);
+                TestService member = TestService.start(
+                        new org.viridian.management.ServiceOptions(dir.resolve("state"), "127.0.0.1", 0, null, false)
+                                .withCluster(new org.viridian.management.cluster.ClusterOptions(
+                                        zk.connectString(), "m1", shared, Duration.ofSeconds(4))),
+                        new org.viridian.management.testing.ScriptedEngine(),
+                        org.viridian.management.service.SwitchService.HostAccess.shared())) {
+            org.viridian.management.testing.ClusterHarness.await("m1 joined", Duration.ofSeconds(30), () -> member.api
+                    .get("/api/v1/cluster")
+                    .json()
+                    .path("health")
+                    .asText()
+                    .equals("ok"));
+            java.nio.file.Path disk = java.nio.file.Files.writeString(shared.resolve("hv.img"), "");
+            member.api.post("/api/v1/vms", "{\"name\":\"hv\",\"disks\":[{\"path\":\"" + disk + "\"}]}");
+            assertThat(member.api
+                            .send("PUT", "/api/v1/cluster/vms/hv", "{\"priority\":\"high\"}")
+                            .status())
+                    .isEqualTo(200);
+            browser.get(member.service.url() + "#/cluster");
+            By vmRow = By.cssSelector("tr[data-clustered-vm='hv']");
+            assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(vmRow))
+                            .getText())
+                    .contains("m1")
+                    .contains("high");
+            By hostRow = By.cssSelector("tr[data-host='m1']");
+            assertThat(browser.findElement(hostRow).getText()).contains("ok");
+            browser.findElement(hostRow)
+                    .findElement(By.cssSelector(".host-drain"))
+                    .click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(
+                    By.cssSelector("tr[data-host='m1'] .host-health"), "draining"));
+            browser.findElement(hostRow)
+                    .findElement(By.cssSelector(".host-drain"))
+                    .click();
+            wait.until(ExpectedConditions.not(ExpectedConditions.textToBePresentInElementLocated(
+                    By.cssSelector("tr[data-host='m1'] .host-health"), "draining")));
+            assertThat(member.api
+                            .get("/api/v1/cluster")
+                            .json()
+                            .path("drainRequested")
+                            .size())
+                    .isZero();
+        }
+    }
+
     /** The end-to-end flow, shared with the nested-KVM test that runs it against a real VM. */
     public static void run(
             WebDriver browser, String url, String name, String guest, String cmdline, String consoleShows) {

@@ -1,0 +1,162 @@
+package org.viridian.app.vm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/**
+ * `viridian cluster …`: the failover cluster the service's host is a member of (Hyper-V's Get-ClusterNode,
+ * Suspend-ClusterNode -Drain, Resume-ClusterNode, Move-ClusterVirtualMachineRole), through its REST API.
+ */
+@Command(
+        name = "cluster",
+        mixinStandardHelpOptions = true,
+        description = "The failover cluster of the service's host (serve --cluster): members, clustered VMs, drain.",
+        subcommands = {
+            ClusterCommand.Status.class,
+            ClusterCommand.Drain.class,
+            ClusterCommand.Resume.class,
+            ClusterCommand.Move.class
+        })
+public final class ClusterCommand implements Runnable {
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+
+    static String hostPath(String host) {
+        return "/api/v1/cluster/hosts/" + URLEncoder.encode(host, StandardCharsets.UTF_8);
+    }
+
+    @Command(
+            name = "status",
+            mixinStandardHelpOptions = true,
+            description = "Members (health, free memory, draining) and clustered VMs (owner, epoch, state).")
+    static final class Status extends VmSubcommand {
+        @Override
+        public Integer call() {
+            ServiceClient c = connection.client();
+            JsonNode s = c.get("/api/v1/cluster");
+            if (connection.json) printJson(s, c);
+            else print(s, out());
+            return 0;
+        }
+    }
+
+    static void print(JsonNode s, PrintWriter o) {
+        if (!s.path("enabled").asBoolean()) {
+            o.println("this host is not a cluster member (viridian serve --cluster ZK1:PORT,… --host-name NAME)");
+            o.flush();
+            return;
+        }
+        o.printf(
+                "member:   %s, %s%s%nensemble: %s (session timeout %d ms)%n%n",
+                s.path("host").asText(),
+                s.path("detail").asText(),
+                s.path("stale").asBoolean() ? " (last view shown: the ensemble cannot be read now)" : "",
+                s.path("ensemble").asText(),
+                s.path("sessionTimeoutMs").asLong());
+        Table hosts = new Table("HOST", "HEALTH", "VMS", "MEMORY FREE", "PROCESSORS", "API");
+        for (JsonNode h : s.path("hosts")) {
+            hosts.row(
+                    h.path("name").asText(),
+                    h.path("health").asText() + (h.path("draining").asBoolean() ? ", draining" : ""),
+                    h.path("vms").size(),
+                    (h.path("memoryFree").asLong() >> 20) + " MiB",
+                    h.path("processors").asInt(),
+                    h.path("url").asText());
+        }
+        hosts.print(o);
+        o.println();
+        Table vms = new Table("VM", "OWNER", "EPOCH", "STATE", "PRIORITY", "PREFERRED", "SHOULD RUN");
+        for (JsonNode v : s.path("vms")) {
+            vms.row(
+                    v.path("name").asText(),
+                    v.path("owner").isNull()
+                            ? "(none: failing over)"
+                            : v.path("owner").asText(),
+                    v.path("epoch").isNull() ? null : v.path("epoch").asLong(),
+                    v.path("state").isNull() ? null : v.path("state").asText(),
+                    v.path("priority").asText(),
+                    v.path("preferredHosts").isEmpty() ? null : String.join(",", texts(v.path("preferredHosts"))),
+                    v.path("running").asBoolean() ? "yes" : "no");
+        }
+        vms.print(o);
+    }
+
+    private static java.util.List<String> texts(JsonNode a) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        a.forEach(x -> out.add(x.asText()));
+        return out;
+    }
+
+    @Command(
+            name = "drain",
+            mixinStandardHelpOptions = true,
+            description = "Move every VM off a member (planned moves) and keep new ones away until 'cluster resume'.")
+    static final class Drain extends VmSubcommand {
+        @Parameters(index = "0", paramLabel = "HOST", description = "The member's --host-name.")
+        String host;
+
+        @Override
+        public Integer call() {
+            ServiceClient c = connection.client();
+            JsonNode s = c.post(hostPath(host) + "/drain", null);
+            if (connection.json) printJson(s, c);
+            else {
+                out().println("draining '" + host + "': its VMs move to other members ('cluster status' shows where)");
+                out().flush();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Let a drained member take VMs again.")
+    static final class Resume extends VmSubcommand {
+        @Parameters(index = "0", paramLabel = "HOST", description = "The member's --host-name.")
+        String host;
+
+        @Override
+        public Integer call() {
+            ServiceClient c = connection.client();
+            JsonNode s = c.post(hostPath(host) + "/resume", null);
+            if (connection.json) printJson(s, c);
+            else {
+                out().println("'" + host + "' takes VMs again");
+                out().flush();
+            }
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "move",
+            mixinStandardHelpOptions = true,
+            description = "Move a clustered VM to another member (a clean shutdown there and a start here, for now).")
+    static final class Move extends VmSubcommand {
+        @Parameters(index = "0", paramLabel = "VM", description = "Clustered VM name or id.")
+        String vm;
+
+        @Parameters(index = "1", paramLabel = "HOST", description = "The target member's --host-name.")
+        String host;
+
+        @Override
+        public Integer call() {
+            ServiceClient c = connection.client();
+            JsonNode v = c.post(
+                    "/api/v1/cluster/vms/" + URLEncoder.encode(vm, StandardCharsets.UTF_8) + "/move",
+                    Map.of("host", host));
+            if (connection.json) printJson(v, c);
+            else {
+                out().println("moving '" + v.path("name").asText() + "' from '"
+                        + v.path("owner").asText() + "' to '" + host + "'");
+                out().flush();
+            }
+            return 0;
+        }
+    }
+}
