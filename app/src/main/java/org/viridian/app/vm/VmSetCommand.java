@@ -30,8 +30,7 @@ final class VmSetCommand extends VmSubcommand {
     public Integer call() {
         ServiceClient c = connection.client();
         Map<String, Object> r = settings.request(newName);
-        if (r.isEmpty() && !ha.given())
-            throw new IllegalArgumentException(Messages.get("error.nothingToChange"));
+        if (r.isEmpty() && !ha.given()) throw new IllegalArgumentException(Messages.get("error.nothingToChange"));
         ha.apply(c, vm);
         printVm(r.isEmpty() ? c.get(path(vm)) : c.patch(path(vm), r), c);
         return 0;
