@@ -63,25 +63,28 @@ class StockLinuxSaveRestoreIT {
                 """
                         .formatted(insmods);
         byte[] initrd = NestedKvmHost.busyboxInitramfs(init, files);
+        // w TEXT: waits (up to ~5 min) for TEXT on the guest's console; gives up at once when the VM is off or crashed.
         String waitFor =
-                "for t in $(seq 1 600); do viridian vm console linux --print 2>/dev/null | grep -q \"$1\" && return 0;"
-                        + " sleep 1; done; return 1";
+                "for t in $(seq 1 100); do viridian vm console linux --print 2>/dev/null | grep -q \"$1\" && return 0;"
+                        + " viridian vm show linux 2>/dev/null | grep -Eq 'state: +(off|crashed)' && break; sleep 2; done;"
+                        + " echo \"SR-HOST: gave up waiting for '$1'\"; viridian vm show linux | sed 's/^/SR-HOST: /';"
+                        + " viridian vm console linux --print | tail -n 40 | sed 's/^/SR-CONSOLE: /'; tail -n 20 serve.log; return 1";
         String script = "w() { " + waitFor + "; };"
-                + " viridian vhd create disk.vhdx --size 64M >/dev/null;"
+                + " rm -f disk.vhdx; viridian vhd create disk.vhdx --size 64M >/dev/null;"
                 + " viridian serve --state-dir /tmp/sr > serve.log 2>&1 & S=$!;"
                 + " for t in $(seq 1 120); do viridian vm list >/dev/null 2>&1 && break; sleep 1; done;"
                 + " viridian vm create linux --kernel $PWD/vmlinuz --initrd $PWD/sr-initrd.gz --memory 512M --cpus 1"
-                + " --disk $PWD/disk.vhdx --cmdline 'console=ttyS0 quiet panic=-1 reboot=k' >/dev/null;"
-                + " viridian vm start linux; w 'SR: loop 8 ';"
+                + " --disk $PWD/disk.vhdx --cmdline 'console=ttyS0 quiet panic=-1 reboot=k' | sed 's/^/SR-HOST: /';"
+                + " viridian vm start linux | sed 's/^/SR-HOST: /'; w 'SR: loop 8 ' || { kill $S; exit 1; };"
                 + " s0=$(date +%s%N); viridian vm save linux; echo \"SR-HOST: save rc=$? ms=$((($(date +%s%N) - s0) / 1000000))\";"
                 + " echo \"SR-HOST: state $(viridian vm show linux | grep state:) file $(stat -c %s /tmp/sr/vms/*/saved-state.vmrs) bytes\";"
                 + " sleep 5;"
                 + " s0=$(date +%s%N); viridian vm start linux; echo \"SR-HOST: start rc=$? ms=$((($(date +%s%N) - s0) / 1000000))\";"
-                + " w 'SR: verified'; sleep 6;"
+                + " w 'SR: verified' || { kill $S; exit 1; }; sleep 6;"
                 + " echo \"SR-HOST: heartbeat $(viridian vm show linux --json | grep -o '\"heartbeat\"[^,]*')\";"
                 + " echo \"SR-HOST: host clock=$(date -u +%s)\";"
                 + " w 'SR: final'; viridian vm console linux --print | sed 's/^/SR-CONSOLE: /';"
-                + " kill $S";
+                + " tail -n 5 /tmp/sr/run/*/worker.log 2>/dev/null; kill $S";
         NestedKvmHost.Run r = NestedKvmHost.run(
                 jar,
                 Map.of("vmlinuz", NestedKvmHost.stockKernel(), "sr-initrd.gz", initrd),
