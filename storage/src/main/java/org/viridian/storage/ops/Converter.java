@@ -207,11 +207,12 @@ public final class Converter {
             long done = 0;
             while (done < p.length()) {
                 FileExtent t = dst.allocateExtent(p.diskOffset() + done, p.length() - done);
-                if (t != null && copier.copy(p.file(), p.fileOffset() + done, t.file(), t.offset(), t.length())) {
+                if (t != null) {
+                    copier.copy(p.file(), p.fileOffset() + done, t.file(), t.offset(), t.length());
                     done += t.length();
                     continue;
                 }
-                // The target cannot take it in place, or the kernel cannot copy here: through a buffer.
+                // The target cannot take it in place: through a buffer.
                 if (bounce == null) bounce = ByteBuffer.allocateDirect(CHUNK);
                 int n = (int) Math.min(p.length() - done, CHUNK);
                 src.read(bounce.clear().limit(n), p.diskOffset() + done);
