@@ -252,6 +252,7 @@ final class VhdBench implements Callable<Integer> {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED",
                 "-XX:TieredStopAtLevel=1",
+                "-XX:CompileThresholdScaling=10",
                 "-XX:+UseSerialGC",
                 "-XX:-UsePerfData",
                 "-cp",

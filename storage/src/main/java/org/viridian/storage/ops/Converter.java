@@ -66,6 +66,7 @@ public final class Converter {
         Path tmp = dst.resolveSibling(
                 dst.getFileName() + ".convert-" + ProcessHandle.current().pid() + ".tmp");
         Files.deleteIfExists(tmp);
+        Thread holes = askForHolesEarly(src);
         try {
             Images.create(
                     tmp,
@@ -75,6 +76,7 @@ public final class Converter {
                 if (out.size() < src.size())
                     throw new IOException(
                             dst + ": created with " + out.size() + " bytes, less than the source's " + src.size());
+                joinQuietly(holes);
                 written = fill(src, out, progress, readers, kernelCopy);
                 out.flush();
             }
@@ -82,9 +84,44 @@ public final class Converter {
             if (durable) syncDirectory(dst);
             return written;
         } catch (IOException | RuntimeException e) {
+            joinQuietly(holes);
             Files.deleteIfExists(tmp);
             throw e;
         }
+    }
+
+    /**
+     * The source's first question about holes, on another thread while the target is created: for a raw file it binds
+     * lseek(SEEK_DATA) through FFM, whose stubs are generated at first use (a few tens of ms of a short conversion).
+     * Its answer is not used here; a failure shows again when the copy asks.
+     */
+    private static Thread askForHolesEarly(DiskImage src) {
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        src.mayHaveData(0, Math.min(src.size(), GRANULE));
+                    } catch (IOException | RuntimeException e) {
+                        // Asked again, and reported, by the copy.
+                    }
+                },
+                "convert-holes");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Nothing may touch the source after the conversion: the caller closes it. */
+    private static void joinQuietly(Thread t) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     /** Reader threads: one per core beyond the writer's, at least one, at most three. */
