@@ -68,7 +68,7 @@ public final class Converter {
         Files.deleteIfExists(tmp);
         Thread holes = askForHolesEarly(src);
         try {
-            Images.create(
+            Images.createForFill(
                     tmp,
                     new CreateOptions(target.format(), target.type(), src.size(), target.blockSize(), target.parent()));
             long written;

@@ -22,8 +22,12 @@ public final class VhdCreator {
     private VhdCreator() {}
 
     public static void createFixed(Path path, long size) throws IOException {
+        createFixed(path, size, FileStorage::create);
+    }
+
+    public static void createFixed(Path path, long size, Storage.Creator creator) throws IOException {
         size = checkSize(size);
-        try (Storage s = FileStorage.create(path)) {
+        try (Storage s = creator.create(path)) {
             s.setSize(size + 512);
             s.write(footer(VhdFooter.FIXED, size, -1L).encode(), size);
             s.flush();
@@ -31,8 +35,12 @@ public final class VhdCreator {
     }
 
     public static void createDynamic(Path path, long size, int blockSize) throws IOException {
+        createDynamic(path, size, blockSize, FileStorage::create);
+    }
+
+    public static void createDynamic(Path path, long size, int blockSize, Storage.Creator creator) throws IOException {
         size = checkSize(size);
-        try (Storage s = FileStorage.create(path)) {
+        try (Storage s = creator.create(path)) {
             writeSparse(s, footer(VhdFooter.DYNAMIC, size, HEADER_AT), header(size, blockSize), null, path);
         }
     }
