@@ -1,5 +1,7 @@
 package org.viridian.app.vhd;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -137,16 +139,10 @@ final class VhdConvert implements Callable<Integer> {
             long written = Converter.convert(
                     s, dst, new CreateOptions(f, t, s.size(), blockSize, null), new ProgressMeter(progress), sync);
             double secs = (System.nanoTime() - start) / 1e9;
-            System.out.printf(
-                    "converted %s (%s, %s) to %s (%s %s): %s of data written in %.2f s%n",
-                    src,
-                    s.format().displayName(),
-                    Sizes.human(s.size()),
-                    dst,
-                    f.displayName(),
-                    t.displayName(),
-                    Sizes.human(written),
-                    secs);
+            // Concatenated, not printf: java.util.Formatter's set-up was a visible part of a short conversion.
+            System.out.println("converted " + src + " (" + s.format().displayName() + ", " + Sizes.human(s.size())
+                    + ") to " + dst + " (" + f.displayName() + " " + t.displayName() + "): " + Sizes.human(written)
+                    + " of data written in " + BigDecimal.valueOf(secs).setScale(2, RoundingMode.HALF_UP) + " s");
         }
         return 0;
     }

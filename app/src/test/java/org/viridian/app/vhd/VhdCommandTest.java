@@ -40,6 +40,14 @@ class VhdCommandTest {
         return dir.resolve(name).toString();
     }
 
+    /** The launcher's start-up cache is trained by this run; a conversion that fails there must fail here. */
+    @Test
+    void theStartUpTrainingConvertsEveryFormat() throws Exception {
+        PrintStream out = System.out;
+        VhdTraining.main(new String[0]);
+        assertThat(System.out).isSameAs(out);
+    }
+
     @Test
     void createInfoCheckConvertChain() throws Exception {
         Run c = viridian("vhd", "create", p("base.vhdx"), "--size", "64M");

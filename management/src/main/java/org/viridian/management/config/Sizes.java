@@ -1,5 +1,7 @@
 package org.viridian.management.config;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -43,7 +45,10 @@ public final class Sizes {
             u++;
         }
         if (u == 0) return bytes + " B";
-        return String.format(Locale.ROOT, v == Math.rint(v) ? "%.0f %s" : "%.1f %s", v, units[u]);
+        if (v == Math.rint(v)) return (long) v + " " + units[u];
+        // As %.1f rounds (half up, from the shortest decimal form), without java.util.Formatter: its set-up was a
+        // visible part of a short command's start (`viridian vhd convert` prints sizes).
+        return BigDecimal.valueOf(v).setScale(1, RoundingMode.HALF_UP).toPlainString() + " " + units[u];
     }
 
     /** 64M, 2G, 1536K: the largest exact binary unit. */

@@ -33,6 +33,12 @@ public interface Storage extends Closeable {
         return null;
     }
 
+    /** Creates a new file's storage (image creators take one, so a conversion can create without write barriers). */
+    @FunctionalInterface
+    interface Creator {
+        Storage create(java.nio.file.Path path) throws IOException;
+    }
+
     /** A name for messages, usually the path. */
     String name();
 

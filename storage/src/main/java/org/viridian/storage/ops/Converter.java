@@ -66,8 +66,9 @@ public final class Converter {
         Path tmp = dst.resolveSibling(
                 dst.getFileName() + ".convert-" + ProcessHandle.current().pid() + ".tmp");
         Files.deleteIfExists(tmp);
+        Thread holes = askForHolesEarly(src);
         try {
-            Images.create(
+            Images.createForFill(
                     tmp,
                     new CreateOptions(target.format(), target.type(), src.size(), target.blockSize(), target.parent()));
             long written;
@@ -75,6 +76,7 @@ public final class Converter {
                 if (out.size() < src.size())
                     throw new IOException(
                             dst + ": created with " + out.size() + " bytes, less than the source's " + src.size());
+                joinQuietly(holes);
                 written = fill(src, out, progress, readers, kernelCopy);
                 out.flush();
             }
@@ -82,9 +84,44 @@ public final class Converter {
             if (durable) syncDirectory(dst);
             return written;
         } catch (IOException | RuntimeException e) {
+            joinQuietly(holes);
             Files.deleteIfExists(tmp);
             throw e;
         }
+    }
+
+    /**
+     * The source's first question about holes, on another thread while the target is created: for a raw file it binds
+     * lseek(SEEK_DATA) through FFM, whose stubs are generated at first use (a few tens of ms of a short conversion).
+     * Its answer is not used here; a failure shows again when the copy asks.
+     */
+    private static Thread askForHolesEarly(DiskImage src) {
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        src.mayHaveData(0, Math.min(src.size(), GRANULE));
+                    } catch (IOException | RuntimeException e) {
+                        // Asked again, and reported, by the copy.
+                    }
+                },
+                "convert-holes");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Nothing may touch the source after the conversion: the caller closes it. */
+    private static void joinQuietly(Thread t) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     /** Reader threads: one per core beyond the writer's, at least one, at most three. */
@@ -207,11 +244,12 @@ public final class Converter {
             long done = 0;
             while (done < p.length()) {
                 FileExtent t = dst.allocateExtent(p.diskOffset() + done, p.length() - done);
-                if (t != null && copier.copy(p.file(), p.fileOffset() + done, t.file(), t.offset(), t.length())) {
+                if (t != null) {
+                    copier.copy(p.file(), p.fileOffset() + done, t.file(), t.offset(), t.length());
                     done += t.length();
                     continue;
                 }
-                // The target cannot take it in place, or the kernel cannot copy here: through a buffer.
+                // The target cannot take it in place: through a buffer.
                 if (bounce == null) bounce = ByteBuffer.allocateDirect(CHUNK);
                 int n = (int) Math.min(p.length() - done, CHUNK);
                 src.read(bounce.clear().limit(n), p.diskOffset() + done);

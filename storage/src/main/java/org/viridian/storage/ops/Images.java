@@ -93,14 +93,29 @@ public final class Images {
     }
 
     public static void create(Path path, CreateOptions o) throws IOException {
+        create(path, o, FileStorage::create);
+    }
+
+    /**
+     * For a file that is filled next and only then renamed into place (convert, compact): created without write
+     * barriers, as the fill itself (an fsync here waits for every other writer's journal commit on a busy disk).
+     */
+    static void createForFill(Path path, CreateOptions o) throws IOException {
+        create(path, o, p -> new DeferredFlushStorage(FileStorage.create(p), false));
+    }
+
+    private static void create(Path path, CreateOptions o, Storage.Creator creator) throws IOException {
         if (Files.exists(path)) throw new IOException(path + ": file already exists");
         switch (o.format()) {
-            case RAW -> RawImage.create(path, o.size());
+            case RAW -> RawImage.create(path, o.size(), creator);
             case VHD -> {
-                if (o.type() == ImageType.FIXED) VhdCreator.createFixed(path, o.size());
+                if (o.type() == ImageType.FIXED) VhdCreator.createFixed(path, o.size(), creator);
                 else if (o.type() == ImageType.DYNAMIC)
                     VhdCreator.createDynamic(
-                            path, o.size(), (int) (o.blockSize() == 0 ? VhdCreator.DEFAULT_BLOCK_SIZE : o.blockSize()));
+                            path,
+                            o.size(),
+                            (int) (o.blockSize() == 0 ? VhdCreator.DEFAULT_BLOCK_SIZE : o.blockSize()),
+                            creator);
                 else
                     try (DiskImage p = open(o.parent(), true)) {
                         if (!(p instanceof VhdImage v))
@@ -114,7 +129,8 @@ public final class Images {
                             path,
                             o.size(),
                             o.blockSize() == 0 ? VhdxCreator.DEFAULT_BLOCK_SIZE : o.blockSize(),
-                            o.type() == ImageType.FIXED);
+                            o.type() == ImageType.FIXED,
+                            creator);
                 } else
                     try (DiskImage p = open(o.parent(), true)) {
                         if (!(p instanceof VhdxImage v))

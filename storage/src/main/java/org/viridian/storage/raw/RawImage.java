@@ -25,8 +25,12 @@ public final class RawImage implements DiskImage {
     }
 
     public static void create(Path path, long size) throws IOException {
+        create(path, size, FileStorage::create);
+    }
+
+    public static void create(Path path, long size, Storage.Creator creator) throws IOException {
         if (size <= 0) throw new IllegalArgumentException("size must be positive");
-        try (Storage s = FileStorage.create(path)) {
+        try (Storage s = creator.create(path)) {
             s.setSize(size);
         }
     }

@@ -5,26 +5,29 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.viridian.storage.io.Bytes;
 import org.viridian.storage.io.FileStorage;
 import org.viridian.storage.io.ParentPaths;
+import org.viridian.storage.io.RandomBytes;
 import org.viridian.storage.io.Storage;
 
 /** Writes new VHD files: the layout follows Hyper-V (BAT at 1536, 4 KiB-aligned block data). */
 public final class VhdCreator {
     public static final int DEFAULT_BLOCK_SIZE = 2 << 20;
     private static final long HEADER_AT = 512, BAT_AT = 1536;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private VhdCreator() {}
 
     public static void createFixed(Path path, long size) throws IOException {
+        createFixed(path, size, FileStorage::create);
+    }
+
+    public static void createFixed(Path path, long size, Storage.Creator creator) throws IOException {
         size = checkSize(size);
-        try (Storage s = FileStorage.create(path)) {
+        try (Storage s = creator.create(path)) {
             s.setSize(size + 512);
             s.write(footer(VhdFooter.FIXED, size, -1L).encode(), size);
             s.flush();
@@ -32,8 +35,12 @@ public final class VhdCreator {
     }
 
     public static void createDynamic(Path path, long size, int blockSize) throws IOException {
+        createDynamic(path, size, blockSize, FileStorage::create);
+    }
+
+    public static void createDynamic(Path path, long size, int blockSize, Storage.Creator creator) throws IOException {
         size = checkSize(size);
-        try (Storage s = FileStorage.create(path)) {
+        try (Storage s = creator.create(path)) {
             writeSparse(s, footer(VhdFooter.DYNAMIC, size, HEADER_AT), header(size, blockSize), null, path);
         }
     }
@@ -58,8 +65,7 @@ public final class VhdCreator {
     }
 
     private static VhdFooter footer(int type, long size, long dataOffset) {
-        byte[] id = new byte[16];
-        RANDOM.nextBytes(id);
+        byte[] id = RandomBytes.of(16);
         id[6] = (byte) ((id[6] & 0x0F) | 0x40);
         id[8] = (byte) ((id[8] & 0x3F) | 0x80);
         return new VhdFooter(

@@ -2,15 +2,13 @@ package org.viridian.storage.vhdx;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.security.SecureRandom;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.UUID;
+import org.viridian.storage.io.RandomBytes;
 
 /** A GUID as VHDX stores it: Data1 (u32), Data2, Data3 (u16) little-endian, then 8 raw bytes. */
 public record Guid(byte[] bytes) {
     public static final Guid ZERO = new Guid(new byte[16]);
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     public Guid {
         if (bytes.length != 16) throw new IllegalArgumentException("a GUID has 16 bytes");
@@ -29,8 +27,7 @@ public record Guid(byte[] bytes) {
     }
 
     public static Guid random() {
-        byte[] b = new byte[16];
-        RANDOM.nextBytes(b);
+        byte[] b = RandomBytes.of(16);
         b[7] = (byte) ((b[7] & 0x0F) | 0x40);
         b[8] = (byte) ((b[8] & 0x3F) | 0x80);
         return new Guid(b);
@@ -60,23 +57,25 @@ public record Guid(byte[] bytes) {
         return Arrays.hashCode(bytes);
     }
 
+    /** xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx; by hand, as java.util.Formatter's set-up slowed every VHDX open. */
     @Override
     public String toString() {
         ByteBuffer le = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        return String.format(
-                Locale.ROOT,
-                "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                le.getInt(0),
-                le.getShort(4),
-                le.getShort(6),
-                bytes[8],
-                bytes[9],
-                bytes[10],
-                bytes[11],
-                bytes[12],
-                bytes[13],
-                bytes[14],
-                bytes[15]);
+        StringBuilder b = new StringBuilder(36);
+        hex(b, Integer.toUnsignedLong(le.getInt(0)), 8).append('-');
+        hex(b, Short.toUnsignedInt(le.getShort(4)), 4).append('-');
+        hex(b, Short.toUnsignedInt(le.getShort(6)), 4).append('-');
+        for (int i = 8; i < 16; i++) {
+            if (i == 10) b.append('-');
+            hex(b, Byte.toUnsignedInt(bytes[i]), 2);
+        }
+        return b.toString();
+    }
+
+    private static StringBuilder hex(StringBuilder b, long v, int digits) {
+        for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4)
+            b.append(Character.forDigit((int) (v >>> shift) & 0xF, 16));
+        return b;
     }
 
     /** "{xxxxxxxx-...}" as the parent locator stores it. */

@@ -25,12 +25,18 @@ public final class VhdxCreator {
     private VhdxCreator() {}
 
     public static void create(Path path, long size, long blockSize, boolean fixed) throws IOException {
+        create(path, size, blockSize, fixed, FileStorage::create);
+    }
+
+    public static void create(Path path, long size, long blockSize, boolean fixed, Storage.Creator creator)
+            throws IOException {
         if (size <= 0 || size > VhdxMetadata.MAX_SIZE)
             throw new IllegalArgumentException("VHDX size must be between 1 byte and 64 TiB");
         size = Bytes.roundUp(size, 512);
         write(
                 path,
-                new VhdxMetadata(checkBlockSize(blockSize), fixed, false, size, Guid.random(), 512, 4096, Map.of()));
+                new VhdxMetadata(checkBlockSize(blockSize), fixed, false, size, Guid.random(), 512, 4096, Map.of()),
+                creator);
     }
 
     public static void createDifferencing(Path path, Path parentPath, VhdxImage parent, long blockSize)
@@ -46,7 +52,8 @@ public final class VhdxCreator {
                         pm.diskId(),
                         pm.logicalSectorSize(),
                         pm.physicalSectorSize(),
-                        locator(path, parentPath, parent.dataWriteGuid())));
+                        locator(path, parentPath, parent.dataWriteGuid())),
+                FileStorage::create);
     }
 
     static Map<String, String> locator(Path child, Path parentPath, Guid parentDataWriteGuid) {
@@ -63,7 +70,7 @@ public final class VhdxCreator {
         return bs;
     }
 
-    private static void write(Path path, VhdxMetadata meta) throws IOException {
+    private static void write(Path path, VhdxMetadata meta, Storage.Creator creator) throws IOException {
         long ratio = (1L << 23) * meta.logicalSectorSize() / meta.blockSize();
         long payload = Math.ceilDiv(meta.virtualSize(), meta.blockSize());
         long entries = Math.ceilDiv(payload, ratio) * (ratio + 1);
@@ -79,7 +86,7 @@ public final class VhdxCreator {
                 end += meta.blockSize();
             }
         }
-        try (Storage s = FileStorage.create(path)) {
+        try (Storage s = creator.create(path)) {
             ByteBuffer ident = ByteBuffer.allocate(64 << 10);
             ident.put("vhdxfile".getBytes(StandardCharsets.US_ASCII))
                     .put("Viridian".getBytes(StandardCharsets.UTF_16LE));

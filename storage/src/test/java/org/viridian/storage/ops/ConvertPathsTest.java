@@ -164,6 +164,48 @@ class ConvertPathsTest {
         }
     }
 
+    /**
+     * A raw file whose every byte was written (so SEEK_DATA reports data everywhere) with a whole target block of
+     * zeros, zero granules, and a size that is a multiple of neither the granule nor any block size: the zeros are
+     * found by reading, none of them is written, the all-zero blocks stay unallocated, and the odd tail is copied.
+     */
+    @ParameterizedTest(name = "allocated zeros, odd size -> {0}, kernel copy {1}")
+    @CsvSource({"vhdx,true", "vhdx,false", "vhd,true", "vhd,false"})
+    void allocatedZerosAndAnOddSize(String to, boolean kernel) throws Exception {
+        int size = (33 << 20) + GRANULE + 4096 + 512;
+        byte[] model = new byte[size];
+        Random r = new Random(to.hashCode() + (kernel ? 1 : 0));
+        for (int at : new int[] {(32 << 20) + 4096, (32 << 20) + 5 * GRANULE - 100, size - 700}) {
+            for (int k = at; k < Math.min(size, at + 3000); k++) model[k] = (byte) (1 + r.nextInt(255));
+        }
+        Path src = dir.resolve("dense.img"), dst = dir.resolve("out." + to);
+        Files.write(src, model);
+        long written;
+        try (DiskImage s = Images.open(src, true)) {
+            assertThat(s.mayHaveData(0, 32 << 20))
+                    .as("written zeros are data to SEEK_DATA")
+                    .isTrue();
+            written = Converter.convert(
+                    s,
+                    dst,
+                    new CreateOptions(Images.formatFor(dst, null), ImageType.DYNAMIC, size, 0, null),
+                    Progress.NONE,
+                    false,
+                    2,
+                    kernel);
+        }
+        assertThat(written).isEqualTo(nonZeroGranuleBytes(model));
+        try (DiskImage d = Images.open(dst, true)) {
+            assertContent(d, model);
+            assertThat(d.ownsRange(0, 32 << 20))
+                    .as("all-zero blocks stay unallocated")
+                    .isFalse();
+        }
+        String qf = to.equals("vhd") ? "vpc" : to;
+        QemuImg.Result cmp = QemuImg.compareWithRaw(dst, qf, src);
+        assertThat(cmp.exit()).as(cmp.out()).isZero();
+    }
+
     @Test
     void aFailedConversionLeavesNoFileAndAnExistingTargetIsKept() throws Exception {
         byte[] model = model(5);
