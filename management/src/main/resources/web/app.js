@@ -481,7 +481,7 @@ async function renderCluster() {
   const drainBy = (c.drainRequested || []);
   const hosts = c.hosts.map(m => h('tr', { 'data-host': m.name },
     h('td', {}, m.name), h('td', { class: 'host-health' }, m.health + (m.draining ? ', draining' : '')),
-    h('td', {}, String(Object.keys(m.vms).length)), h('td', {}, bytes(m.memoryFree)), h('td', {}, String(m.processors)),
+    h('td', {}, String(Object.keys(m.vms).length)), h('td', {}, fmt.bytes(m.memoryFree)), h('td', {}, String(m.processors)),
     h('td', {}, h('button', { type: 'button', class: 'host-drain', onclick: () => attempt(async () => {
       await api('POST', '/cluster/hosts/' + encodeURIComponent(m.name) + (drainBy.includes(m.name) ? '/resume' : '/drain'));
       renderCluster();
