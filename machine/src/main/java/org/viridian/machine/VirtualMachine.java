@@ -11,6 +11,8 @@ import org.viridian.devices.ic.Heartbeat;
 import org.viridian.devices.ic.Kvp;
 import org.viridian.devices.ic.Shutdown;
 import org.viridian.devices.ic.TimeSync;
+import org.viridian.devices.input.SyntheticKeyboard;
+import org.viridian.devices.input.SyntheticMouse;
 import org.viridian.devices.legacy.AcpiPmBlock;
 import org.viridian.devices.legacy.CmosRtc;
 import org.viridian.devices.legacy.DebugExitPort;
@@ -21,6 +23,7 @@ import org.viridian.devices.netvsp.NetVsp;
 import org.viridian.devices.netvsp.TapPort;
 import org.viridian.devices.scsi.TokenBucket;
 import org.viridian.devices.storvsp.StorVsp;
+import org.viridian.devices.video.SyntheticVideo;
 import org.viridian.hv.HvFeatures;
 import org.viridian.hv.Hypervisor;
 import org.viridian.hv.diag.EchoConnection;
@@ -59,6 +62,9 @@ public final class VirtualMachine implements AutoCloseable {
     private StorVsp storage;
     private NetworkAdapters adapters;
     private EchoDevice echo;
+    private SyntheticVideo video;
+    private SyntheticKeyboard keyboard;
+    private SyntheticMouse mouse;
 
     private VirtualMachine(VmSpec spec, Partition partition, ConsoleEndpoint console) {
         this.spec = spec;
@@ -98,6 +104,7 @@ public final class VirtualMachine implements AutoCloseable {
                     vm.offerIntegrationServices();
                     vm.offerStorage();
                     vm.offerNetworkAdapters();
+                    vm.offerConsole();
                     acpi = acpi.withDevice(vmbusDevice());
                 }
             }
@@ -146,6 +153,35 @@ public final class VirtualMachine implements AutoCloseable {
             throw e;
         }
         vmbus.addDevice(storage);
+    }
+
+    /**
+     * The graphical console's devices, as every Hyper-V VM has them: synthetic video (the guest's framebuffer, which
+     * the host reads), keyboard and mouse (the host's input). Offered after the others so their relids stay put.
+     */
+    private void offerConsole() {
+        vmbus.addDevice(video = new SyntheticVideo(partition.memory(), instance("video")));
+        vmbus.addDevice(keyboard = new SyntheticKeyboard(instance("keyboard")));
+        vmbus.addDevice(mouse = new SyntheticMouse(instance("mouse")));
+    }
+
+    private UUID instance(String device) {
+        return UUID.nameUUIDFromBytes((spec.name() + "/" + device).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** The synthetic video device (the guest's screen); none without VMBus. */
+    public Optional<SyntheticVideo> video() {
+        return Optional.ofNullable(video);
+    }
+
+    /** The synthetic keyboard (host → guest key events); none without VMBus. */
+    public Optional<SyntheticKeyboard> keyboard() {
+        return Optional.ofNullable(keyboard);
+    }
+
+    /** The synthetic mouse (host → guest pointer events); none without VMBus. */
+    public Optional<SyntheticMouse> mouse() {
+        return Optional.ofNullable(mouse);
     }
 
     /** The spec's synthetic network adapters, in order; more may be added while the VM runs. */

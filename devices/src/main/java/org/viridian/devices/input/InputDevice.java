@@ -58,7 +58,9 @@ abstract class InputDevice extends ChannelDevice {
 
     final void refuse(String why) {
         refused++;
-        LOG.log(WARNING, getClass().getSimpleName() + ": refused " + why);
+        // A guest that floods bad messages gets its first few and then every power of two logged, not all.
+        if (refused <= 8 || Long.bitCount(refused) == 1)
+            LOG.log(WARNING, getClass().getSimpleName() + ": refused " + why + " (" + refused + " refused)");
     }
 
     final boolean sendInBand(byte[] data) {

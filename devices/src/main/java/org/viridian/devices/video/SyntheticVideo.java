@@ -144,6 +144,7 @@ public final class SyntheticVideo extends ChannelDevice {
         }
         vramGpa = v.gpaSpecified() ? v.gpa() : -1;
         mode = null;
+        dirt.take();
         send(new VramLocationAck(v.userContext()));
         // Ask for everything: dirt lets the host stream changes, the rest keeps its picture of the pointer current.
         send(new FeatureChange(true, true, true, true));
@@ -160,6 +161,7 @@ public final class SyntheticVideo extends ChannelDevice {
             return;
         }
         mode = m;
+        dirt.take(); // what was dirty in the old mode is covered by the new one's whole screen
         dirt.add(new Rect(0, 0, m.width(), m.height()));
         send(new SituationUpdateAck(s.userContext()));
     }
@@ -184,7 +186,9 @@ public final class SyntheticVideo extends ChannelDevice {
 
     private void refuse(String why) {
         refused++;
-        LOG.log(WARNING, "synthvid: refused " + why);
+        // A guest that floods bad messages gets its first few and then every power of two logged, not all.
+        if (refused <= 8 || Long.bitCount(refused) == 1)
+            LOG.log(WARNING, "synthvid: refused " + why + " (" + refused + " refused)");
     }
 
     public synchronized State state() {

@@ -23,7 +23,8 @@ public record VideoMode(long vramOffset, int width, int height, int depthBits, i
         return new VideoMode(o.vramOffset(), (int) o.width(), (int) o.height(), depthBits, (int) o.pitch());
     }
 
-    long bytes() {
+    /** The VRAM bytes the picture spans from its offset: every full line but the last, and the last row of pixels. */
+    public long bytes() {
         return (long) pitch * (height - 1) + (long) width * depthBits / 8;
     }
 }
