@@ -21,6 +21,7 @@ import org.viridian.devices.legacy.ResetControl;
 import org.viridian.devices.legacy.Uart16550;
 import org.viridian.devices.netvsp.NetVsp;
 import org.viridian.devices.netvsp.TapPort;
+import org.viridian.devices.pci.PciBus;
 import org.viridian.devices.scsi.TokenBucket;
 import org.viridian.devices.storvsp.StorVsp;
 import org.viridian.devices.video.SyntheticVideo;
@@ -105,7 +106,7 @@ public final class VirtualMachine implements AutoCloseable {
                     vm.offerStorage();
                     vm.offerNetworkAdapters();
                     vm.offerConsole();
-                    acpi = acpi.withDevice(vmbusDevice());
+                    acpi = acpi.withDevice(vmbusDevice()).withDevice(pciRootDevice());
                 }
             }
             vm.attachDevices();
@@ -161,8 +162,39 @@ public final class VirtualMachine implements AutoCloseable {
      */
     private void offerConsole() {
         vmbus.addDevice(video = new SyntheticVideo(partition.memory(), instance("video")));
+        attachVideoPci();
         vmbus.addDevice(keyboard = new SyntheticKeyboard(instance("keyboard")));
         vmbus.addDevice(mouse = new SyntheticMouse(instance("mouse")));
+    }
+
+    /**
+     * PCI bus 0 with Hyper-V's video function: a BIOS-booted Linux's hyperv_fb finds it before it takes a framebuffer.
+     * The host bridge is the DSDT's PNP0A03 ({@link #pciRootDevice}); config mechanism #1 reaches the function.
+     */
+    private void attachVideoPci() {
+        PciBus pci = new PciBus();
+        pci.plug(SyntheticVideo.PCI_SLOT, SyntheticVideo.pciFunction());
+        partition.io().register(PciBus.ADDRESS, 1, pci.addressPort());
+        partition.io().register(PciBus.DATA, 4, pci.dataPort());
+    }
+
+    /**
+     * The PCI host bridge (_HID PNP0A03): Linux scans a PCI bus only where ACPI describes a root bridge. It decodes
+     * bus 0, owns the configuration ports, and forwards a 64 MiB window where the video function's BAR lies.
+     */
+    public static AmlTerm pciRootDevice() {
+        return Aml.device(
+                "PCI0",
+                Aml.name("_HID", Aml.eisaId("PNP0A03")),
+                Aml.name("_UID", Aml.integer(0)),
+                Aml.name("_BBN", Aml.integer(0)),
+                Aml.name(
+                        "_CRS",
+                        new ResourceTemplate()
+                                .wordBusNumber(0, 0)
+                                .io(PciBus.ADDRESS, 8)
+                                .qwordMemory(true, false, SyntheticVideo.PCI_BAR, 64 << 20)
+                                .build()));
     }
 
     private UUID instance(String device) {

@@ -112,7 +112,10 @@ class StockLinuxAcceptanceIT {
                   echo "ACCEPT: kvp external pool: $key=$value"
                 fi
                 dmesg | grep -i -e vmbus -e hv_ | grep -v 'Unknown symbol' | sed 's/^/ACCEPT-DMESG: /'
-                dmesg | grep -e hyperv_fb -e hid-generic -e 'input:' -e hid_hyperv | sed 's/^/ACCEPT-DMESG: /'
+                dmesg | grep -e hyperv_fb -e hid-generic -e 'input:' -e hid_hyperv -e 'PCI' -e 'pci ' -e fbcon \\
+                  -e 'Console:' | sed 's/^/ACCEPT-DMESG: /'
+                echo "ACCEPT: fb0 $(cat /sys/class/graphics/fb0/name 2>/dev/null)"
+                echo "VIRIDIAN SYNTHETIC VIDEO: THE CONSOLE ON THE FRAMEBUFFER" > /dev/tty1
                 for e in /sys/class/input/event*; do
                   grep -q Vmbus $e/device/name 2>/dev/null && mouse=/dev/input/$(basename $e)
                 done
@@ -293,15 +296,26 @@ class StockLinuxAcceptanceIT {
     }
 
     /**
-     * hyperv_fb negotiates synthvid 3.5 and takes the host's default resolution. On this kernel (6.1) a guest not
-     * booted through EFI then looks for Hyper-V's PCI video device (1414:5353) for its framebuffer, which Viridian
-     * does not have yet, so the framebuffer itself is not registered here.
+     * hyperv_fb negotiates synthvid 3.5, takes the host's default resolution, finds Hyper-V's PCI video function
+     * (a BIOS-booted guest's hyperv_fb looks for it), takes its VRAM from its RAM and tells the host where; fbcon
+     * then draws the console there, and /init writes a line to it: the host's copy of the screen has that text.
      */
     @Test
-    void hypervFbNegotiatesWithTheSyntheticVideoDevice() {
+    void theConsoleAppearsOnTheSyntheticFramebuffer() {
         assertThat(linux.output())
                 .contains("hyperv_fb: Synthvid Version major 3, minor 5")
-                .contains("hyperv_fb: Screen resolution: 1024x768, Color depth: 32, Frame buffer size: 4194304");
+                .contains("hyperv_fb: Screen resolution: 1024x768, Color depth: 32, Frame buffer size: 4194304")
+                .contains("ACCEPT: vmbus device {da0a7802-e377-4aac-8e77-0558eb1073f8} driver hyperv_fb")
+                .contains("ACCEPT: fb0 hyperv_fb")
+                .containsPattern(
+                        "viridian: video: synthvid 3.5, VRAM at 0x[0-9a-f]+, mode 1024x768x32, 0 messages refused")
+                .containsPattern("ACCEPT-HOST: screenshot [1-9]\\d+ bytes");
+        Matcher m = Pattern.compile(
+                        "viridian: video: screen 1024x768, background 0x([0-9a-f]{6}), (\\d+) pixels of other colours")
+                .matcher(linux.output());
+        assertThat(m.find()).as(linux.output()).isTrue();
+        // Two lines of 8x16 text at least: far more than a cursor (a block of 8x16 pixels at most).
+        assertThat(Integer.parseInt(m.group(2))).isGreaterThan(500);
     }
 
     @Test

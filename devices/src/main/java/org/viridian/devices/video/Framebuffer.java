@@ -17,6 +17,28 @@ public record Framebuffer(int width, int height, int[] pixels) {
         return pixels[y * width + x];
     }
 
+    /** The most frequent colour: the background of a text console. */
+    public int background() {
+        java.util.HashMap<Integer, Integer> counts = new java.util.HashMap<>();
+        int best = pixels[0], most = 0;
+        for (int p : pixels) {
+            int n = counts.merge(p, 1, Integer::sum);
+            if (n > most) {
+                most = n;
+                best = p;
+            }
+        }
+        return best;
+    }
+
+    /** Pixels of another colour than {@code color} inside x0 ≤ x < x1, y0 ≤ y < y1 (clipped to the picture). */
+    public int pixelsOtherThan(int color, int x0, int y0, int x1, int y1) {
+        int n = 0;
+        for (int y = Math.max(0, y0); y < Math.min(height, y1); y++)
+            for (int x = Math.max(0, x0); x < Math.min(width, x1); x++) if (pixels[y * width + x] != color) n++;
+        return n;
+    }
+
     /** The picture as a PNG file's bytes. */
     public byte[] png() {
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);

@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.viridian.devices.pci.PciEndpoint;
 import org.viridian.devices.video.protocol.Dirt;
 import org.viridian.devices.video.protocol.FeatureChange;
 import org.viridian.devices.video.protocol.PointerPosition;
@@ -47,6 +48,20 @@ public final class SyntheticVideo extends ChannelDevice {
     /** What the guest may choose from; the first is the default (hyperv_fb takes it as its screen size). */
     public static final List<Resolution> RESOLUTIONS =
             List.of(new Resolution(1024, 768), new Resolution(800, 600), new Resolution(640, 480));
+
+    /** Hyper-V's PCI video device (Microsoft 1414:5353, VGA class), at slot 8 as on Hyper-V's generation 1 VMs. */
+    public static final int PCI_VENDOR = 0x1414, PCI_DEVICE = 0x5353, PCI_SLOT = 8;
+    /** Where its BAR 0 sits: below the IOAPIC and local APIC, above any RAM below 4 GiB. */
+    public static final long PCI_BAR = 0xF800_0000L, PCI_BAR_SIZE = 8 << 20;
+
+    /**
+     * The PCI function a BIOS-booted Linux looks for before it takes its framebuffer (hyperv_fb's Gen 1 path finds
+     * it, then allocates the VRAM from its own RAM and tells this device where): identity and a BAR, nothing behind
+     * it.
+     */
+    public static PciEndpoint pciFunction() {
+        return new PciEndpoint(PCI_VENDOR, PCI_DEVICE, 0x03_00_00, 0, 0).memoryBar(0, PCI_BAR, PCI_BAR_SIZE, false);
+    }
 
     /** What the host knows of the guest's display: version, VRAM address (-1: none yet), mode (null: none yet). */
     public record State(SynthvidVersion version, long vramGpa, VideoMode mode, Pointer pointer, long refused) {}
