@@ -69,6 +69,13 @@ final class WorkerRequests {
                 }
                 case WorkerMessage.ReadFlightRecorder p -> new WorkerMessage.Recorder(p.id(), vm.flightRecorder());
                 case WorkerMessage.ReadMetrics p -> new WorkerMessage.Metrics(p.id(), vm.metrics());
+                case WorkerMessage.ReadScreenshot p -> {
+                    byte[] png = vm.screenshot();
+                    if (png.length > WorkerMessage.MAX_SCREENSHOT)
+                        throw new UnsupportedOperationException(
+                                "a screenshot of " + png.length + " bytes is larger than one worker frame carries");
+                    yield new WorkerMessage.Screenshot(p.id(), png);
+                }
             };
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
