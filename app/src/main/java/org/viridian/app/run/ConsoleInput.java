@@ -108,6 +108,12 @@ final class ConsoleInput {
                                 : s.mode().width() + "x" + s.mode().height() + "x"
                                         + s.mode().depthBits(),
                         s.refused()));
+        vm.video().flatMap(v -> v.screen()).ifPresent(f -> {
+            int bg = f.background();
+            System.err.printf(
+                    "viridian: video: screen %dx%d, background 0x%06x, %d pixels of other colours%n",
+                    f.width(), f.height(), bg, f.pixelsOtherThan(bg, 0, 0, f.width(), f.height()));
+        });
         vm.keyboard()
                 .filter(k -> k.ready())
                 .ifPresent(k -> System.err.printf(

@@ -84,8 +84,16 @@ class SyntheticVideoTest {
         assertThat(f.height()).isEqualTo(768);
         assertThat(f.pixel(20, 10)).isEqualTo(0x12_3456);
         assertThat(f.pixel(21, 10)).isZero();
+        // The host's own PNG encoder, read back by the JDK's decoder.
         var png = ImageIO.read(new ByteArrayInputStream(f.png()));
+        assertThat(png.getWidth()).isEqualTo(1024);
+        assertThat(png.getHeight()).isEqualTo(768);
         assertThat(png.getRGB(20, 10) & 0xFFFFFF).isEqualTo(0x12_3456);
+        assertThat(png.getRGB(21, 10) & 0xFFFFFF).isZero();
+        assertThat(png.getRGB(1023, 767) & 0xFFFFFF).isZero();
+        assertThat(f.background()).isZero();
+        assertThat(f.pixelsOtherThan(0, 0, 0, 1024, 768)).isEqualTo(1);
+        assertThat(f.pixelsOtherThan(0, 0, 0, 20, 768)).isZero();
 
         assertThat(video.takeDirt()).containsExactly(new Rect(0, 0, 1024, 768)); // a new mode: all of it
         guest.send(new Dirt(0, List.of(new Rect(0, 8, 2000, 16), new Rect(-5, -5, 0, 3))).toBytes());
