@@ -12,6 +12,8 @@ import org.viridian.devices.ic.Heartbeat;
 import org.viridian.devices.ic.Kvp;
 import org.viridian.devices.ic.Shutdown;
 import org.viridian.devices.ic.TimeSync;
+import org.viridian.devices.input.SyntheticKeyboard;
+import org.viridian.devices.input.SyntheticMouse;
 import org.viridian.devices.legacy.AcpiPmBlock;
 import org.viridian.devices.legacy.CmosRtc;
 import org.viridian.devices.legacy.DebugExitPort;
@@ -20,8 +22,10 @@ import org.viridian.devices.legacy.ResetControl;
 import org.viridian.devices.legacy.Uart16550;
 import org.viridian.devices.netvsp.NetVsp;
 import org.viridian.devices.netvsp.TapPort;
+import org.viridian.devices.pci.PciBus;
 import org.viridian.devices.scsi.TokenBucket;
 import org.viridian.devices.storvsp.StorVsp;
+import org.viridian.devices.video.SyntheticVideo;
 import org.viridian.hv.HvFeatures;
 import org.viridian.hv.Hypervisor;
 import org.viridian.hv.diag.EchoConnection;
@@ -66,6 +70,9 @@ public final class VirtualMachine implements AutoCloseable {
     private StorVsp storage;
     private NetworkAdapters adapters;
     private EchoDevice echo;
+    private SyntheticVideo video;
+    private SyntheticKeyboard keyboard;
+    private SyntheticMouse mouse;
 
     private VirtualMachine(VmSpec spec, Partition partition, ConsoleEndpoint console) {
         this.spec = spec;
@@ -175,7 +182,8 @@ public final class VirtualMachine implements AutoCloseable {
                     vm.offerIntegrationServices();
                     vm.offerStorage();
                     vm.offerNetworkAdapters();
-                    acpi = acpi.withDevice(vmbusDevice());
+                    vm.offerConsole();
+                    acpi = acpi.withDevice(vmbusDevice()).withDevice(pciRootDevice());
                 }
             }
             vm.attachDevices();
@@ -223,6 +231,66 @@ public final class VirtualMachine implements AutoCloseable {
             throw e;
         }
         vmbus.addDevice(storage);
+    }
+
+    /**
+     * The graphical console's devices, as every Hyper-V VM has them: synthetic video (the guest's framebuffer, which
+     * the host reads), keyboard and mouse (the host's input). Offered after the others so their relids stay put.
+     */
+    private void offerConsole() {
+        vmbus.addDevice(video = new SyntheticVideo(partition.memory(), instance("video")));
+        attachVideoPci();
+        vmbus.addDevice(keyboard = new SyntheticKeyboard(instance("keyboard")));
+        vmbus.addDevice(mouse = new SyntheticMouse(instance("mouse")));
+    }
+
+    /**
+     * PCI bus 0 with Hyper-V's video function: a BIOS-booted Linux's hyperv_fb finds it before it takes a framebuffer.
+     * The host bridge is the DSDT's PNP0A03 ({@link #pciRootDevice}); config mechanism #1 reaches the function.
+     */
+    private void attachVideoPci() {
+        PciBus pci = new PciBus();
+        pci.plug(SyntheticVideo.PCI_SLOT, SyntheticVideo.pciFunction());
+        partition.io().register(PciBus.ADDRESS, 1, pci.addressPort());
+        partition.io().register(PciBus.DATA, 4, pci.dataPort());
+    }
+
+    /**
+     * The PCI host bridge (_HID PNP0A03): Linux scans a PCI bus only where ACPI describes a root bridge. It decodes
+     * bus 0, owns the configuration ports, and forwards a 64 MiB window where the video function's BAR lies.
+     */
+    public static AmlTerm pciRootDevice() {
+        return Aml.device(
+                "PCI0",
+                Aml.name("_HID", Aml.eisaId("PNP0A03")),
+                Aml.name("_UID", Aml.integer(0)),
+                Aml.name("_BBN", Aml.integer(0)),
+                Aml.name(
+                        "_CRS",
+                        new ResourceTemplate()
+                                .wordBusNumber(0, 0)
+                                .io(PciBus.ADDRESS, 8)
+                                .qwordMemory(true, false, SyntheticVideo.PCI_BAR, 64 << 20)
+                                .build()));
+    }
+
+    private UUID instance(String device) {
+        return UUID.nameUUIDFromBytes((spec.name() + "/" + device).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** The synthetic video device (the guest's screen); none without VMBus. */
+    public Optional<SyntheticVideo> video() {
+        return Optional.ofNullable(video);
+    }
+
+    /** The synthetic keyboard (host → guest key events); none without VMBus. */
+    public Optional<SyntheticKeyboard> keyboard() {
+        return Optional.ofNullable(keyboard);
+    }
+
+    /** The synthetic mouse (host → guest pointer events); none without VMBus. */
+    public Optional<SyntheticMouse> mouse() {
+        return Optional.ofNullable(mouse);
     }
 
     /** The spec's synthetic network adapters, in order; more may be added while the VM runs. */

@@ -132,6 +132,26 @@ public final class RunCommand implements Callable<Integer> {
                     + "FullyQualifiedDomainName, NetworkAddressIPv4, ...).")
     boolean kvpDump;
 
+    @Option(
+            names = "--type",
+            paramLabel = "TEXT",
+            description =
+                    "Type this text (US layout, \\n for Enter) on the synthetic keyboard once its driver is ready (and again every 5 s, 12 times).")
+    String type;
+
+    @Option(
+            names = "--click",
+            paramLabel = "X,Y",
+            description =
+                    "Click the synthetic mouse's left button at X,Y (0..32767 each) once its driver is ready (and again every 5 s, 12 times).")
+    String click;
+
+    @Option(
+            names = "--screenshot",
+            paramLabel = "FILE",
+            description = "Keep FILE a PNG of the guest's synthetic video screen while the VM runs.")
+    Path screenshot;
+
     @Override
     public Integer call() throws Exception {
         for (Path p : initrd == null ? new Path[] {kernel} : new Path[] {kernel, initrd}) {
@@ -153,7 +173,16 @@ public final class RunCommand implements Callable<Integer> {
         for (String kv : kvpPush) {
             if (kv.indexOf('=') < 1) throw new IllegalArgumentException("--kvp-push wants KEY=VALUE, not '" + kv + "'");
         }
-        return boot(spec.withDiagnostics(diagnostics()), console, new Extras(shutdownAfter, kvpPush, kvpDump));
+        return boot(
+                spec.withDiagnostics(diagnostics()),
+                console,
+                new Extras(
+                        shutdownAfter,
+                        kvpPush,
+                        kvpDump,
+                        ConsoleInput.keys(type),
+                        ConsoleInput.click(click),
+                        screenshot));
     }
 
     /** The diagnostic devices the options ask for. */
@@ -217,8 +246,14 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     /** What `viridian run` does around the VM besides booting it. */
-    record Extras(Integer shutdownAfter, List<String> kvpPush, boolean kvpDump) {
-        static final Extras NONE = new Extras(null, List.of(), false);
+    record Extras(
+            Integer shutdownAfter,
+            List<String> kvpPush,
+            boolean kvpDump,
+            List<org.viridian.devices.input.KeyEvent> keys,
+            org.viridian.devices.input.PointerEvent click,
+            Path screenshot) {
+        static final Extras NONE = new Extras(null, List.of(), false, List.of(), null, null);
     }
 
     /** Boots {@code spec} with its console at {@code console} and returns the exit status `viridian run` reports. */
@@ -310,6 +345,8 @@ public final class RunCommand implements Callable<Integer> {
             }));
             if (extras.shutdownAfter() != null) askToShutDown(vm, extras.shutdownAfter());
             if (!extras.kvpPush().isEmpty()) pushKeys(vm, extras.kvpPush());
+            ConsoleInput.start(vm, extras.keys(), extras.click());
+            ConsoleInput.screenshots(vm, extras.screenshot());
             vm.start();
             PartitionExit exit = vm.exit().join();
             System.out.flush();
@@ -320,6 +357,7 @@ public final class RunCommand implements Callable<Integer> {
                             "viridian: heartbeat: the guest answered heartbeat %d (IC version %d.%d), last at %s%n",
                             hb.lastSequence() - 1, hb.version() >>> 16, hb.version() & 0xFFFF, hb.lastAnswer()));
             reportIntegration(vm, extras.kvpDump());
+            ConsoleInput.report(vm);
             for (var a : vm.networkAdapters()) {
                 var c = a.netVsp().counters();
                 System.err.printf(

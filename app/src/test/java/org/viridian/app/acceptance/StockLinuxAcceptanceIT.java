@@ -28,6 +28,9 @@ import org.viridian.machine.boot.KernelModules;
 @Tag("acceptance")
 class StockLinuxAcceptanceIT {
     static final List<String> HV_DRIVERS = List.of("hv_vmbus", "hv_utils", "hv_storvsc", "hv_netvsc", "hv_balloon");
+    /** The graphical console's drivers (synthetic video, keyboard, mouse) and evdev, through which /init reads input. */
+    static final List<String> CONSOLE_DRIVERS = List.of("hyperv_fb", "hyperv_keyboard", "hid_hyperv", "evdev");
+
     private static final Pattern LOADED = Pattern.compile("^ACCEPT: insmod (\\S+) rc=(\\d+)", Pattern.MULTILINE);
 
     private static NestedKvmHost.Outcome linux, shutdown;
@@ -47,7 +50,8 @@ class StockLinuxAcceptanceIT {
         assumeTrue(Files.exists(jar), "target/viridian.jar not built (run through mvn -P acceptance verify)");
         // sd_mod: the SCSI disk driver that turns StorVSP's LUNs into /dev/sd*.
         List<Path> modules = new KernelModules(DebianKernel.modules())
-                .closure(java.util.stream.Stream.concat(HV_DRIVERS.stream(), java.util.stream.Stream.of("sd_mod"))
+                .closure(java.util.stream.Stream.of(HV_DRIVERS, CONSOLE_DRIVERS, List.of("sd_mod"))
+                        .flatMap(List::stream)
                         .toList());
         Map<String, Path> files = new LinkedHashMap<>();
         StringBuilder insmods = new StringBuilder();
@@ -90,6 +94,9 @@ class StockLinuxAcceptanceIT {
                 hostname accept-guest
                 date -u -s '2000-01-01 00:00:00' >/dev/null
                 echo "ACCEPT: guest clock set back to $(date -u +%%s)"
+                # The VT's line discipline keeps what the synthetic keyboard types only while tty1 is open: open it
+                # before hyperv_keyboard loads; the host types "echo typed-ok" as soon as the driver is ready.
+                exec 3</dev/tty1
                 %s
                 sleep 1
                 echo "ACCEPT: guest clock after hv_utils $(date -u +%%s)"
@@ -105,6 +112,25 @@ class StockLinuxAcceptanceIT {
                   echo "ACCEPT: kvp external pool: $key=$value"
                 fi
                 dmesg | grep -i -e vmbus -e hv_ | grep -v 'Unknown symbol' | sed 's/^/ACCEPT-DMESG: /'
+                dmesg | grep -e hyperv_fb -e hid-generic -e 'input:' -e hid_hyperv -e 'PCI' -e 'pci ' -e fbcon \\
+                  -e 'Console:' | sed 's/^/ACCEPT-DMESG: /'
+                echo "ACCEPT: fb0 $(cat /sys/class/graphics/fb0/name 2>/dev/null)"
+                echo "VIRIDIAN SYNTHETIC VIDEO: THE CONSOLE ON THE FRAMEBUFFER" > /dev/tty1
+                for e in /sys/class/input/event*; do
+                  grep -q Vmbus $e/device/name 2>/dev/null && mouse=/dev/input/$(basename $e)
+                done
+                if [ -n "$mouse" ]; then
+                  cat $mouse > /tmp/mouse.bin & reader=$!
+                  sleep 12  # the host clicks every 5 s
+                  kill $reader
+                  # struct input_event: 16 bytes of time, then type EV_KEY (1), code BTN_LEFT (0x110), value 1.
+                  pressed=$(od -An -v -tx1 /tmp/mouse.bin | tr -d ' \n' | grep -c 0100100101000000)
+                  echo "ACCEPT: mouse $mouse: $(wc -c < /tmp/mouse.bin) bytes of events, left button pressed: $pressed"
+                else
+                  echo "ACCEPT: no Vmbus mouse input device"
+                fi
+                read -t 30 -r typed <&3
+                echo "ACCEPT: tty1 read: $typed"
                 for d in /sys/bus/vmbus/devices/*; do
                   [ -e "$d" ] || continue
                   driver=$(basename $(readlink $d/driver) 2>/dev/null)
@@ -147,6 +173,7 @@ class StockLinuxAcceptanceIT {
                                 "viridian vhd create disk.vhdx --size 256M >/dev/null;"
                                         + " viridian run --kernel vmlinuz --initrd accept-initrd.gz --disk disk.vhdx"
                                         + " --memory 512M --cpus 2 --kvp-dump --kvp-push ViridianHost=acceptance"
+                                        + " --type 'echo typed-ok\\n' --click 16384,16384 --screenshot screen.png"
                                         + " --cmdline 'console=ttyS0 quiet panic=-1 reboot=k'; rc=$?;"
                                         // After the VM: the image is consistent and holds what the guest wrote at 1
                                         // MiB.
@@ -155,6 +182,7 @@ class StockLinuxAcceptanceIT {
                                         + " viridian vhd convert disk.vhdx disk.raw >/dev/null;"
                                         + " echo \"ACCEPT-HOST: md5 at 1 MiB $(dd if=disk.raw bs=64k skip=16 "
                                         + "count=16 2>/dev/null | md5sum | cut -d' ' -f1)\";"
+                                        + " [ -f screen.png ] && echo \"ACCEPT-HOST: screenshot $(wc -c < screen.png) bytes\";"
                                         + " exit $rc"),
                         new NestedKvmHost.Command(
                                 "shutdown",
@@ -245,7 +273,49 @@ class StockLinuxAcceptanceIT {
         Matcher m = LOADED.matcher(linux.output());
         while (m.find())
             assertThat(Integer.parseInt(m.group(2))).as("insmod " + m.group(1)).isZero();
-        assertThat(linux.output()).contains("ACCEPT: hv drivers registered: hv_balloon hv_netvsc hv_storvsc hv_utils");
+        assertThat(linux.output())
+                .contains("ACCEPT: hv drivers registered: hid_hyperv hv_balloon hv_netvsc hv_storvsc hv_utils"
+                        + " hyperv_fb hyperv_keyboard");
+    }
+
+    @Test
+    void aKeyTypedByTheHostReachesTheGuestsConsole() {
+        // synthetic keyboard → hyperv_keyboard → atkbd → the VT's keyboard handler → tty1's line discipline.
+        assertThat(linux.output())
+                .contains("ACCEPT: vmbus device {f912ad6d-2b17-48ea-bd65-f927a61c7684} driver hyperv_keyboard")
+                .containsPattern("viridian: keyboard: typed \\d+ key events\n")
+                .contains("ACCEPT: tty1 read: echo typed-ok");
+    }
+
+    @Test
+    void aMouseClickByTheHostReachesTheGuestsEvdev() {
+        assertThat(linux.output())
+                .contains("ACCEPT: vmbus device {cfa8b69e-5b4a-4cc0-b98b-8ba1a1f3f95a} driver hid_hyperv")
+                .containsPattern(
+                        "ACCEPT: mouse /dev/input/event\\d+: [1-9]\\d* bytes of events, left button pressed: 1");
+    }
+
+    /**
+     * hyperv_fb negotiates synthvid 3.5, takes the host's default resolution, finds Hyper-V's PCI video function
+     * (a BIOS-booted guest's hyperv_fb looks for it), takes its VRAM from its RAM and tells the host where; fbcon
+     * then draws the console there, and /init writes a line to it: the host's copy of the screen has that text.
+     */
+    @Test
+    void theConsoleAppearsOnTheSyntheticFramebuffer() {
+        assertThat(linux.output())
+                .contains("hyperv_fb: Synthvid Version major 3, minor 5")
+                .contains("hyperv_fb: Screen resolution: 1024x768, Color depth: 32, Frame buffer size: 4194304")
+                .contains("ACCEPT: vmbus device {da0a7802-e377-4aac-8e77-0558eb1073f8} driver hyperv_fb")
+                .contains("ACCEPT: fb0 hyperv_fb")
+                .containsPattern(
+                        "viridian: video: synthvid 3.5, VRAM at 0x[0-9a-f]+, mode 1024x768x32, 0 messages refused")
+                .containsPattern("ACCEPT-HOST: screenshot [1-9]\\d+ bytes");
+        Matcher m = Pattern.compile(
+                        "viridian: video: screen 1024x768, background 0x([0-9a-f]{6}), (\\d+) pixels of other colours")
+                .matcher(linux.output());
+        assertThat(m.find()).as(linux.output()).isTrue();
+        // Two lines of 8x16 text at least: far more than a cursor (a block of 8x16 pixels at most).
+        assertThat(Integer.parseInt(m.group(2))).isGreaterThan(500);
     }
 
     @Test

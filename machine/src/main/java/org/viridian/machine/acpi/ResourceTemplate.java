@@ -63,6 +63,27 @@ public final class ResourceTemplate {
         return this;
     }
 
+    /**
+     * {@code WordBusNumber(ResourceProducer, MinFixed, MaxFixed, PosDecode, 0, min, max, 0, max - min + 1)}: the bus
+     * numbers a PCI host bridge decodes.
+     */
+    public ResourceTemplate wordBusNumber(int min, int max) {
+        check(min, 0xFF, "bus minimum");
+        check(max, 0xFF, "bus maximum");
+        if (max < min) throw new IllegalArgumentException("bus range " + min + "-" + max);
+        out.u8(0x88)
+                .u16(13)
+                .u8(2)
+                .u8(0x0C)
+                .u8(0)
+                .u16(0)
+                .u16(min)
+                .u16(max)
+                .u16(0)
+                .u16(max - min + 1);
+        return this;
+    }
+
     /** The buffer term, closed by the end tag (checksum 0: "treat as correct"). */
     public AmlTerm build() {
         byte[] body = new ByteSink().bytes(out.toByteArray()).u8(0x79).u8(0).toByteArray();

@@ -124,6 +124,25 @@ class AcpiIaslTest {
         assertThat(compiled.output()).contains("0 Errors");
     }
 
+    /** The PCI host bridge a VM with VMBus describes (for Hyper-V's video function on bus 0). */
+    @Test
+    void pciRootBridgeDisassemblesAndRecompiles(@TempDir Path dir) throws Exception {
+        byte[] dsdt = AcpiTables.generate(
+                        AcpiConfig.of(CPUS).withDevice(org.viridian.machine.VirtualMachine.pciRootDevice()), 0xE0000)
+                .table("DSDT")
+                .bytes();
+        String out = dumpAndDisassemble(dir, "pci", dsdt).output();
+        assertThat(out)
+                .contains("Device (PCI0)")
+                .contains("EisaId (\"PNP0A03\")")
+                .contains("WordBusNumber (ResourceProducer")
+                .contains("QWordMemory (ResourceProducer")
+                .contains("0x00000000F8000000");
+        Iasl.Result compiled = Iasl.compile(dir.resolve("pci.dsl"));
+        assertThat(compiled.exitCode()).as(compiled.output()).isZero();
+        assertThat(compiled.output()).contains("0 Errors");
+    }
+
     @Test
     void acpiexecEvaluatesTheNamespace(@TempDir Path dir) throws Exception {
         AcpiTables t = tables();

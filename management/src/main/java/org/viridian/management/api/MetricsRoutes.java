@@ -36,6 +36,10 @@ final class MetricsRoutes {
                 HandlerType.GET,
                 ApiServer.BASE + "/vms/{vm}/metrics",
                 ctx -> ctx.json(vms.metrics(access.vm(ctx).config().id().toString())));
+        // The guest's screen (synthetic video) as a PNG, read from the VM's VRAM when asked.
+        r.add(HandlerType.GET, ApiServer.BASE + "/vms/{vm}/screenshot", ctx -> ctx.contentType("image/png")
+                .header("Cache-Control", "no-store")
+                .result(vms.screenshot(access.vm(ctx).config().id().toString())));
     }
 
     private void scrape(Context ctx) {

@@ -309,6 +309,11 @@ public final class KvmEngine implements VmEngine {
             return Metrics.of(vm.metrics(), adapterNames());
         }
 
+        @Override
+        public byte[] screenshot() {
+            return vm.video().flatMap(v -> v.screen()).map(f -> f.png()).orElse(new byte[0]);
+        }
+
         /** The plugged-in adapters' names in the settings, by their slot on the VM. */
         private Map<Integer, String> adapterNames() {
             Map<Integer, String> names = new java.util.HashMap<>();

@@ -66,6 +66,14 @@ public interface RunningVm {
         throw new UnsupportedOperationException("this engine keeps no metrics");
     }
 
+    /**
+     * The guest's screen as a PNG (its synthetic video device's picture), or an empty array while the guest has not
+     * given it VRAM and a mode yet; must not block for long.
+     */
+    default byte[] screenshot() {
+        throw new UnsupportedOperationException("this engine has no graphical console");
+    }
+
     /** Removes the disk in {@code slot} from the running VM (hot remove). */
     default void detachDisk(int slot) throws IOException {
         throw new UnsupportedOperationException("this engine cannot remove disks from a running VM");

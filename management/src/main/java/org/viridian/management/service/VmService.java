@@ -744,6 +744,23 @@ public final class VmService implements AutoCloseable {
         }
     }
 
+    /**
+     * A running (or paused) VM's screen as a PNG; 409 where it is not running, its engine has no graphical console,
+     * or its guest has not set up its display yet.
+     */
+    public byte[] screenshot(String ref) {
+        RunningVm vm = running(ref, "screenshot");
+        byte[] png;
+        try {
+            png = vm.screenshot();
+        } catch (UnsupportedOperationException x) {
+            throw ServiceException.conflict("not_supported", x.getMessage());
+        }
+        if (png.length == 0)
+            throw ServiceException.conflict("no_display", "the guest has not set up its synthetic video display yet");
+        return png;
+    }
+
     /** A VM and its metrics, or null metrics where it is not running or its engine keeps none. */
     public record Measured(VmView view, VmMetrics metrics) {}
 

@@ -374,6 +374,12 @@ final class WorkerClient implements RunningVm {
         throw new IllegalStateException("the worker answered the metrics request with something else");
     }
 
+    @Override
+    public byte[] screenshot() {
+        if (callUnchecked(WorkerMessage.ReadScreenshot::new) instanceof WorkerMessage.Screenshot s) return s.png();
+        throw new IllegalStateException("the worker answered the screenshot request with something else");
+    }
+
     /** The worker's pid: its cgroup is the VM's (resource controls). */
     @Override
     public java.util.OptionalLong processId() {

@@ -33,11 +33,13 @@ import org.viridian.management.service.VmMetrics;
     @JsonSubTypes.Type(value = WorkerMessage.ReadFlightRecorder.class, name = "read-flight-recorder"),
     @JsonSubTypes.Type(value = WorkerMessage.ReadMetrics.class, name = "read-metrics"),
     @JsonSubTypes.Type(value = WorkerMessage.Save.class, name = "save"),
+    @JsonSubTypes.Type(value = WorkerMessage.ReadScreenshot.class, name = "read-screenshot"),
     @JsonSubTypes.Type(value = WorkerMessage.WorkerHello.class, name = "worker-hello"),
     @JsonSubTypes.Type(value = WorkerMessage.Done.class, name = "done"),
     @JsonSubTypes.Type(value = WorkerMessage.Answer.class, name = "answer"),
     @JsonSubTypes.Type(value = WorkerMessage.Recorder.class, name = "recorder"),
     @JsonSubTypes.Type(value = WorkerMessage.Metrics.class, name = "metrics"),
+    @JsonSubTypes.Type(value = WorkerMessage.Screenshot.class, name = "screenshot"),
     @JsonSubTypes.Type(value = WorkerMessage.Failed.class, name = "failed"),
     @JsonSubTypes.Type(value = WorkerMessage.Console.class, name = "console"),
     @JsonSubTypes.Type(value = WorkerMessage.StateChanged.class, name = "state"),
@@ -53,6 +55,9 @@ public sealed interface WorkerMessage {
 
     /** Bytes of scrollback in the worker's Hello (its console ring). */
     int MAX_SCROLLBACK = 256 * 1024;
+
+    /** Bytes of a screenshot's PNG: what fits one frame once base64-encoded in JSON. */
+    int MAX_SCREENSHOT = FrameCodec.MAX_FRAME / 4 * 3 - 4096;
 
     /** Characters of a reason or error message. */
     int MAX_TEXT = 64 * 1024;
@@ -194,6 +199,13 @@ public sealed interface WorkerMessage {
         }
     }
 
+    /** Answered by {@link Screenshot}. */
+    record ReadScreenshot(long id) implements Request {
+        public ReadScreenshot {
+            requireId(id);
+        }
+    }
+
     // ---- worker → service
 
     /**
@@ -232,6 +244,14 @@ public sealed interface WorkerMessage {
         public Metrics {
             requireId(id);
             Objects.requireNonNull(metrics, "metrics");
+        }
+    }
+
+    /** The guest's screen as a PNG (empty: no display set up yet). */
+    record Screenshot(long id, byte[] png) implements Reply {
+        public Screenshot {
+            requireId(id);
+            requireBytes(png, MAX_SCREENSHOT, "png");
         }
     }
 

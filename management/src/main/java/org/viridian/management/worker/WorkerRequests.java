@@ -78,6 +78,13 @@ final class WorkerRequests {
                     moved(RunState.PAUSED);
                     yield new WorkerMessage.Done(p.id());
                 }
+                case WorkerMessage.ReadScreenshot p -> {
+                    byte[] png = vm.screenshot();
+                    if (png.length > WorkerMessage.MAX_SCREENSHOT)
+                        throw new UnsupportedOperationException(
+                                "a screenshot of " + png.length + " bytes is larger than one worker frame carries");
+                    yield new WorkerMessage.Screenshot(p.id(), png);
+                }
             };
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -19,6 +19,20 @@ import org.viridian.management.testing.TestService;
  * scripted engine's VMs (whose figures grow with the time they ran); the same token rules as the rest of the API.
  */
 class MetricsApiTest {
+    /** GET /api/v1/vms/{vm}/screenshot: the guest's screen as a PNG while it runs, 409 otherwise. */
+    @Test
+    void aRunningVmsScreenIsAPng() throws Exception {
+        try (TestService s = TestService.scripted()) {
+            s.api.post("/api/v1/vms", "{\"name\":\"shown\"}");
+            assertThat(s.api.get("/api/v1/vms/shown/screenshot").status()).isEqualTo(409);
+            s.api.awaitJob(s.api.post("/api/v1/vms/shown/start", null));
+            ApiClient.Response r = s.api.get("/api/v1/vms/shown/screenshot");
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.headers().firstValue("content-type")).hasValue("image/png");
+            assertThat(r.body()).startsWith("\uFFFDPNG"); // the signature, its first byte not UTF-8
+        }
+    }
+
     @Test
     void aRunningVmsFiguresAreExposedAndGrow() throws Exception {
         try (TestService s = TestService.scripted()) {

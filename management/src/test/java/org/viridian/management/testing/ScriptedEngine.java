@@ -200,6 +200,13 @@ public final class ScriptedEngine implements VmEngine {
             this.answersKvp = answersKvp;
         }
 
+        /** A 4x2 screen, left half white: a picture the API can pass on as the guest's. */
+        @Override
+        public byte[] screenshot() {
+            int w = 0xFFFFFF;
+            return new org.viridian.devices.video.Framebuffer(4, 2, new int[] {w, w, 0, 0, w, w, 0, 0}).png();
+        }
+
         @Override
         public GuestIntegration integration() {
             Instant now = Instant.now();

@@ -34,7 +34,8 @@ class FrameCodecTest {
                 new WorkerMessage.AddAdapter(8, NIC),
                 new WorkerMessage.RemoveAdapter(9, NIC),
                 new WorkerMessage.UpdateAdapter(10, NIC, new NetworkAdapter("eth0", null, "00:15:5D:00:00:01")),
-                new WorkerMessage.ReadFlightRecorder(11));
+                new WorkerMessage.ReadFlightRecorder(11),
+                new WorkerMessage.ReadScreenshot(12));
         for (ToWorker m : toWorker) assertThat(roundTrip(m, ToWorker.class)).isEqualTo(m);
         List<ToService> toService = List.of(
                 new WorkerMessage.Done(1),
@@ -57,6 +58,9 @@ class FrameCodecTest {
                 ToService.class);
         assertThat(hello.scrollback()).containsExactly(1, 2, 3);
         assertThat(hello.pid()).isEqualTo(42);
+        var shot = (WorkerMessage.Screenshot)
+                roundTrip(new WorkerMessage.Screenshot(6, new byte[] {(byte) 0x89, 'P', 'N', 'G'}), ToService.class);
+        assertThat(shot.png()).containsExactly(0x89, 'P', 'N', 'G');
     }
 
     @Test

@@ -11,6 +11,11 @@ public interface VmbusDevice {
 
     UUID instanceId();
 
+    /** MMIO space (MiB) the guest's driver should set aside for this device; 0 for all but synthetic video. */
+    default int mmioMegabytes() {
+        return 0;
+    }
+
     /** The guest opened the channel; the rings are validated views of the guest's GPADL. */
     void opened(OpenChannel channel);
 

@@ -129,7 +129,8 @@ public final class VmbusServer {
      */
     public synchronized int addDevice(VmbusDevice device) {
         int relid = freeRelid();
-        OfferChannel offer = new OfferChannel(device.classId(), device.instanceId(), 0, relid, CONNECTION_BASE + relid);
+        OfferChannel offer = new OfferChannel(
+                device.classId(), device.instanceId(), 0, relid, CONNECTION_BASE + relid, device.mmioMegabytes());
         channels.put(relid, new Channel(offer, device));
         hv.messageCalls().onEvent(offer.connectionId(), signalled(device));
         if (connected) send(offer);

@@ -20,6 +20,7 @@ class VmbusMessageTest {
                 new VersionResponse(true, 0, 1),
                 new RequestOffers(),
                 new OfferChannel(type, inst, 3, 7, 0x10007),
+                new OfferChannel(type, inst, 0, 8, 0x10008, 8),
                 new AllOffersDelivered(),
                 new RescindChannelOffer(7),
                 new OpenChannelRequest(7, 9, 0xE1E10, 1, 20),
