@@ -165,6 +165,7 @@ public final class ApiServer implements AutoCloseable {
             ctx.json(job);
         });
         new VmRoutes(vms, access, requests).register(routes);
+        new MoveRoutes(vms, access, requests).register(routes);
         new SwitchRoutes(switches, access, requests).register(routes);
         new MetricsRoutes(vms, access, apiRequests).register(routes);
         streams = new StreamRoutes(vms, events, access, json);

@@ -42,15 +42,22 @@ public final class ServiceProcess {
     public record Running(Process process, String url) {
         /** Starts one on {@code stateDir} in {@code mode} (as main's second argument); returns once it serves. */
         public static Running start(Path stateDir, String mode) throws IOException {
-            Process p = new ProcessBuilder(
-                            Path.of(System.getProperty("java.home"), "bin", "java")
-                                    .toString(),
-                            "-XX:TieredStopAtLevel=1",
-                            "-cp",
-                            System.getProperty("java.class.path"),
-                            ServiceProcess.class.getName(),
-                            stateDir.toString(),
-                            mode)
+            return start(stateDir, mode, new String[0]);
+        }
+
+        /** The same, with options for the service's JVM (e.g. a -D for a test hook). */
+        public static Running start(Path stateDir, String mode, String... jvmOptions) throws IOException {
+            java.util.List<String> cmd = new java.util.ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cmd.add("-XX:TieredStopAtLevel=1");
+            cmd.addAll(java.util.List.of(jvmOptions));
+            cmd.addAll(java.util.List.of(
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    ServiceProcess.class.getName(),
+                    stateDir.toString(),
+                    mode));
+            Process p = new ProcessBuilder(cmd)
                     // stderr to a file, not this JVM's: a service that outlived its test would otherwise hold the test
                     // run open
                     .redirectError(ProcessBuilder.Redirect.appendTo(new java.io.File("target/service-stderr.log")))
