@@ -96,7 +96,7 @@ final class MigrationClient {
         if (a.statusCode() / 100 == 2) return;
         String why = a.body();
         try {
-            why = json.readTree(a.body()).path("message").asText(why);
+            why = json.readTree(a.body()).at("/error/message").asText(why);
         } catch (IOException ignored) {
             // not JSON: the body as it is
         }

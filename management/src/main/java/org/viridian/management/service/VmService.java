@@ -620,8 +620,10 @@ public final class VmService implements AutoCloseable {
         synchronized (this) {
             name = claimable(id, given.name(), newId);
         }
-        Path diskDir = (copyTo != null ? copyTo.toAbsolutePath().normalize() : diskRoot()).resolve(id.toString());
-        if (Files.exists(diskDir)) throw ServiceException.conflict("disks_exist", diskDir + " exists already");
+        // A VM deleted here keeps its disks (as Remove-VM does): an arriving VM of the same id gets a directory beside.
+        Path root = copyTo != null ? copyTo.toAbsolutePath().normalize() : diskRoot();
+        Path diskDir = root.resolve(id.toString());
+        for (int i = 2; Files.exists(diskDir); i++) diskDir = root.resolve(id + "-" + i);
         Path staging = configs.dir(id).resolveSibling(".import-" + id);
         Map<String, String> placed = VmPackage.placeDisks(pkg, v.manifest(), diskDir, moveFiles);
         try {

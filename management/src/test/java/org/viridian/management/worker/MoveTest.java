@@ -3,107 +3,162 @@ package org.viridian.management.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.viridian.management.testing.ApiClient;
 import org.viridian.management.testing.ServiceProcess;
 import org.viridian.management.testing.TestService;
+import org.viridian.storage.DiskImage;
 import org.viridian.storage.ImageFormat;
 import org.viridian.storage.ImageType;
 import org.viridian.storage.ops.CreateOptions;
 import org.viridian.storage.ops.Images;
 
 /**
- * Quick migration between two real service processes (two state directories, one shared disk directory), VMs in
- * worker processes running the scripted engine (its guest ticks; its saved state is the tick). A moved VM ticks on at
- * the destination from its saved tick and is gone from the source; a destination that refuses (name taken) or cannot be
- * reached leaves it saved at the source; a source SIGKILLed after it marked the VM migrating, before the commit or
- * after it, settles on restart to exactly one copy (back here, or there).
+ * Export/import and quick migration between two real service processes (two state directories, one shared disk
+ * directory), VMs in worker processes running the scripted engine (its guest ticks; its saved state is the tick).
+ * <ul>
+ *   <li>An export holds the definition, the saved state, the checkpoints and copies of the whole disk chain; imported
+ *       by the other service, the VM resumes at its tick on the copies. A damaged export is refused, leaving nothing.
+ *   <li>A running VM moves: it ticks on at the destination from its saved tick, on the same (shared) disk, and is gone
+ *       here. A destination that refuses (name taken) or cannot be reached leaves it saved here, and it resumes.
+ *   <li>A source SIGKILLed after it marked the VM migrating settles on restart to exactly one copy: before the commit,
+ *       back here; after it, there (its disks, which the destination did not see, copied over HTTP).
+ * </ul>
  */
 class MoveTest {
-    private static final Pattern TICK = Pattern.compile("tick (\\d+)");
+    private static final String UNSEEN = "-Dviridian.test.unseenDir=";
 
     @Test
-    void aRunningVmMovesAndEveryCutLeavesExactlyOneRunnableCopy() throws Exception {
+    void exportImportAndQuickMigrationLeaveExactlyOneRunnableCopyAtEveryCut() throws Exception {
         Path a = TestService.tempDir(), b = TestService.tempDir(), shared = TestService.tempDir();
+        Path own = TestService.tempDir(); // storage the destination does not see (the hook says so)
         Path disk = shared.resolve("mover.vhdx");
         Images.create(disk, new CreateOptions(ImageFormat.VHDX, ImageType.DYNAMIC, 16 << 20, 0, null));
         ServiceProcess.Running src = ServiceProcess.Running.start(a, "worker-scripted");
-        ServiceProcess.Running dst = ServiceProcess.Running.start(b, "worker-scripted");
+        ServiceProcess.Running dst = ServiceProcess.Running.start(b, "worker-scripted", UNSEEN + own);
         try {
             ApiClient from = src.api(), to = dst.api();
             create(from, "mover", disk);
+            assertThat(status(from.awaitJob(from.post("/api/v1/vms/mover/checkpoints", "{\"name\":\"clean\"}"))))
+                    .isEqualTo("succeeded");
             from.awaitJob(from.post("/api/v1/vms/mover/start", null));
             from.awaitConsole("mover", "tick 4");
-
-            JsonNode moved = from.awaitJob(move(from, "mover", dst.url()));
-            assertThat(moved.get("status").asText()).as(moved.toString()).isEqualTo("succeeded");
-            assertThat(moved.get("message").asText()).contains("guest-visible pause", "1 disk image(s) on shared");
-            assertThat(from.get("/api/v1/vms/mover").status()).isEqualTo(404);
-            assertThat(a.resolve("vms").toFile().list()).isEmpty();
-            JsonNode there = to.awaitState("mover", "running");
-            assertThat(there.at("/disks/0/path").asText())
-                    .as("shared storage: the disk stays where it is")
-                    .isEqualTo(disk.toString());
-            String console = to.awaitConsole("mover", "resumed from its saved state, last tick #");
-            int atSave = Integer.parseInt(console.replaceAll("(?s).*last tick #(\\d+).*", "$1"));
-            assertThat(atSave).isGreaterThanOrEqualTo(4);
-            to.awaitConsole("mover", "tick " + (atSave + 2));
-            try (var probes = Files.list(shared)) {
-                assertThat(probes.map(p -> p.getFileName().toString())).containsExactly("mover.vhdx");
-            }
-
-            // Refused by the destination (a VM of that name is there): saved here, runnable.
-            create(from, "mover", null);
-            from.awaitJob(from.post("/api/v1/vms/mover/start", null));
-            from.awaitConsole("mover", "tick 2");
-            JsonNode refused = from.awaitJob(move(from, "mover", dst.url()));
-            assertThat(refused.get("status").asText()).isEqualTo("failed");
-            assertThat(refused.get("message").asText()).contains("already exists");
-            assertThat(from.get("/api/v1/vms/mover").json().get("state").asText())
-                    .isEqualTo("saved");
-            assertThat(to.get("/api/v1/vms").json().size()).isEqualTo(1);
-
-            // Unreachable destination: saved here, runnable.
-            JsonNode unreachable = from.awaitJob(move(from, "mover", "http://127.0.0.1:1/"));
-            assertThat(unreachable.get("status").asText()).isEqualTo("failed");
-            assertThat(from.get("/api/v1/vms/mover").json().get("state").asText())
-                    .isEqualTo("saved");
-            JsonNode resumed = from.awaitJob(from.post("/api/v1/vms/mover/start", null));
-            assertThat(resumed.get("status").asText()).as(resumed.toString()).isEqualTo("succeeded");
             from.awaitJob(from.post("/api/v1/vms/mover/save", null));
+            int atSave = SaveRestoreTestTicks.last(
+                    from.get("/api/v1/vms/mover/console").body());
+
+            // Export: definition, saved state, checkpoint, both images of the chain, the child pointing at the copy.
+            Path exports = TestService.tempDir();
+            JsonNode exported = from.awaitJob(from.post("/api/v1/vms/mover/export", "{\"path\":\"" + exports + "\"}"));
+            assertThat(status(exported)).as(exported.toString()).isEqualTo("succeeded");
+            Path pkg = exports.resolve("mover");
+            assertThat(pkg.resolve("config.json")).exists();
+            assertThat(pkg.resolve("saved-state.vmrs")).exists();
+            assertThat(pkg.resolve("manifest.json")).exists();
+            assertThat(pkg.resolve("checkpoints/current.json")).exists();
+            Path child = Path.of(
+                    from.get("/api/v1/vms/mover").json().at("/disks/0/path").asText());
+            assertThat(parentOf(pkg.resolve("disks").resolve(child.getFileName())))
+                    .isEqualTo(pkg.resolve("disks/mover.vhdx"));
+
+            // Damaged exports are refused and leave nothing behind.
+            Path truncated = copyTree(pkg, TestService.tempDir().resolve("mover"));
+            try (RandomAccessFile f =
+                    new RandomAccessFile(truncated.resolve("disks/mover.vhdx").toFile(), "rw")) {
+                f.setLength(f.length() - 4096);
+            }
+            assertRefused(to, truncated, "truncated");
+            Path unparsable = copyTree(pkg, TestService.tempDir().resolve("mover"));
+            Files.writeString(unparsable.resolve("config.json"), "{\"id\":");
+            assertRefused(to, unparsable, "config.json");
+            Path missing = copyTree(pkg, TestService.tempDir().resolve("mover"));
+            Files.delete(missing.resolve("disks").resolve(child.getFileName()));
+            assertRefused(to, missing, "misses");
+            assertThat(to.get("/api/v1/vms").json().size()).isZero();
+            assertThat(b.resolve("disks")).doesNotExist();
+            assertThat(b.resolve("vms").toFile().list()).isEmpty();
+
+            // Import elsewhere: saved, and it resumes at its tick on the copied chain.
+            JsonNode imported = to.awaitJob(to.post("/api/v1/vms/import", "{\"path\":\"" + pkg + "\"}"));
+            assertThat(status(imported)).as(imported.toString()).isEqualTo("succeeded");
+            JsonNode there = to.get("/api/v1/vms/mover").json();
+            assertThat(there.get("state").asText()).isEqualTo("saved");
+            Path copiedChild = Path.of(there.at("/disks/0/path").asText());
+            assertThat(copiedChild).startsWith(b.resolve("disks"));
+            assertThat(parentOf(copiedChild)).isEqualTo(copiedChild.resolveSibling("mover.vhdx"));
+            assertThat(to.get("/api/v1/vms/mover/checkpoints")
+                            .json()
+                            .at("/checkpoints/0/name")
+                            .asText())
+                    .isEqualTo("clean");
+            to.awaitJob(to.post("/api/v1/vms/mover/start", null));
+            to.awaitConsole("mover", "resumed from its saved state, last tick #" + atSave);
             to.awaitJob(to.post("/api/v1/vms/mover/stop", null));
+            assertRefused(to, pkg, "exists already"); // its id is taken now (a new id would import it again)
+
+            // Refused by the destination (a VM of that name is there) or no destination: saved here.
+            JsonNode refused = from.awaitJob(move(from, "mover", dst.url()));
+            assertThat(status(refused)).isEqualTo("failed");
+            assertThat(refused.get("message").asText()).contains("refused (409)", "exists already");
+            assertThat(state(from, "mover")).isEqualTo("saved");
+            JsonNode unreachable = from.awaitJob(move(from, "mover", "http://127.0.0.1:1/"));
+            assertThat(status(unreachable)).isEqualTo("failed");
+            assertThat(state(from, "mover")).isEqualTo("saved");
             assertThat(to.delete("/api/v1/vms/mover").status()).isEqualTo(204);
 
-            // SIGKILL after the mark, before the commit: back here, saved; nothing there.
+            // Moved while running: on at the destination from its saved tick, on the same disk; gone here.
+            from.awaitJob(from.post("/api/v1/vms/mover/start", null));
+            from.awaitConsole("mover", "tick " + (atSave + 3));
+            JsonNode moved = from.awaitJob(move(from, "mover", dst.url()));
+            assertThat(status(moved)).as(moved.toString()).isEqualTo("succeeded");
+            assertThat(moved.get("message").asText()).contains("guest-visible pause", "on shared storage");
+            System.out.println("quick migration: " + moved.get("message").asText());
+            assertThat(from.get("/api/v1/vms/mover").status()).isEqualTo(404);
+            assertThat(to.awaitState("mover", "running").at("/disks/0/path").asText())
+                    .isEqualTo(child.toString());
+            String console = to.awaitConsole("mover", "resumed from its saved state, last tick #");
+            int movedAt = Integer.parseInt(console.replaceAll("(?s).*last tick #(\\d+).*", "$1"));
+            assertThat(movedAt).isGreaterThan(atSave + 2);
+            to.awaitConsole("mover", "tick " + (movedAt + 2));
+            try (Stream<Path> left = Files.list(shared)) {
+                assertThat(left.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".")))
+                        .as("no probe file left")
+                        .isEmpty();
+            }
+
+            // SIGKILL after the mark, before the commit: back here on restart; nothing there.
+            Path base = own.resolve("second.vhdx");
+            Images.create(base, new CreateOptions(ImageFormat.VHDX, ImageType.DYNAMIC, 16 << 20, 0, null));
+            create(from, "second", base);
+            from.awaitJob(from.post("/api/v1/vms/second/checkpoints", "{\"name\":\"base\"}"));
             src.kill9();
             src = ServiceProcess.Running.start(a, "worker-scripted", "-Dviridian.test.haltMove=marked");
             from = src.api();
-            move(from, "mover", dst.url());
-            from.awaitState("mover", "migrating");
-            assertThat(from.post("/api/v1/vms/mover/start", null).status()).isEqualTo(409);
+            move(from, "second", dst.url());
+            from.awaitState("second", "migrating");
+            assertThat(from.post("/api/v1/vms/second/start", null).status()).isEqualTo(409);
             src.kill9();
             src = ServiceProcess.Running.start(a, "worker-scripted", "-Dviridian.test.haltMove=committed");
             from = src.api();
-            from.awaitState("mover", "saved");
-            assertThat(to.get("/api/v1/vms/mover").status()).isEqualTo(404);
+            from.awaitState("second", "off");
+            assertThat(to.get("/api/v1/vms/second").status()).isEqualTo(404);
 
-            // SIGKILL after the commit, before the source removed its copy: there (saved, as it was here); gone here
-            // on restart.
-            move(from, "mover", dst.url());
-            to.awaitState("mover", "saved");
-            assertThat(from.get("/api/v1/vms/mover").json().get("state").asText())
-                    .isEqualTo("migrating");
+            // SIGKILL after the commit, before the source removed its copy: gone here on restart, there on copies.
+            move(from, "second", dst.url());
+            JsonNode second = to.awaitState("second", "off");
+            assertThat(state(from, "second")).isEqualTo("migrating");
             src.kill9();
             src = ServiceProcess.Running.start(a, "worker-scripted");
-            from = src.api();
-            awaitGone(from, "mover");
-            JsonNode started = to.awaitJob(to.post("/api/v1/vms/mover/start", null));
-            assertThat(started.get("status").asText()).as(started.toString()).isEqualTo("succeeded");
-            to.awaitConsole("mover", "resumed from its saved state");
+            awaitGone(src.api(), "second");
+            Path secondChild = Path.of(second.at("/disks/0/path").asText());
+            assertThat(secondChild).startsWith(b.resolve("disks"));
+            assertThat(parentOf(secondChild)).isEqualTo(secondChild.resolveSibling("second.vhdx"));
         } finally {
             if (src.process().isAlive()) src.kill9();
             if (dst.process().isAlive()) dst.kill9();
@@ -112,11 +167,11 @@ class MoveTest {
         }
     }
 
-    static void create(ApiClient api, String name, Path disk) {
+    private static void create(ApiClient api, String name, Path disk) {
         ApiClient.Response r = api.post(
                 "/api/v1/vms",
-                "{\"name\":\"" + name + "\",\"boot\":{\"type\":\"demo\",\"guest\":\"smp.elf\",\"cmdline\":\"ticker\"}"
-                        + (disk == null ? "" : ",\"disks\":[{\"path\":\"" + disk + "\"}]") + "}");
+                "{\"name\":\"" + name + "\",\"boot\":{\"type\":\"demo\",\"guest\":\"smp.elf\",\"cmdline\":\"ticker\"},"
+                        + "\"disks\":[{\"path\":\"" + disk + "\"}]}");
         assertThat(r.status()).as(r.body()).isEqualTo(201);
     }
 
@@ -124,6 +179,20 @@ class MoveTest {
         ApiClient.Response r = api.post("/api/v1/vms/" + vm + "/move", "{\"destination\":\"" + url + "\"}");
         assertThat(r.status()).as(r.body()).isEqualTo(202);
         return r;
+    }
+
+    private static void assertRefused(ApiClient api, Path pkg, String why) {
+        JsonNode j = api.awaitJob(api.post("/api/v1/vms/import", "{\"path\":\"" + pkg + "\"}"));
+        assertThat(status(j)).as(j.toString()).isEqualTo("failed");
+        assertThat(j.get("message").asText()).contains(why);
+    }
+
+    private static String status(JsonNode job) {
+        return job.get("status").asText();
+    }
+
+    private static String state(ApiClient api, String vm) {
+        return api.get("/api/v1/vms/" + vm).json().get("state").asText();
     }
 
     private static void awaitGone(ApiClient api, String vm) throws InterruptedException {
@@ -134,10 +203,30 @@ class MoveTest {
         }
     }
 
-    static int lastTick(String console) {
-        Matcher m = TICK.matcher(console);
-        int last = 0;
-        while (m.find()) last = Integer.parseInt(m.group(1));
-        return last;
+    private static Path parentOf(Path image) throws IOException {
+        try (DiskImage d = Images.open(image, true)) {
+            return Path.of(d.info().parent());
+        }
+    }
+
+    private static Path copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.sorted(Comparator.naturalOrder()).toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(t);
+                else Files.copy(p, t);
+            }
+        }
+        return to;
+    }
+
+    /** The scripted guest's tick count in its console. */
+    private static final class SaveRestoreTestTicks {
+        static int last(String console) {
+            var m = java.util.regex.Pattern.compile("tick (\\d+)").matcher(console);
+            int last = 0;
+            while (m.find()) last = Integer.parseInt(m.group(1));
+            return last;
+        }
     }
 }
