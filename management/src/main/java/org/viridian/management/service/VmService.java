@@ -620,6 +620,11 @@ public final class VmService implements AutoCloseable {
         synchronized (this) {
             name = claimable(id, given.name(), newId);
         }
+        if (!name.equals(given.name()) && v.manifest().saved())
+            throw ServiceException.conflict(
+                    "name_taken",
+                    "a VM named '" + given.name() + "' exists already, and this VM's saved state is bound to its name:"
+                            + " rename or delete the other VM first");
         // A VM deleted here keeps its disks (as Remove-VM does): an arriving VM of the same id gets a directory beside.
         Path root = copyTo != null ? copyTo.toAbsolutePath().normalize() : diskRoot();
         Path diskDir = root.resolve(id.toString());
