@@ -118,19 +118,21 @@ final class QuickMigration {
                     + " ms, commit and restore " + ms(done - sent) + " ms, restore alone "
                     + (o.restoreMillis() == null ? "?" : o.restoreMillis()) + " ms); " + how;
         } catch (Exception x) {
-            if (!committing || x instanceof MigrationClient.Refused) {
+            if (!committing) {
                 // Nothing was committed: take the VM back (the abort tells the destination to drop what it staged).
                 abortQuietly(moveId);
                 service.rollBackMigration(e, marker, service.message(x, true));
                 throw x;
             }
-            // The commit's answer was lost: the destination decides, now or when it can be reached.
+            // The commit failed or its answer was lost: the destination decides (its abort answer is final), now or
+            // when it can be reached.
             if (!resolve(service, e))
                 throw new IOException("the destination did not answer the commit (" + service.message(x, true)
                         + "); VM '" + c.name() + "' stays migrating here until it does, then it is removed here or"
                         + " back, saved");
-            VmEntry still = service.entryOf(c.id());
-            if (still == null) return "VM '" + c.name() + "' moved to " + to.url() + " (its answer came late)";
+            if (service.entryOf(c.id()) == null)
+                return "VM '" + c.name() + "' moved to " + to.url() + " (the commit's answer was lost: "
+                        + service.message(x, true) + ")";
             throw x;
         } finally {
             for (Path probe : probes.keySet()) Files.deleteIfExists(probe);

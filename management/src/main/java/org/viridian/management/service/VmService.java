@@ -294,6 +294,7 @@ public final class VmService implements AutoCloseable {
 
     /** Whether the VM's state allows going to {@code next}, and its name is free. Caller holds this and e's lock. */
     private void checkChange(VmEntry e, VmConfig next) {
+        requireIdle(e);
         if (VmConfigs.hardwareDiffers(e.config, next)) VmOperation.RECONFIGURE.check(e.config.name(), e.status.state());
         if (!next.networkAdapters().equals(e.config.networkAdapters()))
             VmOperation.CHANGE_ADAPTERS.check(e.config.name(), e.status.state());
@@ -447,6 +448,7 @@ public final class VmService implements AutoCloseable {
                     .contains(s))
                 throw ServiceException.conflict(
                         "invalid_state", "cannot checkpoint VM '" + e.config.name() + "' while it is " + s.wire());
+            requireIdle(e);
             String cpName = name != null && !name.isBlank()
                     ? name
                     : e.config.name() + " - ("
@@ -485,6 +487,7 @@ public final class VmService implements AutoCloseable {
                         "invalid_state",
                         "cannot apply a checkpoint to VM '" + e.config.name() + "' while it is " + s.wire()
                                 + ": turn it off or save it first");
+            requireIdle(e);
             Checkpoints.Applied a = checkpointsOf(e).apply(e.config, c, savedState(e), clock.instant());
             configs.save(a.vm());
             e.config = a.vm();
@@ -513,6 +516,7 @@ public final class VmService implements AutoCloseable {
                 throw ServiceException.conflict(
                         "invalid_state",
                         "cannot delete a checkpoint of VM '" + e.config.name() + "' while it is " + s.wire());
+            requireIdle(e);
             boolean live = s == VmState.RUNNING || s == VmState.PAUSED;
             RunningVm vm = e.running;
             if (live) move(e, VmState.SAVING, null);
@@ -721,11 +725,18 @@ public final class VmService implements AutoCloseable {
             boolean live = s == VmState.RUNNING || s == VmState.PAUSED;
             RunningVm vm = e.running;
             if (live) move(e, VmState.SAVING, null);
+            e.busy = "being moved"; // between the save and the marker nothing may start it
             return jobs.submit("move", e.config.id().toString(), e.config.name(), p -> {
-                long t0 = System.nanoTime();
-                if (live) saveAndPowerOff(e, vm, s, p);
-                long saved = System.nanoTime();
-                return new QuickMigration(this, e, client, to, live, p).run(t0, saved);
+                try {
+                    long t0 = System.nanoTime();
+                    if (live) saveAndPowerOff(e, vm, s, p);
+                    long saved = System.nanoTime();
+                    return new QuickMigration(this, e, client, to, live, p).run(t0, saved);
+                } finally {
+                    synchronized (e) {
+                        e.busy = null;
+                    }
+                }
             });
         }
     }
@@ -827,6 +838,11 @@ public final class VmService implements AutoCloseable {
 
     /** Refuses (409) while an export or a migration holds the VM. Caller holds e's lock. */
     private static void requireIdle(VmEntry e) {
+        if (e.status.state() == VmState.MIGRATING)
+            throw ServiceException.conflict(
+                    "invalid_state",
+                    "VM '" + e.config.name() + "' is migrating: it stays so until its destination says whether it "
+                            + "took it");
         if (e.busy != null)
             throw ServiceException.conflict("vm_busy", "VM '" + e.config.name() + "' is " + e.busy + "; try later");
     }
