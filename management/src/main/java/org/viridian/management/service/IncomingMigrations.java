@@ -24,6 +24,9 @@ import org.viridian.management.jobs.Job;
 public final class IncomingMigrations {
     static final String MIGRATED_IN = "migrated-in.json";
     static final String UNSEEN_PROPERTY = "viridian.test.unseenDir";
+    /** Tests only: "registered" parks a commit at its commit point, before the outcome is recorded or answered. */
+    static final String HALT_PROPERTY = "viridian.test.haltCommit";
+
     private static final Duration RESUME = Duration.ofSeconds(60);
     private final VmService vms;
     private final Path incoming, records;
@@ -95,6 +98,7 @@ public final class IncomingMigrations {
             if (!v.config().id().equals(offer.vmId()))
                 throw VmPackage.refused("the VM committed is not the VM offered");
             view = vms.register(dir, v, null, false, true, moveId);
+            if ("registered".equals(System.getProperty(HALT_PROPERTY))) Thread.sleep(Long.MAX_VALUE); // tests only
             record(new MigrationMessages.Outcome(
                     moveId, "committed", view.config().id(), null, null, "registered"));
             VmPackage.deleteTree(dir);

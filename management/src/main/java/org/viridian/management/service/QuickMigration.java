@@ -126,10 +126,12 @@ final class QuickMigration {
             }
             // The commit failed or its answer was lost: the destination decides (its abort answer is final), now or
             // when it can be reached.
-            if (!resolve(service, e))
+            if (!resolve(service, e)) {
+                service.settleLater(List.of(e));
                 throw new IOException("the destination did not answer the commit (" + service.message(x, true)
                         + "); VM '" + c.name() + "' stays migrating here until it does, then it is removed here or"
                         + " back, saved");
+            }
             if (service.entryOf(c.id()) == null)
                 return "VM '" + c.name() + "' moved to " + to.url() + " (the commit's answer was lost: "
                         + service.message(x, true) + ")";

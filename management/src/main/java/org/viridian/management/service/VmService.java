@@ -790,7 +790,11 @@ public final class VmService implements AutoCloseable {
                     .filter(x -> Files.exists(configs.dir(x.config.id()).resolve(MigrationMessages.Marker.FILE)))
                     .toList();
         }
-        if (pending.isEmpty()) return;
+        if (!pending.isEmpty()) settleLater(pending);
+    }
+
+    /** Asks the VMs' destinations until each move is settled (every 3 s while one cannot be reached). */
+    void settleLater(List<VmEntry> pending) {
         Thread.ofPlatform().daemon().name("migration-resolver").start(() -> {
             List<VmEntry> left = new ArrayList<>(pending);
             while (!left.isEmpty()) {

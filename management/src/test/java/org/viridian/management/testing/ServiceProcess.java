@@ -21,7 +21,9 @@ import org.viridian.management.worker.WorkerEngine;
  */
 public final class ServiceProcess {
     public static void main(String[] args) throws Exception {
-        ServiceOptions o = new ServiceOptions(Path.of(args[0]), "127.0.0.1", 0, null, false);
+        // viridian.test.port: a fixed port, for a test that restarts a service its peers must find again
+        ServiceOptions o = new ServiceOptions(
+                Path.of(args[0]), "127.0.0.1", Integer.getInteger("viridian.test.port", 0), null, false);
         ManagementService s = ManagementService.start(
                 o,
                 switch (args.length > 1 ? args[1] : "scripted") {

@@ -159,6 +159,31 @@ class MoveTest {
             Path secondChild = Path.of(second.at("/disks/0/path").asText());
             assertThat(secondChild).startsWith(b.resolve("disks"));
             assertThat(parentOf(secondChild)).isEqualTo(secondChild.resolveSibling("second.vhdx"));
+
+            // The destination SIGKILLed at its commit point (registered, nothing answered): the source cannot tell, so
+            // the VM stays migrating here; once the destination is back (same address) the source asks again, hears
+            // "committed" (from the VM's own mark: the outcome was never recorded) and removes its copy.
+            from = src.api();
+            create(from, "third", null);
+            int port;
+            try (var s = new java.net.ServerSocket(0)) {
+                port = s.getLocalPort();
+            }
+            String at = "-Dviridian.test.port=" + port;
+            dst.kill9();
+            dst = ServiceProcess.Running.start(b, "worker-scripted", at, "-Dviridian.test.haltCommit=registered");
+            ApiClient.Response moving = move(from, "third", dst.url());
+            ApiClient parked = dst.api();
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (parked.get("/api/v1/vms/third").status() != 200 && System.nanoTime() < deadline) Thread.sleep(50);
+            dst.kill9();
+            JsonNode pending = from.awaitJob(moving);
+            assertThat(status(pending)).isEqualTo("failed"); // (the job ends once the connection drops)
+            assertThat(pending.get("message").asText()).contains("stays migrating");
+            assertThat(state(from, "third")).isEqualTo("migrating");
+            dst = ServiceProcess.Running.start(b, "worker-scripted", at);
+            awaitGone(from, "third");
+            assertThat(state(dst.api(), "third")).isEqualTo("off");
         } finally {
             if (src.process().isAlive()) src.kill9();
             if (dst.process().isAlive()) dst.kill9();
@@ -171,7 +196,7 @@ class MoveTest {
         ApiClient.Response r = api.post(
                 "/api/v1/vms",
                 "{\"name\":\"" + name + "\",\"boot\":{\"type\":\"demo\",\"guest\":\"smp.elf\",\"cmdline\":\"ticker\"},"
-                        + "\"disks\":[{\"path\":\"" + disk + "\"}]}");
+                        + (disk == null ? "\"disks\":[]}" : "\"disks\":[{\"path\":\"" + disk + "\"}]}"));
         assertThat(r.status()).as(r.body()).isEqualTo(201);
     }
 
