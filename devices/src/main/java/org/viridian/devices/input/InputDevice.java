@@ -12,6 +12,13 @@ import org.viridian.vmbus.ring.Packet;
  * channel open: a bad input message costs the guest only that message.
  */
 abstract class InputDevice extends ChannelDevice {
+    /** Its negotiated state is not saved yet: a save is refused with this reason rather than resumed with a dead device. */
+    @Override
+    protected byte[] saveState() {
+        throw new IllegalStateException(
+                "synthetic input: a VM whose guest opened the synthetic keyboard or mouse cannot be saved yet");
+    }
+
     private static final System.Logger LOG = System.getLogger(InputDevice.class.getName());
     private final UUID instance;
     private boolean ready;

@@ -39,6 +39,13 @@ import org.viridian.vmbus.ring.Packet;
  * or a mode that does not fit it is refused and counted; the guest's channel and every other device go on.
  */
 public final class SyntheticVideo extends ChannelDevice {
+    /** Its negotiated state is not saved yet: a save is refused with this reason rather than resumed with a dead device. */
+    @Override
+    protected byte[] saveState() {
+        throw new IllegalStateException(
+                "synthvid: a VM whose guest opened the synthetic video device cannot be saved yet");
+    }
+
     private static final System.Logger LOG = System.getLogger(SyntheticVideo.class.getName());
     public static final UUID CLASS_ID = UUID.fromString("da0a7802-e377-4aac-8e77-0558eb1073f8");
     /** VRAM the offer asks for: hyperv_fb allocates it from its RAM in one piece, 4 MiB at most without CMA. */

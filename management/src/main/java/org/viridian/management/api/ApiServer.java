@@ -173,6 +173,7 @@ public final class ApiServer implements AutoCloseable {
             ctx.json(job);
         });
         new VmRoutes(vms, access, requests).register(routes);
+        new MoveRoutes(vms, access, requests).register(routes);
         new SwitchRoutes(switches, access, requests).register(routes);
         clusterRoutes = new ClusterRoutes(access, requests);
         clusterRoutes.register(routes);

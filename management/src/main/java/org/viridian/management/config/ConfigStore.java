@@ -46,8 +46,8 @@ public final class ConfigStore {
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(vms)) {
             for (Path d : dirs) {
                 String n = d.getFileName().toString();
-                if (n.startsWith(".deleted-")) {
-                    deleteTree(d); // a delete that a crash interrupted
+                if (n.startsWith(".deleted-") || n.startsWith(".import-")) {
+                    deleteTree(d); // a delete or an import that a crash interrupted
                     continue;
                 }
                 if (!Files.isDirectory(d) || !VmConfigs.looksLikeUuid(n)) continue;

@@ -74,6 +74,23 @@ public record VmConfig(
                 resources);
     }
 
+    /** The same VM under another identity (an import with a new id, or a free name), on {@code d}. */
+    public VmConfig withIdentity(UUID newId, String newName, List<Disk> d, Instant now) {
+        return new VmConfig(
+                newId,
+                newName,
+                cpus,
+                memoryBytes,
+                boot,
+                d,
+                networkAdapters,
+                integrationServices,
+                notes,
+                created,
+                now,
+                resources);
+    }
+
     public VmConfig withNetworkAdapters(List<NetworkAdapter> a, Instant now) {
         return new VmConfig(
                 id, name, cpus, memoryBytes, boot, disks, a, integrationServices, notes, created, now, resources);

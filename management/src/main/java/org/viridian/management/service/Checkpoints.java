@@ -15,10 +15,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.viridian.management.config.Disk;
 import org.viridian.management.config.VmConfig;
-import org.viridian.storage.DiskImage;
 import org.viridian.storage.ImageFormat;
 import org.viridian.storage.ImageType;
-import org.viridian.storage.OpenOptions;
 import org.viridian.storage.ops.CreateOptions;
 import org.viridian.storage.ops.Images;
 import org.viridian.storage.ops.Merger;
@@ -227,37 +225,12 @@ final class Checkpoints {
             if (!o.id().equals(self.id())) o.config().disks().forEach(d -> candidates.add(Path.of(d.path())));
         List<Path> out = new ArrayList<>();
         for (Path p : candidates.stream().distinct().toList())
-            if (parentOf(p).filter(q -> same(q, base)).isPresent()) out.add(p);
+            if (DiskChains.parentOf(p).filter(q -> same(q, base)).isPresent()) out.add(p);
         return out;
     }
 
-    /**
-     * The image a differencing image names as its parent, found as opening it would find it, without opening the
-     * parent: after a merge the parent no longer matches the children still pointing at it.
-     */
-    private static Optional<Path> parentOf(Path image) throws IOException {
-        if (!Files.exists(image)) return Optional.empty();
-        Path[] named = new Path[1];
-        OpenOptions o = new OpenOptions(true, false, 0, (p, opts) -> {
-            named[0] = p;
-            throw new ParentNamed();
-        });
-        try (DiskImage d = Images.open(image, null, o)) {
-            return Optional.empty();
-        } catch (ParentNamed n) {
-            return Optional.of(named[0]);
-        }
-    }
-
-    /** Ends an open once the parent's path is known (see {@link #parentOf}). */
-    private static final class ParentNamed extends IOException {
-        ParentNamed() {
-            super("parent named");
-        }
-    }
-
     private static void repoint(Path image, Path from, Path to) throws IOException {
-        if (parentOf(image).filter(q -> same(q, from)).isPresent()) ParentSetter.setParent(image, to, true);
+        if (DiskChains.parentOf(image).filter(q -> same(q, from)).isPresent()) ParentSetter.setParent(image, to, true);
     }
 
     private static boolean same(Path a, Path b) {

@@ -18,6 +18,8 @@ final class VmEntry {
     final Object adapterChanges = new Object();
     /** Set once a save has written the VM's state: the exit that follows leaves the VM saved, not off. */
     boolean saved;
+    /** What holds the VM's files now (an export copying them), or null: the VM cannot start or change meanwhile. */
+    String busy;
     /** Set by reset: the exit that follows is the first half of a power cycle. */
     boolean resetting;
 

@@ -20,9 +20,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.viridian.management.config.AtomicFiles;
 import org.viridian.management.config.ConfigStore;
 import org.viridian.management.config.Disk;
 import org.viridian.management.config.InvalidConfigException;
+import org.viridian.management.config.Json;
 import org.viridian.management.config.NetworkAdapter;
 import org.viridian.management.config.VmConfig;
 import org.viridian.management.config.VmConfigs;
@@ -84,6 +86,9 @@ public final class VmService implements AutoCloseable {
         loaded.problems().forEach(p -> LOG.log(System.Logger.Level.WARNING, "unreadable VM definition: " + p));
         for (VmConfig c : loaded.configs()) {
             VmStatus s = statuses.recover(configs.dir(c.id()), clock.instant());
+            if (Files.exists(configs.dir(c.id()).resolve(MigrationMessages.Marker.FILE))
+                    && s.state() != VmState.MIGRATING)
+                s = new VmStatus(VmState.MIGRATING, clock.instant(), null); // the marker is written first
             VmEntry e = new VmEntry(c, s);
             vms.put(c.id(), e);
             Recovered r = null;
@@ -110,6 +115,7 @@ public final class VmService implements AutoCloseable {
             }
             persist(e);
         }
+        resolveMigrations();
     }
 
     /**
@@ -289,6 +295,7 @@ public final class VmService implements AutoCloseable {
 
     /** Whether the VM's state allows going to {@code next}, and its name is free. Caller holds this and e's lock. */
     private void checkChange(VmEntry e, VmConfig next) {
+        requireIdle(e);
         if (VmConfigs.hardwareDiffers(e.config, next)) VmOperation.RECONFIGURE.check(e.config.name(), e.status.state());
         if (!next.networkAdapters().equals(e.config.networkAdapters()))
             VmOperation.CHANGE_ADAPTERS.check(e.config.name(), e.status.state());
@@ -458,6 +465,7 @@ public final class VmService implements AutoCloseable {
         synchronized (this) {
             synchronized (e) {
                 VmOperation.DELETE.check(e.config.name(), e.status.state());
+                requireIdle(e);
                 configs.delete(e.config.id());
                 vms.remove(e.config.id());
             }
@@ -474,6 +482,7 @@ public final class VmService implements AutoCloseable {
         synchronized (this) {
             synchronized (e) {
                 VmOperation.START.check(e.config.name(), e.status.state());
+                requireIdle(e);
                 boolean resume = e.status.state() == VmState.SAVED;
                 engine.unavailableReason().ifPresent(why -> {
                     throw ServiceException.conflict(
@@ -513,6 +522,7 @@ public final class VmService implements AutoCloseable {
                     .contains(s))
                 throw ServiceException.conflict(
                         "invalid_state", "cannot checkpoint VM '" + e.config.name() + "' while it is " + s.wire());
+            requireIdle(e);
             String cpName = name != null && !name.isBlank()
                     ? name
                     : e.config.name() + " - ("
@@ -551,6 +561,7 @@ public final class VmService implements AutoCloseable {
                         "invalid_state",
                         "cannot apply a checkpoint to VM '" + e.config.name() + "' while it is " + s.wire()
                                 + ": turn it off or save it first");
+            requireIdle(e);
             Checkpoints.Applied a = checkpointsOf(e).apply(e.config, c, savedState(e), clock.instant());
             configs.save(a.vm());
             e.config = a.vm();
@@ -579,6 +590,7 @@ public final class VmService implements AutoCloseable {
                 throw ServiceException.conflict(
                         "invalid_state",
                         "cannot delete a checkpoint of VM '" + e.config.name() + "' while it is " + s.wire());
+            requireIdle(e);
             boolean live = s == VmState.RUNNING || s == VmState.PAUSED;
             RunningVm vm = e.running;
             if (live) move(e, VmState.SAVING, null);
@@ -602,6 +614,315 @@ public final class VmService implements AutoCloseable {
         Checkpoints cps = checkpointsOf(e);
         cps.rename(cps.find(checkpoint), name);
         return checkpoints(ref);
+    }
+
+    /** Where imported and migrated VMs' disks go unless a directory is given: {@code <state>/disks/<vm-id>/}. */
+    Path diskRoot() {
+        return configs.dir(UUID.randomUUID()).getParent().resolveSibling("disks");
+    }
+
+    Path stateDir() {
+        return configs.dir(UUID.randomUUID()).getParent().getParent();
+    }
+
+    /**
+     * Export-VM as a job: {@code dir/<name>/} gets the VM's definition, saved state, checkpoints and a copy of every
+     * disk image it and its checkpoints stand on ({@link VmPackage}). The VM must be off or saved, and cannot start
+     * while it is copied.
+     */
+    public Job export(String ref, Path dir) {
+        VmEntry e = entry(ref);
+        synchronized (e) {
+            VmState s = e.status.state();
+            if (!EnumSet.of(VmState.OFF, VmState.CRASHED, VmState.SAVED).contains(s))
+                throw ServiceException.conflict(
+                        "invalid_state",
+                        "cannot export VM '" + e.config.name() + "' while it is " + s.wire()
+                                + ": save it or turn it off first");
+            requireIdle(e);
+            Path target = dir.toAbsolutePath().normalize().resolve(e.config.name());
+            if (Files.exists(target)) throw ServiceException.conflict("export_exists", target + " exists already");
+            e.busy = "being exported";
+            return jobs.submit("export", e.config.id().toString(), e.config.name(), p -> {
+                try {
+                    p.report(10, "copying the definition, saved state, checkpoints and disks to " + target);
+                    VmPackage.Manifest m = VmPackage.export(
+                            e.config,
+                            configs.dir(e.config.id()),
+                            checkpointsOf(e).list(),
+                            target,
+                            Json.mapper());
+                    long bytes = m.files().stream()
+                            .mapToLong(VmPackage.FileEntry::size)
+                            .sum();
+                    return "VM '" + e.config.name() + "' exported to " + target + " ("
+                            + m.disks().size() + " disk image(s), " + bytes / (1 << 20) + " MiB)";
+                } finally {
+                    synchronized (e) {
+                        e.busy = null;
+                    }
+                }
+            });
+        }
+    }
+
+    /**
+     * Import-VM as a job: the export in {@code dir} is checked whole (every file's size and checksum, every disk
+     * present), its images copied into {@code copyTo} (null: the service's disk directory), and the VM registered,
+     * saved if it was. A name or id in use is refused, unless {@code newId}: then the VM gets a new id, and a new name
+     * where its own is taken. Whatever fails leaves nothing behind.
+     */
+    public Job importVm(Path dir, Path copyTo, boolean newId) {
+        Path pkg = dir.toAbsolutePath().normalize();
+        if (!Files.isDirectory(pkg)) throw VmPackage.refused(pkg + " is not a directory");
+        return jobs.submit("import", null, null, p -> {
+            p.report(10, "checking the export in " + pkg);
+            VmPackage.Verified v = VmPackage.verify(pkg, Json.mapper());
+            p.report(40, "copying " + v.manifest().disks().size() + " disk image(s)");
+            VmView view = register(pkg, v, copyTo, newId, false, null);
+            return "VM '" + view.config().name() + "' (" + view.config().id() + ") imported, "
+                    + view.status().state().wire();
+        });
+    }
+
+    /**
+     * Registers a verified package as a VM of this host: images placed, definition, saved state and checkpoints
+     * written into a staging directory that one rename makes the VM's (the commit point; {@code moveId}: recorded in it
+     * as the migration that brought it). Refused (409) when its id or name is taken, unless {@code newId}.
+     */
+    VmView register(Path pkg, VmPackage.Verified v, Path copyTo, boolean newId, boolean moveFiles, UUID moveId)
+            throws IOException {
+        VmConfig given = v.config();
+        UUID id = newId ? UUID.randomUUID() : given.id();
+        String name;
+        synchronized (this) {
+            name = claimable(id, given.name(), newId);
+        }
+        if (!name.equals(given.name()) && v.manifest().saved())
+            throw ServiceException.conflict(
+                    "name_taken",
+                    "a VM named '" + given.name() + "' exists already, and this VM's saved state is bound to its name:"
+                            + " rename or delete the other VM first");
+        // A VM deleted here keeps its disks (as Remove-VM does): an arriving VM of the same id gets a directory beside.
+        Path root = copyTo != null ? copyTo.toAbsolutePath().normalize() : diskRoot();
+        Path diskDir = root.resolve(id.toString());
+        for (int i = 2; Files.exists(diskDir); i++) diskDir = root.resolve(id + "-" + i);
+        Path staging = configs.dir(id).resolveSibling(".import-" + id);
+        Map<String, String> placed = VmPackage.placeDisks(pkg, v.manifest(), diskDir, moveFiles);
+        try {
+            Files.createDirectories(staging);
+            java.time.Instant now = clock.instant();
+            VmConfig c = given.withIdentity(id, name, VmPackage.relocate(given.disks(), placed), now);
+            AtomicFiles.write(
+                    staging.resolve(ConfigStore.CONFIG),
+                    Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(c));
+            if (v.manifest().saved()) VmPackage.copy(pkg.resolve(SAVED_STATE), staging.resolve(SAVED_STATE));
+            for (VmPackage.FileEntry f : v.manifest().files()) {
+                if (!f.path().startsWith(VmPackage.CHECKPOINTS + "/")) continue;
+                Path to = VmPackage.inside(staging, f.path());
+                if (f.path().endsWith("/" + Checkpoints.CHECKPOINT)) {
+                    Checkpoint cp =
+                            Json.mapper().readValue(pkg.resolve(f.path()).toFile(), Checkpoint.class);
+                    VmConfig cc = cp.config();
+                    cp = cp.withConfig(
+                            cc.withIdentity(id, cc.name(), VmPackage.relocate(cc.disks(), placed), cc.modified()));
+                    Files.createDirectories(to.getParent());
+                    AtomicFiles.write(to, Json.mapper().writeValueAsBytes(cp));
+                } else {
+                    VmPackage.copy(pkg.resolve(f.path()), to);
+                }
+            }
+            if (moveId != null)
+                AtomicFiles.write(
+                        staging.resolve(IncomingMigrations.MIGRATED_IN),
+                        Json.mapper().writeValueAsBytes(Map.of("moveId", moveId.toString())));
+            VmStatus status = new VmStatus(
+                    v.manifest().saved() ? VmState.SAVED : VmState.OFF,
+                    now,
+                    new LastExit(moveId != null ? "moved here" : "imported", null, null, now));
+            statuses.save(staging, status);
+            VmEntry e;
+            synchronized (this) {
+                claimable(id, name, false);
+                Files.move(staging, configs.dir(id), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                AtomicFiles.syncDirectory(configs.dir(id).getParent());
+                e = new VmEntry(c, status);
+                vms.put(id, e);
+            }
+            events.publish(Event.VM_CREATED, id.toString(), name, status.state().wire(), "VM imported");
+            synchronized (e) {
+                return e.view();
+            }
+        } catch (IOException | RuntimeException x) {
+            VmPackage.deleteTree(staging);
+            if (!moveFiles) VmPackage.deleteTree(diskDir);
+            throw x;
+        }
+    }
+
+    /** The name an arriving VM gets: its own if free; with {@code renameIfTaken} a numbered one. Caller holds this. */
+    private String claimable(UUID id, String name, boolean renameIfTaken) {
+        if (vms.containsKey(id) || Files.exists(configs.dir(id)))
+            throw ServiceException.conflict(
+                    "id_taken", "a VM with id " + id + " exists already (import with a new id)");
+        if (!renameIfTaken) {
+            requireFreeName(name, null);
+            return name;
+        }
+        for (int i = 1; ; i++) {
+            String n = i == 1 ? name : name + "-" + i;
+            if (vms.values().stream().noneMatch(x -> x.config.name().equalsIgnoreCase(n))) return n;
+        }
+    }
+
+    /** Where a quick migration takes a VM: the destination service's URL, an admin token, a PEM certificate to trust. */
+    public record MoveTarget(String url, String token, String tlsTrust) {}
+
+    /**
+     * Quick migration (Move-VM) as a job: a running VM is saved here; its definition, saved state and checkpoints go
+     * to the destination service, with the disk images it does not see at the same paths (probed, not assumed); the
+     * destination registers it and resumes it; only then is it removed here. Two phases: before the destination may
+     * commit, the VM is {@code migrating} here with a persisted {@link MigrationMessages.Marker}, so after a crash of
+     * either side the source asks the destination and either removes its copy or takes it back (saved or off). A
+     * refusal or a network drop before the commit leaves it here as it was before, saved (or off).
+     */
+    public Job move(String ref, MoveTarget to) {
+        MigrationClient client = new MigrationClient(to.url(), to.token(), to.tlsTrust(), Json.mapper());
+        VmEntry e = entry(ref);
+        synchronized (e) {
+            VmState s = e.status.state();
+            if (!EnumSet.of(VmState.OFF, VmState.CRASHED, VmState.SAVED, VmState.RUNNING, VmState.PAUSED)
+                    .contains(s))
+                throw ServiceException.conflict(
+                        "invalid_state", "cannot move VM '" + e.config.name() + "' while it is " + s.wire());
+            requireIdle(e);
+            boolean live = s == VmState.RUNNING || s == VmState.PAUSED;
+            RunningVm vm = e.running;
+            if (live) move(e, VmState.SAVING, null);
+            e.busy = "being moved"; // between the save and the marker nothing may start it
+            return jobs.submit("move", e.config.id().toString(), e.config.name(), p -> {
+                try {
+                    long t0 = System.nanoTime();
+                    if (live) saveAndPowerOff(e, vm, s, p);
+                    long saved = System.nanoTime();
+                    return new QuickMigration(this, e, client, to, live, p).run(t0, saved);
+                } finally {
+                    synchronized (e) {
+                        e.busy = null;
+                    }
+                }
+            });
+        }
+    }
+
+    /** Moves a VM (saved or off) to {@code migrating} under its marker; the marker is written first. */
+    void markMigrating(VmEntry e, MigrationMessages.Marker m) throws IOException {
+        synchronized (e) {
+            AtomicFiles.write(
+                    configs.dir(e.config.id()).resolve(MigrationMessages.Marker.FILE),
+                    Json.mapper().writeValueAsBytes(m));
+            move(e, VmState.MIGRATING, null);
+        }
+    }
+
+    /** The destination has the VM: it goes from here (definition, state, checkpoints and marker in one rename). */
+    void removeMigrated(VmEntry e, String where) throws IOException {
+        synchronized (this) {
+            synchronized (e) {
+                configs.delete(e.config.id());
+                vms.remove(e.config.id());
+            }
+        }
+        events.publish(Event.VM_DELETED, e.config.id().toString(), e.config.name(), null, "VM moved to " + where);
+    }
+
+    /** The destination does not have the VM: it is back as it was before the move; then the marker goes. */
+    void rollBackMigration(VmEntry e, MigrationMessages.Marker m, String why) throws IOException {
+        synchronized (e) {
+            if (e.status.state() == VmState.MIGRATING) move(e, m.before(), exit("move not done: " + why, null, null));
+            Files.deleteIfExists(configs.dir(e.config.id()).resolve(MigrationMessages.Marker.FILE));
+        }
+    }
+
+    Path vmDir(VmEntry e) {
+        return configs.dir(e.config.id());
+    }
+
+    List<Checkpoint> checkpointList(VmEntry e) throws IOException {
+        return checkpointsOf(e).list();
+    }
+
+    /**
+     * Settles every move a crash left undecided: each VM with a marker asks its destination (which answers for good
+     * once asked: an abort it has not committed is final); one whose destination cannot be reached stays migrating
+     * and is asked again every few seconds.
+     */
+    private void resolveMigrations() {
+        List<VmEntry> pending;
+        synchronized (this) {
+            pending = vms.values().stream()
+                    .filter(x -> Files.exists(configs.dir(x.config.id()).resolve(MigrationMessages.Marker.FILE)))
+                    .toList();
+        }
+        if (!pending.isEmpty()) settleLater(pending);
+    }
+
+    /** Asks the VMs' destinations until each move is settled (every 3 s while one cannot be reached). */
+    void settleLater(List<VmEntry> pending) {
+        Thread.ofPlatform().daemon().name("migration-resolver").start(() -> {
+            List<VmEntry> left = new ArrayList<>(pending);
+            while (!left.isEmpty()) {
+                left.removeIf(x -> QuickMigration.resolve(this, x));
+                if (left.isEmpty()) break;
+                try {
+                    Thread.sleep(3000);
+                } catch (InterruptedException i) {
+                    return;
+                }
+            }
+        });
+    }
+
+    MigrationMessages.Marker marker(VmEntry e) throws IOException {
+        Path f = configs.dir(e.config.id()).resolve(MigrationMessages.Marker.FILE);
+        return Json.mapper().readValue(f.toFile(), MigrationMessages.Marker.class);
+    }
+
+    /** The entry of a VM by id (null: none), for the migration classes. */
+    synchronized VmEntry entryOf(UUID id) {
+        return vms.get(id);
+    }
+
+    /** Starts (resumes) a VM and waits for the job, for a migration's destination: the job's outcome. */
+    Job startAndWait(UUID id, Duration timeout) throws InterruptedException {
+        Job j = start(id.toString());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            Job now = jobs.get(j.id()).orElse(j);
+            if (now.done()) return now;
+            Thread.sleep(20);
+        }
+        return jobs.get(j.id()).orElse(j);
+    }
+
+    String message(Throwable t, boolean unused) {
+        return message(t);
+    }
+
+    /** Refuses (409) a VM arriving by migration whose id or name is taken here. */
+    synchronized void requireArrivable(UUID id, String name) {
+        claimable(id, name, false);
+    }
+
+    /** Refuses (409) while an export or a migration holds the VM. Caller holds e's lock. */
+    private static void requireIdle(VmEntry e) {
+        if (e.status.state() == VmState.MIGRATING)
+            throw ServiceException.conflict(
+                    "invalid_state",
+                    "VM '" + e.config.name() + "' is migrating: it stays so until its destination says whether it "
+                            + "took it");
+        if (e.busy != null)
+            throw ServiceException.conflict("vm_busy", "VM '" + e.config.name() + "' is " + e.busy + "; try later");
     }
 
     /** Where a saved VM's state lives: beside its definition, so it goes with the VM (delete, export). */
@@ -806,6 +1127,7 @@ public final class VmService implements AutoCloseable {
                 return jobs.submit("stop", e.config.id().toString(), e.config.name(), p -> "crash cleared; VM is off");
             }
             if (s == VmState.SAVED && !graceful) {
+                requireIdle(e);
                 // Remove-VMSavedState: the VM boots afresh next time.
                 try {
                     Files.deleteIfExists(savedState(e));

@@ -47,7 +47,7 @@ public final class StatusStore {
                             now));
         }
         return switch (s.state()) {
-            case OFF, SAVED, CRASHED -> s;
+            case OFF, SAVED, CRASHED, MIGRATING -> s;
             default ->
                 new VmStatus(
                         VmState.OFF,

@@ -17,19 +17,25 @@ public enum VmState {
     SAVING,
     SAVED,
     STOPPING,
-    CRASHED;
+    CRASHED,
+    /**
+     * Handed to another host by a quick migration that has not finished: not startable here, until the destination
+     * says whether it took the VM (then it is removed here) or not (then it is back as it was, saved or off).
+     */
+    MIGRATING;
 
     private Set<VmState> next;
 
     static {
-        OFF.next = EnumSet.of(STARTING, SAVED); // saved: a checkpoint with a saved state applied
+        OFF.next = EnumSet.of(STARTING, SAVED, MIGRATING); // saved: a checkpoint with a saved state applied
         STARTING.next = EnumSet.of(RUNNING, OFF, CRASHED, STOPPING, SAVED); // saved again: a refused restore
         RUNNING.next = EnumSet.of(PAUSED, STOPPING, SAVING, OFF, CRASHED);
         PAUSED.next = EnumSet.of(RUNNING, STOPPING, SAVING, OFF, CRASHED);
         SAVING.next = EnumSet.of(SAVED, RUNNING, PAUSED, CRASHED);
-        SAVED.next = EnumSet.of(STARTING, OFF);
+        SAVED.next = EnumSet.of(STARTING, OFF, MIGRATING);
         STOPPING.next = EnumSet.of(OFF, CRASHED);
-        CRASHED.next = EnumSet.of(OFF, STARTING, SAVED);
+        CRASHED.next = EnumSet.of(OFF, STARTING, SAVED, MIGRATING);
+        MIGRATING.next = EnumSet.of(SAVED, OFF);
     }
 
     public boolean canMoveTo(VmState to) {

@@ -13,14 +13,15 @@ import org.junit.jupiter.api.Test;
 /** The state machine, pair by pair: exactly the listed transitions are allowed. */
 class VmStateTest {
     private static final Map<VmState, Set<VmState>> ALLOWED = Map.of(
-            OFF, EnumSet.of(STARTING, SAVED),
+            OFF, EnumSet.of(STARTING, SAVED, MIGRATING),
             STARTING, EnumSet.of(RUNNING, OFF, CRASHED, STOPPING, SAVED),
             RUNNING, EnumSet.of(PAUSED, STOPPING, SAVING, OFF, CRASHED),
             PAUSED, EnumSet.of(RUNNING, STOPPING, SAVING, OFF, CRASHED),
             SAVING, EnumSet.of(SAVED, RUNNING, PAUSED, CRASHED),
-            SAVED, EnumSet.of(STARTING, OFF),
+            SAVED, EnumSet.of(STARTING, OFF, MIGRATING),
             STOPPING, EnumSet.of(OFF, CRASHED),
-            CRASHED, EnumSet.of(OFF, STARTING, SAVED));
+            CRASHED, EnumSet.of(OFF, STARTING, SAVED, MIGRATING),
+            MIGRATING, EnumSet.of(SAVED, OFF));
 
     @Test
     void everyPairIsAllowedExactlyWhenListed() {

@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.viridian.management.ManagementService;
@@ -22,7 +24,9 @@ import org.viridian.management.worker.WorkerEngine;
  */
 public final class ServiceProcess {
     public static void main(String[] args) throws Exception {
-        ServiceOptions o = new ServiceOptions(Path.of(args[0]), "127.0.0.1", 0, null, false);
+        // viridian.test.port: a fixed port, for a test that restarts a service its peers must find again
+        ServiceOptions o = new ServiceOptions(
+                Path.of(args[0]), "127.0.0.1", Integer.getInteger("viridian.test.port", 0), null, false);
         java.util.Map<String, String> extra = new java.util.HashMap<>();
         for (int i = 2; i < args.length; i++)
             extra.put(args[i].substring(0, args[i].indexOf('=')), args[i].substring(args[i].indexOf('=') + 1));
@@ -52,15 +56,22 @@ public final class ServiceProcess {
     public record Running(Process process, String url) {
         /** Starts one on {@code stateDir} in {@code mode} (as main's second argument); returns once it serves. */
         public static Running start(Path stateDir, String mode, String... extra) throws IOException {
-            java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-XX:TieredStopAtLevel=1",
+            // "-…": an option for the service's JVM (e.g. a -D for a test hook); "key=value": a service argument.
+            List<String> jvm =
+                    Arrays.stream(extra).filter(x -> x.startsWith("-")).toList();
+            List<String> args =
+                    Arrays.stream(extra).filter(x -> !x.startsWith("-")).toList();
+            java.util.List<String> cmd = new java.util.ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cmd.add("-XX:TieredStopAtLevel=1");
+            cmd.addAll(jvm);
+            cmd.addAll(java.util.List.of(
                     "-cp",
                     System.getProperty("java.class.path"),
                     ServiceProcess.class.getName(),
                     stateDir.toString(),
                     mode));
-            cmd.addAll(java.util.List.of(extra));
+            cmd.addAll(args);
             Process p = new ProcessBuilder(cmd)
                     // stderr to a file, not this JVM's: a service that outlived its test would otherwise hold the test
                     // run open
