@@ -44,6 +44,26 @@ abstract class InputDevice extends ChannelDevice {
         ready = false;
     }
 
+    /** A protocol's parser: the message an in-band packet's payload holds. */
+    @FunctionalInterface
+    interface Parser<M> {
+        M parse(byte[] payload) throws org.viridian.vmbus.protocol.ProtocolException;
+    }
+
+    /** The packet's message, or null after refusing it (not in-band, or malformed): the channel stays open. */
+    final <M> M parsed(Packet p, Parser<M> parser) {
+        if (p.type() != Packet.DATA_INBAND) {
+            refuse("packet type " + p.type());
+            return null;
+        }
+        try {
+            return parser.parse(p.data());
+        } catch (org.viridian.vmbus.protocol.ProtocolException e) {
+            refuse(e.getMessage());
+            return null;
+        }
+    }
+
     /** Whether the guest's driver finished its handshake, so input reaches it. */
     public final synchronized boolean ready() {
         return ready;

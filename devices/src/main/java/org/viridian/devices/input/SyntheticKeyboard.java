@@ -4,7 +4,6 @@ import java.util.UUID;
 import org.viridian.devices.input.protocol.KbdMessage;
 import org.viridian.devices.input.protocol.KbdProtocolRequest;
 import org.viridian.devices.input.protocol.KbdProtocolResponse;
-import org.viridian.vmbus.protocol.ProtocolException;
 import org.viridian.vmbus.ring.Packet;
 
 /**
@@ -26,17 +25,8 @@ public final class SyntheticKeyboard extends InputDevice {
 
     @Override
     protected void onPacket(Packet p) {
-        if (p.type() != Packet.DATA_INBAND) {
-            refuse("packet type " + p.type());
-            return;
-        }
-        KbdMessage m;
-        try {
-            m = KbdMessage.parse(p.data());
-        } catch (ProtocolException e) {
-            refuse(e.getMessage());
-            return;
-        }
+        KbdMessage m = parsed(p, KbdMessage::parse);
+        if (m == null) return;
         if (m instanceof KbdProtocolRequest r) {
             boolean accepted = r.version() >>> 16 == KbdProtocolRequest.VERSION_1_0 >>> 16;
             sendInBand(KbdProtocolResponse.of(accepted).toBytes());

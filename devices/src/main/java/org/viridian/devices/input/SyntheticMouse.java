@@ -8,7 +8,6 @@ import org.viridian.devices.input.protocol.HidMessage;
 import org.viridian.devices.input.protocol.HidProtocolRequest;
 import org.viridian.devices.input.protocol.HidProtocolResponse;
 import org.viridian.devices.input.protocol.InputReport;
-import org.viridian.vmbus.protocol.ProtocolException;
 import org.viridian.vmbus.ring.Packet;
 
 /**
@@ -44,17 +43,8 @@ public final class SyntheticMouse extends InputDevice {
 
     @Override
     protected void onPacket(Packet p) {
-        if (p.type() != Packet.DATA_INBAND) {
-            refuse("packet type " + p.type());
-            return;
-        }
-        HidMessage m;
-        try {
-            m = HidMessage.parse(p.data());
-        } catch (ProtocolException e) {
-            refuse(e.getMessage());
-            return;
-        }
+        HidMessage m = parsed(p, HidMessage::parse);
+        if (m == null) return;
         switch (m) {
             case HidProtocolRequest r -> {
                 boolean approved = r.version() == HidProtocolRequest.VERSION_2_0;

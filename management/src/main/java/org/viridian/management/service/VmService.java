@@ -509,6 +509,16 @@ public final class VmService implements AutoCloseable {
         return new CheckpointTree(cps.list(), cps.current().orElse(null));
     }
 
+    /** Off, crashed, saved, running or paused (one that runs is saved first); 409 naming {@code what} otherwise. */
+    private static VmState requireSettled(VmEntry e, String what) {
+        VmState s = e.status.state();
+        if (!EnumSet.of(VmState.OFF, VmState.CRASHED, VmState.SAVED, VmState.RUNNING, VmState.PAUSED)
+                .contains(s))
+            throw ServiceException.conflict(
+                    "invalid_state", "cannot " + what + " VM '" + e.config.name() + "' while it is " + s.wire());
+        return s;
+    }
+
     /**
      * Checkpoint-VM as a job. A VM that is off or saved is checkpointed as it is; a running or paused one is saved, its
      * state copied into the checkpoint, and resumed on the new differencing disks (the guest sees a pause of one save
@@ -517,11 +527,7 @@ public final class VmService implements AutoCloseable {
     public Job checkpoint(String ref, String name) {
         VmEntry e = entry(ref);
         synchronized (e) {
-            VmState s = e.status.state();
-            if (!EnumSet.of(VmState.OFF, VmState.CRASHED, VmState.SAVED, VmState.RUNNING, VmState.PAUSED)
-                    .contains(s))
-                throw ServiceException.conflict(
-                        "invalid_state", "cannot checkpoint VM '" + e.config.name() + "' while it is " + s.wire());
+            VmState s = requireSettled(e, "checkpoint");
             requireIdle(e);
             String cpName = name != null && !name.isBlank()
                     ? name
@@ -584,12 +590,7 @@ public final class VmService implements AutoCloseable {
         VmEntry e = entry(ref);
         Checkpoint c = checkpointsOf(e).find(checkpoint);
         synchronized (e) {
-            VmState s = e.status.state();
-            if (!EnumSet.of(VmState.OFF, VmState.CRASHED, VmState.SAVED, VmState.RUNNING, VmState.PAUSED)
-                    .contains(s))
-                throw ServiceException.conflict(
-                        "invalid_state",
-                        "cannot delete a checkpoint of VM '" + e.config.name() + "' while it is " + s.wire());
+            VmState s = requireSettled(e, "delete a checkpoint of");
             requireIdle(e);
             boolean live = s == VmState.RUNNING || s == VmState.PAUSED;
             RunningVm vm = e.running;
@@ -790,11 +791,7 @@ public final class VmService implements AutoCloseable {
         MigrationClient client = new MigrationClient(to.url(), to.token(), to.tlsTrust(), Json.mapper());
         VmEntry e = entry(ref);
         synchronized (e) {
-            VmState s = e.status.state();
-            if (!EnumSet.of(VmState.OFF, VmState.CRASHED, VmState.SAVED, VmState.RUNNING, VmState.PAUSED)
-                    .contains(s))
-                throw ServiceException.conflict(
-                        "invalid_state", "cannot move VM '" + e.config.name() + "' while it is " + s.wire());
+            VmState s = requireSettled(e, "move");
             requireIdle(e);
             boolean live = s == VmState.RUNNING || s == VmState.PAUSED;
             RunningVm vm = e.running;
