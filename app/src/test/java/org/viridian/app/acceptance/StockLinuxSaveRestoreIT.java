@@ -63,27 +63,31 @@ class StockLinuxSaveRestoreIT {
                 """
                         .formatted(insmods);
         byte[] initrd = NestedKvmHost.busyboxInitramfs(init, files);
-        // w TEXT: waits (up to ~5 min) for TEXT on the guest's console; gives up at once when the VM is off or crashed.
+        // w TEXT: waits (up to ~7 min) for TEXT on the guest's console, read from the service's REST API with busybox
+        // wget (a CLI call would start a JVM each time, under TCG); gives up at once when the VM is off or crashed.
+        // Progress
+        // goes to the nested host's console too, so a run that is killed still shows how far it got.
         String waitFor =
-                "for t in $(seq 1 100); do viridian vm console linux --print 2>/dev/null | grep -q \"$1\" && return 0;"
-                        + " viridian vm show linux 2>/dev/null | grep -Eq 'state: +(off|crashed)' && break; sleep 2; done;"
-                        + " echo \"SR-HOST: gave up waiting for '$1'\"; viridian vm show linux | sed 's/^/SR-HOST: /';"
-                        + " viridian vm console linux --print | tail -n 40 | sed 's/^/SR-CONSOLE: /'; tail -n 20 serve.log; return 1";
-        String script = "w() { " + waitFor + "; };"
+                "for t in $(seq 1 200); do wget -qO- $API/vms/linux/console 2>/dev/null | grep -q \"$1\" && return 0;"
+                        + " wget -qO- $API/vms/linux 2>/dev/null | grep -Eq '\"state\" *: *\"(off|crashed)\"' && break; sleep 2; done;"
+                        + " echo \"SR-HOST: gave up waiting for '$1'\" | tee /dev/console; viridian vm show linux | sed 's/^/SR-HOST: /';"
+                        + " wget -qO- $API/vms/linux/console | tail -n 40 | sed 's/^/SR-CONSOLE: /'; tail -n 20 serve.log; return 1";
+        String script = "API=http://127.0.0.1:7480/api/v1; w() { " + waitFor
+                + "; }; p() { echo \"SR-HOST: $*\" | tee /dev/console; };"
                 + " rm -f disk.vhdx; viridian vhd create disk.vhdx --size 64M >/dev/null;"
                 + " viridian serve --state-dir /tmp/sr > serve.log 2>&1 & S=$!;"
                 + " for t in $(seq 1 120); do viridian vm list >/dev/null 2>&1 && break; sleep 1; done;"
                 + " viridian vm create linux --kernel $PWD/vmlinuz --initrd $PWD/sr-initrd.gz --memory 512M --cpus 1"
                 + " --disk $PWD/disk.vhdx --cmdline 'console=ttyS0 quiet panic=-1 reboot=k' | sed 's/^/SR-HOST: /';"
-                + " viridian vm start linux | sed 's/^/SR-HOST: /'; w 'SR: loop 8 ' || { kill $S; exit 1; };"
+                + " p created; viridian vm start linux | sed 's/^/SR-HOST: /'; p started; w 'SR: loop 8 ' || { kill $S; exit 1; };"
                 + " s0=$(date +%s%N); viridian vm save linux; echo \"SR-HOST: save rc=$? ms=$((($(date +%s%N) - s0) / 1000000))\";"
                 + " echo \"SR-HOST: state $(viridian vm show linux | grep state:) file $(stat -c %s /tmp/sr/vms/*/saved-state.vmrs) bytes\";"
                 + " sleep 5;"
-                + " s0=$(date +%s%N); viridian vm start linux; echo \"SR-HOST: start rc=$? ms=$((($(date +%s%N) - s0) / 1000000))\";"
+                + " p saved; s0=$(date +%s%N); viridian vm start linux; echo \"SR-HOST: start rc=$? ms=$((($(date +%s%N) - s0) / 1000000))\";"
                 + " w 'SR: verified' || { kill $S; exit 1; }; sleep 6;"
                 + " echo \"SR-HOST: heartbeat $(viridian vm show linux --json | grep -o '\"heartbeat\"[^,]*')\";"
                 + " echo \"SR-HOST: host clock=$(date -u +%s)\";"
-                + " w 'SR: final'; viridian vm console linux --print | sed 's/^/SR-CONSOLE: /';"
+                + " w 'SR: final'; wget -qO- $API/vms/linux/console | sed 's/^/SR-CONSOLE: /';"
                 + " tail -n 5 /tmp/sr/run/*/worker.log 2>/dev/null; kill $S";
         NestedKvmHost.Run r = NestedKvmHost.run(
                 jar,
