@@ -55,9 +55,11 @@ class ClusterCliTest {
                     "--preferred-hosts",
                     "h1");
             assertThat(created.rc()).as(created.err()).isZero();
-            Cli.Result status = cli.run("cluster", "status");
-            assertThat(status.out()).containsPattern("h1 +ok +1 ");
-            assertThat(status.out()).containsPattern("web +h1 +1 +off +high +h1 +no");
+            // The member's VM count and the VM's state are published with the member's next heartbeat.
+            ClusterHarness.await("the VM on its member, recorded off", Duration.ofSeconds(10), () -> {
+                String out = cli.run("cluster", "status").out();
+                return out.matches("(?s).*h1 +ok +1 .*") && out.matches("(?s).*web +h1 +1 +off +high +h1 +no.*");
+            });
 
             Path elsewhere = Files.writeString(dir.resolve("local.img"), "");
             cli.run("vm", "create", "local", "--disk", elsewhere.toString());
@@ -71,9 +73,13 @@ class ClusterCliTest {
                     .matches("(?s).*web +h1 +1 +running +high +h1 +yes.*"));
             assertThat(cli.run("cluster", "drain", "h1").out()).contains("draining 'h1'");
             // No other member to take it: it stays, and status says the host drains.
-            assertThat(cli.run("cluster", "status").out()).containsPattern("h1 +ok, draining");
+            ClusterHarness.await("the member draining", Duration.ofSeconds(10), () -> cli.run("cluster", "status")
+                    .out()
+                    .matches("(?s).*h1 +ok, draining.*"));
             assertThat(cli.run("cluster", "resume", "h1").rc()).isZero();
-            assertThat(cli.run("cluster", "status").out()).doesNotContain("draining");
+            ClusterHarness.await("the member resumed", Duration.ofSeconds(10), () -> !cli.run("cluster", "status")
+                    .out()
+                    .contains("draining"));
         }
     }
 }
