@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.viridian.app.nested.NestedKvmHost;
 
@@ -22,6 +23,7 @@ import org.viridian.app.nested.NestedKvmHost;
  * guest's uptime must go on from where it was (no reboot), the heartbeat must answer again after the restore, and the
  * guest's clock must be the host's again (time sync after the restore).
  */
+@Tag("acceptance")
 class StockLinuxSaveRestoreIT {
     private static NestedKvmHost.Outcome run;
 
