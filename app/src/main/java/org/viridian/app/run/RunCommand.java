@@ -342,6 +342,14 @@ public final class RunCommand implements Callable<Integer> {
                 // record of a hang, as the crash report's recorder is of a crash.
                 if (!vm.exit().isDone()) printLastExits(vm);
                 vm.powerOff();
+                // Every VP out of KVM_RUN before the JVM halts, as QEMU pauses its vCPUs before it exits: a process
+                // that exits with vCPUs still in the kernel leaves their tear-down to the exit path (bounded wait:
+                // a VP that never answers its kick must not keep the process alive).
+                try {
+                    vm.exit().get(2, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception notStopped) {
+                    System.err.println("viridian: a virtual processor did not stop within 2 s of its kick");
+                }
             }));
             if (extras.shutdownAfter() != null) askToShutDown(vm, extras.shutdownAfter());
             if (!extras.kvpPush().isEmpty()) pushKeys(vm, extras.kvpPush());
