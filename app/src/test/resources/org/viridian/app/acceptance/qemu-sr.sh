@@ -6,13 +6,14 @@ now() { cut -d' ' -f1 /proc/uptime | tr -d .; }
 ms() { echo $((($(now) - $1) * 10)); }
 # m CMD: one monitor command; its answer lands in mon.log.
 m() { echo "$1" > mon.in; sleep 0.2; }
-# until_mon CMD TEXT: repeats CMD until mon.log shows TEXT (up to ~5 min).
+# until_mon CMD TEXT: repeats CMD until the monitor's answers show TEXT (up to ~5 min). The log is never cut (an
+# answer that comes late under TCG still counts); each TEXT is one that appears only once its moment has come.
 until_mon() {
-  for t in $(seq 1 1500); do : > mon.log; m "$1"; grep -q "$2" mon.log && return 0; done
+  for t in $(seq 1 1500); do m "$1"; tr -d '\r' < mon.log | grep -q "$2" && return 0; done
   q "monitor never said '$2' to '$1'"; tail -n 20 mon.log; return 1
 }
 start_qemu() {
-  rm -f mon.in mon.out; mkfifo mon.in mon.out
+  rm -f mon.in mon.out mon.log; mkfifo mon.in mon.out
   qemu-system-x86_64 -machine accel=kvm -cpu host -m 512 -smp 1 -nodefaults -no-reboot -display none \
     -serial file:"$1" -kernel vmlinuz -initrd sr-initrd.gz -append 'console=ttyS0 quiet panic=-1' \
     -chardev pipe,id=mon,path=mon -mon chardev=mon,mode=readline $2 2>qemu.err &
@@ -29,7 +30,7 @@ q "state file bytes=$(stat -c %s qemu.state)"
 m quit; wait $Q
 t=$(now)
 start_qemu guest2.log '-incoming exec:cat<qemu.state'
-until_mon 'info status' 'VM status: paused (postmigrate)\|VM status: paused$\|VM status: paused (prelaunch)' || {
+until_mon 'info status' 'VM status: paused$\|VM status: paused (postmigrate)\|VM status: paused (prelaunch)' || {
   tail -n 20 mon.log; kill $Q; exit 1; }
 m cont
 until_mon 'info status' 'VM status: running' || { kill $Q; exit 1; }
