@@ -37,7 +37,7 @@ import org.viridian.app.nested.NestedKvmHost;
  */
 @Tag("acceptance")
 class StockLinuxSaveRestoreIT {
-    private static final int BLOCKS = 60;
+    private static final int BLOCKS = 40;
     private static NestedKvmHost.Outcome viridian;
     private static NestedKvmHost.Outcome qemu;
 

@@ -4,13 +4,14 @@ ip link set lo up
 A1=http://127.0.0.1:7481/api/v1
 A2=http://127.0.0.1:7482/api/v1
 p() { echo "SR-HOST: $*" | tee /dev/console; }
-# Busybox's date has no %N: time in centiseconds from /proc/uptime; ms T0 gives the milliseconds since T0.
+# Busybox's date has no %N: time in centiseconds from /proc/uptime; ms T0 gives the milliseconds since T0 (loops
+# below count with i, never T0: sh variables are global).
 now() { cut -d' ' -f1 /proc/uptime | tr -d .; }
 ms() { echo $((($(now) - $1) * 10)); }
 # w API TEXT: waits (up to ~8 min) for TEXT on the guest's console, read over REST with busybox wget (a CLI call would
 # start a JVM each time, under TCG); gives up at once when the VM is off or crashed, and shows why.
 w() {
-  for t in $(seq 1 240); do
+  for i in $(seq 1 240); do
     wget -qO- "$1/vms/linux/console" 2>/dev/null | grep -q "$2" && return 0
     wget -qO- "$1/vms/linux" 2>/dev/null | grep -Eq '"state" *: *"(off|crashed)"' && break
     sleep 2
@@ -28,7 +29,7 @@ job() {
     | sed 's/.*"\([^"]*\)"$/\1/')
   [ -n "$id" ] || { p "no job from $1"; return 1; }
   base=${1%%/vms/*}
-  for t in $(seq 1 3000); do
+  for i in $(seq 1 3000); do
     j=$(wget -qO- "$base/jobs/$id")
     echo "$j" | grep -Eq '"status" *: *"(succeeded|failed)"' && break
     sleep 0.2
@@ -36,8 +37,10 @@ job() {
   p "job: $(echo "$j" | grep -o '"message" *: *"[^"]*"')"
   echo "$j" | grep -Eq '"status" *: *"succeeded"'
 }
+# The workers' own account of each save and restore (phases), from their logs.
+phases() { grep -h "restored from\|saved to" /tmp/sr*/run/*/worker.log 2>/dev/null | sed 's/^/SR-HOST: worker: /'; }
 up() {
-  for t in $(seq 1 300); do wget -qO- "$1/vms" >/dev/null 2>&1 && return 0; sleep 1; done
+  for i in $(seq 1 300); do wget -qO- "$1/vms" >/dev/null 2>&1 && return 0; sleep 1; done
   p "service $1 never answered"; tail -n 30 serve1.log serve2.log; return 1
 }
 finish() { kill $S1 $S2 2>/dev/null; wait; exit "$1"; }
@@ -55,15 +58,15 @@ viridian vm start linux | sed 's/^/SR-HOST: /'
 p started
 w $A1 'SR: loop 8 ' || finish 1
 
-t=$(now); job $A1/vms/linux/save '{}'; rc=$?; p "save rc=$rc save ms=$(ms $t)"
+T0=$(now); job $A1/vms/linux/save '{}'; rc=$?; p "save rc=$rc save ms=$(ms $T0)"; phases
 p "state $(viridian vm show linux | grep state: | tr -s ' ' | cut -d' ' -f2)"
 p "state file bytes=$(stat -c %s /tmp/sr1/vms/*/saved-state.vmrs)"
 sleep 5
-t=$(now); job $A1/vms/linux/start '{}'; rc=$?; p "start rc=$rc start ms=$(ms $t)"
+T0=$(now); job $A1/vms/linux/start '{}'; rc=$?; p "start rc=$rc start ms=$(ms $T0)"; phases
 # Moved at once: the guest's loop has ~50 s of its own time left to run on the destination.
 wget -qO- $A1/vms/linux/console | sed 's/^/SR-SOURCE: /'
-t=$(now); job $A1/vms/linux/move '{"destination":"http://127.0.0.1:7482"}'; rc=$?
-p "move rc=$rc move ms=$(ms $t)"
+T0=$(now); job $A1/vms/linux/move '{"destination":"http://127.0.0.1:7482"}'; rc=$?
+p "move rc=$rc move ms=$(ms $T0)"; phases
 viridian vm list | sed 's/^/SR-HOST: source: /'
 export VIRIDIAN_URL=http://127.0.0.1:7482
 viridian vm list | sed 's/^/SR-HOST: destination: /'
