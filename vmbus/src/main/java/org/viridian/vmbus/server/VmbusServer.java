@@ -419,6 +419,11 @@ public final class VmbusServer {
         for (Channel ch : reopened) ch.device.guestSignalled();
     }
 
+    /** The VM runs on after a save (refused, or a checkpoint's): every open channel's device is told. */
+    public synchronized void resumed() {
+        for (Channel ch : channels.values()) if (ch.open) ch.device.resumed();
+    }
+
     /** A saved sub-channel's channel again: its offer as the guest holds it, its primary's device's queue behind it. */
     private Channel recreateSubChannel(VmbusState.Channel c) {
         Channel p = channels.get(c.primary());
