@@ -25,7 +25,8 @@ public record VideoMode(long vramOffset, int width, int height, int depthBits, i
         if (depthBits != 16 && depthBits != 32) return null;
         long row = width * depthBits / 8;
         if (pitch < row || pitch > (long) MAX_WIDTH * 4) return null;
-        if (vramOffset < 0 || vramOffset + pitch * (height - 1) + row > vramBytes) return null;
+        if (vramOffset < 0 || vramOffset > vramBytes || vramOffset + pitch * (height - 1) + row > vramBytes)
+            return null;
         return new VideoMode(vramOffset, (int) width, (int) height, depthBits, (int) pitch);
     }
 
