@@ -29,11 +29,13 @@ function errorText(error) {
 
 function withToken(url) { return token() ? url + (url.includes('?') ? '&' : '?') + 'access_token=' + encodeURIComponent(token()) : url; }
 
-async function awaitJob(job) {
+async function awaitJob(job, onProgress) {
   while (job.status === 'running') {
+    if (onProgress) onProgress(job);
     await new Promise(r => setTimeout(r, 150));
     job = await api('GET', '/jobs/' + job.id);
   }
+  if (onProgress) onProgress(job);
   if (job.status === 'failed') throw new Error(t('job.failedWith', { kind: jobKind(job.kind), message: job.message }));
   return job;
 }
@@ -78,14 +80,16 @@ const jobKind = k => ('op.' + k) in I18N.fallback ? t('op.' + k) : k;
 // Which buttons a state allows (the service enforces the same rules and answers 409 otherwise).
 const OPS = {
   start: ['off', 'crashed', 'saved'], stop: ['running', 'paused', 'crashed'], shutdown: ['running'],
-  pause: ['running'], resume: ['paused'], reset: ['running', 'paused'],
+  pause: ['running'], resume: ['paused'], reset: ['running', 'paused'], save: ['running', 'paused'],
 };
+// The power buttons on a VM's page (Save-VM among them: the state to disk, the VM saved; start resumes it).
+const VM_PAGE_OPS = ['start', 'shutdown', 'stop', 'pause', 'resume', 'reset', 'save'];
 
 async function operate(vm, op) {
   await attempt(async () => {
     const path = '/vms/' + vm.id + '/' + (op === 'shutdown' ? 'stop?mode=graceful' : op);
     const answer = await api('POST', path);
-    if (answer && answer.kind) await awaitJob(answer);
+    if (answer && answer.kind) await awaitJob(answer, showJobProgress);
     refreshVm(await api('GET', '/vms/' + vm.id)); // the outcome, whatever became of the events meanwhile
   });
 }
@@ -252,10 +256,12 @@ async function renderVm(id) {
   view.replaceChildren(
     h('h1', {}, vm.name, ' ', h('span', { id: 'vm-state' }, badge(vm.state))),
     h('div', { class: 'card' },
-      h('div', { id: 'vm-ops' }, opButtons(vm, ['start', 'shutdown', 'stop', 'pause', 'resume', 'reset'])),
+      h('div', { id: 'vm-ops' }, opButtons(vm, VM_PAGE_OPS)),
+      jobProgress(),
       h('p', { id: 'last-exit' }, lastExitText(vm)),
       h('p', { id: 'guest-info' }, guestText(vm)),
       h('h2', {}, t('vm.console')), h('div', { id: 'terminal' })),
+    mobilityCard(vm),
     h('div', { class: 'card', id: 'charts' }, h('h2', {}, t('charts.title')),
       h('p', { id: 'charts-note', class: 'muted' }, t('charts.note')),
       h('div', { class: 'charts' }, CHARTS.map(c => h('figure', { class: 'chart', id: 'chart-' + c.id },
@@ -275,7 +281,7 @@ function refreshVm(vm) {
   if (route === '' || route === '#/') renderList();
   else if (route === '#/vm/' + vm.id) {
     document.getElementById('vm-state')?.replaceChildren(badge(vm.state));
-    document.getElementById('vm-ops')?.replaceChildren(opButtons(vm, ['start', 'shutdown', 'stop', 'pause', 'resume', 'reset']));
+    document.getElementById('vm-ops')?.replaceChildren(opButtons(vm, VM_PAGE_OPS));
     const le = document.getElementById('last-exit');
     if (le) le.textContent = lastExitText(vm);
     const gi = document.getElementById('guest-info');
@@ -283,6 +289,121 @@ function refreshVm(vm) {
     const rc = document.getElementById('resource-controls');
     if (rc) rc.textContent = controlsText(vm);
   }
+}
+
+// ---- checkpoints and quick migration (the VM page's "Checkpoints" and "Move" tabs) -------------------------------
+// A long operation's progress on the VM page (save, checkpoint, apply, delete, move run as jobs).
+function jobProgress() {
+  return h('div', { id: 'job-progress', hidden: true }, h('progress', { max: 100, value: 0 }), ' ', h('span', { class: 'job-text' }));
+}
+
+function showJobProgress(job) {
+  const el = document.getElementById('job-progress');
+  if (!el) return;
+  el.hidden = job.status !== 'running';
+  el.querySelector('progress').value = job.progress;
+  el.querySelector('.job-text').textContent =
+    t('event.job', { kind: jobKind(job.kind), status: t('job.' + job.status), progress: fmt.number(job.progress) });
+}
+
+// Runs a request that may answer with a job, follows the job, then draws the VM's state and checkpoints again.
+async function vmJob(vm, method, path, body) {
+  const answer = await api(method, path, body);
+  if (answer && answer.kind) await awaitJob(answer, showJobProgress);
+  refreshVm(await api('GET', '/vms/' + vm.id));
+  await loadCheckpoints(vm);
+  return answer;
+}
+
+function mobilityCard(vm) {
+  const tabs = ['checkpoints', 'move'];
+  const panel = name => document.getElementById('tab-' + name);
+  const select = name => {
+    for (const n of tabs) {
+      panel(n).hidden = n !== name;
+      document.querySelector(`#vm-tabs button[data-tab='${n}']`).classList.toggle('current', n === name);
+    }
+  };
+  const card = h('div', { class: 'card', id: 'vm-mobility' },
+    h('div', { class: 'tabs', id: 'vm-tabs' }, tabs.map(n => h('button', { type: 'button', 'data-tab': n, class: n === 'checkpoints' ? 'current' : '',
+      onclick: () => select(n) }, t(n === 'checkpoints' ? 'checkpoints.tab' : 'move.tab')))),
+    h('div', { id: 'tab-checkpoints' },
+      h('ul', { id: 'checkpoint-tree', class: 'tree' }),
+      h('form', { id: 'checkpoint-form', class: 'actions', onsubmit: e => {
+        e.preventDefault();
+        const name = document.getElementById('checkpoint-name').value.trim();
+        attempt(() => vmJob(vm, 'POST', '/vms/' + vm.id + '/checkpoints', name ? { name } : undefined));
+      } },
+        h('input', { id: 'checkpoint-name', placeholder: t('checkpoints.namePlaceholder') }),
+        h('button', { type: 'submit', id: 'checkpoint-create' }, t('checkpoints.create')))),
+    h('form', { id: 'tab-move', hidden: true, onsubmit: e => {
+      e.preventDefault();
+      const destination = document.getElementById('move-destination').value.trim();
+      const token = document.getElementById('move-token').value.trim() || null;
+      attempt(async () => {
+        const job = await api('POST', '/vms/' + vm.id + '/move', { destination, token });
+        const done = await awaitJob(job, showJobProgress);
+        document.getElementById('move-result').textContent = t('move.done', { destination, message: done.message });
+        state.vms.delete(vm.id);
+      });
+    } },
+      h('p', { class: 'muted' }, t('move.text')),
+      h('label', { for: 'move-destination' }, t('move.destination')),
+      h('input', { id: 'move-destination', type: 'url', required: true, placeholder: 'https://host2:8006' }),
+      h('label', { for: 'move-token' }, t('move.token')),
+      h('input', { id: 'move-token', type: 'password', autocomplete: 'off' }),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'move-start', class: 'primary' }, t('move.start'))),
+      h('p', { id: 'move-result' })));
+  loadCheckpoints(vm);
+  return card;
+}
+
+// The checkpoint tree as Hyper-V Manager shows it: each checkpoint under its parent, "Now" under the one the present
+// descends from (at the top when none).
+async function loadCheckpoints(vm) {
+  let tree;
+  try { tree = await api('GET', '/vms/' + vm.id + '/checkpoints'); } catch (e) { return; }
+  const list = document.getElementById('checkpoint-tree');
+  if (!list || location.hash !== '#/vm/' + vm.id) return;
+  const children = new Map();
+  for (const c of tree.checkpoints) {
+    const key = c.parent || '';
+    if (!children.has(key)) children.set(key, []);
+    children.get(key).push(c);
+  }
+  const now = () => h('li', { class: 'present', id: 'checkpoint-now' }, h('span', { class: 'state state-running' }, t('checkpoints.now')));
+  const branch = parent => {
+    const items = (children.get(parent) || []).map(c => checkpointItem(vm, c, branch(c.id)));
+    if ((tree.current || '') === parent) items.push(now());
+    return items.length ? h('ul', {}, items) : null;
+  };
+  const top = branch('');
+  list.replaceChildren(...(top ? [...top.childNodes] : []));
+  if (!tree.checkpoints.length) list.append(h('li', { id: 'no-checkpoints', class: 'muted' }, t('checkpoints.none')));
+}
+
+function checkpointItem(vm, c, below) {
+  const base = '/vms/' + vm.id + '/checkpoints/' + c.id;
+  const label = h('span', { class: 'checkpoint-name' }, c.name);
+  const rename = () => {
+    const input = h('input', { class: 'checkpoint-rename-input', value: c.name, required: true });
+    const form = h('form', { class: 'inline', onsubmit: e => {
+      e.preventDefault();
+      attempt(async () => { await api('PATCH', base, { name: input.value.trim() }); await loadCheckpoints(vm); });
+    } }, input, h('button', { type: 'submit', class: 'checkpoint-rename-ok' }, t('checkpoints.renameOk')));
+    label.replaceWith(form);
+    input.focus();
+  };
+  return h('li', { 'data-checkpoint': c.name, 'data-id': c.id },
+    label, ' ', h('time', { datetime: c.created, class: 'muted' }, fmt.dateTime(c.created)),
+    c.hasState ? h('span', { class: 'muted' }, ' · ', t('checkpoints.withState')) : null,
+    h('span', { class: 'checkpoint-actions' },
+      h('button', { type: 'button', class: 'checkpoint-apply', onclick: () => attempt(() => vmJob(vm, 'POST', base + '/apply')) }, t('checkpoints.apply')),
+      h('button', { type: 'button', class: 'checkpoint-rename', onclick: rename }, t('checkpoints.rename')),
+      h('button', { type: 'button', class: 'checkpoint-delete', onclick: () => {
+        if (confirm(t('checkpoints.confirmDelete', { name: c.name }))) attempt(() => vmJob(vm, 'DELETE', base));
+      } }, t('checkpoints.delete'))),
+    below);
 }
 
 // ---- live charts: the VM's metrics (/vms/{id}/metrics) every 2 s, the last 2 minutes -------------------------------

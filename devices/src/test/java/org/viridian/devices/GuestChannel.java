@@ -43,6 +43,23 @@ public final class GuestChannel {
         return this;
     }
 
+    /**
+     * A fresh device (as in a VM restored from its state file) takes {@code state} on this channel's rings; the guest
+     * talks to it from now on. The old device is closed first: it touches the rings no more.
+     */
+    public GuestChannel restoreInto(VmbusDevice fresh, byte[] state) {
+        device.closed();
+        fresh.restore(channel, state);
+        return new GuestChannel(this, fresh);
+    }
+
+    private GuestChannel(GuestChannel rings, VmbusDevice device) {
+        this.device = device;
+        this.inbox = rings.inbox;
+        this.outbox = rings.outbox;
+        this.channel = rings.channel;
+    }
+
     /** Writes one in-band packet (as the guest's driver would) and signals the device. */
     public void send(byte[] data) {
         send(Packet.DATA_INBAND, data);

@@ -518,6 +518,8 @@ public final class VirtualMachine implements AutoCloseable {
 
     public void resume() {
         partition.resume();
+        // Devices that stopped their own work for a save (NetVSP's frames) take it up again.
+        if (vmbus != null) vmbus.resumed();
         // The guest's clock stood still while paused: time sync asks it to set the clock again.
         if (timeSync != null) timeSync.resumed();
     }

@@ -12,11 +12,21 @@ import org.viridian.vmbus.ring.Packet;
  * channel open: a bad input message costs the guest only that message.
  */
 abstract class InputDevice extends ChannelDevice {
-    /** Its negotiated state is not saved yet: a save is refused with this reason rather than resumed with a dead device. */
+    /**
+     * The negotiated state (whether the guest's driver finished its handshake) as one byte; messages under way are
+     * in the rings, in guest memory.
+     */
     @Override
-    protected byte[] saveState() {
-        throw new IllegalStateException(
-                "synthetic input: a VM whose guest opened the synthetic keyboard or mouse cannot be saved yet");
+    protected final byte[] saveState() {
+        return new byte[] {(byte) (ready ? 1 : 0)};
+    }
+
+    /** After a restore: ready as saved, so input reaches a driver that negotiated before the save. */
+    @Override
+    protected final void onRestore(byte[] state) {
+        if (state.length != 1 || (state[0] & ~1) != 0)
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": saved state is malformed");
+        ready = state[0] == 1;
     }
 
     private static final System.Logger LOG = System.getLogger(InputDevice.class.getName());

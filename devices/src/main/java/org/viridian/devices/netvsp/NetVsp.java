@@ -100,6 +100,12 @@ public final class NetVsp extends NetVspChannel {
 
     private final byte[] rxCopy = new byte[MAX_MESSAGE];
     private volatile boolean linkUp = true;
+    /** The GPADLs the guest named for its buffers (a restore finds them again by these). */
+    private int receiveGpadl, sendGpadl;
+    /** Set for a save: frames from the port are dropped and the guest's rings not read until resumed. */
+    private volatile boolean holding;
+
+    private final byte[] mac;
 
     /**
      * An adapter with MAC address {@code mac} (6 bytes) and a 1500-byte MTU whose frames go to and come from
@@ -124,6 +130,7 @@ public final class NetVsp extends NetVspChannel {
         if (mtu < 68 || mtu > 65535 - ETHERNET_HEADER) throw new IllegalArgumentException("MTU " + mtu);
         if (queues < 1 || queues > MAX_QUEUES) throw new IllegalArgumentException("queues: 1.." + MAX_QUEUES);
         this.memory = memory;
+        this.mac = mac.clone();
         this.instance = instanceId;
         this.port = port;
         this.mtu = mtu;
@@ -353,6 +360,7 @@ public final class NetVsp extends NetVspChannel {
             return;
         }
         receive = r;
+        receiveGpadl = b.gpadl();
         var section = new ReceiveBufferSection(0, r.sectionSize, r.sectionCount, r.sectionSize * r.sectionCount);
         answer(p, new NvspMessage.SendReceiveBufferComplete(NvspStatus.SUCCESS, List.of(section)));
     }
@@ -370,6 +378,7 @@ public final class NetVsp extends NetVspChannel {
         }
         sendPages = pages;
         sendId = b.id();
+        sendGpadl = b.gpadl();
         answer(p, new NvspMessage.SendSendBufferComplete(NvspStatus.SUCCESS, SEND_SECTION_SIZE));
     }
 
@@ -432,6 +441,121 @@ public final class NetVsp extends NetVspChannel {
         if (!controlBacklog.isEmpty()) flushControl();
     }
 
+    // ---- Save and restore ----
+
+    boolean holding() {
+        return holding;
+    }
+
+    /**
+     * Holds the adapter still for the save: from here frames from the port are dropped (as a paused NIC's) and no
+     * channel reads the guest's ring; each channel's lock is taken once so a pass or a delivery under way has ended.
+     * Not under this channel's lock: a sub-channel's lock is never taken while holding the primary's.
+     */
+    @Override
+    protected void beforeSave() {
+        holding = true;
+        List<SubChannel> subs;
+        synchronized (this) {
+            subs = List.copyOf(subChannels);
+        }
+        for (SubChannel s : subs) {
+            synchronized (s) {
+                // a sub-channel's pass or delivery under way ends before the state is taken
+            }
+        }
+    }
+
+    /** What NVSP and RNDIS negotiated on this opening (see {@link NetVspSavedState}). */
+    @Override
+    protected byte[] saveState() {
+        requireQuiet();
+        ReceiveBuffer r = receive;
+        return new NetVspSavedState(
+                        mac,
+                        mtu,
+                        queues,
+                        version,
+                        guestMtu,
+                        r == null
+                                ? null
+                                : new NetVspSavedState.Receive(r.id, receiveGpadl, r.sectionSize, r.heldSections()),
+                        sendPages == null ? null : new NetVspSavedState.Send(sendId, sendGpadl),
+                        List.copyOf(controlBacklog),
+                        subChannels.size(),
+                        linkUp,
+                        rndis.save())
+                .toBytes();
+    }
+
+    /**
+     * The opening as saved: the buffers found again by their GPADLs (restored with the channel), the sections the
+     * guest holds, RNDIS, and as many sub-channels as it had (the VMBus server opens each, {@link
+     * #restoredSubChannel}). The port is this adapter's own (the VM's recipe attached it to its TAP and switch port):
+     * when its link is not what the guest last heard, the guest is told.
+     */
+    @Override
+    protected void onRestore(byte[] state) {
+        NetVspSavedState s = NetVspSavedState.parse(state);
+        if (!s.savedFrom(mac, mtu, queues))
+            throw new IllegalArgumentException("netvsp: the saved adapter had another MAC address, MTU or queue count");
+        forget();
+        version = s.version();
+        guestMtu = s.guestMtu();
+        if (s.receive() != null) {
+            NetVspSavedState.Receive saved = s.receive();
+            GpaPages pages = channel().gpadl(saved.gpadl()).orElseThrow(() -> missing("receive", saved.gpadl()));
+            ReceiveBuffer r = saved.sectionSize() < ReceiveBuffer.RX_HEADER
+                    ? null
+                    : ReceiveBuffer.carve(saved.id(), pages, saved.sectionSize());
+            if (r == null) throw new IllegalArgumentException("netvsp: saved receive sections do not fit its buffer");
+            r.hold(saved.held());
+            receive = r;
+            receiveGpadl = saved.gpadl();
+        }
+        if (s.send() != null) {
+            GpaPages pages = channel()
+                    .gpadl(s.send().gpadl())
+                    .orElseThrow(() -> missing("send", s.send().gpadl()));
+            if (pages.size() < SEND_SECTION_SIZE)
+                throw new IllegalArgumentException("netvsp: saved send buffer is smaller than a section");
+            sendPages = pages;
+            sendId = s.send().id();
+            sendGpadl = s.send().gpadl();
+        }
+        controlBacklog.addAll(s.controlBacklog());
+        for (int i = 0; i < s.subChannels(); i++) subChannels.add(new SubChannel(this));
+        rndis.restore(s.rndis());
+        if (linkUp != s.linkUp() && rndis.initialized())
+            control(RndisControl.linkIndication(linkUp).toBytes());
+    }
+
+    private static IllegalArgumentException missing(String which, int gpadl) {
+        return new IllegalArgumentException("netvsp: the saved " + which + " buffer's GPADL " + gpadl + " is gone");
+    }
+
+    /** Sub-channel {@code index} (1..) as the guest was offered it before the save. */
+    @Override
+    public synchronized org.viridian.vmbus.server.VmbusDevice restoredSubChannel(int index) {
+        if (index < 1 || index > subChannels.size())
+            throw new IllegalArgumentException("netvsp: saved sub-channel " + index + " of " + subChannels.size());
+        return subChannels.get(index - 1);
+    }
+
+    /** The VM runs on after a save: frames flow again and every channel reads what the guest wrote meanwhile. */
+    @Override
+    public void resumed() {
+        if (!holding) return;
+        holding = false;
+        List<SubChannel> subs;
+        synchronized (this) {
+            subs = List.copyOf(subChannels);
+            flushControl();
+        }
+        guestSignalled();
+        for (SubChannel s : subs) s.guestSignalled();
+    }
+
     // ---- Host to guest ----
 
     /** A control message (answer or indication) for the guest: it waits for a receive section if none is free. */
@@ -445,6 +569,7 @@ public final class NetVsp extends NetVspChannel {
     }
 
     private void flushControl() {
+        if (holding) return; // the backlog is saved as it is
         ReceiveBuffer r = receive;
         while (!controlBacklog.isEmpty() && r != null) {
             int section = r.take();
@@ -545,6 +670,13 @@ public final class NetVsp extends NetVspChannel {
         @Override
         void sectionReturned() {
             adapter.sectionReturnedElsewhere();
+        }
+
+        /** A sub-channel carries no state of its own (the adapter's is the primary's); only nothing may wait. */
+        @Override
+        protected byte[] saveState() {
+            requireQuiet();
+            return new byte[0];
         }
     }
 }

@@ -27,12 +27,19 @@ import org.viridian.vmbus.ring.TransferPageHeader;
  */
 abstract class NetVspChannel extends ChannelDevice {
     /**
-     * An open adapter's NVSP/RNDIS state (receive and send buffers, RNDIS initialization, filters) is not saved yet:
-     * a save is refused with this reason rather than resumed with a guest whose network would be dead.
+     * While the VM is being saved the adapter holds still ({@link NetVsp#holding}): no packet is read from the guest's
+     * ring, so its state stays the one saved.
      */
     @Override
-    protected byte[] saveState() {
-        throw new IllegalStateException("netvsp: a VM with an open network adapter cannot be saved yet");
+    protected final boolean readyForMore() {
+        return !adapter().holding();
+    }
+
+    /** Nothing may wait for room in the guest's ring when saved: the host's queue is not part of the state. */
+    final void requireQuiet() {
+        if (!quiet())
+            throw new IllegalStateException(
+                    "netvsp: answers wait for room in the guest's ring; the save is refused (try again)");
     }
 
     static final byte[] RNDIS_FROM_HOST =
@@ -295,6 +302,10 @@ abstract class NetVspChannel extends ChannelDevice {
      */
     final synchronized boolean deliver(ReceiveBuffer receive, byte[] bytes, int off, int length, int checksumInfo) {
         if (!isOpen()) return false;
+        if (adapter().holding()) {
+            drop(Drop.RX_NOT_READY, "a frame while the VM is being saved");
+            return true;
+        }
         int section = receive.take();
         if (section < 0) {
             drop(Drop.RX_NO_SECTION, "the guest holds all " + receive.sectionCount + " receive sections");

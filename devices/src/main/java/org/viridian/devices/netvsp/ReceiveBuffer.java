@@ -64,6 +64,25 @@ final class ReceiveBuffer {
         return true;
     }
 
+    /** The sections the guest holds, lowest first (for a saved VM). */
+    synchronized int[] heldSections() {
+        int[] out = new int[held()];
+        for (int i = 0, n = 0; i < sectionCount; i++) if (held[i]) out[n++] = i;
+        return out;
+    }
+
+    /** After a restore: the guest holds {@code sections} (each once, within the buffer) and will complete them. */
+    synchronized void hold(int[] sections) {
+        for (int s : sections) {
+            if (s < 0 || s >= sectionCount || held[s])
+                throw new IllegalArgumentException("netvsp: saved receive section " + s + " of " + sectionCount);
+            held[s] = true;
+        }
+        freeCount = 0;
+        // Free ones lowest on top again, as a fresh buffer's.
+        for (int i = sectionCount - 1; i >= 0; i--) if (!held[i]) free[freeCount++] = i;
+    }
+
     synchronized int held() {
         return sectionCount - freeCount;
     }

@@ -67,6 +67,26 @@ final class RndisControl {
         return scaling;
     }
 
+    /** The guest's RNDIS settings, for a saved VM. */
+    synchronized NetVspSavedState.Rndis save() {
+        ReceiveScaling r = scaling;
+        return new NetVspSavedState.Rndis(
+                initialized, packetFilter, mac.clone(), rxChecksum4, rxChecksum6, r.hashInfo(), r.key(), r.table());
+    }
+
+    /** Puts saved settings back (a restored VM): as if the guest had sent them again. */
+    synchronized void restore(NetVspSavedState.Rndis s) {
+        if ((s.mac()[0] & 1) != 0) throw new IllegalArgumentException("netvsp: saved MAC is a multicast address");
+        System.arraycopy(s.mac(), 0, mac, 0, 6);
+        packetFilter = s.packetFilter();
+        rxChecksum4 = s.rxChecksum4();
+        rxChecksum6 = s.rxChecksum6();
+        scaling = s.table().length == 0 && s.hashInfo() == 0
+                ? ReceiveScaling.OFF
+                : new ReceiveScaling(s.hashInfo(), java.util.Arrays.copyOf(s.key(), Toeplitz.KEY_SIZE), s.table());
+        initialized = s.initialized();
+    }
+
     /** Forgets the guest's state (a new opening of the channel). */
     void reset() {
         initialized = false;

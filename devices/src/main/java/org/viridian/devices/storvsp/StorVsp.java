@@ -165,9 +165,10 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
     }
 
     /**
-     * The negotiated protocol (version, whether the handshake ended) once every request in flight has completed and
-     * its answer is in the guest's ring: the VM's processors are stopped, so no new request comes. Fails when the
-     * disks do not finish within {@code DRAIN_TIMEOUT} (the save is refused and the VM runs on).
+     * The negotiated protocol (version, whether the handshake ended, how many sub-channels the guest was given) once
+     * every request in flight on every queue has completed and its answer is in the guest's ring: the VM's processors
+     * are stopped, so no new request comes. Fails when the disks do not finish within {@code DRAIN_TIMEOUT} (the save
+     * is refused and the VM runs on). The sub-channels' own rings and openings are the VMBus server's to save.
      */
     @Override
     public byte[] save() {
@@ -177,25 +178,32 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
                 throw new IllegalStateException("storvsp: disk requests still in flight after " + DRAIN_TIMEOUT);
             java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
         }
-        if (!subQueues.isEmpty())
-            throw new IllegalStateException("storvsp: a controller with sub-channels cannot be saved yet");
-        VstorVersion v = version;
-        return ((v == null ? "" : v.name()) + ";" + initialized).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return SavedState.of(version, initialized, subQueues.size()).toBytes();
     }
 
-    /** The channel is open again on its saved rings, with the protocol {@link #save} recorded. */
+    /**
+     * The channel is open again on its saved rings, with the protocol {@link #save} recorded and as many sub-channel
+     * queues as it had; the VMBus server then opens each on its saved rings ({@link #restoredSubChannel}).
+     */
     @Override
     public void restore(OpenChannel c, byte[] state) {
-        String[] s = new String(state, java.nio.charset.StandardCharsets.UTF_8).split(";", -1);
-        if (s.length != 2) throw new IllegalArgumentException("storvsp: saved state is malformed");
+        SavedState s = SavedState.parse(state);
+        if (s.subChannels() > maxSubChannels)
+            throw new IllegalArgumentException("storvsp: saved with " + s.subChannels()
+                    + " sub-channels, this controller offers " + maxSubChannels);
         subQueues.clear();
-        try {
-            version = s[0].isEmpty() ? null : VstorVersion.valueOf(s[0]);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("storvsp: saved protocol version " + s[0] + " is unknown here");
-        }
-        initialized = Boolean.parseBoolean(s[1]) && version != null;
+        version = s.version();
+        initialized = s.initialized();
+        for (int i = 0; i < s.subChannels(); i++) subQueues.add(new Queue(false));
         primary.restore(c, new byte[0]);
+    }
+
+    /** Sub-channel {@code index} (1..) as the guest was offered it before the save. */
+    @Override
+    public VmbusDevice restoredSubChannel(int index) {
+        if (index < 1 || index > subQueues.size())
+            throw new IllegalArgumentException("storvsp: saved sub-channel " + index + " of " + subQueues.size());
+        return subQueues.get(index - 1);
     }
 
     @Override

@@ -39,13 +39,6 @@ import org.viridian.vmbus.ring.Packet;
  * or a mode that does not fit it is refused and counted; the guest's channel and every other device go on.
  */
 public final class SyntheticVideo extends ChannelDevice {
-    /** Its negotiated state is not saved yet: a save is refused with this reason rather than resumed with a dead device. */
-    @Override
-    protected byte[] saveState() {
-        throw new IllegalStateException(
-                "synthvid: a VM whose guest opened the synthetic video device cannot be saved yet");
-    }
-
     private static final System.Logger LOG = System.getLogger(SyntheticVideo.class.getName());
     public static final UUID CLASS_ID = UUID.fromString("da0a7802-e377-4aac-8e77-0558eb1073f8");
     /** VRAM the offer asks for: hyperv_fb allocates it from its RAM in one piece, 4 MiB at most without CMA. */
@@ -110,6 +103,29 @@ public final class SyntheticVideo extends ChannelDevice {
         mode = null;
         pointer = Pointer.NONE;
         dirt.take();
+    }
+
+    /** Version, VRAM location, mode and pointer (see {@link VideoSavedState}); the picture is in guest memory. */
+    @Override
+    protected byte[] saveState() {
+        return new VideoSavedState(version, vramGpa, mode, pointer).toBytes();
+    }
+
+    /**
+     * After a restore: the display as saved, its whole screen dirty, so a console redraws it from the VRAM without
+     * waiting for the guest to draw again.
+     */
+    @Override
+    protected void onRestore(byte[] state) {
+        VideoSavedState s = VideoSavedState.parse(state, VRAM_BYTES);
+        if (s.vramGpa() >= 0 && !memory.contains(s.vramGpa(), VRAM_BYTES))
+            throw new IllegalArgumentException("synthvid: saved VRAM is outside guest memory");
+        version = s.version();
+        vramGpa = s.vramGpa();
+        mode = s.mode();
+        pointer = s.pointer();
+        dirt.take();
+        if (mode != null) dirt.add(new Rect(0, 0, mode.width(), mode.height()));
     }
 
     @Override

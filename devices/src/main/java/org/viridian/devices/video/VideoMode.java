@@ -16,11 +16,18 @@ public record VideoMode(long vramOffset, int width, int height, int depthBits, i
      */
     static VideoMode of(VideoOutput o, int depthBits, long vramBytes) {
         if (!o.active() || o.depthBits() != depthBits) return null;
-        if (o.width() < 1 || o.width() > MAX_WIDTH || o.height() < 1 || o.height() > MAX_HEIGHT) return null;
-        long row = o.width() * depthBits / 8;
-        if (o.pitch() < row || o.pitch() > (long) MAX_WIDTH * 4) return null;
-        if (o.vramOffset() + o.pitch() * (o.height() - 1) + row > vramBytes) return null;
-        return new VideoMode(o.vramOffset(), (int) o.width(), (int) o.height(), depthBits, (int) o.pitch());
+        return checked(o.vramOffset(), o.width(), o.height(), depthBits, o.pitch(), vramBytes);
+    }
+
+    /** The mode when it is possible (a size within the maximum, whole lines, inside {@code vramBytes}); else null. */
+    static VideoMode checked(long vramOffset, long width, long height, int depthBits, long pitch, long vramBytes) {
+        if (width < 1 || width > MAX_WIDTH || height < 1 || height > MAX_HEIGHT) return null;
+        if (depthBits != 16 && depthBits != 32) return null;
+        long row = width * depthBits / 8;
+        if (pitch < row || pitch > (long) MAX_WIDTH * 4) return null;
+        if (vramOffset < 0 || vramOffset > vramBytes || vramOffset + pitch * (height - 1) + row > vramBytes)
+            return null;
+        return new VideoMode(vramOffset, (int) width, (int) height, depthBits, (int) pitch);
     }
 
     /** The VRAM bytes the picture spans from its offset: every full line but the last, and the last row of pixels. */

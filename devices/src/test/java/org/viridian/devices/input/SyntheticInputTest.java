@@ -99,6 +99,49 @@ class SyntheticInputTest {
         assertThat(guest.failures).isEmpty();
     }
 
+    /**
+     * Keyboard and mouse saved after their handshakes and restored into fresh devices (a VM restored from its state
+     * file): input reaches the guest at once, without a new handshake; a device saved before its handshake stays
+     * not ready.
+     */
+    @Test
+    void negotiatedKeyboardAndMouseComeBackReadyInFreshDevices() throws Exception {
+        var kbd = new SyntheticKeyboard(UUID.randomUUID());
+        var kbdGuest = new GuestChannel(memory, kbd, 8).open();
+        kbdGuest.send(new KbdProtocolRequest(KbdProtocolRequest.VERSION_1_0).toBytes());
+        kbdGuest.drain();
+        var freshKbd = new SyntheticKeyboard(UUID.randomUUID());
+        kbdGuest = kbdGuest.restoreInto(freshKbd, kbd.save());
+        assertThat(freshKbd.ready()).isTrue();
+        assertThat(freshKbd.key(KeyEvent.press(0x1E))).isTrue();
+        assertThat(KbdMessage.parse(kbdGuest.receive().orElseThrow())).isEqualTo(new Keystroke(0x1E, 0));
+
+        try (GuestMemory other = GuestMemory.allocate(1 << 20)) {
+            var mouse = new SyntheticMouse(UUID.randomUUID());
+            var mouseGuest = new GuestChannel(other, mouse, 8).open();
+            mouseGuest.send(new HidProtocolRequest(HidProtocolRequest.VERSION_2_0).toBytes());
+            mouseGuest.drain();
+            byte[] beforeAck = mouse.save();
+            mouseGuest.send(new HidDeviceInfoAck(0).toBytes());
+            var freshMouse = new SyntheticMouse(UUID.randomUUID());
+            mouseGuest = mouseGuest.restoreInto(freshMouse, mouse.save());
+            assertThat(freshMouse.pointer(new PointerEvent(1, 2, 1, 0))).isTrue();
+            assertThat(((InputReport) HidMessage.parse(mouseGuest.receive().orElseThrow())).report())
+                    .containsExactly(1, 1, 0, 2, 0, 0);
+
+            var early = new SyntheticMouse(UUID.randomUUID());
+            mouseGuest = mouseGuest.restoreInto(early, beforeAck);
+            assertThat(early.ready())
+                    .as("saved between device info and the guest's ack")
+                    .isFalse();
+            mouseGuest.send(new HidDeviceInfoAck(0).toBytes());
+            assertThat(early.ready()).isTrue();
+            var channel = mouseGuest;
+            assertThatThrownBy(() -> channel.restoreInto(new SyntheticMouse(UUID.randomUUID()), new byte[] {2}))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
     /** The report descriptor's items, walked as a HID parser does: only short items, collections balanced. */
     @Test
     void reportDescriptorIsWellFormed() {

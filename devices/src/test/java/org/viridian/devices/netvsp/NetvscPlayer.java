@@ -43,7 +43,11 @@ final class NetvscPlayer implements AutoCloseable {
     final Map<Integer, GpaPages> gpadls = new ConcurrentHashMap<>();
     final List<String> failures = new CopyOnWriteArrayList<>();
     final AtomicInteger signals = new AtomicInteger();
-    final NetVsp vsp;
+    /** The adapter the guest talks to (another after {@link #restoreOnto}). */
+    NetVsp vsp;
+
+    private final int mtu, queues;
+    private static final UUID INSTANCE = UUID.fromString("5a0d1f9e-7e57-4c3b-9d1a-0000000000ee");
     /** The sub-channels the VSP offered (OpenChannel's subChannels consumer), in order. */
     final List<VmbusDevice> offered = new CopyOnWriteArrayList<>();
 
@@ -66,8 +70,47 @@ final class NetvscPlayer implements AutoCloseable {
         sendBuffer = pages(SEND_PFN, 16);
         gpadls.put(RECV_GPADL, recvBuffer);
         gpadls.put(SEND_GPADL, sendBuffer);
-        vsp = new NetVsp(memory, UUID.fromString("5a0d1f9e-7e57-4c3b-9d1a-0000000000ee"), MAC, port, mtu, queues);
+        this.mtu = mtu;
+        this.queues = queues;
+        vsp = new NetVsp(memory, INSTANCE, MAC, port, mtu, queues);
         open();
+    }
+
+    /**
+     * The host side goes (the old adapter is closed: it touches the rings no more) and a fresh adapter on {@code port}
+     * takes {@code saved}, opened again on the same rings and GPADLs, as in a VM restored from its state file; the
+     * guest talks to it from now on, with nothing of its own reset.
+     */
+    void restoreOnto(NetworkPort port, byte[] saved) {
+        vsp.closed();
+        vsp = new NetVsp(memory, INSTANCE, MAC, port, mtu, queues);
+        vsp.restore(
+                new OpenChannel(
+                        7,
+                        new RingBuffer(pages(OUT_PFN, 32)),
+                        new RingBuffer(pages(IN_PFN, 32)),
+                        signals::incrementAndGet,
+                        failures::add,
+                        offered::add,
+                        gpadls::get),
+                saved);
+    }
+
+    /** Sub-channel {@code index} of the restored adapter, opened again on the rings {@link #openSubChannel} gave it. */
+    Sub restoreSubChannel(int index, int relid, byte[] saved) {
+        VmbusDevice device = vsp.restoredSubChannel(index);
+        long pfn = 0x140 + 0x40L * index;
+        device.restore(
+                new OpenChannel(
+                        relid,
+                        new RingBuffer(pages(pfn, 32)),
+                        new RingBuffer(pages(pfn + 32, 32)),
+                        signals::incrementAndGet,
+                        failures::add,
+                        d -> {},
+                        gpadls::get),
+                saved);
+        return new Sub(device, new RingBuffer(pages(pfn, 32)), new RingBuffer(pages(pfn + 32, 32)));
     }
 
     /** Opens (again) the channel, as vmbus_open does before netvsc_connect_vsp. */

@@ -152,6 +152,52 @@ class SyntheticVideoTest {
         assertThat(guest.failures).isEmpty();
     }
 
+    /**
+     * Saved after the guest set its VRAM, mode and pointer, restored into a fresh device (a VM restored from its state
+     * file): the picture is there at once, the whole screen dirty for a console, the pointer as it was, and the guest's
+     * next redraws and messages carry on without a new handshake.
+     */
+    @Test
+    void aSavedDisplayComesBackInAFreshDeviceAndFramesContinue() throws Exception {
+        ask(new VersionRequest(SynthvidVersion.WIN10.code()));
+        ask(new VramLocation(VRAM, true, VRAM));
+        guest.drain();
+        guest.send(situation(new VideoOutput(true, 0, 32, 800, 600, 3200)));
+        guest.drain();
+        guest.send(new PointerPosition(true, 0, 30, 40).toBytes());
+        guest.send(new PointerShape(PointerShape.COMPLETE, true, 1, 1, 0, 0, new byte[] {9, 8, 7, 6}).toBytes());
+        memory.write(VRAM + 5 * 3200 + 7 * 4, new byte[] {0x56, 0x34, 0x12, 0});
+        byte[] saved = video.save();
+
+        SyntheticVideo fresh = new SyntheticVideo(memory, UUID.randomUUID());
+        GuestChannel again = guest.restoreInto(fresh, saved);
+        assertThat(fresh.state()).usingRecursiveComparison().isEqualTo(video.state());
+        assertThat(fresh.screen().orElseThrow().pixel(7, 5)).isEqualTo(0x12_3456);
+        assertThat(fresh.takeDirt()).containsExactly(new Rect(0, 0, 800, 600));
+        assertThat(fresh.state().pointer().image()).containsExactly(9, 8, 7, 6);
+
+        memory.write(VRAM + 6 * 3200, new byte[] {(byte) 0xFF, 0, 0, 0});
+        again.send(new Dirt(0, List.of(new Rect(0, 6, 1, 7))).toBytes());
+        assertThat(fresh.takeDirt()).containsExactly(new Rect(0, 6, 1, 7));
+        assertThat(fresh.screen().orElseThrow().pixel(0, 6)).isEqualTo(0xFF);
+        again.send(situation(new VideoOutput(true, 0, 32, 1024, 768, 4096)));
+        assertThat(fresh.state().mode().width()).isEqualTo(1024);
+        assertThat(fresh.state().refused()).isZero();
+
+        // A state that names VRAM outside this VM's memory, or is cut short, is refused.
+        byte[] cut = java.util.Arrays.copyOf(saved, saved.length - 1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> again.restoreInto(new SyntheticVideo(memory, UUID.randomUUID()), cut))
+                .isInstanceOf(IllegalArgumentException.class);
+        try (GuestMemory small = GuestMemory.allocate(4 << 20)) {
+            SyntheticVideo elsewhere = new SyntheticVideo(small, UUID.randomUUID());
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new GuestChannel(small, elsewhere, 8)
+                            .restoreInto(new SyntheticVideo(small, UUID.randomUUID()), saved))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("outside guest memory");
+        }
+    }
+
     @Test
     void offersItsVram() {
         assertThat(video.mmioMegabytes()).isEqualTo(4);

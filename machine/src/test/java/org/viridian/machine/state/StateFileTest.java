@@ -94,12 +94,22 @@ class StateFileTest {
                 0,
                 2,
                 true,
-                List.of(new VmbusState.Channel(
-                        1,
-                        UUID.randomUUID(),
-                        false,
-                        Map.of(5, new long[] {0x10, 0x11}),
-                        new VmbusState.Open(5, 0, 1, "WIN10;true".getBytes()))));
+                List.of(
+                        new VmbusState.Channel(
+                                1,
+                                UUID.fromString("ba6163d9-04a1-4d29-b605-72e2ffb1dc7f"),
+                                false,
+                                Map.of(5, new long[] {0x10, 0x11}),
+                                new VmbusState.Open(5, 0, 1, "WIN10;true;1".getBytes())),
+                        // A sub-channel of channel 1 (multi-VP StorVSP), open on another VP.
+                        new VmbusState.Channel(
+                                2,
+                                UUID.fromString("ba6163d9-04a1-4d29-b605-72e2ffb1dc7f"),
+                                false,
+                                Map.of(6, new long[] {0x12, 0x13}),
+                                new VmbusState.Open(6, 1, 1, new byte[0]),
+                                1,
+                                1)));
         var devices = new MachineState.Devices(
                 new Uart16550.State(1, 3, 8, 0, 1, 1, 0, false, new byte[] {'x'}),
                 new CmosRtc.State(new byte[128], 0x0B, 5_000_000_000L),
@@ -143,7 +153,11 @@ class StateFileTest {
                 .containsExactly(9, 8, 7);
         assertThat(back.hypervisor().msrs().vpAssist()).containsEntry(0, 0x7001L);
         assertThat(back.vmbus().channels().getFirst().gpadls().get(5)).containsExactly(0x10, 0x11);
-        assertThat(back.vmbus().channels().getFirst().open().device()).isEqualTo("WIN10;true".getBytes());
+        assertThat(back.vmbus().channels().getFirst().open().device()).isEqualTo("WIN10;true;1".getBytes());
+        VmbusState.Channel sub = back.vmbus().channels().get(1);
+        assertThat(sub.subChannel()).isTrue();
+        assertThat(List.of(sub.primary(), sub.subIndex(), sub.open().targetVp()))
+                .containsExactly(1, 1, 1);
         assertThat(back.devices().cmos().offsetNanos()).isEqualTo(5_000_000_000L);
         assertThat(back.devices().uart().rx()).containsExactly('x');
         assertThat(StateFile.readHeader(f).vmName()).isEqualTo("demo");

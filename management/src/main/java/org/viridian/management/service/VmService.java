@@ -37,6 +37,7 @@ import org.viridian.management.resources.Admission;
 import org.viridian.management.resources.Cgroups;
 import org.viridian.management.resources.HostResources;
 import org.viridian.management.resources.VmResourceControls;
+import org.viridian.management.state.IllegalTransitionException;
 import org.viridian.management.state.LastExit;
 import org.viridian.management.state.StatusStore;
 import org.viridian.management.state.VmOperation;
@@ -299,7 +300,20 @@ public final class VmService implements AutoCloseable {
         if (VmConfigs.hardwareDiffers(e.config, next)) VmOperation.RECONFIGURE.check(e.config.name(), e.status.state());
         if (!next.networkAdapters().equals(e.config.networkAdapters()))
             VmOperation.CHANGE_ADAPTERS.check(e.config.name(), e.status.state());
+        if (!next.name().equals(e.config.name())) requireRenamable(e);
         if (!next.name().equalsIgnoreCase(e.config.name())) requireFreeName(next.name(), e.config.id());
+    }
+
+    /**
+     * A saved VM keeps its name: its state file names the VM it belongs to, and a restore refuses a state that names
+     * another (so a renamed VM could never resume). Caller holds e's lock.
+     */
+    private static void requireRenamable(VmEntry e) {
+        if (e.status.state() != VmState.SAVED) return;
+        throw new IllegalTransitionException(
+                "cannot rename VM '" + e.config.name() + "': it is saved and its saved state is bound to its name;"
+                        + " start it (or discard the state with vm stop) first",
+                VmState.SAVED);
     }
 
     /** Applies the steps to the running VM; when one fails, those done are undone and the client is told why. */

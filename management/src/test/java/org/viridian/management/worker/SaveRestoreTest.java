@@ -46,6 +46,11 @@ class SaveRestoreTest {
 
             // The saved state holds the hardware: no changes until it is resumed or discarded.
             assertThat(api.patch("/api/v1/vms/keeper", "{\"cpus\":2}").status()).isEqualTo(409);
+            // Nor its name: the state names the VM it belongs to.
+            ApiClient.Response rename = api.patch("/api/v1/vms/keeper", "{\"name\":\"renamed\"}");
+            assertThat(rename.status()).isEqualTo(409);
+            assertThat(rename.body()).contains("saved state is bound to its name");
+            assertThat(api.get("/api/v1/vms/keeper").status()).isEqualTo(200);
 
             JsonNode start = api.awaitJob(api.post("/api/v1/vms/keeper/start", null));
             assertThat(start.get("status").asText()).as(start.toString()).isEqualTo("succeeded");

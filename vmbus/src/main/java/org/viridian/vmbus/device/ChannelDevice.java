@@ -69,8 +69,11 @@ public abstract class ChannelDevice implements VmbusDevice {
     }
 
     @Override
-    public final synchronized byte[] save() {
-        return saveState();
+    public final byte[] save() {
+        beforeSave();
+        synchronized (this) {
+            return saveState();
+        }
     }
 
     @Override
@@ -225,6 +228,13 @@ public abstract class ChannelDevice implements VmbusDevice {
 
     /** The opening ended (guest closed it, it failed, or the device stopped serving it): forget per-opening state. */
     protected void onClosed() {}
+
+    /**
+     * Before {@link #saveState}, outside this device's lock: a device whose state other threads change (a port's
+     * frames, another channel's pump) stops that here, so the state saved is the state the guest's memory shows.
+     * {@link #resumed} undoes it when the VM runs on.
+     */
+    protected void beforeSave() {}
 
     /** This opening's protocol state for save/restore; empty when it has none. */
     protected byte[] saveState() {

@@ -33,4 +33,19 @@ public interface VmbusDevice {
     default void restore(OpenChannel channel, byte[] state) {
         opened(channel);
     }
+
+    /**
+     * The VM runs again after a save that left it running (a save refused half-way, or a checkpoint): a device that
+     * stopped work for the save ({@code save}) takes it up again. Called for every open channel.
+     */
+    default void resumed() {}
+
+    /**
+     * After a restore, on a primary channel whose own {@link #restore} has run: the device that serves its sub-channel
+     * number {@code index} (1..), as offered before the save, so the server can recreate that channel. A device that
+     * never offers sub-channels has none to restore.
+     */
+    default VmbusDevice restoredSubChannel(int index) {
+        throw new IllegalArgumentException(getClass().getSimpleName() + " has no sub-channel " + index + " to restore");
+    }
 }

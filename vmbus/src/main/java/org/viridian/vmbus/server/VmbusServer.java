@@ -352,21 +352,28 @@ public final class VmbusServer {
 
     /**
      * The connection and every channel as the guest set them up (GPADL page lists, how open channels were opened, each
-     * device's own state), for save/restore. Take it with the VM's processors stopped.
+     * device's own state), sub-channels included, for save/restore. Take it with the VM's processors stopped. Primaries
+     * save first: a device with sub-channels drains them all in its own save (StorVSP), so theirs find them quiet.
      */
     public synchronized VmbusState save() {
         List<VmbusState.Channel> list = new ArrayList<>();
         for (Channel ch : channels.values().stream()
-                .sorted(java.util.Comparator.comparingInt(c -> c.offer.childRelid()))
+                .sorted(java.util.Comparator.<Channel>comparingInt(c -> c.primary == 0 ? 0 : 1)
+                        .thenComparingInt(c -> c.offer.childRelid()))
                 .toList()) {
-            if (ch.primary != 0 && !ch.rescinded)
-                throw new IllegalStateException("channels with sub-channels cannot be saved yet");
             Map<Integer, long[]> pfns = new TreeMap<>();
             ch.gpadls.forEach((id, pages) -> pfns.put(id, pages.pfns()));
             VmbusState.Open open = ch.open
                     ? new VmbusState.Open(ch.how.gpadl(), ch.how.targetVp(), ch.how.split(), ch.device.save())
                     : null;
-            list.add(new VmbusState.Channel(ch.offer.childRelid(), ch.offer.interfaceType(), ch.rescinded, pfns, open));
+            list.add(new VmbusState.Channel(
+                    ch.offer.childRelid(),
+                    ch.offer.interfaceType(),
+                    ch.rescinded,
+                    pfns,
+                    open,
+                    ch.primary,
+                    ch.offer.subChannelIndex()));
         }
         return new VmbusState(version, vp, sint, connected, list);
     }
@@ -374,39 +381,104 @@ public final class VmbusServer {
     /**
      * Puts a saved state into this server, whose devices must be offered in the same order as the saved one's (same
      * relids and classes); GPADL pages are validated against this partition's memory again, and each open channel's
-     * device gets its rings back with its saved state. Throws IllegalArgumentException when the state does not fit.
+     * device gets its rings back with its saved state. Sub-channels are recreated after their primaries, each served
+     * by the device its restored primary names ({@link VmbusDevice#restoredSubChannel}), under the saved relid and
+     * index, so the guest's driver goes on with the offers it holds. Then every open channel is pumped once: packets
+     * the guest wrote and signalled before the save are read now, as it will not signal again. Throws
+     * IllegalArgumentException when the state does not fit.
      */
     public synchronized void restore(VmbusState state) {
+        Map<Integer, VmbusState.Channel> saved = new TreeMap<>();
+        for (VmbusState.Channel c : state.channels()) saved.put(c.relid(), c);
         for (VmbusState.Channel c : state.channels()) {
             Channel ch = channels.get(c.relid());
-            if (ch == null || !ch.offer.interfaceType().equals(c.classId())) {
+            if (c.subChannel()) {
+                VmbusState.Channel p = saved.get(c.primary());
+                if (ch != null || p == null || p.subChannel() || !p.classId().equals(c.classId()))
+                    throw new IllegalArgumentException("saved sub-channel " + c.relid() + " of channel " + c.primary()
+                            + " has no saved primary of its class, or its relid is taken here");
+            } else if (ch == null || !ch.offer.interfaceType().equals(c.classId())) {
                 throw new IllegalArgumentException(
                         "saved channel " + c.relid() + " (" + c.classId() + ") has no matching device here");
             }
+            if (c.open() != null && (c.open().targetVp() < 0 || c.open().targetVp() >= hv.vpCount()))
+                throw new IllegalArgumentException(
+                        "saved channel " + c.relid() + " targets VP " + c.open().targetVp());
         }
         version = state.version();
         vp = state.vp();
         sint = state.sint();
         connected = state.connected();
-        for (VmbusState.Channel c : state.channels()) {
-            Channel ch = channels.get(c.relid());
-            ch.rescinded = c.rescinded();
-            ch.gpadls.clear();
-            try {
-                c.gpadls().forEach((id, pfns) -> ch.gpadls.put(id, new GpaPages(memory, pfns)));
-                if (c.open() != null) {
-                    if (!ch.gpadls.containsKey(c.open().gpadl()))
-                        throw new IllegalArgumentException(
-                                "saved channel " + c.relid() + " is open on a GPADL it lacks");
-                    ch.device.restore(connect(ch, c.open()), c.open().device());
-                    ch.open = true;
-                    // Packets the guest wrote and signalled before the save are read now: it will not signal again.
-                    ch.device.guestSignalled();
-                }
-            } catch (RingCorruptException e) {
-                throw new IllegalArgumentException("saved channel " + c.relid() + ": " + e.getMessage(), e);
-            }
+        List<Channel> reopened = new ArrayList<>();
+        for (VmbusState.Channel c : saved.values()) {
+            if (!c.subChannel()) restoreChannel(channels.get(c.relid()), c, reopened);
         }
+        for (VmbusState.Channel c : saved.values()) {
+            if (c.subChannel()) restoreChannel(recreateSubChannel(c), c, reopened);
+        }
+        for (Channel ch : reopened) ch.device.guestSignalled();
+    }
+
+    /** The VM runs on after a save (refused, or a checkpoint's): every open channel's device is told. */
+    public synchronized void resumed() {
+        for (Channel ch : channels.values()) if (ch.open) ch.device.resumed();
+    }
+
+    /** A saved sub-channel's channel again: its offer as the guest holds it, its primary's device's queue behind it. */
+    private Channel recreateSubChannel(VmbusState.Channel c) {
+        Channel p = channels.get(c.primary());
+        // A rescinded sub-channel waits only for the guest's RELID_RELEASED: nothing serves it.
+        VmbusDevice device = c.rescinded() ? new Released(p.device) : p.device.restoredSubChannel(c.subIndex());
+        if (device == null)
+            throw new IllegalArgumentException(
+                    "saved sub-channel " + c.relid() + ": its device has no queue " + c.subIndex());
+        OfferChannel offer = new OfferChannel(
+                p.offer.interfaceType(),
+                p.offer.interfaceInstance(),
+                c.subIndex(),
+                c.relid(),
+                CONNECTION_BASE + c.relid());
+        Channel sub = new Channel(offer, device);
+        sub.primary = c.primary();
+        p.subChannels = Math.max(p.subChannels, c.subIndex());
+        channels.put(c.relid(), sub);
+        hv.messageCalls().onEvent(offer.connectionId(), signalled(device));
+        return sub;
+    }
+
+    /** One saved channel's GPADLs and opening into {@code ch}; an open one joins {@code reopened}. */
+    private void restoreChannel(Channel ch, VmbusState.Channel c, List<Channel> reopened) {
+        ch.rescinded = c.rescinded();
+        ch.gpadls.clear();
+        try {
+            c.gpadls().forEach((id, pfns) -> ch.gpadls.put(id, new GpaPages(memory, pfns)));
+            if (c.open() != null) {
+                if (!ch.gpadls.containsKey(c.open().gpadl()))
+                    throw new IllegalArgumentException("saved channel " + c.relid() + " is open on a GPADL it lacks");
+                ch.device.restore(connect(ch, c.open()), c.open().device());
+                ch.open = true;
+                reopened.add(ch);
+            }
+        } catch (RingCorruptException e) {
+            throw new IllegalArgumentException("saved channel " + c.relid() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Stands in for a rescinded sub-channel's device after a restore: the guest can only let go of it. */
+    private record Released(VmbusDevice primary) implements VmbusDevice {
+        public java.util.UUID classId() {
+            return primary.classId();
+        }
+
+        public java.util.UUID instanceId() {
+            return primary.instanceId();
+        }
+
+        public void opened(OpenChannel channel) {
+            throw new IllegalStateException("a rescinded sub-channel cannot open");
+        }
+
+        public void closed() {}
     }
 
     /**

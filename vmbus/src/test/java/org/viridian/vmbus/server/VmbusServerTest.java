@@ -81,14 +81,18 @@ class VmbusServerTest {
 
     /** HvPostMessage through the real dispatcher, with the input block in guest memory, from VP 0. */
     private void guestPosts(int connection, byte[] payload) {
+        guestPosts(dispatcher, connection, payload);
+    }
+
+    /** HvPostMessage through {@code d} (another server's, after a restore). */
+    private void guestPosts(HypercallDispatcher d, int connection, byte[] payload) {
         long in = 0x30000;
         memory.writeInt(in, connection);
         memory.writeInt(in + 4, 0);
         memory.writeInt(in + 8, Vmbus.SYNIC_MESSAGE_TYPE);
         memory.writeInt(in + 12, payload.length);
         memory.write(in + 16, payload);
-        assertThat(dispatcher.dispatch(0, MessageCalls.POST_MESSAGE, in, 0) & 0xFFFF)
-                .isZero();
+        assertThat(d.dispatch(0, MessageCalls.POST_MESSAGE, in, 0) & 0xFFFF).isZero();
     }
 
     /**
@@ -580,6 +584,107 @@ class VmbusServerTest {
         assertThat(rescind.getInt(0)).isEqualTo(MessageType.RESCIND_CHANNEL_OFFER.code());
         assertThat(rescind.getInt(8)).isEqualTo(sub);
         assertThat(subOpened).isFalse();
+    }
+
+    /** A device with one sub-channel device, as a multi-queue VSP is; it counts what the server asks of each. */
+    private static final class TwoQueues implements VmbusDevice {
+        final java.util.UUID cls = new java.util.UUID(21, 22), inst = new java.util.UUID(23, 24);
+        final java.util.concurrent.atomic.AtomicInteger subSignals = new java.util.concurrent.atomic.AtomicInteger();
+        volatile OpenChannel primary, sub;
+        final VmbusDevice queue = new VmbusDevice() {
+            public java.util.UUID classId() {
+                return cls;
+            }
+
+            public java.util.UUID instanceId() {
+                return inst;
+            }
+
+            public void opened(OpenChannel c) {
+                sub = c;
+            }
+
+            public void closed() {
+                sub = null;
+            }
+
+            public void guestSignalled() {
+                subSignals.incrementAndGet();
+            }
+        };
+
+        public java.util.UUID classId() {
+            return cls;
+        }
+
+        public java.util.UUID instanceId() {
+            return inst;
+        }
+
+        public void opened(OpenChannel c) {
+            primary = c;
+        }
+
+        public void closed() {
+            primary = null;
+        }
+
+        @Override
+        public VmbusDevice restoredSubChannel(int index) {
+            if (index != 1) throw new IllegalArgumentException("no sub-channel " + index);
+            return queue;
+        }
+    }
+
+    @Test
+    void anOpenSubChannelIsSavedAndRecreatedUnderItsRelidIndexAndRings() throws Exception {
+        TwoQueues before = new TwoQueues();
+        int relid = server.addDevice(before);
+        guestPosts(Vmbus.CONNECTION_ID_4, contact(0x50003, 0, 2));
+        take(SIMP0);
+        openEight(relid, 40, 0x40);
+        before.primary.offerSubChannel(before.queue);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (memory.readInt(SIMP0 + 512) == 0 && System.nanoTime() < deadline) Thread.sleep(5);
+        int sub = take(SIMP0).getInt(184);
+        openEight(sub, 41, 0x50);
+        VmbusState saved = server.save();
+        VmbusState.Channel s = saved.channels().stream()
+                .filter(VmbusState.Channel::subChannel)
+                .findFirst()
+                .orElseThrow();
+        assertThat(List.of(s.relid(), s.primary(), s.subIndex())).containsExactly(sub, relid, 1);
+        assertThat(s.gpadls()).containsKey(41);
+
+        // Restored into a fresh server: the sub-channel's device has its rings again and its connection signals it.
+        HypercallDispatcher d2 = new HypercallDispatcher(memory, false);
+        VmbusServer restored = attach(new MessageCalls(), d2);
+        TwoQueues after = new TwoQueues();
+        restored.addDevice(after);
+        restored.restore(saved);
+        assertThat(after.sub).isNotNull();
+        assertThat(after.sub.relid()).isEqualTo(sub);
+        int signalled = after.subSignals.get(); // the pump after the restore
+        guestSignals(d2, sub);
+        assertThat(after.subSignals.get()).isEqualTo(signalled + 1);
+        assertThat(restored.save()).usingRecursiveComparison().isEqualTo(saved);
+        // Closing the primary takes the restored sub-channel with it (rescinded to the guest).
+        guestPosts(
+                d2,
+                Vmbus.CONNECTION_ID,
+                msg(12, MessageType.CLOSE_CHANNEL.code()).putInt(8, relid).array());
+        ByteBuffer rescind = take(SIMP0);
+        assertThat(rescind.getInt(0)).isEqualTo(MessageType.RESCIND_CHANNEL_OFFER.code());
+        assertThat(rescind.getInt(8)).isEqualTo(sub);
+        assertThat(after.sub).isNull();
+
+        // A server where another device holds the sub-channel's relid cannot take the state.
+        VmbusServer crowded = attach(new MessageCalls(), new HypercallDispatcher(memory, false));
+        crowded.addDevice(new TwoQueues());
+        crowded.addDevice(new org.viridian.vmbus.diag.EchoDevice());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> crowded.restore(saved))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("relid is taken");
     }
 
     /** The offer message the server sends for a relid (what REQUEST_OFFERS would deliver). */
