@@ -20,6 +20,85 @@ public record Framebuffer(int width, int height, int[] pixels) {
         return pixels[y * width + x];
     }
 
+    /** A copy of the {@code w} x {@code h} pixels whose top left corner is at {@code x}, {@code y}. */
+    public Framebuffer crop(int x, int y, int w, int h) {
+        if (x < 0 || y < 0 || w < 1 || h < 1 || x + w > width || y + h > height)
+            throw new IllegalArgumentException(
+                    w + "x" + h + " at " + x + "," + y + " is not inside " + width + "x" + height);
+        int[] out = new int[w * h];
+        for (int row = 0; row < h; row++) System.arraycopy(pixels, (y + row) * width + x, out, row * w, w);
+        return new Framebuffer(w, h, out);
+    }
+
+    /** Writes {@code part} into this picture with its top left corner at {@code x}, {@code y} (it must fit). */
+    public void paste(int x, int y, Framebuffer part) {
+        if (x < 0 || y < 0 || x + part.width > width || y + part.height > height)
+            throw new IllegalArgumentException(
+                    part.width + "x" + part.height + " at " + x + "," + y + " is not inside " + width + "x" + height);
+        for (int row = 0; row < part.height; row++)
+            System.arraycopy(part.pixels, row * part.width, pixels, (y + row) * width + x, part.width);
+    }
+
+    /** The picture shrunk (nearest pixel) to at most {@code maxWidth} pixels wide, keeping its aspect: a thumbnail. */
+    public Framebuffer scaledToWidth(int maxWidth) {
+        if (width <= maxWidth) return this;
+        int w = maxWidth, h = Math.max(1, (int) ((long) height * maxWidth / width));
+        int[] out = new int[w * h];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                out[y * w + x] = pixels[(int) ((long) y * height / h) * width + (int) ((long) x * width / w)];
+        return new Framebuffer(w, h, out);
+    }
+
+    /** The pixels as bytes R, G, B row by row, deflated: how a part of the screen crosses the worker's socket. */
+    public byte[] deflated() {
+        Deflater z = new Deflater(Deflater.BEST_SPEED);
+        byte[] rgb = new byte[3 * pixels.length];
+        for (int i = 0; i < pixels.length; i++) {
+            rgb[3 * i] = (byte) (pixels[i] >>> 16);
+            rgb[3 * i + 1] = (byte) (pixels[i] >>> 8);
+            rgb[3 * i + 2] = (byte) pixels[i];
+        }
+        z.setInput(rgb);
+        z.finish();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] chunk = new byte[64 * 1024];
+        while (!z.finished()) out.write(chunk, 0, z.deflate(chunk));
+        z.end();
+        return out.toByteArray();
+    }
+
+    /**
+     * The {@code w} x {@code h} picture {@link #deflated} made; anything else (a damaged stream, one holding fewer or
+     * more bytes than the size says) is refused, and never more than the size's bytes are inflated.
+     */
+    public static Framebuffer inflated(int w, int h, byte[] deflated) {
+        if (w < 1 || h < 1 || (long) w * h > (long) VideoMode.MAX_WIDTH * VideoMode.MAX_HEIGHT)
+            throw new IllegalArgumentException("a " + w + "x" + h + " picture");
+        java.util.zip.Inflater z = new java.util.zip.Inflater();
+        try {
+            z.setInput(deflated);
+            byte[] rgb = new byte[3 * w * h];
+            int n = 0;
+            while (n < rgb.length) {
+                int got = z.inflate(rgb, n, rgb.length - n);
+                if (got == 0 && (z.finished() || z.needsInput() || z.needsDictionary())) break;
+                n += got;
+            }
+            if (n != rgb.length || z.inflate(new byte[1]) != 0 || !z.finished() || z.getRemaining() != 0)
+                throw new IllegalArgumentException(
+                        "the pixels of a " + w + "x" + h + " picture do not inflate to its size");
+            int[] px = new int[w * h];
+            for (int i = 0; i < px.length; i++)
+                px[i] = (rgb[3 * i] & 0xFF) << 16 | (rgb[3 * i + 1] & 0xFF) << 8 | rgb[3 * i + 2] & 0xFF;
+            return new Framebuffer(w, h, px);
+        } catch (java.util.zip.DataFormatException e) {
+            throw new IllegalArgumentException("damaged pixels: " + e.getMessage());
+        } finally {
+            z.end();
+        }
+    }
+
     /** The most frequent colour: the background of a text console. */
     public int background() {
         HashMap<Integer, Integer> counts = new HashMap<>();
