@@ -29,7 +29,7 @@ public record KeyEvent(int scancode, Prefix prefix, boolean released) {
     }
 
     /** The same key going up. */
-    public KeyEvent released() {
+    public KeyEvent up() {
         return new KeyEvent(scancode, prefix, true);
     }
 

@@ -137,17 +137,17 @@ public final class KeyNames {
 
     /** The key a browser's KeyboardEvent.code names, going down or up; empty: no key the keyboard has. */
     public static Optional<KeyEvent> browserCode(String code, boolean released) {
-        return Optional.ofNullable(code == null ? null : BY_CODE.get(code)).map(k -> released ? k.released() : k);
+        return Optional.ofNullable(code == null ? null : BY_CODE.get(code)).map(k -> released ? k.up() : k);
     }
 
     /** The key an X keysym (an RFB KeyEvent's) names on a US keyboard; empty: no key the keyboard has. */
     public static Optional<KeyEvent> keysym(int keysym, boolean released) {
-        return Optional.ofNullable(BY_KEYSYM.get(keysym)).map(k -> released ? k.released() : k);
+        return Optional.ofNullable(BY_KEYSYM.get(keysym)).map(k -> released ? k.up() : k);
     }
 
     /** Ctrl+Alt+Del: what the "send Ctrl+Alt+Del" buttons type (the host's own keyboard would never let it through). */
     public static java.util.List<KeyEvent> ctrlAltDel() {
         KeyEvent ctrl = BY_CODE.get("ControlLeft"), alt = BY_CODE.get("AltLeft"), del = BY_CODE.get("Delete");
-        return java.util.List.of(ctrl, alt, del, del.released(), alt.released(), ctrl.released());
+        return java.util.List.of(ctrl, alt, del, del.up(), alt.up(), ctrl.up());
     }
 }
