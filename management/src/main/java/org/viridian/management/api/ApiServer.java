@@ -180,6 +180,7 @@ public final class ApiServer implements AutoCloseable {
         new MetricsRoutes(vms, access, apiRequests).register(routes);
         streams = new StreamRoutes(vms, events, access, json);
         streams.register(app, routes);
+        new ScreenRoutes(vms, access, json).register(app, routes);
     }
 
     private static boolean visible(Access access, org.viridian.management.auth.Principal p, String vmId) {
