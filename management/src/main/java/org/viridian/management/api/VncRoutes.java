@@ -24,7 +24,12 @@ final class VncRoutes {
                 ctx -> ctx.json(vnc.view(access.vm(ctx).config().id().toString())));
         r.add(HandlerType.PUT, path, ctx -> {
             String id = access.vm(ctx).config().id().toString();
-            ctx.json(vnc.set(id, requests.body(ctx, VncSettings.class)));
+            // A request without "password" keeps the one the VM has (it is never shown, so a client cannot echo it);
+            // an empty one removes it.
+            VncSettings s = requests.body(ctx, VncSettings.class);
+            boolean keep = !requests.body(ctx, com.fasterxml.jackson.databind.JsonNode.class)
+                    .has("password");
+            ctx.json(vnc.set(id, s, keep));
         });
     }
 }

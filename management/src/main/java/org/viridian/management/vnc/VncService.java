@@ -89,10 +89,15 @@ public final class VncService implements AutoCloseable {
         return settings(id).view(s == null ? null : s.port());
     }
 
-    /** New settings (checked), saved, and applied at once to a running VM. */
-    public Map<String, Object> set(String ref, VncSettings s) throws IOException {
-        s.validated(remoteService);
+    /**
+     * New settings (checked), saved, and applied at once to a running VM; {@code keepPassword}: the VM's password stays
+     * what it was.
+     */
+    public Map<String, Object> set(String ref, VncSettings s, boolean keepPassword) throws IOException {
         String id = vms.get(ref).config().id().toString();
+        if (keepPassword)
+            s = new VncSettings(s.enabled(), s.listen(), s.port(), settings(id).password());
+        s.validated(remoteService);
         Files.createDirectories(dir);
         AtomicFiles.write(file(id), json.writeValueAsBytes(s));
         try {
