@@ -40,7 +40,7 @@ public record VncSettings(boolean enabled, String listen, int port, String passw
                 && (password.length() > VncAuth.MAX_PASSWORD
                         || !password.chars().allMatch(c -> c >= 0x20 && c < 0x7F)))
             throw new InvalidConfigException(
-                    "password", "a VNC password is 1.." + VncAuth.MAX_PASSWORD + " printable ASCII characters");
+                    "password", "a VNC password is printable ASCII, at most " + VncAuth.MAX_PASSWORD + " characters");
         if (!ServiceOptions.isLoopback(listen)) {
             if (password == null)
                 throw new InvalidConfigException("password", "VNC on a non-loopback address needs a password");
