@@ -111,8 +111,11 @@ public final class VncService implements AutoCloseable {
         return view(id);
     }
 
-    /** Starts the VM's server where its settings say so (and none runs yet). */
-    private synchronized void apply(String id) {
+    /**
+     * Starts the VM's server where its settings say so (and none runs yet). The service is asked nothing while this
+     * holds its lock: events arrive with a VM's lock held, and stopping never waits for this one.
+     */
+    private void apply(String id) {
         VncSettings s;
         String name;
         try {
@@ -121,18 +124,28 @@ public final class VncService implements AutoCloseable {
         } catch (RuntimeException gone) {
             return;
         }
-        if (!s.enabled() || servers.containsKey(id)) return;
+        if (!s.enabled()) return;
+        synchronized (this) {
+            if (servers.containsKey(id)) return;
+            try {
+                VncServer server = new VncServer(
+                        InetAddress.getByName(s.listen()), s.port(), s.password(), new VmDisplay(vms, id, name));
+                servers.put(id, server);
+                LOG.log(System.Logger.Level.INFO, "VM '" + name + "': VNC on " + s.listen() + ":" + server.port());
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "VM '" + name + "': cannot listen for VNC: " + e.getMessage());
+                return;
+            }
+        }
+        // The VM may have stopped meanwhile (its event found no server to stop yet).
         try {
-            VncServer server = new VncServer(
-                    InetAddress.getByName(s.listen()), s.port(), s.password(), new VmDisplay(vms, id, name));
-            servers.put(id, server);
-            LOG.log(System.Logger.Level.INFO, "VM '" + name + "': VNC on " + s.listen() + ":" + server.port());
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "VM '" + name + "': cannot listen for VNC: " + e.getMessage());
+            if (!listens(vms.get(id).status().state().wire())) stop(id);
+        } catch (RuntimeException gone) {
+            stop(id);
         }
     }
 
-    private synchronized void stop(String id) {
+    private void stop(String id) {
         VncServer s = servers.remove(id);
         if (s != null) s.close();
     }
