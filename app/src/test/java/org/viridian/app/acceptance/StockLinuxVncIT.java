@@ -64,13 +64,19 @@ class StockLinuxVncIT {
                 "for t in $(seq 1 200); do wget -qO- $API/vms/linux/console 2>/dev/null | grep -q \"$1\" && return 0;"
                         + " sleep 2; done; echo \"VNC-HOST: gave up waiting for '$1'\" | tee /dev/console;"
                         + " wget -qO- $API/vms/linux/console | tail -n 40 | sed 's/^/VNC-CONSOLE: /'; return 1";
+        // Progress goes to the nested host's console as it happens (p), so a run that is killed shows how far it got;
+        // the service is waited for by its REST API (busybox wget, not a JVM per try) and its log shown if it died.
         String script = "API=http://127.0.0.1:7480/api/v1; w() { " + waitFor + "; };"
-                + " viridian serve --state-dir /tmp/vnc > serve.log 2>&1 & S=$!;"
-                + " for t in $(seq 1 120); do viridian vm list >/dev/null 2>&1 && break; sleep 1; done;"
+                + " p() { echo \"VNC-HOST: $*\" | tee /dev/console; };"
+                + " viridian serve --state-dir /tmp/vnc > serve.log 2>&1 & S=$!; p serve started;"
+                + " for t in $(seq 1 300); do wget -qO- $API/vms >/dev/null 2>&1 && break;"
+                + " kill -0 $S 2>/dev/null || { p serve died; sed 's/^/VNC-SERVE: /' serve.log; exit 1; }; sleep 1; done;"
+                + " p serving;"
                 + " viridian vm create linux --kernel $PWD/vmlinuz --initrd $PWD/vnc-initrd.gz --memory 512M --cpus 1"
-                + " --cmdline 'console=ttyS0 quiet panic=-1 reboot=k' >/dev/null;"
+                + " --cmdline 'console=ttyS0 quiet panic=-1 reboot=k' >/dev/null; p created;"
                 + " viridian vm set linux --vnc --vnc-password " + PASSWORD + " | grep -i vnc | sed 's/^/VNC-HOST: /';"
-                + " viridian vm start linux | sed 's/^/VNC-HOST: /'; w 'VNC: ready' || { kill $S; exit 1; }; sleep 8;"
+                + " viridian vm start linux | sed 's/^/VNC-HOST: /'; p started; w 'VNC: ready' || { kill $S; exit 1; };"
+                + " p guest ready; sleep 8;"
                 + " port=$(wget -qO- $API/vms/linux/vnc | grep -o '\"activePort\" *: *[0-9]*' | grep -o '[0-9]*$');"
                 + " echo \"VNC-HOST: port $port\";"
                 + " /usr/bin/vncsnapshot -quiet -passwd vnc-passwd -encodings raw -quality 100"
