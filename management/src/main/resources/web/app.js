@@ -107,6 +107,7 @@ const LIST_COLUMNS = ['field.name', 'field.state', 'field.cpus', 'field.memory',
 
 function renderList() {
   const rows = [...state.vms.values()].map(vm => h('tr', { 'data-vm': vm.name },
+    h('td', { class: 'vm-screen' }, screenThumbnail(vm)), // screen.js
     h('td', {}, h('a', { href: '#/vm/' + vm.id, class: 'vm-link' }, vm.name)),
     h('td', { class: 'vm-state' }, badge(vm.state)),
     h('td', {}, vm.cpus), h('td', {}, vm.memory), h('td', {}, bootText(vm.boot)),
@@ -114,7 +115,7 @@ function renderList() {
     h('td', {}, opButtons(vm, ['start', 'stop', 'pause', 'resume']))));
   document.getElementById('view').replaceChildren(h('h1', {}, t('list.title')),
     rows.length ? h('table', { id: 'vm-table' },
-      h('thead', {}, h('tr', {}, LIST_COLUMNS.map(k => h('th', {}, t(k))), h('th', {}))),
+      h('thead', {}, h('tr', {}, h('th', {}), LIST_COLUMNS.map(k => h('th', {}, t(k))), h('th', {}))),
       h('tbody', {}, rows))
       : h('p', { id: 'empty' }, tNodes('list.empty', { link: h('a', { href: '#/new' }, t('list.createOne')) })));
 }
@@ -261,6 +262,7 @@ async function renderVm(id) {
       h('p', { id: 'last-exit' }, lastExitText(vm)),
       h('p', { id: 'guest-info' }, guestText(vm)),
       h('h2', {}, t('vm.console')), h('div', { id: 'terminal' })),
+    screenCard(vm), // screen.js
     mobilityCard(vm),
     h('div', { class: 'card', id: 'charts' }, h('h2', {}, t('charts.title')),
       h('p', { id: 'charts-note', class: 'muted' }, t('charts.note')),
@@ -269,6 +271,7 @@ async function renderVm(id) {
           svg('polyline', { points: '' })))))),
     settings);
   openConsole(vm);
+  openScreen(vm); // screen.js
   startCharts(vm.id);
 }
 
@@ -625,7 +628,7 @@ async function renderCluster() {
 async function route() {
   clearError();
   const hash = location.hash || '#/';
-  if (!hash.startsWith('#/vm/')) { closeConsole(); stopCharts(); }
+  if (!hash.startsWith('#/vm/')) { closeConsole(); closeScreen(); stopCharts(); }
   if (hash === '#/new') return renderWizard();
   if (hash === '#/switches') return attempt(renderSwitches);
   if (hash === '#/cluster') return attempt(renderCluster);

@@ -27,6 +27,7 @@ import org.viridian.management.service.SwitchService;
 import org.viridian.management.service.VmEngine;
 import org.viridian.management.service.VmService;
 import org.viridian.management.state.StatusStore;
+import org.viridian.management.vnc.VncService;
 import org.viridian.management.worker.WorkerEngine;
 
 /**
@@ -45,6 +46,9 @@ public final class ManagementService implements AutoCloseable {
     private final SwitchService switches;
     private final ApiServer server;
     private final EventBus events;
+    /** Each VM's VNC console (settings, and its listener while the VM runs). */
+    private final org.viridian.management.vnc.VncService vnc;
+
     private volatile ClusterService cluster;
 
     private ManagementService(ServiceOptions options, VmEngine engine, SwitchService.HostAccess network)
@@ -86,6 +90,7 @@ public final class ManagementService implements AutoCloseable {
         vms.resources(new Admission(options.memoryOvercommit()), HostResources::read, Cgroups.detect());
         vms.load();
         switches.load();
+        vnc = new VncService(vms, events, dir, json, !ServiceOptions.isLoopback(options.host()));
         server = new ApiServer(
                 vms,
                 switches,
@@ -97,7 +102,8 @@ public final class ManagementService implements AutoCloseable {
                 options.host(),
                 options.port(),
                 dir,
-                json);
+                json,
+                vnc);
     }
 
     /** Starts the service with VMs on KVM, each in its own worker process. */
@@ -180,6 +186,7 @@ public final class ManagementService implements AutoCloseable {
         try {
             // A member first stops its clustered VMs while it still owns them, then leaves (the others take them).
             if (cluster != null) cluster.close();
+            vnc.close();
             vms.close();
         } finally {
             try {

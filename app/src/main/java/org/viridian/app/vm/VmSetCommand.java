@@ -26,13 +26,19 @@ final class VmSetCommand extends VmSubcommand {
     @Mixin
     HighAvailabilityOptions ha;
 
+    @Mixin
+    VncOptions vnc;
+
     @Override
     public Integer call() {
         ServiceClient c = connection.client();
         Map<String, Object> r = settings.request(newName);
-        if (r.isEmpty() && !ha.given()) throw new IllegalArgumentException(Messages.get("error.nothingToChange"));
+        if (r.isEmpty() && !ha.given() && !vnc.given())
+            throw new IllegalArgumentException(Messages.get("error.nothingToChange"));
         ha.apply(c, vm);
         printVm(r.isEmpty() ? c.get(path(vm)) : c.patch(path(vm), r), c);
+        if (!connection.json) vnc.apply(c, vm, out());
+        else vnc.apply(c, vm, new java.io.PrintWriter(java.io.Writer.nullWriter()));
         return 0;
     }
 }

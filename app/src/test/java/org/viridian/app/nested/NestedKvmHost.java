@@ -286,13 +286,15 @@ public final class NestedKvmHost {
                 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mount -t tmpfs tmp /tmp
                 insmod /mod/irqbypass.ko; insmod /mod/kvm.ko; insmod /mod/kvm-amd.ko
                 cd /opt/files 2>/dev/null || cd /
+                # Loopback, network or not: a `viridian serve` in a command listens on 127.0.0.1 by default.
+                ip link set lo up
                 """);
         if (network) {
             s.append(NET_MODULES.stream()
                             .map(m -> "insmod /mod/" + Path.of(m).getFileName())
                             .reduce((a, b) -> a + "; " + b)
                             .orElseThrow())
-                    .append("\nip link set lo up; ip link set eth0 up; ip addr add 10.0.2.15/24 dev eth0; ip "
+                    .append("\nip link set eth0 up; ip addr add 10.0.2.15/24 dev eth0; ip "
                             + "route add default via 10.0.2.2\n")
                     .append("echo \"@@@NET $(ip -o -4 addr show eth0)\"\n");
         }

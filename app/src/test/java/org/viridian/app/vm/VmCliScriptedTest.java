@@ -69,6 +69,24 @@ class VmCliScriptedTest {
         assertThat(cli.run("vm", "stop", "limited").rc()).isZero();
     }
 
+    /** `vm set --vnc`: off by default, then on loopback with a password, listening on its port while the VM runs. */
+    @Test
+    void vncIsSetFromTheCommandLine() throws Exception {
+        assertThat(cli.run("vm", "create", "vncvm").rc()).isZero();
+        Cli.Result on = cli.run("vm", "set", "vncvm", "--vnc", "--vnc-password", "pw");
+        assertThat(on.rc()).as(on.err()).isZero();
+        assertThat(on.out()).contains("127.0.0.1:(listens while the VM runs), with a password");
+        assertThat(cli.run("vm", "start", "vncvm").rc()).isZero();
+        Cli.Result port = cli.run("vm", "set", "vncvm", "--vnc-port", "0");
+        assertThat(port.out()).containsPattern("127\\.0\\.0\\.1:59\\d\\d, with a password");
+        Cli.Result tooLong = cli.run("vm", "set", "vncvm", "--vnc-password", "123456789");
+        assertThat(tooLong.rc()).isNotZero();
+        assertThat(tooLong.err()).contains("at most 8").doesNotContain("123456789");
+        Cli.Result off = cli.run("vm", "set", "vncvm", "--no-vnc");
+        assertThat(off.out()).containsPattern("VNC console: +off");
+        assertThat(cli.run("vm", "stop", "vncvm").rc()).isZero();
+    }
+
     @Test
     void startPauseResumeConsoleStop() throws Exception {
         cli.run("vm", "create", "demo", "--cpus", "2");

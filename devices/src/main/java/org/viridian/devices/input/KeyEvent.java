@@ -28,6 +28,11 @@ public record KeyEvent(int scancode, Prefix prefix, boolean released) {
         return new KeyEvent(scancode, Prefix.NONE, true);
     }
 
+    /** The same key going up. */
+    public KeyEvent up() {
+        return new KeyEvent(scancode, prefix, true);
+    }
+
     Keystroke toKeystroke() {
         int info = (released ? Keystroke.BREAK : 0)
                 | switch (prefix) {

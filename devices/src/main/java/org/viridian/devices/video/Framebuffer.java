@@ -20,6 +20,13 @@ public record Framebuffer(int width, int height, int[] pixels) {
         return pixels[y * width + x];
     }
 
+    /** The same picture with each pixel's top byte cleared (as 0xRRGGBB; e.g. from an ARGB source). */
+    public Framebuffer masked() {
+        int[] out = new int[pixels.length];
+        for (int i = 0; i < out.length; i++) out[i] = pixels[i] & 0xFFFFFF;
+        return new Framebuffer(width, height, out);
+    }
+
     /** A copy of the {@code w} x {@code h} pixels whose top left corner is at {@code x}, {@code y}. */
     public Framebuffer crop(int x, int y, int w, int h) {
         if (x < 0 || y < 0 || w < 1 || h < 1 || x + w > width || y + h > height)
@@ -69,8 +76,8 @@ public record Framebuffer(int width, int height, int[] pixels) {
     }
 
     /**
-     * The {@code w} x {@code h} picture {@link #deflated} made; anything else (a stream that is damaged, holds fewer or
-     * more bytes than the size says) is refused, and no more than the size's bytes are ever inflated.
+     * The {@code w} x {@code h} picture {@link #deflated} made; anything else (a damaged stream, one holding fewer or
+     * more bytes than the size says) is refused, and never more than the size's bytes are inflated.
      */
     public static Framebuffer inflated(int w, int h, byte[] deflated) {
         if (w < 1 || h < 1 || (long) w * h > (long) VideoMode.MAX_WIDTH * VideoMode.MAX_HEIGHT)

@@ -60,7 +60,8 @@ public final class ApiServer implements AutoCloseable {
             String host,
             int port,
             Path stateDir,
-            ObjectMapper json) {
+            ObjectMapper json,
+            org.viridian.management.vnc.VncService vnc) {
         this.tls = tls != null;
         ApiRequests apiRequests = new ApiRequests();
         app = Javalin.create(config -> {
@@ -180,6 +181,8 @@ public final class ApiServer implements AutoCloseable {
         new MetricsRoutes(vms, access, apiRequests).register(routes);
         streams = new StreamRoutes(vms, events, access, json);
         streams.register(app, routes);
+        new ScreenRoutes(vms, access, json).register(app, routes);
+        new VncRoutes(vnc, access, requests).register(routes);
     }
 
     private static boolean visible(Access access, org.viridian.management.auth.Principal p, String vmId) {

@@ -192,13 +192,20 @@ public final class KvmEngine implements VmEngine {
             boolean shutdownService,
             CompletableFuture<VmExit> exit,
             SwitchPorts switches,
-            Map<String, VirtualMachine.NetworkAdapterDevice> plugged)
+            Map<String, VirtualMachine.NetworkAdapterDevice> plugged,
+            org.viridian.devices.video.ScreenTracker screenTracker)
             implements RunningVm {
         /** How long a hot remove waits for the guest's driver to let go of the adapter (Linux: well under a second). */
         private static final Duration RELEASE_WAIT = Duration.ofSeconds(10);
 
         Running(VirtualMachine vm, boolean shutdownService, SwitchPorts switches) {
-            this(vm, shutdownService, vm.exit().thenApply(Running::describe), switches, new ConcurrentHashMap<>());
+            this(
+                    vm,
+                    shutdownService,
+                    vm.exit().thenApply(Running::describe),
+                    switches,
+                    new ConcurrentHashMap<>(),
+                    new org.viridian.devices.video.ScreenTracker()); // the one reader: the service's copy
         }
 
         /** The settings' adapter names are unique in any case. */
@@ -312,6 +319,23 @@ public final class KvmEngine implements VmEngine {
         @Override
         public byte[] screenshot() {
             return vm.video().flatMap(v -> v.screen()).map(f -> f.png()).orElse(new byte[0]);
+        }
+
+        @Override
+        public org.viridian.devices.video.ScreenTracker.Changes screenChanges(long pixelBudget, boolean all) {
+            if (all) screenTracker.forget();
+            var now = vm.video().flatMap(v -> v.screen());
+            return now.map(f -> screenTracker.changes(f, pixelBudget)).orElse(null);
+        }
+
+        @Override
+        public void keys(java.util.List<org.viridian.devices.input.KeyEvent> keys) {
+            vm.keyboard().ifPresent(k -> k.keys(keys));
+        }
+
+        @Override
+        public void pointer(org.viridian.devices.input.PointerEvent p) {
+            vm.mouse().ifPresent(m -> m.pointer(p));
         }
 
         /** The plugged-in adapters' names in the settings, by their slot on the VM. */

@@ -74,6 +74,25 @@ public interface RunningVm {
         throw new UnsupportedOperationException("this engine has no graphical console");
     }
 
+    /**
+     * What changed on the guest's screen since the last call (the whole screen the first time and after a mode change),
+     * about {@code pixelBudget} pixels at most; null while the guest has no picture. One caller: the service's copy of
+     * the screen (ScreenCopy), which every viewer reads; {@code all}: the whole screen, whatever was handed on before.
+     */
+    default org.viridian.devices.video.ScreenTracker.Changes screenChanges(long pixelBudget, boolean all) {
+        throw new UnsupportedOperationException("this engine has no graphical console");
+    }
+
+    /** Key events for the guest's synthetic keyboard; dropped while its driver is not ready. */
+    default void keys(java.util.List<org.viridian.devices.input.KeyEvent> keys) {
+        throw new UnsupportedOperationException("this engine has no synthetic keyboard");
+    }
+
+    /** The guest's synthetic mouse's new state; dropped while its driver is not ready. */
+    default void pointer(org.viridian.devices.input.PointerEvent p) {
+        throw new UnsupportedOperationException("this engine has no synthetic mouse");
+    }
+
     /** Removes the disk in {@code slot} from the running VM (hot remove). */
     default void detachDisk(int slot) throws IOException {
         throw new UnsupportedOperationException("this engine cannot remove disks from a running VM");

@@ -1093,6 +1093,54 @@ public final class VmService implements AutoCloseable {
         return png;
     }
 
+    /** Each running VM's copy of its screen, made when first looked at; it goes with the running instance. */
+    private final java.util.Map<RunningVm, ScreenCopy> screens =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /**
+     * A running (or paused) VM's screen, as the service keeps a copy of it for its viewers; 409 where it is not running
+     * or its engine has no graphical console.
+     */
+    public ScreenCopy screen(String ref) {
+        RunningVm vm = running(ref, "a screen");
+        ScreenCopy copy = screens.computeIfAbsent(vm, ScreenCopy::new);
+        try {
+            copy.read(f -> null);
+        } catch (UnsupportedOperationException x) {
+            throw ServiceException.conflict("not_supported", x.getMessage());
+        }
+        return copy;
+    }
+
+    /** A thumbnail of the VM's screen, at most {@code width} pixels wide, as a PNG; 409 as {@link #screenshot}. */
+    public byte[] thumbnail(String ref, int width) {
+        byte[] png =
+                screen(ref).read(f -> f == null ? null : f.scaledToWidth(width).png());
+        if (png == null)
+            throw ServiceException.conflict("no_display", "the guest has not set up its synthetic video display yet");
+        return png;
+    }
+
+    /** Key events for the VM's synthetic keyboard (each a valid set-1 key by construction); 409 where it is not running. */
+    public void keys(String ref, List<org.viridian.devices.input.KeyEvent> keys) {
+        RunningVm vm = running(ref, "a keyboard");
+        try {
+            vm.keys(keys);
+        } catch (UnsupportedOperationException x) {
+            throw ServiceException.conflict("not_supported", x.getMessage());
+        }
+    }
+
+    /** The VM's synthetic mouse's new state; 409 where it is not running. */
+    public void pointer(String ref, org.viridian.devices.input.PointerEvent p) {
+        RunningVm vm = running(ref, "a mouse");
+        try {
+            vm.pointer(p);
+        } catch (UnsupportedOperationException x) {
+            throw ServiceException.conflict("not_supported", x.getMessage());
+        }
+    }
+
     /** A VM and its metrics, or null metrics where it is not running or its engine keeps none. */
     public record Measured(VmView view, VmMetrics metrics) {}
 

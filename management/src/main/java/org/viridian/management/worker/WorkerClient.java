@@ -380,6 +380,37 @@ final class WorkerClient implements RunningVm {
         throw new IllegalStateException("the worker answered the screenshot request with something else");
     }
 
+    @Override
+    public org.viridian.devices.video.ScreenTracker.Changes screenChanges(long pixelBudget, boolean all) {
+        // The worker's budget is its frame's; a smaller one asked for here would only split the same changes finer.
+        if (!(callUnchecked(id -> new WorkerMessage.ReadScreenChanges(id, all))
+                instanceof WorkerMessage.ScreenChanges c))
+            throw new IllegalStateException("the worker answered the screen request with something else");
+        if (c.width() == 0) return null;
+        // Inflating checks each tile's bytes against its size: a worker's damaged tile fails here, not in a viewer.
+        var regions = c.tiles().stream()
+                .map(t -> new org.viridian.devices.video.ScreenTracker.Region(
+                        t.x(),
+                        t.y(),
+                        org.viridian.devices.video.Framebuffer.inflated(t.width(), t.height(), t.pixels())))
+                .toList();
+        return new org.viridian.devices.video.ScreenTracker.Changes(
+                c.width(), c.height(), c.resized(), c.complete(), regions);
+    }
+
+    @Override
+    public void keys(List<org.viridian.devices.input.KeyEvent> keys) {
+        for (int i = 0; i < keys.size(); i += WorkerMessage.MAX_KEYS) {
+            var part = keys.subList(i, Math.min(keys.size(), i + WorkerMessage.MAX_KEYS));
+            post(id -> new WorkerMessage.SendKeys(id, part));
+        }
+    }
+
+    @Override
+    public void pointer(org.viridian.devices.input.PointerEvent p) {
+        post(id -> new WorkerMessage.SendPointer(id, p));
+    }
+
     /** The worker's pid: its cgroup is the VM's (resource controls). */
     @Override
     public java.util.OptionalLong processId() {

@@ -34,12 +34,16 @@ import org.viridian.management.service.VmMetrics;
     @JsonSubTypes.Type(value = WorkerMessage.ReadMetrics.class, name = "read-metrics"),
     @JsonSubTypes.Type(value = WorkerMessage.Save.class, name = "save"),
     @JsonSubTypes.Type(value = WorkerMessage.ReadScreenshot.class, name = "read-screenshot"),
+    @JsonSubTypes.Type(value = WorkerMessage.ReadScreenChanges.class, name = "read-screen-changes"),
+    @JsonSubTypes.Type(value = WorkerMessage.SendKeys.class, name = "send-keys"),
+    @JsonSubTypes.Type(value = WorkerMessage.SendPointer.class, name = "send-pointer"),
     @JsonSubTypes.Type(value = WorkerMessage.WorkerHello.class, name = "worker-hello"),
     @JsonSubTypes.Type(value = WorkerMessage.Done.class, name = "done"),
     @JsonSubTypes.Type(value = WorkerMessage.Answer.class, name = "answer"),
     @JsonSubTypes.Type(value = WorkerMessage.Recorder.class, name = "recorder"),
     @JsonSubTypes.Type(value = WorkerMessage.Metrics.class, name = "metrics"),
     @JsonSubTypes.Type(value = WorkerMessage.Screenshot.class, name = "screenshot"),
+    @JsonSubTypes.Type(value = WorkerMessage.ScreenChanges.class, name = "screen-changes"),
     @JsonSubTypes.Type(value = WorkerMessage.Failed.class, name = "failed"),
     @JsonSubTypes.Type(value = WorkerMessage.Console.class, name = "console"),
     @JsonSubTypes.Type(value = WorkerMessage.StateChanged.class, name = "state"),
@@ -58,6 +62,15 @@ public sealed interface WorkerMessage {
 
     /** Bytes of a screenshot's PNG: what fits one frame once base64-encoded in JSON. */
     int MAX_SCREENSHOT = FrameCodec.MAX_FRAME / 4 * 3 - 4096;
+
+    /**
+     * Pixels of screen changes in one {@link ScreenChanges}: even deflated to nothing, 3 bytes each fit one frame once
+     * base64-encoded; what is left over comes with the next request.
+     */
+    int MAX_SCREEN_PIXELS = MAX_SCREENSHOT / 3 - 16 * 1024;
+
+    /** Key events in one {@link SendKeys}. */
+    int MAX_KEYS = 1024;
 
     /** Characters of a reason or error message. */
     int MAX_TEXT = 64 * 1024;
@@ -206,6 +219,34 @@ public sealed interface WorkerMessage {
         }
     }
 
+    /**
+     * Answered by {@link ScreenChanges}: what changed on the guest's screen since the last one (the worker tracks it);
+     * {@code all}: the whole screen (a service that has no copy yet, e.g. one that adopted the worker).
+     */
+    record ReadScreenChanges(long id, boolean all) implements Request {
+        public ReadScreenChanges {
+            requireId(id);
+        }
+    }
+
+    /** Keys for the synthetic keyboard (each a scancode set 1 key event, checked by KeyEvent itself). */
+    record SendKeys(long id, List<org.viridian.devices.input.KeyEvent> keys) implements Request {
+        public SendKeys {
+            requireId(id);
+            keys = List.copyOf(Objects.requireNonNull(keys, "keys"));
+            if (keys.isEmpty() || keys.size() > MAX_KEYS)
+                throw new IllegalArgumentException("1.." + MAX_KEYS + " keys, not " + keys.size());
+        }
+    }
+
+    /** The synthetic mouse's state (absolute position, buttons, wheel; checked by PointerEvent itself). */
+    record SendPointer(long id, org.viridian.devices.input.PointerEvent pointer) implements Request {
+        public SendPointer {
+            requireId(id);
+            Objects.requireNonNull(pointer, "pointer");
+        }
+    }
+
     // ---- worker → service
 
     /**
@@ -252,6 +293,40 @@ public sealed interface WorkerMessage {
         public Screenshot {
             requireId(id);
             requireBytes(png, MAX_SCREENSHOT, "png");
+        }
+    }
+
+    /**
+     * The parts of the guest's screen that changed ({@code width} 0: no picture yet); {@code resized}: the screen took
+     * this size and the tiles start it over; {@code complete} false: more changes wait for the next request.
+     */
+    record ScreenChanges(long id, int width, int height, boolean resized, boolean complete, List<ScreenTile> tiles)
+            implements Reply {
+        public ScreenChanges {
+            requireId(id);
+            tiles = List.copyOf(Objects.requireNonNull(tiles, "tiles"));
+            if (width < 0
+                    || height < 0
+                    || width > org.viridian.devices.video.VideoMode.MAX_WIDTH
+                    || height > org.viridian.devices.video.VideoMode.MAX_HEIGHT
+                    || (width == 0) != (height == 0))
+                throw new IllegalArgumentException("a screen of " + width + "x" + height);
+            long pixels = 0;
+            for (ScreenTile t : tiles) {
+                if (t.x() + t.width() > width || t.y() + t.height() > height)
+                    throw new IllegalArgumentException("a tile outside the " + width + "x" + height + " screen");
+                pixels += (long) t.width() * t.height();
+            }
+            if (pixels > MAX_SCREEN_PIXELS) throw new IllegalArgumentException(pixels + " pixels of changes");
+        }
+    }
+
+    /** A changed part of the screen: where, and its pixels as deflated R, G, B bytes (Framebuffer.deflated). */
+    record ScreenTile(int x, int y, int width, int height, byte[] pixels) {
+        public ScreenTile {
+            if (x < 0 || y < 0 || width < 1 || height < 1)
+                throw new IllegalArgumentException("a tile of " + width + "x" + height + " at " + x + "," + y);
+            requireBytes(pixels, MAX_SCREENSHOT, "pixels");
         }
     }
 

@@ -85,6 +85,15 @@ final class WorkerRequests {
                                 "a screenshot of " + png.length + " bytes is larger than one worker frame carries");
                     yield new WorkerMessage.Screenshot(p.id(), png);
                 }
+                case WorkerMessage.ReadScreenChanges p -> screenChanges(p.id(), p.all());
+                case WorkerMessage.SendKeys p -> {
+                    vm.keys(p.keys());
+                    yield new WorkerMessage.Done(p.id());
+                }
+                case WorkerMessage.SendPointer p -> {
+                    vm.pointer(p.pointer());
+                    yield new WorkerMessage.Done(p.id());
+                }
             };
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -99,6 +108,21 @@ final class WorkerRequests {
             LOG.log(System.Logger.Level.WARNING, r.getClass().getSimpleName() + " failed", e);
             return failed(r, Failure.ILLEGAL_STATE, e.getMessage() == null ? e.toString() : e.getMessage());
         }
+    }
+
+    /** The VM's screen changes, each tile's pixels deflated for the socket. */
+    private WorkerMessage.ScreenChanges screenChanges(long id, boolean all) {
+        var c = vm.screenChanges(WorkerMessage.MAX_SCREEN_PIXELS, all);
+        if (c == null) return new WorkerMessage.ScreenChanges(id, 0, 0, false, true, java.util.List.of());
+        var tiles = c.regions().stream()
+                .map(r -> new WorkerMessage.ScreenTile(
+                        r.x(),
+                        r.y(),
+                        r.pixels().width(),
+                        r.pixels().height(),
+                        r.pixels().deflated()))
+                .toList();
+        return new WorkerMessage.ScreenChanges(id, c.width(), c.height(), c.resized(), c.complete(), tiles);
     }
 
     private void moved(RunState s) {

@@ -31,7 +31,12 @@ class ApiFuzzTest {
         "/console",
         "/console?since=-5",
         "/console?since=x",
-        "/console/ws"
+        "/console/ws",
+        "/screen/ws",
+        "/thumbnail",
+        "/thumbnail?width=1",
+        "/thumbnail?width=99999999999",
+        "/vnc"
     };
     private static final String[] BODIES = {
         null,

@@ -72,6 +72,31 @@ class AuthTest {
             assertThat(al.get("/api/v1/vms/alice-vm/console?access_token=" + alice)
                             .status())
                     .isEqualTo(200);
+            // The graphical console follows the same rules: its socket, thumbnails and VNC settings.
+            assertThat(al.get("/api/v1/vms/bob-vm/thumbnail").status()).isEqualTo(403);
+            assertThat(al.get("/api/v1/vms/bob-vm/vnc").status()).isEqualTo(403);
+            assertThat(al.send("PUT", "/api/v1/vms/bob-vm/vnc", "{\"enabled\":true}")
+                            .status())
+                    .isEqualTo(403);
+            assertThat(anon.get("/api/v1/vms/alice-vm/vnc").status()).isEqualTo(401);
+            String ws = s.api.base().replace("http:", "ws:") + "/api/v1/vms/";
+            var http = java.net.http.HttpClient.newHttpClient();
+            assertThat(http.newWebSocketBuilder()
+                            .buildAsync(
+                                    java.net.URI.create(ws + "bob-vm/screen/ws?access_token=" + alice),
+                                    new java.net.http.WebSocket.Listener() {}))
+                    .failsWithin(java.time.Duration.ofSeconds(10));
+            assertThat(http.newWebSocketBuilder()
+                            .buildAsync(
+                                    java.net.URI.create(ws + "alice-vm/screen/ws"),
+                                    new java.net.http.WebSocket.Listener() {}))
+                    .failsWithin(java.time.Duration.ofSeconds(10));
+            http.newWebSocketBuilder()
+                    .buildAsync(
+                            java.net.URI.create(ws + "alice-vm/screen/ws?access_token=" + alice),
+                            new java.net.http.WebSocket.Listener() {})
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS)
+                    .sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "bye");
             String bobId = ops.get("/api/v1/vms/bob-vm").json().get("id").asText();
             ops.awaitJob(ops.post("/api/v1/vms/" + bobId + "/start", null));
             assertThat(al.get("/api/v1/events").json().findValuesAsText("vmName"))

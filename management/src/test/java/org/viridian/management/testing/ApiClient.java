@@ -66,6 +66,23 @@ public final class ApiClient {
         }
     }
 
+    /** A GET's body as bytes (a PNG); anything but 200 fails. */
+    public byte[] getBytes(String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+        if (token != null) b.header("Authorization", "Bearer " + token);
+        try {
+            HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            if (r.statusCode() != 200)
+                throw new AssertionError("GET " + path + ": " + r.statusCode() + " " + new String(r.body()));
+            return r.body();
+        } catch (IOException e) {
+            throw new AssertionError("GET " + path + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     public Response get(String path) {
         return send("GET", path, null);
     }

@@ -27,7 +27,7 @@ import org.viridian.management.service.VmMetrics;
  * or crashes, so every transition of the service's state machine can be driven here. Integration services: a demo
  * guest whose command line says "ic-shutdown" honours shutdown requests, "ic-heartbeat" answers heartbeats while it
  * is not paused, and "ic-kvp" tells its OS name and addresses through KVP ({@link #KVP_AUTO_POOL}) — each only when
- * the VM's settings offer that service. One whose command line says "ticker" prints a numbered line every 100 ms ("ticks=N": N of them, then it powers off); one whose command line says "fail-to-start" does not start; one whose command line says "disk-writer" appends
+ * the VM's settings offer that service; "screen" gives it a display, keyboard and mouse ({@link ScriptedScreen}). One whose command line says "ticker" prints a numbered line every 100 ms ("ticks=N": N of them, then it powers off); one whose command line says "fail-to-start" does not start; one whose command line says "disk-writer" appends
  * lines to its first disk's file while it runs.
  */
 public final class ScriptedEngine implements VmEngine {
@@ -94,6 +94,7 @@ public final class ScriptedEngine implements VmEngine {
                 cmdline.contains("ic-heartbeat"),
                 cmdline.contains("ic-kvp"));
         vm.tick.set(resumeAt);
+        if (cmdline.contains("screen")) vm.screen = new ScriptedScreen(vm::print);
         if (resumeAt == 0) {
             // Bare line feeds, as the real demo guests write them (smp.elf's printf).
             vm.print("scripted guest " + guest + " booting VM " + c.name() + "\n");
@@ -200,9 +201,29 @@ public final class ScriptedEngine implements VmEngine {
             this.answersKvp = answersKvp;
         }
 
-        /** A 4x2 screen, left half white: a picture the API can pass on as the guest's. */
+        /** The guest's display and input devices: a guest whose command line says "screen" has them. */
+        ScriptedScreen screen;
+
+        @Override
+        public org.viridian.devices.video.ScreenTracker.Changes screenChanges(long budget, boolean all) {
+            if (screen == null) throw new UnsupportedOperationException("this scripted guest has no display");
+            return screen.changes(budget, all);
+        }
+
+        @Override
+        public void keys(List<org.viridian.devices.input.KeyEvent> keys) {
+            if (screen != null && !paused.get()) screen.keys(keys);
+        }
+
+        @Override
+        public void pointer(org.viridian.devices.input.PointerEvent p) {
+            if (screen != null && !paused.get()) screen.pointer(p);
+        }
+
+        /** A 4x2 screen, left half white: a picture the API can pass on as the guest's (a "screen" guest's own). */
         @Override
         public byte[] screenshot() {
+            if (screen != null) return screen.snapshot().png();
             int w = 0xFFFFFF;
             return new org.viridian.devices.video.Framebuffer(4, 2, new int[] {w, w, 0, 0, w, w, 0, 0}).png();
         }

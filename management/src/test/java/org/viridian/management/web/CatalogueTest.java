@@ -62,7 +62,8 @@ class CatalogueTest {
     @Test
     void everyKeyThePageUsesIsInTheCatalogue() throws IOException {
         Set<String> used = new TreeSet<>();
-        collect(Pattern.compile("\\bt(?:Nodes)?\\('([\\w.]+)'[,)]"), resource("/web/app.js"), used);
+        for (String js : new String[] {"/web/app.js", "/web/screen.js"})
+            collect(Pattern.compile("\\bt(?:Nodes)?\\('([\\w.]+)'[,)]"), resource(js), used);
         collect(Pattern.compile("data-i18n(?:-[\\w-]+)?=\"([\\w.]+)\""), resource("/web/index.html"), used);
         assertThat(used).hasSizeGreaterThan(50);
         Map<String, String> en = catalogue("en");

@@ -130,6 +130,53 @@ class WorkerSocketTest {
         }
     }
 
+    /**
+     * The graphical console through a real worker process: its screen arrives as deflated tiles, split over two replies
+     * where one frame cannot carry it, adding up to the guest's picture; then only what changed; keys and the pointer
+     * reach the guest's devices.
+     */
+    @Test
+    void theScreenAndInputCrossTheWorkersSocket() throws Exception {
+        Path state = TestService.tempDir();
+        ConsoleBuffer console = new ConsoleBuffer();
+        RunningVm vm =
+                WorkerEngine.running(state, ScriptedEngine.class.getName()).launch(config("screen"), console);
+        try {
+            var w = org.viridian.management.testing.ScriptedScreen.WIDTH;
+            var h = org.viridian.management.testing.ScriptedScreen.HEIGHT;
+            var picture = new org.viridian.devices.video.Framebuffer(w, h, new int[w * h]);
+            int replies = 0;
+            org.viridian.devices.video.ScreenTracker.Changes c;
+            do {
+                c = vm.screenChanges(Long.MAX_VALUE, replies == 0);
+                for (var r : c.regions()) picture.paste(r.x(), r.y(), r.pixels());
+                replies++;
+            } while (!c.complete());
+            assertThat(replies).isEqualTo(2); // 640x400 is more than one frame's pixels
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    assertThat(picture.pixel(x, y))
+                            .isEqualTo(org.viridian.management.testing.ScriptedScreen.initial(x, y));
+            assertThat(vm.screenChanges(Long.MAX_VALUE, false).regions()).isEmpty();
+
+            vm.keys(List.of(org.viridian.devices.input.KeyEvent.press(0x1E)));
+            vm.pointer(new org.viridian.devices.input.PointerEvent(16384, 16384, 1, 0));
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            String out = "";
+            while (System.nanoTime() < end && !out.contains("buttons 1")) {
+                out = new String(console.snapshot().bytes(), StandardCharsets.UTF_8);
+                Thread.sleep(50);
+            }
+            assertThat(out).contains("key 0x1e down").contains("pointer 16384,16384 buttons 1 wheel 0");
+            var changed = vm.screenChanges(Long.MAX_VALUE, false);
+            assertThat(changed.regions()).hasSize(2); // the key's block (tile 0,0) and the click's mark (tile 4,3)
+        } finally {
+            vm.powerOff("done");
+            vm.exit().get(20, TimeUnit.SECONDS);
+            vm.close();
+        }
+    }
+
     @Test
     void theServiceRefusesAMisbehavingWorkersFramesAndCarriesOn() throws Exception {
         Path state = TestService.tempDir();
