@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.viridian.app.host.HostReport;
 import org.viridian.machine.Diagnostics;
 import org.viridian.machine.VirtualMachine;
 import org.viridian.machine.VmSpec;
@@ -47,7 +48,7 @@ public final class BenchCommand implements Runnable {
     static void requireKvm() {
         HostCheck.Report host = HostCheck.run();
         if (!host.canRunVms()) {
-            System.err.print(host.render());
+            System.err.print(HostReport.render(host));
             throw new IllegalStateException("this host cannot run VMs, so there is nothing to measure");
         }
         // Figures mean different things on each kind (PVM emulates guest kernel code): say which one made them.

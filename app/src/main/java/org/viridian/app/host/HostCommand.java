@@ -25,7 +25,7 @@ public final class HostCommand implements Runnable {
         @Override
         public Integer call() {
             HostCheck.Report r = HostCheck.run();
-            System.out.print(r.render());
+            System.out.print(HostReport.render(r));
             return r.canRunVms() ? 0 : 1;
         }
     }

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.viridian.app.cli.ByteSize;
 import org.viridian.app.cli.Messages;
+import org.viridian.app.host.HostReport;
 import org.viridian.devices.ic.Kvp;
 import org.viridian.devices.ic.protocol.KvpPool;
 import org.viridian.machine.Diagnostics;
@@ -333,7 +334,7 @@ public final class RunCommand implements Callable<Integer> {
     static int boot(VmSpec spec, String console, Extras extras) throws Exception {
         HostCheck.Report host = HostCheck.run();
         if (!host.canRunVms()) {
-            System.err.print(host.render());
+            System.err.print(HostReport.render(host));
             throw new IllegalStateException(Messages.get("up.cannotRunVmsError"));
         }
         try (VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.parse(console))) {

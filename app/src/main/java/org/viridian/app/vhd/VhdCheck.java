@@ -44,10 +44,10 @@ final class VhdCheck implements Callable<Integer> {
             System.out.println(Messages.get(after.clean() ? "vhd.consistent" : "vhd.problemsRemain", file));
             return after.clean() ? 0 : 2;
         }
-        System.out.println(file
-                + (r.clean()
-                        ? ": no problems found"
-                        : ": " + r.problems().size() + " problem(s); run with --repair to fix"));
+        System.out.println(
+                r.clean()
+                        ? Messages.get("vhd.noProblems", file)
+                        : Messages.get("vhd.problemsFound", file, r.problems().size()));
         return r.clean() ? 0 : 2;
     }
 }

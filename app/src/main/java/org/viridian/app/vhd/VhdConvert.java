@@ -139,10 +139,16 @@ final class VhdConvert implements Callable<Integer> {
             long written = Converter.convert(
                     s, dst, new CreateOptions(f, t, s.size(), blockSize, null), new ProgressMeter(progress), sync);
             double secs = (System.nanoTime() - start) / 1e9;
-            // Concatenated, not printf: java.util.Formatter's set-up was a visible part of a short conversion.
-            System.out.println("converted " + src + " (" + s.format().displayName() + ", " + Sizes.human(s.size())
-                    + ") to " + dst + " (" + f.displayName() + " " + t.displayName() + "): " + Sizes.human(written)
-                    + " of data written in " + BigDecimal.valueOf(secs).setScale(2, RoundingMode.HALF_UP) + " s");
+            // Messages' plain replacement, not printf: java.util.Formatter's set-up was a visible part of a short
+            // conversion.
+            System.out.println(Messages.get(
+                    "vhd.converted",
+                    src,
+                    s.format().displayName() + ", " + Sizes.human(s.size()),
+                    dst,
+                    f.displayName() + " " + VhdText.type(t),
+                    Sizes.human(written),
+                    BigDecimal.valueOf(secs).setScale(2, RoundingMode.HALF_UP)));
         }
         return 0;
     }

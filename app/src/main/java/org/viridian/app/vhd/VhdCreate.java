@@ -58,13 +58,8 @@ final class VhdCreate implements Callable<Integer> {
             throw new IllegalArgumentException(Messages.get("error.sizeRequired"));
         Images.create(file, new CreateOptions(f, t, size == null ? 0 : size, blockSize, parent));
         try (DiskImage d = Images.open(file, true)) {
-            System.out.printf(
-                    "created %s: %s %s, %s%s%n",
-                    file,
-                    f.displayName(),
-                    t.displayName(),
-                    Sizes.human(d.size()),
-                    parent != null ? ", parent " + parent : "");
+            String created = Messages.get("vhd.created", file, f.displayName(), VhdText.type(t), Sizes.human(d.size()));
+            System.out.println(parent == null ? created : Messages.get("vhd.withParent", created, parent));
         }
         return 0;
     }

@@ -2,7 +2,10 @@ package org.viridian.app.vhd;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.viridian.app.cli.Messages;
 import org.viridian.management.config.Sizes;
 import org.viridian.storage.DiskImage;
 import org.viridian.storage.ImageFormat;
@@ -30,6 +33,10 @@ final class VhdInfo implements Callable<Integer> {
             description = "Read as this format instead of detecting it.")
     String format;
 
+    private static String[] line(String key, Object value) {
+        return new String[] {Messages.get("vhd.info." + key) + ":", String.valueOf(value)};
+    }
+
     @Override
     public Integer call() throws Exception {
         ImageFormat f = format == null ? null : ImageFormat.parse(format);
@@ -48,17 +55,30 @@ final class VhdInfo implements Callable<Integer> {
                 System.out.println(InfoJson.toJson(i));
                 return 0;
             }
-            System.out.printf("file:           %s%n", i.file());
-            System.out.printf(
-                    "format:         %s (%s)%n",
-                    i.format().displayName(), i.type().displayName());
-            System.out.printf("virtual size:   %s (%d bytes)%n", Sizes.human(i.virtualSize()), i.virtualSize());
-            System.out.printf("file size:      %s%n", Sizes.human(i.fileSize()));
-            System.out.printf("allocated:      %s%n", Sizes.human(i.allocatedBytes()));
-            if (i.blockSize() > 0) System.out.printf("block size:     %s%n", Sizes.human(i.blockSize()));
-            if (i.parent() != null) System.out.printf("parent:         %s%n", i.parent());
-            if (parentProblem != null) System.out.printf("parent:         cannot be opened: %s%n", parentProblem);
-            i.details().forEach((k, v) -> System.out.printf("  %-20s %s%n", k + ":", v));
+            List<String[]> lines = new ArrayList<>();
+            lines.add(line("file", i.file()));
+            lines.add(line("format", i.format().displayName() + " (" + VhdText.type(i.type()) + ")"));
+            lines.add(
+                    line("virtualSize", Messages.get("vhd.info.bytes", Sizes.human(i.virtualSize()), i.virtualSize())));
+            lines.add(line("fileSize", Sizes.human(i.fileSize())));
+            lines.add(line("allocated", Sizes.human(i.allocatedBytes())));
+            if (i.blockSize() > 0) lines.add(line("blockSize", Sizes.human(i.blockSize())));
+            if (i.parent() != null) lines.add(line("parent", i.parent()));
+            if (parentProblem != null)
+                lines.add(line("parent", Messages.get("vhd.info.parentUnopenable", parentProblem)));
+            // The labels line up in the language's widest one (16 columns at least, as the English always had).
+            int w = Math.max(
+                    16,
+                    lines.stream().mapToInt(l -> Messages.width(l[0]) + 2).max().orElse(0));
+            StringBuilder b = new StringBuilder();
+            for (String[] l : lines)
+                b.append(Messages.pad(l[0], w)).append(l[1]).append('\n');
+            // The format's own fields keep their specification's names (MS-VHDX, the VHD footer).
+            i.details().forEach((k, v) -> b.append("  ")
+                    .append(Messages.pad(k + ":", 21))
+                    .append(v)
+                    .append('\n'));
+            System.out.print(b);
             return 0;
         }
     }

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.viridian.app.cli.Messages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -49,22 +50,27 @@ public final class ClusterCommand implements Runnable {
 
     static void print(JsonNode s, PrintWriter o) {
         if (!s.path("enabled").asBoolean()) {
-            o.println("this host is not a cluster member (viridian serve --cluster ZK1:PORT,… --host-name NAME)");
+            o.println(Messages.get("cluster.notMember"));
             o.flush();
             return;
         }
-        o.printf(
-                "member:   %s, %s%s%nensemble: %s (session timeout %d ms)%n%n",
-                s.path("host").asText(),
-                s.path("detail").asText(),
-                s.path("stale").asBoolean() ? " (last view shown: the ensemble cannot be read now)" : "",
-                s.path("ensemble").asText(),
-                s.path("sessionTimeoutMs").asLong());
-        Table hosts = new Table("HOST", "HEALTH", "VMS", "MEMORY FREE", "PROCESSORS", "API");
+        String member = Messages.get("cluster.member"), ensemble = Messages.get("cluster.ensemble");
+        int w = Math.max(10, Math.max(Messages.width(member), Messages.width(ensemble)) + 2);
+        o.print(Messages.pad(member + ":", w)
+                + s.path("host").asText() + ", " + s.path("detail").asText()
+                + (s.path("stale").asBoolean() ? Messages.get("cluster.stale") : "") + "\n"
+                + Messages.pad(ensemble + ":", w)
+                + Messages.get(
+                        "cluster.session",
+                        s.path("ensemble").asText(),
+                        s.path("sessionTimeoutMs").asLong())
+                + "\n\n");
+        Table hosts = new Table(Messages.columns("host", "health", "vms", "memoryFree", "processors", "api"));
         for (JsonNode h : s.path("hosts")) {
             hosts.row(
                     h.path("name").asText(),
-                    h.path("health").asText() + (h.path("draining").asBoolean() ? ", draining" : ""),
+                    h.path("health").asText()
+                            + (h.path("draining").asBoolean() ? Messages.get("cluster.draining") : ""),
                     h.path("vms").size(),
                     (h.path("memoryFree").asLong() >> 20) + " MiB",
                     h.path("processors").asInt(),
@@ -72,18 +78,20 @@ public final class ClusterCommand implements Runnable {
         }
         hosts.print(o);
         o.println();
-        Table vms = new Table("VM", "OWNER", "EPOCH", "STATE", "PRIORITY", "PREFERRED", "SHOULD RUN");
+        Table vms = new Table(Messages.columns("vm", "owner", "epoch", "state", "priority", "preferred", "shouldRun"));
         for (JsonNode v : s.path("vms")) {
             vms.row(
                     v.path("name").asText(),
                     v.path("owner").isNull()
-                            ? "(none: failing over)"
+                            ? Messages.get("cluster.failingOver")
                             : v.path("owner").asText(),
                     v.path("epoch").isNull() ? null : v.path("epoch").asLong(),
-                    v.path("state").isNull() ? null : v.path("state").asText(),
+                    v.path("state").isNull()
+                            ? null
+                            : Messages.state(v.path("state").asText()),
                     v.path("priority").asText(),
                     v.path("preferredHosts").isEmpty() ? null : String.join(",", texts(v.path("preferredHosts"))),
-                    v.path("running").asBoolean() ? "yes" : "no");
+                    Messages.get(v.path("running").asBoolean() ? "cluster.yes" : "cluster.no"));
         }
         vms.print(o);
     }
@@ -108,7 +116,7 @@ public final class ClusterCommand implements Runnable {
             JsonNode s = c.post(hostPath(host) + "/drain", null);
             if (connection.json) printJson(s, c);
             else {
-                out().println("draining '" + host + "': its VMs move to other members ('cluster status' shows where)");
+                out().println(Messages.get("cluster.drainingHost", host));
                 out().flush();
             }
             return 0;
@@ -126,7 +134,7 @@ public final class ClusterCommand implements Runnable {
             JsonNode s = c.post(hostPath(host) + "/resume", null);
             if (connection.json) printJson(s, c);
             else {
-                out().println("'" + host + "' takes VMs again");
+                out().println(Messages.get("cluster.resumed", host));
                 out().flush();
             }
             return 0;
@@ -152,8 +160,11 @@ public final class ClusterCommand implements Runnable {
                     Map.of("host", host));
             if (connection.json) printJson(v, c);
             else {
-                out().println("moving '" + v.path("name").asText() + "' from '"
-                        + v.path("owner").asText() + "' to '" + host + "'");
+                out().println(Messages.get(
+                        "cluster.moving",
+                        v.path("name").asText(),
+                        v.path("owner").asText(),
+                        host));
                 out().flush();
             }
             return 0;

@@ -105,7 +105,7 @@ public final class ServeCommand implements Callable<Integer> {
                     sharedStorage,
                     java.time.Duration.ofMillis(Math.round(sessionTimeout * 1000))));
         else if (hostName != null || sharedStorage != null)
-            throw new IllegalArgumentException("--host-name and --shared-storage need --cluster");
+            throw new IllegalArgumentException(Messages.get("error.clusterOptionsAlone"));
         ManagementService service = ManagementService.start(
                 o, null, sharedHost ? SwitchService.HostAccess.shared() : SwitchService.HostAccess.system());
         System.out.println(Messages.get("serve.serving", service.url(), dir(stateDir)));

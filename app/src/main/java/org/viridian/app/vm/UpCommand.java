@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import org.viridian.app.cli.Messages;
+import org.viridian.app.host.HostReport;
 import org.viridian.machine.host.HostCheck;
 import org.viridian.management.DefaultSetup;
 import org.viridian.management.ManagementService;
@@ -54,7 +55,7 @@ public final class UpCommand implements Callable<Integer> {
                 : System.console() != null && System.console().isTerminal();
         HostCheck.Report host = HostCheck.run();
         if (!host.canRunVms() && !serveOn) {
-            System.err.print(host.render());
+            System.err.print(HostReport.render(host));
             throw new IllegalStateException(Messages.get("up.cannotRunVmsError"));
         }
         ManagementService service = startService();
@@ -63,7 +64,7 @@ public final class UpCommand implements Callable<Integer> {
         System.out.println(Messages.get("up.serving", service.url(), ServeCommand.dir(stateDir)));
         int status = 0;
         if (!host.canRunVms()) {
-            System.err.print(host.render());
+            System.err.print(HostReport.render(host));
             System.out.println(Messages.get("up.cannotRunVms"));
         } else if (demo.status().state().isActive()) {
             System.out.println(Messages.get(

@@ -2,6 +2,7 @@ package org.viridian.app.vm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
+import org.viridian.app.cli.Messages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -67,7 +68,7 @@ final class VmCheckpointCommand extends VmSubcommand {
             }
             String current = tree.path("current").asText("");
             print(tree.path("checkpoints"), "", 0, current);
-            if (current.isEmpty() && tree.path("checkpoints").isEmpty()) out().println("no checkpoints");
+            if (current.isEmpty() && tree.path("checkpoints").isEmpty()) out().println(Messages.get("checkpoint.none"));
             out().flush();
             return 0;
         }
@@ -83,8 +84,8 @@ final class VmCheckpointCommand extends VmSubcommand {
                                 cp.path("name").asText(),
                                 id.substring(0, 8),
                                 cp.path("created").asText(),
-                                cp.path("hasState").asBoolean() ? "  (with saved state)" : "",
-                                id.equals(current) ? "  <- now" : "");
+                                cp.path("hasState").asBoolean() ? "  " + Messages.get("checkpoint.withState") : "",
+                                id.equals(current) ? "  " + Messages.get("checkpoint.now") : "");
                 print(all, id, depth + 1, current);
             }
         }
@@ -144,7 +145,7 @@ final class VmCheckpointCommand extends VmSubcommand {
             ServiceClient c = connection.client();
             JsonNode tree = c.patch(checkpointPath(vm, checkpoint), Map.of("name", newName));
             if (connection.json) printJson(tree, c);
-            else out().println("checkpoint renamed to '" + newName + "'");
+            else out().println(Messages.get("checkpoint.renamed", newName));
             out().flush();
             return 0;
         }

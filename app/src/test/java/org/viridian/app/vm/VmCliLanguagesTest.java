@@ -63,6 +63,43 @@ class VmCliLanguagesTest {
         assertThat(valueColumns).isNotEmpty().allMatch(c -> c == 14);
     }
 
+    /** vm metrics, checkpoint list and cluster status: labels and phrases in the language, the VM's figures as is. */
+    @Test
+    void metricsCheckpointsAndClusterInGermanAndJapanese() throws InterruptedException {
+        run(Locale.ENGLISH, "vm", "create", "messend", "--cpus", "2");
+        assertThat(run(Locale.ENGLISH, "vm", "start", "messend").rc()).isZero();
+        try {
+            Thread.sleep(300);
+            Cli.Result de = run(Locale.GERMAN, "vm", "metrics", "messend");
+            assertThat(de.rc()).as(de.err()).isZero();
+            assertThat(de.out())
+                    .containsPattern("(?m)^vp0 +CPU-Zeit [0-9.]+ s, Exits [0-9]+ \\(io [0-9]+")
+                    .containsPattern("(?m)^Hypercalls +0x005c [0-9]+")
+                    .containsPattern("(?m)^vmbus +Signale vom Gast [0-9]+, an den Gast [0-9]+$")
+                    .containsPattern("(?m)^Arbeitsspeicher +[0-9.]+ [KM]iB belegt von 64 MiB$")
+                    .doesNotContain("resident", "signals", "exits");
+            String ja = run(Locale.JAPANESE, "vm", "metrics", "messend").out();
+            assertThat(ja)
+                    .containsPattern("(?m)^vp1 +CPU 時間 [0-9.]+ 秒、VM exit [0-9]+ 回")
+                    .containsPattern("(?m)^ハイパーコール +0x005c")
+                    .containsPattern("(?m)^メモリ +64 MiB 中 [0-9.]+ [KM]iB が常駐$");
+            // The values start in one terminal column, past the widest label (ハイパーコール: 14 columns).
+            assertThat(ja.lines()
+                            .map(l -> Messages.width(l.substring(0, l.indexOf(' ')))
+                                    + l.substring(l.indexOf(' '))
+                                            .indexOf(l.substring(l.indexOf(' ')).strip()))
+                            .distinct())
+                    .containsExactly(15);
+        } finally {
+            run(Locale.ENGLISH, "vm", "stop", "messend");
+        }
+        assertThat(run(Locale.GERMAN, "vm", "checkpoint", "list", "rechner").out())
+                .isEqualTo("keine Prüfpunkte\n");
+        assertThat(run(Locale.JAPANESE, "vm", "checkpoint", "list", "rechner").out())
+                .isEqualTo("チェックポイントはありません\n");
+        assertThat(run(Locale.GERMAN, "cluster", "status").out()).startsWith("dieser Host ist kein Clustermitglied");
+    }
+
     private static Cli.Result run(Locale language, String... args) {
         List<String> a = new ArrayList<>(List.of(args));
         a.add("--url=" + service.service.url());

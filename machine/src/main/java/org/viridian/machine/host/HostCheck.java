@@ -47,13 +47,103 @@ public final class HostCheck {
         INFO
     }
 
-    public record Item(String name, Status status, String detail) {}
+    /** What a line of the report is about (its first column); the CLI words it in the user's language by name. */
+    public enum Subject {
+        ARCHITECTURE("architecture"),
+        CPU_VIRTUALIZATION("CPU virtualization"),
+        NX("NX/DEP"),
+        KVM_MODULES("kvm modules"),
+        /** The KVM device: the line names its path. */
+        DEVICE(null),
+        GUEST_SPEED("guest speed"),
+        API_VERSION("KVM API version"),
+        REQUIRED_CAPABILITIES("required capabilities"),
+        OPTIONAL_CAPABILITIES("optional capabilities"),
+        MAX_VCPUS("max vCPUs per VM"),
+        IN_KERNEL_HYPERV("in-kernel Hyper-V");
+
+        private final String english;
+
+        Subject(String english) {
+            this.english = english;
+        }
+    }
+
+    /**
+     * What a check found, as a code and its English text ({0}: the fact's argument, a value from the host); the CLI
+     * translates by the code, so the words are written once per language and never parsed back out of English.
+     */
+    public enum Finding {
+        /** A value as the host reports it (module names, the API version, a count). */
+        VALUE("{0}"),
+        X86_64("x86-64"),
+        NOT_X86_64("{0} (need x86-64)"),
+        VT_X("Intel VT-x"),
+        AMD_V("AMD-V"),
+        PVM_ONLY("none in CPUID; PVM (software) KVM"),
+        NO_VIRTUALIZATION("none visible"),
+        NESTED("running under a hypervisor (nested)"),
+        NX_SUPPORTED("supported"),
+        NO_NX("no NX bit: guests cannot have non-executable pages"),
+        NO_MODULES("none loaded (modprobe kvm_intel or kvm_amd)"),
+        DEVICE_UNREGISTERED("absent: kvm modules are loaded but registered no device (not in /proc/misc); e.g. kvm_pvm"
+                + " does not bind when this kernel is itself a PVM guest. Use a host with VT-x/AMD-V or nested KVM."),
+        DEVICE_ABSENT("absent: load kvm_intel or kvm_amd, or enable virtualization in the firmware"),
+        DEVICE_OPENED("opened read/write"),
+        DEVICE_DENIED("cannot open: {0} (add your user to the 'kvm' group, or run as root)"),
+        DEVICE_UNOPENABLE("cannot open: {0}"),
+        GUESTS_NATIVE("guest code runs natively in every mode: any guest is practical"),
+        GUESTS_PVM("guest user mode (CPL3) runs natively, guest kernel mode (CPL0) is emulated one instruction at a"
+                + " time (~1-2 M instructions/s): practical are guests that work in user mode (the built-in test"
+                + " guests, the benchmarks); a Linux kernel boots in minutes, not seconds. Guest kernels must avoid"
+                + " int3/xrstor/cmpxchg16b (Viridian hides XSAVE and CX16), and INT n from guest user mode arrives"
+                + " as #UD"),
+        NO_GUESTS("no guest can run"),
+        ALL_PRESENT("all {0} present"),
+        MISSING("missing: {0}"),
+        HYPERV_PRESENT("present (unused: Viridian implements the hypervisor interface itself)"),
+        HYPERV_ABSENT("absent (Viridian implements the hypervisor interface itself)");
+
+        private final String english;
+
+        Finding(String english) {
+            this.english = english;
+        }
+
+        public String english() {
+            return english;
+        }
+    }
+
+    /** One finding with its argument (empty when its text has no {0}). */
+    public record Fact(Finding finding, String arg) {
+        public String english() {
+            return finding.english.replace("{0}", arg);
+        }
+    }
+
+    /** A report line: {@code name} is the subject's English name, or the device's path. */
+    public record Item(Subject subject, String name, Status status, List<Fact> facts) {
+        /** The facts in English, comma-separated. */
+        public String detail() {
+            return facts.stream().map(Fact::english).collect(Collectors.joining(", "));
+        }
+    }
+
+    private static Item item(Subject s, Status status, Finding f, String arg) {
+        return new Item(s, s.english, status, List.of(new Fact(f, arg)));
+    }
+
+    private static Item item(Subject s, Status status, Finding f) {
+        return item(s, status, f, "");
+    }
 
     public record Report(List<Item> items) {
         public boolean canRunVms() {
             return items.stream().noneMatch(i -> i.status() == Status.FAIL);
         }
 
+        /** The report in English (the CLI prints its own, in the user's language, from the same items). */
         public String render() {
             int w = items.stream().mapToInt(i -> i.name().length()).max().orElse(10);
             StringBuilder b = new StringBuilder();
@@ -111,19 +201,11 @@ public final class HostCheck {
     }
 
     /** What the kind means for users: how fast each guest mode runs and which guests are practical. */
-    static String guestSpeed(Kind kind) {
+    static Finding guestSpeed(Kind kind) {
         return switch (kind) {
-            case HARDWARE, NESTED_HARDWARE -> "guest code runs natively in every mode: any guest is practical";
-            case PVM ->
-                "guest user mode (CPL3) runs natively, guest kernel mode (CPL0) is emulated one instruction at"
-                        + " a time (~1-2 M instructions/s): practical are guests that work in user mode (the "
-                        + "built-in test"
-                        + " guests, the benchmarks); a Linux kernel boots in minutes, not seconds. Guest kernels "
-                        + "must avoid"
-                        + " int3/xrstor/cmpxchg16b (Viridian hides XSAVE and CX16), and INT n from guest user "
-                        + "mode arrives"
-                        + " as #UD";
-            case NONE -> "no guest can run";
+            case HARDWARE, NESTED_HARDWARE -> Finding.GUESTS_NATIVE;
+            case PVM -> Finding.GUESTS_PVM;
+            case NONE -> Finding.NO_GUESTS;
         };
     }
 
@@ -135,78 +217,80 @@ public final class HostCheck {
         List<Item> items = new ArrayList<>();
         String arch = System.getProperty("os.arch");
         boolean x86 = arch.equals("amd64") || arch.equals("x86_64");
-        items.add(new Item("architecture", x86 ? Status.OK : Status.FAIL, x86 ? "x86-64" : arch + " (need x86-64)"));
+        items.add(
+                x86
+                        ? item(Subject.ARCHITECTURE, Status.OK, Finding.X86_64)
+                        : item(Subject.ARCHITECTURE, Status.FAIL, Finding.NOT_X86_64, arch));
         Set<String> flags = cpuFlags();
         boolean vmx = flags.contains("vmx"), svm = flags.contains("svm"), nested = flags.contains("hypervisor");
         List<String> modules = kvmModules();
-        String virt = vmx
-                ? "Intel VT-x"
-                : svm ? "AMD-V" : modules.contains("kvm_pvm") ? "none in CPUID; PVM (software) KVM" : "none visible";
+        boolean pvm = modules.contains("kvm_pvm");
+        List<Fact> virt = new ArrayList<>();
+        virt.add(new Fact(
+                vmx ? Finding.VT_X : svm ? Finding.AMD_V : pvm ? Finding.PVM_ONLY : Finding.NO_VIRTUALIZATION, ""));
+        if (nested) virt.add(new Fact(Finding.NESTED, ""));
         items.add(new Item(
-                "CPU virtualization",
-                vmx || svm || modules.contains("kvm_pvm") ? Status.OK : Status.WARN,
-                virt + (nested ? ", running under a hypervisor (nested)" : "")));
-        items.add(new Item(
-                "NX/DEP",
-                flags.contains("nx") ? Status.OK : Status.FAIL,
-                flags.contains("nx") ? "supported" : "no NX bit: guests cannot have non-executable pages"));
-        items.add(new Item(
-                "kvm modules",
-                modules.isEmpty() ? Status.WARN : Status.OK,
-                modules.isEmpty() ? "none loaded (modprobe kvm_intel or kvm_amd)" : String.join(", ", modules)));
+                Subject.CPU_VIRTUALIZATION,
+                Subject.CPU_VIRTUALIZATION.english,
+                vmx || svm || pvm ? Status.OK : Status.WARN,
+                virt));
+        items.add(
+                flags.contains("nx")
+                        ? item(Subject.NX, Status.OK, Finding.NX_SUPPORTED)
+                        : item(Subject.NX, Status.FAIL, Finding.NO_NX));
+        items.add(
+                modules.isEmpty()
+                        ? item(Subject.KVM_MODULES, Status.WARN, Finding.NO_MODULES)
+                        : item(Subject.KVM_MODULES, Status.OK, Finding.VALUE, String.join(", ", modules)));
         items.addAll(device(kvmDevice, modules));
         return new Report(items);
     }
 
+    private static Item device(String path, Status status, Finding f, String arg) {
+        return new Item(Subject.DEVICE, path, status, List.of(new Fact(f, arg)));
+    }
+
     private List<Item> device(String path, List<String> modules) {
         List<Item> items = new ArrayList<>();
-        Path dev = Path.of(path);
-        if (!Files.exists(dev)) {
+        if (!Files.exists(Path.of(path))) {
             boolean registered = miscDevices().contains("kvm");
-            String why = !modules.isEmpty() && !registered
-                    ? "absent: kvm modules are loaded but registered no device (not in /proc/misc); e.g. kvm_pvm "
-                            + "does not "
-                            + "bind when this kernel is itself a PVM guest. Use a host with VT-x/AMD-V or nested KVM."
-                    : "absent: load kvm_intel or kvm_amd, or enable virtualization in the firmware";
-            items.add(new Item(path, Status.FAIL, why));
+            Finding why = !modules.isEmpty() && !registered ? Finding.DEVICE_UNREGISTERED : Finding.DEVICE_ABSENT;
+            items.add(device(path, Status.FAIL, why, ""));
             return items;
         }
         try (Kvm kvm = Kvm.open()) {
-            items.add(new Item(path, Status.OK, "opened read/write"));
+            items.add(device(path, Status.OK, Finding.DEVICE_OPENED, ""));
             // What the kind means for guests, said only where guests can run at all.
             Kind kind = kind();
-            if (kind != Kind.NONE) items.add(new Item("guest speed", Status.INFO, guestSpeed(kind)));
+            if (kind != Kind.NONE) items.add(item(Subject.GUEST_SPEED, Status.INFO, guestSpeed(kind)));
             int api = kvm.apiVersion();
-            items.add(new Item(
-                    "KVM API version",
+            items.add(item(
+                    Subject.API_VERSION,
                     api == KvmConst.KVM_API_VERSION ? Status.OK : Status.FAIL,
+                    Finding.VALUE,
                     Integer.toString(api)));
-            items.add(caps(kvm, REQUIRED, Status.FAIL, "required capabilities"));
-            items.add(caps(kvm, WANTED, Status.WARN, "optional capabilities"));
+            items.add(caps(kvm, REQUIRED, Status.FAIL, Subject.REQUIRED_CAPABILITIES));
+            items.add(caps(kvm, WANTED, Status.WARN, Subject.OPTIONAL_CAPABILITIES));
             int max = kvm.checkExtension(KvmConst.KVM_CAP_MAX_VCPUS);
-            items.add(new Item("max vCPUs per VM", Status.INFO, Integer.toString(max)));
+            items.add(item(Subject.MAX_VCPUS, Status.INFO, Finding.VALUE, Integer.toString(max)));
             boolean hyperv = kvm.checkExtension(KvmConst.KVM_CAP_HYPERV) > 0;
-            items.add(new Item(
-                    "in-kernel Hyper-V",
-                    Status.INFO,
-                    hyperv
-                            ? "present (unused: Viridian implements the hypervisor interface itself)"
-                            : "absent (Viridian implements the hypervisor interface itself)"));
+            items.add(item(
+                    Subject.IN_KERNEL_HYPERV, Status.INFO, hyperv ? Finding.HYPERV_PRESENT : Finding.HYPERV_ABSENT));
         } catch (NativeException e) {
-            String hint = e.errno() == 13 ? " (add your user to the 'kvm' group, or run as root)" : "";
-            items.add(new Item(path, Status.FAIL, "cannot open: " + e.getMessage() + hint));
+            Finding f = e.errno() == 13 ? Finding.DEVICE_DENIED : Finding.DEVICE_UNOPENABLE;
+            items.add(device(path, Status.FAIL, f, e.getMessage()));
         }
         return items;
     }
 
-    private static Item caps(Kvm kvm, Map<Integer, String> caps, Status ifMissing, String name) {
+    private static Item caps(Kvm kvm, Map<Integer, String> caps, Status ifMissing, Subject subject) {
         List<String> missing = caps.entrySet().stream()
                 .filter(e -> kvm.checkExtension(e.getKey()) <= 0)
                 .map(Map.Entry::getValue)
                 .toList();
         return missing.isEmpty()
-                ? new Item(name, Status.OK, "all " + caps.size() + " present")
-                : new Item(name, ifMissing, "missing: " + String.join(", ", missing));
+                ? item(subject, Status.OK, Finding.ALL_PRESENT, Integer.toString(caps.size()))
+                : item(subject, ifMissing, Finding.MISSING, String.join(", ", missing));
     }
 
     private Set<String> cpuFlags() {

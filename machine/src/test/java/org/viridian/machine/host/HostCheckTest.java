@@ -35,7 +35,7 @@ class HostCheckTest {
         assertThat(new HostCheck(root).kind()).isEqualTo(HostCheck.Kind.PVM);
         // No device, no guests: the report does not describe how fast they would run.
         assertThat(r.render()).doesNotContain("guest speed");
-        assertThat(HostCheck.guestSpeed(HostCheck.Kind.PVM))
+        assertThat(HostCheck.guestSpeed(HostCheck.Kind.PVM).english())
                 .contains("guest user mode (CPL3) runs natively")
                 .contains("emulated")
                 .contains("INT n from guest user mode arrives as #UD");
@@ -49,7 +49,7 @@ class HostCheckTest {
         HostCheck hc = new HostCheck(root);
         assertThat(hc.kind()).isEqualTo(HostCheck.Kind.NESTED_HARDWARE);
         assertThat(hc.check(root.resolve("dev/kvm").toString()).render()).contains("AMD-V");
-        assertThat(HostCheck.guestSpeed(hc.kind())).contains("guest code runs natively in every mode");
+        assertThat(HostCheck.guestSpeed(hc.kind()).english()).contains("guest code runs natively in every mode");
     }
 
     @Test
