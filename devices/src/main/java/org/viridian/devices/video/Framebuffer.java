@@ -23,7 +23,8 @@ public record Framebuffer(int width, int height, int[] pixels) {
     /** A copy of the {@code w} x {@code h} pixels whose top left corner is at {@code x}, {@code y}. */
     public Framebuffer crop(int x, int y, int w, int h) {
         if (x < 0 || y < 0 || w < 1 || h < 1 || x + w > width || y + h > height)
-            throw new IllegalArgumentException(w + "x" + h + " at " + x + "," + y + " is not inside " + width + "x" + height);
+            throw new IllegalArgumentException(
+                    w + "x" + h + " at " + x + "," + y + " is not inside " + width + "x" + height);
         int[] out = new int[w * h];
         for (int row = 0; row < h; row++) System.arraycopy(pixels, (y + row) * width + x, out, row * w, w);
         return new Framebuffer(w, h, out);
@@ -44,7 +45,8 @@ public record Framebuffer(int width, int height, int[] pixels) {
         int w = maxWidth, h = Math.max(1, (int) ((long) height * maxWidth / width));
         int[] out = new int[w * h];
         for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++) out[y * w + x] = pixels[(int) ((long) y * height / h) * width + (int) ((long) x * width / w)];
+            for (int x = 0; x < w; x++)
+                out[y * w + x] = pixels[(int) ((long) y * height / h) * width + (int) ((long) x * width / w)];
         return new Framebuffer(w, h, out);
     }
 
@@ -84,7 +86,8 @@ public record Framebuffer(int width, int height, int[] pixels) {
                 n += got;
             }
             if (n != rgb.length || z.inflate(new byte[1]) != 0 || !z.finished() || z.getRemaining() != 0)
-                throw new IllegalArgumentException("the pixels of a " + w + "x" + h + " picture do not inflate to its size");
+                throw new IllegalArgumentException(
+                        "the pixels of a " + w + "x" + h + " picture do not inflate to its size");
             int[] px = new int[w * h];
             for (int i = 0; i < px.length; i++)
                 px[i] = (rgb[3 * i] & 0xFF) << 16 | (rgb[3 * i + 1] & 0xFF) << 8 | rgb[3 * i + 2] & 0xFF;
