@@ -78,8 +78,9 @@ final class DemoInit {
 
     private static final String PROFILE =
             """
-            export PATH=/bin HOME=/home/root TERM=${TERM:-linux}
-            export PS1='\\u@\\h:\\w\\$ '
+            export PATH=/bin HOME=/home/root USER=root TERM=${TERM:-linux}
+            # "root", not \\u: a static glibc busybox cannot look users up (no NSS), and the shells are root's.
+            export PS1='root@\\h:\\w# '
             cd "$HOME"
             cat /etc/motd
             """;
