@@ -9,12 +9,14 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.viridian.app.cli.Messages;
 import org.viridian.machine.host.HostCheck;
 import org.viridian.management.DefaultSetup;
 import org.viridian.management.ManagementService;
 import org.viridian.management.ServiceOptions;
 import org.viridian.management.demo.LinuxDemo;
+import org.viridian.management.jobs.Job;
 import org.viridian.management.service.ConsoleBuffer;
 import org.viridian.management.service.SwitchService;
 import org.viridian.management.service.VmService;
@@ -91,7 +93,7 @@ public final class UpCommand implements Callable<Integer> {
             // An existing Linux demo whose files cannot be assembled again cannot boot (the note said why).
             status = demo.notes().stream().anyMatch(n -> n.reason() == DefaultSetup.Reason.NOT_ASSEMBLED)
                     ? 1
-                    : bootLinux(vms, vm, service.url(), serveOn);
+                    : bootLinux(service, vm, serveOn);
         } else {
             status = bootDemo(vms, vm);
         }
@@ -109,7 +111,9 @@ public final class UpCommand implements Callable<Integer> {
      * {@link #LINUX_READY_TIMEOUT} passes), then tells where its shell is. Without a terminal (scripts, CI) the demo
      * is turned off again: reaching the prompt is the success, status 0; anything else is 1.
      */
-    private static int bootLinux(VmService vms, VmView demo, String url, boolean serveOn) throws InterruptedException {
+    private static int bootLinux(ManagementService service, VmView demo, boolean serveOn) throws InterruptedException {
+        VmService vms = service.vms();
+        String url = service.url();
         String id = demo.config().id().toString();
         System.out.println(Messages.get(
                 "up.bootingLinux", demo.config().cpus(), demo.config().name()));
@@ -117,8 +121,8 @@ public final class UpCommand implements Callable<Integer> {
         StringBuilder seen = new StringBuilder();
         boolean ready;
         try (Echo echo = new Echo(vms.console(id), seen)) {
-            vms.start(id);
-            ready = awaitReady(vms, id, seen);
+            Job start = vms.start(id);
+            ready = awaitReady(vms, () -> service.jobs().get(start.id()).orElse(start), id, seen);
         }
         if (ready)
             System.out.println(Messages.get(
@@ -141,14 +145,19 @@ public final class UpCommand implements Callable<Integer> {
     /** How long the Linux demo may take to reach its shells (seconds on hardware; a nested host is slower). */
     static final Duration LINUX_READY_TIMEOUT = Duration.ofMinutes(5);
 
-    private static boolean awaitReady(VmService vms, String id, StringBuilder seen) throws InterruptedException {
+    private static boolean awaitReady(VmService vms, Supplier<Job> start, String id, StringBuilder seen)
+            throws InterruptedException {
         long deadline = System.nanoTime() + LINUX_READY_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             synchronized (seen) {
                 if (seen.indexOf(LinuxDemo.READY) >= 0) return true;
             }
-            VmView v = vms.get(id);
-            if (isDone(v)) return false;
+            Job job = start.get();
+            if (job.status() == Job.Status.FAILED) {
+                System.err.println("viridian: " + job.message()); // e.g. the NAT switch could not be made
+                return false;
+            }
+            if (isDone(vms.get(id))) return false;
             Thread.sleep(100);
         }
         return false;
