@@ -123,6 +123,7 @@ class DefaultSetupTest {
         Path dir = LinuxDemo.dir(service.stateDir);
         Files.createDirectories(dir);
         for (String f : List.of("vmlinuz", "initrd.gz")) Files.write(dir.resolve(f), new byte[] {1});
-        Files.writeString(dir.resolve("source.txt"), "Linux 6.1.0-test-cloud-amd64 from test.deb\n");
+        Files.writeString(
+                dir.resolve("source.txt"), "Linux 6.1.0-test-cloud-amd64 from test.deb\n" + LinuxDemo.ASSEMBLY + "\n");
     }
 }

@@ -45,7 +45,7 @@ final class DemoInit {
             if [ -b /dev/sda ] && ! mount -t ext4 /dev/sda /home 2>/dev/null; then
               if [ "$(head -c 1048576 /dev/sda | tr -d '\\000' | wc -c)" = 0 ]; then
                 echo "viridian-demo: formatting the new disk /dev/sda (ext2) for /home"
-                mke2fs -q -L home /dev/sda && mount -t ext4 /dev/sda /home
+                mke2fs -L home /dev/sda >/dev/null && mount -t ext4 /dev/sda /home
               else
                 echo "viridian-demo: /dev/sda holds something other than ext2/3/4: left alone, /home is in memory"
               fi

@@ -45,6 +45,12 @@ public final class LinuxDemo {
 
     static final String KERNEL_FILE = "vmlinuz", INITRD_FILE = "initrd.gz", SOURCE_FILE = "source.txt";
 
+    /**
+     * What this assembler makes, kept in {@code source.txt}'s last line: raised whenever the initramfs changes, so
+     * that an older assembly counts as missing and is made again (the demo VM's paths stay the same).
+     */
+    public static final String ASSEMBLY = "assembly 2";
+
     private static final Pattern KERNEL_DEPENDENCY =
             Pattern.compile("^\\s*Depends:\\s*(linux-image-\\S+)", Pattern.MULTILINE);
 
@@ -62,9 +68,11 @@ public final class LinuxDemo {
     public static Optional<Assets> cached(Path stateDir) throws IOException {
         Path dir = dir(stateDir);
         Path kernel = dir.resolve(KERNEL_FILE), initrd = dir.resolve(INITRD_FILE), source = dir.resolve(SOURCE_FILE);
-        if (!Files.isRegularFile(kernel) || !Files.isRegularFile(initrd)) return Optional.empty();
-        String from = Files.isRegularFile(source) ? Files.readString(source).strip() : "";
-        return Optional.of(new Assets(kernel, initrd, CMDLINE, from));
+        if (!Files.isRegularFile(kernel) || !Files.isRegularFile(initrd) || !Files.isRegularFile(source))
+            return Optional.empty();
+        List<String> lines = Files.readAllLines(source);
+        if (lines.size() != 2 || !lines.get(1).equals(ASSEMBLY)) return Optional.empty();
+        return Optional.of(new Assets(kernel, initrd, CMDLINE, lines.getFirst()));
     }
 
     /**
@@ -121,8 +129,12 @@ public final class LinuxDemo {
         Files.createDirectories(tmp);
         Files.copy(kernel, tmp.resolve(KERNEL_FILE));
         Files.write(tmp.resolve(INITRD_FILE), initrd);
-        Files.writeString(tmp.resolve(SOURCE_FILE), "Linux " + version + " from " + String.join(", ", debs) + "\n");
-        for (String f : List.of(SOURCE_FILE, KERNEL_FILE, INITRD_FILE))
+        Files.writeString(
+                tmp.resolve(SOURCE_FILE),
+                "Linux " + version + " from " + String.join(", ", debs) + "\n" + ASSEMBLY + "\n");
+        // source.txt gone first and back last: in between, the files do not count as cached.
+        Files.deleteIfExists(dir.resolve(SOURCE_FILE));
+        for (String f : List.of(KERNEL_FILE, INITRD_FILE, SOURCE_FILE))
             Files.move(tmp.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
         return cached(dir.getParent().getParent()).orElseThrow();
     }

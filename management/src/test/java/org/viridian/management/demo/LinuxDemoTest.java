@@ -78,7 +78,7 @@ class LinuxDemoTest {
                 .contains("tty1::respawn:-/bin/sh");
         assertThat(text("etc/rc"))
                 .contains("mount -t ext4 /dev/sda /home")
-                .contains("mke2fs")
+                .contains("mke2fs -L home /dev/sda >/dev/null")
                 .contains("udhcpc -f -i eth0 -s /etc/udhcpc.script")
                 .contains(LinuxDemo.READY);
         assertThat(text("etc/motd")).contains("Viridian demo: Debian's Linux 6.");
@@ -115,6 +115,14 @@ class LinuxDemoTest {
                 }))
                 .isEqualTo(assets);
         assertThat(Files.getLastModifiedTime(assets.initrd()).toMillis()).isEqualTo(before);
+        Path source = assets.kernel().resolveSibling("source.txt");
+        String text = Files.readString(source);
+        Files.writeString(source, text.replace(LinuxDemo.ASSEMBLY, "assembly 1"));
+        assertThat(LinuxDemo.cached(state))
+                .as("an older assembly counts as missing")
+                .isEmpty();
+        Files.writeString(source, text);
+        assertThat(LinuxDemo.cached(state)).contains(assets);
         Files.delete(assets.initrd());
         assertThat(LinuxDemo.cached(state)).isEmpty();
         List<String> steps = new ArrayList<>();
