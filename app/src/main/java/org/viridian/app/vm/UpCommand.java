@@ -150,7 +150,9 @@ public final class UpCommand implements Callable<Integer> {
         long deadline = System.nanoTime() + LINUX_READY_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             synchronized (seen) {
-                if (seen.indexOf(LinuxDemo.READY) >= 0) return true;
+                // The whole line: what is echoed here ends with it, not half-way.
+                int at = seen.indexOf(LinuxDemo.READY);
+                if (at >= 0 && seen.indexOf("\n", at) >= 0) return true;
             }
             Job job = start.get();
             if (job.status() == Job.Status.FAILED) {
