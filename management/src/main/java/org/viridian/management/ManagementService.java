@@ -167,6 +167,11 @@ public final class ManagementService implements AutoCloseable {
         return switches;
     }
 
+    /** The long operations (start, stop …): what became of one, e.g. why a VM did not start. */
+    public JobManager jobs() {
+        return jobs;
+    }
+
     public EventBus events() {
         return events;
     }

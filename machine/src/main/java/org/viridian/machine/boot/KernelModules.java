@@ -78,7 +78,12 @@ public final class KernelModules {
     }
 
     public static List<String> depends(Path ko) throws IOException {
-        String text = new String(read(ko), StandardCharsets.ISO_8859_1);
+        return depends(read(ko));
+    }
+
+    /** The "depends=" entry of an unpacked module's .modinfo: the modules it needs loaded first. */
+    public static List<String> depends(byte[] elf) {
+        String text = new String(elf, StandardCharsets.ISO_8859_1);
         int at = text.indexOf("\0depends=");
         if (at < 0) return List.of();
         int start = at + "\0depends=".length(), end = text.indexOf('\0', start);
