@@ -469,6 +469,12 @@ async function renderSwitches() {
 }
 
 // ---- failover cluster ---------------------------------------------------------------------------------------------
+/** "quick A→B, paused 840 ms" (quick migration, cold move or failover); the note, if any, is the cell's title. */
+function lastMove(m) {
+  if (!m) return '–';
+  return m.how + ' ' + (m.from ? m.from + '→' : '') + m.to + (m.pauseMs == null ? '' : ', paused ' + m.pauseMs + ' ms');
+}
+
 async function renderCluster() {
   const c = await api('GET', '/cluster');
   if ((location.hash || '#/') !== '#/cluster') return;
@@ -488,14 +494,15 @@ async function renderCluster() {
     }) }, drainBy.includes(m.name) ? 'Resume' : 'Drain'))));
   const vms = c.vms.map(v => h('tr', { 'data-clustered-vm': v.name },
     h('td', {}, v.name), h('td', { class: 'vm-owner' }, v.owner || '(failing over)'), h('td', {}, v.epoch == null ? '–' : String(v.epoch)),
-    h('td', {}, v.state || '–'), h('td', {}, v.priority), h('td', {}, v.preferredHosts.join(', ') || '–')));
+    h('td', {}, v.state || '–'), h('td', {}, v.priority), h('td', {}, v.preferredHosts.join(', ') || '–'),
+    h('td', { class: 'vm-last-move', title: (v.lastMove && v.lastMove.note) || '' }, lastMove(v.lastMove))));
   view.replaceChildren(h('h1', {}, 'Cluster'),
     h('p', { id: 'cluster-member' }, 'This member: ' + c.host + ', ' + c.detail + (c.stale ? ' (last view: the ensemble cannot be read now)' : '')),
     h('table', { id: 'cluster-hosts' },
       h('thead', {}, h('tr', {}, ['Member', 'Health', 'VMs', 'Memory free', 'Processors', ''].map(t => h('th', {}, t)))),
       h('tbody', {}, hosts)),
     vms.length ? h('table', { id: 'cluster-vms' },
-      h('thead', {}, h('tr', {}, ['Clustered VM', 'Owner', 'Epoch', 'State', 'Priority', 'Preferred'].map(t => h('th', {}, t)))),
+      h('thead', {}, h('tr', {}, ['Clustered VM', 'Owner', 'Epoch', 'State', 'Priority', 'Preferred', 'Last move'].map(t => h('th', {}, t)))),
       h('tbody', {}, vms))
       : h('p', { id: 'no-clustered-vms' }, 'No highly available VMs (vm create|set NAME --highly-available).'));
 }
