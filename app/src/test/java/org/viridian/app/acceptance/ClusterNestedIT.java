@@ -82,7 +82,8 @@ class ClusterNestedIT {
 
     /**
      * Both members, each in a loop: its service, until the test asks (a VM named kill-hN defined on it) for its death
-     * by SIGKILL — the service and every VM worker process of its state directory — then the service again.
+     * by SIGKILL — the service and every VM worker process of its state directory — then, after two leases (its VMs
+     * have gone to the survivor by then: it comes back as a member without them), the service again.
      */
     private static String clusterScript(String ensemble) {
         return """
@@ -99,11 +100,12 @@ class ClusterNestedIT {
                     kill -9 $S; for f in /tmp/$1/run/*/worker.pid; do [ -f "$f" ] && kill -9 $(cat "$f"); done
                     echo "viridian: host $1 killed (SIGKILL of its service and its VM workers)"
                     rm -rf "$(dirname "$(grep -ls kill-$1 /tmp/$1/vms/*/config.json)")"
+                    sleep %d
                   done
                 }
                 member h1 8081 & member h2 8082 & wait
                 """
-                .formatted(ensemble, SESSION_S);
+                .formatted(ensemble, SESSION_S, SESSION_S * 2);
     }
 
     private void run(NestedKvmHost.Session host, int port1, int port2, NestedTls tls) throws Exception {
