@@ -36,7 +36,7 @@ import org.viridian.management.testing.ZooKeeperEnsemble;
 @Tag("acceptance")
 class ClusterNestedIT {
     /** The members' lease (seconds): long enough for JVMs under emulation, whose heartbeats can stall for seconds. */
-    private static final int SESSION_S = 8;
+    private static final int SESSION_S = 15;
 
     private static final Pattern TICK = Pattern.compile("tick (\\d+) ");
     private static final String BOOT = "counter: 2000 ticks";
@@ -72,6 +72,17 @@ class ClusterNestedIT {
                     new NestedKvmHost.Network(port1, 8081, Map.of(port2, 8082)))) {
                 try {
                     run(host, port1, port2, tls);
+                } catch (AssertionError | RuntimeException e) {
+                    // What each member saw: the members, the VM's owner, epoch, state and last move.
+                    String token = host.await(Pattern.compile("(vdn_[A-Za-z0-9_-]{30,})"), Duration.ofSeconds(1));
+                    for (int p : List.of(port1, port2)) {
+                        Cli c = new Cli(
+                                "https://127.0.0.1:" + p + "/",
+                                List.of("--token=" + token, "--tls-trust=" + tls.certificate()));
+                        Cli.Result r = c.run("cluster", "status");
+                        System.out.println("cluster status from port " + p + ":\n" + r.out() + r.err());
+                    }
+                    throw e;
                 } finally {
                     String c = host.console();
                     System.out.println("nested host console (tail):\n" + c.substring(Math.max(0, c.length() - 6000)));
@@ -91,7 +102,9 @@ class ClusterNestedIT {
                 mkdir -p /shared
                 dd if=/dev/zero of=/shared/counter.img bs=1M count=0 seek=64 2>/dev/null
                 member() {
-                  : > /tmp/$1.log; tail -f /tmp/$1.log | sed "s/^/[$1] /" &
+                  # The member's log on the console line by line (echo is unbuffered, sed to a pipe is not).
+                  : > /tmp/$1.log; tail -f /tmp/$1.log | grep -v -e SLF4J -e slf4j -e '^#' -e '^ *$' \
+                    | while IFS= read -r l; do echo "[$1] $l"; done &
                   while :; do
                     viridian serve --state-dir /tmp/$1 --listen 0.0.0.0:$2 --tls-keystore server.p12 \\
                       --tls-password-file tls.pw --cluster %s --host-name $1 --shared-storage /shared \\
@@ -256,7 +269,8 @@ class ClusterNestedIT {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (done.getAsBoolean()) return;
-            Thread.sleep(500);
+            // Each poll is a TLS handshake with a JVM under emulation: not more often than this.
+            Thread.sleep(1000);
         }
         throw new AssertionError("timed out waiting for: " + what);
     }
