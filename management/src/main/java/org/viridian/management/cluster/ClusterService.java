@@ -537,6 +537,17 @@ public final class ClusterService implements AutoCloseable {
         }
         long epoch = store.claim(id, options.hostName(), clock.instant());
         if (epoch < 0) return;
+        // The record as of the claim, not the snapshot's: a snapshot reads records and owners one node after the
+        // other, so it can pair a record from before a planned move's release (no handoff) with the owner gone. Read
+        // after this session's claim, it holds whatever the releasing owner wrote in its transaction.
+        Versioned<ClusteredVm> now = store.get(ClusterStore.VMS + "/" + id, ClusteredVm.class);
+        for (int attempt = 0; now != null && now.value().moveTo() != null && attempt < 5; attempt++) {
+            // The handoff is taken out of the record by the one host whose claim won: it is acted on once.
+            if (store.update(id, now.version(), now.value().withMove(null, null))) break;
+            now = store.get(ClusterStore.VMS + "/" + id, ClusteredVm.class);
+        }
+        if (now == null) return; // taken out of the cluster meanwhile: its owner node went with it
+        v = now.value();
         LOG.log(
                 System.Logger.Level.INFO,
                 "cluster: took VM '" + v.config().name() + "' (epoch " + epoch + ")"
@@ -544,13 +555,9 @@ public final class ClusterService implements AutoCloseable {
         try {
             vms.adopt(v.config());
         } catch (RuntimeException | IOException x) {
-            store.release(id, vm, null);
+            store.release(id, now, null);
             backoff(id, "cannot define VM '" + v.config().name() + "' here: " + x.getMessage());
             return;
-        }
-        if (v.moveTo() != null) {
-            Versioned<ClusteredVm> now = store.get(ClusterStore.VMS + "/" + id, ClusteredVm.class);
-            if (now != null) store.update(id, now.version(), now.value().withMove(null, null));
         }
         if (v.running()) startOwned(id, v, epoch, v.handoff(), v.handoff() == null);
     }

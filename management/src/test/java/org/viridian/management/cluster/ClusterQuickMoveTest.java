@@ -98,7 +98,12 @@ class ClusterQuickMoveTest {
         long t0 = System.nanoTime();
         assertThat(cluster.api("B").post("/api/v1/cluster/hosts/A/drain", null).status())
                 .isEqualTo(200);
-        String next = cluster.awaitRunningElsewhere("qm", "A", Duration.ofSeconds(30));
+        String next;
+        try {
+            next = cluster.awaitRunningElsewhere("qm", "A", Duration.ofSeconds(30));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + ": " + clustered("qm"), e);
+        }
         long drainMs = (System.nanoTime() - t0) / 1_000_000;
         int savedAt = assertResumed("A", next, "qm", before);
         JsonNode move = awaitMove("qm", next);
@@ -108,6 +113,17 @@ class ClusterQuickMoveTest {
         System.out.println("cluster: drain of A: VM qm resumed on " + next + " at tick " + savedAt + " after "
                 + drainMs + " ms (drain request to running); the guest was paused " + move.path("pauseMs")
                 + " ms (save on A, handoff, restore on " + next + ")");
+        try {
+            await(
+                    "A dropped its copy",
+                    Duration.ofSeconds(10),
+                    () -> cluster.api("A").get("/api/v1/vms/qm").status() == 404);
+        } catch (AssertionError e) {
+            throw new AssertionError(
+                    e.getMessage() + ": "
+                            + cluster.api("A").get("/api/v1/vms/qm").body(),
+                    e);
+        }
         assertThat(cluster.api("B").post("/api/v1/cluster/hosts/A/resume", null).status())
                 .isEqualTo(200);
         assertThat(Files.list(cluster.shared.resolve(QuickMove.DIR)))
