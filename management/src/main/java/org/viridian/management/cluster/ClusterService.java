@@ -121,6 +121,12 @@ public final class ClusterService implements AutoCloseable {
     private volatile SessionKeeper keeper;
     /** Clustered VMs known from the last reconcile (the fence stops those active here). */
     private final Set<UUID> clustered = ConcurrentHashMap.newKeySet();
+    /**
+     * When (System.nanoTime) each VM was made highly available here: a reconcile whose snapshot was read before that
+     * must not drop it from {@link #clustered} (its start, right after, would go unrecorded: the record would say it
+     * should not run).
+     */
+    private final Map<UUID, Long> madeHighlyAvailable = new ConcurrentHashMap<>();
     /** VMs the fence stopped here: started again if this host still owns them once the lease is back. */
     private final Set<UUID> fenced = ConcurrentHashMap.newKeySet();
     /** Stops and removals the cluster itself makes: they do not change whether the VM should run. */
@@ -371,7 +377,9 @@ public final class ClusterService implements AutoCloseable {
             Snapshot s = store.read();
             last = s;
             clustered.addAll(s.vms().keySet());
-            clustered.retainAll(s.vms().keySet());
+            madeHighlyAvailable.keySet().removeAll(s.vms().keySet());
+            clustered.removeIf(
+                    id -> !s.vms().containsKey(id) && madeHighlyAvailable.getOrDefault(id, readAt) - readAt <= 0);
             reown(s, readAt);
             // Past the fence deadline this host only watches, until a renewal of its (new) session's lease.
             if (lease.expired(System.nanoTime())) return;
@@ -702,6 +710,7 @@ public final class ClusterService implements AutoCloseable {
                     "hosts " + blind + " do not see the shared storage " + options.sharedStorage()
                             + " (a different or no --shared-storage): they could not run this VM");
         boolean active = v.status().state().isActive();
+        madeHighlyAvailable.put(id, System.nanoTime());
         clustered.add(id);
         store.createClustered(
                 id,
