@@ -176,6 +176,10 @@ class ClusterNestedIT {
         await("counter running on h1", Duration.ofMinutes(3), () -> "running".equals(state(h1, "counter")));
         long drainMs = (System.nanoTime() - drain) / 1_000_000;
         assertThat(runningOn(members)).as("exactly once").containsExactly("h1");
+        await(
+                "h2 dropped its copy (off: its state went with the move)",
+                Duration.ofMinutes(1),
+                () -> !h2.run("vm", "list").out().contains("counter"));
         awaitTick(h1, before + 8);
         String there = console(h1);
         List<Integer> ticks = ticks(there);
