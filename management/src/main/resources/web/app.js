@@ -593,35 +593,42 @@ async function renderSwitches() {
 }
 
 // ---- failover cluster ---------------------------------------------------------------------------------------------
+/** "quick A→B, paused 840 ms" (quick migration, cold move or failover); the note, if any, is the cell's title. */
+function lastMove(m) {
+  if (!m) return '–';
+  const how = ['quick', 'cold', 'failover'].includes(m.how) ? t('cluster.move.' + m.how) : m.how;
+  return how + ' ' + (m.from ? m.from + '→' : '') + m.to + (m.pauseMs == null ? '' : t('cluster.move.paused', { ms: m.pauseMs }));
+}
+
 async function renderCluster() {
   const c = await api('GET', '/cluster');
   if ((location.hash || '#/') !== '#/cluster') return;
   const view = document.getElementById('view');
   if (!c.enabled) {
-    view.replaceChildren(h('h1', {}, 'Cluster'), h('p', { id: 'not-clustered' },
-      'This host is not a cluster member (viridian serve --cluster ZK1:PORT,… --host-name NAME --shared-storage DIR).'));
+    view.replaceChildren(h('h1', {}, t('nav.cluster')), h('p', { id: 'not-clustered' }, t('cluster.notMember')));
     return;
   }
   const drainBy = (c.drainRequested || []);
   const hosts = c.hosts.map(m => h('tr', { 'data-host': m.name },
-    h('td', {}, m.name), h('td', { class: 'host-health' }, m.health + (m.draining ? ', draining' : '')),
+    h('td', {}, m.name), h('td', { class: 'host-health' }, m.health + (m.draining ? t('cluster.draining') : '')),
     h('td', {}, String(Object.keys(m.vms).length)), h('td', {}, fmt.bytes(m.memoryFree)), h('td', {}, String(m.processors)),
     h('td', {}, h('button', { type: 'button', class: 'host-drain', onclick: () => attempt(async () => {
       await api('POST', '/cluster/hosts/' + encodeURIComponent(m.name) + (drainBy.includes(m.name) ? '/resume' : '/drain'));
       renderCluster();
-    }) }, drainBy.includes(m.name) ? 'Resume' : 'Drain'))));
+    }) }, drainBy.includes(m.name) ? t('cluster.resume') : t('cluster.drain')))));
   const vms = c.vms.map(v => h('tr', { 'data-clustered-vm': v.name },
-    h('td', {}, v.name), h('td', { class: 'vm-owner' }, v.owner || '(failing over)'), h('td', {}, v.epoch == null ? '–' : String(v.epoch)),
-    h('td', {}, v.state || '–'), h('td', {}, v.priority), h('td', {}, v.preferredHosts.join(', ') || '–')));
-  view.replaceChildren(h('h1', {}, 'Cluster'),
-    h('p', { id: 'cluster-member' }, 'This member: ' + c.host + ', ' + c.detail + (c.stale ? ' (last view: the ensemble cannot be read now)' : '')),
+    h('td', {}, v.name), h('td', { class: 'vm-owner' }, v.owner || t('cluster.failingOver')), h('td', {}, v.epoch == null ? '–' : String(v.epoch)),
+    h('td', {}, v.state ? stateText(v.state) : '–'), h('td', {}, v.priority), h('td', {}, v.preferredHosts.join(', ') || '–'),
+    h('td', { class: 'vm-last-move', title: (v.lastMove && v.lastMove.note) || '' }, lastMove(v.lastMove))));
+  view.replaceChildren(h('h1', {}, t('nav.cluster')),
+    h('p', { id: 'cluster-member' }, t('cluster.member', { host: c.host, detail: c.detail }) + (c.stale ? t('cluster.stale') : '')),
     h('table', { id: 'cluster-hosts' },
-      h('thead', {}, h('tr', {}, ['Member', 'Health', 'VMs', 'Memory free', 'Processors', ''].map(t => h('th', {}, t)))),
+      h('thead', {}, h('tr', {}, ['member', 'health', 'vms', 'memoryFree', 'processors'].map(k => h('th', {}, t('cluster.col.' + k))).concat([h('th', {})]))),
       h('tbody', {}, hosts)),
     vms.length ? h('table', { id: 'cluster-vms' },
-      h('thead', {}, h('tr', {}, ['Clustered VM', 'Owner', 'Epoch', 'State', 'Priority', 'Preferred'].map(t => h('th', {}, t)))),
+      h('thead', {}, h('tr', {}, ['vm', 'owner', 'epoch', 'state', 'priority', 'preferred', 'lastMove'].map(k => h('th', {}, t('cluster.col.' + k))))),
       h('tbody', {}, vms))
-      : h('p', { id: 'no-clustered-vms' }, 'No highly available VMs (vm create|set NAME --highly-available).'));
+      : h('p', { id: 'no-clustered-vms' }, t('cluster.noVms')));
 }
 
 // ---- routing ------------------------------------------------------------------------------------------------------

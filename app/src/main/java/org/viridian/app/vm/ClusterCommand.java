@@ -78,7 +78,9 @@ public final class ClusterCommand implements Runnable {
         }
         hosts.print(o);
         o.println();
-        Table vms = new Table(Messages.columns("vm", "owner", "epoch", "state", "priority", "preferred", "shouldRun"));
+        Table vms = new Table(
+                Messages.columns("vm", "owner", "epoch", "state", "priority", "preferred", "shouldRun", "lastMove"));
+        java.util.List<String> notes = new java.util.ArrayList<>();
         for (JsonNode v : s.path("vms")) {
             vms.row(
                     v.path("name").asText(),
@@ -91,9 +93,32 @@ public final class ClusterCommand implements Runnable {
                             : Messages.state(v.path("state").asText()),
                     v.path("priority").asText(),
                     v.path("preferredHosts").isEmpty() ? null : String.join(",", texts(v.path("preferredHosts"))),
-                    Messages.get(v.path("running").asBoolean() ? "cluster.yes" : "cluster.no"));
+                    Messages.get(v.path("running").asBoolean() ? "cluster.yes" : "cluster.no"),
+                    lastMove(v.path("lastMove")));
+            if (!v.path("lastMove").path("note").isMissingNode()
+                    && !v.path("lastMove").path("note").isNull())
+                notes.add(v.path("name").asText() + ": "
+                        + v.path("lastMove").path("note").asText());
         }
         vms.print(o);
+        if (!notes.isEmpty()) o.println();
+        for (String n : notes) o.println(n);
+        o.flush();
+    }
+
+    /** "quick A→B, paused 840 ms": how the VM last changed hosts (quick migration, cold move, failover). */
+    static String lastMove(JsonNode m) {
+        if (m.isMissingNode() || m.isNull()) return null;
+        String from = m.path("from").isNull() || m.path("from").isMissingNode()
+                ? ""
+                : m.path("from").asText() + "→";
+        String pause = m.path("pauseMs").isNumber()
+                ? Messages.get("cluster.lastMove.paused", m.path("pauseMs").asLong())
+                : "";
+        String how = m.path("how").asText();
+        String word = Messages.get("cluster.lastMove." + how);
+        // A kind of move this CLI does not know (a newer service) is shown as the service names it.
+        return (word.equals("cluster.lastMove." + how) ? how : word) + " " + from + m.path("to").asText() + pause;
     }
 
     private static java.util.List<String> texts(JsonNode a) {
@@ -144,7 +169,8 @@ public final class ClusterCommand implements Runnable {
     @Command(
             name = "move",
             mixinStandardHelpOptions = true,
-            description = "Move a clustered VM to another member (a clean shutdown there and a start here, for now).")
+            description = "Move a clustered VM to another member: quick migration (saved there to the shared storage,"
+                    + " resumed here) where its devices allow a save, else a clean shutdown there and a start here.")
     static final class Move extends VmSubcommand {
         @Parameters(index = "0", paramLabel = "VM", description = "Clustered VM name or id.")
         String vm;

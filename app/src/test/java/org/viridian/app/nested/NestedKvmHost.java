@@ -51,9 +51,22 @@ public final class NestedKvmHost {
 
     /**
      * A network for the nested host: QEMU's user-mode network with a virtio-net adapter (10.0.2.15 inside), and host
-     * loopback port {@code hostPort} forwarded to {@code guestPort} inside, so tests can reach a service there.
+     * loopback port {@code hostPort} forwarded to {@code guestPort} inside, so tests can reach a service there; {@code
+     * more}: further host loopback ports and the ports inside they forward to (several services in one nested host).
+     * Inside, 10.0.2.2 is this machine's loopback (a service here, such as a ZooKeeper ensemble, is reached there).
      */
-    public record Network(int hostPort, int guestPort) {}
+    public record Network(int hostPort, int guestPort, Map<Integer, Integer> more) {
+        public Network(int hostPort, int guestPort) {
+            this(hostPort, guestPort, Map.of());
+        }
+
+        String hostForwards() {
+            StringBuilder b = new StringBuilder(",hostfwd=tcp:127.0.0.1:" + hostPort + "-:" + guestPort);
+            more.forEach((h, g) ->
+                    b.append(",hostfwd=tcp:127.0.0.1:").append(h).append("-:").append(g));
+            return b.toString();
+        }
+    }
 
     /** A nested host that is still running: its console so far; closing it ends QEMU. */
     public static final class Session implements AutoCloseable {
@@ -269,11 +282,8 @@ public final class NestedKvmHost {
                 "-append",
                 "console=ttyS0 quiet panic=-1"));
         if (network != null) {
-            qemu.addAll(List.of(
-                    "-netdev",
-                    "user,id=n0,hostfwd=tcp:127.0.0.1:" + network.hostPort() + "-:" + network.guestPort(),
-                    "-device",
-                    "virtio-net-pci,netdev=n0"));
+            qemu.addAll(
+                    List.of("-netdev", "user,id=n0" + network.hostForwards(), "-device", "virtio-net-pci,netdev=n0"));
         }
         return new Prepared(qemu, work);
     }

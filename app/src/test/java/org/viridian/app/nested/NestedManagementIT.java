@@ -50,49 +50,16 @@ class NestedManagementIT {
     static void bootNestedHostWithTheService() throws Exception {
         Path jar = Path.of("target/viridian.jar");
         assumeTrue(Files.exists(jar), "target/viridian.jar not built (run through mvn verify)");
-        Path tls = Files.createTempDirectory("viridian-tls");
-        Path keyStore = tls.resolve("server.p12");
-        cert = tls.resolve("server.pem");
-        keytool(
-                "-genkeypair",
-                "-alias",
-                "viridian",
-                "-keyalg",
-                "EC",
-                "-groupname",
-                "secp256r1",
-                "-dname",
-                "CN=localhost",
-                "-ext",
-                "SAN=ip:127.0.0.1,dns:localhost",
-                "-validity",
-                "2",
-                "-storetype",
-                "PKCS12",
-                "-keystore",
-                keyStore.toString(),
-                "-storepass",
-                "nested-secret",
-                "-keypass",
-                "nested-secret");
-        keytool(
-                "-exportcert",
-                "-rfc",
-                "-alias",
-                "viridian",
-                "-keystore",
-                keyStore.toString(),
-                "-storepass",
-                "nested-secret",
-                "-file",
-                cert.toString());
+        NestedTls tls = NestedTls.create();
+        Path keyStore = tls.keyStore();
+        cert = tls.certificate();
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
         host = NestedKvmHost.start(
                 jar,
-                Map.of("server.p12", Files.readAllBytes(keyStore), "tls.pw", "nested-secret".getBytes()),
+                Map.of("server.p12", Files.readAllBytes(keyStore), "tls.pw", NestedTls.PASSWORD.getBytes()),
                 List.of(
                         new NestedKvmHost.Command("token", "viridian serve token e2e --admin --state-dir /tmp/state"),
                         new NestedKvmHost.Command("disk", "viridian vhd create --size 64M /tmp/counter.vhdx"),
@@ -331,15 +298,6 @@ class NestedManagementIT {
             Thread.sleep(500);
         }
         throw new AssertionError(vm + "'s console never showed " + text + ": " + out);
-    }
-
-    private static void keytool(String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as(out).isZero();
     }
 
     private static String tail(String s, int n) {

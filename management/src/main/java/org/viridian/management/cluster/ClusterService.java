@@ -56,7 +56,9 @@ import org.viridian.management.state.VmState;
  *   <li><b>Fencing</b>: when the lease has gone unrenewed for 3/4 of the session timeout, this host powers off its
  *       clustered VMs, before the ensemble could expire the session and hand them to another host — unless the
  *       ensemble is provably down entirely ({@link QuorumProbe}): then nobody can take them, and they run on.
- *   <li><b>Planned moves</b> (drain, move, failback): {@link PlannedMove}, a clean stop here and a start there.
+ *   <li><b>Planned moves</b> (drain, move, failback): {@link PlannedMove}: quick migration ({@link QuickMove}: saved
+ *       here to the shared storage, restored there, the guest runs on) where the host has shared storage, else (and
+ *       for a VM whose save is refused) a clean stop here and a start there ({@link ColdMove}).
  * </ul>
  */
 public final class ClusterService implements AutoCloseable {
@@ -119,6 +121,12 @@ public final class ClusterService implements AutoCloseable {
     private volatile SessionKeeper keeper;
     /** Clustered VMs known from the last reconcile (the fence stops those active here). */
     private final Set<UUID> clustered = ConcurrentHashMap.newKeySet();
+    /**
+     * When (System.nanoTime) each VM was made highly available here: a reconcile whose snapshot was read before that
+     * must not drop it from {@link #clustered} (its start, right after, would go unrecorded: the record would say it
+     * should not run).
+     */
+    private final Map<UUID, Long> madeHighlyAvailable = new ConcurrentHashMap<>();
     /** VMs the fence stopped here: started again if this host still owns them once the lease is back. */
     private final Set<UUID> fenced = ConcurrentHashMap.newKeySet();
     /** Stops and removals the cluster itself makes: they do not change whether the VM should run. */
@@ -129,6 +137,8 @@ public final class ClusterService implements AutoCloseable {
     private final Map<UUID, Long> orphanSince = new HashMap<>();
 
     private final Map<UUID, Long> backoffUntil = new HashMap<>();
+    /** Worker thread only: VMs started here by a cold move whose pause ends when they run (from the source's stop). */
+    private final Map<UUID, Instant> pausedUntilRunning = new HashMap<>();
 
     private ClusterService(ClusterOptions options, VmService vms, EventBus events, String url, Clock clock)
             throws IOException {
@@ -151,7 +161,10 @@ public final class ClusterService implements AutoCloseable {
                 .build();
         store = new ClusterStore(zk, json);
         lease = new Lease(options.sessionTimeout(), System.nanoTime());
-        moves = new ColdMove(vms, this::awaitInactive);
+        ColdMove cold = new ColdMove(vms, this::awaitInactive, options.hostName(), clock);
+        moves = options.sharedStorage() == null
+                ? cold
+                : new QuickMove(vms, cold, options.sharedStorage(), options.hostName(), clock);
         zk.getConnectionStateListenable().addListener(this::connectionChanged);
         subscription = events.subscribe(this::onEvent);
     }
@@ -364,7 +377,9 @@ public final class ClusterService implements AutoCloseable {
             Snapshot s = store.read();
             last = s;
             clustered.addAll(s.vms().keySet());
-            clustered.retainAll(s.vms().keySet());
+            madeHighlyAvailable.keySet().removeAll(s.vms().keySet());
+            clustered.removeIf(
+                    id -> !s.vms().containsKey(id) && madeHighlyAvailable.getOrDefault(id, readAt) - readAt <= 0);
             reown(s, readAt);
             // Past the fence deadline this host only watches, until a renewal of its (new) session's lease.
             if (lease.expired(System.nanoTime())) return;
@@ -437,7 +452,7 @@ public final class ClusterService implements AutoCloseable {
                     System.Logger.Level.INFO,
                     "cluster: lease back, starting fenced VM '"
                             + vm.value().config().name() + "' again");
-            startOwned(id, vm.value(), owner.value().epoch(), PlannedMove.COLD);
+            startOwned(id, vm.value(), owner.value().epoch(), null, false);
             return;
         }
         String me = options.hostName();
@@ -460,8 +475,19 @@ public final class ClusterService implements AutoCloseable {
                 System.Logger.Level.INFO,
                 "cluster: moving VM '" + vm.value().config().name() + "' to '" + target + "' (" + why + ")");
         clusterStops.add(id);
-        String handoff = moves.leave(id);
-        store.release(id, vm, vm.value().withMove(target, handoff));
+        Handoff handoff = moves.leave(id, owner.value().epoch());
+        try {
+            store.release(id, vm, vm.value().withMove(target, handoff));
+        } catch (Exception x) {
+            // Still ours (the record changed meanwhile, or the ensemble did not answer): it runs on here, from its
+            // saved state where it has one — unless ownership is gone after all, which startOwned checks first.
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "cluster: could not hand VM '" + vm.value().config().name() + "' over (" + x
+                            + "): resuming it here");
+            startOwned(id, vm.value(), owner.value().epoch(), handoff, false);
+            return;
+        }
         fenced.remove(id);
     }
 
@@ -519,6 +545,17 @@ public final class ClusterService implements AutoCloseable {
         }
         long epoch = store.claim(id, options.hostName(), clock.instant());
         if (epoch < 0) return;
+        // The record as of the claim, not the snapshot's: a snapshot reads records and owners one node after the
+        // other, so it can pair a record from before a planned move's release (no handoff) with the owner gone. Read
+        // after this session's claim, it holds whatever the releasing owner wrote in its transaction.
+        Versioned<ClusteredVm> now = store.get(ClusterStore.VMS + "/" + id, ClusteredVm.class);
+        for (int attempt = 0; now != null && now.value().moveTo() != null && attempt < 5; attempt++) {
+            // The handoff is taken out of the record by the one host whose claim won: it is acted on once.
+            if (store.update(id, now.version(), now.value().withMove(null, null))) break;
+            now = store.get(ClusterStore.VMS + "/" + id, ClusteredVm.class);
+        }
+        if (now == null) return; // taken out of the cluster meanwhile: its owner node went with it
+        v = now.value();
         LOG.log(
                 System.Logger.Level.INFO,
                 "cluster: took VM '" + v.config().name() + "' (epoch " + epoch + ")"
@@ -526,19 +563,18 @@ public final class ClusterService implements AutoCloseable {
         try {
             vms.adopt(v.config());
         } catch (RuntimeException | IOException x) {
-            store.release(id, vm, null);
+            store.release(id, now, null);
             backoff(id, "cannot define VM '" + v.config().name() + "' here: " + x.getMessage());
             return;
         }
-        if (v.moveTo() != null) {
-            Versioned<ClusteredVm> now = store.get(ClusterStore.VMS + "/" + id, ClusteredVm.class);
-            if (now != null) store.update(id, now.version(), now.value().withMove(null, null));
-        }
-        if (v.running()) startOwned(id, v, epoch, v.handoff() == null ? PlannedMove.COLD : v.handoff());
+        if (v.running()) startOwned(id, v, epoch, v.handoff(), v.handoff() == null);
     }
 
-    /** Starts a VM this host owns, after checking on the leader that it still does at {@code epoch}. */
-    private void startOwned(UUID id, ClusteredVm v, long epoch, String handoff) throws Exception {
+    /**
+     * Starts a VM this host owns, after checking on the leader that it still does at {@code epoch}: from the handoff of
+     * a planned move, else afresh (a failover, a fenced VM's restart).
+     */
+    private void startOwned(UUID id, ClusteredVm v, long epoch, Handoff handoff, boolean failover) throws Exception {
         if (!store.owns(id, session, epoch) || lease.expired(System.nanoTime())) {
             LOG.log(
                     System.Logger.Level.WARNING,
@@ -546,7 +582,14 @@ public final class ClusterService implements AutoCloseable {
             return;
         }
         try {
-            moves.arrive(id, handoff);
+            LastMove m;
+            if (handoff != null) m = moves.arrive(id, handoff);
+            else {
+                vms.start(id.toString());
+                m = new LastMove(LastMove.FAILOVER, null, options.hostName(), clock.instant(), null, null);
+            }
+            if (m.pauseMs() == null && handoff != null) pausedUntilRunning.put(id, handoff.leftAt());
+            if (handoff != null || failover) updateOwned(id, vm -> vm.withLastMove(m));
         } catch (ServiceException x) {
             backoff(id, "cannot start VM '" + v.config().name() + "': " + x.getMessage());
             Versioned<ClusteredVm> now = store.get(ClusterStore.VMS + "/" + id, ClusteredVm.class);
@@ -599,6 +642,15 @@ public final class ClusterService implements AutoCloseable {
             }
             if (s == VmState.STOPPING) return;
             updateOwned(id, vm -> vm.withRunning(s.isActive()));
+            Instant left = s == VmState.RUNNING ? pausedUntilRunning.remove(id) : null;
+            if (left != null) {
+                long pause = Duration.between(left, clock.instant()).toMillis();
+                updateOwned(
+                        id,
+                        vm -> vm.lastMove() == null || vm.lastMove().pauseMs() != null
+                                ? vm
+                                : vm.withLastMove(vm.lastMove().withPause(pause)));
+            }
         } else if (e.type().equals(Event.VM_UPDATED)) {
             Optional<VmView> v = vms.find(id);
             if (v.isPresent()) updateOwned(id, vm -> vm.withConfig(v.get().config()));
@@ -658,10 +710,11 @@ public final class ClusterService implements AutoCloseable {
                     "hosts " + blind + " do not see the shared storage " + options.sharedStorage()
                             + " (a different or no --shared-storage): they could not run this VM");
         boolean active = v.status().state().isActive();
+        madeHighlyAvailable.put(id, System.nanoTime());
         clustered.add(id);
         store.createClustered(
                 id,
-                new ClusteredVm(v.config(), preferred, priority, active, storageId, null, null),
+                new ClusteredVm(v.config(), preferred, priority, active, storageId, null, null, null),
                 options.hostName(),
                 clock.instant());
         LOG.log(System.Logger.Level.INFO, "cluster: VM '" + v.config().name() + "' is now highly available");
@@ -765,6 +818,7 @@ public final class ClusterService implements AutoCloseable {
         }
         m.put("state", state);
         m.put("moveTo", vm.moveTo());
+        m.put("lastMove", vm.lastMove());
         return m;
     }
 
@@ -856,32 +910,41 @@ public final class ClusterService implements AutoCloseable {
         }
     }
 
-    /** {@link PlannedMove#COLD}: a stop here (a graceful shutdown where the guest offers one) and a start there. */
+    /** A planned move without the guest's state: a stop here (a graceful shutdown where the guest offers one) and a fresh start there. */
     static final class ColdMove implements PlannedMove {
         private final VmService vms;
         private final java.util.function.BiPredicate<UUID, Duration> awaitInactive;
+        private final String host;
+        private final Clock clock;
 
-        ColdMove(VmService vms, java.util.function.BiPredicate<UUID, Duration> awaitInactive) {
+        ColdMove(
+                VmService vms, java.util.function.BiPredicate<UUID, Duration> awaitInactive, String host, Clock clock) {
             this.vms = vms;
             this.awaitInactive = awaitInactive;
+            this.host = host;
+            this.clock = clock;
         }
 
         @Override
-        public String leave(UUID vm) throws Exception {
+        public Handoff leave(UUID vm, long epoch) throws Exception {
+            Instant left = clock.instant();
             Optional<VmView> v = vms.find(vm);
             if (v.isPresent() && v.get().status().state().isActive()) {
                 vms.stop(vm.toString(), true);
                 if (!awaitInactive.test(vm, Duration.ofSeconds(40)))
                     throw new IllegalStateException("VM " + vm + " did not stop for its move");
             }
-            return COLD;
+            return new Handoff.Cold(host, left, null);
         }
 
+        /** Starts the VM afresh (a saved state this host cannot restore, having no shared storage, is not used). */
         @Override
-        public void arrive(UUID vm, String handoff) {
-            if (!COLD.equals(handoff))
-                throw ServiceException.conflict("handoff", "this host cannot resume a '" + handoff + "' handoff");
+        public LastMove arrive(UUID vm, Handoff handoff) {
             vms.start(vm.toString());
+            String note = handoff instanceof Handoff.Cold c
+                    ? c.why()
+                    : "this host has no shared storage to restore the saved state from: booted afresh";
+            return new LastMove(LastMove.COLD, handoff.from(), host, clock.instant(), null, note);
         }
     }
 }

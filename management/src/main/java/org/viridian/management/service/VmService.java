@@ -961,12 +961,68 @@ public final class VmService implements AutoCloseable {
         }
     }
 
+    /**
+     * The source half of a planned move's quick migration: the running (or paused) VM's state written to {@code file}
+     * (on storage the target sees), then the VM powered off here, off (its state went with the move, not saved here).
+     * Waits for both. A save the VM refuses (a device whose state is not saved yet) or that fails throws, and the VM
+     * runs on as it was.
+     */
+    public long saveForMove(UUID id, Path file) throws Exception {
+        VmEntry e = entry(id.toString());
+        VmState before;
+        RunningVm vm;
+        synchronized (e) {
+            before = e.status.state();
+            VmOperation.SAVE.check(e.config.name(), before);
+            requireIdle(e);
+            vm = e.running;
+            move(e, VmState.SAVING, null);
+        }
+        return saveAndPowerOff(e, vm, before, (pct, m) -> {}, file, false);
+    }
+
+    /**
+     * The target half of a planned move's quick migration: the VM (off here, just adopted) restored from {@code file},
+     * running on from where its previous host saved it. Waits until it runs; a state that cannot be restored throws
+     * and leaves the VM off (the file is left as it was: the caller owns it).
+     */
+    public void startFromMove(UUID id, Path file) throws Exception {
+        VmEntry e = entry(id.toString());
+        synchronized (this) {
+            synchronized (e) {
+                VmOperation.START.check(e.config.name(), e.status.state());
+                if (e.status.state() == VmState.SAVED)
+                    throw ServiceException.conflict(
+                            "invalid_state", "VM '" + e.config.name() + "' holds a saved state of its own here");
+                requireIdle(e);
+                engine.unavailableReason().ifPresent(why -> {
+                    throw ServiceException.conflict(
+                            "host_cannot_run_vms", "cannot start VM '" + e.config.name() + "': " + why);
+                });
+                admission.refusal(e.config, activeConfigs(e), host.get()).ifPresent(why -> {
+                    throw ServiceException.conflict("insufficient_resources", why);
+                });
+                move(e, VmState.STARTING, null);
+            }
+        }
+        launch(e, (pct, m) -> {}, file, false);
+    }
+
     /** The save half of Save-VM (state SAVING already): state written, VM off, state SAVED; or back to {@code before}. */
     private long saveAndPowerOff(VmEntry e, RunningVm vm, VmState before, JobManager.Progress p) throws Exception {
+        return saveAndPowerOff(e, vm, before, p, savedState(e), true);
+    }
+
+    /**
+     * Writes the VM's state to {@code file} and powers it off: saved here ({@code keep}), or off with its state gone
+     * with a planned move; a refused or failed save puts it back to {@code before}, running on.
+     */
+    private long saveAndPowerOff(
+            VmEntry e, RunningVm vm, VmState before, JobManager.Progress p, Path file, boolean keep) throws Exception {
         p.report(10, "saving processors, devices and memory");
         long bytes;
         try {
-            bytes = vm.save(savedState(e));
+            bytes = vm.save(file);
         } catch (Exception | Error x) {
             synchronized (e) {
                 if (e.running == vm) move(e, before, null);
@@ -974,10 +1030,10 @@ public final class VmService implements AutoCloseable {
             throw x;
         }
         synchronized (e) {
-            e.saved = true;
+            e.saved = keep;
         }
         p.report(40, "state written (" + bytes / (1 << 20) + " MiB); powering off");
-        vm.powerOff("saved by the host");
+        vm.powerOff(keep ? "saved by the host" : "saved for a quick move to another host");
         if (!awaitOff(e, vm, STOP_TIMEOUT)) throw new TimeoutException("the VM did not stop in time");
         return bytes;
     }
@@ -987,26 +1043,37 @@ public final class VmService implements AutoCloseable {
     }
 
     private String launch(VmEntry e, JobManager.Progress p, boolean resume) throws Exception {
+        return launch(e, p, resume ? savedState(e) : null, true);
+    }
+
+    /**
+     * Builds the VM, or restores it from {@code state} (null: boots afresh). {@code own}: the state is the VM's own
+     * saved state, kept on a failure (the VM stays saved) and spent on success; otherwise (a planned move's handoff)
+     * its owner keeps or removes it, and a VM that cannot be restored is left off.
+     */
+    private String launch(VmEntry e, JobManager.Progress p, Path state, boolean own) throws Exception {
         VmConfig c;
         synchronized (e) {
             c = e.config;
         }
+        boolean resume = state != null;
         p.report(
                 10,
                 (resume ? "restoring the VM from its saved state (" : "building the VM (") + c.cpus()
                         + " processor(s), " + c.memoryBytes() / (1 << 20) + " MiB)");
         RunningVm vm;
         try {
-            vm = resume ? engine.restore(c, e.console, savedState(e)) : engine.launch(c, e.console);
+            vm = resume ? engine.restore(c, e.console, state) : engine.launch(c, e.console);
         } catch (Exception | Error x) {
             synchronized (e) {
                 // A state that cannot be restored is kept: the VM stays saved (stop discards the state).
-                if (resume) move(e, VmState.SAVED, exit("failed to restore: " + message(x), null, null));
+                if (resume && own) move(e, VmState.SAVED, exit("failed to restore: " + message(x), null, null));
+                else if (resume) move(e, VmState.OFF, exit("failed to restore: " + message(x), null, null));
                 else move(e, VmState.OFF, exit("failed to start: " + message(x), null, null));
             }
             throw x;
         }
-        if (resume) Files.deleteIfExists(savedState(e)); // the VM runs on from it: the state is spent, as in Hyper-V
+        if (resume && own) Files.deleteIfExists(state); // the VM runs on from it: the state is spent, as in Hyper-V
         VmResourceControls controls =
                 VmResourceControls.start(cgroups, c.id(), vm.processId(), c.resources(), c.cpus());
         synchronized (e) {

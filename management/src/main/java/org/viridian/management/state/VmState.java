@@ -31,7 +31,7 @@ public enum VmState {
         STARTING.next = EnumSet.of(RUNNING, OFF, CRASHED, STOPPING, SAVED); // saved again: a refused restore
         RUNNING.next = EnumSet.of(PAUSED, STOPPING, SAVING, OFF, CRASHED);
         PAUSED.next = EnumSet.of(RUNNING, STOPPING, SAVING, OFF, CRASHED);
-        SAVING.next = EnumSet.of(SAVED, RUNNING, PAUSED, CRASHED);
+        SAVING.next = EnumSet.of(SAVED, RUNNING, PAUSED, CRASHED, OFF); // off: saved for a move, its state gone with it
         SAVED.next = EnumSet.of(STARTING, OFF, MIGRATING);
         STOPPING.next = EnumSet.of(OFF, CRASHED);
         CRASHED.next = EnumSet.of(OFF, STARTING, SAVED, MIGRATING);

@@ -34,7 +34,7 @@ class PlacementTest {
                 "",
                 T0,
                 T0);
-        return new ClusteredVm(c, preferred, Priority.MEDIUM, true, "S", null, null);
+        return new ClusteredVm(c, preferred, Priority.MEDIUM, true, "S", null, null, null);
     }
 
     @Test

@@ -17,7 +17,7 @@ class VmStateTest {
             STARTING, EnumSet.of(RUNNING, OFF, CRASHED, STOPPING, SAVED),
             RUNNING, EnumSet.of(PAUSED, STOPPING, SAVING, OFF, CRASHED),
             PAUSED, EnumSet.of(RUNNING, STOPPING, SAVING, OFF, CRASHED),
-            SAVING, EnumSet.of(SAVED, RUNNING, PAUSED, CRASHED),
+            SAVING, EnumSet.of(SAVED, RUNNING, PAUSED, CRASHED, OFF),
             SAVED, EnumSet.of(STARTING, OFF, MIGRATING),
             STOPPING, EnumSet.of(OFF, CRASHED),
             CRASHED, EnumSet.of(OFF, STARTING, SAVED, MIGRATING),

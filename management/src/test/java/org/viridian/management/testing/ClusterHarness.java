@@ -129,13 +129,19 @@ public final class ClusterHarness implements AutoCloseable {
 
     /** Creates a scripted VM that writes its disk on the shared storage, makes it highly available and starts it. */
     public void createHaVm(String host, String vm, String priority, String preferred) throws IOException {
+        createHaVm(host, vm, priority, preferred, "disk-writer");
+    }
+
+    /** As above, the scripted guest's command line {@code cmdline} (say "ticker disk-writer"). */
+    public void createHaVm(String host, String vm, String priority, String preferred, String cmdline)
+            throws IOException {
         Path disk = shared.resolve(vm + ".img");
         Files.writeString(disk, "");
         ApiClient a = api(host);
         ApiClient.Response r = a.post(
                 "/api/v1/vms",
                 "{\"name\":\"" + vm + "\",\"memory\":\"16M\",\"boot\":{\"type\":\"demo\",\"guest\":\"smp.elf\","
-                        + "\"cmdline\":\"disk-writer\"},\"disks\":[{\"path\":\"" + disk + "\"}]}");
+                        + "\"cmdline\":\"" + cmdline + "\"},\"disks\":[{\"path\":\"" + disk + "\"}]}");
         if (r.status() != 201) throw new AssertionError("create " + vm + ": " + r.status() + " " + r.body());
         r = a.send(
                 "PUT",

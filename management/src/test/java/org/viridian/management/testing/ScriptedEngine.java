@@ -28,7 +28,8 @@ import org.viridian.management.service.VmMetrics;
  * guest whose command line says "ic-shutdown" honours shutdown requests, "ic-heartbeat" answers heartbeats while it
  * is not paused, and "ic-kvp" tells its OS name and addresses through KVP ({@link #KVP_AUTO_POOL}) — each only when
  * the VM's settings offer that service; "screen" gives it a display, keyboard and mouse ({@link ScriptedScreen}). One whose command line says "ticker" prints a numbered line every 100 ms ("ticks=N": N of them, then it powers off); one whose command line says "fail-to-start" does not start; one whose command line says "disk-writer" appends
- * lines to its first disk's file while it runs.
+ * lines to its first disk's file while it runs; one whose command line says "no-save" refuses to be saved (as a VM with a
+ * device whose state is not saved yet), and one that says "corrupt-save" writes a damaged state (its checksum wrong).
  */
 public final class ScriptedEngine implements VmEngine {
     /** What a scripted "ic-kvp" guest's auto pool holds, as hv_kvp_daemon would fill it. */
@@ -92,7 +93,9 @@ public final class ScriptedEngine implements VmEngine {
                 is.shutdown() && cmdline.contains("ic-shutdown"),
                 is,
                 cmdline.contains("ic-heartbeat"),
-                cmdline.contains("ic-kvp"));
+                cmdline.contains("ic-kvp"),
+                cmdline.contains("no-save"),
+                cmdline.contains("corrupt-save"));
         vm.tick.set(resumeAt);
         if (cmdline.contains("screen")) vm.screen = new ScriptedScreen(vm::print);
         if (resumeAt == 0) {
@@ -182,7 +185,7 @@ public final class ScriptedEngine implements VmEngine {
         private long pausedNanos, pausedSince;
 
         private final OutputStream console;
-        private final boolean icShutdown, answersHeartbeat, answersKvp;
+        private final boolean icShutdown, answersHeartbeat, answersKvp, refusesSave, damagesSave;
         private final IntegrationServices offered;
         private volatile Instant pausedAt;
 
@@ -192,7 +195,11 @@ public final class ScriptedEngine implements VmEngine {
                 boolean icShutdown,
                 IntegrationServices offered,
                 boolean answersHeartbeat,
-                boolean answersKvp) {
+                boolean answersKvp,
+                boolean refusesSave,
+                boolean damagesSave) {
+            this.refusesSave = refusesSave;
+            this.damagesSave = damagesSave;
             this.config = config;
             this.console = console;
             this.icShutdown = icShutdown;
@@ -321,12 +328,15 @@ public final class ScriptedEngine implements VmEngine {
         /** Pauses (so the tick stands still, as a real save stops the processors) and writes the tick. */
         @Override
         public long save(java.nio.file.Path file) throws IOException {
+            if (refusesSave)
+                throw new IllegalStateException("scripted device: a VM with this device cannot be saved yet");
             pause();
             String body;
             synchronized (this) {
                 body = config.name() + "\n" + tick.get();
             }
-            java.nio.file.Files.writeString(file, STATE_MAGIC + "\n" + body + "\n" + crc(body) + "\n");
+            String sum = damagesSave ? crc(body + "damaged") : crc(body);
+            java.nio.file.Files.writeString(file, STATE_MAGIC + "\n" + body + "\n" + sum + "\n");
             return java.nio.file.Files.size(file);
         }
 

@@ -25,7 +25,7 @@ public final class ZooKeeperEnsemble implements AutoCloseable {
     private final List<Member> members = new ArrayList<>();
     private final Process[] processes;
 
-    private ZooKeeperEnsemble(Path dir, int n) throws IOException {
+    private ZooKeeperEnsemble(Path dir, int n, Duration maxSession) throws IOException {
         int[][] ports = new int[n][3];
         for (int i = 0; i < n; i++) for (int j = 0; j < 3; j++) ports[i][j] = freePort();
         StringBuilder servers = new StringBuilder();
@@ -46,7 +46,9 @@ public final class ZooKeeperEnsemble implements AutoCloseable {
                     "tickTime=" + TICK_MS + "\ninitLimit=20\nsyncLimit=10\ndataDir=" + d.resolve("data")
                             + "\nclientPort=" + ports[i][0] + "\nclientPortAddress=127.0.0.1\n"
                             + "4lw.commands.whitelist=srvr,ruok\nadmin.enableServer=false\nforceSync=no\n"
-                            + "electionPortBindRetry=0\n" + servers);
+                            + "electionPortBindRetry=0\n"
+                            + (maxSession == null ? "" : "maxSessionTimeout=" + maxSession.toMillis() + "\n")
+                            + servers);
             members.add(new Member(i + 1, ports[i][0], d));
         }
         processes = new Process[n];
@@ -54,7 +56,16 @@ public final class ZooKeeperEnsemble implements AutoCloseable {
 
     /** Starts {@code n} members under {@code dir} and waits until a quorum serves. */
     public static ZooKeeperEnsemble start(Path dir, int n) throws IOException, InterruptedException {
-        ZooKeeperEnsemble e = new ZooKeeperEnsemble(dir, n);
+        return start(dir, n, null);
+    }
+
+    /**
+     * As above, sessions up to {@code maxSession} long (null: ZooKeeper's 20 ticks, 4 s): hosts whose heartbeats may
+     * stall longer (services under emulation, in the nested KVM host) need longer leases.
+     */
+    public static ZooKeeperEnsemble start(Path dir, int n, Duration maxSession)
+            throws IOException, InterruptedException {
+        ZooKeeperEnsemble e = new ZooKeeperEnsemble(dir, n, maxSession);
         for (int i = 0; i < n; i++) e.start(i);
         e.awaitQuorum(Duration.ofSeconds(60));
         return e;

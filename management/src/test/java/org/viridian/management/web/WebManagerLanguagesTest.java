@@ -121,6 +121,12 @@ public class WebManagerLanguagesTest {
             found.addAll(english.on(browser, "switches"));
             shoot(browser, language + "-switches");
 
+            // A standalone host's cluster page: it says it is no member, in the page's language.
+            browser.get(service.service.url() + "#/cluster");
+            wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("not-clustered")));
+            found.addAll(english.on(browser, "cluster"));
+            shoot(browser, language + "-cluster");
+
             assertThat(found)
                     .as("English catalogue text on the %s pages", language)
                     .isEmpty();
