@@ -118,7 +118,8 @@ public final class ClusterCommand implements Runnable {
         String how = m.path("how").asText();
         String word = Messages.get("cluster.lastMove." + how);
         // A kind of move this CLI does not know (a newer service) is shown as the service names it.
-        return (word.equals("cluster.lastMove." + how) ? how : word) + " " + from + m.path("to").asText() + pause;
+        return (word.equals("cluster.lastMove." + how) ? how : word) + " " + from
+                + m.path("to").asText() + pause;
     }
 
     private static java.util.List<String> texts(JsonNode a) {
