@@ -72,9 +72,12 @@ export VIRIDIAN_URL=http://127.0.0.1:7482
 viridian vm list | sed 's/^/SR-HOST: destination: /'
 w $A2 'SR: verified' || finish 1
 sleep 6
-p "heartbeat $(viridian vm show linux --json | grep -o '"heartbeat"[^,]*')"
-p "host clock=$(date -u +%s)"
+# The guest's integration state as the destination's service reports it (heartbeat answered or not).
+p "guest $(wget -qO- $A2/vms/linux | grep -o '"guest" *: *{[^}]*}')"
+# The host's clock as soon as the guest's last line is seen (polled every 2 s): the guest's own clock in that line must
+# be the host's, give or take the poll, after the time sync that follows each restore.
 w $A2 'SR: final'
+p "host clock=$(date -u +%s)"
 wget -qO- $A2/vms/linux/console | sed 's/^/SR-DEST: /'
 tail -n 5 /tmp/sr*/run/*/worker.log 2>/dev/null
 finish 0
