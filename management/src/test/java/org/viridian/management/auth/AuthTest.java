@@ -120,34 +120,7 @@ class AuthTest {
     @Test
     void tlsServesTheApiWithTheGivenCertificate() throws Exception {
         Path dir = TestService.tempDir();
-        Path ks = dir.resolve("server.p12");
-        Process p = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "keytool")
-                                .toString(),
-                        "-genkeypair",
-                        "-alias",
-                        "viridian",
-                        "-keyalg",
-                        "EC",
-                        "-groupname",
-                        "secp256r1",
-                        "-dname",
-                        "CN=localhost",
-                        "-ext",
-                        "SAN=ip:127.0.0.1,dns:localhost",
-                        "-validity",
-                        "2",
-                        "-storetype",
-                        "PKCS12",
-                        "-keystore",
-                        ks.toString(),
-                        "-storepass",
-                        "secret1",
-                        "-keypass",
-                        "secret1")
-                .inheritIO()
-                .start();
-        assertThat(p.waitFor()).isZero();
+        Path ks = org.viridian.testkit.SelfSignedTls.create(dir, "secret1").keyStore();
         String admin = new TokenStore(dir, Json.mapper()).create("ops", true, List.of());
         try (TestService s = TestService.start(dir, new ScriptedEngine(), true, new ApiServer.Tls(ks, "secret1"))) {
             assertThat(s.service.url()).startsWith("https://127.0.0.1:");
