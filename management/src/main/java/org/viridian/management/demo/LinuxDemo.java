@@ -32,10 +32,19 @@ public final class LinuxDemo {
 
     /**
      * VMBus and its utilities (shutdown, time sync), the SCSI disk (hv_storvsc with sd_mod, which makes /dev/sda), the
-     * network adapter, and the graphical console: synthetic video, keyboard and mouse.
+     * network adapter, and the graphical console: synthetic video, keyboard and mouse, with evdev so that their events
+     * are readable at /dev/input/event* (the cloud kernel builds evdev as a module).
      */
     public static final List<String> DRIVERS = List.of(
-            "hv_vmbus", "hv_utils", "hv_storvsc", "sd_mod", "hv_netvsc", "hyperv_fb", "hyperv_keyboard", "hid_hyperv");
+            "hv_vmbus",
+            "hv_utils",
+            "hv_storvsc",
+            "sd_mod",
+            "hv_netvsc",
+            "hyperv_fb",
+            "hyperv_keyboard",
+            "hid_hyperv",
+            "evdev");
 
     /** What the guest prints on the serial console once its shells are about to start. */
     public static final String READY = "viridian-demo: ready";
@@ -49,7 +58,7 @@ public final class LinuxDemo {
      * What this assembler makes, kept in {@code source.txt}'s last line: raised whenever the initramfs changes, so
      * that an older assembly counts as missing and is made again (the demo VM's paths stay the same).
      */
-    public static final String ASSEMBLY = "assembly 2";
+    public static final String ASSEMBLY = "assembly 3";
 
     private static final Pattern KERNEL_DEPENDENCY =
             Pattern.compile("^\\s*Depends:\\s*(linux-image-\\S+)", Pattern.MULTILINE);
