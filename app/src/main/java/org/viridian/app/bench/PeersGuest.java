@@ -15,7 +15,7 @@ import org.viridian.machine.boot.KernelModules;
  * (/dev/sda or /dev/vda), runs the fio jobs on it, printing a begin line and then the job's JSON report on one line
  * each, and powers off.
  */
-final class PeersGuest {
+public final class PeersGuest {
     /** Every line of the bench's own starts with this; the rest of the console is the kernel's. */
     static final String MARKER = "PEERS";
 
@@ -25,7 +25,7 @@ final class PeersGuest {
     static final String FAILED = MARKER + "-FAILED ";
 
     /** StorVSP's driver and the disk driver on top (sd_mod), virtio-blk's (virtio_blk over virtio_pci). */
-    static final List<String> MODULES = List.of("hv_vmbus", "hv_storvsc", "sd_mod", "virtio_pci", "virtio_blk");
+    public static final List<String> MODULES = List.of("hv_vmbus", "hv_storvsc", "sd_mod", "virtio_pci", "virtio_blk");
 
     private PeersGuest() {}
 
