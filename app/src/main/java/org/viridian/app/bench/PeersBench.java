@@ -291,6 +291,7 @@ final class PeersBench implements Callable<Integer> {
         ObjectMapper m = new ObjectMapper();
         ObjectNode root = m.createObjectNode();
         root.put("bench", "peers");
+        root.put("time", java.time.Instant.now().toString());
         root.put("host", HostCheck.thisHost().label());
         root.put("kernel", kernel == null ? "running" : kernel.toString());
         root.put("cpus", cpus);
