@@ -37,7 +37,8 @@ import picocli.CommandLine.Option;
             HypercallBench.class,
             VmbusBench.class,
             StorvspBench.class,
-            NetvspBench.class
+            NetvspBench.class,
+            PeersBench.class
         })
 public final class BenchCommand implements Runnable {
     @Override

@@ -36,7 +36,36 @@ sealed interface NetEngine permits NetEngine.Viridian, NetEngine.Qemu {
     }
 
     /** The guest's machine, alike for both engines. */
-    record Machine(Path kernel, Path initrd, int cpus, long memoryBytes) {}
+    record Machine(Path kernel, Path initrd, int cpus, long memoryBytes) {
+        /**
+         * QEMU with KVM booting this machine's kernel directly, its console on stdout: no default devices, so the
+         * caller adds the one adapter or disk under test. {@code cpu}: "host", or "host,hv-…" with enlightenments.
+         */
+        List<String> qemu(Path qemu, String cpu, String cmdline) {
+            return List.of(
+                    qemu.toString(),
+                    "-nodefaults",
+                    "-machine",
+                    "q35,accel=kvm",
+                    "-cpu",
+                    cpu,
+                    "-smp",
+                    Integer.toString(cpus),
+                    "-m",
+                    (memoryBytes >> 20) + "M",
+                    "-display",
+                    "none",
+                    "-serial",
+                    "stdio",
+                    "-no-reboot",
+                    "-kernel",
+                    kernel.toString(),
+                    "-initrd",
+                    initrd.toString(),
+                    "-append",
+                    cmdline);
+        }
+    }
 
     /** Hyper-V's OUI, three random bytes. */
     private static String mac() {
@@ -100,33 +129,14 @@ sealed interface NetEngine permits NetEngine.Viridian, NetEngine.Qemu {
             Process p;
             try {
                 switches.attach(switchName, tap, PortSpec.plain(mac));
-                p = new ProcessBuilder(
-                                qemu.toString(),
-                                "-nodefaults",
-                                "-machine",
-                                "q35,accel=kvm",
-                                "-cpu",
-                                "host",
-                                "-smp",
-                                Integer.toString(machine.cpus()),
-                                "-m",
-                                (machine.memoryBytes() >> 20) + "M",
-                                "-display",
-                                "none",
-                                "-serial",
-                                "stdio",
-                                "-no-reboot",
-                                "-kernel",
-                                machine.kernel().toString(),
-                                "-initrd",
-                                machine.initrd().toString(),
-                                "-append",
-                                cmdline,
-                                "-netdev",
-                                "tap,id=n0,ifname=" + tap + ",script=no,downscript=no,vhost=off",
-                                // romfile= : a direct kernel boot needs no PXE option ROM (and may have none).
-                                "-device",
-                                "virtio-net-pci,netdev=n0,mac=" + mac + ",romfile=")
+                List<String> command = new java.util.ArrayList<>(machine.qemu(qemu, "host", cmdline));
+                command.addAll(List.of(
+                        "-netdev",
+                        "tap,id=n0,ifname=" + tap + ",script=no,downscript=no,vhost=off",
+                        // romfile= : a direct kernel boot needs no PXE option ROM (and may have none).
+                        "-device",
+                        "virtio-net-pci,netdev=n0,mac=" + mac + ",romfile="));
+                p = new ProcessBuilder(command)
                         .redirectErrorStream(true)
                         .redirectOutput(log.toFile())
                         .start();

@@ -77,12 +77,8 @@ final class NetvspBench implements Callable<Integer> {
                 .orElseThrow(() ->
                         new IllegalStateException("bench netvsp: busybox is missing (Debian package busybox-static)"));
         Optional<Path> qemuPath = HostProgram.find(qemu);
-        String release = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
-        Path k = kernel != null ? kernel : Path.of("/boot/vmlinuz-" + release);
-        Path mods = modules != null ? modules : Path.of("/lib/modules", release, "kernel");
-        if (!Files.isRegularFile(k)) throw new IllegalArgumentException("no guest kernel " + k + " (give --kernel)");
-        if (!Files.isDirectory(mods))
-            throw new IllegalArgumentException("no module tree " + mods + " (give --modules)");
+        BenchKernel guestKernel = BenchKernel.resolve(kernel, modules);
+        Path k = guestKernel.kernel(), mods = guestKernel.modules();
 
         Path initrd = Files.createTempFile("viridian-bench-net", ".gz");
         SwitchHost switches = SwitchHost.system();

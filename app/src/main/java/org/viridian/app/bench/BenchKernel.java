@@ -1,0 +1,22 @@
+package org.viridian.app.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The stock guest kernel of the Linux benchmarks and its module tree: what the options name, else the running
+ * kernel's own (/boot/vmlinuz-RELEASE, /lib/modules/RELEASE/kernel), so a host benchmarks its own distribution's
+ * kernel.
+ */
+record BenchKernel(Path kernel, Path modules) {
+    static BenchKernel resolve(Path kernel, Path modules) throws IOException {
+        String release = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+        Path k = kernel != null ? kernel : Path.of("/boot/vmlinuz-" + release);
+        Path mods = modules != null ? modules : Path.of("/lib/modules", release, "kernel");
+        if (!Files.isRegularFile(k)) throw new IllegalArgumentException("no guest kernel " + k + " (give --kernel)");
+        if (!Files.isDirectory(mods))
+            throw new IllegalArgumentException("no module tree " + mods + " (give --modules)");
+        return new BenchKernel(k, mods);
+    }
+}

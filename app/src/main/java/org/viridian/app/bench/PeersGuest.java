@@ -1,0 +1,77 @@
+package org.viridian.app.bench;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.List;
+import org.viridian.machine.boot.HostProgram;
+import org.viridian.machine.boot.Initramfs;
+import org.viridian.machine.boot.KernelModules;
+
+/**
+ * The one guest of `viridian bench peers`, for every engine: static busybox, this host's fio with its libraries, and
+ * the kernel's StorVSP driver (hv_storvsc and the SCSI disk driver) and virtio-blk's (each loads where its device is
+ * and fails quietly where it is not). Its /init prints a first line at once (the boot time's end), finds the one disk
+ * (/dev/sda or /dev/vda), runs the fio jobs on it, printing a begin line and then the job's JSON report on one line
+ * each, and powers off.
+ */
+public final class PeersGuest {
+    /** Every line of the bench's own starts with this; the rest of the console is the kernel's. */
+    static final String MARKER = "PEERS";
+
+    static final String INIT_LINE = MARKER + "-INIT";
+    static final String BEGIN = MARKER + "-BEGIN ";
+    static final String REPORT = MARKER + "-JOB ";
+    static final String FAILED = MARKER + "-FAILED ";
+
+    /** StorVSP's driver and the disk driver on top (sd_mod), virtio-blk's (virtio_blk over virtio_pci). */
+    public static final List<String> MODULES = List.of("hv_vmbus", "hv_storvsc", "sd_mod", "virtio_pci", "virtio_blk");
+
+    private PeersGuest() {}
+
+    /**
+     * The initramfs, uncompressed: fio's libraries make it large, and a kernel copies an uncompressed archive far
+     * faster than it inflates one (which the boot time would otherwise mostly measure). {@code modules} is the kernel's
+     * module tree (…/lib/modules/VERSION/kernel).
+     */
+    static void write(OutputStream out, Path busybox, Path fio, Path modules, List<FioJob> jobs, int seconds)
+            throws IOException {
+        List<Path> drivers = new KernelModules(modules).closure(MODULES);
+        StringBuilder insmods = new StringBuilder();
+        for (Path ko : drivers)
+            insmods.append("insmod /lib/modules/")
+                    .append(KernelModules.fileName(ko))
+                    .append(" 2>/dev/null\n");
+        Initramfs fs = Initramfs.busybox(busybox, init(insmods.toString(), jobs, seconds));
+        for (Path ko : drivers) fs.file("lib/modules/" + KernelModules.fileName(ko), KernelModules.read(ko), false);
+        fs.copyAll(HostProgram.withLibraries(fio, "bin/fio"));
+        fs.writeTo(out);
+    }
+
+    static String init(String insmods, List<FioJob> jobs, int seconds) {
+        StringBuilder runs = new StringBuilder();
+        for (FioJob j : jobs)
+            runs.append("job %s %s\n".formatted(j.name(), String.join(" ", j.arguments("$dev", seconds))));
+        return """
+                #!/bin/busybox sh
+                /bin/busybox echo %s
+                /bin/busybox --install -s /bin
+                mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mount -t tmpfs t /tmp
+                %s
+                dev=
+                for t in $(seq 1 120); do
+                  for d in sda vda; do [ -b /dev/$d ] && dev=/dev/$d; done
+                  [ -n "$dev" ] && break; sleep 0.2 2>/dev/null || sleep 1
+                done
+                job() { n=$1; shift
+                  echo "%s$n"
+                  if /bin/fio "$@" >/tmp/r.json 2>/tmp/e; then echo "%s$n $(tr -d '\\n\\t' </tmp/r.json)"
+                  else echo "%s$n $(tr -d '\\n\\t' </tmp/e)"; fi
+                }
+                if [ -z "$dev" ]; then echo "%sdisk no disk appeared"; else
+                %sfi
+                poweroff -f
+                """
+                .formatted(INIT_LINE, insmods, BEGIN, REPORT, FAILED, FAILED, runs);
+    }
+}

@@ -1,0 +1,59 @@
+package org.viridian.app.acceptance;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.viridian.app.nested.NestedKvmHost;
+import org.viridian.app.nested.NestedPeers;
+
+/**
+ * Acceptance (mvn -P acceptance verify): the full `viridian bench peers` in the nested KVM host: Viridian StorVSP,
+ * QEMU virtio-blk and QEMU virtio-blk with its hv-* enlightenments, each booting the same stock kernel and fio
+ * initramfs on the same raw image, every fio job. Every row must have a figure above 0 from every engine and the JSON
+ * must parse; how Viridian compares is the bench's output (printed here), not asserted: the nested host's speed varies.
+ * -Dpeers.args adds or overrides options (e.g. "--seconds 10 --cpus 2").
+ */
+@Tag("acceptance")
+class PeersBenchIT {
+    @Test
+    void benchPeersPrintsEveryRowForViridianAndBothQemusAndItsJson() throws Exception {
+        Path jar = Path.of("target/viridian.jar");
+        assumeTrue(Files.exists(jar), "target/viridian.jar not built (run through mvn -P acceptance verify)");
+        Map<String, Path> host = NestedPeers.hostFiles();
+        assumeTrue(!host.isEmpty(), "fio (Debian package fio) or QEMU's firmware is missing here");
+        String bench = NestedPeers.command("--seconds 5 " + System.getProperty("peers.args", ""));
+        NestedKvmHost.Run run = NestedKvmHost.run(
+                jar,
+                Map.of("vmlinuz", NestedKvmHost.stockKernel()),
+                host,
+                List.of(new NestedKvmHost.Command("peers", bench)),
+                Duration.ofMinutes(40));
+        NestedKvmHost.Outcome out = run.get("peers");
+        System.out.println("nested host: " + bench + "\n" + out.output());
+        NestedPeers.check(out, rows(), 3);
+    }
+
+    /** The full run's rows: boot, then per job its rate, p50, p99 and host CPU. */
+    private static List<String> rows() {
+        List<String> rows = new ArrayList<>(List.of("boot to /init s"));
+        for (String job : List.of(
+                "4 KiB random read QD1",
+                "4 KiB random read QD32",
+                "4 KiB random write QD1",
+                "4 KiB random write QD32",
+                "1 MiB sequential read QD8")) {
+            rows.add(job + (job.startsWith("1 MiB") ? " MB/s" : " IOPS"));
+            rows.add(job + " p50 us");
+            rows.add(job + " p99 us");
+            rows.add(job + " host CPU us/IO");
+        }
+        return rows;
+    }
+}
