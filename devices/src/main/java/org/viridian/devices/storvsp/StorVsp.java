@@ -52,6 +52,14 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
     /** Requests in flight per channel; beyond it the VSP stops reading the guest's ring until some complete. */
     static final int MAX_OUTSTANDING = 256;
 
+    /**
+     * Commands of one disk run on this many threads at once, so that a guest's queue depth is served in parallel (one
+     * thread made QD32 as slow as QD1). Safe because a BlockDevice takes concurrent reads and serializes its writes,
+     * ScsiDisk keeps its sense data under its lock, and completions go out under the queue's lock; ordering between
+     * commands in flight is the guest's business, as on a real tagged-queueing disk.
+     */
+    static final int WORKERS_PER_DISK = 4;
+
     private final GuestMemory memory;
     private final UUID instance;
     private final int maxSubChannels;
@@ -105,8 +113,12 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
         String serial = String.format("%08x%04d", instance.getMostSignificantBits() >>> 32, lun);
         synchronized (target) {
             if (target.contains(lun)) throw new IllegalArgumentException("LUN " + lun + " is in use");
-            ExecutorService worker = Executors.newSingleThreadExecutor(
-                    Thread.ofPlatform().daemon().name("storvsp-lun" + lun).factory());
+            ExecutorService worker = Executors.newFixedThreadPool(
+                    WORKERS_PER_DISK,
+                    Thread.ofPlatform()
+                            .daemon()
+                            .name("storvsp-lun" + lun + "-", 0)
+                            .factory());
             target.add(
                     lun, new Lun(new ScsiDisk(device, readOnly, serial, limits), device, worker, new DiskCounters()));
         }
@@ -252,18 +264,18 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
         }
 
         @Override
-        protected void onOpen() {
+        protected synchronized void onOpen() {
             outstanding = 0;
         }
 
         @Override
-        protected boolean idle() {
+        protected synchronized boolean idle() {
             return outstanding == 0;
         }
 
         /** New requests wait in the guest's ring while the limit is in flight. */
         @Override
-        protected boolean readyForMore() {
+        protected synchronized boolean readyForMore() {
             return outstanding < MAX_OUTSTANDING;
         }
 
@@ -384,12 +396,16 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
 
         /** Queues the command on its disk's worker. */
         private void execute(OpenChannel c, Packet p, VmscsiRequest srb, Lun l, byte[] cdb, ScsiData buffer) {
-            outstanding++;
+            synchronized (this) { // the disk's workers count down under the same lock
+                outstanding++;
+            }
             long taken = System.nanoTime();
             try {
                 l.worker().execute(() -> finish(c, p, srb, l, cdb, buffer, taken));
             } catch (RejectedExecutionException e) { // removed meanwhile
-                outstanding--;
+                synchronized (this) {
+                    outstanding--;
+                }
                 srbDone(c, p, srb, VmscsiRequest.SRB_INVALID_LUN, null, 0);
             }
         }

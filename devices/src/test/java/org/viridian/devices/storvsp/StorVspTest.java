@@ -301,6 +301,76 @@ class StorVspTest {
         assertThat(seconds).isGreaterThan(0.45);
     }
 
+    /**
+     * A guest's queue depth is served in parallel: reads that each wait until all of them are in the disk at once
+     * complete only when the VSP runs that many of one disk's commands together.
+     */
+    @Test
+    void commandsOfOneDiskRunInParallel() throws Exception {
+        guest.handshake();
+        Path gated = dir.resolve("gated.vhdx");
+        Images.create(gated, new CreateOptions(ImageFormat.VHDX, ImageType.DYNAMIC, 8L << 20, 0, null));
+        java.util.concurrent.CountDownLatch together =
+                new java.util.concurrent.CountDownLatch(StorVsp.WORKERS_PER_DISK);
+        guest.vsp.addDisk(1, new GatedReads(Images.open(gated, false), together), false, TokenBucket.unlimited());
+        guest.await(); // rescan
+        java.util.Set<Long> sent = new java.util.HashSet<>();
+        for (int i = 0; i < StorVsp.WORKERS_PER_DISK; i++)
+            sent.add(guest.submitScsi(1, StorvscPlayer.rw10(false, i, 1), true, DATA + 4096L * i, 512));
+        java.util.Set<Long> done = new java.util.HashSet<>();
+        for (int i = 0; i < StorVsp.WORKERS_PER_DISK; i++) {
+            Packet p = guest.await();
+            assertThat(StorvscPlayer.srb(ByteBuffer.wrap(p.data()).order(java.nio.ByteOrder.LITTLE_ENDIAN))
+                            .srbStatus())
+                    .as("read %d of %d, all in the disk at once", i + 1, StorVsp.WORKERS_PER_DISK)
+                    .isEqualTo(VmscsiRequest.SRB_SUCCESS);
+            done.add(p.transactionId());
+        }
+        assertThat(done).isEqualTo(sent);
+    }
+
+    /** A disk whose reads wait (up to 5 s) until {@code together} reads are in it at the same time. */
+    private record GatedReads(org.viridian.storage.BlockDevice disk, java.util.concurrent.CountDownLatch together)
+            implements org.viridian.storage.BlockDevice {
+        @Override
+        public long size() {
+            return disk.size();
+        }
+
+        @Override
+        public boolean readOnly() {
+            return disk.readOnly();
+        }
+
+        @Override
+        public void read(ByteBuffer dst, long offset) throws java.io.IOException {
+            together.countDown();
+            try {
+                if (!together.await(5, java.util.concurrent.TimeUnit.SECONDS))
+                    throw new java.io.IOException("the disk's reads ran one after another");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException();
+            }
+            disk.read(dst, offset);
+        }
+
+        @Override
+        public void write(ByteBuffer src, long offset) throws java.io.IOException {
+            disk.write(src, offset);
+        }
+
+        @Override
+        public void flush() throws java.io.IOException {
+            disk.flush();
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            disk.close();
+        }
+    }
+
     @Test
     void subChannelsAreFurtherQueuesOntoTheSameDisks() {
         guest.handshake();

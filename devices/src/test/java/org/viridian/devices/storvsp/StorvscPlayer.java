@@ -75,15 +75,21 @@ final class StorvscPlayer implements AutoCloseable {
 
     /** Sends a vstor packet (GPA-direct when {@code headers} is not empty) and returns the completion's data. */
     ByteBuffer call(ByteBuffer vstor, byte[] headers) {
+        long id = send(vstor, headers);
+        Packet p = await();
+        assertThat(p.type()).isEqualTo(Packet.COMPLETION);
+        assertThat(p.transactionId()).isEqualTo(id);
+        return ByteBuffer.wrap(p.data()).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Sends a request and returns its transaction id, without waiting for its completion. */
+    long send(ByteBuffer vstor, byte[] headers) {
         long id = ++transaction;
         int type = headers.length == 0 ? Packet.DATA_INBAND : Packet.DATA_USING_GPA_DIRECT;
         assertThat(out.write(type, Packet.FLAG_COMPLETION_REQUESTED, id, headers, vstor.array()))
                 .isNotEqualTo(RingBuffer.WriteResult.FULL);
         current.guestSignalled();
-        Packet p = await();
-        assertThat(p.type()).isEqualTo(Packet.COMPLETION);
-        assertThat(p.transactionId()).isEqualTo(id);
-        return ByteBuffer.wrap(p.data()).order(ByteOrder.LITTLE_ENDIAN);
+        return id;
     }
 
     /** The next packet the VSP sent, waiting up to 10 s (SRBs complete on a disk worker). */
@@ -142,15 +148,24 @@ final class StorvscPlayer implements AutoCloseable {
     }
 
     Srb scsi(int lun, byte[] cdb, boolean dataIn, long[] pfns, int offset, int length) {
-        ByteBuffer v = srbPacket(lun, cdb, dataIn, length);
-        byte[] headers = new byte[0];
-        if (length > 0) {
-            ByteBuffer h = ByteBuffer.allocate(16 + 8 * pfns.length).order(ByteOrder.LITTLE_ENDIAN);
-            h.putInt(4, 1).putInt(8, length).putInt(12, offset);
-            for (int i = 0; i < pfns.length; i++) h.putLong(16 + 8 * i, pfns[i]);
-            headers = h.array();
-        }
-        return srb(call(v, headers));
+        return srb(call(srbPacket(lun, cdb, dataIn, length), gpaRange(pfns, offset, length)));
+    }
+
+    /** Queues an SRB with a buffer at {@code gpa} without waiting for it (a guest's queue depth above one). */
+    long submitScsi(int lun, byte[] cdb, boolean dataIn, long gpa, int length) {
+        long first = gpa >>> 12, last = (gpa + length - 1) >>> 12;
+        long[] pfns = new long[(int) (last - first + 1)];
+        for (int i = 0; i < pfns.length; i++) pfns[i] = first + i;
+        return send(srbPacket(lun, cdb, dataIn, length), gpaRange(pfns, (int) (gpa & 4095), length));
+    }
+
+    /** A GPA-direct packet's range header for a buffer of {@code length} bytes; none for no data. */
+    private static byte[] gpaRange(long[] pfns, int offset, int length) {
+        if (length == 0) return new byte[0];
+        ByteBuffer h = ByteBuffer.allocate(16 + 8 * pfns.length).order(ByteOrder.LITTLE_ENDIAN);
+        h.putInt(4, 1).putInt(8, length).putInt(12, offset);
+        for (int i = 0; i < pfns.length; i++) h.putLong(16 + 8 * i, pfns[i]);
+        return h.array();
     }
 
     static ByteBuffer srbPacket(int lun, byte[] cdb, boolean dataIn, int length) {
