@@ -45,6 +45,11 @@ final class VmRoutes {
             ctx.status(HttpStatus.CREATED)
                     .json(VmResource.of(vms.attachDisk(id, requests.body(ctx, VmRequest.DiskRequest.class))));
         });
+        r.add(HandlerType.PATCH, vm + "/disks/{slot}", ctx -> {
+            String id = ref(ctx);
+            int slot = Requests.intPath(ctx, "slot");
+            ctx.json(VmResource.of(vms.setDiskLimits(id, slot, requests.body(ctx, VmRequest.DiskLimitsRequest.class))));
+        });
         r.add(
                 HandlerType.DELETE,
                 vm + "/disks/{slot}",
