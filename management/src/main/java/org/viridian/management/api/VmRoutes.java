@@ -39,7 +39,8 @@ final class VmRoutes {
         r.add(
                 HandlerType.GET,
                 vm + "/disks",
-                ctx -> ctx.json(access.vm(ctx).config().disks()));
+                ctx -> ctx.json(
+                        VmResource.DiskResource.of(access.vm(ctx).config().disks())));
         r.add(HandlerType.POST, vm + "/disks", ctx -> {
             String id = ref(ctx);
             ctx.status(HttpStatus.CREATED)

@@ -1,6 +1,7 @@
 package org.viridian.management.config;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
@@ -8,7 +9,14 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * storage) in controller slot {@code slot}, held to {@code maxIops} operations and {@code maxBytesPerSecond} bytes per
  * second (Hyper-V's Storage QoS maximum, libvirt's total_iops_sec/total_bytes_sec; 0: no limit).
  */
-public record Disk(int slot, String path, boolean readOnly, long maxIops, long maxBytesPerSecond) {
+public record Disk(
+        int slot,
+        String path,
+        boolean readOnly,
+        // Left out of the JSON when 0, so a disk without limits is written as before they existed: readable by the
+        // workers, cluster members and state directories of earlier versions (strict about unknown fields).
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) long maxIops,
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) long maxBytesPerSecond) {
     /** The most either limit may be: far beyond any device, small enough that no rate arithmetic overflows. */
     public static final long MAX_IOPS = 100_000_000L, MAX_BYTES_PER_SECOND = 1L << 40;
 

@@ -100,6 +100,9 @@ class ConfigStoreTest {
                         .formatted(id));
         VmConfig old = store.loadAll().configs().getFirst();
         assertThat(old.disks()).containsExactly(new Disk(2, "/srv/old.vhdx", true, 0, 0));
+        // and an unlimited disk is written as before, for earlier versions' strict readers
+        assertThat(Json.mapper().writeValueAsString(old.disks().getFirst()))
+                .isEqualTo("{\"slot\":2,\"path\":\"/srv/old.vhdx\",\"readOnly\":true}");
 
         store.save(old.withDisks(List.of(old.disks().getFirst().withLimits(500, 50L << 20)), old.modified()));
         assertThat(store.loadAll().configs().getFirst().disks())

@@ -390,7 +390,7 @@ public final class ScriptedEngine implements VmEngine {
 
         @Override
         public void detachDisk(int slot) {
-            if (disks.remove(slot) == null) throw new IllegalArgumentException("no disk at LUN " + slot);
+            disks.remove(slot);
             print("scsi: disk removed from LUN " + slot + "\r\n");
         }
 
