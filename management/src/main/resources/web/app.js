@@ -210,6 +210,34 @@ function controlsText(vm) {
   return c.applied ? t('controls.applied', { mechanism: c.mechanism, group: c.group }) : t('controls.notApplied', { reason: c.reason });
 }
 
+// A disk's I/O limits (Storage QoS): what holds now, and inputs to change them (empty: no limit).
+function diskLimitsText(d) {
+  if (!d.maxIops && !d.maxBytesPerSecond) return t('disk.unlimited');
+  return t('disk.limits', { iops: d.maxIops || t('disk.none'), bandwidth: d.maxBytesPerSecond ? sizeText(d.maxBytesPerSecond) + '/s' : t('disk.none') });
+}
+
+function diskLimitInputs(prefix, d, disabled) {
+  return h('span', { class: 'disk-limit-inputs' },
+    h('input', { id: prefix + '-iops', type: 'number', min: 0, class: 'short', title: t('disk.maxIops'), placeholder: t('disk.maxIops'),
+      value: d && d.maxIops ? d.maxIops : '', disabled }),
+    h('input', { id: prefix + '-bandwidth', class: 'short', title: t('disk.maxBandwidth'), placeholder: t('disk.maxBandwidth'),
+      value: d && d.maxBytesPerSecond ? sizeText(d.maxBytesPerSecond) : '', disabled }));
+}
+
+// The limits typed under prefix, as the API takes them: empty fields lift the limit.
+function diskLimitsOf(prefix) {
+  const iops = document.getElementById(prefix + '-iops').value.trim(), bw = document.getElementById(prefix + '-bandwidth').value.trim();
+  return { maxIops: iops === '' ? 0 : Number(iops), maxBytesPerSecond: bw === '' ? 'none' : bw };
+}
+
+// 64M, 2G, 1536K: the largest exact binary unit (the service's size notation).
+function sizeText(bytes) {
+  const units = ['', 'K', 'M', 'G', 'T'];
+  let u = 0;
+  while (u < 4 && bytes !== 0 && bytes % 1024 === 0) { bytes /= 1024; u++; }
+  return bytes + units[u];
+}
+
 async function renderVm(id) {
   let vm;
   try { vm = await api('GET', '/vms/' + id); } catch (e) { showError(e); return; }
@@ -218,6 +246,7 @@ async function renderVm(id) {
   const view = document.getElementById('view');
   const off = ['off', 'crashed', 'saved'].includes(vm.state);
   const hot = off || vm.state === 'running'; // disks can also be added and removed while the VM runs
+  const limitable = off || ['running', 'paused'].includes(vm.state); // a running VM's disk takes new limits at once
   const settings = h('form', { class: 'card', id: 'settings', onsubmit: e => {
     e.preventDefault();
     attempt(async () => {
@@ -241,11 +270,18 @@ async function renderVm(id) {
     h('label', { for: 'set-notes' }, t('field.notes')), h('textarea', { id: 'set-notes', name: 'notes' }, vm.notes),
     h('dl', {}, h('dt', {}, t('field.boot')), h('dd', {}, bootText(vm.boot) + (vm.boot.cmdline ? ' ' + vm.boot.cmdline : '')),
       h('dt', {}, t('field.network')), h('dd', {}, vm.networkAdapters.map(n => n.mac + ' → ' + (n.switchName || t('vm.notConnected'))).join(', ') || t('vm.none')),
-      h('dt', {}, t('vm.disks')), h('dd', { id: 'disks' }, vm.disks.map(d => h('div', {}, d.slot + ': ' + d.path + ' ' + (d.readOnly ? t('vm.readOnly') + ' ' : ''),
+      h('dt', {}, t('vm.disks')), h('dd', { id: 'disks' }, vm.disks.map(d => h('div', { class: 'disk', 'data-slot': d.slot },
+        d.slot + ': ' + d.path + ' ' + (d.readOnly ? t('vm.readOnly') + ' ' : ''),
+        h('span', { class: 'disk-limits' }, diskLimitsText(d)), ' ',
+        diskLimitInputs('disk-' + d.slot, d, !limitable),
+        h('button', { type: 'button', id: 'disk-' + d.slot + '-limits', disabled: !limitable, onclick: () => attempt(async () => {
+          await api('PATCH', '/vms/' + vm.id + '/disks/' + d.slot, diskLimitsOf('disk-' + d.slot)); renderVm(vm.id);
+        }) }, t('vm.setLimits')),
         h('button', { type: 'button', disabled: !hot, onclick: () => attempt(async () => { await api('DELETE', '/vms/' + vm.id + '/disks/' + d.slot); renderVm(vm.id); }) }, t('vm.detach')))),
         h('div', {}, h('input', { id: 'disk-path', placeholder: t('vm.diskPath'), disabled: !hot }),
+          diskLimitInputs('disk-new', null, !hot),
           h('button', { type: 'button', id: 'disk-attach', disabled: !hot, onclick: () => attempt(async () => {
-            await api('POST', '/vms/' + vm.id + '/disks', { path: document.getElementById('disk-path').value }); renderVm(vm.id);
+            await api('POST', '/vms/' + vm.id + '/disks', { path: document.getElementById('disk-path').value, ...diskLimitsOf('disk-new') }); renderVm(vm.id);
           }) }, t('vm.attach')))),
       h('dt', {}, t('vm.integration')), h('dd', {}, Object.entries(vm.integrationServices).filter(([, v]) => v)
         .map(([k]) => ('ic.' + k) in I18N.fallback ? t('ic.' + k) : k).join(', '))),

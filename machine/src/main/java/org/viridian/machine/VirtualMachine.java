@@ -393,6 +393,12 @@ public final class VirtualMachine implements AutoCloseable {
         storage.removeDisk(lun);
     }
 
+    /** Changes the IOPS/bandwidth limits (0: none) of the disk at {@code lun} while the VM runs. */
+    public void setDiskLimits(int lun, long iops, long bytesPerSecond) {
+        if (storage == null) throw new IllegalStateException("this VM has no SCSI controller (it runs without VMBus)");
+        storage.setLimits(lun, new TokenBucket.Limits(iops, bytesPerSecond));
+    }
+
     /** The synthetic SCSI controller; none when the VM has no VMBus. */
     public Optional<StorVsp> storage() {
         return Optional.ofNullable(storage);
@@ -496,6 +502,7 @@ public final class VirtualMachine implements AutoCloseable {
                 signals.fromGuest(),
                 signals.toGuest(),
                 storage == null ? java.util.Map.of() : storage.diskCounters(),
+                storage == null ? java.util.Map.of() : storage.diskLimits(),
                 networkAdapters().stream()
                         .map(a -> new MachineMetrics.Adapter(
                                 a.slot(), a.tap(), a.netVsp().counters()))

@@ -73,7 +73,8 @@ abstract class VmSubcommand implements Callable<Integer> {
         for (JsonNode d : vm.path("disks")) {
             o.println(Messages.labelOf(Messages.get("show.disk", d.path("slot").asText()))
                     + d.path("path").asText()
-                    + (d.path("readOnly").asBoolean() ? " " + Messages.get("show.readOnly") : ""));
+                    + (d.path("readOnly").asBoolean() ? " " + Messages.get("show.readOnly") : "")
+                    + diskLimits(d));
         }
         for (JsonNode n : vm.path("networkAdapters")) {
             o.println(Messages.label("show.network") + n.path("name").asText() + " "
@@ -142,6 +143,18 @@ abstract class VmSubcommand implements Callable<Integer> {
         if (!vm.path("notes").asText().isEmpty())
             o.println(Messages.label("show.notes") + vm.path("notes").asText());
         o.flush();
+    }
+
+    /** ", limits: IOPS 500, bandwidth 50M/s" for a disk with limits; "" for one without. */
+    static String diskLimits(JsonNode disk) {
+        long iops = disk.path("maxIops").asLong(),
+                bps = disk.path("maxBytesPerSecond").asLong();
+        if (iops == 0 && bps == 0) return "";
+        String none = Messages.get("show.none");
+        return Messages.get(
+                "show.diskLimits",
+                iops == 0 ? none : Long.toString(iops),
+                bps == 0 ? none : org.viridian.management.config.Sizes.format(bps) + "/s");
     }
 
     /** The IPv4 addresses the running guest told through KVP, {@code separator} between; empty when it told none. */

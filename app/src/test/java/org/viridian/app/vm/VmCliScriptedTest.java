@@ -71,6 +71,41 @@ class VmCliScriptedTest {
 
     /** `vm set --vnc`: off by default, then on loopback with a password, listening on its port while the VM runs. */
     @Test
+    void diskLimitsAreSetOnAddAndChangedWhileRunning() throws Exception {
+        cli.run("vm", "create", "qos");
+        java.nio.file.Path img = java.nio.file.Files.createTempFile(service.stateDir, "qos", ".vhdx");
+        Cli.Result added =
+                cli.run("vm", "disk", "add", "qos", img.toString(), "--max-iops", "500", "--max-bandwidth", "50M");
+        assertThat(added.rc()).as(added.err()).isZero();
+        assertThat(added.out()).contains(img + ", limits: IOPS 500, bandwidth 50M/s\n");
+        var disk = service.api.get("/api/v1/vms/qos").json().at("/disks/0");
+        assertThat(disk.get("maxIops").asLong()).isEqualTo(500);
+        assertThat(disk.get("maxBytesPerSecond").asLong()).isEqualTo(50L << 20);
+
+        assertThat(cli.run("vm", "disk", "set", "qos", "0", "--max-bandwidth", "none")
+                        .out())
+                .contains(img + ", limits: IOPS 500, bandwidth none\n");
+        Cli.Result notASize = cli.run("vm", "disk", "set", "qos", "0", "--max-bandwidth", "fast");
+        assertThat(notASize.rc()).isNotZero();
+        assertThat(notASize.err()).contains("not a size (e.g. 512M, 2G): 'fast'");
+        Cli.Result negative = cli.run("vm", "disk", "set", "qos", "0", "--max-iops", "-5");
+        assertThat(negative.rc()).isNotZero();
+        assertThat(negative.err()).contains("maxIops must be between 0 (no limit) and 100000000");
+        Cli.Result nothing = cli.run("vm", "disk", "set", "qos", "0");
+        assertThat(nothing.rc()).isNotZero();
+        assertThat(nothing.err()).contains("give --max-iops and/or --max-bandwidth");
+
+        assertThat(cli.run("vm", "start", "qos").rc()).isZero();
+        Cli.Result live = cli.run("vm", "disk", "set", "qos", "0", "--max-iops", "0", "--max-bandwidth", "1M");
+        assertThat(live.rc()).as(live.err()).isZero();
+        assertThat(live.out()).contains(img + ", limits: IOPS none, bandwidth 1M/s\n");
+        var m = service.api.get("/api/v1/vms/qos/metrics").json();
+        assertThat(m.at("/disks/0/maxIops").asLong()).isZero();
+        assertThat(m.at("/disks/0/maxBytesPerSecond").asLong()).isEqualTo(1L << 20);
+        cli.run("vm", "stop", "qos");
+    }
+
+    @Test
     void vncIsSetFromTheCommandLine() throws Exception {
         assertThat(cli.run("vm", "create", "vncvm").rc()).isZero();
         Cli.Result on = cli.run("vm", "set", "vncvm", "--vnc", "--vnc-password", "pw");

@@ -73,7 +73,8 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
     private long completed, firstNanos, lastNanos;
 
     /** One disk: its SCSI target and the worker that runs its commands in order. */
-    private record Lun(ScsiDisk disk, BlockDevice device, ExecutorService worker, DiskCounters counters) {}
+    private record Lun(
+            ScsiDisk disk, BlockDevice device, ExecutorService worker, DiskCounters counters, TokenBucket limits) {}
 
     /** SCSI requests completed by the disks so far, and the time between the first and the last completion. */
     public record Stats(long requests, long nanos) {}
@@ -120,7 +121,13 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
                             .name("storvsp-lun" + lun + "-", 0)
                             .factory());
             target.add(
-                    lun, new Lun(new ScsiDisk(device, readOnly, serial, limits), device, worker, new DiskCounters()));
+                    lun,
+                    new Lun(
+                            new ScsiDisk(device, readOnly, serial, limits),
+                            device,
+                            worker,
+                            new DiskCounters(),
+                            limits));
         }
         primary.notifyRescan();
     }
@@ -131,6 +138,23 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
         if (l == null) throw new IllegalArgumentException("no disk at LUN " + lun);
         primary.notifyRescan();
         retire(l);
+    }
+
+    /** Changes the IOPS/bandwidth limits of the disk at {@code lun} while it serves the guest. */
+    public void setLimits(int lun, TokenBucket.Limits limits) {
+        Lun l = target.get(lun);
+        if (l == null) throw new IllegalArgumentException("no disk at LUN " + lun);
+        l.limits().setLimits(limits);
+    }
+
+    /** Each attached disk's IOPS/bandwidth limits in force, by LUN. */
+    public java.util.Map<Integer, TokenBucket.Limits> diskLimits() {
+        java.util.Map<Integer, TokenBucket.Limits> out = new java.util.TreeMap<>();
+        for (int lun : target.lunNumbers()) {
+            Lun l = target.get(lun);
+            if (l != null) out.put(lun, l.limits().limits());
+        }
+        return out;
     }
 
     public List<Integer> lunNumbers() {

@@ -1,6 +1,7 @@
 package org.viridian.devices.storvsp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -369,6 +370,25 @@ class StorVspTest {
         public void close() throws java.io.IOException {
             disk.close();
         }
+    }
+
+    @Test
+    void aDisksLimitsChangeWhileItServesTheGuest() throws Exception {
+        guest.handshake();
+        Path limited = dir.resolve("relimited.vhdx");
+        Images.create(limited, new CreateOptions(ImageFormat.VHDX, ImageType.DYNAMIC, 8L << 20, 0, null));
+        guest.vsp.addDisk(1, Images.open(limited, false), false, new TokenBucket(1, 0));
+        guest.await(); // rescan
+        assertThat(guest.vsp.diskLimits()).containsEntry(1, new TokenBucket.Limits(1, 0));
+        guest.scsi(1, StorvscPlayer.rw10(false, 0, 1), true, DATA, 512); // the one-second burst
+        guest.vsp.setLimits(1, TokenBucket.Limits.NONE);
+        assertThat(guest.vsp.diskLimits()).containsEntry(1, TokenBucket.Limits.NONE);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 30; i++) guest.scsi(1, StorvscPlayer.rw10(false, i, 1), true, DATA, 512);
+        // At the old 1 IOPS these 30 would take 30 s.
+        assertThat((System.nanoTime() - t0) / 1e9).isLessThan(10);
+        assertThatThrownBy(() -> guest.vsp.setLimits(7, TokenBucket.Limits.NONE))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -95,6 +95,14 @@ final class MetricsRoutes {
                         "counter",
                         "SCSI commands other than reads and writes (flush, unmap, inquiry, ...).")
                 .family(
+                        "viridian_vm_disk_max_iops",
+                        "gauge",
+                        "The operations per second the disk is held to now (0: no limit).")
+                .family(
+                        "viridian_vm_disk_max_bytes_per_second",
+                        "gauge",
+                        "The bytes per second the disk is held to now (0: no limit).")
+                .family(
                         "viridian_vm_network_frames_total",
                         "counter",
                         "Frames the guest transmitted and received on each network adapter.")
@@ -159,6 +167,9 @@ final class MetricsRoutes {
                         l);
             }
             t.sample("viridian_vm_disk_other_commands_total", d.otherCommands(), "vm", name, "id", id, "disk", disk);
+            t.sample("viridian_vm_disk_max_iops", d.maxIops(), "vm", name, "id", id, "disk", disk);
+            t.sample(
+                    "viridian_vm_disk_max_bytes_per_second", d.maxBytesPerSecond(), "vm", name, "id", id, "disk", disk);
         }
         for (VmMetrics.NetworkAdapter a : m.networkAdapters()) {
             String[] tx = {"vm", name, "id", id, "adapter", a.name(), "direction", "transmit"};

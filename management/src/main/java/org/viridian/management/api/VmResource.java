@@ -26,7 +26,7 @@ public record VmResource(
         long memoryBytes,
         String memory,
         BootSource boot,
-        List<Disk> disks,
+        List<DiskResource> disks,
         List<NetworkAdapter> networkAdapters,
         IntegrationServices integrationServices,
         String notes,
@@ -55,6 +55,17 @@ public record VmResource(
                     r.cpuRelativeWeight(),
                     r.memoryLimitBytes(),
                     r.memoryLimitBytes() == 0 ? "none" : Sizes.format(r.memoryLimitBytes()));
+        }
+    }
+
+    /** A disk as the API shows it: its limits always (0: none), where its stored form leaves out zeros. */
+    public record DiskResource(int slot, String path, boolean readOnly, long maxIops, long maxBytesPerSecond) {
+        public static DiskResource of(Disk d) {
+            return new DiskResource(d.slot(), d.path(), d.readOnly(), d.maxIops(), d.maxBytesPerSecond());
+        }
+
+        static List<DiskResource> of(List<Disk> disks) {
+            return disks.stream().map(DiskResource::of).toList();
         }
     }
 
@@ -103,7 +114,7 @@ public record VmResource(
                 c.memoryBytes(),
                 Sizes.format(c.memoryBytes()),
                 c.boot(),
-                c.disks(),
+                DiskResource.of(c.disks()),
                 c.networkAdapters(),
                 c.integrationServices(),
                 c.notes(),

@@ -39,11 +39,17 @@ final class VmRoutes {
         r.add(
                 HandlerType.GET,
                 vm + "/disks",
-                ctx -> ctx.json(access.vm(ctx).config().disks()));
+                ctx -> ctx.json(
+                        VmResource.DiskResource.of(access.vm(ctx).config().disks())));
         r.add(HandlerType.POST, vm + "/disks", ctx -> {
             String id = ref(ctx);
             ctx.status(HttpStatus.CREATED)
                     .json(VmResource.of(vms.attachDisk(id, requests.body(ctx, VmRequest.DiskRequest.class))));
+        });
+        r.add(HandlerType.PATCH, vm + "/disks/{slot}", ctx -> {
+            String id = ref(ctx);
+            int slot = Requests.intPath(ctx, "slot");
+            ctx.json(VmResource.of(vms.setDiskLimits(id, slot, requests.body(ctx, VmRequest.DiskLimitsRequest.class))));
         });
         r.add(
                 HandlerType.DELETE,

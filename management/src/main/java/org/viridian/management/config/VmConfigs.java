@@ -187,9 +187,40 @@ public final class VmConfigs {
             if (slotTaken(disks, slot)) throw new InvalidConfigException("disk.slot", "slot " + slot + " is taken");
         }
         List<Disk> out = new ArrayList<>(disks);
-        out.add(new Disk(slot, path, d.readOnly() != null && d.readOnly()));
+        Disk added = new Disk(slot, path, d.readOnly() != null && d.readOnly());
+        out.add(limits(added, new VmRequest.DiskLimitsRequest(d.maxIops(), d.maxBytesPerSecond())));
         out.sort((x, y) -> Integer.compare(x.slot(), y.slot()));
         return out;
+    }
+
+    /** {@code d} with the limits {@code r} asks for; absent ones stay. */
+    public static Disk limits(Disk d, VmRequest.DiskLimitsRequest r) {
+        if (r == null) throw new InvalidConfigException("disk", "a JSON object with maxIops and/or maxBytesPerSecond");
+        long iops = d.maxIops(), bps = d.maxBytesPerSecond();
+        if (r.maxIops() != null) {
+            iops = r.maxIops();
+            if (iops < 0 || iops > Disk.MAX_IOPS)
+                throw new InvalidConfigException(
+                        "disk.maxIops",
+                        "maxIops must be between 0 (no limit) and " + Disk.MAX_IOPS + " operations per second, not "
+                                + iops);
+        }
+        if (r.maxBytesPerSecond() != null) bps = bytesPerSecond(r.maxBytesPerSecond());
+        return d.withLimits(iops, bps);
+    }
+
+    private static long bytesPerSecond(JsonNode n) {
+        if (n.isTextual() && n.asText().strip().equalsIgnoreCase("none")) return 0;
+        long bytes = -1;
+        if (n.isIntegralNumber() && n.canConvertToLong()) bytes = n.asLong();
+        else if (n.isTextual()) bytes = Sizes.parse(n.asText());
+        if (bytes < 0 || bytes > Disk.MAX_BYTES_PER_SECOND) {
+            throw new InvalidConfigException(
+                    "disk.maxBytesPerSecond",
+                    "maxBytesPerSecond must be a byte count or a size such as \"50M\" (0 or \"none\": no limit), at"
+                            + " most 1T per second, not " + clip(n.toString()));
+        }
+        return bytes;
     }
 
     private static boolean slotTaken(List<Disk> disks, int slot) {

@@ -40,6 +40,16 @@ public record VmRequest(
             Integer cpuRelativeWeight,
             JsonNode memoryLimit) {}
 
-    /** A disk to attach: path on the service's host; the slot is chosen when absent. */
-    public record DiskRequest(Integer slot, String path, Boolean readOnly) {}
+    /**
+     * A disk to attach: path on the service's host; the slot is chosen when absent. {@code maxIops} and
+     * {@code maxBytesPerSecond} (a byte count or a size such as "50M"; 0 or "none": no limit) cap its I/O.
+     */
+    public record DiskRequest(Integer slot, String path, Boolean readOnly, Long maxIops, JsonNode maxBytesPerSecond) {
+        public DiskRequest(Integer slot, String path, Boolean readOnly) {
+            this(slot, path, readOnly, null, null);
+        }
+    }
+
+    /** New I/O limits for an attached disk (as in {@link DiskRequest}); absent fields stay as they are. */
+    public record DiskLimitsRequest(Long maxIops, JsonNode maxBytesPerSecond) {}
 }

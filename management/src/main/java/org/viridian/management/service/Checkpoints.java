@@ -106,7 +106,7 @@ final class Checkpoints {
                 Path child = childOf(Path.of(d.path()), id);
                 createChild(child, Path.of(d.path()));
                 made.add(child);
-                children.add(new Disk(d.slot(), child.toString(), false));
+                children.add(d.at(child.toString(), false));
             }
             if (savedState != null) Files.copy(savedState, cdir.resolve(STATE));
             write(cdir.resolve(CHECKPOINT), json.writeValueAsBytes(c));
@@ -139,7 +139,7 @@ final class Checkpoints {
                 Path child = childOf(Path.of(d.path()), UUID.randomUUID());
                 createChild(child, Path.of(d.path()));
                 made.add(child);
-                children.add(new Disk(d.slot(), child.toString(), false));
+                children.add(d.at(child.toString(), false));
             }
             if (c.hasState()) Files.copy(statePath(c), vmSavedState, StandardCopyOption.REPLACE_EXISTING);
             else Files.deleteIfExists(vmSavedState);
@@ -239,7 +239,7 @@ final class Checkpoints {
 
     private static List<Disk> replace(List<Disk> disks, Path from, Path to) {
         return disks.stream()
-                .map(d -> same(Path.of(d.path()), from) ? new Disk(d.slot(), to.toString(), d.readOnly()) : d)
+                .map(d -> same(Path.of(d.path()), from) ? d.at(to.toString(), d.readOnly()) : d)
                 .toList();
     }
 

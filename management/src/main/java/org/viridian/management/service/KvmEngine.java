@@ -165,7 +165,7 @@ public final class KvmEngine implements VmEngine {
     }
 
     private static VmSpec.Disk disk(Disk d) {
-        return new VmSpec.Disk(Path.of(d.path()), d.readOnly(), 0, 0, d.slot());
+        return new VmSpec.Disk(Path.of(d.path()), d.readOnly(), d.maxIops(), d.maxBytesPerSecond(), d.slot());
     }
 
     /** The VM settings' integration services that VMBus has a device for (guest services has none yet). */
@@ -259,6 +259,11 @@ public final class KvmEngine implements VmEngine {
         @Override
         public void attachDisk(Disk disk) throws IOException {
             vm.attachDisk(KvmEngine.disk(disk));
+        }
+
+        @Override
+        public void updateDisk(Disk disk) {
+            vm.setDiskLimits(disk.slot(), disk.maxIops(), disk.maxBytesPerSecond());
         }
 
         @Override

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.viridian.devices.netvsp.NetVspCounters;
+import org.viridian.devices.scsi.TokenBucket;
 import org.viridian.devices.storvsp.DiskCounters;
 import org.viridian.machine.MachineMetrics;
 
@@ -27,16 +28,17 @@ final class Metrics {
                 m.hypercalls(),
                 new VmMetrics.VmbusSignals(m.vmbusSignalsFromGuest(), m.vmbusSignalsToGuest()),
                 m.disks().entrySet().stream()
-                        .map(e -> new VmMetrics.Disk(
-                                e.getKey(),
-                                io(e.getValue().read()),
-                                io(e.getValue().write()),
-                                e.getValue().otherCommands()))
+                        .map(e -> disk(e.getKey(), e.getValue(), m.diskLimits().get(e.getKey())))
                         .toList(),
                 m.adapters().stream()
                         .map(a -> adapter(adapterNames.getOrDefault(a.slot(), "slot" + a.slot()), a.counters()))
                         .toList(),
                 new VmMetrics.Memory(m.memoryBytes(), m.residentBytes(), m.residentBytes() < 0 ? null : "mincore"));
+    }
+
+    private static VmMetrics.Disk disk(int lun, DiskCounters.Snapshot s, TokenBucket.Limits limits) {
+        TokenBucket.Limits l = limits == null ? TokenBucket.Limits.NONE : limits;
+        return new VmMetrics.Disk(lun, io(s.read()), io(s.write()), s.otherCommands(), l.iops(), l.bytesPerSecond());
     }
 
     private static VmMetrics.Io io(DiskCounters.Io io) {

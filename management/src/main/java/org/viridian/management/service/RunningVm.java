@@ -53,6 +53,14 @@ public interface RunningVm {
         throw new UnsupportedOperationException("this engine cannot add disks to a running VM");
     }
 
+    /**
+     * Holds the running VM's disk in {@code disk.slot()} to {@code disk}'s IOPS/bandwidth limits from now on (what of
+     * an attached disk may change while it runs); IllegalArgumentException when no disk is there.
+     */
+    default void updateDisk(org.viridian.management.config.Disk disk) throws IOException {
+        throw new UnsupportedOperationException("this engine cannot change the disks of a running VM");
+    }
+
     /** Every VP's flight recorder now, in time order (the last exits and host actions); must not block. */
     default java.util.List<RecorderEntry> flightRecorder() {
         throw new UnsupportedOperationException("this engine keeps no flight recorder");

@@ -43,8 +43,11 @@ public record VmMetrics(
     /** VMBus channel signals: the guest's HvSignalEvent calls and the host's interrupts to the guest. */
     public record VmbusSignals(long fromGuest, long toGuest) {}
 
-    /** One disk, by its slot (its LUN on the synthetic SCSI controller). */
-    public record Disk(int slot, Io read, Io write, long otherCommands) {}
+    /**
+     * One disk, by its slot (its LUN on the synthetic SCSI controller), with the IOPS and bandwidth limits its
+     * controller holds it to now (gauges; 0: no limit).
+     */
+    public record Disk(int slot, Io read, Io write, long otherCommands, long maxIops, long maxBytesPerSecond) {}
 
     /**
      * Reads or writes: requests, bytes moved, failed requests, and latency (request taken to completion) as a total

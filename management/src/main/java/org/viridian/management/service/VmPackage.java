@@ -223,10 +223,8 @@ public final class VmPackage {
     /** The disks with their paths as placed. */
     static List<Disk> relocate(List<Disk> disks, Map<String, String> placed) {
         return disks.stream()
-                .map(d -> new Disk(
-                        d.slot(),
-                        placed.getOrDefault(DiskChains.normal(Path.of(d.path())).toString(), d.path()),
-                        d.readOnly()))
+                .map(d -> d.at(
+                        placed.getOrDefault(DiskChains.normal(Path.of(d.path())).toString(), d.path()), d.readOnly()))
                 .toList();
     }
 

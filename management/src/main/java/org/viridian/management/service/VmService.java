@@ -370,6 +370,45 @@ public final class VmService implements AutoCloseable {
                 "disk detached");
     }
 
+    /**
+     * Changes a disk's IOPS/bandwidth limits (Set-VMHardDiskDrive -MaximumIOPS, libvirt's iotune); a running or paused
+     * VM's disk is held to them at once, and one that cannot take them leaves everything as it was.
+     */
+    public VmView setDiskLimits(String ref, int slot, VmRequest.DiskLimitsRequest r) throws IOException {
+        VmEntry e = entry(ref);
+        VmConfig next;
+        synchronized (e) {
+            Disk before = e.config.disks().stream()
+                    .filter(d -> d.slot() == slot)
+                    .findFirst()
+                    .orElseThrow(() ->
+                            ServiceException.notFound("VM '" + e.config.name() + "' has no disk in slot " + slot));
+            Disk after = VmConfigs.limits(before, r);
+            VmOperation.SET_DISK_LIMITS.check(e.config.name(), e.status.state());
+            requireIdle(e);
+            next = e.config.withDisks(
+                    e.config.disks().stream().map(d -> d == before ? after : d).toList(), clock.instant());
+            boolean live = e.status.state() == VmState.RUNNING || e.status.state() == VmState.PAUSED;
+            if (live && e.running != null && !after.equals(before)) {
+                try {
+                    e.running.updateDisk(after);
+                } catch (UnsupportedOperationException
+                        | IllegalArgumentException
+                        | IllegalStateException
+                        | IOException x) {
+                    throw ServiceException.conflict(
+                            "disk_limits_not_applied",
+                            "cannot change the disk limits of running VM '" + e.config.name() + "': " + x.getMessage()
+                                    + "; nothing was changed");
+                }
+            }
+            configs.save(next);
+            e.config = next;
+        }
+        events.publish(Event.VM_UPDATED, next.id().toString(), next.name(), null, "disk limits changed");
+        return get(ref);
+    }
+
     /** What a disk change does to the running VM before it is recorded. */
     private interface HotChange {
         void apply(RunningVm running, List<Disk> before, List<Disk> after) throws IOException;

@@ -29,6 +29,11 @@ public enum VmOperation {
     RECONFIGURE(EnumSet.of(OFF, CRASHED)),
     /** Attaching or detaching a disk: also while running (hot add/remove on the synthetic SCSI controller). */
     CHANGE_DISKS(EnumSet.of(OFF, CRASHED, RUNNING)),
+    /**
+     * A disk's IOPS/bandwidth limits: in every settled state. A running or paused VM's disk takes them at once; a saved
+     * VM's state holds no limits, so it resumes with the new ones.
+     */
+    SET_DISK_LIMITS(EnumSet.of(OFF, CRASHED, SAVED, RUNNING, PAUSED)),
     /** Adding, removing or changing a network adapter: also while running (hot add/remove on VMBus). */
     CHANGE_ADAPTERS(EnumSet.of(OFF, CRASHED, RUNNING)),
     DELETE(EnumSet.of(OFF, CRASHED, SAVED));

@@ -335,6 +335,11 @@ final class WorkerClient implements RunningVm {
     }
 
     @Override
+    public void updateDisk(Disk disk) throws IOException {
+        call(id -> new WorkerMessage.UpdateDisk(id, disk));
+    }
+
+    @Override
     public void detachDisk(int slot) throws IOException {
         call(id -> new WorkerMessage.DetachDisk(id, slot));
     }

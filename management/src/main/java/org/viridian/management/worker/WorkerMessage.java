@@ -27,6 +27,7 @@ import org.viridian.management.service.VmMetrics;
     @JsonSubTypes.Type(value = WorkerMessage.SendInput.class, name = "send-input"),
     @JsonSubTypes.Type(value = WorkerMessage.AttachDisk.class, name = "attach-disk"),
     @JsonSubTypes.Type(value = WorkerMessage.DetachDisk.class, name = "detach-disk"),
+    @JsonSubTypes.Type(value = WorkerMessage.UpdateDisk.class, name = "update-disk"),
     @JsonSubTypes.Type(value = WorkerMessage.AddAdapter.class, name = "add-adapter"),
     @JsonSubTypes.Type(value = WorkerMessage.RemoveAdapter.class, name = "remove-adapter"),
     @JsonSubTypes.Type(value = WorkerMessage.UpdateAdapter.class, name = "update-adapter"),
@@ -160,6 +161,18 @@ public sealed interface WorkerMessage {
         public DetachDisk {
             requireId(id);
             if (slot < 0) throw new IllegalArgumentException("slot must not be negative: " + slot);
+        }
+    }
+
+    /**
+     * The attached disk in {@code disk.slot()} takes {@code disk}'s IOPS/bandwidth limits (its path and mode stay as
+     * attached). A worker older than this record refuses it as an unknown frame: the service's call times out and the
+     * disk keeps its limits.
+     */
+    record UpdateDisk(long id, Disk disk) implements Request {
+        public UpdateDisk {
+            requireId(id);
+            Objects.requireNonNull(disk, "disk");
         }
     }
 

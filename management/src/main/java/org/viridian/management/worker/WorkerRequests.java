@@ -55,6 +55,10 @@ final class WorkerRequests {
                     vm.attachDisk(p.disk());
                     yield new WorkerMessage.Done(p.id());
                 }
+                case WorkerMessage.UpdateDisk p -> {
+                    vm.updateDisk(p.disk());
+                    yield new WorkerMessage.Done(p.id());
+                }
                 case WorkerMessage.DetachDisk p -> {
                     vm.detachDisk(p.slot());
                     yield new WorkerMessage.Done(p.id());

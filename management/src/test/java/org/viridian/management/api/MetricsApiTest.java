@@ -40,7 +40,7 @@ class MetricsApiTest {
             String id = s.api.post(
                             "/api/v1/vms",
                             "{\"name\":\"metered\",\"cpus\":2,\"disks\":[{\"path\":\"" + disk
-                                    + "\"}],\"networkAdapters\":[{\"name\":\"lan\",\"switchName\":\"nat\"}]}")
+                                    + "\",\"maxIops\":300}],\"networkAdapters\":[{\"name\":\"lan\",\"switchName\":\"nat\"}]}")
                     .json()
                     .get("id")
                     .asText();
@@ -80,6 +80,10 @@ class MetricsApiTest {
                             "viridian_vm_disk_latency_seconds_bucket",
                             with(vm, "disk", "0", "op", "read", "le", "+Inf")))
                     .isEqualTo(first.value("viridian_vm_disk_requests_total", with(vm, "disk", "0", "op", "read")));
+            assertThat(first.value("viridian_vm_disk_max_iops", with(vm, "disk", "0")))
+                    .isEqualTo(300);
+            assertThat(first.value("viridian_vm_disk_max_bytes_per_second", with(vm, "disk", "0")))
+                    .isZero();
             assertThat(first.value(
                             "viridian_vm_network_bytes_total", with(vm, "adapter", "lan", "direction", "receive")))
                     .isPositive();

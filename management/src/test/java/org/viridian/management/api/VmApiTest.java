@@ -258,6 +258,66 @@ class VmApiTest {
     }
 
     @Test
+    void diskLimitsAreSetOnAttachChangedOffAndRunningAndValidated() throws Exception {
+        Path img = Files.createTempFile("disk", ".vhdx");
+        String id = create("{\"name\":\"" + unique("qos") + "\"}").get("id").asText();
+        String disk = "/api/v1/vms/" + id + "/disks";
+        ApiClient.Response r =
+                api.post(disk, "{\"path\":\"" + img + "\",\"maxIops\":500,\"maxBytesPerSecond\":\"50M\"}");
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        assertThat(r.json().at("/disks/0/maxIops").asLong()).isEqualTo(500);
+        assertThat(r.json().at("/disks/0/maxBytesPerSecond").asLong()).isEqualTo(50L << 20);
+
+        // Absent fields stay; "none" and 0 lift a limit.
+        JsonNode changed = api.patch(disk + "/0", "{\"maxIops\":200}").json();
+        assertThat(changed.at("/disks/0/maxIops").asLong()).isEqualTo(200);
+        assertThat(changed.at("/disks/0/maxBytesPerSecond").asLong()).isEqualTo(50L << 20);
+        assertThat(api.patch(disk + "/0", "{\"maxBytesPerSecond\":\"none\"}")
+                        .json()
+                        .at("/disks/0/maxBytesPerSecond")
+                        .asLong())
+                .isZero();
+        assertThat(api.get(disk).json().get(0).get("maxIops").asLong()).isEqualTo(200);
+
+        // Validation: each bad value is a 400 naming the field, and changes nothing.
+        assertError(api.patch(disk + "/0", "{\"maxIops\":-1}"), 400, "invalid_argument");
+        assertError(api.patch(disk + "/0", "{\"maxIops\":1000000000000}"), 400, "invalid_argument");
+        assertError(api.patch(disk + "/0", "{\"maxBytesPerSecond\":\"fast\"}"), 400, "invalid_argument");
+        assertError(api.patch(disk + "/0", "{\"maxBytesPerSecond\":\"4T\"}"), 400, "invalid_argument");
+        assertError(api.patch(disk + "/0", "{\"maxBytesPerSecond\":-5}"), 400, "invalid_argument");
+        assertError(api.patch(disk + "/0", "{\"maxIops\":\"many\"}"), 400, "invalid_argument");
+        assertError(api.patch(disk + "/0", "{\"bandwidth\":1}"), 400, "invalid_argument");
+        assertError(api.patch(disk + "/0", "null"), 400, "invalid_argument");
+        assertError(api.patch(disk + "/9", "{\"maxIops\":1}"), 404, "not_found");
+        assertError(api.patch(disk + "/x", "{\"maxIops\":1}"), 400, "invalid_argument");
+        Path other = Files.createTempFile("disk", ".vhdx");
+        assertError(api.post(disk, "{\"path\":\"" + other + "\",\"maxIops\":-3}"), 400, "invalid_argument");
+        ApiClient.Response message = api.patch(disk + "/0", "{\"maxIops\":-1}");
+        assertThat(message.json().at("/error/message").asText()).contains("maxIops");
+        JsonNode unchanged = api.get("/api/v1/vms/" + id).json();
+        assertThat(unchanged.at("/disks/0/maxIops").asLong()).isEqualTo(200);
+        assertThat(unchanged.get("disks")).hasSize(1);
+
+        // A running VM's disk takes the new limits at once: its controller reports them in the VM's metrics.
+        api.awaitJob(api.post("/api/v1/vms/" + id + "/start", null));
+        api.awaitState(id, "running");
+        assertThat(api.get("/api/v1/vms/" + id + "/metrics")
+                        .json()
+                        .at("/disks/0/maxIops")
+                        .asLong())
+                .isEqualTo(200);
+        ApiClient.Response live = api.patch(disk + "/0", "{\"maxIops\":40,\"maxBytesPerSecond\":1048576}");
+        assertThat(live.status()).as(live.body()).isEqualTo(200);
+        JsonNode m = api.get("/api/v1/vms/" + id + "/metrics").json();
+        assertThat(m.at("/disks/0/maxIops").asLong()).isEqualTo(40);
+        assertThat(m.at("/disks/0/maxBytesPerSecond").asLong()).isEqualTo(1L << 20);
+        api.awaitJob(api.post("/api/v1/vms/" + id + "/stop", null));
+        api.awaitState(id, "off");
+        assertThat(api.get("/api/v1/vms/" + id).json().at("/disks/0/maxIops").asLong())
+                .isEqualTo(40);
+    }
+
+    @Test
     void networkAdaptersAreAddedChangedAndRemovedWhileRunningAndARefusedChangeLeavesAllAsItWas() {
         String id = create("{\"name\":\"" + unique("nics") + "\",\"networkAdapters\":[{\"name\":\"lan\","
                         + "\"switchName\":\"nat\",\"mac\":\"00:15:5D:00:00:01\"}]}")

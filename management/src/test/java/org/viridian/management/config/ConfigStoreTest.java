@@ -83,6 +83,32 @@ class ConfigStoreTest {
         });
     }
 
+    /** A disk stored before disks had I/O limits loads without limits; one stored with them keeps them. */
+    @Test
+    void aDiskWithoutLimitsLoadsUnlimitedAndLimitsRoundTrip() throws Exception {
+        ConfigStore store = new ConfigStore(dir, Json.mapper());
+        UUID id = UUID.randomUUID();
+        Files.createDirectories(store.dir(id));
+        Files.writeString(
+                store.dir(id).resolve(ConfigStore.CONFIG),
+                """
+                {"id":"%s","name":"old-disk","cpus":1,"memoryBytes":67108864,
+                 "boot":{"type":"demo","guest":"smp.elf","cmdline":""},
+                 "disks":[{"slot":2,"path":"/srv/old.vhdx","readOnly":true}],"networkAdapters":[],
+                 "notes":"","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z"}
+                """
+                        .formatted(id));
+        VmConfig old = store.loadAll().configs().getFirst();
+        assertThat(old.disks()).containsExactly(new Disk(2, "/srv/old.vhdx", true, 0, 0));
+        // and an unlimited disk is written as before, for earlier versions' strict readers
+        assertThat(Json.mapper().writeValueAsString(old.disks().getFirst()))
+                .isEqualTo("{\"slot\":2,\"path\":\"/srv/old.vhdx\",\"readOnly\":true}");
+
+        store.save(old.withDisks(List.of(old.disks().getFirst().withLimits(500, 50L << 20)), old.modified()));
+        assertThat(store.loadAll().configs().getFirst().disks())
+                .containsExactly(new Disk(2, "/srv/old.vhdx", true, 500, 50L << 20));
+    }
+
     @Test
     void cpuListsParseAndFormat() {
         assertThat(CpuList.format(CpuList.parse("6, 0-3"))).isEqualTo("0-3,6");

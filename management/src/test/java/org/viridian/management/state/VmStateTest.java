@@ -48,10 +48,11 @@ class VmStateTest {
                 .hasMessage("cannot pause VM 'web': it is off (pause needs [running])");
         for (VmOperation op : VmOperation.values()) {
             for (VmState s : VmState.values()) {
-                // Reconfiguring, changing disks or adapters and deleting leave the state as it is.
+                // Reconfiguring, changing disks, their limits or adapters and deleting leave the state as it is.
                 if (op.allowedIn(s)
                         && op != VmOperation.RECONFIGURE
                         && op != VmOperation.CHANGE_DISKS
+                        && op != VmOperation.SET_DISK_LIMITS
                         && op != VmOperation.CHANGE_ADAPTERS
                         && op != VmOperation.DELETE) {
                     // every operation allowed in a state leads somewhere the state machine allows

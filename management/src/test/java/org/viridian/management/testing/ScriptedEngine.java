@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.viridian.devices.scsi.TokenBucket;
 import org.viridian.management.config.BootSource;
 import org.viridian.management.config.IntegrationServices;
 import org.viridian.management.config.NetworkAdapter;
@@ -28,7 +29,8 @@ import org.viridian.management.service.VmMetrics;
  * guest whose command line says "ic-shutdown" honours shutdown requests, "ic-heartbeat" answers heartbeats while it
  * is not paused, and "ic-kvp" tells its OS name and addresses through KVP ({@link #KVP_AUTO_POOL}) — each only when
  * the VM's settings offer that service; "screen" gives it a display, keyboard and mouse ({@link ScriptedScreen}). One whose command line says "ticker" prints a numbered line every 100 ms ("ticks=N": N of them, then it powers off); one whose command line says "fail-to-start" does not start; one whose command line says "disk-writer" appends
- * lines to its first disk's file while it runs; one whose command line says "no-save" refuses to be saved (as a VM with a
+ * lines to its first disk's file while it runs (each line one operation through the disk's real
+ * {@link TokenBucket}, so its IOPS limit shows in how many lines it writes); one whose command line says "no-save" refuses to be saved (as a VM with a
  * device whose state is not saved yet), and one that says "corrupt-save" writes a damaged state (its checksum wrong).
  */
 public final class ScriptedEngine implements VmEngine {
@@ -121,7 +123,7 @@ public final class ScriptedEngine implements VmEngine {
             }
         }
         if (cmdline.contains("disk-writer") && !c.disks().isEmpty())
-            writeDisk(vm, java.nio.file.Path.of(c.disks().getFirst().path()));
+            writeDisk(vm, c.disks().getFirst());
         if (cmdline.contains("ticker")) {
             // A guest that keeps printing (one line every 100 ms while it runs), to show its VM running on; with
             // "ticks=N" it powers off after N.
@@ -146,18 +148,22 @@ public final class ScriptedEngine implements VmEngine {
      * A guest that writes its disk while it runs ("disk-writer"): every 20 ms it appends "PID SEQ MILLIS" to its first
      * disk's file, so a test on shared storage sees every writer and when it wrote (two at once: a VM running twice).
      */
-    private static void writeDisk(Guest vm, java.nio.file.Path disk) {
+    private static void writeDisk(Guest vm, org.viridian.management.config.Disk d) {
         long pid = ProcessHandle.current().pid();
+        java.nio.file.Path disk = java.nio.file.Path.of(d.path());
         Thread.ofPlatform().daemon().start(() -> {
             for (long n = 1; !vm.exit.isDone(); n++) {
                 if (!vm.paused.get()) {
+                    String line = pid + " " + n + " " + System.currentTimeMillis() + "\n";
                     try {
-                        java.nio.file.Files.writeString(
-                                disk,
-                                pid + " " + n + " " + System.currentTimeMillis() + "\n",
-                                java.nio.file.StandardOpenOption.APPEND);
+                        TokenBucket limits = vm.disks.get(d.slot());
+                        if (limits == null) return; // detached
+                        limits.acquire(line.length());
+                        java.nio.file.Files.writeString(disk, line, java.nio.file.StandardOpenOption.APPEND);
                     } catch (IOException e) {
                         vm.print("disk write failed: " + e.getMessage() + "\r\n");
+                    } catch (InterruptedException e) {
+                        return;
                     }
                 }
                 sleep(20);
@@ -180,6 +186,9 @@ public final class ScriptedEngine implements VmEngine {
         final java.util.concurrent.atomic.AtomicLong tick = new java.util.concurrent.atomic.AtomicLong();
 
         private final VmConfig config;
+        /** Each attached disk's I/O limits, by slot, as StorVSP holds them. */
+        final Map<Integer, TokenBucket> disks = new java.util.concurrent.ConcurrentSkipListMap<>();
+
         private final long started = System.nanoTime();
         /** Nanoseconds spent paused, and when the current pause began (0: running). */
         private long pausedNanos, pausedSince;
@@ -201,6 +210,7 @@ public final class ScriptedEngine implements VmEngine {
             this.refusesSave = refusesSave;
             this.damagesSave = damagesSave;
             this.config = config;
+            for (var d : config.disks()) disks.put(d.slot(), new TokenBucket(d.maxIops(), d.maxBytesPerSecond()));
             this.console = console;
             this.icShutdown = icShutdown;
             this.offered = offered;
@@ -291,9 +301,9 @@ public final class ScriptedEngine implements VmEngine {
                 vps.add(new VmMetrics.Vp(i, ran / 2, exits));
             }
             List<Double> bounds = List.of(0.0005, 0.001, 0.01);
-            List<VmMetrics.Disk> disks = config.disks().stream()
+            List<VmMetrics.Disk> disks = this.disks.entrySet().stream()
                     .map(d -> new VmMetrics.Disk(
-                            d.slot(),
+                            d.getKey(),
                             new VmMetrics.Io(
                                     (long) (s * 16),
                                     (long) (s * (1 << 20)),
@@ -302,7 +312,9 @@ public final class ScriptedEngine implements VmEngine {
                                     bounds,
                                     List.of(0L, (long) (s * 16), 0L, 0L)),
                             VmMetrics.Io.none(bounds),
-                            (long) s))
+                            (long) s,
+                            d.getValue().limits().iops(),
+                            d.getValue().limits().bytesPerSecond()))
                     .toList();
             List<VmMetrics.NetworkAdapter> nics = config.networkAdapters().stream()
                     .filter(a -> a.switchName() != null)
@@ -364,11 +376,21 @@ public final class ScriptedEngine implements VmEngine {
         /** The scripted guest's "SCSI bus": it prints what a rescan would find. */
         @Override
         public void attachDisk(org.viridian.management.config.Disk disk) {
+            if (disks.putIfAbsent(disk.slot(), new TokenBucket(disk.maxIops(), disk.maxBytesPerSecond())) != null)
+                throw new IllegalArgumentException("LUN " + disk.slot() + " is in use");
             print("scsi: disk added at LUN " + disk.slot() + ": " + disk.path() + "\r\n");
         }
 
         @Override
+        public void updateDisk(org.viridian.management.config.Disk disk) {
+            TokenBucket b = disks.get(disk.slot());
+            if (b == null) throw new IllegalArgumentException("no disk at LUN " + disk.slot());
+            b.setLimits(new TokenBucket.Limits(disk.maxIops(), disk.maxBytesPerSecond()));
+        }
+
+        @Override
         public void detachDisk(int slot) {
+            disks.remove(slot);
             print("scsi: disk removed from LUN " + slot + "\r\n");
         }
 

@@ -85,6 +85,49 @@ public class WebManagerBrowserTest {
         service.api.awaitJob(service.api.post("/api/v1/vms/" + id + "/stop", null));
     }
 
+    /** The VM page's disk list shows each disk's I/O limits and changes them, on a running VM's disk at once. */
+    @Test
+    void diskLimitsAreShownAndChangedOnTheVmPage() throws Exception {
+        java.nio.file.Path img = java.nio.file.Files.createTempFile(service.stateDir, "qos", ".img");
+        String id = service.api
+                .post(
+                        "/api/v1/vms",
+                        "{\"name\":\"qosweb\",\"disks\":[{\"path\":\"" + img
+                                + "\",\"maxIops\":500,\"maxBytesPerSecond\":\"50M\"}]}")
+                .json()
+                .get("id")
+                .asText();
+        service.api.awaitJob(service.api.post("/api/v1/vms/" + id + "/start", null));
+        browser.get(service.service.url() + "#/vm/" + id);
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(
+                By.cssSelector("#disks [data-slot='0'] .disk-limits"), "at most 500 IOPS, 50M/s"));
+        assertThat(browser.findElement(By.id("disk-0-bandwidth")).getAttribute("value"))
+                .isEqualTo("50M");
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#vm-state [data-state='running']")));
+        type(browser, "disk-0-iops", "40");
+        browser.findElement(By.id("disk-0-bandwidth")).clear();
+        click(browser, "#disk-0-limits");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(
+                By.cssSelector("#disks [data-slot='0'] .disk-limits"), "at most 40 IOPS, no limit"));
+        var m = service.api.get("/api/v1/vms/" + id + "/metrics").json();
+        assertThat(m.at("/disks/0/maxIops").asLong()).isEqualTo(40);
+        assertThat(m.at("/disks/0/maxBytesPerSecond").asLong()).isZero();
+
+        // A refused value: the page says why, and the limits stay.
+        type(browser, "disk-0-bandwidth", "fast");
+        click(browser, "#disk-0-limits");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("error")));
+        assertThat(browser.findElement(By.id("error")).getText()).contains("maxBytesPerSecond must be a byte count");
+        assertThat(service.api
+                        .get("/api/v1/vms/" + id)
+                        .json()
+                        .at("/disks/0/maxIops")
+                        .asLong())
+                .isEqualTo(40);
+        service.api.awaitJob(service.api.post("/api/v1/vms/" + id + "/stop", null));
+    }
+
     private static void type(WebDriver browser, String id, String text) {
         new WebDriverWait(browser, Duration.ofSeconds(30))
                 .ignoring(org.openqa.selenium.StaleElementReferenceException.class)

@@ -31,6 +31,7 @@ class FrameCodecTest {
                 new WorkerMessage.RequestShutdown(4),
                 new WorkerMessage.AttachDisk(6, new Disk(2, "/tmp/d.vhdx", true)),
                 new WorkerMessage.DetachDisk(7, 2),
+                new WorkerMessage.UpdateDisk(13, new Disk(2, "/tmp/d.vhdx", true, 500, 50L << 20)),
                 new WorkerMessage.AddAdapter(8, NIC),
                 new WorkerMessage.RemoveAdapter(9, NIC),
                 new WorkerMessage.UpdateAdapter(10, NIC, new NetworkAdapter("eth0", null, "00:15:5D:00:00:01")),

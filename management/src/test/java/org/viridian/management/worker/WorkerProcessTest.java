@@ -131,6 +131,67 @@ class WorkerProcessTest {
         }
     }
 
+    /**
+     * A running VM's disk limits changed through the API reach its disk in the worker process: the scripted guest
+     * writes one line per I/O through the disk's token bucket, so the lines it manages per interval follow the limit,
+     * and the VM's metrics (read from the worker) report the limit the bucket holds.
+     */
+    @Test
+    void diskLimitsOfARunningVmChangeInItsWorkerAtOnce() throws Exception {
+        Path dir = TestService.tempDir();
+        Path disk = Files.createFile(dir.resolve("qos.img"));
+        ServiceProcess.Running p = ServiceProcess.Running.start(dir, "worker-scripted");
+        try {
+            ApiClient api = p.api();
+            String vm = create(api, "qos", "disk-writer");
+            ApiClient.Response attached =
+                    api.post("/api/v1/vms/qos/disks", "{\"path\":\"" + disk + "\",\"maxIops\":2}");
+            assertThat(attached.status()).as(attached.body()).isEqualTo(201);
+            assertThat(api.awaitJob(api.post("/api/v1/vms/qos/start", null))
+                            .get("status")
+                            .asText())
+                    .isEqualTo("succeeded");
+            assertThat(workerPid(dir, vm)).isNotEqualTo(p.process().pid());
+            assertThat(api.get("/api/v1/vms/qos/metrics")
+                            .json()
+                            .at("/disks/0/maxIops")
+                            .asLong())
+                    .isEqualTo(2);
+            // 2 IOPS with a one-second burst: at most 2 per second plus the burst, where unlimited it writes every 20
+            // ms.
+            assertThat(linesIn(disk, 2000)).as("writes in 2 s at 2 IOPS").isLessThanOrEqualTo(7);
+
+            ApiClient.Response lifted = api.patch("/api/v1/vms/qos/disks/0", "{\"maxIops\":0}");
+            assertThat(lifted.status()).as(lifted.body()).isEqualTo(200);
+            assertThat(api.get("/api/v1/vms/qos/metrics")
+                            .json()
+                            .at("/disks/0/maxIops")
+                            .asLong())
+                    .isZero();
+            assertThat(linesIn(disk, 2000)).as("writes in 2 s without a limit").isGreaterThan(25);
+
+            ApiClient.Response limited =
+                    api.patch("/api/v1/vms/qos/disks/0", "{\"maxIops\":4,\"maxBytesPerSecond\":\"1M\"}");
+            assertThat(limited.status()).as(limited.body()).isEqualTo(200);
+            JsonNode m = api.get("/api/v1/vms/qos/metrics").json();
+            assertThat(m.at("/disks/0/maxIops").asLong()).isEqualTo(4);
+            assertThat(m.at("/disks/0/maxBytesPerSecond").asLong()).isEqualTo(1L << 20);
+            assertThat(linesIn(disk, 2000)).as("writes in 2 s at 4 IOPS").isLessThanOrEqualTo(13);
+            assertThat(api.get("/api/v1/vms/qos").json().at("/disks/0/maxIops").asLong())
+                    .isEqualTo(4);
+        } finally {
+            p.kill9();
+            ServiceProcess.killWorkers(dir);
+        }
+    }
+
+    /** Lines the disk-writer guest appended to {@code disk} in {@code millis}. */
+    private static int linesIn(Path disk, long millis) throws Exception {
+        int before = Files.readAllLines(disk).size();
+        Thread.sleep(millis);
+        return Files.readAllLines(disk).size() - before;
+    }
+
     @Test
     void aVmThatEndsAtOnceIsHeardAndAWorkerThatCannotStartItsVmSaysWhy() throws Exception {
         Path dir = TestService.tempDir();
