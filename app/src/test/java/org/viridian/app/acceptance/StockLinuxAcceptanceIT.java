@@ -64,22 +64,9 @@ class StockLinuxAcceptanceIT {
                     .append(name, 0, name.length() - 3)
                     .append(" rc=$?\"\n");
         }
-        Map<String, Path> daemon =
-                NestedKvmHost.dynamicProgram("hv_kvp_daemon", "hyperv-daemons", "sbin/hv_kvp_daemon");
-        kvpDaemon = !daemon.isEmpty();
-        files.putAll(daemon);
-        Path osRelease = Files.createTempFile("os-release", "");
-        Files.writeString(osRelease, "NAME=\"Viridian acceptance guest\"\nVERSION_ID=\"1.0\"\n");
-        osRelease.toFile().deleteOnExit();
-        files.put("etc/os-release", osRelease);
-        // The daemon's FullyQualifiedDomainName is getaddrinfo's canonical name for the host name: /etc/hosts has it.
-        Path hosts = Files.createTempFile("hosts", ""), nss = Files.createTempFile("nsswitch", "");
-        Files.writeString(hosts, "127.0.0.1 accept-guest.viridian.test accept-guest localhost\n");
-        Files.writeString(nss, "hosts: files\n");
-        hosts.toFile().deleteOnExit();
-        nss.toFile().deleteOnExit();
-        files.put("etc/hosts", hosts);
-        files.put("etc/nsswitch.conf", nss);
+        Map<String, Path> kvp = KvpGuestFiles.forHost("accept-guest", "Viridian acceptance guest");
+        kvpDaemon = !kvp.isEmpty();
+        files.putAll(kvp);
         String init =
                 """
                 #!/bin/busybox sh

@@ -40,6 +40,8 @@ class StockLinuxSaveRestoreIT {
     private static final int BLOCKS = 40;
     private static NestedKvmHost.Outcome viridian;
     private static NestedKvmHost.Outcome qemu;
+    /** Whether the guest runs Debian's hv_kvp_daemon (package hyperv-daemons), without which Linux never answers KVP. */
+    private static boolean kvpDaemon;
 
     @BeforeAll
     static void saveResumeAndMoveStockLinux() throws Exception {
@@ -52,6 +54,9 @@ class StockLinuxSaveRestoreIT {
                 /bin/busybox --install -s /bin
                 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
                 %s
+                hostname sr-guest
+                # KVP from the first boot on: it must still answer after the restore and after the move.
+                if [ -x /sbin/hv_kvp_daemon ]; then mkdir -p /var/lib; /sbin/hv_kvp_daemon -n >/dev/null 2>&1 & fi
                 for t in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/sda ] && break; sleep 1; done
                 echo "SR: boot, disk $(cat /sys/block/sda/size 2>/dev/null) sectors"
                 i=1
@@ -71,12 +76,16 @@ class StockLinuxSaveRestoreIT {
                   i=$((i + 1))
                 done
                 echo "SR: verified %d blocks, $bad bad"
-                sleep 12
+                sleep 40
                 echo "SR: final clock=$(date -u +%%s)"
                 poweroff -f
                 """
                         .formatted(modules.insmods(), BLOCKS, BLOCKS, BLOCKS);
-        byte[] initrd = NestedKvmHost.busyboxInitramfs(init, modules.files());
+        Map<String, Path> guestFiles = new HashMap<>(modules.files());
+        Map<String, Path> kvp = KvpGuestFiles.forHost("sr-guest", "Viridian save-restore guest");
+        kvpDaemon = !kvp.isEmpty();
+        guestFiles.putAll(kvp);
+        byte[] initrd = NestedKvmHost.busyboxInitramfs(init, guestFiles);
         Map<String, byte[]> files = new HashMap<>();
         files.put("vmlinuz", NestedKvmHost.stockKernel());
         files.put("sr-initrd.gz", initrd);
@@ -174,6 +183,12 @@ class StockLinuxSaveRestoreIT {
     void theHeartbeatAnswersAndTimeSyncSetsTheClockAfterTheMove() {
         String out = viridian.output();
         assertThat(out).containsPattern("(?i)SR-HOST: guest .*\"heartbeat\" *: *\"ok\"");
+        if (kvpDaemon)
+            assertThat(out)
+                    .as("KVP answers on the destination, after a restore and a move")
+                    .containsPattern("SR-HOST: guest .*\"kvp\" *: *\"ok\"")
+                    .containsPattern("SR-HOST: guest .*\"fullyQualifiedDomainName\" *: *\"sr-guest"
+                            + java.util.regex.Pattern.quote(KvpGuestFiles.DOMAIN) + "\"");
         Matcher host = Pattern.compile("SR-HOST: host clock=(\\d+)").matcher(out);
         Matcher guest = Pattern.compile("SR: final clock=(\\d+)").matcher(out);
         assertThat(host.find() && guest.find()).as(out).isTrue();

@@ -72,8 +72,14 @@ export VIRIDIAN_URL=http://127.0.0.1:7482
 viridian vm list | sed 's/^/SR-HOST: destination: /'
 w $A2 'SR: verified' || finish 1
 sleep 6
-# The guest's integration state as the destination's service reports it (heartbeat answered or not).
-p "guest $(wget -qO- $A2/vms/linux | grep -o '"guest" *: *{[^}]*}')"
+# The guest's integration state as the destination's service reports it: heartbeat answered or not, and KVP's
+# answers (asked again when older than 30 s), looked at until KVP has answered (or ~40 s).
+for t in $(seq 1 20); do
+  g=$(wget -qO- $A2/vms/linux | grep -o '"guest" *: *{[^}]*}')
+  echo "$g" | grep -q '"kvp" *: *"ok"' && break
+  sleep 2
+done
+p "guest $g"
 # The host's clock as soon as the guest's last line is seen (polled every 2 s): the guest's own clock in that line must
 # be the host's, give or take the poll, after the time sync that follows each restore.
 w $A2 'SR: final'
