@@ -50,8 +50,12 @@ public final class Messages {
      * ResourceBundle would otherwise try before English).
      */
     public static ResourceBundle bundle(Locale l) {
+        // English is the base file itself: asked for as "en", ResourceBundle would first look for a messages_en file,
+        // through every jar of the class path (the disk tools' launcher puts the full jar, slow to open, last).
         return ResourceBundle.getBundle(
-                BUNDLE, l, ResourceBundle.Control.getNoFallbackControl(ResourceBundle.Control.FORMAT_PROPERTIES));
+                BUNDLE,
+                l.getLanguage().equals("en") ? Locale.ROOT : l,
+                ResourceBundle.Control.getNoFallbackControl(ResourceBundle.Control.FORMAT_PROPERTIES));
     }
 
     /** The message {@code key} in the current language, {@code {0}}, {@code {1}}… replaced by {@code args}. */

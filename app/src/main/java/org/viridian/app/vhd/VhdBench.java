@@ -157,8 +157,8 @@ final class VhdBench implements Callable<Integer> {
 
     /**
      * Whole commands, as a user runs them: `viridian vhd convert` (the launcher, JVM start included) against `qemu-img
-     * convert`, on the same inputs made with qemu-img (a sparse raw file with ~30 % random data in scattered runs of 64
-     * KiB to 4 MiB, and its qcow2 and VMDK conversions), to dynamic VHD and VHDX; interleaved, median of --runs, inputs in
+     * convert`, on the same inputs made with qemu-img (a sparse raw file with ~30 % written in scattered runs of 64 KiB
+     * to 4 MiB, mixed zero and non-zero clusters, and its qcow2 and VMDK conversions), to dynamic VHD and VHDX; interleaved, median of --runs, inputs in
      * the page cache, outputs deleted and the page cache written back (sync) before each run; then qemu-img compare of
      * each input with Viridian's output. The ratio is qemu-img's median time over Viridian's: above 1, Viridian is
      * faster.
@@ -169,6 +169,7 @@ final class VhdBench implements Callable<Integer> {
             return;
         }
         if (runs < 1) throw new IllegalArgumentException("--runs must be positive");
+        String loadBefore = loadAverage();
         List<String> viridian = viridianCommand();
         warmUp(viridian, work);
         System.out.printf(
@@ -222,6 +223,8 @@ final class VhdBench implements Callable<Integer> {
             for (Path p : List.of(raw, qcow, vmdk)) Files.deleteIfExists(p);
         }
         System.out.printf("  lowest qemu/viridian ratio: %.2fx%n", worst);
+        // Whole-command times on a small machine move with whatever else runs: say how busy it was.
+        System.out.printf("  load average (1 min) before: %s, after: %s%n", loadBefore, loadAverage());
     }
 
     /**
@@ -260,7 +263,10 @@ final class VhdBench implements Callable<Integer> {
                 "org.viridian.app.vhd.VhdMain");
     }
 
-    /** A sparse raw file with ~30 % of random data in runs of 64 KiB to 4 MiB at 64 KiB-aligned random places. */
+    /**
+     * A sparse raw file with ~30 % written in runs of 64 KiB to 4 MiB at 64 KiB-aligned random places: random data, an
+     * eighth of the 64 KiB clusters all zeros and an eighth starting with a zero page.
+     */
     private static void makeSparseInput(Path raw, long bytes, long seed) throws IOException {
         Images.create(raw, new CreateOptions(ImageFormat.RAW, ImageType.FIXED, bytes, 0, null));
         try (var ch = java.nio.channels.FileChannel.open(raw, java.nio.file.StandardOpenOption.WRITE)) {
@@ -272,7 +278,12 @@ final class VhdBench implements Callable<Integer> {
                 long at = (long) (rnd.nextDouble() * ((bytes - len) >> 16)) << 16;
                 run.clear().limit(len);
                 while (run.hasRemaining()) {
-                    rnd.nextBytes(chunk);
+                    // As a used disk's data: mostly non-zero, some written clusters all zeros, some starting with a
+                    // zero page (which tells the copy's quick "is it data" probe nothing).
+                    int kind = rnd.nextInt(8);
+                    if (kind == 0) java.util.Arrays.fill(chunk, (byte) 0);
+                    else rnd.nextBytes(chunk);
+                    if (kind == 1) java.util.Arrays.fill(chunk, 0, 4096, (byte) 0);
                     run.put(chunk, 0, Math.min(chunk.length, run.remaining()));
                 }
                 run.flip();
@@ -312,6 +323,14 @@ final class VhdBench implements Callable<Integer> {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
         return p.waitFor() == 0;
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     private static double median(double[] v) {

@@ -1,7 +1,5 @@
 package org.viridian.app.vhd;
 
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -148,7 +146,7 @@ final class VhdConvert implements Callable<Integer> {
                     dst,
                     f.displayName() + " " + VhdText.type(t),
                     Sizes.human(written),
-                    BigDecimal.valueOf(secs).setScale(2, RoundingMode.HALF_UP)));
+                    Sizes.decimal(secs, 2)));
         }
         return 0;
     }

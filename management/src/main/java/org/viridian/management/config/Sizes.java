@@ -48,7 +48,36 @@ public final class Sizes {
         if (v == Math.rint(v)) return (long) v + " " + units[u];
         // As %.1f rounds (half up, from the shortest decimal form), without java.util.Formatter: its set-up was a
         // visible part of a short command's start (`viridian vhd convert` prints sizes).
-        return BigDecimal.valueOf(v).setScale(1, RoundingMode.HALF_UP).toPlainString() + " " + units[u];
+        return decimal(v, 1) + " " + units[u];
+    }
+
+    /**
+     * {@code v} with {@code places} decimals, rounded half up from its shortest decimal form: what
+     * {@code BigDecimal.valueOf(v).setScale(places, HALF_UP).toPlainString()} gives, done on Double.toString's digits
+     * because BigDecimal's class initialisation alone (tables of powers, interpreted at start-up) took ~15 ms of a
+     * short `vhd convert`.
+     */
+    public static String decimal(double v, int places) {
+        String s = Double.toString(Math.abs(v));
+        int dot = s.indexOf('.');
+        if (s.indexOf('E') >= 0 || dot < 0 || Double.isNaN(v) || Double.isInfinite(v))
+            return BigDecimal.valueOf(v).setScale(places, RoundingMode.HALF_UP).toPlainString();
+        // Digits without the point, cut after `places` decimals (padded with zeros), rounded up on a cut digit >= 5.
+        StringBuilder digits = new StringBuilder(s.length() + places).append(s, 0, dot);
+        int fraction = s.length() - dot - 1;
+        digits.append(s, dot + 1, dot + 1 + Math.min(places, fraction));
+        for (int i = fraction; i < places; i++) digits.append('0');
+        if (fraction > places && s.charAt(dot + 1 + places) >= '5') {
+            int i = digits.length() - 1;
+            while (i >= 0 && digits.charAt(i) == '9') digits.setCharAt(i--, '0');
+            if (i >= 0) digits.setCharAt(i, (char) (digits.charAt(i) + 1));
+            else digits.insert(0, '1');
+        }
+        int whole = digits.length() - places;
+        String out = places == 0 ? digits.toString() : digits.substring(0, whole) + "." + digits.substring(whole);
+        boolean zero = true;
+        for (int i = 0; i < digits.length(); i++) zero &= digits.charAt(i) == '0';
+        return v < 0 && !zero ? "-" + out : out;
     }
 
     /** 64M, 2G, 1536K: the largest exact binary unit. */

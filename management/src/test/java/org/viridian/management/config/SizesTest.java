@@ -21,6 +21,30 @@ class SizesTest {
         assertThat(Sizes.human(512L << 20)).isEqualTo("512 MiB");
     }
 
+    /** decimal() is BigDecimal's half-up rounding of the shortest decimal form, digit for digit. */
+    @Test
+    void decimalRoundsAsBigDecimal() {
+        Random r = new Random(5);
+        double[] edges = {0, -0.0, 0.05, 0.15, 0.25, 0.949, 0.95, 0.995, 9.995, 99.95, 1023.95, -1.25, -0.04, 1e-4, 2e7
+        };
+        for (int places = 0; places <= 3; places++) {
+            for (double v : edges)
+                assertThat(Sizes.decimal(v, places)).as("%s %d", v, places).isEqualTo(ref(v, places));
+            for (int i = 0; i < 20_000; i++) {
+                double v = r.nextInt(3) == 0 ? r.nextInt(100_000) / 1000.0 : (r.nextDouble() - 0.3) * 2000;
+                assertThat(Sizes.decimal(v, places)).as("%s %d", v, places).isEqualTo(ref(v, places));
+            }
+        }
+        assertThat(Sizes.decimal(0.125, 2)).isEqualTo("0.13");
+        assertThat(Sizes.decimal(9.96, 1)).isEqualTo("10.0");
+    }
+
+    private static String ref(double v, int places) {
+        return java.math.BigDecimal.valueOf(v)
+                .setScale(places, java.math.RoundingMode.HALF_UP)
+                .toPlainString();
+    }
+
     private static String reference(long bytes) {
         String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
         double v = bytes;
