@@ -18,8 +18,16 @@ final class Iperf3 {
     /** A guest's report on its console: "NETBENCH tcp {json…}" on one line (see {@link NetGuest}). */
     private static final Pattern REPORT = Pattern.compile("^NETBENCH (tcp|udp) (\\{.*)$", Pattern.MULTILINE);
 
-    /** What one side measured: TCP bits/s and 64-byte UDP packets/s, both as received. */
-    record Figures(double tcpBitsPerSecond, double udpPacketsPerSecond) {}
+    /**
+     * What one side measured: TCP bits/s and 64-byte UDP packets/s, both as received; the TCP sender's retransmitted
+     * segments as iperf3 counted them (-1: not reported) and the sending guest's TCP counters after both tests (empty
+     * when it printed none).
+     */
+    record Figures(double tcpBitsPerSecond, double udpPacketsPerSecond, long tcpRetransmits, TcpCounters guest) {
+        Figures(double tcpBitsPerSecond, double udpPacketsPerSecond) {
+            this(tcpBitsPerSecond, udpPacketsPerSecond, -1, new TcpCounters(java.util.Map.of()));
+        }
+    }
 
     private Iperf3() {}
 
@@ -40,6 +48,11 @@ final class Iperf3 {
         double bps = received.path("bits_per_second").asDouble(-1);
         if (bps < 0) throw new IOException("iperf3 TCP report without end.sum_received.bits_per_second: " + json);
         return bps;
+    }
+
+    /** Segments the TCP sender retransmitted (iperf3's end.sum_sent.retransmits; -1 when it has none, not Linux). */
+    static long tcpRetransmits(String json) throws IOException {
+        return end(json).path("sum_sent").path("retransmits").asLong(-1);
     }
 
     /**
@@ -66,7 +79,8 @@ final class Iperf3 {
             else udp = m.group(2);
         }
         if (tcp == null || udp == null) throw new IOException("the guest reported no iperf3 results");
-        return new Figures(tcpBitsPerSecond(tcp), udpPacketsPerSecond(udp));
+        return new Figures(
+                tcpBitsPerSecond(tcp), udpPacketsPerSecond(udp), tcpRetransmits(tcp), TcpCounters.fromConsole(console));
     }
 
     private static JsonNode end(String json) throws IOException {

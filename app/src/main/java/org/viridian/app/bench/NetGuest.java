@@ -62,10 +62,12 @@ public final class NetGuest {
                     done
                     echo "NETBENCH-FAILED $n $(tr -d '\\n\\t' </tmp/r.json)"
                   }
+                  echo "NETBENCH-START tcp"
                   run tcp %s
                   run udp %s
                 fi
                 sed 's/^/NETDIAG /' /proc/interrupts
+                cat /proc/net/snmp /proc/net/netstat | grep '^Tcp' | sed 's/^/NETSNMP /'
                 for f in /sys/class/net/eth0/statistics/*; do echo "NETDIAG ${f##*/} $(cat $f)"; done
                 poweroff -f
                 """
