@@ -55,6 +55,8 @@ final class BenchDiagnostics {
                     .append(a.netVsp().counters())
                     .append(" tap errors ")
                     .append(a.port().errors())
+                    .append("; ring ")
+                    .append(a.netVsp().ringStatistics())
                     .append('\n');
         // Which threads of this process burn the (nested) host's CPUs: name, utime, stime, guest time in ticks.
         try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {

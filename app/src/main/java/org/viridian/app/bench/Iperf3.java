@@ -23,10 +23,32 @@ final class Iperf3 {
      * segments as iperf3 counted them (-1: not reported) and the sending guest's TCP counters after both tests (empty
      * when it printed none).
      */
-    record Figures(double tcpBitsPerSecond, double udpPacketsPerSecond, long tcpRetransmits, TcpCounters guest) {
+    record Figures(
+            double tcpBitsPerSecond,
+            double udpPacketsPerSecond,
+            long tcpRetransmits,
+            TcpCounters guest,
+            String tcpSender) {
         Figures(double tcpBitsPerSecond, double udpPacketsPerSecond) {
-            this(tcpBitsPerSecond, udpPacketsPerSecond, -1, new TcpCounters(java.util.Map.of()));
+            this(tcpBitsPerSecond, udpPacketsPerSecond, -1, new TcpCounters(java.util.Map.of()), "");
         }
+    }
+
+    /**
+     * What the TCP sender's kernel saw (iperf3's per-stream sender figures from TCP_INFO, and both ends' CPU use): a
+     * congestion window that never grew or a round trip far above the path's says where the time goes.
+     */
+    static String tcpSender(String json) throws IOException {
+        JsonNode end = end(json);
+        JsonNode sender = end.path("streams").path(0).path("sender");
+        JsonNode cpu = end.path("cpu_utilization_percent");
+        return "cwnd max %d B, rtt mean %d us max %d us, cpu sender %.0f%% receiver %.0f%%"
+                .formatted(
+                        sender.path("max_snd_cwnd").asLong(-1),
+                        sender.path("mean_rtt").asLong(-1),
+                        sender.path("max_rtt").asLong(-1),
+                        cpu.path("host_total").asDouble(-1),
+                        cpu.path("remote_total").asDouble(-1));
     }
 
     private Iperf3() {}
@@ -80,7 +102,11 @@ final class Iperf3 {
         }
         if (tcp == null || udp == null) throw new IOException("the guest reported no iperf3 results");
         return new Figures(
-                tcpBitsPerSecond(tcp), udpPacketsPerSecond(udp), tcpRetransmits(tcp), TcpCounters.fromConsole(console));
+                tcpBitsPerSecond(tcp),
+                udpPacketsPerSecond(udp),
+                tcpRetransmits(tcp),
+                TcpCounters.fromConsole(console),
+                tcpSender(tcp));
     }
 
     private static JsonNode end(String json) throws IOException {

@@ -83,6 +83,8 @@ sealed interface NetEngine permits NetEngine.Viridian, NetEngine.Qemu {
                                 .append(a.netVsp().counters())
                                 .append(" tap errors ")
                                 .append(a.port().errors())
+                                .append("; ring ")
+                                .append(a.netVsp().ringStatistics())
                                 .append('\n');
                     return console.toString(StandardCharsets.UTF_8) + "\n[viridian: " + end + "]\n" + adapters;
                 }

@@ -67,6 +67,8 @@ public final class NetGuest {
                   run udp %s
                 fi
                 sed 's/^/NETDIAG /' /proc/interrupts
+                sed 's/^/NETDIAG softirqs /' /proc/softirqs; sed 's/^/NETDIAG softnet /' /proc/net/softnet_stat
+                for p in /proc/[0-9]*; do case "$(cat $p/comm 2>/dev/null)" in ksoftirqd*|iperf3) echo "NETDIAG task $(cat $p/stat)";; esac; done
                 cat /proc/net/snmp /proc/net/netstat | grep '^Tcp' | sed 's/^/NETSNMP /'
                 for f in /sys/class/net/eth0/statistics/*; do echo "NETDIAG ${f##*/} $(cat $f)"; done
                 poweroff -f

@@ -26,6 +26,8 @@ public abstract class ChannelDevice implements VmbusDevice {
     private volatile Thread pumper;
 
     private final AtomicBoolean signalled = new AtomicBoolean();
+    /** Pump passes and the time spent in them (a diagnosis: a slow device shows as long passes). */
+    private long passes, passNanos;
 
     private OpenChannel channel;
     private Outbox outbox;
@@ -99,6 +101,7 @@ public abstract class ChannelDevice implements VmbusDevice {
         OpenChannel c = channel;
         if (c == null) return;
         pumping = true;
+        long start = System.nanoTime();
         try {
             signalPending |= outbox.flush();
             while (channel == c && outbox.waiting() < backlogLimit && readyForMore()) {
@@ -106,9 +109,12 @@ public abstract class ChannelDevice implements VmbusDevice {
                 if (p.isEmpty()) break;
                 onPacket(p.get());
             }
+            if (channel == c) drained();
         } catch (RingCorruptException e) {
             fail(e.getMessage());
         } finally {
+            passes++;
+            passNanos += System.nanoTime() - start;
             pumping = false;
             boolean signal = signalPending;
             signalPending = false;
@@ -158,6 +164,17 @@ public abstract class ChannelDevice implements VmbusDevice {
         }
     }
 
+    /**
+     * Inside the pump: sends the signal gathered so far now instead of at the pass's end, for an answer the guest waits
+     * on while the device still has slow work to do for the same packet (a network adapter's port write). The ring's
+     * rule still decides whether a signal is due at all, so a burst costs no more interrupts.
+     */
+    protected final synchronized void signalNow() {
+        if (!pumping || !signalPending) return;
+        signalPending = false;
+        channel.signalGuest().run();
+    }
+
     private void signal(boolean needed) {
         if (!needed) return;
         if (pumping) {
@@ -181,6 +198,14 @@ public abstract class ChannelDevice implements VmbusDevice {
         if (channel == null) return;
         detach();
         onClosed();
+    }
+
+    /** How the host's writes to the guest's ring went this opening (a diagnosis): see RingBuffer.writeStatistics. */
+    public final synchronized String ringStatistics() {
+        return channel == null
+                ? "closed"
+                : "to guest " + channel.toGuest().writeStatistics() + "; pump passes " + passes + ", "
+                        + passNanos / 1000 + " us in them";
     }
 
     /** The current opening, or null: work that outlives a packet checks it is still the same before answering. */
@@ -214,6 +239,12 @@ public abstract class ChannelDevice implements VmbusDevice {
         // The pump thread sees the opening gone and ends (not joined: it may be the caller, failing the channel).
         if (t != null) LockSupport.unpark(t);
     }
+
+    /**
+     * The pass over the guest's ring is over (it is drained, or the device takes no more now): work a device deferred
+     * over its packets (a batch of frames for a port) is done here, under the lock, before the pass's signal.
+     */
+    protected void drained() {}
 
     /** What one packet from the guest means. Throwing {@link RingCorruptException} fails the channel. */
     protected abstract void onPacket(Packet p);
