@@ -3,6 +3,7 @@ package org.viridian.devices.netvsp;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
 import org.viridian.devices.netvsp.NetVspCounters.Drop;
 import org.viridian.devices.netvsp.protocol.NvspMessage;
@@ -21,7 +22,7 @@ import org.viridian.vmbus.ring.TransferPageHeader;
  * One of an adapter's VMBus channels, the primary ({@link NetVsp}) or a vRSS sub-channel: a queue each way. The guest
  * may transmit on any of them (SEND_RNDIS_PACKET naming a section of the one send buffer or guest pages); frames for
  * the guest go out on the channel receive-side scaling picks, in a section of the one receive buffer, and the guest
- * completes them on the same channel. Each channel has its own transmit batches and runs under its own lock; what the
+ * completes them on the same channel. Each channel has its own staging buffer and runs under its own lock; what the
  * channels share (buffers, RNDIS state, counters) is the adapter's and safe to read without its lock.
  */
 abstract class NetVspChannel extends ChannelDevice {
@@ -46,27 +47,36 @@ abstract class NetVspChannel extends ChannelDevice {
     static final byte[] SEND_COMPLETE_OK = new SendRndisPacketComplete(NvspStatus.SUCCESS).toBytes();
     static final byte[] SEND_COMPLETE_FAIL = new SendRndisPacketComplete(NvspStatus.FAIL).toBytes();
 
-    // Reused buffers: what a transfer-page packet carries.
+    /** Staging holds this many of the largest NVSP packets' RNDIS bytes: one batch (see {@link #batchEnd}). */
+    private static final int BATCH_MESSAGES = 4;
+
+    // Reused buffers: the staging area for the guest's RNDIS messages, a view of it for the port, and what a
+    // transfer-page packet carries.
+    private final byte[] staging = new byte[BATCH_MESSAGES * NetVsp.MAX_MESSAGE];
+    final ByteBuffer stagingView = ByteBuffer.wrap(staging).order(ByteOrder.LITTLE_ENDIAN);
+    private final ByteBuffer frameView = ByteBuffer.wrap(staging);
     final byte[] xferHeaders = new byte[TransferPageHeader.SIZE];
     private final byte[] rxHeader = new byte[ReceiveBuffer.RX_HEADER];
 
     /**
      * Frames the guest sent are not written to the port packet by packet: the NVSP packets of one pass over its ring
-     * (a {@link TxBatch}) are copied one after another, checked and completed at once, and only when the ring is
-     * drained (or the batch is full) is the guest signalled, once, and are the frames written. The guest's buffers are
-     * free once copied, and Linux frees a transmitted skb only on its completion: TCP Small Queues holds a socket to a
-     * couple of skbs until then, so a completion that waited for the port's writes (the host's whole network stack
-     * runs in a TAP write) would cap each TCP stream at a few small skbs per write. A slow port's writes go to a
-     * {@link PortWriter} thread, so the pump reads and completes the guest's next packets meanwhile.
+     * (a batch) are copied into staging one after another, checked and completed at once, and only when the ring is
+     * drained (or staging or {@link #HELD_FRAMES} is full) is the guest signalled, once, and are the frames written.
+     * The guest's buffers are free once copied, and Linux frees a transmitted skb only on its completion: TCP Small
+     * Queues holds a socket to a couple of skbs until then, so a completion that waited for the port's writes (the
+     * host's whole network stack runs in them) would cap each TCP stream at a few skbs per write.
      */
-    private TxBatch batch = new TxBatch();
+    private static final int HELD_FRAMES = 64;
 
-    /** The slow port's writer (null until the first batch for one). */
-    private PortWriter writer;
+    private final int[] heldStart = new int[HELD_FRAMES], heldLength = new int[HELD_FRAMES];
+    private final long[] heldOffload = new long[HELD_FRAMES];
+    private int held;
+    /** Where the next NVSP packet's RNDIS bytes go in staging (the end of this batch's). */
+    private int batchEnd;
 
     /**
-     * For comparison runs only (`bench netvsp --compare-late-completion`): the old order, every frame to the port
-     * before its packet's completion, on the pump's thread, the guest signalled at the pass's end.
+     * For comparison runs only (`bench netvsp --diagnose`): the old order, every frame to the port before the packet's
+     * completion, the guest signalled at the pass's end.
      */
     static final String LATE_COMPLETION = "viridian.netvsp.lateCompletion";
 
@@ -158,13 +168,12 @@ abstract class NetVspChannel extends ChannelDevice {
     }
 
     /**
-     * SEND_RNDIS_PACKET: gathers the RNDIS bytes (section, then page ranges) into the batch, handles each
+     * SEND_RNDIS_PACKET: gathers the RNDIS bytes (section, then page ranges) into this batch's staging, handles each
      * message (frames are held for the port) and completes the packet.
      */
     private void rndisPacket(Packet p, SendRndisPacket r) {
-        if (!batch.hasRoomForAMessage()) endBatch();
-        TxBatch t = batch;
-        int base = t.end, length = 0;
+        if (staging.length - batchEnd < NetVsp.MAX_MESSAGE) endBatch();
+        int base = batchEnd, length = 0;
         if (r.sectionIndex() != SendRndisPacket.NO_SECTION) {
             GpaPages sendPages = adapter().sendPages();
             long count = sendPages == null ? 0 : sendPages.size() / NetVsp.SEND_SECTION_SIZE;
@@ -178,7 +187,7 @@ abstract class NetVspChannel extends ChannelDevice {
                 return;
             }
             length = r.sectionSize();
-            sendPages.read((long) r.sectionIndex() * NetVsp.SEND_SECTION_SIZE, t.bytes, base, length);
+            sendPages.read((long) r.sectionIndex() * NetVsp.SEND_SECTION_SIZE, staging, base, length);
         }
         if (p.type() == Packet.DATA_USING_GPA_DIRECT) {
             // A range list no guest writes is ring damage: GpaRange.parse throws and the channel fails.
@@ -191,28 +200,19 @@ abstract class NetVspChannel extends ChannelDevice {
         }
         boolean ok = length > 0 && messages(base, base + length);
         if (length == 0) drop(Drop.MALFORMED_RNDIS, "SEND_RNDIS_PACKET without RNDIS bytes");
-        // messages() may have ended the batch (full of frames): what is left of this packet is in the current one.
-        if (batch == t) t.end = base + length;
-        if (lateCompletion) batch.transmit(adapter());
+        batchEnd = base + length;
+        if (lateCompletion) transmitHeld();
         complete(p, ok ? SEND_COMPLETE_OK : SEND_COMPLETE_FAIL);
     }
 
     /**
-     * The guest's ring is drained (or the batch full): the guest hears of the batch's completions, then the port gets
-     * its frames (on the {@link PortWriter}'s thread for a slow port).
+     * The guest's ring is drained (or staging full): the guest hears of this batch's completions, then the port gets
+     * its frames.
      */
     private void endBatch() {
         signalNow();
-        if (batch.isEmpty()) {
-            batch.clear();
-        } else if (lateCompletion || !adapter().port().slowTransmit()) {
-            batch.transmit(adapter());
-        } else {
-            if (writer == null) {
-                writer = new PortWriter(adapter());
-            }
-            batch = writer.swap(batch);
-        }
+        transmitHeld();
+        batchEnd = 0;
     }
 
     @Override
@@ -222,11 +222,28 @@ abstract class NetVspChannel extends ChannelDevice {
 
     /** A new or ended opening: nothing of the last one's batch is left (a failed pass may have left frames). */
     final void forgetBatch() {
-        batch.clear();
+        held = 0;
+        batchEnd = 0;
+    }
+
+    /** Hands the held frames to the port, in order. */
+    private void transmitHeld() {
+        NetVsp a = adapter();
+        for (int i = 0; i < held; i++) {
+            frameView.limit(heldStart[i] + heldLength[i]).position(heldStart[i]);
+            try {
+                a.port().transmit(frameView, heldOffload[i]);
+            } catch (RuntimeException e) {
+                drop(Drop.PORT_ERROR, String.valueOf(e.getMessage()));
+                continue;
+            }
+            a.countTx(heldLength[i]);
+        }
+        held = 0;
     }
 
     /**
-     * Copies the ranges' bytes into the batch from {@code at}, up to {@code limit}; the new end, or -1 (counted) when
+     * Copies the ranges' bytes into staging from {@code at}, up to {@code limit}; the new end, or -1 (counted) when
      * refused.
      */
     private int gather(List<GpaRange> ranges, int at, int limit) {
@@ -246,7 +263,7 @@ abstract class NetVspChannel extends ChannelDevice {
                     drop(Drop.BAD_GUEST_PAGES, String.format("page 0x%x is outside the guest's RAM", pfn));
                     return -1;
                 }
-                MemorySegment.copy(memory.slice(gpa + offset, n), ValueLayout.JAVA_BYTE, 0, batch.bytes, at, n);
+                MemorySegment.copy(memory.slice(gpa + offset, n), ValueLayout.JAVA_BYTE, 0, staging, at, n);
                 at += n;
                 left -= n;
                 offset = 0;
@@ -255,13 +272,13 @@ abstract class NetVspChannel extends ChannelDevice {
         return at;
     }
 
-    /** Handles the RNDIS messages in the batch's bytes [at, end); false when one was refused. */
+    /** Handles the RNDIS messages in staging[at, end); false when one was refused. */
     private boolean messages(int at, int end) {
         boolean ok = true;
         while (at < end) {
             RndisMessage m;
             try {
-                m = RndisMessage.parse(batch.view.position(at), end - at);
+                m = RndisMessage.parse(stagingView.position(at), end - at);
             } catch (ProtocolException e) {
                 drop(Drop.MALFORMED_RNDIS, e.getMessage());
                 return false;
@@ -285,21 +302,19 @@ abstract class NetVspChannel extends ChannelDevice {
     }
 
     /**
-     * One frame of the guest's, in the batch at {@code at}: checked and its offload prepared in place, then held for
-     * the port (see {@link #endBatch}).
+     * One frame of the guest's, in staging at {@code at}: checked and its offload prepared in place, then held for the
+     * port ({@link #transmitHeld}).
      */
     private boolean frameFromGuest(int at, RndisMessage.Packet packet) {
         NetVsp a = adapter();
-        byte[] bytes = batch.bytes;
-        ByteBuffer view = batch.view;
         if (!a.rndisInitialized()) {
             drop(Drop.UNEXPECTED_RNDIS, "a data packet before RNDIS initialization");
             return false;
         }
         int length = packet.dataLength();
-        int csum = packet.ppiValueAt(view, at, RndisMessage.Packet.PPI_CHECKSUM);
-        int lso = packet.ppiValueAt(view, at, RndisMessage.Packet.PPI_LSO);
-        boolean large = lso >= 0 && view.getInt(lso) != 0;
+        int csum = packet.ppiValueAt(stagingView, at, RndisMessage.Packet.PPI_CHECKSUM);
+        int lso = packet.ppiValueAt(stagingView, at, RndisMessage.Packet.PPI_LSO);
+        boolean large = lso >= 0 && stagingView.getInt(lso) != 0;
         int max = large ? TransmitOffloads.MAX_LSO_FRAME : a.maxFrame();
         if (length < NetVsp.ETHERNET_HEADER || length > max) {
             drop(Drop.TX_BAD_SIZE, "a frame of " + length + " bytes, at most " + max);
@@ -314,11 +329,11 @@ abstract class NetVspChannel extends ChannelDevice {
         if (csum >= 0 || lso >= 0) {
             try {
                 offload = TransmitOffloads.prepare(
-                        bytes,
+                        staging,
                         start,
                         length,
-                        csum < 0 ? -1 : Integer.toUnsignedLong(view.getInt(csum)),
-                        lso < 0 ? -1 : Integer.toUnsignedLong(view.getInt(lso)));
+                        csum < 0 ? -1 : Integer.toUnsignedLong(stagingView.getInt(csum)),
+                        lso < 0 ? -1 : Integer.toUnsignedLong(stagingView.getInt(lso)));
             } catch (ProtocolException e) {
                 drop(Drop.BAD_OFFLOAD, e.getMessage());
                 return false;
@@ -328,31 +343,32 @@ abstract class NetVspChannel extends ChannelDevice {
                 return false;
             }
         }
-        int vlan = packet.ppiValueAt(view, at, RndisMessage.Packet.PPI_VLAN);
+        int vlan = packet.ppiValueAt(stagingView, at, RndisMessage.Packet.PPI_VLAN);
         if (vlan >= 0 && length + NetVsp.VLAN_TAG <= max) {
             // Linux hands the 802.1Q tag over as per-packet information (struct ndis_pkt_8021q_info: priority in
             // bits 0-2, CFI in 3, VLAN id in 4-15); the wire wants it in the frame. The RNDIS header before the frame
             // is spent, so the addresses move 4 bytes back into it and the tag goes between them and the type.
-            int info = view.getInt(vlan);
+            int info = stagingView.getInt(vlan);
             int tci = (info & 7) << 13 | (info >>> 3 & 1) << 12 | (info >>> 4 & 0xFFF);
-            System.arraycopy(bytes, start, bytes, start - NetVsp.VLAN_TAG, 12);
+            System.arraycopy(staging, start, staging, start - NetVsp.VLAN_TAG, 12);
             start -= NetVsp.VLAN_TAG;
             length += NetVsp.VLAN_TAG;
-            // Network byte order (bytes's view is little-endian, for the RNDIS fields).
-            bytes[start + 12] = (byte) 0x81;
-            bytes[start + 13] = 0;
-            bytes[start + 14] = (byte) (tci >>> 8);
-            bytes[start + 15] = (byte) tci;
+            // Network byte order (staging's view is little-endian, for the RNDIS fields).
+            staging[start + 12] = (byte) 0x81;
+            staging[start + 13] = 0;
+            staging[start + 14] = (byte) (tci >>> 8);
+            staging[start + 15] = (byte) tci;
             offload = TxOffload.shifted(offload, NetVsp.VLAN_TAG);
         }
-        if (batch.full()) {
-            // The completions written so far go first, as at the batch's end; the frames go on this thread, as the
-            // batch still holds the rest of this packet.
+        if (held == HELD_FRAMES) {
+            // The completions written so far go first, as at the batch's end.
             signalNow();
-            if (writer != null) writer.drain();
-            batch.transmit(a);
+            transmitHeld();
         }
-        batch.hold(start, length, offload);
+        heldStart[held] = start;
+        heldLength[held] = length;
+        heldOffload[held] = offload;
+        held++;
         return true;
     }
 

@@ -14,9 +14,8 @@ import java.nio.ByteBuffer;
  */
 public interface NetworkPort extends AutoCloseable {
     /**
-     * Sends one frame from the guest (position to limit). Called on the adapter's pump thread (or its writer's, for a
-     * {@link #slowTransmit()} port), which holds up the guest's other frames meanwhile: it must not block for long; a
-     * port that cannot take the frame now drops it.
+     * Sends one frame from the guest (position to limit). Called on the adapter's pump thread, which holds up the
+     * guest's other frames meanwhile: it must not block for long; a port that cannot take the frame now drops it.
      */
     void transmit(ByteBuffer frame);
 
@@ -29,15 +28,6 @@ public interface NetworkPort extends AutoCloseable {
             throw new IllegalArgumentException("this port takes complete frames only: " + TxOffload.toString(offload));
         }
         transmit(frame);
-    }
-
-    /**
-     * Whether a transmit does real work on the caller's thread (a TAP write runs the host's network stack): the adapter
-     * then writes from a thread of its own, so its pump keeps reading and completing the guest's packets meanwhile.
-     * Frames still reach the port in order, one call at a time.
-     */
-    default boolean slowTransmit() {
-        return false;
     }
 
     /** Whether {@link #transmit(ByteBuffer, long)} takes checksum and TCP segmentation requests. */

@@ -117,12 +117,6 @@ public final class TapPort implements NetworkPort {
         return header != 0;
     }
 
-    /** A write hands the frame to the host's network stack, which runs in it (bridge, netfilter, a local socket). */
-    @Override
-    public boolean slowTransmit() {
-        return true;
-    }
-
     @Override
     public void transmit(ByteBuffer frame) {
         transmit(frame, TxOffload.NONE);

@@ -21,20 +21,7 @@ final class CapturePort implements NetworkPort {
     }
 
     CapturePort(boolean offloads) {
-        this(offloads, false);
-    }
-
-    private final boolean slow;
-
-    /** {@code slow}: says it is a {@link NetworkPort#slowTransmit()} port (the adapter writes from a thread of its own). */
-    CapturePort(boolean offloads, boolean slow) {
         this.offloads = offloads;
-        this.slow = slow;
-    }
-
-    @Override
-    public boolean slowTransmit() {
-        return slow;
     }
 
     @Override
