@@ -62,20 +62,11 @@ final class NetvspBench implements Callable<Integer> {
                     + " recorder during its UDP test and the guest's interrupt and interface counters.")
     boolean diagnose;
 
-    /** NetVSP's switch to its old transmit order, for the comparison runs (NetVspChannel reads it per adapter). */
-    private static final String LATE_COMPLETION = "viridian.netvsp.lateCompletion";
-
     /** The line a Viridian guest's console ends with per adapter: its NetVSP counters ({@link NetEngine.Viridian}). */
     static final String ADAPTER_PREFIX = "NETVSP-ADAPTER ";
 
     /** Per test and engine, what tells a stalling TCP from a slow one; printed under the table. */
     private final List<String> tcpHealth = new ArrayList<>();
-
-    @Option(
-            names = "--compare-late-completion",
-            description = "Also run the Viridian tests with NetVSP's old order (a packet's completion after its frames"
-                    + " reach the port), and print those figures under the table.")
-    boolean compareLateCompletion;
 
     private record Row(String test, String unit, double scale, double veth, Double qemu, double viridian) {}
 
@@ -127,18 +118,6 @@ final class NetvspBench implements Callable<Integer> {
                 System.out.printf(
                         "  Viridian NetVSP guest->host: TCP %.1f Mbit/s, UDP 64 B %.1f pkt/s%n",
                         vG2h.tcpBitsPerSecond() * 1e-6, vG2h.udpPacketsPerSecond());
-                // The same again with the old order (completion after the port's write), for comparison.
-                System.setProperty(LATE_COMPLETION, "true");
-                Iperf3.Figures late;
-                try {
-                    late = guestToHost(viridian, 4);
-                } finally {
-                    System.clearProperty(LATE_COMPLETION);
-                }
-                System.out.printf(
-                        "  Viridian NetVSP guest->host, completion after the port's write: TCP %.1f Mbit/s, UDP 64 B"
-                                + " %.1f pkt/s%n",
-                        late.tcpBitsPerSecond() * 1e-6, late.udpPacketsPerSecond());
                 printTcpHealth();
                 return 0;
             }
@@ -166,29 +145,6 @@ final class NetvspBench implements Callable<Integer> {
                         v.udpPacketsPerSecond()));
             }
             print(rows);
-            if (compareLateCompletion) {
-                Iperf3.Figures lG2h, lVm;
-                hostServer = new ProcessBuilder(iperf3.toString(), "-s", "-B", HOST_SIDE.addressText())
-                        .redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                        .start();
-                System.setProperty(LATE_COMPLETION, "true");
-                try {
-                    lG2h = guestToHost(viridian, 4);
-                    hostServer.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                    lVm = vmToVm(viridian, 21);
-                } finally {
-                    System.clearProperty(LATE_COMPLETION);
-                }
-                System.out.printf(
-                        "  Viridian NetVSP with the old order (completion after the port's write), same run:%n"
-                                + "    guest->host TCP %.1f Mbit/s, UDP 64 B %.1f pkt/s; VM->VM TCP %.1f Mbit/s, UDP 64 B"
-                                + " %.1f pkt/s%n",
-                        lG2h.tcpBitsPerSecond() * 1e-6,
-                        lG2h.udpPacketsPerSecond(),
-                        lVm.tcpBitsPerSecond() * 1e-6,
-                        lVm.udpPacketsPerSecond());
-            }
             printTcpHealth();
             return 0;
         } finally {

@@ -257,7 +257,6 @@ public final class NetVsp extends NetVspChannel {
     }
 
     private void forget() {
-        forgetBatch();
         version = null;
         guestMtu = 0;
         receive = null;
@@ -646,14 +645,12 @@ public final class NetVsp extends NetVspChannel {
 
         @Override
         protected void onOpen() {
-            forgetBatch();
             relid = channel().relid();
             adapter.subChannelChanged();
         }
 
         @Override
         protected void onClosed() {
-            forgetBatch();
             relid = 0;
             adapter.subChannelChanged();
         }

@@ -47,40 +47,13 @@ abstract class NetVspChannel extends ChannelDevice {
     static final byte[] SEND_COMPLETE_OK = new SendRndisPacketComplete(NvspStatus.SUCCESS).toBytes();
     static final byte[] SEND_COMPLETE_FAIL = new SendRndisPacketComplete(NvspStatus.FAIL).toBytes();
 
-    /** Staging holds this many of the largest NVSP packets' RNDIS bytes: one batch (see {@link #batchEnd}). */
-    private static final int BATCH_MESSAGES = 4;
-
     // Reused buffers: the staging area for the guest's RNDIS messages, a view of it for the port, and what a
     // transfer-page packet carries.
-    private final byte[] staging = new byte[BATCH_MESSAGES * NetVsp.MAX_MESSAGE];
+    private final byte[] staging = new byte[NetVsp.MAX_MESSAGE];
     final ByteBuffer stagingView = ByteBuffer.wrap(staging).order(ByteOrder.LITTLE_ENDIAN);
     private final ByteBuffer frameView = ByteBuffer.wrap(staging);
     final byte[] xferHeaders = new byte[TransferPageHeader.SIZE];
     private final byte[] rxHeader = new byte[ReceiveBuffer.RX_HEADER];
-
-    /**
-     * Frames the guest sent are not written to the port packet by packet: the NVSP packets of one pass over its ring
-     * (a batch) are copied into staging one after another, checked and completed at once, and only when the ring is
-     * drained (or staging or {@link #HELD_FRAMES} is full) is the guest signalled, once, and are the frames written.
-     * The guest's buffers are free once copied, and Linux frees a transmitted skb only on its completion: TCP Small
-     * Queues holds a socket to a couple of skbs until then, so a completion that waited for the port's writes (the
-     * host's whole network stack runs in them) would cap each TCP stream at a few skbs per write.
-     */
-    private static final int HELD_FRAMES = 64;
-
-    private final int[] heldStart = new int[HELD_FRAMES], heldLength = new int[HELD_FRAMES];
-    private final long[] heldOffload = new long[HELD_FRAMES];
-    private int held;
-    /** Where the next NVSP packet's RNDIS bytes go in staging (the end of this batch's). */
-    private int batchEnd;
-
-    /**
-     * For comparison runs only (`bench netvsp --diagnose`): the old order, every frame to the port before the packet's
-     * completion, the guest signalled at the pass's end.
-     */
-    static final String LATE_COMPLETION = "viridian.netvsp.lateCompletion";
-
-    private final boolean lateCompletion = Boolean.getBoolean(LATE_COMPLETION);
 
     NetVspChannel() {
         // Its own pump thread: a VP that signals goes back to the guest at once instead of waiting for the port.
@@ -167,13 +140,9 @@ abstract class NetVspChannel extends ChannelDevice {
         sectionReturned();
     }
 
-    /**
-     * SEND_RNDIS_PACKET: gathers the RNDIS bytes (section, then page ranges) into this batch's staging, handles each
-     * message (frames are held for the port) and completes the packet.
-     */
+    /** SEND_RNDIS_PACKET: gathers the RNDIS bytes (section, then page ranges), handles each message, completes. */
     private void rndisPacket(Packet p, SendRndisPacket r) {
-        if (staging.length - batchEnd < NetVsp.MAX_MESSAGE) endBatch();
-        int base = batchEnd, length = 0;
+        int length = 0;
         if (r.sectionIndex() != SendRndisPacket.NO_SECTION) {
             GpaPages sendPages = adapter().sendPages();
             long count = sendPages == null ? 0 : sendPages.size() / NetVsp.SEND_SECTION_SIZE;
@@ -187,70 +156,27 @@ abstract class NetVspChannel extends ChannelDevice {
                 return;
             }
             length = r.sectionSize();
-            sendPages.read((long) r.sectionIndex() * NetVsp.SEND_SECTION_SIZE, staging, base, length);
+            sendPages.read((long) r.sectionIndex() * NetVsp.SEND_SECTION_SIZE, staging, 0, length);
         }
         if (p.type() == Packet.DATA_USING_GPA_DIRECT) {
             // A range list no guest writes is ring damage: GpaRange.parse throws and the channel fails.
-            int end = gather(GpaRange.parse(p), base + length, base + NetVsp.MAX_MESSAGE);
-            if (end < 0) {
+            length = gather(GpaRange.parse(p), length);
+            if (length < 0) {
                 complete(p, SEND_COMPLETE_FAIL);
                 return;
             }
-            length = end - base;
         }
-        boolean ok = length > 0 && messages(base, base + length);
+        boolean ok = length > 0 && messages(length);
         if (length == 0) drop(Drop.MALFORMED_RNDIS, "SEND_RNDIS_PACKET without RNDIS bytes");
-        batchEnd = base + length;
-        if (lateCompletion) transmitHeld();
         complete(p, ok ? SEND_COMPLETE_OK : SEND_COMPLETE_FAIL);
     }
 
-    /**
-     * The guest's ring is drained (or staging full): the guest hears of this batch's completions, then the port gets
-     * its frames.
-     */
-    private void endBatch() {
-        signalNow();
-        transmitHeld();
-        batchEnd = 0;
-    }
-
-    @Override
-    protected final void drained() {
-        endBatch();
-    }
-
-    /** A new or ended opening: nothing of the last one's batch is left (a failed pass may have left frames). */
-    final void forgetBatch() {
-        held = 0;
-        batchEnd = 0;
-    }
-
-    /** Hands the held frames to the port, in order. */
-    private void transmitHeld() {
-        NetVsp a = adapter();
-        for (int i = 0; i < held; i++) {
-            frameView.limit(heldStart[i] + heldLength[i]).position(heldStart[i]);
-            try {
-                a.port().transmit(frameView, heldOffload[i]);
-            } catch (RuntimeException e) {
-                drop(Drop.PORT_ERROR, String.valueOf(e.getMessage()));
-                continue;
-            }
-            a.countTx(heldLength[i]);
-        }
-        held = 0;
-    }
-
-    /**
-     * Copies the ranges' bytes into staging from {@code at}, up to {@code limit}; the new end, or -1 (counted) when
-     * refused.
-     */
-    private int gather(List<GpaRange> ranges, int at, int limit) {
+    /** Copies the ranges' bytes into staging after {@code at}; the new length, or -1 (counted) when refused. */
+    private int gather(List<GpaRange> ranges, int at) {
         var memory = adapter().memory();
         for (GpaRange range : ranges) {
             long left = Integer.toUnsignedLong(range.byteCount());
-            if (left > limit - at) {
+            if (left > staging.length - at) {
                 drop(Drop.BAD_GUEST_PAGES, "more than " + NetVsp.MAX_MESSAGE + " RNDIS bytes");
                 return -1;
             }
@@ -272,13 +198,14 @@ abstract class NetVspChannel extends ChannelDevice {
         return at;
     }
 
-    /** Handles the RNDIS messages in staging[at, end); false when one was refused. */
-    private boolean messages(int at, int end) {
+    /** Handles the RNDIS messages in staging[0, length); false when one was refused. */
+    private boolean messages(int length) {
         boolean ok = true;
-        while (at < end) {
+        int at = 0;
+        while (at < length) {
             RndisMessage m;
             try {
-                m = RndisMessage.parse(stagingView.position(at), end - at);
+                m = RndisMessage.parse(stagingView.position(at), length - at);
             } catch (ProtocolException e) {
                 drop(Drop.MALFORMED_RNDIS, e.getMessage());
                 return false;
@@ -301,10 +228,7 @@ abstract class NetVspChannel extends ChannelDevice {
         return ok;
     }
 
-    /**
-     * One frame of the guest's, in staging at {@code at}: checked and its offload prepared in place, then held for the
-     * port ({@link #transmitHeld}).
-     */
+    /** One frame of the guest's, in staging at {@code at}: checked, its offload prepared, to the port in place. */
     private boolean frameFromGuest(int at, RndisMessage.Packet packet) {
         NetVsp a = adapter();
         if (!a.rndisInitialized()) {
@@ -360,15 +284,14 @@ abstract class NetVspChannel extends ChannelDevice {
             staging[start + 15] = (byte) tci;
             offload = TxOffload.shifted(offload, NetVsp.VLAN_TAG);
         }
-        if (held == HELD_FRAMES) {
-            // The completions written so far go first, as at the batch's end.
-            signalNow();
-            transmitHeld();
+        frameView.limit(start + length).position(start);
+        try {
+            a.port().transmit(frameView, offload);
+        } catch (RuntimeException e) {
+            drop(Drop.PORT_ERROR, String.valueOf(e.getMessage()));
+            return true;
         }
-        heldStart[held] = start;
-        heldLength[held] = length;
-        heldOffload[held] = offload;
-        held++;
+        a.countTx(length);
         return true;
     }
 

@@ -82,9 +82,8 @@ final class TransmitOffloads {
     }
 
     // Where a frame's IP header is and what it says, packed in a long so that nothing is allocated per frame:
-    // l3 (bits 0-19), the IP packet's end (20-39), IPv4 (40), the IP header's length (41-46), the protocol (47-54).
-    // Positions are in the channel's staging buffer, which holds a batch of packets (up to 512 KiB).
-    private static final int POSITION_BITS = 20, MAX_POSITION = (1 << POSITION_BITS) - 1;
+    // l3 (bits 0-17), the IP packet's end (18-35), IPv4 (36), the IP header's length (37-42), the protocol (43-50).
+    private static final int POSITION_BITS = 18, MAX_POSITION = (1 << POSITION_BITS) - 1;
 
     private static long parse(byte[] f, int start, int end) throws ProtocolException {
         if (end > MAX_POSITION) throw new ProtocolException("a frame ending at " + end);
@@ -114,7 +113,7 @@ final class TransmitOffloads {
     }
 
     private static long pack(int l3, int end, boolean v4, int ipHeader, int proto) {
-        return l3 | (long) end << POSITION_BITS | (v4 ? 1L : 0) << 40 | (long) ipHeader << 41 | (long) proto << 47;
+        return l3 | (long) end << POSITION_BITS | (v4 ? 1L : 0) << 36 | (long) ipHeader << 37 | (long) proto << 43;
     }
 
     private static int l3(long h) {
@@ -126,15 +125,15 @@ final class TransmitOffloads {
     }
 
     private static boolean v4(long h) {
-        return (h >>> 40 & 1) != 0;
+        return (h >>> 36 & 1) != 0;
     }
 
     private static int ipHeader(long h) {
-        return (int) (h >>> 41 & 0x3F);
+        return (int) (h >>> 37 & 0x3F);
     }
 
     private static int proto(long h) {
-        return (int) (h >>> 47 & 0xFF);
+        return (int) (h >>> 43 & 0xFF);
     }
 
     /**

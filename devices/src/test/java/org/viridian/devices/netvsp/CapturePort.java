@@ -13,8 +13,6 @@ final class CapturePort implements NetworkPort {
     final List<Long> offloadsAsked = new CopyOnWriteArrayList<>();
     private final boolean offloads;
     private Receiver receiver;
-    /** Runs before each frame is kept (a test looks at the guest's ring as the port's write begins). */
-    volatile Runnable beforeTransmit = () -> {};
 
     CapturePort() {
         this(false);
@@ -37,7 +35,6 @@ final class CapturePort implements NetworkPort {
     @Override
     public void transmit(ByteBuffer frame, long offload) {
         if (offload != TxOffload.NONE && !offloads) throw new IllegalArgumentException("no offloads here");
-        beforeTransmit.run();
         byte[] copy = new byte[frame.remaining()];
         frame.duplicate().get(copy);
         transmitted.add(copy);

@@ -135,24 +135,6 @@ class NetVspTest {
     }
 
     @Test
-    void aPacketsCompletionIsInTheGuestsRingBeforeItsFramesReachThePort() {
-        // Linux frees a transmitted skb only on its completion (TCP Small Queues waits for that): the port's write,
-        // where the host's network stack runs, must not come first.
-        NetvscPlayer g = guest(64, 1500);
-        g.up(1500);
-        List<Integer> unreadAtTransmit = new java.util.concurrent.CopyOnWriteArrayList<>();
-        port.beforeTransmit = () -> unreadAtTransmit.add(g.unreadFromHost());
-        byte[] a = frame(BROADCAST, 60, 1), b = frame(BROADCAST, 1514, 2);
-        assertThat(g.unreadFromHost()).isZero();
-        assertThat(g.sendInSection(3, a, b)).isEqualTo(1);
-        assertThat(g.sendAsPages(frame(BROADCAST, 1514, 3))).isEqualTo(1);
-        assertThat(port.transmitted).hasSize(3);
-        assertThat(unreadAtTransmit)
-                .as("the completion was written before each frame went out")
-                .allMatch(n -> n > 0);
-    }
-
-    @Test
     void aVlanTagGivenAsPerPacketInformationIsPutInTheFrame() {
         NetvscPlayer g = guest(64, 1500);
         g.up(1500);

@@ -237,11 +237,6 @@ final class NetvscPlayer implements AutoCloseable {
         }
     }
 
-    /** Bytes the host has written to the guest's ring that the guest has not read yet. */
-    int unreadFromHost() {
-        return in.dataSize() - in.writerFreeSpace();
-    }
-
     /** An in-band NVSP message that wants a completion; returns the completion's data. */
     ByteBuffer call(ByteBuffer message) {
         long id = write(Packet.DATA_INBAND, Packet.FLAG_COMPLETION_REQUESTED, new byte[0], message.array());

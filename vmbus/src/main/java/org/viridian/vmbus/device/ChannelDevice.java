@@ -26,7 +26,7 @@ public abstract class ChannelDevice implements VmbusDevice {
     private volatile Thread pumper;
 
     private final AtomicBoolean signalled = new AtomicBoolean();
-    /** Pump passes and the time spent in them (a diagnosis: a slow device shows as long passes). */
+    /** Pump passes so far (every opening) and the time spent in them: a slow device shows as long passes. */
     private long passes, passNanos;
 
     private OpenChannel channel;
@@ -109,7 +109,6 @@ public abstract class ChannelDevice implements VmbusDevice {
                 if (p.isEmpty()) break;
                 onPacket(p.get());
             }
-            if (channel == c) drained();
         } catch (RingCorruptException e) {
             fail(e.getMessage());
         } finally {
@@ -164,17 +163,6 @@ public abstract class ChannelDevice implements VmbusDevice {
         }
     }
 
-    /**
-     * Inside the pump: sends the signal gathered so far now instead of at the pass's end, for an answer the guest waits
-     * on while the device still has slow work to do for the same packet (a network adapter's port write). The ring's
-     * rule still decides whether a signal is due at all, so a burst costs no more interrupts.
-     */
-    protected final synchronized void signalNow() {
-        if (!pumping || !signalPending) return;
-        signalPending = false;
-        channel.signalGuest().run();
-    }
-
     private void signal(boolean needed) {
         if (!needed) return;
         if (pumping) {
@@ -200,7 +188,7 @@ public abstract class ChannelDevice implements VmbusDevice {
         onClosed();
     }
 
-    /** How the host's writes to the guest's ring went this opening (a diagnosis): see RingBuffer.writeStatistics. */
+    /** A diagnosis: how this opening's writes to the guest's ring went (RingBuffer.writeStatistics), and the passes. */
     public final synchronized String ringStatistics() {
         return channel == null
                 ? "closed"
@@ -239,12 +227,6 @@ public abstract class ChannelDevice implements VmbusDevice {
         // The pump thread sees the opening gone and ends (not joined: it may be the caller, failing the channel).
         if (t != null) LockSupport.unpark(t);
     }
-
-    /**
-     * The pass over the guest's ring is over (it is drained, or the device takes no more now): work a device deferred
-     * over its packets (a batch of frames for a port) is done here, under the lock, before the pass's signal.
-     */
-    protected void drained() {}
 
     /** What one packet from the guest means. Throwing {@link RingCorruptException} fails the channel. */
     protected abstract void onPacket(Packet p);
