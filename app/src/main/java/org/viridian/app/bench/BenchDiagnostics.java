@@ -17,10 +17,11 @@ final class BenchDiagnostics {
     static void watch(String name, VirtualMachine vm, ByteArrayOutputStream console) {
         Thread.ofPlatform().daemon().name("diag-" + name).start(() -> {
             try {
-                while (!console.toString(StandardCharsets.ISO_8859_1).contains("NETBENCH tcp")) {
-                    if (vm.exit().isDone()) return;
-                    Thread.sleep(100);
-                }
+                // The TCP test first (a stall shows as long gaps in the recorder), then the UDP test.
+                if (!await(vm, console, "NETBENCH-START tcp")) return;
+                Thread.sleep(3000);
+                dump(name, vm, "tcp+3s", 300);
+                if (!await(vm, console, "NETBENCH tcp")) return;
                 Thread.sleep(2000);
                 dump(name, vm, "udp+2s", 150);
                 Thread.sleep(1000);
@@ -31,6 +32,16 @@ final class BenchDiagnostics {
                 System.out.println("DIAG " + name + ": " + e);
             }
         });
+    }
+
+    /** Waits until the console shows {@code text}; false when the VM ended first. */
+    private static boolean await(VirtualMachine vm, ByteArrayOutputStream console, String text)
+            throws InterruptedException {
+        while (!console.toString(StandardCharsets.ISO_8859_1).contains(text)) {
+            if (vm.exit().isDone()) return false;
+            Thread.sleep(100);
+        }
+        return true;
     }
 
     static void dump(String name, VirtualMachine vm, String when, int recorderEntries) {
@@ -44,6 +55,8 @@ final class BenchDiagnostics {
                     .append(a.netVsp().counters())
                     .append(" tap errors ")
                     .append(a.port().errors())
+                    .append("; ring ")
+                    .append(a.netVsp().ringStatistics())
                     .append('\n');
         // Which threads of this process burn the (nested) host's CPUs: name, utime, stime, guest time in ticks.
         try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
@@ -72,7 +85,7 @@ final class BenchDiagnostics {
             // The host's side of the frames: did they arrive (tap rx), get dropped (softnet), reach UDP sockets?
             for (String f : List.of("/proc/net/snmp", "/proc/net/dev", "/proc/net/softnet_stat"))
                 for (String l : java.nio.file.Files.readAllLines(java.nio.file.Path.of(f)))
-                    if (!f.endsWith("snmp") || l.startsWith("Udp:") || l.startsWith("Ip:"))
+                    if (!f.endsWith("snmp") || l.startsWith("Udp:") || l.startsWith("Ip:") || l.startsWith("Tcp:"))
                         b.append("DIAG ")
                                 .append(name)
                                 .append(' ')

@@ -18,8 +18,38 @@ final class Iperf3 {
     /** A guest's report on its console: "NETBENCH tcp {json…}" on one line (see {@link NetGuest}). */
     private static final Pattern REPORT = Pattern.compile("^NETBENCH (tcp|udp) (\\{.*)$", Pattern.MULTILINE);
 
-    /** What one side measured: TCP bits/s and 64-byte UDP packets/s, both as received. */
-    record Figures(double tcpBitsPerSecond, double udpPacketsPerSecond) {}
+    /**
+     * What one side measured: TCP bits/s and 64-byte UDP packets/s, both as received; the TCP sender's retransmitted
+     * segments as iperf3 counted them (-1: not reported) and the sending guest's TCP counters after both tests (empty
+     * when it printed none).
+     */
+    record Figures(
+            double tcpBitsPerSecond,
+            double udpPacketsPerSecond,
+            long tcpRetransmits,
+            TcpCounters guest,
+            String tcpSender) {
+        Figures(double tcpBitsPerSecond, double udpPacketsPerSecond) {
+            this(tcpBitsPerSecond, udpPacketsPerSecond, -1, new TcpCounters(java.util.Map.of()), "");
+        }
+    }
+
+    /**
+     * What the TCP sender's kernel saw (iperf3's per-stream sender figures from TCP_INFO, and both ends' CPU use): a
+     * congestion window that never grew or a round trip far above the path's says where the time goes.
+     */
+    static String tcpSender(String json) throws IOException {
+        JsonNode end = end(json);
+        JsonNode sender = end.path("streams").path(0).path("sender");
+        JsonNode cpu = end.path("cpu_utilization_percent");
+        return "cwnd max %d B, rtt mean %d us max %d us, cpu sender %.0f%% receiver %.0f%%"
+                .formatted(
+                        sender.path("max_snd_cwnd").asLong(-1),
+                        sender.path("mean_rtt").asLong(-1),
+                        sender.path("max_rtt").asLong(-1),
+                        cpu.path("host_total").asDouble(-1),
+                        cpu.path("remote_total").asDouble(-1));
+    }
 
     private Iperf3() {}
 
@@ -40,6 +70,11 @@ final class Iperf3 {
         double bps = received.path("bits_per_second").asDouble(-1);
         if (bps < 0) throw new IOException("iperf3 TCP report without end.sum_received.bits_per_second: " + json);
         return bps;
+    }
+
+    /** Segments the TCP sender retransmitted (iperf3's end.sum_sent.retransmits; -1 when it has none, not Linux). */
+    static long tcpRetransmits(String json) throws IOException {
+        return end(json).path("sum_sent").path("retransmits").asLong(-1);
     }
 
     /**
@@ -66,7 +101,12 @@ final class Iperf3 {
             else udp = m.group(2);
         }
         if (tcp == null || udp == null) throw new IOException("the guest reported no iperf3 results");
-        return new Figures(tcpBitsPerSecond(tcp), udpPacketsPerSecond(udp));
+        return new Figures(
+                tcpBitsPerSecond(tcp),
+                udpPacketsPerSecond(udp),
+                tcpRetransmits(tcp),
+                TcpCounters.fromConsole(console),
+                tcpSender(tcp));
     }
 
     private static JsonNode end(String json) throws IOException {

@@ -104,7 +104,18 @@ sealed interface NetEngine permits NetEngine.Viridian, NetEngine.Qemu {
                     } catch (java.util.concurrent.ExecutionException e) {
                         end = "failed: " + e.getCause();
                     }
-                    return console.toString(StandardCharsets.UTF_8) + "\n[viridian: " + end + "]\n";
+                    // The adapter's own counters: a frame NetVSP dropped (no receive section, ring full, bad
+                    // offload) shows here and not in the guest's.
+                    StringBuilder adapters = new StringBuilder();
+                    for (var a : vm.networkAdapters())
+                        adapters.append(NetvspBench.ADAPTER_PREFIX)
+                                .append(a.netVsp().counters())
+                                .append(" tap errors ")
+                                .append(a.port().errors())
+                                .append("; ring ")
+                                .append(a.netVsp().ringStatistics())
+                                .append('\n');
+                    return console.toString(StandardCharsets.UTF_8) + "\n[viridian: " + end + "]\n" + adapters;
                 }
 
                 @Override

@@ -62,10 +62,14 @@ public final class NetGuest {
                     done
                     echo "NETBENCH-FAILED $n $(tr -d '\\n\\t' </tmp/r.json)"
                   }
+                  echo "NETBENCH-START tcp"
                   run tcp %s
                   run udp %s
                 fi
                 sed 's/^/NETDIAG /' /proc/interrupts
+                sed 's/^/NETDIAG softirqs /' /proc/softirqs; sed 's/^/NETDIAG softnet /' /proc/net/softnet_stat
+                for p in /proc/[0-9]*; do case "$(cat $p/comm 2>/dev/null)" in ksoftirqd*|iperf3) echo "NETDIAG task $(cat $p/stat)";; esac; done
+                cat /proc/net/snmp /proc/net/netstat | grep '^Tcp' | sed 's/^/NETSNMP /'
                 for f in /sys/class/net/eth0/statistics/*; do echo "NETDIAG ${f##*/} $(cat $f)"; done
                 poweroff -f
                 """

@@ -62,6 +62,12 @@ final class NetvspBench implements Callable<Integer> {
                     + " recorder during its UDP test and the guest's interrupt and interface counters.")
     boolean diagnose;
 
+    /** The line a Viridian guest's console ends with per adapter: its NetVSP counters ({@link NetEngine.Viridian}). */
+    static final String ADAPTER_PREFIX = "NETVSP-ADAPTER ";
+
+    /** Per test and engine, what tells a stalling TCP from a slow one; printed under the table. */
+    private final List<String> tcpHealth = new ArrayList<>();
+
     private record Row(String test, String unit, double scale, double veth, Double qemu, double viridian) {}
 
     @Override
@@ -108,6 +114,7 @@ final class NetvspBench implements Callable<Integer> {
                 System.out.printf(
                         "  Viridian NetVSP guest->host: TCP %.1f Mbit/s, UDP 64 B %.1f pkt/s%n",
                         vG2h.tcpBitsPerSecond() * 1e-6, vG2h.udpPacketsPerSecond());
+                printTcpHealth();
                 return 0;
             }
             Iperf3.Figures qG2h = qemuEngine == null ? null : guestToHost(qemuEngine, 3);
@@ -134,6 +141,7 @@ final class NetvspBench implements Callable<Integer> {
                         v.udpPacketsPerSecond()));
             }
             print(rows);
+            printTcpHealth();
             return 0;
         } finally {
             if (hostServer != null) hostServer.destroyForcibly();
@@ -150,20 +158,26 @@ final class NetvspBench implements Callable<Integer> {
 
     /** One guest on the internal switch against the host's iperf3 server on the switch's host address. */
     private Iperf3.Figures guestToHost(NetEngine engine, int host) throws IOException, InterruptedException {
-        return twice(engine, () -> {
+        TcpCounters[] receiver = new TcpCounters[1];
+        Iperf3.Figures f = twice(engine, "guest->host", () -> {
+            TcpCounters before = TcpCounters.host();
             try (NetEngine.Guest g = engine.start(
                     "netbench-g" + host,
                     INTERNAL,
                     NetGuest.cmdline(HOST_SIDE.host(host) + "/24", HOST_SIDE.addressText()))) {
-                return g.awaitConsole(guestTimeout());
+                String console = g.awaitConsole(guestTimeout());
+                receiver[0] = TcpCounters.host().since(before);
+                return console;
             }
         });
+        tcpHealth.add("    host (receiver) during it: " + receiver[0].summary());
+        return f;
     }
 
     /** Two guests on the private switch: a server at host {@code first}, its client at the next. */
     private Iperf3.Figures vmToVm(NetEngine engine, int first) throws IOException, InterruptedException {
         String server = VM_SIDE.host(first);
-        return twice(engine, () -> {
+        return twice(engine, "VM->VM", () -> {
             try (NetEngine.Guest s =
                             engine.start("netbench-s" + first, PRIVATE, NetGuest.cmdline(server + "/24", null));
                     NetEngine.Guest c = engine.start(
@@ -180,7 +194,7 @@ final class NetvspBench implements Callable<Integer> {
     }
 
     /** A run whose guest reports nothing (a boot that failed) is tried once more; then its console is the error. */
-    private Iperf3.Figures twice(NetEngine engine, GuestRun run) throws IOException, InterruptedException {
+    private Iperf3.Figures twice(NetEngine engine, String path, GuestRun run) throws IOException, InterruptedException {
         String console = "";
         for (int attempt = 1; attempt <= 2; attempt++) {
             console = run.console();
@@ -189,7 +203,9 @@ final class NetvspBench implements Callable<Integer> {
                         .filter(l -> l.startsWith("NETDIAG"))
                         .forEach(l -> System.out.println(engine.getClass().getSimpleName() + " " + l));
             try {
-                return Iperf3.fromConsole(console);
+                Iperf3.Figures f = Iperf3.fromConsole(console);
+                tcpHealth.add(tcpHealth(engine, path, f, console));
+                return f;
             } catch (IOException e) {
                 System.err.printf(
                         "bench netvsp: %s guest, try %d: %s%n",
@@ -200,6 +216,31 @@ final class NetvspBench implements Callable<Integer> {
                 + console.lines()
                         .skip(Math.max(0, console.lines().count() - 60))
                         .reduce("", (a, b) -> a + b + "\n"));
+    }
+
+    /**
+     * One engine's TCP test on one path: the sender's retransmits (iperf3's count and the guest's own counters:
+     * timeouts mean segments or their acknowledgements were lost, InCsumErrors that checksums arrived wrong) and, for
+     * Viridian, what NetVSP dropped.
+     */
+    private static String tcpHealth(NetEngine engine, String path, Iperf3.Figures f, String console) {
+        StringBuilder b = new StringBuilder("  %-12s %-15s TCP %.1f Mbit/s, iperf3 retransmits %d; sending guest: %s"
+                .formatted(
+                        path,
+                        engine instanceof NetEngine.Viridian ? "Viridian NetVSP" : "QEMU virtio-net",
+                        f.tcpBitsPerSecond() * 1e-6,
+                        f.tcpRetransmits(),
+                        f.guest().summary()));
+        b.append("\n    sender: ").append(f.tcpSender());
+        console.lines().filter(l -> l.startsWith(ADAPTER_PREFIX)).forEach(l -> b.append("\n    netvsp: ")
+                .append(l.substring(ADAPTER_PREFIX.length())));
+        return b.toString();
+    }
+
+    private void printTcpHealth() {
+        System.out.println(
+                "  TCP senders' counters (both tests; retransmits and timeouts mean a stall, not a slow path):");
+        tcpHealth.forEach(System.out::println);
     }
 
     private static void print(List<Row> rows) {

@@ -26,6 +26,8 @@ public abstract class ChannelDevice implements VmbusDevice {
     private volatile Thread pumper;
 
     private final AtomicBoolean signalled = new AtomicBoolean();
+    /** Pump passes so far (every opening) and the time spent in them: a slow device shows as long passes. */
+    private long passes, passNanos;
 
     private OpenChannel channel;
     private Outbox outbox;
@@ -99,6 +101,7 @@ public abstract class ChannelDevice implements VmbusDevice {
         OpenChannel c = channel;
         if (c == null) return;
         pumping = true;
+        long start = System.nanoTime();
         try {
             signalPending |= outbox.flush();
             while (channel == c && outbox.waiting() < backlogLimit && readyForMore()) {
@@ -109,6 +112,8 @@ public abstract class ChannelDevice implements VmbusDevice {
         } catch (RingCorruptException e) {
             fail(e.getMessage());
         } finally {
+            passes++;
+            passNanos += System.nanoTime() - start;
             pumping = false;
             boolean signal = signalPending;
             signalPending = false;
@@ -181,6 +186,14 @@ public abstract class ChannelDevice implements VmbusDevice {
         if (channel == null) return;
         detach();
         onClosed();
+    }
+
+    /** A diagnosis: how this opening's writes to the guest's ring went (RingBuffer.writeStatistics), and the passes. */
+    public final synchronized String ringStatistics() {
+        return channel == null
+                ? "closed"
+                : "to guest " + channel.toGuest().writeStatistics() + "; pump passes " + passes + ", "
+                        + passNanos / 1000 + " us in them";
     }
 
     /** The current opening, or null: work that outlives a packet checks it is still the same before answering. */

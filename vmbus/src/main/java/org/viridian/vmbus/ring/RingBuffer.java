@@ -21,6 +21,12 @@ public final class RingBuffer {
     private final GpaPages pages;
     private final int dataSize;
     private ByteBuffer scratch = ByteBuffer.allocate(256).order(ByteOrder.LITTLE_ENDIAN);
+    /**
+     * The host's writes so far and why each did or did not interrupt the guest (its reader had masked interrupts, or
+     * had not yet read up to the write): a channel whose reader is slow to see packets shows here. Written only by
+     * the one writer; read by anyone (a diagnosis, not a synchronised snapshot).
+     */
+    private volatile long writes, writesSignalled, writesMasked, writesUnread, writesFull;
 
     public RingBuffer(GpaPages pages) {
         if (pages.size() < 2L * CONTROL || pages.size() > (1L << 30)) {
@@ -81,7 +87,10 @@ public final class RingBuffer {
         int w = index(WRITE_INDEX, "write"), r = index(READ_INDEX, "read");
         int free = r > w ? r - w : dataSize - (w - r);
         // Never fill the ring completely: read == write must keep meaning "empty".
-        if (free <= length + TRAILER) return WriteResult.FULL;
+        if (free <= length + TRAILER) {
+            writesFull++;
+            return WriteResult.FULL;
+        }
         // One writer per ring (the device's lock): the staging buffer is reused, so a steady stream of packets
         // allocates nothing.
         if (scratch.capacity() < length + TRAILER) {
@@ -104,8 +113,18 @@ public final class RingBuffer {
         // index): the new write index must be visible before the mask and read index are looked at.
         VarHandle.fullFence();
         // The guest needs an interrupt only if it had drained the ring (it reads until empty) and has not masked us.
-        boolean signal = pages.getIntAcquire(INTERRUPT_MASK) == 0 && pages.getIntAcquire(READ_INDEX) == w;
-        return signal ? WriteResult.WRITTEN_SIGNAL : WriteResult.WRITTEN;
+        boolean masked = pages.getIntAcquire(INTERRUPT_MASK) != 0, unread = pages.getIntAcquire(READ_INDEX) != w;
+        writes++;
+        if (masked) writesMasked++;
+        else if (unread) writesUnread++;
+        else writesSignalled++;
+        return masked || unread ? WriteResult.WRITTEN : WriteResult.WRITTEN_SIGNAL;
+    }
+
+    /** The host's writes so far: how many, how many interrupted the guest, and why the others did not. */
+    public String writeStatistics() {
+        return writes + " writes: " + writesSignalled + " signalled, " + writesMasked + " masked, " + writesUnread
+                + " behind unread packets, " + writesFull + " found it full";
     }
 
     /**
