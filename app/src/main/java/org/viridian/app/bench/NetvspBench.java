@@ -14,6 +14,7 @@ import org.viridian.vswitch.Ipv4Network;
 import org.viridian.vswitch.SwitchHost;
 import org.viridian.vswitch.SwitchSpec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -33,13 +34,8 @@ final class NetvspBench implements Callable<Integer> {
             VM_SIDE = Ipv4Network.parse("10.231.1.0/24");
     private static final String INTERNAL = "netbench-host", PRIVATE = "netbench-vms";
 
-    @Option(names = "--kernel", description = "Guest kernel (default: /boot/vmlinuz-RELEASE of the running kernel).")
-    Path kernel;
-
-    @Option(
-            names = "--modules",
-            description = "The kernel's module tree (default: /lib/modules/RELEASE/kernel of the running kernel).")
-    Path modules;
+    @Mixin
+    GuestKernelOptions guest;
 
     @Option(
             names = "--seconds",
@@ -83,7 +79,7 @@ final class NetvspBench implements Callable<Integer> {
                 .orElseThrow(() ->
                         new IllegalStateException("bench netvsp: busybox is missing (Debian package busybox-static)"));
         Optional<Path> qemuPath = HostProgram.find(qemu);
-        BenchKernel guestKernel = BenchKernel.resolve(kernel, modules);
+        BenchKernel guestKernel = guest.resolve();
         Path k = guestKernel.kernel(), mods = guestKernel.modules();
 
         Path initrd = Files.createTempFile("viridian-bench-net", ".gz");

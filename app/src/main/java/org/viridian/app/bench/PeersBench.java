@@ -20,6 +20,7 @@ import org.viridian.app.cli.ByteSize;
 import org.viridian.machine.boot.HostProgram;
 import org.viridian.machine.host.HostCheck;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -37,13 +38,8 @@ import picocli.CommandLine.Option;
 final class PeersBench implements Callable<Integer> {
     private static final String CMDLINE = NetGuest.CMDLINE;
 
-    @Option(names = "--kernel", description = "Guest kernel (default: /boot/vmlinuz-RELEASE of the running kernel).")
-    Path kernel;
-
-    @Option(
-            names = "--modules",
-            description = "The kernel's module tree (default: /lib/modules/RELEASE/kernel of the running kernel).")
-    Path modules;
+    @Mixin
+    GuestKernelOptions guest;
 
     @Option(
             names = "--seconds",
@@ -106,7 +102,7 @@ final class PeersBench implements Callable<Integer> {
         Path fio = require("fio", "fio");
         Path busybox = require("busybox", "busybox-static");
         Path qemuPath = require(qemu, "qemu-system-x86");
-        BenchKernel k = BenchKernel.resolve(kernel, modules);
+        BenchKernel k = guest.resolve();
         List<FioJob> jobs = quick ? FioJob.SHORT : FioJob.FULL;
 
         Path where = Files.createTempDirectory(
@@ -293,7 +289,7 @@ final class PeersBench implements Callable<Integer> {
         root.put("bench", "peers");
         root.put("time", java.time.Instant.now().toString());
         root.put("host", HostCheck.thisHost().label());
-        root.put("kernel", kernel == null ? "running" : kernel.toString());
+        root.put("kernel", guest.kernel == null ? "running" : guest.kernel.toString());
         root.put("cpus", cpus);
         root.put("memoryMiB", memory >> 20);
         root.put("diskMiB", diskSize >> 20);
