@@ -67,10 +67,11 @@ final class VmMetricsCommand extends VmSubcommand {
             lines.add(new String[] {
                 Messages.get("metrics.disk", d.path("slot").asText()),
                 Messages.get(
-                        "metrics.diskIo",
-                        io(d.path("read")),
-                        io(d.path("write")),
-                        d.path("otherCommands").asLong())
+                                "metrics.diskIo",
+                                io(d.path("read")),
+                                io(d.path("write")),
+                                d.path("otherCommands").asLong())
+                        + diskLimits(d) // the limits in force
             });
         for (JsonNode a : m.path("networkAdapters")) {
             List<String> drops = new ArrayList<>();

@@ -102,6 +102,8 @@ class VmCliScriptedTest {
         var m = service.api.get("/api/v1/vms/qos/metrics").json();
         assertThat(m.at("/disks/0/maxIops").asLong()).isZero();
         assertThat(m.at("/disks/0/maxBytesPerSecond").asLong()).isEqualTo(1L << 20);
+        assertThat(cli.run("vm", "metrics", "qos").out())
+                .containsPattern("disk 0 .*, limits: IOPS none, bandwidth 1M/s");
         cli.run("vm", "stop", "qos");
     }
 
