@@ -19,27 +19,12 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.viridian.management.testing.ApiClient;
-import org.viridian.management.testing.TestService;
+import org.viridian.management.testing.ScriptedServiceTest;
 
 /** The console WebSocket (scrollback, live output, typed input) and the server-sent event stream. */
-class StreamsTest {
-    private static TestService service;
-    private static ApiClient api;
-
-    @BeforeAll
-    static void start() {
-        service = TestService.scripted();
-        api = service.api;
-    }
-
-    @AfterAll
-    static void stop() {
-        service.close();
-    }
+class StreamsTest extends ScriptedServiceTest {
 
     @Test
     void theConsoleWebSocketShowsScrollbackAndLiveOutputAndTakesInput() throws Exception {
