@@ -7,11 +7,12 @@ import static org.viridian.management.api.VmApiTest.assertField;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.viridian.management.resources.ControlsStatus;
 import org.viridian.management.resources.HostResources;
 import org.viridian.management.testing.ApiClient;
-import org.viridian.management.testing.ScriptedServiceTest;
 import org.viridian.management.testing.TestService;
 
 /**
@@ -19,7 +20,20 @@ import org.viridian.management.testing.TestService;
  * the service's process here, so their controls are kept and the answer says they do not hold; admission counts this
  * host's real /proc/meminfo and processors.
  */
-class ResourceControlsApiTest extends ScriptedServiceTest {
+class ResourceControlsApiTest {
+    private static TestService service;
+    private static ApiClient api;
+
+    @BeforeAll
+    static void start() {
+        service = TestService.scripted();
+        api = service.api;
+    }
+
+    @AfterAll
+    static void stop() {
+        service.close();
+    }
 
     private static String unique(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);

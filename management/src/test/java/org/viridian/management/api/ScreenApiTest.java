@@ -9,18 +9,34 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.viridian.devices.video.Framebuffer;
+import org.viridian.management.testing.ApiClient;
 import org.viridian.management.testing.Png;
 import org.viridian.management.testing.ScriptedScreen;
-import org.viridian.management.testing.ScriptedServiceTest;
+import org.viridian.management.testing.TestService;
 
 /**
  * The graphical console's WebSocket against a scripted guest that draws into a real framebuffer: the regions streamed
  * add up to the guest's picture, only changes follow, and keys and clicks reach the guest's devices (its console says
  * what arrived); input the devices cannot carry is refused and never arrives.
  */
-class ScreenApiTest extends ScriptedServiceTest {
+class ScreenApiTest {
+    private static TestService service;
+    private static ApiClient api;
+
+    @BeforeAll
+    static void start() {
+        service = TestService.scripted();
+        api = service.api;
+    }
+
+    @AfterAll
+    static void stop() {
+        service.close();
+    }
 
     /** A client that pastes every region it is sent into its own picture, as the web manager's canvas does. */
     static final class Viewer implements WebSocket.Listener {

@@ -19,12 +19,27 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.viridian.management.testing.ApiClient;
-import org.viridian.management.testing.ScriptedServiceTest;
+import org.viridian.management.testing.TestService;
 
 /** The console WebSocket (scrollback, live output, typed input) and the server-sent event stream. */
-class StreamsTest extends ScriptedServiceTest {
+class StreamsTest {
+    private static TestService service;
+    private static ApiClient api;
+
+    @BeforeAll
+    static void start() {
+        service = TestService.scripted();
+        api = service.api;
+    }
+
+    @AfterAll
+    static void stop() {
+        service.close();
+    }
 
     @Test
     void theConsoleWebSocketShowsScrollbackAndLiveOutputAndTakesInput() throws Exception {

@@ -12,13 +12,13 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.viridian.management.auth.TokenStore;
 import org.viridian.management.config.Json;
 import org.viridian.management.service.SwitchService;
 import org.viridian.management.testing.ApiClient;
 import org.viridian.management.testing.ScriptedEngine;
-import org.viridian.management.testing.ScriptedServiceTest;
 import org.viridian.management.testing.TestService;
 import org.viridian.vswitch.Names;
 import org.viridian.vswitch.SwitchHost;
@@ -28,11 +28,20 @@ import org.viridian.vswitch.SwitchHost;
  * on this host's kernel and the tests look at the host's bridges. Switch names are unique ("t-…"), addresses in the
  * benchmark range 198.18.0.0/15, and every switch made is removed.
  */
-class SwitchApiTest extends ScriptedServiceTest {
+class SwitchApiTest {
+    private static TestService service;
+    private static ApiClient api;
     private static final List<String> made = new ArrayList<>();
 
+    @BeforeAll
+    static void start() {
+        service = TestService.scripted();
+        api = service.api;
+    }
+
     @AfterAll
-    static void removeSwitches() {
+    static void stop() {
+        service.close();
         for (String s : made) SwitchHost.system().remove(s);
     }
 

@@ -6,12 +6,27 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.viridian.management.testing.ApiClient;
-import org.viridian.management.testing.ScriptedServiceTest;
+import org.viridian.management.testing.TestService;
 
 /** Every VM endpoint against a real service (HTTP, state directory) whose engine is scripted (no KVM here). */
-class VmApiTest extends ScriptedServiceTest {
+class VmApiTest {
+    private static TestService service;
+    private static ApiClient api;
+
+    @BeforeAll
+    static void start() {
+        service = TestService.scripted();
+        api = service.api;
+    }
+
+    @AfterAll
+    static void stop() {
+        service.close();
+    }
 
     private static String unique(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);

@@ -3,11 +3,27 @@ package org.viridian.management.vnc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.Socket;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.viridian.management.testing.ScriptedServiceTest;
+import org.viridian.management.testing.ApiClient;
+import org.viridian.management.testing.TestService;
 
 /** A VM's VNC settings over the API: off by default, checked, the password kept unless given, never shown. */
-class VncSettingsApiTest extends ScriptedServiceTest {
+class VncSettingsApiTest {
+    private static TestService service;
+    private static ApiClient api;
+
+    @BeforeAll
+    static void start() {
+        service = TestService.scripted();
+        api = service.api;
+    }
+
+    @AfterAll
+    static void stop() {
+        if (service != null) service.close();
+    }
 
     @Test
     void settingsAreCheckedAndThePasswordIsKeptButNeverShown() throws Exception {

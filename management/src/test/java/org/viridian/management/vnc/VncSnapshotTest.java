@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.viridian.devices.video.Framebuffer;
+import org.viridian.management.testing.ApiClient;
 import org.viridian.management.testing.Png;
 import org.viridian.management.testing.ScriptedScreen;
-import org.viridian.management.testing.ScriptedServiceTest;
+import org.viridian.management.testing.TestService;
 import org.viridian.testkit.ExternalTool;
 
 /**
@@ -17,7 +20,20 @@ import org.viridian.testkit.ExternalTool;
  * with a password: its screenshot equals the host's copy of the screen. vncsnapshot writes only JPEG (at quality
  * 100 here), so "equal" is within JPEG's loss: a small mean error, and nearly every pixel close.
  */
-class VncSnapshotTest extends ScriptedServiceTest {
+class VncSnapshotTest {
+    private static TestService service;
+    private static ApiClient api;
+
+    @BeforeAll
+    static void start() {
+        service = TestService.scripted();
+        api = service.api;
+    }
+
+    @AfterAll
+    static void stop() {
+        if (service != null) service.close();
+    }
 
     @Test
     void vncsnapshotSeesTheHostsCopyOfTheScreen() throws Exception {

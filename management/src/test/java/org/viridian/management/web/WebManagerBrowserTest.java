@@ -14,7 +14,6 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
-import org.viridian.management.testing.ScriptedServiceTest;
 import org.viridian.management.testing.TestService;
 
 /**
@@ -22,17 +21,20 @@ import org.viridian.management.testing.TestService;
  * over the WebSocket), type into it, pause/resume, stop it; state changes arrive live over the event stream. The
  * service's engine is scripted here (no KVM on this machine); NestedKvmIT drives the same page against real KVM.
  */
-public class WebManagerBrowserTest extends ScriptedServiceTest {
+public class WebManagerBrowserTest {
+    private static TestService service;
     private static ChromeDriver browser;
 
     @BeforeAll
     static void start() throws Exception {
+        service = TestService.scripted();
         browser = Chromium.start();
     }
 
     @AfterAll
     static void stop() {
         if (browser != null) browser.quit();
+        if (service != null) service.close();
     }
 
     @Test

@@ -17,7 +17,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 import org.viridian.devices.video.Framebuffer;
 import org.viridian.management.testing.Png;
 import org.viridian.management.testing.ScriptedScreen;
-import org.viridian.management.testing.ScriptedServiceTest;
+import org.viridian.management.testing.TestService;
 
 /**
  * The graphical console in real headless Chromium against a scripted guest that draws into a real framebuffer: the
@@ -25,17 +25,20 @@ import org.viridian.management.testing.ScriptedServiceTest;
  * the page arrive at the guest's keyboard and mouse (the guest says so on its serial console, and draws the click,
  * which the canvas then shows), the Ctrl+Alt+Del button sends those three keys, and the VM list shows a thumbnail.
  */
-class WebScreenBrowserTest extends ScriptedServiceTest {
+class WebScreenBrowserTest {
+    private static TestService service;
     private static ChromeDriver browser;
 
     @BeforeAll
     static void start() throws Exception {
+        service = TestService.scripted();
         browser = Chromium.start();
     }
 
     @AfterAll
     static void stop() {
         if (browser != null) browser.quit();
+        if (service != null) service.close();
     }
 
     @Test
