@@ -9,7 +9,8 @@ package org.viridian.hv;
  * @param referenceTsc   the reference TSC page (the guest's enlightened clock source)
  * @param frequencyMsrs  TSC and APIC timer frequencies, so the guest does not calibrate them
  * @param crashMsrs      guest crash reporting MSRs
- * @param timers         synthetic timers STIMER0-3, in message and direct mode
+ * @param timers         synthetic timers STIMER0-3 in message mode
+ * @param directTimers   and in direct mode (an APIC vector instead of a SynIC message); needs {@code timers}
  * @param userHypercalls let CPL3 code make hypercalls (benchmarks only; Hyper-V refuses them with #UD)
  * @param smpHypercalls  HvFlushVirtualAddressSpace/List and HvSendSyntheticClusterIpi (and their Ex forms), answered
  *                       by KVM in the kernel: recommended in CPUID only where the partition's KVM takes them
@@ -20,22 +21,33 @@ public record HvFeatures(
         boolean frequencyMsrs,
         boolean crashMsrs,
         boolean timers,
+        boolean directTimers,
         boolean userHypercalls,
         boolean smpHypercalls) {
     public HvFeatures {
         if (timers && !synic) throw new IllegalArgumentException("synthetic timers need the SynIC");
+        if (directTimers && !timers) throw new IllegalArgumentException("direct-mode timers need the timers");
     }
 
     public static HvFeatures standard() {
-        return new HvFeatures(true, true, true, true, true, false, false);
+        return new HvFeatures(true, true, true, true, true, true, false, false);
     }
 
     public HvFeatures withUserHypercalls() {
-        return new HvFeatures(synic, referenceTsc, frequencyMsrs, crashMsrs, timers, true, smpHypercalls);
+        return new HvFeatures(synic, referenceTsc, frequencyMsrs, crashMsrs, timers, directTimers, true, smpHypercalls);
     }
 
     /** With the TLB-flush and IPI hypercalls: only where KVM answers them (they reach it by VMCALL, see HypercallPage). */
     public HvFeatures withSmpHypercalls(boolean on) {
-        return new HvFeatures(synic, referenceTsc, frequencyMsrs, crashMsrs, timers, userHypercalls, on);
+        return new HvFeatures(synic, referenceTsc, frequencyMsrs, crashMsrs, timers, directTimers, userHypercalls, on);
+    }
+
+    /**
+     * With the synthetic timers in both modes, in message mode only, or not at all (the guest then uses its LAPIC
+     * timer, which KVM runs in the kernel): to compare the timer paths (issue 15's stress runs).
+     */
+    public HvFeatures withTimers(boolean on, boolean direct) {
+        return new HvFeatures(
+                synic, referenceTsc, frequencyMsrs, crashMsrs, on, on && direct, userHypercalls, smpHypercalls);
     }
 }

@@ -90,7 +90,8 @@ public final class Hypervisor implements SynicHost {
                     timerMsi,
                     () -> time.sample(guestTsc.applyAsLong(vp)),
                     timerThread,
-                    partition.recorder(vp)));
+                    partition.recorder(vp),
+                    features.directTimers()));
         }
         partition.exit().whenComplete((e, t) -> {
             timers.forEach(SyntheticTimers::stop);

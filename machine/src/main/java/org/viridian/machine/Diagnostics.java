@@ -10,7 +10,7 @@ import org.viridian.partition.bus.PortIoHandler;
  * connection ({@code viridian run --hv-echo}), the VMBus echo channel ({@code --vmbus-echo}), hypercalls allowed from
  * CPL3 (benchmark guests run there), host port devices (a benchmark's ping counter) and handlers for HvSignalEvent on
  * given connection ids (a benchmark counting signals), and leaving out the SMP hypercalls
- * ({@code --hv-no-smp-hypercalls}, to measure what they save), and QEMU's Hyper-V test device at port 0x3000
+ * ({@code --hv-no-smp-hypercalls}, to measure what they save), fewer synthetic timers (below), and QEMU's Hyper-V test device at port 0x3000
  * ({@code --hv-testdev}, for kvm-unit-tests). They are part of the spec so {@link VirtualMachine#create} is
  * the one place a VM is put together.
  */
@@ -21,8 +21,21 @@ public record Diagnostics(
         List<PortDevice> ports,
         Map<Integer, IntConsumer> signalHandlers,
         boolean noSmpHypercalls,
-        boolean hvTestDevice) {
-    public static final Diagnostics NONE = new Diagnostics(false, false, false, List.of(), Map.of(), false, false);
+        boolean hvTestDevice,
+        TimerOffer timers) {
+    public static final Diagnostics NONE =
+            new Diagnostics(false, false, false, List.of(), Map.of(), false, false, TimerOffer.DIRECT);
+
+    /**
+     * Which synthetic timers the guest is offered: both modes (the default, as Hyper-V), message mode only
+     * ({@code --hv-no-stimer-direct}), or none ({@code --hv-no-stimer}: the guest runs on its LAPIC timer, which KVM
+     * keeps in the kernel) — to compare the timer paths, as QEMU's hv-stimer and hv-stimer-direct flags do.
+     */
+    public enum TimerOffer {
+        DIRECT,
+        MESSAGE,
+        NONE
+    }
 
     /** A host device on ports [first, first + count). */
     public record PortDevice(int first, int count, PortIoHandler handler) {}
@@ -38,35 +51,43 @@ public record Diagnostics(
     }
 
     public Diagnostics withHvEcho() {
-        return new Diagnostics(true, vmbusEcho, userHypercalls, ports, signalHandlers, noSmpHypercalls, hvTestDevice);
+        return new Diagnostics(
+                true, vmbusEcho, userHypercalls, ports, signalHandlers, noSmpHypercalls, hvTestDevice, timers);
     }
 
     public Diagnostics withVmbusEcho() {
-        return new Diagnostics(hvEcho, true, userHypercalls, ports, signalHandlers, noSmpHypercalls, hvTestDevice);
+        return new Diagnostics(
+                hvEcho, true, userHypercalls, ports, signalHandlers, noSmpHypercalls, hvTestDevice, timers);
     }
 
     public Diagnostics withUserHypercalls() {
-        return new Diagnostics(hvEcho, vmbusEcho, true, ports, signalHandlers, noSmpHypercalls, hvTestDevice);
+        return new Diagnostics(hvEcho, vmbusEcho, true, ports, signalHandlers, noSmpHypercalls, hvTestDevice, timers);
     }
 
     public Diagnostics withPort(int first, int count, PortIoHandler handler) {
         var list = new java.util.ArrayList<>(ports);
         list.add(new PortDevice(first, count, handler));
-        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, list, signalHandlers, noSmpHypercalls, hvTestDevice);
+        return new Diagnostics(
+                hvEcho, vmbusEcho, userHypercalls, list, signalHandlers, noSmpHypercalls, hvTestDevice, timers);
     }
 
     public Diagnostics withoutSmpHypercalls() {
-        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, ports, signalHandlers, true, hvTestDevice);
+        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, ports, signalHandlers, true, hvTestDevice, timers);
     }
 
     /** The Hyper-V test device QEMU's hyperv-testdev is, for kvm-unit-tests (see HvTestDevice). */
     public Diagnostics withHvTestDevice() {
-        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, ports, signalHandlers, noSmpHypercalls, true);
+        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, ports, signalHandlers, noSmpHypercalls, true, timers);
+    }
+
+    public Diagnostics withTimers(TimerOffer offer) {
+        return new Diagnostics(
+                hvEcho, vmbusEcho, userHypercalls, ports, signalHandlers, noSmpHypercalls, hvTestDevice, offer);
     }
 
     public Diagnostics withSignalHandler(int connectionId, IntConsumer onSignal) {
         var map = new java.util.HashMap<>(signalHandlers);
         map.put(connectionId, onSignal);
-        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, ports, map, noSmpHypercalls, hvTestDevice);
+        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, ports, map, noSmpHypercalls, hvTestDevice, timers);
     }
 }

@@ -187,6 +187,9 @@ public final class VirtualMachine implements AutoCloseable {
         HvFeatures hv = !spec.hyperV()
                 ? null
                 : (diag.userHypercalls() ? HvFeatures.standard().withUserHypercalls() : HvFeatures.standard())
+                        .withTimers(
+                                diag.timers() != Diagnostics.TimerOffer.NONE,
+                                diag.timers() == Diagnostics.TimerOffer.DIRECT)
                         // Not on PVM: its guests' VMCALL is not the hardware-like path KVM's Hyper-V code expects.
                         .withSmpHypercalls(!diag.noSmpHypercalls()
                                 && spec.cpus() > 1

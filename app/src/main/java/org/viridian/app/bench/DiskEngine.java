@@ -28,7 +28,8 @@ sealed interface DiskEngine permits DiskEngine.Viridian, DiskEngine.Qemu {
     /** A guest's console and how it ended. */
     record Run(List<ConsoleLines.Line> lines, String text, String end) {}
 
-    record Viridian(NetEngine.Machine machine) implements DiskEngine {
+    /** {@code diagnose}: where the guest's I/O costs go, printed per job (see PeersDiagnosis). */
+    record Viridian(NetEngine.Machine machine, boolean diagnose) implements DiskEngine {
         @Override
         public String label() {
             return "Viridian StorVSP";
@@ -44,6 +45,7 @@ sealed interface DiskEngine permits DiskEngine.Viridian, DiskEngine.Qemu {
                     .withDisks(List.of(new VmSpec.Disk(disk, false)));
             String end;
             try (VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.to(console))) {
+                PeersDiagnosis diagnosis = diagnose ? PeersDiagnosis.start(vm, console) : null;
                 vm.start();
                 try {
                     end = vm.exit()
@@ -58,6 +60,13 @@ sealed interface DiskEngine permits DiskEngine.Viridian, DiskEngine.Qemu {
                     Thread.currentThread().interrupt();
                     vm.powerOff();
                     end = "interrupted";
+                }
+                if (diagnosis != null) {
+                    try {
+                        diagnosis.finish();
+                    } catch (IOException | RuntimeException e) { // the diagnosis must not cost the run its figures
+                        System.out.println("DIAG profile failed: " + e);
+                    }
                 }
             }
             return new Run(console.lines(), console.text(), "viridian: " + end);

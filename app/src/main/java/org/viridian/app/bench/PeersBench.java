@@ -57,6 +57,12 @@ final class PeersBench implements Callable<Integer> {
             description = "Leave out the column of QEMU with its Hyper-V enlightenments (hv-relaxed, hv-vapic, …).")
     boolean noHv;
 
+    @Option(
+            names = "--diagnose",
+            description = "Also print where Viridian's I/O costs go: exits, hypercalls, signals and this process's "
+                    + "CPU per disk command, the flight recorders mid-job, a JFR profile of the Java code.")
+    boolean diagnose;
+
     @Option(names = "--cpus", defaultValue = "1", description = "Processors per guest (default ${DEFAULT-VALUE}).")
     int cpus;
 
@@ -87,7 +93,11 @@ final class PeersBench implements Callable<Integer> {
     Path json;
 
     /** One engine's figures: boot time, each job's fio figures and its engine CPU per I/O (µs; NaN: not sampled). */
-    record EngineResult(double bootSeconds, Map<String, FioJob.Figures> jobs, Map<String, Double> cpuMicrosPerIo) {}
+    record EngineResult(
+            double bootSeconds,
+            Map<String, FioJob.Figures> jobs,
+            Map<String, Double> cpuMicrosPerIo,
+            List<String> guestCounters) {}
 
     /** A table row: one figure per engine (the first Viridian's), and which way is better. */
     record Row(String test, String unit, boolean higherIsBetter, List<Double> values) {}
@@ -115,7 +125,7 @@ final class PeersBench implements Callable<Integer> {
             }
             NetEngine.Machine machine = new NetEngine.Machine(k.kernel(), initrd, cpus, memory);
             List<DiskEngine> engines = new ArrayList<>(
-                    List.of(new DiskEngine.Viridian(machine), new DiskEngine.Qemu(machine, qemuPath, false)));
+                    List.of(new DiskEngine.Viridian(machine, diagnose), new DiskEngine.Qemu(machine, qemuPath, false)));
             if (!quick && !noHv) engines.add(new DiskEngine.Qemu(machine, qemuPath, true));
             System.out.printf(
                     "peers: %s, fio %d s a job (libaio, direct), guests %d VP, %d MiB, raw image %d MiB, kernel %s%n",
@@ -129,6 +139,10 @@ final class PeersBench implements Callable<Integer> {
             for (DiskEngine e : engines) results.add(measure(e, disk, jobs));
             List<Row> rows = rows(jobs, results);
             System.out.print(table(engines.stream().map(DiskEngine::label).toList(), rows));
+            if (diagnose)
+                for (int i = 0; i < engines.size(); i++)
+                    for (String line : results.get(i).guestCounters())
+                        System.out.println("DIAG guest on " + engines.get(i).label() + ", " + line);
             if (json != null) {
                 Files.writeString(json, json(engines, jobs, rows));
                 System.out.println("  written: " + json);
@@ -211,7 +225,7 @@ final class PeersBench implements Callable<Integer> {
         for (FioJob j : jobs)
             if (!figures.containsKey(j.name()))
                 throw new IOException("no report of fio job " + j.name() + " (" + run.end() + ")");
-        return new EngineResult(boot, figures, cpu);
+        return new EngineResult(boot, figures, cpu, GuestCounters.describe(run.lines(), figures));
     }
 
     static List<Row> rows(List<FioJob> jobs, List<EngineResult> results) {

@@ -23,6 +23,21 @@ public final class PeersGuest {
     static final String BEGIN = MARKER + "-BEGIN ";
     static final String REPORT = MARKER + "-JOB ";
     static final String FAILED = MARKER + "-FAILED ";
+    /**
+     * The guest's own counters before and after each job: {@code PEERS-DIAG job before|after cpu <the /proc/stat cpu
+     * line's ticks>} and {@code ... irq <name>:<count over all CPUs> ...} from /proc/interrupts.
+     */
+    static final String DIAG = MARKER + "-DIAG ";
+
+    /** The shell function that prints them: {@code counters JOB before|after}. */
+    static final String COUNTERS =
+            """
+            counters() {
+              echo "%s$1 $2 cpu $(head -1 /proc/stat | cut -d' ' -f3-)"
+              echo "%s$1 $2 irq $(awk 'NR > 1 { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i;
+                printf "%%s%%d ", $1, s }' /proc/interrupts)"
+            }"""
+                    .formatted(DIAG, DIAG);
 
     /** StorVSP's driver and the disk driver on top (sd_mod), virtio-blk's (virtio_blk over virtio_pci). */
     public static final List<String> MODULES = List.of("hv_vmbus", "hv_storvsc", "sd_mod", "virtio_pci", "virtio_blk");
@@ -63,15 +78,17 @@ public final class PeersGuest {
                   for d in sda vda; do [ -b /dev/$d ] && dev=/dev/$d; done
                   [ -n "$dev" ] && break; sleep 0.2 2>/dev/null || sleep 1
                 done
+                %s
                 job() { n=$1; shift
                   echo "%s$n"
-                  if /bin/fio "$@" >/tmp/r.json 2>/tmp/e; then echo "%s$n $(tr -d '\\n\\t' </tmp/r.json)"
+                  counters $n before
+                  if /bin/fio "$@" >/tmp/r.json 2>/tmp/e; then counters $n after; echo "%s$n $(tr -d '\\n\\t' </tmp/r.json)"
                   else echo "%s$n $(tr -d '\\n\\t' </tmp/e)"; fi
                 }
                 if [ -z "$dev" ]; then echo "%sdisk no disk appeared"; else
                 %sfi
                 poweroff -f
                 """
-                .formatted(INIT_LINE, insmods, BEGIN, REPORT, FAILED, FAILED, runs);
+                .formatted(INIT_LINE, insmods, COUNTERS, BEGIN, REPORT, FAILED, FAILED, runs);
     }
 }

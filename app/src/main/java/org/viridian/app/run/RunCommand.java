@@ -80,6 +80,18 @@ public final class RunCommand implements Callable<Integer> {
     boolean hvNoSmpHypercalls;
 
     @Option(
+            names = "--hv-no-stimer-direct",
+            description = "Offer the synthetic timers in message mode only (the guest's timer interrupts come as "
+                    + "SynIC messages), to compare the timer paths.")
+    boolean hvNoStimerDirect;
+
+    @Option(
+            names = "--hv-no-stimer",
+            description =
+                    "Offer no synthetic timers: the guest runs on its LAPIC timer, which KVM keeps in the " + "kernel.")
+    boolean hvNoStimer;
+
+    @Option(
             names = "--vmbus-echo",
             description = "Diagnostics: offer a VMBus echo channel (the vmbus test guests use it).")
     boolean vmbusEcho;
@@ -192,6 +204,8 @@ public final class RunCommand implements Callable<Integer> {
         if (hvEcho) diag = diag.withHvEcho();
         if (vmbusEcho) diag = diag.withVmbusEcho();
         if (hvNoSmpHypercalls) diag = diag.withoutSmpHypercalls();
+        if (hvNoStimer) diag = diag.withTimers(Diagnostics.TimerOffer.NONE);
+        else if (hvNoStimerDirect) diag = diag.withTimers(Diagnostics.TimerOffer.MESSAGE);
         if (hvTestDevice) diag = diag.withHvTestDevice();
         return diag;
     }

@@ -17,14 +17,12 @@ import org.viridian.app.nested.NestedKvmHost;
 /**
  * Stress (mvn -P stress verify -pl app -Dit.test=BootLoopStressIT): Debian's stock kernel, with an initramfs that
  * loads its Hyper-V drivers, boots to /init {@code stress.boots} times in a row (default 20), alternating 1 and 2 VPs,
- * in Viridian inside the nested KVM host; after each Viridian boot QEMU/KVM boots the same kernel, initramfs and
- * command line in the same nested host with Hyper-V enlightenments of its own and KVM's signature hidden, so the
- * guest takes the Hyper-V paths as under Viridian (direct-mode synthetic timers, as
- * Viridian offers them: the one crash seen here followed a direct-mode timer interrupt), so a crash that both show is
- * the nested host's and one only Viridian shows is Viridian's. {@code stress.parallel=2} boots two at a time (all
- * Viridian boots, then all QEMU boots), the load under which the network tests crashed. A boot that does not reach /init prints its whole log,
- * crash report
- * and flight recorder included.
+ * in Viridian inside the nested KVM host; in each round QEMU/KVM boots the same kernel, initramfs and command line in
+ * the same nested host with Hyper-V enlightenments of its own (direct-mode synthetic timers, as Viridian offers them)
+ * and KVM's signature hidden, so the guest takes the Hyper-V paths as under Viridian: a crash that both show is the
+ * nested host's and one only Viridian shows is Viridian's. {@code stress.engines} (default viridian,qemu) lists the
+ * engines of each round from {@link #ENGINES}: variants of Viridian and QEMU that tell what a fault follows. {@code stress.parallel=2} boots two at a time, the load under which the network
+ * tests crashed. A boot that does not reach /init prints its whole log, crash report and flight recorder included.
  */
 @Tag("stress")
 class BootLoopStressIT {
@@ -32,6 +30,21 @@ class BootLoopStressIT {
             "^STRESS-BOOT engine=(\\S+) n=(\\d+) cpus=(\\d) rc=(\\d+) init=(yes|no) t=(\\d+)$", Pattern.MULTILINE);
     /** The command line of the reported crashes. */
     static final String CMDLINE = "console=ttyS0 panic=-1 noxsave lpj=5000000 tsc=reliable";
+
+    /**
+     * The engines a round may boot, each a template around the engine's plain command: Viridian as it is, with its
+     * synthetic timers in message mode or none (the LAPIC timer, in KVM), with its RAM on 4 KiB pages (no huge-page
+     * advice), with all its threads on one CPU, or moved between the two CPUs every 10 ms; QEMU as it is or moved.
+     */
+    private static final Map<String, String> ENGINES = Map.of(
+            "viridian", "%s",
+            "viridian-message", "%s --hv-no-stimer-direct",
+            "viridian-lapic", "%s --hv-no-stimer",
+            "viridian-nothp", "env JAVA_TOOL_OPTIONS=-Dviridian.memory.hugepages=false %s",
+            "viridian-pinned", "taskset -c 1 %s",
+            "viridian-migrating", "migrating %s",
+            "qemu", "%s",
+            "qemu-migrating", "migrating %s");
 
     record Boot(String engine, int n, int cpus, int rc, boolean init, int seconds) {}
 
@@ -58,6 +71,30 @@ class BootLoopStressIT {
         byte[] initrd = NestedKvmHost.busyboxInitramfs(init, files);
         // stress.parallel=2 boots two VMs at once (both engines): the load under which the network tests crash.
         int parallel = Integer.getInteger("stress.parallel", 1);
+        // stress.engines: which engines boot in each round (issue 15: what does the fault follow?), from ENGINES.
+        List<String> engines =
+                List.of(System.getProperty("stress.engines", "viridian,qemu").split(","));
+        for (String e : engines)
+            if (!ENGINES.containsKey(e))
+                throw new IllegalArgumentException("stress.engines: " + e + " is none of " + ENGINES.keySet());
+        StringBuilder schedule = new StringBuilder();
+        int k = 0;
+        for (int n = 1; n <= boots; n++) {
+            int cpus = 2 - n % 2;
+            for (String e : engines) {
+                String machine = e.startsWith("qemu")
+                        ? ("qemu-system-x86_64 -nodefaults -machine q35,accel=kvm -m 512 -smp %d -cpu host,kvm=off,$HV"
+                                        + " -kernel vmlinuz -initrd stress-initrd.gz -append '%s' -display none"
+                                        + " -serial stdio -no-reboot")
+                                .formatted(cpus, CMDLINE)
+                        : ("viridian run --kernel vmlinuz --initrd stress-initrd.gz --memory 512M --cpus %d --name"
+                                        + " vm%d%s --cmdline '%s'")
+                                .formatted(cpus, n, e, CMDLINE);
+                schedule.append("boot %s %d %d %s &\n"
+                        .formatted(e, n, cpus, ENGINES.get(e).formatted(machine)));
+                if (++k % parallel == 0) schedule.append("wait\n");
+            }
+        }
         String loop =
                 """
                 boot() { # engine n cpus command...
@@ -77,54 +114,39 @@ class BootLoopStressIT {
                   rm -f $log
                 }
                 HV=hv-relaxed,hv-vpindex,hv-time,hv-synic,hv-stimer,hv-stimer-direct,hv-frequencies,hv-reset
-                P=%d
-                for n in $(seq 1 %d); do
-                  c=$(( 2 - (n + P - 1) / P %% 2 ))
-                  boot viridian $n $c viridian run --kernel vmlinuz --initrd stress-initrd.gz --memory 512M --cpus $c \
-                    --name vm$n --cmdline '%s' &
-                  if [ $(( n %% P )) -eq 0 ]; then wait; fi
-                done
-                wait
-                for n in $(seq 1 %d); do
-                  c=$(( 2 - (n + P - 1) / P %% 2 ))
-                  boot qemu $n $c qemu-system-x86_64 -nodefaults -machine q35,accel=kvm -m 512 -smp $c \
-                    -cpu host,kvm=off,$HV \
-                    -kernel vmlinuz -initrd stress-initrd.gz -append '%s' -display none -serial stdio -no-reboot &
-                  if [ $(( n %% P )) -eq 0 ]; then wait; fi
-                done
-                wait
+                # Runs a command with all its threads moved between the nested host's two CPUs every 10 ms.
+                migrating() {
+                  "$@" & q=$!
+                  while kill -0 $q 2>/dev/null; do
+                    taskset -a -p -c 0 $q >/dev/null 2>&1; sleep 0.01; taskset -a -p -c 1 $q >/dev/null 2>&1; sleep 0.01
+                  done
+                  wait $q
+                }
+                %swait
                 """
-                        .formatted(parallel, boots, CMDLINE, boots, CMDLINE);
+                        .formatted(schedule);
         NestedKvmHost.Run run = NestedKvmHost.run(
                 jar,
                 Map.of("vmlinuz", NestedKvmHost.stockKernel(), "stress-initrd.gz", initrd, "loop.sh", loop.getBytes()),
                 NestedKvmHost.qemuKvm(),
                 List.of(new NestedKvmHost.Command("loop", "sh ./loop.sh")),
-                Duration.ofMinutes(10 + 3L * boots));
+                Duration.ofMinutes(10 + 3L * boots * engines.size()));
         String out = run.get("loop").output();
         List<Boot> all = BOOT.matcher(out).results().map(BootLoopStressIT::boot).toList();
-        List<Boot> viridian =
-                all.stream().filter(b -> b.engine().equals("viridian")).toList();
-        List<Boot> qemu = all.stream().filter(b -> b.engine().equals("qemu")).toList();
-        System.out.printf(
-                "boot loop in the nested KVM host, %d boots each, %d at a time:%n  viridian: %d reached /init (1 VP: %s s, 2 "
-                        + "VPs: %s s)%n"
-                        + "  qemu/kvm: %d reached /init (1 VP: %s s, 2 VPs: %s s)%n",
-                boots,
-                parallel,
-                reached(viridian),
-                times(viridian, 1),
-                times(viridian, 2),
-                reached(qemu),
-                times(qemu, 1),
-                times(qemu, 2));
+        Map<String, List<Boot>> byEngine = new java.util.TreeMap<>();
+        all.forEach(b -> byEngine.computeIfAbsent(b.engine(), e -> new java.util.ArrayList<>())
+                .add(b));
+        System.out.printf("boot loop in the nested KVM host, %d boots each, %d at a time:%n", boots, parallel);
+        byEngine.forEach((engine, list) -> System.out.printf(
+                "  %-17s %d/%d reached /init and ended cleanly (1 VP: %s s, 2 VPs: %s s)%n",
+                engine + ":", clean(list), list.size(), times(list, 1), times(list, 2)));
         out.lines().filter(l -> l.startsWith("STRESS-LOG: ")).forEach(System.out::println);
-        assertThat(viridian).as("Viridian boots run").hasSize(boots);
-        assertThat(qemu).as("QEMU boots run").hasSize(boots);
-        assertThat(qemu)
+        for (String e : engines)
+            assertThat(byEngine.getOrDefault(e, List.of())).as(e + " boots run").hasSize(boots);
+        assertThat(all.stream().filter(b -> b.engine().startsWith("qemu")))
                 .as("QEMU/KVM in the nested host: if these fail, the nested host is at fault")
                 .allMatch(Boot::init);
-        assertThat(viridian)
+        assertThat(all.stream().filter(b -> b.engine().startsWith("viridian")))
                 .as("every Viridian boot reaches /init and powers off (logs above)")
                 .allMatch(b -> b.init() && b.rc() == 0);
     }
@@ -139,8 +161,8 @@ class BootLoopStressIT {
                 Integer.parseInt(m.group(6)));
     }
 
-    private static long reached(List<Boot> boots) {
-        return boots.stream().filter(Boot::init).count();
+    private static long clean(List<Boot> boots) {
+        return boots.stream().filter(b -> b.init() && b.rc() == 0).count();
     }
 
     private static String times(List<Boot> boots, int cpus) {

@@ -130,4 +130,30 @@ class PeersBenchTest {
             assertThat(init).contains("job " + j.name() + " --name=" + j.name() + " --filename=$dev --rw=" + j.rw());
         assertThat(init).contains("--runtime=7").contains("--iodepth=32").contains("--direct=1");
     }
+
+    @Test
+    void theGuestsCountersFromThisHostsProcGiveItsCpuSplitAndInterruptsPerIo() throws Exception {
+        Path busybox = ExternalTool.require("busybox", "busybox-static");
+        // The guest's own shell function, run by busybox on this host's /proc around a second of work.
+        Process p = new ProcessBuilder(
+                        busybox.toString(),
+                        "sh",
+                        "-c",
+                        PeersGuest.COUNTERS
+                                + "\ncounters j1 before; i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done;"
+                                + " counters j1 after")
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        ConsoleLines console = new ConsoleLines(PeersGuest.MARKER);
+        console.write(out.getBytes(StandardCharsets.UTF_8));
+        List<String> lines = GuestCounters.describe(console.lines(), Map.of("j1", new FioJob.Figures(1, 1, 1, 1, 100)));
+        assertThat(lines).hasSize(1);
+        assertThat(lines.getFirst())
+                .as(out)
+                .startsWith("j1: guest CPU ")
+                .contains("user ")
+                .containsPattern("\\d+ us of busy guest CPU per I/O; interrupts per I/O: \\S+ \\d+\\.\\d\\d");
+    }
 }

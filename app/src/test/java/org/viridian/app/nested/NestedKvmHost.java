@@ -126,11 +126,12 @@ public final class NestedKvmHost {
 
     /**
      * The runtime's modules: what viridian.jar needs (jdeps), without java.desktop (Jackson only probes java.beans):
-     * the host service's HTTP server (Jetty: java.naming, java.management), TLS (jdk.crypto.ec), the CLI's HTTP client.
+     * the host service's HTTP server (Jetty: java.naming, java.management), TLS (jdk.crypto.ec), the CLI's HTTP client,
+     * JFR (bench peers --diagnose profiles the Java code).
      */
     static final String JRE_MODULES =
             "java.base,java.logging,jdk.unsupported,java.management,java.naming,java.net.http,"
-                    + "java.sql,jdk.crypto.ec,jdk.net";
+                    + "java.sql,jdk.crypto.ec,jdk.net,jdk.jfr";
 
     private NestedKvmHost() {}
 
@@ -299,6 +300,11 @@ public final class NestedKvmHost {
                 # Loopback, network or not: a `viridian serve` in a command listens on 127.0.0.1 by default.
                 ip link set lo up
                 """);
+        // -Dnested.shmem.thp=advise: shared memory (Viridian's guest RAM) may have transparent huge pages where asked
+        // for, as a host set up for VMs would allow (Debian's default is never).
+        String thp = System.getProperty("nested.shmem.thp", "");
+        if (thp.matches("[a-z_]+"))
+            s.append("echo ").append(thp).append(" > /sys/kernel/mm/transparent_hugepage/shmem_enabled\n");
         if (network) {
             s.append(NET_MODULES.stream()
                             .map(m -> "insmod /mod/" + Path.of(m).getFileName())

@@ -69,7 +69,7 @@ public final class HvCpuid {
         int privHigh = f.synic() ? POST_MESSAGES | SIGNAL_EVENTS : 0;
         int misc = (f.frequencyMsrs() ? FREQUENCY_MSRS_AVAILABLE : 0)
                 | (f.crashMsrs() ? GUEST_CRASH_MSRS_AVAILABLE : 0)
-                | (f.timers() ? DIRECT_TIMERS_AVAILABLE : 0);
+                | (f.directTimers() ? DIRECT_TIMERS_AVAILABLE : 0);
         // AutoEOI works (KVM's LAPIC ends it, see Synic) but keeps APICv/AVIC off while in use: recommend against it,
         // as Hyper-V does where the hardware virtualizes the APIC.
         int hints = SYSTEM_RESET_RECOMMENDED

@@ -32,6 +32,9 @@ public final class SyntheticTimers {
     private static final long WRITABLE = 0xF_1FFFL;
 
     private final int vp;
+    /** Whether direct mode is offered (CPUID): where it is not, the direct-mode bit is reserved. */
+    private final boolean directOffered;
+
     private final FlightRecorder recorder;
     private final Synic synic;
     private final InterruptSink interrupts;
@@ -49,18 +52,23 @@ public final class SyntheticTimers {
 
     public SyntheticTimers(
             int vp, Synic synic, InterruptSink interrupts, LongSupplier guestNow, ScheduledExecutorService scheduler) {
-        this(vp, synic, interrupts, guestNow, scheduler, null);
+        this(vp, synic, interrupts, guestNow, scheduler, null, true);
     }
 
-    /** {@code recorder}: the VP's flight recorder, told of every expiry (null: none). */
+    /**
+     * {@code recorder}: the VP's flight recorder, told of every expiry (null: none); {@code directOffered}: whether
+     * the guest was offered direct mode.
+     */
     public SyntheticTimers(
             int vp,
             Synic synic,
             InterruptSink interrupts,
             LongSupplier guestNow,
             ScheduledExecutorService scheduler,
-            FlightRecorder recorder) {
+            FlightRecorder recorder,
+            boolean directOffered) {
         this.recorder = recorder;
+        this.directOffered = directOffered;
         this.vp = vp;
         this.synic = synic;
         this.interrupts = interrupts;
@@ -78,14 +86,14 @@ public final class SyntheticTimers {
     }
 
     /**
-     * False means #GP: reserved bits, or a direct-mode vector below 16. Any write reprograms the timer: an expiry
+     * False means #GP: reserved bits (direct mode where it is not offered), or a direct-mode vector below 16. Any write reprograms the timer: an expiry
      * message not yet in the guest's slot is withdrawn (no stale expiration after a timer was disabled or changed).
      */
     public synchronized boolean write(int msr, long value) {
         int t = (msr - FIRST_MSR) / 2;
         withdrawUndelivered(t);
         if ((msr - FIRST_MSR) % 2 == 0) {
-            if ((value & ~WRITABLE) != 0) return false;
+            if ((value & ~WRITABLE) != 0 || ((value & DIRECT) != 0 && !directOffered)) return false;
             if ((value & DIRECT) != 0 && (value & ENABLE) != 0 && ((value >>> 4) & 0xFF) < 16) return false;
             config[t] = value;
         } else {

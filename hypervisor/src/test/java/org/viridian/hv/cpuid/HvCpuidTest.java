@@ -57,13 +57,21 @@ class HvCpuidTest {
         assertThat(all.eax() & HvCpuid.ACCESS_TIMERS).isNotZero();
         assertThat(all.edx() & HvCpuid.DIRECT_TIMERS_AVAILABLE).isNotZero();
         CpuidEntry none = leaf(
-                HvCpuid.policy(new HvFeatures(false, false, false, false, false, false, false))
+                HvCpuid.policy(new HvFeatures(false, false, false, false, false, false, false, false))
                         .apply(KVM, 0, 1),
                 0x40000003);
         assertThat(none.eax() & (HvCpuid.ACCESS_SYNIC | HvCpuid.ACCESS_REFERENCE_TSC | HvCpuid.ACCESS_FREQUENCY))
                 .isZero();
         assertThat(none.ebx()).isZero();
         assertThat(none.edx()).isZero();
+        CpuidEntry messageTimers = leaf(
+                HvCpuid.policy(HvFeatures.standard().withTimers(true, false)).apply(KVM, 0, 1), 0x40000003);
+        assertThat(messageTimers.eax() & HvCpuid.ACCESS_TIMERS).isNotZero();
+        assertThat(messageTimers.edx() & HvCpuid.DIRECT_TIMERS_AVAILABLE).isZero();
+        CpuidEntry noTimers = leaf(
+                HvCpuid.policy(HvFeatures.standard().withTimers(false, true)).apply(KVM, 0, 1), 0x40000003);
+        assertThat(noTimers.eax() & HvCpuid.ACCESS_TIMERS).isZero();
+        assertThat(noTimers.edx() & HvCpuid.DIRECT_TIMERS_AVAILABLE).isZero();
         assertThat(leaf(HvCpuid.policy(HvFeatures.standard()).apply(KVM, 0, 1), 0x40000004)
                                 .eax()
                         & HvCpuid.DEPRECATING_AEOI_RECOMMENDED)

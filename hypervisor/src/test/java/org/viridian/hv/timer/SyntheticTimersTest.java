@@ -90,6 +90,16 @@ class SyntheticTimersTest {
         assertThat(SyntheticTimers.handles(SyntheticTimers.LAST_MSR + 1)).isFalse();
     }
 
+    @Test
+    void directModeIsReservedWhereItIsNotOffered() {
+        var messageOnly = new SyntheticTimers(0, synic, (vp, v) -> vectors.add(v), now, scheduler, null, false);
+        assertThat(messageOnly.write(CONFIG0, SyntheticTimers.DIRECT | (0x51 << 4)))
+                .isFalse();
+        assertThat(messageOnly.write(CONFIG0, SyntheticTimers.ENABLE | (3L << 16)))
+                .isTrue();
+        messageOnly.stop();
+    }
+
     /** SINT 3 with the guest's message page, and timer 1 periodic with a 1 ms period in message mode on it. */
     private long periodicTimer1OnSint3() {
         synic.writeMsr(HvMsr.SIMP, SIMP | 1);

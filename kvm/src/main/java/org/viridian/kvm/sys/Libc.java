@@ -25,6 +25,7 @@ public final class Libc {
     public static final int MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000;
     public static final int MFD_CLOEXEC = 1;
     public static final int MADV_DONTNEED = 4;
+    public static final int MADV_HUGEPAGE = 14;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();

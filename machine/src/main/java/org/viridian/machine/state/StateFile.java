@@ -89,7 +89,10 @@ public final class StateFile {
         return Files.size(file);
     }
 
-    /** Guest memory as runs of non-zero pages: (gpa, page count, pages), ended by a run of 0 pages at gpa -1. */
+    /**
+     * Guest memory as runs of non-zero pages: (gpa, page count, pages), ended by a run of 0 pages at gpa -1. Only pages
+     * the memory says may be non-zero are looked at: the rest were never touched (see GuestMemory#possiblyNonZeroPages).
+     */
     private static void writeMemory(DataOutputStream out, GuestMemory memory, LongConsumer progress)
             throws IOException {
         byte[] buf = new byte[RUN_PAGES * PAGE];
@@ -97,21 +100,26 @@ public final class StateFile {
         long done = 0;
         for (GuestMemory.Region r : memory.regions()) {
             MemorySegment host = r.host();
+            java.util.BitSet candidates = memory.possiblyNonZeroPages(r);
             long pages = r.size() / PAGE;
-            long p = 0;
-            while (p < pages) {
+            long p = candidates.nextSetBit(0);
+            while (p >= 0 && p < pages) {
                 if (zero.mismatch(host.asSlice(p * PAGE, PAGE)) == -1) {
-                    p++;
+                    p = candidates.nextSetBit((int) p + 1);
                     continue;
                 }
                 long start = p;
-                while (p < pages && p - start < RUN_PAGES && zero.mismatch(host.asSlice(p * PAGE, PAGE)) != -1) p++;
+                while (p < pages
+                        && p - start < RUN_PAGES
+                        && candidates.get((int) p)
+                        && zero.mismatch(host.asSlice(p * PAGE, PAGE)) != -1) p++;
                 int n = (int) (p - start);
                 MemorySegment.copy(host, ValueLayout.JAVA_BYTE, start * PAGE, buf, 0, n * PAGE);
                 out.writeLong(r.gpa() + start * PAGE);
                 out.writeInt(n);
                 out.write(buf, 0, n * PAGE);
                 progress.accept(done + p * PAGE);
+                if (p < pages) p = candidates.nextSetBit((int) p);
             }
             done += r.size();
             progress.accept(done);

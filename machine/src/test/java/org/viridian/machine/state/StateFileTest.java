@@ -25,6 +25,7 @@ import org.viridian.hv.msr.SyntheticMsrs;
 import org.viridian.hv.synic.HvMessage;
 import org.viridian.hv.synic.Synic;
 import org.viridian.partition.memory.GuestMemory;
+import org.viridian.partition.memory.MemfdGuestMemory;
 import org.viridian.partition.state.PartitionSnapshot;
 import org.viridian.partition.state.VpSnapshot;
 import org.viridian.vmbus.server.VmbusState;
@@ -161,6 +162,29 @@ class StateFileTest {
         assertThat(back.devices().cmos().offsetNanos()).isEqualTo(5_000_000_000L);
         assertThat(back.devices().uart().rx()).containsExactly('x');
         assertThat(StateFile.readHeader(f).vmName()).isEqualTo("demo");
+    }
+
+    @Test
+    void savingLooksOnlyAtTouchedPagesAndLeavesTheRestUncommitted() throws IOException {
+        // 64 MiB of RAM with two pages written, and one page written and zeroed again (touched, stored as nothing).
+        try (GuestMemory m = MemfdGuestMemory.allocate(64L << 20)) {
+            m.write(0x200000, "first".getBytes());
+            m.write(0x3FFF000, "last".getBytes());
+            m.write(0x1000000, new byte[4096]);
+            long before = m.residentBytes();
+            // 3 pages, or 3 huge pages where the host gives shared memory transparent huge pages.
+            assertThat(before).isBetween(3 * 4096L, 3 * (2L << 20));
+            Path f = dir.resolve("sparse.vmrs");
+            StateFile.write(f, state("sparse"), m, StateFile.Options.DEFAULT, p -> {});
+            // The host committed nothing for the never-touched pages (a scan that read them would have).
+            assertThat(m.residentBytes()).isEqualTo(before);
+            try (GuestMemory into = MemfdGuestMemory.allocate(64L << 20)) {
+                StateFile.read(f, into, new StateFile.Expected("sparse", 1, 64L << 20));
+                assertThat(new String(into.read(0x200000, 5))).isEqualTo("first");
+                assertThat(new String(into.read(0x3FFF000, 4))).isEqualTo("last");
+                assertThat(into.residentBytes()).isBetween(2 * 4096L, 2 * (2L << 20));
+            }
+        }
     }
 
     @Test

@@ -79,6 +79,17 @@ public interface GuestMemory extends AutoCloseable {
         return -1;
     }
 
+    /**
+     * The pages (4 KiB, by index from the region's start) of {@code region} that may hold anything but zeros: those in
+     * host memory. A page never touched reads as zeros without being looked at, so a reader that skips the others
+     * neither reads them nor makes the host commit them. Where the backing cannot tell: all of them.
+     */
+    default java.util.BitSet possiblyNonZeroPages(Region region) {
+        java.util.BitSet all = new java.util.BitSet();
+        all.set(0, (int) (region.size() / 4096));
+        return all;
+    }
+
     /** Unmaps the RAM: views still held elsewhere fail with IllegalStateException from then on. */
     @Override
     void close();

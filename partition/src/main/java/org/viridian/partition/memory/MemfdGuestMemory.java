@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import org.viridian.kvm.sys.Libc;
 import org.viridian.kvm.sys.NativeException;
@@ -46,6 +47,7 @@ public final class MemfdGuestMemory implements GuestMemory {
             MemorySegment map = Libc.mmap(
                             size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED | Libc.MAP_NORESERVE, fd, 0)
                     .reinterpret(size, scope, null);
+            adviseHugePages(map);
             List<Region> regions = new ArrayList<>();
             long low = Math.min(size, MMIO_HOLE_START);
             regions.add(new Region(0, low, 0, map.asSlice(0, low)));
@@ -56,6 +58,21 @@ public final class MemfdGuestMemory implements GuestMemory {
         } catch (RuntimeException e) {
             Libc.close(fd);
             throw e;
+        }
+    }
+
+    /**
+     * Asks for transparent huge pages on the guest's RAM: where the host lets shared memory have them
+     * ({@code /sys/kernel/mm/transparent_hugepage/shmem_enabled} advise, within_size or always), KVM then maps the guest
+     * with 2 MiB pages — fewer nested-paging faults while the guest first touches its memory, fewer TLB misses after
+     * (QEMU asks the same for its anonymous RAM). Elsewhere the advice has no effect. {@code -Dviridian.memory.hugepages
+     * =false} leaves it out (to compare).
+     */
+    private static void adviseHugePages(MemorySegment map) {
+        if (!Boolean.parseBoolean(System.getProperty("viridian.memory.hugepages", "true"))) return;
+        try {
+            Libc.madvise(map, Libc.MADV_HUGEPAGE);
+        } catch (RuntimeException e) { // a kernel built without transparent huge pages refuses the advice (EINVAL)
         }
     }
 
@@ -113,6 +130,30 @@ public final class MemfdGuestMemory implements GuestMemory {
             return 0; // closed meanwhile: nothing of it is resident
         }
         return pages * PAGE_SIZE;
+    }
+
+    /**
+     * mincore over the region's part of the mapping: a memfd page outside the page cache was never written (or was
+     * given back) and reads as zeros. Reading such a page through the shared mapping would allocate it (tmpfs has no
+     * shared zero page), which is what a plain scan of all RAM did to a save.
+     */
+    @Override
+    public BitSet possiblyNonZeroPages(Region region) {
+        BitSet pages = new BitSet();
+        long total = region.size() / PAGE_SIZE;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment vec = a.allocate(MINCORE_PAGES);
+            for (long first = 0; first < total; first += MINCORE_PAGES) {
+                long n = Math.min(MINCORE_PAGES, total - first);
+                Libc.mincore(
+                        MemorySegment.ofAddress(region.host().address() + first * PAGE_SIZE)
+                                .reinterpret(n * PAGE_SIZE),
+                        vec);
+                for (long i = 0; i < n; i++)
+                    if ((vec.get(ValueLayout.JAVA_BYTE, i) & 1) != 0) pages.set((int) (first + i));
+            }
+        }
+        return pages;
     }
 
     private Region find(long gpa, long length) {
