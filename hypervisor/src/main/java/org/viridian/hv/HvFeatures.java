@@ -14,6 +14,8 @@ package org.viridian.hv;
  * @param userHypercalls let CPL3 code make hypercalls (benchmarks only; Hyper-V refuses them with #UD)
  * @param smpHypercalls  HvFlushVirtualAddressSpace/List and HvSendSyntheticClusterIpi (and their Ex forms), answered
  *                       by KVM in the kernel: recommended in CPUID only where the partition's KVM takes them
+ * @param doorbells      fast HvSignalEvent calls on VMBus channels answered by KVM through eventfds, with no exit to
+ *                       user space (see SignalDoorbells): not visible to the guest, only faster
  */
 public record HvFeatures(
         boolean synic,
@@ -23,23 +25,26 @@ public record HvFeatures(
         boolean timers,
         boolean directTimers,
         boolean userHypercalls,
-        boolean smpHypercalls) {
+        boolean smpHypercalls,
+        boolean doorbells) {
     public HvFeatures {
         if (timers && !synic) throw new IllegalArgumentException("synthetic timers need the SynIC");
         if (directTimers && !timers) throw new IllegalArgumentException("direct-mode timers need the timers");
     }
 
     public static HvFeatures standard() {
-        return new HvFeatures(true, true, true, true, true, true, false, false);
+        return new HvFeatures(true, true, true, true, true, true, false, false, true);
     }
 
     public HvFeatures withUserHypercalls() {
-        return new HvFeatures(synic, referenceTsc, frequencyMsrs, crashMsrs, timers, directTimers, true, smpHypercalls);
+        return new HvFeatures(
+                synic, referenceTsc, frequencyMsrs, crashMsrs, timers, directTimers, true, smpHypercalls, doorbells);
     }
 
     /** With the TLB-flush and IPI hypercalls: only where KVM answers them (they reach it by VMCALL, see HypercallPage). */
     public HvFeatures withSmpHypercalls(boolean on) {
-        return new HvFeatures(synic, referenceTsc, frequencyMsrs, crashMsrs, timers, directTimers, userHypercalls, on);
+        return new HvFeatures(
+                synic, referenceTsc, frequencyMsrs, crashMsrs, timers, directTimers, userHypercalls, on, doorbells);
     }
 
     /**
@@ -48,6 +53,20 @@ public record HvFeatures(
      */
     public HvFeatures withTimers(boolean on, boolean direct) {
         return new HvFeatures(
-                synic, referenceTsc, frequencyMsrs, crashMsrs, on, on && direct, userHypercalls, smpHypercalls);
+                synic,
+                referenceTsc,
+                frequencyMsrs,
+                crashMsrs,
+                on,
+                on && direct,
+                userHypercalls,
+                smpHypercalls,
+                doorbells);
+    }
+
+    /** With or without the signal doorbells (to measure what they save). */
+    public HvFeatures withDoorbells(boolean on) {
+        return new HvFeatures(
+                synic, referenceTsc, frequencyMsrs, crashMsrs, timers, directTimers, userHypercalls, smpHypercalls, on);
     }
 }

@@ -9,10 +9,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.IntToLongFunction;
 import org.viridian.hv.cpuid.HvCpuid;
+import org.viridian.hv.hypercall.FastSignalFallback;
 import org.viridian.hv.hypercall.HvStatus;
 import org.viridian.hv.hypercall.HypercallDispatcher;
 import org.viridian.hv.hypercall.HypercallPage;
 import org.viridian.hv.hypercall.MessageCalls;
+import org.viridian.hv.hypercall.SignalDoorbells;
 import org.viridian.hv.msr.HvMsr;
 import org.viridian.hv.msr.SyntheticMsrs;
 import org.viridian.hv.synic.HvMessage;
@@ -50,6 +52,9 @@ public final class Hypervisor implements SynicHost {
     private final HypercallDispatcher hypercalls;
     private final MessageCalls messageCalls = new MessageCalls();
     private final ReferenceTime time;
+    /** Fast HvSignalEvent answered in KVM (null: every signal exits to user space). */
+    private final SignalDoorbells doorbells;
+
     private volatile long[] lastCrash;
 
     /** {@code sink}, with each interrupt written to the target VP's flight recorder first. */
@@ -93,9 +98,11 @@ public final class Hypervisor implements SynicHost {
                     partition.recorder(vp),
                     features.directTimers()));
         }
+        this.doorbells = features.synic() && features.doorbells() ? new SignalDoorbells(partition) : null;
         partition.exit().whenComplete((e, t) -> {
             timers.forEach(SyntheticTimers::stop);
             timerThread.shutdownNow();
+            if (doorbells != null) doorbells.close();
         });
         this.msrs = new SyntheticMsrs(features, partition.memory(), time, synics::get, new SyntheticMsrs.Host() {
             @Override
@@ -106,6 +113,11 @@ public final class Hypervisor implements SynicHost {
             @Override
             public byte[] kernelHypercall() {
                 return kernelHypercall;
+            }
+
+            @Override
+            public boolean fastSignals() {
+                return doorbells != null;
             }
 
             @Override
@@ -143,11 +155,15 @@ public final class Hypervisor implements SynicHost {
         Hypervisor hv = new Hypervisor(partition, features);
         partition.msrs().register(HvMsr.RANGE_FIRST, HvMsr.RANGE_COUNT, hv.msrs);
         partition.registerVpTrap(HypercallPage.PORT, hv.hypercalls);
+        partition.registerVpTrap(SignalDoorbells.PORT, new FastSignalFallback(hv.hypercalls, hv.msrs::hypercallPage));
         hv.hypercalls.register(CALL_NOTIFY_LONG_SPIN_WAIT, in -> {
             Thread.yield();
             return HvStatus.SUCCESS;
         });
-        if (features.synic()) hv.messageCalls.registerWith(hv.hypercalls);
+        if (features.synic()) {
+            hv.messageCalls.registerWith(hv.hypercalls);
+            if (hv.doorbells != null) hv.messageCalls.useDoorbells(hv.doorbells);
+        }
         if (features.smpHypercalls()) {
             // KVM answers the SMP hypercalls from its own per-VP Hyper-V context, made by the first Hyper-V MSR the
             // host writes there: the VP index (= the vCPU index, as KVM assumes and CPUID's APIC ids say).

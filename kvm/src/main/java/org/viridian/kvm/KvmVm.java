@@ -186,6 +186,11 @@ public final class KvmVm implements AutoCloseable {
 
     /** Makes guest writes to a port or MMIO address signal an eventfd in the kernel, with no exit to user space. */
     public void ioeventfd(long address, int length, int eventFd, boolean pio, Long datamatch) {
+        ioeventfd(address, length, eventFd, pio, datamatch, false);
+    }
+
+    /** {@link #ioeventfd} with {@code deassign}: undoes an assignment made with the same arguments. */
+    public void ioeventfd(long address, int length, int eventFd, boolean pio, Long datamatch, boolean deassign) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment e = a.allocate(64, 8);
             e.set(JAVA_LONG, 0, datamatch == null ? 0 : datamatch);
@@ -193,7 +198,8 @@ public final class KvmVm implements AutoCloseable {
             e.set(JAVA_INT, 16, length);
             e.set(JAVA_INT, 20, eventFd);
             int flags = (pio ? KvmConst.KVM_IOEVENTFD_FLAG_PIO : 0)
-                    | (datamatch != null ? KvmConst.KVM_IOEVENTFD_FLAG_DATAMATCH : 0);
+                    | (datamatch != null ? KvmConst.KVM_IOEVENTFD_FLAG_DATAMATCH : 0)
+                    | (deassign ? KvmConst.KVM_IOEVENTFD_FLAG_DEASSIGN : 0);
             e.set(JAVA_INT, 24, flags);
             Libc.ioctl(fd, KvmIoctl.KVM_IOEVENTFD, e, "KVM_IOEVENTFD");
         }

@@ -10,7 +10,8 @@ import org.viridian.partition.bus.PortIoHandler;
  * connection ({@code viridian run --hv-echo}), the VMBus echo channel ({@code --vmbus-echo}), hypercalls allowed from
  * CPL3 (benchmark guests run there), host port devices (a benchmark's ping counter) and handlers for HvSignalEvent on
  * given connection ids (a benchmark counting signals), and leaving out the SMP hypercalls
- * ({@code --hv-no-smp-hypercalls}, to measure what they save), fewer synthetic timers (below), and QEMU's Hyper-V test device at port 0x3000
+ * ({@code --hv-no-smp-hypercalls}, to measure what they save), fewer synthetic timers (below), no signal doorbells
+ * ({@code --hv-no-doorbells}), and QEMU's Hyper-V test device at port 0x3000
  * ({@code --hv-testdev}, for kvm-unit-tests). They are part of the spec so {@link VirtualMachine#create} is
  * the one place a VM is put together.
  */
@@ -22,9 +23,10 @@ public record Diagnostics(
         Map<Integer, IntConsumer> signalHandlers,
         boolean noSmpHypercalls,
         boolean hvTestDevice,
-        TimerOffer timers) {
+        TimerOffer timers,
+        boolean noDoorbells) {
     public static final Diagnostics NONE =
-            new Diagnostics(false, false, false, List.of(), Map.of(), false, false, TimerOffer.DIRECT);
+            new Diagnostics(false, false, false, List.of(), Map.of(), false, false, TimerOffer.DIRECT, false);
 
     /**
      * Which synthetic timers the guest is offered: both modes (the default, as Hyper-V), message mode only
@@ -52,42 +54,84 @@ public record Diagnostics(
 
     public Diagnostics withHvEcho() {
         return new Diagnostics(
-                true, vmbusEcho, userHypercalls, ports, signalHandlers, noSmpHypercalls, hvTestDevice, timers);
+                true,
+                vmbusEcho,
+                userHypercalls,
+                ports,
+                signalHandlers,
+                noSmpHypercalls,
+                hvTestDevice,
+                timers,
+                noDoorbells);
     }
 
     public Diagnostics withVmbusEcho() {
         return new Diagnostics(
-                hvEcho, true, userHypercalls, ports, signalHandlers, noSmpHypercalls, hvTestDevice, timers);
+                hvEcho,
+                true,
+                userHypercalls,
+                ports,
+                signalHandlers,
+                noSmpHypercalls,
+                hvTestDevice,
+                timers,
+                noDoorbells);
     }
 
     public Diagnostics withUserHypercalls() {
-        return new Diagnostics(hvEcho, vmbusEcho, true, ports, signalHandlers, noSmpHypercalls, hvTestDevice, timers);
+        return new Diagnostics(
+                hvEcho, vmbusEcho, true, ports, signalHandlers, noSmpHypercalls, hvTestDevice, timers, noDoorbells);
     }
 
     public Diagnostics withPort(int first, int count, PortIoHandler handler) {
         var list = new java.util.ArrayList<>(ports);
         list.add(new PortDevice(first, count, handler));
         return new Diagnostics(
-                hvEcho, vmbusEcho, userHypercalls, list, signalHandlers, noSmpHypercalls, hvTestDevice, timers);
+                hvEcho,
+                vmbusEcho,
+                userHypercalls,
+                list,
+                signalHandlers,
+                noSmpHypercalls,
+                hvTestDevice,
+                timers,
+                noDoorbells);
     }
 
     public Diagnostics withoutSmpHypercalls() {
-        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, ports, signalHandlers, true, hvTestDevice, timers);
+        return new Diagnostics(
+                hvEcho, vmbusEcho, userHypercalls, ports, signalHandlers, true, hvTestDevice, timers, noDoorbells);
     }
 
     /** The Hyper-V test device QEMU's hyperv-testdev is, for kvm-unit-tests (see HvTestDevice). */
     public Diagnostics withHvTestDevice() {
-        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, ports, signalHandlers, noSmpHypercalls, true, timers);
+        return new Diagnostics(
+                hvEcho, vmbusEcho, userHypercalls, ports, signalHandlers, noSmpHypercalls, true, timers, noDoorbells);
     }
 
     public Diagnostics withTimers(TimerOffer offer) {
         return new Diagnostics(
-                hvEcho, vmbusEcho, userHypercalls, ports, signalHandlers, noSmpHypercalls, hvTestDevice, offer);
+                hvEcho,
+                vmbusEcho,
+                userHypercalls,
+                ports,
+                signalHandlers,
+                noSmpHypercalls,
+                hvTestDevice,
+                offer,
+                noDoorbells);
+    }
+
+    /** Every fast HvSignalEvent exits to user space, as before the doorbells (to measure what they save). */
+    public Diagnostics withoutDoorbells() {
+        return new Diagnostics(
+                hvEcho, vmbusEcho, userHypercalls, ports, signalHandlers, noSmpHypercalls, hvTestDevice, timers, true);
     }
 
     public Diagnostics withSignalHandler(int connectionId, IntConsumer onSignal) {
         var map = new java.util.HashMap<>(signalHandlers);
         map.put(connectionId, onSignal);
-        return new Diagnostics(hvEcho, vmbusEcho, userHypercalls, ports, map, noSmpHypercalls, hvTestDevice, timers);
+        return new Diagnostics(
+                hvEcho, vmbusEcho, userHypercalls, ports, map, noSmpHypercalls, hvTestDevice, timers, noDoorbells);
     }
 }

@@ -190,6 +190,7 @@ public final class VirtualMachine implements AutoCloseable {
                         .withTimers(
                                 diag.timers() != Diagnostics.TimerOffer.NONE,
                                 diag.timers() == Diagnostics.TimerOffer.DIRECT)
+                        .withDoorbells(!diag.noDoorbells())
                         // Not on PVM: its guests' VMCALL is not the hardware-like path KVM's Hyper-V code expects.
                         .withSmpHypercalls(!diag.noSmpHypercalls()
                                 && spec.cpus() > 1

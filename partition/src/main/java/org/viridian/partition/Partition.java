@@ -181,6 +181,20 @@ public final class Partition implements AutoCloseable, VpHost {
         return msrs;
     }
 
+    /**
+     * Makes a guest's 4-byte write of {@code value} to {@code port} signal {@code eventFd} inside KVM, with no exit to
+     * user space (other values still exit to the port's handler); {@code assign} false undoes it. False where KVM
+     * refuses (the writes then keep exiting to user space).
+     */
+    public boolean portDoorbell(int port, int value, int eventFd, boolean assign) {
+        try {
+            vm.ioeventfd(port, 4, eventFd, true, Integer.toUnsignedLong(value), !assign);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Claims a port for a VP-aware handler (e.g. hypercalls); it takes precedence over the I/O bus. */
     public void registerVpTrap(int port, VpPortTrap trap) {
         if (vpTraps.putIfAbsent(port, trap) != null || io.find(port) != null) {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A guest's console as it comes, line by line, each stamped with the time since the engine was asked to start the
@@ -19,8 +20,15 @@ final class ConsoleLines extends OutputStream {
     /** Linux reports utime and stime in USER_HZ ticks, 100 a second on every architecture it runs. */
     private static final double TICKS_PER_SECOND = 100;
 
-    /** A line without its end; {@code cpuSeconds} is NaN where it was not sampled. */
-    record Line(double seconds, double cpuSeconds, String text) {}
+    /**
+     * A line without its end; {@code cpuSeconds} is NaN where it was not sampled; {@code kvmExits}: the host KVM's
+     * event counters then (see {@link KvmCounters}), empty where not sampled or not readable.
+     */
+    record Line(double seconds, double cpuSeconds, String text, Map<String, Long> kvmExits) {
+        Line(double seconds, double cpuSeconds, String text) {
+            this(seconds, cpuSeconds, text, Map.of());
+        }
+    }
 
     private final long start = System.nanoTime();
     private final String marker;
@@ -44,8 +52,9 @@ final class ConsoleLines extends OutputStream {
         if (b == '\n') {
             String text = current.toString(StandardCharsets.UTF_8).replace("\r", "");
             current.reset();
-            double cpu = text.startsWith(marker) ? cpuSeconds(pid) : Double.NaN;
-            lines.add(new Line((System.nanoTime() - start) / 1e9, cpu, text));
+            boolean marked = text.startsWith(marker);
+            double cpu = marked ? cpuSeconds(pid) : Double.NaN;
+            lines.add(new Line((System.nanoTime() - start) / 1e9, cpu, text, marked ? KvmCounters.read() : Map.of()));
         } else current.write(b);
     }
 

@@ -28,11 +28,14 @@ sealed interface DiskEngine permits DiskEngine.Viridian, DiskEngine.Qemu {
     /** A guest's console and how it ended. */
     record Run(List<ConsoleLines.Line> lines, String text, String end) {}
 
-    /** {@code diagnose}: where the guest's I/O costs go, printed per job (see PeersDiagnosis). */
-    record Viridian(NetEngine.Machine machine, boolean diagnose) implements DiskEngine {
+    /**
+     * {@code diagnose}: where the guest's I/O costs go, printed per job (see PeersDiagnosis); {@code doorbells} false:
+     * every guest signal exits to user space (the baseline of the signal doorbells).
+     */
+    record Viridian(NetEngine.Machine machine, boolean diagnose, boolean doorbells) implements DiskEngine {
         @Override
         public String label() {
-            return "Viridian StorVSP";
+            return doorbells ? "Viridian StorVSP" : "Viridian signals exit";
         }
 
         @Override
@@ -43,6 +46,7 @@ sealed interface DiskEngine permits DiskEngine.Viridian, DiskEngine.Qemu {
             VmSpec spec = new VmSpec(
                             name, machine.cpus(), machine.memoryBytes(), machine.kernel(), machine.initrd(), cmdline)
                     .withDisks(List.of(new VmSpec.Disk(disk, false)));
+            if (!doorbells) spec = spec.withDiagnostics(spec.diagnostics().withoutDoorbells());
             String end;
             try (VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.to(console))) {
                 PeersDiagnosis diagnosis = diagnose ? PeersDiagnosis.start(vm, console) : null;

@@ -20,6 +20,7 @@ final class GuestCounters {
     /** One line per job: the guest's CPU split over the job and its interrupts per I/O (the busiest first). */
     static List<String> describe(List<ConsoleLines.Line> lines, Map<String, FioJob.Figures> jobs) {
         Map<String, long[]> cpu = new HashMap<>();
+        Map<String, Map<String, Long>> kvm = new HashMap<>();
         Map<String, Map<String, Long>> irq = new HashMap<>();
         for (ConsoleLines.Line l : lines) {
             if (!l.text().startsWith(PeersGuest.DIAG)) continue;
@@ -28,6 +29,7 @@ final class GuestCounters {
             String key = f[0] + " " + f[1];
             try {
                 if (f[2].equals("cpu")) {
+                    kvm.put(key, l.kvmExits());
                     long[] t = new long[CPU_FIELDS.size()];
                     for (int i = 0; i < t.length && 3 + i < f.length; i++) t[i] = Long.parseLong(f[3 + i]);
                     cpu.put(key, t);
@@ -68,6 +70,15 @@ final class GuestCounters {
                                     e.getKey(),
                                     (e.getValue() - ia.getOrDefault(e.getKey(), 0L)) / (double) figures.ios()))
                     .collect(Collectors.joining(", ")));
+            Map<String, Long> ka = kvm.getOrDefault(job + " before", Map.of()),
+                    kb = kvm.getOrDefault(job + " after", Map.of());
+            if (!ka.isEmpty() && !kb.isEmpty()) {
+                s.append("; host KVM events per I/O (all exits, most handled in its kernel): ");
+                s.append(KvmCounters.NAMES.stream()
+                        .filter(n -> ka.containsKey(n) && kb.containsKey(n) && kb.get(n) > ka.get(n))
+                        .map(n -> "%s %.2f".formatted(n, (kb.get(n) - ka.get(n)) / (double) figures.ios()))
+                        .collect(Collectors.joining(", ")));
+            }
             out.add(s.toString());
         });
         return out;

@@ -62,9 +62,9 @@ final class PeersDiagnosis {
                         begun.put(job, mark());
                         Thread.sleep(2000); // into the job's steady state
                         System.out.print(recorderWindow(job, Duration.ofMillis(500)));
-                    } else if (t.startsWith(PeersGuest.REPORT)) {
-                        String rest = t.substring(PeersGuest.REPORT.length());
-                        String job = rest.contains(" ") ? rest.substring(0, rest.indexOf(' ')) : rest;
+                    } else if (t.startsWith(PeersGuest.DIAG) && t.contains(" after cpu ")) {
+                        // fio has ended (its report, printed next, costs port exits that are not the I/O's)
+                        String job = t.substring(PeersGuest.DIAG.length()).split(" ")[0];
                         Mark m = begun.remove(job);
                         if (m != null) System.out.print(overJob(job, m, mark()));
                     }

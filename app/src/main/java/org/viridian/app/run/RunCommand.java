@@ -86,6 +86,12 @@ public final class RunCommand implements Callable<Integer> {
     boolean hvNoStimerDirect;
 
     @Option(
+            names = "--hv-no-doorbells",
+            description = "Make every fast HvSignalEvent exit to user space, as without KVM's eventfds (to measure "
+                    + "what the doorbells save).")
+    boolean hvNoDoorbells;
+
+    @Option(
             names = "--hv-no-stimer",
             description =
                     "Offer no synthetic timers: the guest runs on its LAPIC timer, which KVM keeps in the " + "kernel.")
@@ -204,6 +210,7 @@ public final class RunCommand implements Callable<Integer> {
         if (hvEcho) diag = diag.withHvEcho();
         if (vmbusEcho) diag = diag.withVmbusEcho();
         if (hvNoSmpHypercalls) diag = diag.withoutSmpHypercalls();
+        if (hvNoDoorbells) diag = diag.withoutDoorbells();
         if (hvNoStimer) diag = diag.withTimers(Diagnostics.TimerOffer.NONE);
         else if (hvNoStimerDirect) diag = diag.withTimers(Diagnostics.TimerOffer.MESSAGE);
         if (hvTestDevice) diag = diag.withHvTestDevice();

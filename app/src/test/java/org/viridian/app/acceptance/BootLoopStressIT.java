@@ -32,19 +32,23 @@ class BootLoopStressIT {
     static final String CMDLINE = "console=ttyS0 panic=-1 noxsave lpj=5000000 tsc=reliable";
 
     /**
-     * The engines a round may boot, each a template around the engine's plain command: Viridian as it is, with its
-     * synthetic timers in message mode or none (the LAPIC timer, in KVM), with its RAM on 4 KiB pages (no huge-page
-     * advice), with all its threads on one CPU, or moved between the two CPUs every 10 ms; QEMU as it is or moved.
+     * The engines a round may boot, each a change to the engine's plain command: Viridian as it is, with its synthetic
+     * timers in message mode or none (the LAPIC timer, in KVM), without the SMP hypercalls KVM answers (TLB flush,
+     * IPI), with its RAM on 4 KiB pages (no huge-page advice), with all its threads on one CPU, or moved between the two
+     * CPUs every 10 ms; QEMU as it is, with KVM's Hyper-V TLB-flush and IPI hypercalls (as Viridian uses them), or
+     * moved.
      */
-    private static final Map<String, String> ENGINES = Map.of(
-            "viridian", "%s",
-            "viridian-message", "%s --hv-no-stimer-direct",
-            "viridian-lapic", "%s --hv-no-stimer",
-            "viridian-nothp", "env JAVA_TOOL_OPTIONS=-Dviridian.memory.hugepages=false %s",
-            "viridian-pinned", "taskset -c 1 %s",
-            "viridian-migrating", "migrating %s",
-            "qemu", "%s",
-            "qemu-migrating", "migrating %s");
+    private static final Map<String, java.util.function.UnaryOperator<String>> ENGINES = Map.of(
+            "viridian", c -> c,
+            "viridian-message", c -> c + " --hv-no-stimer-direct",
+            "viridian-lapic", c -> c + " --hv-no-stimer",
+            "viridian-nosmp", c -> c + " --hv-no-smp-hypercalls",
+            "viridian-nothp", c -> "env JAVA_TOOL_OPTIONS=-Dviridian.memory.hugepages=false " + c,
+            "viridian-pinned", c -> "taskset -c 1 " + c,
+            "viridian-migrating", c -> "migrating " + c,
+            "qemu", c -> c,
+            "qemu-smp", c -> c.replace("$HV", "$HV,hv-tlbflush,hv-ipi"),
+            "qemu-migrating", c -> "migrating " + c);
 
     record Boot(String engine, int n, int cpus, int rc, boolean init, int seconds) {}
 
@@ -91,7 +95,7 @@ class BootLoopStressIT {
                                         + " vm%d%s --cmdline '%s'")
                                 .formatted(cpus, n, e, CMDLINE);
                 schedule.append("boot %s %d %d %s &\n"
-                        .formatted(e, n, cpus, ENGINES.get(e).formatted(machine)));
+                        .formatted(e, n, cpus, ENGINES.get(e).apply(machine)));
                 if (++k % parallel == 0) schedule.append("wait\n");
             }
         }

@@ -28,7 +28,8 @@ class PeersBenchIT {
         assumeTrue(Files.exists(jar), "target/viridian.jar not built (run through mvn -P acceptance verify)");
         Map<String, Path> host = NestedPeers.hostFiles();
         assumeTrue(!host.isEmpty(), "fio (Debian package fio) or QEMU's firmware is missing here");
-        String bench = NestedPeers.command("--seconds 5 " + System.getProperty("peers.args", ""));
+        String args = System.getProperty("peers.args", "");
+        String bench = NestedPeers.command("--seconds 5 " + args);
         NestedKvmHost.Run run = NestedKvmHost.run(
                 jar,
                 Map.of("vmlinuz", NestedKvmHost.stockKernel()),
@@ -37,7 +38,8 @@ class PeersBenchIT {
                 Duration.ofMinutes(40));
         NestedKvmHost.Outcome out = run.get("peers");
         System.out.println("nested host: " + bench + "\n" + out.output());
-        NestedPeers.check(out, rows(), 3);
+        boolean quick = args.contains("--short"); // its rows and two engines, as in NestedKvmIT
+        NestedPeers.check(out, quick ? NestedPeers.SHORT_ROWS : rows(), quick ? 2 : 3);
     }
 
     /** The full run's rows: boot, then per job its rate, p50, p99 and host CPU. */

@@ -295,6 +295,8 @@ public final class NestedKvmHost {
                 #!/bin/busybox sh
                 /bin/busybox --install -s /bin
                 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mount -t tmpfs tmp /tmp
+                # KVM's own counters (bench peers --diagnose reads them).
+                mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
                 insmod /mod/irqbypass.ko; insmod /mod/kvm.ko; insmod /mod/kvm-amd.ko
                 cd /opt/files 2>/dev/null || cd /
                 # Loopback, network or not: a `viridian serve` in a command listens on 127.0.0.1 by default.

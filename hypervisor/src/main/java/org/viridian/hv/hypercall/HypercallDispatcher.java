@@ -63,11 +63,20 @@ public final class HypercallDispatcher implements VpPortTrap {
 
     @Override
     public int access(VirtualProcessor vp, int port, int size, boolean write, int value) {
+        call(vp, 0);
+        return 0;
+    }
+
+    /**
+     * Makes the call the VP's registers hold and puts its result in RAX (EDX:EAX); {@code skip}: bytes to move RIP on
+     * past the trapping port write, which KVM then leaves alone (see FastSignalFallback). A call from CPL > 0 gets #UD.
+     */
+    public void call(VirtualProcessor vp, int skip) {
         Sregs s = vp.segmentRegisters();
         if (s.ss().dpl() != 0 && !userCalls) {
             vp.injectException(UD);
             vp.recordAtExit(FlightRecorder.Event.EXCEPTION_INJECTED, s.ss().dpl(), UD, 0, 0);
-            return 0;
+            return;
         }
         Regs r = vp.registers();
         boolean longMode = (s.efer() & EFER_LMA) != 0 && s.cs().l();
@@ -78,8 +87,7 @@ public final class HypercallDispatcher implements VpPortTrap {
         vp.recordAtExit(FlightRecorder.Event.HYPERCALL, s.ss().dpl(), control, result & 0xFFFF, 0);
         // The result goes to RAX, or to EDX:EAX for a 32-bit caller.
         Regs out = longMode ? r.withRaxRdx(result, r.rdx()) : r.withRaxRdx(result & 0xFFFF_FFFFL, result >>> 32);
-        vp.setRegisters(out);
-        return 0;
+        vp.setRegisters(skip == 0 ? out : out.withRip(out.rip() + skip));
     }
 
     /** The call itself, from the raw register values: returns the result value for RAX (or EDX:EAX). */

@@ -25,6 +25,34 @@ public final class MessageCalls {
         int accept(GuestMessage m);
     }
 
+    /**
+     * Where fast HvSignalEvent calls can be answered without the calling VP (see SignalDoorbells): a connection
+     * registered there rings its handler on another thread, with no exit to user space.
+     */
+    public interface Doorbells {
+        /** False where the host cannot: the connection's signals then come through the hypercall as before. */
+        boolean connect(int connectionId, Runnable handler);
+
+        void disconnect(int connectionId);
+    }
+
+    private static final Doorbells NO_DOORBELLS = new Doorbells() {
+        @Override
+        public boolean connect(int connectionId, Runnable handler) {
+            return false;
+        }
+
+        @Override
+        public void disconnect(int connectionId) {}
+    };
+
+    private volatile Doorbells doorbells = NO_DOORBELLS;
+
+    /** Answers channel connections' fast signals through {@code d} from now on (see {@link #onChannelEvent}). */
+    public void useDoorbells(Doorbells d) {
+        doorbells = d;
+    }
+
     private final Map<Integer, MessageHandler> messages = new ConcurrentHashMap<>();
     private final Map<Integer, IntConsumer> events = new ConcurrentHashMap<>();
 
@@ -64,8 +92,18 @@ public final class MessageCalls {
         events.put(connectionId, handler);
     }
 
+    /**
+     * {@link #onEvent} for a connection whose handler does not care which VP signalled (a VMBus channel: it only reads
+     * its ring): its fast signals may also come through a doorbell, on a thread of the host's, with VP index -1.
+     */
+    public void onChannelEvent(int connectionId, IntConsumer handler) {
+        events.put(connectionId, handler);
+        doorbells.connect(connectionId, () -> handler.accept(-1));
+    }
+
     /** The connection is gone (a rescinded VMBus channel the guest released): its signals are refused again. */
     public void removeEvent(int connectionId) {
+        doorbells.disconnect(connectionId);
         events.remove(connectionId);
     }
 

@@ -41,9 +41,17 @@ public final class SyntheticMsrs implements MsrHandler {
             return null;
         }
 
-        /** Whether the VP is in long mode now (asked only where {@link #kernelHypercall} is not null). */
+        /**
+         * Whether the VP is in long mode now (asked only where {@link #kernelHypercall} is not null or
+         * {@link #fastSignals} is true).
+         */
         default boolean longMode(int vp) {
             return true;
+        }
+
+        /** Whether a 64-bit hypercall page sends fast HvSignalEvent calls to the doorbell port (SignalDoorbells). */
+        default boolean fastSignals() {
+            return false;
         }
 
         /** The guest OS id changed: KVM answers its hypercalls only for a guest that has identified itself. */
@@ -181,10 +189,17 @@ public final class SyntheticMsrs implements MsrHandler {
             if (guestOsId == 0) return true; // ignored until the guest identifies itself
             if (!memory.contains(gpa, GuestMemory.PAGE_SIZE)) return false;
             byte[] kernel = host.kernelHypercall();
-            memory.write(gpa, HypercallPage.code(kernel != null && host.longMode(vp), kernel));
+            boolean fast = host.fastSignals();
+            boolean longMode = (kernel != null || fast) && host.longMode(vp);
+            memory.write(gpa, HypercallPage.code(longMode, kernel, fast));
         }
         hypercall = value;
         return true;
+    }
+
+    /** The hypercall page's guest-physical address, or -1 while the guest has not enabled it. */
+    public synchronized long hypercallPage() {
+        return (hypercall & 1) != 0 ? hypercall & ~0xFFFL : -1;
     }
 
     private static boolean isSynic(int msr) {

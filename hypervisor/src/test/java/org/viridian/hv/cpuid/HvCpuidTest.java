@@ -57,7 +57,7 @@ class HvCpuidTest {
         assertThat(all.eax() & HvCpuid.ACCESS_TIMERS).isNotZero();
         assertThat(all.edx() & HvCpuid.DIRECT_TIMERS_AVAILABLE).isNotZero();
         CpuidEntry none = leaf(
-                HvCpuid.policy(new HvFeatures(false, false, false, false, false, false, false, false))
+                HvCpuid.policy(new HvFeatures(false, false, false, false, false, false, false, false, false))
                         .apply(KVM, 0, 1),
                 0x40000003);
         assertThat(none.eax() & (HvCpuid.ACCESS_SYNIC | HvCpuid.ACCESS_REFERENCE_TSC | HvCpuid.ACCESS_FREQUENCY))

@@ -111,4 +111,32 @@ class HypercallPageTest {
             assertThat(walk(page, 0x0002, longMode ? "cx" : "ax")).isEqualTo("user");
         }
     }
+
+    @Test
+    void aLongModePageSendsFastSignalsWithFlagZeroToTheDoorbellPortAndTheRestAsBefore() throws Exception {
+        for (byte[] kernel : new byte[][] {null, HypercallPage.VMMCALL}) {
+            byte[] code = HypercallPage.code(true, kernel, true);
+            List<Insn> page = disassemble(code, true);
+            int rest = HypercallPage.FAST_SIGNAL.length;
+            assertThat(page.subList(0, 9).stream().map(in -> (in.op() + " " + in.args()).strip()))
+                    .containsExactly(
+                            "cmp $0x1005d,%rcx",
+                            "jne 0x%x".formatted(rest),
+                            "mov %rdx,%rax",
+                            "shr $0x20,%rax",
+                            "jne 0x%x".formatted(rest),
+                            "mov %edx,%eax",
+                            "out %eax,$0xe9",
+                            "xor %eax,%eax",
+                            "ret");
+            assertThat(page.get(6).at()).isEqualTo(HypercallPage.FAST_SIGNAL_OUT);
+            assertThat(page.get(8).at()).isEqualTo(HypercallPage.FAST_SIGNAL_OUT + HypercallPage.FAST_SIGNAL_SKIP);
+            // Past the prefix, the page is the one without it: every other call goes where it went.
+            List<Insn> after = page.subList(indexAt(page, rest), page.size());
+            assertThat(walk(after, 0x005C, "cx")).isEqualTo("user");
+            assertThat(walk(after, 0x0002, "cx")).isEqualTo(kernel == null ? "user" : "vmmcall");
+        }
+        // A 32-bit page has no prefix (EAX is an input there).
+        assertThat(HypercallPage.code(false, null, true)).isEqualTo(HypercallPage.code(false, null));
+    }
 }

@@ -26,6 +26,8 @@ public final class Libc {
     public static final int MFD_CLOEXEC = 1;
     public static final int MADV_DONTNEED = 4;
     public static final int MADV_HUGEPAGE = 14;
+    /** eventfd(2)'s close-on-exec flag (O_CLOEXEC). */
+    public static final int EFD_CLOEXEC = 0x80000;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();

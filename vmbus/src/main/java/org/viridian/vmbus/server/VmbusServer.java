@@ -132,7 +132,7 @@ public final class VmbusServer {
         OfferChannel offer = new OfferChannel(
                 device.classId(), device.instanceId(), 0, relid, CONNECTION_BASE + relid, device.mmioMegabytes());
         channels.put(relid, new Channel(offer, device));
-        hv.messageCalls().onEvent(offer.connectionId(), signalled(device));
+        hv.messageCalls().onChannelEvent(offer.connectionId(), signalled(device));
         if (connected) send(offer);
         return relid;
     }
@@ -442,7 +442,7 @@ public final class VmbusServer {
         sub.primary = c.primary();
         p.subChannels = Math.max(p.subChannels, c.subIndex());
         channels.put(c.relid(), sub);
-        hv.messageCalls().onEvent(offer.connectionId(), signalled(device));
+        hv.messageCalls().onChannelEvent(offer.connectionId(), signalled(device));
         return sub;
     }
 
@@ -527,7 +527,7 @@ public final class VmbusServer {
                 Channel sub = new Channel(offer, device);
                 sub.primary = primaryRelid;
                 channels.put(relid, sub);
-                hv.messageCalls().onEvent(offer.connectionId(), signalled(device));
+                hv.messageCalls().onChannelEvent(offer.connectionId(), signalled(device));
                 if (connected) send(offer);
             }
         });
