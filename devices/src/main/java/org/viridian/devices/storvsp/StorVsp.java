@@ -24,6 +24,7 @@ import org.viridian.devices.storvsp.protocol.VstorPacket;
 import org.viridian.devices.storvsp.protocol.VstorStatus;
 import org.viridian.devices.storvsp.protocol.VstorVersion;
 import org.viridian.partition.memory.GuestMemory;
+import org.viridian.partition.vp.VirtualProcessor;
 import org.viridian.storage.BlockDevice;
 import org.viridian.vmbus.device.ChannelDevice;
 import org.viridian.vmbus.protocol.ProtocolException;
@@ -59,6 +60,8 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
      * commands in flight is the guest's business, as on a real tagged-queueing disk.
      */
     static final int WORKERS_PER_DISK = 4;
+    /** The largest transfer run on the pumping thread when a disk is idle (see Queue#execute). */
+    static final long INLINE_MAX = 64 * 1024;
 
     private final GuestMemory memory;
     private final UUID instance;
@@ -418,14 +421,31 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
             }
         }
 
-        /** Queues the command on its disk's worker. */
+        /**
+         * Queues the command on its disk's worker — or, when it is the only one (nothing else in flight on this queue,
+         * nothing more in the ring), small, not rate-limited and not on a VP's thread (a signal doorbell's, see
+         * SignalDoorbells), runs it here: a lone small request then costs no hand-off to another thread (a wake-up
+         * is most of a cached read's latency, the more so where wake-ups are dear), while requests the guest queued
+         * together still spread over the workers. The price: a lone request that is slow (a disk, not the page
+         * cache) holds up what the guest sends while it runs, until the queue is handed over again.
+         */
         private void execute(OpenChannel c, Packet p, VmscsiRequest srb, Lun l, byte[] cdb, ScsiData buffer) {
+            boolean inline;
             synchronized (this) { // the disk's workers count down under the same lock
+                inline = outstanding == 0
+                        && buffer.length() <= INLINE_MAX
+                        && !l.limits().limited()
+                        && !VirtualProcessor.onVpThread()
+                        && c.fromGuest().isEmpty();
                 outstanding++;
             }
             long taken = System.nanoTime();
+            if (inline) {
+                finish(c, p, srb, l, cdb, buffer, taken, false);
+                return;
+            }
             try {
-                l.worker().execute(() -> finish(c, p, srb, l, cdb, buffer, taken));
+                l.worker().execute(() -> finish(c, p, srb, l, cdb, buffer, taken, true));
             } catch (RejectedExecutionException e) { // removed meanwhile
                 synchronized (this) {
                     outstanding--;
@@ -434,9 +454,19 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
             }
         }
 
-        /** On the disk's worker: runs the command and sends its completion on this queue. */
+        /**
+         * On the disk's worker (or inline): runs the command and sends its completion on this queue; {@code pump}: then
+         * takes what the guest sent meanwhile (not when inline: the pump that called is still reading).
+         */
         private void finish(
-                OpenChannel c, Packet p, VmscsiRequest srb, Lun l, byte[] cdb, ScsiData buffer, long taken) {
+                OpenChannel c,
+                Packet p,
+                VmscsiRequest srb,
+                Lun l,
+                byte[] cdb,
+                ScsiData buffer,
+                long taken,
+                boolean pump) {
             ScsiResult r;
             try {
                 r = l.disk().execute(cdb, buffer);
@@ -458,7 +488,7 @@ public final class StorVsp implements VmbusDevice, AutoCloseable {
                     srbDone(c, p, srb, failed, r.sense().fixed(), 0);
                 }
             }
-            pumpPackets();
+            if (pump) pumpPackets();
         }
 
         /** Completes an SRB: the guest's own SRB with the outcome in it; {@code transferred} -1 keeps its length. */

@@ -316,8 +316,10 @@ class StorVspTest {
         guest.vsp.addDisk(1, new GatedReads(Images.open(gated, false), together), false, TokenBucket.unlimited());
         guest.await(); // rescan
         java.util.Set<Long> sent = new java.util.HashSet<>();
-        for (int i = 0; i < StorVsp.WORKERS_PER_DISK; i++)
-            sent.add(guest.submitScsi(1, StorvscPlayer.rw10(false, i, 1), true, DATA + 4096L * i, 512));
+        guest.batch(() -> {
+            for (int i = 0; i < StorVsp.WORKERS_PER_DISK; i++)
+                sent.add(guest.submitScsi(1, StorvscPlayer.rw10(false, i, 1), true, DATA + 4096L * i, 512));
+        });
         java.util.Set<Long> done = new java.util.HashSet<>();
         for (int i = 0; i < StorVsp.WORKERS_PER_DISK; i++) {
             Packet p = guest.await();
@@ -328,6 +330,66 @@ class StorVspTest {
             done.add(p.transactionId());
         }
         assertThat(done).isEqualTo(sent);
+    }
+
+    /**
+     * A lone small request on an idle disk runs on the thread that pumped it (off a VP's thread: here the test's),
+     * with no hand-off to a disk worker; queued together, requests go to the workers (above).
+     */
+    @Test
+    void aLoneSmallRequestRunsWhereItWasPumped() throws Exception {
+        guest.handshake();
+        Path plain = dir.resolve("plain.vhdx");
+        Images.create(plain, new CreateOptions(ImageFormat.VHDX, ImageType.DYNAMIC, 8L << 20, 0, null));
+        java.util.List<String> readers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        org.viridian.storage.BlockDevice disk = Images.open(plain, false);
+        guest.vsp.addDisk(1, new ReaderThreads(disk, readers), false, TokenBucket.unlimited());
+        guest.await(); // rescan
+        assertThat(guest.scsi(1, StorvscPlayer.rw10(false, 0, 1), true, DATA, 512)
+                        .srbStatus())
+                .isEqualTo(VmscsiRequest.SRB_SUCCESS);
+        assertThat(readers).containsExactly(Thread.currentThread().getName());
+        // Rate-limited, the same request goes to a worker (its wait must not hold up the pump).
+        guest.vsp.setLimits(1, new TokenBucket.Limits(1000, 0));
+        assertThat(guest.scsi(1, StorvscPlayer.rw10(false, 1, 1), true, DATA, 512)
+                        .srbStatus())
+                .isEqualTo(VmscsiRequest.SRB_SUCCESS);
+        assertThat(readers.getLast()).startsWith("storvsp-lun1-");
+    }
+
+    /** A disk that notes which thread each read runs on. */
+    private record ReaderThreads(org.viridian.storage.BlockDevice disk, java.util.List<String> readers)
+            implements org.viridian.storage.BlockDevice {
+        @Override
+        public long size() {
+            return disk.size();
+        }
+
+        @Override
+        public boolean readOnly() {
+            return disk.readOnly();
+        }
+
+        @Override
+        public void read(ByteBuffer dst, long offset) throws java.io.IOException {
+            readers.add(Thread.currentThread().getName());
+            disk.read(dst, offset);
+        }
+
+        @Override
+        public void write(ByteBuffer src, long offset) throws java.io.IOException {
+            disk.write(src, offset);
+        }
+
+        @Override
+        public void flush() throws java.io.IOException {
+            disk.flush();
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            disk.close();
+        }
     }
 
     /** A disk whose reads wait (up to 5 s) until {@code together} reads are in it at the same time. */

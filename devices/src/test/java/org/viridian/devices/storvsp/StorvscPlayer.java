@@ -88,8 +88,21 @@ final class StorvscPlayer implements AutoCloseable {
         int type = headers.length == 0 ? Packet.DATA_INBAND : Packet.DATA_USING_GPA_DIRECT;
         assertThat(out.write(type, Packet.FLAG_COMPLETION_REQUESTED, id, headers, vstor.array()))
                 .isNotEqualTo(RingBuffer.WriteResult.FULL);
-        current.guestSignalled();
+        if (!batching) current.guestSignalled();
         return id;
+    }
+
+    private boolean batching;
+
+    /** Writes what {@code sends} sends, then signals once: requests a guest queued together (its queue depth). */
+    void batch(Runnable sends) {
+        batching = true;
+        try {
+            sends.run();
+        } finally {
+            batching = false;
+        }
+        current.guestSignalled();
     }
 
     /** The next packet the VSP sent, waiting up to 10 s (SRBs complete on a disk worker). */

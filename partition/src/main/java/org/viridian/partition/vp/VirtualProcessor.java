@@ -221,7 +221,16 @@ public final class VirtualProcessor {
         if (tid != 0) while (Libc.consumePendingSignal(KICK_SIGNAL)) {}
     }
 
+    /** Set on every VP's own thread: code shared with host threads must not block a VP on I/O. */
+    private static final ThreadLocal<Boolean> VP_THREAD = ThreadLocal.withInitial(() -> false);
+
+    /** Whether the calling thread runs a virtual processor (its exits' handlers run there). */
+    public static boolean onVpThread() {
+        return VP_THREAD.get();
+    }
+
     private void loop() {
+        VP_THREAD.set(true);
         try {
             tid = Libc.gettid();
             long mask = Libc.blockSignal(KICK_SIGNAL);

@@ -69,6 +69,12 @@ public final class RingBuffer {
         return Optional.of(new Packet(type, flags, transactionId, bytes, offset));
     }
 
+    /** Host as reader: whether the guest has written nothing the host has not read yet. */
+    public boolean isEmpty() {
+        VarHandle.fullFence();
+        return index(WRITE_INDEX, "write") == index(READ_INDEX, "read");
+    }
+
     /** Outcome of a host write: whether it fit, and whether the guest must be interrupted to notice it. */
     public enum WriteResult {
         WRITTEN,
