@@ -357,54 +357,49 @@ class StorVspTest {
         assertThat(readers.getLast()).startsWith("storvsp-lun1-");
     }
 
+    /** A disk in front of another: everything but reads goes straight through. */
+    private interface ReadHook extends org.viridian.storage.BlockDevice {
+        org.viridian.storage.BlockDevice disk();
+
+        @Override
+        default long size() {
+            return disk().size();
+        }
+
+        @Override
+        default boolean readOnly() {
+            return disk().readOnly();
+        }
+
+        @Override
+        default void write(ByteBuffer src, long offset) throws java.io.IOException {
+            disk().write(src, offset);
+        }
+
+        @Override
+        default void flush() throws java.io.IOException {
+            disk().flush();
+        }
+
+        @Override
+        default void close() throws java.io.IOException {
+            disk().close();
+        }
+    }
+
     /** A disk that notes which thread each read runs on. */
     private record ReaderThreads(org.viridian.storage.BlockDevice disk, java.util.List<String> readers)
-            implements org.viridian.storage.BlockDevice {
-        @Override
-        public long size() {
-            return disk.size();
-        }
-
-        @Override
-        public boolean readOnly() {
-            return disk.readOnly();
-        }
-
+            implements ReadHook {
         @Override
         public void read(ByteBuffer dst, long offset) throws java.io.IOException {
             readers.add(Thread.currentThread().getName());
             disk.read(dst, offset);
         }
-
-        @Override
-        public void write(ByteBuffer src, long offset) throws java.io.IOException {
-            disk.write(src, offset);
-        }
-
-        @Override
-        public void flush() throws java.io.IOException {
-            disk.flush();
-        }
-
-        @Override
-        public void close() throws java.io.IOException {
-            disk.close();
-        }
     }
 
     /** A disk whose reads wait (up to 5 s) until {@code together} reads are in it at the same time. */
     private record GatedReads(org.viridian.storage.BlockDevice disk, java.util.concurrent.CountDownLatch together)
-            implements org.viridian.storage.BlockDevice {
-        @Override
-        public long size() {
-            return disk.size();
-        }
-
-        @Override
-        public boolean readOnly() {
-            return disk.readOnly();
-        }
-
+            implements ReadHook {
         @Override
         public void read(ByteBuffer dst, long offset) throws java.io.IOException {
             together.countDown();
@@ -416,21 +411,6 @@ class StorVspTest {
                 throw new java.io.InterruptedIOException();
             }
             disk.read(dst, offset);
-        }
-
-        @Override
-        public void write(ByteBuffer src, long offset) throws java.io.IOException {
-            disk.write(src, offset);
-        }
-
-        @Override
-        public void flush() throws java.io.IOException {
-            disk.flush();
-        }
-
-        @Override
-        public void close() throws java.io.IOException {
-            disk.close();
         }
     }
 
