@@ -120,9 +120,4 @@ public final class SignalDoorbells implements MessageCalls.Doorbells {
         closed = true;
         doorbells.keySet().forEach(this::disconnect);
     }
-
-    /** Connections answered here now (diagnostics, tests). */
-    public int connected() {
-        return doorbells.size();
-    }
 }

@@ -116,20 +116,13 @@ public final class MemfdGuestMemory implements GuestMemory {
     @Override
     public long residentBytes() {
         if (!scope.scope().isAlive()) return 0;
-        long pages = 0;
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment vec = a.allocate(MINCORE_PAGES);
-            for (long off = 0; off < size; off += MINCORE_PAGES * PAGE_SIZE) {
-                long n = Math.min(MINCORE_PAGES, (size - off) / PAGE_SIZE);
-                // The raw address, not a view in the RAM's scope: a view passed to a native call holds the scope, and
-                // close() (on another thread) would fail for it. mincore reads no memory, so a race is harmless.
-                Libc.mincore(MemorySegment.ofAddress(mapping.address() + off).reinterpret(n * PAGE_SIZE), vec);
-                for (long i = 0; i < n; i++) pages += vec.get(ValueLayout.JAVA_BYTE, i) & 1;
-            }
+        long[] pages = {0};
+        try {
+            resident(mapping.address(), size / PAGE_SIZE, page -> pages[0]++);
         } catch (NativeException unmapped) {
             return 0; // closed meanwhile: nothing of it is resident
         }
-        return pages * PAGE_SIZE;
+        return pages[0] * PAGE_SIZE;
     }
 
     /**
@@ -140,20 +133,23 @@ public final class MemfdGuestMemory implements GuestMemory {
     @Override
     public BitSet possiblyNonZeroPages(Region region) {
         BitSet pages = new BitSet();
-        long total = region.size() / PAGE_SIZE;
+        resident(region.host().address(), region.size() / PAGE_SIZE, page -> pages.set((int) page));
+        return pages;
+    }
+
+    /** Calls {@code onPage} with the index of each of {@code count} pages from {@code address} that is resident. */
+    private static void resident(long address, long count, java.util.function.LongConsumer onPage) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment vec = a.allocate(MINCORE_PAGES);
-            for (long first = 0; first < total; first += MINCORE_PAGES) {
-                long n = Math.min(MINCORE_PAGES, total - first);
+            for (long first = 0; first < count; first += MINCORE_PAGES) {
+                long n = Math.min(MINCORE_PAGES, count - first);
+                // The raw address, not a view in the RAM's scope: a view passed to a native call holds the scope, and
+                // close() (on another thread) would fail for it. mincore reads no memory, so a race is harmless.
                 Libc.mincore(
-                        MemorySegment.ofAddress(region.host().address() + first * PAGE_SIZE)
-                                .reinterpret(n * PAGE_SIZE),
-                        vec);
-                for (long i = 0; i < n; i++)
-                    if ((vec.get(ValueLayout.JAVA_BYTE, i) & 1) != 0) pages.set((int) (first + i));
+                        MemorySegment.ofAddress(address + first * PAGE_SIZE).reinterpret(n * PAGE_SIZE), vec);
+                for (long i = 0; i < n; i++) if ((vec.get(ValueLayout.JAVA_BYTE, i) & 1) != 0) onPage.accept(first + i);
             }
         }
-        return pages;
     }
 
     private Region find(long gpa, long length) {
