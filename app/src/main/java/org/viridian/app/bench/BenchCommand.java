@@ -38,7 +38,8 @@ import picocli.CommandLine.Option;
             VmbusBench.class,
             StorvspBench.class,
             NetvspBench.class,
-            PeersBench.class
+            PeersBench.class,
+            StartBench.class
         })
 public final class BenchCommand implements Runnable {
     @Override

@@ -11,12 +11,22 @@ import java.nio.file.Path;
  */
 record BenchKernel(Path kernel, Path modules) {
     static BenchKernel resolve(Path kernel, Path modules) throws IOException {
-        String release = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
-        Path k = kernel != null ? kernel : Path.of("/boot/vmlinuz-" + release);
+        String release = release();
+        Path k = kernel(kernel);
         Path mods = modules != null ? modules : Path.of("/lib/modules", release, "kernel");
-        if (!Files.isRegularFile(k)) throw new IllegalArgumentException("no guest kernel " + k + " (give --kernel)");
         if (!Files.isDirectory(mods))
             throw new IllegalArgumentException("no module tree " + mods + " (give --modules)");
         return new BenchKernel(k, mods);
+    }
+
+    /** The kernel alone, for a guest that loads no modules. */
+    static Path kernel(Path kernel) throws IOException {
+        Path k = kernel != null ? kernel : Path.of("/boot/vmlinuz-" + release());
+        if (!Files.isRegularFile(k)) throw new IllegalArgumentException("no guest kernel " + k + " (give --kernel)");
+        return k;
+    }
+
+    private static String release() throws IOException {
+        return Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
     }
 }

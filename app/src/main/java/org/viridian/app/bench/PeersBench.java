@@ -166,10 +166,10 @@ final class PeersBench implements Callable<Integer> {
         }
     }
 
-    private static Path require(String command, String pkg) {
+    static Path require(String command, String pkg) {
         return HostProgram.find(command)
-                .orElseThrow(() -> new IllegalStateException(
-                        "bench peers: " + command + " is missing (Debian package " + pkg + ")"));
+                .orElseThrow(() ->
+                        new IllegalStateException("bench: " + command + " is missing (Debian package " + pkg + ")"));
     }
 
     /** The whole image written (not a sparse file): reads then hit data on every engine, as on a used disk. */
@@ -335,7 +335,12 @@ final class PeersBench implements Callable<Integer> {
         for (FioJob j : jobs) js.add(String.join(" ", j.arguments("DEVICE", seconds)));
         ArrayNode es = root.putArray("engines");
         for (DiskEngine e : engines) es.add(e.label());
-        ArrayNode rs = root.putArray("rows");
+        rowsJson(root.putArray("rows"), engines.stream().map(DiskEngine::label).toList(), rows);
+        return m.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+    }
+
+    /** The rows as JSON: per row its test, unit, which way is better, each engine's figure and Viridian's ratios. */
+    static void rowsJson(ArrayNode rs, List<String> engines, List<Row> rows) {
         for (Row r : rows) {
             ObjectNode o = rs.addObject();
             o.put("test", r.test());
@@ -344,15 +349,14 @@ final class PeersBench implements Callable<Integer> {
             ObjectNode values = o.putObject("values"), ratios = o.putObject("viridianRatio");
             for (int i = 0; i < engines.size(); i++) {
                 Double v = r.values().get(i);
-                if (v == null || v.isNaN()) values.putNull(engines.get(i).label());
-                else values.put(engines.get(i).label(), v);
+                if (v == null || v.isNaN()) values.putNull(engines.get(i));
+                else values.put(engines.get(i), v);
                 if (i > 0) {
                     double q = ratio(r.values().get(0), v == null ? Double.NaN : v);
-                    if (Double.isNaN(q)) ratios.putNull(engines.get(i).label());
-                    else ratios.put(engines.get(i).label(), q);
+                    if (Double.isNaN(q)) ratios.putNull(engines.get(i));
+                    else ratios.put(engines.get(i), q);
                 }
             }
         }
-        return m.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
     }
 }

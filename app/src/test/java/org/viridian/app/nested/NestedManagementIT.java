@@ -63,10 +63,12 @@ class NestedManagementIT {
                 List.of(
                         new NestedKvmHost.Command("token", "viridian serve token e2e --admin --state-dir /tmp/state"),
                         new NestedKvmHost.Command("disk", "viridian vhd create --size 64M /tmp/counter.vhdx"),
-                        // The service; SIGKILLed once a VM's notes say so, then started again on the same state.
+                        // The service, on cgroup v2 (the unified hierarchy, as a systemd host mounts it); SIGKILLed
+                        // once a VM's notes say so, then started again on the same state.
                         new NestedKvmHost.Command(
                                 "serve",
-                                SERVE + " & S=$!; until grep -qs " + KILL_MARK
+                                "mkdir -p /sys/fs/cgroup; mount -t cgroup2 none /sys/fs/cgroup; " + SERVE
+                                        + " & S=$!; until grep -qs " + KILL_MARK
                                         + " /tmp/state/vms/*/config.json; do sleep 1; done; kill -9 $S;"
                                         + " echo 'viridian: the service was killed (SIGKILL)'; exec " + SERVE)),
                 new NestedKvmHost.Network(port, 8080));
@@ -241,6 +243,52 @@ class NestedManagementIT {
         } finally {
             browser.quit();
         }
+    }
+
+    /**
+     * Hyper-V's processor limit on real KVM and cgroup v2: a guest that never idles (its VP hashing at CPL3) gets about
+     * the share its limit allows — measured from its VP's CPU time over 10 s — and a lower limit set while it runs
+     * takes it down at once; the VM's group is cgroup v2's.
+     */
+    @Test
+    void aCpuLimitHoldsABusyGuestToItsShareOnCgroupV2() throws Exception {
+        assertThat(cli.run(
+                                "vm",
+                                "create",
+                                "busy",
+                                "--guest",
+                                LONG_GUEST,
+                                "--cmdline",
+                                LONG_CMDLINE,
+                                "--cpu-limit",
+                                "50")
+                        .rc())
+                .isZero();
+        assertThat(cli.run("vm", "start", "busy").rc()).isZero();
+        awaitConsole("busy", "cpl: 3");
+        JsonNode running = awaitState("busy", "running");
+        assertThat(running.at("/resourceControls/applied").asBoolean())
+                .as(running.toString())
+                .isTrue();
+        assertThat(running.at("/resourceControls/mechanism").asText()).isEqualTo("cgroup v2");
+        double half = cpuShare("busy");
+        Cli.Result set = cli.run("vm", "set", "busy", "--cpu-limit", "25");
+        assertThat(set.rc()).as(set.err()).isZero();
+        double quarter = cpuShare("busy");
+        System.out.printf("nested cgroup v2: VP CPU share at a 50 %% limit %.3f, at 25 %% %.3f%n", half, quarter);
+        assertThat(half).isBetween(0.35, 0.62);
+        assertThat(quarter).isBetween(0.12, 0.35).isLessThan(half - 0.1);
+        assertThat(cli.run("vm", "stop", "busy").rc()).isZero();
+    }
+
+    /** The VM's VP 0 CPU seconds per second over 10 s (after 2 s for a change to settle). */
+    private static double cpuShare(String vm) throws Exception {
+        Thread.sleep(2000);
+        double before = PrometheusParser.parse(metrics()).value("viridian_vm_cpu_seconds_total", "vm", vm, "vp", "0");
+        long t0 = System.nanoTime();
+        Thread.sleep(10_000);
+        double after = PrometheusParser.parse(metrics()).value("viridian_vm_cpu_seconds_total", "vm", vm, "vp", "0");
+        return (after - before) / ((System.nanoTime() - t0) / 1e9);
     }
 
     /** All of a VM's exits, every VP and reason. */

@@ -2,13 +2,12 @@ package org.viridian.management.api;
 
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.viridian.management.auth.Principal;
+import org.viridian.management.resources.ProcessMemory;
 import org.viridian.management.service.VmMetrics;
 import org.viridian.management.service.VmService;
 import org.viridian.management.state.VmState;
@@ -117,6 +116,14 @@ final class MetricsRoutes {
                         "gauge",
                         "Guest RAM resident in host memory: the pages touched and not swapped out (mincore).")
                 .family(
+                        "viridian_vm_process_resident_bytes",
+                        "gauge",
+                        "Resident memory of the process running the VM (its worker), the guest RAM it touched included.")
+                .family(
+                        "viridian_vm_overhead_resident_bytes",
+                        "gauge",
+                        "Resident memory of the VM's process beyond its guest RAM: what the VMM itself holds.")
+                .family(
                         "viridian_api_requests_total",
                         "counter",
                         "HTTP API requests answered by this service, by method and status code.")
@@ -194,6 +201,10 @@ final class MetricsRoutes {
         t.sample("viridian_vm_memory_assigned_bytes", m.memory().assignedBytes(), "vm", name, "id", id);
         if (m.memory().residentBytes() >= 0)
             t.sample("viridian_vm_memory_resident_bytes", m.memory().residentBytes(), "vm", name, "id", id);
+        if (m.memory().processResidentBytes() >= 0)
+            t.sample("viridian_vm_process_resident_bytes", m.memory().processResidentBytes(), "vm", name, "id", id);
+        if (m.memory().overheadBytes() >= 0)
+            t.sample("viridian_vm_overhead_resident_bytes", m.memory().overheadBytes(), "vm", name, "id", id);
     }
 
     private void service(PrometheusText t) {
@@ -205,17 +216,7 @@ final class MetricsRoutes {
                         k.method().toLowerCase(Locale.ROOT),
                         "code",
                         Integer.toString(k.status())));
-        long rss = residentBytes();
+        long rss = ProcessMemory.residentBytes();
         if (rss >= 0) t.sample("process_resident_memory_bytes", rss);
-    }
-
-    /** The process's resident set from /proc/self/statm (pages; -1 where there is none). */
-    private static long residentBytes() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/self/statm")).trim().split(" ");
-            return Long.parseLong(f[1]) * 4096;
-        } catch (Exception e) {
-            return -1;
-        }
     }
 }

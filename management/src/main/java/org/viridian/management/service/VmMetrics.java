@@ -91,7 +91,19 @@ public record VmMetrics(
 
     /**
      * Guest RAM: assigned, and resident in host memory ({@code residentSource} "mincore": exactly the guest's pages
-     * that were touched and are not swapped out; -1 where the engine cannot tell).
+     * that were touched and are not swapped out; -1 where the engine cannot tell); {@code processResidentBytes}: the
+     * resident set of the process that runs the VM (its worker), the guest RAM it touched included (-1: unknown).
      */
-    public record Memory(long assignedBytes, long residentBytes, String residentSource) {}
+    public record Memory(long assignedBytes, long residentBytes, String residentSource, long processResidentBytes) {
+        public Memory(long assignedBytes, long residentBytes, String residentSource) {
+            this(assignedBytes, residentBytes, residentSource, -1);
+        }
+
+        /** What running the VM costs the host beyond the guest's own RAM: the VMM's memory (-1: unknown). */
+        public long overheadBytes() {
+            return processResidentBytes < 0 || residentBytes < 0
+                    ? -1
+                    : Math.max(0, processResidentBytes - residentBytes);
+        }
+    }
 }

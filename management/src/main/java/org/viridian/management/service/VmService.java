@@ -36,6 +36,7 @@ import org.viridian.management.jobs.JobManager;
 import org.viridian.management.resources.Admission;
 import org.viridian.management.resources.Cgroups;
 import org.viridian.management.resources.HostResources;
+import org.viridian.management.resources.ProcessMemory;
 import org.viridian.management.resources.VmResourceControls;
 import org.viridian.management.state.IllegalTransitionException;
 import org.viridian.management.state.LastExit;
@@ -1176,10 +1177,29 @@ public final class VmService implements AutoCloseable {
     public VmMetrics metrics(String ref) {
         RunningVm vm = running(ref, "metrics");
         try {
-            return vm.metrics();
+            return withProcessMemory(vm.metrics(), vm);
         } catch (UnsupportedOperationException x) {
             throw ServiceException.conflict("not_supported", x.getMessage());
         }
+    }
+
+    /**
+     * The resident memory of the VM's process, read here (a confined worker has no /proc): its worker's, or this
+     * service's for a VM that runs inside it.
+     */
+    private static VmMetrics withProcessMemory(VmMetrics m, RunningVm vm) {
+        VmMetrics.Memory mem = m.memory();
+        long rss = vm.processId().isPresent()
+                ? ProcessMemory.residentBytes(vm.processId().getAsLong())
+                : ProcessMemory.residentBytes();
+        return new VmMetrics(
+                m.at(),
+                m.vps(),
+                m.hypercalls(),
+                m.vmbusSignals(),
+                m.disks(),
+                m.networkAdapters(),
+                new VmMetrics.Memory(mem.assignedBytes(), mem.residentBytes(), mem.residentSource(), rss));
     }
 
     /**
@@ -1267,7 +1287,7 @@ public final class VmService implements AutoCloseable {
             VmMetrics m = null;
             if (vm != null) {
                 try {
-                    m = vm.metrics();
+                    m = withProcessMemory(vm.metrics(), vm);
                 } catch (UnsupportedOperationException x) {
                     // an engine without metrics: the VM is counted by state only
                 } catch (RuntimeException x) {

@@ -45,7 +45,7 @@ public final class WorkerEngine implements VmEngine {
         this.guestDir = this.stateDir.resolve("guests");
         this.switches = switches;
         this.engineClass = engineClass;
-        this.spawner = new WorkerSpawner(engineClass);
+        this.spawner = new WorkerSpawner(engineClass, this.stateDir, confine);
     }
 
     /** Workers running VMs on this host's KVM, with adapters on {@code switches}. */

@@ -28,16 +28,21 @@ public final class WorkerMain {
 
     private WorkerMain() {}
 
+    /** The worker log's line that says where its start's time went. */
+    public static final String TIMING = "worker start:";
+
     public static void main(String[] args) {
         if (args.length != 1) {
             System.err.println("usage: WorkerMain <runtime dir>");
             System.exit(2);
         }
+        long entered = System.nanoTime();
         RuntimeDir dir = new RuntimeDir(Path.of(args[0]));
         WorkerServer server;
         try {
             dir.writePid(ProcessHandle.current().pid());
             RuntimeDir.Launch launch = dir.readLaunch();
+            long read = System.nanoTime();
             if (launch.version() != WorkerMessage.VERSION)
                 throw new IllegalArgumentException(
                         "launch file of version " + launch.version() + ", this worker is " + WorkerMessage.VERSION);
@@ -46,6 +51,21 @@ public final class WorkerMain {
             RunningVm vm = launch.restoreFrom() == null
                     ? engine.launch(launch.config(), console)
                     : engine.restore(launch.config(), console, Path.of(launch.restoreFrom()));
+            // Where a start's time goes (`bench start` prints it): the JVM's own start, the launch file, the VM's
+            // build.
+            System.out.printf(
+                    "%s JVM %d ms, launch read %d ms, VM %s %d ms%n",
+                    TIMING,
+                    ProcessHandle.current()
+                            .info()
+                            .startInstant()
+                            .map(t -> java.time.Duration.between(t, java.time.Instant.now())
+                                            .toMillis()
+                                    - (System.nanoTime() - entered) / 1_000_000)
+                            .orElse(-1L),
+                    (read - entered) / 1_000_000,
+                    launch.restoreFrom() == null ? "built" : "restored",
+                    (System.nanoTime() - read) / 1_000_000);
             server = new WorkerServer(dir, launch.config().id().toString(), vm, console);
             WorkerServer s = server;
             vm.exit().whenComplete((x, failure) -> Thread.ofPlatform()

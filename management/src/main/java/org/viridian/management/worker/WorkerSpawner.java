@@ -9,44 +9,79 @@ import java.util.List;
 
 /**
  * Starts a worker JVM for a runtime directory: this JVM's java and class path, a lean heap (guest memory is not Java
- * heap), the JDK's class-data archive, in a session of its own (a terminal's Ctrl-C to the service does not reach it)
+ * heap), the workers' start-up cache ({@link WorkerStartupCache}; else the JDK's class-data archive), in a session of its own (a terminal's Ctrl-C to the service does not reach it)
  * with its output in the runtime directory (it outlives the service's pipes).
  */
 final class WorkerSpawner {
     /** util-linux's, or busybox's (the nested-KVM host's); both exec in place in a process that leads no group. */
     private static final List<Path> SETSID = List.of(Path.of("/usr/bin/setsid"), Path.of("/bin/setsid"));
 
-    private final String engineClass;
+    /** Off with -Dviridian.worker.lean=false: the worker's memory options as before them (`bench start`'s baseline). */
+    static final String LEAN_PROPERTY = "viridian.worker.lean";
 
-    /** {@code engineClass}: the engine the worker runs (tests); null: KVM. */
-    WorkerSpawner(String engineClass) {
+    private final String engineClass;
+    private final Path stateDir;
+    private final boolean confined;
+
+    /**
+     * {@code engineClass}: the engine the worker runs (tests; their workers start without a start-up cache); null: KVM.
+     * {@code confined}: the workers jail themselves, so none can write a recording for the cache when it exits.
+     */
+    WorkerSpawner(String engineClass, Path stateDir, boolean confined) {
         this.engineClass = engineClass;
+        this.stateDir = stateDir;
+        this.confined = confined;
     }
 
     Process spawn(RuntimeDir dir) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classPath = System.getProperty("java.class.path");
+        List<String> options = options();
+        boolean lean = lean();
+        WorkerStartupCache cache =
+                engineClass == null ? WorkerStartupCache.under(stateDir, java, options, classPath) : null;
+        List<String> cacheOptions = cache == null ? List.of() : cache.nextWorker(!confined);
         List<String> cmd = new ArrayList<>();
         SETSID.stream().filter(Files::isExecutable).findFirst().ifPresent(p -> cmd.add(p.toString()));
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(List.of(
-                "--enable-native-access=ALL-UNNAMED",
-                "-XX:+UseSerialGC",
-                "-XX:-UsePerfData",
-                "-Xshare:auto",
-                "-Xms8m",
-                "-Xmx256m",
-                "-XX:MaxMetaspaceSize=128m"));
-        cmd.addAll(inheritedOptions());
+        cmd.add(java);
+        cmd.addAll(options);
+        cmd.addAll(cacheOptions);
         if (engineClass != null) cmd.add("-D" + WorkerMain.ENGINE_PROPERTY + "=" + engineClass);
-        cmd.addAll(List.of(
-                "-cp",
-                System.getProperty("java.class.path"),
-                WorkerMain.class.getName(),
-                dir.path().toString()));
-        return new ProcessBuilder(cmd)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+        cmd.addAll(
+                List.of("-cp", classPath, WorkerMain.class.getName(), dir.path().toString()));
+        ProcessBuilder b = new ProcessBuilder(cmd);
+        // glibc gives each thread that mallocs an arena of its own (up to 8 per CPU), each keeping what it once held.
+        if (lean) b.environment().put("MALLOC_ARENA_MAX", "2");
+        Process p = b.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.log().toFile()))
                 .redirectErrorStream(true)
                 .start();
+        if (cacheOptions.contains("-XX:AOTMode=record")) cache.recorded(p);
+        return p;
+    }
+
+    /**
+     * The worker JVM's options (the start-up cache's, the engine and the class path aside): a lean heap (guest memory
+     * is not Java heap) and, unless switched off, lean native memory; then the service's own options of how to run.
+     * -Xshare stays the JVM's default: the start-up cache's options refuse to be combined with it.
+     */
+    static List<String> options() {
+        List<String> options = new ArrayList<>(List.of(
+                "--enable-native-access=ALL-UNNAMED",
+                "-XX:+UseSerialGC",
+                "-XX:-UsePerfData",
+                "-Xms8m",
+                "-Xmx256m",
+                "-XX:MaxMetaspaceSize=128m"));
+        // The VMM's own memory is a VM's overhead (`bench start`): 8-byte object headers, and C-heap the compilers
+        // freed handed back to the kernel every few seconds instead of kept by malloc.
+        if (lean()) options.addAll(List.of("-XX:+UseCompactObjectHeaders", "-XX:TrimNativeHeapInterval=5000"));
+        options.addAll(inheritedOptions());
+        return options;
+    }
+
+    private static boolean lean() {
+        return Boolean.parseBoolean(System.getProperty(LEAN_PROPERTY, "true"));
     }
 
     /**

@@ -91,6 +91,10 @@ class MetricsApiTest {
                             "viridian_vm_network_drops_total", with(vm, "adapter", "lan", "reason", "rx_filtered")))
                     .isEqualTo(3);
             assertThat(first.value("viridian_vm_memory_assigned_bytes", vm)).isEqualTo(64 << 20);
+            // The process that runs the VM (here the service itself) holds the guest's RAM and more.
+            assertThat(first.value("viridian_vm_process_resident_bytes", vm))
+                    .isGreaterThan(first.value("viridian_vm_memory_resident_bytes", vm));
+            assertThat(first.value("viridian_vm_overhead_resident_bytes", vm)).isPositive();
             // The idle VM is off: counted by state, no series of its own.
             assertThat(first.find("viridian_vm_cpu_seconds_total", "vm", "idle"))
                     .isEmpty();
@@ -117,6 +121,8 @@ class MetricsApiTest {
             assertThat(m.at("/disks/0/read/latencyBuckets")).hasSize(4);
             assertThat(m.at("/networkAdapters/0/name").asText()).isEqualTo("lan");
             assertThat(m.at("/memory/residentBytes").asLong()).isPositive();
+            assertThat(m.at("/memory/processResidentBytes").asLong())
+                    .isGreaterThan(m.at("/memory/residentBytes").asLong());
             assertThat(m.get("at").asText()).isNotEmpty();
             s.api.awaitJob(s.api.post("/api/v1/vms/metered/stop", null));
             assertThat(PrometheusParser.parse(s.api.get("/metrics").body())

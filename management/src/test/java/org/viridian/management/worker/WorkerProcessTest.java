@@ -78,6 +78,8 @@ class WorkerProcessTest {
             // Its metrics come from the worker that runs it.
             JsonNode metrics = api.get("/api/v1/vms/alpha/metrics").json();
             assertThat(metrics.at("/vps/0/cpuNanos").asLong()).isPositive();
+            // ... and its process's memory from the worker's /proc entry (a JVM's: more than 16 MiB)
+            assertThat(metrics.at("/memory/processResidentBytes").asLong()).isGreaterThan(16L << 20);
 
             // An adopted VM is managed as before: resume, input, stop.
             api.post("/api/v1/vms/beta/resume", null);
@@ -268,11 +270,10 @@ class WorkerProcessTest {
             api.post("/api/v1/vms/jailed/resume", null);
             int ticks = Ticks.last(api.get("/api/v1/vms/" + vm + "/console").body());
             api.awaitConsole(vm, "tick " + (ticks + 3));
-            assertThat(api.get("/api/v1/vms/jailed/metrics")
-                            .json()
-                            .at("/vps/0/cpuNanos")
-                            .asLong())
-                    .isPositive();
+            JsonNode jailed = api.get("/api/v1/vms/jailed/metrics").json();
+            assertThat(jailed.at("/vps/0/cpuNanos").asLong()).isPositive();
+            // a confined worker has no /proc: the service reads its resident memory from outside
+            assertThat(jailed.at("/memory/processResidentBytes").asLong()).isGreaterThan(16L << 20);
             assertThat(api.awaitJob(api.post("/api/v1/vms/jailed/stop", null))
                             .get("status")
                             .asText())

@@ -1,0 +1,31 @@
+package org.viridian.app.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A VMM process's resident memory and how much of it is its guest's RAM, from /proc/PID/smaps: the guest's RAM is the
+ * mapping at least as large as the guest's memory (QEMU's RAM block; Viridian's guest memfd), the rest is the VMM's.
+ */
+record ProcessFootprint(long resident, long guestResident) {
+    static ProcessFootprint of(long pid, long guestBytes) throws IOException {
+        long resident = 0, guest = 0;
+        boolean inGuest = false;
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "smaps"))) {
+            if (!line.isEmpty()
+                    && Character.digit(line.charAt(0), 16) >= 0
+                    && line.indexOf('-') > 0
+                    && line.indexOf(' ') > line.indexOf('-')) {
+                String[] range = line.substring(0, line.indexOf(' ')).split("-");
+                long size = Long.parseUnsignedLong(range[1], 16) - Long.parseUnsignedLong(range[0], 16);
+                inGuest = size >= guestBytes;
+            } else if (line.startsWith("Rss:")) {
+                long kib = Long.parseLong(line.substring(4).replace("kB", "").strip());
+                resident += kib << 10;
+                if (inGuest) guest += kib << 10;
+            }
+        }
+        return new ProcessFootprint(resident, guest);
+    }
+}
