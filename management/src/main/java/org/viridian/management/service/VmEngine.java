@@ -37,6 +37,9 @@ public interface VmEngine {
     default void lease(java.util.UUID vm, long deadlineNanos) {}
 
     /** Whether running VMs outlive the service (worker processes): a closing service then leaves them running. */
+    /** The service is closing (its VMs already told): what the engine holds for itself goes. */
+    default void close() {}
+
     default boolean vmsOutliveService() {
         return false;
     }

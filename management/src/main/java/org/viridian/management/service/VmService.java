@@ -1446,6 +1446,7 @@ public final class VmService implements AutoCloseable {
                 // best effort: the process is going away
             }
         }
+        engine.close();
     }
 
     private VmEntry entry(String ref) {

@@ -137,7 +137,10 @@ public record RuntimeDir(Path path) {
         try {
             String cmdline = new String(
                     Files.readAllBytes(Path.of("/proc", Long.toString(h.pid()), "cmdline")), StandardCharsets.UTF_8);
-            return cmdline.contains(WorkerMain.class.getName()) && cmdline.contains(path.toString());
+            // A worker started for this VM names its directory; one that waited in standby names its own (the pid file
+            // it wrote here says it took this VM).
+            return cmdline.contains(WorkerMain.class.getName())
+                    && (cmdline.contains(path.toString()) || WorkerStandby.isStandby(cmdline));
         } catch (IOException e) {
             return false;
         }

@@ -34,13 +34,19 @@ public final class WorkerEngine implements VmEngine {
     private final String engineClass;
     private final WorkerSpawner spawner;
     private final boolean confine;
+    /** Keep a worker started ahead for the next VM ({@link WorkerStandby}). */
+    private final boolean standby;
+
+    /** Off with -Dviridian.worker.standby=false (`bench start` measures with and without). */
+    static final String STANDBY_PROPERTY = "viridian.worker.standby";
 
     private WorkerEngine(Path stateDir, SwitchPorts switches, String engineClass) {
-        this(stateDir, switches, engineClass, false);
+        this(stateDir, switches, engineClass, false, engineClass == null && standbyByDefault());
     }
 
-    private WorkerEngine(Path stateDir, SwitchPorts switches, String engineClass, boolean confine) {
+    private WorkerEngine(Path stateDir, SwitchPorts switches, String engineClass, boolean confine, boolean standby) {
         this.confine = confine;
+        this.standby = standby;
         this.stateDir = stateDir.toAbsolutePath();
         this.guestDir = this.stateDir.resolve("guests");
         this.switches = switches;
@@ -60,7 +66,22 @@ public final class WorkerEngine implements VmEngine {
 
     /** The same engine whose workers confine themselves ({@code on}) once their VM is built ({@link WorkerMain}). */
     public WorkerEngine confined(boolean on) {
-        return new WorkerEngine(stateDir, switches, engineClass, on);
+        return new WorkerEngine(stateDir, switches, engineClass, on, standby);
+    }
+
+    /** The same engine, keeping ({@code on}) a worker started ahead for the next VM or not. */
+    public WorkerEngine withStandby(boolean on) {
+        return new WorkerEngine(stateDir, switches, engineClass, confine, on);
+    }
+
+    private static boolean standbyByDefault() {
+        return Boolean.parseBoolean(System.getProperty(STANDBY_PROPERTY, "true"));
+    }
+
+    /** The standby worker goes with the service; VMs' workers stay. */
+    @Override
+    public void close() {
+        spawner.close();
     }
 
     @Override
@@ -105,7 +126,7 @@ public final class WorkerEngine implements VmEngine {
         }
         dir.writeLaunch(new RuntimeDir.Launch(
                 WorkerMessage.VERSION, c, guestDir.toString(), switchesUnavailable, confine, restoreFrom));
-        Process p = spawner.spawn(dir);
+        Process p = spawner.spawn(dir, standby && standbyByDefault());
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         try {
             while (true) {

@@ -32,12 +32,14 @@ public final class WorkerMain {
     public static final String TIMING = "worker start:";
 
     public static void main(String[] args) {
-        if (args.length != 1) {
-            System.err.println("usage: WorkerMain <runtime dir>");
+        boolean standby = args.length == 2 && args[0].equals(WorkerStandby.ARG);
+        if (args.length != 1 && !standby) {
+            System.err.println("usage: WorkerMain <runtime dir> | " + WorkerStandby.ARG + " <standby dir>");
             System.exit(2);
         }
+        String taken = standby ? standby(Path.of(args[1])) : args[0];
         long entered = System.nanoTime();
-        RuntimeDir dir = new RuntimeDir(Path.of(args[0]));
+        RuntimeDir dir = new RuntimeDir(Path.of(taken));
         WorkerServer server;
         try {
             dir.writePid(ProcessHandle.current().pid());
@@ -54,15 +56,18 @@ public final class WorkerMain {
             // Where a start's time goes (`bench start` prints it): the JVM's own start, the launch file, the VM's
             // build.
             System.out.printf(
-                    "%s JVM %d ms, launch read %d ms, VM %s %d ms%n",
+                    "%s JVM %s, launch read %d ms, VM %s %d ms%n",
                     TIMING,
-                    ProcessHandle.current()
-                            .info()
-                            .startInstant()
-                            .map(t -> java.time.Duration.between(t, java.time.Instant.now())
-                                            .toMillis()
-                                    - (System.nanoTime() - entered) / 1_000_000)
-                            .orElse(-1L),
+                    standby
+                            ? "in standby"
+                            : ProcessHandle.current()
+                                            .info()
+                                            .startInstant()
+                                            .map(t -> java.time.Duration.between(t, java.time.Instant.now())
+                                                            .toMillis()
+                                                    - (System.nanoTime() - entered) / 1_000_000)
+                                            .orElse(-1L)
+                                    + " ms",
                     (read - entered) / 1_000_000,
                     launch.restoreFrom() == null ? "built" : "restored",
                     (System.nanoTime() - read) / 1_000_000);
@@ -88,6 +93,33 @@ public final class WorkerMain {
             System.err.println("failed to start: cannot listen on " + dir.socket() + ": " + e.getMessage());
             System.exit(1);
         }
+    }
+
+    /**
+     * A worker started ahead ({@link WorkerStandby}): reads the sample launch file in {@code dir} and checks the host
+     * as its engine would (first uses that cost seconds where the CPU is slow), then waits for the runtime directory of its VM on standard input and leaves its own directory. Ends
+     * the process when the input closes first (its service is gone, or discarded it).
+     */
+    private static String standby(Path dir) {
+        long t0 = System.nanoTime();
+        try {
+            // The JSON reader's first use, and the KVM binding's (the host check opens /dev/kvm, asks its capabilities)
+            engine(new RuntimeDir(dir).readLaunch()).unavailableReason();
+        } catch (java.io.IOException | ReflectiveOperationException | RuntimeException e) {
+            System.out.println("standby: no warm-up (" + e.getMessage() + ")");
+        }
+        System.out.printf("standby: ready in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+        String line;
+        try {
+            line = new java.io.BufferedReader(
+                            new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))
+                    .readLine();
+        } catch (java.io.IOException e) {
+            line = null;
+        }
+        WorkerStandby.delete(dir);
+        if (line == null || line.isBlank()) System.exit(0);
+        return line.strip();
     }
 
     /**

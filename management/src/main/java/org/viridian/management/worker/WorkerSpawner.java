@@ -13,6 +13,7 @@ import java.util.List;
  * with its output in the runtime directory (it outlives the service's pipes).
  */
 final class WorkerSpawner {
+    private static final System.Logger LOG = System.getLogger(WorkerSpawner.class.getName());
     /** util-linux's, or busybox's (the nested-KVM host's); both exec in place in a process that leads no group. */
     private static final List<Path> SETSID = List.of(Path.of("/usr/bin/setsid"), Path.of("/bin/setsid"));
 
@@ -22,6 +23,9 @@ final class WorkerSpawner {
     private final String engineClass;
     private final Path stateDir;
     private final boolean confined;
+    private WorkerStandby standby;
+    private boolean starting;
+    private boolean closed;
 
     /**
      * {@code engineClass}: the engine the worker runs (tests; their workers start without a start-up cache); null: KVM.
@@ -33,31 +37,104 @@ final class WorkerSpawner {
         this.confined = confined;
     }
 
-    Process spawn(RuntimeDir dir) throws IOException {
+    /**
+     * The VM's worker: the standby where one is ready (then the next is started at once), else a JVM started now.
+     * {@code standby}: keep a worker ready for the next VM.
+     */
+    Process spawn(RuntimeDir dir, boolean standby) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classPath = System.getProperty("java.class.path");
         List<String> options = options();
-        boolean lean = lean();
         WorkerStartupCache cache =
                 engineClass == null ? WorkerStartupCache.under(stateDir, java, options, classPath) : null;
-        List<String> cacheOptions = cache == null ? List.of() : cache.nextWorker(!confined);
+        Process p = null;
+        WorkerStandby ready = standby ? takeStandby() : null;
+        if (ready != null && ready.handTo(dir)) p = ready.process();
+        if (p == null) {
+            List<String> cacheOptions = cache == null ? List.of() : cache.nextWorker(!confined);
+            List<String> cmd = command(java, options, cacheOptions, classPath);
+            cmd.add(dir.path().toString());
+            ProcessBuilder b = new ProcessBuilder(cmd);
+            environment(b);
+            p = b.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.log().toFile()))
+                    .redirectErrorStream(true)
+                    .start();
+            if (cacheOptions.contains("-XX:AOTMode=record")) cache.recorded(p);
+        }
+        if (standby)
+            startStandby(
+                    java,
+                    options,
+                    cache,
+                    classPath,
+                    Files.readAllBytes(dir.path().resolve(RuntimeDir.LAUNCH)));
+        return p;
+    }
+
+    /** The worker's command up to its arguments: setsid, java and its options, the engine, the class path, the main. */
+    private List<String> command(String java, List<String> options, List<String> cacheOptions, String classPath) {
         List<String> cmd = new ArrayList<>();
-        SETSID.stream().filter(Files::isExecutable).findFirst().ifPresent(p -> cmd.add(p.toString()));
+        SETSID.stream().filter(Files::isExecutable).findFirst().ifPresent(x -> cmd.add(x.toString()));
         cmd.add(java);
         cmd.addAll(options);
         cmd.addAll(cacheOptions);
         if (engineClass != null) cmd.add("-D" + WorkerMain.ENGINE_PROPERTY + "=" + engineClass);
-        cmd.addAll(
-                List.of("-cp", classPath, WorkerMain.class.getName(), dir.path().toString()));
-        ProcessBuilder b = new ProcessBuilder(cmd);
+        cmd.addAll(List.of("-cp", classPath, WorkerMain.class.getName()));
+        return cmd;
+    }
+
+    /** The worker's environment: glibc's arenas kept few, unless the lean options are off. */
+    static void environment(ProcessBuilder b) {
         // glibc gives each thread that mallocs an arena of its own (up to 8 per CPU), each keeping what it once held.
-        if (lean) b.environment().put("MALLOC_ARENA_MAX", "2");
-        Process p = b.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.log().toFile()))
-                .redirectErrorStream(true)
-                .start();
-        if (cacheOptions.contains("-XX:AOTMode=record")) cache.recorded(p);
-        return p;
+        if (lean()) b.environment().put("MALLOC_ARENA_MAX", "2");
+    }
+
+    private synchronized WorkerStandby takeStandby() {
+        WorkerStandby s = standby;
+        standby = null;
+        return s;
+    }
+
+    /**
+     * The next VM's worker, started in the background (a standby never records the start-up cache: it uses it where
+     * it is made). A standby already there is kept.
+     */
+    private void startStandby(
+            String java, List<String> options, WorkerStartupCache cache, String classPath, byte[] sampleLaunch) {
+        synchronized (this) {
+            if (closed || standby != null || starting) return;
+            starting = true;
+        }
+        Thread.ofPlatform().daemon().name("worker-standby").start(() -> {
+            WorkerStandby s = null;
+            try {
+                List<String> cacheOptions = cache == null ? List.of() : cache.nextWorker(false);
+                s = WorkerStandby.start(
+                        command(java, options, cacheOptions, classPath), RuntimeDir.root(stateDir), sampleLaunch);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot start a standby worker: " + e);
+            }
+            synchronized (this) {
+                starting = false;
+                if (!closed) {
+                    standby = s;
+                    s = null;
+                }
+            }
+            if (s != null) s.discard();
+        });
+    }
+
+    /** The service ends: its standby too (VMs' workers stay). */
+    void close() {
+        WorkerStandby s;
+        synchronized (this) {
+            closed = true;
+            s = standby;
+            standby = null;
+        }
+        if (s != null) s.discard();
     }
 
     /**
