@@ -28,4 +28,33 @@ record ProcessFootprint(long resident, long guestResident) {
         }
         return new ProcessFootprint(resident, guest);
     }
+
+    /**
+     * The resident set by what is mapped (a file's name, [heap], [stack], "anonymous", the guest's memfd), largest
+     * first: where a VMM's own memory goes.
+     */
+    static java.util.LinkedHashMap<String, Long> byMapping(long pid) throws IOException {
+        java.util.Map<String, Long> by = new java.util.HashMap<>();
+        String name = null;
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "smaps"))) {
+            if (header(line)) {
+                String[] f = line.trim().split("\\s+", 6);
+                name = f.length == 6 ? f[5].trim() : "anonymous";
+            } else if (line.startsWith("Rss:") && name != null) {
+                long kib = Long.parseLong(line.substring(4).replace("kB", "").strip());
+                by.merge(name, kib << 10, Long::sum);
+            }
+        }
+        java.util.LinkedHashMap<String, Long> sorted = new java.util.LinkedHashMap<>();
+        by.entrySet().stream()
+                .sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
+                .forEach(e -> sorted.put(e.getKey(), e.getValue()));
+        return sorted;
+    }
+
+    /** A mapping's first line: "start-end perms offset dev inode [name]". */
+    private static boolean header(String line) {
+        int dash = line.indexOf('-'), space = line.indexOf(' ');
+        return dash > 0 && space > dash && line.chars().limit(dash).allMatch(c -> Character.digit(c, 16) >= 0);
+    }
 }

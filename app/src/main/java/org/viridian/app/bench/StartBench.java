@@ -93,7 +93,7 @@ final class StartBench implements Callable<Integer> {
     Path json;
 
     /** One VM's figures: seconds from the request; resident bytes of its process and of its guest RAM. */
-    record Sample(double firstLine, double init, long processResident, long guestResident) {
+    record Sample(double firstLine, double init, long processResident, long guestResident, double kernelStart) {
         long overhead() {
             return processResident - guestResident;
         }
@@ -156,6 +156,8 @@ final class StartBench implements Callable<Integer> {
                     // A boot that never reaches /init (the nested host loses one now and then) is counted and retried.
                     for (int attempt = 0; s == null; attempt++) {
                         try {
+                            // Every start from a quiet host: the standby a Viridian start leaves behind is ready.
+                            awaitStandby(state);
                             s = engines.get(i).start("start-" + r + "-" + i + "-" + attempt);
                         } catch (IOException e) {
                             failures[i]++;
@@ -166,16 +168,19 @@ final class StartBench implements Callable<Integer> {
                     }
                     samples.get(i).add(s);
                     System.out.printf(
-                            "  %-32s first line %.2f s, /init %.2f s, resident %.1f MiB (guest RAM %.1f MiB)%n",
+                            "  %-32s first line %.2f s, /init %.2f s, resident %.1f MiB (guest RAM %.1f MiB), kernel "
+                                    + "started ~%.2f s after the request%n",
                             engines.get(i).label(),
                             s.firstLine(),
                             s.init(),
                             s.processResident() / 1048576.0,
-                            s.guestResident() / 1048576.0);
+                            s.guestResident() / 1048576.0,
+                            s.kernelStart());
                 }
             List<String> labels = engines.stream().map(Engine::label).toList();
             List<PeersBench.Row> rows = List.of(
                     row("start to first console line", "s", samples, Sample::firstLine),
+                    row("start to the kernel's start (estimate)", "s", samples, Sample::kernelStart),
                     row("start to /init", "s", samples, Sample::init),
                     row("memory overhead per VM", "MiB", samples, s -> s.overhead() / 1048576.0),
                     row("process resident", "MiB", samples, s -> s.processResident() / 1048576.0),
@@ -214,6 +219,24 @@ final class StartBench implements Callable<Integer> {
     private static double median(double[] sorted) {
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** Waits (at most 3 minutes) until a standby worker is there and ready, where one is expected. */
+    private static void awaitStandby(Path state) throws IOException, InterruptedException {
+        Path run = state.resolve("run");
+        long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (System.nanoTime() < end && Files.isDirectory(run)) {
+            try (var dirs = Files.list(run)) {
+                for (Path d : dirs.filter(p -> p.getFileName().toString().startsWith("standby-"))
+                        .toList()) {
+                    Path log = d.resolve("worker.log");
+                    if (Files.exists(log) && Files.readString(log).contains("standby: ready")) return;
+                }
+            } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException e) {
+                // a standby handed over or going away as it was listed
+            }
+            Thread.sleep(200);
+        }
     }
 
     private static boolean awaitCache(Path dir, Duration timeout) throws InterruptedException, IOException {
@@ -269,7 +292,15 @@ final class StartBench implements Callable<Integer> {
                     try {
                         init = awaitInit(console, () -> {
                             Job j = jobs.get(started.id()).orElse(null);
-                            return j != null && j.status() == Job.Status.FAILED ? "start failed: " + j.message() : null;
+                            if (j != null && j.status() == Job.Status.FAILED) return "start failed: " + j.message();
+                            var status = vms.get(name).status();
+                            if (j != null && j.done() && !status.state().isActive()) {
+                                var exit = status.lastExit();
+                                return "the VM is " + status.state().wire() + ": "
+                                        + (exit == null ? "?" : exit.reason())
+                                        + (exit == null || exit.crashReport() == null ? "" : "\n" + exit.crashReport());
+                            }
+                            return null;
                         });
                     } catch (IOException e) {
                         throw new IOException(e.getMessage() + recorderTail(vms, name), e);
@@ -277,11 +308,15 @@ final class StartBench implements Callable<Integer> {
                     Thread.sleep(settle * 1000L);
                     VmMetrics.Memory mem = vms.metrics(name).memory();
                     workerTiming(state, vms, name);
+                    RuntimeDir.of(state, vms.get(name).config().id().toString())
+                            .pid()
+                            .ifPresent(StartBench::printMappings);
                     return new Sample(
                             console.lines().getFirst().seconds(),
                             init.seconds(),
                             mem.processResidentBytes(),
-                            mem.residentBytes());
+                            mem.residentBytes(),
+                            kernelStart(console));
                 } finally {
                     vms.console(name).unsubscribe(feed);
                     powerOff(vms, jobs, name);
@@ -307,6 +342,21 @@ final class StartBench implements Callable<Integer> {
             return b.toString();
         } catch (RuntimeException e) {
             return "\n  (no flight recorder: " + e.getMessage() + ")";
+        }
+    }
+
+    /** The process's largest resident mappings, on one line. */
+    private static void printMappings(long pid) {
+        try {
+            StringBuilder b = new StringBuilder("    resident by mapping (MiB):");
+            ProcessFootprint.byMapping(pid).entrySet().stream()
+                    .limit(10)
+                    .forEach(e -> b.append(String.format(
+                            " %s %.1f;",
+                            e.getKey().substring(e.getKey().lastIndexOf('/') + 1), e.getValue() / 1048576.0)));
+            System.out.println(b);
+        } catch (IOException e) {
+            System.out.println("    (no mappings: " + e.getMessage() + ")");
         }
     }
 
@@ -362,14 +412,35 @@ final class StartBench implements Callable<Integer> {
                             awaitInit(console, () -> p.isAlive() ? null : "QEMU exited with " + p.exitValue());
                     Thread.sleep(settle * 1000L);
                     ProcessFootprint f = ProcessFootprint.of(p.pid(), m.memoryBytes());
+                    printMappings(p.pid());
                     return new Sample(
-                            console.lines().getFirst().seconds(), init.seconds(), f.resident(), f.guestResident());
+                            console.lines().getFirst().seconds(),
+                            init.seconds(),
+                            f.resident(),
+                            f.guestResident(),
+                            kernelStart(console));
                 } finally {
                     p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                     pump.join(5000);
                 }
             }
         };
+    }
+
+    private static final java.util.regex.Pattern CONSOLE_ON =
+            java.util.regex.Pattern.compile("^\\[\\s*(\\d+\\.\\d+)\\].*console \\[ttyS0\\] enabled");
+
+    /**
+     * When the guest's kernel began, seconds after the request: the line where its serial console came on arrives at
+     * that time, stamped with the kernel's own clock (which starts early in the kernel, after decompression). The rest
+     * of the first line's time is the engine's start and the guest's firmware and decompression. NaN: no such line.
+     */
+    static double kernelStart(ConsoleLines console) {
+        for (ConsoleLines.Line l : console.lines()) {
+            var m = CONSOLE_ON.matcher(l.text());
+            if (m.find()) return l.seconds() - Double.parseDouble(m.group(1));
+        }
+        return Double.NaN;
     }
 
     /** Waits for /init's line; {@code failure} says why there will be none (null: keep waiting). */
@@ -417,6 +488,7 @@ final class StartBench implements Callable<Integer> {
                 o.put("initSeconds", s.init());
                 o.put("processResidentBytes", s.processResident());
                 o.put("guestResidentBytes", s.guestResident());
+                o.put("kernelStartSeconds", s.kernelStart());
             }
         }
         return m.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";

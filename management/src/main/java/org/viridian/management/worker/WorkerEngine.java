@@ -126,8 +126,9 @@ public final class WorkerEngine implements VmEngine {
         }
         dir.writeLaunch(new RuntimeDir.Launch(
                 WorkerMessage.VERSION, c, guestDir.toString(), switchesUnavailable, confine, restoreFrom));
+        long t0 = System.nanoTime();
         Process p = spawner.spawn(dir, standby && standbyByDefault());
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        long deadline = t0 + START_TIMEOUT.toNanos();
         try {
             while (true) {
                 if (!p.isAlive()) {
@@ -139,8 +140,13 @@ public final class WorkerEngine implements VmEngine {
                 }
                 if (Files.exists(dir.socket())) {
                     try {
-                        return WorkerClient.connect(
+                        WorkerClient client = WorkerClient.connect(
                                 dir, c.name(), p.toHandle(), () -> WorkerSpawner.death(p), kvmSwitches(), console);
+                        LOG.log(
+                                System.Logger.Level.INFO,
+                                "VM '" + c.name() + "': worker " + p.pid() + " answered "
+                                        + (System.nanoTime() - t0) / 1_000_000 + " ms after its launch was written");
+                        return client;
                     } catch (IOException e) {
                         // bound but not accepting yet
                     } catch (ProtocolException e) {

@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,6 +20,16 @@ final class WorkerSpawner {
 
     /** Off with -Dviridian.worker.lean=false: the worker's memory options as before them (`bench start`'s baseline). */
     static final String LEAN_PROPERTY = "viridian.worker.lean";
+
+    /**
+     * How long after a VM's start the next standby starts: a JVM's start competes with the guest's boot for the CPU
+     * (on the nested host's 2 processors it delayed the guest's first console line by seconds).
+     */
+    static Duration standbyDelay() {
+        return Duration.ofMillis(Long.getLong(STANDBY_DELAY_PROPERTY, 15_000));
+    }
+
+    static final String STANDBY_DELAY_PROPERTY = "viridian.worker.standbyDelayMillis";
 
     private final String engineClass;
     private final Path stateDir;
@@ -109,11 +120,15 @@ final class WorkerSpawner {
         Thread.ofPlatform().daemon().name("worker-standby").start(() -> {
             WorkerStandby s = null;
             try {
+                // Not while the VM just handed over boots: a JVM's start takes the CPU its guest needs now.
+                Thread.sleep(standbyDelay().toMillis());
                 List<String> cacheOptions = cache == null ? List.of() : cache.nextWorker(false);
                 s = WorkerStandby.start(
                         command(java, options, cacheOptions, classPath), RuntimeDir.root(stateDir), sampleLaunch);
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "cannot start a standby worker: " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
             synchronized (this) {
                 starting = false;
