@@ -141,7 +141,7 @@ final class StartBench implements Callable<Integer> {
             // none: the bench measures the steady state after both.
             long t0 = System.nanoTime();
             engines.getFirst().start("start-training");
-            boolean cached = awaitCache(state.resolve("cache"), Duration.ofMinutes(20));
+            boolean cached = awaitCache(state.resolve("cache"), Duration.ofMinutes(6));
             engines.getFirst().start("start-warm");
             System.out.printf(
                     "  first VMs (the first records the workers' start-up cache, the second takes the standby started "

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The worker JVM's ahead-of-time cache (JEP 483, JEP 515: its classes loaded and linked, its methods' profiles), so a
@@ -35,7 +34,8 @@ final class WorkerStartupCache {
     private final List<String> options;
     private final String classPath;
     private final String key;
-    private final AtomicBoolean creating = new AtomicBoolean();
+    /** The caches being assembled in this process: every spawn makes its own instance, one assembly per cache. */
+    private static final java.util.Set<Path> CREATING = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private WorkerStartupCache(Path dir, String java, List<String> options, String classPath) {
         this.dir = dir;
@@ -121,12 +121,12 @@ final class WorkerStartupCache {
     }
 
     private void createInBackground() {
-        if (!Files.isRegularFile(configuration()) || !creating.compareAndSet(false, true)) return;
+        if (!Files.isRegularFile(configuration()) || !CREATING.add(cache())) return;
         Thread.ofPlatform().daemon().name("worker-cache").start(() -> {
             try {
-                create();
+                if (!Files.isRegularFile(cache())) create();
             } finally {
-                creating.set(false);
+                CREATING.remove(cache());
             }
         });
     }
@@ -162,7 +162,9 @@ final class WorkerStartupCache {
                 // A recording the JVM cannot use would be retried with every start: drop it and record again.
                 Files.deleteIfExists(configuration());
                 release();
-                LOG.log(System.Logger.Level.WARNING, "worker start-up cache not made; see " + log);
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "worker start-up cache not made (see " + log + "): " + String.join(" | ", tail(log)));
             }
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "worker start-up cache not made: " + e);
@@ -174,6 +176,15 @@ final class WorkerStartupCache {
             } catch (IOException ignored) {
                 // a stray temporary file; the next assembly has another name
             }
+        }
+    }
+
+    private static List<String> tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return lines.subList(Math.max(0, lines.size() - 6), lines.size());
+        } catch (IOException e) {
+            return List.of();
         }
     }
 

@@ -102,12 +102,22 @@ public abstract class ChannelDevice implements VmbusDevice {
         if (c == null) return;
         pumping = true;
         long start = System.nanoTime();
+        var in = c.fromGuest();
         try {
             signalPending |= outbox.flush();
-            while (channel == c && outbox.waiting() < backlogLimit && readyForMore()) {
-                Optional<Packet> p = c.fromGuest().read();
-                if (p.isEmpty()) break;
-                onPacket(p.get());
+            // While this drains the ring the guest need not signal its writes (each signal is an exit and a wake-up).
+            in.maskWriterSignals(true);
+            while (true) {
+                while (channel == c && outbox.waiting() < backlogLimit && readyForMore()) {
+                    Optional<Packet> p = in.read();
+                    if (p.isEmpty()) break;
+                    onPacket(p.get());
+                }
+                if (channel != c) break;
+                in.maskWriterSignals(false);
+                // What the guest wrote after the last read, under the mask, was not signalled: it is read now.
+                if (outbox.waiting() >= backlogLimit || !readyForMore() || in.isEmpty()) break;
+                in.maskWriterSignals(true);
             }
         } catch (RingCorruptException e) {
             fail(e.getMessage());

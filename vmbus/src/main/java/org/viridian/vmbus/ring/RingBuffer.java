@@ -69,6 +69,16 @@ public final class RingBuffer {
         return Optional.of(new Packet(type, flags, transactionId, bytes, offset));
     }
 
+    /**
+     * Host as reader: asks the guest not to signal its writes ({@code masked}) while the host drains the ring, as
+     * Linux's hv_begin_read/hv_end_read do for the guest's own reads. Unmasked again before the host stops reading,
+     * the host must look once more: a guest that wrote after the last read saw the mask and did not signal.
+     */
+    public void maskWriterSignals(boolean masked) {
+        pages.setIntRelease(INTERRUPT_MASK, masked ? 1 : 0);
+        VarHandle.fullFence();
+    }
+
     /** Host as reader: whether the guest has written nothing the host has not read yet. */
     public boolean isEmpty() {
         VarHandle.fullFence();
