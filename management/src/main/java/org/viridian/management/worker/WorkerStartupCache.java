@@ -12,6 +12,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -35,7 +37,7 @@ final class WorkerStartupCache {
     private final String classPath;
     private final String key;
     /** The caches being assembled in this process: every spawn makes its own instance, one assembly per cache. */
-    private static final java.util.Set<Path> CREATING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final Set<Path> CREATING = ConcurrentHashMap.newKeySet();
 
     private WorkerStartupCache(Path dir, String java, List<String> options, String classPath) {
         this.dir = dir;
