@@ -61,6 +61,14 @@ final class WorkerStartupCache {
         return dir.resolve("worker-" + key + ".aotconf");
     }
 
+    /**
+     * Where the recording worker writes at its exit: renamed to {@link #configuration} once it has ended, so nothing
+     * reads a recording that is still being written.
+     */
+    private Path recording() {
+        return dir.resolve("worker-" + key + ".aotconf.recording");
+    }
+
     /** Claimed by the worker that records its run (its pid inside): one training at a time. */
     private Path training() {
         return dir.resolve("worker-" + key + ".training");
@@ -78,14 +86,22 @@ final class WorkerStartupCache {
             return List.of();
         }
         if (!mayRecord || !claimTraining()) return List.of();
-        return List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + configuration());
+        return List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + recording());
     }
 
     /** {@code worker} was started with the recording options: once it ends, the cache is assembled from its run. */
     void recorded(Process worker) {
         worker.onExit().thenRun(() -> {
-            if (Files.isRegularFile(configuration())) createInBackground();
-            else release(); // killed before it could write its recording: the next worker records
+            try {
+                if (Files.isRegularFile(recording())) {
+                    Files.move(recording(), configuration(), StandardCopyOption.ATOMIC_MOVE);
+                    createInBackground();
+                    return;
+                }
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "worker start-up cache: " + e);
+            }
+            release(); // killed before it could write its recording: the next worker records
         });
     }
 
