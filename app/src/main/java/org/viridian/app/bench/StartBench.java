@@ -140,42 +140,20 @@ final class StartBench implements Callable<Integer> {
             // A host's first VM of a build records the workers' start-up cache, and the standby started meanwhile has
             // none: the bench measures the steady state after both.
             long t0 = System.nanoTime();
-            engines.getFirst().start("start-training");
+            int[] failures = new int[engines.size()];
+            measure(engines, 0, "start-training", state, failures, false);
             boolean cached = awaitCache(state.resolve("cache"), Duration.ofMinutes(6));
-            engines.getFirst().start("start-warm");
+            measure(engines, 0, "start-warm", state, failures, false);
             System.out.printf(
                     "  first VMs (the first records the workers' start-up cache, the second takes the standby started "
                             + "before it was made): %.1f s, cache %s%n",
                     (System.nanoTime() - t0) / 1e9, cached ? "made" : "NOT made");
             List<List<Sample>> samples = new ArrayList<>();
             for (Engine e : engines) samples.add(new ArrayList<>());
-            int[] failures = new int[engines.size()];
             for (int r = 0; r < rounds; r++)
                 for (int i = 0; i < engines.size(); i++) {
-                    Sample s = null;
-                    // A boot that never reaches /init (the nested host loses one now and then) is counted and retried.
-                    for (int attempt = 0; s == null; attempt++) {
-                        try {
-                            // Every start from a quiet host: the standby a Viridian start leaves behind is ready.
-                            awaitStandby(state);
-                            s = engines.get(i).start("start-" + r + "-" + i + "-" + attempt);
-                        } catch (IOException e) {
-                            failures[i]++;
-                            System.out.printf(
-                                    "  %-32s FAILED: %s%n", engines.get(i).label(), e.getMessage());
-                            if (attempt == 2) throw e;
-                        }
-                    }
+                    Sample s = measure(engines, i, "start-" + r + "-" + i, state, failures, true);
                     samples.get(i).add(s);
-                    System.out.printf(
-                            "  %-32s first line %.2f s, /init %.2f s, resident %.1f MiB (guest RAM %.1f MiB), kernel "
-                                    + "started ~%.2f s after the request%n",
-                            engines.get(i).label(),
-                            s.firstLine(),
-                            s.init(),
-                            s.processResident() / 1048576.0,
-                            s.guestResident() / 1048576.0,
-                            s.kernelStart());
                 }
             List<String> labels = engines.stream().map(Engine::label).toList();
             List<PeersBench.Row> rows = List.of(
@@ -200,6 +178,37 @@ final class StartBench implements Callable<Integer> {
             System.clearProperty("viridian.worker.standby");
             try (var s = Files.walk(where)) {
                 for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /**
+     * One VM of engine {@code i}, from a quiet host (the standby a Viridian start leaves behind is ready); a boot that
+     * never reaches /init (the nested host loses one now and then) is counted in {@code failures} and tried again, at
+     * most three times in all.
+     */
+    private static Sample measure(List<Engine> engines, int i, String name, Path state, int[] failures, boolean print)
+            throws Exception {
+        Engine e = engines.get(i);
+        for (int attempt = 0; ; attempt++) {
+            try {
+                awaitStandby(state);
+                Sample s = e.start(name + "-" + attempt);
+                if (print)
+                    System.out.printf(
+                            "  %-32s first line %.2f s, /init %.2f s, resident %.1f MiB (guest RAM %.1f MiB), kernel "
+                                    + "started ~%.2f s after the request%n",
+                            e.label(),
+                            s.firstLine(),
+                            s.init(),
+                            s.processResident() / 1048576.0,
+                            s.guestResident() / 1048576.0,
+                            s.kernelStart());
+                return s;
+            } catch (IOException x) {
+                failures[i]++;
+                System.out.printf("  %-32s FAILED: %s%n", e.label(), x.getMessage());
+                if (attempt == 2) throw x;
             }
         }
     }
