@@ -78,7 +78,16 @@ public final class Hypervisor implements SynicHost {
         // Fixed delivery, physical destination: the VP index is its APIC id (see CpuidPolicy.topology).
         InterruptSink msi = (target, vector) -> partition.signalMsi(0xFEE00000L | ((long) target << 12), vector);
         InterruptSink synicMsi = recorded(msi, FlightRecorder.Source.SYNIC);
-        InterruptSink timerMsi = recorded(msi, FlightRecorder.Source.TIMER);
+        // -Dviridian.hv.timerInterrupts=vp-thread: the timers' interrupts raised by the target VP's own thread
+        // between two KVM_RUNs (issue 15's experiment), not by the timer thread while the VP runs.
+        boolean onVpThread = "vp-thread".equals(System.getProperty("viridian.hv.timerInterrupts"));
+        for (int i = 0; i < partition.vps().size(); i++) {
+            int vp = i;
+            partition.vps().get(vp).interruptRaiser(vector -> msi.raise(vp, vector));
+        }
+        InterruptSink timerMsi = recorded(
+                onVpThread ? (target, vector) -> partition.vps().get(target).raiseOnOwnThread(vector) : msi,
+                FlightRecorder.Source.TIMER);
         // IA32_TSC as the guest sees it; read on that VP's own thread.
         IntToLongFunction guestTsc = vp -> partition.vps().get(vp).guestTsc();
         ReferenceTime time =

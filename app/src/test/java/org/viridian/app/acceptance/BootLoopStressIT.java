@@ -34,21 +34,22 @@ class BootLoopStressIT {
     /**
      * The engines a round may boot, each a change to the engine's plain command: Viridian as it is, with its synthetic
      * timers in message mode or none (the LAPIC timer, in KVM), without the SMP hypercalls KVM answers (TLB flush,
-     * IPI), with its RAM on 4 KiB pages (no huge-page advice), with all its threads on one CPU, or moved between the two
-     * CPUs every 10 ms; QEMU as it is, with KVM's Hyper-V TLB-flush and IPI hypercalls (as Viridian uses them), or
+     * IPI), with its RAM on 4 KiB pages (no huge-page advice), with its timers' interrupts raised by the VP's own
+     * thread between KVM_RUNs, with all its threads on one CPU, or moved between the two CPUs every 10 ms; QEMU as it is, with KVM's Hyper-V TLB-flush and IPI hypercalls (as Viridian uses them), or
      * moved.
      */
-    private static final Map<String, java.util.function.UnaryOperator<String>> ENGINES = Map.of(
-            "viridian", c -> c,
-            "viridian-message", c -> c + " --hv-no-stimer-direct",
-            "viridian-lapic", c -> c + " --hv-no-stimer",
-            "viridian-nosmp", c -> c + " --hv-no-smp-hypercalls",
-            "viridian-nothp", c -> "env JAVA_TOOL_OPTIONS=-Dviridian.memory.hugepages=false " + c,
-            "viridian-pinned", c -> "taskset -c 1 " + c,
-            "viridian-migrating", c -> "migrating " + c,
-            "qemu", c -> c,
-            "qemu-smp", c -> c.replace("$HV", "$HV,hv-tlbflush,hv-ipi"),
-            "qemu-migrating", c -> "migrating " + c);
+    private static final Map<String, java.util.function.UnaryOperator<String>> ENGINES = Map.ofEntries(
+            Map.entry("viridian", c -> c),
+            Map.entry("viridian-message", c -> c + " --hv-no-stimer-direct"),
+            Map.entry("viridian-lapic", c -> c + " --hv-no-stimer"),
+            Map.entry("viridian-nosmp", c -> c + " --hv-no-smp-hypercalls"),
+            Map.entry("viridian-nothp", c -> "env JAVA_TOOL_OPTIONS=-Dviridian.memory.hugepages=false " + c),
+            Map.entry("viridian-vpthread", c -> "env JAVA_TOOL_OPTIONS=-Dviridian.hv.timerInterrupts=vp-thread " + c),
+            Map.entry("viridian-pinned", c -> "taskset -c 1 " + c),
+            Map.entry("viridian-migrating", c -> "migrating " + c),
+            Map.entry("qemu", c -> c),
+            Map.entry("qemu-smp", c -> c.replace("$HV", "$HV,hv-tlbflush,hv-ipi")),
+            Map.entry("qemu-migrating", c -> "migrating " + c));
 
     record Boot(String engine, int n, int cpus, int rc, boolean init, int seconds) {}
 

@@ -45,6 +45,11 @@ public final class VirtualProcessor {
     private final int syncedRegisters;
     private final Object kickLock = new Object();
     private volatile int tid;
+    /** Vectors posted for this VP's own thread to raise before its next KVM_RUN, a bit each. */
+    private final java.util.concurrent.atomic.AtomicLongArray postedVectors =
+            new java.util.concurrent.atomic.AtomicLongArray(4);
+    /** What raises a posted vector (KVM_SIGNAL_MSI to this VP), set once by the partition's owner. */
+    private volatile java.util.function.IntConsumer raiser;
     /** KVM's in-kernel SynIC: 0 not yet activated, 1 active, -1 KVM refused it. Touched on this VP's thread only. */
     private int kvmSynic;
 
@@ -202,6 +207,31 @@ public final class VirtualProcessor {
         thread.join();
     }
 
+    /** How vectors {@link #raiseOnOwnThread posted} for this VP are raised. */
+    public void interruptRaiser(java.util.function.IntConsumer r) {
+        raiser = r;
+    }
+
+    /**
+     * Raises {@code vector} from this VP's own thread, between two KVM_RUNs, instead of from the caller's: posted,
+     * then the VP is kicked out of KVM_RUN (issue 15's experiment: host threads' interrupts racing the VP's exits).
+     */
+    public void raiseOnOwnThread(int vector) {
+        postedVectors.getAndAccumulate(vector >>> 6, 1L << (vector & 63), (w, bit) -> w | bit);
+        kick();
+    }
+
+    private void raisePosted() {
+        for (int i = 0; i < 4; i++) {
+            if (postedVectors.get(i) == 0) continue;
+            long w = postedVectors.getAndSet(i, 0);
+            while (w != 0) {
+                raiser.accept(i * 64 + Long.numberOfTrailingZeros(w));
+                w &= w - 1;
+            }
+        }
+    }
+
     /** Makes the VP leave KVM_RUN soon; safe from any thread, at any time. */
     public void kick() {
         synchronized (kickLock) {
@@ -240,6 +270,7 @@ public final class VirtualProcessor {
             while (true) {
                 if (host.pauseRequested() && !settle()) break;
                 if (!host.awaitRunnable(this)) break;
+                raisePosted();
                 int rc = vcpu.run();
                 if (rc == -Errno.EINTR || rc == -Errno.EAGAIN) {
                     exitReasons.count(KvmConst.KVM_EXIT_INTR); // KVM says KVM_EXIT_INTR for these too
