@@ -31,6 +31,9 @@ public abstract class ChannelDevice implements VmbusDevice {
 
     private OpenChannel channel;
     private Outbox outbox;
+    /** -Dviridian.vmbus.maskSignals=false: the guest signals every write to an empty ring (the mask's baseline). */
+    static final String MASK_SIGNALS_PROPERTY = "viridian.vmbus.maskSignals";
+
     /** Inside the pump, signals are gathered and sent once at its end. */
     private boolean pumping, signalPending;
 
@@ -103,10 +106,11 @@ public abstract class ChannelDevice implements VmbusDevice {
         pumping = true;
         long start = System.nanoTime();
         var in = c.fromGuest();
+        boolean mask = Boolean.parseBoolean(System.getProperty(MASK_SIGNALS_PROPERTY, "true"));
         try {
             signalPending |= outbox.flush();
             // While this drains the ring the guest need not signal its writes (each signal is an exit and a wake-up).
-            in.maskWriterSignals(true);
+            if (mask) in.maskWriterSignals(true);
             while (true) {
                 while (channel == c && outbox.waiting() < backlogLimit && readyForMore()) {
                     Optional<Packet> p = in.read();
@@ -114,9 +118,9 @@ public abstract class ChannelDevice implements VmbusDevice {
                     onPacket(p.get());
                 }
                 if (channel != c) break;
-                in.maskWriterSignals(false);
+                if (mask) in.maskWriterSignals(false);
                 // What the guest wrote after the last read, under the mask, was not signalled: it is read now.
-                if (outbox.waiting() >= backlogLimit || !readyForMore() || in.isEmpty()) break;
+                if (!mask || outbox.waiting() >= backlogLimit || !readyForMore() || in.isEmpty()) break;
                 in.maskWriterSignals(true);
             }
         } catch (RingCorruptException e) {
