@@ -68,6 +68,12 @@ final class PeersBench implements Callable<Integer> {
             description = "Also run Viridian with every guest signal exiting to user space (the doorbells' baseline).")
     boolean withoutDoorbells;
 
+    @Option(
+            names = "--guest-timeout",
+            description = "Seconds a guest may take to boot and run its jobs before it is counted lost and booted "
+                    + "once more (default: 300 + (seconds + 30) a job).")
+    Integer guestTimeout;
+
     @Option(names = "--cpus", defaultValue = "1", description = "Processors per guest (default ${DEFAULT-VALUE}).")
     int cpus;
 
@@ -111,6 +117,8 @@ final class PeersBench implements Callable<Integer> {
     public Integer call() throws Exception {
         if (seconds < 1 || seconds > 600) throw new IllegalArgumentException("--seconds must be 1..600");
         if (cpus < 1 || cpus > 64) throw new IllegalArgumentException("--cpus must be 1..64");
+        if (guestTimeout != null && (guestTimeout < 10 || guestTimeout > 86_400))
+            throw new IllegalArgumentException("--guest-timeout must be 10..86400 seconds");
         if (diskSize < (16L << 20) || diskSize % (1 << 20) != 0)
             throw new IllegalArgumentException("--disk-size must be whole MiB, at least 16M");
         BenchCommand.requireKvm();
@@ -186,6 +194,7 @@ final class PeersBench implements Callable<Integer> {
     }
 
     private Duration guestTimeout(int jobCount) {
+        if (guestTimeout != null) return Duration.ofSeconds(guestTimeout);
         // The stock kernel boots in seconds on hardware and in minutes in a nested, emulated host.
         return Duration.ofSeconds(300 + (seconds + 30L) * jobCount);
     }
