@@ -49,8 +49,8 @@ final class WorkerSpawner {
     }
 
     /**
-     * The VM's worker: the standby where one is ready (then the next is started at once), else a JVM started now.
-     * {@code standby}: keep a worker ready for the next VM.
+     * The VM's worker: the standby where one is ready, else a JVM started now. {@code standby}: keep a worker ready for
+     * the next VM (started {@link #standbyDelay} later).
      */
     Process spawn(RuntimeDir dir, boolean standby) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
