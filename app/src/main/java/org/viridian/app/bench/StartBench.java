@@ -264,8 +264,10 @@ final class StartBench implements Callable<Integer> {
         return Duration.ofMinutes(4); // the stock kernel boots in seconds on hardware, in a minute in a nested host
     }
 
-    /** A VM of the host service: created, started by request, measured, powered off and deleted. */
-    /** {@code tuned} false: workers as before their start-up cache and memory options (the baseline). */
+    /**
+     * A VM of the host service: created, started by request, measured, powered off and deleted; {@code tuned} false:
+     * its worker as before the start-up cache, the standby and the memory options (the baseline).
+     */
     private Engine viridian(ManagementService service, Path state, NetEngine.Machine m, boolean tuned) {
         VmService vms = service.vms();
         JobManager jobs = service.jobs();
