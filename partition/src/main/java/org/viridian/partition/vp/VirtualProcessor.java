@@ -50,6 +50,8 @@ public final class VirtualProcessor {
             new java.util.concurrent.atomic.AtomicLongArray(4);
     /** What raises a posted vector (KVM_SIGNAL_MSI to this VP), set once by the partition's owner. */
     private volatile java.util.function.IntConsumer raiser;
+    /** Whether any vector is posted: the one read the run loop pays per exit when nothing is. */
+    private volatile boolean posted;
     /** KVM's in-kernel SynIC: 0 not yet activated, 1 active, -1 KVM refused it. Touched on this VP's thread only. */
     private int kvmSynic;
 
@@ -218,10 +220,13 @@ public final class VirtualProcessor {
      */
     public void raiseOnOwnThread(int vector) {
         postedVectors.getAndAccumulate(vector >>> 6, 1L << (vector & 63), (w, bit) -> w | bit);
+        posted = true;
         kick();
     }
 
     private void raisePosted() {
+        if (!posted) return;
+        posted = false;
         for (int i = 0; i < 4; i++) {
             if (postedVectors.get(i) == 0) continue;
             long w = postedVectors.getAndSet(i, 0);

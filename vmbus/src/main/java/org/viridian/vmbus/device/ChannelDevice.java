@@ -32,7 +32,8 @@ public abstract class ChannelDevice implements VmbusDevice {
     private OpenChannel channel;
     private Outbox outbox;
     /** -Dviridian.vmbus.maskSignals=false: the guest signals every write to an empty ring (the mask's baseline). */
-    static final String MASK_SIGNALS_PROPERTY = "viridian.vmbus.maskSignals";
+    private static final boolean MASK_SIGNALS =
+            Boolean.parseBoolean(System.getProperty("viridian.vmbus.maskSignals", "true"));
 
     /** Inside the pump, signals are gathered and sent once at its end. */
     private boolean pumping, signalPending;
@@ -106,7 +107,7 @@ public abstract class ChannelDevice implements VmbusDevice {
         pumping = true;
         long start = System.nanoTime();
         var in = c.fromGuest();
-        boolean mask = Boolean.parseBoolean(System.getProperty(MASK_SIGNALS_PROPERTY, "true"));
+        boolean mask = MASK_SIGNALS;
         try {
             signalPending |= outbox.flush();
             // While this drains the ring the guest need not signal its writes (each signal is an exit and a wake-up).

@@ -187,7 +187,6 @@ class ChannelDeviceTest {
 
     @Test
     void whileThePumpDrainsTheGuestsWritesAreNotSignalledAndNoneIsLost() throws Exception {
-        System.setProperty(ChannelDevice.MASK_SIGNALS_PROPERTY, "true");
         Counter d = new Counter();
         d.opened(channel);
         assertThat(guestOut.write(Packet.DATA_INBAND, 0, 0, new byte[0], new byte[8]))
