@@ -49,6 +49,11 @@ public final class DeferredFlushStorage implements Storage {
     }
 
     @Override
+    public boolean metadataAtClose() {
+        return true;
+    }
+
+    @Override
     public boolean readOnly() {
         return delegate.readOnly();
     }

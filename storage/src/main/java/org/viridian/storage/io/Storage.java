@@ -39,6 +39,15 @@ public interface Storage extends Closeable {
         Storage create(java.nio.file.Path path) throws IOException;
     }
 
+    /**
+     * True for a brand-new image filled under a temporary name ({@link DeferredFlushStorage}): a format may keep what
+     * it would write on every allocation (a table entry, a moved footer) in memory and write it once, at its flush or
+     * close, since only a complete file is ever renamed into place.
+     */
+    default boolean metadataAtClose() {
+        return false;
+    }
+
     /** A name for messages, usually the path. */
     String name();
 

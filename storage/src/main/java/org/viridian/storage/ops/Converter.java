@@ -269,45 +269,53 @@ public final class Converter {
      * The non-zero pieces of [off, off+n), granule by granule. Unallocated granules are skipped unread. Of a granule
      * lying unchanged in the source's file only the first 4 KiB are read: data rarely starts with a zero page, and if
      * those are not all zeros the granule is data, left in the file for the kernel to copy. The other granules (and
-     * those starting with zeros) are read into {@code buf}, each run of them in one read, and checked there. (A
-     * read-only mapping of the source avoided even the probe's copy but was slower: its page faults cost more here.)
+     * those starting with zeros) are read into {@code buf}, each run of them in one read, and checked there; one that
+     * is not all zeros but lies in the file is still left to the kernel, so it joins its neighbours' copy instead of
+     * splitting it in two. (A read-only mapping of the
+     * source avoided even the probe's copy but was slower: its page faults cost more here.)
      */
     static Chunk read(DiskImage src, ByteBuffer buf, long off, int n, boolean kernelCopy) throws IOException {
         List<Piece> pieces = new ArrayList<>();
+        FileExtent[] inFile = new FileExtent[Math.ceilDiv(n, GRANULE)];
         int pending = -1; // start of a run of granules to read into buf
         for (int at = 0; at < n; ) {
             int len = Math.min(GRANULE, n - at);
             boolean data = src.mayHaveData(off + at, len);
-            boolean inFile = false;
+            boolean copied = false;
             if (data && kernelCopy && len > PROBE) {
                 FileExtent x = src.fileExtent(off + at, len);
                 if (x != null && x.length() == len) {
                     ByteBuffer probe = buf.clear().slice(at, PROBE);
                     src.read(probe, off + at);
                     if (!Bytes.isZero(probe.flip())) {
-                        inFile = true;
+                        copied = true;
                         add(pieces, new Piece(off + at, len, x.file(), x.offset()));
+                    } else {
+                        inFile[at / GRANULE] = x;
                     }
                 }
             }
-            if (data && !inFile) {
+            if (data && !copied) {
                 if (pending < 0) pending = at;
             } else if (pending >= 0) {
-                readRun(src, buf, off, pending, at, pieces);
+                readRun(src, buf, off, pending, at, inFile, pieces);
                 pending = -1;
             }
             at += len;
         }
-        if (pending >= 0) readRun(src, buf, off, pending, n, pieces);
+        if (pending >= 0) readRun(src, buf, off, pending, n, inFile, pieces);
         return new Chunk(off, buf, pieces);
     }
 
-    private static void readRun(DiskImage src, ByteBuffer buf, long off, int from, int to, List<Piece> pieces)
+    private static void readRun(
+            DiskImage src, ByteBuffer buf, long off, int from, int to, FileExtent[] inFile, List<Piece> pieces)
             throws IOException {
         src.read(buf.clear().limit(to).position(from), off + from);
         for (int g = from; g < to; g += GRANULE) {
             int len = Math.min(GRANULE, to - g);
-            if (!Bytes.isZero(buf.slice(g, len))) add(pieces, new Piece(off + g, len, null, 0));
+            if (Bytes.isZero(buf.slice(g, len))) continue;
+            FileExtent x = inFile[g / GRANULE];
+            add(pieces, x != null ? new Piece(off + g, len, x.file(), x.offset()) : new Piece(off + g, len, null, 0));
         }
     }
 

@@ -395,21 +395,51 @@ public final class VhdImage extends BlockMappedImage {
     private void allocate(long block) throws IOException {
         long bitmapAt = Bytes.roundUp(dataEnd + bitmapBytes, 4096) - bitmapBytes;
         long end = bitmapAt + bitmapBytes + header.blockSize();
-        storage.setSize(end + 512);
-        // The old footer may sit inside the new block: its data must read as zeros.
-        storage.write(ByteBuffer.allocate(512), dataEnd);
+        boolean deferred = storage.metadataAtClose() && !differencing();
+        if (!deferred || !metadataPending) {
+            if (!deferred) storage.setSize(end + 512);
+            // The old footer must not be left behind the new block's bitmap (it would read as a stale structure).
+            storage.write(ByteBuffer.allocate(512), dataEnd);
+        }
         ByteBuffer bitmap = ByteBuffer.allocate(bitmapBytes);
         if (!differencing()) {
             while (bitmap.hasRemaining()) bitmap.put((byte) 0xFF);
             bitmap.flip();
         }
         storage.write(bitmap, bitmapAt);
+        bat[(int) block] = (int) (bitmapAt / 512);
+        dataEnd = end;
+        if (deferred) {
+            // A brand-new image filled under a temporary name: the BAT and the footer are written once, before it
+            // is closed (writeDeferredMetadata), not for each block (four writes and a truncate a block).
+            metadataPending = true;
+            return;
+        }
         storage.write(footer.encode(), end);
         storage.flush();
-        bat[(int) block] = (int) (bitmapAt / 512);
         storage.write(ByteBuffer.allocate(4).putInt(0, bat[(int) block]), header.tableOffset() + block * 4);
         storage.flush();
-        dataEnd = end;
+    }
+
+    /** Whether allocations kept the BAT and the footer's move in memory (see {@link Storage#metadataAtClose()}). */
+    private boolean metadataPending;
+
+    private void writeDeferredMetadata() throws IOException {
+        if (!metadataPending) return;
+        writeBat(bat, Bytes.roundUp(bat.length * 4L, 512) / 4);
+        storage.write(footer.encode(), dataEnd);
+        if (storage.size() != dataEnd + 512) storage.setSize(dataEnd + 512);
+        metadataPending = false;
+    }
+
+    @Override
+    protected void flushMetadata() throws IOException {
+        writeDeferredMetadata();
+    }
+
+    @Override
+    protected void beforeClose() throws IOException {
+        writeDeferredMetadata();
     }
 
     @Override
