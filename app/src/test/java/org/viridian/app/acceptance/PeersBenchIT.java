@@ -18,7 +18,9 @@ import org.viridian.app.nested.NestedPeers;
  * QEMU virtio-blk and QEMU virtio-blk with its hv-* enlightenments, each booting the same stock kernel and fio
  * initramfs on the same raw image, every fio job. Every row must have a figure above 0 from every engine and the JSON
  * must parse; how Viridian compares is the bench's output (printed here), not asserted: the nested host's speed varies.
- * -Dpeers.args adds or overrides options (e.g. "--seconds 10 --cpus 2").
+ * -Dpeers.args adds or overrides options (e.g. "--seconds 10 --cpus 2"); -Dpeers.java gives the nested bench's JVM
+ * options (e.g. "-Dviridian.vmbus.maskSignals=false": Viridian's switches are read once per process, so an A/B of one
+ * takes two runs).
  */
 @Tag("acceptance")
 class PeersBenchIT {
@@ -29,7 +31,9 @@ class PeersBenchIT {
         Map<String, Path> host = NestedPeers.hostFiles();
         assumeTrue(!host.isEmpty(), "fio (Debian package fio) or QEMU's firmware is missing here");
         String args = System.getProperty("peers.args", "");
-        String bench = NestedPeers.command("--seconds 5 " + args);
+        String java = System.getProperty("peers.java", "");
+        String bench = (java.isEmpty() ? "" : "export JAVA_TOOL_OPTIONS='" + java + "'; ")
+                + NestedPeers.command("--seconds 5 " + args);
         NestedKvmHost.Run run = NestedKvmHost.run(
                 jar,
                 Map.of("vmlinuz", NestedKvmHost.stockKernel()),

@@ -47,6 +47,8 @@ public final class VhdImage extends BlockMappedImage {
     private long dataEnd;
 
     private boolean repairFooters;
+    /** Whether allocations kept the BAT and the footer's move in memory (see {@link Storage#metadataAtClose()}). */
+    private boolean metadataPending;
 
     private VhdImage(
             Storage storage, Path path, OpenOptions options, VhdFooter footer, VhdDynamicHeader header, int[] bat) {
@@ -395,10 +397,12 @@ public final class VhdImage extends BlockMappedImage {
     private void allocate(long block) throws IOException {
         long bitmapAt = Bytes.roundUp(dataEnd + bitmapBytes, 4096) - bitmapBytes;
         long end = bitmapAt + bitmapBytes + header.blockSize();
+        // A brand-new image filled under a temporary name writes the BAT and the footer once, before it is closed
+        // (writeDeferredMetadata), not for each block (a truncate and four writes a block).
         boolean deferred = storage.metadataAtClose() && !differencing();
         if (!deferred || !metadataPending) {
             if (!deferred) storage.setSize(end + 512);
-            // The old footer must not be left behind the new block's bitmap (it would read as a stale structure).
+            // The old footer may sit inside the new block: its data must read as zeros.
             storage.write(ByteBuffer.allocate(512), dataEnd);
         }
         ByteBuffer bitmap = ByteBuffer.allocate(bitmapBytes);
@@ -407,22 +411,19 @@ public final class VhdImage extends BlockMappedImage {
             bitmap.flip();
         }
         storage.write(bitmap, bitmapAt);
-        bat[(int) block] = (int) (bitmapAt / 512);
-        dataEnd = end;
         if (deferred) {
-            // A brand-new image filled under a temporary name: the BAT and the footer are written once, before it
-            // is closed (writeDeferredMetadata), not for each block (four writes and a truncate a block).
             metadataPending = true;
-            return;
+        } else {
+            storage.write(footer.encode(), end);
+            storage.flush();
         }
-        storage.write(footer.encode(), end);
-        storage.flush();
-        storage.write(ByteBuffer.allocate(4).putInt(0, bat[(int) block]), header.tableOffset() + block * 4);
-        storage.flush();
+        bat[(int) block] = (int) (bitmapAt / 512);
+        if (!deferred) {
+            storage.write(ByteBuffer.allocate(4).putInt(0, bat[(int) block]), header.tableOffset() + block * 4);
+            storage.flush();
+        }
+        dataEnd = end;
     }
-
-    /** Whether allocations kept the BAT and the footer's move in memory (see {@link Storage#metadataAtClose()}). */
-    private boolean metadataPending;
 
     private void writeDeferredMetadata() throws IOException {
         if (!metadataPending) return;
