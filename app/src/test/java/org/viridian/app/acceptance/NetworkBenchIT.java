@@ -46,7 +46,7 @@ class NetworkBenchIT {
         // The guest's drivers, where the bench looks for them: a module tree of their own.
         for (Path ko : modules.closure(NetGuest.MODULES)) host.put("opt/files/modules/" + tree.relativize(ko), ko);
         // -Dnetbench.args="--diagnose" for a quicker look at NetVSP alone (then the table's assertions fail).
-        // -Dnetbench.java="-Dviridian.vmbus.maskSignals=false": JVM options for the bench's own process.
+        // -Dnetbench.java="-Dviridian.vmbus.maskSignals=true": JVM options for the bench's own process.
         String java = System.getProperty("netbench.java", "");
         String bench = (java.isEmpty() ? "" : "env JAVA_TOOL_OPTIONS='" + java + "' ") + "viridian bench netvsp "
                 + System.getProperty("netbench.args", "--seconds 5")

@@ -19,7 +19,7 @@ import org.viridian.app.nested.NestedPeers;
  * initramfs on the same raw image, every fio job. Every row must have a figure above 0 from every engine and the JSON
  * must parse; how Viridian compares is the bench's output (printed here), not asserted: the nested host's speed varies.
  * -Dpeers.args adds or overrides options (e.g. "--seconds 10 --cpus 2"); -Dpeers.java gives the nested bench's JVM
- * options (e.g. "-Dviridian.vmbus.maskSignals=false": Viridian's switches are read once per process, so an A/B of one
+ * options (e.g. "-Dviridian.vmbus.maskSignals=true": Viridian's switches are read once per process, so an A/B of one
  * takes two runs).
  */
 @Tag("acceptance")

@@ -31,9 +31,14 @@ public abstract class ChannelDevice implements VmbusDevice {
 
     private OpenChannel channel;
     private Outbox outbox;
-    /** -Dviridian.vmbus.maskSignals=false: the guest signals every write to an empty ring (the mask's baseline). */
+    /**
+     * -Dviridian.vmbus.maskSignals=true: the guest's writes are not signalled while the pump drains its ring. Off by
+     * default: with it on, the full peer benchmark's stock-Linux guest triple-faulted in both of its tries at queue
+     * depth 32 in the nested host, and ran clean with it off in the next run (issue 21's note); until that is
+     * understood, the guest signals every write to an empty ring, as before. The vmbus tests run with it on.
+     */
     private static final boolean MASK_SIGNALS =
-            Boolean.parseBoolean(System.getProperty("viridian.vmbus.maskSignals", "true"));
+            Boolean.parseBoolean(System.getProperty("viridian.vmbus.maskSignals", "false"));
 
     /** Inside the pump, signals are gathered and sent once at its end. */
     private boolean pumping, signalPending;
