@@ -16,18 +16,12 @@ import java.util.Map;
  */
 public final class KernelCopy implements AutoCloseable {
     private final Map<Path, FileChannel> readers = new HashMap<>(), writers = new HashMap<>();
-    /**
-     * Where each target channel's position is after the last copy: a copy that continues the previous one (the usual
-     * case, pieces go in disk order) needs no lseek first.
-     */
-    private final Map<FileChannel, Long> positions = new HashMap<>();
 
     /** Copies {@code length} bytes at {@code fromOffset} of {@code from} to {@code toOffset} of {@code to}. */
     public void copy(Path from, long fromOffset, Path to, long toOffset, long length) throws IOException {
         FileChannel in = channel(readers, from, StandardOpenOption.READ);
         FileChannel out = channel(writers, to, StandardOpenOption.WRITE);
-        Long at = positions.remove(out);
-        if (at == null || at != toOffset) out.position(toOffset);
+        out.position(toOffset);
         for (long done = 0; done < length; ) {
             long n = in.transferTo(fromOffset + done, length - done, out);
             if (n <= 0)
@@ -35,7 +29,6 @@ public final class KernelCopy implements AutoCloseable {
                         from + ": the end of the file at " + (fromOffset + done) + ", inside the range to copy");
             done += n;
         }
-        positions.put(out, toOffset + length);
     }
 
     private static FileChannel channel(Map<Path, FileChannel> channels, Path p, StandardOpenOption mode)
@@ -58,7 +51,6 @@ public final class KernelCopy implements AutoCloseable {
             }
             m.clear();
         }
-        positions.clear();
         if (first != null) throw first;
     }
 }
