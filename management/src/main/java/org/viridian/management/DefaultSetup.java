@@ -12,6 +12,7 @@ import org.viridian.management.config.BootSource;
 import org.viridian.management.config.NetworkAdapter;
 import org.viridian.management.config.VmRequest;
 import org.viridian.management.demo.LinuxDemo;
+import org.viridian.management.resources.HostResources;
 import org.viridian.management.service.ServiceException;
 import org.viridian.management.service.VmService;
 import org.viridian.management.service.VmView;
@@ -97,7 +98,7 @@ public final class DefaultSetup {
         }
         VmView vm = vms.create(new VmRequest(
                 DEMO_VM,
-                2,
+                demoCpus(),
                 TextNode.valueOf("64M"),
                 new BootSource.DemoGuest(DEMO_GUEST, "demo"),
                 List.of(),
@@ -105,6 +106,11 @@ public final class DefaultSetup {
                 null,
                 "The demo VM: Viridian's SMP test guest. Start it, watch its console."));
         return new Demo(vm, Guest.BUILT_IN, List.of(why));
+    }
+
+    /** Two VPs to show SMP, one on a one-processor host (admission never gives a VM more VPs than the host has). */
+    static int demoCpus() {
+        return Math.min(2, HostResources.read().logicalProcessors());
     }
 
     private static Demo linuxDemo(
@@ -120,7 +126,7 @@ public final class DefaultSetup {
                 : List.of(new NetworkAdapter("eth0", SwitchSpec.DEFAULT_NAT, null));
         VmView vm = vms.create(new VmRequest(
                 DEMO_VM,
-                2,
+                demoCpus(),
                 TextNode.valueOf("512M"),
                 new BootSource.Kernel(
                         assets.kernel().toString(), assets.initrd().toString(), assets.cmdline()),

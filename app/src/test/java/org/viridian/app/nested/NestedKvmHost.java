@@ -29,6 +29,21 @@ import org.viridian.testkit.ExternalTool;
  */
 public final class NestedKvmHost {
     private static final Path CACHE = Path.of(System.getProperty("user.home"), ".cache", "viridian", "nested");
+    /**
+     * The CPUs of a nested host that runs a batch of commands ({@link #run}): one unless {@code -Dnested.cpus} says
+     * otherwise (issue 15): QEMU 7.2's multi-threaded TCG corrupts a nested guest, or the host's own kernel, when one of
+     * its emulated CPUs interrupts the other while that one runs a nested guest; with one CPU there is no such
+     * interrupt.
+     */
+    public static final int CPUS = Integer.getInteger("nested.cpus", 1);
+
+    /**
+     * The CPUs of a nested host that serves ({@link #start}): two unless {@code -Dnested.session.cpus} says otherwise,
+     * since the service gives no VM more VPs than its host has processors and its tests show 2-VP VMs and a CPU limit
+     * held while the service does work of its own next to the VM.
+     */
+    public static final int SESSION_CPUS = Integer.getInteger("nested.session.cpus", 2);
+
     private static final Pattern END = Pattern.compile("^@@@END (\\S+) rc=(\\d+) t=(\\d+)$", Pattern.MULTILINE);
 
     /**
@@ -169,7 +184,7 @@ public final class NestedKvmHost {
             List<Command> commands,
             Duration timeout)
             throws IOException, InterruptedException {
-        Prepared p = prepare(viridianJar, files, hostPrograms, commands, null);
+        Prepared p = prepare(viridianJar, files, hostPrograms, commands, null, CPUS);
         Process qemu = new ProcessBuilder(p.qemu())
                 .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.PIPE)
@@ -204,7 +219,7 @@ public final class NestedKvmHost {
     /** Boots a nested host with a network and runs {@code commands} in it; the caller talks to it, then closes it. */
     public static Session start(Path viridianJar, Map<String, byte[]> files, List<Command> commands, Network network)
             throws IOException, InterruptedException {
-        Prepared p = prepare(viridianJar, files, Map.of(), commands, network);
+        Prepared p = prepare(viridianJar, files, Map.of(), commands, network, SESSION_CPUS);
         Process qemu = new ProcessBuilder(p.qemu())
                 .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.PIPE)
@@ -230,7 +245,8 @@ public final class NestedKvmHost {
             Map<String, byte[]> files,
             Map<String, Path> hostPrograms,
             List<Command> commands,
-            Network network)
+            Network network,
+            int cpus)
             throws IOException, InterruptedException {
         ensurePackage("qemu-system-x86_64", "qemu-system-x86");
         ensurePackage("busybox", "busybox-static");
@@ -273,7 +289,7 @@ public final class NestedKvmHost {
                 "-m",
                 "2048",
                 "-smp",
-                "2",
+                Integer.toString(cpus),
                 "-nographic",
                 "-no-reboot",
                 "-kernel",

@@ -129,7 +129,8 @@ class NestedKvmIT {
         NestedKvmHost.Outcome o = outcome("demo");
         assertThat(o.output())
                 .contains("booting the demo guest")
-                .contains("cpus online: 2")
+                // Two VPs, or one on a one-CPU nested host (a VM never gets more VPs than its host has).
+                .contains("cpus online: " + Math.min(2, NestedKvmHost.CPUS))
                 .contains("RESULT: PASS");
         assertThat(o.rc()).isEqualTo(PASS);
     }

@@ -15,6 +15,8 @@ public final class VmResourceControls implements AutoCloseable {
     private final VmCgroup group;
     private final int vps;
     private volatile ControlsStatus status;
+    /** The VM's process while it may still run; its exit removes the group. */
+    private volatile ProcessHandle process;
 
     private VmResourceControls(VmCgroup group, int vps, ControlsStatus status) {
         this.group = group;
@@ -40,8 +42,15 @@ public final class VmResourceControls implements AutoCloseable {
         }
         VmResourceControls c =
                 new VmResourceControls(g, vps, new ControlsStatus(true, cgroups.mechanism(), g.name(), null));
-        // The group goes with the process, whoever notices its exit first (this, or the service's exit path).
-        ProcessHandle.of(pid.getAsLong()).ifPresent(h -> h.onExit().thenRun(c::close));
+        // The group goes with the process: a worker reports its VM's end before its JVM has exited, so a close before
+        // then leaves the removal to the process's exit (a group with tasks cannot be removed).
+        ProcessHandle.of(pid.getAsLong()).ifPresent(h -> {
+            c.process = h;
+            h.onExit().thenRun(() -> {
+                c.process = null;
+                c.close();
+            });
+        });
         return c;
     }
 
@@ -66,10 +75,12 @@ public final class VmResourceControls implements AutoCloseable {
         }
     }
 
-    /** Removes the group (once its process has exited); a second call does nothing. */
+    /** Removes the group, now or when its process exits; once removed, a call does nothing. */
     @Override
     public synchronized void close() {
         if (group == null) return;
+        ProcessHandle p = process;
+        if (p != null && p.isAlive()) return;
         try {
             group.remove();
         } catch (IOException e) {
