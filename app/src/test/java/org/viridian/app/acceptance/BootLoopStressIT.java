@@ -31,7 +31,10 @@ import org.viridian.app.nested.NestedKvmHost;
  * its own kernel, when one emulated CPU interrupts the other while that one runs a nested guest: guests of both VMMs
  * ended mid-line in a reset (Viridian's with a triple fault and no exit of its own before it, once with no exit at all
  * since its start), and the host's kernel panicked with a corrupted stack inside KVM_RUN under QEMU's vCPU thread as
- * under Viridian's. With one CPU there are no such interrupts; the default engines are then {@code viridian,qemu}.
+ * under Viridian's. With one CPU there are no such interrupts; the default engines are then {@code viridian,qemu-smp}:
+ * QEMU with the TLB-flush and IPI hypercalls Viridian offers too, since plain {@code qemu} with two vCPUs hangs the
+ * one-CPU host for good (its guest waits on one vCPU for the other's answer to an IPI, and the host never got its CPU
+ * back, not even for its own shell's watchdog).
  * {@code -Dnested.cpus=2 -Dstress.engines=viridian,qemu} shows the fault; there the default engines are
  * {@code viridian-pinned,qemu-pinned}, each VMM with all its threads on one of the two CPUs (its TLB shootdowns and
  * wake-ups stay on that CPU), which avoids most of it. Under single-threaded TCG with two CPUs
@@ -94,7 +97,7 @@ class BootLoopStressIT {
         // stress.engines: which engines boot in each round (issue 15: what does the fault follow?), from ENGINES.
         // The default: each VMM as it is on the one-CPU nested host, each pinned to one CPU of a two-CPU host.
         List<String> engines = List.of(System.getProperty(
-                        "stress.engines", NestedKvmHost.CPUS == 1 ? "viridian,qemu" : "viridian-pinned,qemu-pinned")
+                        "stress.engines", NestedKvmHost.CPUS == 1 ? "viridian,qemu-smp" : "viridian-pinned,qemu-pinned")
                 .split(","));
         for (String e : engines) {
             if (!ENGINES.containsKey(e))
