@@ -170,17 +170,23 @@ public final class WorkerMain {
     }
 
     /**
-     * The VM ended (on whatever thread ended it, which may be one of its own): the exit is recorded and told, the VM's
-     * resources freed (bounded: a close that hangs must not keep the worker), and the worker exits. With no service
-     * connected it waits {@link #LINGER} for one (the service that started it connects right after the start, and a
-     * guest may be done before), then leaves the exit in the runtime directory.
+     * The VM ended (on whatever thread ended it, which may be one of its own): the VM's resources are freed (bounded: a
+     * close that hangs must not keep the worker), then the exit is recorded and told, and the worker exits. Freed
+     * first because a service that sees the VM off may start it again, or give its disks to another command, at once:
+     * its disk files must be flushed and closed by then. With no service connected it waits {@link #LINGER} for one
+     * (the service that started it connects right after the start, and a guest may be done before), then leaves the
+     * exit in the runtime directory.
      */
     private static void ended(WorkerServer server, RunningVm vm, VmExit x) {
-        server.vmExited(x);
         Thread closer = Thread.ofPlatform().daemon().start(vm::close);
         try {
-            server.awaitDelivered(LINGER);
             closer.join(CLOSE_WAIT.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.vmExited(x);
+        try {
+            server.awaitDelivered(LINGER);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
