@@ -1,13 +1,16 @@
 /* cpl3.elf: a CPU-bound loop at CPL3, printing through the ports the TSS
- * bitmap allows. Iterations: cmdline "iters=N" (default 200000000). */
+ * bitmap allows. Iterations: cmdline "iters=N" (default 200000000; 0: for ever). */
 #include "rt.h"
 
-/* A cheap integer hash step; the test recomputes it independently. */
+/* A cheap integer hash step; the test recomputes it independently. iters 0:
+ * for ever (a guest that never idles, for as long as a test needs one). */
 static uint32_t hash_loop(uint32_t iters) {
     uint32_t x = 0x12345678;
-    for (uint32_t i = 0; i < iters; i++) {
+    for (uint32_t i = 0; iters == 0 || i < iters; i++) {
         x = x * 0x9E3779B1u + i;
         x ^= x >> 15;
+        /* C may assume a loop without side effects ends: this one must not. */
+        __asm__ volatile("" : "+r"(x));
     }
     return x;
 }
