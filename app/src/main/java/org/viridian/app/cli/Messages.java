@@ -19,6 +19,12 @@ public final class Messages {
 
     private static volatile Locale locale = fromEnvironment(System.getenv());
 
+    /**
+     * The language of one command served for another process (the disk tools' server, {@code VhdServer}): bound
+     * around that command only, over the process's own.
+     */
+    public static final ScopedValue<Locale> REQUEST_LOCALE = ScopedValue.newInstance();
+
     private Messages() {}
 
     /** The language that {@code env}'s locale variables ask for, of those we have. */
@@ -37,7 +43,7 @@ public final class Messages {
     }
 
     public static Locale locale() {
-        return locale;
+        return REQUEST_LOCALE.orElse(locale);
     }
 
     /** Switches the language of what follows (the process starts with the environment's). */
@@ -62,7 +68,7 @@ public final class Messages {
     public static String get(String key, Object... args) {
         String text;
         try {
-            text = bundle(locale).getString(key);
+            text = bundle(locale()).getString(key);
         } catch (MissingResourceException e) {
             text = key; // visible, so that it gets noticed; MessagesTest keeps it from happening
         }

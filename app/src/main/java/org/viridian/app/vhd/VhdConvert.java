@@ -65,6 +65,12 @@ final class VhdConvert implements Callable<Integer> {
     boolean sync;
 
     /**
+     * Where relative SRC and DST are (null: this process's directory): the disk tools' server serves clients in other
+     * directories. Messages keep the paths as the user wrote them.
+     */
+    Path base;
+
+    /**
      * The options of a plain convert command line (SRC DST and the options above as {@code -x V}, {@code --name V} or
      * {@code --name=V}, each at most once) read without picocli, whose model building was most of a short conversion's
      * start; null for anything else (help, version, unknown, repeated or clustered options, a bad value, an @file),
@@ -133,9 +139,10 @@ final class VhdConvert implements Callable<Integer> {
         if (t == ImageType.DIFFERENCING) throw new IllegalArgumentException(Messages.get("error.convertType"));
         long start = System.nanoTime();
         OpenOptions o = new OpenOptions(true, false, 0, (p, opts) -> Images.open(p, null, opts));
-        try (DiskImage s = Images.open(src, srcFormat == null ? null : ImageFormat.parse(srcFormat), o)) {
+        Path from = base == null ? src : base.resolve(src), to = base == null ? dst : base.resolve(dst);
+        try (DiskImage s = Images.open(from, srcFormat == null ? null : ImageFormat.parse(srcFormat), o)) {
             long written = Converter.convert(
-                    s, dst, new CreateOptions(f, t, s.size(), blockSize, null), new ProgressMeter(progress), sync);
+                    s, to, new CreateOptions(f, t, s.size(), blockSize, null), new ProgressMeter(progress), sync);
             double secs = (System.nanoTime() - start) / 1e9;
             // Messages' plain replacement, not printf: java.util.Formatter's set-up was a visible part of a short
             // conversion.

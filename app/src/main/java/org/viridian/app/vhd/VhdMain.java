@@ -44,7 +44,7 @@ public final class VhdMain {
     }
 
     /** As picocli runs the command, with Main's execution exception handler's message. */
-    private static int run(VhdConvert convert) {
+    static int run(VhdConvert convert) {
         try {
             return convert.call();
         } catch (Exception e) {

@@ -29,6 +29,7 @@ public final class FileStorage implements Storage {
     private SparseFile holes;
 
     private boolean holesTried;
+    private boolean closed;
     /** A read-only file's size, read once: the shared lock keeps writers out while it is open. */
     private final long fixedSize;
     /** Per file (device and inode): a positive count of readers, or -1 for the writer. */
@@ -139,8 +140,11 @@ public final class FileStorage implements Storage {
 
     @Override
     public void close() throws IOException {
-        if (!file.getChannel().isOpen()) return;
+        // Not "is the channel open": an interrupted read or write closes the channel (ClosedByInterruptException), and
+        // this must still take the file out of OPEN, or a later file with the same inode would be "in use" for ever.
         synchronized (this) {
+            if (closed) return;
+            closed = true;
             if (holes != null) holes.close();
             holes = null;
         }

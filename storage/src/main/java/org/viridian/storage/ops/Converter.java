@@ -34,6 +34,9 @@ import org.viridian.storage.io.KernelCopy;
 public final class Converter {
     static final int CHUNK = 4 << 20;
 
+    private static final java.util.concurrent.atomic.AtomicLong CONVERSIONS =
+            new java.util.concurrent.atomic.AtomicLong();
+
     private Converter() {}
 
     /** As {@link #convert(DiskImage, Path, CreateOptions, Progress, boolean)}, not waiting for the disk. */
@@ -63,8 +66,9 @@ public final class Converter {
             boolean kernelCopy)
             throws IOException {
         if (Files.exists(dst)) throw new IOException(dst + ": file already exists");
-        Path tmp = dst.resolveSibling(
-                dst.getFileName() + ".convert-" + ProcessHandle.current().pid() + ".tmp");
+        // Unique per conversion, also among the conversions one process runs at once (the disk tools' server).
+        Path tmp = dst.resolveSibling(dst.getFileName() + ".convert-"
+                + ProcessHandle.current().pid() + "-" + CONVERSIONS.incrementAndGet() + ".tmp");
         Files.deleteIfExists(tmp);
         Thread holes = askForHolesEarly(src);
         try {
@@ -179,12 +183,17 @@ public final class Converter {
                 // No interrupts: one would close the source's FileChannel under a running read. A chunk read is short.
                 for (Future<Chunk> f : inflight) f.cancel(false);
                 pool.shutdown();
-                try {
-                    // Nothing may touch the source (or the mappings) after this: the caller closes it.
-                    while (!pool.awaitTermination(1, TimeUnit.SECONDS)) {}
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                // Nothing may touch the source (or the mappings) after this: the caller closes it. So this waits for
+                // the readers also when interrupted (a cancelled conversion), and keeps the interrupt for the caller.
+                boolean interrupted = false;
+                while (true) {
+                    try {
+                        if (pool.awaitTermination(1, TimeUnit.SECONDS)) break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
                 }
+                if (interrupted) Thread.currentThread().interrupt();
             }
         }
         progress.update(size, size);
