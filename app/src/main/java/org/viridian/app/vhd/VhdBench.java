@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -99,10 +100,9 @@ final class VhdBench implements Callable<Integer> {
             convertAgainstQemu(work);
             return 0;
         } finally {
-            try (var s = Files.list(work)) {
-                for (Path p : s.toList()) Files.deleteIfExists(p);
+            try (var s = Files.walk(work)) {
+                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
             }
-            Files.deleteIfExists(work);
         }
     }
 
@@ -160,8 +160,10 @@ final class VhdBench implements Callable<Integer> {
      * convert`, on the same inputs made with qemu-img (a sparse raw file with ~30 % written in scattered runs of 64 KiB
      * to 4 MiB, mixed zero and non-zero clusters, and its qcow2 and VMDK conversions), to dynamic VHD and VHDX; interleaved, median of --runs, inputs in
      * the page cache, outputs deleted and the page cache written back (sync) before each run; then qemu-img compare of
-     * each input with Viridian's output. The ratio is qemu-img's median time over Viridian's: above 1, Viridian is
-     * faster.
+     * each input with Viridian's output. Viridian twice: as the launcher runs it (through the disk tools' server, a
+     * resident JVM: see VhdServer; the bench's own, in a private directory, started by the first conversion, whose time
+     * is shown) and with one JVM per command (VIRIDIAN_VHD_SERVER=0). The ratios are qemu-img's median time over
+     * Viridian's: above 1, Viridian is faster.
      */
     private void convertAgainstQemu(Path work) throws Exception {
         if (HostProgram.find("qemu-img").isEmpty()) {
@@ -171,13 +173,29 @@ final class VhdBench implements Callable<Integer> {
         if (runs < 1) throw new IllegalArgumentException("--runs must be positive");
         String loadBefore = loadAverage();
         List<String> viridian = viridianCommand();
-        warmUp(viridian, work);
+        // The bench's own server: a private directory (so the first conversion below starts it) that ends soon after.
+        Path run = Files.createDirectories(work.resolve("run"));
+        Map<String, String> served = Map.of("XDG_RUNTIME_DIR", run.toString(), "VIRIDIAN_VHD_SERVER_IDLE_SECONDS", "5");
+        Map<String, String> perCommand = Map.of("VIRIDIAN_VHD_SERVER", "0");
+        double first = warmUp(viridian, work, served);
+        warmUp(viridian, work, perCommand);
         System.out.printf(
                 "convert, whole commands (%s), median of %d, inputs ~30%% allocated%n",
                 String.join(" ", viridian), runs);
         System.out.printf(
-                "  %-7s %-6s %-5s %12s %12s %16s  %s%n",
-                "size", "input", "to", "viridian", "qemu-img", "qemu/viridian", "content");
+                "  the first conversion, which starts the disk tools' server: %.3f s%s%n",
+                first, System.getenv("VIRIDIAN_HOME") == null ? " (not through the launcher: no server)" : "");
+        System.out.printf(
+                "  %-7s %-6s %-5s %12s %12s %12s %14s %14s  %s%n",
+                "size",
+                "input",
+                "to",
+                "viridian",
+                "one JVM/cmd",
+                "qemu-img",
+                "qemu/viridian",
+                "qemu/one JVM",
+                "content");
         double worst = Double.MAX_VALUE;
         for (long gib : full ? new long[] {1, 4} : new long[] {1}) {
             Path raw = work.resolve("c" + gib + ".img");
@@ -189,15 +207,18 @@ final class VhdBench implements Callable<Integer> {
                 warm(src);
                 for (String to : List.of("vhd", "vhdx")) {
                     Path out = work.resolve("out." + to);
-                    double[] ours = new double[runs], theirs = new double[runs];
+                    double[] ours = new double[runs], jvm = new double[runs], theirs = new double[runs];
                     boolean same = true;
+                    List<String> cmd = new java.util.ArrayList<>(viridian);
+                    cmd.addAll(List.of("convert", src.toString(), out.toString()));
                     for (int r = 0; r < runs; r++) {
-                        List<String> cmd = new java.util.ArrayList<>(viridian);
-                        cmd.addAll(List.of("convert", src.toString(), out.toString()));
-                        ours[r] = timed(out, cmd.toArray(String[]::new));
+                        ours[r] = timed(out, served, cmd.toArray(String[]::new));
                         if (r == 0) same = sameContent(src, out, to);
+                        jvm[r] = timed(out, perCommand, cmd.toArray(String[]::new));
+                        if (r == 0) same &= sameContent(src, out, to);
                         theirs[r] = timed(
                                 out,
+                                Map.of(),
                                 "qemu-img",
                                 "convert",
                                 "-O",
@@ -206,17 +227,19 @@ final class VhdBench implements Callable<Integer> {
                                 out.toString());
                     }
                     Files.deleteIfExists(out);
-                    double v = median(ours), q = median(theirs);
+                    double v = median(ours), j = median(jvm), q = median(theirs);
                     worst = Math.min(worst, q / v);
                     String name = src.getFileName().toString();
                     System.out.printf(
-                            "  %-7s %-6s %-5s %10.3f s %10.3f s %15.2fx  %s%n",
+                            "  %-7s %-6s %-5s %10.3f s %10.3f s %10.3f s %13.2fx %13.2fx  %s%n",
                             gib + " GiB",
                             name.substring(name.indexOf('.') + 1),
                             to,
                             v,
+                            j,
                             q,
                             q / v,
+                            q / j,
                             same ? "identical" : "DIFFERENT");
                 }
             }
@@ -228,19 +251,20 @@ final class VhdBench implements Callable<Integer> {
     }
 
     /**
-     * One untimed conversion with each tool first: a launcher's first disk command after a build makes its start-up
-     * cache, which a user pays once, not per conversion.
+     * One untimed conversion with each tool first (a launcher's first disk command after a build makes its start-up
+     * cache, which a user pays once, not per conversion); returns the seconds of Viridian's.
      */
-    private static void warmUp(List<String> viridian, Path work) throws Exception {
+    private static double warmUp(List<String> viridian, Path work, Map<String, String> env) throws Exception {
         Path in = work.resolve("warm.img"), out = work.resolve("warm.vhdx");
         makeSparseInput(in, 64L << 20, 1);
         List<String> cmd = new java.util.ArrayList<>(viridian);
         cmd.addAll(List.of("convert", in.toString(), out.toString()));
-        exec(cmd.toArray(String[]::new));
+        double seconds = timed(out, env, cmd.toArray(String[]::new));
         Files.delete(out);
         exec("qemu-img", "convert", "-O", "vhdx", in.toString(), out.toString());
         Files.delete(out);
         Files.delete(in);
+        return seconds;
     }
 
     /** The launcher when started through it (it says where it is), else this JVM with the launcher's vhd flags. */
@@ -300,11 +324,11 @@ final class VhdBench implements Callable<Integer> {
     }
 
     /** Seconds for one command, the output deleted and dirty pages written back first (so runs do not overlap). */
-    private static double timed(Path out, String... cmd) throws Exception {
+    private static double timed(Path out, Map<String, String> env, String... cmd) throws Exception {
         Files.deleteIfExists(out);
         exec("sync");
         long t0 = System.nanoTime();
-        exec(cmd);
+        exec(env, cmd);
         return seconds(t0);
     }
 
@@ -340,7 +364,13 @@ final class VhdBench implements Callable<Integer> {
     }
 
     private static void exec(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        exec(Map.of(), cmd);
+    }
+
+    private static void exec(Map<String, String> env, String... cmd) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
             throw new IOException(String.join(" ", cmd) + " failed: " + new String(out).strip());
