@@ -7,7 +7,7 @@
  * (SERVER-CMD is started with the socket's path as one more argument.)
  * DIR is the user's private directory for the socket (made 0700 here, refused if anyone else owns it or can enter
  * it); the socket's name hashes what the server's process must share with this one for a conversion to come out the
- * same: user, group, supplementary groups and umask. No server there: SERVER-CMD (N words) is started detached and
+ * same: user, group, supplementary groups, umask and the server's command line (its build). No server there: SERVER-CMD (N words) is started detached and
  * this waits for its socket. Anything the server cannot serve (it says so), a directory that is not safe, or a server
  * that does not come up: DIRECT-CMD (M words) + ARGS is exec'd, the command as it ran before the server existed.
  *
@@ -75,6 +75,9 @@ static pid_t start_server(char **cmd, const char *log) {
     dup2(out, 1);
     dup2(out, 2);
   }
+  /* Nothing else of this process's: a pipe it inherited and kept open would make whoever reads that pipe wait for
+     the server's end (minutes). */
+  for (int fd = 3; fd < 1024; fd++) close(fd);
   execv(cmd[0], cmd);
   _exit(127);
 }
@@ -155,6 +158,8 @@ int main(int argc, char **argv) {
   h = fnv(h, &gid, sizeof gid);
   h = fnv(h, &mask, sizeof mask);
   h = fnv(h, groups, sizeof(gid_t) * (size_t)ngroups);
+  /* And the server's command line (its Java, jars, cache): another build or checkout gets a server of its own. */
+  for (int k = 0; k < n; k++) h = fnv(h, server_cmd[k], strlen(server_cmd[k]) + 1);
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
   char log[PATH_MAX];
   if (snprintf(addr.sun_path, sizeof addr.sun_path, "%s/vhd-%016llx.sock", dir, (unsigned long long)h) >=
