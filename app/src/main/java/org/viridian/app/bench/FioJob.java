@@ -24,6 +24,27 @@ record FioJob(String name, String title, String rw, int blockSize, int queueDept
     /** The short run's two: what fits the default test run. */
     static final List<FioJob> SHORT = List.of(FULL.get(0), FULL.get(1));
 
+    /**
+     * The unmeasured job every guest runs first, for {@code seconds} (none when 0): random reads and writes at queue
+     * depth 8, as fio's ramp time does for one job — the same for every engine, so each is measured warm (Viridian's
+     * JIT compiler has compiled its I/O path; the host's and guest's caches hold what the jobs touch). Boot time is
+     * measured before it, cold.
+     */
+    static List<String> warmUp(String device, int seconds) {
+        return List.of(
+                "--name=warmup",
+                "--filename=" + device,
+                "--rw=randrw",
+                "--bs=4096",
+                "--iodepth=8",
+                "--ioengine=libaio",
+                "--direct=1",
+                "--time_based",
+                "--runtime=" + seconds,
+                "--eta=never",
+                "--output-format=terse");
+    }
+
     FioJob {
         if (!name.matches("[a-z0-9]+")) throw new IllegalArgumentException("fio job name " + name);
     }

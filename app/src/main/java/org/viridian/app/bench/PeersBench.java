@@ -48,6 +48,13 @@ final class PeersBench implements Callable<Integer> {
     int seconds;
 
     @Option(
+            names = "--warm-up",
+            defaultValue = "5",
+            description = "Seconds of unmeasured random reads and writes before the jobs, in every guest alike (fio's "
+                    + "ramp time; 0: none; default ${DEFAULT-VALUE}).")
+    int warmUp;
+
+    @Option(
             names = "--short",
             description = "Only 4 KiB random reads at queue depth 1 and 32, and no QEMU hv-* column (a quick check).")
     boolean quick;
@@ -116,6 +123,7 @@ final class PeersBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (seconds < 1 || seconds > 600) throw new IllegalArgumentException("--seconds must be 1..600");
+        if (warmUp < 0 || warmUp > 600) throw new IllegalArgumentException("--warm-up must be 0..600");
         if (cpus < 1 || cpus > 64) throw new IllegalArgumentException("--cpus must be 1..64");
         if (guestTimeout != null && (guestTimeout < 10 || guestTimeout > 86_400))
             throw new IllegalArgumentException("--guest-timeout must be 10..86400 seconds");
@@ -134,7 +142,7 @@ final class PeersBench implements Callable<Integer> {
         try {
             fill(disk, diskSize);
             try (OutputStream out = Files.newOutputStream(initrd)) {
-                PeersGuest.write(out, busybox, fio, k.modules(), jobs, seconds);
+                PeersGuest.write(out, busybox, fio, k.modules(), jobs, seconds, warmUp);
             }
             NetEngine.Machine machine = new NetEngine.Machine(k.kernel(), initrd, cpus, memory);
             List<DiskEngine> engines = new ArrayList<>(List.of(
@@ -142,9 +150,11 @@ final class PeersBench implements Callable<Integer> {
             if (!quick && !noHv) engines.add(new DiskEngine.Qemu(machine, qemuPath, true));
             if (withoutDoorbells) engines.add(new DiskEngine.Viridian(machine, false, false));
             System.out.printf(
-                    "peers: %s, fio %d s a job (libaio, direct), guests %d VP, %d MiB, raw image %d MiB, kernel %s%n",
+                    "peers: %s, fio %d s a job (libaio, direct) after a %d s warm-up, guests %d VP, %d MiB, raw image "
+                            + "%d MiB, kernel %s%n",
                     String.join(" vs ", engines.stream().map(DiskEngine::label).toList()),
                     seconds,
+                    warmUp,
                     cpus,
                     memory >> 20,
                     diskSize >> 20,
@@ -196,7 +206,7 @@ final class PeersBench implements Callable<Integer> {
     private Duration guestTimeout(int jobCount) {
         if (guestTimeout != null) return Duration.ofSeconds(guestTimeout);
         // The stock kernel boots in seconds on hardware and in minutes in a nested, emulated host.
-        return Duration.ofSeconds(300 + (seconds + 30L) * jobCount);
+        return Duration.ofSeconds(300 + warmUp + (seconds + 30L) * jobCount);
     }
 
     /** One guest per engine; a guest that reports nothing (a boot that failed) is tried once more. */
@@ -340,6 +350,7 @@ final class PeersBench implements Callable<Integer> {
         root.put("diskMiB", diskSize >> 20);
         root.put("diskFormat", "raw");
         root.put("secondsPerJob", seconds);
+        root.put("warmUpSeconds", warmUp);
         ArrayNode js = root.putArray("fio");
         for (FioJob j : jobs) js.add(String.join(" ", j.arguments("DEVICE", seconds)));
         ArrayNode es = root.putArray("engines");

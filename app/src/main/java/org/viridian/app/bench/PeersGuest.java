@@ -49,7 +49,8 @@ public final class PeersGuest {
      * faster than it inflates one (which the boot time would otherwise mostly measure). {@code modules} is the kernel's
      * module tree (…/lib/modules/VERSION/kernel).
      */
-    static void write(OutputStream out, Path busybox, Path fio, Path modules, List<FioJob> jobs, int seconds)
+    static void write(
+            OutputStream out, Path busybox, Path fio, Path modules, List<FioJob> jobs, int seconds, int warmUp)
             throws IOException {
         List<Path> drivers = new KernelModules(modules).closure(MODULES);
         StringBuilder insmods = new StringBuilder();
@@ -57,14 +58,16 @@ public final class PeersGuest {
             insmods.append("insmod /lib/modules/")
                     .append(KernelModules.fileName(ko))
                     .append(" 2>/dev/null\n");
-        Initramfs fs = Initramfs.busybox(busybox, init(insmods.toString(), jobs, seconds));
+        Initramfs fs = Initramfs.busybox(busybox, init(insmods.toString(), jobs, seconds, warmUp));
         for (Path ko : drivers) fs.file("lib/modules/" + KernelModules.fileName(ko), KernelModules.read(ko), false);
         fs.copyAll(HostProgram.withLibraries(fio, "bin/fio"));
         fs.writeTo(out);
     }
 
-    static String init(String insmods, List<FioJob> jobs, int seconds) {
+    static String init(String insmods, List<FioJob> jobs, int seconds, int warmUp) {
         StringBuilder runs = new StringBuilder();
+        if (warmUp > 0)
+            runs.append("/bin/fio %s >/dev/null 2>&1\n".formatted(String.join(" ", FioJob.warmUp("$dev", warmUp))));
         for (FioJob j : jobs)
             runs.append("job %s %s\n".formatted(j.name(), String.join(" ", j.arguments("$dev", seconds))));
         return """

@@ -111,7 +111,7 @@ class PeersBenchTest {
         Path fio = ExternalTool.require("fio", "fio");
         Path busybox = ExternalTool.require("busybox", "busybox-static");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PeersGuest.write(out, busybox, fio, DebianKernel.modules(), FioJob.FULL, 7);
+        PeersGuest.write(out, busybox, fio, DebianKernel.modules(), FioJob.FULL, 7, 3);
         Map<String, byte[]> files = new HashMap<>();
         try (CpioArchiveInputStream cpio = new CpioArchiveInputStream(new ByteArrayInputStream(out.toByteArray()))) {
             for (CpioArchiveEntry e; (e = cpio.getNextEntry()) != null; )
@@ -128,6 +128,11 @@ class PeersBenchTest {
         assertThat(init).startsWith("#!/bin/busybox sh\n/bin/busybox echo " + PeersGuest.INIT_LINE + "\n");
         for (FioJob j : FioJob.FULL)
             assertThat(init).contains("job " + j.name() + " --name=" + j.name() + " --filename=$dev --rw=" + j.rw());
+        // The warm-up first, unmeasured (no job line, its report discarded).
+        assertThat(init.indexOf("/bin/fio --name=warmup --filename=$dev --rw=randrw"))
+                .isPositive()
+                .isLessThan(init.indexOf("job randread1 "));
+        assertThat(init).contains("--runtime=3 --eta=never --output-format=terse >/dev/null 2>&1\n");
         assertThat(init).contains("--runtime=7").contains("--iodepth=32").contains("--direct=1");
     }
 
