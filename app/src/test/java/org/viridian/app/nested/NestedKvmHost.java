@@ -258,12 +258,11 @@ public final class NestedKvmHost {
         try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(initrd), 1 << 16)) {
             Initramfs fs = new Initramfs();
             fs.file("init", init(commands, network != null).getBytes(StandardCharsets.UTF_8), true);
+            // C1 alone, benches too: on the one-CPU emulated host C2's compiler threads took more CPU than the VMM
+            // itself through a whole `bench peers` (17 ms a disk command in its first job, still 1.2 ms in its fourth).
             fs.file(
                     "bin/viridian",
-                    // Short commands start faster with C1 alone; the benches run as the launcher runs them, with
-                    // both compilers (C1 alone left the VMM's hot paths at C1's code for the whole measurement).
-                    ("#!/bin/sh\ncase \"$1\" in bench) jit= ;; *) jit=-XX:TieredStopAtLevel=1 ;; esac\n"
-                                    + "exec /opt/java/bin/java $jit -XX:+UseSerialGC "
+                    ("#!/bin/sh\nexec /opt/java/bin/java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC "
                                     + "--enable-native-access=ALL-UNNAMED -jar /opt/viridian.jar \"$@\"\n")
                             .getBytes(),
                     true);
