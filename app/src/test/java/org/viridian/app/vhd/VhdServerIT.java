@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -70,8 +71,13 @@ class VhdServerIT {
     private static final List<String> DIRECT = List.of(
             JAVA, "--enable-native-access=ALL-UNNAMED", "-cp", TOOLS.toString(), "org.viridian.app.vhd.VhdMain");
 
+    /** The launcher's --sources ROOT JAR (the client checks the build), or none. */
+    private List<String> sources = List.of();
+
     private Process start(String language, List<String> direct, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(CLIENT.toString(), run.toString()));
+        List<String> cmd = new ArrayList<>(List.of(CLIENT.toString()));
+        cmd.addAll(sources);
+        cmd.add(run.toString());
         cmd.add(String.valueOf(server().size()));
         cmd.addAll(server());
         cmd.add(String.valueOf(direct.size()));
@@ -182,6 +188,51 @@ class VhdServerIT {
         assertThat(help.out()).isEqualTo("direct: convert --help\n");
         Run served = vhd("C", List.of("/bin/echo", "direct:"), "convert", "in.img", "c.vhdx");
         assertThat(served.out()).startsWith("converted in.img");
+    }
+
+    /**
+     * The launcher's "sources changed since the build?" check, done by the client (--sources): a source, resource or
+     * pom newer than the jar sends the command back to the launcher (here a stand-in that says how it was called), with
+     * VIRIDIAN_BUILD_CHECK=1; newer files in the modules' target folders or in .git do not.
+     */
+    @Test
+    void sourcesNewerThanTheBuildSendTheCommandBackToTheLauncher() throws Exception {
+        Path root = Files.createDirectories(dir.resolve("checkout"));
+        Path jar = Files.createDirectories(root.resolve("app/target")).resolve("viridian.jar");
+        Path source =
+                Files.createDirectories(root.resolve("app/src/main/java/x")).resolve("A.java");
+        Path resource = Files.createDirectories(root.resolve("app/src/main/resources/x"))
+                .resolve("m.properties");
+        Path pom = root.resolve("app/pom.xml");
+        Path output =
+                Files.createDirectories(root.resolve("app/target/classes/x")).resolve("A.java");
+        Path git = Files.createDirectories(root.resolve(".git/refs")).resolve("Makefile");
+        Path launcher = root.resolve("viridian");
+        Files.writeString(launcher, "#!/bin/sh\necho \"launcher: $* check=$VIRIDIAN_BUILD_CHECK\"\n");
+        assertThat(launcher.toFile().setExecutable(true)).isTrue();
+        long now = System.currentTimeMillis();
+        var built = FileTime.fromMillis(now + 60_000);
+        var older = FileTime.fromMillis(now);
+        var newer = FileTime.fromMillis(now + 120_000);
+        for (Path p : List.of(jar, source, resource, pom, output, git)) Files.writeString(p, "x");
+        for (Path p : List.of(source, resource, pom)) Files.setLastModifiedTime(p, older);
+        for (Path p : List.of(output, git)) Files.setLastModifiedTime(p, newer);
+        Files.setLastModifiedTime(jar, built);
+        sources = List.of("--sources", root.toString(), jar.toString());
+        List<String> direct = List.of("/bin/echo", "direct:");
+
+        // Up to date (what changed after the build is build output and git's): the command goes on its way.
+        assertThat(vhd("C", direct, "convert", "--help").out()).isEqualTo("direct: convert --help\n");
+        for (Path changed : List.of(source, resource, pom)) {
+            Files.setLastModifiedTime(changed, newer);
+            assertThat(vhd("C", direct, "convert", "--help").out())
+                    .as(changed.toString())
+                    .isEqualTo("launcher: vhd convert --help check=1\n");
+            Files.setLastModifiedTime(changed, older);
+        }
+        // No jar at all: the launcher builds.
+        Files.delete(jar);
+        assertThat(vhd("C", direct, "convert", "--help").out()).isEqualTo("launcher: vhd convert --help check=1\n");
     }
 
     @Test
