@@ -110,9 +110,12 @@ final class PeersBench implements Callable<Integer> {
     @Option(names = "--json", description = "Also write the table, with the run's settings, as JSON to this file.")
     Path json;
 
-    /** One engine's figures: boot time, each job's fio figures and its engine CPU per I/O (µs; NaN: not sampled). */
+    /**
+     * One engine's figures: boot time (and the kernel's own uptime at /init, NaN where not printed), each job's fio
+     * figures and its engine CPU per I/O (µs; NaN: not sampled). */
     record EngineResult(
             double bootSeconds,
+            double kernelSeconds,
             Map<String, FioJob.Figures> jobs,
             Map<String, Double> cpuMicrosPerIo,
             List<String> guestCounters) {}
@@ -228,7 +231,7 @@ final class PeersBench implements Callable<Integer> {
 
     /** Boot time, each job's figures and CPU per I/O from a guest's stamped console. */
     static EngineResult parse(DiskEngine.Run run, List<FioJob> jobs) throws IOException {
-        double boot = -1;
+        double boot = -1, kernel = Double.NaN;
         Map<String, Double> begun = new LinkedHashMap<>();
         Map<String, FioJob.Figures> figures = new LinkedHashMap<>();
         Map<String, Double> cpu = new LinkedHashMap<>();
@@ -245,6 +248,7 @@ final class PeersBench implements Callable<Integer> {
         for (ConsoleLines.Line l : run.lines()) {
             String t = l.text();
             if (boot < 0 && t.equals(PeersGuest.INIT_LINE)) boot = l.seconds();
+            else if (t.startsWith(PeersGuest.UPTIME) && Double.isNaN(kernel)) kernel = uptime(t);
             else if (t.startsWith(PeersGuest.FAILED)) throw new IOException("the guest: " + t);
             else if (t.startsWith(PeersGuest.BEGIN)) begun.put(t.substring(PeersGuest.BEGIN.length()), l.cpuSeconds());
             else if (t.startsWith(PeersGuest.REPORT)) {
@@ -266,7 +270,15 @@ final class PeersBench implements Callable<Integer> {
         for (FioJob j : jobs)
             if (!figures.containsKey(j.name()))
                 throw new IOException("no report of fio job " + j.name() + " (" + run.end() + ")");
-        return new EngineResult(boot, figures, cpu, GuestCounters.describe(run.lines(), figures));
+        return new EngineResult(boot, kernel, figures, cpu, GuestCounters.describe(run.lines(), figures));
+    }
+
+    private static double uptime(String line) {
+        try {
+            return Double.parseDouble(line.substring(PeersGuest.UPTIME.length()).trim());
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
     }
 
     static List<Row> rows(List<FioJob> jobs, List<EngineResult> results) {
@@ -276,6 +288,11 @@ final class PeersBench implements Callable<Integer> {
                 "s",
                 false,
                 results.stream().map(EngineResult::bootSeconds).toList()));
+        rows.add(new Row(
+                "boot: the kernel's uptime at /init",
+                "s",
+                false,
+                results.stream().map(EngineResult::kernelSeconds).toList()));
         for (FioJob j : jobs) {
             List<FioJob.Figures> f =
                     results.stream().map(r -> r.jobs().get(j.name())).toList();

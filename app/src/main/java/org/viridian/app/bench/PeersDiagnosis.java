@@ -53,11 +53,14 @@ final class PeersDiagnosis {
         Map<String, Mark> begun = new HashMap<>();
         int seen = 0;
         try {
+            Mark start = mark(); // the boot's costs: from before the VM starts to its /init
             while (!vm.exit().isDone()) {
                 List<ConsoleLines.Line> lines = console.lines();
                 for (; seen < lines.size(); seen++) {
                     String t = lines.get(seen).text();
-                    if (t.startsWith(PeersGuest.BEGIN)) {
+                    if (t.equals(PeersGuest.INIT_LINE)) {
+                        System.out.print(overBoot(start, mark()));
+                    } else if (t.startsWith(PeersGuest.BEGIN)) {
                         String job = t.substring(PeersGuest.BEGIN.length());
                         begun.put(job, mark());
                         Thread.sleep(2000); // into the job's steady state
@@ -152,6 +155,27 @@ final class PeersDiagnosis {
         s.append("DIAG %s: this process's CPU per command by thread: %s%n"
                 .formatted(job, perCommand(delta(b.threadTicks(), a.threadTicks()), commands, 10_000, " us")));
         return s.toString();
+    }
+
+    /** The boot's user-space exits, hypercalls and signals (totals), and this process's CPU by thread (ms). */
+    String overBoot(Mark a, Mark b) {
+        double seconds = (b.nanos() - a.nanos()) / 1e9;
+        return "DIAG boot: %.1f s to /init; user-space exits: %s%n"
+                        .formatted(seconds, perCommand(delta(exits(b.metrics()), exits(a.metrics())), 1, 1, ""))
+                + "DIAG boot: hypercalls: %s; VMBus signals guest->host %d, host->guest %d%n"
+                        .formatted(
+                                perCommand(
+                                        delta(
+                                                b.metrics().hypercalls(),
+                                                a.metrics().hypercalls()),
+                                        1,
+                                        1,
+                                        ""),
+                                b.metrics().vmbusSignalsFromGuest()
+                                        - a.metrics().vmbusSignalsFromGuest(),
+                                b.metrics().vmbusSignalsToGuest() - a.metrics().vmbusSignalsToGuest())
+                + "DIAG boot: this process's CPU by thread: %s%n"
+                        .formatted(perCommand(delta(b.threadTicks(), a.threadTicks()), 1, 10, " ms"));
     }
 
     /** The recorders' entries of the last {@code window}, counted per kind, per disk command of that window. */

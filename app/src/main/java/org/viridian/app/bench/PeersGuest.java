@@ -29,6 +29,12 @@ public final class PeersGuest {
      */
     static final String DIAG = MARKER + "-DIAG ";
 
+    /**
+     * {@code PEERS-UPTIME seconds}: the kernel's own clock at /init, which splits the boot time into what came before
+     * the kernel ran (the engine's set-up, firmware, loading) and the kernel's boot itself.
+     */
+    static final String UPTIME = MARKER + "-UPTIME ";
+
     /** The shell function that prints them: {@code counters JOB before|after}. */
     static final String COUNTERS =
             """
@@ -75,6 +81,7 @@ public final class PeersGuest {
                 /bin/busybox echo %s
                 /bin/busybox --install -s /bin
                 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mount -t tmpfs t /tmp
+                echo "%s$(cut -d' ' -f1 /proc/uptime)"
                 %s
                 dev=
                 for t in $(seq 1 120); do
@@ -92,6 +99,6 @@ public final class PeersGuest {
                 %sfi
                 poweroff -f
                 """
-                .formatted(INIT_LINE, insmods, COUNTERS, BEGIN, REPORT, FAILED, FAILED, runs);
+                .formatted(INIT_LINE, UPTIME, insmods, COUNTERS, BEGIN, REPORT, FAILED, FAILED, runs);
     }
 }

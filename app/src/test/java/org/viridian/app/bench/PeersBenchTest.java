@@ -40,6 +40,7 @@ class PeersBenchTest {
             console.engineProcess(ProcessHandle.current().pid());
             console.write("[    0.5] kernel noise\r\n".getBytes(StandardCharsets.UTF_8));
             console.write((PeersGuest.INIT_LINE + "\r\n").getBytes(StandardCharsets.UTF_8));
+            console.write((PeersGuest.UPTIME + "1.25\r\n").getBytes(StandardCharsets.UTF_8));
             for (FioJob j : FioJob.SHORT) {
                 console.write((PeersGuest.BEGIN + j.name() + "\n").getBytes(StandardCharsets.UTF_8));
                 List<String> cmd = new ArrayList<>(List.of(fio.toString()));
@@ -55,6 +56,7 @@ class PeersBenchTest {
             PeersBench.EngineResult r =
                     PeersBench.parse(new DiskEngine.Run(console.lines(), console.text(), "test"), FioJob.SHORT);
             assertThat(r.bootSeconds()).isPositive();
+            assertThat(r.kernelSeconds()).isEqualTo(1.25);
             for (FioJob j : FioJob.SHORT) {
                 FioJob.Figures f = r.jobs().get(j.name());
                 assertThat(f.iops()).as(j.name()).isPositive();
@@ -75,6 +77,7 @@ class PeersBenchTest {
                     .extracting(PeersBench.Row::test)
                     .containsExactly(
                             "boot to /init",
+                            "boot: the kernel's uptime at /init",
                             "4 KiB random read QD1",
                             "4 KiB random read QD1 p50",
                             "4 KiB random read QD1 p99",
@@ -126,6 +129,7 @@ class PeersBenchTest {
                 .anyMatch(f -> f.contains("virtio_blk"));
         String init = new String(files.get("init"), StandardCharsets.UTF_8);
         assertThat(init).startsWith("#!/bin/busybox sh\n/bin/busybox echo " + PeersGuest.INIT_LINE + "\n");
+        assertThat(init).contains("echo \"" + PeersGuest.UPTIME + "$(cut -d' ' -f1 /proc/uptime)\"\n");
         for (FioJob j : FioJob.FULL)
             assertThat(init).contains("job " + j.name() + " --name=" + j.name() + " --filename=$dev --rw=" + j.rw());
         // The warm-up first, unmeasured (no job line, its report discarded).

@@ -22,6 +22,7 @@ public final class NestedPeers {
     /** The rows of the short run (--short), in order. */
     public static final List<String> SHORT_ROWS = List.of(
             "boot to /init s",
+            "boot: the kernel's uptime at /init s",
             "4 KiB random read QD1 IOPS",
             "4 KiB random read QD1 p50 us",
             "4 KiB random read QD1 p99 us",
