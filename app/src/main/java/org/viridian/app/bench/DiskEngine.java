@@ -48,7 +48,12 @@ sealed interface DiskEngine permits DiskEngine.Viridian, DiskEngine.Qemu {
                     .withDisks(List.of(new VmSpec.Disk(disk, false)));
             if (!doorbells) spec = spec.withDiagnostics(spec.diagnostics().withoutDoorbells());
             String end;
+            long asked = System.nanoTime();
             try (VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.to(console))) {
+                if (diagnose)
+                    System.out.printf(
+                            "DIAG boot: the VM made (memory, kernel, initramfs, devices) in %.2f s%n",
+                            (System.nanoTime() - asked) / 1e9);
                 PeersDiagnosis diagnosis = diagnose ? PeersDiagnosis.start(vm, console) : null;
                 vm.start();
                 try {

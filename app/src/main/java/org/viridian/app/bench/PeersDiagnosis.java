@@ -54,12 +54,35 @@ final class PeersDiagnosis {
         int seen = 0;
         try {
             Mark start = mark(); // the boot's costs: from before the VM starts to its /init
+            // The boot's exits by kind (port, MSR): the recorders keep the last 512 a VP, so they are read as it goes.
+            Map<String, Long> bootKinds = new HashMap<>();
+            long bootSeen = Long.MIN_VALUE;
+            boolean booted = false;
             while (!vm.exit().isDone()) {
+                if (!booted) {
+                    for (FlightRecorder.Entry e : vm.partition().recorded()) {
+                        if (e.nanos() <= bootSeen) continue;
+                        bootKinds.merge(kind(e), 1L, Long::sum);
+                    }
+                    bootSeen = vm.partition().recorded().stream()
+                            .mapToLong(FlightRecorder.Entry::nanos)
+                            .max()
+                            .orElse(bootSeen);
+                }
                 List<ConsoleLines.Line> lines = console.lines();
                 for (; seen < lines.size(); seen++) {
                     String t = lines.get(seen).text();
                     if (t.equals(PeersGuest.INIT_LINE)) {
+                        booted = true;
                         System.out.print(overBoot(start, mark()));
+                        System.out.printf(
+                                "DIAG boot: recorded exits and actions by kind (the 20 most): %s%n",
+                                bootKinds.entrySet().stream()
+                                        .sorted(Map.Entry.<String, Long>comparingByValue()
+                                                .reversed())
+                                        .limit(20)
+                                        .map(e -> e.getKey() + " " + e.getValue())
+                                        .collect(Collectors.joining(", ")));
                     } else if (t.startsWith(PeersGuest.BEGIN)) {
                         String job = t.substring(PeersGuest.BEGIN.length());
                         begun.put(job, mark());

@@ -116,11 +116,26 @@ public final class Converter {
 
     /** Nothing may touch the source after the conversion: the caller closes it. */
     private static void joinQuietly(Thread t) {
+        uninterruptibly(() -> {
+            t.join();
+            return true;
+        });
+    }
+
+    @FunctionalInterface
+    private interface Wait {
+        boolean done() throws InterruptedException;
+    }
+
+    /**
+     * Waits until {@code wait} says done, also when interrupted (a cancelled conversion must still not leave a thread
+     * on the source it is about to close), and keeps the interrupt for the caller.
+     */
+    private static void uninterruptibly(Wait wait) {
         boolean interrupted = false;
         while (true) {
             try {
-                t.join();
-                break;
+                if (wait.done()) break;
             } catch (InterruptedException e) {
                 interrupted = true;
             }
@@ -189,17 +204,8 @@ public final class Converter {
                 // No interrupts: one would close the source's FileChannel under a running read. A chunk read is short.
                 for (Future<Chunk> f : inflight) f.cancel(false);
                 pool.shutdown();
-                // Nothing may touch the source (or the mappings) after this: the caller closes it. So this waits for
-                // the readers also when interrupted (a cancelled conversion), and keeps the interrupt for the caller.
-                boolean interrupted = false;
-                while (true) {
-                    try {
-                        if (pool.awaitTermination(1, TimeUnit.SECONDS)) break;
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-                if (interrupted) Thread.currentThread().interrupt();
+                // Nothing may touch the source (or the mappings) after this: the caller closes it.
+                uninterruptibly(() -> pool.awaitTermination(1, TimeUnit.SECONDS));
                 // No reader holds one now.
                 Buffers.give(taken);
             }
