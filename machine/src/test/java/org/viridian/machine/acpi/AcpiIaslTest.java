@@ -90,6 +90,8 @@ class AcpiIaslTest {
                 .containsPattern("PM1A Control Block Address : 00000604")
                 .containsPattern("PM Timer Block Address : 00000608")
                 .containsPattern("Reset Register Supported \\(V2\\) : 1")
+                .containsPattern("8042 Present on ports 60/64 \\(V2\\) : 0")
+                .containsPattern("Legacy Devices Supported \\(V2\\) : 1")
                 .containsPattern("Hardware Reduced \\(V5\\) : 0")
                 .containsPattern("Value to cause reset : FE");
     }

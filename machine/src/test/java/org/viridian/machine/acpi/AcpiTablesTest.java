@@ -86,6 +86,9 @@ class AcpiTablesTest {
         assertThat(fadt.getLong(140)).isEqualTo(t.tables().get("DSDT").address());
         assertThat(fadt.getLong(132)).isEqualTo(t.tables().get("FACS").address());
         assertThat(fadt.getInt(112) & (1 << 20)).as("not hardware-reduced").isZero();
+        // IAPC_BOOT_ARCH: legacy devices, but no i8042 for an OS to probe (Fadt.IAPC_BOOT_ARCH says why).
+        assertThat(fadt.getShort(109) & 1).as("LEGACY_DEVICES").isOne();
+        assertThat(fadt.getShort(109) & 2).as("8042").isZero();
     }
 
     @Test
