@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.viridian.machine.Diagnostics;
 import org.viridian.machine.VirtualMachine;
 import org.viridian.machine.VmSpec;
 import org.viridian.machine.console.ConsoleEndpoint;
@@ -32,9 +33,15 @@ sealed interface DiskEngine permits DiskEngine.Viridian, DiskEngine.Qemu {
      * {@code diagnose}: where the guest's I/O costs go, printed per job (see PeersDiagnosis); {@code doorbells} false:
      * every guest signal exits to user space (the baseline of the signal doorbells).
      */
-    record Viridian(NetEngine.Machine machine, boolean diagnose, boolean doorbells) implements DiskEngine {
+    record Viridian(NetEngine.Machine machine, boolean diagnose, boolean doorbells, boolean lapicTimer)
+            implements DiskEngine {
+        Viridian(NetEngine.Machine machine, boolean diagnose, boolean doorbells) {
+            this(machine, diagnose, doorbells, false);
+        }
+
         @Override
         public String label() {
+            if (lapicTimer) return "Viridian LAPIC timer";
             return doorbells ? "Viridian StorVSP" : "Viridian signals exit";
         }
 
@@ -47,9 +54,13 @@ sealed interface DiskEngine permits DiskEngine.Viridian, DiskEngine.Qemu {
                             name, machine.cpus(), machine.memoryBytes(), machine.kernel(), machine.initrd(), cmdline)
                     .withDisks(List.of(new VmSpec.Disk(disk, false)));
             if (!doorbells) spec = spec.withDiagnostics(spec.diagnostics().withoutDoorbells());
+            // No synthetic timers offered: the guest's clock events go to its LAPIC timer, which KVM runs in its
+            // kernel.
+            if (lapicTimer) spec = spec.withDiagnostics(spec.diagnostics().withTimers(Diagnostics.TimerOffer.NONE));
             String end;
             long asked = System.nanoTime();
             try (VirtualMachine vm = VirtualMachine.create(spec, ConsoleEndpoint.to(console))) {
+                if (diagnose) System.out.printf("DIAG engine: %s%n", label());
                 if (diagnose)
                     System.out.printf(
                             "DIAG boot: the VM made (memory, kernel, initramfs, devices) in %.2f s%n",

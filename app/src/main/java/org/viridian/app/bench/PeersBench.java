@@ -76,6 +76,12 @@ final class PeersBench implements Callable<Integer> {
     boolean withoutDoorbells;
 
     @Option(
+            names = "--with-lapic-timer",
+            description = "Also run Viridian without synthetic timers: the guest's clock events on its LAPIC timer, "
+                    + "which KVM runs in its kernel (run first, so it is not measured warmer).")
+    boolean withLapicTimer;
+
+    @Option(
             names = "--guest-timeout",
             description = "Seconds a guest may take to boot and run its jobs before it is counted lost and booted "
                     + "once more (default: 300 + (seconds + 30) a job).")
@@ -152,6 +158,7 @@ final class PeersBench implements Callable<Integer> {
                     new DiskEngine.Viridian(machine, diagnose, true), new DiskEngine.Qemu(machine, qemuPath, false)));
             if (!quick && !noHv) engines.add(new DiskEngine.Qemu(machine, qemuPath, true));
             if (withoutDoorbells) engines.add(new DiskEngine.Viridian(machine, false, false));
+            if (withLapicTimer) engines.add(new DiskEngine.Viridian(machine, diagnose, true, true));
             System.out.printf(
                     "peers: %s, fio %d s a job (libaio, direct) after a %d s warm-up, guests %d VP, %d MiB, raw image "
                             + "%d MiB, kernel %s%n",
@@ -167,7 +174,9 @@ final class PeersBench implements Callable<Integer> {
             List<EngineResult> results = new ArrayList<>(java.util.Collections.nCopies(engines.size(), null));
             List<Integer> order = new ArrayList<>(
                     java.util.stream.IntStream.range(0, engines.size()).boxed().toList());
-            if (withoutDoorbells) order.addFirst(order.removeLast());
+            if (withLapicTimer) order.addFirst(order.removeLast());
+            if (withoutDoorbells)
+                order.addFirst(order.remove(order.indexOf(engines.size() - (withLapicTimer ? 2 : 1))));
             for (int i : order) results.set(i, measure(engines.get(i), disk, jobs));
             List<Row> rows = rows(jobs, results);
             System.out.print(table(engines.stream().map(DiskEngine::label).toList(), rows));
