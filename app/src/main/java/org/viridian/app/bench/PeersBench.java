@@ -226,9 +226,7 @@ final class PeersBench implements Callable<Integer> {
             throws IOException, InterruptedException {
         DiskEngine.Run run = null;
         for (int attempt = 1; attempt <= 2; attempt++) {
-            // --diagnose: every engine's kernel logs each initcall's time (to its log only, not the console: loglevel).
-            run = engine.run(
-                    "peers-" + attempt, disk, CMDLINE + (diagnose ? " initcall_debug" : ""), guestTimeout(jobs.size()));
+            run = engine.run("peers-" + attempt, disk, CMDLINE, guestTimeout(jobs.size()));
             try {
                 return parse(run, jobs);
             } catch (IOException e) {
@@ -281,15 +279,7 @@ final class PeersBench implements Callable<Integer> {
         for (FioJob j : jobs)
             if (!figures.containsKey(j.name()))
                 throw new IOException("no report of fio job " + j.name() + " (" + run.end() + ")");
-        List<String> counters = new ArrayList<>(GuestCounters.describe(run.lines(), figures));
-        List<String> initcalls = run.lines().stream()
-                .map(ConsoleLines.Line::text)
-                .filter(t -> t.startsWith(PeersGuest.INITCALL))
-                .map(t -> t.substring(PeersGuest.INITCALL.length()))
-                .toList();
-        if (!initcalls.isEmpty())
-            counters.add("the slowest initcalls before /init (us): " + String.join(", ", initcalls));
-        return new EngineResult(boot, kernel, figures, cpu, counters);
+        return new EngineResult(boot, kernel, figures, cpu, GuestCounters.describe(run.lines(), figures));
     }
 
     private static double uptime(String line) {

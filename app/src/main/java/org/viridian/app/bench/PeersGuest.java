@@ -35,12 +35,6 @@ public final class PeersGuest {
      */
     static final String UPTIME = MARKER + "-UPTIME ";
 
-    /**
-     * {@code PEERS-INITCALL name usecs}: the kernel's slowest initcalls, where it logged them (initcall_debug, which
-     * {@code bench peers --diagnose} adds to the command line): what the kernel's boot spent its time on.
-     */
-    static final String INITCALL = MARKER + "-INITCALL ";
-
     /** The shell function that prints them: {@code counters JOB before|after}. */
     static final String COUNTERS =
             """
@@ -88,8 +82,6 @@ public final class PeersGuest {
                 /bin/busybox --install -s /bin
                 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mount -t tmpfs t /tmp
                 echo "%s$(cut -d' ' -f1 /proc/uptime)"
-                dmesg | sed -n 's/.*initcall \\([^ ]*\\) returned .* after \\([0-9]*\\) usecs.*/\\2 \\1/p' | sort -rn | head -12 |
-                  while read t f; do echo "%s$f $t"; done
                 %s
                 dev=
                 for t in $(seq 1 120); do
@@ -107,6 +99,6 @@ public final class PeersGuest {
                 %sfi
                 poweroff -f
                 """
-                .formatted(INIT_LINE, UPTIME, INITCALL, insmods, COUNTERS, BEGIN, REPORT, FAILED, FAILED, runs);
+                .formatted(INIT_LINE, UPTIME, insmods, COUNTERS, BEGIN, REPORT, FAILED, FAILED, runs);
     }
 }
