@@ -43,7 +43,7 @@ class PeersBenchIT {
         NestedKvmHost.Outcome out = run.get("peers");
         System.out.println("nested host: " + bench + "\n" + out.output());
         boolean quick = args.contains("--short"); // its rows and no hv-* column, as in NestedKvmIT
-        int engines = (quick ? 2 : 3)
+        int engines = (quick || args.contains("--no-hv") ? 2 : 3)
                 + (args.contains("--without-doorbells") ? 1 : 0)
                 + (args.contains("--with-lapic-timer") ? 1 : 0);
         NestedPeers.check(out, quick ? NestedPeers.SHORT_ROWS : rows(), engines);
