@@ -24,10 +24,22 @@ public final class VhdTraining {
     private VhdTraining() {}
 
     public static void main(String[] args) throws Exception {
-        Path dir = Files.createTempDirectory("viridian-vhd-training");
         PrintStream out = System.out;
         try {
             System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+            convertAll(Files.createTempDirectory("viridian-vhd-training"));
+        } finally {
+            System.setOut(out);
+        }
+    }
+
+    /**
+     * The conversions, in {@code dir} (made here, removed at the end): also the disk tools' server's warm-up, which
+     * runs them once so that its first user conversions of each format run compiled code. They print through
+     * System.out.
+     */
+    static void convertAll(Path dir) throws Exception {
+        try {
             Path raw = sparseRaw(dir.resolve("t.img"));
             List<Path> sources = new ArrayList<>(List.of(raw));
             if (HostProgram.find("qemu-img").isPresent()) {
@@ -48,7 +60,6 @@ public final class VhdTraining {
                 for (String to : List.of("vhd", "vhdx")) convert(src, dir.resolve("o" + n++ + "." + to));
             }
         } finally {
-            System.setOut(out);
             try (var s = Files.list(dir)) {
                 for (Path p : s.toList()) Files.deleteIfExists(p);
             }

@@ -60,6 +60,8 @@ public final class Libc {
             link("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
     private static final MethodHandle GETTID = link("gettid", FunctionDescriptor.of(JAVA_INT), -1);
     private static final MethodHandle GETPID = link("getpid", FunctionDescriptor.of(JAVA_INT), -1);
+    private static final MethodHandle SETPRIORITY =
+            link("setpriority", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), -1);
     private static final MethodHandle TGKILL =
             link("tgkill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), -1);
     private static final MethodHandle PTHREAD_SIGMASK =
@@ -289,6 +291,19 @@ public final class Libc {
         MemorySegment set = a.allocate(SIGSET_BYTES, 8);
         set.set(JAVA_LONG, 0, 1L << (signo - 1));
         return set;
+    }
+
+    /**
+     * Sets the calling thread's nice value (Linux keeps one per thread: PRIO_PROCESS with its thread id); false where
+     * refused (raising it back needs CAP_SYS_NICE). Threads and processes it starts inherit it.
+     */
+    public static boolean niceCallingThread(int nice) {
+        MemorySegment buf = errnoBuf();
+        try {
+            return (int) SETPRIORITY.invokeExact(buf, 0 /* PRIO_PROCESS */, gettid(), nice) == 0;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     /** The kernel thread id of the calling thread (the target of a vCPU kick). */
