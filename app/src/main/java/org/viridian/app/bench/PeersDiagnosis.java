@@ -60,14 +60,13 @@ final class PeersDiagnosis {
             boolean booted = false;
             while (!vm.exit().isDone()) {
                 if (!booted) {
+                    long newest = bootSeen;
                     for (FlightRecorder.Entry e : vm.partition().recorded()) {
                         if (e.nanos() <= bootSeen) continue;
                         bootKinds.merge(kind(e), 1L, Long::sum);
+                        newest = Math.max(newest, e.nanos());
                     }
-                    bootSeen = vm.partition().recorded().stream()
-                            .mapToLong(FlightRecorder.Entry::nanos)
-                            .max()
-                            .orElse(bootSeen);
+                    bootSeen = newest;
                 }
                 List<ConsoleLines.Line> lines = console.lines();
                 for (; seen < lines.size(); seen++) {
