@@ -122,15 +122,20 @@ public final class ClusterService implements AutoCloseable {
     /** Clustered VMs known from the last reconcile (the fence stops those active here). */
     private final Set<UUID> clustered = ConcurrentHashMap.newKeySet();
     /**
-     * When (System.nanoTime) each VM was made highly available here: a reconcile whose snapshot was read before that
-     * must not drop it from {@link #clustered} (its start, right after, would go unrecorded: the record would say it
-     * should not run).
+     * When (System.nanoTime) each VM's cluster record was created here ({@link #BEING_MADE_AVAILABLE} while it is
+     * written): a reconcile whose snapshot was read before that must not drop it from {@link #clustered} (its start,
+     * right after, would go unrecorded: the record would say it should not run, and a move would not start it).
      */
     private final Map<UUID, Long> madeHighlyAvailable = new ConcurrentHashMap<>();
     /** VMs the fence stopped here: started again if this host still owns them once the lease is back. */
     private final Set<UUID> fenced = ConcurrentHashMap.newKeySet();
     /** Stops and removals the cluster itself makes: they do not change whether the VM should run. */
     private final Set<UUID> clusterStops = ConcurrentHashMap.newKeySet();
+    /**
+     * A record being created: its time is taken once it exists, since a snapshot read that began between the mark and
+     * the write does not see it (seen in CI: such a read dropped the VM, its start went unrecorded).
+     */
+    private static final long BEING_MADE_AVAILABLE = Long.MAX_VALUE;
 
     private final Set<UUID> forgetting = ConcurrentHashMap.newKeySet();
     /** Worker thread only: since when each VM has been ownerless (monotonic ns), and claims backed off until. */
@@ -378,8 +383,7 @@ public final class ClusterService implements AutoCloseable {
             last = s;
             clustered.addAll(s.vms().keySet());
             madeHighlyAvailable.keySet().removeAll(s.vms().keySet());
-            clustered.removeIf(
-                    id -> !s.vms().containsKey(id) && madeHighlyAvailable.getOrDefault(id, readAt) - readAt <= 0);
+            clustered.removeIf(id -> !s.vms().containsKey(id) && madeBefore(id, readAt));
             reown(s, readAt);
             // Past the fence deadline this host only watches, until a renewal of its (new) session's lease.
             if (lease.expired(System.nanoTime())) return;
@@ -393,6 +397,12 @@ public final class ClusterService implements AutoCloseable {
         } catch (Exception e) {
             LOG.log(System.Logger.Level.DEBUG, "cluster: reconcile: " + e);
         }
+    }
+
+    /** Whether {@code id}'s record, if this host made it, existed before a snapshot read that began at {@code readAt}. */
+    private boolean madeBefore(UUID id, long readAt) {
+        Long made = madeHighlyAvailable.get(id);
+        return made == null || (made != BEING_MADE_AVAILABLE && made - readAt <= 0);
     }
 
     /**
@@ -475,9 +485,13 @@ public final class ClusterService implements AutoCloseable {
                 System.Logger.Level.INFO,
                 "cluster: moving VM '" + vm.value().config().name() + "' to '" + target + "' (" + why + ")");
         clusterStops.add(id);
+        // Whether it runs is what this host, its owner, sees now: the record follows by events, which can lag.
+        boolean running = vms.find(id)
+                .map(x -> x.status().state().isActive() && x.status().state() != VmState.STOPPING)
+                .orElse(false);
         Handoff handoff = moves.leave(id, owner.value().epoch());
         try {
-            store.release(id, vm, vm.value().withMove(target, handoff));
+            store.release(id, vm, vm.value().withRunning(running).withMove(target, handoff));
         } catch (Exception x) {
             // Still ours (the record changed meanwhile, or the ensemble did not answer): it runs on here, from its
             // saved state where it has one — unless ownership is gone after all, which startOwned checks first.
@@ -710,13 +724,17 @@ public final class ClusterService implements AutoCloseable {
                     "hosts " + blind + " do not see the shared storage " + options.sharedStorage()
                             + " (a different or no --shared-storage): they could not run this VM");
         boolean active = v.status().state().isActive();
-        madeHighlyAvailable.put(id, System.nanoTime());
+        madeHighlyAvailable.put(id, BEING_MADE_AVAILABLE);
         clustered.add(id);
-        store.createClustered(
-                id,
-                new ClusteredVm(v.config(), preferred, priority, active, storageId, null, null, null),
-                options.hostName(),
-                clock.instant());
+        try {
+            store.createClustered(
+                    id,
+                    new ClusteredVm(v.config(), preferred, priority, active, storageId, null, null, null),
+                    options.hostName(),
+                    clock.instant());
+        } finally {
+            madeHighlyAvailable.put(id, System.nanoTime());
+        }
         LOG.log(System.Logger.Level.INFO, "cluster: VM '" + v.config().name() + "' is now highly available");
         return vmStatus(id);
     }

@@ -151,6 +151,19 @@ public final class ClusterHarness implements AutoCloseable {
         if (r.status() != 200)
             throw new AssertionError("make " + vm + " highly available: " + r.status() + " " + r.body());
         a.awaitJob(a.post("/api/v1/vms/" + vm + "/start", null));
+        // The owner records the start by its events: a record left saying "not running" would keep a failover or a
+        // planned move from starting the VM on the next host (a race that once dropped the start event).
+        try {
+            await(vm + "'s cluster record says it runs", Duration.ofSeconds(10), () -> {
+                for (JsonNode v : status(host).path("vms"))
+                    if (v.path("name").asText().equals(vm))
+                        return v.path("running").asBoolean();
+                return false;
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     @Override
