@@ -2,7 +2,6 @@ package org.viridian.machine.state;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -149,10 +148,12 @@ public final class StateFile {
             var vmbus = r.json("vmbus", org.viridian.vmbus.server.VmbusState.class);
             var devices = r.json("devices", MachineState.Devices.class);
             r.section("memory", (flags, in) -> {
-                InputStream i = (flags & FLAG_DEFLATED) != 0
-                        ? new InflaterInputStream(in, new java.util.zip.Inflater(), 1 << 16)
-                        : in;
-                readMemory(new DataInputStream(i), memory);
+                if ((flags & FLAG_DEFLATED) != 0)
+                    readMemory(
+                            new DataInputStream(new InflaterInputStream(in, new java.util.zip.Inflater(), 1 << 16)),
+                            memory,
+                            null);
+                else readMemory(new DataInputStream(in), memory, in);
             });
             r.section("end", (flags, in) -> {});
             if (partition == null || devices == null)
@@ -164,16 +165,24 @@ public final class StateFile {
     /** The VM a state must be of. */
     public record Expected(String vmName, int cpus, long memoryBytes) {}
 
-    private static void readMemory(DataInputStream in, GuestMemory memory) throws IOException {
-        byte[] buf = new byte[RUN_PAGES * PAGE];
+    /**
+     * {@code direct}: the payload {@code in} reads, when the pages are stored as they are: they go from the file
+     * straight into guest memory (one copy, where a deflated section needs a buffer in between).
+     */
+    private static void readMemory(DataInputStream in, GuestMemory memory, Payload direct) throws IOException {
+        byte[] buf = direct == null ? new byte[RUN_PAGES * PAGE] : null;
         while (true) {
             long gpa = in.readLong();
             int n = in.readInt();
             if (gpa == -1 && n == 0) return;
             if (n <= 0 || n > RUN_PAGES || (gpa & (PAGE - 1)) != 0 || !memory.contains(gpa, (long) n * PAGE))
                 throw new StateFileException(String.format("memory run at 0x%x (%d pages) is outside this VM", gpa, n));
-            in.readFully(buf, 0, n * PAGE);
-            MemorySegment.copy(buf, 0, memory.slice(gpa, (long) n * PAGE), ValueLayout.JAVA_BYTE, 0, n * PAGE);
+            MemorySegment into = memory.slice(gpa, (long) n * PAGE);
+            if (direct != null) direct.readFully(into);
+            else {
+                in.readFully(buf, 0, n * PAGE);
+                MemorySegment.copy(buf, 0, into, ValueLayout.JAVA_BYTE, 0, n * PAGE);
+            }
         }
     }
 
@@ -236,10 +245,12 @@ public final class StateFile {
 
     /** Reads sections in order, each checked against its CRC-32C before (JSON) or right after (memory) it is used. */
     private static final class SectionReader implements AutoCloseable {
+        private final ChannelInput raw;
         private final DataInputStream in;
 
         SectionReader(Path file) throws IOException {
-            this.in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 20));
+            this.raw = new ChannelInput(FileChannel.open(file, StandardOpenOption.READ), 1 << 20);
+            this.in = new DataInputStream(raw);
             try {
                 byte[] magic = new byte[MAGIC.length];
                 in.readFully(magic);
@@ -290,7 +301,7 @@ public final class StateFile {
                 int flags = in.readInt();
                 long length = in.readLong();
                 if (length < 0) throw new StateFileException("section " + name + " has a negative length");
-                var payload = new Payload(in, length, name);
+                var payload = new Payload(in, raw, length, name);
                 consumer.accept(flags, payload);
                 payload.verify();
             } catch (EOFException e) {
@@ -307,15 +318,25 @@ public final class StateFile {
     /** One section's payload: at most its length, summed as it is read; {@link #verify} reads the stored sum. */
     private static final class Payload extends InputStream {
         private final DataInputStream in;
+        private final ChannelInput raw;
         private final String name;
         private final CRC32C crc = new CRC32C();
         private long left;
         private boolean verified;
 
-        Payload(DataInputStream in, long length, String name) {
+        Payload(DataInputStream in, ChannelInput raw, long length, String name) {
             this.in = in;
+            this.raw = raw;
             this.left = length;
             this.name = name;
+        }
+
+        /** Fills {@code into} (off-heap) from the file, summed as it goes; no copy through the heap. */
+        void readFully(MemorySegment into) throws IOException {
+            if (into.byteSize() > left) throw new EOFException();
+            raw.readFully(into);
+            crc.update(into.asByteBuffer());
+            left -= into.byteSize();
         }
 
         @Override

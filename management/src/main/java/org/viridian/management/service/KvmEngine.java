@@ -80,6 +80,16 @@ public final class KvmEngine implements VmEngine {
         return run(c, VirtualMachine.restore(spec(c), ConsoleEndpoint.to(console), savedState));
     }
 
+    /**
+     * A small VM of the kind {@code c} describes (1 processor, the least memory, its integration services; no disks
+     * or adapters, nothing of the VM's own is opened) built, saved, restored and closed: see VirtualMachine#warmUp.
+     */
+    @Override
+    public void warmUp(VmConfig c) throws IOException, InterruptedException {
+        VirtualMachine.warmUp(new VmSpec("warm-up", 1, VmSpec.MIN_MEMORY, guestDir, null, "")
+                .withIntegrationServices(offered(c.integrationServices())));
+    }
+
     /** The machine the VM's settings describe, for VirtualMachine's one recipe. */
     private VmSpec spec(VmConfig c) throws IOException {
         VmSpec spec =

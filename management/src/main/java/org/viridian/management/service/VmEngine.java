@@ -30,6 +30,12 @@ public interface VmEngine {
     }
 
     /**
+     * Exercises the engine's build and restore paths on a throwaway VM of {@code like}'s kind, so the first real one
+     * runs warm (a worker started ahead of its VM does this while it waits). Engines with nothing to warm do nothing.
+     */
+    default void warmUp(VmConfig like) throws IOException, InterruptedException {}
+
+    /**
      * A clustered VM must power itself off at {@code deadlineNanos} (this machine's monotonic clock, System.nanoTime:
      * CLOCK_MONOTONIC, the same in every process) unless renewed; Long.MAX_VALUE: no deadline. Engines whose VMs
      * outlive the service pass it on, so a VM whose service was killed stops before its cluster lease could expire.

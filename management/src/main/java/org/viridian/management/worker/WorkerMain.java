@@ -78,6 +78,7 @@ public final class WorkerMain {
                     .start(() ->
                             ended(s, vm, x != null ? x : new VmExit("the VM ended: " + failure, null, true, null))));
             fenceOnLease(dir, vm);
+            awaitWarmUp();
             if (launch.confine()) confine(dir, launch.config().id().toString());
         } catch (Exception | Error e) {
             e.printStackTrace();
@@ -104,7 +105,9 @@ public final class WorkerMain {
         long t0 = System.nanoTime();
         try {
             // The JSON reader's first use, and the KVM binding's (the host check opens /dev/kvm, asks its capabilities)
-            engine(new RuntimeDir(dir).readLaunch()).unavailableReason();
+            RuntimeDir.Launch sample = new RuntimeDir(dir).readLaunch();
+            VmEngine engine = engine(sample);
+            if (engine.unavailableReason().isEmpty()) warmUp = startWarmUp(engine, sample);
         } catch (java.io.IOException | ReflectiveOperationException | RuntimeException e) {
             System.out.println("standby: no warm-up (" + e.getMessage() + ")");
         }
@@ -120,6 +123,34 @@ public final class WorkerMain {
         WorkerStandby.delete(dir);
         if (line == null || line.isBlank()) System.exit(0);
         return line.strip();
+    }
+
+    /** The standby's warm-up, while it runs (null: none). */
+    private static volatile Thread warmUp;
+
+    /**
+     * A throwaway VM built, saved and restored (VmEngine#warmUp) on a thread of its own, so a VM handed over mid-way
+     * is not kept waiting for it. Not at a lower priority: threads it starts inherit that (the integration services'
+     * shared timer thread, say), and the VM it is handed over would run with them.
+     */
+    private static Thread startWarmUp(VmEngine engine, RuntimeDir.Launch sample) {
+        return Thread.ofPlatform().daemon().name("standby-warm-up").start(() -> {
+            long t0 = System.nanoTime();
+            try {
+                engine.warmUp(sample.config());
+                System.gc(); // its garbage is not left to make the worker's heap larger
+                System.out.printf("standby: warmed up in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+            } catch (Exception | Error e) {
+                System.out.println("standby: warm-up failed (" + e + ")");
+            }
+        });
+    }
+
+    /** Waits for the standby's warm-up to end: the confinement that follows would refuse what it still does. */
+    private static void awaitWarmUp() throws InterruptedException {
+        Thread t = warmUp;
+        if (t != null) t.join();
+        warmUp = null;
     }
 
     /**
