@@ -114,20 +114,25 @@ public final class VirtualMachine implements AutoCloseable {
         VirtualMachine vm = build(spec, console, false);
         try {
             long t1 = System.nanoTime();
+            long[] memoryNanos = {0};
             MachineState s = StateFile.read(
-                    file, vm.partition.memory(), new StateFile.Expected(spec.name(), spec.cpus(), spec.memoryBytes()));
+                    file,
+                    vm.partition.memory(),
+                    new StateFile.Expected(spec.name(), spec.cpus(), spec.memoryBytes()),
+                    n -> memoryNanos[0] = n);
             long t2 = System.nanoTime();
             vm.restoreFrom(s);
             // The phases, for whoever compares restore times (the VM's log keeps them).
             if (log)
                 LOG.log(
                         System.Logger.Level.INFO,
-                        "restored from {0} in {1} ms: build {2} ms, read {3} ms, put back {4} ms",
+                        "restored from {0} in {1} ms: build {2} ms, read {3} ms (memory {5} ms), put back {4} ms",
                         file,
                         (System.nanoTime() - t0) / 1_000_000,
                         (t1 - t0) / 1_000_000,
                         (t2 - t1) / 1_000_000,
-                        (System.nanoTime() - t2) / 1_000_000);
+                        (System.nanoTime() - t2) / 1_000_000,
+                        memoryNanos[0] / 1_000_000);
             return vm;
         } catch (IOException | RuntimeException e) {
             vm.close();
@@ -152,7 +157,7 @@ public final class VirtualMachine implements AutoCloseable {
             } finally {
                 vm.close();
             }
-            restore(spec, ConsoleEndpoint.to(OutputStream.nullOutputStream()), scratch)
+            restore(spec, ConsoleEndpoint.to(OutputStream.nullOutputStream()), scratch, false)
                     .close();
         } finally {
             Files.deleteIfExists(scratch);

@@ -38,7 +38,10 @@ job() {
   echo "$j" | grep -Eq '"status" *: *"succeeded"'
 }
 # The workers' own account of each save and restore (phases), from their logs.
-phases() { grep -h "restored from\|saved to\|standby:\|worker start:" /tmp/sr*/run/*/worker.log 2>/dev/null | sed 's/^/SR-HOST: worker: /'; }
+phases() {
+  grep -h "restored from\|saved to\|standby:\|worker start:" /tmp/sr*/run/*/worker.log 2>/dev/null | sed 's/^/SR-HOST: worker: /'
+  grep -h "answered .* after its launch" serve1.log serve2.log 2>/dev/null | sed 's/^/SR-HOST: service: /'
+}
 up() {
   for i in $(seq 1 300); do wget -qO- "$1/vms" >/dev/null 2>&1 && return 0; sleep 1; done
   p "service $1 never answered"; tail -n 30 serve1.log serve2.log; return 1

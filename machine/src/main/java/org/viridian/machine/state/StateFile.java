@@ -140,6 +140,12 @@ public final class StateFile {
      * the memory may then hold part of the state and must be thrown away with its VM.
      */
     public static MachineState read(Path file, GuestMemory memory, Expected expected) throws IOException {
+        return read(file, memory, expected, nanos -> {});
+    }
+
+    /** As above; {@code memoryNanos} hears how long the memory section took (the rest is the state's parsing). */
+    public static MachineState read(Path file, GuestMemory memory, Expected expected, LongConsumer memoryNanos)
+            throws IOException {
         try (var r = new SectionReader(file)) {
             StateHeader header = r.json("header", StateHeader.class);
             header.requireFits(expected.vmName(), expected.cpus(), expected.memoryBytes());
@@ -147,6 +153,7 @@ public final class StateFile {
             var hypervisor = r.json("hypervisor", org.viridian.hv.Hypervisor.State.class);
             var vmbus = r.json("vmbus", org.viridian.vmbus.server.VmbusState.class);
             var devices = r.json("devices", MachineState.Devices.class);
+            long t0 = System.nanoTime();
             r.section("memory", (flags, in) -> {
                 if ((flags & FLAG_DEFLATED) != 0)
                     readMemory(
@@ -155,6 +162,7 @@ public final class StateFile {
                             null);
                 else readMemory(new DataInputStream(in), memory, in);
             });
+            memoryNanos.accept(System.nanoTime() - t0);
             r.section("end", (flags, in) -> {});
             if (partition == null || devices == null)
                 throw new StateFileException("the saved state lacks its processors");

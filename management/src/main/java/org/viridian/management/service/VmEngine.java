@@ -29,6 +29,9 @@ public interface VmEngine {
         throw new UnsupportedOperationException("this engine cannot restore a saved VM");
     }
 
+    /** The service has loaded its VMs (and reattached their workers): the engine may prepare for the next start. */
+    default void ready() {}
+
     /**
      * Exercises the engine's build and restore paths on a throwaway VM of {@code like}'s kind, so the first real one
      * runs warm (a worker started ahead of its VM does this while it waits). Engines with nothing to warm do nothing.

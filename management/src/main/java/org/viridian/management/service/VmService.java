@@ -118,6 +118,11 @@ public final class VmService implements AutoCloseable {
             persist(e);
         }
         resolveMigrations();
+        try {
+            engine.ready();
+        } catch (RuntimeException x) {
+            LOG.log(System.Logger.Level.WARNING, "the VM engine could not prepare for the next start: " + message(x));
+        }
     }
 
     /**

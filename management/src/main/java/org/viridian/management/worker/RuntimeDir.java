@@ -94,7 +94,12 @@ public record RuntimeDir(Path path) {
     }
 
     public void writeLaunch(Launch l) throws IOException {
-        AtomicFiles.write(path.resolve(LAUNCH), JSON.writeValueAsBytes(l));
+        AtomicFiles.write(path.resolve(LAUNCH), launchBytes(l));
+    }
+
+    /** A launch file's contents. */
+    static byte[] launchBytes(Launch l) throws IOException {
+        return JSON.writeValueAsBytes(l);
     }
 
     public Launch readLaunch() throws IOException {

@@ -5,8 +5,12 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
+import java.util.UUID;
 import org.viridian.management.config.VmConfig;
+import org.viridian.management.config.VmConfigs;
+import org.viridian.management.config.VmRequest;
 import org.viridian.management.service.KvmEngine;
 import org.viridian.management.service.Recovered;
 import org.viridian.management.service.RunningVm;
@@ -76,6 +80,26 @@ public final class WorkerEngine implements VmEngine {
 
     private static boolean standbyByDefault() {
         return Boolean.parseBoolean(System.getProperty(STANDBY_PROPERTY, "true"));
+    }
+
+    /**
+     * The service has loaded its VMs: a worker is started ahead for the first VM it starts (where standbys are on and
+     * the host can run VMs), so that start, a restore or a planned move's arrival does not wait for a JVM's start.
+     * Its sample launch is a default VM's.
+     */
+    @Override
+    public void ready() {
+        if (!standby || unavailableReason().isPresent()) return;
+        VmConfig sample = VmConfigs.create(
+                new VmRequest("standby-sample", null, null, null, null, null, null, null, null),
+                UUID.randomUUID(),
+                Instant.now());
+        try {
+            spawner.standbyAhead(RuntimeDir.launchBytes(
+                    new RuntimeDir.Launch(WorkerMessage.VERSION, sample, guestDir.toString(), null, confine, null)));
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot start a standby worker: " + e);
+        }
     }
 
     /** The standby worker goes with the service; VMs' workers stay. */

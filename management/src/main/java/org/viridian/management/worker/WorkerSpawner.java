@@ -53,11 +53,10 @@ final class WorkerSpawner {
      * the next VM (started {@link #standbyDelay} later).
      */
     Process spawn(RuntimeDir dir, boolean standby) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String java = java();
         String classPath = System.getProperty("java.class.path");
         List<String> options = options();
-        WorkerStartupCache cache =
-                engineClass == null ? WorkerStartupCache.under(stateDir, java, options, classPath) : null;
+        WorkerStartupCache cache = cache(java, options, classPath);
         Process p = null;
         WorkerStandby ready = standby ? takeStandby() : null;
         if (ready != null && ready.handTo(dir)) p = ready.process();
@@ -101,6 +100,25 @@ final class WorkerSpawner {
         if (lean()) b.environment().put("MALLOC_ARENA_MAX", "2");
     }
 
+    /**
+     * A standby started before any VM asks for one (the service has just started): its first VM, a restore or a
+     * planned move's arrival too, does not wait for a JVM's start. {@code sampleLaunch}: a launch file's bytes.
+     */
+    void standbyAhead(byte[] sampleLaunch) {
+        String java = java();
+        String classPath = System.getProperty("java.class.path");
+        List<String> options = options();
+        startStandby(java, options, cache(java, options, classPath), classPath, sampleLaunch);
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private WorkerStartupCache cache(String java, List<String> options, String classPath) {
+        return engineClass == null ? WorkerStartupCache.under(stateDir, java, options, classPath) : null;
+    }
+
     private synchronized WorkerStandby takeStandby() {
         WorkerStandby s = standby;
         standby = null;
@@ -108,8 +126,9 @@ final class WorkerSpawner {
     }
 
     /**
-     * The next VM's worker, started in the background (a standby never records the start-up cache: it uses it where
-     * it is made). A standby already there is kept.
+     * The next VM's worker, started in the background. Where no start-up cache is made yet it may record one (unless
+     * workers are confined), as the first worker started for a VM would: a standby started with the service is often
+     * the first worker of all, and its warm-up runs the build, save and restore paths. A standby already there is kept.
      */
     private void startStandby(
             String java, List<String> options, WorkerStartupCache cache, String classPath, byte[] sampleLaunch) {
@@ -122,9 +141,10 @@ final class WorkerSpawner {
             try {
                 // Not while the VM just handed over boots: a JVM's start takes the CPU its guest needs now.
                 Thread.sleep(standbyDelay().toMillis());
-                List<String> cacheOptions = cache == null ? List.of() : cache.nextWorker(false);
+                List<String> cacheOptions = cache == null ? List.of() : cache.nextWorker(!confined);
                 s = WorkerStandby.start(
                         command(java, options, cacheOptions, classPath), RuntimeDir.root(stateDir), sampleLaunch);
+                if (cacheOptions.contains("-XX:AOTMode=record")) cache.recorded(s.process());
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "cannot start a standby worker: " + e);
             } catch (InterruptedException e) {

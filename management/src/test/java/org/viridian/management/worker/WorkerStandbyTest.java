@@ -15,13 +15,13 @@ import org.viridian.management.testing.ScriptedEngine;
 import org.viridian.management.testing.TestService;
 
 /**
- * Real worker processes (the scripted engine, no KVM): once a VM has started, a worker waits ready for the next one;
- * the next VM's worker is that very process, it runs its VM as any worker does, another waits in its place, and the
- * waiting one ends with the service while the VMs' workers run on.
+ * Real worker processes (the scripted engine, no KVM): a worker waits ready from the service's start, and the first
+ * VM's worker is that very process; once a VM has started, another waits for the next one, which runs in it as any
+ * worker does; the waiting one ends with the service while the VMs' workers run on.
  */
 class WorkerStandbyTest {
     @Test
-    void theNextVmRunsInTheWorkerStartedAheadAndTheStandbyEndsWithTheService() throws Exception {
+    void eachVmRunsInTheWorkerStartedAheadAndTheStandbyEndsWithTheService() throws Exception {
         Path dir = TestService.tempDir();
         // at once here (the service waits a while after a start, so the next JVM does not compete with the guest)
         System.setProperty(WorkerSpawner.STANDBY_DELAY_PROPERTY, "0");
@@ -31,11 +31,15 @@ class WorkerStandbyTest {
                 dir, WorkerEngine.running(dir, ScriptedEngine.class.getName()).withStandby(true), false, null)) {
             ApiClient api = s.api;
             String a = create(api, "first"), b = create(api, "second");
+            ProcessHandle ahead = awaitStandby(List.of());
             assertThat(api.awaitJob(api.post("/api/v1/vms/first/start", null))
                             .get("status")
                             .asText())
                     .isEqualTo("succeeded");
-            ProcessHandle standby = awaitStandby(List.of());
+            assertThat(RuntimeDir.of(dir, a).pid().orElseThrow())
+                    .as("the first VM's worker is the standby started with the service")
+                    .isEqualTo(ahead.pid());
+            ProcessHandle standby = awaitStandby(List.of(ahead.pid()));
             assertThat(standby.parent().map(ProcessHandle::pid))
                     .contains(ProcessHandle.current().pid());
 
@@ -55,7 +59,7 @@ class WorkerStandbyTest {
                                 .count())
                         .isLessThanOrEqualTo(1);
             }
-            next = awaitStandby(List.of(standby.pid()));
+            next = awaitStandby(List.of(ahead.pid(), standby.pid()));
             assertThat(api.awaitJob(api.post("/api/v1/vms/second/stop", null))
                             .get("status")
                             .asText())
