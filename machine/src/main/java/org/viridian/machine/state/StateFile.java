@@ -73,7 +73,7 @@ public final class StateFile {
             w.json("devices", state.devices());
             w.section("memory", options.deflate() ? FLAG_DEFLATED : 0, out -> {
                 OutputStream o = options.deflate() ? new DeflaterOutputStream(out, new Deflater(1), 1 << 16) : out;
-                writeMemory(new DataOutputStream(o), memory, progress);
+                writeMemory(new DataOutputStream(o), memory, progress, options.deflate() ? null : out);
                 o.flush();
                 if (o instanceof DeflaterOutputStream d) d.finish();
             });
@@ -92,9 +92,11 @@ public final class StateFile {
      * Guest memory as runs of non-zero pages: (gpa, page count, pages), ended by a run of 0 pages at gpa -1. Only pages
      * the memory says may be non-zero are looked at: the rest were never touched (see GuestMemory#possiblyNonZeroPages).
      */
-    private static void writeMemory(DataOutputStream out, GuestMemory memory, LongConsumer progress)
+    /** {@code direct}: the section's output, when pages are stored as they are (written from guest memory itself). */
+    private static void writeMemory(
+            DataOutputStream out, GuestMemory memory, LongConsumer progress, SectionWriter.Output direct)
             throws IOException {
-        byte[] buf = new byte[RUN_PAGES * PAGE];
+        byte[] buf = direct == null ? new byte[RUN_PAGES * PAGE] : null;
         MemorySegment zero = MemorySegment.ofArray(new byte[PAGE]);
         long done = 0;
         for (GuestMemory.Region r : memory.regions()) {
@@ -113,10 +115,13 @@ public final class StateFile {
                         && candidates.get((int) p)
                         && zero.mismatch(host.asSlice(p * PAGE, PAGE)) != -1) p++;
                 int n = (int) (p - start);
-                MemorySegment.copy(host, ValueLayout.JAVA_BYTE, start * PAGE, buf, 0, n * PAGE);
                 out.writeLong(r.gpa() + start * PAGE);
                 out.writeInt(n);
-                out.write(buf, 0, n * PAGE);
+                if (direct != null) direct.write(host.asSlice(start * PAGE, (long) n * PAGE));
+                else {
+                    MemorySegment.copy(host, ValueLayout.JAVA_BYTE, start * PAGE, buf, 0, n * PAGE);
+                    out.write(buf, 0, n * PAGE);
+                }
                 progress.accept(done + p * PAGE);
                 if (p < pages) p = candidates.nextSetBit((int) p);
             }
@@ -214,7 +219,34 @@ public final class StateFile {
         }
 
         interface Payload {
-            void writeTo(OutputStream out) throws IOException;
+            void writeTo(Output out) throws IOException;
+        }
+
+        /** One section's payload as it is written: summed and counted. */
+        final class Output extends OutputStream {
+            private final CRC32C crc = new CRC32C();
+            private long length;
+
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                crc.update(b, off, len);
+                length += len;
+                out.write(b, off, len);
+            }
+
+            /** Writes {@code from} (off-heap) to the file itself: no copy through the heap. */
+            void write(MemorySegment from) throws IOException {
+                out.flush();
+                ByteBuffer b = from.asByteBuffer();
+                crc.update(b.duplicate());
+                length += from.byteSize();
+                while (b.hasRemaining()) ch.write(b);
+            }
         }
 
         void section(String name, int flags, Payload payload) throws IOException {
@@ -225,25 +257,12 @@ public final class StateFile {
             out.flush();
             long lengthAt = ch.position();
             out.write(new byte[8]);
-            var crc = new CRC32C();
-            long[] length = {0};
-            OutputStream counted = new OutputStream() {
-                @Override
-                public void write(int b) throws IOException {
-                    write(new byte[] {(byte) b}, 0, 1);
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    crc.update(b, off, len);
-                    length[0] += len;
-                    out.write(b, off, len);
-                }
-            };
+            Output counted = new Output();
             payload.writeTo(counted);
-            out.write(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+            out.write(
+                    ByteBuffer.allocate(4).putInt((int) counted.crc.getValue()).array());
             out.flush();
-            ch.write(ByteBuffer.allocate(8).putLong(0, length[0]), lengthAt);
+            ch.write(ByteBuffer.allocate(8).putLong(0, counted.length), lengthAt);
         }
 
         void flush() throws IOException {
