@@ -77,6 +77,8 @@ public final class VirtualMachine implements AutoCloseable {
     private SyntheticVideo video;
     private SyntheticKeyboard keyboard;
     private SyntheticMouse mouse;
+    /** How long the build's partition (KVM VM, memory, VPs) took: the rest of a build is devices. */
+    private long partitionNanos;
 
     private VirtualMachine(VmSpec spec, Partition partition, ConsoleEndpoint console) {
         this.spec = spec;
@@ -126,13 +128,15 @@ public final class VirtualMachine implements AutoCloseable {
             if (log)
                 LOG.log(
                         System.Logger.Level.INFO,
-                        "restored from {0} in {1} ms: build {2} ms, read {3} ms (memory {5} ms), put back {4} ms",
+                        "restored from {0} in {1} ms: build {2} ms (partition {6} ms), read {3} ms (memory {5} ms),"
+                                + " put back {4} ms",
                         file,
                         (System.nanoTime() - t0) / 1_000_000,
                         (t1 - t0) / 1_000_000,
                         (t2 - t1) / 1_000_000,
                         (System.nanoTime() - t2) / 1_000_000,
-                        memoryNanos[0] / 1_000_000);
+                        memoryNanos[0] / 1_000_000,
+                        vm.partitionNanos / 1_000_000);
             return vm;
         } catch (IOException | RuntimeException e) {
             vm.close();
@@ -238,13 +242,16 @@ public final class VirtualMachine implements AutoCloseable {
                                 && spec.cpus() > 1
                                 && !HostCheck.isPvm()
                                 && Partition.kernelTakesHyperVSmpHypercalls());
+        long t0 = System.nanoTime();
         Partition partition = Partition.create(new Partition.Config(
                 spec.name(), spec.cpus(), spec.memoryBytes(), cpuid(hv), spec.flightRecorderEntries()));
+        long partitionNanos = System.nanoTime() - t0;
         VirtualMachine vm = null;
         try {
             // Instructions a nested KVM cannot emulate become the exception they architecturally raise (int3, ud2).
             partition.setEmulationFailureHandler(new ArchitecturalFallback());
             vm = new VirtualMachine(spec, partition, console);
+            vm.partitionNanos = partitionNanos;
             AcpiConfig acpi = AcpiConfig.of(spec.cpus());
             if (hv != null) {
                 vm.hypervisor = Hypervisor.attach(partition, hv);

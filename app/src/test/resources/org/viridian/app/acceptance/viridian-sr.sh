@@ -39,7 +39,7 @@ job() {
 }
 # The workers' own account of each save and restore (phases), from their logs.
 phases() {
-  grep -h "restored from\|saved to\|standby:\|worker start:" /tmp/sr*/run/*/worker.log 2>/dev/null | sed 's/^/SR-HOST: worker: /'
+  grep -h "restored from\|saved to\|standby:\|worker start:\|worker serving:" /tmp/sr*/run/*/worker.log /tmp/sr*/run/*.last-worker.log 2>/dev/null | sed 's/^/SR-HOST: worker: /'
   grep -h "answered .* after its launch" serve1.log serve2.log 2>/dev/null | sed 's/^/SR-HOST: service: /'
 }
 up() {

@@ -25,6 +25,9 @@ public record RuntimeDir(Path path) {
     public static final String PID = "worker.pid";
     public static final String SOCKET = "worker.sock";
     public static final String LOG = "worker.log";
+    /** The kept log of a VM's last worker, in the runtime root: {@code <vm id>} and this. */
+    public static final String LAST_LOG_SUFFIX = ".last-worker.log";
+
     public static final String EXIT = "exit.json";
     /** A clustered VM's fence deadline (System.nanoTime), renewed by the service every heartbeat. */
     public static final String LEASE = "lease";
@@ -86,8 +89,17 @@ public record RuntimeDir(Path path) {
         return Files.isDirectory(path);
     }
 
+    /**
+     * Removes the directory; the worker's log is kept beside it as {@code <vm id>.last-worker.log} (replacing the one
+     * before), so how a VM's last run ended — a failed start, a save's phases — can still be read.
+     */
     public void delete() throws IOException {
         if (!Files.exists(path)) return;
+        if (Files.isRegularFile(log()))
+            Files.move(
+                    log(),
+                    path.resolveSibling(path.getFileName() + LAST_LOG_SUFFIX),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         try (Stream<Path> s = Files.walk(path)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }

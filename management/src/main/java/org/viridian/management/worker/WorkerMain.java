@@ -77,9 +77,17 @@ public final class WorkerMain {
                     .name("worker-exit")
                     .start(() ->
                             ended(s, vm, x != null ? x : new VmExit("the VM ended: " + failure, null, true, null))));
+            long built = System.nanoTime();
             fenceOnLease(dir, vm);
             awaitWarmUp();
+            long warm = System.nanoTime();
             if (launch.confine()) confine(dir, launch.config().id().toString());
+            System.out.printf(
+                    "worker serving: %d ms after its VM was %s (waited for the warm-up %d ms, confinement %d ms)%n",
+                    (System.nanoTime() - built) / 1_000_000,
+                    launch.restoreFrom() == null ? "built" : "restored",
+                    (warm - built) / 1_000_000,
+                    (System.nanoTime() - warm) / 1_000_000);
         } catch (Exception | Error e) {
             e.printStackTrace();
             System.err.println("failed to start: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
@@ -138,12 +146,26 @@ public final class WorkerMain {
             long t0 = System.nanoTime();
             try {
                 engine.warmUp(sample.config());
+                warmUpProtocol();
                 System.gc(); // its garbage is not left to make the worker's heap larger
                 System.out.printf("standby: warmed up in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
             } catch (Exception | Error e) {
                 System.out.println("standby: warm-up failed (" + e + ")");
             }
         });
+    }
+
+    /**
+     * The worker protocol's first frames, each way (the service's hello parsed, the worker's hello and first events
+     * written): the JSON mapper builds its readers and writers of the message types on first use.
+     */
+    private static void warmUpProtocol() throws ProtocolException {
+        FrameCodec.parseFrame(
+                FrameCodec.encode(new WorkerMessage.ServiceHello(WorkerMessage.VERSION)), WorkerMessage.ToWorker.class);
+        FrameCodec.encode(new WorkerMessage.WorkerHello(
+                WorkerMessage.VERSION, 0, "warm-up", WorkerMessage.RunState.RUNNING, new byte[1]));
+        FrameCodec.encode(new WorkerMessage.StateChanged(WorkerMessage.RunState.RUNNING));
+        FrameCodec.encode(new WorkerMessage.Console(new byte[1]));
     }
 
     /** Waits for the standby's warm-up to end: the confinement that follows would refuse what it still does. */
