@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -54,7 +55,8 @@ final class MigrationClient {
         URI u = URI.create(base + "/" + moveId + "/files?path=" + URLEncoder.encode(rel, StandardCharsets.UTF_8));
         HttpRequest.Builder r = request(u, Duration.ofMinutes(30))
                 .header("Content-Type", "application/octet-stream")
-                .PUT(HttpRequest.BodyPublishers.ofFile(file));
+                .PUT(HttpRequest.BodyPublishers.fromPublisher(
+                        HttpRequest.BodyPublishers.ofByteArrays(new FileChunks(file)), Files.size(file)));
         check(http.send(r.build(), HttpResponse.BodyHandlers.ofString()));
     }
 
