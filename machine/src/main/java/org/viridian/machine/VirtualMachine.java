@@ -147,14 +147,26 @@ public final class VirtualMachine implements AutoCloseable {
     }
 
     /**
-     * Builds a VM of {@code spec} (no guest is loaded: a small one, without disks or adapters, is meant), saves it to
-     * a scratch file, restores it from there and closes both: a worker started ahead of its VM runs this so that its
-     * VM's build, or restore, finds the recipe's classes initialized, its native call stubs made and its code
-     * compiled, each seconds of a start where the CPU is slow. Nothing is left behind.
+     * Builds a VM of {@code spec} (no guest is loaded: a small one, without adapters, is meant) with a scratch VHDX and
+     * VHD disk added, saves it to a scratch file, restores it from there and closes both: a worker started ahead of
+     * its VM runs this so that its VM's build, or restore, finds the recipe's classes initialized (the disk formats'
+     * too), its native call stubs made and its code compiled, each seconds of a start where the CPU is slow. Nothing
+     * is left behind.
      */
-    public static void warmUp(VmSpec spec) throws IOException, InterruptedException {
-        Path scratch = Files.createTempFile("viridian-warm-up-", ".vmrs");
+    public static void warmUp(VmSpec like) throws IOException, InterruptedException {
+        Path scratchDir = Files.createTempDirectory("viridian-warm-up-");
+        Path scratch = scratchDir.resolve("state.vmrs");
         try {
+            List<VmSpec.Disk> disks = new java.util.ArrayList<>(like.disks());
+            for (var format : List.of(org.viridian.storage.ImageFormat.VHDX, org.viridian.storage.ImageFormat.VHD)) {
+                Path disk = scratchDir.resolve("disk." + format.name().toLowerCase(java.util.Locale.ROOT));
+                Images.create(
+                        disk,
+                        new org.viridian.storage.ops.CreateOptions(
+                                format, org.viridian.storage.ImageType.DYNAMIC, 4 << 20, 0, null));
+                disks.add(new VmSpec.Disk(disk, false));
+            }
+            VmSpec spec = like.withDisks(disks);
             VirtualMachine vm = build(spec, ConsoleEndpoint.to(OutputStream.nullOutputStream()), false);
             try {
                 vm.save(scratch, StateFile.Options.DEFAULT, done -> {}, false);
@@ -164,7 +176,10 @@ public final class VirtualMachine implements AutoCloseable {
             restore(spec, ConsoleEndpoint.to(OutputStream.nullOutputStream()), scratch, false)
                     .close();
         } finally {
-            Files.deleteIfExists(scratch);
+            try (var files = Files.list(scratchDir)) {
+                for (Path f : files.toList()) Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(scratchDir);
         }
     }
 

@@ -163,7 +163,11 @@ public final class WorkerMain {
         FrameCodec.parseFrame(
                 FrameCodec.encode(new WorkerMessage.ServiceHello(WorkerMessage.VERSION)), WorkerMessage.ToWorker.class);
         FrameCodec.encode(new WorkerMessage.WorkerHello(
-                WorkerMessage.VERSION, 0, "warm-up", WorkerMessage.RunState.RUNNING, new byte[1]));
+                WorkerMessage.VERSION,
+                ProcessHandle.current().pid(),
+                "warm-up",
+                WorkerMessage.RunState.RUNNING,
+                new byte[1]));
         FrameCodec.encode(new WorkerMessage.StateChanged(WorkerMessage.RunState.RUNNING));
         FrameCodec.encode(new WorkerMessage.Console(new byte[1]));
     }
