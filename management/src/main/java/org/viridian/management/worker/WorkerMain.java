@@ -130,25 +130,46 @@ public final class WorkerMain {
         }
         WorkerStandby.delete(dir);
         if (line == null || line.isBlank()) System.exit(0);
+        // A warm-up still waiting for a quiet host is no use now: its VM is here.
+        synchronized (WorkerMain.class) {
+            Thread t = warmUp;
+            if (t != null && !warmingUp) t.interrupt();
+        }
         return line.strip();
     }
+
+    /** Whether the warm-up has begun (it is then finished, not abandoned, when its VM comes). */
+    private static volatile boolean warmingUp;
 
     /** The standby's warm-up, while it runs (null: none). */
     private static volatile Thread warmUp;
 
     /**
      * A throwaway VM built, saved and restored (VmEngine#warmUp) on a thread of its own, so a VM handed over mid-way
-     * is not kept waiting for it. Not at a lower priority: threads it starts inherit that (the integration services'
-     * shared timer thread, say), and the VM it is handed over would run with them.
+     * is not kept waiting for it, once the host has a processor to spare (HostIdle: the warm-up only makes a later
+     * start faster, and must not slow down the VMs running now; a VM handed over before it began abandons it). Not at a
+     * lower priority: threads it starts inherit that (the integration services' shared timer thread, say), and the VM
+     * it is handed over would run with them.
      */
     private static Thread startWarmUp(VmEngine engine, RuntimeDir.Launch sample) {
         return Thread.ofPlatform().daemon().name("standby-warm-up").start(() -> {
             long t0 = System.nanoTime();
             try {
+                if (!HostIdle.await(java.time.Duration.ofSeconds(1), java.time.Duration.ofMinutes(5)))
+                    System.out.println("standby: the host stayed busy for 5 minutes; warming up all the same");
+                synchronized (WorkerMain.class) {
+                    if (Thread.interrupted()) throw new InterruptedException();
+                    warmingUp = true;
+                }
+                long waited = System.nanoTime() - t0;
                 engine.warmUp(sample.config());
                 warmUpProtocol();
                 System.gc(); // its garbage is not left to make the worker's heap larger
-                System.out.printf("standby: warmed up in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+                System.out.printf(
+                        "standby: warmed up in %d ms, after waiting %d ms for a quiet host%n",
+                        (System.nanoTime() - t0 - waited) / 1_000_000, waited / 1_000_000);
+            } catch (InterruptedException e) {
+                System.out.println("standby: warm-up abandoned (handed a VM before the host was quiet)");
             } catch (Exception | Error e) {
                 System.out.println("standby: warm-up failed (" + e + ")");
             }
