@@ -169,17 +169,33 @@ public final class VirtualMachine implements AutoCloseable {
             VmSpec spec = like.withDisks(disks);
             VirtualMachine vm = build(spec, ConsoleEndpoint.to(OutputStream.nullOutputStream()), false);
             try {
+                stopIfInterrupted();
                 vm.save(scratch, StateFile.Options.DEFAULT, done -> {}, false);
             } finally {
-                vm.close();
+                closeUninterrupted(vm);
             }
-            restore(spec, ConsoleEndpoint.to(OutputStream.nullOutputStream()), scratch, false)
-                    .close();
+            stopIfInterrupted();
+            closeUninterrupted(restore(spec, ConsoleEndpoint.to(OutputStream.nullOutputStream()), scratch, false));
         } finally {
             try (var files = Files.list(scratchDir)) {
                 for (Path f : files.toList()) Files.deleteIfExists(f);
             }
             Files.deleteIfExists(scratchDir);
+        }
+    }
+
+    /** A warm-up stops between its steps once it is interrupted (its worker was handed its VM). */
+    private static void stopIfInterrupted() throws InterruptedException {
+        if (Thread.interrupted()) throw new InterruptedException("warm-up interrupted");
+    }
+
+    /** Closes {@code vm} whole even on an interrupted thread (its waits would end early), keeping the interrupt. */
+    private static void closeUninterrupted(VirtualMachine vm) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            vm.close();
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
         }
     }
 

@@ -130,16 +130,11 @@ public final class WorkerMain {
         }
         WorkerStandby.delete(dir);
         if (line == null || line.isBlank()) System.exit(0);
-        // A warm-up still waiting for a quiet host is no use now: its VM is here.
-        synchronized (WorkerMain.class) {
-            Thread t = warmUp;
-            if (t != null && !warmingUp) t.interrupt();
-        }
+        // The warm-up is no use now that its VM is here: it stops at its next step, not to compete with the VM's build.
+        Thread t = warmUp;
+        if (t != null) t.interrupt();
         return line.strip();
     }
-
-    /** Whether the warm-up has begun (it is then finished, not abandoned, when its VM comes). */
-    private static volatile boolean warmingUp;
 
     /** The standby's warm-up, while it runs (null: none). */
     private static volatile Thread warmUp;
@@ -147,7 +142,7 @@ public final class WorkerMain {
     /**
      * A throwaway VM built, saved and restored (VmEngine#warmUp) on a thread of its own, so a VM handed over mid-way
      * is not kept waiting for it, once the host has a processor to spare (HostIdle: the warm-up only makes a later
-     * start faster, and must not slow down the VMs running now; a VM handed over before it began abandons it). Not at a
+     * start faster, and must not slow down the VMs running now; a VM handed over first ends it at its next step). Not at a
      * lower priority: threads it starts inherit that (the integration services' shared timer thread, say), and the VM
      * it is handed over would run with them.
      */
@@ -157,10 +152,6 @@ public final class WorkerMain {
             try {
                 if (!HostIdle.await(java.time.Duration.ofSeconds(1), java.time.Duration.ofMinutes(5)))
                     System.out.println("standby: the host stayed busy for 5 minutes; warming up all the same");
-                synchronized (WorkerMain.class) {
-                    if (Thread.interrupted()) throw new InterruptedException();
-                    warmingUp = true;
-                }
                 long waited = System.nanoTime() - t0;
                 engine.warmUp(sample.config());
                 warmUpProtocol();
@@ -168,8 +159,9 @@ public final class WorkerMain {
                 System.out.printf(
                         "standby: warmed up in %d ms, after waiting %d ms for a quiet host%n",
                         (System.nanoTime() - t0 - waited) / 1_000_000, waited / 1_000_000);
-            } catch (InterruptedException e) {
-                System.out.println("standby: warm-up abandoned (handed a VM before the host was quiet)");
+            } catch (InterruptedException | java.nio.channels.ClosedByInterruptException e) {
+                System.out.println("standby: warm-up abandoned after " + (System.nanoTime() - t0) / 1_000_000
+                        + " ms (handed a VM before it was done)");
             } catch (Exception | Error e) {
                 System.out.println("standby: warm-up failed (" + e + ")");
             }
