@@ -14,7 +14,7 @@ import java.time.Duration;
 final class HostIdle {
     private static final Path STAT = Path.of("/proc/stat");
     /** Idle share of one processor over a sample that counts as "one to spare". */
-    static final double SPARE = 0.75;
+    static final double SPARE = 0.5;
 
     private HostIdle() {}
 
