@@ -687,6 +687,9 @@ async function start() {
   } catch (e) { return; }
   document.getElementById('host-status').textContent =
     t('host.status', { version: state.host.version, count: state.host.vmCount });
+  // Only now: a wizard opened before the host was known was drawn again by the route() below (a name typed into the
+  // first one was lost; the nested web test saw its field go stale).
+  document.getElementById('new-vm').disabled = false;
   const banner = document.getElementById('banner');
   banner.hidden = state.host.canRunVms;
   banner.textContent = state.host.canRunVms ? '' : state.host.unavailableReason.replace(/^this host/, 'This host');
