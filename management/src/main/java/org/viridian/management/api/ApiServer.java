@@ -294,7 +294,7 @@ public final class ApiServer implements AutoCloseable {
 
     /**
      * HTTP/1.1 reading a request body in 256 KiB fills rather than Jetty's 8 KiB: a quick migration's state file and
-     * disk images arrive as request bodies, and each fill is a wake-up of the reading thread (83 MiB took 26 s in
+     * disk images arrive as request bodies, and each fill is a wake-up of the reading thread (83 MiB took 8-26 s in
      * the nested TCG host).
      */
     private static HttpConnectionFactory http1(HttpConfiguration config) {

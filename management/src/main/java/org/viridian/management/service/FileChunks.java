@@ -12,7 +12,8 @@ import java.util.NoSuchElementException;
 /**
  * A file as 1 MiB chunks, read as they are asked for: the body of an upload (HttpRequest.BodyPublishers.ofByteArrays).
  * The JDK's own file publisher sends 16 KiB at a time, and each is a round through the client's and the server's
- * threads (a quick migration's 83 MiB state took 26 s so in the nested TCG host). A request given up half-way leaves
+ * threads (a quick migration's 83 MiB state took 8-26 s in the nested TCG host, with no clear gain shown from this
+ * yet: the figures swing that much between runs). A request given up half-way leaves
  * its file open until the iterator is collected.
  */
 final class FileChunks implements Iterable<byte[]> {
